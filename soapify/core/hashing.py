@@ -1,0 +1,102 @@
+"""Streaming helpers: hash and copy files chunk by chunk, never holding a whole file in memory.
+
+Framework-free. A *source* is a filesystem path, a binary file object (anything with ``read``,
+e.g. an open file, Django's ``UploadedFile``, boto3's ``StreamingBody``) or an iterable of
+``bytes`` chunks (e.g. ``uploaded_file.chunks()``). File objects are read from their current
+position to EOF and are not closed or rewound.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from typing import BinaryIO, Protocol
+
+__all__ = ["DEFAULT_CHUNK_SIZE", "Source", "TooLarge", "copy_stream", "iter_chunks", "sha256_file"]
+
+DEFAULT_CHUNK_SIZE = 1024 * 1024  # 1 MiB
+
+
+class _Writable(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
+Source = str | os.PathLike[str] | BinaryIO | Iterable[bytes]
+
+
+class TooLarge(Exception):
+    """The stream holds more than ``limit`` bytes. Raised as soon as byte ``limit + 1`` is read;
+    ``bytes_read`` says how many bytes had been consumed when it was noticed."""
+
+    def __init__(self, limit: int, bytes_read: int) -> None:
+        super().__init__(f"stream is larger than the limit of {limit} bytes")
+        self.limit = limit
+        self.bytes_read = bytes_read
+
+
+def iter_chunks(source: Source, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
+    """Yield non-empty chunks of at most ``chunk_size`` bytes (iterables pass through as they come)."""
+    if chunk_size <= 0:
+        raise ValueError("chunk_size must be positive")
+    with ExitStack() as stack:
+        if isinstance(source, str | os.PathLike):
+            source = stack.enter_context(open(source, "rb"))  # noqa: SIM115
+        if hasattr(source, "read"):
+            read = source.read  # type: ignore[union-attr]
+            while chunk := read(chunk_size):
+                yield bytes(chunk) if not isinstance(chunk, bytes) else chunk
+        elif isinstance(source, bytes | bytearray | memoryview):
+            raise TypeError("pass a file object or path, not bytes (wrap it in io.BytesIO)")
+        else:
+            for chunk in source:  # type: ignore[union-attr]
+                if chunk:
+                    yield bytes(chunk)
+
+
+def sha256_file(source: Source, chunk_size: int = DEFAULT_CHUNK_SIZE) -> str:
+    """Hex SHA-256 of everything ``source`` yields."""
+    digest = hashlib.sha256()
+    for chunk in iter_chunks(source, chunk_size):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def copy_stream(
+    src: Source, dst: _Writable, *, limit: int | None, chunk_size: int = DEFAULT_CHUNK_SIZE
+) -> tuple[int, str]:
+    """Copy ``src`` into ``dst`` (anything with ``write``), hashing on the way.
+
+    Returns ``(bytes_written, sha256_hex)``. With ``limit``, raises :class:`TooLarge` as soon as
+    more than ``limit`` bytes arrive; at most ``limit`` bytes have then been written to ``dst``
+    (the caller discards it) and at most one chunk is in memory. File objects are never read past
+    ``limit + 1`` bytes.
+    """
+    if limit is not None and limit < 0:
+        raise ValueError("limit must be >= 0")
+    digest = hashlib.sha256()
+    written = 0
+    for chunk in _bounded_chunks(src, chunk_size, limit):
+        if limit is not None and written + len(chunk) > limit:
+            keep = limit - written
+            if keep:
+                dst.write(chunk[:keep])
+                digest.update(chunk[:keep])
+            raise TooLarge(limit, written + len(chunk))
+        dst.write(chunk)
+        digest.update(chunk)
+        written += len(chunk)
+    return written, digest.hexdigest()
+
+
+def _bounded_chunks(src: Source, chunk_size: int, limit: int | None) -> Iterator[bytes]:
+    """Like iter_chunks, but a file object is asked for no more than ``limit + 1`` bytes in all."""
+    if limit is None or not hasattr(src, "read"):
+        yield from iter_chunks(src, chunk_size)
+        return
+    remaining = limit + 1
+    read = src.read  # type: ignore[union-attr]
+    while remaining > 0 and (chunk := read(min(chunk_size, remaining))):
+        remaining -= len(chunk)
+        yield bytes(chunk) if not isinstance(chunk, bytes) else chunk
