@@ -1,0 +1,1 @@
+"""Outputs: finalized notes rendered to files and shared with patients."""

@@ -1,0 +1,390 @@
+"""What every renderer shares: the finalized note as renderers see it, labels, and formatting helpers.
+
+Renderers are pure functions of a :class:`NoteDocument`; they know nothing of the ORM, DRF or HTTP.
+The draft inside follows ``soapify.core.draft_schema``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from soapify.core.draft_schema import SECTIONS
+
+Language = Literal["en", "fa"]
+
+
+@dataclass(frozen=True, slots=True)
+class NoteDocument:
+    """A finalized note, frozen: everything a renderer may print."""
+
+    note_id: str | int
+    version: int
+    encounter_id: str | int
+    patient_ref: str
+    doctor_name: str
+    doctor_id: str | int
+    language: Language
+    created_at: datetime
+    finalized_at: datetime | None
+    draft: dict[str, Any]
+    checklist_summary: dict[str, Any] | None = None
+    """e.g. ``{"total": 20, "covered": 15, "partial": 2, "missing": 3, "coverage_percent": 80.0,
+    "missing_critical": ["Allergies"]}``; only ``coverage_percent`` and the counts are printed."""
+    missing_critical: list[str] = field(default_factory=list)
+    letterhead: dict[str, str] = field(default_factory=dict)
+    """``clinic_name``, ``address``, ``phone`` (any may be missing)."""
+    patient_name: str = ""
+
+    @property
+    def rtl(self) -> bool:
+        return self.language == "fa"
+
+    @property
+    def date(self) -> datetime:
+        """The note's clinical date: finalization time, else creation time, always timezone-aware."""
+        return aware(self.finalized_at or self.created_at)
+
+
+def aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------------------------- labels
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Clinical note",
+        "subjective": "Subjective",
+        "objective": "Objective",
+        "assessment": "Assessment",
+        "plan": "Plan",
+        "patient": "Patient",
+        "doctor": "Doctor",
+        "date": "Date",
+        "encounter": "Encounter",
+        "note": "Note",
+        "version": "version",
+        "vitals": "Vital signs",
+        "medications": "Medications",
+        "vital": "Measurement",
+        "value": "Value",
+        "medication": "Medication",
+        "dose": "Dose",
+        "route": "Route",
+        "frequency": "Frequency",
+        "duration": "Duration",
+        "status": "Status",
+        "current": "current",
+        "prescribed": "prescribed",
+        "missing_critical": "Missing critical items",
+        "missing_critical_help": "These were not covered in the visit; the note was finalized without them.",
+        "coverage": "Checklist coverage",
+        "covered": "covered",
+        "partial": "partial",
+        "missing": "missing",
+        "negated": "negative",
+        "uncertain": "uncertain",
+        "differentials": "differentials",
+        "signature": "Signature",
+        "signed_by": "Electronically signed by",
+        "page": "Page",
+        "none": "None recorded.",
+        "phone": "Phone",
+        "address": "Address",
+    },
+    "fa": {
+        "title": "یادداشت بالینی",
+        "subjective": "شرح حال (S)",
+        "objective": "یافته‌های عینی (O)",
+        "assessment": "ارزیابی (A)",
+        "plan": "برنامه درمان (P)",
+        "patient": "بیمار",
+        "doctor": "پزشک",
+        "date": "تاریخ",
+        "encounter": "ویزیت",
+        "note": "یادداشت",
+        "version": "نسخه",
+        "vitals": "علائم حیاتی",
+        "medications": "داروها",
+        "vital": "شاخص",
+        "value": "مقدار",
+        "medication": "دارو",
+        "dose": "مقدار مصرف",
+        "route": "روش مصرف",
+        "frequency": "دفعات",
+        "duration": "مدت",
+        "status": "وضعیت",
+        "current": "فعلی",
+        "prescribed": "تجویز شده",
+        "missing_critical": "موارد حیاتی ثبت‌نشده",
+        "missing_critical_help": "این موارد در ویزیت پوشش داده نشد و یادداشت بدون آن‌ها نهایی شد.",
+        "coverage": "پوشش چک‌لیست",
+        "covered": "پوشش‌داده‌شده",
+        "partial": "ناقص",
+        "missing": "ثبت‌نشده",
+        "negated": "منفی",
+        "uncertain": "نامطمئن",
+        "differentials": "تشخیص‌های افتراقی",
+        "signature": "امضا",
+        "signed_by": "امضای الکترونیک",
+        "page": "صفحه",
+        "none": "موردی ثبت نشده است.",
+        "phone": "تلفن",
+        "address": "نشانی",
+    },
+}
+
+KIND_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "chief_complaint": "Chief complaint",
+        "hpi": "History of present illness",
+        "ros": "Review of systems",
+        "past_history": "Past history",
+        "medication": "Medication",
+        "allergy": "Allergy",
+        "family_history": "Family history",
+        "social_history": "Social history",
+        "vital": "Vital sign",
+        "exam": "Examination",
+        "result": "Result",
+        "problem": "Problem",
+        "test": "Test",
+        "referral": "Referral",
+        "follow_up": "Follow-up",
+        "instruction": "Instruction",
+    },
+    "fa": {
+        "chief_complaint": "شکایت اصلی",
+        "hpi": "شرح بیماری فعلی",
+        "ros": "مرور سیستم‌ها",
+        "past_history": "سابقه پزشکی",
+        "medication": "دارو",
+        "allergy": "حساسیت",
+        "family_history": "سابقه خانوادگی",
+        "social_history": "سابقه اجتماعی",
+        "vital": "علامت حیاتی",
+        "exam": "معاینه",
+        "result": "نتیجه",
+        "problem": "مشکل",
+        "test": "آزمایش",
+        "referral": "ارجاع",
+        "follow_up": "پیگیری",
+        "instruction": "توصیه",
+    },
+}
+
+VITAL_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "bp": "Blood pressure",
+        "hr": "Heart rate",
+        "rr": "Respiratory rate",
+        "temperature": "Temperature",
+        "spo2": "Oxygen saturation",
+        "weight": "Weight",
+        "height": "Height",
+        "glucose": "Blood glucose",
+        "bmi": "Body mass index",
+        "pain": "Pain score",
+    },
+    "fa": {
+        "bp": "فشار خون",
+        "hr": "ضربان قلب",
+        "rr": "تعداد تنفس",
+        "temperature": "دمای بدن",
+        "spo2": "اشباع اکسیژن",
+        "weight": "وزن",
+        "height": "قد",
+        "glucose": "قند خون",
+        "bmi": "شاخص توده بدنی",
+        "pain": "شدت درد",
+    },
+}
+
+# UCUM code -> what a reader expects to see
+DISPLAY_UNITS: dict[str, str] = {
+    "mm[Hg]": "mmHg",
+    "/min": "/min",
+    "Cel": "°C",
+    "[degF]": "°F",
+    "kg/m2": "kg/m²",
+    "[lb_av]": "lb",
+    "[in_i]": "in",
+    "{score}": "/10",
+}
+
+
+def lang_of(note: NoteDocument) -> Language:
+    return "fa" if note.language == "fa" else "en"
+
+
+def label(note: NoteDocument, key: str) -> str:
+    return LABELS[lang_of(note)].get(key, LABELS["en"].get(key, key))
+
+
+def kind_label(note: NoteDocument, kind: str) -> str:
+    return KIND_LABELS[lang_of(note)].get(kind, kind.replace("_", " ").capitalize())
+
+
+def vital_label(note: NoteDocument, name: str) -> str:
+    return VITAL_LABELS[lang_of(note)].get(name, name)
+
+
+# ------------------------------------------------------------------------------------------ the draft
+
+
+def section(note: NoteDocument, name: str) -> dict[str, Any]:
+    sec = (note.draft.get("sections") or {}).get(name) or {}
+    return {"text": str(sec.get("text") or "").strip(), "items": list(sec.get("items") or [])}
+
+
+def items(note: NoteDocument, section_name: str | None = None, kind: str | None = None) -> Iterator[dict]:
+    for name in (section_name,) if section_name else SECTIONS:
+        for item in section(note, name)["items"]:
+            if kind is None or item.get("kind") == kind:
+                yield item
+
+
+def vitals(note: NoteDocument) -> list[dict]:
+    return list(items(note, "objective", "vital"))
+
+
+def medications(note: NoteDocument) -> list[tuple[str, dict]]:
+    """``(status, item)`` pairs: ``current`` from the history, ``prescribed`` from the plan."""
+    current = [("current", m) for m in items(note, "subjective", "medication")]
+    prescribed = [("prescribed", m) for m in items(note, "plan", "medication")]
+    return current + prescribed
+
+
+def clean(value: Any) -> str:
+    """One line of text, whatever came in (``None`` -> ``""``)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return format_number(value)
+    return " ".join(str(value).split())
+
+
+def format_number(value: float) -> str:
+    if math.isfinite(value) and value == int(value):
+        return str(int(value))
+    return f"{value:g}"
+
+
+def display_unit(unit: str | None) -> str:
+    unit = clean(unit)
+    return DISPLAY_UNITS.get(unit, unit)
+
+
+def vital_value(item: dict) -> str:
+    """``"142/90 mmHg"``, ``"37.8 °C"``, ``"98 %"``; ``""`` when the item carries no value."""
+    sys_, dia = item.get("systolic"), item.get("diastolic")
+    if item.get("name") == "bp" and sys_ is not None and dia is not None:
+        value = f"{clean(sys_)}/{clean(dia)}"
+    else:
+        value = clean(item.get("value"))
+    if not value:
+        return ""
+    unit = display_unit(item.get("unit") or default_unit(item))
+    return f"{value} {unit}".strip() if unit != "%" else f"{value}%"
+
+
+def default_unit(item: dict) -> str:
+    return {
+        "bp": "mm[Hg]",
+        "hr": "/min",
+        "rr": "/min",
+        "spo2": "%",
+        "bmi": "kg/m2",
+    }.get(str(item.get("name")), "")
+
+
+def dose_text(item: dict) -> str:
+    dose, unit = clean(item.get("dose")), clean(item.get("unit"))
+    if dose and unit and not dose.endswith(unit):
+        return f"{dose} {unit}"
+    return dose
+
+
+def medication_row(note: NoteDocument, status: str, item: dict) -> list[str]:
+    """Name, dose, route, frequency, duration, status: the columns of every medication table."""
+    return [
+        clean(item.get("name")) or clean(item.get("text")),
+        dose_text(item),
+        clean(item.get("route")),
+        clean(item.get("frequency")),
+        clean(item.get("duration")),
+        label(note, status),
+    ]
+
+
+def medication_headers(note: NoteDocument) -> list[str]:
+    return [label(note, k) for k in ("medication", "dose", "route", "frequency", "duration", "status")]
+
+
+def dosage_text(item: dict) -> str:
+    """``"500 mg, oral, twice daily, for 7 days"`` -- free text, as FHIR ``Dosage.text`` wants it."""
+    parts = [
+        dose_text(item),
+        clean(item.get("route")),
+        clean(item.get("frequency")),
+        clean(item.get("duration")),
+    ]
+    return ", ".join(p for p in parts if p)
+
+
+def vital_rows(note: NoteDocument) -> list[list[str]]:
+    rows = []
+    for v in vitals(note):
+        value = vital_value(v) or clean(v.get("text"))
+        rows.append([vital_label(note, str(v.get("name") or "")) or clean(v.get("text")), value])
+    return rows
+
+
+def item_line(note: NoteDocument, item: dict) -> str:
+    """The statement as a clinician reads it, flags included: ``"chest pain [negative]"``."""
+    text = clean(item.get("text"))
+    kind = item.get("kind")
+    if kind == "problem":
+        text = text or clean(item.get("name"))
+        diffs = [clean(d) for d in item.get("differentials") or [] if clean(d)]
+        if diffs:
+            text += f" ({label(note, 'differentials')}: {', '.join(diffs)})"
+    elif kind == "medication" and not text:
+        text = " ".join(p for p in (clean(item.get("name")), dosage_text(item)) if p)
+    elif kind == "follow_up" and not text:
+        text = clean(item.get("interval"))
+    flags = [label(note, f) for f in ("negated", "uncertain") if item.get(f)]
+    if flags:
+        text += f" [{', '.join(flags)}]"
+    return text
+
+
+def format_date(dt: datetime) -> str:
+    dt = aware(dt)
+    return dt.strftime("%Y-%m-%d %H:%M ") + ("UTC" if not dt.utcoffset() else dt.strftime("%z"))
+
+
+def coverage_line(note: NoteDocument) -> str:
+    summary = note.checklist_summary or {}
+    pct = summary.get("coverage_percent")
+    if pct is None:
+        return ""
+    counts = [
+        f"{label(note, k)} {summary[k]}"
+        for k in ("covered", "partial", "missing")
+        if summary.get(k) is not None
+    ]
+    tail = f" ({', '.join(counts)})" if counts else ""
+    return f"{label(note, 'coverage')}: {clean(float(pct))}%{tail}"
+
+
+def missing_critical(note: NoteDocument) -> list[str]:
+    titles = list(note.missing_critical)
+    for t in (note.checklist_summary or {}).get("missing_critical") or []:
+        if t not in titles:
+            titles.append(t)
+    return [clean(t) for t in titles if clean(t)]

@@ -1,0 +1,400 @@
+"""The note as a FHIR R4 document ``Bundle``: Composition first, then the resources it cites.
+
+Built as plain JSON, validated with the ``fhir.resources.R4B`` models (R4B shares R4's shape for every
+resource used here) and returned as UTF-8 JSON bytes. Ids are UUIDv5 of the note id and version, so
+rendering the same note twice gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+import uuid
+from typing import Any
+
+from fhir.resources.R4B.bundle import Bundle
+
+from soapify.core.draft_schema import SECTIONS
+from soapify.core.engines import EngineError
+
+from .base import (
+    NoteDocument,
+    aware,
+    clean,
+    dosage_text,
+    item_line,
+    kind_label,
+    label,
+    medications,
+    section,
+    vital_label,
+    vitals,
+)
+
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+SNOMED = "http://snomed.info/sct"
+ID_SYSTEM = "urn:soapify"
+_NS = uuid.UUID("5d0c8a0e-6f1b-4f57-9a55-1f6f2d9f0c41")
+
+NOTE_TYPE = {"system": LOINC, "code": "11506-3", "display": "Progress note"}
+SECTION_CODES = {
+    "subjective": ("61150-9", "Subjective Narrative"),
+    "objective": ("61149-1", "Objective Narrative"),
+    "assessment": ("51848-0", "Evaluation note"),
+    "plan": ("18776-5", "Plan of care note"),
+}
+# vital name -> (LOINC code, display, default UCUM unit)
+VITAL_CODES: dict[str, tuple[str, str, str]] = {
+    "bp": ("85354-9", "Blood pressure panel with all children optional", "mm[Hg]"),
+    "hr": ("8867-4", "Heart rate", "/min"),
+    "rr": ("9279-1", "Respiratory rate", "/min"),
+    "temperature": ("8310-5", "Body temperature", "Cel"),
+    "spo2": ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry", "%"),
+    "weight": ("29463-7", "Body weight", "kg"),
+    "height": ("8302-2", "Body height", "cm"),
+    "glucose": ("2339-0", "Glucose [Mass/volume] in Blood", "mg/dL"),
+    "bmi": ("39156-5", "Body mass index (BMI) [Ratio]", "kg/m2"),
+    "pain": ("72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported", "{score}"),
+}
+BP_COMPONENTS = {
+    "systolic": ("8480-6", "Systolic blood pressure"),
+    "diastolic": ("8462-4", "Diastolic blood pressure"),
+}
+# what people write -> UCUM
+UCUM_UNITS = {
+    "mmhg": "mm[Hg]",
+    "mm[hg]": "mm[Hg]",
+    "bpm": "/min",
+    "/min": "/min",
+    "beats/min": "/min",
+    "breaths/min": "/min",
+    "c": "Cel",
+    "°c": "Cel",
+    "cel": "Cel",
+    "f": "[degF]",
+    "°f": "[degF]",
+    "[degf]": "[degF]",
+    "%": "%",
+    "kg": "kg",
+    "g": "g",
+    "lb": "[lb_av]",
+    "lbs": "[lb_av]",
+    "[lb_av]": "[lb_av]",
+    "cm": "cm",
+    "m": "m",
+    "in": "[in_i]",
+    "[in_i]": "[in_i]",
+    "mg/dl": "mg/dL",
+    "mmol/l": "mmol/L",
+    "kg/m2": "kg/m2",
+    "kg/m²": "kg/m2",
+    "{score}": "{score}",
+}
+ROUTE_CODES = {
+    "po": ("26643006", "Oral route"),
+    "oral": ("26643006", "Oral route"),
+    "iv": ("47625008", "Intravenous route"),
+    "im": ("78421000", "Intramuscular route"),
+    "sc": ("34206005", "Subcutaneous route"),
+    "subcutaneous": ("34206005", "Subcutaneous route"),
+    "topical": ("6064005", "Topical route"),
+    "sl": ("37839007", "Sublingual route"),
+}
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+
+
+class FhirBuilder:
+    """Collects entries with stable ``urn:uuid`` full URLs and common references."""
+
+    def __init__(self, note: NoteDocument) -> None:
+        self.note = note
+        self.date = note.date.isoformat()
+        self.entries: list[dict[str, Any]] = []
+
+    def urn(self, kind: str, index: int | str = 0) -> str:
+        return f"urn:uuid:{self.uuid(kind, index)}"
+
+    def uuid(self, kind: str, index: int | str = 0) -> str:
+        return str(uuid.uuid5(_NS, f"{self.note.note_id}:{self.note.version}:{kind}:{index}"))
+
+    def add(self, kind: str, resource: dict[str, Any], index: int | str = 0) -> dict[str, str]:
+        resource = {"resourceType": resource.pop("resourceType"), "id": self.uuid(kind, index), **resource}
+        self.entries.append({"fullUrl": self.urn(kind, index), "resource": resource})
+        return {"reference": self.urn(kind, index)}
+
+    @property
+    def patient(self) -> dict[str, Any]:
+        return {"reference": self.urn("patient"), "identifier": _identifier("patient", self.note.patient_ref)}
+
+    @property
+    def encounter(self) -> dict[str, str]:
+        return {"reference": self.urn("encounter")}
+
+    @property
+    def author(self) -> dict[str, str]:
+        return {"reference": self.urn("practitioner"), "display": clean(self.note.doctor_name)}
+
+
+def _identifier(kind: str, value: Any) -> dict[str, str]:
+    return {"system": f"{ID_SYSTEM}:{kind}", "value": str(value)}
+
+
+def _narrative(note: NoteDocument, body: str) -> dict[str, str]:
+    lang = "fa" if note.rtl else "en"
+    direction = ' dir="rtl"' if note.rtl else ""
+    div = f'<div xmlns="http://www.w3.org/1999/xhtml" lang="{lang}" xml:lang="{lang}"{direction}>{body}</div>'
+    return {"status": "generated", "div": div}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    text = clean(value)
+    return float(text) if _NUMBER.match(text) else None
+
+
+def _quantity(value: float, unit: str) -> dict[str, Any]:
+    ucum = UCUM_UNITS.get(unit.lower(), "") if unit else ""
+    q: dict[str, Any] = {"value": int(value) if value == int(value) else value, "unit": unit or ucum}
+    if ucum:
+        q.update(system=UCUM, code=ucum)
+    return q
+
+
+def _vital_unit(item: dict, default: str) -> str:
+    unit = clean(item.get("unit"))
+    if not unit and item.get("name") == "temperature" and (_number(item.get("value")) or 0) > 50:
+        return "[degF]"
+    return unit or default
+
+
+def _observation(b: FhirBuilder, index: int, item: dict) -> dict[str, str] | None:
+    name = str(item.get("name") or "")
+    if name not in VITAL_CODES:
+        return None
+    code, display, default_unit = VITAL_CODES[name]
+    obs: dict[str, Any] = {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "code": "vital-signs",
+                        "display": "Vital Signs",
+                    }
+                ]
+            }
+        ],
+        "code": {
+            "coding": [{"system": LOINC, "code": code, "display": display}],
+            "text": vital_label(b.note, name),
+        },
+        "subject": b.patient,
+        "encounter": b.encounter,
+        "effectiveDateTime": b.date,
+    }
+    if name == "spo2":
+        obs["code"]["coding"].append(
+            {"system": LOINC, "code": "2708-6", "display": "Oxygen saturation in Arterial blood"}
+        )
+    unit = _vital_unit(item, default_unit)
+    if name == "bp":
+        parts = _bp_parts(item)
+        if parts is None:
+            obs["valueString"] = clean(item.get("value")) or clean(item.get("text"))
+        else:
+            obs["component"] = [
+                {
+                    "code": {"coding": [{"system": LOINC, "code": c, "display": d}]},
+                    "valueQuantity": _quantity(value, unit),
+                }
+                for (c, d), value in zip(BP_COMPONENTS.values(), parts, strict=True)
+            ]
+    else:
+        value = _number(item.get("value"))
+        if value is None:
+            obs["valueString"] = clean(item.get("value")) or clean(item.get("text"))
+        else:
+            obs["valueQuantity"] = _quantity(value, unit)
+    if not obs.get("valueString", True):
+        return None
+    return b.add("observation", obs, index)
+
+
+def _bp_parts(item: dict) -> tuple[float, float] | None:
+    sys_, dia = _number(item.get("systolic")), _number(item.get("diastolic"))
+    if sys_ is None or dia is None:
+        match = re.match(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)", clean(item.get("value")))
+        if not match:
+            return None
+        sys_, dia = float(match.group(1)), float(match.group(2))
+    return sys_, dia
+
+
+def _medication(b: FhirBuilder, index: int, status: str, item: dict) -> dict[str, str]:
+    dosage: dict[str, Any] = {}
+    if text := dosage_text(item):
+        dosage["text"] = text
+    if route := clean(item.get("route")):
+        dosage["route"] = {"text": route}
+        if coded := ROUTE_CODES.get(route.lower().replace(".", "")):
+            dosage["route"]["coding"] = [{"system": SNOMED, "code": coded[0], "display": coded[1]}]
+    resource: dict[str, Any] = {
+        "resourceType": "MedicationStatement",
+        "status": "active" if status == "current" else "intended",
+        "medicationCodeableConcept": {"text": clean(item.get("name")) or clean(item.get("text"))},
+        "subject": b.patient,
+        "context": b.encounter,
+        "dateAsserted": b.date,
+        "informationSource": b.author,
+    }
+    if dosage:
+        resource["dosage"] = [dosage]
+    if clean(item.get("text")):
+        resource["note"] = [{"text": clean(item.get("text"))}]
+    return b.add("medication", resource, index)
+
+
+def _section_html(note: NoteDocument, name: str) -> str:
+    sec = section(note, name)
+    parts = [f"<p>{html.escape(sec['text'])}</p>"] if sec["text"] else []
+    lines = [
+        f"<li>{html.escape(kind_label(note, str(i.get('kind'))))}: {html.escape(item_line(note, i))}</li>"
+        for i in sec["items"]
+    ]
+    if lines:
+        parts.append("<ul>" + "".join(lines) + "</ul>")
+    return "".join(parts) or f"<p>{html.escape(label(note, 'none'))}</p>"
+
+
+def _context_resources(b: FhirBuilder) -> None:
+    note = b.note
+    b.add(
+        "patient",
+        {"resourceType": "Patient", "identifier": [_identifier("patient", note.patient_ref)]}
+        | ({"name": [{"text": clean(note.patient_name)}]} if clean(note.patient_name) else {}),
+    )
+    b.add(
+        "practitioner",
+        {
+            "resourceType": "Practitioner",
+            "identifier": [_identifier("practitioner", note.doctor_id)],
+            "name": [{"text": clean(note.doctor_name)}],
+        },
+    )
+    b.add(
+        "encounter",
+        {
+            "resourceType": "Encounter",
+            "identifier": [_identifier("encounter", note.encounter_id)],
+            "status": "finished",
+            "class": {
+                "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                "code": "AMB",
+                "display": "ambulatory",
+            },
+            "subject": b.patient,
+            "participant": [{"individual": b.author}],
+            "period": {"start": aware(note.created_at).isoformat()},
+        },
+    )
+
+
+def _document_reference(b: FhirBuilder, pdf: bytes) -> dict[str, str]:
+    note = b.note
+    return b.add(
+        "document",
+        {
+            "resourceType": "DocumentReference",
+            "masterIdentifier": _identifier("note", f"{note.note_id}-v{note.version}"),
+            "status": "current",
+            "docStatus": "final",
+            "type": {"coding": [NOTE_TYPE]},
+            "subject": b.patient,
+            "date": b.date,
+            "author": [b.author],
+            "description": label(note, "title"),
+            "content": [
+                {
+                    "attachment": {
+                        "contentType": "application/pdf",
+                        "language": note.language,
+                        "data": base64.b64encode(pdf).decode("ascii"),
+                        "size": len(pdf),
+                        "hash": base64.b64encode(hashlib.sha1(pdf, usedforsecurity=False).digest()).decode(
+                            "ascii"
+                        ),
+                        "title": f"{label(note, 'title')} {note.patient_ref}.pdf",
+                        "creation": b.date,
+                    }
+                }
+            ],
+            "context": {"encounter": [b.encounter]},
+        },
+    )
+
+
+def _composition(b: FhirBuilder, vital_refs: list, med_refs: list) -> dict[str, Any]:
+    note = b.note
+    entries_by_section = {"objective": vital_refs, "plan": med_refs}
+    sections = []
+    for name in SECTIONS:
+        code, display = SECTION_CODES[name]
+        sec: dict[str, Any] = {
+            "title": label(note, name),
+            "code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
+            "text": _narrative(note, _section_html(note, name)),
+        }
+        if entries_by_section.get(name):
+            sec["entry"] = entries_by_section[name]
+        sections.append(sec)
+    return {
+        "resourceType": "Composition",
+        "id": b.uuid("composition"),
+        "language": note.language,
+        "identifier": _identifier("note", f"{note.note_id}-v{note.version}"),
+        "status": "final",
+        "type": {"coding": [NOTE_TYPE]},
+        "subject": b.patient,
+        "encounter": b.encounter,
+        "date": b.date,
+        "author": [b.author],
+        "title": label(note, "title"),
+        "section": sections,
+    }
+
+
+def build_bundle(note: NoteDocument, doctor_pdf: bytes) -> dict[str, Any]:
+    b = FhirBuilder(note)
+    _context_resources(b)
+    vital_refs = [r for i, v in enumerate(vitals(note)) if (r := _observation(b, i, v))]
+    med_refs = [_medication(b, i, s, m) for i, (s, m) in enumerate(medications(note))]
+    _document_reference(b, doctor_pdf)
+    composition = _composition(b, vital_refs, med_refs)
+    entries = [{"fullUrl": b.urn("composition"), "resource": composition}, *b.entries]
+    return {
+        "resourceType": "Bundle",
+        "id": b.uuid("bundle"),
+        "identifier": {"system": "urn:ietf:rfc:3986", "value": b.urn("bundle")},
+        "type": "document",
+        "timestamp": b.date,
+        "entry": entries,
+    }
+
+
+def render_fhir(note: NoteDocument, doctor_pdf: bytes) -> bytes:
+    """A FHIR R4 document Bundle as UTF-8 JSON, validated before it is returned."""
+    data = build_bundle(note, doctor_pdf)
+    try:
+        Bundle.parse_obj(data)
+    except Exception as exc:  # pydantic's ValidationError, or a model's own ValueError
+        raise EngineError(f"FHIR bundle does not validate: {exc}", code="fhir_invalid") from exc
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

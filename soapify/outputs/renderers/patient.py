@@ -1,0 +1,281 @@
+"""The patient's summary in plain language: one content builder, served as a dict, HTML or PDF.
+
+``patient_view(note)`` is the single source of what the patient sees; ``patient_html`` and the
+patient PDF (``pdf.render_patient_pdf``) only lay it out. Fixed phrases exist in English and
+Persian; clinical statements are shown as the doctor wrote them, in the visit's language.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from .base import (
+    NoteDocument,
+    clean,
+    dose_text,
+    format_date,
+    items,
+    lang_of,
+    vital_label,
+    vital_value,
+    vitals,
+)
+
+PHRASES: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Your visit summary",
+        "intro": "This is a summary of your visit with {doctor} on {date}. Keep it for your records.",
+        "findings": "What we found",
+        "measurements": "Your measurements",
+        "medicines": "Your medicines",
+        "tests": "Tests",
+        "referrals": "Referrals",
+        "instructions": "What to do at home",
+        "follow_up": "Your next visit",
+        "safety_net": "When to come back sooner",
+        "possible": "Possibly: {text}",
+        "how_to_take": "how to take it",
+        "none": "Nothing was recorded.",
+        "follow_up_in": "Come back in {interval}.",
+        "safety_net_text": (
+            "Come back sooner, or get medical help, if your symptoms get worse or do not improve as "
+            "expected, or if new symptoms appear."
+        ),
+        "emergency_text": (
+            "Get emergency care at once for chest pain, trouble breathing, fainting, confusion, "
+            "severe bleeding, or a high fever that does not come down: call your local emergency number."
+        ),
+        "disclaimer": "This summary does not replace your doctor's advice. If anything is unclear, ask your clinic.",
+        "contact": "Clinic",
+        "doctor": "Doctor",
+        "date": "Date",
+    },
+    "fa": {
+        "title": "خلاصه ویزیت شما",
+        "intro": "این خلاصه ویزیت شما با {doctor} در تاریخ {date} است. آن را نزد خود نگه دارید.",
+        "findings": "آنچه در معاینه پیدا شد",
+        "measurements": "اندازه‌گیری‌های شما",
+        "medicines": "داروهای شما",
+        "tests": "آزمایش‌ها",
+        "referrals": "ارجاع‌ها",
+        "instructions": "کارهایی که در خانه انجام دهید",
+        "follow_up": "ویزیت بعدی شما",
+        "safety_net": "چه زمانی زودتر مراجعه کنید",
+        "possible": "احتمالاً: {text}",
+        "how_to_take": "نحوه مصرف",
+        "none": "موردی ثبت نشده است.",
+        "follow_up_in": "{interval} دیگر مراجعه کنید.",
+        "safety_net_text": (
+            "اگر علائم شما بدتر شد، طبق انتظار بهتر نشد یا علامت تازه‌ای پیدا کردید، زودتر مراجعه کنید "
+            "یا از پزشک کمک بگیرید."
+        ),
+        "emergency_text": (
+            "در صورت درد قفسه سینه، تنگی نفس، غش کردن، گیجی، خونریزی شدید یا تب بالایی که پایین نمی‌آید، "
+            "فوراً با اورژانس ۱۱۵ تماس بگیرید یا به نزدیک‌ترین اورژانس بروید."
+        ),
+        "disclaimer": "این خلاصه جایگزین توصیه پزشک شما نیست. اگر نکته‌ای روشن نیست از مطب بپرسید.",
+        "contact": "مطب",
+        "doctor": "پزشک",
+        "date": "تاریخ",
+    },
+}
+
+# abbreviation (lower case, dots removed) -> plain words
+ROUTES: dict[str, dict[str, str]] = {
+    "en": {
+        "po": "by mouth",
+        "oral": "by mouth",
+        "orally": "by mouth",
+        "iv": "into a vein",
+        "im": "as an injection into a muscle",
+        "sc": "as an injection under the skin",
+        "sq": "as an injection under the skin",
+        "subcutaneous": "as an injection under the skin",
+        "topical": "on the skin",
+        "inhaled": "breathed in (inhaler)",
+        "inh": "breathed in (inhaler)",
+        "sl": "under the tongue",
+        "pr": "in the back passage",
+    },
+    "fa": {
+        "po": "خوراکی",
+        "oral": "خوراکی",
+        "orally": "خوراکی",
+        "iv": "تزریق داخل رگ",
+        "im": "تزریق عضلانی",
+        "sc": "تزریق زیر پوست",
+        "sq": "تزریق زیر پوست",
+        "subcutaneous": "تزریق زیر پوست",
+        "topical": "روی پوست",
+        "inhaled": "استنشاقی (اسپری)",
+        "inh": "استنشاقی (اسپری)",
+        "sl": "زیر زبان",
+        "pr": "شیاف",
+    },
+}
+
+FREQUENCIES: dict[str, dict[str, str]] = {
+    "en": {
+        "qd": "once a day",
+        "od": "once a day",
+        "daily": "once a day",
+        "bid": "twice a day",
+        "tid": "three times a day",
+        "qid": "four times a day",
+        "qhs": "at bedtime",
+        "hs": "at bedtime",
+        "prn": "only when needed",
+        "q4h": "every 4 hours",
+        "q6h": "every 6 hours",
+        "q8h": "every 8 hours",
+        "q12h": "every 12 hours",
+        "qw": "once a week",
+    },
+    "fa": {
+        "qd": "روزی یک بار",
+        "od": "روزی یک بار",
+        "daily": "روزی یک بار",
+        "bid": "روزی دو بار",
+        "tid": "روزی سه بار",
+        "qid": "روزی چهار بار",
+        "qhs": "شب‌ها قبل از خواب",
+        "hs": "شب‌ها قبل از خواب",
+        "prn": "فقط در صورت نیاز",
+        "q4h": "هر ۴ ساعت",
+        "q6h": "هر ۶ ساعت",
+        "q8h": "هر ۸ ساعت",
+        "q12h": "هر ۱۲ ساعت",
+        "qw": "هفته‌ای یک بار",
+    },
+}
+
+
+def _plain(table: dict[str, dict[str, str]], lang: str, value: str) -> str:
+    key = re.sub(r"[.\s]", "", value.lower())
+    return table[lang].get(key, value)
+
+
+def _texts(note: NoteDocument, section: str, kind: str) -> list[str]:
+    lines = []
+    for item in items(note, section, kind):
+        if item.get("negated"):
+            continue
+        text = clean(item.get("text")) or clean(item.get("name"))
+        if text:
+            lines.append(text)
+    return lines
+
+
+def _findings(note: NoteDocument, p: dict[str, str]) -> list[str]:
+    lines = []
+    for item in items(note, "assessment", "problem"):
+        if item.get("negated"):
+            continue
+        text = clean(item.get("name")) or clean(item.get("text"))
+        if text:
+            lines.append(p["possible"].format(text=text) if item.get("uncertain") else text)
+    if not lines:
+        text = clean(((note.draft.get("sections") or {}).get("assessment") or {}).get("text"))
+        lines = [text] if text else []
+    return lines
+
+
+def _medicine(note: NoteDocument, item: dict) -> dict[str, str]:
+    lang = lang_of(note)
+    name = clean(item.get("name")) or clean(item.get("text"))
+    parts = {
+        "dose": dose_text(item),
+        "route": _plain(ROUTES, lang, clean(item.get("route"))),
+        "frequency": _plain(FREQUENCIES, lang, clean(item.get("frequency"))),
+        "duration": clean(item.get("duration")),
+    }
+    how = (
+        "، ".join(v for v in parts.values() if v)
+        if lang == "fa"
+        else ", ".join(v for v in parts.values() if v)
+    )
+    if not how and clean(item.get("text")) != name:
+        how = clean(item.get("text"))
+    return {"name": name, **parts, "how_to_take": how, "text": f"{name}: {how}" if how else name}
+
+
+def _follow_up(note: NoteDocument, p: dict[str, str]) -> list[str]:
+    lines = []
+    for item in items(note, "plan", "follow_up"):
+        interval = clean(item.get("interval"))
+        lines.append(p["follow_up_in"].format(interval=interval) if interval else clean(item.get("text")))
+    return [line for line in lines if line]
+
+
+def patient_view(note: NoteDocument) -> dict[str, Any]:
+    """Everything the patient sees, as JSON-ready data (the share link's API body)."""
+    lang = lang_of(note)
+    p = PHRASES[lang]
+    meds = [_medicine(note, m) for m in items(note, "plan", "medication") if not m.get("negated")]
+    measurements = [
+        f"{vital_label(note, str(v.get('name') or ''))}: {vital_value(v)}"
+        if vital_value(v)
+        else clean(v.get("text"))
+        for v in vitals(note)
+    ]
+    sections = [
+        ("findings", _findings(note, p)),
+        ("measurements", [m for m in measurements if m]),
+        ("medicines", [m["text"] for m in meds]),
+        ("tests", _texts(note, "plan", "test")),
+        ("referrals", _texts(note, "plan", "referral")),
+        ("instructions", _texts(note, "plan", "instruction")),
+        ("follow_up", _follow_up(note, p)),
+    ]
+    lh = note.letterhead or {}
+    return {
+        "language": lang,
+        "dir": "rtl" if note.rtl else "ltr",
+        "title": p["title"],
+        "intro": p["intro"].format(doctor=clean(note.doctor_name), date=format_date(note.date)[:10]),
+        "clinic": {k: clean(lh.get(k)) for k in ("clinic_name", "address", "phone")},
+        "doctor": clean(note.doctor_name),
+        "date": note.date.isoformat(),
+        "sections": [{"key": k, "title": p[k], "items": v} for k, v in sections if v],
+        "medicines": meds,
+        "safety_net": {"title": p["safety_net"], "items": [p["safety_net_text"], p["emergency_text"]]},
+        "disclaimer": p["disclaimer"],
+    }
+
+
+_CSS = (
+    "body{font-family:Vazirmatn,Tahoma,'Segoe UI',Arial,sans-serif;max-width:40rem;margin:1.5rem auto;"
+    "padding:0 1rem;line-height:1.6;color:#1b1b1b}h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:1.5rem;"
+    "border-bottom:1px solid #ddd}.clinic{color:#555}.safety{background:#fff4e5;border:1px solid #f0b25a;"
+    "padding:.5rem 1rem;border-radius:.5rem}.small{color:#666;font-size:.85rem}"
+)
+
+
+def _ul(lines: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
+
+
+def patient_html(note: NoteDocument) -> str:
+    """A self-contained HTML page (no scripts, no external resources), every text escaped."""
+    view = patient_view(note)
+    esc = html.escape
+    clinic = view["clinic"]
+    head_lines = [esc(v) for v in (clinic["clinic_name"], clinic["address"], clinic["phone"]) if v]
+    body = [f'<p class="clinic">{"<br>".join(head_lines)}</p>'] if head_lines else []
+    body += [f"<h1>{esc(view['title'])}</h1>", f"<p>{esc(view['intro'])}</p>"]
+    for sec in view["sections"]:
+        body += [f"<h2>{esc(sec['title'])}</h2>", _ul(sec["items"])]
+    safety = view["safety_net"]
+    body += [f'<section class="safety"><h2>{esc(safety["title"])}</h2>{_ul(safety["items"])}</section>']
+    body += [f'<p class="small">{esc(view["disclaimer"])}</p>']
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html dir="{view["dir"]}" lang="{view["language"]}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="robots" content="noindex, nofollow">\n'
+        f"<title>{esc(view['title'])}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )
