@@ -1,0 +1,1 @@
+"""Integrations with outside services: SMS delivery (and, elsewhere, the patient directory)."""
