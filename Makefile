@@ -1,0 +1,55 @@
+# SOAPify — entry points: make run, make test, make bench, make lint
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WEB_WORKERS ?= 2
+WORKER_CONCURRENCY ?= 2
+
+.PHONY: install run web worker migrate seed test lint format bench clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip wheel
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+# Web (gunicorn) and a real Celery worker (filesystem broker unless REDIS_URL/CELERY_BROKER_URL is set).
+run: seed
+	$(PY) manage.py collectstatic --noinput -v0
+	@echo "SOAPify on http://$(HOST):$(PORT)/  (API docs: /api/docs/)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A soapify worker -B -Q default,stt,nlp --concurrency $(WORKER_CONCURRENCY) --loglevel INFO & \
+	$(VENV)/bin/gunicorn soapify.wsgi:application --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) \
+		--timeout 120 --access-logfile - & \
+	wait
+
+worker: install
+	$(VENV)/bin/celery -A soapify worker -Q default,stt,nlp --concurrency $(WORKER_CONCURRENCY) --loglevel INFO
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

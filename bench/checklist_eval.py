@@ -1,0 +1,205 @@
+"""Checklist evaluator bench: accuracy on labelled ACI-BENCH training cases, and speed.
+
+    .venv/bin/python bench/checklist_eval.py [--calibrate] [--verbose] [--keywords-only]
+
+Cases come from ``bench/data/checklist_labels.jsonl`` (see ``CHECKLIST_LABELS.md``); dialogues
+from ``../shared/data/aci-bench/train.csv`` (override with ``SOAPIFY_SHARED_DATA``). Prints
+accuracy, per-status precision/recall, the confusion matrix, the time to evaluate 50 items
+against a ~1,500-word transcript on one core, and a final ``{"bench": "checklist", ...}`` line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+LABELS = ROOT / "bench" / "data" / "checklist_labels.jsonl"
+STATUSES = ("covered", "partial", "missing", "unclear")
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("SOAPIFY_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def load_dialogues(path: Path) -> dict[str, str]:
+    csv.field_size_limit(10_000_000)
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {row["encounter_id"]: row["dialogue"] for row in csv.DictReader(fh)}
+
+
+def load_cases() -> list[dict]:
+    with LABELS.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def predict(evaluator, dialogues: dict[str, str], cases: list[dict]) -> list[dict]:
+    """Evaluate each dialogue once with every item it is labelled for; return cases + predictions."""
+    from soapify.checklist.starter import catalog_by_key, item_spec
+    from soapify.core.transcript import parse_dialogue
+
+    catalog = catalog_by_key()
+    by_encounter: dict[str, list[dict]] = defaultdict(list)
+    for case in cases:
+        by_encounter[case["encounter_id"]].append(case)
+    out = []
+    for enc, enc_cases in by_encounter.items():
+        transcript = parse_dialogue(dialogues[enc])
+        items = [item_spec(catalog[c["item"]]) for c in enc_cases]
+        for case, result in zip(enc_cases, evaluator.evaluate(transcript, items), strict=True):
+            out.append({**case, "predicted": result.status, "result": result})
+    return out
+
+
+def metrics(rows: list[dict]) -> dict:
+    n = len(rows)
+    correct = sum(r["predicted"] == r["expected"] for r in rows)
+    per_status = {}
+    for s in STATUSES:
+        tp = sum(r["predicted"] == s and r["expected"] == s for r in rows)
+        pred = sum(r["predicted"] == s for r in rows)
+        gold = sum(r["expected"] == s for r in rows)
+        per_status[s] = {
+            "precision": round(tp / pred, 3) if pred else None,
+            "recall": round(tp / gold, 3) if gold else None,
+            "support": gold,
+            "predicted": pred,
+        }
+    missed_as_covered = sum(r["expected"] == "missing" and r["predicted"] == "covered" for r in rows)
+    return {
+        "n": n,
+        "accuracy": round(correct / n, 3) if n else 0.0,
+        "per_status": per_status,
+        "missing_reported_covered": missed_as_covered,
+        "confusion": dict(Counter(f"{r['expected']}->{r['predicted']}" for r in rows)),
+    }
+
+
+def print_metrics(title: str, m: dict) -> None:
+    print(f"\n{title}: n={m['n']} accuracy={m['accuracy']}")
+    print(f"  {'status':<9} {'prec':>6} {'recall':>6} {'gold':>5} {'pred':>5}")
+    for s, v in m["per_status"].items():
+        p = "-" if v["precision"] is None else f"{v['precision']:.3f}"
+        r = "-" if v["recall"] is None else f"{v['recall']:.3f}"
+        print(f"  {s:<9} {p:>6} {r:>6} {v['support']:>5} {v['predicted']:>5}")
+    print(f"  missing reported as covered: {m['missing_reported_covered']}")
+    print(f"  confusion (expected->predicted): {m['confusion']}")
+
+
+def timing(evaluator, dialogues: dict[str, str]) -> dict:
+    """Seconds to evaluate 50 items against a ~1,500-word transcript (one thread)."""
+    from soapify.checklist.starter import CATALOG_ITEMS, item_spec
+    from soapify.core.transcript import parse_dialogue
+
+    specs = [item_spec(i) for i in CATALOG_ITEMS]
+    while len(specs) < 50:  # pad with re-titled copies so the item cache cannot help them
+        base = specs[len(specs) % len(CATALOG_ITEMS)]
+        specs.append(
+            replace(base, id=f"{base.id}_copy{len(specs)}", title=f"{base.title} (copy {len(specs)})")
+        )
+    specs = specs[:50]
+    words = {enc: len(d.split()) for enc, d in dialogues.items()}
+    encs = sorted(words, key=lambda e: abs(words[e] - 1500))[:3]
+    texts = [parse_dialogue(dialogues[e]) for e in encs]
+    embedder = getattr(evaluator, "_get_embedder", lambda: None)() if evaluator.semantic else None
+    warmup = parse_dialogue("[doctor] hello , how are you today ?\n[patient] fine , thank you .")
+    evaluator.evaluate(warmup, specs[:1])  # load the model outside the timing
+    if embedder is not None and hasattr(embedder, "_cache"):
+        embedder._cache.clear()
+    t0 = time.perf_counter()
+    evaluator.evaluate(texts[0], specs)
+    cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    evaluator.evaluate(texts[1], specs)
+    new_transcript = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    evaluator.evaluate(texts[1], specs)
+    repeat = time.perf_counter() - t0
+    return {
+        "timing_items": len(specs),
+        "timing_words": [words[e] for e in encs[:2]],
+        "seconds_cold_caches": round(cold, 3),
+        "seconds_new_transcript": round(new_transcript, 3),
+        "seconds_repeat": round(repeat, 3),
+    }
+
+
+def calibrate(dialogues: dict[str, str], cases: list[dict]) -> None:
+    from soapify.checklist.engines.rules import RulesEvaluator
+
+    print("\ncalibration (partial_threshold -> accuracy, missing recall):")
+    for t in (0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 1.01):
+        m = metrics(predict(RulesEvaluator(partial_threshold=t), dialogues, cases))
+        print(f"  {t:.2f}: accuracy={m['accuracy']} missing_recall={m['per_status']['missing']['recall']}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument("--verbose", action="store_true", help="print every wrong case")
+    parser.add_argument("--keywords-only", action="store_true", help="RulesEvaluator(semantic=False)")
+    args = parser.parse_args()
+
+    train = data_dir() / "aci-bench" / "train.csv"
+    if not train.exists():
+        print(f"checklist bench: {train} not found; skipping.")
+        print(json.dumps({"bench": "checklist", "skipped": True, "reason": "data absent"}))
+        return 0
+
+    import torch
+
+    torch.set_num_threads(1)
+    from soapify.checklist.engines.rules import RulesEvaluator
+
+    dialogues = load_dialogues(train)
+    cases = load_cases()
+    evaluator = RulesEvaluator(semantic=not args.keywords_only)
+    rows = predict(evaluator, dialogues, cases)
+    m = metrics(rows)
+    print_metrics("all labelled cases", m)
+    if args.verbose:
+        print("\nwrong cases:")
+        for r in rows:
+            if r["predicted"] != r["expected"]:
+                res = r["result"]
+                ev = res.evidence_text.replace("\n", " / ")[:140]
+                print(
+                    f"  {r['encounter_id']} {r['item']:<15} expected={r['expected']:<8} got={r['predicted']:<8}"
+                    f" sim={res.details.get('similarity')} terms={res.details.get('matched_terms')} | {ev}"
+                )
+    if args.calibrate:
+        calibrate(dialogues, cases)
+    t = timing(evaluator, dialogues)
+    print(
+        f"\ntiming: {t['timing_items']} items, {t['timing_words']} words, one thread: "
+        f"cold caches {t['seconds_cold_caches']} s, new transcript {t['seconds_new_transcript']} s, "
+        f"repeat {t['seconds_repeat']} s"
+    )
+    figures = {
+        "bench": "checklist",
+        "engine": f"{evaluator.name}-{evaluator.version}",
+        "semantic": evaluator.semantic,
+        "cases": m["n"],
+        "accuracy": m["accuracy"],
+        "missing_recall": m["per_status"]["missing"]["recall"],
+        "missing_reported_covered": m["missing_reported_covered"],
+        "per_status": {
+            s: {k: v[k] for k in ("precision", "recall", "support")} for s, v in m["per_status"].items()
+        },
+        **t,
+    }
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

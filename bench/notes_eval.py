@@ -1,0 +1,146 @@
+"""Notes benchmark: SOAP engines on ACI-BENCH valid, the section classifier on MTS-Dialog valid.
+
+    .venv/bin/python bench/notes_eval.py [--data ../shared/data] [--limit N]
+
+Runs the rules engine always, the LLM engine when SOAPIFY_LLM_BASE_URL and SOAPIFY_LLM_MODEL are set
+(SOAPIFY_LLM_API_KEY optional). Each draft is rendered as an ACI-style note and scored with ROUGE-1/2/L
+(F-measure x100, stemming) against the reference note; evidence spans are checked; throughput is
+measured on one core. Ends with a JSON line ``{"bench": "notes", ...}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("SOAPIFY_TORCH_THREADS", "1")
+
+PUBLISHED = {
+    "copy transcript": (32.8, 12.5, 30.6),
+    "retrieval (nearest train note)": (43.9, 17.6, 40.5),
+    "BART fine-tuned": (41.8, 19.2, 34.7),
+    "BART+SAMSum per section": (53.5, 25.1, 48.6),
+    "ChatGPT": (47.4, 19.0, 42.5),
+    "GPT-4": (51.8, 22.6, 46.0),
+}
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _engines() -> list:
+    from soapify.nlp.engines.rules import RulesEngine
+
+    engines = [RulesEngine()]
+    base_url, model = os.environ.get("SOAPIFY_LLM_BASE_URL"), os.environ.get("SOAPIFY_LLM_MODEL")
+    if base_url and model:
+        from soapify.nlp.engines.llm import LLMEngine
+
+        engines.append(
+            LLMEngine(base_url=base_url, api_key=os.environ.get("SOAPIFY_LLM_API_KEY", ""), model=model, fallback=None)
+        )
+    return engines
+
+
+def eval_engine(engine, rows: list[dict[str, str]]) -> dict:
+    from rouge_score import rouge_scorer
+
+    from soapify.core.draft_schema import check_evidence
+    from soapify.core.engines import EngineError
+    from soapify.core.transcript import parse_dialogue
+    from soapify.nlp.engines.note_text import render_note
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
+    totals = {"rouge1": 0.0, "rouge2": 0.0, "rougeL": 0.0}
+    spans = bad = failures = 0
+    elapsed = 0.0
+    transcripts = [parse_dialogue(r["dialogue"]) for r in rows]
+    if engine.name == "rules" and transcripts:  # warm up: load the embedder and the classifier
+        engine.generate(parse_dialogue("[doctor] any fever ?\n[patient] no ."))
+    for row, tv in zip(rows, transcripts, strict=True):
+        t0 = time.perf_counter()
+        try:
+            result = engine.generate(tv)
+        except EngineError as exc:
+            failures += 1
+            print(f"  {row['encounter_id']}: {exc.message}", file=sys.stderr)
+            continue
+        elapsed += time.perf_counter() - t0
+        draft = result.draft
+        for section in draft["sections"].values():
+            for item in section["items"]:
+                spans += len(item["evidence"])
+        bad += len(check_evidence(draft, tv.text))
+        score = scorer.score(row["note"], render_note(draft))
+        for k in totals:
+            totals[k] += score[k].fmeasure
+    n = max(len(rows) - failures, 1)
+    return {
+        "engine": engine.name,
+        "model": engine.model,
+        "rouge1": round(100 * totals["rouge1"] / n, 2),
+        "rouge2": round(100 * totals["rouge2"] / n, 2),
+        "rougeL": round(100 * totals["rougeL"] / n, 2),
+        "spans": spans,
+        "span_integrity": round(1 - bad / spans, 4) if spans else 1.0,
+        "encounters_per_s": round((len(rows) - failures) / elapsed, 2) if elapsed else None,
+        "failures": failures,
+    }
+
+
+def mts_accuracy(path: Path) -> float:
+    from soapify.nlp.engines.classifier import get_classifier
+
+    rows = _rows(path)
+    pred = get_classifier().mts_predict([r["dialogue"] for r in rows])
+    return round(sum(p == r["section_header"] for p, r in zip(pred, rows, strict=True)) / len(rows), 4)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=os.environ.get("SOAPIFY_DATA", str(ROOT.parent / "shared" / "data")))
+    ap.add_argument("--split", default="valid", choices=["train", "valid"])
+    ap.add_argument("--limit", type=int, default=0)
+    args = ap.parse_args()
+    data = Path(args.data)
+    aci = data / "aci-bench" / f"{args.split}.csv"
+    mts = data / "mts-dialog" / "MTS-Dialog-ValidationSet.csv"
+    if not aci.exists():
+        print(f"notes bench: no data at {aci}; skipped")
+        print(json.dumps({"bench": "notes", "skipped": "no data"}))
+        return 0
+    import torch
+
+    torch.set_num_threads(1)
+    rows = _rows(aci)[: args.limit or None]
+    results = [eval_engine(engine, rows) for engine in _engines()]
+    accuracy = mts_accuracy(mts) if mts.exists() else None
+
+    print(f"ACI-BENCH {args.split} ({len(rows)} encounters), ROUGE F x100, stemming")
+    print(f"{'system':34} {'R-1':>6} {'R-2':>6} {'R-L':>6}  spans ok  enc/s")
+    for r in results:
+        print(
+            f"{r['engine'] + ' (' + r['model'] + ')':34.34} {r['rouge1']:6.1f} {r['rouge2']:6.1f} {r['rougeL']:6.1f}"
+            f"  {100 * r['span_integrity']:6.2f}%  {r['encounters_per_s']}"
+        )
+    print("published on ACI-BENCH test 1 (for reference):")
+    for name, (r1, r2, rl) in PUBLISHED.items():
+        print(f"  {name:32} {r1:6.1f} {r2:6.1f} {rl:6.1f}")
+    if accuracy is not None:
+        print(f"MTS-Dialog valid section-header accuracy: {accuracy:.3f} (best shared-task system about 0.80)")
+    print(json.dumps({"bench": "notes", "split": args.split, "encounters": len(rows), "engines": results,
+                      "mts_section_accuracy": accuracy}))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,141 @@
+"""Train the rules engine's two small classifiers over MiniLM embeddings and save them as one .npz.
+
+* ``sent``: the note section a transcript sentence feeds (other, hpi, ros, exam, result, assessment,
+  plan). Labels come from ACI-BENCH train: each dialogue sentence is aligned to the section of the
+  reference note whose words it shares most (weak supervision).
+* ``mts``: MTS-Dialog's 20 section headers for a whole dialogue snippet (training split only).
+
+    .venv/bin/python scripts/train_section_classifier.py [--data ../shared/data] [--out PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from soapify.nlp.engines.classifier import (  # noqa: E402
+    ARTIFACT,
+    SENT_LABELS,
+    mts_features,
+    sentence_features,
+)
+
+STOP = set(
+    """a an the and or but if of to in on at for with by from is are was were be been being i you he she it
+    we they me my your his her its our their this that these those do does did have has had not no so
+    just um uh okay yeah like um-hmm mm-hmm know right well really can could would will shall should
+    there here what how when where which who any some about up out going get got go all very also too
+    as than then them him us let's i'm i've you're it's that's don't""".split()
+)
+_HEAD = re.compile(r"^[A-Z][A-Z ,&/]+$")
+
+
+def _tokens(text: str) -> set[str]:
+    return {
+        w[:6] for w in re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower()) if w not in STOP and len(w) > 1
+    }
+
+
+def note_sections(note: str) -> dict[str, str]:
+    """Split an ACI note into our sentence labels' text."""
+    out: dict[str, list[str]] = {k: [] for k in SENT_LABELS if k != "other"}
+    current = "hpi"
+    for raw in note.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if _HEAD.match(line):
+            h = line.upper()
+            if "REVIEW OF SYSTEMS" in h:
+                current = "ros"
+            elif "EXAM" in h or "VITALS" in h:
+                current = "exam"
+            elif "RESULTS" in h:
+                current = "result"
+            elif "ASSESSMENT" in h or "PLAN" in h or "INSTRUCTIONS" in h:
+                current = "ap"
+            else:
+                current = "hpi"
+            continue
+        if current == "ap":
+            is_plan = re.match(r"•?\s*(additional testing|medical treatment|patient education|"
+                               r"specialist referrals?|patient agreements|follow[- ]up)", line, re.I)
+            out["plan" if is_plan else "assessment"].append(line)
+        else:
+            out[current].append(line)
+    return {k: " ".join(v) for k, v in out.items()}
+
+
+def aci_examples(path: Path) -> tuple[list[str], list[str], list[str]]:
+    from soapify.core.transcript import parse_dialogue
+    from soapify.nlp.engines.text import split_sentences
+
+    texts, speakers, labels = [], [], []
+    for row in csv.DictReader(path.open(encoding="utf-8")):
+        sections = {k: _tokens(v) for k, v in note_sections(row["note"]).items()}
+        for s in split_sentences(parse_dialogue(row["dialogue"])):
+            toks = _tokens(s.text)
+            label = "other"
+            if len(toks) >= 2:
+                scores = {k: len(toks & v) / len(toks) for k, v in sections.items() if v}
+                best = max(scores, key=scores.get) if scores else None
+                if best and scores[best] >= 0.5:
+                    label = best
+            texts.append(s.text)
+            speakers.append(s.speaker or "")
+            labels.append(label)
+    return texts, speakers, labels
+
+
+def fit(x: np.ndarray, y: list[str], labels: tuple[str, ...], c: float) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y)
+    order = [list(clf.classes_).index(lab) for lab in labels]
+    return clf.coef_[order].astype(np.float32), clf.intercept_[order].astype(np.float32)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    ap.add_argument("--out", default=str(ARTIFACT))
+    ap.add_argument("--c-sent", type=float, default=2.0)
+    ap.add_argument("--c-mts", type=float, default=16.0)
+    args = ap.parse_args()
+    data = Path(args.data)
+
+    texts, speakers, y_sent = aci_examples(data / "aci-bench" / "train.csv")
+    print("sentence labels:", Counter(y_sent))
+    x_sent = sentence_features(texts, speakers)
+    w_sent, b_sent = fit(x_sent, y_sent, SENT_LABELS, args.c_sent)
+
+    rows = list(csv.DictReader((data / "mts-dialog" / "MTS-Dialog-TrainingSet.csv").open(encoding="utf-8")))
+    y_mts = [r["section_header"] for r in rows]
+    mts_labels = tuple(sorted(set(y_mts)))
+    x_mts = mts_features([r["dialogue"] for r in rows])
+    w_mts, b_mts = fit(x_mts, y_mts, mts_labels, args.c_mts)
+
+    np.savez_compressed(
+        args.out,
+        sent_labels=np.array(SENT_LABELS),
+        sent_w=w_sent,
+        sent_b=b_sent,
+        mts_labels=np.array(mts_labels),
+        mts_w=w_mts,
+        mts_b=b_mts,
+    )
+    print(f"wrote {args.out} ({Path(args.out).stat().st_size} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Checklist: catalog items, templates, evaluations, and the engines that evaluate a visit."""

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import JsonResponse
+
+from soapify.core.errors import error_body
+
+
+class ApiHeadersMiddleware:
+    """API requests: bodies over the limit are refused with 413 before anything reads them, and
+    responses are never cached by browsers or proxies (they carry patient data).
+
+    JSON and form bodies may be at most ``DATA_UPLOAD_MAX_MEMORY_SIZE``; multipart uploads at most
+    ``UPLOAD_REQUEST_MAX_BYTES``; paths under ``BODY_LIMIT_EXEMPT_PREFIXES`` (signed raw uploads)
+    enforce their own limits while streaming.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def _limit_for(self, request) -> int | None:
+        if any(request.path.startswith(p) for p in getattr(settings, "BODY_LIMIT_EXEMPT_PREFIXES", ())):
+            return None
+        if (request.content_type or "").startswith("multipart/"):
+            return settings.UPLOAD_REQUEST_MAX_BYTES
+        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+    def __call__(self, request):
+        path = request.path
+        is_api = path.startswith("/api/") or path.startswith("/adminplus/")
+        if is_api:
+            limit = self._limit_for(request)
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if limit is not None and length > limit:
+                response = JsonResponse(
+                    error_body("payload_too_large", f"The request body exceeds {limit} bytes."), status=413
+                )
+                response["Cache-Control"] = "no-store"
+                return response
+        response = self.get_response(request)
+        if is_api:
+            response["Cache-Control"] = "no-store"
+            response["Pragma"] = "no-cache"
+        return response

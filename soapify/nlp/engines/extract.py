@@ -1,0 +1,261 @@
+"""Extraction helpers: vitals with units, medications, durations, negation and uncertainty."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import lexicons as lx
+from .text import FA_NUMBERS, NumberView, number_view
+
+_GAP = r"[^0-9.?!]{0,40}?"
+_VITAL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pat, re.IGNORECASE))
+    for name, pat in (
+        (
+            "bp",
+            rf"(?:blood pressure|\bbp\b|فشار خون|فشار){_GAP}(\d{{2,3}})\s*(?:/|over|on|روی|بر|رو)\s*(\d{{2,3}})",
+        ),
+        ("hr", rf"(?:heart rate|pulse|\bhr\b|ضربان قلب|ضربان|نبض){_GAP}(\d{{2,3}})(?![\d/])"),
+        (
+            "rr",
+            rf"(?:respiratory rate|respirations|\brr\b|breathing rate|تعداد تنفس|تنفس){_GAP}(\d{{1,2}})(?![\d/])",
+        ),
+        (
+            "temperature",
+            rf"(?:temperature|\btemp\b|fever of|دمای بدن|درجه حرارت|دما|تب){_GAP}(\d{{2,3}}(?:\.\d)?)"
+            r"(?:\s*(?:degrees?|°|درجه))?\s*(fahrenheit|celsius|centigrade|f\b|c\b|سانتی‌?گراد)?",
+        ),
+        (
+            "spo2",
+            rf"(?:oxygen saturation|o2 sat\w*|\bsats?\b|saturation|spo2|pulse ox\w*|oxygen level|اکسیژن){_GAP}"
+            r"(\d{2,3})(?:\s*(?:%|percent|درصد))?",
+        ),
+        (
+            "weight",
+            rf"(?:weight|weigh(?:s|ing)?|وزن){_GAP}(\d{{2,3}}(?:\.\d)?)\s*"
+            r"(kg|kilograms?|kilos?|lbs?|pounds?|کیلو(?:گرم)?)",
+        ),
+        (
+            "height",
+            rf"(?:height|tall|قد){_GAP}(\d{{2,3}}(?:\.\d)?)\s*(cm|centimeters?|سانتی‌?متر|سانت|inches)",
+        ),
+        (
+            "glucose",
+            rf"(?:glucose|blood sugar|sugar|قند خون|قند){_GAP}(\d{{2,3}})(?:\s*(mg/dl|milligrams per deciliter))?",
+        ),
+    )
+)
+_RANGES = {
+    "bp": (50, 260),
+    "hr": (25, 250),
+    "rr": (5, 60),
+    "spo2": (50, 100),
+    "weight": (1, 700),
+    "height": (30, 250),
+    "glucose": (20, 900),
+}
+VITAL_LABELS = {
+    "bp": "Blood pressure",
+    "hr": "Heart rate",
+    "rr": "Respiratory rate",
+    "temperature": "Temperature",
+    "spo2": "Oxygen saturation",
+    "weight": "Weight",
+    "height": "Height",
+    "glucose": "Blood glucose",
+}
+VITAL_LABELS_FA = {
+    "bp": "فشار خون",
+    "hr": "ضربان قلب",
+    "rr": "تعداد تنفس",
+    "temperature": "دمای بدن",
+    "spo2": "اشباع اکسیژن",
+    "weight": "وزن",
+    "height": "قد",
+    "glucose": "قند خون",
+}
+
+
+@dataclass(slots=True)
+class Vital:
+    name: str
+    value: float | str
+    unit: str
+    start: int
+    end: int
+    systolic: float | None = None
+    diastolic: float | None = None
+
+    def label(self, language: str = "en") -> str:
+        names = VITAL_LABELS_FA if language == "fa" else VITAL_LABELS
+        unit = {"mm[Hg]": "mmHg", "/min": "/min", "Cel": "°C", "[degF]": "°F", "[lb_av]": "lb"}.get(
+            self.unit, self.unit
+        )
+        value = self.value if isinstance(self.value, str) else f"{self.value:g}"
+        return f"{names[self.name]}: {value} {unit}".strip()
+
+
+def _num(s: str) -> float:
+    return float(s)
+
+
+def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -> list[Vital]:
+    """Vitals in one sentence; offsets are transcript offsets (``offset`` = sentence start)."""
+    nv = view or number_view(text, offset)
+    found: list[Vital] = []
+    taken: list[tuple[int, int]] = []
+    for name, pat in _VITAL_PATTERNS:
+        for m in pat.finditer(nv.text):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            vital = _vital_from_match(name, m)
+            if vital is None:
+                continue
+            vital.start, vital.end = nv.span(m.start(), m.end())
+            found.append(vital)
+            taken.append((m.start(), m.end()))
+    return found
+
+
+def _vital_from_match(name: str, m: re.Match[str]) -> Vital | None:
+    v = _num(m.group(1))
+    lo, hi = _RANGES.get(name, (0, 1e9))
+    if name == "bp":
+        d = _num(m.group(2))
+        if not (lo <= v <= hi and 20 <= d <= 160 and d < v):
+            return None
+        return Vital("bp", f"{v:g}/{d:g}", "mm[Hg]", 0, 0, systolic=v, diastolic=d)
+    if name == "temperature":
+        scale = (m.group(2) or "").lower()
+        if scale.startswith("f"):
+            unit = "[degF]"
+        elif scale:
+            unit = "Cel"
+        else:
+            unit = "[degF]" if v > 50 else "Cel"
+        if not (34 <= v <= 43 or 93 <= v <= 110):
+            return None
+        return Vital("temperature", v, unit, 0, 0)
+    if not lo <= v <= hi:
+        return None
+    if name in ("hr", "rr"):
+        return Vital(name, v, "/min", 0, 0)
+    if name == "spo2":
+        return Vital(name, v, "%", 0, 0)
+    if name == "weight":
+        unit = "kg" if m.group(2).lower().startswith(("k", "ک")) else "[lb_av]"
+        return Vital(name, v, unit, 0, 0)
+    if name == "height":
+        unit = "[in_i]" if m.group(2).lower().startswith("inch") else "cm"
+        return Vital(name, v, unit, 0, 0)
+    if name == "glucose":
+        return Vital(name, v, "mg/dL", 0, 0)
+    return None
+
+
+@dataclass(slots=True)
+class Medication:
+    name: str
+    start: int
+    end: int
+    dose: str | None = None
+    unit: str | None = None
+    route: str | None = None
+    frequency: str | None = None
+    duration: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+_ROUTE_RE = re.compile(
+    r"(?<![\w])(?:" + "|".join(re.escape(r) for r in sorted(lx.ROUTES, key=len, reverse=True)) + r")(?![\w])",
+    re.IGNORECASE,
+)
+_WORD_RE = re.compile(r"[\w\u0600-\u06FF‌-]+")
+
+
+def extract_medications(text: str, offset: int = 0, view: NumberView | None = None) -> list[Medication]:
+    nv = view or number_view(text, offset)
+    low = nv.text
+    meds: list[Medication] = []
+    hits: list[tuple[int, int, str]] = []
+    for m in _WORD_RE.finditer(low):
+        w = m.group(0)
+        if w in lx.DRUGS or lx.DRUG_SUFFIX.fullmatch(w):
+            if w in {"vitamin", "iron", "calcium", "magnesium", "potassium"} and not lx.DOSE_RE.search(
+                low[m.end() : m.end() + 25]
+            ):
+                continue
+            hits.append((m.start(), m.end(), w))
+    for i, (a, b, w) in enumerate(hits):
+        stop = hits[i + 1][0] if i + 1 < len(hits) else len(low)
+        window = low[b : min(stop, b + 80)]
+        med = Medication(name=w, start=a, end=b)
+        end = b
+        d = lx.DOSE_RE.search(window)
+        if d and d.start() < 40:
+            med.dose = d.group(1)
+            med.unit = lx.DOSE_UNITS.get(d.group(2).lower(), d.group(2))
+            end = max(end, b + d.end())
+        r = _ROUTE_RE.search(window)
+        if r:
+            med.route = lx.ROUTES[r.group(0).lower()]
+            end = max(end, b + r.end())
+        f = lx.FREQ_RE.search(window)
+        if f:
+            med.frequency = f.group(0)
+            end = max(end, b + f.end())
+        du = extract_durations(window)
+        if du:
+            med.duration = du[0][2]
+            end = max(end, b + du[0][1])
+        med.start, med.end = nv.span(a, end)
+        meds.append(med)
+    return meds
+
+
+_FREQ_BEFORE = re.compile(r"(?:once|twice|times|per|every)\s+$", re.IGNORECASE)
+_EVERY_BEFORE = re.compile(r"(?:every|each|per|هر)\s+$", re.IGNORECASE)
+_EN_QTY = {"a": "1", "an": "1", "a few": "a few", "a couple": "2", "a couple of": "2", "several": "several"}
+
+
+def extract_durations(text: str) -> list[tuple[int, int, str]]:
+    """Durations in ``text`` (already digit-normalised): (start, end, '3 days')."""
+    out: list[tuple[int, int, str]] = []
+    for m in lx.DURATION_RE.finditer(text):
+        if _FREQ_BEFORE.search(text, 0, m.start()) and m.group(0).lower().startswith(("a ", "an ")):
+            continue
+        if _EVERY_BEFORE.search(text, 0, m.start()):
+            continue
+        qty = _EN_QTY.get(m.group(1).lower(), m.group(1))
+        unit = m.group(2).lower()
+        if qty == "1" and unit.endswith("s"):
+            unit = unit[:-1]
+        elif qty not in ("1",) and not unit.endswith("s"):
+            unit += "s"
+        out.append((m.start(), m.end(), f"{qty} {unit}"))
+    for m in lx.FA_DURATION_RE.finditer(text):
+        if _EVERY_BEFORE.search(text, 0, m.start()):
+            continue
+        raw = m.group(1)
+        qty = raw if raw.isdigit() else str(FA_NUMBERS.get(raw, raw))
+        unit = lx.FA_UNITS[m.group(2)]
+        out.append((m.start(), m.end(), f"{qty} {unit}{'' if qty == '1' else 's'}"))
+    return out
+
+
+def is_negated(text: str, term_start: int | None = None) -> bool:
+    """A negation cue before the term (same clause), or anywhere when no term is given."""
+    if term_start is None:
+        return bool(lx.NEG_RE.search(text))
+    clause_start = max(text.rfind(c, 0, term_start) for c in (".", ";", " but ", "،", "?")) + 1
+    before = text[clause_start:term_start]
+    if lx.NEG_RE.search(before):
+        return True
+    # Persian puts the negated verb after the term: "تب ندارم"
+    after = text[term_start : term_start + 40]
+    return bool(re.search(r"ندارم|ندارد|نداره|نداشتم|نیست|نشده|نکرده|نمی", after))
+
+
+def is_uncertain(text: str) -> bool:
+    return bool(lx.UNCERTAIN_RE.search(text))

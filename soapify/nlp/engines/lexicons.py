@@ -1,0 +1,255 @@
+"""English and Persian lexicons for the rules engine: cues, symptoms, body systems, drugs."""
+
+from __future__ import annotations
+
+import re
+
+# ------------------------------------------------------------------ negation / uncertainty
+NEGATION_EN = (
+    r"no|not|never|without|denies|denied|deny|negative for|free of|none|nothing|"
+    r"don't|dont|doesn't|didn't|haven't|hasn't|hadn't|isn't|wasn't|aren't|can't|won't|"
+    r"no history of|absence of|ruled out|neither|nor"
+)
+NEGATION_FA = r"نه|خیر|ندارم|ندارد|نداره|نداشتم|نداشته|نیست|نبود|نمی|نمی‌|بدون|هیچ|نشده|نکرده"
+NEG_RE = re.compile(rf"(?:(?<![\w'])(?:{NEGATION_EN})(?![\w'])|(?:{NEGATION_FA}))", re.IGNORECASE)
+UNCERTAIN_RE = re.compile(
+    r"(?<![\w'])(?:maybe|might|may be|possibl[ey]|probabl[ey]|i think|i guess|not sure|unsure|"
+    r"could be|likely|suspect(?:ed)?|rule out|perhaps|seems?|questionable|concern for|"
+    r"kind of|sort of)(?![\w'])|شاید|احتمالا|احتمالاً|فکر می‌?کنم|ممکن است|مطمئن نیستم",
+    re.IGNORECASE,
+)
+BARE_NO = re.compile(
+    r"^\s*(?:no|nope|nah|not really|none|never|no,? (?:i|not|none|nothing)[^.?!]*|"
+    r"نه|خیر|نه خیر|ندارم|نه،? ندارم|نه،? نداشتم|نداشتم)\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+BARE_YES = re.compile(
+    r"^\s*(?:yes|yeah|yep|yup|uh-huh|i do|i have|i did|sometimes|a little|a bit|بله|آره|آری|دارم|بله دارم)"
+    r"(?:\s*[,.]\s*(?:i do|i have|sometimes|a little|a bit|دارم))?\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+FILLER_RE = re.compile(
+    r"(?<![\w'])(?:um+|uh+|uhm|hmm+|mm-hmm|erm|you know|i mean|like,)(?![\w'])\s*,?\s*", re.IGNORECASE
+)
+
+# ------------------------------------------------------------------ symptoms → review of systems
+ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
+    "Constitutional": (
+        "fever", "fevers", "chills", "fatigue", "tired", "weight loss", "weight gain", "night sweats",
+        "weakness", "malaise", "appetite",
+        "تب", "لرز", "خستگی", "ضعف", "کاهش وزن", "تعریق شبانه", "بی‌اشتهایی", "بی اشتهایی",
+    ),
+    "Eyes": ("blurry vision", "blurred vision", "vision", "eye pain", "تاری دید"),
+    "Ears, Nose, Mouth and Throat": (
+        "sore throat", "runny nose", "congestion", "nasal congestion", "ear pain", "sinus",
+        "hearing", "گلودرد", "گلو درد", "آبریزش بینی", "گوش درد", "گرفتگی بینی",
+    ),
+    "Cardiovascular": (
+        "chest pain", "palpitations", "swelling", "edema", "chest pressure", "dyspnea on exertion",
+        "درد قفسه سینه", "درد سینه", "تپش قلب", "ورم",
+    ),
+    "Respiratory": (
+        "shortness of breath", "cough", "wheezing", "trouble breathing", "difficulty breathing",
+        "short of breath", "سرفه", "تنگی نفس", "خس خس",
+    ),
+    "Gastrointestinal": (
+        "nausea", "vomiting", "diarrhea", "constipation", "abdominal pain", "stomach pain",
+        "belly pain", "heartburn", "reflux", "blood in stool", "bloating", "sick to my stomach",
+        "حالت تهوع", "تهوع", "استفراغ", "اسهال", "یبوست", "دل درد", "دل‌درد", "درد شکم", "سوزش معده",
+    ),
+    "Genitourinary": (
+        "burning with urination", "painful urination", "blood in urine", "frequency", "urgency",
+        "سوزش ادرار", "تکرر ادرار",
+    ),
+    "Musculoskeletal": (
+        "back pain", "joint pain", "knee pain", "muscle aches", "muscle pain", "neck pain",
+        "shoulder pain", "hip pain", "stiffness", "کمردرد", "کمر درد", "درد مفاصل", "زانو درد", "گردن درد",
+    ),
+    "Neurological": (
+        "headache", "headaches", "dizziness", "dizzy", "numbness", "tingling", "trouble speaking",
+        "lightheaded", "lightheadedness", "seizure", "syncope", "passing out", "memory",
+        "سردرد", "سر درد", "سرگیجه", "بی‌حسی", "بی حسی", "گزگز", "تشنج",
+    ),
+    "Psychiatric": (
+        "depression", "anxiety", "suicidal", "homicidal", "mood", "sleep", "insomnia",
+        "افسردگی", "اضطراب", "بی‌خوابی", "بی خوابی",
+    ),
+    "Skin": ("rash", "itching", "itchy", "bruising", "lesion", "wound", "جوش", "خارش", "بثورات"),
+}  # fmt: skip
+
+FA_SYMPTOM_EN = {
+    "سردرد": "headache", "سر درد": "headache", "تب": "fever", "سرفه": "cough", "تهوع": "nausea",
+    "حالت تهوع": "nausea", "استفراغ": "vomiting", "اسهال": "diarrhea", "تنگی نفس": "shortness of breath",
+    "درد قفسه سینه": "chest pain", "سرگیجه": "dizziness", "خستگی": "fatigue", "گلودرد": "sore throat",
+    "کمردرد": "back pain", "دل درد": "abdominal pain", "درد شکم": "abdominal pain",
+}  # fmt: skip
+
+CANONICAL_EN = {
+    "sick to my stomach": "nausea", "short of breath": "shortness of breath", "dizzy": "dizziness",
+    "tired": "fatigue", "itchy": "itching", "lightheaded": "lightheadedness", "fevers": "fever",
+    "headaches": "headache", "belly pain": "abdominal pain", "stomach pain": "abdominal pain",
+    "passing out": "syncope", "trouble breathing": "shortness of breath", "difficulty breathing": "shortness of breath",
+}  # fmt: skip
+
+
+def canonical_symptom(term: str) -> str:
+    low = term.lower()
+    return CANONICAL_EN.get(low) or FA_SYMPTOM_EN.get(low) or low
+
+
+_SYMPTOM_TO_SYSTEM = {term: system for system, terms in ROS_SYSTEMS.items() for term in terms}
+SYMPTOM_RE = re.compile(
+    r"(?<![\w])(?:"
+    + "|".join(re.escape(t) for t in sorted(_SYMPTOM_TO_SYSTEM, key=len, reverse=True))
+    + r")(?![\w])",
+    re.IGNORECASE,
+)
+
+
+def symptom_system(term: str) -> str:
+    return _SYMPTOM_TO_SYSTEM.get(term.lower(), "Constitutional")
+
+
+# ------------------------------------------------------------------ exam systems
+EXAM_SYSTEMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pat, re.IGNORECASE))
+    for name, pat in (
+        ("Cardiovascular", r"heart|murmur|cardiac|pulses|regular rate|rhythm|gallop|edema|قلب|سوفل"),
+        ("Respiratory", r"lung|breath sounds|wheez|crackles|rales|rhonchi|auscultation|ریه"),
+        ("Gastrointestinal", r"abdomen|abdominal|belly|bowel sounds|tender(?:ness)? .*quadrant|شکم"),
+        ("Neurological", r"neuro|reflex|strength|sensation|cranial nerve|gait|عصبی"),
+        ("Musculoskeletal", r"knee|shoulder|hip|ankle|wrist|elbow|spine|range of motion|joint|effusion|زانو"),
+        ("Skin", r"skin|rash|wound|incision|lesion|erythema|پوست"),
+        ("Head, Ears, Eyes, Nose, and Throat", r"throat|ears?|eyes?|pupils|tympanic|nose|sinus|گلو|گوش|چشم"),
+        ("Neck", r"neck|thyroid|lymph|carotid|گردن"),
+        ("Constitutional", r"distress|appears|well-appearing|alert"),
+    )
+)
+
+
+def exam_system(text: str) -> str:
+    for name, pat in EXAM_SYSTEMS:
+        if pat.search(text):
+            return name
+    return "General"
+
+
+# ------------------------------------------------------------------ sections by cue words
+CUES: dict[str, re.Pattern[str]] = {
+    k: re.compile(v, re.IGNORECASE)
+    for k, v in {
+        "exam": r"\b(?:on (?:physical )?exam(?:ination)?|i (?:do )?(?:hear|feel|see|note|appreciate)|"
+        r"your (?:lungs|heart|abdomen|belly|knee|throat|ears?) (?:sound|look|is|are)|"
+        r"(?:lungs|heart) (?:are|is|sound)|tender(?:ness)? to palpation|range of motion|murmur|"
+        r"let me (?:take a look|examine|listen|feel)|press(?:ing)? (?:here|on))|معاینه",
+        "result": r"\b(?:x-ray|xray|mri|ct scan|cat scan|ultrasound|echo(?:cardiogram)?|ekg|ecg|"
+        r"lab(?:s| work| results)?|blood work|hemoglobin|a1c|cholesterol|results? (?:show|came|were)|"
+        r"came back|showed|revealed|demonstrat)|آزمایش|سونوگرافی|عکس|نتیجه",
+        "plan": r"\b(?:i(?:'m| am) going to|i'll|i will|we(?:'re| are) going to|we'll|we will|let's|"
+        r"i want (?:you|to)|i(?:'d| would) like (?:you|to)|prescribe|refer|order|schedule|"
+        r"follow[- ]?up|come back|see you (?:in|back)|continue|start (?:you|on)|increase|decrease|"
+        r"stop taking|recommend|should)|تجویز|شروع|ادامه|مراجعه|برگرد|پیگیری|آزمایش بده",
+        "assessment": r"\b(?:(?:this|it) (?:looks|sounds|seems) like|i think (?:you|it|this|that)|"
+        r"consistent with|diagnos|most likely|you have (?:a|an)|my impression|suggestive of|"
+        r"in terms of your|for your)|تشخیص|به نظر می‌?رسد|احتمالا",
+        "allergy": r"\ballerg|حساسیت|آلرژی",
+        "family_history": r"\b(?:(?:my|your) (?:mom|mother|dad|father|brother|sister|parents|family|"
+        r"grand\w+|aunt|uncle)|family history|runs in (?:the|my|your) family)|پدرم|مادرم|خانواده|خواهرم|برادرم",
+        "social_history": r"\b(?:smok\w*|cigarette|alcohol|drink(?:s|ing)? (?:alcohol|beer|wine)|"
+        r"beers?|wine|drugs|marijuana|exercise|work(?:ing)? as|married|live(?:s)? with|job|"
+        r"hiking|walking)|سیگار|الکل|ورزش",
+        "past_history": r"\b(?:history of|diagnosed with|i've had|surgery|operation|hospitali[sz]ed|"
+        r"in the past|years ago)|سابقه|جراحی|عمل",
+        "medication": r"\b(?:i take|i(?:'m| am) (?:on|taking)|medications?|meds|pills?|mg|milligrams?|"
+        r"prescription)|دارو|قرص|میلی‌?گرم",
+        "test": r"\b(?:order|get|check|draw|repeat) (?:a |an |some |your )?(?:x-ray|mri|ct|ultrasound|"
+        r"labs?|blood ?work|echo\w*|ekg|cbc|panel|test|culture|a1c|urinalysis|mammogram)|آزمایش",
+        "referral": r"\brefer|specialist|physical therapy|see (?:a|the) (?:cardiologist|neurologist|"
+        r"specialist|surgeon|dermatologist)|ارجاع|متخصص",
+        "follow_up": r"\b(?:follow[- ]?up|come back|see you (?:back|again|in)|return (?:in|if)|"
+        r"check back|in (?:\w+ )?(?:days?|weeks?|months?) (?:time|to see))|مراجعه|پیگیری|برگرد",
+    }.items()
+}
+CHIEF_Q = re.compile(
+    r"what brings you|what can i do for you|how can i help|what's going on|what seems to be|"
+    r"tell me (?:about|what)|reason for (?:your|the) visit|چه مشکلی|چه کمکی|مشکلتون|چی شده",
+    re.IGNORECASE,
+)
+SMALL_TALK = re.compile(
+    r"^(?:hi|hello|hey|good (?:morning|afternoon|evening)|thank(?:s| you)|bye|okay|ok|alright|all right|"
+    r"great|nice|sure|right|yes|yeah|yep|no|mm-hmm|uh-huh|hmm|perfect|awesome|cool|wonderful|"
+    r"سلام|خداحافظ|ممنون|مرسی|باشه|خب|خوب)\b[\s,.!?]*$",
+    re.IGNORECASE,
+)
+DEMOGRAPHIC = re.compile(
+    r"\b(\d{1,3})[- ]year[- ]old\b(?:\s+(male|female|man|woman|gentleman|lady|boy|girl))?", re.I
+)
+
+# ------------------------------------------------------------------ drugs
+DRUGS = frozenset(
+    """
+    acetaminophen tylenol ibuprofen advil motrin naproxen aleve aspirin celecoxib meloxicam diclofenac
+    tramadol oxycodone hydrocodone morphine codeine gabapentin pregabalin lyrica cyclobenzaprine flexeril
+    lisinopril enalapril ramipril losartan valsartan olmesartan amlodipine nifedipine diltiazem verapamil
+    metoprolol atenolol carvedilol propranolol hydrochlorothiazide chlorthalidone furosemide lasix
+    spironolactone torsemide bumetanide atorvastatin lipitor simvastatin rosuvastatin crestor pravastatin
+    metformin glipizide glyburide insulin lantus humalog novolog januvia sitagliptin jardiance empagliflozin
+    farxiga ozempic semaglutide trulicity levothyroxine synthroid warfarin coumadin eliquis apixaban
+    xarelto rivaroxaban clopidogrel plavix heparin omeprazole prilosec pantoprazole protonix esomeprazole
+    nexium famotidine pepcid ondansetron zofran metoclopramide prednisone prednisolone methylprednisolone
+    medrol dexamethasone hydrocortisone albuterol proair ventolin symbicort advair fluticasone flonase
+    montelukast singulair cetirizine zyrtec loratadine claritin benadryl diphenhydramine amoxicillin
+    augmentin azithromycin zithromax doxycycline cephalexin keflex ciprofloxacin levofloxacin bactrim
+    nitrofurantoin macrobid clindamycin penicillin metronidazole flagyl fluconazole diflucan valacyclovir
+    acyclovir sertraline zoloft fluoxetine prozac citalopram escitalopram lexapro paroxetine bupropion
+    wellbutrin trazodone venlafaxine effexor duloxetine cymbalta mirtazapine buspirone alprazolam xanax
+    lorazepam ativan clonazepam diazepam zolpidem ambien quetiapine seroquel aripiprazole lithium
+    lamotrigine levetiracetam keppra topiramate sumatriptan imitrex rizatriptan allopurinol colchicine
+    tamsulosin flomax finasteride sildenafil vitamin iron calcium magnesium potassium folic melatonin
+    nitroglycerin digoxin amiodarone hydroxychloroquine methotrexate humira adalimumab
+    مسکن استامینوفن ایبوپروفن آسپرین سوماتریپتان آموکسی‌سیلین آموکسی سیلین آزیترومایسین متفورمین انسولین
+    لوزارتان آملودیپین آتورواستاتین امپرازول پنتوپرازول پردنیزولون ناپروکسن ژلوفن سفیکسیم
+    """.split()
+)
+DRUG_SUFFIX = re.compile(
+    r"\b[a-z]{3,}(?:pril|sartan|olol|statin|prazole|tidine|dipine|cillin|mycin|floxacin|cycline|"
+    r"triptan|formin|gliptin|gliflozin|lukast|azepam|oxetine|afil|parin|xaban|semide|thiazide|sone|olone)\b",
+    re.IGNORECASE,
+)
+ROUTES = {
+    "by mouth": "oral", "orally": "oral", "po": "oral", "oral": "oral", "iv": "intravenous",
+    "intravenous": "intravenous", "im": "intramuscular", "shot": "intramuscular", "injection": "injection",
+    "subcutaneous": "subcutaneous", "topical": "topical", "cream": "topical", "ointment": "topical",
+    "inhaler": "inhaled", "inhaled": "inhaled", "nebulizer": "inhaled", "drops": "drops",
+    "خوراکی": "oral", "تزریقی": "injection", "آمپول": "injection", "پماد": "topical", "اسپری": "inhaled",
+}  # fmt: skip
+FREQ_RE = re.compile(
+    r"\b(?:once|twice|one time|two times|three times|four times|1 time|2 times|3 times|4 times) (?:a|per|each) "
+    r"(?:day|daily|week|night)|\b(?:daily|nightly|weekly|bid|tid|qid|qd|qhs|prn|every day|every night|"
+    r"every morning|every (?:\d+ )?(?:to \d+ )?hours?|every other day|at bedtime|at night|in the morning|"
+    r"as needed|when (?:i|you) need (?:it|them)|with meals)\b|روزی \S+ (?:بار|عدد)|هر \S+ ساعت|شب‌ها|شبها|در صورت نیاز",
+    re.IGNORECASE,
+)
+DOSE_RE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(mg|milligrams?|mcg|micrograms?|g|grams?|units?|ml|milliliters?|iu|puffs?|tablets?|"
+    r"pills?|میلی‌?گرم|میلی گرم|واحد|عدد|قرص)(?![\w])",
+    re.IGNORECASE,
+)
+DOSE_UNITS = {
+    "mg": "mg", "milligram": "mg", "milligrams": "mg", "mcg": "ug", "microgram": "ug", "micrograms": "ug",
+    "g": "g", "gram": "g", "grams": "g", "unit": "[iU]", "units": "[iU]", "iu": "[iU]", "ml": "mL",
+    "milliliter": "mL", "milliliters": "mL", "puff": "{puff}", "puffs": "{puff}", "tablet": "{tbl}",
+    "tablets": "{tbl}", "pill": "{tbl}", "pills": "{tbl}", "میلی‌گرم": "mg", "میلی گرم": "mg",
+    "میلیگرم": "mg", "واحد": "[iU]", "عدد": "{tbl}", "قرص": "{tbl}",
+}  # fmt: skip
+DURATION_RE = re.compile(
+    r"\b(?:for |about |over |past |last |since )*(?:the )?(?:past |last )?(?:about |around |almost |over )?"
+    r"(\d+(?:\.\d+)?|a|an|a few|a couple(?: of)?|several)\s*(minutes?|hours?|days?|weeks?|months?|years?)\b"
+    r"(?:\s+(?:now|ago))?",
+    re.IGNORECASE,
+)
+FA_DURATION_RE = re.compile(
+    r"(\d+|یک|یه|دو|سه|چهار|پنج|شش|شیش|هفت|هشت|نه|ده|یازده|دوازده|پانزده|بیست|سی|چند)\s*"
+    r"(روز|هفته|ماه|سال|ساعت)"
+)
+FA_UNITS = {"روز": "day", "هفته": "week", "ماه": "month", "سال": "year", "ساعت": "hour"}

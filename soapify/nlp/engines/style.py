@@ -1,0 +1,163 @@
+"""Clinical style: spoken turns rewritten in the third person, section text rendered from items."""
+
+from __future__ import annotations
+
+import re
+
+from . import lexicons as lx
+
+_REPEAT = re.compile(r"\b(\w+(?:'\w+)?)(?:\s*,?\s+\1\b)+", re.IGNORECASE)
+_LEAD = re.compile(
+    r"^(?:(?:yeah|yes|yep|okay|ok|so|well|and|but|oh|um|uh|right|alright|all right|sure|mm-hmm)\s*[,.]?\s+)+",
+    re.IGNORECASE,
+)
+_SPACE_PUNCT = re.compile(r"\s+([,.?!;:])")
+_MULTI_COMMA = re.compile(r"(?:,\s*){2,}")
+_MODALS = {
+    "can", "could", "will", "would", "should", "might", "must", "may", "was", "had", "did", "used",
+    "never", "also", "just", "still", "really", "always", "usually", "only", "think", "guess",
+}  # fmt: skip
+_PAST = frozenset(
+    "felt had was got took went came saw said thought knew told kept left fell hurt broke ran began ate drank "
+    "slept gave made found lost put quit hit cut set let became bought brought caught heard meant sat stood "
+    "wore woke".split()
+)
+_BASE_ED = frozenset("need feed bleed proceed exceed succeed seed speed breed".split())
+_IRREGULAR = {
+    "have": "has",
+    "do": "does",
+    "go": "goes",
+    "am": "is",
+    "'m": "is",
+    "'ve": "has",
+    "don't": "doesn't",
+}
+
+
+def _verb3(verb: str) -> str:
+    low = verb.lower()
+    if low in _IRREGULAR:
+        return _IRREGULAR[low]
+    if low in _MODALS or low in _PAST or (low.endswith("ed") and low not in _BASE_ED) or not low.isalpha():
+        return verb
+    if low.endswith(("s", "sh", "ch", "x", "z", "o")):
+        return verb + "es"
+    if low.endswith("y") and len(low) > 2 and low[-2] not in "aeiou":
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def clean_spoken(text: str) -> str:
+    """Drop fillers and stutters: 'i , i have um a headache' → 'I have a headache'."""
+    t = lx.FILLER_RE.sub("", text)
+    t = _REPEAT.sub(r"\1", t)
+    t = _LEAD.sub("", t.strip())
+    t = _MULTI_COMMA.sub(", ", t)
+    t = _SPACE_PUNCT.sub(r"\1", t)
+    t = re.sub(r"\s{2,}", " ", t).strip(" ,")
+    return t
+
+
+def pronouns(gender: str | None) -> dict[str, str]:
+    if gender == "female":
+        return {"subj": "she", "obj": "her", "poss": "her", "refl": "herself"}
+    if gender == "male":
+        return {"subj": "he", "obj": "him", "poss": "his", "refl": "himself"}
+    return {"subj": "the patient", "obj": "the patient", "poss": "the patient's", "refl": "themselves"}
+
+
+_I_VERB = re.compile(r"\bi(?:'m|'ve|'d|'ll)?\b(\s+(?:don't|do|have|am|go|[a-z]+))?", re.IGNORECASE)
+
+
+def patient_to_third(text: str, gender: str | None = None) -> str:
+    """First person (patient) → third person: 'I have had a cough' → 'She has had a cough'."""
+    p = pronouns(gender)
+    t = clean_spoken(text)
+
+    def sub_i(m: re.Match[str]) -> str:
+        head = m.group(0)[: len(m.group(0)) - len(m.group(1) or "")]
+        verb = (m.group(1) or "").strip()
+        low = head.lower()
+        if low == "i'm":
+            return f"{p['subj']} is" + (f" {verb}" if verb else "")
+        if low == "i've":
+            return f"{p['subj']} has" + (f" {verb}" if verb else "")
+        if low == "i'd":
+            return f"{p['subj']} would" + (f" {verb}" if verb else "")
+        if low == "i'll":
+            return f"{p['subj']} will" + (f" {verb}" if verb else "")
+        return f"{p['subj']} {_verb3(verb)}" if verb else p["subj"]
+
+    t = _I_VERB.sub(sub_i, t)
+    t = re.sub(r"\bmy\b", p["poss"], t, flags=re.IGNORECASE)
+    t = re.sub(r"\bmyself\b", p["refl"], t, flags=re.IGNORECASE)
+    t = re.sub(r"\bme\b", p["obj"], t, flags=re.IGNORECASE)
+    t = re.sub(r"\bmine\b", p["poss"], t, flags=re.IGNORECASE)
+    return sentence_case(t)
+
+
+_DOCTOR_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(a, re.IGNORECASE), b)
+    for a, b in (
+        (r"\b(?:i'm|i am|we're|we are) going to\b", "we will"),
+        (r"\b(?:i'll|we'll|i will|let's|let us)\b", "we will"),
+        (r"\bi(?:'d| would) like (?:you )?to\b", "we will"),
+        (r"\bi want you to\b", "the patient should"),
+        (r"\bi want to\b", "we will"),
+        (r"\bwe(?:'d| would) like to\b", "we will"),
+        (r"\bi think\b", ""),
+        (r"\bi (?:do )?(?:hear|appreciate|note|see|notice)\b", "there is"),
+        (r"\bi (?:do )?feel\b", "there is"),
+    )
+)
+
+
+def doctor_to_note(text: str, gender: str | None = None) -> str:
+    """Doctor speech → note style: 'I'm going to prescribe you ...' → 'We will prescribe ...'."""
+    p = pronouns(gender)
+    t = clean_spoken(text)
+    for pat, rep in _DOCTOR_SUBS:
+        t = pat.sub(rep, t)
+    t = re.sub(r"\byou're\b", f"{p['subj']} is", t, flags=re.IGNORECASE)
+    t = re.sub(r"\byou've\b", f"{p['subj']} has", t, flags=re.IGNORECASE)
+    t = re.sub(r"\byou have\b", f"{p['subj']} has", t, flags=re.IGNORECASE)
+    t = re.sub(r"\byour\b", p["poss"], t, flags=re.IGNORECASE)
+    t = re.sub(r"^you\b", p["subj"], t, flags=re.IGNORECASE)
+    t = re.sub(r"\byou\b", p["obj"], t, flags=re.IGNORECASE)
+    t = re.sub(r"\s{2,}", " ", t).strip()
+    return sentence_case(t)
+
+
+def sentence_case(text: str) -> str:
+    t = text.strip()
+    if not t:
+        return t
+    t = re.sub(r"\bi\b", "I", t)
+    t = t[0].upper() + t[1:]
+    if t[-1] not in ".?!؟":
+        t += "."
+    return t
+
+
+def guess_gender(text: str) -> str | None:
+    low = text.lower()
+    fem = len(re.findall(r"\b(?:female|woman|she|her|mrs|ms|miss|lady|girl)\b", low))
+    male = len(re.findall(r"\b(?:male|man|he|his|him|mr|gentleman|guy|boy)\b", low))
+    if fem > male and fem >= 2:
+        return "female"
+    if male > fem and male >= 2:
+        return "male"
+    return None
+
+
+def render_section(items: list[dict], language: str) -> str:
+    """Section text: one readable line per item, grouped by kind, in item order."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    for item in items:
+        text = item["text"].strip()
+        if not text or text in seen:
+            continue
+        seen.add(text)
+        lines.append(f"- {text}")
+    return "\n".join(lines)

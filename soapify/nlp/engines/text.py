@@ -1,0 +1,222 @@
+"""Text helpers shared by the SOAP engines: sentences with offsets, digits, spoken numbers.
+
+Everything here keeps character offsets into ``TranscriptView.text`` so evidence spans stay exact.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from soapify.core.transcript import TranscriptView
+
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+_SENT_END = re.compile(r"(?<=[.?!؟])\s+|(?<=[.?!؟])$|\s*\n\s*")
+
+
+def normalize_digits(text: str) -> str:
+    """Persian/Arabic-Indic digits → ASCII; one character for one, so offsets are unchanged."""
+    return text.translate(_DIGITS)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+    speaker: str | None
+    segment_id: int | None
+    turn: int  # index of the segment (turn) in the transcript
+    question: bool = False
+
+
+def split_sentences(transcript: TranscriptView) -> list[Sentence]:
+    """Sentences within each turn, with their offsets in the transcript text."""
+    out: list[Sentence] = []
+    text = transcript.text
+    segments = transcript.segments or []
+    if not segments and text:
+        from soapify.core.transcript import SegmentSpan
+
+        segments = [SegmentSpan(start_char=0, end_char=len(text), text=text)]
+    for turn, seg in enumerate(segments):
+        body = text[seg.start_char : seg.end_char]
+        pos = 0
+        for m in list(_SENT_END.finditer(body)) + [None]:
+            end = m.start() if m else len(body)
+            chunk = body[pos:end]
+            lead = len(chunk) - len(chunk.lstrip())
+            chunk = chunk.strip()
+            if chunk and re.search(r"\w", chunk):
+                s = seg.start_char + pos + lead
+                out.append(
+                    Sentence(
+                        start=s,
+                        end=s + len(chunk),
+                        text=chunk,
+                        speaker=seg.speaker,
+                        segment_id=seg.segment_id,
+                        turn=turn,
+                        question=chunk.endswith(("?", "؟")),
+                    )
+                )
+            if m is None:
+                break
+            pos = m.end()
+    return out
+
+
+# ---------------------------------------------------------------- spoken numbers (English)
+UNITS = {
+    "zero": 0, "oh": 0, "o": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9,
+}  # fmt: skip
+TEENS = {
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}  # fmt: skip
+SCALES = {"hundred": 100, "thousand": 1000}
+_NUM_WORDS = set(UNITS) | set(TEENS) | set(TENS) | set(SCALES) | {"point", "a", "and"}
+_NUM_WORD_RE = "|".join(
+    sorted((w for w in _NUM_WORDS if w not in {"a", "and", "o", "point"}), key=len, reverse=True)
+)
+_PHRASE = re.compile(
+    rf"\b(?:{_NUM_WORD_RE})(?:[\s-]+(?:{_NUM_WORD_RE}|point|and(?=[\s-]+(?:{_NUM_WORD_RE}))))*\b",
+    re.IGNORECASE,
+)
+
+# Persian number words (used for durations and counts).
+FA_NUMBERS = {
+    "یک": 1, "یه": 1, "دو": 2, "سه": 3, "چهار": 4, "پنج": 5, "شش": 6, "شیش": 6, "هفت": 7, "هشت": 8,
+    "نه": 9, "ده": 10, "یازده": 11, "دوازده": 12, "پانزده": 15, "بیست": 20, "سی": 30, "چند": 3,
+}  # fmt: skip
+
+
+def _chunks(words: list[str]) -> list[tuple[int, int]] | None:
+    """Group number words into (value, width): 'one forty two' → [(1, 1), (42, 2)]."""
+    chunks: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        if w in TENS:
+            val = TENS[w]
+            if nxt in UNITS and UNITS[nxt] > 0:
+                val += UNITS[nxt]
+                i += 1
+            chunks.append((val, 2))
+        elif w in TEENS:
+            chunks.append((TEENS[w], 2))
+        elif w in ("oh", "o") and nxt in UNITS and chunks:
+            chunks.append((UNITS[nxt], 2))  # "one oh five" → 105
+            i += 1
+        elif w in UNITS and w not in ("oh", "o"):
+            chunks.append((UNITS[w], 1))
+        else:
+            return None
+        i += 1
+    return chunks
+
+
+def _integer(words: list[str]) -> int | None:
+    words = [w for w in words if w not in {"and", "a"}]
+    if not words:
+        return None
+    if any(w in SCALES for w in words):
+        total, current = 0, 0
+        for w in words:
+            if w in SCALES:
+                current = max(current, 1) * SCALES[w]
+                if SCALES[w] >= 1000:
+                    total, current = total + current, 0
+            elif w in UNITS:
+                current += UNITS[w]
+            elif w in TEENS:
+                current += TEENS[w]
+            elif w in TENS:
+                current += TENS[w]
+            else:
+                return None
+        return total + current
+    chunks = _chunks(words)
+    if not chunks:
+        return None
+    if len(chunks) == 1:
+        return chunks[0][0]
+    if len(chunks) == 2 and chunks[1][1] == 2:
+        return chunks[0][0] * 100 + chunks[1][0]  # "one forty two" → 142, "nineteen ninety" → 1990
+    return None
+
+
+def words_to_number(phrase: str) -> float | None:
+    """'one forty two' → 142, 'thirty seven point two' → 37.2, 'ninety eight point six' → 98.6."""
+    words = [w for w in re.split(r"[\s-]+", phrase.lower().strip()) if w]
+    if "point" in words:
+        k = words.index("point")
+        whole = _integer(words[:k]) if words[:k] else 0
+        decimals = words[k + 1 :]
+        if whole is None or not decimals or any(w not in UNITS for w in decimals):
+            return None
+        return float(f"{whole}.{''.join(str(UNITS[w]) for w in decimals)}")
+    val = _integer(words)
+    return None if val is None else float(val)
+
+
+@dataclass(slots=True)
+class NumberView:
+    """A sentence with spoken numbers written as digits, mapped back to original offsets."""
+
+    text: str  # normalised, lower-case
+    starts: list[int]
+    ends: list[int]
+
+    def span(self, a: int, b: int) -> tuple[int, int]:
+        """Original (start, end) for normalised [a, b)."""
+        if b <= a:
+            return self.starts[a] if a < len(self.starts) else (self.ends[-1] if self.ends else 0), (
+                self.starts[a] if a < len(self.starts) else (self.ends[-1] if self.ends else 0)
+            )
+        return self.starts[a], self.ends[b - 1]
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def number_view(text: str, offset: int = 0) -> NumberView:
+    """Lower-cased ``text`` with ASCII digits and spoken numbers replaced by digits."""
+    src = normalize_digits(text).lower()
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    pos = 0
+    for m in _PHRASE.finditer(src):
+        value = words_to_number(m.group(0))
+        if value is None:
+            continue
+        for j in range(pos, m.start()):
+            out.append(src[j])
+            starts.append(offset + j)
+            ends.append(offset + j + 1)
+        rep = _fmt(value)
+        for ch in rep:
+            out.append(ch)
+            starts.append(offset + m.start())
+            ends.append(offset + m.end())
+        pos = m.end()
+    for j in range(pos, len(src)):
+        out.append(src[j])
+        starts.append(offset + j)
+        ends.append(offset + j + 1)
+    return NumberView(text="".join(out), starts=starts, ends=ends)
+
+
+def fa_number(word: str) -> float | None:
+    word = normalize_digits(word.strip())
+    if re.fullmatch(r"\d+(?:[.٫]\d+)?", word):
+        return float(word.replace("٫", "."))
+    return float(FA_NUMBERS[word]) if word in FA_NUMBERS else None

@@ -1,0 +1,398 @@
+"""SOAPify settings: one module, every value from the environment (see README "Configuration")."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    try:
+        return default if value is None else int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
+
+
+def env_float(name: str, default: float) -> float:
+    value = env(name)
+    try:
+        return default if value is None else float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from None
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [v.strip() for v in (env(name, default) or "").split(",") if v.strip()]
+
+
+TESTING = "pytest" in sys.modules or env_bool("SOAPIFY_TESTING")
+SOAPIFY_ENV = env("SOAPIFY_ENV", "development")
+PRODUCTION = SOAPIFY_ENV == "production"
+
+DATA_DIR = Path(env("SOAPIFY_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+_DEV_SECRET = "dev-insecure-soapify-secret-key-change-me-0123456789abcdef"
+SECRET_KEY = env("SECRET_KEY", None if PRODUCTION else _DEV_SECRET)
+if PRODUCTION and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50):
+    raise ImproperlyConfigured(
+        "SOAPIFY_ENV=production needs SECRET_KEY set to a random value of at least 50 characters."
+    )
+
+DEBUG = False if PRODUCTION else env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+PUBLIC_BASE_URL = (env("PUBLIC_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "django_filters",
+    "drf_spectacular",
+    "soapify.core",
+    "soapify.accounts",
+    "soapify.encounters",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "soapify.core.middleware.ApiHeadersMiddleware",
+]
+
+ROOT_URLCONF = "soapify.urls"
+WSGI_APPLICATION = "soapify.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# --- Database: DATABASE_URL, or the embedded PostgreSQL 16 + pgvector in DATA_DIR/pg -------------
+DATABASE_URL = env("DATABASE_URL")
+if DATABASE_URL:
+    import dj_database_url
+
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+else:
+    from soapify.dbserver import embedded_database_config
+
+    _db = embedded_database_config(DATA_DIR)
+    _db["NAME"] = env("SOAPIFY_DB_NAME", _db["NAME"])
+    _db["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+_db["CONN_HEALTH_CHECKS"] = True
+# Each test run gets its own test database so parallel runs on one server never collide.
+_db["TEST"] = {"NAME": env("TEST_DATABASE_NAME", f"test_soapify_{os.getpid()}")}
+DATABASES = {"default": _db}
+
+# --- Cache: Redis when configured, else a file cache shared by the web and worker processes ---------
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+elif TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
+
+# --- Files: local by default, any S3-compatible store with AWS_STORAGE_BUCKET_NAME -----------------
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_URL = "/media/"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(DATA_DIR / "static")))
+STATIC_URL = "/static/"
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+_private_local = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(MEDIA_ROOT / "private"), "base_url": None},
+}
+if AWS_STORAGE_BUCKET_NAME:
+    _private = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL"),
+            "region_name": env("AWS_S3_REGION_NAME", "us-east-1"),
+            "access_key": env("AWS_ACCESS_KEY_ID"),
+            "secret_key": env("AWS_SECRET_ACCESS_KEY"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+        },
+    }
+else:
+    _private = _private_local
+STORAGES = {
+    "default": _private,
+    "audio": _private,
+    "outputs": _private,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# --- Limits ------------------------------------------------------------------------------------------
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
+FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+AUDIO_MAX_BYTES = env_int("AUDIO_MAX_BYTES", 500 * 1024 * 1024)
+AUDIO_MAX_DURATION_SECONDS = env_float("AUDIO_MAX_DURATION_SECONDS", 4 * 3600)
+UPLOAD_CHUNK_SIZE = env_int("UPLOAD_CHUNK_SIZE", 5 * 1024 * 1024)
+UPLOAD_SESSION_TTL_SECONDS = env_int("UPLOAD_SESSION_TTL_SECONDS", 24 * 3600)
+SIGNED_URL_TTL_SECONDS = env_int("SIGNED_URL_TTL_SECONDS", 900)
+UPLOAD_REQUEST_MAX_BYTES = env_int("UPLOAD_REQUEST_MAX_BYTES", UPLOAD_CHUNK_SIZE + 1024 * 1024)
+BODY_LIMIT_EXEMPT_PREFIXES: tuple[str, ...] = ("/api/audio/upload/",)
+
+# --- Auth ------------------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": env("JWT_SIGNING_KEY", SECRET_KEY),
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "LEEWAY": 0,
+}
+
+THROTTLE_RATES = {
+    "auth_ip": env("THROTTLE_AUTH_IP", "30/min"),
+    "auth_username": env("THROTTLE_AUTH_USERNAME", "10/min"),
+    "share_access": env("THROTTLE_SHARE_ACCESS", "60/min"),
+    "otp": env("THROTTLE_OTP", "5/min"),
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "soapify.accounts.authentication.SessionJWTAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "soapify.core.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "soapify.core.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+if DEBUG:
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SOAPify API",
+    "DESCRIPTION": "Clinical documentation backend: audio → transcript → SOAP draft → checklist → "
+    "finalized note (Markdown, PDF, FHIR) → patient share link.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/",
+}
+
+# --- Celery: Redis/RabbitMQ in production; a filesystem broker (no server) otherwise -------------
+_broker_dir = DATA_DIR / "broker"
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+    if CELERY_BROKER_URL.startswith("filesystem")
+    else {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+)
+if CELERY_BROKER_URL.startswith("filesystem"):
+    (_broker_dir / "queue").mkdir(parents=True, exist_ok=True)
+    (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
+CELERY_RESULT_BACKEND = None  # job state lives in the Job table
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 1800)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 1500)
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE: dict = {
+    "idempotency-cleanup": {"task": "soapify.core.tasks.cleanup_expired", "schedule": 3600.0},
+}
+JOB_QUEUES = ("default", "stt", "nlp")
+
+# --- Engines (see README "Engines") ----------------------------------------------------------------
+LLM_BASE_URL = env("LLM_BASE_URL")
+LLM_API_KEY = env("LLM_API_KEY")
+LLM_MODEL = env("LLM_MODEL", "gpt-4o-mini")
+LLM_TIMEOUT = env_float("LLM_TIMEOUT", 60.0)
+
+STT_ENGINE = env("STT_ENGINE", "pocketsphinx")
+_stt_backends = {
+    "pocketsphinx": {
+        "BACKEND": "soapify.stt.engines.pocketsphinx.PocketSphinxEngine",
+        "OPTIONS": {"clinical": env_bool("STT_CLINICAL_ADAPTATION", True)},
+    },
+    "faster_whisper": {
+        "BACKEND": "soapify.stt.engines.faster_whisper.FasterWhisperEngine",
+        "OPTIONS": {
+            "model_path": env("WHISPER_MODEL_PATH", str(DATA_DIR / "models" / "whisper")),
+            "language": env("STT_LANGUAGE"),
+        },
+    },
+    "openai": {
+        "BACKEND": "soapify.stt.engines.openai.OpenAIEngine",
+        "OPTIONS": {
+            "base_url": env("STT_OPENAI_BASE_URL", LLM_BASE_URL or "https://api.openai.com"),
+            "api_key": env("STT_OPENAI_API_KEY", LLM_API_KEY),
+            "model": env("STT_OPENAI_MODEL", "whisper-1"),
+            "language": env("STT_LANGUAGE"),
+        },
+    },
+}
+if STT_ENGINE not in _stt_backends:
+    raise ImproperlyConfigured(f"STT_ENGINE must be one of {sorted(_stt_backends)}")
+STT_ENGINES = {"default": _stt_backends[STT_ENGINE], **_stt_backends}
+
+NLP_ENGINE = env("NLP_ENGINE", "rules")
+_llm_options = {
+    "base_url": LLM_BASE_URL or "",
+    "api_key": LLM_API_KEY or "",
+    "model": LLM_MODEL,
+    "timeout": LLM_TIMEOUT,
+}
+_nlp_backends = {
+    "rules": {"BACKEND": "soapify.nlp.engines.rules.RulesEngine", "OPTIONS": {}},
+    "llm": {
+        "BACKEND": "soapify.nlp.engines.llm.LLMEngine",
+        "OPTIONS": {**_llm_options, "fallback": env("NLP_LLM_FALLBACK", "rules") or None},
+    },
+}
+if NLP_ENGINE not in _nlp_backends:
+    raise ImproperlyConfigured(f"NLP_ENGINE must be one of {sorted(_nlp_backends)}")
+NOTE_ENGINES = {"default": _nlp_backends[NLP_ENGINE], **_nlp_backends}
+
+CHECKLIST_ENGINE = env("CHECKLIST_ENGINE", "rules")
+_checklist_backends = {
+    "rules": {"BACKEND": "soapify.checklist.engines.rules.RulesEvaluator", "OPTIONS": {}},
+    "llm": {"BACKEND": "soapify.checklist.engines.llm.LLMEvaluator", "OPTIONS": _llm_options},
+}
+if CHECKLIST_ENGINE not in _checklist_backends:
+    raise ImproperlyConfigured(f"CHECKLIST_ENGINE must be one of {sorted(_checklist_backends)}")
+CHECKLIST_ENGINES = {"default": _checklist_backends[CHECKLIST_ENGINE], **_checklist_backends}
+
+SMS_ENGINE = env("SMS_ENGINE", "console")
+_sms_backends = {
+    "console": {"BACKEND": "soapify.integrations.sms.console.ConsoleSMSEngine", "OPTIONS": {}},
+    "http": {
+        "BACKEND": "soapify.integrations.sms.http.HttpSMSEngine",
+        "OPTIONS": {
+            "url": env("SMS_HTTP_URL", ""),
+            "api_key": env("SMS_HTTP_API_KEY", ""),
+            "sender": env("SMS_SENDER", "SOAPify"),
+        },
+    },
+}
+if SMS_ENGINE not in _sms_backends:
+    raise ImproperlyConfigured(f"SMS_ENGINE must be one of {sorted(_sms_backends)}")
+SMS_ENGINES = {"default": _sms_backends[SMS_ENGINE], **_sms_backends}
+
+LETTERHEAD = {
+    "clinic_name": env("LETTERHEAD_CLINIC_NAME", "SOAPify Clinic"),
+    "address": env("LETTERHEAD_ADDRESS", ""),
+    "phone": env("LETTERHEAD_PHONE", ""),
+}
+
+# --- Security ---------------------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "no-referrer"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+# Number of proxies in front of the app whose X-Forwarded-For can be trusted for client IPs.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from soapify.accounts.urls import auth_urlpatterns
+from soapify.core import views as core_views
+from soapify.core.errors import json_error_view
+
+urlpatterns = [
+    path("api/auth/", include(auth_urlpatterns)),
+    path("api/", include("soapify.accounts.urls")),
+    path("api/encounters/", include("soapify.encounters.urls")),
+    path("api/jobs/<uuid:job_id>/", core_views.JobDetailView.as_view(), name="job-detail"),
+    path("api/ping/", core_views.PingView.as_view(), name="ping"),
+    path("healthz", core_views.health, name="healthz"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("django-admin/", admin.site.urls),
+]
+
+handler404 = json_error_view(404, "not_found", "Not found.")
+handler500 = json_error_view(500, "internal_error", "An internal error occurred.")
+handler400 = json_error_view(400, "bad_request", "Bad request.")
+handler403 = json_error_view(403, "permission_denied", "Forbidden.")

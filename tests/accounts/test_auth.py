@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import base64
+import json
+import time
+from datetime import timedelta
+
+import jwt
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client: APIClient, username="alice", password=PASSWORD, path="/api/auth/token/"):
+    return client.post(path, {"username": username, "password": password}, format="json")
+
+
+def bearer(token: str) -> APIClient:
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return c
+
+
+def test_token_pair_for_good_credentials(alice, anon):
+    r = login(anon)
+    assert r.status_code == 200
+    assert set(r.json()) == {"access", "refresh"}
+    assert bearer(r.json()["access"]).get("/api/users/me/").json()["username"] == "alice"
+
+
+def test_login_returns_user_without_password(alice, anon):
+    r = login(anon, path="/api/auth/login/")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["user"]["username"] == "alice" and "password" not in body["user"]
+
+
+def test_wrong_password_is_401_in_error_shape(alice, anon):
+    r = login(anon, password="nope")
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "invalid_credentials"
+
+
+def test_unknown_fields_and_malformed_json_are_400(alice, anon):
+    r = anon.post("/api/auth/token/", data="{not json", content_type="application/json")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "malformed_request"
+    r = anon.post("/api/auth/token/", {"username": 5}, format="json")
+    assert r.status_code == 400 and "password" in r.json()["error"]["fields"]
+
+
+def test_refresh_rotates_and_blacklists_the_old_refresh(alice, anon):
+    pair = login(anon).json()
+    r = anon.post("/api/auth/token/refresh/", {"refresh": pair["refresh"]}, format="json")
+    assert r.status_code == 200 and set(r.json()) == {"access", "refresh"}
+    again = anon.post("/api/auth/token/refresh/", {"refresh": pair["refresh"]}, format="json")
+    assert again.status_code == 401
+    assert (
+        anon.post("/api/auth/token/refresh/", {"refresh": r.json()["refresh"]}, format="json").status_code
+        == 200
+    )
+
+
+def test_verify_accepts_valid_and_rejects_garbage(alice, anon):
+    pair = login(anon).json()
+    assert anon.post("/api/auth/token/verify/", {"token": pair["access"]}, format="json").json() == {}
+    assert anon.post("/api/auth/token/verify/", {"token": "abc.def.ghi"}, format="json").status_code == 401
+
+
+def test_logout_revokes_refresh_and_earlier_access_tokens(alice, anon):
+    pair = login(anon).json()
+    other_session = login(anon).json()
+    assert bearer(pair["access"]).get("/api/users/me/").status_code == 200
+    r = anon.post("/api/auth/logout/", {"refresh": pair["refresh"]}, format="json")
+    assert r.status_code == 200
+    assert bearer(pair["access"]).get("/api/users/me/").status_code == 401
+    assert (
+        anon.post("/api/auth/token/refresh/", {"refresh": pair["refresh"]}, format="json").status_code == 401
+    )
+    assert anon.post("/api/auth/token/verify/", {"token": pair["access"]}, format="json").status_code == 401
+    assert anon.post("/api/auth/logout/", {"refresh": pair["refresh"]}, format="json").status_code == 401
+    # another login of the same user is a different session and keeps working
+    assert bearer(other_session["access"]).get("/api/users/me/").status_code == 200
+
+
+def _b64(obj: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+
+def test_alg_none_token_is_401(alice, anon):
+    pair = login(anon).json()
+    claims = jwt.decode(pair["access"], options={"verify_signature": False})
+    forged = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
+    assert bearer(forged).get("/api/users/me/").status_code == 401
+
+
+def test_wrong_signature_is_401(alice, anon):
+    pair = login(anon).json()
+    claims = jwt.decode(pair["access"], options={"verify_signature": False})
+    forged = jwt.encode(claims, "not-the-key-" * 5, algorithm="HS256")
+    assert bearer(forged).get("/api/users/me/").status_code == 401
+
+
+def test_expired_token_is_401(alice, anon):
+    pair = login(anon).json()
+    token = AccessToken(pair["access"])
+    token.set_exp(lifetime=-timedelta(seconds=1))
+    assert bearer(str(token)).get("/api/users/me/").status_code == 401
+
+
+def test_refresh_token_used_as_access_is_401(alice, anon):
+    pair = login(anon).json()
+    assert bearer(pair["refresh"]).get("/api/users/me/").status_code == 401
+    claims = jwt.decode(pair["access"], options={"verify_signature": False})
+    claims["token_type"] = "weird"
+    forged = jwt.encode(claims, settings.SIMPLE_JWT["SIGNING_KEY"], algorithm="HS256")
+    assert bearer(forged).get("/api/users/me/").status_code == 401
+
+
+def test_http_basic_is_accepted(alice):
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"alice:{PASSWORD}".encode()).decode())
+    assert c.get("/api/users/me/").status_code == 200
+
+
+def test_login_is_throttled_per_username_with_retry_after(alice, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "auth_username": "3/min",
+        },
+    }
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import SimpleRateThrottle
+
+    api_settings.reload()
+    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    try:
+        codes = []
+        for i in range(5):
+            c = APIClient(REMOTE_ADDR=f"10.0.0.{i}")  # a different IP every time
+            codes.append(login(c, password="wrong").status_code)
+        assert codes[:3] == [401, 401, 401] and codes[3] == 429
+        r = login(APIClient(REMOTE_ADDR="10.0.1.1"), password="wrong")
+        assert r.status_code == 429 and int(r["Retry-After"]) > 0
+        assert r.json()["error"]["code"] == "throttled"
+    finally:
+        SimpleRateThrottle.THROTTLE_RATES = settings.THROTTLE_RATES
+
+
+def test_login_is_throttled_per_ip(db, settings):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    SimpleRateThrottle.THROTTLE_RATES = {**settings.THROTTLE_RATES, "auth_ip": "2/min"}
+    try:
+        c = APIClient(REMOTE_ADDR="10.9.9.9")
+        codes = [login(c, username=f"user{i}", password="x").status_code for i in range(3)]
+        assert codes == [401, 401, 429]
+    finally:
+        SimpleRateThrottle.THROTTLE_RATES = settings.THROTTLE_RATES
+
+
+def test_tokens_expire_after_their_lifetime_claim(alice, anon):
+    pair = login(anon).json()
+    claims = jwt.decode(pair["access"], options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds())
+    assert claims["exp"] > time.time()

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import path
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from soapify.core.engines import EngineError
+from soapify.core.idempotency import idempotent
+from soapify.core.jobs import job_cancel, job_handler, job_retry, job_start
+from soapify.core.models import Job
+from soapify.core.serializers import job_ref
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+CALLS: list[int] = []
+
+
+@job_handler("test.flaky", max_attempts=3)
+def _flaky(job):
+    CALLS.append(job.attempts)
+    if job.attempts < job.params.get("fail_times", 0) + 1:
+        raise EngineError("provider busy", transient=True, code="busy")
+    return {"ok": True}
+
+
+@job_handler("test.broken", max_attempts=3)
+def _broken(job):
+    raise EngineError("audio is not decodable", transient=False, code="undecodable_audio")
+
+
+@job_handler("test.crash")
+def _crash(job):
+    raise RuntimeError("secret internals")
+
+
+class StartView(APIView):
+    @idempotent
+    def post(self, request):
+        job = job_start(kind="core.ping", owner=request.user, params={"echo": request.data.get("echo")})
+        return Response(job_ref(job), status=201)
+
+
+urlpatterns = [path("start/", StartView.as_view())]
+
+
+def test_transient_errors_are_retried_until_success(alice):
+    CALLS.clear()
+    job = job_start(kind="test.flaky", owner=alice, params={"fail_times": 2})
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.attempts == 3 and job.result == {"ok": True}
+    assert CALLS == [1, 2, 3]
+
+
+def test_transient_errors_fail_after_max_attempts(alice):
+    job = job_start(kind="test.flaky", owner=alice, params={"fail_times": 5})
+    job.refresh_from_db()
+    assert job.status == "failed" and job.attempts == 3 and job.error["code"] == "busy"
+
+
+def test_permanent_errors_fail_at_once_with_the_reason(alice):
+    job = job_start(kind="test.broken", owner=alice)
+    assert job.status == "failed" and job.attempts == 1
+    assert job.error == {"code": "undecodable_audio", "message": "audio is not decodable"}
+
+
+def test_unexpected_errors_fail_without_internals(alice):
+    job = job_start(kind="test.crash", owner=alice)
+    assert job.status == "failed" and "secret" not in job.error["message"]
+
+
+def test_job_detail_is_owner_only(alice, bob, admin_user, anon):
+    job = job_start(kind="core.ping", owner=alice, params={"echo": 1})
+    url = f"/api/jobs/{job.id}/"
+    r = client_for(alice).get(url)
+    assert r.status_code == 200 and r.json()["status"] == "succeeded" and r.json()["result"]["echo"] == 1
+    assert client_for(bob).get(url).status_code == 404
+    assert client_for(admin_user).get(url).status_code == 404
+    assert anon.get(url).status_code == 401
+    assert client_for(alice).get("/api/jobs/00000000-0000-0000-0000-000000000000/").status_code == 404
+    assert client_for(alice).get("/api/jobs/not-a-uuid/").status_code == 404
+
+
+def test_cancel_and_retry(alice):
+    job = Job.objects.create(kind="core.ping", owner=alice)
+    job = job_cancel(job=job)
+    assert job.status == "cancelled"
+    job = job_retry(job=job)
+    assert job.status == "succeeded"
+
+
+@pytest.mark.urls("tests.core.test_jobs")
+def test_idempotency_key_replays_the_first_response(alice, bob):
+    c = client_for(alice)
+    r1 = c.post("/start/", {"echo": "a"}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    r2 = c.post("/start/", {"echo": "a"}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert r1.status_code == r2.status_code == 201
+    assert r1.json()["job_id"] == r2.json()["job_id"] and r2["Idempotent-Replayed"] == "true"
+    assert Job.objects.count() == 1
+    # same key, different body
+    r3 = c.post("/start/", {"echo": "b"}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert r3.status_code == 422 and r3.json()["error"]["code"] == "idempotency_key_reused"
+    # keys are per user
+    r4 = client_for(bob).post("/start/", {"echo": "a"}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert r4.status_code == 201 and r4.json()["job_id"] != r1.json()["job_id"]
+    # no key: new work every time
+    c.post("/start/", {"echo": "a"}, format="json")
+    assert Job.objects.count() == 3
+
+
+@pytest.mark.urls("tests.core.test_jobs")
+def test_idempotency_keys_expire_after_24_hours(alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from soapify.core.models import IdempotencyRecord
+
+    c = client_for(alice)
+    r1 = c.post("/start/", {"echo": "a"}, format="json", HTTP_IDEMPOTENCY_KEY="k2")
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    r2 = c.post("/start/", {"echo": "a"}, format="json", HTTP_IDEMPOTENCY_KEY="k2")
+    assert r1.json()["job_id"] != r2.json()["job_id"]
+
+
+@pytest.mark.urls("tests.core.test_jobs")
+def test_overlong_idempotency_key_is_400(alice):
+    r = client_for(alice).post("/start/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k" * 300)
+    assert r.status_code == 400
