@@ -76,6 +76,10 @@ INSTALLED_APPS = [
     "soapify.core",
     "soapify.accounts",
     "soapify.encounters",
+    "soapify.stt",
+    "soapify.nlp",
+    "soapify.checklist",
+    "soapify.outputs",
 ]
 
 MIDDLEWARE = [
@@ -258,6 +262,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OutputsConfig(AppConfig):
+    name = "soapify.outputs"
+    label = "outputs"

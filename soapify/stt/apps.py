@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SttConfig(AppConfig):
+    name = "soapify.stt"
+    label = "stt"

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+
+from soapify.core.models import TimeStampedModel
+from soapify.encounters.models import AudioChunk, Encounter
+
+
+class ChunkTranscription(TimeStampedModel):
+    """The transcription state of one audio chunk: which engine, when, and how it ended."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    chunk = models.OneToOneField(AudioChunk, on_delete=models.CASCADE, related_name="transcription")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    engine = models.CharField(max_length=64, blank=True, default="")
+    model = models.CharField(max_length=128, blank=True, default="")
+    engine_version = models.CharField(max_length=64, blank=True, default="")
+    language = models.CharField(max_length=8, blank=True, default="")
+    error = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    real_time_factor = models.FloatField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"transcription of chunk {self.chunk_id}: {self.status}"
+
+
+class SegmentQuerySet(models.QuerySet):
+    def for_user(self, user) -> SegmentQuerySet:
+        if not user or not user.is_authenticated:
+            return self.none()
+        return self.filter(encounter__doctor=user)
+
+    def in_visit_order(self) -> SegmentQuerySet:
+        # typed segments (no chunk) first by index; audio segments by chunk order then time
+        return self.order_by(
+            models.F("chunk__chunk_number").asc(nulls_first=True), "start", "index", "id"
+        )
+
+
+class TranscriptSegment(models.Model):
+    """One segment of a visit's transcript, from a chunk's audio (``source=stt``) or typed in
+    (``source=typed``, no chunk). Times are seconds on the encounter's timeline."""
+
+    class Source(models.TextChoices):
+        STT = "stt"
+        TYPED = "typed"
+
+    encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="segments")
+    chunk = models.ForeignKey(AudioChunk, on_delete=models.CASCADE, null=True, blank=True, related_name="segments")
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.STT)
+    index = models.PositiveIntegerField(default=0)
+    start = models.FloatField(default=0.0)
+    end = models.FloatField(default=0.0)
+    text = models.TextField()
+    original_text = models.TextField(blank=True, default="")
+    confidence = models.FloatField(null=True, blank=True)
+    speaker = models.CharField(max_length=32, blank=True, null=True)
+    words = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=8, blank=True, default="")
+    engine = models.CharField(max_length=64, blank=True, default="")
+    model = models.CharField(max_length=128, blank=True, default="")
+    engine_version = models.CharField(max_length=64, blank=True, default="")
+    edited = models.BooleanField(default=False)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    edited_at = models.DateTimeField(null=True, blank=True)
+    search_vector = SearchVectorField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SegmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["encounter_id", "start", "index", "id"]
+        indexes = [
+            models.Index(fields=["encounter", "chunk", "index"]),
+            GinIndex(fields=["search_vector"], name="stt_segment_search_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"segment {self.pk} of encounter {self.encounter_id}"
