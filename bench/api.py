@@ -1,0 +1,64 @@
+"""API benchmark: the encounter list (authenticated, page of 20, 10,000 encounters) against a trivial
+unauthenticated JSON view (the framework's ceiling), under gunicorn with 2 workers, 8 clients each.
+
+Target: encounter list ≥ 50% of the ceiling's req/s with p99 < 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._service import Gunicorn, bench_env, load, manage, token  # noqa: E402
+
+SEED = """
+from soapify.accounts.models import User
+from soapify.encounters.models import Encounter
+u = User(username="benchdoc", role="doctor"); u.set_password("Bench-Pass-123"); u.save()
+Encounter.objects.bulk_create([Encounter(doctor=u, patient_ref=f"HS-{i:05d}", context="OPD") for i in range({n})],
+                              batch_size=2000)
+print(Encounter.objects.count())
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--encounters", type=int, default=10_000)
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--clients", type=int, default=8)
+    args = ap.parse_args()
+
+    data_dir = Path(tempfile.mkdtemp(prefix="soapify-bench-api-"))
+    env = bench_env(data_dir)
+    server = None
+    try:
+        manage(env, "migrate", "--noinput", "-v0")
+        manage(env, "shell", "-c", SEED.replace("{n}", str(args.encounters)))
+        server = Gunicorn(env, workers=2)
+        auth = {"Authorization": f"Bearer {token(server.port, 'benchdoc', 'Bench-Pass-123')}"}
+        load(server.port, "/api/ping/", clients=args.clients, seconds=2)  # warm-up
+        load(server.port, "/api/encounters/", clients=args.clients, seconds=2, headers=auth)
+        ceiling = load(server.port, "/api/ping/", clients=args.clients, seconds=args.seconds)
+        listing = load(server.port, "/api/encounters/", clients=args.clients, seconds=args.seconds, headers=auth)
+    finally:
+        if server:
+            server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+    ratio = listing.rps / ceiling.rps if ceiling.rps else 0
+    print(f"ceiling  GET /api/ping/        {ceiling.summary()}")
+    print(f"list     GET /api/encounters/  {listing.summary()}")
+    print(f"ratio list/ceiling req/s: {ratio:.2f} (target ≥ 0.50); list p99 {listing.pct(99):.1f} ms (target < 100)")
+    print(json.dumps({"bench": "api", "encounters": args.encounters, "clients": args.clients,
+                      "ceiling": ceiling.summary(), "encounter_list": listing.summary(),
+                      "ratio": round(ratio, 3), "targets_met": ratio >= 0.5 and listing.pct(99) < 100}))
+
+
+if __name__ == "__main__":
+    main()
