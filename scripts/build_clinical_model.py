@@ -195,6 +195,8 @@ _SPEAKER = re.compile(r"^\s*(\[[a-z_ ]+\]|[A-Za-z_][A-Za-z_ ]{0,30}:)\s*", re.IG
 _SENTENCE_END = re.compile(r"(?<=[.?!;])\s+")
 _HYPHEN = re.compile(r"(?<=[a-z])[-/](?=[a-z])")
 _NOT_WORD = re.compile(r"[^a-z' ]+")
+# ACI-BENCH is tokenised the Penn Treebank way in places: "do n't", "it 's"; glue them back.
+_SPLIT_CONTRACTION = re.compile(r"\b([a-z]+) (n't|'m|'s|'re|'ve|'ll|'d)\b")
 _WORD = re.compile(r"^[a-z]+(?:'[a-z]+)?$")
 
 
@@ -208,13 +210,14 @@ def read_dialogues(sources: Iterable[tuple[Path, str]]) -> Iterator[str]:
 
 def normalise_line(line: str) -> list[list[str]]:
     """One dialogue line -> sentences, each a list of spoken lower-case words."""
-    line = _SPEAKER.sub("", line).lower()
+    line = _SPEAKER.sub("", line).lower().replace("’", "'")
+    line = _SPLIT_CONTRACTION.sub(r"\1\2", line)
     line = line.replace("&", " and ").replace("+", " plus ").replace("°", " degrees ").replace("#", " number ")
     line = spell_numbers(line)
     sentences = []
     for sentence in _SENTENCE_END.split(line):
         sentence = _HYPHEN.sub(" ", sentence)
-        sentence = _NOT_WORD.sub(" ", sentence.replace("’", "'"))
+        sentence = _NOT_WORD.sub(" ", sentence)
         words = [w.strip("'") for w in sentence.split()]
         words = [w for w in words if w and _WORD.match(w)]
         if words:
