@@ -29,8 +29,8 @@ run: seed
 	@echo "SOAPify on http://$(HOST):$(PORT)/  (API docs: /api/docs/)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A soapify worker -B -Q default,stt,nlp --concurrency $(WORKER_CONCURRENCY) --loglevel INFO & \
-	$(VENV)/bin/gunicorn soapify.wsgi:application --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) \
-		--timeout 120 --access-logfile - & \
+	$(VENV)/bin/gunicorn soapify.wsgi:application -c gunicorn.conf.py --bind $(HOST):$(PORT) \
+		--workers $(WEB_WORKERS) --access-logfile - & \
 	wait
 
 worker: install
