@@ -191,6 +191,9 @@ UPLOAD_SESSION_TTL_SECONDS = env_int("UPLOAD_SESSION_TTL_SECONDS", 24 * 3600)
 SIGNED_URL_TTL_SECONDS = env_int("SIGNED_URL_TTL_SECONDS", 900)
 UPLOAD_REQUEST_MAX_BYTES = env_int("UPLOAD_REQUEST_MAX_BYTES", UPLOAD_CHUNK_SIZE + 1024 * 1024)
 BODY_LIMIT_EXEMPT_PREFIXES: tuple[str, ...] = ("/api/audio/upload/",)
+# The upload benchmark's body-discarding view (POST /api/uploads/_discard/, admins only); off unless set.
+UPLOAD_DISCARD_VIEW = env_bool("UPLOAD_DISCARD_VIEW", False)
+BODY_LIMIT_EXEMPT_PREFIXES += ("/api/uploads/_discard/",)  # streams and enforces AUDIO_MAX_BYTES itself
 
 # --- Auth ------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -288,6 +291,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "idempotency-cleanup": {"task": "soapify.core.tasks.cleanup_expired", "schedule": 3600.0},
+    "upload-sessions-cleanup": {"task": "soapify.encounters.tasks.cleanup_upload_sessions", "schedule": 3600.0},
 }
 JOB_QUEUES = ("default", "stt", "nlp")
 

@@ -1,0 +1,255 @@
+"""Audio storage helpers over ``STORAGES["audio"]``: random keys, streamed writes and reads, and
+presigned PUTs — the same code for the local filesystem and any S3-compatible store.
+
+Nothing here reads a whole object into memory: writes go through a temporary file on disk (moved
+into place by ``FileSystemStorage``, streamed by boto3 to S3) and reads are streamed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import Storage, storages
+
+from soapify.core.hashing import copy_stream
+
+#: declared upload format -> (content type, file extension, containers probe_audio may report)
+FORMATS: dict[str, tuple[str, str, frozenset[str]]] = {
+    "wav": ("audio/wav", "wav", frozenset({"wav"})),
+    "flac": ("audio/flac", "flac", frozenset({"flac"})),
+    "mp3": ("audio/mpeg", "mp3", frozenset({"mp3"})),
+    "m4a": ("audio/mp4", "m4a", frozenset({"m4a"})),
+    "aac": ("audio/aac", "aac", frozenset({"aac", "m4a"})),
+    "ogg": ("audio/ogg", "ogg", frozenset({"ogg"})),
+    "opus": ("audio/ogg", "opus", frozenset({"ogg", "webm", "matroska"})),
+    "webm": ("audio/webm", "webm", frozenset({"webm", "matroska"})),
+    "amr": ("audio/amr", "amr", frozenset({"amr"})),
+}
+#: MIME types clients send (MediaRecorder, iOS, ...) -> format name
+MIME_FORMATS: dict[str, str] = {
+    "audio/wav": "wav",
+    "audio/x-wav": "wav",
+    "audio/wave": "wav",
+    "audio/vnd.wave": "wav",
+    "audio/flac": "flac",
+    "audio/x-flac": "flac",
+    "audio/mpeg": "mp3",
+    "audio/mp3": "mp3",
+    "audio/mp4": "m4a",
+    "audio/x-m4a": "m4a",
+    "audio/m4a": "m4a",
+    "audio/aac": "aac",
+    "audio/ogg": "ogg",
+    "audio/opus": "opus",
+    "audio/webm": "webm",
+    "video/webm": "webm",
+    "audio/amr": "amr",
+}
+#: container reported by probe_audio -> file extension of the stored object
+CONTAINER_EXT = {"matroska": "mka"}
+
+
+def normalize_format(value: str) -> str | None:
+    """``"webm"``, ``"WebM"``, ``"audio/webm;codecs=opus"`` -> ``"webm"``; unknown -> None."""
+    value = (value or "").strip().lower()
+    if "/" in value:
+        return MIME_FORMATS.get(value.split(";", 1)[0].strip())
+    return value if value in FORMATS else None
+
+
+def audio_storage() -> Storage:
+    return storages["audio"]
+
+
+def new_audio_key(ext: str) -> str:
+    """A random, unguessable key that carries no patient data."""
+    return f"audio/{uuid.uuid4().hex}/{uuid.uuid4().hex}.{ext or 'bin'}"
+
+
+def new_session_prefix() -> str:
+    return f"uploads/{uuid.uuid4().hex}/"
+
+
+def is_s3(storage: Storage) -> bool:
+    return hasattr(storage, "bucket_name") and hasattr(storage, "connection")
+
+
+def _s3_client(storage: Storage) -> Any:
+    return storage.connection.meta.client  # type: ignore[attr-defined]
+
+
+def _s3_key(storage: Storage, name: str) -> str:
+    return storage._normalize_name(name)  # type: ignore[attr-defined]
+
+
+@contextmanager
+def temp_file() -> Iterator[Any]:
+    """A named temporary file beside Django's upload temp files, removed on exit (unless it was
+    moved into storage meanwhile)."""
+    fd, name = tempfile.mkstemp(dir=settings.FILE_UPLOAD_TEMP_DIR, prefix="soapify-", suffix=".upload")
+    os.close(fd)
+    fh = open(name, "w+b")  # noqa: SIM115 - closed below
+    try:
+        yield fh
+    finally:
+        fh.close()
+        with suppress(FileNotFoundError):  # moved into storage
+            os.unlink(name)
+
+
+class _TempFile(File):
+    """A closed-over temporary file that ``FileSystemStorage`` moves instead of copying."""
+
+    def temporary_file_path(self) -> str:
+        return self.file.name
+
+
+def save_temp_file(key: str, tmp: Any) -> str:
+    """Store the temporary file ``tmp`` (positioned anywhere) under ``key``; returns the name used.
+
+    The local filesystem moves the file into place; S3 streams it (multipart when large)."""
+    storage = audio_storage()
+    tmp.flush()
+    tmp.seek(0)
+    # S3 streams the file (multipart when large); the local filesystem moves it into place
+    return storage.save(key, File(tmp) if is_s3(storage) else _TempFile(tmp))
+
+
+def save_uploaded(key: str, uploaded: Any) -> str:
+    """Store a Django ``UploadedFile`` under ``key`` (moved when it is already a temp file)."""
+    uploaded.seek(0)
+    return audio_storage().save(key, uploaded)
+
+
+@contextmanager
+def open_stream(key: str) -> Iterator[BinaryIO]:
+    """A readable stream of the object (S3: boto3's streaming body, never spooled in memory)."""
+    storage = audio_storage()
+    if is_s3(storage):
+        body = _s3_client(storage).get_object(Bucket=storage.bucket_name, Key=_s3_key(storage, key))["Body"]  # type: ignore[attr-defined]
+        try:
+            yield body
+        finally:
+            body.close()
+    else:
+        with storage.open(key, "rb") as fh:
+            yield fh
+
+
+@contextmanager
+def local_path(key: str, *, limit: int | None = None) -> Iterator[tuple[str, int, str]]:
+    """Yield ``(path, size, sha256)`` of a local copy of the object: the file itself when the
+    storage is on this disk, else a streamed temporary copy (raises TooLarge past ``limit``)."""
+    storage = audio_storage()
+    try:
+        path = storage.path(key)
+    except NotImplementedError:
+        path = None
+    if path is not None:
+        with open(path, "rb") as fh:
+            size, digest = copy_stream(fh, _NullWriter(), limit=limit)
+        yield path, size, digest
+        return
+    with temp_file() as tmp, open_stream(key) as src:
+        size, digest = copy_stream(src, tmp, limit=limit)
+        tmp.flush()
+        yield tmp.name, size, digest
+
+
+class _NullWriter:
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    size: int
+    content_type: str
+
+
+def head(key: str) -> ObjectInfo | None:
+    """Size (and content type on S3) of a stored object, or None when it does not exist."""
+    storage = audio_storage()
+    if not key:
+        return None
+    if is_s3(storage):
+        from botocore.exceptions import ClientError
+
+        try:
+            meta = _s3_client(storage).head_object(Bucket=storage.bucket_name, Key=_s3_key(storage, key))  # type: ignore[attr-defined]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return ObjectInfo(size=int(meta["ContentLength"]), content_type=meta.get("ContentType", ""))
+    if not storage.exists(key):
+        return None
+    return ObjectInfo(size=storage.size(key), content_type="")
+
+
+def delete_quietly(key: str) -> None:
+    if not key:
+        return
+    storage = audio_storage()
+    try:
+        storage.delete(key)
+        if not is_s3(storage):  # drop the key's now empty folder (audio/<random>/)
+            with suppress(OSError):
+                os.rmdir(os.path.dirname(storage.path(key)))
+    except Exception:  # noqa: BLE001 - best effort; the cleanup job retries
+        import logging
+
+        logging.getLogger("soapify.uploads").warning("could not delete %s", key, exc_info=True)
+
+
+def delete_prefix(prefix: str) -> int:
+    """Delete every object under ``prefix`` (a session's parts). Returns how many were removed."""
+    storage = audio_storage()
+    if is_s3(storage):
+        client = _s3_client(storage)
+        bucket = storage.bucket_name  # type: ignore[attr-defined]
+        full = _s3_key(storage, prefix)
+        removed = 0
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=full):
+            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+            if keys:
+                client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+                removed += len(keys)
+        return removed
+    try:
+        root = storage.path(prefix)
+    except NotImplementedError:  # pragma: no cover - other storages: nothing to list
+        return 0
+    if not os.path.isdir(root):
+        return 0
+    removed = sum(len(files) for _, _, files in os.walk(root))
+    shutil.rmtree(root, ignore_errors=True)
+    return removed
+
+
+def presign_put(key: str, *, content_type: str, size: int, expires_in: int) -> str | None:
+    """A presigned S3 PUT with content type and length bound into the signature; None when the
+    audio storage is not S3 (the caller then issues a signed URL on this service)."""
+    storage = audio_storage()
+    if not is_s3(storage):
+        return None
+    return _s3_client(storage).generate_presigned_url(
+        "put_object",
+        Params={
+            "Bucket": storage.bucket_name,  # type: ignore[attr-defined]
+            "Key": _s3_key(storage, key),
+            "ContentType": content_type,
+            "ContentLength": size,
+        },
+        ExpiresIn=expires_in,
+        HttpMethod="PUT",
+    )

@@ -1,0 +1,200 @@
+"""/api/uploads/: resumable sessions (create, status, chunk, commit, final), S3 direct upload
+(s3/presign, s3/confirm) and the benchmark's body-discarding view (``_discard/``)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiTypes, extend_schema
+from rest_framework import status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from soapify.core.audit import AuditedViewMixin
+from soapify.core.errors import Conflict, Forbidden, NotFound, PayloadTooLarge
+from soapify.core.idempotency import idempotent
+from soapify.core.permissions import is_admin
+from soapify.encounters import services_uploads
+from soapify.encounters.serializers_uploads import (
+    ChunkResponseSerializer,
+    ChunkUploadSerializer,
+    FinalResponseSerializer,
+    SessionCreateSerializer,
+    SessionPresignSerializer,
+    SessionRefSerializer,
+    SessionResponseSerializer,
+    UploadTargetResponseSerializer,
+    final_data,
+    session_data,
+)
+from soapify.encounters.views_audio import storage_kind
+
+
+def _session_id(raw: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        raise NotFound("Upload session not found.", code="upload_session_not_found") from None
+
+
+class _SessionView(AuditedViewMixin, APIView):
+    audit_object_type = "upload_session"
+
+
+class SessionCreateView(_SessionView):
+    """Open a resumable upload of one recording; send its bytes to ``chunk/`` in order."""
+
+    @extend_schema(request=SessionCreateSerializer, responses={201: SessionResponseSerializer})
+    def post(self, request):
+        ser = SessionCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        session = services_uploads.session_create(user=request.user, **ser.validated_data)
+        return Response({"id": str(session.pk), **session_data(session)}, status=status.HTTP_201_CREATED)
+
+
+class SessionStatusView(_SessionView):
+    """Where an upload stands (``received_bytes``): a client that lost its connection resumes
+    from there. Expired sessions are 410."""
+
+    @extend_schema(responses={200: SessionResponseSerializer})
+    def get(self, request, session_id):
+        session = services_uploads.session_get(user=request.user, session_id=_session_id(session_id))
+        return Response(session_data(session))
+
+
+class ChunkUploadView(_SessionView):
+    """multipart ``{session_id, index | offset, file, sha256?}``: 201 stored, 200 an identical
+    re-send; 409 ``offset_mismatch`` (with ``received_bytes``) for any other offset."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ChunkUploadSerializer}, responses={201: ChunkResponseSerializer}
+    )
+    def post(self, request):
+        ser = ChunkUploadSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = ser.validated_data
+        session, part, created = services_uploads.chunk_receive(
+            user=request.user,
+            session_id=data["session_id"],
+            file=data["file"],
+            index=data.get("index"),
+            offset=data.get("offset"),
+            sha256=data.get("sha256", ""),
+        )
+        body = {
+            "session_id": str(session.pk),
+            "index": part.index,
+            "offset": part.offset,
+            "size": part.size,
+            "sha256": part.sha256,
+            "received_bytes": session.received_bytes,
+            "total_size": session.total_size,
+            "complete": session.total_size is not None and session.received_bytes == session.total_size,
+            "duplicate": not created,
+            "expires_at": session.expires_at,
+        }
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class SessionCommitView(_SessionView):
+    """Assemble the parts, verify size and sha256, probe the audio, create the encounter's chunk:
+    201 the first time, 200 with the same result on a repeat."""
+
+    @extend_schema(request=SessionRefSerializer, responses={201: FinalResponseSerializer})
+    @idempotent
+    def post(self, request):
+        ser = SessionRefSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        session, created = services_uploads.session_commit(
+            user=request.user,
+            session_id=ser.validated_data["session_id"],
+            sha256=ser.validated_data.get("sha256", ""),
+        )
+        return Response(
+            final_data(session), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class FinalView(_SessionView):
+    """The committed artifact; 409 ``not_committed`` (with ``received_bytes``) before commit."""
+
+    @extend_schema(responses={200: FinalResponseSerializer})
+    def get(self, request, session_id):
+        session = services_uploads.session_get(
+            user=request.user, session_id=_session_id(session_id), allow_expired=True
+        )
+        if session.audio_chunk_id is None:
+            if services_uploads._is_expired(session):
+                raise services_uploads._expired_error(session)
+            raise Conflict(
+                "The upload has not been committed yet.",
+                code="not_committed",
+                extra={"received_bytes": session.received_bytes, "status": session.status},
+            )
+        return Response(final_data(session))
+
+
+class S3PresignView(_SessionView):
+    """One presigned PUT for the whole file of a session created with ``total_size`` (S3; with
+    local storage, a signed URL on this service)."""
+
+    @extend_schema(request=SessionPresignSerializer, responses={201: UploadTargetResponseSerializer})
+    def post(self, request):
+        ser = SessionPresignSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        session, target = services_uploads.direct_presign(
+            user=request.user, session_id=ser.validated_data["session_id"]
+        )
+        body = {
+            "session_id": str(session.pk),
+            "upload_url": target.url,
+            "method": target.method,
+            "headers": target.headers,
+            "expires_at": target.expires_at,
+            "storage": storage_kind(),
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class S3ConfirmView(_SessionView):
+    """HEAD the uploaded object, check size and sha256, probe it, create the audio chunk."""
+
+    @extend_schema(request=SessionRefSerializer, responses={201: FinalResponseSerializer})
+    @idempotent
+    def post(self, request):
+        ser = SessionRefSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        session, created = services_uploads.direct_confirm(
+            user=request.user,
+            session_id=ser.validated_data["session_id"],
+            sha256=ser.validated_data.get("sha256", ""),
+        )
+        return Response(
+            final_data(session), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class DiscardView(APIView):
+    """``POST /api/uploads/_discard/``: reads the raw body in 1 MiB pieces and drops it. The upload
+    benchmark's baseline. Only with ``UPLOAD_DISCARD_VIEW=1`` (otherwise 404) and only for admins."""
+
+    parser_classes: list = []
+
+    @extend_schema(request={"application/octet-stream": OpenApiTypes.BINARY}, responses={200: dict})
+    def post(self, request):
+        if not settings.UPLOAD_DISCARD_VIEW:
+            raise NotFound()
+        if not is_admin(request.user):
+            raise Forbidden("Only administrators may use the discard view.")
+        started = time.perf_counter()
+        size, limit, read = 0, settings.AUDIO_MAX_BYTES, request._request.read
+        while piece := read(1024 * 1024):
+            size += len(piece)
+            if size > limit:
+                raise PayloadTooLarge()
+        return Response({"size": size, "seconds": round(time.perf_counter() - started, 4)})
