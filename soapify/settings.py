@@ -291,7 +291,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "idempotency-cleanup": {"task": "soapify.core.tasks.cleanup_expired", "schedule": 3600.0},
-    "upload-sessions-cleanup": {"task": "soapify.encounters.tasks.cleanup_upload_sessions", "schedule": 3600.0},
+    "upload-sessions-cleanup": {
+        "task": "soapify.encounters.tasks.cleanup_upload_sessions",
+        "schedule": 3600.0,
+    },
 }
 JOB_QUEUES = ("default", "stt", "nlp")
 
@@ -405,3 +408,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# --- Outputs (finalization, files, share links) -----------------------------------------------------
+SHARE_LINK_DEFAULT_DAYS = env_int("SHARE_LINK_DEFAULT_DAYS", 7)
+SHARE_LINK_MAX_DAYS = env_int("SHARE_LINK_MAX_DAYS", 30)

@@ -10,6 +10,7 @@ between documents; parsing is lazy and costs a few milliseconds per document.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,6 +49,9 @@ WARN_FILL = (253, 236, 234)
 SAFETY_FILL = (255, 244, 229)
 HEAD_FILL = (232, 238, 246)
 ZEBRA_FILL = (246, 246, 246)
+
+# fontTools logs every glyph of every font subset at INFO: hundreds of lines per PDF.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 _RTL_LETTERS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 

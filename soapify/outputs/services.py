@@ -1,0 +1,492 @@
+"""Outputs workflows: finalize a draft into an immutable note, render and store its files, sign
+download URLs, create/revoke/resolve patient share links.
+
+Decisions (see also the models' docstrings):
+
+* **Finalize with nothing changed** since the latest version (same draft content, same checklist
+  counts and missing critical items) returns that version (``created: false``) instead of a new
+  one, so a retried or double-clicked finalize never makes a spurious amendment.
+* **Amendment**: finalizing after the draft (or checklist) changed makes version ``n + 1`` whose
+  ``amends`` points to version ``n``; every version keeps its own four files.
+* **Missing critical checklist items** never block finalization; they are frozen into the note
+  (``missing_critical_items``), printed in the files, and returned as a warning.
+* **Share links** resolve to the latest finalized version at access time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from soapify.core.draft_schema import SECTIONS
+from soapify.core.engines import EngineError, EngineHandler
+from soapify.core.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
+from soapify.encounters.models import Encounter
+from soapify.outputs.models import FinalizedNote, OutputFile, ShareLink
+from soapify.outputs.renderers import (
+    NoteDocument,
+    render_doctor_pdf,
+    render_fhir,
+    render_markdown,
+    render_patient_pdf,
+)
+
+logger = logging.getLogger("soapify.outputs")
+
+sms_engines = EngineHandler("SMS_ENGINES")
+
+DOWNLOAD_SALT = "soapify.outputs.download"
+CONTENT_TYPES = {
+    OutputFile.Kind.MARKDOWN: "text/markdown; charset=utf-8",
+    OutputFile.Kind.PDF_DOCTOR: "application/pdf",
+    OutputFile.Kind.PDF_PATIENT: "application/pdf",
+    OutputFile.Kind.FHIR: "application/fhir+json",
+}
+KINDS = tuple(CONTENT_TYPES)
+
+
+# ------------------------------------------------------------------------------------ finalization
+
+
+def _draft_of(encounter: Encounter):
+    from soapify.nlp.models import Draft
+
+    return Draft.objects.filter(encounter=encounter).first()
+
+
+def _draft_is_empty(content: Any) -> bool:
+    sections = (content or {}).get("sections") if isinstance(content, dict) else None
+    if not isinstance(sections, dict):
+        return True
+    for name in SECTIONS:
+        section = sections.get(name) or {}
+        if (section.get("text") or "").strip() or section.get("items"):
+            return False
+    return True
+
+
+def finalize_check(*, encounter: Encounter) -> None:
+    """What must hold before a finalize job is started (the caller has scoped the encounter)."""
+    draft = _draft_of(encounter)
+    if draft is None:
+        raise Conflict("This encounter has no SOAP draft to finalize yet.", code="no_draft")
+    if _draft_is_empty(draft.content):
+        raise Conflict("The SOAP draft is empty; there is nothing to finalize.", code="empty_draft")
+
+
+def _json_safe(value: Any) -> Any:
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def checklist_summary_of(encounter: Encounter) -> dict | None:
+    """The checklist colleague's summary, or None while that app is absent or fails."""
+    try:
+        from soapify.checklist.services import checklist_summary
+    except ImportError:
+        return None
+    try:
+        return _json_safe(checklist_summary(encounter=encounter))
+    except Exception:  # noqa: BLE001 - a broken checklist must not block finalization
+        logger.exception("checklist summary failed for encounter %s", encounter.pk)
+        return None
+
+
+def missing_critical_of(summary: dict | None) -> list[str]:
+    out: list[str] = []
+    for entry in (summary or {}).get("missing_critical") or []:
+        title = entry.get("title") if isinstance(entry, dict) else entry
+        if title and str(title) not in out:
+            out.append(str(title))
+    return out
+
+
+def missing_critical_warning(items: list[str]) -> list[dict]:
+    if not items:
+        return []
+    return [
+        {
+            "code": "missing_critical",
+            "message": "Critical checklist items were not covered; the note is finalized without them.",
+            "items": items,
+        }
+    ]
+
+
+def _digest(draft_content: dict, summary: dict | None, missing: list[str]) -> str:
+    stable = {k: v for k, v in (summary or {}).items() if k not in ("last_evaluated_at", "encounter")}
+    raw = json.dumps(
+        {"draft": draft_content, "checklist": stable, "missing": missing}, sort_keys=True, default=str
+    )
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _renderer_summary(summary: dict | None) -> dict | None:
+    """The renderers print ``coverage_percent`` and flat counts; the checklist nests its counts."""
+    if not summary:
+        return None
+    flat = {k: v for k, v in summary.items() if k in ("total", "coverage_percent")}
+    counts = summary.get("counts") if isinstance(summary.get("counts"), dict) else {}
+    for key in ("covered", "partial", "missing"):
+        if key in counts:
+            flat[key] = counts[key]
+        elif key in summary:
+            flat[key] = summary[key]
+    return flat if summary.get("evaluated", True) else None
+
+
+def note_document(note: FinalizedNote) -> NoteDocument:
+    encounter = note.encounter
+    doctor = encounter.doctor
+    language = note.language if note.language in ("en", "fa") else "en"
+    return NoteDocument(
+        note_id=note.pk,
+        version=note.version,
+        encounter_id=encounter.pk,
+        patient_ref=encounter.patient_ref,
+        doctor_name=(doctor.get_full_name() or doctor.username),
+        doctor_id=doctor.pk,
+        language=language,
+        created_at=encounter.created_at,
+        finalized_at=note.finalized_at,
+        draft=note.draft,
+        checklist_summary=_renderer_summary(note.checklist_summary),
+        missing_critical=list(note.missing_critical_items or []),
+        letterhead=dict(getattr(settings, "LETTERHEAD", {}) or {}),
+    )
+
+
+def render_files(note: FinalizedNote) -> dict[str, bytes]:
+    """The four files of a note, in memory. FHIR is validated by ``render_fhir`` before it returns."""
+    doc = note_document(note)
+    doctor_pdf = render_doctor_pdf(doc)
+    return {
+        OutputFile.Kind.MARKDOWN: render_markdown(doc).encode("utf-8"),
+        OutputFile.Kind.PDF_DOCTOR: doctor_pdf,
+        OutputFile.Kind.PDF_PATIENT: render_patient_pdf(doc),
+        OutputFile.Kind.FHIR: render_fhir(doc, doctor_pdf),
+    }
+
+
+def _store_files(note: FinalizedNote, kinds: tuple[str, ...], stored: list[str]) -> list[OutputFile]:
+    storage = storages["outputs"]
+    rendered = render_files(note)
+    rows = []
+    for kind in kinds:
+        data = rendered[kind]
+        key = f"outputs/{secrets.token_hex(16)}.{OutputFile.EXTENSIONS[kind]}"
+        key = storage.save(key, ContentFile(data))
+        stored.append(key)
+        rows.append(
+            OutputFile(
+                note=note,
+                kind=kind,
+                storage_key=key,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                content_type=CONTENT_TYPES[kind],
+            )
+        )
+    OutputFile.objects.bulk_create(rows)
+    return rows
+
+
+def _discard(keys: list[str]) -> None:
+    storage = storages["outputs"]
+    for key in keys:
+        try:
+            storage.delete(key)
+        except Exception:  # noqa: BLE001 - best effort clean-up of an aborted finalization
+            logger.warning("could not delete orphaned output %s", key)
+
+
+@dataclass(frozen=True)
+class FinalizeResult:
+    note: FinalizedNote
+    created: bool
+    files: list[OutputFile]
+
+
+def note_finalize(*, encounter: Encounter, user) -> FinalizeResult:
+    """Freeze the encounter's current draft (+ checklist summary) into a new immutable version and
+    render its four files — or return the latest version when nothing changed since it."""
+    summary = checklist_summary_of(encounter)
+    missing = missing_critical_of(summary)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = Encounter.objects.select_for_update().get(pk=encounter.pk)
+            draft = _draft_of(locked)
+            if draft is None:
+                raise Conflict("This encounter has no SOAP draft to finalize yet.", code="no_draft")
+            if _draft_is_empty(draft.content):
+                raise Conflict("The SOAP draft is empty; there is nothing to finalize.", code="empty_draft")
+            digest = _digest(draft.content, summary, missing)
+            latest = FinalizedNote.objects.filter(encounter=locked).order_by("-version").first()
+            if latest is not None and latest.content_sha256 == digest:
+                have = set(latest.files.values_list("kind", flat=True))
+                lacking = tuple(k for k in KINDS if k not in have)
+                if lacking:  # a previous run stored the note but not every file: complete it
+                    _store_files(latest, lacking, stored)
+                created, note = False, latest
+            else:
+                note = FinalizedNote.objects.create(
+                    encounter=locked,
+                    version=(latest.version + 1) if latest else 1,
+                    content={
+                        "draft": draft.content,
+                        "checklist_summary": summary,
+                        "missing_critical": missing,
+                        "meta": {
+                            "draft_version": draft.version,
+                            "engine": draft.engine,
+                            "model": draft.model,
+                            "engine_version": draft.engine_version,
+                            "section_meta": draft.section_meta or {},
+                        },
+                    },
+                    content_sha256=digest,
+                    language=(draft.language or (draft.content or {}).get("language") or "en")[:8],
+                    draft_version=draft.version,
+                    missing_critical_items=missing,
+                    amends=latest,
+                    finalized_by=user,
+                )
+                note.encounter = locked
+                _store_files(note, KINDS, stored)
+                created = True
+            if locked.status != Encounter.Status.FINALIZED:
+                from soapify.encounters.services import encounter_set_status
+
+                encounter_set_status(encounter=locked, status=Encounter.Status.FINALIZED, force=True)
+    except BaseException:
+        _discard(stored)
+        raise
+    files = list(note.files.order_by("kind"))
+    return FinalizeResult(note=note, created=created, files=files)
+
+
+# --------------------------------------------------------------------------------------- downloads
+
+
+def _is_s3(storage) -> bool:
+    return hasattr(storage, "bucket_name") and hasattr(storage, "connection")
+
+
+def download_url(*, file: OutputFile) -> dict[str, Any]:
+    """A short-lived URL for one file: S3 presigned GET, or a signed URL served by this app."""
+    ttl = int(settings.SIGNED_URL_TTL_SECONDS)
+    expires_at = timezone.now() + timedelta(seconds=ttl)
+    storage = storages["outputs"]
+    if _is_s3(storage):
+        url = storage.url(
+            file.storage_key,
+            parameters={
+                "ResponseContentDisposition": f'attachment; filename="{file.filename}"',
+                "ResponseContentType": file.content_type,
+            },
+            expire=ttl,
+        )
+    else:
+        token = signing.dumps({"f": file.pk, "k": file.storage_key[-12:]}, salt=DOWNLOAD_SALT, compress=False)
+        url = f"{settings.PUBLIC_BASE_URL}/api/outputs/file/{token}/"
+    return {"url": url, "expires_at": expires_at, "expires_in": ttl, "file_id": file.pk}
+
+
+def download_resolve(*, token: str) -> OutputFile:
+    """The file a local signed URL names; tampered or expired → 403, file gone → 404."""
+    try:
+        data = signing.loads(token, salt=DOWNLOAD_SALT, max_age=int(settings.SIGNED_URL_TTL_SECONDS))
+    except signing.SignatureExpired:
+        raise Forbidden("This download link has expired.", code="link_expired") from None
+    except signing.BadSignature:
+        raise Forbidden("This download link is not valid.", code="bad_signature") from None
+    if not isinstance(data, dict):
+        raise Forbidden("This download link is not valid.", code="bad_signature")
+    file = OutputFile.objects.select_related("note").filter(pk=data.get("f")).first()
+    if file is None or file.storage_key[-12:] != data.get("k"):
+        raise NotFound("File not found.")
+    return file
+
+
+# ------------------------------------------------------------------------------------- share links
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def share_url(token: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/api/outputs/access/{token}/"
+
+
+SMS_TEXT = {
+    "en": "Your visit summary from {clinic}: {url} (valid until {date}). Do not share this link.",
+    "fa": "خلاصه ویزیت شما از {clinic}: {url} (معتبر تا {date}). این پیوند را با دیگران به اشتراک نگذارید.",
+}
+
+
+@dataclass(frozen=True)
+class CreatedLink:
+    link: ShareLink
+    token: str
+    url: str
+
+
+def share_link_create(
+    *,
+    encounter: Encounter,
+    user,
+    expires_in: timedelta | None = None,
+    phone_number: str = "",
+    max_views: int | None = None,
+    idempotency_key: str = "",
+    request_fingerprint: str = "",
+) -> CreatedLink:
+    """A link to the encounter's latest finalized note; optionally texted to ``phone_number``."""
+    from soapify.integrations.sms.base import InvalidPhoneNumber, mask_phone, normalize_phone
+
+    default_days = int(getattr(settings, "SHARE_LINK_DEFAULT_DAYS", 7))
+    max_days = int(getattr(settings, "SHARE_LINK_MAX_DAYS", 30))
+    lifetime = expires_in if expires_in is not None else timedelta(days=default_days)
+    if lifetime <= timedelta(0) or lifetime > timedelta(days=max_days):
+        raise ApiError(
+            f"expires_in must be more than 0 and at most {max_days} days.",
+            code="validation_error",
+            fields={"expires_in": [f"At most {max_days} days."]},
+        )
+    number = ""
+    if phone_number:
+        try:
+            number = normalize_phone(phone_number)
+        except InvalidPhoneNumber:
+            raise ApiError(
+                "phone_number is not a valid phone number.",
+                code="validation_error",
+                fields={"phone_number": ["Not a valid phone number (E.164 or 09xxxxxxxxx)."]},
+            ) from None
+    if idempotency_key:
+        previous = ShareLink.objects.filter(created_by=user, idempotency_key=idempotency_key).first()
+        if previous is not None:
+            _replayed(previous, request_fingerprint)
+    note = FinalizedNote.objects.filter(encounter=encounter).order_by("-version").first()
+    if note is None:
+        raise Conflict("This encounter has no finalized note to share yet.", code="not_finalized")
+
+    token = secrets.token_urlsafe(32)
+    try:
+        with transaction.atomic():
+            link = ShareLink.objects.create(
+                encounter=encounter,
+                note=note,
+                token_hash=_hash(token),
+                expires_at=timezone.now() + lifetime,
+                max_views=max_views,
+                created_by=user,
+                phone_number_masked=mask_phone(number) if number else "",
+                idempotency_key=idempotency_key,
+                request_fingerprint=request_fingerprint,
+            )
+    except IntegrityError:
+        previous = ShareLink.objects.filter(created_by=user, idempotency_key=idempotency_key).first()
+        if previous is None:
+            raise
+        _replayed(previous, request_fingerprint)
+    url = share_url(token)
+    if number:
+        _send_sms(link, number, url, note.language)
+    return CreatedLink(link=link, token=token, url=url)
+
+
+def _replayed(previous: ShareLink, fingerprint: str) -> None:
+    if previous.request_fingerprint != fingerprint:
+        raise Unprocessable(
+            "This Idempotency-Key was already used with a different request.", code="idempotency_key_reused"
+        )
+    raise Conflict(
+        "A share link was already created with this Idempotency-Key; its token is shown only once. "
+        "Revoke it and create a new link if the token was lost.",
+        code="link_already_created",
+        extra={"id": str(previous.id)},
+    )
+
+
+def _send_sms(link: ShareLink, number: str, url: str, language: str) -> None:
+    text = SMS_TEXT.get(language, SMS_TEXT["en"]).format(
+        clinic=(getattr(settings, "LETTERHEAD", {}) or {}).get("clinic_name") or "SOAPify",
+        url=url,
+        date=link.expires_at.strftime("%Y-%m-%d"),
+    )
+    try:
+        result = sms_engines["default"].send(number, text)
+    except EngineError as exc:
+        logger.warning("share link %s: SMS failed: %s", link.id, exc.code)
+        ShareLink.objects.filter(pk=link.pk).update(
+            sms_status=ShareLink.SmsStatus.FAILED, sms_error=f"{exc.code}: {exc.message}"[:255]
+        )
+        link.sms_status, link.sms_error = ShareLink.SmsStatus.FAILED, f"{exc.code}: {exc.message}"[:255]
+        return
+    ShareLink.objects.filter(pk=link.pk).update(
+        sms_status=ShareLink.SmsStatus.SENT, sms_message_id=result.message_id[:128]
+    )
+    link.sms_status, link.sms_message_id = ShareLink.SmsStatus.SENT, result.message_id[:128]
+
+
+def share_link_revoke(*, link: ShareLink, user) -> ShareLink:
+    """Revoke a link (idempotent: revoking a revoked link changes nothing)."""
+    if link.revoked_at is None:
+        now = timezone.now()
+        ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=now, revoked_by=user)
+        link.refresh_from_db()
+    return link
+
+
+@dataclass(frozen=True)
+class AccessResult:
+    link: ShareLink | None
+    note: FinalizedNote | None
+    reason: str  # "ok" | "unknown" | "expired" | "revoked" | "exhausted" | "malformed"
+
+
+def share_link_access(*, token: str, now: datetime | None = None) -> AccessResult:
+    """Resolve a patient's token and count the view. Every failure reason is reported to the caller
+    for the audit log; the API answers all of them with the same 404."""
+    now = now or timezone.now()
+    if not token or len(token) > 128:
+        return AccessResult(None, None, "malformed")
+    link = ShareLink.objects.filter(token_hash=_hash(token)).first()
+    if link is None:
+        return AccessResult(None, None, "unknown")
+    state = link.state(now)
+    if state != "active":
+        return AccessResult(link, None, state)
+    # Count the view atomically, so a view limit holds under concurrent requests.
+    counted = (
+        ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True, expires_at__gt=now)
+        .filter(Q(max_views__isnull=True) | Q(view_count__lt=F("max_views")))
+        .update(view_count=F("view_count") + 1, last_accessed_at=now)
+    )
+    if not counted:
+        link.refresh_from_db()
+        return AccessResult(link, None, link.state(now) if link.state(now) != "active" else "exhausted")
+    note = (
+        FinalizedNote.objects.select_related("encounter__doctor")
+        .filter(encounter_id=link.encounter_id)
+        .order_by("-version")
+        .first()
+    )
+    link.view_count += 1
+    return AccessResult(link, note, "ok" if note else "unknown")
