@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from soapify.checklist.views import ChecklistCatalogViewSet, ChecklistEvalViewSet, ChecklistTemplateViewSet
+
+router = SimpleRouter(trailing_slash=True)
+router.register("catalog", ChecklistCatalogViewSet, basename="catalog")
+router.register("templates", ChecklistTemplateViewSet, basename="template")
+router.register("evaluations", ChecklistEvalViewSet, basename="evaluation")
+
+urlpatterns = router.urls
