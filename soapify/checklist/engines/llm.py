@@ -4,12 +4,11 @@ The model gets the transcript and the items and answers, per item, a status, a c
 verbatim quote. Quotes are located in the transcript (exactly, then ignoring case and spacing);
 a quote that cannot be found is dropped, so every evidence span is real text of the visit.
 
-The HTTP work is done by a chat client with one method::
-
-    client.complete_json(messages: list[dict], schema: dict) -> dict
-
-which is what ``soapify.core.llm.ChatClient`` provides. Pass ``client=`` to use any object with
-that method (tests do); otherwise one is built from ``base_url``/``api_key``/``model``.
+The HTTP work is done by ``soapify.core.llm.ChatClient`` (``chat_json(messages, schema=...)``,
+which asks for a JSON-schema answer, falls back to ``json_object`` and retries 429/5xx/time-outs),
+built from ``base_url``/``api_key``/``model``. Pass ``client=`` to use any object with either
+``chat_json(messages, *, schema=...) -> (dict, response)`` or the simpler
+``complete_json(messages, schema) -> dict`` (tests use both).
 """
 
 from __future__ import annotations
@@ -56,7 +55,7 @@ RESULT_SCHEMA: dict = {
 
 
 class JSONChatClient(Protocol):
-    def complete_json(self, messages: list[dict], schema: dict) -> dict: ...
+    def chat_json(self, messages: list[dict], *, schema: dict | None = None, **kwargs: Any) -> tuple: ...
 
 
 class LLMEvaluator:
@@ -75,6 +74,7 @@ class LLMEvaluator:
         timeout: float = 60.0,
     ) -> None:
         self.model = model
+        self.served_model = ""
         self.max_items_per_call = max_items_per_call
         self.max_transcript_chars = max_transcript_chars
         self._client = client
@@ -82,12 +82,10 @@ class LLMEvaluator:
 
     def _get_client(self) -> JSONChatClient:
         if self._client is None:
-            try:
-                from soapify.core.llm import ChatClient  # type: ignore[import-not-found]
-            except ImportError as exc:
-                raise EngineError(
-                    "No chat client available (soapify.core.llm.ChatClient).", code="llm_unavailable"
-                ) from exc
+            from soapify.core.llm import ChatClient
+
+            if not self._client_options.get("base_url"):
+                raise EngineError("LLM_BASE_URL is not configured.", code="llm_unconfigured")
             self._client = ChatClient(**{k: v for k, v in self._client_options.items() if v is not None})
         return self._client
 
@@ -120,7 +118,16 @@ class LLMEvaluator:
             },
         ]
         try:
-            reply = self._get_client().complete_json(messages, RESULT_SCHEMA)
+            client = self._get_client()
+            if hasattr(client, "complete_json"):
+                reply = client.complete_json(messages, RESULT_SCHEMA)
+            else:
+                reply, response = client.chat_json(
+                    messages, schema=RESULT_SCHEMA, schema_name="checklist_evaluation"
+                )
+                served = getattr(response, "model", "")
+                if served:
+                    self.served_model = served
         except EngineError:
             raise
         except (OSError, TimeoutError) as exc:
@@ -155,7 +162,7 @@ class LLMEvaluator:
             generated_question=None if status == "covered" else render_question(item, lang),
             engine=self.name,
             engine_version=self.version,
-            model=self.model,
+            model=self.served_model or self.model,
             details=details,
         )
 
