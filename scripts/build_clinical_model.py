@@ -40,7 +40,6 @@ import math
 import random
 import re
 import sys
-import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -72,9 +71,7 @@ ORDINALS = {
     "nine": "ninth",
     "twelve": "twelfth",
 }
-MONTHS = (
-    "_ january february march april may june july august september october november december"
-).split()
+MONTHS = ("_ january february march april may june july august september october november december").split()
 UNITS = {
     "mg": "milligrams",
     "mgs": "milligrams",
@@ -181,7 +178,12 @@ _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?|\.\d+")
 def spell_numbers(text: str) -> str:
     text = _DATE.sub(lambda m: f"{MONTHS[int(m[1])] if 1 <= int(m[1]) <= 12 else m[1]} {m[2]} {m[3]}", text)
     text = _FRACTION.sub(lambda m: " " + say_fraction(m[1], m[2]) + " ", text)
-    text = _TIME.sub(lambda m: f" {say_int(int(m[1]))} " + ("" if m[2] == "00" else say_paired(int(m[2])) if m[2][0] != "0" else "oh " + ONES[int(m[2][1])]) + " ", text)
+    text = _TIME.sub(
+        lambda m: f" {say_int(int(m[1]))} "
+        + ("" if m[2] == "00" else say_paired(int(m[2])) if m[2][0] != "0" else "oh " + ONES[int(m[2][1])])
+        + " ",
+        text,
+    )
     text = _RANGE.sub(lambda m: f"{m[1]} to {m[2]}", text)
     text = _ORDINAL.sub(lambda m: " " + say_ordinal(int(m[1])) + " ", text)
     text = _PERCENT.sub(r"\1 percent", text)
@@ -212,7 +214,9 @@ def normalise_line(line: str) -> list[list[str]]:
     """One dialogue line -> sentences, each a list of spoken lower-case words."""
     line = _SPEAKER.sub("", line).lower().replace("’", "'")
     line = _SPLIT_CONTRACTION.sub(r"\1\2", line)
-    line = line.replace("&", " and ").replace("+", " plus ").replace("°", " degrees ").replace("#", " number ")
+    line = (
+        line.replace("&", " and ").replace("+", " plus ").replace("°", " degrees ").replace("#", " number ")
+    )
     line = spell_numbers(line)
     sentences = []
     for sentence in _SENTENCE_END.split(line):
@@ -245,15 +249,15 @@ def discount(counts: Iterable[int]) -> float:
     return n1 / (n1 + 2 * n2) if n1 and n2 else 0.5
 
 
-def kneser_ney(sentences: list[list[str]], *, min_trigram_count: int = 2) -> dict[int, dict[Ngram, tuple[float, float]]]:
+def kneser_ney(
+    sentences: list[list[str]], *, min_trigram_count: int = 2
+) -> dict[int, dict[Ngram, tuple[float, float]]]:
     """ARPA entries per order: n-gram -> (log10 prob, log10 backoff weight)."""
     tri: Counter[Ngram] = Counter()
     for words in sentences:
         seq = [BOS, *words, EOS]
         for i in range(len(seq) - 2):
             tri[tuple(seq[i : i + 3])] += 1
-        if len(seq) == 2:
-            continue
     # bigram counts: continuation counts, except bigrams starting with <s> (nothing precedes them)
     big_raw: Counter[Ngram] = Counter()
     for words in sentences:
@@ -261,7 +265,7 @@ def kneser_ney(sentences: list[list[str]], *, min_trigram_count: int = 2) -> dic
         for i in range(len(seq) - 1):
             big_raw[tuple(seq[i : i + 2])] += 1
     big_cc: Counter[Ngram] = Counter()
-    for u, v, w in tri:
+    for _u, v, w in tri:
         big_cc[(v, w)] += 1
     big = Counter({bg: (c if bg[0] == BOS else big_cc[bg]) for bg, c in big_raw.items()})
     uni: Counter[str] = Counter()
@@ -466,7 +470,9 @@ class LetterToSound:
         return result or ["AH"]
 
 
-def g2p_model(cmudict: dict[str, list[list[str]]], *, sample: int, seed: int = 7) -> tuple[LetterToSound, float]:
+def g2p_model(
+    cmudict: dict[str, list[list[str]]], *, sample: int, seed: int = 7
+) -> tuple[LetterToSound, float]:
     """Train on a sample of CMUdict; report word accuracy on 1000 held-out words."""
     words = sorted(w for w in cmudict if re.fullmatch(r"[a-z]{2,}", w))
     rng = random.Random(seed)
@@ -500,7 +506,6 @@ def sha256(path: Path) -> str:
 
 
 def build(out: Path, *, min_trigram_count: int, g2p_sample: int, keep_arpa: bool) -> dict:
-    started = time.time()
     sentences = corpus_sentences(SOURCES)
     tokens = sum(len(s) for s in sentences)
     print(f"{len(sentences)} sentences, {tokens} words", file=sys.stderr)
@@ -512,7 +517,10 @@ def build(out: Path, *, min_trigram_count: int, g2p_sample: int, keep_arpa: bool
     cmudict = read_cmudict(pocketsphinx_dir() / "cmudict-en-us.dict")
     missing = sorted(w for w in vocab if w not in cmudict)
     g2p, g2p_accuracy = g2p_model(cmudict, sample=g2p_sample)
-    print(f"{len(missing)} words not in CMUdict; letter-to-sound word accuracy {g2p_accuracy:.2f}", file=sys.stderr)
+    print(
+        f"{len(missing)} words not in CMUdict; letter-to-sound word accuracy {g2p_accuracy:.2f}",
+        file=sys.stderr,
+    )
 
     out.mkdir(parents=True, exist_ok=True)
     arpa = out / "clinical.arpa"
@@ -538,7 +546,6 @@ def build(out: Path, *, min_trigram_count: int, g2p_sample: int, keep_arpa: bool
         "smoothing": "interpolated Kneser-Ney, one discount per order",
         "letter_to_sound": {"words_generated": len(missing), "heldout_word_accuracy": round(g2p_accuracy, 3)},
         "files": {name: sha256(out / name) for name in (LM_NAME, DICT_NAME)},
-        "build_seconds": round(time.time() - started, 1),
     }
     (out / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest

@@ -1,0 +1,115 @@
+"""faster-whisper (CTranslate2) with a local model folder. Never downloads anything."""
+
+from __future__ import annotations
+
+import math
+import threading
+from pathlib import Path
+from typing import Any
+
+from soapify.core.engines import EngineError
+from soapify.stt.audio import as_samples
+from soapify.stt.engines.base import AudioInput, Segment, TranscriptionResult, Word, clip_confidence
+
+
+def _import_whisper_model() -> Any:
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError as exc:
+        raise EngineError(
+            "faster-whisper is not installed; install it or choose another STT engine.",
+            code="engine_unavailable",
+        ) from exc
+    return WhisperModel
+
+
+class FasterWhisperEngine:
+    name = "faster-whisper"
+
+    def __init__(
+        self,
+        model_path: str,
+        language: str | None = None,
+        compute_type: str = "int8",
+        device: str = "cpu",
+        beam_size: int = 5,
+        cpu_threads: int = 0,
+        vad_filter: bool = True,
+    ) -> None:
+        folder = Path(model_path)
+        if not (folder.is_dir() and (folder / "model.bin").is_file()):
+            raise EngineError(
+                f"No faster-whisper model at {model_path!r} (a local CTranslate2 folder with model.bin).",
+                code="model_missing",
+            )
+        whisper_model = _import_whisper_model()
+        self.language = language
+        self.beam_size = beam_size
+        self.vad_filter = vad_filter
+        self.model = folder.name
+        self.version = _version("faster-whisper")
+        try:
+            self._model = whisper_model(
+                str(folder),
+                device=device,
+                compute_type=compute_type,
+                cpu_threads=cpu_threads,
+                local_files_only=True,
+            )
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise EngineError(
+                f"faster-whisper could not load {model_path!r}: {exc}", code="model_missing"
+            ) from exc
+        self._lock = threading.Lock()
+
+    def transcribe(
+        self, audio: AudioInput, *, language: str | None = None, offset: float = 0.0
+    ) -> TranscriptionResult:
+        samples = as_samples(audio, dtype="float32")
+        try:
+            with self._lock:
+                pieces, info = self._model.transcribe(
+                    samples,
+                    language=language or self.language,
+                    beam_size=self.beam_size,
+                    word_timestamps=True,
+                    vad_filter=self.vad_filter,
+                )
+                segments = [_segment(p).shifted(offset) for p in pieces]
+        except (RuntimeError, ValueError) as exc:
+            raise EngineError(f"faster-whisper failed: {exc}", code="engine_error") from exc
+        return TranscriptionResult(
+            segments=[s for s in segments if s.text],
+            language=getattr(info, "language", None),
+            engine=self.name,
+            model=self.model,
+            version=self.version,
+        )
+
+
+def _segment(piece: Any) -> Segment:
+    words = [
+        Word(
+            start=float(w.start),
+            end=float(w.end),
+            text=w.word.strip(),
+            confidence=clip_confidence(w.probability),
+        )
+        for w in (piece.words or [])
+    ]
+    return Segment(
+        start=float(piece.start),
+        end=float(piece.end),
+        text=piece.text.strip(),
+        confidence=round(clip_confidence(math.exp(piece.avg_logprob)), 4),
+        words=words,
+    )
+
+
+def _version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"
