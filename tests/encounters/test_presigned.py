@@ -31,7 +31,13 @@ FORMATS = {
 
 
 def presign(client, encounter_id, *, number=1, fmt="wav", size=100, **extra):
-    payload = {"encounter_id": encounter_id, "chunk_number": number, "format": fmt, "file_size": size, **extra}
+    payload = {
+        "encounter_id": encounter_id,
+        "chunk_number": number,
+        "format": fmt,
+        "file_size": size,
+        **extra,
+    }
     return client.post("/api/audio/presigned-url/", payload, format="json")
 
 
@@ -377,7 +383,8 @@ def test_malformed_json_is_400(alice_client, encounter, path):
 
 
 @pytest.mark.parametrize(
-    "payload", [{}, {"chunk_id": "x"}, {"chunk_id": -1}, {"chunk_id": 1, "sha256": "nothex"}, {"chunk_id": 1, "x": 1}]
+    "payload",
+    [{}, {"chunk_id": "x"}, {"chunk_id": -1}, {"chunk_id": 1, "sha256": "nothex"}, {"chunk_id": 1, "x": 1}],
 )
 def test_bad_commit_input_is_400(alice_client, payload):
     r = alice_client.post("/api/audio/commit/", payload, format="json")
