@@ -40,9 +40,7 @@ _HEAD = re.compile(r"^[A-Z][A-Z ,&/]+$")
 
 
 def _tokens(text: str) -> set[str]:
-    return {
-        w[:6] for w in re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower()) if w not in STOP and len(w) > 1
-    }
+    return {w[:6] for w in re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower()) if w not in STOP and len(w) > 1}
 
 
 def note_sections(note: str) -> dict[str, str]:
@@ -67,8 +65,12 @@ def note_sections(note: str) -> dict[str, str]:
                 current = "hpi"
             continue
         if current == "ap":
-            is_plan = re.match(r"•?\s*(additional testing|medical treatment|patient education|"
-                               r"specialist referrals?|patient agreements|follow[- ]up)", line, re.I)
+            is_plan = re.match(
+                r"•?\s*(additional testing|medical treatment|patient education|"
+                r"specialist referrals?|patient agreements|follow[- ]up)",
+                line,
+                re.I,
+            )
             out["plan" if is_plan else "assessment"].append(line)
         else:
             out[current].append(line)
@@ -96,10 +98,12 @@ def aci_examples(path: Path) -> tuple[list[str], list[str], list[str]]:
     return texts, speakers, labels
 
 
-def fit(x: np.ndarray, y: list[str], labels: tuple[str, ...], c: float) -> tuple[np.ndarray, np.ndarray]:
+def fit(
+    x: np.ndarray, y: list[str], labels: tuple[str, ...], c: float, *, balanced: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.linear_model import LogisticRegression
 
-    clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y)
+    clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced" if balanced else None).fit(x, y)
     order = [list(clf.classes_).index(lab) for lab in labels]
     return clf.coef_[order].astype(np.float32), clf.intercept_[order].astype(np.float32)
 
@@ -115,20 +119,24 @@ def main() -> int:
 
     texts, speakers, y_sent = aci_examples(data / "aci-bench" / "train.csv")
     print("sentence labels:", Counter(y_sent))
-    x_sent = sentence_features(texts, speakers)
-    w_sent, b_sent = fit(x_sent, y_sent, SENT_LABELS, args.c_sent)
+    heads = {}
+    for mode in ("int8", "fp32"):
+        x_sent = sentence_features(texts, speakers, mode)
+        heads[f"sent_{mode}_w"], heads[f"sent_{mode}_b"] = fit(x_sent, y_sent, SENT_LABELS, args.c_sent)
 
     rows = list(csv.DictReader((data / "mts-dialog" / "MTS-Dialog-TrainingSet.csv").open(encoding="utf-8")))
     y_mts = [r["section_header"] for r in rows]
     mts_labels = tuple(sorted(set(y_mts)))
-    x_mts = mts_features([r["dialogue"] for r in rows])
-    w_mts, b_mts = fit(x_mts, y_mts, mts_labels, args.c_mts)
+    # The snippets plus their reference section texts (same training rows) as extra examples.
+    x_mts = np.vstack(
+        [mts_features([r["dialogue"] for r in rows]), mts_features([r["section_text"] for r in rows])]
+    )
+    w_mts, b_mts = fit(x_mts, y_mts + y_mts, mts_labels, args.c_mts, balanced=False)
 
     np.savez_compressed(
         args.out,
         sent_labels=np.array(SENT_LABELS),
-        sent_w=w_sent,
-        sent_b=b_sent,
+        **heads,
         mts_labels=np.array(mts_labels),
         mts_w=w_mts,
         mts_b=b_mts,

@@ -1,0 +1,10 @@
+"""SOAP-draft engines. Chosen by the ``NLP_ENGINES`` setting, e.g.
+
+    NLP_ENGINES = {
+        "default": {"BACKEND": "soapify.nlp.engines.rules.RulesEngine", "OPTIONS": {}},
+        "llm": {"BACKEND": "soapify.nlp.engines.llm.LLMEngine",
+                "OPTIONS": {"base_url": "...", "api_key": "...", "model": "...", "fallback": "rules"}},
+    }
+
+Every engine: ``generate(transcript: TranscriptView, *, language=None) -> DraftResult`` (see ``base``).
+"""

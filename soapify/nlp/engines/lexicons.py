@@ -224,8 +224,8 @@ ROUTES = {
     "خوراکی": "oral", "تزریقی": "injection", "آمپول": "injection", "پماد": "topical", "اسپری": "inhaled",
 }  # fmt: skip
 FREQ_RE = re.compile(
-    r"\b(?:once|twice|one time|two times|three times|four times|1 time|2 times|3 times|4 times) (?:a|per|each) "
-    r"(?:day|daily|week|night)|\b(?:daily|nightly|weekly|bid|tid|qid|qd|qhs|prn|every day|every night|"
+    r"\b(?:once|twice|one time|two times|three times|four times|1 time|2 times|3 times|4 times) (?:(?:a|per|each) "
+    r"(?:day|week|night)|daily|weekly|nightly)|\b(?:daily|nightly|weekly|bid|tid|qid|qd|qhs|prn|every day|every night|"
     r"every morning|every (?:\d+ )?(?:to \d+ )?hours?|every other day|at bedtime|at night|in the morning|"
     r"as needed|when (?:i|you) need (?:it|them)|with meals)\b|روزی \S+ (?:بار|عدد)|هر \S+ ساعت|شب‌ها|شبها|در صورت نیاز",
     re.IGNORECASE,

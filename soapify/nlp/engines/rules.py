@@ -40,9 +40,12 @@ class RulesEngine:
     name = "rules"
     version = VERSION
 
-    def __init__(self, *, use_embeddings: bool = True, **_: object) -> None:
+    def __init__(self, *, use_embeddings: bool = True, embeddings: str = "int8", **_: object) -> None:
+        if embeddings not in ("int8", "fp32"):
+            raise ValueError("embeddings must be 'int8' or 'fp32'")
         self.use_embeddings = use_embeddings
-        self.model = "lexicons+all-MiniLM-L6-v2-lr" if use_embeddings else "lexicons"
+        self.embeddings = embeddings
+        self.model = f"lexicons+all-MiniLM-L6-v2-{embeddings}-lr" if use_embeddings else "lexicons"
 
     # ------------------------------------------------------------------ public
     def generate(self, transcript: TranscriptView, *, language: str | None = None) -> DraftResult:
@@ -64,8 +67,13 @@ class RulesEngine:
             return labels, confs
         from .classifier import get_classifier
 
-        idx = [i for i, s in enumerate(sents) if _content(s)]
-        probs = get_classifier().sentence_probs([sents[i].text for i in idx], [sents[i].speaker for i in idx])
+        # Doctor questions never become items themselves: no need to embed them.
+        idx = [
+            i for i, s in enumerate(sents) if _content(s) and not (s.question and s.speaker == SPEAKER_DOCTOR)
+        ]
+        probs = get_classifier().sentence_probs(
+            [sents[i].text for i in idx], [sents[i].speaker for i in idx], self.embeddings
+        )
         for row, i in zip(probs, idx, strict=True):
             labels[i], confs[i] = _combine(row, sents[i], labels[i])
         return labels, confs
@@ -75,15 +83,22 @@ def _content(s: Sentence) -> bool:
     return len(s.text.split()) >= 3 and not lx.SMALL_TALK.match(s.text)
 
 
+_DOCTOR_CUES = ("exam", "result", "plan", "assessment")
 _PATIENT_DAMP = np.array([1.0 if lab in ("other", "hpi", "ros") else 0.35 for lab in SENT_LABELS])
 
 
 def _combine(probs: np.ndarray, s: Sentence, cue: str) -> tuple[str, float]:
     p = probs.copy()
-    if cue != "other" and cue in SENT_LABELS:
-        p[SENT_LABELS.index(cue)] += 0.25
     if s.speaker == SPEAKER_PATIENT:
         p = p * _PATIENT_DAMP
+    elif cue in _DOCTOR_CUES:
+        # A doctor's statement with a clear cue ("come back in two weeks", "I hear a murmur") keeps the
+        # cue's section unless the classifier is confident it is small talk or another note section.
+        top = SENT_LABELS[int(p.argmax())]
+        if top in ("hpi", "ros") or (top == "other" and p.max() < 0.6):
+            p[SENT_LABELS.index(cue)] = p.max() + 0.05
+    if cue != "other" and cue in SENT_LABELS:
+        p[SENT_LABELS.index(cue)] += 0.2
     p = p / p.sum()
     k = int(p.argmax())
     return SENT_LABELS[k], round(float(p[k]), 3)
@@ -287,6 +302,7 @@ class _Builder:
             else:
                 text = "، ".join(words) + (f" ({s.text[dur[0][0] : dur[0][1]]})" if dur else "")
             self.add("subjective", "chief_complaint", text, [self.span(s)], confidence=0.7,
+                     uncertain=is_uncertain(s.text),
                      duration=dur[0][2] if dur else None, name=lx.canonical_symptom(words[0]))  # fmt: skip
             return
 

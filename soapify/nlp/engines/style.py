@@ -15,7 +15,8 @@ _SPACE_PUNCT = re.compile(r"\s+([,.?!;:])")
 _MULTI_COMMA = re.compile(r"(?:,\s*){2,}")
 _MODALS = {
     "can", "could", "will", "would", "should", "might", "must", "may", "was", "had", "did", "used",
-    "never", "also", "just", "still", "really", "always", "usually", "only", "think", "guess",
+    "never", "also", "just", "still", "really", "always", "usually", "only", "maybe", "probably",
+    "actually", "definitely", "sometimes", "often", "even", "already", "recently", "finally",
 }  # fmt: skip
 _PAST = frozenset(
     "felt had was got took went came saw said thought knew told kept left fell hurt broke ran began ate drank "
