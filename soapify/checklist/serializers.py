@@ -58,9 +58,10 @@ class ChecklistCatalogSerializer(StrictFieldsMixin, serializers.ModelSerializer)
     priority = StrictChoiceField(choices=PRIORITIES, required=False)
     keywords = serializers.JSONField(
         required=False,
-        help_text='Keyword object: {"any": [...], "all": [...], "synonyms": [...]}, each a non-empty list '
-        "of non-empty strings (English and Persian side by side; whole words; `*` prefix; `|` "
-        "alternatives).",
+        help_text='Keyword object: {"any": [...], "all": [...], "synonyms": [...]} (at least one), plus '
+        'optional "partial" (weak terms: alone they give partial) and "limited" (qualifiers: a mention '
+        "next to one counts as partial); each a non-empty list of non-empty strings (English and "
+        "Persian side by side; whole words; `*` prefix; `|` alternatives).",
     )
     question_template = serializers.JSONField(
         help_text='A non-empty string, or {"en": "...", "fa": "..."}; "{title}" is replaced by the title.'

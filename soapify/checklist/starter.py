@@ -381,7 +381,11 @@ GENERAL_ITEMS: list[dict] = [
         S,
         "critical",
         "Drug, food and other allergies and the reaction they cause.",
-        {"any": ["allerg*", "nkda", "nka", "reaction to", "حساسیت", "آلرژی", "حساسیت دارویی"]},
+        {
+            "any": ["allerg*", "nkda", "nka", "reaction to", "حساسیت", "آلرژی", "حساسیت دارویی"],
+            # seasonal/environmental allergies alone do not answer the drug/food allergy question
+            "limited": ["seasonal", "pollen", "hay fever", "hayfever", "environmental", "فصلی", "گرده"],
+        },
         "Do you have any allergies to medicines, foods or anything else?",
         "آیا به دارو، غذا یا چیز دیگری حساسیت دارید؟",
     ),
@@ -927,7 +931,9 @@ GENERAL_ITEMS: list[dict] = [
                 "نوبت بعدی",
                 "وقت بعدی",
                 "ویزیت بعدی",
-            ]
+            ],
+            # an open-ended "come on back (if it's not better)" arranges no follow-up
+            "partial": ["come on back", "if you need to"],
         },
         "When should we see you again for follow-up?",
         "چه زمانی برای پیگیری دوباره مراجعه کنید؟",
@@ -968,7 +974,9 @@ GENERAL_ITEMS: list[dict] = [
                 "تماس بگیر*",
                 "فورا مراجعه",
                 "فوری مراجعه",
-            ]
+            ],
+            # "call me if you need anything" is courtesy, not advice on what to watch for
+            "limited": ["need anything", "anything happens", "any questions", "هر سوالی"],
         },
         "If it gets worse or you develop new symptoms, call us or go to the emergency department.",
         "اگر حالتان بدتر شد یا علامت جدیدی پیدا کردید، با ما تماس بگیرید یا به اورژانس مراجعه کنید.",

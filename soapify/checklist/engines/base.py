@@ -2,16 +2,21 @@
 
 Keyword objects (``ChecklistCatalog.keywords``)
 ------------------------------------------------
-One object with up to three keys, each a non-empty list of non-empty strings::
+One object with up to five keys, each a non-empty list of non-empty strings::
 
-    {"any": [...], "all": [...], "synonyms": [...]}
+    {"any": [...], "all": [...], "synonyms": [...], "partial": [...], "limited": [...]}
 
 * ``synonyms`` – names of the topic itself ("vital signs", "family history"): any one of them
   covers the item on its own. The English ones are also embedded for the semantic matcher.
 * ``any``      – the topic is covered when at least one term occurs.
 * ``all``      – every term must occur; when only some do the item is ``partial``.
 
-``any`` and ``all`` combine with AND (one ``any`` term and every ``all`` term); ``synonyms`` are
+* ``partial``  – weak evidence: on its own it gives ``partial``, never ``covered`` (a generic
+  "call me if you need anything" for the safety-net advice).
+* ``limited``  – qualifiers: a mention in a sentence with one of these terms, or in the answer to a
+  question that had one, gives only ``partial`` ("seasonal allergies" for drug allergies).
+
+At least one of ``any``/``all``/``synonyms`` is required. ``any`` and ``all`` combine with AND (one ``any`` term and every ``all`` term); ``synonyms`` are
 an alternative to both (synonym found OR the ``any``/``all`` conditions hold). A match of only
 part of the conditions gives ``partial``. Lists are **mixed-language**: English and Persian terms sit side by side in
 the same list (``{"any": ["allergy", "allergies", "حساسیت"]}``); there is no per-language
@@ -40,7 +45,8 @@ from soapify.core.transcript import TranscriptView
 STATUSES = ("covered", "partial", "missing", "unclear")
 CATEGORIES = ("subjective", "objective", "assessment", "plan", "general")
 PRIORITIES = ("low", "medium", "high", "critical")
-KEYWORD_KEYS = ("any", "all", "synonyms")
+KEYWORD_KEYS = ("any", "all", "synonyms", "partial", "limited")
+_MAIN_KEYWORD_KEYS = ("any", "all", "synonyms")
 LANGUAGES = ("en", "fa")
 
 _MAX_TERMS = 200
@@ -118,6 +124,8 @@ def validate_keywords(obj: Any) -> list[str]:
             errors.append(f"Unknown key {key!r}; allowed keys are {', '.join(KEYWORD_KEYS)}.")
             continue
         errors.extend(_validate_term_list(key, terms))
+    if not errors and not any(k in obj for k in _MAIN_KEYWORD_KEYS):
+        errors.append(f"keywords must have at least one of {', '.join(_MAIN_KEYWORD_KEYS)}.")
     return errors
 
 

@@ -36,7 +36,7 @@ from soapify.checklist.engines.base import (
 from soapify.core.transcript import TranscriptView, detect_language
 
 ENGINE_NAME = "rules"
-ENGINE_VERSION = "1.0"
+ENGINE_VERSION = "1.1"
 
 # Calibrated on bench/data/checklist_labels.jsonl (see bench/checklist_eval.py --calibrate).
 DEFAULT_PARTIAL_THRESHOLD = 0.55
@@ -87,6 +87,8 @@ class _CompiledItem:
     all_terms: tuple[re.Pattern, ...]
     prototypes: tuple[str, ...]
     stems: frozenset[str]
+    weak: re.Pattern | None = None
+    limited: re.Pattern | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +188,10 @@ class RulesEvaluator:
         cover_threshold: float = DEFAULT_COVER_THRESHOLD,
         embedder: object | None = None,
         min_sentence_words: int = 3,
+        semantic_evidence: bool = False,
     ) -> None:
         self.semantic = semantic
+        self.semantic_evidence = semantic_evidence
         self.partial_threshold = partial_threshold
         self.cover_threshold = cover_threshold
         self.min_sentence_words = min_sentence_words
@@ -222,8 +226,11 @@ class RulesEvaluator:
         hits = [_find_hits(norm, starts, comp) for comp in compiled]
         sims = None
         if self.semantic and items:
-            wanted = self._sentences_to_embed(sentences, compiled, hits)
-            sims = self._similarities(sentences, compiled, wanted)
+            # Similarity decides the status only of items the keywords did not find at all; with
+            # ``semantic_evidence`` it also ranks the keyword hits (slower: more sentences embedded).
+            needs = [self.semantic_evidence or not h for h in hits]
+            wanted = self._sentences_to_embed(sentences, compiled, hits, needs)
+            sims = self._similarities(sentences, compiled, wanted, needs)
         model = self.model
         results = []
         for i, (item, comp) in enumerate(zip(items, compiled, strict=True)):
@@ -252,6 +259,8 @@ class RulesEvaluator:
                 all_terms,
                 protos := _prototypes(item),
                 _stems(" ".join(protos)),
+                _compile_group(list(kw.get("partial") or [])),
+                _compile_group(list(kw.get("limited") or [])),
             )
             with self._lock:
                 if len(self._compiled) > 5000:
@@ -260,16 +269,23 @@ class RulesEvaluator:
         return comp
 
     def _sentences_to_embed(
-        self, sentences: list[_Sentence], compiled: list[_CompiledItem], hits: list[list[_Hit]]
+        self,
+        sentences: list[_Sentence],
+        compiled: list[_CompiledItem],
+        hits: list[list[_Hit]],
+        needs: list[bool],
     ) -> list[bool]:
-        """Which sentences are worth embedding: those with a keyword hit, and, for items the keywords
-        did not settle, those sharing a content word (5-letter stem) with the item's prototypes."""
+        """Which sentences are worth embedding: for items the keywords did not find, those sharing a
+        content word (5-letter stem) with the item's prototypes; with ``semantic_evidence`` also the
+        sentences with a keyword hit."""
         wanted = [False] * len(sentences)
         open_stems: set[str] = set()
-        for comp, item_hits in zip(compiled, hits, strict=True):
+        for comp, item_hits, need in zip(compiled, hits, needs, strict=True):
+            if not need:
+                continue
             for h in item_hits:
                 wanted[h.sentence] = True
-            if not _keyword_status(comp, item_hits)[0]:
+            if not item_hits:
                 open_stems |= comp.stems
         for i, sent in enumerate(sentences):
             if not wanted[i] and open_stems and not _stems(sent.text).isdisjoint(open_stems):
@@ -280,22 +296,29 @@ class RulesEvaluator:
         ]
 
     def _similarities(
-        self, sentences: list[_Sentence], compiled: list[_CompiledItem], wanted: list[bool]
+        self,
+        sentences: list[_Sentence],
+        compiled: list[_CompiledItem],
+        wanted: list[bool],
+        needs: list[bool] | None = None,
     ) -> np.ndarray:
         """(n_sentences, n_items) best cosine of each sentence with each item's prototypes
-        (0 for sentences not embedded)."""
+        (0 for sentences not embedded and for items not in ``needs``)."""
+        needs = needs if needs is not None else [True] * len(compiled)
         embedder = self._get_embedder()
         encode: Callable[[list[str]], np.ndarray] = embedder.encode  # type: ignore[attr-defined]
         usable = [s.text for s, w in zip(sentences, wanted, strict=True) if w]
         if not usable:
             return np.zeros((len(sentences), len(compiled)), dtype=np.float32)
-        protos = [p for c in compiled for p in c.prototypes]
+        protos = [p for c, need in zip(compiled, needs, strict=True) if need for p in c.prototypes]
         vecs = encode(usable + protos)
         sent_vecs, proto_vecs = vecs[: len(usable)], vecs[len(usable) :]
         raw = sent_vecs @ proto_vecs.T
         per_item = np.zeros((len(usable), len(compiled)), dtype=np.float32)
         col = 0
         for j, c in enumerate(compiled):
+            if not needs[j]:
+                continue
             n = len(c.prototypes)
             per_item[:, j] = raw[:, col : col + n].max(axis=1) if n else 0.0
             col += n
@@ -316,7 +339,10 @@ class RulesEvaluator:
         sims: np.ndarray | None,
         lang: str,
     ) -> ItemResult:
-        satisfied, hits = _keyword_status(comp, hits)
+        satisfied, used = _keyword_status(comp, hits, sentences)
+        strong = [h for h in hits if h.group in _STRONG or h.group.startswith("all:")]
+        weak = [h for h in hits if h.group == "weak"]
+        hits = used if satisfied else (strong or weak)
         all_found = {h.group for h in hits if h.group.startswith("all:")}
         best_sim = float(sims.max()) if sims is not None and len(sims) else 0.0
         details: dict = {
@@ -332,7 +358,12 @@ class RulesEvaluator:
         elif hits:
             span = _evidence_span(transcript, sentences, _best_hit(hits, sims).sentence)
             status, conf = "partial", 0.5 + 0.2 * (len(all_found) / max(1, len(comp.all_terms)))
-            details["reason"] = "some keyword terms found"
+            if weak and not strong:
+                details["reason"] = "only partial-evidence terms found"
+            elif all_found and len(all_found) < len(comp.all_terms):
+                details["reason"] = "some keyword terms found"
+            else:
+                details["reason"] = "only limited mentions (e.g. a qualified or unanswered topic)"
         elif sims is not None and best_sim >= self.partial_threshold:
             idx = int(np.argmax(sims))
             span = (sentences[idx].start, sentences[idx].end)
@@ -389,8 +420,30 @@ class RulesEvaluator:
         return "covered", 0.75 + 0.25 * _scale(sim, 0.2, 0.7, 0.0, 1.0), span, extra
 
 
-def _keyword_status(comp: _CompiledItem, hits: list[_Hit]) -> tuple[bool, list[_Hit]]:
-    """Whether the keyword rules cover the item, and the hits that count as its evidence."""
+_STRONG = frozenset({"syn", "any"})
+
+
+def _limited_sentences(comp: _CompiledItem, hits: list[_Hit], sentences: list[_Sentence]) -> set[int]:
+    """Sentences whose mentions only count as partial: those with a ``limited`` term ("seasonal"
+    allergies), and the answer to a question that had one."""
+    marked = {h.sentence for h in hits if h.group == "limited"}
+    out = set(marked)
+    for idx in marked:
+        answer = _answer_sentence(sentences, idx)
+        if answer is not None:
+            out.add(sentences.index(answer, idx))
+    return out
+
+
+def _keyword_status(
+    comp: _CompiledItem, hits: list[_Hit], sentences: list[_Sentence] | None = None
+) -> tuple[bool, list[_Hit]]:
+    """Whether the keyword rules cover the item, and the hits that count as its evidence.
+    Mentions in ``limited`` sentences and ``partial`` terms never cover an item on their own."""
+    if comp.limited is not None and sentences is not None:
+        limited = _limited_sentences(comp, hits, sentences)
+        hits = [h for h in hits if h.sentence not in limited]
+    hits = [h for h in hits if h.group not in ("weak", "limited")]
     syn_hits = [h for h in hits if h.group == "syn"]
     any_found = any(h.group == "any" for h in hits)
     all_found = {h.group for h in hits if h.group.startswith("all:")}
@@ -429,6 +482,10 @@ def _find_hits(norm: str, starts: list[int], comp: _CompiledItem) -> list[_Hit]:
     if comp.any is not None:
         groups.append(("any", comp.any))
     groups += [(f"all:{i}", p) for i, p in enumerate(comp.all_terms)]
+    if comp.weak is not None:
+        groups.append(("weak", comp.weak))
+    if comp.limited is not None:
+        groups.append(("limited", comp.limited))
     for name, pat in groups:
         for m in pat.finditer(norm):
             sent = max(0, bisect.bisect_right(starts, m.start()) - 1)
