@@ -23,6 +23,9 @@ from soapify.encounters.models import Encounter
 u = User(username="benchdoc", role="doctor"); u.set_password("Bench-Pass-123"); u.save()
 Encounter.objects.bulk_create([Encounter(doctor=u, patient_ref=f"HS-{i:05d}", context="OPD") for i in range({n})],
                               batch_size=2000)
+from django.db import connection
+with connection.cursor() as cur:
+    cur.execute("VACUUM ANALYZE encounters_encounter")  # what autovacuum does shortly after a bulk load
 print(Encounter.objects.count())
 """
 

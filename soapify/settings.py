@@ -125,7 +125,7 @@ else:
     _db = embedded_database_config(DATA_DIR)
     _db["NAME"] = env("SOAPIFY_DB_NAME", _db["NAME"])
     _db["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
-_db["CONN_HEALTH_CHECKS"] = True
+_db["CONN_HEALTH_CHECKS"] = env_bool("DB_CONN_HEALTH_CHECKS", False)
 # Each test run gets its own test database so parallel runs on one server never collide.
 _db["TEST"] = {"NAME": env("TEST_DATABASE_NAME", f"test_soapify_{os.getpid()}")}
 DATABASES = {"default": _db}

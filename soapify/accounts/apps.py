@@ -4,3 +4,28 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "soapify.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        _memoize_hmac_key_preparation()
+
+
+def _memoize_hmac_key_preparation() -> None:
+    """PyJWT re-validates the HMAC secret on every token (it tries to parse it as DER keys and X.509
+    certificates, ~0.5 ms). The secret never changes within a process, so remember the answer."""
+    from functools import lru_cache
+
+    from jwt.algorithms import HMACAlgorithm
+
+    original = HMACAlgorithm.prepare_key
+    if getattr(original, "_soapify_memoized", False):
+        return
+
+    @lru_cache(maxsize=8)
+    def _prepared(self, key):
+        return original(self, key)
+
+    def prepare_key(self, key):
+        return _prepared(self, key) if isinstance(key, str | bytes) else original(self, key)
+
+    prepare_key._soapify_memoized = True
+    HMACAlgorithm.prepare_key = prepare_key
