@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -26,10 +27,8 @@ def main() -> int:
             sys.stdout.write(proc.stderr[-3000:])
         for line in proc.stdout.splitlines():
             if line.startswith("{") and '"bench"' in line:
-                try:
+                with contextlib.suppress(json.JSONDecodeError):
                     results.append(json.loads(line))
-                except json.JSONDecodeError:
-                    pass
         print(f"--- {name}: {time.time() - t0:.0f} s, exit {proc.returncode}", flush=True)
     print("\nSUMMARY")
     for r in results:
