@@ -75,8 +75,27 @@ def audit_record(
     return row
 
 
-_COLUMNS = ("actor_id", "actor_username", "action", "object_type", "object_id", "ip", "method", "path",
-            "status_code", "outcome", "extra", "created_at")
+_COLUMNS = (
+    "actor_id",
+    "actor_username",
+    "action",
+    "object_type",
+    "object_id",
+    "ip",
+    "method",
+    "path",
+    "status_code",
+    "outcome",
+    "extra",
+    "created_at",
+)
+# Built once from constants (no user input): one statement that disables the WAL-flush wait for its
+# own transaction and inserts the row.
+_ASYNC_INSERT_SQL = (
+    "WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true)) "  # noqa: S608
+    f"INSERT INTO core_auditlog ({', '.join(_COLUMNS)}) SELECT {', '.join(['%s'] * len(_COLUMNS))} FROM cfg "
+    "RETURNING id"
+)
 
 
 def _insert_async_commit(row: AuditLog) -> None:
@@ -88,16 +107,21 @@ def _insert_async_commit(row: AuditLog) -> None:
     """
     row.created_at = timezone.now()
     values = [
-        row.actor_id, row.actor_username, row.action, row.object_type, row.object_id, row.ip, row.method, row.path,
-        row.status_code, row.outcome, json.dumps(row.extra), row.created_at,
+        row.actor_id,
+        row.actor_username,
+        row.action,
+        row.object_type,
+        row.object_id,
+        row.ip,
+        row.method,
+        row.path,
+        row.status_code,
+        row.outcome,
+        json.dumps(row.extra),
+        row.created_at,
     ]
-    placeholders = ", ".join(["%s"] * len(values))
-    sql = (
-        "WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true)) "
-        f"INSERT INTO core_auditlog ({', '.join(_COLUMNS)}) SELECT {placeholders} FROM cfg RETURNING id"
-    )
     with connection.cursor() as cur:
-        cur.execute(sql, values)
+        cur.execute(_ASYNC_INSERT_SQL, values)
         row.pk = cur.fetchone()[0]
     row._state.adding = False
 
