@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from soapify.core.errors import ApiError, Conflict, NotFound, PayloadTooLarge, Unprocessable, UnsupportedMedia
-from soapify.core.hashing import copy_stream, sha256_file
+from soapify.core.hashing import sha256_file
 from soapify.encounters import storage
 from soapify.encounters.audio_probe import AudioRejected, probe_audio
 from soapify.encounters.models import AudioChunk, UploadPart, UploadSession
@@ -46,6 +46,7 @@ from soapify.encounters.signed_urls import UploadGrant
 
 logger = logging.getLogger("soapify.uploads")
 
+_COPY_PIECE = 1024 * 1024
 _GENERIC_TYPES = {"", "application/octet-stream", "binary/octet-stream"}
 
 
@@ -165,8 +166,10 @@ def chunk_receive(
         raise ApiError("The chunk is empty.", code="empty_chunk", fields={"file": ["The chunk is empty."]})
     if size > session.chunk_size:
         raise PayloadTooLarge(f"A chunk may be at most {session.chunk_size} bytes.", code="chunk_too_large")
-    file.seek(0)
-    digest = sha256_file(file)
+    digest = getattr(file, "sha256", None)  # hashed while it was received (HashingUploadHandler)
+    if digest is None:
+        file.seek(0)
+        digest = sha256_file(file)
     if sha256 and digest != sha256:
         raise Unprocessable("The chunk's sha256 does not match the bytes received.", code="checksum_mismatch")
     end = offset + size
@@ -277,8 +280,19 @@ def _assemble_and_commit(session: UploadSession, expected_sha: str) -> UploadSes
         for part in parts:
             if part.offset != position:  # pragma: no cover - guaranteed by chunk_receive
                 raise Conflict("The stored parts are not contiguous.", code="incomplete_upload")
+            # with a whole-file sha256 to compare, that one hash covers every part; without
+            # one, each part is re-checked against the sha256 taken when it was received
+            part_digest = None if expected_sha else hashlib.sha256()
+            size = 0
             with storage.open_stream(part.storage_key) as src:
-                size, digest = copy_stream(src, writer, limit=part.size)
+                while piece := src.read(_COPY_PIECE):
+                    size += len(piece)
+                    if size > part.size:
+                        break
+                    writer.write(piece)
+                    if part_digest is not None:
+                        part_digest.update(piece)
+            digest = part.sha256 if part_digest is None else part_digest.hexdigest()
             if size != part.size or digest != part.sha256:
                 raise Unprocessable(
                     f"Stored part {part.index} no longer matches what was received; re-upload it.",

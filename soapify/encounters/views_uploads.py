@@ -30,6 +30,7 @@ from soapify.encounters.serializers_uploads import (
     final_data,
     session_data,
 )
+from soapify.encounters.storage import HashingUploadHandler
 from soapify.encounters.views_audio import storage_kind
 
 
@@ -70,6 +71,11 @@ class ChunkUploadView(_SessionView):
     re-send; 409 ``offset_mismatch`` (with ``received_bytes``) for any other offset."""
 
     parser_classes = [MultiPartParser, FormParser]
+
+    def initial(self, request, *args, **kwargs):
+        # before anything parses the body: stream file parts to disk, hashing them on the way
+        request._request.upload_handlers = [HashingUploadHandler(request._request)]
+        super().initial(request, *args, **kwargs)
 
     @extend_schema(
         request={"multipart/form-data": ChunkUploadSerializer}, responses={201: ChunkResponseSerializer}
