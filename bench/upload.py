@@ -1,0 +1,331 @@
+"""Upload bench: a 100 MiB recording through the resumable session API vs. one raw request to a
+view that only reads and drops the body, on gunicorn (2 sync workers) over loopback.
+
+    .venv/bin/python bench/upload.py [--size-mb 100] [--runs 3] [--keep]
+
+What it does, in one run:
+1. a fresh ``SOAPIFY_DATA_DIR`` under /tmp (the embedded PostgreSQL starts itself there),
+   ``manage.py migrate``, an admin user (the discard view is admin-only and needs
+   ``UPLOAD_DISCARD_VIEW=1``, which only this bench sets);
+2. gunicorn with the project's settings on a free loopback port; a JWT for the user;
+3. a valid 16 kHz mono 16-bit WAV of ``--size-mb`` MiB (noise, so nothing is compressible);
+4. chunked: ``session/create`` + one multipart ``chunk/`` POST per 5 MiB (with its sha256) +
+   ``commit/`` (assemble, whole-file sha256, probe, store) — timed end to end;
+   discard: the same bytes in one ``POST /api/uploads/_discard/``. Each ``--runs`` times, the
+   median is reported;
+5. the gunicorn workers' RSS is sampled every 10 ms by a thread (psutil); growth = peak minus the
+   worker's RSS after a warm-up request.
+
+Prints MB/s (MiB per second) for both, their ratio, the peak RSS growth, and a final
+``{"bench": "upload", ...}`` line. Targets: chunked >= 50% of discard; RSS growth < 3 x chunk size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+MiB = 1024 * 1024
+CHUNK = 5 * MiB
+PASSWORD = "Bench-upload-9-password"
+PHASES: dict[str, list[float]] = {}  # seconds of the chunk POSTs and of the commit, per upload
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_wav(path: Path, size: int) -> None:
+    """A valid PCM WAV of exactly ``size`` bytes (16 kHz, mono, 16-bit), filled with noise."""
+    data_len = size - 44
+    data_len -= data_len % 2
+    header = b"RIFF" + struct.pack("<I", 36 + data_len) + b"WAVE"
+    header += b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16)
+    header += b"data" + struct.pack("<I", data_len)
+    block = os.urandom(MiB)
+    with path.open("wb") as fh:
+        fh.write(header)
+        left = data_len
+        while left:
+            n = min(left, len(block))
+            fh.write(block[:n])
+            left -= n
+
+
+class RssSampler(threading.Thread):
+    def __init__(self, pids: list[int], every: float = 0.01) -> None:
+        super().__init__(daemon=True)
+        self.procs = [psutil.Process(p) for p in pids]
+        self.every = every
+        self.peak = {p.pid: p.memory_info().rss for p in self.procs}
+        self._stop_event = threading.Event()
+
+    def reset(self) -> dict[int, int]:
+        base = {p.pid: p.memory_info().rss for p in self.procs}
+        self.peak = dict(base)
+        return base
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            for p in self.procs:
+                try:
+                    rss = p.memory_info().rss
+                except psutil.Error:
+                    continue
+                if rss > self.peak[p.pid]:
+                    self.peak[p.pid] = rss
+            time.sleep(self.every)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+    def growth(self, base: dict[int, int]) -> int:
+        return max(self.peak[pid] - base[pid] for pid in base)
+
+
+def run(cmd: list[str], env: dict) -> str:
+    out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    if out.returncode:
+        sys.stderr.write(out.stdout + out.stderr)
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return out.stdout
+
+
+def wait_ready(base: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("gunicorn did not become ready")
+
+
+def chunked_upload(
+    http: requests.Session, base: str, encounter_id: int, data: memoryview, shas: list[str], total_sha: str
+) -> float:
+    started = time.perf_counter()
+    r = http.post(
+        f"{base}/api/uploads/session/create/",
+        json={
+            "encounter_id": encounter_id,
+            "filename": "visit.wav",
+            "content_type": "audio/wav",
+            "total_size": len(data),
+            "sha256": total_sha,
+        },
+    )
+    r.raise_for_status()
+    sid = r.json()["session_id"]
+    for i, sha in enumerate(shas):
+        piece = data[i * CHUNK : (i + 1) * CHUNK]
+        r = http.post(
+            f"{base}/api/uploads/chunk/",
+            data={"session_id": sid, "index": str(i), "sha256": sha},
+            files={"file": ("chunk", piece, "application/octet-stream")},
+        )
+        if r.status_code != 201:
+            raise SystemExit(f"chunk {i}: {r.status_code} {r.text}")
+    PHASES.setdefault("chunks", []).append(time.perf_counter() - started)
+    commit_started = time.perf_counter()
+    r = http.post(f"{base}/api/uploads/commit/", json={"session_id": sid})
+    PHASES.setdefault("commit", []).append(time.perf_counter() - commit_started)
+    if r.status_code != 201:
+        raise SystemExit(f"commit: {r.status_code} {r.text}")
+    elapsed = time.perf_counter() - started
+    final = r.json()
+    assert final["sha256"] == total_sha and final["size"] == len(data), final
+    return elapsed
+
+
+def discard_upload(http: requests.Session, base: str, data: memoryview) -> float:
+    started = time.perf_counter()
+    r = http.post(
+        f"{base}/api/uploads/_discard/", data=data, headers={"Content-Type": "application/octet-stream"}
+    )
+    elapsed = time.perf_counter() - started
+    if r.status_code != 200 or r.json()["size"] != len(data):
+        raise SystemExit(f"discard: {r.status_code} {r.text}")
+    return elapsed
+
+
+def stop_embedded_postgres(data_dir: Path) -> None:
+    try:
+        from pgserver._commands import pg_ctl
+
+        user = "pgserver" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=data_dir / "pg", user=user)
+    except Exception as exc:  # noqa: BLE001 - best effort
+        print(f"(could not stop the embedded PostgreSQL: {exc})", file=sys.stderr)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size-mb", type=int, default=100, help="recording size in MiB (default 100)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the data folder")
+    args = parser.parse_args()
+
+    data_dir = Path(tempfile.mkdtemp(prefix="soapify-bench-upload-", dir="/tmp"))
+    data_dir.chmod(0o755)  # the embedded PostgreSQL may run as its own user
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "soapify.settings",
+        "SOAPIFY_DATA_DIR": str(data_dir),
+        "SOAPIFY_ENV": "development",
+        "DEBUG": "0",
+        "UPLOAD_DISCARD_VIEW": "1",
+        "PUBLIC_BASE_URL": base,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("DATABASE_URL", None)
+    gunicorn = None
+    try:
+        run([PY, "manage.py", "migrate", "--noinput"], env)
+        run(
+            [
+                PY,
+                "manage.py",
+                "shell",
+                "-c",
+                "from soapify.accounts.models import User; "
+                f"u = User(username='bench', role='admin'); u.set_password('{PASSWORD}'); u.save()",
+            ],
+            env,
+        )
+        gunicorn = subprocess.Popen(
+            [
+                str(Path(PY).with_name("gunicorn")),
+                "soapify.wsgi:application",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "300",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
+        wait_ready(base)
+        master = psutil.Process(gunicorn.pid)
+        workers = [c.pid for c in master.children()]
+        http = requests.Session()
+        token = http.post(f"{base}/api/auth/token/", json={"username": "bench", "password": PASSWORD})
+        token.raise_for_status()
+        http.headers["Authorization"] = f"Bearer {token.json()['access']}"
+        encounter = http.post(
+            f"{base}/api/encounters/create/", json={"patient_ref": "BENCH-1", "context": "bench"}
+        )
+        encounter.raise_for_status()
+        encounter_id = encounter.json()["id"]
+
+        wav = data_dir / "recording.wav"
+        make_wav(wav, args.size_mb * MiB)
+        data = memoryview(wav.read_bytes())
+        n_chunks = -(-len(data) // CHUNK)
+        shas = [hashlib.sha256(data[i * CHUNK : (i + 1) * CHUNK]).hexdigest() for i in range(n_chunks)]
+        total_sha = hashlib.sha256(data).hexdigest()
+
+        # warm up both code paths in every worker (imports, connections), small bodies
+        small = memoryview(bytes(data[: 2 * CHUNK]))
+        small_shas = [hashlib.sha256(small[i * CHUNK : (i + 1) * CHUNK]).hexdigest() for i in range(2)]
+        for _ in range(4):
+            discard_upload(http, base, small)
+            chunked_upload(http, base, encounter_id, small, small_shas, hashlib.sha256(small).hexdigest())
+
+        sampler = RssSampler(workers)
+        sampler.start()
+        chunked_times, discard_times, chunked_growth, discard_growth = [], [], [], []
+        for _ in range(args.runs):
+            base_rss = sampler.reset()
+            discard_times.append(discard_upload(http, base, data))
+            discard_growth.append(sampler.growth(base_rss))
+            base_rss = sampler.reset()
+            chunked_times.append(chunked_upload(http, base, encounter_id, data, shas, total_sha))
+            time.sleep(0.05)
+            chunked_growth.append(sampler.growth(base_rss))
+        sampler.stop()
+
+        mib = len(data) / MiB
+        chunked_mbs = mib / statistics.median(chunked_times)
+        discard_mbs = mib / statistics.median(discard_times)
+        ratio = chunked_mbs / discard_mbs
+        growth = max(chunked_growth)
+        print(
+            f"recording: {mib:.0f} MiB WAV, {n_chunks} chunks of {CHUNK // MiB} MiB, {args.runs} runs (median)"
+        )
+        print(
+            f"chunked (session create + chunks + commit): {chunked_mbs:8.1f} MB/s  {[round(t, 3) for t in chunked_times]} s"
+        )
+        print(
+            f"discard (one request, body dropped):       {discard_mbs:8.1f} MB/s  {[round(t, 3) for t in discard_times]} s"
+        )
+        print(
+            f"  of which chunk POSTs {statistics.median(PHASES['chunks'][-args.runs :]):.3f} s,"
+            f" commit {statistics.median(PHASES['commit'][-args.runs :]):.3f} s"
+        )
+        print(f"ratio chunked/discard: {ratio:.2f}  (target >= 0.50)")
+        print(
+            f"web worker peak RSS growth: chunked {growth / MiB:.1f} MiB, discard {max(discard_growth) / MiB:.1f} MiB"
+            f"  (target < {3 * CHUNK / MiB:.0f} MiB)"
+        )
+        result = {
+            "bench": "upload",
+            "size_mib": round(mib, 1),
+            "chunk_mib": CHUNK / MiB,
+            "runs": args.runs,
+            "workers": 2,
+            "chunked_mb_s": round(chunked_mbs, 1),
+            "discard_mb_s": round(discard_mbs, 1),
+            "ratio": round(ratio, 3),
+            "chunk_posts_mb_s": round(mib / statistics.median(PHASES["chunks"][-args.runs :]), 1),
+            "commit_s": round(statistics.median(PHASES["commit"][-args.runs :]), 3),
+            "rss_growth_mib": round(growth / MiB, 1),
+            "rss_growth_discard_mib": round(max(discard_growth) / MiB, 1),
+            "targets_met": ratio >= 0.5 and growth < 3 * CHUNK,
+        }
+        print(json.dumps(result))
+    finally:
+        if gunicorn is not None:
+            os.killpg(gunicorn.pid, signal.SIGTERM)
+            try:
+                gunicorn.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(gunicorn.pid, signal.SIGKILL)
+        stop_embedded_postgres(data_dir)
+        if not args.keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
