@@ -28,6 +28,11 @@ class ChunkTranscription(TimeStampedModel):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     real_time_factor = models.FloatField(null=True, blank=True)
+    #: The chunk's ``start_offset`` the stored segment times are based on; when an earlier chunk
+    #: commits late and shifts this chunk on the timeline, its segments are moved by the difference.
+    offset = models.FloatField(default=0.0)
+    #: How many times a transcription of this chunk was started (re-runs and take-overs included).
+    runs = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"transcription of chunk {self.chunk_id}: {self.status}"
@@ -41,9 +46,7 @@ class SegmentQuerySet(models.QuerySet):
 
     def in_visit_order(self) -> SegmentQuerySet:
         # typed segments (no chunk) first by index; audio segments by chunk order then time
-        return self.order_by(
-            models.F("chunk__chunk_number").asc(nulls_first=True), "start", "index", "id"
-        )
+        return self.order_by(models.F("chunk__chunk_number").asc(nulls_first=True), "start", "index", "id")
 
 
 class TranscriptSegment(models.Model):
@@ -55,7 +58,9 @@ class TranscriptSegment(models.Model):
         TYPED = "typed"
 
     encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="segments")
-    chunk = models.ForeignKey(AudioChunk, on_delete=models.CASCADE, null=True, blank=True, related_name="segments")
+    chunk = models.ForeignKey(
+        AudioChunk, on_delete=models.CASCADE, null=True, blank=True, related_name="segments"
+    )
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.STT)
     index = models.PositiveIntegerField(default=0)
     start = models.FloatField(default=0.0)

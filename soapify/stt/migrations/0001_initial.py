@@ -8,64 +8,130 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('encounters', '0001_initial'),
+        ("encounters", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChunkTranscription',
+            name="ChunkTranscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], db_index=True, default='pending', max_length=16)),
-                ('engine', models.CharField(blank=True, default='', max_length=64)),
-                ('model', models.CharField(blank=True, default='', max_length=128)),
-                ('engine_version', models.CharField(blank=True, default='', max_length=64)),
-                ('language', models.CharField(blank=True, default='', max_length=8)),
-                ('error', models.JSONField(blank=True, default=dict)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('real_time_factor', models.FloatField(blank=True, null=True)),
-                ('chunk', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='transcription', to='encounters.audiochunk')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("engine", models.CharField(blank=True, default="", max_length=64)),
+                ("model", models.CharField(blank=True, default="", max_length=128)),
+                ("engine_version", models.CharField(blank=True, default="", max_length=64)),
+                ("language", models.CharField(blank=True, default="", max_length=8)),
+                ("error", models.JSONField(blank=True, default=dict)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("real_time_factor", models.FloatField(blank=True, null=True)),
+                (
+                    "chunk",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transcription",
+                        to="encounters.audiochunk",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='TranscriptSegment',
+            name="TranscriptSegment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('stt', 'Stt'), ('typed', 'Typed')], default='stt', max_length=8)),
-                ('index', models.PositiveIntegerField(default=0)),
-                ('start', models.FloatField(default=0.0)),
-                ('end', models.FloatField(default=0.0)),
-                ('text', models.TextField()),
-                ('original_text', models.TextField(blank=True, default='')),
-                ('confidence', models.FloatField(blank=True, null=True)),
-                ('speaker', models.CharField(blank=True, max_length=32, null=True)),
-                ('words', models.JSONField(blank=True, default=list)),
-                ('language', models.CharField(blank=True, default='', max_length=8)),
-                ('engine', models.CharField(blank=True, default='', max_length=64)),
-                ('model', models.CharField(blank=True, default='', max_length=128)),
-                ('engine_version', models.CharField(blank=True, default='', max_length=64)),
-                ('edited', models.BooleanField(default=False)),
-                ('edited_at', models.DateTimeField(blank=True, null=True)),
-                ('search_vector', django.contrib.postgres.search.SearchVectorField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('chunk', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='segments', to='encounters.audiochunk')),
-                ('edited_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('encounter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='segments', to='encounters.encounter')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("stt", "Stt"), ("typed", "Typed")], default="stt", max_length=8
+                    ),
+                ),
+                ("index", models.PositiveIntegerField(default=0)),
+                ("start", models.FloatField(default=0.0)),
+                ("end", models.FloatField(default=0.0)),
+                ("text", models.TextField()),
+                ("original_text", models.TextField(blank=True, default="")),
+                ("confidence", models.FloatField(blank=True, null=True)),
+                ("speaker", models.CharField(blank=True, max_length=32, null=True)),
+                ("words", models.JSONField(blank=True, default=list)),
+                ("language", models.CharField(blank=True, default="", max_length=8)),
+                ("engine", models.CharField(blank=True, default="", max_length=64)),
+                ("model", models.CharField(blank=True, default="", max_length=128)),
+                ("engine_version", models.CharField(blank=True, default="", max_length=64)),
+                ("edited", models.BooleanField(default=False)),
+                ("edited_at", models.DateTimeField(blank=True, null=True)),
+                ("search_vector", django.contrib.postgres.search.SearchVectorField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "chunk",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="segments",
+                        to="encounters.audiochunk",
+                    ),
+                ),
+                (
+                    "edited_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "encounter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="segments",
+                        to="encounters.encounter",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['encounter_id', 'start', 'index', 'id'],
-                'indexes': [models.Index(fields=['encounter', 'chunk', 'index'], name='stt_transcr_encount_eb822b_idx'), django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='stt_segment_search_gin')],
+                "ordering": ["encounter_id", "start", "index", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["encounter", "chunk", "index"], name="stt_transcr_encount_eb822b_idx"
+                    ),
+                    django.contrib.postgres.indexes.GinIndex(
+                        fields=["search_vector"], name="stt_segment_search_gin"
+                    ),
+                ],
             },
         ),
     ]

@@ -1,0 +1,26 @@
+"""Live transcription: every committed chunk is queued for transcription at once."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.dispatch import receiver
+
+from soapify.encounters.signals import audio_chunk_committed
+
+logger = logging.getLogger("soapify.stt")
+
+
+@receiver(audio_chunk_committed, dispatch_uid="stt.queue_chunk_transcription")
+def queue_chunk_transcription(sender, chunk, **kwargs) -> None:
+    """Sent after the commit's transaction committed. Never lets a failure here reach the upload
+    request: the chunk is committed either way and ``process`` picks it up later."""
+    if not getattr(settings, "STT_LIVE_TRANSCRIPTION", True):
+        return
+    from soapify.stt.services import chunk_transcription_queue
+
+    try:
+        chunk_transcription_queue(chunk=chunk)
+    except Exception:  # noqa: BLE001
+        logger.exception("could not queue the transcription of chunk %s", getattr(chunk, "pk", None))
