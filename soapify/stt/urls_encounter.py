@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from soapify.stt import views
+
+urlpatterns = [
+    path(
+        "<int:encounter_id>/transcript/",
+        views.TypedTranscriptView.as_view(),
+        name="encounter-typed-transcript",
+    ),
+]
