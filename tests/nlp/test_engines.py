@@ -102,6 +102,27 @@ def test_denied_symptoms_are_negated_never_positive(engine):
     assert check_evidence(draft, tv.text) == []
 
 
+def test_answers_to_history_questions_become_history_items(engine):
+    tv = load("mts_medications.txt")
+    draft = engine.generate(tv).draft
+    allergy = items(draft, "subjective", "allergy")
+    assert allergy and allergy[0]["negated"] is True and allergy[0]["text"] == "No known allergies."
+    assert len(allergy[0]["evidence"]) == 2  # the question and the answer
+    social = items(draft, "subjective", "social_history")
+    assert social and social[0]["negated"] is True
+    meds = {it.get("name"): it for it in items(draft, kind="medication")}
+    assert meds["micronase"]["negated"] is False and meds["bactrim"]["frequency"] == "twice daily"
+    assert "micronase" in {it.get("name") for it in items(draft, "plan", "medication")}
+    assert check_evidence(draft, tv.text) == []
+
+
+def test_section_text_is_readable_third_person(engine):
+    draft = engine.generate(load("headache_visit.txt")).draft
+    text = draft["sections"]["subjective"]["text"]
+    assert text.startswith("Chief complaint: Headache for 3 days.")
+    assert "Denies fever, weakness." in text and " I " not in text
+
+
 def test_hedged_statements_are_uncertain(engine):
     tv = parse_dialogue(
         "[patient] i think i maybe had a fever last night .\n[doctor] this is possibly a viral infection ."

@@ -38,7 +38,7 @@ MTS_MAP: dict[str, str] = {
 _lock = threading.RLock()
 
 
-MAX_WORDS = 32  # sentences are cut to their first words before embedding: speed, and the head is short
+MAX_WORDS = 20  # sentences are cut to their first words before embedding: speed; the cue is early
 
 
 def _embed(texts: list[str]) -> np.ndarray:

@@ -181,6 +181,7 @@ SMALL_TALK = re.compile(
     r"سلام|خداحافظ|ممنون|مرسی|باشه|خب|خوب)\b[\s,.!?]*$",
     re.IGNORECASE,
 )
+ASSISTANT = re.compile(r"\b(?:dragon|dax|nuance)\b", re.IGNORECASE)  # ambient-scribe voice commands
 DEMOGRAPHIC = re.compile(
     r"\b(\d{1,3})[- ]year[- ]old\b(?:\s+(male|female|man|woman|gentleman|lady|boy|girl))?", re.I
 )
@@ -195,7 +196,7 @@ DRUGS = frozenset(
     spironolactone torsemide bumetanide atorvastatin lipitor simvastatin rosuvastatin crestor pravastatin
     metformin glipizide glyburide insulin lantus humalog novolog januvia sitagliptin jardiance empagliflozin
     farxiga ozempic semaglutide trulicity levothyroxine synthroid warfarin coumadin eliquis apixaban
-    xarelto rivaroxaban clopidogrel plavix heparin omeprazole prilosec pantoprazole protonix esomeprazole
+    micronase glyburide glucotrol actos pioglitazone xarelto rivaroxaban clopidogrel plavix heparin omeprazole prilosec pantoprazole protonix esomeprazole
     nexium famotidine pepcid ondansetron zofran metoclopramide prednisone prednisolone methylprednisolone
     medrol dexamethasone hydrocortisone albuterol proair ventolin symbicort advair fluticasone flonase
     montelukast singulair cetirizine zyrtec loratadine claritin benadryl diphenhydramine amoxicillin
@@ -231,12 +232,12 @@ FREQ_RE = re.compile(
     re.IGNORECASE,
 )
 DOSE_RE = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(mg|milligrams?|mcg|micrograms?|g|grams?|units?|ml|milliliters?|iu|puffs?|tablets?|"
+    r"(\d+(?:\.\d+)?)\s*(mg|m g|milligrams?|mcg|micrograms?|g|grams?|units?|ml|milliliters?|iu|puffs?|tablets?|"
     r"pills?|میلی‌?گرم|میلی گرم|واحد|عدد|قرص)(?![\w])",
     re.IGNORECASE,
 )
 DOSE_UNITS = {
-    "mg": "mg", "milligram": "mg", "milligrams": "mg", "mcg": "ug", "microgram": "ug", "micrograms": "ug",
+    "mg": "mg", "m g": "mg", "milligram": "mg", "milligrams": "mg", "mcg": "ug", "microgram": "ug", "micrograms": "ug",
     "g": "g", "gram": "g", "grams": "g", "unit": "[iU]", "units": "[iU]", "iu": "[iU]", "ml": "mL",
     "milliliter": "mL", "milliliters": "mL", "puff": "{puff}", "puffs": "{puff}", "tablet": "{tbl}",
     "tablets": "{tbl}", "pill": "{tbl}", "pills": "{tbl}", "میلی‌گرم": "mg", "میلی گرم": "mg",

@@ -73,12 +73,13 @@ def render_note(draft: Draft, *, hpi_limit: int | None = None, ap_limit: int | N
     cc = _items(draft, "subjective", "chief_complaint")
     if cc:
         out.append(("CHIEF COMPLAINT", cc[0]["text"]))
-    hpi_kinds = ("hpi", "past_history", "medication", "allergy", "family_history", "social_history")
-    hpi = _join([it["text"] for it in _items(draft, "subjective", *hpi_kinds) if it["kind"] != "medication"
-                 or not it.get("dose")], hpi_limit)  # fmt: skip
+    hpi_kinds = ("hpi", "past_history", "allergy", "family_history", "social_history")
+    hpi_texts = [it["text"] for it in _items(draft, "subjective", *hpi_kinds)]
+    intro = [t for t in hpi_texts if lx.DEMOGRAPHIC.search(t)][:1]
+    hpi = _join(intro + hpi_texts, hpi_limit)
     if hpi:
         out.append(("HISTORY OF PRESENT ILLNESS", hpi))
-    meds = [it["text"] for it in _items(draft, "subjective", "medication") if it.get("dose")]
+    meds = _med_lines(_items(draft, "subjective", "medication"))
     if meds:
         out.append(("CURRENT MEDICATIONS", "\n".join(f"• {m}" for m in meds)))
     ros = _ros(draft)
@@ -93,18 +94,34 @@ def render_note(draft: Draft, *, hpi_limit: int | None = None, ap_limit: int | N
     results = _join([it["text"] for it in _items(draft, "objective", "result")])
     if results:
         out.append(("RESULTS", results))
-    out.append(("ASSESSMENT AND PLAN", _assessment_plan(draft, ap_limit)))
+    out.append(("ASSESSMENT AND PLAN", _assessment_plan(draft, ap_limit, intro)))
     return "\n\n".join(f"{head}\n\n{body}" for head, body in out).strip() + "\n"
 
 
-def _assessment_plan(draft: Draft, limit: int | None) -> str:
-    lines: list[str] = []
+def _med_lines(items: list[Item]) -> list[str]:
+    """One line per medication (name, dose), the most detailed mention first."""
+    best: dict[str, Item] = {}
+    for it in items:
+        if "name" not in it:
+            continue
+        key = it["name"].lower()
+        score = sum(1 for f in ("dose", "route", "frequency", "duration") if it.get(f))
+        if key not in best or score > sum(
+            1 for f in ("dose", "route", "frequency", "duration") if best[key].get(f)
+        ):
+            best[key] = it
+    return [it["text"][:1].upper() + it["text"][1:] + "." for it in best.values()]
+
+
+def _assessment_plan(draft: Draft, limit: int | None, intro: list[str] | None = None) -> str:
+    lines: list[str] = list(intro or [])
     problems = _join([it["text"] for it in _items(draft, "assessment")], limit)
     if problems:
         lines.append(problems)
     plan = _items(draft, "plan")
     for kind, head in _PLAN_HEADS.items():
-        texts = [it["text"] for it in plan if it["kind"] == kind]
+        kind_items = [it for it in plan if it["kind"] == kind]
+        texts = _med_lines(kind_items) if kind == "medication" else [it["text"] for it in kind_items]
         if texts:
             lines.append(f"• {head}: {_join(texts, limit)}")
     lines.append(AGREEMENT)

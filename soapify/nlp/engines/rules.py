@@ -58,7 +58,7 @@ class RulesEngine:
 
     # ------------------------------------------------------------------ classification
     def _classify(self, sents: list[Sentence], lang: str) -> tuple[list[str], list[float]]:
-        labels = [cue_label(s) or "other" for s in sents]
+        labels = ["other" if lx.ASSISTANT.search(s.text) else cue_label(s) or "other" for s in sents]
         confs = [0.6 if lab != "other" else 0.5 for lab in labels]
         if lang != "en" or not self.use_embeddings:
             for i, s in enumerate(sents):
@@ -67,10 +67,12 @@ class RulesEngine:
             return labels, confs
         from .classifier import get_classifier
 
-        # Doctor questions never become items themselves: no need to embed them.
-        idx = [
-            i for i, s in enumerate(sents) if _content(s) and not (s.question and s.speaker == SPEAKER_DOCTOR)
-        ]
+        # Embed only what the classifier decides: doctor questions never become items themselves, and a
+        # patient sentence naming a symptom is history whatever the classifier says.
+        idx = [i for i, s in enumerate(sents) if _content(s) and not _settled(s)]
+        for i, s in enumerate(sents):
+            if s.speaker != SPEAKER_DOCTOR and _content(s) and lx.SYMPTOM_RE.search(s.text):
+                labels[i], confs[i] = "hpi", 0.7
         probs = get_classifier().sentence_probs(
             [sents[i].text for i in idx], [sents[i].speaker for i in idx], self.embeddings
         )
@@ -79,10 +81,21 @@ class RulesEngine:
         return labels, confs
 
 
+def _settled(s: Sentence) -> bool:
+    if s.speaker == SPEAKER_DOCTOR:
+        return s.question
+    return bool(lx.SYMPTOM_RE.search(s.text))
+
+
 def _content(s: Sentence) -> bool:
-    return len(s.text.split()) >= 3 and not lx.SMALL_TALK.match(s.text)
+    return (
+        len(_WORDS.findall(s.text)) >= 3
+        and not lx.SMALL_TALK.match(s.text)
+        and not lx.ASSISTANT.search(s.text)
+    )
 
 
+_WORDS = re.compile(r"\w+")
 _DOCTOR_CUES = ("exam", "result", "plan", "assessment")
 _PATIENT_DAMP = np.array([1.0 if lab in ("other", "hpi", "ros") else 0.35 for lab in SENT_LABELS])
 
@@ -92,10 +105,11 @@ def _combine(probs: np.ndarray, s: Sentence, cue: str) -> tuple[str, float]:
     if s.speaker == SPEAKER_PATIENT:
         p = p * _PATIENT_DAMP
     elif cue in _DOCTOR_CUES:
-        # A doctor's statement with a clear cue ("come back in two weeks", "I hear a murmur") keeps the
-        # cue's section unless the classifier is confident it is small talk or another note section.
+        # A doctor's statement with a clear cue ("come back in two weeks", "this looks like a migraine")
+        # keeps the cue's section unless the classifier is confident; a plan cue beats "assessment"
+        # (the weakly labelled head mixes the two).
         top = SENT_LABELS[int(p.argmax())]
-        if top in ("hpi", "ros") or (top == "other" and p.max() < 0.6):
+        if top in ("hpi", "ros") or p.max() < 0.6 or (cue == "plan" and top == "assessment"):
             p[SENT_LABELS.index(cue)] = p.max() + 0.05
     if cue != "other" and cue in SENT_LABELS:
         p[SENT_LABELS.index(cue)] += 0.2
@@ -204,6 +218,8 @@ class _Builder:
         if s.speaker != SPEAKER_DOCTOR and question is not None and self.answer(s, question):
             return
         if doctor:
+            if lx.DEMOGRAPHIC.search(s.text) and not s.question and not lx.ASSISTANT.search(s.text):
+                label = "hpi"  # "martha is a 50-year-old female with ... who presents for ..."
             if not s.question and label != "other" and not (vitals and label == "exam"):
                 self.doctor_item(s, label, conf)
         elif label != "other" or lx.SYMPTOM_RE.search(s.text):
@@ -226,13 +242,21 @@ class _Builder:
             return True
         for kind in ("allergy", "medication", "family_history", "social_history", "past_history"):
             if lx.CUES[kind].search(q.text):
-                label = {"allergy": "allergies", "medication": "medications", "family_history": "family history",
-                         "social_history": "social history", "past_history": "past medical history"}[kind]  # fmt: skip
-                text = (f"No known {label}." if no else f"Reports {label}: {clean_q(q.text)}") if self.lang == "en" else (
-                    f"{clean_q(q.text)} {'خیر' if no else 'بله'}")  # fmt: skip
-                self.add("subjective", kind, text, spans, negated=bool(no), confidence=0.7)
+                self.add("subjective", kind, self.answer_text(kind, q, s, bool(no)), spans, negated=bool(no),
+                         confidence=0.7)  # fmt: skip
                 return True
         return False
+
+    def answer_text(self, kind: str, q: Sentence, a: Sentence, no: bool) -> str:
+        if len(_WORDS.findall(a.text)) >= 4:  # "No, I have never smoked in my entire life."
+            return self.patient_text(a)
+        if self.lang == "fa":
+            return f"{q.text.strip()} {'خیر' if no else 'بله'}"
+        if no and kind == "allergy":
+            return "No known allergies."
+        if no and kind == "medication":
+            return "Takes no medications."
+        return f"Answers {'no' if no else 'yes'} to: {q.text.strip()}"
 
     def patient_item(self, s: Sentence, conf: float, has_meds: bool = False) -> None:
         text = s.text
@@ -305,9 +329,3 @@ class _Builder:
                      uncertain=is_uncertain(s.text),
                      duration=dur[0][2] if dur else None, name=lx.canonical_symptom(words[0]))  # fmt: skip
             return
-
-
-def clean_q(text: str) -> str:
-    return re.sub(
-        r"^(?:do you have|have you had|any|are you on|do you take)\s+", "", text.strip(" ?؟"), flags=re.I
-    )

@@ -48,9 +48,21 @@ def _verb3(verb: str) -> str:
     return verb + "s"
 
 
+_CONTRACTIONS = (
+    (re.compile(r"\bgon na\b", re.IGNORECASE), "going to"),
+    (re.compile(r"\bwan na\b", re.IGNORECASE), "want to"),
+    (re.compile(r"\bgot ta\b", re.IGNORECASE), "got to"),
+    (re.compile(r"\s+n't\b"), "n't"),
+    (re.compile(r"\s+'(s|re|ve|ll|d|m)\b"), r"'\1"),
+)
+
+
 def clean_spoken(text: str) -> str:
     """Drop fillers and stutters: 'i , i have um a headache' → 'I have a headache'."""
-    t = lx.FILLER_RE.sub("", text)
+    t = text
+    for pat, rep in _CONTRACTIONS:
+        t = pat.sub(rep, t)
+    t = lx.FILLER_RE.sub("", t)
     t = _REPEAT.sub(r"\1", t)
     t = _LEAD.sub("", t.strip())
     t = _MULTI_COMMA.sub(", ", t)
@@ -113,13 +125,27 @@ _DOCTOR_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+_SUBJECT_YOU = re.compile(
+    r"((?:^|[,.;:]\s*|\b(?:and|but|that|if|when|because|so|since|until|know|think|said|see|hope)\s+))you\b"
+    r"(?=\s+(?:\w+ed|can|could|should|might|may|must|need|feel|take|get|go|said|mentioned|know|had|did)\b)",
+    re.IGNORECASE,
+)
+
+
 def doctor_to_note(text: str, gender: str | None = None) -> str:
     """Doctor speech → note style: 'I'm going to prescribe you ...' → 'We will prescribe ...'."""
     p = pronouns(gender)
     t = clean_spoken(text)
     for pat, rep in _DOCTOR_SUBS:
         t = pat.sub(rep, t)
-    t = re.sub(r"\byou're\b", f"{p['subj']} is", t, flags=re.IGNORECASE)
+    be = "are" if gender is None else "is"
+    t = re.sub(r"\byou(?:'re| are)\b", f"{p['subj']} {be}", t, flags=re.IGNORECASE)
+    t = re.sub(r"\byou were\b", f"{p['subj']} {'were' if gender is None else 'was'}", t, flags=re.IGNORECASE)
+    t = re.sub(r"\byou(?:'ll| will)\b", f"{p['subj']} will", t, flags=re.IGNORECASE)
+    t = re.sub(r"\byou(?:'d| would)\b", f"{p['subj']} would", t, flags=re.IGNORECASE)
+    t = re.sub(r"\byou do\b", f"{p['subj']} does", t, flags=re.IGNORECASE)
+    t = re.sub(r"\byou don't\b", f"{p['subj']} doesn't", t, flags=re.IGNORECASE)
+    t = _SUBJECT_YOU.sub(lambda m: m.group(1) + p["subj"], t)
     t = re.sub(r"\byou've\b", f"{p['subj']} has", t, flags=re.IGNORECASE)
     t = re.sub(r"\byou have\b", f"{p['subj']} has", t, flags=re.IGNORECASE)
     t = re.sub(r"\byour\b", p["poss"], t, flags=re.IGNORECASE)
@@ -151,14 +177,50 @@ def guess_gender(text: str) -> str | None:
     return None
 
 
+KIND_LABELS = {
+    "en": {
+        "chief_complaint": "Chief complaint", "hpi": "History of present illness", "ros": "Review of systems",
+        "past_history": "Past history", "medication": "Medications", "allergy": "Allergies",
+        "family_history": "Family history", "social_history": "Social history", "vital": "Vitals",
+        "exam": "Examination", "result": "Results", "problem": "Assessment", "test": "Tests",
+        "referral": "Referrals", "follow_up": "Follow-up", "instruction": "Instructions",
+    },
+    "fa": {
+        "chief_complaint": "شکایت اصلی", "hpi": "شرح حال", "ros": "مرور سیستم‌ها", "past_history": "سابقه",
+        "medication": "داروها", "allergy": "حساسیت", "family_history": "سابقه خانوادگی",
+        "social_history": "سابقه اجتماعی", "vital": "علائم حیاتی", "exam": "معاینه", "result": "نتایج",
+        "problem": "ارزیابی", "test": "آزمایش‌ها", "referral": "ارجاع", "follow_up": "پیگیری", "instruction": "توصیه‌ها",
+    },
+}  # fmt: skip
+
+
+def _ros_line(items: list[dict], language: str) -> str:
+    pos = list(dict.fromkeys(it.get("name") or it["text"] for it in items if not it["negated"]))
+    neg = list(dict.fromkeys(it.get("name") or it["text"] for it in items if it["negated"]))
+    if language == "fa":
+        pos = list(dict.fromkeys(it["text"].split(":")[0] for it in items if not it["negated"]))
+        neg = list(dict.fromkeys(it["text"].split(":")[0] for it in items if it["negated"]))
+        parts = ([f"دارد: {'، '.join(pos)}."] if pos else []) + ([f"ندارد: {'، '.join(neg)}."] if neg else [])
+    else:
+        parts = ([f"Reports {', '.join(pos)}."] if pos else []) + (
+            [f"Denies {', '.join(neg)}."] if neg else []
+        )
+    return " ".join(parts)
+
+
 def render_section(items: list[dict], language: str) -> str:
-    """Section text: one readable line per item, grouped by kind, in item order."""
-    lines: list[str] = []
-    seen: set[str] = set()
+    """Section text: one labelled paragraph per item kind, in the items' order."""
+    labels = KIND_LABELS["fa" if language == "fa" else "en"]
+    groups: dict[str, list[dict]] = {}
     for item in items:
-        text = item["text"].strip()
-        if not text or text in seen:
-            continue
-        seen.add(text)
-        lines.append(f"- {text}")
+        groups.setdefault(item["kind"], []).append(item)
+    lines: list[str] = []
+    for kind, group in groups.items():
+        if kind == "ros":
+            body = _ros_line(group, language)
+        else:
+            sep = "; " if kind in ("vital", "medication") else " "
+            body = sep.join(dict.fromkeys(it["text"].strip() for it in group if it["text"].strip()))
+        if body:
+            lines.append(f"{labels.get(kind, kind)}: {body}")
     return "\n".join(lines)
