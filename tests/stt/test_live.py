@@ -1,0 +1,287 @@
+"""Live transcription end to end: the chunk-committed signal (through the real upload API), the real
+PocketSphinx engine on the fixture clip through the API, the OpenAI-compatible engine through the
+job against a local HTTP server, timeline offsets when chunks commit out of order."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import wave
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+import pytest
+
+from soapify.core.models import Job
+from soapify.encounters.models import AudioChunk, Encounter
+from soapify.encounters.services_audio import recompute_offsets
+from soapify.encounters.signals import audio_chunk_committed
+from soapify.stt import services
+from soapify.stt.models import ChunkTranscription, TranscriptSegment
+from tests.stt.conftest import FIXTURE, committed_chunk
+
+pytestmark = pytest.mark.django_db
+
+
+def _wav(seconds: float) -> bytes:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"\x00\x00" * int(16000 * seconds))
+    return buf.getvalue()
+
+
+# --- the live path --------------------------------------------------------------------------------
+
+
+def test_a_committed_chunk_is_transcribed_at_once(encounter, chunk, script):
+    audio_chunk_committed.send(sender=AudioChunk, chunk=chunk)
+    job = Job.objects.get(kind="stt.transcribe_chunk", target_id=str(chunk.pk))
+    assert (job.queue, job.owner_id, job.status) == ("stt", encounter.doctor_id, "succeeded")
+    assert job.params["live"] is True
+    assert TranscriptSegment.objects.filter(chunk=chunk).count() == 2
+    encounter.refresh_from_db()
+    assert encounter.status == "transcribed"
+    # a repeated signal (a retried commit) queues nothing new
+    audio_chunk_committed.send(sender=AudioChunk, chunk=chunk)
+    assert Job.objects.filter(kind="stt.transcribe_chunk").count() == 1
+
+
+def test_live_transcription_can_be_switched_off(settings, chunk):
+    settings.STT_LIVE_TRANSCRIPTION = False
+    audio_chunk_committed.send(sender=AudioChunk, chunk=chunk)
+    assert not Job.objects.filter(kind="stt.transcribe_chunk").exists()
+
+
+def test_a_failure_to_queue_never_reaches_the_upload(chunk, monkeypatch):
+    def boom(**kwargs):
+        raise RuntimeError("broker down")
+
+    monkeypatch.setattr(services, "chunk_transcription_queue", boom)
+    audio_chunk_committed.send(sender=AudioChunk, chunk=chunk)  # logged, not raised
+
+
+def test_upload_commit_through_the_audio_api_starts_transcription(
+    alice_client, encounter, script, django_capture_on_commit_callbacks
+):
+    data = FIXTURE.read_bytes()
+    body = alice_client.post(
+        "/api/audio/presigned-url/",
+        {"encounter_id": encounter.pk, "chunk_number": 1, "format": "wav", "file_size": len(data)},
+        format="json",
+    ).json()
+    put = alice_client.generic(
+        "PUT", urlsplit(body["upload_url"]).path, data=data, content_type=body["headers"]["Content-Type"]
+    )
+    assert put.status_code == 200, put.content
+    with django_capture_on_commit_callbacks(execute=True):
+        commit = alice_client.post("/api/audio/commit/", {"chunk_id": body["chunk_id"]}, format="json")
+    assert commit.status_code == 201, commit.content
+    transcript = alice_client.get(f"/api/stt/encounter/{encounter.pk}/transcript/").json()
+    assert transcript["transcription"]["complete"] is True
+    assert transcript["status"] == "transcribed"
+    assert transcript["text"] == "\n".join(script.texts)
+
+
+def test_a_late_earlier_chunk_moves_later_segments_on_the_timeline(encounter, script):
+    second = committed_chunk(encounter, 2, start_offset=0.0)  # chunk 1 not committed yet
+    audio_chunk_committed.send(sender=AudioChunk, chunk=second)
+    before = list(
+        TranscriptSegment.objects.filter(chunk=second).order_by("index").values_list("start", flat=True)
+    )
+    assert before[0] < 7.0
+    first = committed_chunk(encounter, 1, start_offset=0.0)
+    recompute_offsets(encounter.pk)  # what the upload commit does
+    first.refresh_from_db()
+    audio_chunk_committed.send(sender=AudioChunk, chunk=first)
+    second.refresh_from_db()
+    assert second.start_offset == 7.0
+    after = list(TranscriptSegment.objects.filter(chunk=second).order_by("index"))
+    assert [s.start for s in after] == [round(b + 7.0, 3) for b in before]
+    assert all(w["start"] >= 7.0 for s in after for w in s.words)
+    assert ChunkTranscription.objects.get(chunk=second).offset == 7.0
+    texts = [s["text"] for s in services_transcript(encounter)]
+    assert texts == script.texts + script.texts
+
+
+def services_transcript(encounter):
+    from soapify.stt.selectors import encounter_transcript_detail
+
+    return encounter_transcript_detail(encounter=encounter)[1]
+
+
+def test_encounter_goes_back_to_transcribing_when_a_new_chunk_arrives(encounter, script):
+    audio_chunk_committed.send(sender=AudioChunk, chunk=committed_chunk(encounter, 1))
+    encounter.refresh_from_db()
+    assert encounter.status == "transcribed"
+    late = committed_chunk(encounter, 2)
+    ChunkTranscription.objects.create(chunk=late, status="pending")
+    assert services.encounter_transcription_refresh(encounter_id=encounter.pk) == "transcribing"
+    Encounter.objects.filter(pk=encounter.pk).update(status="finalized")
+    assert services.encounter_transcription_refresh(encounter_id=encounter.pk) == "finalized"
+
+
+# --- the real PocketSphinx engine through the API ----------------------------------------------------
+
+
+@pytest.fixture
+def pocketsphinx(settings):
+    settings.STT_ENGINES = {
+        "default": {
+            "BACKEND": "soapify.stt.engines.pocketsphinx.PocketSphinxEngine",
+            "OPTIONS": {"clinical": True},
+        }
+    }
+
+
+def test_real_pocketsphinx_transcribes_the_fixture_through_the_api(pocketsphinx, alice_client, encounter):
+    chunk = committed_chunk(encounter, 3, start_offset=60.0)
+    response = alice_client.post("/api/stt/transcribe/", {"chunk_id": chunk.pk}, format="json")
+    assert response.status_code == 201
+    assert response.json()["job"]["status"] == "succeeded", response.json()["job"]["error"]
+    body = alice_client.get(f"/api/stt/transcript/{chunk.pk}/").json()
+    assert (body["status"], body["engine"], body["model"]) == ("done", "pocketsphinx", "en-us+clinical")
+    text = " ".join(s["text"] for s in body["segments"])
+    for phrase in ("vital signs", "heart rate", "blood pressure"):
+        assert phrase in text, text
+    assert all(60.0 <= s["start"] < s["end"] <= 67.5 for s in body["segments"])
+    assert all(0.0 < s["confidence"] <= 1.0 for s in body["segments"])
+    hits = alice_client.get("/api/stt/search/", {"q": "heart rate"}).json()["results"]
+    assert hits and hits[0]["chunk_id"] == chunk.pk and hits[0]["start"] >= 60.0
+    assert ChunkTranscription.objects.get(chunk=chunk).real_time_factor < 1.0
+
+
+def test_real_pocketsphinx_refuses_persian_with_a_clear_reason(pocketsphinx, alice_client, encounter):
+    Encounter.objects.filter(pk=encounter.pk).update(language="fa")
+    chunk = committed_chunk(encounter, 1)
+    job = alice_client.post("/api/stt/transcribe/", {"chunk_id": chunk.pk}, format="json").json()["job"]
+    assert (job["status"], job["error"]["code"]) == ("failed", "unsupported_language")
+
+
+def test_long_chunks_are_transcribed_in_windows(settings, encounter, script):
+    settings.STT_WINDOW_SECONDS = 2.0
+    chunk = committed_chunk(encounter, 1, data=_wav(9.0), duration=9.0)
+    services.chunk_transcribe(chunk_id=chunk.pk)
+    assert len(script.calls) >= 4  # 2 s windows over 9 s
+    starts = list(
+        TranscriptSegment.objects.filter(chunk=chunk).order_by("index").values_list("start", flat=True)
+    )
+    assert starts == sorted(starts) and starts[-1] > 4.0
+
+
+# --- the OpenAI-compatible engine through the job -----------------------------------------------------------
+
+
+class FakeOpenAI:
+    def __init__(self) -> None:
+        self.replies: list[tuple[int, bytes]] = []
+        self.requests: list[dict] = []
+
+
+@pytest.fixture
+def openai_server(settings) -> Iterator[FakeOpenAI]:
+    fake = FakeOpenAI()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            fake.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+            status, raw = fake.replies.pop(0) if fake.replies else (500, b"{}")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.STT_ENGINES = {
+        "default": {
+            "BACKEND": "soapify.stt.engines.openai.OpenAIEngine",
+            "OPTIONS": {
+                "base_url": f"http://127.0.0.1:{server.server_address[1]}",
+                "api_key": "sk-test",
+                "model": "whisper-1",
+                "timeout": 5,
+                "max_retries": 0,
+                "backoff": 0.01,
+            },
+        }
+    }
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+VERBOSE = {
+    "task": "transcribe",
+    "language": "english",
+    "duration": 7.0,
+    "text": "Vital signs. Heart rate seventy six.",
+    "segments": [
+        {"id": 0, "start": 0.2, "end": 2.0, "text": " Vital signs.", "avg_logprob": -0.1},
+        {"id": 1, "start": 2.4, "end": 6.5, "text": " Heart rate seventy six.", "avg_logprob": -0.3},
+    ],
+    "words": [
+        {"word": "Vital", "start": 0.2, "end": 0.7},
+        {"word": "signs", "start": 0.7, "end": 2.0},
+        {"word": "Heart", "start": 2.4, "end": 2.9},
+    ],
+}
+
+
+def test_openai_engine_through_the_job(openai_server, alice_client, encounter):
+    openai_server.replies.append((200, json.dumps(VERBOSE).encode()))
+    chunk = committed_chunk(encounter, 2, start_offset=7.0)
+    job = alice_client.post("/api/stt/transcribe/", {"chunk_id": chunk.pk}, format="json").json()["job"]
+    assert job["status"] == "succeeded", job["error"]
+    request = openai_server.requests[0]
+    assert request["path"] == "/v1/audio/transcriptions" and request["auth"] == "Bearer sk-test"
+    assert b"verbose_json" in request["body"] and b"RIFF" in request["body"]
+    segments = list(TranscriptSegment.objects.filter(chunk=chunk).order_by("index"))
+    assert [s.text for s in segments] == ["Vital signs.", "Heart rate seventy six."]
+    assert segments[0].start == pytest.approx(7.2) and segments[1].end == pytest.approx(13.5)
+    assert all(0 < s.confidence <= 1 for s in segments)
+    assert {(s.engine, s.model, s.language) for s in segments} == {("openai", "whisper-1", "en")}
+
+
+def test_openai_server_errors_are_retried_by_the_job_then_fail_the_chunk(
+    openai_server, alice_client, encounter
+):
+    openai_server.replies.extend([(500, b"{}"), (429, b"{}"), (200, json.dumps(VERBOSE).encode())])
+    chunk = committed_chunk(encounter, 1)
+    job = Job.objects.get(
+        pk=alice_client.post("/api/stt/transcribe/", {"chunk_id": chunk.pk}, format="json").json()["job_id"]
+    )
+    assert (job.status, job.attempts) == ("succeeded", 3)
+    assert len(openai_server.requests) == 3
+
+    openai_server.requests.clear()
+    other = committed_chunk(encounter, 2)
+    job = Job.objects.get(
+        pk=alice_client.post("/api/stt/transcribe/", {"chunk_id": other.pk}, format="json").json()["job_id"]
+    )
+    assert (job.status, job.error["code"]) == ("failed", "unavailable")
+    assert len(openai_server.requests) == job.max_attempts
+    ct = ChunkTranscription.objects.get(chunk=other)
+    assert ct.status == "failed" and ct.error["code"] == "unavailable"
+    encounter.refresh_from_db()
+    assert encounter.status == "failed"
+
+
+def test_openai_malformed_json_fails_at_once(openai_server, alice_client, encounter):
+    openai_server.replies.append((200, b"{not json"))
+    chunk = committed_chunk(encounter, 1)
+    job = alice_client.post("/api/stt/transcribe/", {"chunk_id": chunk.pk}, format="json").json()["job"]
+    assert (job["status"], job["error"]["code"], job["attempts"]) == ("failed", "bad_response", 1)
+    assert not TranscriptSegment.objects.filter(chunk=chunk).exists()
