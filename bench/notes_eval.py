@@ -62,7 +62,21 @@ def _sentences(text: str) -> str:
     return "\n".join(s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip())
 
 
-def eval_engine(engine, rows: list[dict[str, str]]) -> dict:
+def best_of(engine, transcripts: list, repeat: int) -> float | None:
+    """Encounters per second from the fastest of ``repeat`` runs of each encounter (a busy machine
+    steals time from single runs; the minimum is the one-core speed)."""
+    total = 0.0
+    for tv in transcripts:
+        best = float("inf")
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            engine.generate(tv)
+            best = min(best, time.perf_counter() - t0)
+        total += best
+    return round(len(transcripts) / total, 2) if total else None
+
+
+def eval_engine(engine, rows: list[dict[str, str]], repeat: int = 3) -> dict:
     from rouge_score import rouge_scorer
 
     from soapify.core.draft_schema import check_evidence
@@ -108,6 +122,7 @@ def eval_engine(engine, rows: list[dict[str, str]]) -> dict:
         "encounters_per_s": round((len(rows) - failures) / elapsed, 2) if elapsed else None,
         # CPU time of this single-threaded process: the one-core figure, robust to a busy machine
         "encounters_per_cpu_s": round((len(rows) - failures) / cpu, 2) if cpu else None,
+        "encounters_per_s_best_of": best_of(engine, transcripts, repeat) if engine.name == "rules" else None,
         "failures": failures,
     }
 
@@ -125,6 +140,7 @@ def main() -> int:
     ap.add_argument("--data", default=os.environ.get("SOAPIFY_DATA", str(ROOT.parent / "shared" / "data")))
     ap.add_argument("--split", default="valid", choices=["train", "valid"])
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--repeat", type=int, default=3, help="timing runs per encounter for the best-of figure")
     args = ap.parse_args()
     data = Path(args.data)
     aci = data / "aci-bench" / f"{args.split}.csv"
@@ -137,16 +153,18 @@ def main() -> int:
 
     torch.set_num_threads(1)
     rows = _rows(aci)[: args.limit or None]
-    results = [eval_engine(engine, rows) for engine in _engines()]
+    results = [eval_engine(engine, rows, args.repeat) for engine in _engines()]
     accuracy = mts_accuracy(mts) if mts.exists() else None
 
     print(f"ACI-BENCH {args.split} ({len(rows)} encounters), ROUGE F x100, stemming")
-    print(f"{'system':34} {'R-1':>6} {'R-2':>6} {'R-L':>6} {'R-Lsum':>6}  spans ok  enc/s (wall, cpu)")
+    print(
+        f"{'system':34} {'R-1':>6} {'R-2':>6} {'R-L':>6} {'R-Lsum':>6}  spans ok  enc/s (wall, cpu, best of N)"
+    )
     for r in results:
         print(
             f"{r['engine'] + ' (' + r['model'] + ')':34.34} {r['rouge1']:6.1f} {r['rouge2']:6.1f} {r['rougeL']:6.1f}"
             f" {r['rougeLsum']:6.1f}  {100 * r['span_integrity']:6.2f}%  {r['encounters_per_s']}, "
-            f"{r['encounters_per_cpu_s']}"
+            f"{r['encounters_per_cpu_s']}, {r['encounters_per_s_best_of']}"
         )
     print("published on ACI-BENCH test 1 (for reference):")
     for name, (r1, r2, rl) in PUBLISHED.items():

@@ -437,3 +437,13 @@ def test_quote_locator_exact_then_loose():
     start, end = loc.find("hello world")
     assert "Hello  World.\nNo fever today."[start:end] == "Hello  World"
     assert loc.find("chest pain") is None
+
+
+def test_dictated_denials_are_negated(engine):
+    tv = load("cough_dictation.txt")
+    draft = engine.generate(tv).draft
+    ros = {it["name"]: it["negated"] for it in items(draft, "subjective", "ros")}
+    assert ros.get("fever") is True and ros.get("shortness of breath") is True
+    assert ros.get("cough") is False
+    spo2 = [it for it in items(draft, "objective", "vital") if it["name"] == "spo2"]
+    assert spo2 and spo2[0]["value"] == 98 and spo2[0]["unit"] == "%"

@@ -148,14 +148,14 @@ CUES: dict[str, re.Pattern[str]] = {
         "plan": r"\b(?:i(?:'m| am) going to|i'll|i will|we(?:'re| are) going to|we'll|we will|let's|"
         r"i want (?:you|to)|i(?:'d| would) like (?:you|to)|prescribe|refer|order|schedule|"
         r"follow[- ]?up|come back|see you (?:in|back)|continue|start (?:you|on)|increase|decrease|"
-        r"stop taking|recommend|should)|تجویز|شروع|ادامه|مراجعه|برگرد|پیگیری|آزمایش بده",
-        "assessment": r"\b(?:(?:this|it) (?:looks|sounds|seems) like|i think (?:you|it|this|that)|"
+        r"stop taking|recommend|should|(?:the )?plan (?:is|will be))|تجویز|شروع|ادامه|مراجعه|برگرد|پیگیری|آزمایش بده",
+        "assessment": r"\b(?:(?:this|it) (?:looks|sounds|seems) like|(?:my )?(?:assessment|impression) is|i think (?:you|it|this|that)|"
         r"consistent with|diagnos|most likely|you have (?:a|an)|my impression|suggestive of|"
         r"in terms of your|for your)|تشخیص|به نظر می‌?رسد|احتمالا",
         "allergy": r"\ballerg|حساسیت|آلرژی",
         "family_history": r"\b(?:(?:my|your) (?:mom|mother|dad|father|brother|sister|parents|family|"
         r"grand\w+|aunt|uncle)|family history|runs in (?:the|my|your) family)|پدرم|مادرم|خانواده|خواهرم|برادرم",
-        "social_history": r"\b(?:smok\w*|cigarette|alcohol|drink(?:s|ing)? (?:alcohol|beer|wine)|"
+        "social_history": r"\b(?:(?:non-?)?smok\w*|cigarette|alcohol|drink(?:s|ing)? (?:alcohol|beer|wine)|"
         r"beers?|wine|drugs|marijuana|exercise|work(?:ing)? as|married|live(?:s)? with|job|"
         r"hiking|walking)|سیگار|الکل|ورزش",
         "past_history": r"\b(?:history of|diagnosed with|i've had|surgery|operation|hospitali[sz]ed|"
@@ -179,6 +179,11 @@ SMALL_TALK = re.compile(
     r"^(?:hi|hello|hey|good (?:morning|afternoon|evening)|thank(?:s| you)|bye|okay|ok|alright|all right|"
     r"great|nice|sure|right|yes|yeah|yep|no|mm-hmm|uh-huh|hmm|perfect|awesome|cool|wonderful|"
     r"سلام|خداحافظ|ممنون|مرسی|باشه|خب|خوب)\b[\s,.!?]*$",
+    re.IGNORECASE,
+)
+HISTORY_VERB = re.compile(
+    r"\b(?:she|he|the patient|patient) (?:denies|denied|reports|reported|endorses|complains|states|notes|"
+    r"describes|admits|presents)\b|\b(?:denies|endorses|complains of)\b",
     re.IGNORECASE,
 )
 ASSISTANT = re.compile(r"\b(?:dragon|dax|nuance)\b", re.IGNORECASE)  # ambient-scribe voice commands

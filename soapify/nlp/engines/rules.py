@@ -96,7 +96,12 @@ def _content(s: Sentence) -> bool:
 
 
 _WORDS = re.compile(r"\w+")
-_DOCTOR_CUES = ("exam", "result", "plan", "assessment")
+_NEGATIVE_FINDING = re.compile(
+    r"^\W*(?:no|negative|without|there (?:is|are|was|were) no|i (?:do not|don't) (?:see|hear|feel))\b|"
+    r"^\W*(?:نه|هیچ|بدون)",
+    re.IGNORECASE,
+)
+_DOCTOR_CUES = ("exam", "result", "plan", "assessment", "hpi")
 _PATIENT_DAMP = np.array([1.0 if lab in ("other", "hpi", "ros") else 0.35 for lab in SENT_LABELS])
 
 
@@ -123,11 +128,15 @@ def cue_label(s: Sentence) -> str | None:
     t = normalize_digits(s.text)
     doctor = s.speaker == SPEAKER_DOCTOR
     if doctor and not s.question:
-        for label in ("exam", "result", "plan", "assessment"):
+        if lx.HISTORY_VERB.search(t):
+            return "hpi"  # dictation: "she denies fever or shortness of breath"
+        for label in ("exam", "plan", "result", "assessment"):
             if lx.CUES[label].search(t):
                 return label
         if extract_vitals(t):
             return "exam"
+        if any(lx.CUES[k].search(t) for k in _PATIENT_KINDS[:-1]):
+            return "hpi"  # "she is a nonsmoker", "her mother had breast cancer"
     if not doctor and (lx.SYMPTOM_RE.search(t) or any(lx.CUES[k].search(t) for k in _PATIENT_KINDS)):
         return "hpi"
     return None
@@ -259,16 +268,20 @@ class _Builder:
         return f"Answers {'no' if no else 'yes'} to: {q.text.strip()}"
 
     def patient_item(self, s: Sentence, conf: float, has_meds: bool = False) -> None:
-        text = s.text
-        kind = next((k for k in _PATIENT_KINDS if lx.CUES[k].search(text)), "hpi")
+        kind = next((k for k in _PATIENT_KINDS if lx.CUES[k].search(s.text)), "hpi")
         if kind == "medication" and has_meds:
             return  # the structured medication item already covers this sentence
+        self.history_item(s, kind, self.patient_text(s), conf)
+
+    def history_item(self, s: Sentence, kind: str, note_text: str, conf: float) -> None:
+        """A history statement plus one review-of-systems item per symptom it names (negated or not)."""
+        text = s.text
         terms = list(lx.SYMPTOM_RE.finditer(text))
         neg_terms = [is_negated(text, m.start()) for m in terms]
         negated = all(neg_terms) if terms else (kind != "hpi" and is_negated(text))
         durations = extract_durations(normalize_digits(text))
         self.add(
-            "subjective", kind, self.patient_text(s), [self.span(s)], negated=negated,
+            "subjective", kind, note_text, [self.span(s)], negated=negated,
             uncertain=is_uncertain(text), confidence=conf, duration=durations[0][2] if durations else None,
         )  # fmt: skip
         for m, neg in zip(terms, neg_terms, strict=True):
@@ -288,9 +301,11 @@ class _Builder:
         spans = [self.span(s)]
         unc = is_uncertain(s.text)
         if label in ("hpi", "ros"):
-            self.add("subjective", "hpi", text, spans, confidence=conf, uncertain=unc)
+            kind = next((k for k in _PATIENT_KINDS[:-1] if lx.CUES[k].search(s.text)), "hpi")
+            self.history_item(s, kind, text, conf)
         elif label in ("exam", "result"):
-            self.add("objective", label, text, spans, confidence=conf, uncertain=unc, negated=False)
+            negated = bool(_NEGATIVE_FINDING.match(s.text))  # "no murmurs", "there is no effusion"
+            self.add("objective", label, text, spans, confidence=conf, uncertain=unc, negated=negated)
         elif label == "assessment":
             m = _PROBLEM.search(s.text)
             name = m.group(1).strip() if m else None
