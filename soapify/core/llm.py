@@ -150,8 +150,14 @@ class ChatClient:
             except requests.Timeout:
                 last = EngineError("The chat API timed out.", transient=True, code="llm_timeout")
                 continue
+            except (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
+                    requests.exceptions.InvalidURL):  # fmt: skip
+                raise EngineError("The chat API base URL is not valid.", code="llm_misconfigured")
             except requests.ConnectionError:
                 last = EngineError("The chat API is unreachable.", transient=True, code="llm_unavailable")
+                continue
+            except requests.RequestException:
+                last = EngineError("The chat API request failed.", transient=True, code="llm_unavailable")
                 continue
             if resp.status_code == 429 or resp.status_code >= 500:
                 last = EngineError(

@@ -447,3 +447,35 @@ def test_dictated_denials_are_negated(engine):
     assert ros.get("cough") is False
     spo2 = [it for it in items(draft, "objective", "vital") if it["name"] == "spo2"]
     assert spo2 and spo2[0]["value"] == 98 and spo2[0]["unit"] == "%"
+
+
+def test_plain_text_without_segments_is_handled(engine):
+    from soapify.core.transcript import TranscriptView
+
+    tv = TranscriptView(text="I have had a sore throat for 2 days. No fever. BP 118/76.", segments=[])
+    draft = engine.generate(tv).draft
+    assert_valid_draft(draft, tv.text)
+    assert items(draft, "subjective", "chief_complaint")[0]["duration"] == "2 days"
+    assert items(draft, "objective", "vital")[0]["value"] == "118/76"
+
+
+def test_unknown_engine_options_are_rejected():
+    with pytest.raises(TypeError):
+        RulesEngine(use_embedings=False)
+
+
+def test_llm_without_a_base_url_is_misconfigured_and_falls_back():
+    tv = load("headache_visit.txt")
+    with pytest.raises(EngineError) as err:
+        LLMEngine(base_url="", fallback=None).generate(tv)
+    assert err.value.code == "llm_misconfigured" and not err.value.transient
+    result = LLMEngine(base_url="", fallback="rules").generate(tv)
+    assert result.engine == "rules" and result.fallback_reason == "llm_misconfigured"
+
+
+def test_llm_unreachable_server_is_transient():
+    with pytest.raises(EngineError) as err:
+        LLMEngine(base_url="http://127.0.0.1:9/v1", max_retries=1, backoff=0.01, fallback=None).generate(
+            load("headache_visit.txt")
+        )
+    assert err.value.transient and err.value.code == "llm_unavailable"

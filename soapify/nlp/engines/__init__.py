@@ -1,6 +1,6 @@
-"""SOAP-draft engines. Chosen by the ``NLP_ENGINES`` setting, e.g.
+"""SOAP-draft engines. Chosen by the ``NOTE_ENGINES`` setting, e.g.
 
-    NLP_ENGINES = {
+    NOTE_ENGINES = {
         "default": {"BACKEND": "soapify.nlp.engines.rules.RulesEngine", "OPTIONS": {}},
         "llm": {"BACKEND": "soapify.nlp.engines.llm.LLMEngine",
                 "OPTIONS": {"base_url": "...", "api_key": "...", "model": "...", "fallback": "rules"}},

@@ -223,7 +223,6 @@ class LLMEngine:
         temperature: float = 0.0,
         max_tokens: int | None = None,
         backoff: float = 0.5,
-        **_: object,
     ) -> None:
         self.model = model
         self.fallback = fallback
@@ -257,7 +256,7 @@ class LLMEngine:
             if self.fallback != "rules":
                 from soapify.core.engines import EngineHandler
 
-                self._fallback_engine = EngineHandler("NLP_ENGINES")[self.fallback]
+                self._fallback_engine = EngineHandler("NOTE_ENGINES")[self.fallback]
             else:
                 from .rules import RulesEngine
 

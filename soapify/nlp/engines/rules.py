@@ -40,7 +40,7 @@ class RulesEngine:
     name = "rules"
     version = VERSION
 
-    def __init__(self, *, use_embeddings: bool = True, embeddings: str = "int8", **_: object) -> None:
+    def __init__(self, *, use_embeddings: bool = True, embeddings: str = "int8") -> None:
         if embeddings not in ("int8", "fp32"):
             raise ValueError("embeddings must be 'int8' or 'fp32'")
         self.use_embeddings = use_embeddings
