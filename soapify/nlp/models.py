@@ -33,6 +33,11 @@ class Draft(TimeStampedModel):
     model = models.CharField(max_length=128, blank=True, default="")
     engine_version = models.CharField(max_length=64, blank=True, default="")
     transcript_text = models.TextField(blank=True, default="")
+    #: How the current machine content came about: ``requested_engine`` (the alias asked for),
+    #: ``fallback_reason`` (set when that engine fell back to another one), ``dropped_items`` (items
+    #: whose evidence did not match the transcript and were never stored), ``evidence_lost`` (spans of
+    #: doctor-edited items that no longer exist in a changed transcript).
+    meta = models.JSONField(default=dict, blank=True)
 
     objects = DraftQuerySet.as_manager()
 
@@ -56,11 +61,20 @@ class DraftRevision(models.Model):
     section_meta = models.JSONField(default=dict, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     engine = models.CharField(max_length=64, blank=True, default="")
+    model = models.CharField(max_length=128, blank=True, default="")
+    engine_version = models.CharField(max_length=64, blank=True, default="")
+    language = models.CharField(max_length=8, blank=True, default="")
+    #: The transcript the evidence offsets refer to, stored on generated/regenerated revisions only;
+    #: a section edit refers to the transcript of the closest earlier (re)generation.
+    transcript_text = models.TextField(blank=True, default="")
+    meta = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["draft_id", "version"]
-        constraints = [models.UniqueConstraint(fields=["draft", "version"], name="draftrevision_version_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "version"], name="draftrevision_version_unique")
+        ]
 
     def __str__(self) -> str:
         return f"revision v{self.version} of draft {self.draft_id}"
