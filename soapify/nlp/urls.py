@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+"""Mounted under ``api/nlp/`` (after the checklist's ``drafts/<id>/checklist/`` routes)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from soapify.nlp.views import DraftDetailView, GenerateView, UpdateSectionView
+
+urlpatterns = [
+    path("generate/<int:encounter_id>/", GenerateView.as_view(), name="nlp-generate"),
+    path("drafts/<int:encounter_id>/", DraftDetailView.as_view(), name="nlp-draft"),
+    path("drafts/<int:encounter_id>/update-section/", UpdateSectionView.as_view(), name="nlp-update-section"),
+]
