@@ -7,6 +7,12 @@ speaker labels stripped). WER with jiwer after lower-casing and stripping punctu
 words are summed over files for the overall figure. RTF = processing seconds / audio seconds,
 both wall clock and CPU time of this process (CPU time is the one-core figure for local engines).
 
+End-of-visit latency (``end_of_visit_latency``): a fresh data folder, gunicorn and ONE Celery worker
+(``-Q default,stt,nlp --concurrency 1``, the settings' default broker), ``dev_visit_headache.wav`` cut
+into 10-second WAV chunks and uploaded at real-time pace through the API (presigned URL, PUT,
+commit); the figure is the time from the last chunk's commit (its response) to the whole visit's
+transcript being available (``transcription.complete`` on ``GET /api/stt/encounter/{id}/transcript/``).
+
 Engines: ``pocketsphinx-stock`` and ``pocketsphinx-clinical`` always; ``faster-whisper`` when
 ``STT_BENCH_WHISPER_MODEL`` names a local model folder; ``openai`` when ``STT_BENCH_OPENAI_BASE_URL``
 (and ``STT_BENCH_OPENAI_API_KEY``, optional ``STT_BENCH_OPENAI_MODEL``) are set.
@@ -16,11 +22,17 @@ The last line printed is one JSON object: ``{"bench": "stt", ...}``.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
+import wave
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,11 +169,227 @@ def transcription_accuracy(audio_dir: Path, selected: list[str] | None, verbose:
     return results
 
 
+# --- end-of-visit latency through the API -----------------------------------------------------------
+
+CHUNK_SECONDS = 10.0
+TARGET_LATENCY = 5.0
+_USER = "bench-stt"
+_PASSWORD = "Bench-stt-9-password"  # noqa: S105 - a throw-away user in a throw-away database
+
+
+def cut_wav(path: Path, seconds: float = CHUNK_SECONDS) -> list[tuple[bytes, float]]:
+    """``path`` cut into WAV files of ``seconds`` each (the last one shorter): (bytes, duration)."""
+    chunks = []
+    with wave.open(str(path), "rb") as src:
+        rate, per = src.getframerate(), int(src.getframerate() * seconds)
+        params = src.getparams()
+        while True:
+            frames = src.readframes(per)
+            if not frames:
+                break
+            buf = io.BytesIO()
+            with wave.open(buf, "wb") as dst:
+                dst.setparams(params)
+                dst.writeframes(frames)
+            chunks.append((buf.getvalue(), len(frames) / (params.sampwidth * params.nchannels) / rate))
+    return chunks
+
+
+def _json_request(port: int, method: str, path: str, body=None, headers=None) -> tuple[int, dict]:
+    from _service import request
+
+    status, data = request(method, port, path, body, headers=headers)
+    try:
+        return status, json.loads(data or b"{}")
+    except ValueError:
+        return status, {"raw": data[:200].decode(errors="replace")}
+
+
+def upload_chunk(port: int, auth: dict, encounter_id: int, number: int, data: bytes) -> tuple[dict, float]:
+    """presigned-url + PUT + commit; returns the commit body and when the commit answered."""
+    from urllib.parse import urlsplit
+
+    from _service import request
+
+    status, body = _json_request(
+        port,
+        "POST",
+        "/api/audio/presigned-url/",
+        {"encounter_id": encounter_id, "chunk_number": number, "format": "wav", "file_size": len(data)},
+        auth,
+    )
+    if status != 201:
+        raise RuntimeError(f"presigned-url: {status} {body}")
+    put_status, put_body = request(
+        "PUT",
+        port,
+        urlsplit(body["upload_url"]).path,
+        data,
+        headers={**auth, "Content-Type": body["headers"]["Content-Type"]},
+    )
+    if put_status != 200:
+        raise RuntimeError(f"PUT: {put_status} {put_body[:200]!r}")
+    status, commit = _json_request(
+        port,
+        "POST",
+        "/api/audio/commit/",
+        {"chunk_id": body["chunk_id"], "sha256": hashlib.sha256(data).hexdigest()},
+        auth,
+    )
+    committed = time.perf_counter()
+    if status not in (200, 201):
+        raise RuntimeError(f"commit: {status} {commit}")
+    return commit, committed
+
+
+def wait_for_transcript(port: int, auth: dict, encounter_id: int, timeout: float = 300.0) -> dict:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        status, body = _json_request(
+            port, "GET", f"/api/stt/encounter/{encounter_id}/transcript/", headers=auth
+        )
+        if status != 200:
+            raise RuntimeError(f"transcript: {status} {body}")
+        progress = body["transcription"]
+        if progress["complete"]:
+            return body
+        if progress["failed"] and not (progress["pending"] or progress["running"]):
+            raise RuntimeError(f"transcription failed: {progress}")
+        time.sleep(0.05)
+    raise RuntimeError("the transcript was not complete in time")
+
+
+def end_of_visit_latency(wav: Path, *, pace: float = 1.0) -> dict:
+    """Feed ``wav`` as 10-second chunks at ``pace`` x real time through the API with one worker
+    running; the time from the last chunk's commit to the full transcript."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _service import Gunicorn, bench_env, manage, token
+
+    if not wav.is_file():
+        print(f"latency: skipped (no {wav})")
+        return {"skipped": f"no {wav.name}"}
+    if not (ROOT / "soapify" / "encounters" / "urls_audio.py").is_file():
+        print("latency: skipped (no audio upload API)")
+        return {"skipped": "no audio upload API"}
+    chunks = cut_wav(wav)
+    data_dir = Path(tempfile.mkdtemp(prefix="soapify-bench-stt-", dir="/tmp"))
+    env = bench_env(data_dir, CELERY_TASK_ALWAYS_EAGER="0", STT_ENGINE="pocketsphinx")
+    server = worker = None
+    try:
+        manage(env, "migrate", "--noinput", "-v0")
+        manage(
+            env,
+            "shell",
+            "-c",
+            "from soapify.accounts.models import User\n"
+            f"u = User(username={_USER!r}, role='doctor')\nu.set_password({_PASSWORD!r})\nu.save()",
+        )
+        server = Gunicorn(env, workers=2)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "soapify", "worker", "-Q", "default,stt,nlp",
+             "--concurrency", "1", "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+             "--without-heartbeat"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        auth = {"Authorization": f"Bearer {token(server.port, _USER, _PASSWORD)}"}
+
+        def new_encounter(ref: str) -> int:
+            status, body = _json_request(
+                server.port,
+                "POST",
+                "/api/encounters/create/",
+                {"patient_ref": ref, "context": "OPD", "language": "en"},
+                auth,
+            )
+            if status != 201:
+                raise RuntimeError(f"encounter: {status} {body}")
+            return body["id"]
+
+        # Warm-up: a production worker is warm (engine loaded); so is this one before the visit.
+        t0 = time.perf_counter()
+        warm = new_encounter("HS-WARMUP")
+        upload_chunk(server.port, auth, warm, 1, chunks[0][0])
+        wait_for_transcript(server.port, auth, warm, timeout=120)
+        warmup = time.perf_counter() - t0
+
+        encounter_id = new_encounter("HS-BENCH")
+        started = time.perf_counter()
+        recorded = 0.0
+        commit_at = 0.0
+        for number, (data, seconds) in enumerate(chunks, start=1):
+            recorded += seconds
+            delay = started + recorded / pace - time.perf_counter()  # the chunk exists once recorded
+            if delay > 0:
+                time.sleep(delay)
+            _, commit_at = upload_chunk(server.port, auth, encounter_id, number, data)
+        body = wait_for_transcript(server.port, auth, encounter_id)
+        latency = time.perf_counter() - commit_at
+        per_chunk = []
+        for seg_chunk in sorted({s["chunk_id"] for s in body["segments"]}):
+            _, chunk_body = _json_request(
+                server.port, "GET", f"/api/stt/transcript/{seg_chunk}/", headers=auth
+            )
+            per_chunk.append(chunk_body.get("real_time_factor"))
+        reference = reference_text(wav.with_suffix(".txt"))
+        out = jiwer.process_words(reference, normalise(body["text"]))
+        live_wer = (out.substitutions + out.deletions + out.insertions) / max(len(reference.split()), 1)
+        figures = {
+            "end_of_visit_latency_s": round(latency, 3),
+            "target_s": TARGET_LATENCY,
+            "met": latency <= TARGET_LATENCY,
+            "chunks": len(chunks),
+            "audio_seconds": round(recorded, 1),
+            "pace": pace,
+            "worker_warmup_s": round(warmup, 2),
+            "chunk_rtf_max": max((r for r in per_chunk if r is not None), default=None),
+            "live_wer": round(live_wer, 4),
+            "broker": "filesystem",
+        }
+        print(
+            f"end-of-visit latency: {latency:.2f} s after the last of {len(chunks)} chunks "
+            f"({recorded:.1f} s of audio at {pace}x real time; target <= {TARGET_LATENCY} s); "
+            f"live-chunked WER {live_wer:.3f}"
+        )
+        return figures
+    finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        if server is not None:
+            server.stop()
+        _stop_embedded_postgres(data_dir / "pg")
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _stop_embedded_postgres(pgdata: Path) -> None:
+    """Fast shutdown (SIGINT) of the embedded server this run started (its pid is in postmaster.pid;
+    pg_ctl would have to run as the server's own user)."""
+    import signal
+
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().split()[0])
+        os.kill(pid, signal.SIGINT)
+    except (OSError, ValueError, IndexError):
+        return
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and pid_file.exists():
+        time.sleep(0.1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="STT benchmark (WER, RTF)")
     parser.add_argument("--audio-dir", type=Path, default=DEFAULT_AUDIO)
     parser.add_argument("--engines", help="comma-separated subset of engine names")
     parser.add_argument("-v", "--verbose", action="store_true", help="print hypotheses")
+    parser.add_argument("--skip-latency", action="store_true", help="no end-of-visit latency run")
+    parser.add_argument("--latency-only", action="store_true", help="only the end-of-visit latency run")
+    parser.add_argument(
+        "--pace", type=float, default=1.0, help="upload pace: 1.0 = real time, 2.0 = twice as fast"
+    )
     args = parser.parse_args(argv)
     figures: dict = {"bench": "stt"}
     if not args.audio_dir.is_dir():
@@ -170,8 +398,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(figures))
         return 0
     selected = args.engines.split(",") if args.engines else None
-    figures["engines"] = transcription_accuracy(args.audio_dir, selected, args.verbose)
-    # end_of_visit_latency(...) (API-driven, added separately) will add figures["latency"] here.
+    if not args.latency_only:
+        figures["engines"] = transcription_accuracy(args.audio_dir, selected, args.verbose)
+    if not args.skip_latency:
+        figures["latency"] = end_of_visit_latency(args.audio_dir / "dev_visit_headache.wav", pace=args.pace)
     print(json.dumps(figures))
     return 0
 
