@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -234,12 +235,22 @@ def probe_audio(source: str | os.PathLike[str] | BinaryIO, *, max_duration: floa
         label = sniff_format(head)
         if label is None:
             raise _unsupported(_describe_unknown(head))
+        layout = None
+        if label == "wav" and size is not None and not isinstance(target, _Replay):
+            try:
+                layout = _wav_layout(target)  # leaves a file object where it was
+            except (OSError, ValueError):
+                layout = None
         try:
             container = stack.enter_context(
                 av.open(target, mode="r", format=_DEMUXERS[label], metadata_errors="replace")
             )
         except av.error.FFmpegError as exc:
             raise _corrupt(label, f"could not be read ({_reason(exc)})") from None
+        if layout is not None and size is not None:
+            fast = _probe_pcm_wav(container, layout, size, max_duration)
+            if fast is not None:
+                return fast
         return _probe_container(container, label, size, max_duration)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -288,6 +299,111 @@ def _probe_container(
         channels=int(ctx.channels or measure.channels or 0),
         bit_rate=_bit_rate(ctx.bit_rate, container.bit_rate, size, duration, header),
         duration_source=source,
+        header_duration=None if header is None else round(header, 3),
+        truncated=truncated,
+    )
+
+
+_WAV_MAX_CHUNKS = 64  # RIFF chunks walked to find "data" before giving up on the fast path
+_WAV_PCM_TAGS = {1, 3, 0xFFFE}  # PCM, IEEE float, WAVE_FORMAT_EXTENSIBLE (checked against the codec)
+
+
+_WavLayout = tuple[tuple[int, int, int, int], int, int]
+
+
+def _wav_layout(target: str | BinaryIO) -> _WavLayout | None:
+    """``((format tag, channels, sample rate, block align), data offset, data size)`` of a RIFF
+    WAVE file (from its current position), read from its chunk headers; None when they are not
+    plain and complete. A file object is left where it was."""
+    with ExitStack() as stack:
+        if isinstance(target, str):
+            fh: BinaryIO = stack.enter_context(open(target, "rb"))  # noqa: SIM115
+            base = 0
+        else:
+            fh = target
+            base = fh.tell()
+            stack.callback(fh.seek, base)
+        riff = fh.read(12)
+        if riff[:4] != b"RIFF" or riff[8:12] != b"WAVE":
+            return None
+        fmt = None
+        pos = 12
+        for _ in range(_WAV_MAX_CHUNKS):
+            fh.seek(base + pos)
+            head = fh.read(8)
+            if len(head) < 8:
+                return None
+            chunk_id, chunk_size = head[:4], int.from_bytes(head[4:], "little")
+            if chunk_id == b"fmt ":
+                body = fh.read(min(chunk_size, 64))
+                if len(body) < 16:
+                    return None
+                tag, channels, rate, _byte_rate, align, _bits = struct.unpack("<HHIIHH", body[:16])
+                fmt = (tag, channels, rate, align)
+            elif chunk_id == b"data":
+                return (fmt, pos + 8, chunk_size) if fmt is not None else None
+            pos += 8 + chunk_size + (chunk_size & 1)
+    return None
+
+
+def _probe_pcm_wav(
+    container: av.container.InputContainer, layout: _WavLayout, size: int, max_duration: float | None
+) -> AudioInfo | None:
+    """PCM WAV: the duration is the PCM bytes actually present (at most what the data chunk
+    declares, as FFmpeg's demuxer reads) divided by the frame size and rate, so there is no need to
+    demux every packet. The first packets are still decoded to prove the audio decodes. None: not a
+    plain PCM WAV whose layout FFmpeg agrees with (the caller then measures from the packets)."""
+    streams = container.streams.audio
+    if len(container.streams) != 1 or len(streams) != 1:
+        return None
+    stream = streams[0]
+    ctx = stream.codec_context
+    if ctx is None or ctx.codec is None or not ctx.codec.name.startswith("pcm_"):
+        return None
+    (tag, channels, rate, align), data_offset, data_size = layout
+    if (
+        tag not in _WAV_PCM_TAGS
+        or rate <= 0
+        or align <= 0
+        or channels != ctx.channels
+        or rate != ctx.sample_rate
+        or data_size in (0, 0xFFFFFFFF)  # written while streaming: FFmpeg reads to the end
+    ):
+        return None
+    present = min(data_size, size - data_offset)
+    frames = present // align
+    if frames <= 0:
+        return None  # let the full scan say what is wrong
+    measure = _Measure(stream, None)
+    try:
+        for packet in container.demux(stream):
+            measure.add(packet)
+            if measure.decoded or measure.tried >= _MAX_DECODE_PROBE_PACKETS:
+                break
+    except av.error.FFmpegError:
+        return None
+    measure.flush()
+    if not measure.decoded:
+        return None
+    duration = frames / rate
+    if max_duration is not None and duration > max_duration:
+        raise AudioRejected(
+            AudioRejected.TOO_LONG,
+            f"The recording is longer than the limit of {max_duration:g} seconds.",
+            422,
+        )
+    # what the data chunk declares (FFmpeg's own figure is already capped at the file's size)
+    header = (data_size // align) / rate
+    truncated = header - duration > _TRUNCATION_SLACK
+    codec = _CODEC_ALIASES.get(ctx.codec.name, ctx.codec.name)
+    return AudioInfo(
+        container="wav",
+        codec=codec,
+        duration=round(duration, 3),
+        sample_rate=int(ctx.sample_rate or measure.sample_rate or 0),
+        channels=int(ctx.channels or measure.channels or 0),
+        bit_rate=_bit_rate(ctx.bit_rate, container.bit_rate, size, duration, header),
+        duration_source="packets",
         header_duration=None if header is None else round(header, 3),
         truncated=truncated,
     )

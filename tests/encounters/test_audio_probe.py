@@ -270,3 +270,23 @@ def test_copy_stream_stops_just_past_the_limit_without_buffering() -> None:
 def test_copy_stream_limit_applies_to_chunk_iterables() -> None:
     with pytest.raises(TooLarge):
         copy_stream(iter([b"a" * 6, b"b" * 6]), io.BytesIO(), limit=10)
+
+
+def _pcm_wav(n_data: int, *, claim: int | None = None, rate: int = 8000) -> bytes:
+    header = b"RIFF" + struct.pack("<I", 36 + n_data) + b"WAVE"
+    header += b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
+    header += b"data" + struct.pack("<I", n_data if claim is None else claim)
+    return header + random.Random(3).randbytes(n_data)
+
+
+def test_pcm_wav_duration_comes_from_the_bytes_present() -> None:
+    whole = probe_audio(io.BytesIO(_pcm_wav(16000 * 3)), max_duration=None)
+    assert (whole.duration, whole.truncated) == (3.0, False)
+    # the header claims 5 s but only 3 s of samples are there: truncated, real duration
+    cut = probe_audio(io.BytesIO(_pcm_wav(16000 * 3, claim=16000 * 5)), max_duration=None)
+    assert (cut.duration, cut.truncated, cut.header_duration) == (3.0, True, 5.0)
+    # a header that claims less than the file holds is what FFmpeg reads too
+    short = probe_audio(io.BytesIO(_pcm_wav(16000 * 3, claim=16000)), max_duration=2.0)
+    assert short.duration == 1.0
+    assert rejected(io.BytesIO(_pcm_wav(16000 * 3)), max_duration=2.0).code == "too_long"
+    assert probe_audio(NonSeekable(_pcm_wav(16000 * 3, claim=16000 * 5)), max_duration=None).duration == 3.0
