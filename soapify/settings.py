@@ -194,6 +194,8 @@ BODY_LIMIT_EXEMPT_PREFIXES: tuple[str, ...] = ("/api/audio/upload/",)
 # The upload benchmark's body-discarding view (POST /api/uploads/_discard/, admins only); off unless set.
 UPLOAD_DISCARD_VIEW = env_bool("UPLOAD_DISCARD_VIEW", False)
 BODY_LIMIT_EXEMPT_PREFIXES += ("/api/uploads/_discard/",)  # streams and enforces AUDIO_MAX_BYTES itself
+# raw (tus-style) chunks stream to disk; the view enforces the same limits as this middleware
+BODY_LIMIT_EXEMPT_PREFIXES += ("/api/uploads/chunk/",)
 
 # --- Auth ------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -266,6 +268,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
+        "polling_interval": env_float("CELERY_FS_POLLING_INTERVAL", 0.1),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")

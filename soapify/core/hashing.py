@@ -14,9 +14,18 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from typing import BinaryIO, Protocol
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "Source", "TooLarge", "copy_stream", "iter_chunks", "sha256_file"]
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "Source",
+    "TooLarge",
+    "copy_stream",
+    "iter_chunks",
+    "read_pieces",
+    "sha256_file",
+]
 
 DEFAULT_CHUNK_SIZE = 1024 * 1024  # 1 MiB
+READ_PIECE = 4 * 1024 * 1024  # read_pieces: big reads into one reused buffer
 
 
 class _Writable(Protocol):
@@ -100,3 +109,17 @@ def _bounded_chunks(src: Source, chunk_size: int, limit: int | None) -> Iterator
     while remaining > 0 and (chunk := read(min(chunk_size, remaining))):
         remaining -= len(chunk)
         yield bytes(chunk) if not isinstance(chunk, bytes) else chunk
+
+
+def read_pieces(fh: BinaryIO, count: int, piece_size: int = READ_PIECE) -> Iterator[memoryview]:
+    """Read exactly ``count`` bytes of ``fh`` (from its position) as views of one reused buffer
+    (consume each view before asking for the next). Raises EOFError if the file ends early."""
+    buf = bytearray(min(piece_size, max(count, 1)))
+    view = memoryview(buf)
+    left = count
+    while left > 0:
+        n = fh.readinto(view[: min(left, len(buf))])  # type: ignore[attr-defined]
+        if not n:
+            raise EOFError(f"{left} bytes missing")
+        left -= n
+        yield view[:n]

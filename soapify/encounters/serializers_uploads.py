@@ -92,6 +92,21 @@ class ChunkUploadSerializer(StrictSerializer):
         return attrs
 
 
+class RawChunkSerializer(StrictSerializer):
+    """Where a raw chunk goes (query string, or the headers ``X-Session-Id``, ``Upload-Offset``,
+    ``X-Chunk-Index``, ``X-Chunk-Sha256``); its bytes are the request body."""
+
+    session_id = serializers.UUIDField()
+    index = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    offset = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    sha256 = Sha256Field()
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("index") is None and attrs.get("offset") is None:
+            raise serializers.ValidationError({"offset": ["Give the chunk's byte offset or its index."]})
+        return attrs
+
+
 class SessionRefSerializer(StrictSerializer):
     session_id = serializers.UUIDField()
     sha256 = Sha256Field()

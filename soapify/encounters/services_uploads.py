@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import timedelta
 from typing import Any
 
@@ -28,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from soapify.core.errors import ApiError, Conflict, NotFound, PayloadTooLarge, Unprocessable, UnsupportedMedia
-from soapify.core.hashing import sha256_file
+from soapify.core.hashing import TooLarge, copy_stream, read_pieces, sha256_file
 from soapify.encounters import storage
 from soapify.encounters.audio_probe import AudioRejected, probe_audio
 from soapify.encounters.models import AudioChunk, UploadPart, UploadSession
@@ -48,6 +51,7 @@ logger = logging.getLogger("soapify.uploads")
 
 _COPY_PIECE = 1024 * 1024
 _GENERIC_TYPES = {"", "application/octet-stream", "binary/octet-stream"}
+_DATA_NAME = "data"  # local storage: <key_prefix>data holds the bytes received so far
 
 
 def _expired_error(session: UploadSession) -> ApiError:
@@ -132,20 +136,7 @@ def _offset_conflict(session: UploadSession, offset: int) -> Conflict:
     )
 
 
-def chunk_receive(
-    *,
-    user,
-    session_id: Any,
-    file: Any,
-    index: int | None = None,
-    offset: int | None = None,
-    sha256: str = "",
-) -> tuple[UploadSession, UploadPart, bool]:
-    """Store one byte range. Returns ``(session, part, created)``; ``created`` is False for an
-    idempotent re-send of a range already stored with the same bytes."""
-    session = session_get(user=user, session_id=session_id)
-    if session.status == UploadSession.Status.COMMITTED:
-        raise Conflict("The upload session is already committed.", code="upload_session_committed")
+def _resolve_offset(session: UploadSession, index: int | None, offset: int | None) -> int:
     if index is not None:
         by_index = index * session.chunk_size
         if offset is not None and offset != by_index:
@@ -161,17 +152,191 @@ def chunk_receive(
             code="validation_error",
             fields={"index": ["This field is required."]},
         )
-    size = int(file.size or 0)
+    return offset
+
+
+def _open_session_for_chunk(*, user, session_id: Any) -> UploadSession:
+    session = session_get(user=user, session_id=session_id)
+    if session.status == UploadSession.Status.COMMITTED:
+        raise Conflict("The upload session is already committed.", code="upload_session_committed")
+    return session
+
+
+def _check_chunk_size(session: UploadSession, size: int) -> None:
     if size <= 0:
         raise ApiError("The chunk is empty.", code="empty_chunk", fields={"file": ["The chunk is empty."]})
     if size > session.chunk_size:
         raise PayloadTooLarge(f"A chunk may be at most {session.chunk_size} bytes.", code="chunk_too_large")
+
+
+def _check_room(session: UploadSession, end: int) -> None:
+    if session.total_size is not None and end > session.total_size:
+        raise PayloadTooLarge(
+            f"The upload would exceed its declared total_size of {session.total_size} bytes.",
+            code="exceeds_declared_size",
+        )
+    check_size_limit(end)
+
+
+def _data_key(session: UploadSession) -> str:
+    """Local storage: the one file the session's bytes are written into, in order."""
+    return f"{session.key_prefix}{_DATA_NAME}"
+
+
+def chunk_receive(
+    *,
+    user,
+    session_id: Any,
+    file: Any,
+    index: int | None = None,
+    offset: int | None = None,
+    sha256: str = "",
+) -> tuple[UploadSession, UploadPart, bool]:
+    """Store one byte range. Returns ``(session, part, created)``; ``created`` is False for an
+    idempotent re-send of a range already stored with the same bytes."""
+    session = _open_session_for_chunk(user=user, session_id=session_id)
+    offset = _resolve_offset(session, index, offset)
+    size = int(file.size or 0)
+    _check_chunk_size(session, size)
     digest = getattr(file, "sha256", None)  # hashed while it was received (HashingUploadHandler)
     if digest is None:
         file.seek(0)
         digest = sha256_file(file)
     if sha256 and digest != sha256:
         raise Unprocessable("The chunk's sha256 does not match the bytes received.", code="checksum_mismatch")
+    path = storage.local_file(_data_key(session))
+    if path is not None:
+        file.seek(0)
+        return _write_local(
+            user=user, session=session, path=path, offset=offset, length=size, stream=file, sha256=digest
+        )
+    return _store_part(
+        user=user,
+        session_id=session_id,
+        offset=offset,
+        size=size,
+        digest=digest,
+        save=lambda key: storage.save_uploaded(key, file),
+    )
+
+
+def chunk_receive_stream(
+    *,
+    user,
+    session_id: Any,
+    stream: Any,
+    length: int | None,
+    index: int | None = None,
+    offset: int | None = None,
+    sha256: str = "",
+) -> tuple[UploadSession, UploadPart, bool]:
+    """Like :func:`chunk_receive` for a raw request body (``stream``, ``length`` bytes from its
+    Content-Length): checked before anything is read, then streamed to disk while it is hashed
+    (one 1 MiB piece in memory at a time) and kept only when complete and matching."""
+    session = _open_session_for_chunk(user=user, session_id=session_id)
+    offset = _resolve_offset(session, index, offset)
+    if length is None:
+        raise ApiError("A raw chunk needs a Content-Length.", code="length_required", status_code=411)
+    _check_chunk_size(session, length)
+    _precheck_offset(session, offset, length)
+    path = storage.local_file(_data_key(session))
+    if path is not None:
+        return _write_local(
+            user=user, session=session, path=path, offset=offset, length=length, stream=stream, sha256=sha256
+        )
+    with storage.temp_file() as tmp:
+        # a range below received_bytes can only be an idempotent re-send: hash it, keep nothing
+        sink = tmp if offset >= session.received_bytes else storage.NullWriter()
+        size, digest = _receive(stream, sink, length, sha256)
+        return _store_part(
+            user=user,
+            session_id=session_id,
+            offset=offset,
+            size=size,
+            digest=digest,
+            save=lambda key: storage.save_temp_file(key, tmp),
+        )
+
+
+def _precheck_offset(session: UploadSession, offset: int, length: int) -> None:
+    """Cheap checks before a body is read (the locked re-check decides)."""
+    if offset > session.received_bytes:
+        raise _offset_conflict(session, offset)
+    if offset == session.received_bytes:
+        _check_room(session, offset + length)
+
+
+def _receive(stream: Any, sink: Any, length: int, sha256: str) -> tuple[int, str]:
+    """Copy exactly ``length`` bytes of ``stream`` into ``sink`` while hashing them; 400 when the
+    stream ends early, 422 when ``sha256`` is given and does not match."""
+    try:
+        size, digest = copy_stream(stream, sink, limit=length)
+    except TooLarge:  # a file object is never read past length + 1 bytes
+        raise PayloadTooLarge("The chunk is larger than announced.", code="chunk_too_large") from None
+    if size != length:
+        raise ApiError(
+            f"The chunk ended after {size} of its {length} bytes.",
+            code="incomplete_chunk",
+            fields={"file": ["The request body is shorter than its Content-Length."]},
+        )
+    if sha256 and digest != sha256:
+        raise Unprocessable("The chunk's sha256 does not match the bytes received.", code="checksum_mismatch")
+    return size, digest
+
+
+def _write_local(
+    *, user, session: UploadSession, path: str, offset: int, length: int, stream: Any, sha256: str
+) -> tuple[UploadSession, UploadPart, bool]:
+    """Local storage: write the range straight into the session's data file at ``offset`` (no
+    temporary file, nothing to re-assemble at commit), under the session's file lock (a second
+    writer at the same time is a 409 ``upload_in_progress``). Whatever lies past
+    ``received_bytes`` (a failed or interrupted attempt) is cut off first and again on failure,
+    so only recorded ranges ever count."""
+    try:
+        with storage.file_lock(path, wait=False):
+            session = _open_session_for_chunk(user=user, session_id=session.pk)
+            _precheck_offset(session, offset, length)
+            if offset < session.received_bytes:  # only an identical re-send can be accepted
+                size, digest = _receive(stream, storage.NullWriter(), length, sha256)
+                return _store_part(
+                    user=user, session_id=session.pk, offset=offset, size=size, digest=digest, save=None
+                )
+            with storage.open_for_update(path) as fh:
+                fh.truncate(offset)
+                fh.seek(offset)
+                try:
+                    size, digest = _receive(stream, fh, length, sha256)
+                    fh.flush()
+                    return _store_part(
+                        user=user,
+                        session_id=session.pk,
+                        offset=offset,
+                        size=size,
+                        digest=digest,
+                        save=lambda _key: _data_key(session),
+                    )
+                except BaseException:
+                    fh.truncate(offset)
+                    raise
+    except storage.Busy:
+        raise Conflict(
+            "Another chunk of this upload is being received; retry from received_bytes.",
+            code="upload_in_progress",
+            extra={"received_bytes": session.received_bytes},
+        ) from None
+
+
+def _store_part(
+    *,
+    user,
+    session_id: Any,
+    offset: int,
+    size: int,
+    digest: str,
+    save: Callable[[str], str] | None,
+) -> tuple[UploadSession, UploadPart, bool]:
+    """One transaction: lock the session, re-check the offset (409) and limits (413), store the
+    bytes with ``save(key)`` (None: only an idempotent re-send is possible) and record the part."""
     end = offset + size
     with transaction.atomic():
         session = session_get(user=user, session_id=session_id, lock=True)
@@ -182,16 +347,11 @@ def chunk_receive(
             if part is not None and part.size == size and part.sha256 == digest:
                 return session, part, False
             raise _offset_conflict(session, offset)
-        if offset > session.received_bytes:
+        if offset > session.received_bytes or save is None:
             raise _offset_conflict(session, offset)
-        if session.total_size is not None and end > session.total_size:
-            raise PayloadTooLarge(
-                f"The upload would exceed its declared total_size of {session.total_size} bytes.",
-                code="exceeds_declared_size",
-            )
-        check_size_limit(end)
+        _check_room(session, end)
         ordinal = session.parts.count()
-        name = storage.save_uploaded(f"{session.key_prefix}part-{ordinal:06d}-{offset}", file)
+        name = save(f"{session.key_prefix}part-{ordinal:06d}-{offset}")
         try:
             part = UploadPart.objects.create(
                 session=session, index=ordinal, offset=offset, size=size, sha256=digest, storage_key=name
@@ -199,7 +359,8 @@ def chunk_receive(
             session.received_bytes = end
             session.save(update_fields=["received_bytes", "updated_at"])
         except Exception:
-            storage.delete_quietly(name)
+            if name != _data_key(session):  # the data file is cut back by its writer
+                storage.delete_quietly(name)
             raise
     return session, part, True
 
@@ -251,7 +412,7 @@ def session_commit(*, user, session_id: Any, sha256: str = "") -> tuple[UploadSe
         _check_committed_sha(session, sha256)
         return session, False
     try:
-        with transaction.atomic():
+        with _commit_lock(session), transaction.atomic():
             session = session_get(user=user, session_id=session_id, lock=True, allow_expired=True)
             if session.status == UploadSession.Status.COMMITTED:
                 _check_committed_sha(session, sha256)
@@ -266,6 +427,99 @@ def session_commit(*, user, session_id: Any, sha256: str = "") -> tuple[UploadSe
         raise
 
 
+def _part_corrupted(part: UploadPart) -> Unprocessable:
+    return Unprocessable(
+        f"Stored part {part.index} no longer matches what was received; re-upload it.",
+        code="part_corrupted",
+    )
+
+
+def _commit_lock(session: UploadSession) -> AbstractContextManager:
+    """Local storage: commit holds the session's file lock until its transaction ends, so no
+    chunk can touch the data file (which becomes the committed object) meanwhile."""
+    path = storage.local_file(_data_key(session))
+    return nullcontext() if path is None else storage.file_lock(path, wait=True)
+
+
+@contextmanager
+def _open_part(session: UploadSession, part: UploadPart) -> Iterator[Any]:
+    if part.storage_key == _data_key(session):  # a range of the local data file
+        path = storage.local_file(part.storage_key)
+        try:
+            fh = open(path, "rb")  # noqa: SIM115 - closed below
+        except FileNotFoundError:
+            raise _part_corrupted(part) from None
+        with fh:
+            fh.seek(part.offset)
+            yield fh
+        return
+    with storage.open_stream(part.storage_key) as src:
+        yield src
+
+
+def _assemble_streamed(
+    session: UploadSession, parts: list[UploadPart], tmp: Any, *, check_parts: bool
+) -> tuple[str, int]:
+    """Stream the parts (S3, or sessions stored part by part) into ``tmp`` in order, hashing the
+    whole; returns (sha256, size).
+
+    With a whole-file sha256 to compare, that one hash covers every part; without one, each part
+    is re-checked against the sha256 taken when it was received."""
+    writer = _HashingWriter(tmp)
+    position = 0
+    for part in parts:
+        if part.offset != position:  # pragma: no cover - guaranteed by chunk_receive
+            raise Conflict("The stored parts are not contiguous.", code="incomplete_upload")
+        part_digest = hashlib.sha256() if check_parts else None
+        size = 0
+        with _open_part(session, part) as src:
+            while piece := src.read(min(_COPY_PIECE, part.size + 1 - size)):
+                size += len(piece)
+                if size > part.size:
+                    break
+                writer.write(piece)
+                if part_digest is not None:
+                    part_digest.update(piece)
+        digest = part.sha256 if part_digest is None else part_digest.hexdigest()
+        if size != part.size or digest != part.sha256:
+            raise _part_corrupted(part)
+        position += size
+    tmp.flush()
+    return writer.digest.hexdigest(), position
+
+
+def _hash_local(session: UploadSession, parts: list[UploadPart], path: str, *, check_parts: bool) -> str:
+    """Local storage: hash the session's data file once (4 MiB reads), part by part with
+    ``check_parts``. Bytes past ``received_bytes`` (an interrupted attempt) are cut off."""
+    try:
+        fh = open(path, "r+b")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        raise _part_corrupted(parts[0]) from None
+    with fh:
+        on_disk = os.fstat(fh.fileno()).st_size
+        if on_disk > session.received_bytes:
+            fh.truncate(session.received_bytes)
+        total = hashlib.sha256()
+        for part in parts:
+            if part.offset + part.size > on_disk:
+                raise _part_corrupted(part)
+            digest = hashlib.sha256() if check_parts else None
+            for piece in read_pieces(fh, part.size):
+                total.update(piece)
+                if digest is not None:
+                    digest.update(piece)
+            if digest is not None and digest.hexdigest() != part.sha256:
+                raise _part_corrupted(part)
+    return total.hexdigest()
+
+
+def _probe(path: str) -> Any:
+    try:
+        return probe_audio(path, max_duration=settings.AUDIO_MAX_DURATION_SECONDS)
+    except AudioRejected as exc:
+        raise reject_from_probe(exc) from None
+
+
 def _assemble_and_commit(session: UploadSession, expected_sha: str) -> UploadSession:
     parts = list(session.parts.order_by("offset"))
     if not parts or (session.total_size is not None and session.received_bytes != session.total_size):
@@ -274,42 +528,27 @@ def _assemble_and_commit(session: UploadSession, expected_sha: str) -> UploadSes
             code="incomplete_upload",
             extra={"received_bytes": session.received_bytes, "total_size": session.total_size},
         )
-    with storage.temp_file() as tmp:
-        writer = _HashingWriter(tmp)
-        position = 0
-        for part in parts:
-            if part.offset != position:  # pragma: no cover - guaranteed by chunk_receive
-                raise Conflict("The stored parts are not contiguous.", code="incomplete_upload")
-            # with a whole-file sha256 to compare, that one hash covers every part; without
-            # one, each part is re-checked against the sha256 taken when it was received
-            part_digest = None if expected_sha else hashlib.sha256()
-            size = 0
-            with storage.open_stream(part.storage_key) as src:
-                while piece := src.read(_COPY_PIECE):
-                    size += len(piece)
-                    if size > part.size:
-                        break
-                    writer.write(piece)
-                    if part_digest is not None:
-                        part_digest.update(piece)
-            digest = part.sha256 if part_digest is None else part_digest.hexdigest()
-            if size != part.size or digest != part.sha256:
-                raise Unprocessable(
-                    f"Stored part {part.index} no longer matches what was received; re-upload it.",
-                    code="part_corrupted",
-                )
-            position += size
-        total_sha = writer.digest.hexdigest()
+    data_key = _data_key(session)
+    path = storage.local_file(data_key)
+    if path is not None and all(part.storage_key == data_key for part in parts):
+        # local storage: the data file already holds the recording; hash it, probe it and link
+        # it under its final key (no copy). _commit_lock keeps writers away until commit ends.
+        total_sha = _hash_local(session, parts, path, check_parts=not expected_sha)
         if expected_sha and total_sha != expected_sha:
             raise Unprocessable("The assembled file's sha256 does not match.", code="checksum_mismatch")
-        tmp.flush()
-        try:
-            info = probe_audio(tmp.name, max_duration=settings.AUDIO_MAX_DURATION_SECONDS)
-        except AudioRejected as exc:
-            raise reject_from_probe(exc) from None
-        verified = VerifiedAudio(size=position, sha256=total_sha, info=info)
+        info = _probe(path)
+        verified = VerifiedAudio(size=session.received_bytes, sha256=total_sha, info=info)
         ext = storage.CONTAINER_EXT.get(info.container, info.container)
-        key = storage.save_temp_file(storage.new_audio_key(ext), tmp)
+        key = storage.link_local(path, storage.new_audio_key(ext))
+    else:
+        with storage.temp_file() as tmp:
+            total_sha, position = _assemble_streamed(session, parts, tmp, check_parts=not expected_sha)
+            if expected_sha and total_sha != expected_sha:
+                raise Unprocessable("The assembled file's sha256 does not match.", code="checksum_mismatch")
+            info = _probe(tmp.name)
+            verified = VerifiedAudio(size=position, sha256=total_sha, info=info)
+            ext = storage.CONTAINER_EXT.get(info.container, info.container)
+            key = storage.save_temp_file(storage.new_audio_key(ext), tmp)
     try:
         session = _finish(session, key=key, verified=verified, content_type=session.content_type)
         session.parts.all().delete()

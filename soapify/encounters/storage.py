@@ -7,6 +7,7 @@ into place by ``FileSystemStorage``, streamed by boto3 to S3) and reads are stre
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -158,7 +159,7 @@ def local_path(key: str, *, limit: int | None = None) -> Iterator[tuple[str, int
         path = None
     if path is not None:
         with open(path, "rb") as fh:
-            size, digest = copy_stream(fh, _NullWriter(), limit=limit)
+            size, digest = copy_stream(fh, NullWriter(), limit=limit)
         yield path, size, digest
         return
     with temp_file() as tmp, open_stream(key) as src:
@@ -167,9 +168,66 @@ def local_path(key: str, *, limit: int | None = None) -> Iterator[tuple[str, int
         yield tmp.name, size, digest
 
 
-class _NullWriter:
+class NullWriter:
+    """A sink that drops what is written (hash a stream without keeping it)."""
+
     def write(self, data: bytes) -> int:
         return len(data)
+
+
+def local_file(key: str) -> str | None:
+    """The filesystem path of ``key`` when the audio storage is on this disk, else None."""
+    storage = audio_storage()
+    if is_s3(storage):
+        return None
+    try:
+        return storage.path(key)
+    except NotImplementedError:
+        return None
+
+
+class Busy(Exception):
+    """Another request holds the session's lock."""
+
+
+@contextmanager
+def file_lock(path: str, *, wait: bool) -> Iterator[None]:
+    """An exclusive ``flock`` on the local file ``path`` (created empty if missing): one writer
+    of a session's data file at a time. ``wait=False`` raises :class:`Busy` instead of waiting."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise Busy(path) from None
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def open_for_update(path: str) -> BinaryIO:
+    """Open (creating it, never truncating) a file for reading and writing at any offset."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    return os.fdopen(fd, "r+b")
+
+
+def link_local(path: str, key: str) -> str:
+    """Make the local file ``path`` also available as ``key`` in the audio storage, without
+    copying (a hard link; a copy when linking is impossible). Returns the name used."""
+    storage = audio_storage()
+    name = storage.get_available_name(key)
+    target = storage.path(name)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    try:
+        os.link(path, target)
+    except OSError:
+        shutil.copyfile(path, target)
+    mode = getattr(settings, "FILE_UPLOAD_PERMISSIONS", None)
+    if mode is not None:
+        os.chmod(target, mode)
+    return name
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import time
 import uuid
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -22,6 +22,7 @@ from soapify.encounters.serializers_uploads import (
     ChunkResponseSerializer,
     ChunkUploadSerializer,
     FinalResponseSerializer,
+    RawChunkSerializer,
     SessionCreateSerializer,
     SessionPresignSerializer,
     SessionRefSerializer,
@@ -66,21 +67,78 @@ class SessionStatusView(_SessionView):
         return Response(session_data(session))
 
 
+#: content types of a raw chunk body (tus uses application/offset+octet-stream)
+RAW_CHUNK_TYPES = frozenset({"application/offset+octet-stream", "application/octet-stream"})
+#: raw chunk parameters: query string name -> header that may carry it instead
+_RAW_PARAMS = {
+    "session_id": "HTTP_X_SESSION_ID",
+    "offset": "HTTP_UPLOAD_OFFSET",
+    "index": "HTTP_X_CHUNK_INDEX",
+    "sha256": "HTTP_X_CHUNK_SHA256",
+}
+
+
+def _is_raw_chunk(request) -> bool:
+    content_type = request.META.get("CONTENT_TYPE", "")
+    return content_type.split(";", 1)[0].strip().lower() in RAW_CHUNK_TYPES
+
+
+def _content_length(request) -> int | None:
+    try:
+        return int(request.META["CONTENT_LENGTH"])
+    except (KeyError, ValueError):
+        return None
+
+
 class ChunkUploadView(_SessionView):
-    """multipart ``{session_id, index | offset, file, sha256?}``: 201 stored, 200 an identical
-    re-send; 409 ``offset_mismatch`` (with ``received_bytes``) for any other offset."""
+    """One byte range of the recording: 201 stored, 200 an identical re-send; 409
+    ``offset_mismatch`` (with ``received_bytes``) for any other offset.
+
+    Either multipart ``{session_id, index | offset, file, sha256?}``, or (tus-style, faster: no
+    multipart parsing) the raw bytes as the body with ``Content-Type:
+    application/offset+octet-stream`` (or ``application/octet-stream``) and ``session_id``,
+    ``offset`` or ``index`` and ``sha256?`` in the query string or in the headers
+    ``X-Session-Id``, ``Upload-Offset``, ``X-Chunk-Index``, ``X-Chunk-Sha256``. A raw body is
+    streamed to disk while it is hashed; answers carry ``Upload-Offset`` (``received_bytes``).
+
+    The body-size middleware leaves this path alone (``BODY_LIMIT_EXEMPT_PREFIXES``); the same
+    limits are enforced here before anything reads the body: multipart and raw bodies at most
+    ``UPLOAD_REQUEST_MAX_BYTES`` (a chunk at most the session's ``chunk_size``), anything else
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``."""
 
     parser_classes = [MultiPartParser, FormParser]
 
     def initial(self, request, *args, **kwargs):
-        # before anything parses the body: stream file parts to disk, hashing them on the way
-        request._request.upload_handlers = [HashingUploadHandler(request._request)]
+        django_request = request._request
+        raw = _is_raw_chunk(django_request)
+        multipart = (django_request.content_type or "").startswith("multipart/")
+        limit = (
+            settings.UPLOAD_REQUEST_MAX_BYTES if raw or multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        )
+        if (_content_length(django_request) or 0) > limit:
+            raise PayloadTooLarge(f"The request body exceeds {limit} bytes.", code="payload_too_large")
+        if not raw:
+            # before anything parses the body: stream file parts to disk, hashing them on the way
+            django_request.upload_handlers = [HashingUploadHandler(django_request)]
         super().initial(request, *args, **kwargs)
 
     @extend_schema(
-        request={"multipart/form-data": ChunkUploadSerializer}, responses={201: ChunkResponseSerializer}
+        request={
+            "multipart/form-data": ChunkUploadSerializer,
+            "application/offset+octet-stream": OpenApiTypes.BINARY,
+            "application/octet-stream": OpenApiTypes.BINARY,
+        },
+        parameters=[
+            OpenApiParameter("session_id", OpenApiTypes.UUID, description="raw body only"),
+            OpenApiParameter("offset", OpenApiTypes.INT, description="raw body only"),
+            OpenApiParameter("index", OpenApiTypes.INT, description="raw body only"),
+            OpenApiParameter("sha256", OpenApiTypes.STR, description="raw body only"),
+        ],
+        responses={201: ChunkResponseSerializer},
     )
     def post(self, request):
+        if _is_raw_chunk(request._request):
+            return self._post_raw(request)
         ser = ChunkUploadSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
@@ -92,6 +150,34 @@ class ChunkUploadView(_SessionView):
             offset=data.get("offset"),
             sha256=data.get("sha256", ""),
         )
+        return self._answer(session, part, created)
+
+    def _post_raw(self, request):
+        params = {}
+        for name, header in _RAW_PARAMS.items():
+            value = request.query_params.get(name)
+            if value is None:
+                value = request.META.get(header)
+            if value not in (None, ""):
+                params[name] = value
+        ser = RawChunkSerializer(data=params)
+        ser.is_valid(raise_exception=True)
+        data = ser.validated_data
+        session, part, created = services_uploads.chunk_receive_stream(
+            user=request.user,
+            session_id=data["session_id"],
+            stream=request._request,
+            length=_content_length(request._request) or 0,  # none (WSGI): an empty body
+            index=data.get("index"),
+            offset=data.get("offset"),
+            sha256=data.get("sha256", ""),
+        )
+        response = self._answer(session, part, created)
+        response["Upload-Offset"] = str(session.received_bytes)
+        return response
+
+    @staticmethod
+    def _answer(session, part, created: bool) -> Response:
         body = {
             "session_id": str(session.pk),
             "index": part.index,

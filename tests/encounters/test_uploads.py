@@ -72,7 +72,10 @@ def test_chunked_upload_commits_one_audio_chunk_with_the_original_bytes(
     alice_client, encounter, django_capture_on_commit_callbacks
 ):
     sid = upload_all(alice_client, encounter.id)
-    assert len(prefix_files(sid)) == 4
+    # local storage: the four parts were written in order into the session's one data file
+    files = prefix_files(sid)
+    assert [f.name for f in files] == ["data"] and files[0].read_bytes() == FLAC
+    assert UploadPart.objects.filter(session_id=sid).count() == 4
     with django_capture_on_commit_callbacks(execute=True):
         r = alice_client.post("/api/uploads/commit/", {"session_id": sid}, format="json")
     assert r.status_code == 201, r.json()
@@ -88,7 +91,7 @@ def test_chunked_upload_commits_one_audio_chunk_with_the_original_bytes(
     final = alice_client.get(f"/api/uploads/final/{sid}/")
     assert final.status_code == 200 and final.json() == body
     encounter.refresh_from_db()
-    assert encounter.status == "recording"
+    assert encounter.status != "created"  # "recording", or later when STT runs eagerly
     detail = alice_client.get(f"/api/encounters/{encounter.id}/").json()
     assert [(c["id"], c["status"]) for c in detail["chunks"]] == [(chunk.pk, "committed")]
 
@@ -492,3 +495,71 @@ def test_discard_view_is_off_by_default_and_admin_only(admin_client, alice_clien
     assert post(alice_client).status_code == 403
     r = post(admin_client)
     assert r.status_code == 200 and r.json()["size"] == 5000
+
+
+# --- raw (tus-style) chunk bodies -------------------------------------------------------------------
+
+
+def send_raw(client, session_id, data: bytes, *, offset, sha=None, headers=False):
+    params = {"session_id": session_id, "offset": offset, **({"sha256": sha} if sha else {})}
+    if headers:
+        extra = {"HTTP_X_SESSION_ID": str(session_id), "HTTP_UPLOAD_OFFSET": str(offset)}
+        if sha:
+            extra["HTTP_X_CHUNK_SHA256"] = sha
+        return client.generic(
+            "POST", "/api/uploads/chunk/", data=data, content_type="application/offset+octet-stream", **extra
+        )
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return client.generic(
+        "POST", f"/api/uploads/chunk/?{query}", data=data, content_type="application/octet-stream"
+    )
+
+
+def test_raw_chunks_upload_resume_and_commit(alice_client, encounter):
+    sha = hashlib.sha256(FLAC).hexdigest()
+    sid = create(alice_client, encounter.id, total_size=len(FLAC), sha256=sha).json()["session_id"]
+    parts = pieces(FLAC)
+    r = send_raw(alice_client, sid, parts[0], offset=0, sha=hashlib.sha256(parts[0]).hexdigest())
+    assert r.status_code == 201 and r["Upload-Offset"] == str(CHUNK) and r.json()["received_bytes"] == CHUNK
+    again = send_raw(alice_client, sid, parts[0], offset=0, headers=True)  # identical re-send
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    wrong = send_raw(alice_client, sid, parts[1], offset=CHUNK + 1)
+    assert wrong.status_code == 409 and wrong.json()["error"]["received_bytes"] == CHUNK
+    bad = send_raw(alice_client, sid, parts[1], offset=CHUNK, sha="0" * 64)
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "checksum_mismatch"
+    assert prefix_files(sid)[0].stat().st_size == CHUNK  # nothing of the bad chunk was kept
+    for i, piece in enumerate(parts[1:], start=1):
+        r = send_raw(alice_client, sid, piece, offset=i * CHUNK, headers=i % 2 == 0)
+        assert r.status_code == 201, r.json()
+    r = alice_client.post("/api/uploads/commit/", {"session_id": sid}, format="json")
+    assert r.status_code == 201 and r.json()["sha256"] == sha and r.json()["container"] == "flac"
+    chunk = AudioChunk.objects.get(pk=r.json()["audio_chunk_id"])
+    assert storages["audio"].open(chunk.storage_key).read() == FLAC
+
+
+def test_raw_chunk_limits(alice_client, encounter, settings):
+    sid = create(alice_client, encounter.id, total_size=CHUNK + 10).json()["session_id"]
+    r = send_raw(alice_client, sid, FLAC[: CHUNK + 1], offset=0)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "chunk_too_large"
+    r = send_raw(alice_client, sid, b"", offset=0)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "empty_chunk"
+    assert send_raw(alice_client, sid, FLAC[:CHUNK], offset=0).status_code == 201
+    r = send_raw(alice_client, sid, FLAC[CHUNK : 2 * CHUNK], offset=CHUNK)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "exceeds_declared_size"
+    settings.UPLOAD_REQUEST_MAX_BYTES = 1000
+    r = send_raw(alice_client, sid, FLAC[:CHUNK], offset=0)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    r = alice_client.generic("POST", "/api/uploads/chunk/", data=b"{" * 3000, content_type="application/json")
+    assert r.status_code == 413  # other bodies keep the generic limits on this path
+    assert UploadSession.objects.get(pk=sid).received_bytes == CHUNK
+
+
+def test_raw_chunk_needs_a_session_and_offset(alice_client, encounter):
+    sid = create(alice_client, encounter.id).json()["session_id"]
+    r = alice_client.generic(
+        "POST", f"/api/uploads/chunk/?session_id={sid}", data=b"x", content_type="application/octet-stream"
+    )
+    assert r.status_code == 400 and "offset" in r.json()["error"]["fields"]
+    r = send_raw(alice_client, uuid.uuid4(), b"x", offset=0)
+    assert r.status_code == 404
