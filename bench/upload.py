@@ -1,5 +1,5 @@
 """Upload bench: a 100 MiB recording through the resumable session API vs. one raw request to a
-view that only reads and drops the body, on gunicorn (2 sync workers) over loopback.
+view that only reads and drops the body, on gunicorn (2 workers, gthread per gunicorn.conf.py) over loopback.
 
     .venv/bin/python bench/upload.py [--size-mb 100] [--runs 3] [--keep]
 
@@ -9,14 +9,16 @@ What it does, in one run:
    ``UPLOAD_DISCARD_VIEW=1``, which only this bench sets);
 2. gunicorn with the project's settings on a free loopback port; a JWT for the user;
 3. a valid 16 kHz mono 16-bit WAV of ``--size-mb`` MiB (noise, so nothing is compressible);
-4. chunked: ``session/create`` + one multipart ``chunk/`` POST per 5 MiB (with its sha256) +
+4. chunked: ``session/create`` + one raw ``chunk/`` POST per 5 MiB (body
+   ``application/offset+octet-stream``, session, offset and sha256 in the query string) +
    ``commit/`` (assemble, whole-file sha256, probe, store) — timed end to end;
-   discard: the same bytes in one ``POST /api/uploads/_discard/``. Each ``--runs`` times, the
-   median is reported;
+   discard: the same bytes in one ``POST /api/uploads/_discard/``; and, for reference, the same
+   chunked upload with multipart chunk POSTs (``--no-multipart`` skips it). Each ``--runs``
+   times, the median is reported;
 5. the gunicorn workers' RSS is sampled every 10 ms by a thread (psutil); growth = peak minus the
    worker's RSS after a warm-up request.
 
-Prints MB/s (MiB per second) for both, their ratio, the peak RSS growth, and a final
+Prints MB/s (MiB per second) for each, the raw chunked / discard ratio, the peak RSS growth, and a final
 ``{"bench": "upload", ...}`` line. Targets: chunked >= 50% of discard; RSS growth < 3 x chunk size.
 """
 
@@ -124,8 +126,16 @@ def wait_ready(base: str, timeout: float = 60) -> None:
 
 
 def chunked_upload(
-    http: requests.Session, base: str, encounter_id: int, data: memoryview, shas: list[str], total_sha: str
+    http: requests.Session,
+    base: str,
+    encounter_id: int,
+    data: memoryview,
+    shas: list[str],
+    total_sha: str,
+    mode: str = "raw",
 ) -> float:
+    """``mode``: "raw" sends each chunk as the request body (application/offset+octet-stream,
+    session/offset/sha256 in the query string); "multipart" as a multipart form."""
     started = time.perf_counter()
     r = http.post(
         f"{base}/api/uploads/session/create/",
@@ -141,17 +151,25 @@ def chunked_upload(
     sid = r.json()["session_id"]
     for i, sha in enumerate(shas):
         piece = data[i * CHUNK : (i + 1) * CHUNK]
-        r = http.post(
-            f"{base}/api/uploads/chunk/",
-            data={"session_id": sid, "index": str(i), "sha256": sha},
-            files={"file": ("chunk", piece, "application/octet-stream")},
-        )
+        if mode == "raw":
+            r = http.post(
+                f"{base}/api/uploads/chunk/",
+                params={"session_id": sid, "offset": str(i * CHUNK), "sha256": sha},
+                data=piece,
+                headers={"Content-Type": "application/offset+octet-stream"},
+            )
+        else:
+            r = http.post(
+                f"{base}/api/uploads/chunk/",
+                data={"session_id": sid, "index": str(i), "sha256": sha},
+                files={"file": ("chunk", piece, "application/octet-stream")},
+            )
         if r.status_code != 201:
             raise SystemExit(f"chunk {i}: {r.status_code} {r.text}")
-    PHASES.setdefault("chunks", []).append(time.perf_counter() - started)
+    PHASES.setdefault(f"{mode}:chunks", []).append(time.perf_counter() - started)
     commit_started = time.perf_counter()
     r = http.post(f"{base}/api/uploads/commit/", json={"session_id": sid})
-    PHASES.setdefault("commit", []).append(time.perf_counter() - commit_started)
+    PHASES.setdefault(f"{mode}:commit", []).append(time.perf_counter() - commit_started)
     if r.status_code != 201:
         raise SystemExit(f"commit: {r.status_code} {r.text}")
     elapsed = time.perf_counter() - started
@@ -186,6 +204,9 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=100, help="recording size in MiB (default 100)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the data folder")
+    parser.add_argument(
+        "--no-multipart", action="store_true", help="skip the multipart chunk upload (reference figure)"
+    )
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="soapify-bench-upload-", dir="/tmp"))
@@ -259,22 +280,36 @@ def main() -> None:
         # warm up both code paths in every worker (imports, connections), small bodies
         small = memoryview(bytes(data[: 2 * CHUNK]))
         small_shas = [hashlib.sha256(small[i * CHUNK : (i + 1) * CHUNK]).hexdigest() for i in range(2)]
+        small_sha = hashlib.sha256(small).hexdigest()
         for _ in range(4):
             discard_upload(http, base, small)
-            chunked_upload(http, base, encounter_id, small, small_shas, hashlib.sha256(small).hexdigest())
+            chunked_upload(http, base, encounter_id, small, small_shas, small_sha, "raw")
+            if not args.no_multipart:
+                chunked_upload(http, base, encounter_id, small, small_shas, small_sha, "multipart")
 
         sampler = RssSampler(workers)
         sampler.start()
         chunked_times, discard_times, chunked_growth, discard_growth = [], [], [], []
+        multipart_times, multipart_growth = [], []
         for _ in range(args.runs):
             base_rss = sampler.reset()
             discard_times.append(discard_upload(http, base, data))
             discard_growth.append(sampler.growth(base_rss))
             base_rss = sampler.reset()
-            chunked_times.append(chunked_upload(http, base, encounter_id, data, shas, total_sha))
+            chunked_times.append(chunked_upload(http, base, encounter_id, data, shas, total_sha, "raw"))
             time.sleep(0.05)
             chunked_growth.append(sampler.growth(base_rss))
+            if not args.no_multipart:
+                base_rss = sampler.reset()
+                multipart_times.append(
+                    chunked_upload(http, base, encounter_id, data, shas, total_sha, "multipart")
+                )
+                time.sleep(0.05)
+                multipart_growth.append(sampler.growth(base_rss))
         sampler.stop()
+
+        def phase(mode: str, name: str) -> float:
+            return statistics.median(PHASES[f"{mode}:{name}"][-args.runs :])
 
         mib = len(data) / MiB
         chunked_mbs = mib / statistics.median(chunked_times)
@@ -285,19 +320,25 @@ def main() -> None:
             f"recording: {mib:.0f} MiB WAV, {n_chunks} chunks of {CHUNK // MiB} MiB, {args.runs} runs (median)"
         )
         print(
-            f"chunked (session create + chunks + commit): {chunked_mbs:8.1f} MB/s  {[round(t, 3) for t in chunked_times]} s"
+            f"chunked raw (session create + chunks + commit): {chunked_mbs:8.1f} MB/s  {[round(t, 3) for t in chunked_times]} s"
         )
         print(
-            f"discard (one request, body dropped):       {discard_mbs:8.1f} MB/s  {[round(t, 3) for t in discard_times]} s"
+            f"discard (one request, body dropped):           {discard_mbs:8.1f} MB/s  {[round(t, 3) for t in discard_times]} s"
         )
+        print(f"  raw: chunk POSTs {phase('raw', 'chunks'):.3f} s, commit {phase('raw', 'commit'):.3f} s")
+        multipart_mbs = None
+        if multipart_times:
+            multipart_mbs = mib / statistics.median(multipart_times)
+            print(
+                f"chunked multipart (reference):                  {multipart_mbs:8.1f} MB/s  "
+                f"{[round(t, 3) for t in multipart_times]} s  (ratio {multipart_mbs / discard_mbs:.2f}; "
+                f"chunk POSTs {phase('multipart', 'chunks'):.3f} s, commit {phase('multipart', 'commit'):.3f} s)"
+            )
+        print(f"ratio chunked raw/discard: {ratio:.2f}  (target >= 0.50)")
         print(
-            f"  of which chunk POSTs {statistics.median(PHASES['chunks'][-args.runs :]):.3f} s,"
-            f" commit {statistics.median(PHASES['commit'][-args.runs :]):.3f} s"
-        )
-        print(f"ratio chunked/discard: {ratio:.2f}  (target >= 0.50)")
-        print(
-            f"web worker peak RSS growth: chunked {growth / MiB:.1f} MiB, discard {max(discard_growth) / MiB:.1f} MiB"
-            f"  (target < {3 * CHUNK / MiB:.0f} MiB)"
+            f"web worker peak RSS growth: chunked raw {growth / MiB:.1f} MiB, "
+            + (f"multipart {max(multipart_growth) / MiB:.1f} MiB, " if multipart_growth else "")
+            + f"discard {max(discard_growth) / MiB:.1f} MiB  (target < {3 * CHUNK / MiB:.0f} MiB)"
         )
         result = {
             "bench": "upload",
@@ -308,8 +349,11 @@ def main() -> None:
             "chunked_mb_s": round(chunked_mbs, 1),
             "discard_mb_s": round(discard_mbs, 1),
             "ratio": round(ratio, 3),
-            "chunk_posts_mb_s": round(mib / statistics.median(PHASES["chunks"][-args.runs :]), 1),
-            "commit_s": round(statistics.median(PHASES["commit"][-args.runs :]), 3),
+            "chunk_mode": "raw",
+            "chunk_posts_mb_s": round(mib / phase("raw", "chunks"), 1),
+            "commit_s": round(phase("raw", "commit"), 3),
+            "multipart_mb_s": None if multipart_mbs is None else round(multipart_mbs, 1),
+            "multipart_ratio": None if multipart_mbs is None else round(multipart_mbs / discard_mbs, 3),
             "rss_growth_mib": round(growth / MiB, 1),
             "rss_growth_discard_mib": round(max(discard_growth) / MiB, 1),
             "targets_met": ratio >= 0.5 and growth < 3 * CHUNK,
