@@ -32,6 +32,11 @@ _IRREGULAR = {
     "'m": "is",
     "'ve": "has",
     "don't": "doesn't",
+    "haven't": "hasn't",
+    "are": "is",
+    "aren't": "isn't",
+    "were": "was",
+    "weren't": "wasn't",
 }
 
 
@@ -119,15 +124,18 @@ _DOCTOR_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bi want to\b", "we will"),
         (r"\bwe(?:'d| would) like to\b", "we will"),
         (r"\bi think\b", ""),
-        (r"\bi (?:do )?(?:hear|appreciate|note|see|notice)\b", "there is"),
-        (r"\bi (?:do )?feel\b", "there is"),
+        (
+            r"\bi (?:do )?(?:hear|appreciate|note|see|notice|feel)\b(?= (?:a|an|some|mild|slight|trace|no)\b)",
+            "there is",
+        ),
     )
 )
 
 
 _SUBJECT_YOU = re.compile(
-    r"((?:^|[,.;:]\s*|\b(?:and|but|that|if|when|because|so|since|until|know|think|said|see|hope)\s+))you\b"
-    r"(?=\s+(?:\w+ed|can|could|should|might|may|must|need|feel|take|get|go|said|mentioned|know|had|did)\b)",
+    r"((?:^|[,.;:]\s*|\b(?:and|but|that|if|when|because|so|since|until|before|after|while|know|think|said|see|hope)\s+))you\b"
+    r"\s+(\w+ed|can|could|should|might|may|must|need|feel|take|get|go|said|mentioned|know|had|did|want|"
+    r"think|have|haven't|don't|didn't|can't|seem|look|sound|continue|keep|start|came|went|got|were|are)\b",
     re.IGNORECASE,
 )
 
@@ -138,14 +146,14 @@ def doctor_to_note(text: str, gender: str | None = None) -> str:
     t = clean_spoken(text)
     for pat, rep in _DOCTOR_SUBS:
         t = pat.sub(rep, t)
-    be = "are" if gender is None else "is"
-    t = re.sub(r"\byou(?:'re| are)\b", f"{p['subj']} {be}", t, flags=re.IGNORECASE)
-    t = re.sub(r"\byou were\b", f"{p['subj']} {'were' if gender is None else 'was'}", t, flags=re.IGNORECASE)
+    t = re.sub(r"\byou(?:'re| are)\b", f"{p['subj']} is", t, flags=re.IGNORECASE)
+    t = re.sub(r"\byou were\b", f"{p['subj']} was", t, flags=re.IGNORECASE)
     t = re.sub(r"\byou(?:'ll| will)\b", f"{p['subj']} will", t, flags=re.IGNORECASE)
     t = re.sub(r"\byou(?:'d| would)\b", f"{p['subj']} would", t, flags=re.IGNORECASE)
     t = re.sub(r"\byou do\b", f"{p['subj']} does", t, flags=re.IGNORECASE)
     t = re.sub(r"\byou don't\b", f"{p['subj']} doesn't", t, flags=re.IGNORECASE)
-    t = _SUBJECT_YOU.sub(lambda m: m.group(1) + p["subj"], t)
+    for _ in range(2):  # twice: "you said you haven't" has two overlapping matches
+        t = _SUBJECT_YOU.sub(lambda m: f"{m.group(1)}{p['subj']} {_verb3(m.group(2))}", t)
     t = re.sub(r"\byou've\b", f"{p['subj']} has", t, flags=re.IGNORECASE)
     t = re.sub(r"\byou have\b", f"{p['subj']} has", t, flags=re.IGNORECASE)
     t = re.sub(r"\byour\b", p["poss"], t, flags=re.IGNORECASE)
@@ -160,6 +168,7 @@ def sentence_case(text: str) -> str:
     if not t:
         return t
     t = re.sub(r"\bi\b", "I", t)
+    t = re.sub(r"([.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), t)
     t = t[0].upper() + t[1:]
     if t[-1] not in ".?!؟":
         t += "."
@@ -167,6 +176,11 @@ def sentence_case(text: str) -> str:
 
 
 def guess_gender(text: str) -> str | None:
+    """'female'/'male' from the visit: the stated demographics first, then pronoun counts."""
+    for m in lx.DEMOGRAPHIC.finditer(text):
+        word = (m.group(2) or "").lower()
+        if word:
+            return "female" if word in ("female", "woman", "lady", "girl") else "male"
     low = text.lower()
     fem = len(re.findall(r"\b(?:female|woman|she|her|mrs|ms|miss|lady|girl)\b", low))
     male = len(re.findall(r"\b(?:male|man|he|his|him|mr|gentleman|guy|boy)\b", low))
@@ -208,6 +222,21 @@ def _ros_line(items: list[dict], language: str) -> str:
     return " ".join(parts)
 
 
+def _medication_texts(items: list[dict]) -> list[str]:
+    """Structured medications once per drug (the most detailed mention), then narrative mentions."""
+    best: dict[str, dict] = {}
+    for it in items:
+        if it.get("name"):
+            key = it["name"].lower()
+            detail = sum(1 for f in ("dose", "route", "frequency", "duration") if it.get(f))
+            if key not in best or detail > sum(
+                1 for f in ("dose", "route", "frequency", "duration") if best[key].get(f)
+            ):
+                best[key] = it
+    narrative = [it["text"] for it in items if not it.get("name")]
+    return list(dict.fromkeys([it["text"] for it in best.values()] + narrative))
+
+
 def render_section(items: list[dict], language: str) -> str:
     """Section text: one labelled paragraph per item kind, in the items' order."""
     labels = KIND_LABELS["fa" if language == "fa" else "en"]
@@ -218,6 +247,8 @@ def render_section(items: list[dict], language: str) -> str:
     for kind, group in groups.items():
         if kind == "ros":
             body = _ros_line(group, language)
+        elif kind == "medication":
+            body = "; ".join(_medication_texts(group))
         else:
             sep = "; " if kind in ("vital", "medication") else " "
             body = sep.join(dict.fromkeys(it["text"].strip() for it in group if it["text"].strip()))
