@@ -6,6 +6,8 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        from soapify.accounts import schema  # noqa: F401 - registers the OpenAPI auth extension
+
         _memoize_hmac_key_preparation()
 
 
