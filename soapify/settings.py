@@ -257,6 +257,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    "ENUM_NAME_OVERRIDES": {
+        "EncounterStatusEnum": "soapify.encounters.models.Encounter.Status",
+        "AudioChunkStatusEnum": "soapify.encounters.models.AudioChunk.Status",
+        "UploadSessionStatusEnum": "soapify.encounters.models.UploadSession.Status",
+        "JobStatusEnum": "soapify.core.models.Job.Status",
+        "ChunkTranscriptionStatusEnum": "soapify.stt.models.ChunkTranscription.Status",
+        "SegmentSourceEnum": "soapify.stt.models.TranscriptSegment.Source",
+        "ChecklistStatusEnum": "soapify.checklist.engines.base.STATUSES",
+        "ChecklistPriorityEnum": "soapify.checklist.engines.base.PRIORITIES",
+        "ChecklistCategoryEnum": "soapify.checklist.engines.base.CATEGORIES",
+    },
 }
 
 # --- Celery: Redis/RabbitMQ in production; a filesystem broker (no server) otherwise -------------
