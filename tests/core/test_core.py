@@ -76,3 +76,15 @@ def test_schema_and_docs_are_served(anon):
 def test_unknown_api_path_is_json_404(anon):
     r = anon.get("/api/does-not-exist/")
     assert r.status_code == 404
+
+
+def test_openapi_schema_is_valid_and_generates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(out))
+    text = out.read_text()
+    for route in ("/api/stt/encounter/{encounter_id}/process/", "/api/nlp/generate/{encounter_id}/",
+                  "/api/outputs/finalize/", "/api/checklist/evaluations/evaluate_encounter/",
+                  "/api/uploads/session/create/", "/api/audio/presigned-url/"):
+        assert route in text, route
