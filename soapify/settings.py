@@ -319,6 +319,9 @@ LLM_MODEL = env("LLM_MODEL", "gpt-4o-mini")
 LLM_TIMEOUT = env_float("LLM_TIMEOUT", 60.0)
 
 STT_ENGINE = env("STT_ENGINE", "pocketsphinx")
+STT_LIVE_TRANSCRIPTION = env_bool("STT_LIVE_TRANSCRIPTION", True)
+STT_WINDOW_SECONDS = env_float("STT_WINDOW_SECONDS", 30.0)
+STT_BUSY_WAIT_SECONDS = env_float("STT_BUSY_WAIT_SECONDS", 600.0)
 _stt_backends = {
     "pocketsphinx": {
         "BACKEND": "soapify.stt.engines.pocketsphinx.PocketSphinxEngine",
