@@ -19,10 +19,13 @@ REDIS = ("127.0.0.1", 6379)
 
 def _use_broker(app, url: str, *, eager: bool) -> None:
     """Point the producer at another broker (drops the cached connection and producer pools)."""
+    from kombu import pools
+
     if app._pool is not None:
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    pools.reset()  # kombu's global producer pools are keyed by connection and would stay closed
     app.conf.broker_url = app.conf.broker_write_url = app.conf.broker_read_url = url
     app.conf.broker_transport_options = {}
     app.conf.task_always_eager = eager
