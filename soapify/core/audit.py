@@ -14,7 +14,7 @@ from soapify.core.models import AuditLog
 
 logger = logging.getLogger("soapify.audit")
 
-_ACTIONS = {
+METHOD_ACTIONS = {
     "GET": "read",
     "HEAD": "read",
     "POST": "create",
@@ -139,7 +139,7 @@ class AuditedViewMixin:
     def audit_action(self, request) -> str:
         if request.method == "GET" and not self.kwargs:
             return "list"
-        return _ACTIONS.get(request.method, request.method.lower())
+        return METHOD_ACTIONS.get(request.method, request.method.lower())
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -34,6 +34,7 @@ from soapify.core.hashing import TooLarge, copy_stream
 from soapify.encounters import storage
 from soapify.encounters.audio_probe import AudioInfo, AudioRejected, probe_audio
 from soapify.encounters.models import AudioChunk, Encounter
+from soapify.encounters.selectors import encounter_get_own
 from soapify.encounters.services import encounter_set_status
 from soapify.encounters.signals import audio_chunk_committed
 from soapify.encounters.signed_urls import (
@@ -58,12 +59,7 @@ class UploadTarget:
 
 def encounter_for_upload(*, user, encounter_id: int, lock: bool = False) -> Encounter:
     """The caller's encounter (others': 404) that may still receive audio (finalized: 409)."""
-    qs = Encounter.objects.for_user(user)
-    if lock:
-        qs = qs.select_for_update()
-    encounter = qs.filter(pk=encounter_id).first()
-    if encounter is None:
-        raise NotFound("Encounter not found.", code="encounter_not_found")
+    encounter = encounter_get_own(user=user, encounter_id=encounter_id, lock=lock)
     if encounter.status == Encounter.Status.FINALIZED:
         raise Conflict("The encounter is finalized; it takes no more audio.", code="encounter_finalized")
     return encounter

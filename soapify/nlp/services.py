@@ -28,6 +28,7 @@ from soapify.core.jobs import job_find_active, job_start
 from soapify.core.models import Job
 from soapify.core.transcript import TranscriptView
 from soapify.encounters.models import AudioChunk, Encounter
+from soapify.encounters.selectors import encounter_get_own
 from soapify.encounters.services import encounter_set_status
 from soapify.nlp.models import Draft, DraftRevision
 from soapify.stt.models import TranscriptSegment
@@ -132,16 +133,6 @@ def _reanchor(section: dict, old_text: str, transcript: TranscriptView) -> int:
 # ------------------------------------------------------------------------------------ generation
 
 
-def _own_encounter(*, user, encounter_id: int, lock: bool = False) -> Encounter:
-    qs = Encounter.objects.for_user(user)
-    if lock:
-        qs = qs.select_for_update()
-    encounter = qs.filter(pk=encounter_id).first()
-    if encounter is None:
-        raise NotFound("Encounter not found.", code="encounter_not_found")
-    return encounter
-
-
 def _store_typed_transcript(*, user, encounter: Encounter, text: str, language: str | None) -> None:
     """Store a transcript sent with ``generate`` as the encounter's typed transcript (replacing an
     earlier typed one). Through the STT app's service when it is there."""
@@ -214,7 +205,7 @@ def draft_generate_start(
         raise Unprocessable(f"The note engine {engine!r} is not configured.", code="engine_unavailable")
     params = {"encounter_id": encounter_id, "engine": alias, "language": language or None}
     with transaction.atomic():
-        encounter = _own_encounter(user=user, encounter_id=encounter_id, lock=True)
+        encounter = encounter_get_own(user=user, encounter_id=encounter_id, lock=True)
         if encounter.status == Encounter.Status.FINALIZED:
             raise Conflict(
                 "The encounter is finalized; its note can no longer change.", code="encounter_finalized"
@@ -464,7 +455,7 @@ def draft_update_section(
     if section not in SECTIONS:
         raise ApiError("Unknown section.", code="validation_error", fields={"section": ["Unknown section."]})
     with transaction.atomic():
-        encounter = _own_encounter(user=user, encounter_id=encounter_id, lock=True)
+        encounter = encounter_get_own(user=user, encounter_id=encounter_id, lock=True)
         draft = Draft.objects.select_for_update().filter(encounter=encounter).first()
         if draft is None:
             raise NotFound("This encounter has no draft yet.", code="no_draft")

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from soapify.core.audit import audit_record, client_ip
+from soapify.core.audit import METHOD_ACTIONS, audit_record, client_ip
 from soapify.core.errors import ApiError, NotFound
 from soapify.core.idempotency import idempotent
 from soapify.core.jobs import job_find_active, job_start
@@ -39,15 +39,6 @@ from soapify.outputs.tasks import FINALIZE
 
 logger = logging.getLogger("soapify.outputs")
 
-_ACTIONS = {
-    "GET": "read",
-    "HEAD": "read",
-    "POST": "create",
-    "PUT": "update",
-    "PATCH": "update",
-    "DELETE": "delete",
-}
-
 
 class AuditMixin:
     """One audit row per request (any outcome). ``self.audit_id``/``audit_extra`` refine it."""
@@ -63,7 +54,8 @@ class AuditMixin:
                 object_id = next(iter(self.kwargs.values()))
             try:
                 audit_record(
-                    action=self.audit_action_name or _ACTIONS.get(request.method, request.method.lower()),
+                    action=self.audit_action_name
+                    or METHOD_ACTIONS.get(request.method, request.method.lower()),
                     object_type=self.audit_object_type,
                     object_id=object_id or "",
                     request=request,

@@ -40,6 +40,7 @@ from soapify.core.jobs import job_find_active, job_start
 from soapify.core.models import Job
 from soapify.core.transcript import parse_dialogue
 from soapify.encounters.models import AudioChunk, Encounter
+from soapify.encounters.selectors import encounter_get_own
 from soapify.encounters.services import encounter_set_status
 from soapify.stt.audio import SAMPLE_RATE, decode_audio, transcribe_in_windows
 from soapify.stt.engines.base import Segment, TranscriptionResult
@@ -499,16 +500,6 @@ def _own_chunk(*, user, chunk_id: int) -> AudioChunk:
     return chunk
 
 
-def _own_encounter(*, user, encounter_id: int, lock: bool = False) -> Encounter:
-    qs = Encounter.objects.for_user(user)
-    if lock:
-        qs = qs.select_for_update()
-    encounter = qs.filter(pk=encounter_id).first()
-    if encounter is None:
-        raise NotFound("Encounter not found.", code="encounter_not_found")
-    return encounter
-
-
 def chunk_transcribe_start(*, user, chunk_id: int, language: str | None = None, force: bool = False) -> Job:
     """``POST /api/stt/transcribe/``: (re-)transcribe one committed chunk of the caller's as a job."""
     chunk = _own_chunk(user=user, chunk_id=chunk_id)
@@ -543,7 +534,7 @@ class ProcessStart:
 
 def encounter_process_start(*, user, encounter_id: int) -> ProcessStart:
     """``POST /api/stt/encounter/{id}/process/``: transcribe every committed chunk not yet done."""
-    encounter = _own_encounter(user=user, encounter_id=encounter_id)
+    encounter = encounter_get_own(user=user, encounter_id=encounter_id)
     chunks = list(
         AudioChunk.objects.filter(encounter=encounter, status=AudioChunk.Status.COMMITTED).select_related(
             "transcription"
@@ -721,7 +712,7 @@ def typed_transcript_store(
             "The transcript is empty.", code="validation_error", fields={"text": ["Empty transcript."]}
         )
     with transaction.atomic():
-        encounter = _own_encounter(user=user, encounter_id=encounter_id, lock=True)
+        encounter = encounter_get_own(user=user, encounter_id=encounter_id, lock=True)
         if encounter.status == Encounter.Status.FINALIZED:
             raise Conflict(
                 "The encounter is finalized; its transcript is read-only.", code="encounter_finalized"
