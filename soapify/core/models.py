@@ -105,7 +105,9 @@ class AuditLog(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"{self.actor_username or '-'} {self.action} {self.object_type}:{self.object_id} {self.outcome}"
+        return (
+            f"{self.actor_username or '-'} {self.action} {self.object_type}:{self.object_id} {self.outcome}"
+        )
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

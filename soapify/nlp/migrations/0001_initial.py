@@ -6,52 +6,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('encounters', '0001_initial'),
+        ("encounters", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Draft',
+            name="Draft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('content', models.JSONField(default=dict)),
-                ('section_meta', models.JSONField(blank=True, default=dict)),
-                ('language', models.CharField(default='en', max_length=8)),
-                ('engine', models.CharField(blank=True, default='', max_length=64)),
-                ('model', models.CharField(blank=True, default='', max_length=128)),
-                ('engine_version', models.CharField(blank=True, default='', max_length=64)),
-                ('transcript_text', models.TextField(blank=True, default='')),
-                ('encounter', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='draft', to='encounters.encounter')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("content", models.JSONField(default=dict)),
+                ("section_meta", models.JSONField(blank=True, default=dict)),
+                ("language", models.CharField(default="en", max_length=8)),
+                ("engine", models.CharField(blank=True, default="", max_length=64)),
+                ("model", models.CharField(blank=True, default="", max_length=128)),
+                ("engine_version", models.CharField(blank=True, default="", max_length=64)),
+                ("transcript_text", models.TextField(blank=True, default="")),
+                (
+                    "encounter",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="draft",
+                        to="encounters.encounter",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='DraftRevision',
+            name="DraftRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('reason', models.CharField(choices=[('generated', 'Generated'), ('regenerated', 'Regenerated'), ('section_edit', 'Section Edit')], max_length=16)),
-                ('section', models.CharField(blank=True, default='', max_length=16)),
-                ('content', models.JSONField()),
-                ('section_meta', models.JSONField(blank=True, default=dict)),
-                ('engine', models.CharField(blank=True, default='', max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('draft', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='nlp.draft')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("generated", "Generated"),
+                            ("regenerated", "Regenerated"),
+                            ("section_edit", "Section Edit"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("section", models.CharField(blank=True, default="", max_length=16)),
+                ("content", models.JSONField()),
+                ("section_meta", models.JSONField(blank=True, default=dict)),
+                ("engine", models.CharField(blank=True, default="", max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "draft",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="revisions", to="nlp.draft"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['draft_id', 'version'],
-                'constraints': [models.UniqueConstraint(fields=('draft', 'version'), name='draftrevision_version_unique')],
+                "ordering": ["draft_id", "version"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("draft", "version"), name="draftrevision_version_unique")
+                ],
             },
         ),
     ]

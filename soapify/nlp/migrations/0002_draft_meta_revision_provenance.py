@@ -4,40 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('nlp', '0001_initial'),
+        ("nlp", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='draft',
-            name='meta',
+            model_name="draft",
+            name="meta",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='draftrevision',
-            name='engine_version',
-            field=models.CharField(blank=True, default='', max_length=64),
+            model_name="draftrevision",
+            name="engine_version",
+            field=models.CharField(blank=True, default="", max_length=64),
         ),
         migrations.AddField(
-            model_name='draftrevision',
-            name='language',
-            field=models.CharField(blank=True, default='', max_length=8),
+            model_name="draftrevision",
+            name="language",
+            field=models.CharField(blank=True, default="", max_length=8),
         ),
         migrations.AddField(
-            model_name='draftrevision',
-            name='meta',
+            model_name="draftrevision",
+            name="meta",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='draftrevision',
-            name='model',
-            field=models.CharField(blank=True, default='', max_length=128),
+            model_name="draftrevision",
+            name="model",
+            field=models.CharField(blank=True, default="", max_length=128),
         ),
         migrations.AddField(
-            model_name='draftrevision',
-            name='transcript_text',
-            field=models.TextField(blank=True, default=''),
+            model_name="draftrevision",
+            name="transcript_text",
+            field=models.TextField(blank=True, default=""),
         ),
     ]
