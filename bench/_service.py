@@ -26,15 +26,23 @@ def free_port() -> int:
 
 def bench_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
-    env.update({"SOAPIFY_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "soapify.settings",
-                "LOG_LEVEL": "WARNING", "THROTTLE_AUTH_IP": "10000/min", "THROTTLE_AUTH_USERNAME": "10000/min"})
+    env.update(
+        {
+            "SOAPIFY_DATA_DIR": str(data_dir),
+            "DJANGO_SETTINGS_MODULE": "soapify.settings",
+            "LOG_LEVEL": "WARNING",
+            "THROTTLE_AUTH_IP": "10000/min",
+            "THROTTLE_AUTH_USERNAME": "10000/min",
+        }
+    )
     env.update(extra)
     return env
 
 
 def manage(env: dict, *args: str, stdin: str | None = None) -> str:
-    out = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, input=stdin, capture_output=True,
-                         text=True, check=False)
+    out = subprocess.run(
+        [PY, "manage.py", *args], cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, check=False
+    )
     if out.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")
     return out.stdout
@@ -44,9 +52,24 @@ class Gunicorn:
     def __init__(self, env: dict, workers: int = 2, port: int | None = None) -> None:
         self.port = port or free_port()
         self.proc = subprocess.Popen(
-            [PY, "-m", "gunicorn", "soapify.wsgi:application", "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(workers), "--timeout", "300", "--log-level", "warning"],
-            cwd=ROOT, env=env,
+            [
+                PY,
+                "-m",
+                "gunicorn",
+                "soapify.wsgi:application",
+                "-c",
+                str(ROOT / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--timeout",
+                "300",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
         )
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -71,8 +94,14 @@ class Gunicorn:
             self.proc.kill()
 
 
-def request(method: str, port: int, path: str, body: bytes | dict | None = None, headers: dict | None = None,
-            conn: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:
+def request(
+    method: str,
+    port: int,
+    path: str,
+    body: bytes | dict | None = None,
+    headers: dict | None = None,
+    conn: http.client.HTTPConnection | None = None,
+) -> tuple[int, bytes]:
     own = conn is None
     conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     hdrs = dict(headers or {})
@@ -112,12 +141,19 @@ class LoadResult:
         return data[min(len(data) - 1, int(round(p / 100 * (len(data) - 1))))]
 
     def summary(self) -> dict:
-        return {"req_per_s": round(self.rps, 1), "p50_ms": round(self.pct(50), 2), "p99_ms": round(self.pct(99), 2),
-                "mean_ms": round(statistics.fmean(self.latencies_ms), 2) if self.latencies_ms else 0,
-                "requests": self.requests, "errors": self.errors}
+        return {
+            "req_per_s": round(self.rps, 1),
+            "p50_ms": round(self.pct(50), 2),
+            "p99_ms": round(self.pct(99), 2),
+            "mean_ms": round(statistics.fmean(self.latencies_ms), 2) if self.latencies_ms else 0,
+            "requests": self.requests,
+            "errors": self.errors,
+        }
 
 
-def load(port: int, path: str, *, clients: int = 8, seconds: float = 10.0, headers: dict | None = None) -> LoadResult:
+def load(
+    port: int, path: str, *, clients: int = 8, seconds: float = 10.0, headers: dict | None = None
+) -> LoadResult:
     """``clients`` keep-alive connections hammering ``path`` for ``seconds``."""
     stop = time.perf_counter() + seconds
     lat: list[list[float]] = [[] for _ in range(clients)]

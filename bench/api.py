@@ -48,7 +48,9 @@ def main() -> None:
         load(server.port, "/api/ping/", clients=args.clients, seconds=2)  # warm-up
         load(server.port, "/api/encounters/", clients=args.clients, seconds=2, headers=auth)
         ceiling = load(server.port, "/api/ping/", clients=args.clients, seconds=args.seconds)
-        listing = load(server.port, "/api/encounters/", clients=args.clients, seconds=args.seconds, headers=auth)
+        listing = load(
+            server.port, "/api/encounters/", clients=args.clients, seconds=args.seconds, headers=auth
+        )
     finally:
         if server:
             server.stop()
@@ -57,10 +59,22 @@ def main() -> None:
     ratio = listing.rps / ceiling.rps if ceiling.rps else 0
     print(f"ceiling  GET /api/ping/        {ceiling.summary()}")
     print(f"list     GET /api/encounters/  {listing.summary()}")
-    print(f"ratio list/ceiling req/s: {ratio:.2f} (target ≥ 0.50); list p99 {listing.pct(99):.1f} ms (target < 100)")
-    print(json.dumps({"bench": "api", "encounters": args.encounters, "clients": args.clients,
-                      "ceiling": ceiling.summary(), "encounter_list": listing.summary(),
-                      "ratio": round(ratio, 3), "targets_met": ratio >= 0.5 and listing.pct(99) < 100}))
+    print(
+        f"ratio list/ceiling req/s: {ratio:.2f} (target ≥ 0.50); list p99 {listing.pct(99):.1f} ms (target < 100)"
+    )
+    print(
+        json.dumps(
+            {
+                "bench": "api",
+                "encounters": args.encounters,
+                "clients": args.clients,
+                "ceiling": ceiling.summary(),
+                "encounter_list": listing.summary(),
+                "ratio": round(ratio, 3),
+                "targets_met": ratio >= 0.5 and listing.pct(99) < 100,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,9 @@ def main() -> int:
     for name in names:
         print(f"\n=== bench/{name}.py ===", flush=True)
         t0 = time.time()
-        proc = subprocess.run([sys.executable, str(HERE / f"{name}.py")], cwd=HERE.parent, text=True,
-                              capture_output=True)
+        proc = subprocess.run(
+            [sys.executable, str(HERE / f"{name}.py")], cwd=HERE.parent, text=True, capture_output=True
+        )
         sys.stdout.write(proc.stdout)
         if proc.returncode != 0:
             failed.append(name)

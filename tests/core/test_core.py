@@ -84,7 +84,12 @@ def test_openapi_schema_is_valid_and_generates_without_warnings(tmp_path):
     out = tmp_path / "schema.yml"
     call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(out))
     text = out.read_text()
-    for route in ("/api/stt/encounter/{encounter_id}/process/", "/api/nlp/generate/{encounter_id}/",
-                  "/api/outputs/finalize/", "/api/checklist/evaluations/evaluate_encounter/",
-                  "/api/uploads/session/create/", "/api/audio/presigned-url/"):
+    for route in (
+        "/api/stt/encounter/{encounter_id}/process/",
+        "/api/nlp/generate/{encounter_id}/",
+        "/api/outputs/finalize/",
+        "/api/checklist/evaluations/evaluate_encounter/",
+        "/api/uploads/session/create/",
+        "/api/audio/presigned-url/",
+    ):
         assert route in text, route

@@ -14,8 +14,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
     full_env.update(env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_production_refuses_to_start_without_a_secret_key():
@@ -26,8 +32,14 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_production_passes_check_deploy():
-    out = _manage("check", "--deploy", SOAPIFY_ENV="production", SECRET_KEY=secrets.token_urlsafe(64),
-                  ALLOWED_HOSTS="soapify.example.org", DEBUG="true")
+    out = _manage(
+        "check",
+        "--deploy",
+        SOAPIFY_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="soapify.example.org",
+        DEBUG="true",
+    )
     assert out.returncode == 0, out.stderr
     report = out.stdout + out.stderr
     assert "security." not in report, report
