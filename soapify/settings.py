@@ -219,6 +219,10 @@ SIMPLE_JWT = {
     "LEEWAY": 0,
 }
 
+# How long a validated login session is remembered in the shared cache (0: check the database on
+# every request). Logout and user changes invalidate it at once; see accounts/authentication.py.
+AUTH_SESSION_CACHE_SECONDS = env_int("AUTH_SESSION_CACHE_SECONDS", 60)
+
 THROTTLE_RATES = {
     "auth_ip": env("THROTTLE_AUTH_IP", "30/min"),
     "auth_username": env("THROTTLE_AUTH_USERNAME", "10/min"),

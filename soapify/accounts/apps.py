@@ -6,7 +6,18 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
         from soapify.accounts import schema  # noqa: F401 - registers the OpenAPI auth extension
+        from soapify.accounts.authentication import forget_user
+        from soapify.accounts.models import User
+
+        post_save.connect(
+            lambda sender, instance, **kw: forget_user(instance.pk),
+            sender=User,
+            weak=False,
+            dispatch_uid="soapify.accounts.forget_user",
+        )
 
         _memoize_hmac_key_preparation()
 

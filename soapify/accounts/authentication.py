@@ -1,25 +1,83 @@
-"""JWT authentication that also honours logout: tokens of a revoked session are refused (401)."""
+"""JWT authentication that also honours logout: tokens of a revoked session are refused (401).
+
+Every token carries its login's session id (``sid``). Checking the session on every request costs
+a database round trip, so the check is cached in the shared cache (Redis in production, a file
+cache in development) for ``AUTH_SESSION_CACHE_SECONDS``:
+
+- ``auth:sid:<sid>`` holds the authenticated user for a live session;
+- logout writes a tombstone ``auth:revoked:<sid>`` (kept for the access tokens' lifetime) *after*
+  the revocation commits and deletes the positive entry, and readers check the tombstone first, so
+  a revoked session is refused by every process at once, even if another request re-cached it;
+- saving a user drops the cached entries of its sessions, so a role change or deactivation is seen
+  on the next request.
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
-from soapify.accounts.models import User
+from soapify.accounts.models import AuthSession, User
+
+
+def _valid_key(sid: str) -> str:
+    return f"auth:sid:{sid}"
+
+
+def _revoked_key(sid: str) -> str:
+    return f"auth:revoked:{sid}"
+
+
+def _cache_seconds() -> int:
+    return int(getattr(settings, "AUTH_SESSION_CACHE_SECONDS", 60))
+
+
+def forget_session(sid: str, *, revoked: bool) -> None:
+    """Drop the cached check of a session; with ``revoked`` also write the tombstone (after commit)."""
+
+    def apply() -> None:
+        if revoked:
+            lifetime = int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()) + 60
+            cache.set(_revoked_key(sid), True, timeout=lifetime)
+        cache.delete(_valid_key(sid))
+
+    apply()
+    transaction.on_commit(apply)
+
+
+def forget_user(user_id: int) -> None:
+    sids = AuthSession.objects.filter(user_id=user_id, revoked_at__isnull=True).values_list("sid", flat=True)
+    keys = [_valid_key(str(s)) for s in sids]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 class SessionJWTAuthentication(JWTAuthentication):
     def get_user(self, validated_token):
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
-            sid = validated_token["sid"]
+            sid = str(validated_token["sid"])
         except KeyError:
             raise InvalidToken(_("Token contained no recognizable user identification")) from None
+        ttl = _cache_seconds()
+        if ttl > 0:
+            found = cache.get_many([_revoked_key(sid), _valid_key(sid)])
+            if found.get(_revoked_key(sid)):
+                raise AuthenticationFailed(_("Token is no longer valid."), code="token_revoked")
+            user = found.get(_valid_key(sid))
+            if isinstance(user, User) and str(user.pk) == str(user_id):
+                return user
         user = User.objects.filter(
             pk=user_id, is_active=True, auth_sessions__sid=sid, auth_sessions__revoked_at__isnull=True
         ).first()
         if user is None:
             raise AuthenticationFailed(_("Token is no longer valid."), code="token_revoked")
+        if ttl > 0:
+            cache.set(_valid_key(sid), user, timeout=ttl)
         return user

@@ -170,3 +170,31 @@ def test_tokens_expire_after_their_lifetime_claim(alice, anon):
     claims = jwt.decode(pair["access"], options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds())
     assert claims["exp"] > time.time()
+
+
+def test_deactivating_a_user_stops_its_cached_tokens(alice, anon):
+    access = login(anon).json()["access"]
+    assert bearer(access).get("/api/users/me/").status_code == 200  # now cached
+    alice.is_active = False
+    alice.save()
+    assert bearer(access).get("/api/users/me/").status_code == 401
+
+
+def test_a_role_change_is_seen_on_the_next_request(alice, anon, admin_client):
+    access = login(anon).json()["access"]
+    assert bearer(access).get("/api/users/me/").json()["role"] == "doctor"
+    admin_client.patch(f"/api/users/{alice.id}/", {"role": "admin"}, format="json")
+    assert bearer(access).get("/api/users/me/").json()["role"] == "admin"
+
+
+def test_logout_wins_over_a_session_cached_again_after_it(alice, anon):
+    from django.core.cache import cache
+
+    from soapify.accounts.authentication import _valid_key
+
+    pair = login(anon).json()
+    sid = jwt.decode(pair["access"], options={"verify_signature": False})["sid"]
+    assert bearer(pair["access"]).get("/api/users/me/").status_code == 200
+    anon.post("/api/auth/logout/", {"refresh": pair["refresh"]}, format="json")
+    cache.set(_valid_key(sid), alice)  # a slow request of another process re-caching the old answer
+    assert bearer(pair["access"]).get("/api/users/me/").status_code == 401
