@@ -35,10 +35,15 @@ def main() -> None:
     ap.add_argument("--encounters", type=int, default=10_000)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument(
+        "--redis", default="", help="REDIS_URL for the shared cache (production set-up); default: file cache"
+    )
     args = ap.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="soapify-bench-api-"))
-    env = bench_env(data_dir)
+    env = bench_env(
+        data_dir, **({"REDIS_URL": args.redis, "CELERY_BROKER_URL": "filesystem://"} if args.redis else {})
+    )
     server = None
     try:
         manage(env, "migrate", "--noinput", "-v0")

@@ -222,6 +222,8 @@ SIMPLE_JWT = {
 # How long a validated login session is remembered in the shared cache (0: check the database on
 # every request). Logout and user changes invalidate it at once; see accounts/authentication.py.
 AUTH_SESSION_CACHE_SECONDS = env_int("AUTH_SESSION_CACHE_SECONDS", 60)
+# Each doctor's encounter list (count and pages) in the shared cache, versioned (encounters/listcache.py).
+ENCOUNTER_LIST_CACHE = env_bool("ENCOUNTER_LIST_CACHE", True)
 
 THROTTLE_RATES = {
     "auth_ip": env("THROTTLE_AUTH_IP", "30/min"),

@@ -4,9 +4,11 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from soapify.core.audit import AuditedViewMixin
-from soapify.encounters import services
+from soapify.core.errors import ApiError, NotFound
+from soapify.encounters import listcache, services
 from soapify.encounters.models import AudioChunk, Encounter
 from soapify.encounters.serializers import (
     EncounterCreateSerializer,
@@ -26,12 +28,51 @@ class EncounterListView(AuditedViewMixin, generics.ListAPIView):
         return Encounter.objects.for_user(self.request.user).order_by("-created_at", "-id")
 
     def list(self, request, *args, **kwargs):
-        # The hottest read of the API: plain rows, no model instances (same output as the serializer).
-        page = self.paginate_queryset(self.get_queryset().values(*self._fields))
-        for row in page:
-            row["created_at"] = _iso(row["created_at"])
-            row["updated_at"] = _iso(row["updated_at"])
-        return self.get_paginated_response(page)
+        # The hottest read of the API: plain rows, count and pages cached per doctor list version
+        # (see listcache.py), the same output and errors as DRF's page-number pagination.
+        paginator = self.paginator
+        page_size = paginator.get_page_size(request)
+        number = _page_number(request.query_params.get(paginator.page_query_param, "1"))
+        doctor_id = request.user.pk
+        version = listcache.list_version(doctor_id)
+        queryset = self.get_queryset()
+        count = listcache.cached(doctor_id, version, "count", queryset.count)
+        last = max(1, -(-count // page_size))
+        if number == "last":
+            number = last
+        if number > last:
+            raise NotFound("That page does not exist.", code="page_not_found")
+        offset = (number - 1) * page_size
+
+        def rows() -> list[dict]:
+            page = list(queryset.values(*self._fields)[offset : offset + page_size])
+            for row in page:
+                row["created_at"] = _iso(row["created_at"])
+                row["updated_at"] = _iso(row["updated_at"])
+            return page
+
+        results = listcache.cached(doctor_id, version, f"page:{offset}:{page_size}", rows)
+        url = request.build_absolute_uri()
+        next_url = replace_query_param(url, "page", number + 1) if number < last else None
+        if number <= 1:
+            previous_url = None
+        elif number == 2:
+            previous_url = remove_query_param(url, "page")
+        else:
+            previous_url = replace_query_param(url, "page", number - 1)
+        return Response({"count": count, "next": next_url, "previous": previous_url, "results": results})
+
+
+def _page_number(raw: str) -> int | str:
+    if raw == "last":
+        return raw
+    try:
+        number = int(raw)
+    except ValueError:
+        raise ApiError("page must be a positive integer.", code="invalid_page") from None
+    if number < 1 or number > 10**9:
+        raise ApiError("page must be a positive integer.", code="invalid_page")
+    return number
 
 
 def _iso(value) -> str:

@@ -102,7 +102,8 @@ def test_access_matrix_on_list_and_create(matrix, encounter):
     )
 
 
-def test_list_issues_the_same_number_of_queries_for_1_and_50(alice, alice_client):
+def test_list_issues_the_same_number_of_queries_for_1_and_50(alice, alice_client, settings):
+    settings.ENCOUNTER_LIST_CACHE = False  # the database path; the cache path makes no query at all
     Encounter.objects.create(doctor=alice, patient_ref="A-0")
     alice_client.get("/api/encounters/")
     with CaptureQueriesContext(connection) as one:
@@ -143,3 +144,32 @@ def test_reads_and_writes_are_audited(alice_client, bob_client, encounter):
 def test_api_responses_are_not_cacheable(alice_client, encounter):
     r = alice_client.get(f"/api/encounters/{encounter.id}/")
     assert r["Cache-Control"] == "no-store"
+
+
+def test_cached_list_reflects_creations_and_status_changes_at_once(alice, alice_client):
+    from soapify.encounters.services import encounter_create, encounter_set_status
+
+    first = encounter_create(doctor=alice, patient_ref="A-1")
+    assert alice_client.get("/api/encounters/").json()["count"] == 1
+    with CaptureQueriesContext(connection) as cached:
+        alice_client.get("/api/encounters/")
+    assert not [q for q in cached.captured_queries if "encounters_encounter" in q["sql"]]
+    encounter_create(doctor=alice, patient_ref="A-2")
+    body = alice_client.get("/api/encounters/").json()
+    assert body["count"] == 2 and body["results"][0]["patient_ref"] == "A-2"
+    encounter_set_status(encounter=first, status="recording")
+    rows = alice_client.get("/api/encounters/").json()["results"]
+    assert {r["patient_ref"]: r["status"] for r in rows} == {"A-1": "recording", "A-2": "created"}
+    Encounter.objects.filter(pk=first.pk).delete()
+    assert alice_client.get("/api/encounters/").json()["count"] == 1
+
+
+def test_pagination_links_match_drf(alice, alice_client):
+    for i in range(45):
+        Encounter.objects.create(doctor=alice, patient_ref=f"A-{i}")
+    body = alice_client.get("/api/encounters/?page=2").json()
+    assert body["next"].endswith("/api/encounters/?page=3")
+    assert body["previous"].endswith("/api/encounters/")
+    last = alice_client.get("/api/encounters/?page=3&page_size=20").json()
+    assert last["next"] is None and len(last["results"]) == 5
+    assert last["previous"].endswith("page=2&page_size=20")
