@@ -97,14 +97,22 @@ def test_the_seed_flow_runs_end_to_end_with_a_real_recording(alice):
     )
     assert committed.status_code in (200, 201), committed.content
 
-    # 3. speech to text
+    # 3. speech to text (the real PocketSphinx engine hears the clip)
     _job_done(client, client.post(f"/api/stt/encounter/{encounter_id}/process/"))
+    transcript = client.get(f"/api/stt/encounter/{encounter_id}/transcript/").json()
+    assert "heart rate" in transcript["text"].lower() and "pressure" in transcript["text"].lower()
     # 4. SOAP draft
     _job_done(client, client.post(f"/api/nlp/generate/{encounter_id}/"))
-    # 5. the draft
+    # 5. the draft, its objective section with the vitals heard, every item anchored in the transcript
     draft = client.get(f"/api/nlp/drafts/{encounter_id}/")
     assert draft.status_code == 200, draft.content
-    assert "sections" in str(draft.json())
+    sections = draft.json()["sections"]
+    vitals = [i for i in sections["objective"]["items"] if i["kind"] == "vital"]
+    assert {v["name"] for v in vitals} & {"hr", "bp"}, sections["objective"]
+    for section in sections.values():
+        for item in section["items"]:
+            for ev in item["evidence"]:
+                assert transcript["text"][ev["start"] : ev["end"]] == ev["text"]
 
     # 6. finalize
     finalized = _job_done(
