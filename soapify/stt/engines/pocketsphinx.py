@@ -6,7 +6,9 @@ segment. Word times come from the decoder's segment iterator, word confidences f
 posteriors (``seg.prob``), and a segment's confidence is the mean of its words'.
 
 ``clinical=True`` (the default) swaps the general English LM and dictionary for the clinical ones
-built by ``scripts/build_clinical_model.py`` into ``soapify/stt/clinical/``.
+built by ``scripts/build_clinical_model.py`` into ``soapify/stt/clinical/`` (clinical dialogues
+mixed with the wheel's general English model) and, unless another ``hmm`` is given, loads the
+MAP-adapted Gaussian means and variances from ``soapify/stt/clinical/acoustic/``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ from soapify.stt.engines.base import AudioInput, Segment, TranscriptionResult, W
 CLINICAL_DIR = Path(__file__).resolve().parent.parent / "clinical"
 CLINICAL_LM = CLINICAL_DIR / "clinical.lm.bin"
 CLINICAL_DICT = CLINICAL_DIR / "clinical.dict"
+#: MAP-adapted Gaussian means and variances of the wheel's en-us acoustic model (the rest of the
+#: acoustic model - mdef, mixture weights, transitions - is the wheel's own).
+CLINICAL_ACOUSTIC = {
+    "mean": CLINICAL_DIR / "acoustic" / "means",
+    "var": CLINICAL_DIR / "acoustic" / "variances",
+}
 
 #: Decoder settings for the clinical model. Chosen with a small grid on the benchmark audio
 #: (bench/stt.py): lw 5.5-7.5, wip 0.2-2, beams and silprob made no difference; padding did.
@@ -66,6 +74,8 @@ class PocketSphinxEngine:
                     code="model_missing",
                 )
             options |= {"lm": str(CLINICAL_LM), "dict": str(CLINICAL_DICT), **CLINICAL_DEFAULTS}
+            if not hmm and all(path.is_file() for path in CLINICAL_ACOUSTIC.values()):
+                options |= {key: str(path) for key, path in CLINICAL_ACOUSTIC.items()}
         if lm:
             options["lm"] = lm
         if dictionary:
