@@ -23,7 +23,8 @@ Steps:
    CMUdict knows, every clinical n-gram plus the 100,000 most frequent general bigrams, backoff
    weights recomputed. The clinical weight is fitted by EM on every tenth training sentence, held
    out from a model built on the other nine (0.80). The clinical corpus alone is small (191k
-   words): without the general model everyday inflections ("persists", "kilograms") are missing.
+   words, 6.9k word types): without the general model many everyday words and inflections are
+   missing from the vocabulary.
 4. The dictionary: every LM word with its CMUdict pronunciations (the dictionary in the
    pocketsphinx wheel); words missing from CMUdict get a pronunciation from a small
    letter-to-sound model trained here on CMUdict (hard-EM letter/phone alignment, then the most

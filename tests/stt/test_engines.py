@@ -164,6 +164,34 @@ def test_pocketsphinx_silence_gives_no_segments(clinical_engine):
     assert clinical_engine.transcribe(np.zeros(16000, dtype=np.float32)).segments == []
 
 
+def test_clinical_engine_uses_the_adapted_acoustic_model(clinical_engine):
+    from soapify.stt.engines.pocketsphinx import CLINICAL_ACOUSTIC
+
+    config = clinical_engine._decoder.config
+    assert config["mean"] == str(CLINICAL_ACOUSTIC["mean"])
+    assert config["var"] == str(CLINICAL_ACOUSTIC["var"])
+    assert config["lm"].endswith("clinical.lm.bin")
+
+
+def test_clinical_artifacts_are_small_and_match_their_manifest():
+    import hashlib
+
+    from soapify.stt.engines.pocketsphinx import CLINICAL_DIR
+
+    manifest = json.loads((CLINICAL_DIR / "manifest.json").read_text())
+    files = manifest["files"] | manifest["acoustic"]["files"]
+    assert set(files) == {"clinical.lm.bin", "clinical.dict", "acoustic/means", "acoustic/variances"}
+    for name, digest in files.items():
+        data = (CLINICAL_DIR / name).read_bytes()
+        assert len(data) < 3_000_000, name
+        assert hashlib.sha256(data).hexdigest() == digest, name
+    assert 0.5 < manifest["mixture"]["clinical_weight"] < 1.0
+    # the general model adds everyday words the training dialogues lack; all of them pronounceable
+    lines = (CLINICAL_DIR / "clinical.dict").read_text().splitlines()
+    words = {line.split()[0].split("(")[0] for line in lines}
+    assert len(words) == manifest["vocabulary"] > 10_000
+
+
 def test_stock_pocketsphinx_model_loads():
     from soapify.stt.engines.pocketsphinx import PocketSphinxEngine
 
