@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from typing import BinaryIO, Protocol
 
@@ -21,6 +21,7 @@ __all__ = [
     "copy_stream",
     "iter_chunks",
     "read_pieces",
+    "receive_at",
     "sha256_file",
 ]
 
@@ -123,3 +124,31 @@ def read_pieces(fh: BinaryIO, count: int, piece_size: int = READ_PIECE) -> Itera
             raise EOFError(f"{left} bytes missing")
         left -= n
         yield view[:n]
+
+
+def receive_at(
+    read: Callable[[int], bytes], fd: int, offset: int, length: int, piece_size: int = READ_PIECE
+) -> tuple[int, str]:
+    """Read up to ``length`` bytes with ``read(n)`` (a stream's ``read``) in pieces of at most
+    ``piece_size`` and write each one straight into the file descriptor ``fd`` at its position from
+    ``offset`` (``os.pwrite``: no intermediate buffer or copy), hashing it in the same loop.
+
+    Returns ``(bytes_received, sha256_hex)``; fewer than ``length`` bytes means the stream ended
+    early. At most one piece is in memory. Nothing is flushed to disk (no fsync)."""
+    digest = hashlib.sha256()
+    update = digest.update
+    pwrite = os.pwrite
+    done = 0
+    while done < length:
+        piece = read(min(piece_size, length - done))
+        if not piece:
+            break
+        update(piece)
+        view = memoryview(piece)
+        pos = offset + done
+        while view:  # pwrite may write less than asked
+            n = pwrite(fd, view, pos)
+            view = view[n:]
+            pos += n
+        done += len(piece)
+    return done, digest.hexdigest()

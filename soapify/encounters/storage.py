@@ -191,9 +191,10 @@ class Busy(Exception):
 
 
 @contextmanager
-def file_lock(path: str, *, wait: bool) -> Iterator[None]:
+def file_lock(path: str, *, wait: bool) -> Iterator[int]:
     """An exclusive ``flock`` on the local file ``path`` (created empty if missing): one writer
-    of a session's data file at a time. ``wait=False`` raises :class:`Busy` instead of waiting."""
+    of a session's data file at a time. ``wait=False`` raises :class:`Busy` instead of waiting.
+    Yields the open (read/write) file descriptor of ``path``, closed on exit."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -201,7 +202,7 @@ def file_lock(path: str, *, wait: bool) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             raise Busy(path) from None
-        yield
+        yield fd
     finally:
         os.close(fd)  # releases the lock
 
