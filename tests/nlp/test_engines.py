@@ -247,6 +247,40 @@ def test_empty_transcript_gives_an_empty_draft(engine):
     assert all(draft["sections"][s]["items"] == [] for s in SECTIONS)
 
 
+def test_lean_minilm_matches_the_sentence_transformers_model():
+    """The classifier's own MiniLM (no sentence-transformers) gives the shared embedder's vectors."""
+    import numpy as np
+
+    from soapify.core.embeddings import get_embedder
+    from soapify.nlp.engines.minilm import get_lean_minilm
+
+    texts = ["any chest pain or shortness of breath ?", "blood pressure is one forty over ninety", "ok", ""]
+    ref = get_embedder().encode(texts)
+    fp32 = get_lean_minilm(False).encode(texts)
+    assert fp32.shape == (4, 384) and fp32.dtype == np.float32
+    assert np.abs(fp32 - ref).max() < 1e-4
+    # int8: the same dynamic quantisation as quantize_dynamic on the sentence-transformers model
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        st_int8 = torch.ao.quantization.quantize_dynamic(
+            get_embedder()._model, {torch.nn.Linear}, dtype=torch.qint8
+        )
+    ref8 = st_int8.encode(texts, batch_size=16, normalize_embeddings=True)
+    assert np.abs(get_lean_minilm(True).encode(texts) - ref8).max() < 1e-4
+    assert get_lean_minilm(True).encode([]).shape == (0, 384)
+
+
+def test_warmup_loads_the_models_once(engine):
+    engine.warmup()
+    t0 = time.process_time()
+    engine.warmup()
+    assert time.process_time() - t0 < 1.0
+
+
 def test_rules_without_embeddings_still_works():
     tv = load("headache_visit.txt")
     result = RulesEngine(use_embeddings=False).generate(tv)

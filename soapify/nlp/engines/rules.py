@@ -48,6 +48,13 @@ class RulesEngine:
         self.model = f"lexicons+all-MiniLM-L6-v2-{embeddings}-lr" if use_embeddings else "lexicons"
 
     # ------------------------------------------------------------------ public
+    def warmup(self) -> None:
+        """Load the section classifier and the embedder now instead of on the first English draft."""
+        if self.use_embeddings:
+            from .classifier import warmup
+
+            warmup(self.embeddings)
+
     def generate(self, transcript: TranscriptView, *, language: str | None = None) -> DraftResult:
         lang = language or transcript.language or detect_language(transcript.text)
         lang = "fa" if lang.startswith("fa") else "en"
