@@ -89,8 +89,12 @@ def eval_engine(engine, rows: list[dict[str, str]], repeat: int = 3) -> dict:
     spans = bad = failures = 0
     elapsed = cpu = 0.0
     transcripts = [parse_dialogue(r["dialogue"]) for r in rows]
+    cold_start = None
     if engine.name == "rules" and transcripts:  # warm up: load the embedder and the classifier
-        engine.generate(parse_dialogue("[doctor] any fever ?\n[patient] no ."))
+        c0 = time.process_time()
+        engine.warmup()
+        engine.generate(parse_dialogue("[doctor] any fever ?\n[patient] no, i have had a bad headache ."))
+        cold_start = round(time.process_time() - c0, 2)
     for row, tv in zip(rows, transcripts, strict=True):
         t0, c0 = time.perf_counter(), time.process_time()
         try:
@@ -123,6 +127,7 @@ def eval_engine(engine, rows: list[dict[str, str]], repeat: int = 3) -> dict:
         # CPU time of this single-threaded process: the one-core figure, robust to a busy machine
         "encounters_per_cpu_s": round((len(rows) - failures) / cpu, 2) if cpu else None,
         "encounters_per_s_best_of": best_of(engine, transcripts, repeat) if engine.name == "rules" else None,
+        "cold_start_cpu_s": cold_start,  # model load + quantisation, paid once per process
         "failures": failures,
     }
 
@@ -166,6 +171,8 @@ def main() -> int:
             f" {r['rougeLsum']:6.1f}  {100 * r['span_integrity']:6.2f}%  {r['encounters_per_s']}, "
             f"{r['encounters_per_cpu_s']}, {r['encounters_per_s_best_of']}"
         )
+        if r.get("cold_start_cpu_s") is not None:
+            print(f"  cold start (model load, CPU s, not in the throughput): {r['cold_start_cpu_s']}")
     print("published on ACI-BENCH test 1 (for reference):")
     for name, (r1, r2, rl) in PUBLISHED.items():
         print(f"  {name:32} {r1:6.1f} {r2:6.1f} {rl:6.1f}")
