@@ -331,7 +331,10 @@ STT_BUSY_WAIT_SECONDS = env_float("STT_BUSY_WAIT_SECONDS", 600.0)
 _stt_backends = {
     "pocketsphinx": {
         "BACKEND": "soapify.stt.engines.pocketsphinx.PocketSphinxEngine",
-        "OPTIONS": {"clinical": env_bool("STT_CLINICAL_ADAPTATION", True)},
+        "OPTIONS": {
+            "clinical": env_bool("STT_CLINICAL_ADAPTATION", True),
+            "acoustic_adaptation": env_bool("STT_ACOUSTIC_ADAPTATION", True),
+        },
     },
     "faster_whisper": {
         "BACKEND": "soapify.stt.engines.faster_whisper.FasterWhisperEngine",

@@ -138,7 +138,7 @@ def clinical_engine():
 def test_clinical_model_loads(clinical_engine):
     assert isinstance(clinical_engine, STTEngine)
     assert clinical_engine.name == "pocketsphinx"
-    assert clinical_engine.model == "en-us+clinical"
+    assert clinical_engine.model == "en-us+clinical+map"
     assert clinical_engine.version
 
 
@@ -404,3 +404,10 @@ def test_openai_connection_refused_is_transient():
     with pytest.raises(EngineError) as err:
         _engine("http://127.0.0.1:9", max_retries=1).transcribe(FIXTURE)
     assert err.value.transient
+
+
+def test_acoustic_adaptation_can_be_switched_off():
+    from soapify.stt.engines.pocketsphinx import PocketSphinxEngine
+
+    engine = PocketSphinxEngine(clinical=True, acoustic_adaptation=False)
+    assert engine.model == "en-us+clinical"

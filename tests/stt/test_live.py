@@ -144,7 +144,7 @@ def test_real_pocketsphinx_transcribes_the_fixture_through_the_api(pocketsphinx,
     assert response.status_code == 201
     assert response.json()["job"]["status"] == "succeeded", response.json()["job"]["error"]
     body = alice_client.get(f"/api/stt/transcript/{chunk.pk}/").json()
-    assert (body["status"], body["engine"], body["model"]) == ("done", "pocketsphinx", "en-us+clinical")
+    assert (body["status"], body["engine"], body["model"]) == ("done", "pocketsphinx", "en-us+clinical+map")
     text = " ".join(s["text"] for s in body["segments"])
     for phrase in ("vital signs", "heart rate", "blood pressure"):
         assert phrase in text, text

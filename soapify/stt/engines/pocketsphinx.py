@@ -54,6 +54,7 @@ class PocketSphinxEngine:
         self,
         clinical: bool = True,
         *,
+        acoustic_adaptation: bool = True,
         lm: str | None = None,
         dictionary: str | None = None,
         hmm: str | None = None,
@@ -74,7 +75,8 @@ class PocketSphinxEngine:
                     code="model_missing",
                 )
             options |= {"lm": str(CLINICAL_LM), "dict": str(CLINICAL_DICT), **CLINICAL_DEFAULTS}
-            if not hmm and all(path.is_file() for path in CLINICAL_ACOUSTIC.values()):
+            adapted = acoustic_adaptation and all(path.is_file() for path in CLINICAL_ACOUSTIC.values())
+            if not hmm and adapted:
                 options |= {key: str(path) for key, path in CLINICAL_ACOUSTIC.items()}
         if lm:
             options["lm"] = lm
@@ -84,6 +86,8 @@ class PocketSphinxEngine:
             options["hmm"] = hmm
         options |= decoder_options or {}
         self.model = "en-us+clinical" if clinical and not lm else ("en-us" if not lm else Path(lm).stem)
+        if clinical and not lm and not hmm and adapted:
+            self.model += "+map"
         try:
             self._decoder = ps.Decoder(ps.Config(**options))
         except (RuntimeError, ValueError) as exc:
