@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from typing import BinaryIO, Protocol
 
@@ -27,6 +29,7 @@ __all__ = [
 
 DEFAULT_CHUNK_SIZE = 1024 * 1024  # 1 MiB
 READ_PIECE = 4 * 1024 * 1024  # read_pieces: big reads into one reused buffer
+RECEIVE_PIECE = 1024 * 1024  # receive_at: small enough to overlap reading with hashing + writing
 
 
 class _Writable(Protocol):
@@ -127,28 +130,52 @@ def read_pieces(fh: BinaryIO, count: int, piece_size: int = READ_PIECE) -> Itera
 
 
 def receive_at(
-    read: Callable[[int], bytes], fd: int, offset: int, length: int, piece_size: int = READ_PIECE
+    read: Callable[[int], bytes], fd: int, offset: int, length: int, piece_size: int = RECEIVE_PIECE
 ) -> tuple[int, str]:
     """Read up to ``length`` bytes with ``read(n)`` (a stream's ``read``) in pieces of at most
     ``piece_size`` and write each one straight into the file descriptor ``fd`` at its position from
-    ``offset`` (``os.pwrite``: no intermediate buffer or copy), hashing it in the same loop.
+    ``offset`` (``os.pwrite``: no intermediate buffer or copy), hashing it on the way.
 
-    Returns ``(bytes_received, sha256_hex)``; fewer than ``length`` bytes means the stream ended
-    early. At most one piece is in memory. Nothing is flushed to disk (no fsync)."""
+    Pipelined: while the calling thread reads piece *n + 1* from the stream, a helper thread
+    hashes and writes piece *n* (both release the GIL), in order. At most two pieces are in
+    memory. Returns ``(bytes_received, sha256_hex)``; fewer than ``length`` bytes means the
+    stream ended early (everything read was written). Nothing is flushed to disk (no fsync)."""
     digest = hashlib.sha256()
-    update = digest.update
-    pwrite = os.pwrite
-    done = 0
-    while done < length:
-        piece = read(min(piece_size, length - done))
-        if not piece:
-            break
-        update(piece)
+
+    def store(piece: bytes, pos: int) -> None:
+        digest.update(piece)
         view = memoryview(piece)
-        pos = offset + done
         while view:  # pwrite may write less than asked
-            n = pwrite(fd, view, pos)
+            n = os.pwrite(fd, view, pos)
             view = view[n:]
             pos += n
-        done += len(piece)
+
+    done = 0
+    pending: Future | None = None
+    try:
+        while done < length:
+            piece = read(min(piece_size, length - done))
+            if not piece:
+                break
+            if pending is not None:
+                pending.result()
+            pending = _helpers().submit(store, piece, offset + done)
+            done += len(piece)
+    finally:
+        if pending is not None:
+            pending.result()
     return done, digest.hexdigest()
+
+
+_HELPERS: ThreadPoolExecutor | None = None
+_HELPERS_LOCK = threading.Lock()
+
+
+def _helpers() -> ThreadPoolExecutor:
+    """One small pool per process (created lazily, so after a pre-forking server forks)."""
+    global _HELPERS
+    if _HELPERS is None:
+        with _HELPERS_LOCK:
+            if _HELPERS is None:
+                _HELPERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="receive")
+    return _HELPERS

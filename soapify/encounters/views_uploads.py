@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from soapify.core.audit import AuditedViewMixin
 from soapify.core.errors import Conflict, Forbidden, NotFound, PayloadTooLarge
+from soapify.core.hashing import RECEIVE_PIECE
 from soapify.core.idempotency import idempotent
 from soapify.core.permissions import is_admin
 from soapify.encounters import services_uploads
@@ -272,8 +273,8 @@ class S3ConfirmView(_SessionView):
 
 
 class DiscardView(APIView):
-    """``POST /api/uploads/_discard/``: reads the raw body in 1 MiB pieces and drops it. The upload
-    benchmark's baseline. Only with ``UPLOAD_DISCARD_VIEW=1`` (otherwise 404) and only for admins."""
+    """``POST /api/uploads/_discard/``: reads the raw body in the pieces raw chunks are read in
+    (``RECEIVE_PIECE``, 1 MiB) and drops it. The upload benchmark's baseline. Only with ``UPLOAD_DISCARD_VIEW=1`` (otherwise 404) and only for admins."""
 
     parser_classes: list = []
 
@@ -285,7 +286,7 @@ class DiscardView(APIView):
             raise Forbidden("Only administrators may use the discard view.")
         started = time.perf_counter()
         size, limit, read = 0, settings.AUDIO_MAX_BYTES, request._request.read
-        while piece := read(1024 * 1024):
+        while piece := read(RECEIVE_PIECE):
             size += len(piece)
             if size > limit:
                 raise PayloadTooLarge()
