@@ -363,7 +363,17 @@ def _record_part(session: UploadSession, *, offset: int, size: int, digest: str)
     """Record a part of the local data file and advance ``received_bytes`` in one statement (one
     round trip, atomic on its own): the UPDATE matches only an open, unexpired session still at
     ``offset`` (it row-locks it, so concurrent writers serialise and re-check); the part's index
-    is the number of parts already recorded. None when nothing matched."""
+    is the number of parts already recorded. None when nothing matched.
+
+    Durability policy: a received chunk is not fsynced (neither its bytes nor, here, the WAL of
+    its record: ``synchronous_commit`` off for this one transaction). A crash of the machine may
+    thus forget the last acknowledged chunks; that is safe because bytes and records are checked
+    against each other: a data file longer than ``received_bytes`` is cut back at the next chunk,
+    a shorter or damaged one fails the part / whole-file sha256 at commit (422
+    ``part_corrupted``/``checksum_mismatch``), and a client resumes from ``received_bytes``.
+    The durable point is commit: the data file is fsynced (``_hash_local``), then linked (the
+    folder fsynced) and the commit is a normal synchronous PostgreSQL commit (which also makes
+    every earlier asynchronously committed record durable, the WAL being sequential)."""
     now = timezone.now()
     end = offset + size
     key = _data_key(session)
@@ -398,11 +408,12 @@ _S = UploadSession._meta.db_table
 _P = UploadPart._meta.db_table
 # Built once from model metadata (no user input).
 _RECORD_PART_SQL = (
-    f'WITH s AS (UPDATE "{_S}" SET "received_bytes" = %s, "updated_at" = %s '  # noqa: S608
+    "WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true)), "  # noqa: S608
+    f's AS (UPDATE "{_S}" SET "received_bytes" = %s, "updated_at" = %s '
     f'WHERE "id" = %s AND "status" = \'{UploadSession.Status.OPEN.value}\' AND "received_bytes" = %s '
     f'AND "expires_at" > %s RETURNING "id") '
     f'INSERT INTO "{_P}" ("session_id", "index", "offset", "size", "sha256", "storage_key", "created_at") '
-    f'SELECT s."id", (SELECT COUNT(*) FROM "{_P}" p WHERE p."session_id" = s."id"), %s, %s, %s, %s, %s FROM s '
+    f'SELECT s."id", (SELECT COUNT(*) FROM "{_P}" p WHERE p."session_id" = s."id"), %s, %s, %s, %s, %s FROM s, cfg '
     f'RETURNING "id", "index"'
 )
 
@@ -591,6 +602,7 @@ def _hash_local(session: UploadSession, parts: list[UploadPart], path: str, *, c
                     digest.update(piece)
             if digest is not None and digest.hexdigest() != part.sha256:
                 raise _part_corrupted(part)
+        os.fsync(fh.fileno())  # chunks are not fsynced one by one: once here, before commit
     return total.hexdigest()
 
 

@@ -228,7 +228,17 @@ def link_local(path: str, key: str) -> str:
     mode = getattr(settings, "FILE_UPLOAD_PERMISSIONS", None)
     if mode is not None:
         os.chmod(target, mode)
+    fsync_dir(os.path.dirname(target))
     return name
+
+
+def fsync_dir(path: str) -> None:
+    """Make a folder's entries (a new link, a rename) durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True)
