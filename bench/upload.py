@@ -12,13 +12,18 @@ What it does, in one run:
 4. chunked: ``session/create`` + one raw ``chunk/`` POST per 5 MiB (body
    ``application/offset+octet-stream``, session, offset and sha256 in the query string) +
    ``commit/`` (assemble, whole-file sha256, probe, store) — timed end to end;
-   discard: the same bytes in one ``POST /api/uploads/_discard/``; and, for reference, the same
+   discard: the same bytes in one ``POST /api/uploads/_discard/`` (read in the same 1 MiB pieces,
+   same JWT auth); and, for reference, the same
    chunked upload with multipart chunk POSTs (``--no-multipart`` skips it). Each ``--runs``
    times, the median is reported;
 5. the gunicorn workers' RSS is sampled every 10 ms by a thread (psutil); growth = peak minus the
    worker's RSS after a warm-up request.
 
-Prints MB/s (MiB per second) for each, the raw chunked / discard ratio, the peak RSS growth, and a final
+The client sends each body as a memoryview of one preloaded buffer (urllib3 passes buffers to a
+single ``sendall``) over one kept-alive connection, for both figures.
+
+Prints MB/s (MiB per second) for each, the raw chunked / discard ratio, the median chunk POST
+latency, the peak RSS growth, and a final
 ``{"bench": "upload", ...}`` line. Targets: chunked >= 50% of discard; RSS growth < 3 x chunk size.
 """
 
@@ -149,8 +154,10 @@ def chunked_upload(
     )
     r.raise_for_status()
     sid = r.json()["session_id"]
+    lat = []
     for i, sha in enumerate(shas):
         piece = data[i * CHUNK : (i + 1) * CHUNK]
+        t0 = time.perf_counter()
         if mode == "raw":
             r = http.post(
                 f"{base}/api/uploads/chunk/",
@@ -166,6 +173,8 @@ def chunked_upload(
             )
         if r.status_code != 201:
             raise SystemExit(f"chunk {i}: {r.status_code} {r.text}")
+        lat.append(time.perf_counter() - t0)
+    PHASES.setdefault(f"{mode}:chunk_latencies", []).append(lat)
     PHASES.setdefault(f"{mode}:chunks", []).append(time.perf_counter() - started)
     commit_started = time.perf_counter()
     r = http.post(f"{base}/api/uploads/commit/", json={"session_id": sid})
@@ -325,7 +334,14 @@ def main() -> None:
         print(
             f"discard (one request, body dropped):           {discard_mbs:8.1f} MB/s  {[round(t, 3) for t in discard_times]} s"
         )
-        print(f"  raw: chunk POSTs {phase('raw', 'chunks'):.3f} s, commit {phase('raw', 'commit'):.3f} s")
+        lat = [x for run_lat in PHASES["raw:chunk_latencies"][-args.runs :] for x in run_lat]
+        lat_ms = statistics.median(lat) * 1000
+        per_chunk_discard_ms = statistics.median(discard_times) / n_chunks * 1000
+        print(
+            f"  raw: chunk POSTs {phase('raw', 'chunks'):.3f} s (one POST: median {lat_ms:.1f} ms, "
+            f"max {max(lat) * 1000:.1f} ms; the discard request spends {per_chunk_discard_ms:.1f} ms "
+            f"per {CHUNK // MiB} MiB), commit {phase('raw', 'commit'):.3f} s"
+        )
         multipart_mbs = None
         if multipart_times:
             multipart_mbs = mib / statistics.median(multipart_times)
@@ -352,6 +368,8 @@ def main() -> None:
             "chunk_mode": "raw",
             "chunk_posts_mb_s": round(mib / phase("raw", "chunks"), 1),
             "commit_s": round(phase("raw", "commit"), 3),
+            "chunk_post_median_ms": round(lat_ms, 1),
+            "discard_ms_per_chunk": round(per_chunk_discard_ms, 1),
             "multipart_mb_s": None if multipart_mbs is None else round(multipart_mbs, 1),
             "multipart_ratio": None if multipart_mbs is None else round(multipart_mbs / discard_mbs, 3),
             "rss_growth_mib": round(growth / MiB, 1),
