@@ -563,3 +563,54 @@ def test_raw_chunk_needs_a_session_and_offset(alice_client, encounter):
     assert r.status_code == 400 and "offset" in r.json()["error"]["fields"]
     r = send_raw(alice_client, uuid.uuid4(), b"x", offset=0)
     assert r.status_code == 404
+
+
+def test_raw_chunk_cuts_off_leftovers_of_an_interrupted_attempt(alice_client, encounter):
+    """A worker that died mid-chunk leaves bytes past received_bytes in the data file: the next
+    chunk at received_bytes replaces them and the committed file is exactly the recording."""
+    sha = hashlib.sha256(FLAC).hexdigest()
+    sid = create(alice_client, encounter.id, total_size=len(FLAC), sha256=sha).json()["session_id"]
+    parts = pieces(FLAC)
+    assert send_raw(alice_client, sid, parts[0], offset=0).status_code == 201
+    (data_file,) = prefix_files(sid)
+    with data_file.open("ab") as fh:
+        fh.write(b"\0garbage of a dead attempt" * 100)
+    for i, piece in enumerate(parts[1:], start=1):
+        r = send_raw(alice_client, sid, piece, offset=i * CHUNK)
+        assert r.status_code == 201, r.json()
+    r = alice_client.post("/api/uploads/commit/", {"session_id": sid}, format="json")
+    assert r.status_code == 201 and r.json()["sha256"] == sha
+
+
+def test_raw_chunk_that_loses_the_race_keeps_nothing(alice_client, encounter, monkeypatch):
+    """The session read before the file lock is stale (another writer recorded the range, or the
+    session expired, in between): the one recording statement matches nothing, the bytes written
+    are cut off again and the fresh state answers (409 / 410)."""
+    from soapify.encounters import services_uploads
+
+    sid = create(alice_client, encounter.id, total_size=len(FLAC)).json()["session_id"]
+    parts = pieces(FLAC)
+    assert send_raw(alice_client, sid, parts[0], offset=0).status_code == 201
+    real = services_uploads._record_part
+
+    def other_writer_won(session, **kw):
+        UploadSession.objects.filter(pk=session.pk).update(received_bytes=2 * CHUNK)
+        return real(session, **kw)
+
+    monkeypatch.setattr(services_uploads, "_record_part", other_writer_won)
+    r = send_raw(alice_client, sid, parts[1], offset=CHUNK)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "offset_mismatch"
+    assert prefix_files(sid)[0].stat().st_size == CHUNK
+    assert UploadPart.objects.filter(session_id=sid).count() == 1
+
+    UploadSession.objects.filter(pk=sid).update(received_bytes=CHUNK)
+
+    def expired_meanwhile(session, **kw):
+        UploadSession.objects.filter(pk=session.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+        return real(session, **kw)
+
+    monkeypatch.setattr(services_uploads, "_record_part", expired_meanwhile)
+    r = send_raw(alice_client, sid, parts[1], offset=CHUNK)
+    assert r.status_code == 410 and r.json()["error"]["code"] == "upload_session_expired"
+    assert prefix_files(sid)[0].stat().st_size == CHUNK
+    assert UploadPart.objects.filter(session_id=sid).count() == 1
