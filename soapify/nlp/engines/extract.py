@@ -175,7 +175,20 @@ _MED_DURATION = re.compile(r"for\b", re.IGNORECASE)
 _WORD_RE = re.compile(r"[\w\u0600-\u06FF‌-]+")
 
 
-def extract_medications(text: str, offset: int = 0, view: NumberView | None = None) -> list[Medication]:
+# A drug the lexicon does not know, named by the start verb and followed by a dose: "i will start
+# too much written fifty milligrams" (speech recognition's "sumatriptan") → name as heard.
+_HEARD_DRUG = re.compile(
+    r"\b(?:start(?: you on)?|prescribe(?: you)?|put you on|give you|try you on|switch you to)\s+"
+    r"(?:some |a |an |the )?((?:[a-z'-]+ ){0,3}?[a-z'-]{3,})(?=\s+\d+(?:\.\d+)?\s*(?:mg|milligrams?|mcg|micrograms?|"
+    r"units?|ml|milliliters?|g|grams?)\b)",
+)
+
+
+def extract_medications(
+    text: str, offset: int = 0, view: NumberView | None = None, *, heard: bool = False
+) -> list[Medication]:
+    """Medications in one sentence. ``heard``: also a drug name the lexicon does not know when a start
+    verb and a dose frame it (a prescribing doctor's sentence)."""
     nv = view or number_view(text, offset)
     low = nv.text
     meds: list[Medication] = []
@@ -188,6 +201,10 @@ def extract_medications(text: str, offset: int = 0, view: NumberView | None = No
             ):
                 continue
             hits.append((m.start(), m.end(), w))
+    if heard and not hits:
+        for m in _HEARD_DRUG.finditer(low):
+            a, b = nv.span(m.start(1), m.end(1))
+            hits.append((m.start(1), m.end(1), text[a - offset : b - offset].lower()))
     for i, (a, b, w) in enumerate(hits):
         stop = hits[i + 1][0] if i + 1 < len(hits) else len(low)
         window = low[b : min(stop, b + 80)]
@@ -204,13 +221,13 @@ def extract_medications(text: str, offset: int = 0, view: NumberView | None = No
             end = max(end, b + r.end())
         f = lx.FREQ_RE.search(window)
         if f:
-            med.frequency = f.group(0)
+            med.frequency = _frequency(f.group(0))
             end = max(end, b + f.end())
         else:
             before = low[max(0, a - 30) : a]
             f = lx.FREQ_RE.search(before)
             if f:  # "روزی دو بار استامینوفن", "twice a day i take ..."
-                med.frequency = f.group(0)
+                med.frequency = _frequency(f.group(0))
                 a = a - len(before) + f.start()
         du = [d for d in extract_durations(window) if _MED_DURATION.match(window[d[0] : d[1]])
               or window[max(0, d[0] - 7) : d[0]].endswith("به مدت ")]  # fmt: skip
@@ -220,6 +237,14 @@ def extract_medications(text: str, offset: int = 0, view: NumberView | None = No
         med.start, med.end = nv.span(a, end)
         meds.append(med)
     return meds
+
+
+_PRN = re.compile(r"^(?:prn|when (?:i|you) need(?:ed)?(?: (?:it|them))?)$", re.IGNORECASE)
+
+
+def _frequency(heard: str) -> str:
+    """'when i need it' / 'prn' → 'as needed'; other frequencies as said."""
+    return "as needed" if _PRN.match(heard.strip()) else heard
 
 
 _FREQ_BEFORE = re.compile(r"(?:once|twice|times|per|every)\s+$", re.IGNORECASE)

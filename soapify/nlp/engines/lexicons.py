@@ -141,7 +141,10 @@ CUES: dict[str, re.Pattern[str]] = {
         "exam": r"\b(?:on (?:physical )?exam(?:ination)?|i (?:do )?(?:hear|feel|see|note|appreciate)|"
         r"your (?:lungs|heart|abdomen|belly|knee|throat|ears?) (?:sound|look|is|are)|"
         r"(?:lungs|heart) (?:are|is|sound)|tender(?:ness)? to palpation|range of motion|murmur|"
-        r"let me (?:take a look|examine|listen|feel)|press(?:ing)? (?:here|on))|معاینه",
+        r"let me (?:take a look|examine|listen|feel)|press(?:ing)? (?:here|on)|"
+        r"(?:temperature|pulse|heart rate|oxygen(?: level| saturation)?|vitals?|vital signs) (?:is|are|was|were) "
+        r"(?:normal|fine|good|stable|unremarkable)|"
+        r"\w+ exam(?:ination)? (?:is|was) (?:normal|unremarkable))|معاینه",
         "result": r"\b(?:x-ray|xray|mri|ct scan|cat scan|ultrasound|echo(?:cardiogram)?|ekg|ecg|"
         r"lab(?:s| work| results)?|blood work|hemoglobin|a1c|cholesterol|results? (?:show|came|were)|"
         r"came back|showed|revealed|demonstrat)|آزمایش|سونوگرافی|عکس|نتیجه",
@@ -233,7 +236,7 @@ FREQ_RE = re.compile(
     r"\b(?:once|twice|one time|two times|three times|four times|1 time|2 times|3 times|4 times) (?:(?:a|per|each) "
     r"(?:day|week|night)|daily|weekly|nightly)|\b(?:daily|nightly|weekly|bid|tid|qid|qd|qhs|prn|every day|every night|"
     r"every morning|every (?:\d+ )?(?:to \d+ )?hours?|every other day|at bedtime|at night|in the morning|"
-    r"as needed|when (?:i|you) need (?:it|them)|with meals)\b|روزی \S+ (?:بار|عدد)|هر \S+ ساعت|شب‌ها|شبها|در صورت نیاز",
+    r"as needed|when (?:i|you) need(?:ed)?(?: (?:it|them))?|with meals)\b|روزی \S+ (?:بار|عدد)|هر \S+ ساعت|شب‌ها|شبها|در صورت نیاز",
     re.IGNORECASE,
 )
 DOSE_RE = re.compile(

@@ -17,6 +17,7 @@ from . import lexicons as lx
 from .base import DraftResult
 from .classifier import SENT_LABELS
 from .extract import extract_durations, extract_medications, extract_vitals, is_negated, is_uncertain
+from .stt import infer_speakers, unlabelled
 from .style import doctor_to_note, guess_gender, patient_to_third, render_section, sentence_case
 from .text import Sentence, normalize_digits, number_view, split_sentences
 
@@ -59,6 +60,8 @@ class RulesEngine:
         lang = language or transcript.language or detect_language(transcript.text)
         lang = "fa" if lang.startswith("fa") else "en"
         sents = split_sentences(transcript)
+        if unlabelled(sents):  # speech recognition output: no speakers, no punctuation
+            sents = infer_speakers(sents, lang)
         labels, confs = self._classify(sents, lang)
         draft = _Builder(transcript, lang, sents, labels, confs).build()
         return DraftResult(draft=draft, engine=self.name, model=self.model, version=self.version)
@@ -103,6 +106,9 @@ def _content(s: Sentence) -> bool:
 
 
 _WORDS = re.compile(r"\w+")
+_ALLERGEN = re.compile(
+    r"\ballergic to (?:an? |the |some )?([a-z][\w-]*(?: (?:drugs?|antibiotics?))?)", re.IGNORECASE
+)
 _NEGATIVE_FINDING = re.compile(
     r"^\W*(?:no|negative|without|there (?:is|are|was|were) no|i (?:do not|don't) (?:see|hear|feel))\b|"
     r"^\W*(?:نه|هیچ|بدون)",
@@ -221,7 +227,7 @@ class _Builder:
         doctor = s.speaker == SPEAKER_DOCTOR
         plan_like = doctor and label in ("plan", "assessment")
         allergy = bool(lx.CUES["allergy"].search(s.text))
-        meds = [] if allergy else extract_medications(s.text, s.start, nv)
+        meds = [] if allergy else extract_medications(s.text, s.start, nv, heard=plan_like)
         for m in meds:
             text = " ".join(x for x in (m.name, m.dose and f"{m.dose} {m.unit or ''}".strip(), m.route, m.frequency,
                                         m.duration and f"for {m.duration}") if x)  # fmt: skip
@@ -287,9 +293,11 @@ class _Builder:
         neg_terms = [is_negated(text, m.start()) for m in terms]
         negated = all(neg_terms) if terms else (kind != "hpi" and is_negated(text))
         durations = extract_durations(normalize_digits(text))
+        allergen = _ALLERGEN.search(text) if kind == "allergy" and not negated else None
         self.add(
             "subjective", kind, note_text, [self.span(s)], negated=negated,
             uncertain=is_uncertain(text), confidence=conf, duration=durations[0][2] if durations else None,
+            name=allergen.group(1).lower() if allergen else None,
         )  # fmt: skip
         for m, neg in zip(terms, neg_terms, strict=True):
             name = lx.canonical_symptom(m.group(0))
