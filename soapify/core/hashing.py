@@ -23,6 +23,7 @@ __all__ = [
     "copy_stream",
     "iter_chunks",
     "read_pieces",
+    "helper_pool",
     "receive_at",
     "sha256_file",
 ]
@@ -159,7 +160,7 @@ def receive_at(
                 break
             if pending is not None:
                 pending.result()
-            pending = _helpers().submit(store, piece, offset + done)
+            pending = helper_pool().submit(store, piece, offset + done)
             done += len(piece)
     finally:
         if pending is not None:
@@ -171,8 +172,9 @@ _HELPERS: ThreadPoolExecutor | None = None
 _HELPERS_LOCK = threading.Lock()
 
 
-def _helpers() -> ThreadPoolExecutor:
-    """One small pool per process (created lazily, so after a pre-forking server forks)."""
+def helper_pool() -> ThreadPoolExecutor:
+    """A small thread pool per process for work that releases the GIL (hashing, file I/O),
+    created lazily (so after a pre-forking server forks)."""
     global _HELPERS
     if _HELPERS is None:
         with _HELPERS_LOCK:

@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from soapify.core.errors import ApiError, Conflict, NotFound, PayloadTooLarge, Unprocessable, UnsupportedMedia
-from soapify.core.hashing import TooLarge, copy_stream, read_pieces, receive_at, sha256_file
+from soapify.core.hashing import TooLarge, copy_stream, helper_pool, read_pieces, receive_at, sha256_file
 from soapify.encounters import storage
 from soapify.encounters.audio_probe import AudioRejected, probe_audio
 from soapify.encounters.models import AudioChunk, UploadPart, UploadSession
@@ -582,7 +582,9 @@ def _assemble_streamed(
 
 def _hash_local(session: UploadSession, parts: list[UploadPart], path: str, *, check_parts: bool) -> str:
     """Local storage: hash the session's data file once (4 MiB reads), part by part with
-    ``check_parts``. Bytes past ``received_bytes`` (an interrupted attempt) are cut off."""
+    ``check_parts``, and fsync it (chunks are not fsynced one by one: once here, before the
+    commit; on a helper thread while the file is hashed). Bytes past ``received_bytes`` (an
+    interrupted attempt) are cut off."""
     try:
         fh = open(path, "r+b")  # noqa: SIM115 - closed below
     except FileNotFoundError:
@@ -591,18 +593,21 @@ def _hash_local(session: UploadSession, parts: list[UploadPart], path: str, *, c
         on_disk = os.fstat(fh.fileno()).st_size
         if on_disk > session.received_bytes:
             fh.truncate(session.received_bytes)
-        total = hashlib.sha256()
-        for part in parts:
-            if part.offset + part.size > on_disk:
-                raise _part_corrupted(part)
-            digest = hashlib.sha256() if check_parts else None
-            for piece in read_pieces(fh, part.size):
-                total.update(piece)
-                if digest is not None:
-                    digest.update(piece)
-            if digest is not None and digest.hexdigest() != part.sha256:
-                raise _part_corrupted(part)
-        os.fsync(fh.fileno())  # chunks are not fsynced one by one: once here, before commit
+        synced = helper_pool().submit(os.fsync, fh.fileno())
+        try:
+            total = hashlib.sha256()
+            for part in parts:
+                if part.offset + part.size > on_disk:
+                    raise _part_corrupted(part)
+                digest = hashlib.sha256() if check_parts else None
+                for piece in read_pieces(fh, part.size):
+                    total.update(piece)
+                    if digest is not None:
+                        digest.update(piece)
+                if digest is not None and digest.hexdigest() != part.sha256:
+                    raise _part_corrupted(part)
+        finally:
+            synced.result()  # before the file is closed, and before anything is committed
     return total.hexdigest()
 
 
