@@ -23,6 +23,7 @@ UNLABELLED_SHARE = 0.6  # a transcript is "unlabelled" when this share of its se
 # Where a new clause starts inside an unpunctuated segment. The optional connective before the cue
 # ("and", "so") is left out of both clauses.
 _CUT = re.compile(
+    r"(?<=\sاست)(?<!روز است)(?<!هفته است)(?<!ماه است)(?<!سال است)\s+(?:و\s+)?(?=\S)|\s+و\s+(?=اگر\s)|"  # Persian: after "است" (is), before "و اگر" (and if)
     r"\s+(?:(?:and|so|but|then|okay|alright|now)\s+)?(?="
     r"(?:this|it|that) (?:looks|sounds|seems) like\b|"
     r"i(?:'m| am) (?:going to|gonna) (?:start|prescribe|order|send|refer|give|put|get|have|check)|"
@@ -70,9 +71,10 @@ _SMALL = re.compile(
 
 # Persian: a doctor addresses the patient (شما, ‌اید/ید endings, question words); the patient speaks
 # in the first person (دارم, ندارم, ـم endings, من).
-_FA_QUESTION = re.compile(r"^(?:چه|چرا|کی|کجا|چطور|چگونه|آیا|چند)|(?:دارید|داری|دارین|کنید|می‌?کنید|نه)\s*$")
+_FA_QUESTION = re.compile(r"^(?:چه|چرا|کی|کجا|چطور|چگونه|آیا|چند)|(?:دارید|داری|دارین|می‌?کنید|نه)\s*$")
 _FA_DOCTOR = re.compile(
-    r"\b(?:شما|تان|تون)\b|بدهید|بخورید|برگردید|مراجعه کنید|تجویز|فشار خون(?:تان|تون)|معاینه"
+    r"(?:^|\s)(?:شما|تان|تون)(?:\s|$)|بدهید|دهید|بخورید|برگردید|مراجعه کنید|تجویز|فشار خون|دمای بدن|ضربان|"
+    r"معاینه|احتمالا|احتمالاً|تشخیص"
 )
 _FA_PATIENT = re.compile(r"(?:^|\s)(?:من|دارم|ندارم|م)(?:\s|$)|(?:ام|یم|م)\s*$")
 
