@@ -5,7 +5,8 @@
 Runs the rules engine always, the LLM engine when SOAPIFY_LLM_BASE_URL and SOAPIFY_LLM_MODEL are set
 (SOAPIFY_LLM_API_KEY optional). Each draft is rendered as an ACI-style note and scored with ROUGE-1/2/L
 (F-measure x100, stemming) against the reference note; evidence spans are checked; throughput is
-measured on one core. Ends with a JSON line ``{"bench": "notes", ...}``.
+measured on one core. A second rules row ("STT-style input") runs the same dialogues as speech recognition
+gives them: speaker tags removed, punctuation and case stripped, one line per turn. Ends with a JSON line ``{"bench": "notes", ...}``.
 """
 
 from __future__ import annotations
@@ -76,7 +77,23 @@ def best_of(engine, transcripts: list, repeat: int) -> float | None:
     return round(len(transcripts) / total, 2) if total else None
 
 
-def eval_engine(engine, rows: list[dict[str, str]], repeat: int = 3) -> dict:
+_TAG = re.compile(r"\[[A-Za-z_ ]{1,20}\]")
+
+
+def stt_style(dialogue: str) -> str:
+    """An ACI dialogue as speech recognition gives it: one line per turn, no speaker tags, no
+    punctuation, no capitals (apostrophes kept, as PocketSphinx writes "i'm")."""
+    lines = []
+    for turn in re.split(r"\s*(?=\[[A-Za-z_ ]{1,20}\])|\n+", dialogue):
+        text = re.sub(r"[^\w\s']+", " ", _TAG.sub(" ", turn)).lower()
+        text = re.sub(r"\s+", " ", text).strip()
+        text = re.sub(r" (n't|'s|'re|'ve|'ll|'d|'m)\b", r"\1", text)  # ACI's "do n't" → "don't"
+        if text:
+            lines.append(text)
+    return "\n".join(lines)
+
+
+def eval_engine(engine, rows: list[dict[str, str]], repeat: int = 3, *, stt: bool = False) -> dict:
     from rouge_score import rouge_scorer
 
     from soapify.core.draft_schema import check_evidence
@@ -88,7 +105,7 @@ def eval_engine(engine, rows: list[dict[str, str]], repeat: int = 3) -> dict:
     totals = {"rouge1": 0.0, "rouge2": 0.0, "rougeL": 0.0, "rougeLsum": 0.0}
     spans = bad = failures = 0
     elapsed = cpu = 0.0
-    transcripts = [parse_dialogue(r["dialogue"]) for r in rows]
+    transcripts = [parse_dialogue(stt_style(r["dialogue"]) if stt else r["dialogue"]) for r in rows]
     cold_start = None
     if engine.name == "rules" and transcripts:  # warm up: load the embedder and the classifier
         c0 = time.process_time()
@@ -115,7 +132,7 @@ def eval_engine(engine, rows: list[dict[str, str]], repeat: int = 3) -> dict:
             totals[k] += score[k].fmeasure
     n = max(len(rows) - failures, 1)
     return {
-        "engine": engine.name,
+        "engine": engine.name + (", STT-style input" if stt else ""),
         "model": engine.model,
         "rouge1": round(100 * totals["rouge1"] / n, 2),
         "rouge2": round(100 * totals["rouge2"] / n, 2),
@@ -158,16 +175,19 @@ def main() -> int:
 
     torch.set_num_threads(1)
     rows = _rows(aci)[: args.limit or None]
-    results = [eval_engine(engine, rows, args.repeat) for engine in _engines()]
+    engines = _engines()
+    results = [eval_engine(engine, rows, args.repeat) for engine in engines]
+    # The product's main path is audio: no speaker labels, no punctuation, no capitals.
+    results.insert(1, eval_engine(engines[0], rows, args.repeat, stt=True))
     accuracy = mts_accuracy(mts) if mts.exists() else None
 
     print(f"ACI-BENCH {args.split} ({len(rows)} encounters), ROUGE F x100, stemming")
     print(
-        f"{'system':34} {'R-1':>6} {'R-2':>6} {'R-L':>6} {'R-Lsum':>6}  spans ok  enc/s (wall, cpu, best of N)"
+        f"{'system':44} {'R-1':>6} {'R-2':>6} {'R-L':>6} {'R-Lsum':>6}  spans ok  enc/s (wall, cpu, best of N)"
     )
     for r in results:
         print(
-            f"{r['engine'] + ' (' + r['model'] + ')':34.34} {r['rouge1']:6.1f} {r['rouge2']:6.1f} {r['rougeL']:6.1f}"
+            f"{r['engine'] + ' (' + r['model'] + ')':44.44} {r['rouge1']:6.1f} {r['rouge2']:6.1f} {r['rougeL']:6.1f}"
             f" {r['rougeLsum']:6.1f}  {100 * r['span_integrity']:6.2f}%  {r['encounters_per_s']}, "
             f"{r['encounters_per_cpu_s']}, {r['encounters_per_s_best_of']}"
         )
