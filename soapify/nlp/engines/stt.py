@@ -26,7 +26,7 @@ _CUT = re.compile(
     r"(?<=\sاست)(?<!روز است)(?<!هفته است)(?<!ماه است)(?<!سال است)\s+(?:و\s+)?(?=\S)|\s+و\s+(?=اگر\s)|"  # Persian: after "است" (is), before "و اگر" (and if)
     r"\s+(?:(?:and|so|but|then|okay|alright|now)\s+)?(?="
     r"(?:this|it|that) (?:looks|sounds|seems) like\b|"
-    r"i(?:'m| am) (?:going to|gonna) (?:start|prescribe|order|send|refer|give|put|get|have|check)|"
+    r"i(?:'m| am) (?:going to|gonna|gon na) (?:start|prescribe|order|send|refer|give|put|get|have|check)|"
     r"i (?:will|'ll)\b|i'll\b|we(?:'ll| will| are going to|'re going to)\b|let's\b|"
     r"i want you to\b|i(?:'d| would) like (?:you|to)\b|i recommend\b|"
     r"come back\b|follow up (?:in|with)\b|see you (?:back|again|in)\b|"
@@ -49,7 +49,7 @@ _QUESTION = re.compile(
     re.IGNORECASE,
 )
 _DOCTOR = re.compile(
-    r"\b(?:your|you(?:'re| are) going to|i(?:'m| am) going to (?:start|prescribe|order|send|refer|give|put|"
+    r"\b(?:your|you(?:'re| are) going to|i(?:'m| am) (?:going to|gonna|gon na) (?:start|prescribe|order|send|refer|give|put|"
     r"get|have|check|examine|listen)|i will|i'll|i want you to|i(?:'d| would) like (?:you|to)|let's|"
     r"let me|we(?:'ll| will)|come back|follow up|see you|this (?:looks|sounds|seems) like|"
     r"(?:looks|sounds) like (?:a|an|you)|i recommend|i think (?:you|this|it)|prescrib\w*|"
@@ -65,6 +65,7 @@ _PATIENT = re.compile(
     r"yes\b|yeah\b|yep\b|no\b|nope\b|not really|sometimes|a little|mostly)",
     re.IGNORECASE,
 )
+_ASSISTANT = re.compile(r"\b(?:hey dragon|dragon|dax|nuance)\b")
 _SMALL = re.compile(
     r"^(?:hi|hello|hey|good (?:morning|afternoon|evening)|thank(?:s| you)|bye|nice to)\b", re.I
 )
@@ -134,7 +135,7 @@ def classify(text: str, lang: str = "en") -> tuple[str | None, bool]:
         return SPEAKER_DOCTOR, False
     if patient:
         return SPEAKER_PATIENT, False
-    if _SMALL.match(low):
+    if _SMALL.match(low) or _ASSISTANT.search(low):
         return SPEAKER_DOCTOR, False
     return None, False
 
@@ -156,8 +157,8 @@ def infer_speakers(sents: list[Sentence], lang: str = "en") -> list[Sentence]:
                 speaker = SPEAKER_PATIENT  # the answer to a question
             elif prev is not None and prev.turn == s.turn and prev.speaker:
                 speaker = prev.speaker  # the rest of the same speech region
-            elif prev is not None and prev.speaker == SPEAKER_PATIENT:
-                speaker = SPEAKER_PATIENT
+            elif prev is not None and prev.speaker == SPEAKER_DOCTOR:
+                speaker = SPEAKER_PATIENT  # speech regions mostly alternate
             else:
                 speaker = SPEAKER_DOCTOR
         s = replace(s, speaker=speaker, question=question)

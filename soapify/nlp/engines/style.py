@@ -54,9 +54,9 @@ def _verb3(verb: str) -> str:
 
 
 _CONTRACTIONS = (
-    (re.compile(r"\bgon na\b", re.IGNORECASE), "going to"),
-    (re.compile(r"\bwan na\b", re.IGNORECASE), "want to"),
-    (re.compile(r"\bgot ta\b", re.IGNORECASE), "got to"),
+    (re.compile(r"\bgon ?na\b", re.IGNORECASE), "going to"),
+    (re.compile(r"\bwan ?na\b", re.IGNORECASE), "want to"),
+    (re.compile(r"\bgot ?ta\b", re.IGNORECASE), "got to"),
     (re.compile(r"\s+n't\b"), "n't"),
     (re.compile(r"\s+'(s|re|ve|ll|d|m)\b"), r"'\1"),
 )
