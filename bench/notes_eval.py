@@ -88,6 +88,7 @@ def stt_style(dialogue: str) -> str:
         text = re.sub(r"[^\w\s']+", " ", _TAG.sub(" ", turn)).lower()
         text = re.sub(r"\s+", " ", text).strip()
         text = re.sub(r" (n't|'s|'re|'ve|'ll|'d|'m)\b", r"\1", text)  # ACI's "do n't" → "don't"
+        text = re.sub(r"\b(gon|wan|got) (na|ta)\b", r"\1\2", text)  # "gon na" → "gonna"
         if text:
             lines.append(text)
     return "\n".join(lines)
