@@ -14,6 +14,10 @@ cache in development) for ``AUTH_SESSION_CACHE_SECONDS``:
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -58,7 +62,49 @@ def forget_user(user_id: int) -> None:
         transaction.on_commit(lambda: cache.delete_many(keys))
 
 
+class _VerifiedTokens:
+    """Tokens whose signature and claims this process has already verified (bounded, LRU).
+
+    A signature check of a given token string always gives the same answer, so it is done once per
+    process; the expiry is checked again on every use."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self._size = size
+        self._tokens: OrderedDict[str, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, raw: str):
+        with self._lock:
+            token = self._tokens.get(raw)
+            if token is not None:
+                self._tokens.move_to_end(raw)
+        if token is None:
+            return None
+        if token.get("exp", 0) <= time.time():
+            with self._lock:
+                self._tokens.pop(raw, None)
+            return None
+        return token
+
+    def put(self, raw: str, token) -> None:
+        with self._lock:
+            self._tokens[raw] = token
+            while len(self._tokens) > self._size:
+                self._tokens.popitem(last=False)
+
+
+_verified = _VerifiedTokens()
+
+
 class SessionJWTAuthentication(JWTAuthentication):
+    def get_validated_token(self, raw_token):
+        raw = raw_token.decode() if isinstance(raw_token, bytes) else str(raw_token)
+        token = _verified.get(raw)
+        if token is None:
+            token = super().get_validated_token(raw_token)  # signature, expiry, type; 401 otherwise
+            _verified.put(raw, token)
+        return token
+
     def get_user(self, validated_token):
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]

@@ -35,8 +35,8 @@ class EncounterListView(AuditedViewMixin, generics.ListAPIView):
         number = _page_number(request.query_params.get(paginator.page_query_param, "1"))
         doctor_id = request.user.pk
         version = listcache.list_version(doctor_id)
-        queryset = self.get_queryset()
-        count = listcache.cached(doctor_id, version, "count", queryset.count)
+        # querysets are built only on a cache miss (building one costs more than a cache read)
+        count = listcache.cached(doctor_id, version, "count", lambda: self.get_queryset().count())
         last = max(1, -(-count // page_size))
         if number == "last":
             number = last
@@ -45,7 +45,7 @@ class EncounterListView(AuditedViewMixin, generics.ListAPIView):
         offset = (number - 1) * page_size
 
         def rows() -> list[dict]:
-            page = list(queryset.values(*self._fields)[offset : offset + page_size])
+            page = list(self.get_queryset().values(*self._fields)[offset : offset + page_size])
             for row in page:
                 row["created_at"] = _iso(row["created_at"])
                 row["updated_at"] = _iso(row["updated_at"])

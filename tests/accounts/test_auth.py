@@ -198,3 +198,17 @@ def test_logout_wins_over_a_session_cached_again_after_it(alice, anon):
     anon.post("/api/auth/logout/", {"refresh": pair["refresh"]}, format="json")
     cache.set(_valid_key(sid), alice)  # a slow request of another process re-caching the old answer
     assert bearer(pair["access"]).get("/api/users/me/").status_code == 401
+
+
+def test_a_token_verified_before_is_refused_once_it_expires(alice, anon, monkeypatch):
+    import soapify.accounts.authentication as authentication
+
+    access = login(anon).json()["access"]
+    assert bearer(access).get("/api/users/me/").status_code == 200  # verified and remembered
+    exp = jwt.decode(access, options={"verify_signature": False})["exp"]
+    monkeypatch.setattr(authentication.time, "time", lambda: exp + 1)
+    monkeypatch.setattr(
+        "rest_framework_simplejwt.tokens.aware_utcnow",
+        lambda: __import__("datetime").datetime.fromtimestamp(exp + 1, tz=__import__("datetime").UTC),
+    )
+    assert bearer(access).get("/api/users/me/").status_code == 401
