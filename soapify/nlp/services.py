@@ -33,6 +33,7 @@ from soapify.encounters.services import encounter_set_status
 from soapify.nlp.models import Draft, DraftRevision
 from soapify.stt.models import TranscriptSegment
 from soapify.stt.selectors import encounter_transcript
+from soapify.stt.services import typed_transcript_store
 
 logger = logging.getLogger("soapify.nlp")
 
@@ -135,7 +136,7 @@ def _reanchor(section: dict, old_text: str, transcript: TranscriptView) -> int:
 
 def _store_typed_transcript(*, user, encounter: Encounter, text: str, language: str | None) -> None:
     """Store a transcript sent with ``generate`` as the encounter's typed transcript (replacing an
-    earlier typed one). Through the STT app's service when it is there."""
+    earlier typed one), through the STT app's service."""
     if len(text) > MAX_TYPED_TRANSCRIPT:
         raise PayloadTooLarge(
             f"The transcript must be at most {MAX_TYPED_TRANSCRIPT} characters.", code="transcript_too_large"
@@ -148,35 +149,7 @@ def _store_typed_transcript(*, user, encounter: Encounter, text: str, language: 
             "generate without a transcript or use a new encounter.",
             code="audio_transcript_exists",
         )
-    try:
-        from soapify.stt.services import typed_transcript_store
-    except ImportError:  # the STT app's service is not there: store the segments here
-        typed_transcript_store = None
-    if typed_transcript_store is not None:
-        typed_transcript_store(
-            user=user, encounter_id=encounter.pk, text=text, language=language, replace=True
-        )
-        return
-    from soapify.core.transcript import parse_dialogue
-
-    view = parse_dialogue(text, language=language or None)
-    if not view.segments:
-        raise ApiError("The transcript is empty.", code="validation_error", fields={"transcript": ["Empty."]})
-    TranscriptSegment.objects.filter(encounter=encounter, source=TranscriptSegment.Source.TYPED).delete()
-    TranscriptSegment.objects.bulk_create(
-        [
-            TranscriptSegment(
-                encounter=encounter,
-                source=TranscriptSegment.Source.TYPED,
-                index=i,
-                text=span.text,
-                speaker=span.speaker,
-                language=view.language[:8],
-                engine="typed",
-            )  # fmt: skip
-            for i, span in enumerate(view.segments)
-        ]
-    )
+    typed_transcript_store(user=user, encounter_id=encounter.pk, text=text, language=language, replace=True)
 
 
 @dataclass

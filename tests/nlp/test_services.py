@@ -9,7 +9,6 @@ from soapify.core.models import Job
 from soapify.core.transcript import parse_dialogue
 from soapify.nlp import services
 from soapify.nlp.models import Draft
-from soapify.stt.models import TranscriptSegment
 from tests.nlp.conftest import generate_url
 
 DIALOGUE = "Doctor: Any fever?\nPatient: No fever, but a cough."
@@ -71,18 +70,3 @@ def test_an_identical_request_while_a_job_is_queued_returns_that_job(alice, alic
     other = alice_client.post(generate_url(transcribed.id), {"transcript": "Patient: new."}, format="json")
     assert other.status_code == 409 and other.json()["error"]["code"] == "generation_in_progress"
     assert not Draft.objects.filter(encounter=transcribed).exists()
-
-
-@pytest.mark.django_db
-def test_the_typed_transcript_is_stored_here_when_the_stt_service_is_absent(
-    alice_client, encounter, monkeypatch
-):
-    import soapify.stt.services as stt_services
-
-    monkeypatch.delattr(stt_services, "typed_transcript_store", raising=False)
-    resp = alice_client.post(generate_url(encounter.id), {"transcript": DIALOGUE}, format="json")
-    assert resp.status_code == 201 and resp.json()["status"] == "succeeded", resp.json()
-    texts = list(TranscriptSegment.objects.filter(encounter=encounter, source="typed").order_by("index")
-                 .values_list("text", flat=True))  # fmt: skip
-    assert texts == ["Any fever?", "No fever, but a cough."]
-    assert Draft.objects.get(encounter=encounter).transcript_text == "Any fever?\nNo fever, but a cough."
