@@ -4,7 +4,8 @@ Every token carries its login's session id (``sid``). Checking the session on ev
 a database round trip, so the check is cached in the shared cache (Redis in production, a file
 cache in development) for ``AUTH_SESSION_CACHE_SECONDS``:
 
-- ``auth:sid:<sid>`` holds the authenticated user for a live session;
+- ``auth:sid:<sid>`` holds the authenticated user's columns (never the password hash) for a live
+  session;
 - logout writes a tombstone ``auth:revoked:<sid>`` (kept for the access tokens' lifetime) *after*
   the revocation commits and deletes the positive entry, and readers check the tombstone first, so
   a revoked session is refused by every process at once, even if another request re-cached it;
@@ -116,14 +117,22 @@ class SessionJWTAuthentication(JWTAuthentication):
             found = cache.get_many([_revoked_key(sid), _valid_key(sid)])
             if found.get(_revoked_key(sid)):
                 raise AuthenticationFailed(_("Token is no longer valid."), code="token_revoked")
-            user = found.get(_valid_key(sid))
-            if isinstance(user, User) and str(user.pk) == str(user_id):
-                return user
+            cached = found.get(_valid_key(sid))
+            if isinstance(cached, dict) and str(cached.get("id")) == str(user_id):
+                return User.from_db("default", list(cached), list(cached.values()))
         user = User.objects.filter(
             pk=user_id, is_active=True, auth_sessions__sid=sid, auth_sessions__revoked_at__isnull=True
         ).first()
         if user is None:
             raise AuthenticationFailed(_("Token is no longer valid."), code="token_revoked")
         if ttl > 0:
-            cache.set(_valid_key(sid), user, timeout=ttl)
+            cache.set(_valid_key(sid), _cacheable(user), timeout=ttl)
         return user
+
+
+def _cacheable(user: User) -> dict:
+    """The user's columns without the password hash (never copied into the cache). An instance
+    rebuilt from it has ``password`` deferred, so saving it can never overwrite the hash."""
+    return {
+        f.attname: getattr(user, f.attname) for f in User._meta.concrete_fields if f.attname != "password"
+    }

@@ -212,3 +212,22 @@ def test_a_token_verified_before_is_refused_once_it_expires(alice, anon, monkeyp
         lambda: __import__("datetime").datetime.fromtimestamp(exp + 1, tz=__import__("datetime").UTC),
     )
     assert bearer(access).get("/api/users/me/").status_code == 401
+
+
+def test_the_session_cache_never_holds_the_password_hash_and_saving_keeps_it(alice, anon):
+    from django.core.cache import cache
+
+    from soapify.accounts.authentication import _valid_key
+
+    access = login(anon).json()["access"]
+    assert bearer(access).get("/api/users/me/").status_code == 200
+    sid = jwt.decode(access, options={"verify_signature": False})["sid"]
+    cached = cache.get(_valid_key(sid))
+    assert "password" not in cached and alice.password not in str(cached)
+    from soapify.accounts.authentication import SessionJWTAuthentication
+    from soapify.accounts.models import User
+
+    user = SessionJWTAuthentication().get_user({"user_id": alice.id, "sid": sid})
+    user.first_name = "Alice"
+    user.save()
+    assert User.objects.get(pk=alice.pk).check_password(PASSWORD)
