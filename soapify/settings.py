@@ -226,6 +226,8 @@ AUTH_SESSION_CACHE_SECONDS = env_int("AUTH_SESSION_CACHE_SECONDS", 60)
 # Each doctor's encounter list (count and pages) in the shared cache, versioned (encounters/listcache.py).
 ENCOUNTER_LIST_CACHE = env_bool("ENCOUNTER_LIST_CACHE", True)
 
+HTTP_BASIC_AUTH = env_bool("HTTP_BASIC_AUTH", not PRODUCTION)
+
 THROTTLE_RATES = {
     "auth_ip": env("THROTTLE_AUTH_IP", "30/min"),
     "auth_username": env("THROTTLE_AUTH_USERNAME", "10/min"),
@@ -236,7 +238,8 @@ THROTTLE_RATES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "soapify.accounts.authentication.SessionJWTAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        # HTTP Basic is for development and admin tooling: on by default except in production
+        *(["rest_framework.authentication.BasicAuthentication"] if HTTP_BASIC_AUTH else []),
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "soapify.core.pagination.PageNumberPagination",

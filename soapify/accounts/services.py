@@ -4,6 +4,7 @@ import re
 
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.utils import timezone
 from rest_framework import serializers
 
 from soapify.accounts.models import User
@@ -51,4 +52,18 @@ def user_update(*, actor: User, user: User, data: dict) -> User:
     if password:
         user.set_password(password)
     user.save()
+    if password:
+        sessions_revoke_all(user=user)
     return user
+
+
+def sessions_revoke_all(*, user: User) -> int:
+    """End every login of ``user`` (its refresh and access tokens stop working at once)."""
+    from soapify.accounts.authentication import forget_session
+    from soapify.accounts.models import AuthSession
+
+    sids = list(AuthSession.objects.filter(user=user, revoked_at__isnull=True).values_list("sid", flat=True))
+    AuthSession.objects.filter(sid__in=sids).update(revoked_at=timezone.now())
+    for sid in sids:
+        forget_session(str(sid), revoked=True)
+    return len(sids)

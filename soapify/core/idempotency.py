@@ -22,14 +22,21 @@ HEADER = "Idempotency-Key"
 TTL = timedelta(hours=24)
 
 
+def _describe(value):
+    """Uploaded files are described by name and size; everything else as it is."""
+    if hasattr(value, "read") and hasattr(value, "size"):
+        return f"file:{getattr(value, 'name', '')}:{value.size}"
+    return value
+
+
 def _fingerprint(request) -> str:
     content_type = request.content_type or ""
-    if content_type.startswith("application/json"):
-        try:
-            body = json.dumps(request.data, sort_keys=True, default=str)
-        except Exception:  # noqa: BLE001 - a parse error surfaces in the view itself
-            body = ""
-    else:
+    try:
+        data = request.data
+        if hasattr(data, "lists"):  # form and multipart bodies (QueryDict)
+            data = {k: [_describe(v) for v in vs] for k, vs in data.lists()}
+        body = json.dumps(data, sort_keys=True, default=str)
+    except Exception:  # noqa: BLE001 - a parse error surfaces in the view itself
         body = f"{content_type}:{request.META.get('CONTENT_LENGTH', '')}"
     raw = f"{request.method}\n{request.path}\n{body}"
     return hashlib.sha256(raw.encode()).hexdigest()

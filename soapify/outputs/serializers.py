@@ -198,6 +198,12 @@ class LinkCreateSerializer(StrictFieldsMixin, serializers.Serializer):
                 {"expires_in": ["Give expires_in or expires_in_days, not both."]}
             )
         max_days = int(getattr(settings, "SHARE_LINK_MAX_DAYS", 30))
+        too_long = (seconds is not None and seconds > max_days * 86400) or (
+            days is not None and days > max_days
+        )
+        if too_long:  # checked before building a timedelta, which overflows on huge numbers
+            field = "expires_in" if seconds is not None else "expires_in_days"
+            raise serializers.ValidationError({field: [f"At most {max_days} days."]})
         lifetime = None
         if seconds is not None:
             lifetime = timedelta(seconds=seconds)

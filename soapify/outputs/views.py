@@ -197,7 +197,11 @@ class SignedFileView(AuditMixin, APIView):
         self.audit_id = ""
         file = services.download_resolve(token=token)
         self.audit_id = file.pk
-        handle = storages["outputs"].open(file.storage_key, "rb")
+        try:
+            handle = storages["outputs"].open(file.storage_key, "rb")
+        except (FileNotFoundError, OSError):
+            logger.error("output file %s is missing from storage", file.pk)
+            raise NotFound("The file is not available.", code="file_missing") from None
         response = FileResponse(
             handle, as_attachment=True, filename=file.filename, content_type=file.content_type
         )

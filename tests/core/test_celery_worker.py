@@ -83,7 +83,7 @@ def test_a_real_worker_runs_a_job_over_redis(alice, settings):
         settings.CELERY_TASK_ALWAYS_EAGER = False
         _use_broker(app, broker, eager=False)
         job = job_start(kind="core.ping", owner=alice, params={"echo": "over redis"})
-        deadline = time.time() + 60
+        deadline = time.time() + 180
         while time.time() < deadline:
             job.refresh_from_db()
             if job.is_finished:

@@ -128,3 +128,21 @@ def test_idempotency_keys_expire_after_24_hours(alice):
 def test_overlong_idempotency_key_is_400(alice):
     r = client_for(alice).post("/start/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k" * 300)
     assert r.status_code == 400
+
+
+class FormStartView(APIView):
+    @idempotent
+    def post(self, request):
+        job = job_start(kind="core.ping", owner=request.user, params={"echo": request.data.get("echo")})
+        return Response(job_ref(job), status=201)
+
+
+urlpatterns.append(path("form-start/", FormStartView.as_view()))
+
+
+@pytest.mark.urls("tests.core.test_jobs")
+def test_idempotency_compares_form_bodies_too(alice):
+    c = client_for(alice)
+    r1 = c.post("/form-start/", {"echo": "12"}, HTTP_IDEMPOTENCY_KEY="f1")
+    r2 = c.post("/form-start/", {"echo": "13"}, HTTP_IDEMPOTENCY_KEY="f1")
+    assert r1.status_code == 201 and r2.status_code == 422
