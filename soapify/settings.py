@@ -320,7 +320,6 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600.0,
     },
 }
-JOB_QUEUES = ("default", "stt", "nlp")
 
 # --- Engines (see README "Engines") ----------------------------------------------------------------
 LLM_BASE_URL = env("LLM_BASE_URL")

