@@ -22,7 +22,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from soapify.core.draft_schema import ITEM_KINDS, SECTIONS, empty_draft
-from soapify.core.engines import EngineHandler
 from soapify.core.errors import ApiError, Conflict, NotFound, PayloadTooLarge, Unprocessable
 from soapify.core.jobs import job_find_active, job_start
 from soapify.core.models import Job
@@ -30,6 +29,7 @@ from soapify.core.transcript import TranscriptView
 from soapify.encounters.models import AudioChunk, Encounter
 from soapify.encounters.selectors import encounter_get_own
 from soapify.encounters.services import encounter_set_status
+from soapify.nlp.engines import note_engines
 from soapify.nlp.models import Draft, DraftRevision
 from soapify.stt.models import TranscriptSegment
 from soapify.stt.selectors import encounter_transcript
@@ -37,7 +37,6 @@ from soapify.stt.services import typed_transcript_store
 
 logger = logging.getLogger("soapify.nlp")
 
-note_engines = EngineHandler("NOTE_ENGINES")
 
 GENERATE_JOB = "nlp.generate_draft"
 ENGINE_CHOICES = ("rules", "llm")

@@ -8,3 +8,8 @@
 
 Every engine: ``generate(transcript: TranscriptView, *, language=None) -> DraftResult`` (see ``base``).
 """
+
+from soapify.core.engines import EngineHandler
+
+#: The one registry of note engines (one instance per alias, reset when the setting changes).
+note_engines = EngineHandler("NOTE_ENGINES")

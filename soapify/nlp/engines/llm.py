@@ -231,7 +231,6 @@ class LLMEngine:
         self.client = ChatClient(
             base_url, api_key, model, timeout=timeout, max_retries=max_retries, backoff=backoff
         )
-        self._fallback_engine: Any = None
 
     def generate(self, transcript: TranscriptView, *, language: str | None = None) -> DraftResult:
         lang = language or transcript.language or detect_language(transcript.text)
@@ -252,13 +251,7 @@ class LLMEngine:
             return result
 
     def _get_fallback(self) -> Any:
-        if self._fallback_engine is None:
-            if self.fallback != "rules":
-                from soapify.core.engines import EngineHandler
+        # the configured engine of that alias, the same instance the rest of the process uses
+        from . import note_engines
 
-                self._fallback_engine = EngineHandler("NOTE_ENGINES")[self.fallback]
-            else:
-                from .rules import RulesEngine
-
-                self._fallback_engine = RulesEngine()
-        return self._fallback_engine
+        return note_engines[self.fallback]
