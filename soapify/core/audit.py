@@ -126,38 +126,52 @@ def _insert_async_commit(row: AuditLog) -> None:
     row._state.adding = False
 
 
+_UNSET = object()
+
+
 class AuditedViewMixin:
     """DRF views that read or write patient data: one audit row per request, whatever the outcome.
 
-    ``audit_object_type`` names the object; the id comes from the URL (``audit_lookup_kwarg`` or the
-    first URL kwarg) or, for creations, from the response body's ``id``.
+    ``audit_object_type`` names the object. The id is ``self.audit_id`` when the view sets it (even
+    to "" — e.g. a view whose URL carries a secret token sets it before anything can fail, so the
+    token never reaches the log); otherwise the URL's ``audit_lookup_kwarg`` or first kwarg, or, for
+    creations, the response body's ``id``. ``audit_action_name`` and ``audit_extra`` refine the row.
     """
 
     audit_object_type: str = ""
     audit_lookup_kwarg: str | None = None
+    audit_action_name: str | None = None
 
     def audit_action(self, request) -> str:
+        if self.audit_action_name:
+            return self.audit_action_name
         if request.method == "GET" and not self.kwargs:
             return "list"
         return METHOD_ACTIONS.get(request.method, request.method.lower())
 
+    def audit_object_id(self, response) -> object:
+        object_id = getattr(self, "audit_id", _UNSET)
+        if object_id is not _UNSET:
+            return object_id
+        if self.audit_lookup_kwarg:
+            return self.kwargs.get(self.audit_lookup_kwarg, "")
+        if self.kwargs:
+            return next(iter(self.kwargs.values()))
+        if isinstance(getattr(response, "data", None), dict):
+            return response.data.get("id", "")
+        return ""
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if self.audit_object_type and request.method != "OPTIONS":
-            object_id = ""
-            if self.audit_lookup_kwarg:
-                object_id = self.kwargs.get(self.audit_lookup_kwarg, "")
-            elif self.kwargs:
-                object_id = next(iter(self.kwargs.values()))
-            elif isinstance(getattr(response, "data", None), dict):
-                object_id = response.data.get("id", "")
             try:
                 audit_record(
                     action=self.audit_action(request),
                     object_type=self.audit_object_type,
-                    object_id=object_id,
+                    object_id=self.audit_object_id(response),
                     request=request,
                     status_code=response.status_code,
+                    extra=getattr(self, "audit_extra", None),
                 )
             except Exception:  # pragma: no cover - never break a response because auditing failed
                 logger.exception("audit write failed")

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from soapify.core.audit import METHOD_ACTIONS, audit_record, client_ip
+from soapify.core.audit import AuditedViewMixin, client_ip
 from soapify.core.errors import ApiError, NotFound
 from soapify.core.idempotency import idempotent
 from soapify.core.jobs import job_find_active, job_start
@@ -40,33 +40,6 @@ from soapify.outputs.tasks import FINALIZE
 logger = logging.getLogger("soapify.outputs")
 
 
-class AuditMixin:
-    """One audit row per request (any outcome). ``self.audit_id``/``audit_extra`` refine it."""
-
-    audit_object_type = ""
-    audit_action_name: str | None = None
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if request.method != "OPTIONS":
-            object_id = getattr(self, "audit_id", None)
-            if object_id in (None, "") and self.kwargs:
-                object_id = next(iter(self.kwargs.values()))
-            try:
-                audit_record(
-                    action=self.audit_action_name
-                    or METHOD_ACTIONS.get(request.method, request.method.lower()),
-                    object_type=self.audit_object_type,
-                    object_id=object_id or "",
-                    request=request,
-                    status_code=response.status_code,
-                    extra=getattr(self, "audit_extra", None),
-                )
-            except Exception:  # pragma: no cover - never break a response because auditing failed
-                logger.exception("audit write failed")
-        return response
-
-
 def _validated(serializer_class, request):
     if not isinstance(request.data, dict):
         raise ApiError("The request body must be a JSON object.", code="validation_error")
@@ -78,7 +51,7 @@ def _validated(serializer_class, request):
 # -------------------------------------------------------------------------------------- finalize
 
 
-class FinalizeView(AuditMixin, APIView):
+class FinalizeView(AuditedViewMixin, APIView):
     """Start finalization: freeze the current draft into an immutable version and render its files."""
 
     audit_object_type = "finalized_note"
@@ -124,7 +97,7 @@ class FinalizeView(AuditMixin, APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class FinalizedNoteView(AuditMixin, APIView):
+class FinalizedNoteView(AuditedViewMixin, APIView):
     """The finalized note (latest version, or ``?version=``). Immutable: only GET is allowed."""
 
     audit_object_type = "finalized_note"
@@ -146,7 +119,7 @@ class FinalizedNoteView(AuditMixin, APIView):
 # ----------------------------------------------------------------------------------------- files
 
 
-class FileListView(AuditMixin, generics.ListAPIView):
+class FileListView(AuditedViewMixin, generics.ListAPIView):
     """Output files of an encounter (every version, newest first; ``?version=`` for one)."""
 
     audit_object_type = "output_file"
@@ -165,7 +138,7 @@ class FileListView(AuditMixin, generics.ListAPIView):
         return selectors.file_list(user=self.request.user, encounter=encounter, version=version)
 
 
-class DownloadView(AuditMixin, APIView):
+class DownloadView(AuditedViewMixin, APIView):
     """A short-lived download URL: S3 presigned GET, or a signed URL served by this app."""
 
     audit_object_type = "output_file"
@@ -179,7 +152,7 @@ class DownloadView(AuditMixin, APIView):
         return Response(DownloadResponseSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
-class SignedFileView(AuditMixin, APIView):
+class SignedFileView(AuditedViewMixin, APIView):
     """Serves a file named by a signed, expiring token (local storage). Tampered/expired → 403."""
 
     audit_object_type = "output_file"
@@ -222,7 +195,7 @@ def _fingerprint(request) -> str:
     return hashlib.sha256(f"{request.path}\n{raw}".encode()).hexdigest()
 
 
-class LinkCreateView(AuditMixin, APIView):
+class LinkCreateView(AuditedViewMixin, APIView):
     """Create a patient share link to the encounter's latest finalized note."""
 
     audit_object_type = "share_link"
@@ -265,7 +238,7 @@ class LinkCreateView(AuditMixin, APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class LinkListView(AuditMixin, generics.ListAPIView):
+class LinkListView(AuditedViewMixin, generics.ListAPIView):
     """The caller's share links (``?encounter_id=`` for one encounter); tokens are never listed."""
 
     audit_object_type = "share_link"
@@ -293,7 +266,7 @@ class LinkListView(AuditMixin, generics.ListAPIView):
         return selectors.link_list(user=self.request.user, encounter=encounter)
 
 
-class LinkRevokeView(AuditMixin, APIView):
+class LinkRevokeView(AuditedViewMixin, APIView):
     audit_object_type = "share_link"
     audit_action_name = "revoke"
 
@@ -335,7 +308,7 @@ class PatientHTMLRenderer(renderers.BaseRenderer):
 NOT_FOUND_MESSAGE = "This link is not valid. It may have expired or been revoked."
 
 
-class AccessView(AuditMixin, APIView):
+class AccessView(AuditedViewMixin, APIView):
     """Public, no login: the patient's view of the note while the link is valid.
 
     JSON by default; a small readable HTML page (RTL for Persian) when the client prefers
