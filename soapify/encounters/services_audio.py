@@ -177,6 +177,23 @@ def _after_commit(chunk: AudioChunk) -> None:
     transaction.on_commit(lambda: audio_chunk_committed.send(sender=AudioChunk, chunk=chunk))
 
 
+def _refuse_finalized(encounter: Encounter) -> None:
+    if encounter.status == Encounter.Status.FINALIZED:
+        raise Conflict("The encounter is finalized; it takes no more audio.", code="encounter_finalized")
+
+
+def _lock_encounter_for_audio(encounter_id: int, *, refuse_finalized: bool = True) -> Encounter:
+    """Take the encounter's row lock (inside the caller's transaction) and re-read the row under
+    it: finalization takes the same lock, so the status read here cannot change before the
+    caller's transaction ends. Finalized: 409 ``encounter_finalized`` (unless told not to)."""
+    locked = Encounter.objects.select_for_update().filter(pk=encounter_id).first()
+    if locked is None:
+        raise NotFound("Encounter not found.", code="encounter_not_found")
+    if refuse_finalized:
+        _refuse_finalized(locked)
+    return locked
+
+
 def audio_chunk_create_committed(
     *,
     encounter: Encounter,
@@ -188,8 +205,9 @@ def audio_chunk_create_committed(
 ) -> AudioChunk:
     """Record an already stored, verified object as a committed chunk (resumable sessions, S3
     direct uploads). Must run inside a transaction; takes the encounter's row lock. A pending or
-    rejected chunk with the same number is replaced (its old object deleted after commit)."""
-    Encounter.objects.select_for_update().filter(pk=encounter.pk).first()
+    rejected chunk with the same number is replaced (its old object deleted after commit). An
+    encounter finalized meanwhile (re-read under the lock): 409 ``encounter_finalized``."""
+    _lock_encounter_for_audio(encounter.pk)
     if chunk_number is None:
         top = AudioChunk.objects.filter(encounter=encounter).aggregate(m=Max("chunk_number"))["m"]
         chunk_number = 1 if top is None else top + 1
@@ -361,10 +379,13 @@ def chunk_commit(*, user, chunk_id: int, sha256: str = "") -> tuple[AudioChunk, 
             )
         raise
     with transaction.atomic():
-        Encounter.objects.select_for_update().filter(pk=chunk.encounter_id).first()
-        locked = AudioChunk.objects.select_for_update().select_related("encounter").get(pk=chunk.pk)
+        encounter = _lock_encounter_for_audio(chunk.encounter_id, refuse_finalized=False)
+        locked = AudioChunk.objects.select_for_update(of=("self",)).get(pk=chunk.pk)
+        locked.encounter = encounter
         if locked.status == AudioChunk.Status.COMMITTED:
             return locked, False
+        # Finalized between the check above and this lock: nothing is committed, nothing queued.
+        _refuse_finalized(encounter)
         if locked.storage_key != key:
             raise Conflict(
                 "A newer upload URL was issued for this chunk meanwhile.", code="upload_url_superseded"

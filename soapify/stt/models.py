@@ -33,6 +33,10 @@ class ChunkTranscription(TimeStampedModel):
     offset = models.FloatField(default=0.0)
     #: How many times a transcription of this chunk was started (re-runs and take-overs included).
     runs = models.PositiveIntegerField(default=0)
+    #: Segments a doctor had edited that a forced re-transcription replaced, oldest first:
+    #: ``{id, start, end, text, original_text, edited_by, edited_at, replaced_at}``. Only ever
+    #: appended to, so no correction a doctor wrote is lost.
+    replaced_edits = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"transcription of chunk {self.chunk_id}: {self.status}"

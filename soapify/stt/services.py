@@ -14,7 +14,12 @@ Concurrency rules (every one of them is tested):
   segment of the chunk was edited, unless ``force`` is given. The check runs again inside the
   write transaction with the segment rows locked, so an edit that lands while the engine is
   running still stops the re-run; an edit that arrives after the re-run replaced the segments
-  finds its segment gone (404) instead of editing text nobody sees.
+  finds its segment gone (404) instead of editing text nobody sees. A forced re-run keeps every
+  edited segment it replaces in ``ChunkTranscription.replaced_edits`` (appended, never trimmed).
+* A finalized encounter's transcript is read-only: starting a (re-)transcription of one of its
+  chunks is refused (409 ``encounter_finalized``), and the write transaction re-reads the
+  encounter with its row locked (finalization takes the same lock), so a run that finishes after
+  the encounter was finalized stores nothing and fails with that code.
 """
 
 from __future__ import annotations
@@ -126,6 +131,10 @@ class ChunkOutcome:
         return {k: v for k, v in asdict(self).items() if v not in (None, "")}
 
 
+def _finalized_conflict() -> Conflict:
+    return Conflict("The encounter is finalized; its transcript is read-only.", code="encounter_finalized")
+
+
 def chunk_has_edits(chunk_id: int) -> bool:
     return TranscriptSegment.objects.filter(chunk_id=chunk_id, edited=True).exists()
 
@@ -208,8 +217,19 @@ def _update_search_vector(**filters: Any) -> None:
 def _store_result(
     *, chunk: AudioChunk, ct_id: int, result: TranscriptionResult, force: bool, rtf: float, language: str
 ) -> int:
-    """Replace the chunk's segments with ``result`` in one transaction. Returns the segment count."""
+    """Replace the chunk's segments with ``result`` in one transaction. Returns the segment count.
+    Edited segments being replaced (``force``) are appended to ``ct.replaced_edits`` first."""
     with transaction.atomic():
+        # The encounter's row lock first (the order every other writer uses): finalization takes
+        # it too, so the status read here cannot change before this transaction commits.
+        status = (
+            Encounter.objects.select_for_update()
+            .filter(pk=chunk.encounter_id)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status == Encounter.Status.FINALIZED:
+            raise _finalized_conflict()
         ct = ChunkTranscription.objects.select_for_update().get(pk=ct_id)
         current = AudioChunk.objects.filter(pk=chunk.pk).values("status", "start_offset").first()
         if current is None or current["status"] != AudioChunk.Status.COMMITTED:
@@ -217,13 +237,30 @@ def _store_result(
         existing = list(
             TranscriptSegment.objects.select_for_update()
             .filter(chunk_id=chunk.pk)
-            .values_list("edited", flat=True)
+            .order_by("start", "index", "id")
+            .values("id", "start", "end", "text", "original_text", "edited", "edited_by_id", "edited_at")
         )
-        if any(existing) and not force:
+        edited = [e for e in existing if e["edited"]]
+        if edited and not force:
             raise Conflict(
                 "A segment of this chunk was edited by hand; re-transcribe with force=true to replace it.",
                 code="chunk_has_edits",
             )
+        if edited:
+            replaced_at = timezone.now().isoformat()
+            ct.replaced_edits = list(ct.replaced_edits or []) + [
+                {
+                    "id": e["id"],
+                    "start": e["start"],
+                    "end": e["end"],
+                    "text": e["text"],
+                    "original_text": e["original_text"],
+                    "edited_by": e["edited_by_id"],
+                    "edited_at": e["edited_at"].isoformat() if e["edited_at"] else None,
+                    "replaced_at": replaced_at,
+                }
+                for e in edited
+            ]
         offset = float(current["start_offset"] or 0.0)
         rows = _segment_rows(chunk, result, offset, language)
         TranscriptSegment.objects.filter(chunk_id=chunk.pk).delete()
@@ -274,6 +311,18 @@ def chunk_transcribe(
         ct, _ = ChunkTranscription.objects.get_or_create(chunk=chunk)
         if ct.status == ChunkTranscription.Status.DONE and not rerun:
             return ChunkOutcome(chunk_id, "already_done", engine=ct.engine, language=ct.language or None)
+        if chunk.encounter.status == Encounter.Status.FINALIZED:
+            # Read-only transcript: don't run the engine. A done chunk stays done; one that was
+            # waiting records why it never will be transcribed. (Checked again under lock.)
+            exc = _finalized_conflict()
+            if ct.status != ChunkTranscription.Status.DONE:
+                _ct_update(
+                    ct.pk,
+                    status=ChunkTranscription.Status.FAILED,
+                    error={"code": exc.code, "message": exc.message},
+                    finished_at=timezone.now(),
+                )
+            raise exc
         if ct.status == ChunkTranscription.Status.RUNNING:
             # We hold the lock, so nobody is running it: a worker died mid-run. Take over.
             logger.warning("chunk %s: taking over a stale running transcription", chunk_id)
@@ -503,6 +552,8 @@ def _own_chunk(*, user, chunk_id: int) -> AudioChunk:
 def chunk_transcribe_start(*, user, chunk_id: int, language: str | None = None, force: bool = False) -> Job:
     """``POST /api/stt/transcribe/``: (re-)transcribe one committed chunk of the caller's as a job."""
     chunk = _own_chunk(user=user, chunk_id=chunk_id)
+    if chunk.encounter.status == Encounter.Status.FINALIZED:
+        raise _finalized_conflict()
     if chunk.status != AudioChunk.Status.COMMITTED:
         raise Conflict("Only a committed audio chunk can be transcribed.", code="chunk_not_committed")
     if not force and chunk_has_edits(chunk.pk):
@@ -548,6 +599,8 @@ def encounter_process_start(*, user, encounter_id: int) -> ProcessStart:
             "The encounter has no committed audio and no typed transcript to process.", code="no_audio"
         )
     todo = [c for c in chunks if getattr(_ct_of(c), "status", None) != ChunkTranscription.Status.DONE]
+    if todo and encounter.status == Encounter.Status.FINALIZED:
+        raise _finalized_conflict()
     active = job_find_active(kind=PROCESS_JOB, target=encounter)
     if active is None:
         for c in todo:
@@ -598,6 +651,8 @@ def encounter_process(*, encounter: Encounter, final_attempt: bool = True, progr
         ).values_list("chunk_id", flat=True)
     )
     todo = [(pk, n) for pk, n in chunks if pk not in done_ids]
+    if todo and Encounter.objects.filter(pk=encounter.pk, status=Encounter.Status.FINALIZED).exists():
+        raise _finalized_conflict()
     transcribed: list[int] = []
     waited: list[int] = []
     failed: list[dict] = []

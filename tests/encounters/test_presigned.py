@@ -404,3 +404,83 @@ def test_token_binds_expiry_not_only_the_signer_clock(alice_client, encounter, s
     time.sleep(1.1)
     r = put(alice_client, body["upload_url"], data, "audio/wav")
     assert r.status_code == 403 and r.json()["error"]["code"] == "upload_url_expired"
+
+
+def _no_transcription_queued(chunk_id: int) -> bool:
+    from soapify.core.models import Job
+    from soapify.stt.models import ChunkTranscription
+
+    return (
+        not Job.objects.filter(kind="stt.transcribe_chunk", params__chunk_id=chunk_id).exists()
+        and not ChunkTranscription.objects.filter(chunk_id=chunk_id).exists()
+    )
+
+
+def test_finalized_between_upload_and_commit_commits_nothing(alice_client, encounter):
+    data = (AUDIO / "clip.wav").read_bytes()
+    body = upload(alice_client, encounter.id, data, commit=False)
+    Encounter.objects.filter(pk=encounter.pk).update(status=Encounter.Status.FINALIZED)
+    seen = []
+    audio_chunk_committed.connect(receiver := lambda sender, chunk, **kw: seen.append(chunk.pk))
+    try:
+        r = alice_client.post(
+            "/api/audio/commit/",
+            {"chunk_id": body["chunk_id"], "sha256": hashlib.sha256(data).hexdigest()},
+            format="json",
+        )
+    finally:
+        audio_chunk_committed.disconnect(receiver)
+    assert r.status_code == 409, r.json()
+    assert r.json()["error"]["code"] == "encounter_finalized"
+    chunk = AudioChunk.objects.get(pk=body["chunk_id"])
+    assert chunk.status == AudioChunk.Status.UPLOADED and chunk.committed_at is None
+    assert seen == [] and _no_transcription_queued(chunk.pk)
+    assert Encounter.objects.get(pk=encounter.pk).status == Encounter.Status.FINALIZED
+
+
+def test_finalized_while_the_commit_verifies_the_audio_commits_nothing(alice_client, encounter, monkeypatch):
+    """The race: the encounter is finalized after the commit's first status check (during the
+    slow verification of the stored object) and before its write transaction."""
+    from soapify.encounters import services_audio
+
+    data = (AUDIO / "clip.wav").read_bytes()
+    body = upload(alice_client, encounter.id, data, commit=False)
+    real_verify = services_audio.verify_stored_audio
+
+    def verify_then_finalize(**kwargs):
+        verified = real_verify(**kwargs)
+        Encounter.objects.filter(pk=encounter.pk).update(status=Encounter.Status.FINALIZED)
+        return verified
+
+    monkeypatch.setattr(services_audio, "verify_stored_audio", verify_then_finalize)
+    seen = []
+    audio_chunk_committed.connect(receiver := lambda sender, chunk, **kw: seen.append(chunk.pk))
+    try:
+        r = alice_client.post("/api/audio/commit/", {"chunk_id": body["chunk_id"]}, format="json")
+    finally:
+        audio_chunk_committed.disconnect(receiver)
+    assert r.status_code == 409, r.json()
+    assert r.json()["error"]["code"] == "encounter_finalized"
+    chunk = AudioChunk.objects.get(pk=body["chunk_id"])
+    assert chunk.status == AudioChunk.Status.UPLOADED and chunk.committed_at is None
+    assert seen == [] and _no_transcription_queued(chunk.pk)
+
+
+def test_create_committed_refuses_an_encounter_finalized_under_its_lock(encounter):
+    from django.db import transaction
+
+    from soapify.encounters.services_audio import audio_chunk_create_committed
+
+    stale = Encounter.objects.get(pk=encounter.pk)  # read before finalization
+    Encounter.objects.filter(pk=encounter.pk).update(status=Encounter.Status.FINALIZED)
+    with pytest.raises(Exception) as exc, transaction.atomic():
+        audio_chunk_create_committed(
+            encounter=stale,
+            chunk_number=None,
+            key="never/stored.wav",
+            filename="x.wav",
+            content_type="audio/wav",
+            verified=None,  # never reached
+        )
+    assert getattr(exc.value, "code", None) == "encounter_finalized"
+    assert not AudioChunk.objects.filter(encounter=encounter).exists()
