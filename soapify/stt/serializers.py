@@ -148,6 +148,11 @@ class ChunkTranscriptSerializer(serializers.Serializer):
     model = serializers.CharField()
     engine_version = serializers.CharField()
     language = serializers.CharField()
+    replaced_edits = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Segments the doctor had edited that a forced re-transcription replaced: {id, start, end, "
+        "text, original_text, edited_by, edited_at, replaced_at}; appended, never trimmed.",
+    )
     real_time_factor = serializers.FloatField(allow_null=True)
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)

@@ -121,6 +121,7 @@ class ChunkTranscriptView(AuditedViewMixin, APIView):
             "engine_version": ct.engine_version if ct else "",
             "language": ct.language if ct else "",
             "real_time_factor": ct.real_time_factor if ct else None,
+            "replaced_edits": ct.replaced_edits if ct else [],
             "started_at": ct.started_at if ct else None,
             "finished_at": ct.finished_at if ct else None,
             "error": ct.error if ct else {},

@@ -144,6 +144,7 @@ def test_a_forced_rerun_keeps_the_edited_text_in_replaced_edits(alice_client, al
     assert [(e["id"], e["text"], e["original_text"]) for e in again[2:]] == [
         (new.pk, "corrected again", "replaced by force")
     ]
+    assert alice_client.get(f"/api/stt/transcript/{transcribed.pk}/").json()["replaced_edits"] == again
 
 
 def test_a_rerun_without_edits_keeps_nothing(alice_client, transcribed, script):
