@@ -4,6 +4,8 @@ Error codes raised here (all in the one error shape):
 * ``forbidden`` 403 – a doctor writing a global item or template;
 * ``not_found`` / ``encounter_not_found`` / ``template_not_found`` / ``catalog_item_not_found`` 404
   – the object does not exist or is out of the caller's scope;
+* ``encounter_finalized`` 409 – writing an evaluation of (or evaluating) a finalized encounter:
+  its note is frozen, so its checklist is read-only like the rest of the encounter;
 * ``no_transcript`` 409 – the encounter has no transcript to evaluate;
 * ``no_template`` 409 – no template given and no default template exists;
 * ``empty_template`` 409 – the template has no active item;
@@ -30,7 +32,7 @@ from soapify.checklist.models import (
 )
 from soapify.core.engines import EngineHandler
 from soapify.core.errors import Conflict, Forbidden, NotFound
-from soapify.core.jobs import job_start
+from soapify.core.jobs import job_find_active, job_start
 from soapify.core.models import Job
 from soapify.core.permissions import is_admin
 from soapify.core.transcript import TranscriptView
@@ -235,28 +237,52 @@ def _language_of(encounter: Encounter, transcript: TranscriptView | None = None)
     return "fa" if lang.startswith("fa") else "en"
 
 
-def checklist_evaluate_start(*, user, encounter_id: int, template_id: int | None = None) -> Job:
-    """Check everything a client can get wrong, then start the evaluation job.
+def _check_not_finalized(encounter: Encounter) -> None:
+    if encounter.status == Encounter.Status.FINALIZED:
+        raise Conflict("The encounter is finalized.", code="encounter_finalized")
 
-    404 for an encounter or template out of the caller's scope, 409 ``no_transcript`` when the
-    encounter has nothing to evaluate, 409 ``empty_template`` for a template with no active item.
-    """
-    encounter = Encounter.objects.for_user(user).filter(pk=encounter_id).first()
+
+def _lock_open_encounter(encounter_id: int) -> Encounter:
+    """Lock the encounter row (inside a transaction) and refuse a finalized encounter: finalizing
+    takes the same lock, so no checklist write slips in after the note was frozen."""
+    encounter = Encounter.objects.select_for_update().filter(pk=encounter_id).first()
     if encounter is None:
         raise NotFound("Encounter not found.", code="encounter_not_found")
-    template = template_resolve(user=user, template_id=template_id)
-    if not template_active_items(template=template):
-        raise Conflict("The template has no active checklist item.", code="empty_template")
-    if not _transcript_of(encounter).text.strip():
-        raise Conflict(
-            "The encounter has no transcript yet; transcribe or type it first.", code="no_transcript"
+    _check_not_finalized(encounter)
+    return encounter
+
+
+def checklist_evaluate_start(*, user, encounter_id: int, template_id: int | None = None) -> Job:
+    """Check everything a client can get wrong, then start the evaluation job — or return the
+    encounter's evaluation job already under way (one evaluation at a time per encounter).
+
+    404 for an encounter or template out of the caller's scope, 409 ``encounter_finalized``,
+    409 ``no_transcript`` when the encounter has nothing to evaluate, 409 ``empty_template`` for a
+    template with no active item.
+    """
+    with transaction.atomic():
+        # The lock serializes concurrent starts: the second one sees the first one's job.
+        encounter = Encounter.objects.for_user(user).select_for_update().filter(pk=encounter_id).first()
+        if encounter is None:
+            raise NotFound("Encounter not found.", code="encounter_not_found")
+        _check_not_finalized(encounter)
+        template = template_resolve(user=user, template_id=template_id)
+        if not template_active_items(template=template):
+            raise Conflict("The template has no active checklist item.", code="empty_template")
+        active = job_find_active(kind=EVALUATE_JOB_KIND, target=encounter)
+        if active is not None:
+            return active
+        if not _transcript_of(encounter).text.strip():
+            raise Conflict(
+                "The encounter has no transcript yet; transcribe or type it first.", code="no_transcript"
+            )
+        # Created under the lock; sent to the queue once the transaction commits.
+        return job_start(
+            kind=EVALUATE_JOB_KIND,
+            owner=user,
+            target=encounter,
+            params={"encounter_id": encounter.pk, "template_id": template.pk},
         )
-    return job_start(
-        kind=EVALUATE_JOB_KIND,
-        owner=user,
-        target=encounter,
-        params={"encounter_id": encounter.pk, "template_id": template.pk},
-    )
 
 
 _AUTO_FIELDS = (
@@ -316,6 +342,11 @@ def checklist_evaluate_encounter(
     now = timezone.now()
     by_id = {i.pk: i for i in items}
     with transaction.atomic():
+        locked = Encounter.objects.select_for_update().filter(pk=encounter.pk).first()
+        if locked is None:
+            raise Conflict("The encounter no longer exists.", code="encounter_gone")
+        if locked.status == Encounter.Status.FINALIZED:
+            raise Conflict("The encounter was finalized meanwhile.", code="encounter_finalized")
         existing = {
             e.catalog_item_id: e
             for e in ChecklistEval.objects.select_for_update().filter(encounter=encounter)
@@ -390,6 +421,7 @@ def evaluation_create(
     row.confidence_score = 1.0
     try:
         with transaction.atomic():
+            _lock_open_encounter(encounter.pk)
             row.save()
     except IntegrityError:
         raise Conflict(
@@ -404,13 +436,15 @@ def evaluation_update(
 ) -> ChecklistEval:
     """Edit one evaluation: a status makes it a manual override, kept on re-evaluation."""
     fields = ["updated_at"]
-    if status is not None:
-        _apply_manual(evaluation, status=status, language=_language_of(evaluation.encounter))
-        fields += ["is_manual", "manual_status", "status", "generated_question"]
-    if notes is not None:
-        evaluation.notes = notes
-        fields.append("notes")
-    evaluation.save(update_fields=fields)
+    with transaction.atomic():
+        encounter = _lock_open_encounter(evaluation.encounter_id)
+        if status is not None:
+            _apply_manual(evaluation, status=status, language=_language_of(encounter))
+            fields += ["is_manual", "manual_status", "status", "generated_question"]
+        if notes is not None:
+            evaluation.notes = notes
+            fields.append("notes")
+        evaluation.save(update_fields=fields)
     return evaluation
 
 
@@ -425,6 +459,7 @@ def evaluation_set_manual(
     """The draft checklist's override: set the item's status by hand (creating the row when the
     item was not evaluated yet)."""
     with transaction.atomic():
+        _lock_open_encounter(encounter.pk)
         row = (
             ChecklistEval.objects.select_for_update()
             .select_related("catalog_item", "encounter")
@@ -452,7 +487,9 @@ def evaluation_set_manual(
 
 
 def evaluation_delete(*, evaluation: ChecklistEval) -> None:
-    evaluation.delete()
+    with transaction.atomic():
+        _lock_open_encounter(evaluation.encounter_id)
+        evaluation.delete()
 
 
 # --- summary -------------------------------------------------------------------------------------

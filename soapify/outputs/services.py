@@ -9,7 +9,9 @@ Decisions (see also the models' docstrings):
 * **Amendment**: finalizing after the draft (or checklist) changed makes version ``n + 1`` whose
   ``amends`` points to version ``n``; every version keeps its own four files.
 * **Missing critical checklist items** never block finalization; they are frozen into the note
-  (``missing_critical_items``), printed in the files, and returned as a warning.
+  (``missing_critical_items``), printed in the files, and returned as a warning. A checklist that
+  cannot be read fails the finalization (503 ``checklist_unavailable``): a note is never frozen
+  with its missing critical items unknown.
 * **Share links** resolve to the latest finalized version at access time.
 """
 
@@ -32,10 +34,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from soapify.checklist.services import checklist_summary
 from soapify.core.draft_schema import SECTIONS
 from soapify.core.engines import EngineError, EngineHandler
 from soapify.core.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
 from soapify.encounters.models import Encounter
+from soapify.nlp.models import Draft
 from soapify.outputs.models import FinalizedNote, OutputFile, ShareLink
 from soapify.outputs.renderers import (
     NoteDocument,
@@ -62,9 +66,7 @@ KINDS = tuple(CONTENT_TYPES)
 # ------------------------------------------------------------------------------------ finalization
 
 
-def _draft_of(encounter: Encounter):
-    from soapify.nlp.models import Draft
-
+def _draft_of(encounter: Encounter) -> Draft | None:
     return Draft.objects.filter(encounter=encounter).first()
 
 
@@ -92,26 +94,27 @@ def _json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
-def checklist_summary_of(encounter: Encounter) -> dict | None:
-    """The checklist colleague's summary, or None while that app is absent or fails."""
-    try:
-        from soapify.checklist.services import checklist_summary
-    except ImportError:
-        return None
+def checklist_summary_of(encounter: Encounter) -> dict:
+    """The encounter's checklist summary, as plain JSON (zero counts and no missing item when the
+    encounter has no evaluation). A note must never be finalized without its missing critical
+    items, so a failing checklist fails the finalization (503 ``checklist_unavailable``)."""
     try:
         return _json_safe(checklist_summary(encounter=encounter))
-    except Exception:  # noqa: BLE001 - a broken checklist must not block finalization
+    except ApiError:
+        raise
+    except Exception as exc:
         logger.exception("checklist summary failed for encounter %s", encounter.pk)
-        return None
+        raise ApiError(
+            "The checklist summary could not be computed, so the note was not finalized "
+            "(its missing critical items would be unknown). Try again later.",
+            code="checklist_unavailable",
+            status_code=503,
+        ) from exc
 
 
-def missing_critical_of(summary: dict | None) -> list[str]:
-    out: list[str] = []
-    for entry in (summary or {}).get("missing_critical") or []:
-        title = entry.get("title") if isinstance(entry, dict) else entry
-        if title and str(title) not in out:
-            out.append(str(title))
-    return out
+def missing_critical_of(summary: dict) -> list[str]:
+    """The titles of the critical items the visit missed, once each, in the checklist's order."""
+    return list(dict.fromkeys(str(title) for title in summary["missing_critical"]))
 
 
 def missing_critical_warning(items: list[str]) -> list[dict]:
@@ -135,17 +138,15 @@ def _digest(draft_content: dict, summary: dict | None, missing: list[str]) -> st
 
 
 def _renderer_summary(summary: dict | None) -> dict | None:
-    """The renderers print ``coverage_percent`` and flat counts; the checklist nests its counts."""
-    if not summary:
+    """The renderers print ``coverage_percent`` and flat counts; the checklist nests its counts.
+    None (nothing printed) when the encounter had no evaluation, or for a note frozen without a
+    summary."""
+    if not summary or not summary.get("evaluated", True):
         return None
-    flat = {k: v for k, v in summary.items() if k in ("total", "coverage_percent")}
-    counts = summary.get("counts") if isinstance(summary.get("counts"), dict) else {}
-    for key in ("covered", "partial", "missing"):
-        if key in counts:
-            flat[key] = counts[key]
-        elif key in summary:
-            flat[key] = summary[key]
-    return flat if summary.get("evaluated", True) else None
+    counts = summary.get("counts") or {}
+    flat = {k: summary[k] for k in ("total", "coverage_percent") if k in summary}
+    flat.update({k: counts[k] for k in ("covered", "partial", "missing") if k in counts})
+    return flat
 
 
 def note_document(note: FinalizedNote) -> NoteDocument:
@@ -223,12 +224,16 @@ class FinalizeResult:
 def note_finalize(*, encounter: Encounter, user) -> FinalizeResult:
     """Freeze the encounter's current draft (+ checklist summary) into a new immutable version and
     render its four files — or return the latest version when nothing changed since it."""
-    summary = checklist_summary_of(encounter)
-    missing = missing_critical_of(summary)
     stored: list[str] = []
     try:
         with transaction.atomic():
-            locked = Encounter.objects.select_for_update().get(pk=encounter.pk)
+            locked = Encounter.objects.select_for_update().filter(pk=encounter.pk).first()
+            if locked is None:
+                raise Conflict("The encounter no longer exists.", code="encounter_gone")
+            # Read under the encounter lock, which every checklist write takes too: the frozen
+            # summary is exactly the checklist at finalization.
+            summary = checklist_summary_of(locked)
+            missing = missing_critical_of(summary)
             draft = _draft_of(locked)
             if draft is None:
                 raise Conflict("This encounter has no SOAP draft to finalize yet.", code="no_draft")

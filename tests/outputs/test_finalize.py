@@ -256,14 +256,16 @@ def test_missing_critical_items_are_allowed_but_flagged(alice_client, encounter,
     assert "Drug allergies" in pdf_text(stored(OutputFile.objects.get(kind="pdf_doctor")))
 
 
-def test_no_missing_critical_items_means_no_warning(alice_client, encounter, draft, monkeypatch):
-    monkeypatch.setattr(services, "checklist_summary_of", lambda encounter: None)
+def test_no_missing_critical_items_means_no_warning(alice_client, encounter, draft):
+    """An encounter never evaluated: the real summary has zero counts and no missing item."""
     response = finalize(alice_client, encounter.pk)
+    assert response.status_code == 201
     assert response.data["missing_critical"] == [] and response.data["warnings"] == []
+    note = FinalizedNote.objects.get(encounter=encounter)
+    assert note.checklist_summary["total"] == 0 and note.checklist_summary["evaluated"] is False
 
 
-def test_the_real_checklist_summary_is_used_when_the_checklist_app_is_present(encounter):
-    pytest.importorskip("soapify.checklist.services")
+def test_the_real_checklist_summary_is_used(encounter):
     summary = services.checklist_summary_of(encounter)
     assert summary is not None and "coverage_percent" in summary and summary["missing_critical"] == []
     json.dumps(summary)  # frozen into a JSONField: must be plain JSON

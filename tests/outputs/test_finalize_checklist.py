@@ -1,0 +1,85 @@
+"""Finalization reads the real checklist: missing critical items are frozen into the note, a failing
+checklist fails the finalization (never a note silently without its warnings), and a finalize job
+whose encounter is gone fails with ``encounter_gone``."""
+
+from __future__ import annotations
+
+import pytest
+
+import soapify.outputs.services as services
+from soapify.checklist.models import ChecklistCatalog, ChecklistEval
+from soapify.core.jobs import job_run, job_start
+from soapify.core.models import Job
+from soapify.encounters.models import Encounter
+from soapify.outputs.models import FinalizedNote, OutputFile
+from soapify.outputs.tasks import FINALIZE
+from tests.outputs.conftest import finalize
+
+pytestmark = pytest.mark.django_db
+
+
+def critical_item() -> ChecklistCatalog:
+    return (
+        ChecklistCatalog.objects.filter(owner=None, priority="critical", is_active=True)
+        .order_by("id")
+        .first()
+    )
+
+
+def test_missing_critical_items_of_the_real_checklist_are_frozen_into_the_note(
+    alice_client, encounter, draft
+):
+    item = critical_item()
+    ChecklistEval.objects.create(encounter=encounter, catalog_item=item, status="missing")
+    response = finalize(alice_client, encounter.pk)
+    assert response.status_code == 201, response.content
+    assert response.data["missing_critical"] == [item.title]
+    assert response.data["warnings"][0]["code"] == "missing_critical"
+    assert response.data["job"]["status"] == "succeeded"
+    note = FinalizedNote.objects.get(encounter=encounter)
+    assert note.missing_critical_items == [item.title]
+    assert note.checklist_summary["counts"]["missing"] == 1
+
+
+def test_a_failing_checklist_refuses_to_finalize(alice_client, encounter, draft, monkeypatch):
+    def broken(*, encounter):
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(services, "checklist_summary", broken)
+    response = finalize(alice_client, encounter.pk)
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "checklist_unavailable"
+    assert not FinalizedNote.objects.exists() and not OutputFile.objects.exists()
+    assert Encounter.objects.get(pk=encounter.pk).status != Encounter.Status.FINALIZED
+
+
+def queued_finalize(user, encounter_id: int, settings) -> Job:
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # created, never sent: run it by hand below
+    return job_start(
+        kind=FINALIZE, owner=user, target=("encounter", encounter_id), params={"encounter_id": encounter_id}
+    )
+
+
+def test_a_checklist_failing_during_the_job_fails_the_job_clearly(
+    alice, encounter, draft, settings, monkeypatch
+):
+    job = queued_finalize(alice, encounter.pk, settings)
+
+    def broken(*, encounter):
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(services, "checklist_summary", broken)
+    job_run(str(job.id))
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and job.error["code"] == "checklist_unavailable"
+    assert not FinalizedNote.objects.exists() and not OutputFile.objects.exists()
+    assert Encounter.objects.get(pk=encounter.pk).status != Encounter.Status.FINALIZED
+
+
+def test_a_finalize_job_whose_encounter_is_gone_fails_with_encounter_gone(alice, encounter, draft, settings):
+    job = queued_finalize(alice, encounter.pk, settings)
+    encounter.delete()
+    job_run(str(job.id))
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert job.error["code"] == "encounter_gone"
