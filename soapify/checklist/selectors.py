@@ -91,14 +91,6 @@ def eval_filter(qs: QuerySet, params) -> QuerySet:
     return qs
 
 
-def encounter_for(*, user, encounter_id: int) -> Encounter:
-    """The caller's encounter, or 404 (another doctor's, an admin asking, or no such encounter)."""
-    encounter = Encounter.objects.for_user(user).filter(pk=encounter_id).first()
-    if encounter is None:
-        raise NotFound("Encounter not found.", code="encounter_not_found")
-    return encounter
-
-
 def catalog_item_for(*, user, item_id: int) -> ChecklistCatalog:
     item = ChecklistCatalog.objects.for_user(user).filter(pk=item_id).first()
     if item is None:

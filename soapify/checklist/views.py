@@ -24,6 +24,7 @@ from soapify.core.errors import ApiError, error_body
 from soapify.core.idempotency import idempotent
 from soapify.core.serializers import JobRefSerializer, job_ref
 from soapify.encounters.models import Encounter
+from soapify.encounters.selectors import encounter_get_own
 
 _ERR = OpenApiResponse(description='Error: {"error": {"code", "message", "fields"?}}')
 _WRITE_ERRORS = {400: _ERR, 403: OpenApiResponse(description="A doctor writing global content."), 404: _ERR}
@@ -209,7 +210,7 @@ class ChecklistEvalViewSet(AuditedViewMixin, viewsets.ModelViewSet):
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
-        encounter = selectors.encounter_for(user=request.user, encounter_id=data["encounter_id"])
+        encounter = encounter_get_own(user=request.user, encounter_id=data["encounter_id"])
         item = selectors.catalog_item_for(user=request.user, item_id=data["catalog_item_id"])
         row = services.evaluation_create(
             user=request.user, encounter=encounter, catalog_item=item, status=data["status"],
@@ -270,7 +271,7 @@ class ChecklistEvalViewSet(AuditedViewMixin, viewsets.ModelViewSet):
     @action(detail=False, methods=["get"], pagination_class=None)
     def summary(self, request):
         encounter_id = selectors.int_param(request.query_params, "encounter", required=True)
-        encounter = selectors.encounter_for(user=request.user, encounter_id=encounter_id)
+        encounter = encounter_get_own(user=request.user, encounter_id=encounter_id)
         return Response(services.checklist_summary(encounter=encounter))
 
 
@@ -282,7 +283,7 @@ class _DraftEncounterMixin(AuditedViewMixin):
     audit_lookup_kwarg = "encounter_id"
 
     def encounter(self) -> Encounter:
-        return selectors.encounter_for(user=self.request.user, encounter_id=self.kwargs["encounter_id"])
+        return encounter_get_own(user=self.request.user, encounter_id=self.kwargs["encounter_id"])
 
 
 class DraftChecklistView(_DraftEncounterMixin, generics.GenericAPIView):

@@ -7,13 +7,6 @@ from soapify.encounters.models import Encounter
 from soapify.outputs.models import FinalizedNote, OutputFile, ShareLink
 
 
-def encounter_get(*, user, encounter_id) -> Encounter:
-    encounter = Encounter.objects.for_user(user).filter(pk=encounter_id).first()
-    if encounter is None:
-        raise NotFound("Encounter not found.", code="encounter_not_found")
-    return encounter
-
-
 def parse_version(raw: str | None) -> int | None:
     if raw is None or raw == "":
         return None

@@ -22,6 +22,7 @@ from soapify.core.errors import ApiError, NotFound
 from soapify.core.idempotency import idempotent
 from soapify.core.jobs import job_find_active, job_start
 from soapify.core.serializers import job_ref
+from soapify.encounters.selectors import encounter_get_own
 from soapify.outputs import selectors, services
 from soapify.outputs.models import OutputFile
 from soapify.outputs.renderers import patient_html, patient_view
@@ -76,7 +77,7 @@ class FinalizeView(AuditedViewMixin, APIView):
     @idempotent
     def post(self, request):
         data = _validated(FinalizeRequestSerializer, request)
-        encounter = selectors.encounter_get(user=request.user, encounter_id=data["encounter_id"])
+        encounter = encounter_get_own(user=request.user, encounter_id=data["encounter_id"])
         self.audit_id = encounter.pk
         services.finalize_check(encounter=encounter)
         missing = services.missing_critical_of(services.checklist_summary_of(encounter))
@@ -109,7 +110,7 @@ class FinalizedNoteView(AuditedViewMixin, APIView):
         responses={200: FinalizedNoteSerializer, 404: OpenApiResponse(description="not_finalized")},
     )
     def get(self, request, encounter_id: int):
-        encounter = selectors.encounter_get(user=request.user, encounter_id=encounter_id)
+        encounter = encounter_get_own(user=request.user, encounter_id=encounter_id)
         version = selectors.parse_version(request.query_params.get("version"))
         note, versions = selectors.note_get(encounter=encounter, version=version)
         context = {"versions": versions, "files": selectors.files_of(note=note)}
@@ -133,7 +134,7 @@ class FileListView(AuditedViewMixin, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return OutputFile.objects.none()
-        encounter = selectors.encounter_get(user=self.request.user, encounter_id=self.kwargs["encounter_id"])
+        encounter = encounter_get_own(user=self.request.user, encounter_id=self.kwargs["encounter_id"])
         version = selectors.parse_version(self.request.query_params.get("version"))
         return selectors.file_list(user=self.request.user, encounter=encounter, version=version)
 
@@ -222,7 +223,7 @@ class LinkCreateView(AuditedViewMixin, APIView):
         if len(key) > 255:
             raise ApiError("Idempotency-Key must be 1 to 255 characters.", code="invalid_idempotency_key")
         data = _validated(LinkCreateSerializer, request)
-        encounter = selectors.encounter_get(user=request.user, encounter_id=data["encounter_id"])
+        encounter = encounter_get_own(user=request.user, encounter_id=data["encounter_id"])
         created = services.share_link_create(
             encounter=encounter,
             user=request.user,
@@ -261,7 +262,7 @@ class LinkListView(AuditedViewMixin, generics.ListAPIView):
                     code="validation_error",
                     fields={"encounter_id": ["Not an integer."]},
                 ) from None
-            encounter = selectors.encounter_get(user=self.request.user, encounter_id=encounter_id)
+            encounter = encounter_get_own(user=self.request.user, encounter_id=encounter_id)
             self.audit_id = encounter.pk
         return selectors.link_list(user=self.request.user, encounter=encounter)
 
