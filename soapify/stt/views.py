@@ -15,6 +15,7 @@ from soapify.core.idempotency import idempotent
 from soapify.core.pagination import PageNumberPagination
 from soapify.core.serializers import JobRefSerializer, job_ref
 from soapify.encounters.models import AudioChunk, Encounter
+from soapify.encounters.selectors import encounter_get_own
 from soapify.stt import selectors, services
 from soapify.stt.models import ChunkTranscription
 from soapify.stt.serializers import (
@@ -201,9 +202,7 @@ class EncounterTranscriptView(AuditedViewMixin, APIView):
         responses={200: EncounterTranscriptSerializer, 404: _ERR},
     )
     def get(self, request, encounter_id: int):
-        encounter = Encounter.objects.for_user(request.user).filter(pk=encounter_id).first()
-        if encounter is None:
-            raise NotFound("Encounter not found.", code="encounter_not_found")
+        encounter = encounter_get_own(user=request.user, encounter_id=encounter_id)
         return Response(_encounter_transcript_body(encounter))
 
 
@@ -279,11 +278,9 @@ class SearchView(AuditedViewMixin, APIView):
                     code="validation_error",
                     fields={"encounter_id": ["Invalid."]},
                 ) from None
-            if (
-                encounter_id < 1
-                or not Encounter.objects.for_user(request.user).filter(pk=encounter_id).exists()
-            ):
+            if encounter_id < 1:
                 raise NotFound("Encounter not found.", code="encounter_not_found")
+            encounter_get_own(user=request.user, encounter_id=encounter_id)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             selectors.segment_search(user=request.user, q=q, encounter_id=encounter_id), request, view=self
