@@ -49,6 +49,34 @@ VITAL_NAMES: tuple[str, ...] = (
     "pain",
 )
 
+#: Display names of the vitals, per note language (engines, renderers and clients use the same).
+VITAL_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "bp": "Blood pressure",
+        "hr": "Heart rate",
+        "rr": "Respiratory rate",
+        "temperature": "Temperature",
+        "spo2": "Oxygen saturation",
+        "weight": "Weight",
+        "height": "Height",
+        "glucose": "Blood glucose",
+        "bmi": "Body mass index",
+        "pain": "Pain score",
+    },
+    "fa": {
+        "bp": "فشار خون",
+        "hr": "ضربان قلب",
+        "rr": "تعداد تنفس",
+        "temperature": "دمای بدن",
+        "spo2": "اشباع اکسیژن",
+        "weight": "وزن",
+        "height": "قد",
+        "glucose": "قند خون",
+        "bmi": "شاخص توده بدنی",
+        "pain": "شدت درد",
+    },
+}
+
 
 class Evidence(TypedDict):
     start: int

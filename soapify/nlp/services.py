@@ -33,7 +33,7 @@ from soapify.nlp.engines import note_engines
 from soapify.nlp.models import Draft, DraftRevision
 from soapify.stt.models import TranscriptSegment
 from soapify.stt.selectors import encounter_transcript
-from soapify.stt.services import typed_transcript_store
+from soapify.stt.services import MAX_TYPED_TRANSCRIPT, typed_transcript_store
 
 logger = logging.getLogger("soapify.nlp")
 
@@ -42,7 +42,6 @@ GENERATE_JOB = "nlp.generate_draft"
 ENGINE_CHOICES = ("rules", "llm")
 MAX_SECTION_TEXT = 50_000
 MAX_SECTION_ITEMS = 500
-MAX_TYPED_TRANSCRIPT = 200_000
 
 _ITEM_FIELDS = {
     "kind", "text", "negated", "uncertain", "confidence", "evidence", "name", "value", "unit", "systolic",

@@ -84,10 +84,6 @@ def sentence_features(texts: list[str], speakers: list[str | None], mode: str = 
     return np.hstack([emb, extra])
 
 
-def _turns(dialogue: str) -> list[str]:
-    return [t.strip() for t in dialogue.splitlines() if t.strip()]
-
-
 def mts_features(dialogues: list[str]) -> np.ndarray:
     """A snippet: its whole-text embedding."""
     return _embed(dialogues)

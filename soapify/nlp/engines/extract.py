@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from soapify.core.draft_schema import VITAL_LABELS
+
 from . import lexicons as lx
 from .text import FA_NUMBERS, NumberView, number_view
 
@@ -55,26 +57,6 @@ _RANGES = {
     "height": (30, 250),
     "glucose": (20, 900),
 }
-VITAL_LABELS = {
-    "bp": "Blood pressure",
-    "hr": "Heart rate",
-    "rr": "Respiratory rate",
-    "temperature": "Temperature",
-    "spo2": "Oxygen saturation",
-    "weight": "Weight",
-    "height": "Height",
-    "glucose": "Blood glucose",
-}
-VITAL_LABELS_FA = {
-    "bp": "فشار خون",
-    "hr": "ضربان قلب",
-    "rr": "تعداد تنفس",
-    "temperature": "دمای بدن",
-    "spo2": "اشباع اکسیژن",
-    "weight": "وزن",
-    "height": "قد",
-    "glucose": "قند خون",
-}
 
 
 @dataclass(slots=True)
@@ -88,7 +70,7 @@ class Vital:
     diastolic: float | None = None
 
     def label(self, language: str = "en") -> str:
-        names = VITAL_LABELS_FA if language == "fa" else VITAL_LABELS
+        names = VITAL_LABELS["fa" if language == "fa" else "en"]
         unit = {"mm[Hg]": "mmHg", "/min": "/min", "Cel": "°C", "[degF]": "°F", "[lb_av]": "lb"}.get(
             self.unit, self.unit
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from soapify.core.draft_schema import SECTIONS
+from soapify.core.draft_schema import SECTIONS, VITAL_LABELS
 
 Language = Literal["en", "fa"]
 
@@ -177,32 +177,6 @@ KIND_LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-VITAL_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "bp": "Blood pressure",
-        "hr": "Heart rate",
-        "rr": "Respiratory rate",
-        "temperature": "Temperature",
-        "spo2": "Oxygen saturation",
-        "weight": "Weight",
-        "height": "Height",
-        "glucose": "Blood glucose",
-        "bmi": "Body mass index",
-        "pain": "Pain score",
-    },
-    "fa": {
-        "bp": "فشار خون",
-        "hr": "ضربان قلب",
-        "rr": "تعداد تنفس",
-        "temperature": "دمای بدن",
-        "spo2": "اشباع اکسیژن",
-        "weight": "وزن",
-        "height": "قد",
-        "glucose": "قند خون",
-        "bmi": "شاخص توده بدنی",
-        "pain": "شدت درد",
-    },
-}
 
 # UCUM code -> what a reader expects to see
 DISPLAY_UNITS: dict[str, str] = {
