@@ -19,8 +19,9 @@ What it does, in one run:
 5. the gunicorn workers' RSS is sampled every 10 ms by a thread (psutil); growth = peak minus the
    worker's RSS after a warm-up request.
 
-The client sends each body as a memoryview of one preloaded buffer (urllib3 passes buffers to a
-single ``sendall``) over one kept-alive connection, for both figures.
+The client sends each raw body (chunks and the discard request alike) as a memoryview of one
+preloaded buffer with ``http.client`` (one ``sendall``; no per-request work of a client library
+in the figures) over one kept-alive connection.
 
 Prints MB/s (MiB per second) for each, the raw chunked / discard ratio, the median chunk POST
 latency, the peak RSS growth, and a final
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import http.client
 import json
 import os
 import shutil
@@ -130,8 +132,31 @@ def wait_ready(base: str, timeout: float = 60) -> None:
     raise SystemExit("gunicorn did not become ready")
 
 
+class RawClient:
+    """POSTs of raw bodies over one kept-alive ``http.client`` connection."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        self.auth = f"Bearer {token}"
+
+    def post(self, path: str, body: memoryview, content_type: str) -> tuple[int, dict]:
+        self.conn.request(
+            "POST",
+            path,
+            body=body,
+            headers={
+                "Authorization": self.auth,
+                "Content-Type": content_type,
+                "Content-Length": str(len(body)),
+            },
+        )
+        resp = self.conn.getresponse()
+        return resp.status, json.loads(resp.read() or b"{}")
+
+
 def chunked_upload(
     http: requests.Session,
+    raw: RawClient,
     base: str,
     encounter_id: int,
     data: memoryview,
@@ -159,20 +184,21 @@ def chunked_upload(
         piece = data[i * CHUNK : (i + 1) * CHUNK]
         t0 = time.perf_counter()
         if mode == "raw":
-            r = http.post(
-                f"{base}/api/uploads/chunk/",
-                params={"session_id": sid, "offset": str(i * CHUNK), "sha256": sha},
-                data=piece,
-                headers={"Content-Type": "application/offset+octet-stream"},
+            status, body = raw.post(
+                f"/api/uploads/chunk/?session_id={sid}&offset={i * CHUNK}&sha256={sha}",
+                piece,
+                "application/offset+octet-stream",
             )
+            if status != 201:
+                raise SystemExit(f"chunk {i}: {status} {body}")
         else:
             r = http.post(
                 f"{base}/api/uploads/chunk/",
                 data={"session_id": sid, "index": str(i), "sha256": sha},
                 files={"file": ("chunk", piece, "application/octet-stream")},
             )
-        if r.status_code != 201:
-            raise SystemExit(f"chunk {i}: {r.status_code} {r.text}")
+            if r.status_code != 201:
+                raise SystemExit(f"chunk {i}: {r.status_code} {r.text}")
         lat.append(time.perf_counter() - t0)
     PHASES.setdefault(f"{mode}:chunk_latencies", []).append(lat)
     PHASES.setdefault(f"{mode}:chunks", []).append(time.perf_counter() - started)
@@ -187,14 +213,12 @@ def chunked_upload(
     return elapsed
 
 
-def discard_upload(http: requests.Session, base: str, data: memoryview) -> float:
+def discard_upload(raw: RawClient, data: memoryview) -> float:
     started = time.perf_counter()
-    r = http.post(
-        f"{base}/api/uploads/_discard/", data=data, headers={"Content-Type": "application/octet-stream"}
-    )
+    status, body = raw.post("/api/uploads/_discard/", data, "application/octet-stream")
     elapsed = time.perf_counter() - started
-    if r.status_code != 200 or r.json()["size"] != len(data):
-        raise SystemExit(f"discard: {r.status_code} {r.text}")
+    if status != 200 or body.get("size") != len(data):
+        raise SystemExit(f"discard: {status} {body}")
     return elapsed
 
 
@@ -273,6 +297,7 @@ def main() -> None:
         token = http.post(f"{base}/api/auth/token/", json={"username": "bench", "password": PASSWORD})
         token.raise_for_status()
         http.headers["Authorization"] = f"Bearer {token.json()['access']}"
+        raw = RawClient(port, token.json()["access"])
         encounter = http.post(
             f"{base}/api/encounters/create/", json={"patient_ref": "BENCH-1", "context": "bench"}
         )
@@ -291,10 +316,10 @@ def main() -> None:
         small_shas = [hashlib.sha256(small[i * CHUNK : (i + 1) * CHUNK]).hexdigest() for i in range(2)]
         small_sha = hashlib.sha256(small).hexdigest()
         for _ in range(4):
-            discard_upload(http, base, small)
-            chunked_upload(http, base, encounter_id, small, small_shas, small_sha, "raw")
+            discard_upload(raw, small)
+            chunked_upload(http, raw, base, encounter_id, small, small_shas, small_sha, "raw")
             if not args.no_multipart:
-                chunked_upload(http, base, encounter_id, small, small_shas, small_sha, "multipart")
+                chunked_upload(http, raw, base, encounter_id, small, small_shas, small_sha, "multipart")
 
         sampler = RssSampler(workers)
         sampler.start()
@@ -302,16 +327,16 @@ def main() -> None:
         multipart_times, multipart_growth = [], []
         for _ in range(args.runs):
             base_rss = sampler.reset()
-            discard_times.append(discard_upload(http, base, data))
+            discard_times.append(discard_upload(raw, data))
             discard_growth.append(sampler.growth(base_rss))
             base_rss = sampler.reset()
-            chunked_times.append(chunked_upload(http, base, encounter_id, data, shas, total_sha, "raw"))
+            chunked_times.append(chunked_upload(http, raw, base, encounter_id, data, shas, total_sha, "raw"))
             time.sleep(0.05)
             chunked_growth.append(sampler.growth(base_rss))
             if not args.no_multipart:
                 base_rss = sampler.reset()
                 multipart_times.append(
-                    chunked_upload(http, base, encounter_id, data, shas, total_sha, "multipart")
+                    chunked_upload(http, raw, base, encounter_id, data, shas, total_sha, "multipart")
                 )
                 time.sleep(0.05)
                 multipart_growth.append(sampler.growth(base_rss))

@@ -51,7 +51,10 @@ def audit_record(
     status_code: int | None = None,
     outcome: str | None = None,
     extra: dict | None = None,
+    durable: bool | None = None,
 ) -> AuditLog:
+    """Append one audit row. ``durable`` (default: for anything but a read) makes the row's
+    commit wait for the WAL flush; see :func:`_insert_async_commit` for the other case."""
     if actor is None and request is not None:
         user = getattr(request, "user", None)
         actor = user if user is not None and user.is_authenticated else None
@@ -68,7 +71,9 @@ def audit_record(
         outcome=outcome or (outcome_of(status_code) if status_code else "success"),
         extra=extra or {},
     )
-    if action in ("read", "list") and not connection.in_atomic_block:
+    if durable is None:
+        durable = action not in ("read", "list")
+    if not durable and not connection.in_atomic_block:
         _insert_async_commit(row)
     else:
         row.save()
@@ -99,11 +104,13 @@ _ASYNC_INSERT_SQL = (
 
 
 def _insert_async_commit(row: AuditLog) -> None:
-    """Insert an audit row of a *read* in one round trip, committed with synchronous_commit off.
+    """Insert an audit row in one round trip, committed with synchronous_commit off.
 
-    A read changes nothing else, so its audit row need not wait for the WAL flush: PostgreSQL still
-    writes it in order and never corrupts anything; at worst a database-server crash loses the
-    last fraction of a second of read records. Writes are audited with a normal, synchronous commit.
+    For reads, and for writes that are themselves committed that way (a received upload chunk,
+    durable only once its upload is committed): PostgreSQL still writes the row in order and
+    never corrupts anything; at worst a database-server crash loses the last fraction of a second
+    of such rows, together with the writes they describe. Other writes are audited with a normal,
+    synchronous commit.
     """
     row.created_at = timezone.now()
     values = [
@@ -141,6 +148,8 @@ class AuditedViewMixin:
     audit_object_type: str = ""
     audit_lookup_kwarg: str | None = None
     audit_action_name: str | None = None
+    #: None: reads are audited with an asynchronous commit, writes durably (``audit_record``)
+    audit_durable: bool | None = None
 
     def audit_action(self, request) -> str:
         if self.audit_action_name:
@@ -172,6 +181,7 @@ class AuditedViewMixin:
                     request=request,
                     status_code=response.status_code,
                     extra=getattr(self, "audit_extra", None),
+                    durable=self.audit_durable,
                 )
             except Exception:  # pragma: no cover - never break a response because auditing failed
                 logger.exception("audit write failed")

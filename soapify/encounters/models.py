@@ -121,6 +121,9 @@ class UploadSession(TimeStampedModel):
     chunk_size = models.PositiveIntegerField()
     key_prefix = models.CharField(max_length=128, unique=True)
     received_bytes = models.BigIntegerField(default=0)
+    #: the whole-file SHA-256 state after ``received_bytes`` bytes (``core.sha256state``), so
+    #: commit need not read the recording back to hash it; empty when unknown
+    hash_state = models.BinaryField(blank=True, default=b"", editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
     direct_key = models.CharField(max_length=255, blank=True, default="")
     last_error = models.CharField(max_length=500, blank=True, default="")

@@ -30,11 +30,20 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from soapify.core import sha256state
 from soapify.core.errors import ApiError, Conflict, NotFound, PayloadTooLarge, Unprocessable, UnsupportedMedia
-from soapify.core.hashing import TooLarge, copy_stream, helper_pool, read_pieces, receive_at, sha256_file
+from soapify.core.hashing import (
+    TooLarge,
+    copy_stream,
+    direct_descriptor,
+    helper_pool,
+    receive_at,
+    sha256_file,
+    sha256_range,
+)
 from soapify.encounters import storage
 from soapify.encounters.audio_probe import AudioRejected, probe_audio
-from soapify.encounters.models import AudioChunk, UploadPart, UploadSession
+from soapify.encounters.models import AudioChunk, Encounter, UploadPart, UploadSession
 from soapify.encounters.services_audio import (
     UploadTarget,
     VerifiedAudio,
@@ -72,12 +81,21 @@ def _is_expired(session: UploadSession) -> bool:
 def session_get(
     *, user, session_id: Any, lock: bool = False, allow_expired: bool = False, related: bool = True
 ) -> UploadSession:
-    qs = UploadSession.objects.for_user(user)
-    if related:
-        qs = qs.select_related("encounter", "audio_chunk")
-    if lock:
-        qs = qs.select_for_update(of=("self",))
-    session = qs.filter(pk=session_id).first()
+    """The caller's session (404 otherwise; 410 once expired unless ``allow_expired``).
+
+    ``related=False`` without ``lock`` is the hot path of every chunk: one precompiled query
+    (building the ORM query costs more than running it)."""
+    if related or lock:
+        qs = UploadSession.objects.for_user(user)
+        if related:
+            qs = qs.select_related("encounter", "audio_chunk")
+        if lock:
+            qs = qs.select_for_update(of=("self",))
+        session = qs.filter(pk=session_id).order_by().first()
+    elif user is not None and user.is_authenticated:
+        session = next(iter(UploadSession.objects.raw(_SESSION_OF_DOCTOR_SQL, [session_id, user.pk])), None)
+    else:
+        session = None
     if session is None:
         raise NotFound("Upload session not found.", code="upload_session_not_found")
     if not allow_expired and _is_expired(session):
@@ -298,8 +316,9 @@ def _write_local(
 
     ``session`` was read (without a lock) and pre-checked by the caller. The fast path costs one
     more database round trip: when the range is new (``offset == received_bytes``) and the data
-    file ends exactly at ``offset``, the body is streamed into the file (hashed on the way, 4 MiB
-    pieces, ``os.pwrite``) and one statement (:func:`_record_part`) records the part and moves
+    file ends exactly at ``offset``, the body is streamed into the file (hashed on the way, 1 MiB
+    pieces, ``os.pwrite``, past the page cache where the filesystem allows:
+    ``hashing.open_direct``) and one statement (:func:`_record_part`) records the part and moves
     ``received_bytes`` *only if* the session is still open, unexpired and at ``offset``. Bytes
     are only ever written at the end of the file, so a stale read can never overwrite a recorded
     range; when the statement matches nothing (another writer won, the session expired), the
@@ -323,9 +342,26 @@ def _write_local(
                         user=user, session_id=session.pk, offset=offset, size=size, digest=digest, save=None
                     )
                 os.ftruncate(fd, offset)  # leftovers of an interrupted attempt
+            # the whole file's digest so far (None: unknown; commit then reads the file back)
+            running = sha256state.load(session.hash_state, count=offset)
             try:
-                size, digest = _receive_at(stream, fd, offset, length, sha256)
-                part = _record_part(session, offset=offset, size=size, digest=digest)
+                with direct_descriptor(path) as direct_fd:
+                    size, digest = _receive_at(
+                        stream,
+                        fd,
+                        offset,
+                        length,
+                        sha256,
+                        direct_fd=direct_fd,
+                        also=None if running is None else running.update,
+                    )
+                part = _record_part(
+                    session,
+                    offset=offset,
+                    size=size,
+                    digest=digest,
+                    hash_state=b"" if running is None else running.state(),
+                )
             except BaseException:
                 os.ftruncate(fd, offset)
                 raise
@@ -343,9 +379,18 @@ def _write_local(
         ) from None
 
 
-def _receive_at(stream: Any, fd: int, offset: int, length: int, sha256: str) -> tuple[int, str]:
+def _receive_at(
+    stream: Any,
+    fd: int,
+    offset: int,
+    length: int,
+    sha256: str,
+    *,
+    direct_fd: int | None = None,
+    also: Callable[[bytes], object] | None = None,
+) -> tuple[int, str]:
     """:func:`_receive` into the file descriptor ``fd`` at ``offset`` (see ``hashing.receive_at``)."""
-    size, digest = receive_at(stream.read, fd, offset, length)
+    size, digest = receive_at(stream.read, fd, offset, length, direct_fd=direct_fd, also=also)
     if size == length and stream.read(1):  # a file object longer than announced
         raise PayloadTooLarge("The chunk is larger than announced.", code="chunk_too_large")
     if size != length:
@@ -359,11 +404,14 @@ def _receive_at(stream: Any, fd: int, offset: int, length: int, sha256: str) -> 
     return size, digest
 
 
-def _record_part(session: UploadSession, *, offset: int, size: int, digest: str) -> UploadPart | None:
-    """Record a part of the local data file and advance ``received_bytes`` in one statement (one
-    round trip, atomic on its own): the UPDATE matches only an open, unexpired session still at
-    ``offset`` (it row-locks it, so concurrent writers serialise and re-check); the part's index
-    is the number of parts already recorded. None when nothing matched.
+def _record_part(
+    session: UploadSession, *, offset: int, size: int, digest: str, hash_state: bytes = b""
+) -> UploadPart | None:
+    """Record a part of the local data file and advance ``received_bytes`` (and with it
+    ``hash_state``, the whole-file digest state after the part) in one statement (one round trip,
+    atomic on its own): the UPDATE matches only an open, unexpired session still at ``offset``
+    (it row-locks it, so concurrent writers serialise and re-check); the part's index is the
+    number of parts already recorded. None when nothing matched.
 
     Durability policy: a received chunk is not fsynced (neither its bytes nor, here, the WAL of
     its record: ``synchronous_commit`` off for this one transaction). A crash of the machine may
@@ -390,11 +438,14 @@ def _record_part(session: UploadSession, *, offset: int, size: int, digest: str)
         except (Conflict, ApiError):
             return None
     with connection.cursor() as cur:
-        cur.execute(_RECORD_PART_SQL, [end, now, session.pk, offset, now, offset, size, digest, key, now])
+        cur.execute(
+            _RECORD_PART_SQL, [end, hash_state, now, session.pk, offset, now, offset, size, digest, key, now]
+        )
         row = cur.fetchone()
     if row is None:
         return None
     session.received_bytes = end
+    session.hash_state = hash_state
     session.updated_at = now
     part = UploadPart(
         pk=row[0], session=session, index=row[1], offset=offset, size=size, sha256=digest, storage_key=key
@@ -406,10 +457,17 @@ def _record_part(session: UploadSession, *, offset: int, size: int, digest: str)
 
 _S = UploadSession._meta.db_table
 _P = UploadPart._meta.db_table
+_E = Encounter._meta.db_table
+# Built once from model metadata (no user input); the same rows as
+# UploadSession.objects.for_user(user).filter(pk=...).
+_SESSION_OF_DOCTOR_SQL = (
+    f'SELECT s.* FROM "{_S}" s JOIN "{_E}" e ON e."id" = s."encounter_id" '  # noqa: S608
+    'WHERE s."id" = %s AND e."doctor_id" = %s'
+)
 # Built once from model metadata (no user input).
 _RECORD_PART_SQL = (
     "WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true)), "  # noqa: S608
-    f's AS (UPDATE "{_S}" SET "received_bytes" = %s, "updated_at" = %s '
+    f's AS (UPDATE "{_S}" SET "received_bytes" = %s, "hash_state" = %s, "updated_at" = %s '
     f'WHERE "id" = %s AND "status" = \'{UploadSession.Status.OPEN.value}\' AND "received_bytes" = %s '
     f'AND "expires_at" > %s RETURNING "id") '
     f'INSERT INTO "{_P}" ("session_id", "index", "offset", "size", "sha256", "storage_key", "created_at") '
@@ -449,7 +507,8 @@ def _store_part(
                 session=session, index=ordinal, offset=offset, size=size, sha256=digest, storage_key=name
             )
             session.received_bytes = end
-            session.save(update_fields=["received_bytes", "updated_at"])
+            session.hash_state = b""  # parts stored apart are hashed at commit
+            session.save(update_fields=["received_bytes", "hash_state", "updated_at"])
         except Exception:
             if name != _data_key(session):  # the data file is cut back by its writer
                 storage.delete_quietly(name)
@@ -581,34 +640,44 @@ def _assemble_streamed(
 
 
 def _hash_local(session: UploadSession, parts: list[UploadPart], path: str, *, check_parts: bool) -> str:
-    """Local storage: hash the session's data file once (4 MiB reads), part by part with
-    ``check_parts``, and fsync it (chunks are not fsynced one by one: once here, before the
-    commit; on a helper thread while the file is hashed). Bytes past ``received_bytes`` (an
-    interrupted attempt) are cut off."""
+    """Local storage: the whole-file sha256 of the session's data file, which is fsynced (chunks
+    are not fsynced one by one: once here, before the commit, on a helper thread meanwhile).
+    Bytes past ``received_bytes`` (an interrupted attempt) are cut off.
+
+    The digest is the running one the chunks carried (``hash_state``: the bytes were hashed as
+    they were written, under the session's file lock, and nothing else writes the file) when
+    there is one and no part needs re-checking; otherwise the file is read back once, past the
+    page cache where possible (``hashing.sha256_range``), part by part with ``check_parts``."""
     try:
-        fh = open(path, "r+b")  # noqa: SIM115 - closed below
+        fd = os.open(path, os.O_RDWR)
     except FileNotFoundError:
         raise _part_corrupted(parts[0]) from None
-    with fh:
-        on_disk = os.fstat(fh.fileno()).st_size
+    try:
+        on_disk = os.fstat(fd).st_size
+        if on_disk < session.received_bytes:
+            raise _part_corrupted(next(p for p in parts if p.offset + p.size > on_disk))
         if on_disk > session.received_bytes:
-            fh.truncate(session.received_bytes)
-        synced = helper_pool().submit(os.fsync, fh.fileno())
+            os.ftruncate(fd, session.received_bytes)
+        synced = helper_pool().submit(os.fsync, fd)
         try:
-            total = hashlib.sha256()
-            for part in parts:
-                if part.offset + part.size > on_disk:
-                    raise _part_corrupted(part)
-                digest = hashlib.sha256() if check_parts else None
-                for piece in read_pieces(fh, part.size):
-                    total.update(piece)
-                    if digest is not None:
-                        digest.update(piece)
-                if digest is not None and digest.hexdigest() != part.sha256:
-                    raise _part_corrupted(part)
+            running = sha256state.load(session.hash_state, count=session.received_bytes)
+            if running is not None and not check_parts:
+                return running.hexdigest()
+            with direct_descriptor(path, os.O_RDONLY) as direct_fd:
+                if not check_parts:
+                    return sha256_range(fd, 0, session.received_bytes, direct_fd=direct_fd)
+                total = hashlib.sha256()
+                for part in parts:
+                    digest = sha256_range(
+                        fd, part.offset, part.size, direct_fd=direct_fd, on_piece=total.update
+                    )
+                    if digest != part.sha256:
+                        raise _part_corrupted(part)
+                return total.hexdigest()
         finally:
             synced.result()  # before the file is closed, and before anything is committed
-    return total.hexdigest()
+    finally:
+        os.close(fd)
 
 
 def _probe(path: str) -> Any:

@@ -108,6 +108,9 @@ class ChunkUploadView(_SessionView):
     ``DATA_UPLOAD_MAX_MEMORY_SIZE``."""
 
     parser_classes = [MultiPartParser, FormParser]
+    # a received chunk is committed without waiting for the WAL flush (durable at the upload's
+    # commit, see services_uploads._record_part); so is its audit row
+    audit_durable = False
 
     def initial(self, request, *args, **kwargs):
         django_request = request._request

@@ -13,6 +13,7 @@ from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from soapify.core import sha256state
 from soapify.encounters.models import AudioChunk, UploadPart, UploadSession
 from soapify.encounters.tasks import cleanup_upload_sessions
 
@@ -614,3 +615,73 @@ def test_raw_chunk_that_loses_the_race_keeps_nothing(alice_client, encounter, mo
     assert r.status_code == 410 and r.json()["error"]["code"] == "upload_session_expired"
     assert prefix_files(sid)[0].stat().st_size == CHUNK
     assert UploadPart.objects.filter(session_id=sid).count() == 1
+
+
+# --- the whole-file digest carried from chunk to chunk ----------------------------------------------
+
+
+@pytest.mark.skipif(not sha256state.AVAILABLE, reason="no usable libcrypto")
+@pytest.mark.parametrize("raw", [True, False])
+def test_commit_uses_the_digest_the_chunks_carried_without_reading_the_file(
+    alice_client, encounter, monkeypatch, raw
+):
+    from soapify.encounters import services_uploads
+
+    sha = hashlib.sha256(FLAC).hexdigest()
+    sid = create(alice_client, encounter.id, total_size=len(FLAC), sha256=sha).json()["session_id"]
+    for i, piece in enumerate(pieces(FLAC)):
+        r = (
+            send_raw(alice_client, sid, piece, offset=i * CHUNK)
+            if raw
+            else send(alice_client, sid, piece, index=i)
+        )
+        assert r.status_code == 201, r.json()
+    session = UploadSession.objects.get(pk=sid)
+    assert sha256state.load(session.hash_state, count=len(FLAC)).hexdigest() == sha
+
+    def must_not_read(*args, **kwargs):
+        raise AssertionError("the data file was read back")
+
+    monkeypatch.setattr(services_uploads, "sha256_range", must_not_read)
+    r = alice_client.post("/api/uploads/commit/", {"session_id": sid}, format="json")
+    assert r.status_code == 201 and r.json()["sha256"] == sha
+
+
+@pytest.mark.parametrize("state", [b"", b"garbage", b"sha256ctx1:x:" + bytes(264)])
+def test_commit_without_a_usable_carried_digest_hashes_the_file_again(alice_client, encounter, state):
+    sha = hashlib.sha256(FLAC).hexdigest()
+    sid = create(alice_client, encounter.id, total_size=len(FLAC), sha256=sha).json()["session_id"]
+    for i, piece in enumerate(pieces(FLAC)):
+        assert send_raw(alice_client, sid, piece, offset=i * CHUNK).status_code == 201
+    UploadSession.objects.filter(pk=sid).update(hash_state=state)
+    (data_file,) = prefix_files(sid)
+    data_file.write_bytes(FLAC[:-1] + b"\0")  # the read-back notices a damaged file
+    r = alice_client.post("/api/uploads/commit/", {"session_id": sid}, format="json")
+    assert r.status_code == 422 and r.json()["error"]["code"] == "checksum_mismatch"
+    data_file.write_bytes(FLAC)
+    r = alice_client.post("/api/uploads/commit/", {"session_id": sid}, format="json")
+    assert r.status_code == 201 and r.json()["sha256"] == sha
+
+
+def test_a_chunk_after_a_gap_in_the_carried_digest_drops_it(alice_client, encounter):
+    """A state that does not cover exactly the bytes before a chunk is never extended."""
+    sid = create(alice_client, encounter.id, total_size=len(FLAC)).json()["session_id"]
+    parts = pieces(FLAC)
+    assert send_raw(alice_client, sid, parts[0], offset=0).status_code == 201
+    UploadSession.objects.filter(pk=sid).update(hash_state=b"stale")
+    assert send_raw(alice_client, sid, parts[1], offset=CHUNK).status_code == 201
+    assert bytes(UploadSession.objects.get(pk=sid).hash_state) == b""
+
+
+def test_every_chunk_post_is_audited(alice_client, encounter):
+    from soapify.core.models import AuditLog
+
+    sid = create(alice_client, encounter.id, total_size=len(FLAC)).json()["session_id"]
+    parts = pieces(FLAC)
+    assert send_raw(alice_client, sid, parts[0], offset=0).status_code == 201
+    assert send_raw(alice_client, sid, parts[1], offset=5).status_code == 409
+    rows = AuditLog.objects.filter(object_type="upload_session", path="/api/uploads/chunk/").order_by("id")
+    assert [(r.action, r.outcome, r.status_code) for r in rows] == [
+        ("create", "success", 201),
+        ("create", "rejected", 409),
+    ]
