@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -28,13 +30,27 @@ class EncounterListView(AuditedViewMixin, generics.ListAPIView):
         return Encounter.objects.for_user(self.request.user).order_by("-created_at", "-id")
 
     def list(self, request, *args, **kwargs):
-        # The hottest read of the API: plain rows, count and pages cached per doctor list version
-        # (see listcache.py), the same output and errors as DRF's page-number pagination.
+        # The hottest read of the API: count, rows and the rendered JSON of each page are cached
+        # per doctor list version (see listcache.py); the same output and errors as DRF's
+        # page-number pagination.
         paginator = self.paginator
         page_size = paginator.get_page_size(request)
         number = _page_number(request.query_params.get(paginator.page_query_param, "1"))
         doctor_id = request.user.pk
         version = listcache.list_version(doctor_id)
+        url = request.build_absolute_uri()
+        if not isinstance(request.accepted_renderer, JSONRenderer):  # e.g. the browsable API (DEBUG)
+            return Response(self._page(doctor_id, version, url, number, page_size))
+        renderer = request.accepted_renderer
+        body = listcache.cached(
+            doctor_id,
+            version,
+            f"json:{page_size}:{number}:{url}",
+            lambda: renderer.render(self._page(doctor_id, version, url, number, page_size)),
+        )
+        return HttpResponse(body, content_type=renderer.media_type)
+
+    def _page(self, doctor_id: int, version: str | None, url: str, number: int | str, page_size: int) -> dict:
         # querysets are built only on a cache miss (building one costs more than a cache read)
         count = listcache.cached(doctor_id, version, "count", lambda: self.get_queryset().count())
         last = max(1, -(-count // page_size))
@@ -52,7 +68,6 @@ class EncounterListView(AuditedViewMixin, generics.ListAPIView):
             return page
 
         results = listcache.cached(doctor_id, version, f"page:{offset}:{page_size}", rows)
-        url = request.build_absolute_uri()
         next_url = replace_query_param(url, "page", number + 1) if number < last else None
         if number <= 1:
             previous_url = None
@@ -60,7 +75,7 @@ class EncounterListView(AuditedViewMixin, generics.ListAPIView):
             previous_url = remove_query_param(url, "page")
         else:
             previous_url = replace_query_param(url, "page", number - 1)
-        return Response({"count": count, "next": next_url, "previous": previous_url, "results": results})
+        return {"count": count, "next": next_url, "previous": previous_url, "results": results}
 
 
 def _page_number(raw: str) -> int | str:
