@@ -140,6 +140,16 @@ class LoadResult:
         data = sorted(self.latencies_ms)
         return data[min(len(data) - 1, int(round(p / 100 * (len(data) - 1))))]
 
+    @classmethod
+    def merge(cls, results: list[LoadResult]) -> LoadResult:
+        """Several phases of the same load as one."""
+        return cls(
+            requests=sum(r.requests for r in results),
+            errors=sum(r.errors for r in results),
+            seconds=sum(r.seconds for r in results),
+            latencies_ms=[x for r in results for x in r.latencies_ms],
+        )
+
     def summary(self) -> dict:
         return {
             "req_per_s": round(self.rps, 1),

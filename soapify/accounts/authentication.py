@@ -11,6 +11,10 @@ cache in development) for ``AUTH_SESSION_CACHE_SECONDS``:
   a revoked session is refused by every process at once, even if another request re-cached it;
 - saving a user drops the cached entries of its sessions, so a role change or deactivation is seen
   on the next request.
+
+A view may name more per-user cache keys it will read (``auth_prefetch_keys(user_id)``); they are
+fetched in the same cache call as the session check (one round trip with Redis) and left on the
+request as ``prefetched_cache`` (absent keys are missing from it).
 """
 
 from __future__ import annotations
@@ -98,6 +102,21 @@ _verified = _VerifiedTokens()
 
 
 class SessionJWTAuthentication(JWTAuthentication):
+    def authenticate(self, request):
+        header = self.get_header(request)
+        raw_token = None if header is None else self.get_raw_token(header)
+        if raw_token is None:
+            return None
+        validated_token = self.get_validated_token(raw_token)
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+        keys_of = getattr(view, "auth_prefetch_keys", None)
+        prefetch: list[str] = []
+        if keys_of is not None and api_settings.USER_ID_CLAIM in validated_token:
+            prefetch = list(keys_of(validated_token[api_settings.USER_ID_CLAIM]))
+        user, found = self._user_and_prefetched(validated_token, prefetch)
+        request._request.prefetched_cache = found
+        return user, validated_token
+
     def get_validated_token(self, raw_token):
         raw = raw_token.decode() if isinstance(raw_token, bytes) else str(raw_token)
         token = _verified.get(raw)
@@ -107,19 +126,24 @@ class SessionJWTAuthentication(JWTAuthentication):
         return token
 
     def get_user(self, validated_token):
+        return self._user_and_prefetched(validated_token, [])[0]
+
+    def _user_and_prefetched(self, validated_token, prefetch: list[str]) -> tuple[User, dict]:
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
             sid = str(validated_token["sid"])
         except KeyError:
             raise InvalidToken(_("Token contained no recognizable user identification")) from None
         ttl = _cache_seconds()
+        prefetched: dict = {}
         if ttl > 0:
-            found = cache.get_many([_revoked_key(sid), _valid_key(sid)])
+            found = cache.get_many([_revoked_key(sid), _valid_key(sid), *prefetch])
             if found.get(_revoked_key(sid)):
                 raise AuthenticationFailed(_("Token is no longer valid."), code="token_revoked")
+            prefetched = {k: found[k] for k in prefetch if k in found}
             cached = found.get(_valid_key(sid))
             if isinstance(cached, dict) and str(cached.get("id")) == str(user_id):
-                return User.from_db("default", list(cached), list(cached.values()))
+                return User.from_db("default", list(cached), list(cached.values())), prefetched
         user = User.objects.filter(
             pk=user_id, is_active=True, auth_sessions__sid=sid, auth_sessions__revoked_at__isnull=True
         ).first()
@@ -127,7 +151,7 @@ class SessionJWTAuthentication(JWTAuthentication):
             raise AuthenticationFailed(_("Token is no longer valid."), code="token_revoked")
         if ttl > 0:
             cache.set(_valid_key(sid), _cacheable(user), timeout=ttl)
-        return user
+        return user, prefetched
 
 
 def _cacheable(user: User) -> dict:

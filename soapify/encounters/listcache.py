@@ -30,15 +30,17 @@ def _enabled() -> bool:
     return bool(getattr(settings, "ENCOUNTER_LIST_CACHE", True))
 
 
-def _version_key(doctor_id: int) -> str:
+def version_key(doctor_id: int) -> str:
     return f"enc:list:v:{doctor_id}"
 
 
-def list_version(doctor_id: int) -> str | None:
+def list_version(doctor_id: int, prefetched: dict | None = None) -> str | None:
+    """The doctor's current list version (``prefetched``: cache values already read in this
+    request, see accounts.authentication)."""
     if not _enabled():
         return None
-    key = _version_key(doctor_id)
-    version = cache.get(key)
+    key = version_key(doctor_id)
+    version = (prefetched or {}).get(key) or cache.get(key)
     if version is None:
         cache.add(key, uuid.uuid4().hex, timeout=None)
         version = cache.get(key)
@@ -50,7 +52,7 @@ def list_changed(doctor_id: int) -> None:
     transaction commits (whatever was cached in between was read before the change was visible)."""
 
     def bump() -> None:
-        cache.set(_version_key(doctor_id), uuid.uuid4().hex, timeout=None)
+        cache.set(version_key(doctor_id), uuid.uuid4().hex, timeout=None)
 
     bump()
     transaction.on_commit(bump)

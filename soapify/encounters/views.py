@@ -29,6 +29,11 @@ class EncounterListView(AuditedViewMixin, generics.ListAPIView):
     def get_queryset(self):
         return Encounter.objects.for_user(self.request.user).order_by("-created_at", "-id")
 
+    @staticmethod
+    def auth_prefetch_keys(user_id) -> list[str]:
+        # the list version is read together with the login-session check (one cache round trip)
+        return [listcache.version_key(user_id)]
+
     def list(self, request, *args, **kwargs):
         # The hottest read of the API: count, rows and the rendered JSON of each page are cached
         # per doctor list version (see listcache.py); the same output and errors as DRF's
@@ -37,7 +42,7 @@ class EncounterListView(AuditedViewMixin, generics.ListAPIView):
         page_size = paginator.get_page_size(request)
         number = _page_number(request.query_params.get(paginator.page_query_param, "1"))
         doctor_id = request.user.pk
-        version = listcache.list_version(doctor_id)
+        version = listcache.list_version(doctor_id, getattr(request._request, "prefetched_cache", None))
         url = request.build_absolute_uri()
         if not isinstance(request.accepted_renderer, JSONRenderer):  # e.g. the browsable API (DEBUG)
             return Response(self._page(doctor_id, version, url, number, page_size))

@@ -173,3 +173,37 @@ def test_pagination_links_match_drf(alice, alice_client):
     last = alice_client.get("/api/encounters/?page=3&page_size=20").json()
     assert last["next"] is None and len(last["results"]) == 5
     assert last["previous"].endswith("page=2&page_size=20")
+
+
+def test_a_warm_list_request_reads_the_cache_once_with_the_login_check(alice, anon, monkeypatch):
+    """With a real token: the list version comes with the session check (one cache call, one
+    round trip with Redis), the page from this process's memory, and the response is the same."""
+    from django.core.cache import cache
+
+    from tests.conftest import PASSWORD
+
+    for i in range(3):
+        Encounter.objects.create(doctor=alice, patient_ref=f"A-{i}")
+    access = anon.post("/api/auth/token/", {"username": "alice", "password": PASSWORD}, format="json")
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {access.json()['access']}")
+    first = anon.get("/api/encounters/")
+    calls, depth = [], [0]
+
+    def counting(name, real):
+        def call(*args, **kwargs):
+            if not depth[0]:
+                calls.append(name)  # not the per-key gets some backends make inside get_many
+            depth[0] += 1
+            try:
+                return real(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in ("get", "get_many", "set", "add"):
+        monkeypatch.setattr(cache, name, counting(name, getattr(cache, name)))
+    second = anon.get("/api/encounters/")
+    assert second.status_code == 200 and second.content == first.content
+    assert calls == ["get_many"]
+    assert second.json()["count"] == 3 and second["Content-Type"] == "application/json"
