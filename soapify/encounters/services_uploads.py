@@ -332,7 +332,13 @@ def _write_local(
         )
     try:
         with storage.file_lock(path, wait=False) as fd:
-            if os.fstat(fd).st_size != offset:
+            stat = os.fstat(fd)
+            if stat.st_nlink > 1:
+                # a commit linked the data file as the recording (after our unlocked read): never
+                # append to it, not even for a moment
+                _open_session_for_chunk(user=user, session_id=session.pk)  # 409 committed
+                raise Conflict("The upload is being committed.", code="upload_committing")
+            if stat.st_size != offset:
                 # the file does not end where the session said: re-read under the lock
                 session = _open_session_for_chunk(user=user, session_id=session.pk)
                 _precheck_offset(session, offset, length)

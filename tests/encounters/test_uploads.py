@@ -685,3 +685,36 @@ def test_every_chunk_post_is_audited(alice_client, encounter):
         ("create", "success", 201),
         ("create", "rejected", 409),
     ]
+
+
+def test_a_chunk_racing_a_finished_commit_never_touches_the_recording(alice_client, encounter, monkeypatch):
+    """The chunk read the session before the commit and takes the file lock after it: the data file
+    is now also the committed recording (a second link), so nothing is appended to it."""
+    from soapify.encounters import services_uploads
+
+    sid = create(alice_client, encounter.id).json()["session_id"]
+    parts = pieces(FLAC)
+    for i, piece in enumerate(parts):
+        assert send_raw(alice_client, sid, piece, offset=i * CHUNK).status_code == 201
+    stale = UploadSession.objects.get(pk=sid)  # what the late chunk read, before the commit
+    r = alice_client.post(
+        "/api/uploads/commit/", {"session_id": sid, "sha256": hashlib.sha256(FLAC).hexdigest()}
+    )
+    assert r.status_code == 201
+    chunk = AudioChunk.objects.get(pk=r.json()["audio_chunk_id"])
+    real = services_uploads._open_session_for_chunk
+    calls = []
+
+    def stale_first(**kw):
+        calls.append(kw)
+        return stale if len(calls) == 1 else real(**kw)
+
+    monkeypatch.setattr(services_uploads, "_open_session_for_chunk", stale_first)
+
+    def must_not_write(*args, **kwargs):
+        raise AssertionError("bytes were appended to the committed recording")
+
+    monkeypatch.setattr(services_uploads, "receive_at", must_not_write)
+    r = send_raw(alice_client, sid, b"late bytes", offset=len(FLAC))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "upload_session_committed"
+    assert storages["audio"].open(chunk.storage_key).read() == FLAC
