@@ -10,7 +10,7 @@ import threading
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from soapify.core.models import AuditLog
@@ -44,6 +44,22 @@ def outcome_of(status_code: int) -> str:
     return "error" if status_code >= 500 else "rejected"
 
 
+def _text(value: str) -> str:
+    """PostgreSQL text cannot hold NUL (a request path may carry one, percent-encoded)."""
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value
+
+
+def _clean(value: Any) -> Any:
+    """``extra`` without NUL characters anywhere (jsonb refuses them too)."""
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
 def audit_record(
     *,
     action: str,
@@ -60,30 +76,32 @@ def audit_record(
     """Append one audit row. ``durable`` (default: for anything but a read) makes the row's
     commit wait for the WAL flush; see :func:`_insert_async_commit` for the other case.
 
-    ``buffered`` (web requests that read, see :class:`AuditedViewMixin`): a row that need not be
-    durable is handed to this process's :data:`read_buffer` instead (written within
-    ``AUDIT_READ_FLUSH_MS``, many rows per statement); the returned row then has no ``pk``."""
+    ``buffered`` (web requests, see :class:`AuditedViewMixin`): the row of a *read* that need not
+    be durable is handed to this process's :data:`read_buffer` instead (written within
+    ``AUDIT_READ_FLUSH_MS``, many rows per statement); the returned row then has no ``pk``.
+    Writes are never buffered."""
     if actor is None and request is not None:
         user = getattr(request, "user", None)
         actor = user if user is not None and user.is_authenticated else None
     row = AuditLog(
         actor=actor,
-        actor_username=getattr(actor, "username", "") or "",
+        actor_username=_text(getattr(actor, "username", "") or ""),
         action=action,
         object_type=object_type,
-        object_id=str(object_id or "")[:64],
+        object_id=_text(str(object_id or ""))[:64],
         ip=client_ip(request) if request is not None else None,
-        method=getattr(request, "method", "") or "",
-        path=(getattr(request, "path", "") or "")[:512],
+        method=_text(getattr(request, "method", "") or ""),
+        path=_text(getattr(request, "path", "") or "")[:512],
         status_code=status_code,
         outcome=outcome or (outcome_of(status_code) if status_code else "success"),
-        extra=extra or {},
+        extra=_clean(extra or {}),
     )
+    is_read = action in ("read", "list")
     if durable is None:
-        durable = action not in ("read", "list")
+        durable = not is_read
     if not durable and not connection.in_atomic_block:
         row.created_at = timezone.now()
-        if buffered and settings.AUDIT_READ_FLUSH_MS > 0:
+        if buffered and is_read and settings.AUDIT_READ_FLUSH_MS > 0:
             read_buffer.add(_values(row))
         else:
             _insert_async_commit(row)
@@ -162,17 +180,21 @@ class ReadAuditBuffer:
     """
 
     def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        """A fresh, idle buffer (at construction, and in a forked child: the parent's rows, locks
+        and thread are not the child's)."""
         self._rows: list[tuple] = []
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._owner_pid: int | None = None
 
     def add(self, values: tuple) -> None:
         with self._lock:
-            if self._owner_pid != os.getpid():  # first use in this process (after a fork)
+            if self._thread is None:
                 self._start()
             self._rows.append(values)
             pending = len(self._rows)
@@ -184,8 +206,6 @@ class ReadAuditBuffer:
             return len(self._rows)
 
     def _start(self) -> None:
-        self._owner_pid = os.getpid()
-        self._rows = []
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread = threading.Thread(
@@ -208,28 +228,31 @@ class ReadAuditBuffer:
         """Write what waits and end the writer thread (process exit; tests). A later row starts
         a new one."""
         with self._lock:
-            thread, mine = self._thread, self._owner_pid == os.getpid()
-            wake, stopping = self._wake, self._stopping
-            self._owner_pid, self._thread = None, None
-        if thread is not None and mine:
+            thread, wake, stopping = self._thread, self._wake, self._stopping
+            self._thread = None
+        if thread is not None:
             stopping.set()
             wake.set()
             thread.join(timeout=30)
+        self.flush()  # rows added while the thread was stopping
 
     def flush(self) -> int:
-        """Write every waiting row now (any thread); returns how many were written."""
+        """Write every waiting row now (any thread); returns how many were written.
+
+        A batch the database refuses for a connection problem is kept and retried; one it refuses
+        for its content is written row by row, and only a row refused on its own is dropped
+        (logged), so that one bad row never holds up the others."""
         with self._flush_lock:
             with self._lock:
                 rows, self._rows = self._rows, []
             if not rows:
                 return 0
+            if not connection.in_atomic_block:
+                connection.close_if_unusable_or_obsolete()
             try:
-                with transaction.atomic(), connection.cursor() as cur:
-                    cur.execute("SET LOCAL synchronous_commit = off")
-                    for start in range(0, len(rows), 500):
-                        batch = rows[start : start + 500]
-                        cur.execute(_batch_sql(len(batch)), [v for row in batch for v in row])
-            except Exception:
+                _write_rows(rows)
+                return len(rows)
+            except (OperationalError, InterfaceError):
                 logger.exception("could not write %d read audit rows; retrying", len(rows))
                 if not connection.in_atomic_block:
                     connection.close()  # reconnect next time
@@ -240,7 +263,23 @@ class ReadAuditBuffer:
                         del self._rows[:excess]
                         logger.error("dropped %d read audit rows: the database refused them", excess)
                 return 0
-            return len(rows)
+            except DatabaseError:
+                written = 0
+                for row in rows:
+                    try:
+                        _write_rows([row])
+                        written += 1
+                    except DatabaseError:
+                        logger.exception("dropped a read audit row the database refuses: %r", row)
+                return written
+
+
+def _write_rows(rows: list[tuple]) -> None:
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL synchronous_commit = off")
+        for start in range(0, len(rows), 500):
+            batch = rows[start : start + 500]
+            cur.execute(_batch_sql(len(batch)), [v for row in batch for v in row])
 
 
 def _batch_sql(n: int) -> str:
@@ -249,6 +288,8 @@ def _batch_sql(n: int) -> str:
 
 
 read_buffer = ReadAuditBuffer()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=read_buffer._reset)
 
 
 atexit.register(read_buffer.stop)  # a normal exit (gunicorn's graceful stop) writes what waits

@@ -126,9 +126,10 @@ def _bounded_chunks(src: Source, chunk_size: int, limit: int | None) -> Iterator
 DIRECT_BLOCK = 4096
 
 
-def open_direct(path: str | os.PathLike[str], flags: int = os.O_RDWR) -> int | None:
-    """A second descriptor of the existing file ``path`` that bypasses the page cache
-    (``O_DIRECT``), or None where the platform or filesystem refuses it (tmpfs, macOS).
+def open_direct(fd: int, flags: int = os.O_RDWR) -> int | None:
+    """A second descriptor of the file open as ``fd`` (the same inode, even if the file was
+    renamed or unlinked meanwhile) that bypasses the page cache (``O_DIRECT``), or None where the
+    platform or filesystem refuses it (tmpfs on older kernels, macOS, no ``/proc``).
 
     Why: a large upload written through the page cache costs the writer a kernel copy into
     freshly allocated cache pages, which on virtual machines (pages returned to the host and
@@ -140,22 +141,22 @@ def open_direct(path: str | os.PathLike[str], flags: int = os.O_RDWR) -> int | N
     if not flag:
         return None
     try:
-        return os.open(path, flags | flag)
+        return os.open(f"/proc/self/fd/{fd}", flags | flag)
     except OSError as exc:
-        if exc.errno in (errno.EINVAL, errno.EOPNOTSUPP):
+        if exc.errno in (errno.EINVAL, errno.EOPNOTSUPP, errno.ENOENT, errno.EACCES):
             return None
         raise
 
 
 @contextmanager
-def direct_descriptor(path: str | os.PathLike[str], flags: int = os.O_RDWR) -> Iterator[int | None]:
+def direct_descriptor(fd: int, flags: int = os.O_RDWR) -> Iterator[int | None]:
     """:func:`open_direct` as a context manager (closed on exit; None when refused)."""
-    fd = open_direct(path, flags)
+    direct = open_direct(fd, flags)
     try:
-        yield fd
+        yield direct
     finally:
-        if fd is not None:
-            os.close(fd)
+        if direct is not None:
+            os.close(direct)
 
 
 _ALIGNED = threading.local()

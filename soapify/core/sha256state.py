@@ -7,8 +7,9 @@ Python's ``hashlib`` cannot export a hash's state, so this calls the same OpenSS
 use the CPU's SHA instructions, like ``hashlib``.
 
 A saved state is ``TAG + <8-byte big-endian count of bytes hashed> + <context bytes>``; the tag
-names the library build, so a state saved by another OpenSSL is refused (``None``), and callers
-fall back to hashing the bytes again. Where the library cannot be found or fails its self-test,
+names the library build and this boot of the machine, so a state saved by another OpenSSL, or
+before a restart (after a crash the bytes it describes may not all have reached the disk), is
+refused (``None``), and callers fall back to hashing the bytes again. Where the library cannot be found or fails its self-test,
 :data:`AVAILABLE` is False and :func:`load`/:func:`new` return None: the feature is an
 optimisation, never required.
 """
@@ -44,6 +45,16 @@ def _libcrypto_path() -> str | None:
     return ctypes.util.find_library("crypto")
 
 
+def _boot_id() -> bytes:
+    try:
+        with open("/proc/sys/kernel/random/boot_id", "rb") as fh:
+            return fh.read().strip()[:36]
+    except OSError:  # not Linux: no restart detection, a fresh tag per process instead
+        import uuid
+
+        return uuid.uuid4().hex.encode()
+
+
 def _load() -> None:
     global _lib, TAG
     try:
@@ -63,7 +74,7 @@ def _load() -> None:
         lib.OpenSSL_version.restype = ctypes.c_char_p
         version = lib.OpenSSL_version(0) or b"?"
         _lib = lib
-        TAG = b"sha256ctx1:" + version[:60] + b":"
+        TAG = b"sha256ctx1:" + version[:60] + b":" + _boot_id() + b":"
         if not _self_test():
             logger.warning("resumable SHA-256 disabled: self-test failed with %s", version)
             _lib, TAG = None, b""

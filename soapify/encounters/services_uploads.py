@@ -338,6 +338,7 @@ def _write_local(
                 # append to it, not even for a moment
                 _open_session_for_chunk(user=user, session_id=session.pk)  # 409 committed
                 raise Conflict("The upload is being committed.", code="upload_committing")
+            damaged = False
             if stat.st_size != offset:
                 # the file does not end where the session said: re-read under the lock
                 session = _open_session_for_chunk(user=user, session_id=session.pk)
@@ -347,11 +348,18 @@ def _write_local(
                     return _store_part(
                         user=user, session_id=session.pk, offset=offset, size=size, digest=digest, save=None
                     )
-                os.ftruncate(fd, offset)  # leftovers of an interrupted attempt
+                # longer: leftovers of an interrupted attempt, cut off. Shorter: bytes already
+                # acknowledged were lost (a machine crash before they reached the disk); the gap
+                # reads as zeros, and the digest carried so far no longer describes the file, so
+                # commit reads the file back and refuses it (422) instead of trusting the carry.
+                damaged = stat.st_size < offset
+                if damaged:
+                    logger.warning("upload session %s: data file shorter than received_bytes", session.pk)
+                os.ftruncate(fd, offset)
             # the whole file's digest so far (None: unknown; commit then reads the file back)
-            running = sha256state.load(session.hash_state, count=offset)
+            running = None if damaged else sha256state.load(session.hash_state, count=offset)
             try:
-                with direct_descriptor(path) as direct_fd:
+                with direct_descriptor(fd) as direct_fd:
                     size, digest = _receive_at(
                         stream,
                         fd,
@@ -669,7 +677,7 @@ def _hash_local(session: UploadSession, parts: list[UploadPart], path: str, *, c
             running = sha256state.load(session.hash_state, count=session.received_bytes)
             if running is not None and not check_parts:
                 return running.hexdigest()
-            with direct_descriptor(path, os.O_RDONLY) as direct_fd:
+            with direct_descriptor(fd, os.O_RDONLY) as direct_fd:
                 if not check_parts:
                     return sha256_range(fd, 0, session.received_bytes, direct_fd=direct_fd)
                 total = hashlib.sha256()

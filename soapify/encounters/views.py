@@ -44,9 +44,13 @@ class EncounterListView(AuditedViewMixin, generics.ListAPIView):
         doctor_id = request.user.pk
         version = listcache.list_version(doctor_id, getattr(request._request, "prefetched_cache", None))
         url = request.build_absolute_uri()
-        if not isinstance(request.accepted_renderer, JSONRenderer):  # e.g. the browsable API (DEBUG)
-            return Response(self._page(doctor_id, version, url, number, page_size))
         renderer = request.accepted_renderer
+        if (
+            not isinstance(renderer, JSONRenderer)  # e.g. the browsable API (DEBUG)
+            or request.accepted_media_type != renderer.media_type  # e.g. "; indent=4"
+            or not _canonical_query(request.query_params, number, page_size)
+        ):
+            return Response(self._page(doctor_id, version, url, number, page_size))
         body = listcache.cached(
             doctor_id,
             version,
@@ -81,6 +85,21 @@ class EncounterListView(AuditedViewMixin, generics.ListAPIView):
         else:
             previous_url = replace_query_param(url, "page", number - 1)
         return {"count": count, "next": next_url, "previous": previous_url, "results": results}
+
+
+def _canonical_query(params, number: int | str, page_size: int) -> bool:
+    """Only ``page`` and ``page_size``, once each, written canonically: the URLs whose pages are
+    cached (a page is cached per URL, so any other query would make a cache entry per request)."""
+    for name, values in params.lists():
+        if len(values) != 1:
+            return False
+        if name == "page" and values[0] not in (str(number), "last"):
+            return False
+        if name == "page_size" and values[0] != str(page_size):
+            return False
+        if name not in ("page", "page_size"):
+            return False
+    return True
 
 
 def _page_number(raw: str) -> int | str:

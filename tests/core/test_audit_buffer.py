@@ -20,6 +20,12 @@ def buffered(settings):
     settings.AUDIT_READ_FLUSH_MS = 0
 
 
+def _connection_lost(rows):
+    from django.db import OperationalError
+
+    raise OperationalError("server closed the connection unexpectedly")
+
+
 def _wait_for(count: int, **filters) -> list[AuditLog]:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -74,10 +80,10 @@ def test_a_batch_the_database_refuses_is_kept_and_retried(settings, buffered, al
     settings.AUDIT_READ_FLUSH_ROWS = 1000
     for _ in range(2):
         assert alice_client.get("/api/encounters/").status_code == 200
-    real = audit._batch_sql
-    monkeypatch.setattr(audit, "_batch_sql", lambda n: "INSERT INTO no_such_table VALUES (1)")
-    assert buffered.flush() == 0 and buffered.pending() == 2  # refused: kept
-    monkeypatch.setattr(audit, "_batch_sql", real)
+    real = audit._write_rows
+    monkeypatch.setattr(audit, "_write_rows", _connection_lost)
+    assert buffered.flush() == 0 and buffered.pending() == 2  # the database was unreachable: kept
+    monkeypatch.setattr(audit, "_write_rows", real)
     assert buffered.flush() == 2 and buffered.pending() == 0
     assert AuditLog.objects.filter(path="/api/encounters/").count() == 2
 
@@ -89,9 +95,46 @@ def test_the_buffer_is_bounded_when_the_database_keeps_refusing(settings, buffer
     settings.AUDIT_READ_BUFFER_MAX = 3
     for i in range(5):
         audit.audit_record(action="read", object_type="encounter", object_id=i, actor=alice, buffered=True)
-    monkeypatch.setattr(audit, "_batch_sql", lambda n: "INSERT INTO no_such_table VALUES (1)")
+    monkeypatch.setattr(audit, "_write_rows", _connection_lost)
     assert buffered.flush() == 0 and buffered.pending() == 3  # the two oldest were dropped (logged)
     monkeypatch.undo()
     settings.AUDIT_READ_FLUSH_MS = 600_000
     assert buffered.flush() == 3
     assert sorted(AuditLog.objects.values_list("object_id", flat=True)) == ["2", "3", "4"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_the_database_refuses_does_not_hold_up_the_others(settings, buffered, alice, bob_client):
+    settings.AUDIT_READ_FLUSH_MS = 600_000
+    settings.AUDIT_READ_FLUSH_ROWS = 1000
+    audit.audit_record(action="read", object_type="encounter", object_id=1, actor=alice, buffered=True)
+    buffered.add(
+        (None, "", "read", "encounter", "2", "not an address", "GET", "/x", 200, "success", "{}", None)
+    )
+    audit.audit_record(action="read", object_type="encounter", object_id=3, actor=alice, buffered=True)
+    assert bob_client.get("/api/uploads/session/%00/").status_code in (401, 404)  # a NUL in the path
+    assert buffered.flush() == 3  # the refused row alone is dropped (logged)
+    rows = list(AuditLog.objects.order_by("id"))
+    assert [(r.object_id, r.actor_username) for r in rows[:2]] == [("1", "alice"), ("3", "alice")]
+    assert "\x00" not in rows[2].path and rows[2].path.startswith("/api/uploads/session/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chunk_uploads_are_written_to_the_audit_at_once_even_with_buffering(
+    buffered, alice_client, encounter
+):
+    r = alice_client.post(
+        "/api/uploads/session/create/",
+        {"encounter_id": encounter.id, "filename": "a.wav", "content_type": "audio/wav"},
+        format="json",
+    )
+    sid = r.json()["session_id"]
+    r = alice_client.generic(
+        "POST",
+        f"/api/uploads/chunk/?session_id={sid}&offset=0",
+        data=b"RIFF",
+        content_type="application/octet-stream",
+    )
+    assert r.status_code == 201
+    assert AuditLog.objects.filter(path="/api/uploads/chunk/", action="create").count() == 1
+    assert buffered.pending() == 0

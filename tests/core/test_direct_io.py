@@ -23,7 +23,7 @@ def target(tmp_path):
     path = tmp_path / "data"
     path.write_bytes(b"")
     fd = os.open(path, os.O_RDWR)
-    direct = open_direct(path)
+    direct = open_direct(fd)
     yield path, fd, direct
     os.close(fd)
     if direct is not None:
@@ -113,15 +113,32 @@ def test_open_direct_is_none_where_the_filesystem_refuses_it(tmp_path):
     if not os.path.isdir(shm) or not os.access(shm, os.W_OK):
         pytest.skip("no /dev/shm")
     path = os.path.join(shm, f"soapify-direct-{os.getpid()}")
-    open(path, "wb").close()
+    plain = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        fd = open_direct(path)
-        if fd is not None:  # some kernels accept O_DIRECT on tmpfs
+        fd = open_direct(plain)
+        if fd is not None:  # kernels since 6.6 accept O_DIRECT on tmpfs
             os.close(fd)
             pytest.skip("this tmpfs accepts O_DIRECT")
         assert fd is None
     finally:
+        os.close(plain)
         os.unlink(path)
+
+
+def test_the_direct_descriptor_is_the_same_file_even_once_renamed(tmp_path):
+    path = tmp_path / "data"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.rename(path, tmp_path / "moved")
+    path.write_bytes(b"another file now")
+    direct = open_direct(fd)
+    try:
+        body = _data(2 * DIRECT_BLOCK)
+        receive_at(io.BytesIO(body).read, fd, 0, len(body), direct_fd=direct)
+        assert (tmp_path / "moved").read_bytes() == body and path.read_bytes() == b"another file now"
+    finally:
+        os.close(fd)
+        if direct is not None:
+            os.close(direct)
 
 
 # --- resumable SHA-256 ----------------------------------------------------------------------------

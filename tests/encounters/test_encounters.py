@@ -207,3 +207,36 @@ def test_a_warm_list_request_reads_the_cache_once_with_the_login_check(alice, an
     assert second.status_code == 200 and second.content == first.content
     assert calls == ["get_many"]
     assert second.json()["count"] == 3 and second["Content-Type"] == "application/json"
+
+
+def test_list_pages_of_other_urls_are_answered_alike_without_a_cache_entry(alice, alice_client):
+    from django.core.cache import cache
+
+    for i in range(3):
+        Encounter.objects.create(doctor=alice, patient_ref=f"A-{i}")
+    plain = alice_client.get("/api/encounters/?page_size=2").json()
+    keys_before = set(cache._cache)
+    for query in ("page_size=2&x=1", "page_size=02", "page_size=2&page_size=2", "page_size=2&page=01"):
+        body = alice_client.get(f"/api/encounters/?{query}").json()
+        assert body["count"] == 3 and body["results"] == plain["results"]
+    assert not {k for k in set(cache._cache) - keys_before if ":json:" in k}
+    indented = alice_client.get("/api/encounters/", HTTP_ACCEPT="application/json; indent=4")
+    assert indented.status_code == 200 and b'\n    "count": 3' in indented.content
+
+
+def test_a_change_made_by_another_process_is_seen_through_this_process_memory(alice, alice_client):
+    """Pages kept in this process's memory are keyed by the list version in the shared cache: a
+    bump made elsewhere (simulated: a raw update, then the new version another process would set)
+    is served at once."""
+    import uuid
+
+    from django.core.cache import cache
+
+    from soapify.encounters import listcache
+
+    e = Encounter.objects.create(doctor=alice, patient_ref="A-1")
+    assert alice_client.get("/api/encounters/").json()["results"][0]["status"] == "created"
+    Encounter.objects.filter(pk=e.pk).update(status="recording")  # no signal: like another process's write
+    assert alice_client.get("/api/encounters/").json()["results"][0]["status"] == "created"  # memory
+    cache.set(listcache.version_key(alice.pk), uuid.uuid4().hex, timeout=None)  # that process's bump
+    assert alice_client.get("/api/encounters/").json()["results"][0]["status"] == "recording"

@@ -718,3 +718,23 @@ def test_a_chunk_racing_a_finished_commit_never_touches_the_recording(alice_clie
     r = send_raw(alice_client, sid, b"late bytes", offset=len(FLAC))
     assert r.status_code == 409 and r.json()["error"]["code"] == "upload_session_committed"
     assert storages["audio"].open(chunk.storage_key).read() == FLAC
+
+
+def test_acknowledged_bytes_lost_from_the_data_file_are_refused_at_commit(alice_client, encounter):
+    """A machine crash can lose chunks that were acknowledged (they are not fsynced one by one):
+    the file is then shorter than received_bytes. The carried digest no longer describes it, so the
+    commit reads the file back and refuses it instead of recording a sha256 the bytes don't have."""
+    sha = hashlib.sha256(FLAC).hexdigest()
+    sid = create(alice_client, encounter.id, total_size=len(FLAC), sha256=sha).json()["session_id"]
+    parts = pieces(FLAC)
+    for i in range(2):
+        assert send_raw(alice_client, sid, parts[i], offset=i * CHUNK).status_code == 201
+    (data_file,) = prefix_files(sid)
+    with data_file.open("r+b") as fh:
+        fh.truncate(CHUNK + 100)  # the end of the second chunk never reached the disk
+    for i, piece in enumerate(parts[2:], start=2):
+        assert send_raw(alice_client, sid, piece, offset=i * CHUNK).status_code == 201
+    assert bytes(UploadSession.objects.get(pk=sid).hash_state) == b""
+    r = alice_client.post("/api/uploads/commit/", {"session_id": sid}, format="json")
+    assert r.status_code == 422 and r.json()["error"]["code"] == "checksum_mismatch"
+    assert not AudioChunk.objects.filter(encounter=encounter).exists()
