@@ -93,7 +93,10 @@ def session_get(
             qs = qs.select_for_update(of=("self",))
         session = qs.filter(pk=session_id).order_by().first()
     elif user is not None and user.is_authenticated:
-        session = next(iter(UploadSession.objects.raw(_SESSION_OF_DOCTOR_SQL, [session_id, user.pk])), None)
+        with connection.cursor() as cur:
+            cur.execute(_SESSION_OF_DOCTOR_SQL, [session_id, user.pk])
+            row = cur.fetchone()
+        session = None if row is None else UploadSession.from_db("default", _SESSION_COLUMNS, list(row))
     else:
         session = None
     if session is None:
@@ -474,9 +477,10 @@ _P = UploadPart._meta.db_table
 _E = Encounter._meta.db_table
 # Built once from model metadata (no user input); the same rows as
 # UploadSession.objects.for_user(user).filter(pk=...).
+_SESSION_COLUMNS = [f.attname for f in UploadSession._meta.concrete_fields]
 _SESSION_OF_DOCTOR_SQL = (
-    f'SELECT s.* FROM "{_S}" s JOIN "{_E}" e ON e."id" = s."encounter_id" '  # noqa: S608
-    'WHERE s."id" = %s AND e."doctor_id" = %s'
+    f"SELECT {', '.join(f's.{connection.ops.quote_name(f.column)}' for f in UploadSession._meta.concrete_fields)} "  # noqa: S608
+    f'FROM "{_S}" s JOIN "{_E}" e ON e."id" = s."encounter_id" WHERE s."id" = %s AND e."doctor_id" = %s'
 )
 # Built once from model metadata (no user input).
 _RECORD_PART_SQL = (
