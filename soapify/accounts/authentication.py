@@ -9,8 +9,10 @@ cache in development) for ``AUTH_SESSION_CACHE_SECONDS``:
 - logout writes a tombstone ``auth:revoked:<sid>`` (kept for the access tokens' lifetime) *after*
   the revocation commits and deletes the positive entry, and readers check the tombstone first, so
   a revoked session is refused by every process at once, even if another request re-cached it;
-- saving a user drops the cached entries of its sessions, so a role change or deactivation is seen
-  on the next request.
+- every cached check carries the user's *generation* (``auth:gen:<user id>``, read in the same
+  cache call); saving a user gives it a new generation (now and after commit), so a role change or
+  deactivation is seen on the next request by every process, even if a request that read the
+  database just before the change caches its result just after it.
 
 A view may name more per-user cache keys it will read (``auth_prefetch_keys(user_id)``); they are
 fetched in the same cache call as the session check (one round trip with Redis) and left on the
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections import OrderedDict
 
 from django.conf import settings
@@ -31,7 +34,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
-from soapify.accounts.models import AuthSession, User
+from soapify.accounts.models import User
 
 
 def _valid_key(sid: str) -> str:
@@ -60,11 +63,20 @@ def forget_session(sid: str, *, revoked: bool) -> None:
 
 
 def forget_user(user_id: int) -> None:
-    sids = AuthSession.objects.filter(user_id=user_id, revoked_at__isnull=True).values_list("sid", flat=True)
-    keys = [_valid_key(str(s)) for s in sids]
-    if keys:
-        cache.delete_many(keys)
-        transaction.on_commit(lambda: cache.delete_many(keys))
+    """A user changed (role, activity, anything): give the user a new generation, now and again
+    once the transaction commits. Cached session checks carry the generation they were read
+    under, so every one of them is refused from now on, including one a request that read the
+    database just before the change stores just after it."""
+
+    def bump() -> None:
+        cache.set(_generation_key(user_id), uuid.uuid4().hex, timeout=None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def _generation_key(user_id) -> str:
+    return f"auth:gen:{user_id}"
 
 
 class _VerifiedTokens:
@@ -136,21 +148,33 @@ class SessionJWTAuthentication(JWTAuthentication):
             raise InvalidToken(_("Token contained no recognizable user identification")) from None
         ttl = _cache_seconds()
         prefetched: dict = {}
+        generation = None
         if ttl > 0:
-            found = cache.get_many([_revoked_key(sid), _valid_key(sid), *prefetch])
+            gen_key = _generation_key(user_id)
+            found = cache.get_many([_revoked_key(sid), _valid_key(sid), gen_key, *prefetch])
             if found.get(_revoked_key(sid)):
                 raise AuthenticationFailed(_("Token is no longer valid."), code="token_revoked")
             prefetched = {k: found[k] for k in prefetch if k in found}
+            generation = found.get(gen_key)
+            if generation is None:  # never set, or evicted: a fresh one (no entry can match it)
+                cache.add(gen_key, uuid.uuid4().hex, timeout=None)
+                generation = cache.get(gen_key)
             cached = found.get(_valid_key(sid))
-            if isinstance(cached, dict) and str(cached.get("id")) == str(user_id):
-                return User.from_db("default", list(cached), list(cached.values())), prefetched
+            if (
+                isinstance(cached, dict)
+                and generation is not None
+                and cached.get("generation") == generation
+                and str(cached["user"].get("id")) == str(user_id)
+            ):
+                columns = cached["user"]
+                return User.from_db("default", list(columns), list(columns.values())), prefetched
         user = User.objects.filter(
             pk=user_id, is_active=True, auth_sessions__sid=sid, auth_sessions__revoked_at__isnull=True
         ).first()
         if user is None:
             raise AuthenticationFailed(_("Token is no longer valid."), code="token_revoked")
-        if ttl > 0:
-            cache.set(_valid_key(sid), _cacheable(user), timeout=ttl)
+        if generation is not None:  # the generation read *before* the database was
+            cache.set(_valid_key(sid), {"generation": generation, "user": _cacheable(user)}, timeout=ttl)
         return user, prefetched
 
 

@@ -223,8 +223,13 @@ def link_local(path: str, key: str) -> str:
     os.makedirs(os.path.dirname(target), exist_ok=True)
     try:
         os.link(path, target)
-    except OSError:
+    except OSError:  # another filesystem, or no hard links: a copy, durable before it is used
         shutil.copyfile(path, target)
+        fd = os.open(target, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
     mode = getattr(settings, "FILE_UPLOAD_PERMISSIONS", None)
     if mode is not None:
         os.chmod(target, mode)

@@ -231,3 +231,23 @@ def test_the_session_cache_never_holds_the_password_hash_and_saving_keeps_it(ali
     user.first_name = "Alice"
     user.save()
     assert User.objects.get(pk=alice.pk).check_password(PASSWORD)
+
+
+def test_a_check_cached_by_a_request_that_raced_a_user_change_is_refused(alice, anon):
+    """A request read the user from the database just before an admin deactivated her and stores
+    its cached check just after: the check carries the generation it read, which the change
+    replaced, so it is never used."""
+    from django.core.cache import cache
+
+    from soapify.accounts.authentication import _cacheable, _generation_key, _valid_key
+
+    pair = login(anon).json()
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {pair['access']}")
+    assert anon.get("/api/users/me/").status_code == 200  # cached, under the current generation
+    before = cache.get(_generation_key(alice.pk))
+    sid = str(AccessToken(pair["access"])["sid"])
+    stale = {"generation": before, "user": _cacheable(alice)}  # what the racing request read
+    alice.is_active = False
+    alice.save()
+    cache.set(_valid_key(sid), stale, timeout=60)  # ... and stores after the change
+    assert anon.get("/api/users/me/").status_code == 401

@@ -738,3 +738,27 @@ def test_acknowledged_bytes_lost_from_the_data_file_are_refused_at_commit(alice_
     r = alice_client.post("/api/uploads/commit/", {"session_id": sid}, format="json")
     assert r.status_code == 422 and r.json()["error"]["code"] == "checksum_mismatch"
     assert not AudioChunk.objects.filter(encounter=encounter).exists()
+
+
+def test_commit_copies_the_data_file_where_it_cannot_be_linked(alice_client, encounter, monkeypatch):
+    import os as os_module
+
+    from soapify.encounters import storage as storage_module
+
+    def no_links(src, dst):
+        raise OSError(18, "Invalid cross-device link")
+
+    synced = []
+    real_fsync = os_module.fsync
+    monkeypatch.setattr(storage_module.os, "link", no_links)
+    monkeypatch.setattr(
+        storage_module.os,
+        "fsync",
+        lambda fd: (synced.append(os_module.readlink(f"/proc/self/fd/{fd}")), real_fsync(fd))[1],
+    )
+    sid = upload_all(alice_client, encounter.id)
+    r = alice_client.post("/api/uploads/commit/", {"session_id": sid}, format="json")
+    assert r.status_code == 201
+    chunk = AudioChunk.objects.get(pk=r.json()["audio_chunk_id"])
+    assert storages["audio"].open(chunk.storage_key).read() == FLAC
+    assert storages["audio"].path(chunk.storage_key) in synced  # the copy itself reached the disk
