@@ -46,7 +46,7 @@ def _revoked_key(sid: str) -> str:
 
 
 def _cache_seconds() -> int:
-    return int(getattr(settings, "AUTH_SESSION_CACHE_SECONDS", 60))
+    return int(settings.AUTH_SESSION_CACHE_SECONDS)
 
 
 def forget_session(sid: str, *, revoked: bool) -> None:

@@ -19,7 +19,7 @@ class ApiHeadersMiddleware:
         self.get_response = get_response
 
     def _limit_for(self, request) -> int | None:
-        if any(request.path.startswith(p) for p in getattr(settings, "BODY_LIMIT_EXEMPT_PREFIXES", ())):
+        if any(request.path.startswith(p) for p in settings.BODY_LIMIT_EXEMPT_PREFIXES):
             return None
         if (request.content_type or "").startswith("multipart/"):
             return settings.UPLOAD_REQUEST_MAX_BYTES

@@ -27,7 +27,7 @@ _TTL = 300
 
 
 def _enabled() -> bool:
-    return bool(getattr(settings, "ENCOUNTER_LIST_CACHE", True))
+    return bool(settings.ENCOUNTER_LIST_CACHE)
 
 
 def version_key(doctor_id: int) -> str:

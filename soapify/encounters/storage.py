@@ -230,7 +230,7 @@ def link_local(path: str, key: str) -> str:
             os.fsync(fd)
         finally:
             os.close(fd)
-    mode = getattr(settings, "FILE_UPLOAD_PERMISSIONS", None)
+    mode = settings.FILE_UPLOAD_PERMISSIONS
     if mode is not None:
         os.chmod(target, mode)
     fsync_dir(os.path.dirname(target))

@@ -197,7 +197,7 @@ class LinkCreateSerializer(StrictFieldsMixin, serializers.Serializer):
             raise serializers.ValidationError(
                 {"expires_in": ["Give expires_in or expires_in_days, not both."]}
             )
-        max_days = int(getattr(settings, "SHARE_LINK_MAX_DAYS", 30))
+        max_days = int(settings.SHARE_LINK_MAX_DAYS)
         too_long = (seconds is not None and seconds > max_days * 86400) or (
             days is not None and days > max_days
         )

@@ -166,7 +166,7 @@ def note_document(note: FinalizedNote) -> NoteDocument:
         draft=note.draft,
         checklist_summary=_renderer_summary(note.checklist_summary),
         missing_critical=list(note.missing_critical_items or []),
-        letterhead=dict(getattr(settings, "LETTERHEAD", {}) or {}),
+        letterhead=dict(settings.LETTERHEAD or {}),
     )
 
 
@@ -364,8 +364,8 @@ def share_link_create(
     """A link to the encounter's latest finalized note; optionally texted to ``phone_number``."""
     from soapify.integrations.sms.base import InvalidPhoneNumber, mask_phone, normalize_phone
 
-    default_days = int(getattr(settings, "SHARE_LINK_DEFAULT_DAYS", 7))
-    max_days = int(getattr(settings, "SHARE_LINK_MAX_DAYS", 30))
+    default_days = int(settings.SHARE_LINK_DEFAULT_DAYS)
+    max_days = int(settings.SHARE_LINK_MAX_DAYS)
     lifetime = expires_in if expires_in is not None else timedelta(days=default_days)
     if lifetime <= timedelta(0) or lifetime > timedelta(days=max_days):
         raise ApiError(
@@ -431,7 +431,7 @@ def _replayed(previous: ShareLink, fingerprint: str) -> None:
 
 def _send_sms(link: ShareLink, number: str, url: str, language: str) -> None:
     text = SMS_TEXT.get(language, SMS_TEXT["en"]).format(
-        clinic=(getattr(settings, "LETTERHEAD", {}) or {}).get("clinic_name") or "SOAPify",
+        clinic=(settings.LETTERHEAD or {}).get("clinic_name") or "SOAPify",
         url=url,
         date=link.expires_at.strftime("%Y-%m-%d"),
     )

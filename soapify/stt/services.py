@@ -71,18 +71,14 @@ _EDITABLE_ENCOUNTER_STATUSES = {
 }
 
 
-def _setting(name: str, default: Any) -> Any:
-    return getattr(settings, name, default)
-
-
 def window_seconds() -> float:
     """Chunks longer than twice this are transcribed in overlapping windows of this length."""
-    return float(_setting("STT_WINDOW_SECONDS", 30.0))
+    return float(settings.STT_WINDOW_SECONDS)
 
 
 def busy_wait_seconds() -> float:
     """How long a job waits for another worker's run of the same chunk before giving up."""
-    return float(_setting("STT_BUSY_WAIT_SECONDS", 600.0))
+    return float(settings.STT_BUSY_WAIT_SECONDS)
 
 
 # --- the per-chunk lock ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ logger = logging.getLogger("soapify.stt")
 def queue_chunk_transcription(sender, chunk, **kwargs) -> None:
     """Sent after the commit's transaction committed. Never lets a failure here reach the upload
     request: the chunk is committed either way and ``process`` picks it up later."""
-    if not getattr(settings, "STT_LIVE_TRANSCRIPTION", True):
+    if not settings.STT_LIVE_TRANSCRIPTION:
         return
     from soapify.stt.services import chunk_transcription_queue
 
