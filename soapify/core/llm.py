@@ -2,23 +2,22 @@
 
 ``ChatClient.chat`` posts to ``{base_url}/chat/completions`` (``/v1`` is added when the base URL has
 no version segment), asks for JSON when told to (``json_schema`` first, ``json_object`` if the
-server refuses schemas), and retries with exponential backoff only what is worth retrying: 429
-(honouring ``Retry-After``), 5xx, time-outs and connection errors. Failures raise ``EngineError``
+server refuses schemas), and retries what is worth retrying (``core.http.post_with_retries``: 429,
+5xx, time-outs and connection errors, honouring ``Retry-After``). Failures raise ``EngineError``
 with ``transient`` set for those retryable kinds.
 """
 
 from __future__ import annotations
 
 import json
-import random
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
 from soapify.core.engines import EngineError
+from soapify.core.http import BAD_URL, RetryPolicy, Unavailable, post_with_retries
 
 _VERSIONED = re.compile(r"/v\d+[a-z0-9]*/?$")
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
@@ -76,9 +75,7 @@ class ChatClient:
         self.api_key = api_key
         self.model = model
         self.timeout = timeout
-        self.max_retries = max_retries
-        self.backoff = backoff
-        self.max_backoff = max_backoff
+        self.retry = RetryPolicy(max_retries=max_retries, backoff=backoff, max_backoff=max_backoff)
         self.session = session or requests.Session()
 
     # ------------------------------------------------------------------ public
@@ -141,54 +138,33 @@ class ChatClient:
         return headers
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
-        last: EngineError | None = None
-        for attempt in range(self.max_retries + 1):
-            if attempt:
-                time.sleep(self._delay(attempt, last))
-            try:
-                resp = self.session.post(self.url, json=body, headers=self._headers(), timeout=self.timeout)
-            except requests.Timeout:
-                last = EngineError("The chat API timed out.", transient=True, code="llm_timeout")
-                continue
-            except (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
-                    requests.exceptions.InvalidURL):  # fmt: skip
-                raise EngineError("The chat API base URL is not valid.", code="llm_misconfigured")
-            except requests.ConnectionError:
-                last = EngineError("The chat API is unreachable.", transient=True, code="llm_unavailable")
-                continue
-            except requests.RequestException:
-                last = EngineError("The chat API request failed.", transient=True, code="llm_unavailable")
-                continue
-            if resp.status_code == 429 or resp.status_code >= 500:
-                last = EngineError(
-                    f"The chat API answered {resp.status_code}.",
-                    transient=True,
-                    code="llm_rate_limited" if resp.status_code == 429 else "llm_unavailable",
-                )
-                last.retry_after = _retry_after(resp)  # type: ignore[attr-defined]
-                continue
-            if resp.status_code >= 400:
-                code = "llm_bad_request" if resp.status_code in (400, 422) else "llm_rejected"
-                raise EngineError(f"The chat API refused the request ({resp.status_code}).", code=code)
-            try:
-                return resp.json()
-            except ValueError:
-                raise EngineError("The chat API returned a non-JSON body.", code="llm_bad_response")
-        assert last is not None
-        raise last
-
-    def _delay(self, attempt: int, last: EngineError | None) -> float:
-        hinted = getattr(last, "retry_after", None)
-        if hinted is not None:
-            return min(hinted, self.max_backoff)
-        return min(self.backoff * 2 ** (attempt - 1) * (1 + random.random() / 4), self.max_backoff)
-
-
-def _retry_after(resp: requests.Response) -> float | None:
-    value = resp.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
+        try:
+            resp = post_with_retries(
+                self.session,
+                self.url,
+                policy=self.retry,
+                timeout=self.timeout,
+                json=body,
+                headers=self._headers(),
+            )
+        except BAD_URL:
+            raise EngineError("The chat API base URL is not valid.", code="llm_misconfigured") from None
+        except Unavailable as exc:
+            if exc.kind == "timeout":
+                raise EngineError("The chat API timed out.", transient=True, code="llm_timeout") from None
+            if exc.kind == "connection":
+                raise EngineError(
+                    "The chat API is unreachable.", transient=True, code="llm_unavailable"
+                ) from None
+            raise EngineError(
+                f"The chat API answered {exc.status}.",
+                transient=True,
+                code="llm_rate_limited" if exc.status == 429 else "llm_unavailable",
+            ) from None
+        if resp.status_code >= 400:
+            code = "llm_bad_request" if resp.status_code in (400, 422) else "llm_rejected"
+            raise EngineError(f"The chat API refused the request ({resp.status_code}).", code=code)
+        try:
+            return resp.json()
+        except ValueError:
+            raise EngineError("The chat API returned a non-JSON body.", code="llm_bad_response") from None

@@ -1,7 +1,7 @@
 """Any OpenAI-compatible ``/v1/audio/transcriptions`` endpoint (OpenAI, GapGPT, vLLM, whisper.cpp …).
 
-Retries with exponential backoff on 429 (honouring ``Retry-After``), 5xx, connection errors and
-time-outs; when the retries run out the error is ``transient``. Any other 4xx is not retried and
+Retries 429 and 5xx answers, connection errors and time-outs (``core.http.post_with_retries``,
+honouring ``Retry-After``); when the retries run out the error is ``transient``. Any other 4xx is not retried and
 not transient. A body that is not the expected JSON is ``code="bad_response"``.
 """
 
@@ -19,6 +19,7 @@ import numpy as np
 import requests
 
 from soapify.core.engines import EngineError
+from soapify.core.http import BAD_URL, RetryPolicy, Unavailable, post_with_retries
 from soapify.stt.audio import as_samples
 from soapify.stt.engines.base import AudioInput, Segment, TranscriptionResult, Word, clip_confidence
 
@@ -45,9 +46,9 @@ class OpenAIEngine:
         self.model = model
         self.language = language
         self.timeout = timeout
-        self.max_retries = max_retries
-        self.backoff = backoff
-        self._sleep = sleep
+        self.retry = RetryPolicy(
+            max_retries=max_retries, backoff=backoff, max_backoff=MAX_RETRY_AFTER, sleep=sleep
+        )
         self._session = requests.Session()
 
     @property
@@ -74,31 +75,30 @@ class OpenAIEngine:
 
     def _post(self, data: list[tuple[str, str]], file: tuple[str, bytes, str]) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        last = "no attempt made"
-        for attempt in range(self.max_retries + 1):
-            wait = None
-            try:
-                response = self._session.post(
-                    self.url, data=data, files={"file": file}, headers=headers, timeout=self.timeout
-                )
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                last = f"{type(exc).__name__}: {exc}"
-            else:
-                status = response.status_code
-                if status < 400:
-                    return _json(response)
-                last = f"HTTP {status}: {response.text[:200]}"
-                if status == 429:
-                    wait = _retry_after(response.headers.get("Retry-After"))
-                elif status < 500:
-                    raise EngineError(f"Transcription rejected ({last})", code=f"http_{status}")
-            if attempt < self.max_retries:
-                self._sleep(wait if wait is not None else self.backoff * (2**attempt))
-        raise EngineError(
-            f"Transcription failed after {self.max_retries + 1} attempts ({last})",
-            transient=True,
-            code="unavailable",
-        )
+        try:
+            response = post_with_retries(
+                self._session,
+                self.url,
+                policy=self.retry,
+                timeout=self.timeout,
+                data=data,
+                files={"file": file},
+                headers=headers,
+            )
+        except BAD_URL:
+            raise EngineError("The transcription API base URL is not valid.", code="misconfigured") from None
+        except Unavailable as exc:
+            raise EngineError(
+                f"Transcription failed after {exc.attempts} attempts ({exc.reason})",
+                transient=True,
+                code="unavailable",
+            ) from None
+        if response.status_code >= 400:
+            raise EngineError(
+                f"Transcription rejected (HTTP {response.status_code}: {response.text[:200]})",
+                code=f"http_{response.status_code}",
+            )
+        return _json(response)
 
     # --- response ------------------------------------------------------------------------------
 
@@ -124,15 +124,6 @@ def _json(response: requests.Response) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise EngineError("The transcription response is not a JSON object.", code="bad_response")
     return body
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER)
-    except ValueError:
-        return None
 
 
 def _segments(body: dict[str, Any]) -> list[Segment]:
