@@ -35,14 +35,25 @@ class JobHandler:
     fn: Callable[[Job], dict | None]
     queue: str
     max_attempts: int
+    #: called once when the job fails for good (not on an attempt that will be retried), with the
+    #: error code and message recorded on the job; e.g. to show the failure on the job's target
+    on_failure: Callable[[Job, str, str], None] | None = None
 
 
 _HANDLERS: dict[str, JobHandler] = {}
 
 
-def job_handler(kind: str, *, queue: str = "default", max_attempts: int = 3):
+def job_handler(
+    kind: str,
+    *,
+    queue: str = "default",
+    max_attempts: int = 3,
+    on_failure: Callable[[Job, str, str], None] | None = None,
+):
     def register(fn: Callable[[Job], dict | None]):
-        _HANDLERS[kind] = JobHandler(kind=kind, fn=fn, queue=queue, max_attempts=max_attempts)
+        _HANDLERS[kind] = JobHandler(
+            kind=kind, fn=fn, queue=queue, max_attempts=max_attempts, on_failure=on_failure
+        )
         return fn
 
     return register
@@ -169,6 +180,12 @@ def _fail(job: Job, code: str, message: str) -> RunOutcome:
         status=Job.Status.FAILED, error={"code": code, "message": message}, finished_at=timezone.now()
     )
     logger.info("job %s (%s) failed: %s %s", job.id, job.kind, code, message)
+    handler = _HANDLERS.get(job.kind)
+    if handler is not None and handler.on_failure is not None:
+        try:
+            handler.on_failure(job, code, message)
+        except Exception:  # noqa: BLE001 - the job's own failure is recorded either way
+            logger.exception("job %s (%s): on_failure failed", job.id, job.kind)
     return RunOutcome(Job.Status.FAILED)
 
 

@@ -15,9 +15,14 @@ from tests.conftest import client_for
 pytestmark = pytest.mark.django_db
 
 CALLS: list[int] = []
+FAILURES: list[tuple[int, str, str]] = []
 
 
-@job_handler("test.flaky", max_attempts=3)
+@job_handler(
+    "test.flaky",
+    max_attempts=3,
+    on_failure=lambda job, code, message: FAILURES.append((job.attempts, code, message)),
+)
 def _flaky(job):
     CALLS.append(job.attempts)
     if job.attempts < job.params.get("fail_times", 0) + 1:
@@ -54,9 +59,18 @@ def test_transient_errors_are_retried_until_success(alice):
 
 
 def test_transient_errors_fail_after_max_attempts(alice):
+    FAILURES.clear()
     job = job_start(kind="test.flaky", owner=alice, params={"fail_times": 5})
     job.refresh_from_db()
     assert job.status == "failed" and job.attempts == 3 and job.error["code"] == "busy"
+    assert FAILURES == [(3, "busy", "provider busy")]  # once, when the job gave up; not on retries
+
+
+def test_on_failure_is_not_called_when_a_retry_succeeds(alice):
+    FAILURES.clear()
+    job = job_start(kind="test.flaky", owner=alice, params={"fail_times": 1})
+    job.refresh_from_db()
+    assert job.status == "succeeded" and FAILURES == []
 
 
 def test_permanent_errors_fail_at_once_with_the_reason(alice):
