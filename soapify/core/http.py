@@ -65,12 +65,23 @@ def retry_after_seconds(response: requests.Response) -> float | None:
 
 
 def post_with_retries(
-    session: requests.Session, url: str, *, policy: RetryPolicy, timeout: float, **kwargs: Any
+    session: requests.Session,
+    url: str,
+    *,
+    policy: RetryPolicy,
+    timeout: float,
+    on_failed_attempt: Callable[[int, Unavailable], None] | None = None,
+    **kwargs: Any,
 ) -> requests.Response:
+    """``on_failed_attempt(attempt, failure)`` (1-based) sees every attempt that failed, e.g. to
+    log it."""
     last: Unavailable | None = None
     hinted: float | None = None
     for attempt in range(policy.max_retries + 1):
         if attempt:
+            assert last is not None
+            if on_failed_attempt is not None:
+                on_failed_attempt(attempt, last)
             policy.sleep(policy.delay(attempt, hinted))
         hinted = None
         try:
@@ -91,4 +102,6 @@ def post_with_retries(
         return response
     assert last is not None
     last.attempts = policy.max_retries + 1
+    if on_failed_attempt is not None:
+        on_failed_attempt(last.attempts, last)
     raise last

@@ -80,3 +80,17 @@ def test_a_url_requests_cannot_use_is_never_retried():
     with pytest.raises(requests.exceptions.MissingSchema):
         post_with_retries(requests.Session(), "no-scheme/x", policy=_policy(waits), timeout=5)
     assert waits == []
+
+
+def test_every_failed_attempt_is_reported(server):
+    answers, _seen, url = server
+    answers += [(503, {}), (502, {}), (201, {})]
+    failed = []
+    resp = post_with_retries(
+        requests.Session(),
+        url,
+        policy=_policy([]),
+        timeout=5,
+        on_failed_attempt=lambda n, failure: failed.append((n, failure.status)),
+    )
+    assert resp.status_code == 201 and failed == [(1, 503), (2, 502)]
