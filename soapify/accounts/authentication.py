@@ -21,10 +21,8 @@ request as ``prefetched_cache`` (absent keys are missing from it).
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
-from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -35,6 +33,7 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 from rest_framework_simplejwt.settings import api_settings
 
 from soapify.accounts.models import User
+from soapify.core.lru import LRU
 
 
 def _valid_key(sid: str) -> str:
@@ -79,38 +78,10 @@ def _generation_key(user_id) -> str:
     return f"auth:gen:{user_id}"
 
 
-class _VerifiedTokens:
-    """Tokens whose signature and claims this process has already verified (bounded, LRU).
-
-    A signature check of a given token string always gives the same answer, so it is done once per
-    process; the expiry is checked again on every use."""
-
-    def __init__(self, size: int = 2048) -> None:
-        self._size = size
-        self._tokens: OrderedDict[str, object] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, raw: str):
-        with self._lock:
-            token = self._tokens.get(raw)
-            if token is not None:
-                self._tokens.move_to_end(raw)
-        if token is None:
-            return None
-        if token.get("exp", 0) <= time.time():
-            with self._lock:
-                self._tokens.pop(raw, None)
-            return None
-        return token
-
-    def put(self, raw: str, token) -> None:
-        with self._lock:
-            self._tokens[raw] = token
-            while len(self._tokens) > self._size:
-                self._tokens.popitem(last=False)
-
-
-_verified = _VerifiedTokens()
+# Tokens whose signature and claims this process has already verified: a signature check of a
+# given token string always gives the same answer, so it is done once per process; the expiry is
+# checked again on every use.
+_verified = LRU(2048)
 
 
 class SessionJWTAuthentication(JWTAuthentication):
@@ -132,6 +103,9 @@ class SessionJWTAuthentication(JWTAuthentication):
     def get_validated_token(self, raw_token):
         raw = raw_token.decode() if isinstance(raw_token, bytes) else str(raw_token)
         token = _verified.get(raw)
+        if token is not None and token.get("exp", 0) <= time.time():
+            _verified.pop(raw)
+            token = None
         if token is None:
             token = super().get_validated_token(raw_token)  # signature, expiry, type; 401 otherwise
             _verified.put(raw, token)

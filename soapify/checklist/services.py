@@ -37,6 +37,7 @@ from soapify.core.models import Job
 from soapify.core.permissions import is_admin
 from soapify.core.transcript import TranscriptView
 from soapify.encounters.models import Encounter
+from soapify.encounters.selectors import encounter_get_own, encounter_locked, refuse_finalized
 
 checklist_engines = EngineHandler("CHECKLIST_ENGINES")
 
@@ -237,18 +238,11 @@ def _language_of(encounter: Encounter, transcript: TranscriptView | None = None)
     return "fa" if lang.startswith("fa") else "en"
 
 
-def _check_not_finalized(encounter: Encounter) -> None:
-    if encounter.status == Encounter.Status.FINALIZED:
-        raise Conflict("The encounter is finalized.", code="encounter_finalized")
-
-
 def _lock_open_encounter(encounter_id: int) -> Encounter:
     """Lock the encounter row (inside a transaction) and refuse a finalized encounter: finalizing
     takes the same lock, so no checklist write slips in after the note was frozen."""
-    encounter = Encounter.objects.select_for_update().filter(pk=encounter_id).first()
-    if encounter is None:
-        raise NotFound("Encounter not found.", code="encounter_not_found")
-    _check_not_finalized(encounter)
+    encounter = encounter_locked(encounter_id)
+    refuse_finalized(encounter)
     return encounter
 
 
@@ -262,10 +256,8 @@ def checklist_evaluate_start(*, user, encounter_id: int, template_id: int | None
     """
     with transaction.atomic():
         # The lock serializes concurrent starts: the second one sees the first one's job.
-        encounter = Encounter.objects.for_user(user).select_for_update().filter(pk=encounter_id).first()
-        if encounter is None:
-            raise NotFound("Encounter not found.", code="encounter_not_found")
-        _check_not_finalized(encounter)
+        encounter = encounter_get_own(user=user, encounter_id=encounter_id, lock=True)
+        refuse_finalized(encounter)
         template = template_resolve(user=user, template_id=template_id)
         if not template_active_items(template=template):
             raise Conflict("The template has no active checklist item.", code="empty_template")
@@ -342,11 +334,8 @@ def checklist_evaluate_encounter(
     now = timezone.now()
     by_id = {i.pk: i for i in items}
     with transaction.atomic():
-        locked = Encounter.objects.select_for_update().filter(pk=encounter.pk).first()
-        if locked is None:
-            raise Conflict("The encounter no longer exists.", code="encounter_gone")
-        if locked.status == Encounter.Status.FINALIZED:
-            raise Conflict("The encounter was finalized meanwhile.", code="encounter_finalized")
+        locked = encounter_locked(encounter.pk, vanished=True)
+        refuse_finalized(locked, "The encounter was finalized meanwhile.")
         existing = {
             e.catalog_item_id: e
             for e in ChecklistEval.objects.select_for_update().filter(encounter=encounter)

@@ -24,15 +24,21 @@ class PageNumberPagination(pagination.PageNumberPagination):
             raise ApiError("page_size must be a positive integer.", code="invalid_page_size")
         return min(size, self.max_page_size)
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def get_page_number_checked(self, request) -> int | str:
+        """The requested page: a positive integer or ``"last"``; anything else is a 400."""
         raw = request.query_params.get(self.page_query_param, "1")
-        if raw != "last":
-            try:
-                number = int(raw)
-            except ValueError:
-                raise ApiError("page must be a positive integer.", code="invalid_page") from None
-            if number < 1 or number > 10**9:
-                raise ApiError("page must be a positive integer.", code="invalid_page")
+        if raw == "last":
+            return raw
+        try:
+            number = int(raw)
+        except ValueError:
+            raise ApiError("page must be a positive integer.", code="invalid_page") from None
+        if number < 1 or number > 10**9:
+            raise ApiError("page must be a positive integer.", code="invalid_page")
+        return number
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.get_page_number_checked(request)
         try:
             return super().paginate_queryset(queryset, request, view)
         except pagination.NotFound:

@@ -8,20 +8,20 @@ process then misses and reads the database again. A reader racing a writer can o
 read under the *old* version, which no reader uses any more, so a stale page is never served.
 
 What is stored under a version never changes, so each process also keeps the entries it used
-last in memory (:class:`_LocalEntries`): a warm request reads only the version from the shared
+last in memory (``_local``): a warm request reads only the version from the shared
 cache.
 """
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections import OrderedDict
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+
+from soapify.core.lru import LRU
 
 _TTL = 300
 
@@ -58,31 +58,9 @@ def list_changed(doctor_id: int) -> None:
     transaction.on_commit(bump)
 
 
-class _LocalEntries:
-    """This process's most recently used entries (bounded, LRU). Keys carry the list version, so
-    an entry is never stale; entries of old versions simply age out."""
-
-    def __init__(self, size: int = 1024) -> None:
-        self._size = size
-        self._entries: OrderedDict[str, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Any:
-        with self._lock:
-            value = self._entries.get(key)
-            if value is not None:
-                self._entries.move_to_end(key)
-            return value
-
-    def put(self, key: str, value: Any) -> None:
-        with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-
-
-_local = _LocalEntries()
+# This process's most recently used entries. Keys carry the list version, so an entry is never
+# stale; entries of old versions simply age out.
+_local = LRU(1024)
 
 
 def cached(doctor_id: int, version: str | None, part: str, compute) -> Any:

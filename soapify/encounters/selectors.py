@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from soapify.core.errors import NotFound
+from soapify.core.errors import Conflict, NotFound
 from soapify.encounters.models import Encounter
 
 
@@ -16,3 +16,22 @@ def encounter_get_own(*, user, encounter_id: int, lock: bool = False) -> Encount
     if encounter is None:
         raise NotFound("Encounter not found.", code="encounter_not_found")
     return encounter
+
+
+def encounter_locked(encounter_id: int, *, vanished: bool = False) -> Encounter:
+    """Row-lock the encounter (inside the caller's transaction) and read it under the lock: its
+    status cannot change before that transaction ends (finalization takes the same lock).
+    Missing: 404 ``encounter_not_found``; with ``vanished`` (a job whose encounter was deleted
+    meanwhile) 409 ``encounter_gone``."""
+    encounter = Encounter.objects.select_for_update().filter(pk=encounter_id).first()
+    if encounter is None:
+        if vanished:
+            raise Conflict("The encounter no longer exists.", code="encounter_gone")
+        raise NotFound("Encounter not found.", code="encounter_not_found")
+    return encounter
+
+
+def refuse_finalized(encounter: Encounter, message: str = "The encounter is finalized.") -> None:
+    """409 ``encounter_finalized``: a finalized encounter's data no longer changes."""
+    if encounter.status == Encounter.Status.FINALIZED:
+        raise Conflict(message, code="encounter_finalized")

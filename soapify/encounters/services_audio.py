@@ -34,7 +34,7 @@ from soapify.core.hashing import TooLarge, copy_stream
 from soapify.encounters import storage
 from soapify.encounters.audio_probe import AudioInfo, AudioRejected, probe_audio
 from soapify.encounters.models import AudioChunk, Encounter
-from soapify.encounters.selectors import encounter_get_own
+from soapify.encounters.selectors import encounter_get_own, encounter_locked, refuse_finalized
 from soapify.encounters.services import encounter_set_status
 from soapify.encounters.signals import audio_chunk_committed
 from soapify.encounters.signed_urls import (
@@ -56,12 +56,13 @@ class UploadTarget:
 
 # --- shared helpers ------------------------------------------------------------------------------
 
+_NO_MORE_AUDIO = "The encounter is finalized; it takes no more audio."
+
 
 def encounter_for_upload(*, user, encounter_id: int, lock: bool = False) -> Encounter:
     """The caller's encounter (others': 404) that may still receive audio (finalized: 409)."""
     encounter = encounter_get_own(user=user, encounter_id=encounter_id, lock=lock)
-    if encounter.status == Encounter.Status.FINALIZED:
-        raise Conflict("The encounter is finalized; it takes no more audio.", code="encounter_finalized")
+    refuse_finalized(encounter, _NO_MORE_AUDIO)
     return encounter
 
 
@@ -177,20 +178,13 @@ def _after_commit(chunk: AudioChunk) -> None:
     transaction.on_commit(lambda: audio_chunk_committed.send(sender=AudioChunk, chunk=chunk))
 
 
-def _refuse_finalized(encounter: Encounter) -> None:
-    if encounter.status == Encounter.Status.FINALIZED:
-        raise Conflict("The encounter is finalized; it takes no more audio.", code="encounter_finalized")
-
-
-def _lock_encounter_for_audio(encounter_id: int, *, refuse_finalized: bool = True) -> Encounter:
+def _lock_encounter_for_audio(encounter_id: int, *, refuse: bool = True) -> Encounter:
     """Take the encounter's row lock (inside the caller's transaction) and re-read the row under
     it: finalization takes the same lock, so the status read here cannot change before the
     caller's transaction ends. Finalized: 409 ``encounter_finalized`` (unless told not to)."""
-    locked = Encounter.objects.select_for_update().filter(pk=encounter_id).first()
-    if locked is None:
-        raise NotFound("Encounter not found.", code="encounter_not_found")
-    if refuse_finalized:
-        _refuse_finalized(locked)
+    locked = encounter_locked(encounter_id)
+    if refuse:
+        refuse_finalized(locked, _NO_MORE_AUDIO)
     return locked
 
 
@@ -361,8 +355,7 @@ def chunk_commit(*, user, chunk_id: int, sha256: str = "") -> tuple[AudioChunk, 
         if sha256 and sha256 != chunk.sha256:
             raise Conflict("The chunk is committed with a different sha256.", code="checksum_mismatch")
         return chunk, False
-    if chunk.encounter.status == Encounter.Status.FINALIZED:
-        raise Conflict("The encounter is finalized; it takes no more audio.", code="encounter_finalized")
+    refuse_finalized(chunk.encounter, _NO_MORE_AUDIO)
     key = chunk.storage_key
     try:
         verified = verify_stored_audio(
@@ -379,13 +372,13 @@ def chunk_commit(*, user, chunk_id: int, sha256: str = "") -> tuple[AudioChunk, 
             )
         raise
     with transaction.atomic():
-        encounter = _lock_encounter_for_audio(chunk.encounter_id, refuse_finalized=False)
+        encounter = _lock_encounter_for_audio(chunk.encounter_id, refuse=False)
         locked = AudioChunk.objects.select_for_update(of=("self",)).get(pk=chunk.pk)
         locked.encounter = encounter
         if locked.status == AudioChunk.Status.COMMITTED:
             return locked, False
         # Finalized between the check above and this lock: nothing is committed, nothing queued.
-        _refuse_finalized(encounter)
+        refuse_finalized(encounter, _NO_MORE_AUDIO)
         if locked.storage_key != key:
             raise Conflict(
                 "A newer upload URL was issued for this chunk meanwhile.", code="upload_url_superseded"

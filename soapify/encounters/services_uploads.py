@@ -299,6 +299,11 @@ def _receive(stream: Any, sink: Any, length: int, sha256: str) -> tuple[int, str
         size, digest = copy_stream(stream, sink, limit=length)
     except TooLarge:  # a file object is never read past length + 1 bytes
         raise PayloadTooLarge("The chunk is larger than announced.", code="chunk_too_large") from None
+    return _check_received(size, digest, length, sha256)
+
+
+def _check_received(size: int, digest: str, length: int, sha256: str) -> tuple[int, str]:
+    """400 when fewer than ``length`` bytes came, 422 when ``sha256`` is given and does not match."""
     if size != length:
         raise ApiError(
             f"The chunk ended after {size} of its {length} bytes.",
@@ -410,15 +415,7 @@ def _receive_at(
     size, digest = receive_at(stream.read, fd, offset, length, direct_fd=direct_fd, also=also)
     if size == length and stream.read(1):  # a file object longer than announced
         raise PayloadTooLarge("The chunk is larger than announced.", code="chunk_too_large")
-    if size != length:
-        raise ApiError(
-            f"The chunk ended after {size} of its {length} bytes.",
-            code="incomplete_chunk",
-            fields={"file": ["The request body is shorter than its Content-Length."]},
-        )
-    if sha256 and digest != sha256:
-        raise Unprocessable("The chunk's sha256 does not match the bytes received.", code="checksum_mismatch")
-    return size, digest
+    return _check_received(size, digest, length, sha256)
 
 
 def _record_part(

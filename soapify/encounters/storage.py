@@ -225,20 +225,16 @@ def link_local(path: str, key: str) -> str:
         os.link(path, target)
     except OSError:  # another filesystem, or no hard links: a copy, durable before it is used
         shutil.copyfile(path, target)
-        fd = os.open(target, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_path(target)
     mode = settings.FILE_UPLOAD_PERMISSIONS
     if mode is not None:
         os.chmod(target, mode)
-    fsync_dir(os.path.dirname(target))
+    fsync_path(os.path.dirname(target))
     return name
 
 
-def fsync_dir(path: str) -> None:
-    """Make a folder's entries (a new link, a rename) durable."""
+def fsync_path(path: str) -> None:
+    """Make a file's bytes, or a folder's entries (a new link, a rename), durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

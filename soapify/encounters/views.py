@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from soapify.core.audit import AuditedViewMixin
-from soapify.core.errors import ApiError, NotFound
+from soapify.core.errors import NotFound
 from soapify.encounters import listcache, services
 from soapify.encounters.models import AudioChunk, Encounter
 from soapify.encounters.serializers import (
@@ -40,7 +40,7 @@ class EncounterListView(AuditedViewMixin, generics.ListAPIView):
         # page-number pagination.
         paginator = self.paginator
         page_size = paginator.get_page_size(request)
-        number = _page_number(request.query_params.get(paginator.page_query_param, "1"))
+        number = paginator.get_page_number_checked(request)
         doctor_id = request.user.pk
         version = listcache.list_version(doctor_id, getattr(request._request, "prefetched_cache", None))
         url = request.build_absolute_uri()
@@ -90,28 +90,10 @@ class EncounterListView(AuditedViewMixin, generics.ListAPIView):
 def _canonical_query(params, number: int | str, page_size: int) -> bool:
     """Only ``page`` and ``page_size``, once each, written canonically: the URLs whose pages are
     cached (a page is cached per URL, so any other query would make a cache entry per request)."""
-    for name, values in params.lists():
-        if len(values) != 1:
-            return False
-        if name == "page" and values[0] not in (str(number), "last"):
-            return False
-        if name == "page_size" and values[0] != str(page_size):
-            return False
-        if name not in ("page", "page_size"):
-            return False
-    return True
-
-
-def _page_number(raw: str) -> int | str:
-    if raw == "last":
-        return raw
-    try:
-        number = int(raw)
-    except ValueError:
-        raise ApiError("page must be a positive integer.", code="invalid_page") from None
-    if number < 1 or number > 10**9:
-        raise ApiError("page must be a positive integer.", code="invalid_page")
-    return number
+    allowed = {"page": {str(number), "last"}, "page_size": {str(page_size)}}
+    return all(
+        name in allowed and len(values) == 1 and values[0] in allowed[name] for name, values in params.lists()
+    )
 
 
 def _iso(value) -> str:

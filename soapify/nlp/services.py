@@ -27,7 +27,7 @@ from soapify.core.jobs import job_find_active, job_start
 from soapify.core.models import Job
 from soapify.core.transcript import TranscriptView
 from soapify.encounters.models import AudioChunk, Encounter
-from soapify.encounters.selectors import encounter_get_own
+from soapify.encounters.selectors import encounter_get_own, encounter_locked, refuse_finalized
 from soapify.encounters.services import encounter_set_status
 from soapify.nlp.engines import note_engines
 from soapify.nlp.models import Draft, DraftRevision
@@ -156,6 +156,9 @@ class GenerateStart:
     reused: bool = False
 
 
+_NOTE_FROZEN = "The encounter is finalized; its note can no longer change."
+
+
 def draft_generate_start(
     *,
     user,
@@ -177,10 +180,7 @@ def draft_generate_start(
     params = {"encounter_id": encounter_id, "engine": alias, "language": language or None}
     with transaction.atomic():
         encounter = encounter_get_own(user=user, encounter_id=encounter_id, lock=True)
-        if encounter.status == Encounter.Status.FINALIZED:
-            raise Conflict(
-                "The encounter is finalized; its note can no longer change.", code="encounter_finalized"
-            )
+        refuse_finalized(encounter, _NOTE_FROZEN)
         active = job_find_active(kind=GENERATE_JOB, target=encounter)
         if active is not None:
             if transcript is None and active.params == params:
@@ -219,11 +219,8 @@ def draft_generate(*, encounter: Encounter, engine: str = "default", language: s
     }
 
     with transaction.atomic():
-        locked = Encounter.objects.select_for_update().filter(pk=encounter.pk).first()
-        if locked is None:
-            raise Conflict("The encounter no longer exists.", code="encounter_gone")
-        if locked.status == Encounter.Status.FINALIZED:
-            raise Conflict("The encounter was finalized meanwhile.", code="encounter_finalized")
+        locked = encounter_locked(encounter.pk, vanished=True)
+        refuse_finalized(locked, "The encounter was finalized meanwhile.")
         draft = Draft.objects.select_for_update().filter(encounter=locked).first()
         if draft is None:
             draft = Draft(encounter=locked, version=1)
@@ -430,10 +427,7 @@ def draft_update_section(
         draft = Draft.objects.select_for_update().filter(encounter=encounter).first()
         if draft is None:
             raise NotFound("This encounter has no draft yet.", code="no_draft")
-        if encounter.status == Encounter.Status.FINALIZED:
-            raise Conflict(
-                "The encounter is finalized; its note can no longer change.", code="encounter_finalized"
-            )
+        refuse_finalized(encounter, _NOTE_FROZEN)
         if version is not None and version != draft.version:
             raise Conflict(
                 f"The draft changed meanwhile (version {draft.version}, not {version}); reload and retry.",

@@ -39,6 +39,7 @@ from soapify.core.draft_schema import SECTIONS
 from soapify.core.engines import EngineError, EngineHandler
 from soapify.core.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
 from soapify.encounters.models import Encounter
+from soapify.encounters.selectors import encounter_locked
 from soapify.nlp.models import Draft
 from soapify.outputs.models import FinalizedNote, OutputFile, ShareLink
 from soapify.outputs.renderers import (
@@ -227,9 +228,7 @@ def note_finalize(*, encounter: Encounter, user) -> FinalizeResult:
     stored: list[str] = []
     try:
         with transaction.atomic():
-            locked = Encounter.objects.select_for_update().filter(pk=encounter.pk).first()
-            if locked is None:
-                raise Conflict("The encounter no longer exists.", code="encounter_gone")
+            locked = encounter_locked(encounter.pk, vanished=True)
             # Read under the encounter lock, which every checklist write takes too: the frozen
             # summary is exactly the checklist at finalization.
             summary = checklist_summary_of(locked)

@@ -725,9 +725,7 @@ def segment_edit(*, user, segment_id: int, text: str) -> TranscriptSegment:
         if seg is None:
             raise NotFound("Transcript segment not found.", code="segment_not_found")
         if seg.encounter.status == Encounter.Status.FINALIZED:
-            raise Conflict(
-                "The encounter is finalized; its transcript is read-only.", code="encounter_finalized"
-            )
+            raise _finalized_conflict()
         if text != seg.text:
             if not seg.edited:
                 seg.original_text = seg.text
@@ -765,9 +763,7 @@ def typed_transcript_store(
     with transaction.atomic():
         encounter = encounter_get_own(user=user, encounter_id=encounter_id, lock=True)
         if encounter.status == Encounter.Status.FINALIZED:
-            raise Conflict(
-                "The encounter is finalized; its transcript is read-only.", code="encounter_finalized"
-            )
+            raise _finalized_conflict()
         existing = TranscriptSegment.objects.filter(
             encounter=encounter, source=TranscriptSegment.Source.TYPED
         )
