@@ -7,12 +7,14 @@ PORT ?= 8000
 WEB_WORKERS ?= 2
 WORKER_CONCURRENCY ?= 2
 
-.PHONY: install run web worker migrate seed test lint format bench clean
+.PHONY: install run web worker migrate seed test lint format bench lock clean
 
-$(VENV)/.installed: requirements.txt
+# Dependencies are declared in pyproject.toml and locked with hashes in requirements.lock
+# (`make lock` regenerates it). torch stays the CPU build.
+$(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip wheel
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
 install: $(VENV)/.installed
@@ -50,6 +52,11 @@ format: install
 
 bench: install
 	$(PY) bench/run_all.py
+
+lock:
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --no-emit-index-url --no-emit-find-links --allow-unsafe \
+		--extra dev --extra bench --generate-hashes --strip-extras -o requirements.lock pyproject.toml
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -77,11 +77,8 @@ MANIFEST_NAME = "manifest.json"
 
 # --- numbers as spoken -------------------------------------------------------------------------
 
-ONES = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen"
-).split()
-TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 ORDINALS = {
     "one": "first",
     "two": "second",
@@ -91,7 +88,7 @@ ORDINALS = {
     "nine": "ninth",
     "twelve": "twelfth",
 }
-MONTHS = ("_ january february march april may june july august september october november december").split()
+MONTHS = ["_", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
 UNITS = {
     "mg": "milligrams",
     "mgs": "milligrams",
@@ -199,9 +196,17 @@ def spell_numbers(text: str) -> str:
     text = _DATE.sub(lambda m: f"{MONTHS[int(m[1])] if 1 <= int(m[1]) <= 12 else m[1]} {m[2]} {m[3]}", text)
     text = _FRACTION.sub(lambda m: " " + say_fraction(m[1], m[2]) + " ", text)
     text = _TIME.sub(
-        lambda m: f" {say_int(int(m[1]))} "
-        + ("" if m[2] == "00" else say_paired(int(m[2])) if m[2][0] != "0" else "oh " + ONES[int(m[2][1])])
-        + " ",
+        lambda m: (
+            f" {say_int(int(m[1]))} "
+            + (
+                ""
+                if m[2] == "00"
+                else say_paired(int(m[2]))
+                if m[2][0] != "0"
+                else "oh " + ONES[int(m[2][1])]
+            )
+            + " "
+        ),
         text,
     )
     text = _RANGE.sub(lambda m: f"{m[1]} to {m[2]}", text)

@@ -30,11 +30,7 @@ from soapify.nlp.engines.classifier import (  # noqa: E402
 )
 
 STOP = set(
-    """a an the and or but if of to in on at for with by from is are was were be been being i you he she it
-    we they me my your his her its our their this that these those do does did have has had not no so
-    just um uh okay yeah like um-hmm mm-hmm know right well really can could would will shall should
-    there here what how when where which who any some about up out going get got go all very also too
-    as than then them him us let's i'm i've you're it's that's don't""".split()
+    ["a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "for", "with", "by", "from", "is", "are", "was", "were", "be", "been", "being", "i", "you", "he", "she", "it", "we", "they", "me", "my", "your", "his", "her", "its", "our", "their", "this", "that", "these", "those", "do", "does", "did", "have", "has", "had", "not", "no", "so", "just", "um", "uh", "okay", "yeah", "like", "um-hmm", "mm-hmm", "know", "right", "well", "really", "can", "could", "would", "will", "shall", "should", "there", "here", "what", "how", "when", "where", "which", "who", "any", "some", "about", "up", "out", "going", "get", "got", "go", "all", "very", "also", "too", "as", "than", "then", "them", "him", "us", "let's", "i'm", "i've", "you're", "it's", "that's", "don't"]
 )
 _HEAD = re.compile(r"^[A-Z][A-Z ,&/]+$")
 

@@ -49,11 +49,7 @@ _MAX_SENTENCE_WORDS = 40
 _ANSWER_LOOKAHEAD = 2
 _WINDOW_WORDS = 30
 _STOP = frozenset(
-    "about after again also andy any anything been before being could does doing down each else from have "
-    "having here how into just know like make more most much need only other over patient please really "
-    "right should since some such tell than that their them then there these they thing think this those "
-    "through time today very want well were what when where which while will with would your yours you're "
-    "okay alright".split()
+    ["about", "after", "again", "also", "andy", "any", "anything", "been", "before", "being", "could", "does", "doing", "down", "each", "else", "from", "have", "having", "here", "how", "into", "just", "know", "like", "make", "more", "most", "much", "need", "only", "other", "over", "patient", "please", "really", "right", "should", "since", "some", "such", "tell", "than", "that", "their", "them", "then", "there", "these", "they", "thing", "think", "this", "those", "through", "time", "today", "very", "want", "well", "were", "what", "when", "where", "which", "while", "will", "with", "would", "your", "yours", "you're", "okay", "alright"]
 )
 _SENTENCE_END = re.compile(r"(?<=[.?!؟;])\s+")
 _WORD = re.compile(r"\w+", re.UNICODE)

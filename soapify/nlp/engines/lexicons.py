@@ -196,29 +196,7 @@ DEMOGRAPHIC = re.compile(
 
 # ------------------------------------------------------------------ drugs
 DRUGS = frozenset(
-    """
-    acetaminophen tylenol ibuprofen advil motrin naproxen aleve aspirin celecoxib meloxicam diclofenac
-    tramadol oxycodone hydrocodone morphine codeine gabapentin pregabalin lyrica cyclobenzaprine flexeril
-    lisinopril enalapril ramipril losartan valsartan olmesartan amlodipine nifedipine diltiazem verapamil
-    metoprolol atenolol carvedilol propranolol hydrochlorothiazide chlorthalidone furosemide lasix
-    spironolactone torsemide bumetanide atorvastatin lipitor simvastatin rosuvastatin crestor pravastatin
-    metformin glipizide glyburide insulin lantus humalog novolog januvia sitagliptin jardiance empagliflozin
-    farxiga ozempic semaglutide trulicity levothyroxine synthroid warfarin coumadin eliquis apixaban
-    micronase glyburide glucotrol actos pioglitazone xarelto rivaroxaban clopidogrel plavix heparin omeprazole prilosec pantoprazole protonix esomeprazole
-    nexium famotidine pepcid ondansetron zofran metoclopramide prednisone prednisolone methylprednisolone
-    medrol dexamethasone hydrocortisone albuterol proair ventolin symbicort advair fluticasone flonase
-    montelukast singulair cetirizine zyrtec loratadine claritin benadryl diphenhydramine amoxicillin
-    augmentin azithromycin zithromax doxycycline cephalexin keflex ciprofloxacin levofloxacin bactrim
-    nitrofurantoin macrobid clindamycin penicillin metronidazole flagyl fluconazole diflucan valacyclovir
-    acyclovir sertraline zoloft fluoxetine prozac citalopram escitalopram lexapro paroxetine bupropion
-    wellbutrin trazodone venlafaxine effexor duloxetine cymbalta mirtazapine buspirone alprazolam xanax
-    lorazepam ativan clonazepam diazepam zolpidem ambien quetiapine seroquel aripiprazole lithium
-    lamotrigine levetiracetam keppra topiramate sumatriptan imitrex rizatriptan allopurinol colchicine
-    tamsulosin flomax finasteride sildenafil vitamin iron calcium magnesium potassium folic melatonin
-    nitroglycerin digoxin amiodarone hydroxychloroquine methotrexate humira adalimumab
-    مسکن استامینوفن ایبوپروفن آسپرین سوماتریپتان آموکسی‌سیلین آموکسی سیلین آزیترومایسین متفورمین انسولین
-    لوزارتان آملودیپین آتورواستاتین امپرازول پنتوپرازول پردنیزولون ناپروکسن ژلوفن سفیکسیم
-    """.split()
+    ["acetaminophen", "tylenol", "ibuprofen", "advil", "motrin", "naproxen", "aleve", "aspirin", "celecoxib", "meloxicam", "diclofenac", "tramadol", "oxycodone", "hydrocodone", "morphine", "codeine", "gabapentin", "pregabalin", "lyrica", "cyclobenzaprine", "flexeril", "lisinopril", "enalapril", "ramipril", "losartan", "valsartan", "olmesartan", "amlodipine", "nifedipine", "diltiazem", "verapamil", "metoprolol", "atenolol", "carvedilol", "propranolol", "hydrochlorothiazide", "chlorthalidone", "furosemide", "lasix", "spironolactone", "torsemide", "bumetanide", "atorvastatin", "lipitor", "simvastatin", "rosuvastatin", "crestor", "pravastatin", "metformin", "glipizide", "glyburide", "insulin", "lantus", "humalog", "novolog", "januvia", "sitagliptin", "jardiance", "empagliflozin", "farxiga", "ozempic", "semaglutide", "trulicity", "levothyroxine", "synthroid", "warfarin", "coumadin", "eliquis", "apixaban", "micronase", "glyburide", "glucotrol", "actos", "pioglitazone", "xarelto", "rivaroxaban", "clopidogrel", "plavix", "heparin", "omeprazole", "prilosec", "pantoprazole", "protonix", "esomeprazole", "nexium", "famotidine", "pepcid", "ondansetron", "zofran", "metoclopramide", "prednisone", "prednisolone", "methylprednisolone", "medrol", "dexamethasone", "hydrocortisone", "albuterol", "proair", "ventolin", "symbicort", "advair", "fluticasone", "flonase", "montelukast", "singulair", "cetirizine", "zyrtec", "loratadine", "claritin", "benadryl", "diphenhydramine", "amoxicillin", "augmentin", "azithromycin", "zithromax", "doxycycline", "cephalexin", "keflex", "ciprofloxacin", "levofloxacin", "bactrim", "nitrofurantoin", "macrobid", "clindamycin", "penicillin", "metronidazole", "flagyl", "fluconazole", "diflucan", "valacyclovir", "acyclovir", "sertraline", "zoloft", "fluoxetine", "prozac", "citalopram", "escitalopram", "lexapro", "paroxetine", "bupropion", "wellbutrin", "trazodone", "venlafaxine", "effexor", "duloxetine", "cymbalta", "mirtazapine", "buspirone", "alprazolam", "xanax", "lorazepam", "ativan", "clonazepam", "diazepam", "zolpidem", "ambien", "quetiapine", "seroquel", "aripiprazole", "lithium", "lamotrigine", "levetiracetam", "keppra", "topiramate", "sumatriptan", "imitrex", "rizatriptan", "allopurinol", "colchicine", "tamsulosin", "flomax", "finasteride", "sildenafil", "vitamin", "iron", "calcium", "magnesium", "potassium", "folic", "melatonin", "nitroglycerin", "digoxin", "amiodarone", "hydroxychloroquine", "methotrexate", "humira", "adalimumab", "مسکن", "استامینوفن", "ایبوپروفن", "آسپرین", "سوماتریپتان", "آموکسی\u200cسیلین", "آموکسی", "سیلین", "آزیترومایسین", "متفورمین", "انسولین", "لوزارتان", "آملودیپین", "آتورواستاتین", "امپرازول", "پنتوپرازول", "پردنیزولون", "ناپروکسن", "ژلوفن", "سفیکسیم"]
 )
 DRUG_SUFFIX = re.compile(
     r"\b[a-z]{3,}(?:pril|sartan|olol|statin|prazole|tidine|dipine|cillin|mycin|floxacin|cycline|"
