@@ -7,7 +7,6 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, UntypedToken
 
-from soapify.accounts.authentication import forget_session
 from soapify.accounts.models import AuthSession, User
 from soapify.core.audit import client_ip
 
@@ -61,5 +60,4 @@ def session_revoke(*, raw_refresh: str) -> AuthSession:
     refresh.blacklist()
     session.revoked_at = timezone.now()
     session.save(update_fields=["revoked_at"])
-    forget_session(str(session.sid), revoked=True)
     return session
