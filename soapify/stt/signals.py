@@ -8,6 +8,7 @@ from django.conf import settings
 from django.dispatch import receiver
 
 from soapify.encounters.signals import audio_chunk_committed
+from soapify.stt.services.live import chunk_transcription_queue
 
 logger = logging.getLogger("soapify.stt")
 
@@ -18,8 +19,6 @@ def queue_chunk_transcription(sender, chunk, **kwargs) -> None:
     request: the chunk is committed either way and ``process`` picks it up later."""
     if not settings.STT_LIVE_TRANSCRIPTION:
         return
-    from soapify.stt.services import chunk_transcription_queue
-
     try:
         chunk_transcription_queue(chunk=chunk)
     except Exception:  # noqa: BLE001

@@ -6,20 +6,21 @@ from soapify.core.errors import Conflict
 from soapify.core.jobs import job_handler, job_set_progress
 from soapify.core.models import Job
 from soapify.encounters.models import Encounter
-from soapify.stt import services
+from soapify.stt.services.jobs import PROCESS_JOB, TRANSCRIBE_JOB, encounter_process
+from soapify.stt.services.runs import busy_wait_seconds, chunk_transcribe
 
 
-@job_handler(services.TRANSCRIBE_JOB, queue="stt", max_attempts=4)
+@job_handler(TRANSCRIBE_JOB, queue="stt", max_attempts=4)
 def transcribe_chunk(job: Job) -> dict:
     params = job.params
     live = bool(params.get("live"))
-    outcome = services.chunk_transcribe(
+    outcome = chunk_transcribe(
         chunk_id=int(params["chunk_id"]),
         language=params.get("language") or None,
         rerun=bool(params.get("rerun")),
         force=bool(params.get("force")),
         # The live path leaves a chunk another job is already transcribing to that job.
-        wait=0.0 if live else services.busy_wait_seconds(),
+        wait=0.0 if live else busy_wait_seconds(),
         final_attempt=job.attempts >= job.max_attempts,
     )
     if outcome.status == "busy" and not live:
@@ -27,12 +28,12 @@ def transcribe_chunk(job: Job) -> dict:
     return outcome.as_dict()
 
 
-@job_handler(services.PROCESS_JOB, queue="stt", max_attempts=3)
+@job_handler(PROCESS_JOB, queue="stt", max_attempts=3)
 def process_encounter(job: Job) -> dict:
     encounter = Encounter.objects.filter(pk=job.params["encounter_id"], doctor=job.owner_id).first()
     if encounter is None:
         raise Conflict("The encounter no longer exists.", code="encounter_gone")
-    return services.encounter_process(
+    return encounter_process(
         encounter=encounter,
         final_attempt=job.attempts >= job.max_attempts,
         progress=lambda fraction: job_set_progress(job, fraction),

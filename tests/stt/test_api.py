@@ -546,12 +546,10 @@ def test_the_audio_transcript_wins_over_a_typed_one(alice_client, encounter, tra
 
 
 def _typed(encounter, *texts):
-    from soapify.stt.services import _update_search_vector
-
     TranscriptSegment.objects.bulk_create(
         [TranscriptSegment(encounter=encounter, source="typed", index=i, text=t) for i, t in enumerate(texts)]
     )
-    _update_search_vector(encounter=encounter)
+    services.update_search_vector(encounter=encounter)
 
 
 def test_search_ranks_and_locates_hits(alice_client, alice, encounter):

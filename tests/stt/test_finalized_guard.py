@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from soapify.core.errors import Conflict
 from soapify.core.models import Job
 from soapify.encounters.models import Encounter
 from soapify.stt import services
 from soapify.stt.models import ChunkTranscription, TranscriptSegment
+from soapify.stt.services import runs
 from tests.stt.conftest import committed_chunk
 
 pytestmark = pytest.mark.django_db
@@ -65,14 +67,14 @@ def test_a_forced_rerun_finalized_while_the_engine_runs_stores_nothing(
     segment = TranscriptSegment.objects.filter(chunk=transcribed).order_by("index").first()
     _edit(alice_client, segment.pk, "the doctor's correction")
     before_segments = _snapshot(transcribed)[0]
-    real_run = services._run_engine
+    real_run = runs._run_engine
 
     def run_then_finalize(*args, **kwargs):
         result = real_run(*args, **kwargs)
         _finalize(encounter)  # finalized after the start check, before the write transaction
         return result
 
-    monkeypatch.setattr(services, "_run_engine", run_then_finalize)
+    monkeypatch.setattr(runs, "_run_engine", run_then_finalize)
     script.texts = ["machine text that must not land"]
     r = alice_client.post("/api/stt/transcribe/", {"chunk_id": transcribed.pk, "force": True}, format="json")
     assert r.status_code == 201, r.content
@@ -97,7 +99,7 @@ def test_process_of_a_finalized_encounter_with_chunks_to_transcribe_is_409(
     assert Job.objects.count() == jobs and script.calls == []
     assert not TranscriptSegment.objects.filter(chunk=second).exists()
     # the job itself refuses too (e.g. one queued just before finalization)
-    with pytest.raises(services.Conflict) as exc:
+    with pytest.raises(Conflict) as exc:
         services.encounter_process(encounter=Encounter.objects.get(pk=encounter.pk))
     assert exc.value.code == "encounter_finalized"
     assert script.calls == []

@@ -18,7 +18,7 @@ from soapify.core.models import Job
 from soapify.encounters.models import AudioChunk, Encounter
 from soapify.encounters.services_audio import recompute_offsets
 from soapify.encounters.signals import audio_chunk_committed
-from soapify.stt import services
+from soapify.stt import services, signals
 from soapify.stt.models import ChunkTranscription, TranscriptSegment
 from tests.stt.conftest import FIXTURE, committed_chunk
 
@@ -61,7 +61,7 @@ def test_a_failure_to_queue_never_reaches_the_upload(chunk, monkeypatch):
     def boom(**kwargs):
         raise RuntimeError("broker down")
 
-    monkeypatch.setattr(services, "chunk_transcription_queue", boom)
+    monkeypatch.setattr(signals, "chunk_transcription_queue", boom)
     audio_chunk_committed.send(sender=AudioChunk, chunk=chunk)  # logged, not raised
 
 
