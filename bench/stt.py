@@ -1,10 +1,15 @@
 """Speech-to-text benchmark: WER and real-time factor of each available engine.
 
-    .venv/bin/python bench/stt.py [--audio-dir ../shared/data/audio] [--engines a,b]
+    .venv/bin/python bench/stt.py [--audio-dir ../shared/data/audio-real] [--engines a,b]
 
-Audio: every ``*.wav`` in the audio folder with a ``NAME.txt`` reference beside it (``D:``/``P:``
-speaker labels stripped). WER with jiwer after lower-casing and stripping punctuation; errors and
-words are summed over files for the overall figure. RTF = processing seconds / audio seconds,
+Audio: every ``*.wav`` in each audio folder with a ``NAME.txt`` reference beside it (``D:``/``P:``
+speaker labels stripped). By default two folders are measured, each on its own: real human speech
+(``../shared/data/audio-real``, the figure that matters) and the synthetic clips
+(``../shared/data/audio``, a format and pipeline check only). WER with jiwer after one normaliser
+for reference and hypothesis alike: Whisper's English text normaliser (as shipped in
+``transformers``: case, punctuation, contractions, spelled-out numbers to digits, so "thirty nine
+point five" equals "39.5"), with typographic apostrophes made plain first; errors and words are
+summed over files for the overall figure. RTF = processing seconds / audio seconds,
 both wall clock and CPU time of this process (CPU time is the one-core figure for local engines).
 
 End-of-visit latency (``end_of_visit_latency``): a fresh data folder, gunicorn and ONE Celery worker
@@ -13,7 +18,8 @@ into 10-second WAV chunks and uploaded at real-time pace through the API (presig
 commit); the figure is the time from the last chunk's commit (its response) to the whole visit's
 transcript being available (``transcription.complete`` on ``GET /api/stt/encounter/{id}/transcript/``).
 
-Engines: ``pocketsphinx-stock``, ``pocketsphinx-clinical`` (clinical LM + dictionary + MAP-adapted
+Engines: ``faster-whisper-base`` (the default engine: the pinned Whisper base model, assembled
+and verified as the service does), ``pocketsphinx-stock``, ``pocketsphinx-clinical`` (clinical LM + dictionary + MAP-adapted
 acoustic model) and ``pocketsphinx-clinical-lm-only`` (without the acoustic adaptation) always; ``faster-whisper`` when
 ``STT_BENCH_WHISPER_MODEL`` names a local model folder; ``openai`` when ``STT_BENCH_OPENAI_BASE_URL``
 (and ``STT_BENCH_OPENAI_API_KEY``, optional ``STT_BENCH_OPENAI_MODEL``) are set.
@@ -46,14 +52,20 @@ import jiwer  # noqa: E402
 from soapify.core.engines import EngineError  # noqa: E402
 from soapify.stt.audio import decode_audio  # noqa: E402
 
-DEFAULT_AUDIO = ROOT.parent / "shared" / "data" / "audio"
+DATA = ROOT.parent / "shared" / "data"
+DEFAULT_AUDIO = [DATA / "audio-real", DATA / "audio"]
 _SPEAKER = re.compile(r"^\s*[A-Z]:\s*")
-_PUNCT = re.compile(r"[^\w\s']|_")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+_normaliser = None
 
 
 def normalise(text: str) -> str:
-    text = _PUNCT.sub(" ", text.lower()).replace("'", "")
-    return " ".join(text.split())
+    global _normaliser
+    if _normaliser is None:
+        from transformers.models.whisper.english_normalizer import EnglishTextNormalizer
+
+        _normaliser = EnglishTextNormalizer({})
+    return " ".join(_normaliser(text.translate(_APOSTROPHES)).split())
 
 
 def reference_text(path: Path) -> str:
@@ -100,9 +112,12 @@ def stock_hmm() -> str:
 
 def engine_factories() -> dict[str, Callable[[], object] | str]:
     """name -> factory, or name -> the reason it is skipped."""
+    from soapify.stt.engines.faster_whisper import FasterWhisperEngine
     from soapify.stt.engines.pocketsphinx import PocketSphinxEngine
 
+    models = Path(os.environ.get("STT_BENCH_MODELS_DIR", str(ROOT / "var" / "models")))
     engines: dict[str, Callable[[], object] | str] = {
+        "faster-whisper-base": lambda: FasterWhisperEngine(default_model_dir=str(models), language="en"),
         "pocketsphinx-stock": lambda: PocketSphinxEngine(clinical=False),
         "pocketsphinx-clinical": lambda: PocketSphinxEngine(clinical=True),
         # the clinical LM + dictionary on the wheel's unadapted acoustic model: the acoustic MAP
@@ -111,8 +126,6 @@ def engine_factories() -> dict[str, Callable[[], object] | str]:
     }
     whisper = os.environ.get("STT_BENCH_WHISPER_MODEL")
     if whisper:
-        from soapify.stt.engines.faster_whisper import FasterWhisperEngine
-
         engines["faster-whisper"] = lambda: FasterWhisperEngine(model_path=whisper, language="en")
     else:
         engines["faster-whisper"] = "set STT_BENCH_WHISPER_MODEL to a local model folder"
@@ -392,7 +405,12 @@ def _stop_embedded_postgres(pgdata: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="STT benchmark (WER, RTF)")
-    parser.add_argument("--audio-dir", type=Path, default=DEFAULT_AUDIO)
+    parser.add_argument(
+        "--audio-dir",
+        type=Path,
+        action="append",
+        help="audio folder (repeatable); default: audio-real and audio",
+    )
     parser.add_argument("--engines", help="comma-separated subset of engine names")
     parser.add_argument("-v", "--verbose", action="store_true", help="print hypotheses")
     parser.add_argument("--skip-latency", action="store_true", help="no end-of-visit latency run")
@@ -402,16 +420,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     figures: dict = {"bench": "stt"}
-    if not args.audio_dir.is_dir():
-        print(f"No benchmark audio at {args.audio_dir}; nothing to measure.")
+    folders = [d for d in (args.audio_dir or DEFAULT_AUDIO) if d.is_dir()]
+    if not folders:
+        print(
+            f"No benchmark audio at {args.audio_dir or DEFAULT_AUDIO} (../shared/data); nothing to measure."
+        )
         figures["skipped"] = "no audio"
         print(json.dumps(figures))
         return 0
     selected = args.engines.split(",") if args.engines else None
     if not args.latency_only:
-        figures["engines"] = transcription_accuracy(args.audio_dir, selected, args.verbose)
-    if not args.skip_latency:
-        figures["latency"] = end_of_visit_latency(args.audio_dir / "dev_visit_headache.wav", pace=args.pace)
+        figures["engines"] = {}
+        for folder in folders:
+            print(f"--- {folder.name}")
+            figures["engines"][folder.name] = transcription_accuracy(folder, selected, args.verbose)
+    visit = DATA / "audio" / "dev_visit_headache.wav"
+    if not args.skip_latency and visit.is_file():
+        figures["latency"] = end_of_visit_latency(visit, pace=args.pace)
     print(json.dumps(figures))
     return 0
 

