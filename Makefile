@@ -28,6 +28,7 @@ seed: migrate
 # Web (gunicorn) and a real Celery worker (filesystem broker unless REDIS_URL/CELERY_BROKER_URL is set).
 run: seed
 	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py stt_prepare_model
 	@echo "SOAPify on http://$(HOST):$(PORT)/  (API docs: /api/docs/)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A soapify worker -B -Q default,stt,nlp --concurrency $(WORKER_CONCURRENCY) --loglevel INFO & \
