@@ -1,31 +1,39 @@
-"""Starter content: the global catalog items and templates of ``soapify.checklist.starter``.
+"""Starter content: the global catalog items and templates, as they were when this migration was
+written, read from this migration's own frozen copy ``0002_starter_content.json``.
 
-Upserts by ``key`` (global rows only, ``owner`` null), so running it again, or a later migration
-calling ``load_starter`` after the starter content changed, updates titles, keywords and questions
-in place and keeps every id (evaluations point at them). Template item lists are replaced in the
-starter's order. Reversing removes nothing: evaluations may reference the items.
+Neither the copy nor this code changes later: later starter content (``data/starter.json``)
+reaches databases through ``manage.py load_starter_checklist`` (or a later migration with its own
+copy), so this migration always produces the same rows on a fresh database. It upserts by ``key``
+(global rows only, ``owner`` null), so running it again keeps every id. Template item lists are
+replaced in the file's order. Reversing removes nothing: evaluations may reference the items.
 """
+
+import json
+from pathlib import Path
 
 from django.db import migrations
 
+FROZEN_CONTENT = Path(__file__).with_suffix(".json")
+
 
 def load_starter(apps, schema_editor):
-    from soapify.checklist.starter import CATALOG_ITEMS, TEMPLATES
+    content = json.loads(FROZEN_CONTENT.read_text(encoding="utf-8"))
+    catalog_items, templates = content["catalog_items"], content["templates"]
 
     Catalog = apps.get_model("checklist", "ChecklistCatalog")
     Template = apps.get_model("checklist", "ChecklistTemplate")
     TemplateItem = apps.get_model("checklist", "ChecklistTemplateItem")
 
     specialty_of = {}
-    for tmpl in TEMPLATES:
+    for tmpl in templates:
         if not tmpl["is_default"]:
             for key in tmpl["items"]:
                 specialty_of.setdefault(key, tmpl["specialty"])
-    general = next(t for t in TEMPLATES if t["is_default"])
+    general = next(t for t in templates if t["is_default"])
     general_keys = set(general["items"])
 
     by_key = {}
-    for item in CATALOG_ITEMS:
+    for item in catalog_items:
         obj, _ = Catalog.objects.update_or_create(
             key=item["key"],
             owner=None,
@@ -42,11 +50,10 @@ def load_starter(apps, schema_editor):
         )
         by_key[item["key"]] = obj
 
-    if any(t["is_default"] for t in TEMPLATES):
-        Template.objects.filter(owner=None, is_default=True).exclude(
-            key__in=[t["key"] for t in TEMPLATES if t["is_default"]]
-        ).update(is_default=False)
-    for tmpl in TEMPLATES:
+    Template.objects.filter(owner=None, is_default=True).exclude(
+        key__in=[t["key"] for t in templates if t["is_default"]]
+    ).update(is_default=False)
+    for tmpl in templates:
         obj, _ = Template.objects.update_or_create(
             key=tmpl["key"],
             owner=None,
