@@ -132,8 +132,31 @@ DATABASES = {"default": _db}
 
 # --- Cache: Redis when configured, else a file cache shared by the web and worker processes ---------
 REDIS_URL = env("REDIS_URL")
+# Tests use the machine's Redis when it answers (db 1, TEST_CACHE_REDIS_URL), else a local-memory
+# cache. Concurrent test runs share that db: each keeps its keys under its own KEY_PREFIX and clears
+# only those (tests/conftest.py), never the whole db.
+TEST_CACHE_REDIS_URL = env("TEST_CACHE_REDIS_URL", "redis://127.0.0.1:6379/1")
+
+
+def _redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5).ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+elif TESTING and TEST_CACHE_REDIS_URL != "off" and _redis_answers(TEST_CACHE_REDIS_URL):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": TEST_CACHE_REDIS_URL,
+            "KEY_PREFIX": f"soapify-test-{os.getpid()}",
+        }
+    }
 elif TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
@@ -305,9 +328,17 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = None  # job state lives in the Job table
 CELERY_TASK_IGNORE_RESULT = True
+# Durability: the Job row is the truth and a message only says "run this job now" (core/jobs.py).
+# A message is acknowledged after its task (a worker that dies holding one gives it back, on brokers
+# with acknowledgements; Redis after CELERY_VISIBILITY_TIMEOUT, which must stay longer than the
+# task time limit and the longest retry delay). A redelivered or duplicate message is a no-op: the
+# job is claimed by one conditional UPDATE, and jobs whose worker died are re-sent by the reaper.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a worker holds no more messages than it has free processes
+# A lost broker connection does not cancel running jobs: they finish, fenced by their claim.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+CELERY_BROKER_HEARTBEAT = env_int("CELERY_BROKER_HEARTBEAT", 60)  # AMQP: a dead peer noticed in ~2 min
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_SERIALIZER = "json"
@@ -318,7 +349,22 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Jobs whose worker died (core/jobs.py, jobs_reap): a running job's worker bumps its heartbeat_at
+# every JOB_HEARTBEAT_SECONDS; one silent for JOB_STALE_SECONDS is queued again as a new attempt (up
+# to its max_attempts, then failed with worker_lost); a queued job not picked up
+# JOB_QUEUED_STALE_SECONDS after it was sent is sent again. The reaper runs every JOB_REAP_SECONDS.
+JOB_HEARTBEAT_SECONDS = env_float("JOB_HEARTBEAT_SECONDS", 5.0)
+JOB_STALE_SECONDS = env_float("JOB_STALE_SECONDS", 30.0)
+JOB_QUEUED_STALE_SECONDS = env_float("JOB_QUEUED_STALE_SECONDS", 120.0)
+JOB_REAP_SECONDS = env_float("JOB_REAP_SECONDS", 10.0)
+if JOB_STALE_SECONDS < 3 * JOB_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("JOB_STALE_SECONDS must be at least 3 x JOB_HEARTBEAT_SECONDS.")
 CELERY_BEAT_SCHEDULE: dict = {
+    "jobs-reap": {
+        "task": "soapify.core.tasks.reap_jobs",
+        "schedule": JOB_REAP_SECONDS,
+        "options": {"expires": JOB_REAP_SECONDS},  # runs missed while no worker ran are dropped
+    },
     "idempotency-cleanup": {"task": "soapify.core.tasks.cleanup_expired", "schedule": 3600.0},
     "upload-sessions-cleanup": {
         "task": "soapify.encounters.tasks.cleanup_upload_sessions",

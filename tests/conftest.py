@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.test import APIClient
 
 from soapify.accounts.models import User
@@ -12,11 +13,35 @@ from soapify.encounters.models import Encounter
 PASSWORD = "Correct-Horse-9-battery"
 
 
+def clear_cache() -> None:
+    """Empty this test process's cache. On the shared Redis (settings: db 1, a per-process
+    KEY_PREFIX) only this process's keys are deleted: ``cache.clear()`` would FLUSHDB the keys of
+    every other test run using that db at the same time."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        backend.clear()
+        return
+    client = backend._cache.get_client(write=True)
+    pattern = f"{_glob_escape(backend.key_prefix)}:*"
+    batch: list = []
+    for key in client.scan_iter(match=pattern, count=1000):
+        batch.append(key)
+        if len(batch) >= 1000:
+            client.delete(*batch)
+            batch.clear()
+    if batch:
+        client.delete(*batch)
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture(autouse=True)

@@ -8,18 +8,44 @@
 Handlers live in each app's ``tasks.py`` (imported at start-up by ``CoreConfig.ready``). A handler
 raising ``EngineError(transient=True)`` is retried with exponential backoff up to ``max_attempts``;
 any other exception fails the job with a clear ``{code, message}``.
+
+The row, not the broker, is the truth:
+
+* Each send of a job is one message whose Celery task id is ``Job.celery_task_id``. A worker runs
+  the job only if it *claims* it: one conditional UPDATE from ``queued`` with that very task id to
+  ``running``. A late or duplicate message (broker redelivery, a copy re-sent by the reaper) finds
+  the job claimed, finished or sent again under another id, and does nothing.
+* While a handler runs, a thread bumps ``heartbeat_at`` every ``JOB_HEARTBEAT_SECONDS`` (progress
+  updates bump it too). Every later write of the attempt (result, failure, retry) is fenced by the
+  task id, so an attempt that was given up for dead can never overwrite the one that replaced it.
+* ``jobs_reap`` (Celery beat, every ``JOB_REAP_SECONDS``) finds the jobs whose worker died: a
+  ``running`` job without a heartbeat for ``JOB_STALE_SECONDS`` is queued again as a new attempt
+  (or fails with ``worker_lost`` when it has none left); a ``queued`` job not picked up
+  ``JOB_QUEUED_STALE_SECONDS`` after it was sent is sent again (same message, no attempt counted).
+* ``job_find_active`` ("reuse the job under way") applies the same rule to the job it finds, so
+  a request never gets back a job nobody is running.
+
+The modules never import each other in a cycle: jobs are sent by task name, and ``core.tasks``
+(the thin Celery tasks) imports this module.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
-from django.db import models, transaction
+from django.db import DatabaseError, connections, models, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from soapify.core.engines import EngineError
@@ -27,6 +53,9 @@ from soapify.core.errors import ApiError
 from soapify.core.models import Job
 
 logger = logging.getLogger("soapify.jobs")
+
+#: The one Celery task that runs every job (defined in ``core.tasks``; sent by name).
+RUN_JOB_TASK = "soapify.core.tasks.run_job"
 
 
 @dataclass(frozen=True)
@@ -75,6 +104,13 @@ def _target_ref(target: Any) -> tuple[str, str]:
     return str(kind), str(pk)
 
 
+def _new_task_id() -> str:
+    return str(uuid.uuid4())
+
+
+# --- starting and sending ---------------------------------------------------------------------------
+
+
 def job_start(
     *,
     kind: str,
@@ -95,7 +131,8 @@ def job_start(
         queue=handler.queue,
         max_attempts=handler.max_attempts,
         idempotency_key=idempotency_key,
-        celery_task_id=str(uuid.uuid4()),
+        celery_task_id=_new_task_id(),
+        heartbeat_at=timezone.now(),
     )
     job_dispatch(job)
     if settings.CELERY_TASK_ALWAYS_EAGER:
@@ -104,22 +141,26 @@ def job_start(
 
 
 def job_dispatch(job: Job, *, countdown: float | None = None) -> None:
-    from soapify.core.tasks import run_job
+    """Send the job's current message (task id ``job.celery_task_id``) once the surrounding
+    transaction commits; with ``CELERY_TASK_ALWAYS_EAGER`` run it here and now instead."""
+    job_id, task_id, queue = str(job.id), job.celery_task_id, job.queue
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        job_execute(job_id, task_id=task_id)
+        return
 
     def send() -> None:
-        run_job.apply_async(
-            args=[str(job.id)], queue=job.queue, task_id=job.celery_task_id, countdown=countdown
-        )
+        current_app.send_task(RUN_JOB_TASK, args=[job_id], queue=queue, task_id=task_id, countdown=countdown)
 
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        send()
-    else:
-        transaction.on_commit(send)
+    transaction.on_commit(send)
 
 
 def job_set_progress(job: Job, progress: float) -> None:
+    """Record the running attempt's progress (0..1); counts as a heartbeat too."""
     job.progress = max(0.0, min(1.0, float(progress)))
-    Job.objects.filter(pk=job.pk).update(progress=job.progress)
+    _attempt(job).update(progress=job.progress, heartbeat_at=timezone.now())
+
+
+# --- running one attempt ----------------------------------------------------------------------------
 
 
 def _backoff(attempt: int) -> float:
@@ -132,31 +173,74 @@ class RunOutcome:
     retry_in: float | None = None
 
 
-def job_run(job_id: str) -> RunOutcome:
-    """Run one attempt of a job (called by the Celery task). Safe to call again after a crash."""
-    with transaction.atomic():
-        job = Job.objects.select_for_update().filter(pk=job_id).first()
-        if job is None:
-            return RunOutcome("missing")
-        if job.is_finished:
-            return RunOutcome(job.status)
-        job.status = Job.Status.RUNNING
-        job.attempts += 1
-        job.started_at = job.started_at or timezone.now()
-        job.error = {}
-        job.save(update_fields=["status", "attempts", "started_at", "error"])
+def _attempt(job: Job) -> models.QuerySet[Job]:
+    """The job's row as long as it is still running under this attempt's message: the fence of
+    every write an attempt makes after its claim."""
+    return Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, celery_task_id=job.celery_task_id)
+
+
+@contextmanager
+def _heartbeat(job: Job) -> Iterator[None]:
+    """Bump the running attempt's ``heartbeat_at`` every ``JOB_HEARTBEAT_SECONDS`` from a thread
+    (with its own database connection) while the block runs."""
+    stop = threading.Event()
+    interval = float(settings.JOB_HEARTBEAT_SECONDS)
+
+    def beat() -> None:
+        try:
+            while not stop.wait(interval):
+                try:
+                    alive = _attempt(job).update(heartbeat_at=timezone.now())
+                except DatabaseError as exc:  # try again at the next beat
+                    logger.warning("job %s: heartbeat not recorded: %s", job.id, exc)
+                    continue
+                if not alive:
+                    logger.warning(
+                        "job %s: no longer running under this attempt (cancelled or reaped)", job.id
+                    )
+                    return
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    thread = threading.Thread(target=beat, name=f"job-heartbeat-{job.id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=interval)
+
+
+def job_run(job_id: str, *, task_id: str | None = None) -> RunOutcome:
+    """Run one attempt of a job for the message ``task_id`` (default: the job's current message).
+
+    Nothing happens unless the job is ``queued`` under that message: a duplicate or outdated
+    message returns the job's status and leaves it alone."""
+    now = timezone.now()
+    claim = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED)
+    if task_id is not None:
+        claim = claim.filter(celery_task_id=task_id)
+    claimed = claim.update(
+        status=Job.Status.RUNNING,
+        attempts=F("attempts") + 1,
+        started_at=Coalesce("started_at", now),
+        heartbeat_at=now,
+        error={},
+    )
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None:
+        return RunOutcome("missing")
+    if not claimed:
+        logger.info("job %s: message %s is not the job's to run (%s); ignored", job_id, task_id, job.status)
+        return RunOutcome(job.status)
 
     try:
         handler = get_handler(job.kind)
-        result = handler.fn(job) or {}
+        with _heartbeat(job):
+            result = handler.fn(job) or {}
     except EngineError as exc:
         if exc.transient and job.attempts < job.max_attempts:
-            delay = _backoff(job.attempts)
-            Job.objects.filter(pk=job.pk).update(
-                status=Job.Status.QUEUED, error={"code": exc.code, "message": exc.message, "retry_in": delay}
-            )
-            logger.warning("job %s transient failure, retry in %ss: %s", job.id, delay, exc.message)
-            return RunOutcome(Job.Status.QUEUED, retry_in=delay)
+            return _retry_later(job, exc)
         return _fail(job, exc.code, exc.message)
     except ApiError as exc:
         return _fail(job, exc.code, exc.message)
@@ -167,18 +251,64 @@ def job_run(job_id: str) -> RunOutcome:
         logger.exception("job %s (%s) failed", job.id, job.kind)
         return _fail(job, "internal_error", f"The operation failed unexpectedly ({name}).")
 
-    updated = (
-        Job.objects.filter(pk=job.pk)
-        .exclude(status=Job.Status.CANCELLED)
-        .update(status=Job.Status.SUCCEEDED, result=result, progress=1.0, finished_at=timezone.now())
+    done = _attempt(job).update(
+        status=Job.Status.SUCCEEDED, result=result, progress=1.0, finished_at=timezone.now()
     )
-    return RunOutcome(Job.Status.SUCCEEDED if updated else Job.Status.CANCELLED)
+    if done:
+        return RunOutcome(Job.Status.SUCCEEDED)
+    return _superseded(job)
+
+
+def job_execute(job_id: str, *, task_id: str | None = None) -> RunOutcome:
+    """What the Celery task does with one message: run the attempt, then send the retry if the
+    attempt asked for one."""
+    outcome = job_run(job_id, task_id=task_id)
+    if outcome.retry_in is not None:
+        job = Job.objects.get(pk=job_id)
+        job_dispatch(job, countdown=outcome.retry_in)
+    return outcome
+
+
+def _retry_later(job: Job, exc: EngineError) -> RunOutcome:
+    delay = _backoff(job.attempts)
+    retry_id = _new_task_id()
+    queued = _attempt(job).update(
+        status=Job.Status.QUEUED,
+        celery_task_id=retry_id,
+        heartbeat_at=timezone.now() + timedelta(seconds=delay),  # due then, not stale before
+        error={"code": exc.code, "message": exc.message, "retry_in": delay},
+    )
+    if not queued:
+        return _superseded(job)
+    logger.warning("job %s transient failure, retry in %ss: %s", job.id, delay, exc.message)
+    return RunOutcome(Job.Status.QUEUED, retry_in=delay)
+
+
+def _superseded(job: Job) -> RunOutcome:
+    status = Job.objects.filter(pk=job.pk).values_list("status", flat=True).first() or "missing"
+    logger.warning(
+        "job %s: attempt %s ended after the job moved on (%s); its outcome is dropped",
+        job.id,
+        job.attempts,
+        status,
+    )
+    return RunOutcome(status)
 
 
 def _fail(job: Job, code: str, message: str) -> RunOutcome:
-    Job.objects.filter(pk=job.pk).exclude(status=Job.Status.CANCELLED).update(
+    if _fail_for_good(job, _attempt(job), code, message):
+        return RunOutcome(Job.Status.FAILED)
+    return _superseded(job)
+
+
+def _fail_for_good(job: Job, row: models.QuerySet[Job], code: str, message: str) -> bool:
+    """Fail the job if ``row`` (the fence) still matches, then call the handler's ``on_failure``
+    once. Returns whether the job failed here."""
+    failed = row.update(
         status=Job.Status.FAILED, error={"code": code, "message": message}, finished_at=timezone.now()
     )
+    if not failed:
+        return False
     logger.info("job %s (%s) failed: %s %s", job.id, job.kind, code, message)
     handler = _HANDLERS.get(job.kind)
     if handler is not None and handler.on_failure is not None:
@@ -186,7 +316,97 @@ def _fail(job: Job, code: str, message: str) -> RunOutcome:
             handler.on_failure(job, code, message)
         except Exception:  # noqa: BLE001 - the job's own failure is recorded either way
             logger.exception("job %s (%s): on_failure failed", job.id, job.kind)
-    return RunOutcome(Job.Status.FAILED)
+    return True
+
+
+# --- jobs whose worker died ---------------------------------------------------------------------------
+
+
+def _stale_before(status: str, now) -> Any:
+    seconds = (
+        settings.JOB_STALE_SECONDS if status == Job.Status.RUNNING else settings.JOB_QUEUED_STALE_SECONDS
+    )
+    return now - timedelta(seconds=float(seconds))
+
+
+def _is_stale(job: Job, now) -> bool:
+    return not job.is_finished and job.heartbeat_at < _stale_before(job.status, now)
+
+
+def _revive(job: Job, now) -> str:
+    """Act on one stale job (as read); a conditional UPDATE each, so concurrent reapers and a
+    heartbeat that arrives meanwhile are safe. Returns what was done."""
+    cutoff = _stale_before(job.status, now)
+    row = Job.objects.filter(
+        pk=job.pk, status=job.status, celery_task_id=job.celery_task_id, heartbeat_at__lt=cutoff
+    )
+    if job.status == Job.Status.QUEUED:
+        # Never picked up: the message was lost (a worker died holding it, a broker without acks)
+        # or never sent. Send the same message again; if the first copy turns up, whichever
+        # arrives second finds the job claimed.
+        if not row.update(heartbeat_at=now):
+            return "unchanged"
+        job_dispatch(job)
+        logger.warning("job %s (%s) was not picked up; sent again", job.id, job.kind)
+        return "resent"
+    if job.attempts >= job.max_attempts:
+        message = (
+            f"The worker running this job stopped responding during attempt {job.attempts} of "
+            f"{job.max_attempts}; no attempt is left."
+        )
+        return "failed" if _fail_for_good(job, row, "worker_lost", message) else "unchanged"
+    retry_id = _new_task_id()
+    requeued = row.update(
+        status=Job.Status.QUEUED,
+        celery_task_id=retry_id,
+        heartbeat_at=now,
+        error={
+            "code": "worker_lost",
+            "message": f"The worker running attempt {job.attempts} stopped responding; queued again.",
+        },
+    )
+    if not requeued:
+        return "unchanged"
+    job.status, job.celery_task_id, job.heartbeat_at = Job.Status.QUEUED, retry_id, now
+    job_dispatch(job)
+    logger.warning("job %s (%s): worker lost during attempt %s; queued again", job.id, job.kind, job.attempts)
+    return "requeued"
+
+
+def jobs_reap(*, limit: int = 500) -> dict[str, int]:
+    """Queue again the running jobs whose worker stopped heartbeating (a new attempt, or
+    ``failed``/``worker_lost`` when none is left) and send again the queued jobs nobody picked up.
+    Run periodically by Celery beat; returns how many jobs got which treatment."""
+    now = timezone.now()
+    stale = Job.objects.filter(
+        Q(status=Job.Status.RUNNING, heartbeat_at__lt=_stale_before(Job.Status.RUNNING, now))
+        | Q(status=Job.Status.QUEUED, heartbeat_at__lt=_stale_before(Job.Status.QUEUED, now))
+    ).order_by("heartbeat_at")[:limit]
+    counts = Counter(_revive(job, now) for job in stale)
+    counts.pop("unchanged", None)
+    return dict(counts)
+
+
+def job_find_active(*, kind: str, target: Any) -> Job | None:
+    """The target's queued or running job of this kind, to reuse instead of starting another —
+    only if it is alive: a job whose worker died is queued again first, and when it had no attempt
+    left (now ``failed``) the answer is None, so the caller starts a new one."""
+    target_type, target_id = _target_ref(target)
+    job = (
+        Job.objects.filter(kind=kind, target_type=target_type, target_id=target_id)
+        .exclude(status__in=Job.FINISHED)
+        .order_by("-created_at")
+        .first()
+    )
+    now = timezone.now()
+    if job is None or not _is_stale(job, now):
+        return job
+    _revive(job, now)
+    job.refresh_from_db()
+    return None if job.is_finished else job
+
+
+# --- cancel and retry (admins and owners) ---------------------------------------------------------------
 
 
 def job_cancel(*, job: Job) -> Job:
@@ -194,9 +414,7 @@ def job_cancel(*, job: Job) -> Job:
         raise ApiError("Only a queued or running job can be cancelled.", code="job_finished", status_code=409)
     Job.objects.filter(pk=job.pk).update(status=Job.Status.CANCELLED, finished_at=timezone.now())
     if job.celery_task_id and not settings.CELERY_TASK_ALWAYS_EAGER:
-        from soapify.celery import app
-
-        app.control.revoke(job.celery_task_id)
+        current_app.control.revoke(job.celery_task_id)
     job.refresh_from_db()
     return job
 
@@ -207,19 +425,14 @@ def job_retry(*, job: Job) -> Job:
             "Only a failed or cancelled job can be retried.", code="job_not_retryable", status_code=409
         )
     Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.QUEUED, error={}, finished_at=None, attempts=0, celery_task_id=str(uuid.uuid4())
+        status=Job.Status.QUEUED,
+        error={},
+        finished_at=None,
+        attempts=0,
+        celery_task_id=_new_task_id(),
+        heartbeat_at=timezone.now(),
     )
     job.refresh_from_db()
     job_dispatch(job)
     job.refresh_from_db()
     return job
-
-
-def job_find_active(*, kind: str, target: Any) -> Job | None:
-    target_type, target_id = _target_ref(target)
-    return (
-        Job.objects.filter(kind=kind, target_type=target_type, target_id=target_id)
-        .exclude(status__in=Job.FINISHED)
-        .order_by("-created_at")
-        .first()
-    )

@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class TimeStampedModel(models.Model):
@@ -51,6 +52,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    #: The job's last sign of life, read by the reaper (core.jobs.jobs_reap): while it runs, the
+    #: worker's last heartbeat; while it is queued, when it was (re)sent or is due (a retry's delay).
+    heartbeat_at = models.DateTimeField(default=timezone.now)
 
     objects = JobQuerySet.as_manager()
 

@@ -8,13 +8,13 @@ from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from soapify.core.models import AuditLog
 from soapify.encounters.models import Encounter
 from soapify.outputs import services
 from soapify.outputs.models import FinalizedNote, ShareLink
+from tests.conftest import clear_cache
 from tests.outputs.conftest import edit_draft, finalize, make_draft
 
 pytestmark = pytest.mark.django_db
@@ -204,7 +204,7 @@ def test_access_is_throttled_per_ip(anon, link, settings):
 
     ShareAccessThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     try:
-        cache.clear()
+        clear_cache()
         codes = [access(anon, link["link_id"]).status_code for _ in range(3)]
         codes.append(access(anon, "guess").status_code)
         throttled = access(anon, link["link_id"])
