@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from soapify.checklist import services
 from soapify.checklist.models import ChecklistTemplate
+from soapify.checklist.services.evaluation import EVALUATE_JOB_KIND, checklist_evaluate_encounter
 from soapify.core.errors import Conflict
 from soapify.core.jobs import job_handler
 from soapify.core.models import Job
 from soapify.encounters.models import Encounter
 
 
-@job_handler(services.EVALUATE_JOB_KIND, queue="nlp")
+@job_handler(EVALUATE_JOB_KIND, queue="nlp")
 def evaluate_encounter(job: Job) -> dict:
     encounter = Encounter.objects.filter(pk=job.params["encounter_id"], doctor=job.owner_id).first()
     template = ChecklistTemplate.objects.filter(pk=job.params["template_id"]).first()
@@ -18,4 +18,4 @@ def evaluate_encounter(job: Job) -> dict:
         raise Conflict("The encounter no longer exists.", code="encounter_gone")
     if template is None:
         raise Conflict("The template no longer exists.", code="template_gone")
-    return services.checklist_evaluate_encounter(encounter=encounter, template=template)
+    return checklist_evaluate_encounter(encounter=encounter, template=template)
