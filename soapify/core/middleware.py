@@ -4,6 +4,43 @@ from django.conf import settings
 from django.http import JsonResponse
 
 from soapify.core.errors import error_body
+from soapify.core.parsers import InvalidCharacters, has_bad_characters
+
+
+class InputCharactersMiddleware:
+    """Every request: a NUL or a lone UTF-16 surrogate in the path, in a query parameter (name or
+    value) or in a header is a 400 ``invalid_characters`` before anything (sessions, auth, views,
+    the database) sees it. Bodies are checked by the parsers in ``core.parsers``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @staticmethod
+    def _bad_part(request) -> str | None:
+        if has_bad_characters(request.path_info):
+            return "path"
+        for key, values in request.GET.lists():
+            if has_bad_characters(key) or any(has_bad_characters(v) for v in values):
+                return "query"
+        for key, value in request.META.items():
+            if key.startswith("HTTP_") and isinstance(value, str) and has_bad_characters(value):
+                return "headers"
+        return None
+
+    def __call__(self, request):
+        where = self._bad_part(request)
+        if where is not None:
+            response = JsonResponse(
+                error_body(
+                    InvalidCharacters.default_code,
+                    InvalidCharacters.default_detail,
+                    {where: [f"The {where} contains a NUL character or an unpaired UTF-16 surrogate."]},
+                ),
+                status=400,
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+        return self.get_response(request)
 
 
 class ApiHeadersMiddleware:
