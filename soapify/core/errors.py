@@ -19,6 +19,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from soapify.core.parsers import InputError
+
 logger = logging.getLogger("soapify.errors")
 
 
@@ -137,7 +139,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
 
-    if isinstance(exc, ApiError):
+    if isinstance(exc, ApiError | InputError):
         response.data = error_body(exc.code, exc.message, exc.fields, **exc.extra)
         return response
 
@@ -159,7 +161,16 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 
 
 def json_error_view(status_code: int, code: str, message: str):
+    """Django's own error handlers (``handler400`` ...) in the one error shape. A body over
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` read outside DRF (Django raises ``RequestDataTooBig``, a
+    ``SuspiciousOperation`` it answers with ``handler400``) is a 413."""
+
     def view(request, exception=None):  # noqa: ARG001 - Django handler signature
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse(
+                error_body("payload_too_large", "The request body exceeds the maximum allowed size."),
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
         return JsonResponse(error_body(code, message), status=status_code)
 
     return view

@@ -57,12 +57,18 @@ def test_live_transcription_can_be_switched_off(settings, chunk):
     assert not Job.objects.filter(kind="stt.transcribe_chunk").exists()
 
 
-def test_a_failure_to_queue_never_reaches_the_upload(chunk, monkeypatch):
+def test_a_failure_to_queue_never_reaches_the_upload(chunk, monkeypatch, caplog):
     def boom(**kwargs):
         raise RuntimeError("broker down")
 
     monkeypatch.setattr(signals, "chunk_transcription_queue", boom)
-    audio_chunk_committed.send(sender=AudioChunk, chunk=chunk)  # logged, not raised
+    with caplog.at_level("ERROR", logger="soapify.stt"):
+        responses = audio_chunk_committed.send(sender=AudioChunk, chunk=chunk)  # logged, not raised
+    assert (signals.queue_chunk_transcription, None) in responses
+    assert [r.getMessage() for r in caplog.records] == [
+        f"could not queue the transcription of chunk {chunk.pk}"
+    ]
+    assert not Job.objects.filter(kind="stt.transcribe_chunk").exists()
 
 
 def test_upload_commit_through_the_audio_api_starts_transcription(
