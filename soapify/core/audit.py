@@ -1,18 +1,24 @@
-"""Audit of patient data: who did what to which object, from where, with what outcome."""
+"""Audit of patient data: who did what to which object, from where, with what outcome.
+
+Every row is a plain ORM insert, committed synchronously with whatever transaction it belongs to.
+A web request audited by :class:`AuditedViewMixin` writes its row in its own transaction, so the
+row and the request's changes are committed together, or neither is (fail closed: a request
+whose audit row cannot be written is answered 503 ``audit_unavailable`` and changes nothing).
+Outside a request (services, tasks) :func:`audit_record` is an ordinary insert in the caller's
+transaction, or its own in autocommit mode.
+"""
 
 from __future__ import annotations
 
-import atexit
-import json
 import logging
-import os
-import threading
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, connections, transaction
-from django.utils import timezone
+from django.db import DatabaseError, transaction
+from rest_framework import status
+from rest_framework.response import Response
 
+from soapify.core.errors import error_body
 from soapify.core.models import AuditLog
 
 logger = logging.getLogger("soapify.audit")
@@ -70,20 +76,13 @@ def audit_record(
     status_code: int | None = None,
     outcome: str | None = None,
     extra: dict | None = None,
-    durable: bool | None = None,
-    buffered: bool = False,
 ) -> AuditLog:
-    """Append one audit row. ``durable`` (default: for anything but a read) makes the row's
-    commit wait for the WAL flush; see :func:`_insert_async_commit` for the other case.
-
-    ``buffered`` (web requests, see :class:`AuditedViewMixin`): the row of a *read* that need not
-    be durable is handed to this process's :data:`read_buffer` instead (written within
-    ``AUDIT_READ_FLUSH_MS``, many rows per statement); the returned row then has no ``pk``.
-    Writes are never buffered."""
+    """Append one audit row (an INSERT in the caller's transaction). A database error is raised,
+    never swallowed: the caller's transaction then fails with it."""
     if actor is None and request is not None:
         user = getattr(request, "user", None)
         actor = user if user is not None and user.is_authenticated else None
-    row = AuditLog(
+    return AuditLog.objects.create(
         actor=actor,
         actor_username=_text(getattr(actor, "username", "") or ""),
         action=action,
@@ -96,210 +95,26 @@ def audit_record(
         outcome=outcome or (outcome_of(status_code) if status_code else "success"),
         extra=_clean(extra or {}),
     )
-    is_read = action in ("read", "list")
-    if durable is None:
-        durable = not is_read
-    if not durable and not connection.in_atomic_block:
-        row.created_at = timezone.now()
-        if buffered and is_read and settings.AUDIT_READ_FLUSH_MS > 0:
-            read_buffer.add(_values(row))
-        else:
-            _insert_async_commit(row)
-    else:
-        row.save()
-    return row
 
 
-_COLUMNS = (
-    "actor_id",
-    "actor_username",
-    "action",
-    "object_type",
-    "object_id",
-    "ip",
-    "method",
-    "path",
-    "status_code",
-    "outcome",
-    "extra",
-    "created_at",
-)
-# Built once from constants (no user input): one statement that disables the WAL-flush wait for its
-# own transaction and inserts the row.
-_ASYNC_INSERT_SQL = (
-    "WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true)) "  # noqa: S608
-    f"INSERT INTO core_auditlog ({', '.join(_COLUMNS)}) SELECT {', '.join(['%s'] * len(_COLUMNS))} FROM cfg "
-    "RETURNING id"
-)
-
-
-def _values(row: AuditLog) -> tuple:
-    return (
-        row.actor_id,
-        row.actor_username,
-        row.action,
-        row.object_type,
-        row.object_id,
-        row.ip,
-        row.method,
-        row.path,
-        row.status_code,
-        row.outcome,
-        json.dumps(row.extra),
-        row.created_at,
-    )
-
-
-def _insert_async_commit(row: AuditLog) -> None:
-    """Insert an audit row in one round trip, committed with synchronous_commit off.
-
-    For reads, and for writes that are themselves committed that way (a received upload chunk,
-    durable only once its upload is committed): PostgreSQL still writes the row in order and
-    never corrupts anything; at worst a database-server crash loses the last fraction of a second
-    of such rows, together with the writes they describe. Other writes are audited with a normal,
-    synchronous commit.
-    """
-    with connection.cursor() as cur:
-        cur.execute(_ASYNC_INSERT_SQL, list(_values(row)))
-        row.pk = cur.fetchone()[0]
-    row._state.adding = False
-
-
-class ReadAuditBuffer:
-    """Audit rows of reads made by this web process, written by one background thread every
-    ``AUDIT_READ_FLUSH_MS`` (sooner once ``AUDIT_READ_FLUSH_ROWS`` wait) in one multi-row INSERT
-    committed asynchronously, on its own database connection.
-
-    Why: a read's own audit INSERT is the largest part of a cached list request (a round trip
-    and ~270 µs of CPU between the two processes); one statement for a few dozen rows costs a
-    fraction of that per row. Each row keeps the time of its request. What this trades: rows of
-    the last ``AUDIT_READ_FLUSH_MS`` are lost if the process is killed outright (a normal exit
-    writes them, see ``atexit``), like the asynchronous commit's window on a database crash.
-    Writes are never buffered. If the database refuses a batch, the rows are kept and retried
-    (at most ``AUDIT_READ_BUFFER_MAX`` rows are held; beyond that the oldest are dropped, logged).
-    """
-
-    def __init__(self) -> None:
-        self._reset()
-
-    def _reset(self) -> None:
-        """A fresh, idle buffer (at construction, and in a forked child: the parent's rows, locks
-        and thread are not the child's)."""
-        self._rows: list[tuple] = []
-        self._lock = threading.Lock()
-        self._flush_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def add(self, values: tuple) -> None:
-        with self._lock:
-            if self._thread is None:
-                self._start()
-            self._rows.append(values)
-            pending = len(self._rows)
-        if pending >= settings.AUDIT_READ_FLUSH_ROWS:
-            self._wake.set()
-
-    def pending(self) -> int:
-        with self._lock:
-            return len(self._rows)
-
-    def _start(self) -> None:
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, args=(self._wake, self._stopping), name="audit-flush", daemon=True
-        )
-        self._thread.start()
-
-    def _run(self, wake: threading.Event, stopping: threading.Event) -> None:
-        try:
-            while not stopping.is_set():
-                interval = settings.AUDIT_READ_FLUSH_MS
-                wake.wait(interval / 1000 if interval > 0 else 1.0)
-                wake.clear()
-                self.flush()
-        finally:
-            self.flush()
-            connections.close_all()  # this thread's connection
-
-    def stop(self) -> None:
-        """Write what waits and end the writer thread (process exit; tests). A later row starts
-        a new one."""
-        with self._lock:
-            thread, wake, stopping = self._thread, self._wake, self._stopping
-            self._thread = None
-        if thread is not None:
-            stopping.set()
-            wake.set()
-            thread.join(timeout=30)
-        self.flush()  # rows added while the thread was stopping
-
-    def flush(self) -> int:
-        """Write every waiting row now (any thread); returns how many were written.
-
-        A batch the database refuses for a connection problem is kept and retried; one it refuses
-        for its content is written row by row, and only a row refused on its own is dropped
-        (logged), so that one bad row never holds up the others."""
-        with self._flush_lock:
-            with self._lock:
-                rows, self._rows = self._rows, []
-            if not rows:
-                return 0
-            if not connection.in_atomic_block:
-                connection.close_if_unusable_or_obsolete()
-            try:
-                _write_rows(rows)
-                return len(rows)
-            except (OperationalError, InterfaceError):
-                logger.exception("could not write %d read audit rows; retrying", len(rows))
-                if not connection.in_atomic_block:
-                    connection.close()  # reconnect next time
-                with self._lock:
-                    self._rows[:0] = rows
-                    excess = len(self._rows) - settings.AUDIT_READ_BUFFER_MAX
-                    if excess > 0:
-                        del self._rows[:excess]
-                        logger.error("dropped %d read audit rows: the database refused them", excess)
-                return 0
-            except DatabaseError:
-                written = 0
-                for row in rows:
-                    try:
-                        _write_rows([row])
-                        written += 1
-                    except DatabaseError:
-                        logger.exception("dropped a read audit row the database refuses: %r", row)
-                return written
-
-
-def _write_rows(rows: list[tuple]) -> None:
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("SET LOCAL synchronous_commit = off")
-        for start in range(0, len(rows), 500):
-            batch = rows[start : start + 500]
-            cur.execute(_batch_sql(len(batch)), [v for row in batch for v in row])
-
-
-def _batch_sql(n: int) -> str:
-    one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
-    return f"INSERT INTO core_auditlog ({', '.join(_COLUMNS)}) VALUES {', '.join([one] * n)}"  # noqa: S608
-
-
-read_buffer = ReadAuditBuffer()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=read_buffer._reset)
-
-
-atexit.register(read_buffer.stop)  # a normal exit (gunicorn's graceful stop) writes what waits
+class AuditUnavailable(Exception):
+    """The audit row of a request could not be written; the request is refused (503)."""
 
 
 _UNSET = object()
 
 
 class AuditedViewMixin:
-    """DRF views that read or write patient data: one audit row per request, whatever the outcome.
+    """DRF views that read or write patient data: one audit row per request, whatever the outcome,
+    in the request's own transaction.
+
+    The whole request (authentication, permission checks, the handler, the audit row) runs in one
+    ``transaction.atomic()``. If the request fails with an exception (a 4xx from a service or a
+    serializer, a 404 for another doctor's object, a 500), whatever it changed is rolled back to a
+    savepoint taken at its start, and the audit row of the failure is written after that, so it is
+    committed alone. A response with a 4xx/5xx status that the handler *returns* (no exception)
+    keeps the handler's changes, as with Django's ``ATOMIC_REQUESTS``. If the audit row cannot be
+    written, the transaction is rolled back and the client gets 503 ``audit_unavailable``.
 
     ``audit_object_type`` names the object. The id is ``self.audit_id`` when the view sets it (even
     to "" — e.g. a view whose URL carries a secret token sets it before anything can fail, so the
@@ -310,8 +125,25 @@ class AuditedViewMixin:
     audit_object_type: str = ""
     audit_lookup_kwarg: str | None = None
     audit_action_name: str | None = None
-    #: None: reads are audited with an asynchronous commit, writes durably (``audit_record``)
-    audit_durable: bool | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            with transaction.atomic():
+                self._audit_savepoint = transaction.savepoint()
+                return super().dispatch(request, *args, **kwargs)
+        except AuditUnavailable:
+            response = Response(
+                error_body("audit_unavailable", "The request could not be recorded; nothing was changed."),
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
+            return super().finalize_response(self.request, response, *args, **kwargs)
+
+    def handle_exception(self, exc):
+        # Undo what the request changed before it failed (a nested atomic(savepoint=False) that
+        # failed may have flagged the transaction: rolling back to our savepoint clears that too).
+        transaction.set_rollback(False)
+        transaction.savepoint_rollback(self._audit_savepoint)
+        return super().handle_exception(exc)
 
     def audit_action(self, request) -> str:
         if self.audit_action_name:
@@ -343,9 +175,8 @@ class AuditedViewMixin:
                     request=request,
                     status_code=response.status_code,
                     extra=getattr(self, "audit_extra", None),
-                    durable=self.audit_durable,
-                    buffered=True,
                 )
-            except Exception:  # pragma: no cover - never break a response because auditing failed
-                logger.exception("audit write failed")
+            except DatabaseError as exc:
+                logger.exception("audit write failed; the request is refused and rolled back")
+                raise AuditUnavailable from exc
         return response

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
+
 from soapify.core.errors import Conflict, NotFound
-from soapify.encounters.models import Encounter
+from soapify.encounters.models import AudioChunk, Encounter, EncounterQuerySet
+
+
+def encounter_list(*, user) -> EncounterQuerySet:
+    """The caller's encounters, newest first (nobody else's, admins included)."""
+    return Encounter.objects.for_user(user).order_by("-created_at", "-id")
+
+
+def encounter_detail_queryset(*, user) -> EncounterQuerySet:
+    """The caller's encounters with their audio chunks in order (one query for the chunks)."""
+    return Encounter.objects.for_user(user).prefetch_related(
+        Prefetch("chunks", queryset=AudioChunk.objects.order_by("chunk_number"))
+    )
 
 
 def encounter_get_own(*, user, encounter_id: int, lock: bool = False) -> Encounter:

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from soapify.encounters.listcache import list_changed
 from soapify.encounters.models import Encounter
 
 # Which status may follow which. "failed" can be left by re-running the failed stage.
@@ -19,7 +18,6 @@ _FORWARD = [
 
 
 def encounter_create(*, doctor, patient_ref: str, context: str = "", language: str = "") -> Encounter:
-    # (the list cache learns of it through the post_save signal connected in apps.py)
     return Encounter.objects.create(
         doctor=doctor, patient_ref=patient_ref, context=context, language=language
     )
@@ -43,7 +41,6 @@ def encounter_set_status(
         Encounter.objects.filter(pk=encounter.pk).update(
             status=status, status_detail=detail[:500], updated_at=timezone.now()
         )
-        list_changed(encounter.doctor_id)
     encounter.status = status
     encounter.status_detail = detail[:500]
     return encounter
