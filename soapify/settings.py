@@ -246,17 +246,6 @@ SIMPLE_JWT = {
     "LEEWAY": 0,
 }
 
-# How long a validated login session is remembered in the shared cache (0: check the database on
-# every request). Logout and user changes invalidate it at once; see accounts/authentication.py.
-AUTH_SESSION_CACHE_SECONDS = env_int("AUTH_SESSION_CACHE_SECONDS", 60)
-# Audit rows of reads made by web requests: written by a background thread in batches (core/audit.py);
-# 0 writes each one during its request. Tests default to 0 (rows are there when the response is).
-AUDIT_READ_FLUSH_MS = env_int("AUDIT_READ_FLUSH_MS", 0 if TESTING else 100)
-AUDIT_READ_FLUSH_ROWS = env_int("AUDIT_READ_FLUSH_ROWS", 200)
-AUDIT_READ_BUFFER_MAX = env_int("AUDIT_READ_BUFFER_MAX", 100_000)
-# Each doctor's encounter list (count and pages) in the shared cache, versioned (encounters/listcache.py).
-ENCOUNTER_LIST_CACHE = env_bool("ENCOUNTER_LIST_CACHE", True)
-
 HTTP_BASIC_AUTH = env_bool("HTTP_BASIC_AUTH", not PRODUCTION)
 
 THROTTLE_RATES = {
