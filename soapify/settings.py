@@ -49,9 +49,35 @@ PRODUCTION = SOAPIFY_ENV == "production"
 DATA_DIR = Path(env("SOAPIFY_DATA_DIR", str(BASE_DIR / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-_DEV_SECRET = "dev-insecure-soapify-secret-key-change-me-0123456789abcdef"
-SECRET_KEY = env("SECRET_KEY", None if PRODUCTION else _DEV_SECRET)
-if PRODUCTION and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50):
+
+def local_secret_key(path: Path) -> str:
+    """Outside production, with no SECRET_KEY set: a random key made on first run and kept in
+    DATA_DIR (mode 0600), shared by every process (web, worker, tests) using that folder. It is
+    written to a temporary file and hard-linked into place, so concurrent first runs agree on one
+    key and nobody reads a half-written one. Never a published default."""
+    if not path.exists():
+        import contextlib
+        import secrets
+
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(64))
+                f.flush()
+                os.fsync(f.fileno())
+            with contextlib.suppress(FileExistsError):  # another process made it first: use that one
+                os.link(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    key = path.read_text().strip()
+    if len(key) < 50:
+        raise ImproperlyConfigured(f"{path} holds no usable secret key; delete it to make a new one.")
+    return key
+
+
+SECRET_KEY = env("SECRET_KEY") or ("" if PRODUCTION else local_secret_key(DATA_DIR / "secret_key"))
+if PRODUCTION and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
         "SOAPIFY_ENV=production needs SECRET_KEY set to a random value of at least 50 characters."
     )
@@ -62,7 +88,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 PUBLIC_BASE_URL = (env("PUBLIC_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "soapify.accounts.admin.AdminConfig",  # django.contrib.admin with the sign-in limiter on its login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -241,16 +267,30 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
     "ALGORITHM": "HS256",
-    "SIGNING_KEY": env("JWT_SIGNING_KEY", SECRET_KEY),
+    "SIGNING_KEY": env("JWT_SIGNING_KEY", SECRET_KEY),  # follows SECRET_KEY unless set
     "AUTH_HEADER_TYPES": ("Bearer",),
     "LEEWAY": 0,
 }
 
-HTTP_BASIC_AUTH = env_bool("HTTP_BASIC_AUTH", not PRODUCTION)
+if PRODUCTION and len(SIMPLE_JWT["SIGNING_KEY"]) < 50:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY, when set, must be a random value of at least 50 characters.")
 
+# Django's username/password backend behind the sign-in limiter (accounts/limiter.py): token and
+# login views, HTTP Basic and the admin login all count their failed attempts together.
+AUTHENTICATION_BACKENDS = ["soapify.accounts.limiter.LimitedModelBackend"]
+
+# HTTP Basic (development and tooling): off unless DEBUG or tests, or HTTP_BASIC_AUTH=true.
+HTTP_BASIC_AUTH = env_bool("HTTP_BASIC_AUTH", DEBUG or TESTING)
+
+# Rates are "<n>/<period>": s, m, h, d with an optional multiple ("10/15m", "30/min", "100/h").
 THROTTLE_RATES = {
-    "auth_ip": env("THROTTLE_AUTH_IP", "30/min"),
-    "auth_username": env("THROTTLE_AUTH_USERNAME", "10/min"),
+    # failed sign-in attempts (accounts/limiter.py): per client IP, per account from one client IP,
+    # per account from every client (clients that signed in to the account before are exempt)
+    "auth_ip": env("THROTTLE_AUTH_IP", "30/15m"),
+    "auth_account_client": env("THROTTLE_AUTH_ACCOUNT_CLIENT", "10/15m"),
+    "auth_account": env("THROTTLE_AUTH_ACCOUNT", "100/h"),
+    # requests per client IP to the auth endpoints, whatever their outcome (a flood guard)
+    "auth_requests": env("THROTTLE_AUTH_REQUESTS", "60/min"),
     "share_access": env("THROTTLE_SHARE_ACCESS", "60/min"),
     "otp": env("THROTTLE_OTP", "5/min"),
 }
@@ -258,8 +298,8 @@ THROTTLE_RATES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "soapify.accounts.authentication.SessionJWTAuthentication",
-        # HTTP Basic is for development and admin tooling: on by default except in production
-        *(["rest_framework.authentication.BasicAuthentication"] if HTTP_BASIC_AUTH else []),
+        # HTTP Basic (development and tooling) goes through the same sign-in limiter
+        *(["soapify.accounts.basic.BasicAuthentication"] if HTTP_BASIC_AUTH else []),
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "soapify.core.pagination.PageNumberPagination",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from soapify.accounts.models import User
@@ -8,10 +9,6 @@ from soapify.core.serializers import StrictFieldsMixin
 
 
 class UserSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    password = serializers.CharField(
-        write_only=True, required=False, max_length=128, style={"input_type": "password"}
-    )
-
     class Meta:
         model = User
         fields = [
@@ -23,32 +20,57 @@ class UserSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "role",
             "phone_number",
             "updated_at",
-            "password",
         ]
         read_only_fields = ["id", "updated_at"]
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and "password" in data and "password" not in self.fields:
+            from soapify.accounts.services import PASSWORD_ENDPOINTS
+
+            raise serializers.ValidationError({"password": [PASSWORD_ENDPOINTS]})
+        return super().to_internal_value(data)
 
     def validate_phone_number(self, value: str) -> str:
         from soapify.accounts.services import normalize_phone
 
         return normalize_phone(value) if value else ""
 
-    def validate(self, attrs):
-        password = attrs.get("password")
-        if password is not None:
-            candidate = self.instance or User(**{k: v for k, v in attrs.items() if k != "password"})
-            try:
-                password_validation.validate_password(password, candidate)
-            except Exception as exc:  # django ValidationError
-                raise serializers.ValidationError(
-                    {"password": list(getattr(exc, "messages", [str(exc)]))}
-                ) from None
-        return attrs
-
 
 class UserCreateSerializer(UserSerializer):
     password = serializers.CharField(
-        write_only=True, required=True, max_length=128, style={"input_type": "password"}
+        write_only=True, max_length=128, style={"input_type": "password"}, trim_whitespace=False
     )
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "password"]
+
+    def validate(self, attrs):
+        candidate = User(**{k: v for k, v in attrs.items() if k != "password"})
+        try:
+            password_validation.validate_password(attrs["password"], candidate)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": list(exc.messages)}) from None
+        return attrs
+
+
+class PasswordChangeSerializer(StrictFieldsMixin, serializers.Serializer):
+    current_password = serializers.CharField(
+        max_length=128, style={"input_type": "password"}, trim_whitespace=False
+    )
+    new_password = serializers.CharField(
+        max_length=128, style={"input_type": "password"}, trim_whitespace=False
+    )
+
+
+class PasswordSetSerializer(StrictFieldsMixin, serializers.Serializer):
+    new_password = serializers.CharField(
+        max_length=128, style={"input_type": "password"}, trim_whitespace=False
+    )
+
+
+class PasswordSetResultSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    sessions_ended = serializers.IntegerField()
 
 
 class CredentialsSerializer(StrictFieldsMixin, serializers.Serializer):

@@ -1,27 +1,22 @@
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from soapify.core.audit import client_ip
+from soapify.accounts.limiter import client_of
 
 
-class AuthIPThrottle(SimpleRateThrottle):
-    """Login and token attempts per client IP."""
+class AuthRequestThrottle(SimpleRateThrottle):
+    """Requests per client IP to the auth endpoints, whatever their outcome: a flood guard.
 
-    scope = "auth_ip"
+    Failed passwords are limited by ``accounts.limiter`` (per client, per account from a client,
+    per account); refresh, verify and logout carry a signed token, which cannot be guessed, so
+    this request rate is all they need."""
 
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": client_ip(request) or "unknown"}
+    scope = "auth_requests"
 
-
-class AuthUsernameThrottle(SimpleRateThrottle):
-    """Login and token attempts per username, whatever IP they come from."""
-
-    scope = "auth_username"
+    def get_rate(self):
+        return settings.THROTTLE_RATES.get(self.scope)
 
     def get_cache_key(self, request, view):
-        data = request.data if hasattr(request, "data") else {}
-        username = data.get("username") if isinstance(data, dict) else None
-        if not isinstance(username, str) or not username:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": username.strip().lower()[:150]}
+        return self.cache_format % {"scope": self.scope, "ident": client_of(request)}

@@ -14,30 +14,37 @@ from soapify.accounts.models import User
 from soapify.accounts.serializers import (
     CredentialsSerializer,
     LoginResponseSerializer,
+    PasswordChangeSerializer,
+    PasswordSetResultSerializer,
+    PasswordSetSerializer,
     RefreshSerializer,
     TokenPairSerializer,
     UserCreateSerializer,
     UserSerializer,
     VerifySerializer,
 )
-from soapify.accounts.throttles import AuthIPThrottle, AuthUsernameThrottle
+from soapify.accounts.throttles import AuthRequestThrottle
 from soapify.core.errors import Forbidden
 from soapify.core.permissions import is_admin
 
-_AUTH_THROTTLES = [AuthIPThrottle, AuthUsernameThrottle]
 _ERR = OpenApiResponse(description="Error body: {error: {code, message, fields?}}")
+_THROTTLED = OpenApiResponse(description="Too many attempts: error body, `Retry-After` header (seconds)")
 
 
 class TokenObtainView(APIView):
-    """Exchange a username and password for an access and a refresh token."""
+    """Exchange a username and password for an access and a refresh token.
+
+    Failed passwords are limited per client, per account from a client and per account
+    (``accounts.limiter``, shared with HTTP Basic and the admin login): 429 with ``Retry-After``."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = _AUTH_THROTTLES
+    throttle_classes = [AuthRequestThrottle]
     include_user = False
 
     @extend_schema(
-        request=CredentialsSerializer, responses={200: TokenPairSerializer, 400: _ERR, 401: _ERR, 429: _ERR}
+        request=CredentialsSerializer,
+        responses={200: TokenPairSerializer, 400: _ERR, 401: _ERR, 429: _THROTTLED},
     )
     def post(self, request):
         ser = CredentialsSerializer(data=request.data)
@@ -57,7 +64,7 @@ class LoginView(TokenObtainView):
 
     @extend_schema(
         request=CredentialsSerializer,
-        responses={200: LoginResponseSerializer, 400: _ERR, 401: _ERR, 429: _ERR},
+        responses={200: LoginResponseSerializer, 400: _ERR, 401: _ERR, 429: _THROTTLED},
     )
     def post(self, request):
         return super().post(request)
@@ -68,7 +75,7 @@ class TokenRefreshView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AuthIPThrottle]
+    throttle_classes = [AuthRequestThrottle]
 
     @extend_schema(request=RefreshSerializer, responses={200: TokenPairSerializer, 401: _ERR})
     def post(self, request):
@@ -96,7 +103,7 @@ class TokenVerifyView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AuthIPThrottle]
+    throttle_classes = [AuthRequestThrottle]
 
     @extend_schema(request=VerifySerializer, responses={200: dict, 401: _ERR})
     def post(self, request):
@@ -111,7 +118,7 @@ class LogoutView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AuthIPThrottle]
+    throttle_classes = [AuthRequestThrottle]
 
     @extend_schema(request=RefreshSerializer, responses={200: dict, 401: _ERR})
     def post(self, request):
@@ -156,3 +163,40 @@ class UserViewSet(
     @action(detail=False, methods=["get"], url_path="me")
     def me(self, request):
         return Response(UserSerializer(request.user).data)
+
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={200: TokenPairSerializer, 400: _ERR, 401: _ERR, 429: _THROTTLED},
+        description="Change your own password, proving the current one (a wrong one is a 400 and "
+        "counts as a failed sign-in attempt; too many are a 429). Every login of the user ends, "
+        "this one included; the answer is a new token pair for a new login.",
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="me/password",
+        serializer_class=PasswordChangeSerializer,
+        throttle_classes=[AuthRequestThrottle],
+    )
+    def change_password(self, request):
+        ser = PasswordChangeSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        services.user_password_change(request=request, user=request.user, **ser.validated_data)
+        _, refresh = tokens.session_start(user=request.user, request=request)
+        return Response(tokens.tokens_for(refresh))
+
+    @extend_schema(
+        request=PasswordSetSerializer,
+        responses={200: PasswordSetResultSerializer, 400: _ERR, 401: _ERR, 403: _ERR, 404: _ERR},
+        description="Administrators set another user's password (a reset): every login of that "
+        "user ends. Audited. Your own password is changed with POST /api/users/me/password/.",
+    )
+    @action(detail=True, methods=["post"], url_path="set-password", serializer_class=PasswordSetSerializer)
+    def set_password(self, request, pk=None):
+        user = self.get_object()
+        ser = PasswordSetSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        ended = services.user_password_set(
+            request=request, actor=request.user, user=user, new_password=ser.validated_data["new_password"]
+        )
+        return Response({"status": "password_set", "sessions_ended": ended})
