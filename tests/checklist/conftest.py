@@ -8,6 +8,7 @@ from soapify.checklist.models import ChecklistCatalog, ChecklistTemplate
 from soapify.core.transcript import parse_dialogue
 from soapify.encounters.models import Encounter
 from soapify.stt.models import TranscriptSegment
+from soapify.stt.selectors import encounter_transcript
 
 VISIT = (
     "[doctor] hello , what brings you in today ?\n"
@@ -43,8 +44,6 @@ def add_transcript(encounter: Encounter, dialogue: str = VISIT) -> str:
             for i, seg in enumerate(view.segments)
         ]
     )
-    from soapify.stt.selectors import encounter_transcript
-
     return encounter_transcript(encounter=encounter).text
 
 

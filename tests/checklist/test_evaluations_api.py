@@ -10,6 +10,7 @@ from soapify.checklist import services
 from soapify.checklist.models import ChecklistCatalog, ChecklistEval, ChecklistTemplate
 from soapify.core.models import Job
 from soapify.encounters.models import Encounter
+from soapify.stt.selectors import encounter_transcript
 from tests.checklist.conftest import add_transcript, new_item
 
 pytestmark = pytest.mark.django_db
@@ -60,8 +61,6 @@ def test_negated_answers_cover_the_question_end_to_end(alice_client, transcribed
 
 def test_every_evidence_span_equals_the_transcript_text(alice_client, transcribed):
     evaluate(alice_client, transcribed)
-    from soapify.stt.selectors import encounter_transcript
-
     text = encounter_transcript(encounter=transcribed).text
     rows = list(ChecklistEval.objects.filter(encounter=transcribed))
     assert any(r.evidence_text for r in rows)

@@ -12,6 +12,7 @@ from soapify.core.models import Job
 from soapify.encounters.models import AudioChunk, Encounter
 from soapify.stt import services
 from soapify.stt.models import ChunkTranscription, TranscriptSegment
+from soapify.stt.selectors import encounter_transcript
 from tests.stt.conftest import committed_chunk, store_audio
 
 pytestmark = pytest.mark.django_db
@@ -409,8 +410,6 @@ def test_a_done_chunk_is_not_transcribed_again_by_the_live_path(transcribed, scr
 
 
 def test_encounter_transcript_offsets_are_the_ones_evidence_uses(alice_client, encounter, script):
-    from soapify.stt.selectors import encounter_transcript
-
     second = committed_chunk(encounter, 2)
     first = committed_chunk(encounter, 1)
     script.texts = ["chunk two text"]
