@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -28,7 +28,16 @@ from soapify.core.errors import Forbidden
 from soapify.core.permissions import is_admin
 
 _ERR = OpenApiResponse(description="Error body: {error: {code, message, fields?}}")
-_THROTTLED = OpenApiResponse(description="Too many attempts: error body, `Retry-After` header (seconds)")
+_THROTTLED = OpenApiResponse(
+    description="Too many failed attempts: error body, `Retry-After` header (seconds)"
+)
+_RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds to wait before trying again.",
+)
 
 
 class TokenObtainView(APIView):
@@ -45,6 +54,7 @@ class TokenObtainView(APIView):
     @extend_schema(
         request=CredentialsSerializer,
         responses={200: TokenPairSerializer, 400: _ERR, 401: _ERR, 429: _THROTTLED},
+        parameters=[_RETRY_AFTER],
     )
     def post(self, request):
         ser = CredentialsSerializer(data=request.data)
@@ -65,6 +75,7 @@ class LoginView(TokenObtainView):
     @extend_schema(
         request=CredentialsSerializer,
         responses={200: LoginResponseSerializer, 400: _ERR, 401: _ERR, 429: _THROTTLED},
+        parameters=[_RETRY_AFTER],
     )
     def post(self, request):
         return super().post(request)
@@ -167,6 +178,7 @@ class UserViewSet(
     @extend_schema(
         request=PasswordChangeSerializer,
         responses={200: TokenPairSerializer, 400: _ERR, 401: _ERR, 429: _THROTTLED},
+        parameters=[_RETRY_AFTER],
         description="Change your own password, proving the current one (a wrong one is a 400 and "
         "counts as a failed sign-in attempt; too many are a 429). Every login of the user ends, "
         "this one included; the answer is a new token pair for a new login.",
