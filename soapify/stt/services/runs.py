@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import numpy as np
 from django.conf import settings
@@ -118,7 +118,7 @@ def _load_samples(chunk: AudioChunk) -> np.ndarray:
             path = storage.path(chunk.storage_key)
         except NotImplementedError:
             with storage.open(chunk.storage_key, "rb") as fh:
-                return decode_audio(fh)
+                return decode_audio(cast(BinaryIO, fh))  # a Django File is a binary file object
         return decode_audio(path)
     except EngineError:
         raise
