@@ -85,7 +85,8 @@ if PRODUCTION and len(SECRET_KEY) < 50:
 DEBUG = False if PRODUCTION else env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-PUBLIC_BASE_URL = (env("PUBLIC_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+# The base of the URLs this service hands out (signed links); by default the local port it runs on.
+PUBLIC_BASE_URL = (env("PUBLIC_BASE_URL", f"http://127.0.0.1:{env('PORT', '8000')}") or "").rstrip("/")
 
 INSTALLED_APPS = [
     "soapify.accounts.admin.AdminConfig",  # django.contrib.admin with the sign-in limiter on its login
@@ -99,6 +100,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "django_structlog",
     "soapify.core",
     "soapify.accounts",
     "soapify.encounters",
@@ -109,6 +111,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: every response carries X-Request-ID and every log line of the request its request_id
+    "soapify.core.logs.RequestIdMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "soapify.core.middleware.InputCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -513,14 +518,31 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# --- Logs (soapify/core/logs.py): structured, with request_id/job_id, secrets redacted -------------
+LOG_LEVEL = (env("LOG_LEVEL", "INFO") or "INFO").upper()
+LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "console")
+if LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'console'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "formatters": {"structured": {"()": "soapify.core.logs.structured_formatter", "fmt": LOG_FORMAT}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+# django-structlog: request_started/request_finished lines with request_id and user_id; the request
+# id comes from X-Request-ID as checked by RequestIdMiddleware. Celery tasks carry the request id of
+# the request that sent them, and their task_id (and job_id) in the worker.
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # the access log has the client address
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+
+# --- Health (soapify/core/health.py): /healthz liveness, /readyz readiness ---------------------------
+READY_CHECKS = env_list("READY_CHECKS", "database,cache,broker,worker")
+READY_CHECK_TIMEOUT = env_float("READY_CHECK_TIMEOUT", 2.0)
+# A Celery worker beats every READY_WORKER_MAX_AGE/3 s; readiness fails when none did in this long.
+READY_WORKER_MAX_AGE = env_float("READY_WORKER_MAX_AGE", 60.0)
 
 # --- Outputs (finalization, files, share links) -----------------------------------------------------
 SHARE_LINK_DEFAULT_DAYS = env_int("SHARE_LINK_DEFAULT_DAYS", 7)

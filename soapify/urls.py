@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from soapify.accounts.urls import auth_urlpatterns
 from soapify.core import views as core_views
-from soapify.core.errors import json_error_view
+from soapify.core.errors import json_error_view, server_error
 
 urlpatterns = [
     path("api/auth/", include(auth_urlpatterns)),
@@ -20,13 +20,14 @@ urlpatterns = [
     path("api/outputs/", include("soapify.outputs.urls")),
     path("api/jobs/<uuid:job_id>/", core_views.JobDetailView.as_view(), name="job-detail"),
     path("api/ping/", core_views.PingView.as_view(), name="ping"),
-    path("healthz", core_views.health, name="healthz"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("django-admin/", admin.site.urls),
 ]
 
 handler404 = json_error_view(404, "not_found", "Not found.")
-handler500 = json_error_view(500, "internal_error", "An internal error occurred.")
+handler500 = server_error  # 503 database_unavailable when the database is unreachable
 handler400 = json_error_view(400, "bad_request", "Bad request.")
 handler403 = json_error_view(403, "permission_denied", "Forbidden.")

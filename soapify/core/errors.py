@@ -9,15 +9,18 @@ exceptions are reshaped; anything else is logged and becomes a 500 with no inter
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from soapify.core.parsers import InputError
 
@@ -117,7 +120,28 @@ def _message_of(detail: Any) -> str:
     return str(detail)
 
 
+#: Seconds a client is told to wait (``Retry-After``) when the database is unreachable.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """``exc`` says the database could not be reached or the connection broke (not a bad query)."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def _database_unavailable_body() -> dict:
+    return error_body("database_unavailable", "The database is unavailable; retry later.")
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if database_unavailable(exc):
+        logger.warning("database unavailable: %s", (str(exc).strip().splitlines() or [""])[0])
+        set_rollback()
+        return Response(
+            _database_unavailable_body(),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge("The request body exceeds the maximum allowed size.")
     elif isinstance(exc, DjangoValidationError):
@@ -174,3 +198,14 @@ def json_error_view(status_code: int, code: str, message: str):
         return JsonResponse(error_body(code, message), status=status_code)
 
     return view
+
+
+def server_error(request):
+    """``handler500``: whatever escaped a view or a middleware. A database that cannot be reached
+    is a 503 ``database_unavailable`` with ``Retry-After`` (Django calls this while the exception
+    is being handled), anything else the usual 500."""
+    if database_unavailable(sys.exc_info()[1]):
+        response = JsonResponse(_database_unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response
+    return JsonResponse(error_body("internal_error", "An internal error occurred."), status=500)

@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from soapify.core import health
 from soapify.core.models import Job
 from soapify.core.serializers import JobSerializer
 
@@ -32,5 +33,18 @@ class PingView(APIView):
         return Response({"status": "ok"})
 
 
-def health(request):
-    return JsonResponse({"status": "ok"})
+def healthz(request):
+    """Liveness: the process answers. Checks nothing else, so a database outage never gets a
+    healthy web process restarted (readiness takes it out of the load balancer instead)."""
+    response = JsonResponse({"status": "ok"})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def readyz(request):
+    """Readiness: 200 when every check in ``READY_CHECKS`` passes (database, cache, broker, a fresh
+    worker heartbeat), else 503 naming the checks that failed (soapify/core/health.py)."""
+    report = health.run_checks()
+    response = JsonResponse(report, status=200 if report["status"] == "up" else 503)
+    response["Cache-Control"] = "no-store"
+    return response

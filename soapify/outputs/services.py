@@ -465,9 +465,10 @@ class AccessResult:
     reason: str  # "ok" | "unknown" | "expired" | "revoked" | "exhausted" | "malformed"
 
 
-def share_link_access(*, token: str, now: datetime | None = None) -> AccessResult:
-    """Resolve a patient's token and count the view. Every failure reason is reported to the caller
-    for the audit log; the API answers all of them with the same 404."""
+def share_link_access(*, token: str, now: datetime | None = None, count_view: bool = True) -> AccessResult:
+    """Resolve a patient's token and count the view (``count_view=False``: a HEAD, which reads the
+    link's state and counts nothing). Every failure reason is reported to the caller for the audit
+    log; the API answers all of them with the same 404."""
     now = now or timezone.now()
     if not token or len(token) > 128:
         return AccessResult(None, None, "malformed")
@@ -477,6 +478,9 @@ def share_link_access(*, token: str, now: datetime | None = None) -> AccessResul
     state = link.state(now)
     if state != "active":
         return AccessResult(link, None, state)
+    if not count_view:
+        note = FinalizedNote.objects.filter(encounter_id=link.encounter_id).order_by("-version").first()
+        return AccessResult(link, note, "ok" if note else "unknown")
     # Count the view atomically, so a view limit holds under concurrent requests.
     counted = (
         ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True, expires_at__gt=now)

@@ -332,8 +332,18 @@ class AccessView(AuditedViewMixin, APIView):
         }
     )
     def get(self, request, link_id: str):
-        result = services.share_link_access(token=link_id)
+        return self._access(request, link_id, count_view=True)
+
+    @extend_schema(exclude=True)
+    def head(self, request, link_id: str):
+        """Same status and headers as GET, but a HEAD (a link preview, a crawler) is not a view."""
+        return self._access(request, link_id, count_view=False)
+
+    def _access(self, request, link_id: str, *, count_view: bool):
+        result = services.share_link_access(token=link_id, count_view=count_view)
         self.audit_extra = {"reason": result.reason}
+        if not count_view:
+            self.audit_extra["counted"] = False
         if result.link is not None:
             self.audit_id = result.link.pk
             self.audit_extra["encounter_id"] = result.link.encounter_id

@@ -44,8 +44,8 @@ def test_invalid_phone_numbers_are_refused(raw):
         normalize_phone(raw)
 
 
-def test_console_engine_logs_the_message(caplog):
-    engine = ConsoleSMSEngine()
+def test_console_engine_logs_the_whole_message_when_codes_are_shown(caplog):
+    engine = ConsoleSMSEngine(show_codes=True)  # the default in DEBUG (see tests/core/test_logging.py)
     with caplog.at_level(logging.INFO, logger="soapify.sms"):
         result = engine.send("09121234567", "Your code is 123456")
     assert isinstance(engine, SMSEngine)
