@@ -32,7 +32,7 @@ def bench_env(data_dir: Path, **extra: str) -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "soapify.settings",
             "LOG_LEVEL": "WARNING",
             "THROTTLE_AUTH_IP": "10000/min",
-            "THROTTLE_AUTH_USERNAME": "10000/min",
+            "THROTTLE_AUTH_REQUESTS": "10000/min",
         }
     )
     env.update(extra)
