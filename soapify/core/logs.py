@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import os
 import re
 import uuid
 from datetime import UTC, datetime
@@ -206,9 +207,14 @@ class GunicornLogger(_GunicornBaseLogger):
     class attribute, set from the environment in gunicorn.conf.py) writes one JSON object a line,
     with the request id the app echoed; ``console`` keeps gunicorn's access-log format."""
 
-    log_format = "console"
+    #: ``json`` or ``console``; unset: ``LOG_FORMAT`` from the environment, else ``json`` in
+    #: production (``SOAPIFY_ENV=production``) and ``console`` otherwise, like settings.py.
+    log_format: str | None = None
 
     def setup(self, cfg) -> None:
+        if self.log_format is None:
+            production = os.environ.get("SOAPIFY_ENV", "development") == "production"
+            self.log_format = os.environ.get("LOG_FORMAT") or ("json" if production else "console")
         super().setup(cfg)
         formatter = (
             structured_formatter("json")

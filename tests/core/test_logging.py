@@ -6,7 +6,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import runpy
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -18,6 +20,7 @@ from soapify.core import logs
 from soapify.core.logs import GunicornLogger, redact, redact_query_string, structured_formatter
 from soapify.integrations.sms.console import ConsoleSMSEngine
 
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "Xq3vK9m2LrT8yZpW4nB6cD1eF5gH7jJ0aS2dQwErTyU"
 
 
@@ -74,6 +77,7 @@ def test_a_query_string_keeps_its_ordinary_parameters_and_loses_its_secrets():
 def _access_line(tmp_path, log_format: str) -> str:
     cfg = Config()
     cfg.set("accesslog", str(tmp_path / f"access-{log_format}.log"))
+    cfg.set("access_log_format", runpy.run_path(str(ROOT / "gunicorn.conf.py"))["access_log_format"])
     logger = type("L", (GunicornLogger,), {"log_format": log_format})(cfg)
     uri = f"/api/outputs/access/{TOKEN}/?token={TOKEN}&sig=s1gn&page=2"
     environ = {
@@ -100,7 +104,7 @@ def test_the_gunicorn_access_log_never_shows_a_share_link_token_or_a_signature(t
     assert (
         '"GET /api/outputs/access/[redacted]/?token=[redacted]&sig=[redacted]&page=2 HTTP/1.1" 404 57' in line
     )
-    assert '"https://clinic.example/api/outputs/access/[redacted]/"' in line
+    assert '"https://clinic.example/api/outputs/access/[redacted]/" "curl/8" 12ms req-42' in line
 
 
 def test_the_gunicorn_access_log_in_json_is_one_object_with_the_request_id(tmp_path):
