@@ -127,7 +127,8 @@ def check_evidence(draft: Draft, transcript_text: str) -> list[str]:
     """Problems with the draft's evidence: spans out of range or not equal to their text."""
     problems: list[str] = []
     for section in SECTIONS:
-        for i, item in enumerate(draft["sections"].get(section, {}).get("items", [])):
+        sec = draft["sections"].get(section)
+        for i, item in enumerate(sec["items"] if sec else []):
             for ev in item.get("evidence", []):
                 s, e = ev.get("start"), ev.get("end")
                 if not (isinstance(s, int) and isinstance(e, int) and 0 <= s <= e <= len(transcript_text)):

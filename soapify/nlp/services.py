@@ -16,12 +16,13 @@ import copy
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
 
-from soapify.core.draft_schema import ITEM_KINDS, SECTIONS, empty_draft
+from soapify.core.draft_schema import ITEM_KINDS, SECTIONS, Item, empty_draft
+from soapify.core.draft_schema import Draft as DraftDocument
 from soapify.core.errors import ApiError, Conflict, NotFound, PayloadTooLarge, Unprocessable
 from soapify.core.jobs import job_find_active, job_start
 from soapify.core.models import Job
@@ -71,7 +72,7 @@ def _segment_id_at(transcript: TranscriptView, char: int) -> int | None:
     return seg.segment_id if seg else None
 
 
-def clean_machine_draft(draft: Any, transcript: TranscriptView) -> tuple[dict, int]:
+def clean_machine_draft(draft: Any, transcript: TranscriptView) -> tuple[DraftDocument, int]:
     """The engine's draft in the canonical shape, keeping only items whose every evidence span is
     exactly the transcript text it claims (an engine is never trusted on offsets). Returns the draft
     and how many items were dropped."""
@@ -83,13 +84,14 @@ def clean_machine_draft(draft: Any, transcript: TranscriptView) -> tuple[dict, i
         sec = sections.get(name) if isinstance(sections, dict) else None
         if not isinstance(sec, dict):
             continue
-        out["sections"][name]["text"] = sec.get("text") if isinstance(sec.get("text"), str) else ""
+        text = sec.get("text")
+        out["sections"][name]["text"] = text if isinstance(text, str) else ""
         for item in sec.get("items") or []:
             evidence = item.get("evidence") if isinstance(item, dict) else None
             if not evidence or not all(_span_ok(ev, transcript.text) for ev in evidence):
                 dropped += 1
                 continue
-            item = dict(item)
+            item = cast(Item, dict(item))
             item["evidence"] = [
                 {
                     "start": ev["start"],
@@ -207,7 +209,8 @@ def draft_generate(*, encounter: Encounter, engine: str = "default", language: s
     if not transcript.text.strip():
         raise Conflict("The encounter has no transcript.", code="no_transcript")
     result = note_engines[engine].generate(transcript, language=language or encounter.language or None)
-    machine, dropped = clean_machine_draft(result.draft, transcript)
+    cleaned, dropped = clean_machine_draft(result.draft, transcript)
+    machine = cast(dict, cleaned)
     if dropped:
         logger.warning("draft of encounter %s: %d item(s) with bad evidence dropped", encounter.pk, dropped)
     engine_cfg = note_engines.config.get(engine, {})

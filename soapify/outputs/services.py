@@ -23,7 +23,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core import signing
@@ -55,7 +55,7 @@ logger = logging.getLogger("soapify.outputs")
 sms_engines = EngineHandler("SMS_ENGINES")
 
 DOWNLOAD_SALT = "soapify.outputs.download"
-CONTENT_TYPES = {
+CONTENT_TYPES: dict[str, str] = {
     OutputFile.Kind.MARKDOWN: "text/markdown; charset=utf-8",
     OutputFile.Kind.PDF_DOCTOR: "application/pdf",
     OutputFile.Kind.PDF_PATIENT: "application/pdf",
@@ -153,7 +153,7 @@ def _renderer_summary(summary: dict | None) -> dict | None:
 def note_document(note: FinalizedNote) -> NoteDocument:
     encounter = note.encounter
     doctor = encounter.doctor
-    language = note.language if note.language in ("en", "fa") else "en"
+    language: Literal["en", "fa"] = "fa" if note.language == "fa" else "en"
     return NoteDocument(
         note_id=note.pk,
         version=note.version,
@@ -167,7 +167,7 @@ def note_document(note: FinalizedNote) -> NoteDocument:
         draft=note.draft,
         checklist_summary=_renderer_summary(note.checklist_summary),
         missing_critical=list(note.missing_critical_items or []),
-        letterhead=dict(settings.LETTERHEAD or {}),
+        letterhead={k: str(v or "") for k, v in (settings.LETTERHEAD or {}).items()},
     )
 
 
@@ -296,7 +296,7 @@ def download_url(*, file: OutputFile) -> dict[str, Any]:
     expires_at = timezone.now() + timedelta(seconds=ttl)
     storage = storages["outputs"]
     if _is_s3(storage):
-        url = storage.url(
+        url = storage.url(  # type: ignore[call-arg]  # S3Storage.url takes parameters and expire
             file.storage_key,
             parameters={
                 "ResponseContentDisposition": f'attachment; filename="{file.filename}"',
@@ -320,7 +320,10 @@ def download_resolve(*, token: str) -> OutputFile:
         raise Forbidden("This download link is not valid.", code="bad_signature") from None
     if not isinstance(data, dict):
         raise Forbidden("This download link is not valid.", code="bad_signature")
-    file = OutputFile.objects.select_related("note").filter(pk=data.get("f")).first()
+    file_id = data.get("f")
+    if not isinstance(file_id, int):
+        raise Forbidden("This download link is not valid.", code="bad_signature")
+    file = OutputFile.objects.select_related("note").filter(pk=file_id).first()
     if file is None or file.storage_key[-12:] != data.get("k"):
         raise NotFound("File not found.")
     return file

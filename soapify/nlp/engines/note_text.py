@@ -29,7 +29,8 @@ _PLAN_HEADS = OrderedDict(
 
 
 def _items(draft: Draft, section: str, *kinds: str) -> list[Item]:
-    items = draft["sections"].get(section, {}).get("items", [])
+    sec = draft["sections"].get(section)
+    items = sec["items"] if sec else []
     return [it for it in items if not kinds or it["kind"] in kinds]
 
 

@@ -7,6 +7,7 @@ into draft items whose evidence spans point at the exact transcript text.
 from __future__ import annotations
 
 import re
+from typing import Any, cast
 
 import numpy as np
 
@@ -41,12 +42,9 @@ class RulesEngine:
     name = "rules"
     version = VERSION
 
-    def __init__(self, *, use_embeddings: bool = True, embeddings: str = "int8") -> None:
-        if embeddings not in ("int8", "fp32"):
-            raise ValueError("embeddings must be 'int8' or 'fp32'")
+    def __init__(self, *, use_embeddings: bool = True) -> None:
         self.use_embeddings = use_embeddings
-        self.embeddings = embeddings
-        self.model = f"lexicons+all-MiniLM-L6-v2-{embeddings}-lr" if use_embeddings else "lexicons"
+        self.model = "lexicons+all-MiniLM-L6-v2-lr" if use_embeddings else "lexicons"
 
     # ------------------------------------------------------------------ public
     def warmup(self) -> None:
@@ -54,7 +52,7 @@ class RulesEngine:
         if self.use_embeddings:
             from .classifier import warmup
 
-            warmup(self.embeddings)
+            warmup()
 
     def generate(self, transcript: TranscriptView, *, language: str | None = None) -> DraftResult:
         lang = language or transcript.language or detect_language(transcript.text)
@@ -83,9 +81,7 @@ class RulesEngine:
         for i, s in enumerate(sents):
             if s.speaker != SPEAKER_DOCTOR and _content(s) and lx.SYMPTOM_RE.search(s.text):
                 labels[i], confs[i] = "hpi", 0.7
-        probs = get_classifier().sentence_probs(
-            [sents[i].text for i in idx], [sents[i].speaker for i in idx], self.embeddings
-        )
+        probs = get_classifier().sentence_probs([sents[i].text for i in idx], [sents[i].speaker for i in idx])
         for row, i in zip(probs, idx, strict=True):
             labels[i], confs[i] = _combine(row, sents[i], labels[i])
         return labels, confs
@@ -174,7 +170,7 @@ class _Builder:
 
     # ------------------------------------------------------------------ helpers
     def add(
-        self, section: str, kind: str, text: str, spans: list[tuple[int, int, int | None]], **kw: object
+        self, section: str, kind: str, text: str, spans: list[tuple[int, int, int | None]], **kw: Any
     ) -> Item:
         item: Item = {
             "kind": kind,
@@ -211,7 +207,8 @@ class _Builder:
         draft = empty_draft(self.lang)
         for section in SECTIONS:
             items = sorted(self.items[section], key=lambda it: _KIND_ORDER.get(it["kind"], 99))
-            draft["sections"][section] = {"text": render_section(items, self.lang), "items": items}
+            text = render_section(cast(list[dict], items), self.lang)
+            draft["sections"][section] = {"text": text, "items": items}
         return draft
 
     def sentence(self, i: int, s: Sentence, question: Sentence | None) -> None:

@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, TextDirection, XPos, YPos
@@ -167,9 +168,8 @@ class DocumentPDF(FPDF):
         heights = []
         for text, w in zip(cells, widths, strict=True):
             self._direction_for(text)
-            heights.append(
-                self.multi_cell(w - 2 * pad, line_h, text, dry_run=True, output=MethodReturnValue.HEIGHT)
-            )
+            height = self.multi_cell(w - 2 * pad, line_h, text, dry_run=True, output=MethodReturnValue.HEIGHT)
+            heights.append(cast(float, height))
         row_h = max(heights) + 2 * pad
         if self.get_y() + row_h > self.page_break_trigger:
             self.add_page()
