@@ -246,12 +246,12 @@ AUDIO_MAX_BYTES = env_int("AUDIO_MAX_BYTES", 500 * 1024 * 1024)
 AUDIO_MAX_DURATION_SECONDS = env_float("AUDIO_MAX_DURATION_SECONDS", 4 * 3600)
 UPLOAD_CHUNK_SIZE = env_int("UPLOAD_CHUNK_SIZE", 5 * 1024 * 1024)
 UPLOAD_SESSION_TTL_SECONDS = env_int("UPLOAD_SESSION_TTL_SECONDS", 24 * 3600)
+# after a whole-file checksum mismatch at commit, a session's parts are kept this long (a commit
+# with the right sha256 may follow), then the periodic clean-up removes them
+UPLOAD_FAILED_COMMIT_TTL_SECONDS = env_int("UPLOAD_FAILED_COMMIT_TTL_SECONDS", 3600)
 SIGNED_URL_TTL_SECONDS = env_int("SIGNED_URL_TTL_SECONDS", 900)
 UPLOAD_REQUEST_MAX_BYTES = env_int("UPLOAD_REQUEST_MAX_BYTES", UPLOAD_CHUNK_SIZE + 1024 * 1024)
 BODY_LIMIT_EXEMPT_PREFIXES: tuple[str, ...] = ("/api/audio/upload/",)
-# The upload benchmark's body-discarding view (POST /api/uploads/_discard/, admins only); off unless set.
-UPLOAD_DISCARD_VIEW = env_bool("UPLOAD_DISCARD_VIEW", False)
-BODY_LIMIT_EXEMPT_PREFIXES += ("/api/uploads/_discard/",)  # streams and enforces AUDIO_MAX_BYTES itself
 # raw (tus-style) chunks stream to disk; the view enforces the same limits as this middleware
 BODY_LIMIT_EXEMPT_PREFIXES += ("/api/uploads/chunk/",)
 
@@ -406,7 +406,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "idempotency-cleanup": {"task": "soapify.core.tasks.cleanup_expired", "schedule": 3600.0},
     "upload-sessions-cleanup": {
         "task": "soapify.encounters.tasks.cleanup_upload_sessions",
-        "schedule": 3600.0,
+        "schedule": 900.0,
     },
 }
 

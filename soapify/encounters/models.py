@@ -101,15 +101,16 @@ class UploadSessionQuerySet(models.QuerySet):
 
 
 class UploadSession(TimeStampedModel):
-    """One recording uploaded in byte ranges (tus-like), or straight to S3 (``direct``).
+    """One recording uploaded in byte ranges (tus-like), or in one PUT (``direct``).
 
     Parts live under ``key_prefix`` in ``STORAGES["audio"]``; commit assembles them into a new
-    object and creates the encounter's :class:`AudioChunk`."""
+    object and creates the encounter's :class:`AudioChunk` (``encounters.uploads``)."""
 
     class Status(models.TextChoices):
         OPEN = "open"
         COMMITTED = "committed"
         EXPIRED = "expired"
+        REJECTED = "rejected"  # the bytes were refused at commit and removed
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="upload_sessions")
@@ -121,9 +122,6 @@ class UploadSession(TimeStampedModel):
     chunk_size = models.PositiveIntegerField()
     key_prefix = models.CharField(max_length=128, unique=True)
     received_bytes = models.BigIntegerField(default=0)
-    #: the whole-file SHA-256 state after ``received_bytes`` bytes (``core.sha256state``), so
-    #: commit need not read the recording back to hash it; empty when unknown
-    hash_state = models.BinaryField(blank=True, default=b"", editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
     direct_key = models.CharField(max_length=255, blank=True, default="")
     last_error = models.CharField(max_length=500, blank=True, default="")

@@ -8,9 +8,10 @@ from typing import Any
 from rest_framework import serializers
 
 from soapify.core.serializers import StrictFieldsMixin
-from soapify.encounters import storage
 from soapify.encounters.models import AudioChunk, UploadSession
 from soapify.encounters.serializers import AudioChunkSerializer
+from soapify.encounters.uploads import storage
+from soapify.encounters.uploads.sessions import is_expired
 
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 MAX_CHUNK_NUMBER = 1_000_000
@@ -121,7 +122,7 @@ def session_data(session: UploadSession) -> dict:
     return {
         "session_id": str(session.pk),
         "encounter_id": session.encounter_id,
-        "status": "expired" if _expired(session) else session.status,
+        "status": "expired" if is_expired(session) else session.status,
         "filename": session.filename,
         "content_type": session.content_type,
         "total_size": session.total_size,
@@ -133,12 +134,6 @@ def session_data(session: UploadSession) -> dict:
         "audio_chunk_id": session.audio_chunk_id,
         "last_error": session.last_error,
     }
-
-
-def _expired(session: UploadSession) -> bool:
-    from soapify.encounters.services_uploads import _is_expired
-
-    return _is_expired(session)
 
 
 def final_data(session: UploadSession) -> dict:

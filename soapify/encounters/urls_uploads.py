@@ -10,5 +10,4 @@ urlpatterns = [
     path("final/<str:session_id>/", v.FinalView.as_view(), name="uploads-final"),
     path("s3/presign/", v.S3PresignView.as_view(), name="uploads-s3-presign"),
     path("s3/confirm/", v.S3ConfirmView.as_view(), name="uploads-s3-confirm"),
-    path("_discard/", v.DiscardView.as_view(), name="uploads-discard"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
@@ -12,17 +13,24 @@ from rest_framework.views import APIView
 from soapify.core.audit import AuditedViewMixin, audit_record
 from soapify.core.errors import ApiError, error_body
 from soapify.core.idempotency import idempotent
-from soapify.encounters import services_audio, storage
 from soapify.encounters.serializers import AudioChunkSerializer
 from soapify.encounters.serializers_uploads import (
     CommitRequestSerializer,
     PresignedUrlRequestSerializer,
     PresignedUrlResponseSerializer,
 )
+from soapify.encounters.uploads import presigned, storage
+from soapify.encounters.uploads.signed_put import signed_put_receive
 
 
 def storage_kind() -> str:
     return "s3" if storage.is_s3(storage.audio_storage()) else "local"
+
+
+def refusal(exc: ApiError) -> Response:
+    """An error *returned* (not raised), so the refusal the service recorded (a rejected chunk,
+    a session's last error) is kept with the request's audit row."""
+    return Response(error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status_code)
 
 
 class PresignedUrlView(AuditedViewMixin, APIView):
@@ -36,7 +44,7 @@ class PresignedUrlView(AuditedViewMixin, APIView):
     def post(self, request):
         ser = PresignedUrlRequestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        chunk, target = services_audio.chunk_presign(user=request.user, **ser.validated_data)
+        chunk, target = presigned.chunk_presign(user=request.user, **ser.validated_data)
         body = {
             "id": chunk.pk,
             "chunk_id": chunk.pk,
@@ -52,7 +60,8 @@ class PresignedUrlView(AuditedViewMixin, APIView):
 
 class AudioCommitView(AuditedViewMixin, APIView):
     """Verify the uploaded chunk (exists, size, optional sha256, decodable audio) and commit it:
-    201 the first time, 200 with the same chunk on a repeat."""
+    201 the first time, 200 with the same chunk on a repeat. Refused bytes: the chunk is
+    rejected (with the reason) and its object deleted."""
 
     audit_object_type = "audio_chunk"
 
@@ -63,7 +72,10 @@ class AudioCommitView(AuditedViewMixin, APIView):
     def post(self, request):
         ser = CommitRequestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        chunk, created = services_audio.chunk_commit(user=request.user, **ser.validated_data)
+        try:
+            chunk, created = presigned.chunk_commit(user=request.user, **ser.validated_data)
+        except ApiError as exc:
+            return refusal(exc)
         body = {**AudioChunkSerializer(chunk).data, "chunk_id": chunk.pk, "encounter_id": chunk.encounter_id}
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -78,37 +90,44 @@ def _content_length(request: HttpRequest) -> int | None:
 @csrf_exempt
 def signed_upload(request: HttpRequest, token: str) -> JsonResponse:
     """``PUT /api/audio/upload/<token>/``: the body is the chunk's bytes, streamed to storage.
-    The token is the credential (like an S3 presigned URL); no other authentication."""
+    The token is the credential (like an S3 presigned URL); no other authentication. The stored
+    bytes and the audit row are committed together (if the row cannot be written, the request
+    fails and the chunk stays pending; a new PUT replaces the leftover)."""
+    if request.method == "OPTIONS":
+        response = JsonResponse({"name": "Signed upload", "methods": ["PUT", "OPTIONS"]})
+        response["Allow"] = "PUT, OPTIONS"
+        return response
     if request.method != "PUT":
         response = JsonResponse(
             error_body("method_not_allowed", f"Method {request.method} not allowed; use PUT."), status=405
         )
-        response["Allow"] = "PUT"
+        response["Allow"] = "PUT, OPTIONS"
         return response
+    result: dict = {}
     try:
-        result = services_audio.signed_put_receive(
-            token=token,
-            body=request,
-            content_type=request.META.get("CONTENT_TYPE", ""),
-            content_length=_content_length(request),
-        )
-        response = JsonResponse(result, status=200)
+        with transaction.atomic():
+            result = signed_put_receive(
+                token=token,
+                body=request,
+                content_type=request.META.get("CONTENT_TYPE", ""),
+                content_length=_content_length(request),
+            )
+            response = JsonResponse(result, status=200)
+            _audit_put(request, result, response.status_code)
     except ApiError as exc:
         response = JsonResponse(
             error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status_code
         )
-        result = {}
-    try:
-        audit_record(
-            action="update",
-            object_type="audio_chunk" if "chunk_id" in result else "upload_session",
-            object_id=result.get("chunk_id") or result.get("session_id") or "",
-            request=request,
-            status_code=response.status_code,
-            extra={"via": "signed_url"},
-        )
-    except Exception:  # pragma: no cover - never fail an upload because auditing failed
-        import logging
-
-        logging.getLogger("soapify.audit").exception("audit write failed")
+        _audit_put(request, result, response.status_code)
     return response
+
+
+def _audit_put(request: HttpRequest, result: dict, status_code: int) -> None:
+    audit_record(
+        action="update",
+        object_type="audio_chunk" if "chunk_id" in result else "upload_session",
+        object_id=result.get("chunk_id") or result.get("session_id") or "",
+        request=request,
+        status_code=status_code,
+        extra={"via": "signed_url"},
+    )

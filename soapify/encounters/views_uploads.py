@@ -1,9 +1,8 @@
-"""/api/uploads/: resumable sessions (create, status, chunk, commit, final), S3 direct upload
-(s3/presign, s3/confirm) and the benchmark's body-discarding view (``_discard/``)."""
+"""/api/uploads/: resumable sessions (create, status, chunk, commit, final) and direct upload of
+the whole file (s3/presign, s3/confirm)."""
 
 from __future__ import annotations
 
-import time
 import uuid
 
 from django.conf import settings
@@ -14,11 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from soapify.core.audit import AuditedViewMixin
-from soapify.core.errors import Conflict, Forbidden, NotFound, PayloadTooLarge
-from soapify.core.hashing import RECEIVE_PIECE
+from soapify.core.errors import ApiError, NotFound, PayloadTooLarge
 from soapify.core.idempotency import idempotent
-from soapify.core.permissions import is_admin
-from soapify.encounters import services_uploads
 from soapify.encounters.serializers_uploads import (
     ChunkResponseSerializer,
     ChunkUploadSerializer,
@@ -32,8 +28,9 @@ from soapify.encounters.serializers_uploads import (
     final_data,
     session_data,
 )
-from soapify.encounters.storage import HashingUploadHandler
-from soapify.encounters.views_audio import storage_kind
+from soapify.encounters.uploads import chunks, commit, direct, sessions
+from soapify.encounters.uploads.storage import HashingUploadHandler
+from soapify.encounters.views_audio import refusal, storage_kind
 
 
 def _session_id(raw: str) -> uuid.UUID:
@@ -54,7 +51,7 @@ class SessionCreateView(_SessionView):
     def post(self, request):
         ser = SessionCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        session = services_uploads.session_create(user=request.user, **ser.validated_data)
+        session = sessions.session_create(user=request.user, **ser.validated_data)
         return Response({"id": str(session.pk), **session_data(session)}, status=status.HTTP_201_CREATED)
 
 
@@ -64,7 +61,7 @@ class SessionStatusView(_SessionView):
 
     @extend_schema(responses={200: SessionResponseSerializer})
     def get(self, request, session_id):
-        session = services_uploads.session_get(user=request.user, session_id=_session_id(session_id))
+        session = sessions.session_get(user=request.user, session_id=_session_id(session_id))
         return Response(session_data(session))
 
 
@@ -108,9 +105,6 @@ class ChunkUploadView(_SessionView):
     ``DATA_UPLOAD_MAX_MEMORY_SIZE``."""
 
     parser_classes = [MultiPartParser, FormParser]
-    # a received chunk is committed without waiting for the WAL flush (durable at the upload's
-    # commit, see services_uploads._record_part); so is its audit row
-    audit_durable = False
 
     def initial(self, request, *args, **kwargs):
         django_request = request._request
@@ -146,7 +140,7 @@ class ChunkUploadView(_SessionView):
         ser = ChunkUploadSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
-        session, part, created = services_uploads.chunk_receive(
+        result = chunks.chunk_receive(
             user=request.user,
             session_id=data["session_id"],
             file=data["file"],
@@ -154,7 +148,7 @@ class ChunkUploadView(_SessionView):
             offset=data.get("offset"),
             sha256=data.get("sha256", ""),
         )
-        return self._answer(session, part, created)
+        return self._answer(result)
 
     def _post_raw(self, request):
         params = {}
@@ -167,7 +161,7 @@ class ChunkUploadView(_SessionView):
         ser = RawChunkSerializer(data=params)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
-        session, part, created = services_uploads.chunk_receive_stream(
+        result = chunks.chunk_receive_stream(
             user=request.user,
             session_id=data["session_id"],
             stream=request._request,
@@ -176,12 +170,13 @@ class ChunkUploadView(_SessionView):
             offset=data.get("offset"),
             sha256=data.get("sha256", ""),
         )
-        response = self._answer(session, part, created)
-        response["Upload-Offset"] = str(session.received_bytes)
+        response = self._answer(result)
+        response["Upload-Offset"] = str(result.session.received_bytes)
         return response
 
     @staticmethod
-    def _answer(session, part, created: bool) -> Response:
+    def _answer(result: chunks.ChunkResult) -> Response:
+        session, part, created = result.session, result.part, result.created
         body = {
             "session_id": str(session.pk),
             "index": part.index,
@@ -206,11 +201,14 @@ class SessionCommitView(_SessionView):
     def post(self, request):
         ser = SessionRefSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        session, created = services_uploads.session_commit(
-            user=request.user,
-            session_id=ser.validated_data["session_id"],
-            sha256=ser.validated_data.get("sha256", ""),
-        )
+        try:
+            session, created = commit.session_commit(
+                user=request.user,
+                session_id=ser.validated_data["session_id"],
+                sha256=ser.validated_data.get("sha256", ""),
+            )
+        except ApiError as exc:
+            return refusal(exc)
         return Response(
             final_data(session), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -221,17 +219,7 @@ class FinalView(_SessionView):
 
     @extend_schema(responses={200: FinalResponseSerializer})
     def get(self, request, session_id):
-        session = services_uploads.session_get(
-            user=request.user, session_id=_session_id(session_id), allow_expired=True
-        )
-        if session.audio_chunk_id is None:
-            if services_uploads._is_expired(session):
-                raise services_uploads._expired_error(session)
-            raise Conflict(
-                "The upload has not been committed yet.",
-                code="not_committed",
-                extra={"received_bytes": session.received_bytes, "status": session.status},
-            )
+        session = sessions.session_final(user=request.user, session_id=_session_id(session_id))
         return Response(final_data(session))
 
 
@@ -243,7 +231,7 @@ class S3PresignView(_SessionView):
     def post(self, request):
         ser = SessionPresignSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        session, target = services_uploads.direct_presign(
+        session, target = direct.direct_presign(
             user=request.user, session_id=ser.validated_data["session_id"]
         )
         body = {
@@ -265,32 +253,14 @@ class S3ConfirmView(_SessionView):
     def post(self, request):
         ser = SessionRefSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        session, created = services_uploads.direct_confirm(
-            user=request.user,
-            session_id=ser.validated_data["session_id"],
-            sha256=ser.validated_data.get("sha256", ""),
-        )
+        try:
+            session, created = direct.direct_confirm(
+                user=request.user,
+                session_id=ser.validated_data["session_id"],
+                sha256=ser.validated_data.get("sha256", ""),
+            )
+        except ApiError as exc:
+            return refusal(exc)
         return Response(
             final_data(session), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
-
-
-class DiscardView(APIView):
-    """``POST /api/uploads/_discard/``: reads the raw body in the pieces raw chunks are read in
-    (``RECEIVE_PIECE``, 1 MiB) and drops it. The upload benchmark's baseline. Only with ``UPLOAD_DISCARD_VIEW=1`` (otherwise 404) and only for admins."""
-
-    parser_classes: list = []
-
-    @extend_schema(request={"application/octet-stream": OpenApiTypes.BINARY}, responses={200: dict})
-    def post(self, request):
-        if not settings.UPLOAD_DISCARD_VIEW:
-            raise NotFound()
-        if not is_admin(request.user):
-            raise Forbidden("Only administrators may use the discard view.")
-        started = time.perf_counter()
-        size, limit, read = 0, settings.AUDIO_MAX_BYTES, request._request.read
-        while piece := read(RECEIVE_PIECE):
-            size += len(piece)
-            if size > limit:
-                raise PayloadTooLarge()
-        return Response({"size": size, "seconds": round(time.perf_counter() - started, 4)})

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from soapify.core.hashing import TooLarge, copy_stream, iter_chunks, sha256_file
 from soapify.encounters.audio_probe import AudioInfo, AudioRejected, probe_audio, sniff_format
+from soapify.encounters.uploads.storage import TooLarge, copy_stream
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "audio"
 SHARED_AUDIO = Path(__file__).resolve().parents[3] / "shared" / "data" / "audio"
@@ -213,31 +213,10 @@ def test_sniff_format_recognises_bare_frame_syncs_and_rejects_lookalikes() -> No
 # --- hashing ------------------------------------------------------------------------------------
 
 
-def test_sha256_file_matches_hashlib_for_paths_and_file_objects(tmp_path: Path) -> None:
-    data = random.Random(1).randbytes(3 * 1024 * 1024 + 17)
-    path = tmp_path / "blob.bin"
-    path.write_bytes(data)
-    expected = hashlib.sha256(data).hexdigest()
-    assert sha256_file(path) == expected
-    assert sha256_file(str(path), chunk_size=4096) == expected
-    assert sha256_file(io.BytesIO(data)) == expected
-    assert sha256_file(iter([data[:10], b"", data[10:]])) == expected
-
-
-def test_iter_chunks_respects_chunk_size_and_refuses_bare_bytes() -> None:
-    chunks = list(iter_chunks(io.BytesIO(b"x" * 10), chunk_size=4))
-    assert [len(c) for c in chunks] == [4, 4, 2]
-    with pytest.raises(TypeError):
-        list(iter_chunks(b"abc"))  # type: ignore[arg-type]
-
-
 def test_copy_stream_returns_size_and_sha256() -> None:
-    data = random.Random(2).randbytes(100_000)
+    data = random.Random(2).randbytes(3 * 1024 * 1024 + 17)
     dst = io.BytesIO()
-    assert copy_stream(io.BytesIO(data), dst, limit=None, chunk_size=7000) == (
-        len(data),
-        hashlib.sha256(data).hexdigest(),
-    )
+    assert copy_stream(io.BytesIO(data), dst, limit=None) == (len(data), hashlib.sha256(data).hexdigest())
     assert dst.getvalue() == data
     assert copy_stream(io.BytesIO(data), io.BytesIO(), limit=len(data))[0] == len(data)  # exactly at limit
 
@@ -261,15 +240,10 @@ class CountingReader(io.RawIOBase):
 def test_copy_stream_stops_just_past_the_limit_without_buffering() -> None:
     src, dst = CountingReader(), io.BytesIO()
     with pytest.raises(TooLarge) as info:
-        copy_stream(src, dst, limit=10_000, chunk_size=4096)
+        copy_stream(src, dst, limit=10_000)
     assert info.value.limit == 10_000
     assert src.served == 10_001  # never read further than one byte past the limit
     assert len(dst.getvalue()) <= 10_000
-
-
-def test_copy_stream_limit_applies_to_chunk_iterables() -> None:
-    with pytest.raises(TooLarge):
-        copy_stream(iter([b"a" * 6, b"b" * 6]), io.BytesIO(), limit=10)
 
 
 def _pcm_wav(n_data: int, *, claim: int | None = None, rate: int = 8000) -> bytes:

@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from soapify.encounters.models import AudioChunk, UploadSession
-from soapify.encounters.services_uploads import sessions_cleanup
+from soapify.encounters.uploads.cleanup import uploads_cleanup
 from tests.s3server import S3Server, start_s3_server
 
 pytestmark = pytest.mark.django_db
@@ -118,16 +118,21 @@ def test_commit_checks_the_size_that_landed_in_s3(alice_client, encounter):
     assert AudioChunk.objects.get().status == "rejected"
 
 
-def test_commit_before_the_put_is_409_and_checksum_mismatch_is_422(alice_client, encounter):
+def test_commit_before_the_put_is_409_and_checksum_mismatch_is_422(alice_client, encounter, s3):
     target = presign(alice_client, encounter.id, WAV)
     r = alice_client.post("/api/audio/commit/", {"chunk_id": target["chunk_id"]}, format="json")
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_uploaded"
     requests.put(target["upload_url"], data=WAV, headers=target["headers"], timeout=10)
+    refused_key = AudioChunk.objects.get().storage_key
+    assert refused_key in keys(s3)
     r = alice_client.post(
         "/api/audio/commit/", {"chunk_id": target["chunk_id"], "sha256": "1" * 64}, format="json"
     )
     assert r.status_code == 422 and r.json()["error"]["code"] == "checksum_mismatch"
-    # the right checksum then commits the same object
+    # the refused object is deleted at once; a new URL and PUT then commit
+    assert refused_key not in keys(s3) and AudioChunk.objects.get().status == "rejected"
+    target = presign(alice_client, encounter.id, WAV)
+    requests.put(target["upload_url"], data=WAV, headers=target["headers"], timeout=10)
     sha = hashlib.sha256(WAV).hexdigest()
     r = alice_client.post(
         "/api/audio/commit/", {"chunk_id": target["chunk_id"], "sha256": sha}, format="json"
@@ -202,7 +207,7 @@ def test_cleanup_removes_expired_session_parts_from_s3(
     assert len(keys(s3, prefix)) == 1
     UploadSession.objects.filter(pk=sid).update(expires_at=timezone.now() - timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
-        assert sessions_cleanup() == 1
+        assert uploads_cleanup().sessions == 1
     assert keys(s3, prefix) == []
 
 
@@ -235,14 +240,23 @@ def test_direct_s3_upload_then_confirm(alice_client, encounter, s3):
     assert body_of(s3, AudioChunk.objects.get().storage_key) == WAV
 
 
-def test_direct_s3_upload_of_the_wrong_size_or_checksum_is_refused(alice_client, encounter):
+def test_direct_s3_upload_of_the_wrong_size_or_checksum_is_refused_and_deleted(alice_client, encounter, s3):
     sid = _direct_session(alice_client, encounter.id, len(WAV))
     target = alice_client.post("/api/uploads/s3/presign/", {"session_id": sid}, format="json").json()
     requests.put(target["upload_url"], data=WAV[:-10], headers=target["headers"], timeout=10)
+    refused_key = UploadSession.objects.get(pk=sid).direct_key
+    assert refused_key in keys(s3)
     r = alice_client.post("/api/uploads/s3/confirm/", {"session_id": sid}, format="json")
     assert r.status_code == 422 and r.json()["error"]["code"] == "size_mismatch"
+    assert refused_key not in keys(s3)  # deleted at once
+    r = alice_client.post("/api/uploads/s3/confirm/", {"session_id": sid}, format="json")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_uploaded"  # a new URL is needed
+    target = alice_client.post("/api/uploads/s3/presign/", {"session_id": sid}, format="json").json()
     requests.put(target["upload_url"], data=WAV, headers=target["headers"], timeout=10)
+    refused_key = UploadSession.objects.get(pk=sid).direct_key
     r = alice_client.post("/api/uploads/s3/confirm/", {"session_id": sid, "sha256": "2" * 64}, format="json")
     assert r.status_code == 422 and r.json()["error"]["code"] == "checksum_mismatch"
+    assert refused_key not in keys(s3)
     assert not AudioChunk.objects.exists()
-    assert UploadSession.objects.get(pk=sid).status == "open"
+    session = UploadSession.objects.get(pk=sid)
+    assert session.status == "open" and session.last_error.startswith("checksum_mismatch")

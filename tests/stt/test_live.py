@@ -16,8 +16,8 @@ import pytest
 
 from soapify.core.models import Job
 from soapify.encounters.models import AudioChunk, Encounter
-from soapify.encounters.services_audio import recompute_offsets
 from soapify.encounters.signals import audio_chunk_committed
+from soapify.encounters.uploads.audio import recompute_offsets
 from soapify.stt import services, signals
 from soapify.stt.models import ChunkTranscription, TranscriptSegment
 from tests.stt.conftest import FIXTURE, committed_chunk

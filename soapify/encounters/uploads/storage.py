@@ -7,23 +7,25 @@ into place by ``FileSystemStorage``, streamed by boto3 to S3) and reads are stre
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
+from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, storages
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
-from soapify.core.hashing import copy_stream
+logger = logging.getLogger("soapify.uploads")
 
 #: declared upload format -> (content type, file extension, containers probe_audio may report)
 FORMATS: dict[str, tuple[str, str, frozenset[str]]] = {
@@ -59,6 +61,8 @@ MIME_FORMATS: dict[str, str] = {
 }
 #: container reported by probe_audio -> file extension of the stored object
 CONTAINER_EXT = {"matroska": "mka"}
+#: bytes read or written at a time when streaming
+PIECE = 1024 * 1024
 
 
 def normalize_format(value: str) -> str | None:
@@ -94,13 +98,90 @@ def _s3_key(storage: Storage, name: str) -> str:
     return storage._normalize_name(name)  # type: ignore[attr-defined]
 
 
+def _s3_missing(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")
+
+
+# --- streaming and hashing ---------------------------------------------------------------------------
+
+
+class _Writable(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
+class TooLarge(Exception):
+    """The stream holds more than ``limit`` bytes (noticed as soon as byte ``limit + 1`` is read)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"stream is larger than the limit of {limit} bytes")
+        self.limit = limit
+
+
+class NullWriter:
+    """A sink that drops what is written (hash a stream without keeping it)."""
+
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+
+def copy_stream(src: Any, dst: _Writable, *, limit: int | None) -> tuple[int, str]:
+    """Copy the readable ``src`` into ``dst`` in pieces, hashing on the way; returns
+    ``(bytes_written, sha256_hex)``. With ``limit``, ``src`` is never read past ``limit + 1``
+    bytes and :class:`TooLarge` is raised when it holds more (at most ``limit`` bytes were then
+    written; the caller discards ``dst``)."""
+    digest = hashlib.sha256()
+    written = 0
+    while True:
+        want = PIECE if limit is None else min(PIECE, limit + 1 - written)
+        piece = src.read(want)
+        if not piece:
+            return written, digest.hexdigest()
+        if limit is not None and written + len(piece) > limit:
+            raise TooLarge(limit)
+        dst.write(piece)
+        digest.update(piece)
+        written += len(piece)
+
+
+def sha256_of(file: Any) -> str:
+    """The sha256 of a Django ``File`` (read from the start, in chunks)."""
+    file.seek(0)
+    digest = hashlib.sha256()
+    for piece in file.chunks(PIECE):
+        digest.update(piece)
+    return digest.hexdigest()
+
+
+class HashingUploadHandler(TemporaryFileUploadHandler):
+    """Multipart file fields go straight to a temporary file on disk, hashed on the way in (so
+    the bytes are not read again), in 1 MiB pieces. The file gets a ``sha256`` attribute."""
+
+    chunk_size = PIECE
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self._digest = hashlib.sha256()
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        self._digest.update(raw_data)
+        self.file.write(raw_data)
+
+    def file_complete(self, file_size: int) -> Any:
+        file = super().file_complete(file_size)
+        file.sha256 = self._digest.hexdigest()
+        return file
+
+
+# --- temporary files and writes ------------------------------------------------------------------------
+
+
 @contextmanager
 def temp_file() -> Iterator[Any]:
     """A named temporary file beside Django's upload temp files, removed on exit (unless it was
     moved into storage meanwhile)."""
     fd, name = tempfile.mkstemp(dir=settings.FILE_UPLOAD_TEMP_DIR, prefix="soapify-", suffix=".upload")
     os.close(fd)
-    fh = open(name, "w+b")  # noqa: SIM115 - closed below
+    fh = open(name, "w+b")  # noqa: SIM115 - closed below; a file object that knows its name
     try:
         yield fh
     finally:
@@ -110,21 +191,30 @@ def temp_file() -> Iterator[Any]:
 
 
 class _TempFile(File):
-    """A closed-over temporary file that ``FileSystemStorage`` moves instead of copying."""
+    """A temporary file that ``FileSystemStorage`` moves instead of copying."""
 
     def temporary_file_path(self) -> str:
         return self.file.name
 
 
-def save_temp_file(key: str, tmp: Any) -> str:
-    """Store the temporary file ``tmp`` (positioned anywhere) under ``key``; returns the name used.
+def save_temp_file(key: str, tmp: Any, *, durable: bool = False) -> str:
+    """Store the temporary file ``tmp`` under ``key``; returns the name used. The local
+    filesystem moves the file into place; S3 streams it (multipart when large).
 
-    The local filesystem moves the file into place; S3 streams it (multipart when large)."""
+    ``durable`` (local storage): the stored file and its folder entry are fsynced before this
+    returns, so a database row written afterwards never points at bytes a crash could lose (S3
+    acknowledges a PUT only once it is stored)."""
     storage = audio_storage()
     tmp.flush()
     tmp.seek(0)
-    # S3 streams the file (multipart when large); the local filesystem moves it into place
-    return storage.save(key, File(tmp) if is_s3(storage) else _TempFile(tmp))
+    if is_s3(storage):
+        return storage.save(key, File(tmp))
+    name = storage.save(key, _TempFile(tmp))
+    if durable:
+        path = storage.path(name)
+        fsync_path(path)
+        fsync_path(os.path.dirname(path))
+    return name
 
 
 def save_uploaded(key: str, uploaded: Any) -> str:
@@ -133,30 +223,53 @@ def save_uploaded(key: str, uploaded: Any) -> str:
     return audio_storage().save(key, uploaded)
 
 
+def fsync_path(path: str) -> None:
+    """Make a file's bytes, or a folder's entries (a new name), durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# --- reads -------------------------------------------------------------------------------------------
+
+
+class ObjectMissing(Exception):
+    """The stored object does not exist (any more)."""
+
+
 @contextmanager
 def open_stream(key: str) -> Iterator[BinaryIO]:
-    """A readable stream of the object (S3: boto3's streaming body, never spooled in memory)."""
+    """A readable stream of the object (S3: boto3's streaming body, never spooled in memory).
+    Raises :class:`ObjectMissing` when there is no such object."""
     storage = audio_storage()
     if is_s3(storage):
-        body = _s3_client(storage).get_object(Bucket=storage.bucket_name, Key=_s3_key(storage, key))["Body"]  # type: ignore[attr-defined]
+        try:
+            response = _s3_client(storage).get_object(Bucket=storage.bucket_name, Key=_s3_key(storage, key))  # type: ignore[attr-defined]
+        except ClientError as exc:
+            if _s3_missing(exc):
+                raise ObjectMissing(key) from None
+            raise
+        body = response["Body"]
         try:
             yield body
         finally:
             body.close()
-    else:
-        with storage.open(key, "rb") as fh:
-            yield fh
+        return
+    try:
+        fh = storage.open(key, "rb")
+    except FileNotFoundError:
+        raise ObjectMissing(key) from None
+    with fh:
+        yield fh
 
 
 @contextmanager
 def local_path(key: str, *, limit: int | None = None) -> Iterator[tuple[str, int, str]]:
     """Yield ``(path, size, sha256)`` of a local copy of the object: the file itself when the
     storage is on this disk, else a streamed temporary copy (raises TooLarge past ``limit``)."""
-    storage = audio_storage()
-    try:
-        path = storage.path(key)
-    except NotImplementedError:
-        path = None
+    path = local_file(key)
     if path is not None:
         with open(path, "rb") as fh:
             size, digest = copy_stream(fh, NullWriter(), limit=limit)
@@ -168,13 +281,6 @@ def local_path(key: str, *, limit: int | None = None) -> Iterator[tuple[str, int
         yield tmp.name, size, digest
 
 
-class NullWriter:
-    """A sink that drops what is written (hash a stream without keeping it)."""
-
-    def write(self, data: bytes) -> int:
-        return len(data)
-
-
 def local_file(key: str) -> str | None:
     """The filesystem path of ``key`` when the audio storage is on this disk, else None."""
     storage = audio_storage()
@@ -184,62 +290,6 @@ def local_file(key: str) -> str | None:
         return storage.path(key)
     except NotImplementedError:
         return None
-
-
-class Busy(Exception):
-    """Another request holds the session's lock."""
-
-
-@contextmanager
-def file_lock(path: str, *, wait: bool) -> Iterator[int]:
-    """An exclusive ``flock`` on the local file ``path`` (created empty if missing): one writer
-    of a session's data file at a time. ``wait=False`` raises :class:`Busy` instead of waiting.
-    Yields the open (read/write) file descriptor of ``path``, closed on exit."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            raise Busy(path) from None
-        yield fd
-    finally:
-        os.close(fd)  # releases the lock
-
-
-def open_for_update(path: str) -> BinaryIO:
-    """Open (creating it, never truncating) a file for reading and writing at any offset."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    return os.fdopen(fd, "r+b")
-
-
-def link_local(path: str, key: str) -> str:
-    """Make the local file ``path`` also available as ``key`` in the audio storage, without
-    copying (a hard link; a copy when linking is impossible). Returns the name used."""
-    storage = audio_storage()
-    name = storage.get_available_name(key)
-    target = storage.path(name)
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    try:
-        os.link(path, target)
-    except OSError:  # another filesystem, or no hard links: a copy, durable before it is used
-        shutil.copyfile(path, target)
-        fsync_path(target)
-    mode = settings.FILE_UPLOAD_PERMISSIONS
-    if mode is not None:
-        os.chmod(target, mode)
-    fsync_path(os.path.dirname(target))
-    return name
-
-
-def fsync_path(path: str) -> None:
-    """Make a file's bytes, or a folder's entries (a new link, a rename), durable."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -254,12 +304,10 @@ def head(key: str) -> ObjectInfo | None:
     if not key:
         return None
     if is_s3(storage):
-        from botocore.exceptions import ClientError
-
         try:
             meta = _s3_client(storage).head_object(Bucket=storage.bucket_name, Key=_s3_key(storage, key))  # type: ignore[attr-defined]
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if _s3_missing(exc):
                 return None
             raise
         return ObjectInfo(size=int(meta["ContentLength"]), content_type=meta.get("ContentType", ""))
@@ -268,7 +316,11 @@ def head(key: str) -> ObjectInfo | None:
     return ObjectInfo(size=storage.size(key), content_type="")
 
 
+# --- deletes -----------------------------------------------------------------------------------------
+
+
 def delete_quietly(key: str) -> None:
+    """Delete one object; a failure is logged (the periodic clean-up finds what is left)."""
     if not key:
         return
     storage = audio_storage()
@@ -277,10 +329,8 @@ def delete_quietly(key: str) -> None:
         if not is_s3(storage):  # drop the key's now empty folder (audio/<random>/)
             with suppress(OSError):
                 os.rmdir(os.path.dirname(storage.path(key)))
-    except Exception:  # noqa: BLE001 - best effort; the cleanup job retries
-        import logging
-
-        logging.getLogger("soapify.uploads").warning("could not delete %s", key, exc_info=True)
+    except Exception:  # noqa: BLE001 - best effort; logged
+        logger.warning("could not delete %s", key, exc_info=True)
 
 
 def delete_prefix(prefix: str) -> int:
@@ -289,22 +339,35 @@ def delete_prefix(prefix: str) -> int:
     if is_s3(storage):
         client = _s3_client(storage)
         bucket = storage.bucket_name  # type: ignore[attr-defined]
-        full = _s3_key(storage, prefix)
         removed = 0
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=full):
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=_s3_key(storage, prefix)
+        )
+        for page in pages:
             keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
             if keys:
                 client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
                 removed += len(keys)
         return removed
-    try:
-        root = storage.path(prefix)
-    except NotImplementedError:  # pragma: no cover - other storages: nothing to list
-        return 0
-    if not os.path.isdir(root):
+    root = local_file(prefix)
+    if root is None or not os.path.isdir(root):
         return 0
     removed = sum(len(files) for _, _, files in os.walk(root))
     shutil.rmtree(root, ignore_errors=True)
+    return removed
+
+
+def delete_stale_temp_files(*, older_than: float) -> int:
+    """Remove files left in ``FILE_UPLOAD_TEMP_DIR`` by requests that died (a killed worker never
+    runs its clean-up) whose last change is more than ``older_than`` seconds ago."""
+    cutoff = time.time() - older_than
+    removed = 0
+    with os.scandir(settings.FILE_UPLOAD_TEMP_DIR) as entries:
+        for entry in entries:
+            with suppress(FileNotFoundError):
+                if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+                    removed += 1
     return removed
 
 
@@ -325,24 +388,3 @@ def presign_put(key: str, *, content_type: str, size: int, expires_in: int) -> s
         ExpiresIn=expires_in,
         HttpMethod="PUT",
     )
-
-
-class HashingUploadHandler(TemporaryFileUploadHandler):
-    """Multipart file fields go straight to a temporary file on disk, hashed on the way in (so
-    the bytes are not read again), in 1 MiB pieces (Django's default 64 KiB costs more Python
-    per byte). The file gets a ``sha256`` attribute."""
-
-    chunk_size = 1024 * 1024
-
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        super().new_file(*args, **kwargs)
-        self._digest = hashlib.sha256()
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
-        self._digest.update(raw_data)
-        self.file.write(raw_data)
-
-    def file_complete(self, file_size: int) -> Any:
-        file = super().file_complete(file_size)
-        file.sha256 = self._digest.hexdigest()
-        return file
