@@ -229,3 +229,19 @@ def test_rates_read_as_a_count_per_period(text, rate):
 def test_a_malformed_rate_is_an_error(text):
     with pytest.raises(ValueError, match="not a rate"):
         limiter.parse_rate(text)
+
+
+def test_authenticate_calls_without_a_request_are_not_client_attempts(alice):
+    from django.contrib.auth import authenticate
+
+    assert all(authenticate(username="alice", password="wrong") is None for _ in range(20))
+    assert authenticate(username="alice", password=PASSWORD) == alice
+    assert token(STRANGER, password=PASSWORD).status_code == 200
+
+
+def test_the_admin_site_is_the_limited_one():
+    from django.contrib import admin
+
+    from soapify.accounts.admin import AdminSite
+
+    assert isinstance(admin.site, AdminSite)  # every registration lands on it
