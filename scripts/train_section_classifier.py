@@ -1,5 +1,7 @@
 """Train the rules engine's two small classifiers over MiniLM embeddings and save them as one .npz.
 
+Vectors come from the shared sentence-transformers embedder (``core.embeddings``), as at run time.
+
 * ``sent``: the note section a transcript sentence feeds (other, hpi, ros, exam, result, assessment,
   plan). Labels come from ACI-BENCH train: each dialogue sentence is aligned to the section of the
   reference note whose words it shares most (weak supervision).
@@ -30,7 +32,111 @@ from soapify.nlp.engines.classifier import (  # noqa: E402
 )
 
 STOP = set(
-    ["a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "for", "with", "by", "from", "is", "are", "was", "were", "be", "been", "being", "i", "you", "he", "she", "it", "we", "they", "me", "my", "your", "his", "her", "its", "our", "their", "this", "that", "these", "those", "do", "does", "did", "have", "has", "had", "not", "no", "so", "just", "um", "uh", "okay", "yeah", "like", "um-hmm", "mm-hmm", "know", "right", "well", "really", "can", "could", "would", "will", "shall", "should", "there", "here", "what", "how", "when", "where", "which", "who", "any", "some", "about", "up", "out", "going", "get", "got", "go", "all", "very", "also", "too", "as", "than", "then", "them", "him", "us", "let's", "i'm", "i've", "you're", "it's", "that's", "don't"]
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "by",
+        "from",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "i",
+        "you",
+        "he",
+        "she",
+        "it",
+        "we",
+        "they",
+        "me",
+        "my",
+        "your",
+        "his",
+        "her",
+        "its",
+        "our",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "not",
+        "no",
+        "so",
+        "just",
+        "um",
+        "uh",
+        "okay",
+        "yeah",
+        "like",
+        "um-hmm",
+        "mm-hmm",
+        "know",
+        "right",
+        "well",
+        "really",
+        "can",
+        "could",
+        "would",
+        "will",
+        "shall",
+        "should",
+        "there",
+        "here",
+        "what",
+        "how",
+        "when",
+        "where",
+        "which",
+        "who",
+        "any",
+        "some",
+        "about",
+        "up",
+        "out",
+        "going",
+        "get",
+        "got",
+        "go",
+        "all",
+        "very",
+        "also",
+        "too",
+        "as",
+        "than",
+        "then",
+        "them",
+        "him",
+        "us",
+        "let's",
+        "i'm",
+        "i've",
+        "you're",
+        "it's",
+        "that's",
+        "don't",
+    ]
 )
 _HEAD = re.compile(r"^[A-Z][A-Z ,&/]+$")
 
@@ -115,10 +221,7 @@ def main() -> int:
 
     texts, speakers, y_sent = aci_examples(data / "aci-bench" / "train.csv")
     print("sentence labels:", Counter(y_sent))
-    heads = {}
-    for mode in ("int8", "fp32"):
-        x_sent = sentence_features(texts, speakers, mode)
-        heads[f"sent_{mode}_w"], heads[f"sent_{mode}_b"] = fit(x_sent, y_sent, SENT_LABELS, args.c_sent)
+    w_sent, b_sent = fit(sentence_features(texts, speakers), y_sent, SENT_LABELS, args.c_sent)
 
     rows = list(csv.DictReader((data / "mts-dialog" / "MTS-Dialog-TrainingSet.csv").open(encoding="utf-8")))
     y_mts = [r["section_header"] for r in rows]
@@ -132,7 +235,8 @@ def main() -> int:
     np.savez_compressed(
         args.out,
         sent_labels=np.array(SENT_LABELS),
-        **heads,
+        sent_w=w_sent,
+        sent_b=b_sent,
         mts_labels=np.array(mts_labels),
         mts_w=w_mts,
         mts_b=b_mts,

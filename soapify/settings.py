@@ -416,6 +416,26 @@ LLM_API_KEY = env("LLM_API_KEY")
 LLM_MODEL = env("LLM_MODEL", "gpt-4o-mini")
 LLM_TIMEOUT = env_float("LLM_TIMEOUT", 60.0)
 
+# Sentence embeddings. The offline engines (section classifier, checklist rules) always use the
+# "minilm" alias: their trained head and thresholds fit all-MiniLM-L6-v2 vectors. EMBEDDING_ENGINE
+# picks "default" (e.g. "openai": any OpenAI-compatible /v1/embeddings API, for multilingual search).
+EMBEDDING_ENGINE = env("EMBEDDING_ENGINE", "minilm")
+_embedding_backends = {
+    "minilm": {"BACKEND": "soapify.core.embeddings.SentenceTransformerEmbedder", "OPTIONS": {}},
+    "openai": {
+        "BACKEND": "soapify.core.embeddings.OpenAIEmbedder",
+        "OPTIONS": {
+            "base_url": env("EMBEDDING_BASE_URL", LLM_BASE_URL or "https://api.openai.com"),
+            "api_key": env("EMBEDDING_API_KEY", LLM_API_KEY) or "",
+            "model": env("EMBEDDING_MODEL", "text-embedding-3-small"),
+            "timeout": env_float("EMBEDDING_TIMEOUT", 30.0),
+        },
+    },
+}
+if EMBEDDING_ENGINE not in _embedding_backends:
+    raise ImproperlyConfigured(f"EMBEDDING_ENGINE must be one of {sorted(_embedding_backends)}")
+EMBEDDING_ENGINES = {"default": _embedding_backends[EMBEDDING_ENGINE], **_embedding_backends}
+
 STT_ENGINE = env("STT_ENGINE", "pocketsphinx")
 STT_LIVE_TRANSCRIPTION = env_bool("STT_LIVE_TRANSCRIPTION", True)
 STT_WINDOW_SECONDS = env_float("STT_WINDOW_SECONDS", 30.0)
@@ -441,6 +461,7 @@ _stt_backends = {
             "base_url": env("STT_OPENAI_BASE_URL", LLM_BASE_URL or "https://api.openai.com"),
             "api_key": env("STT_OPENAI_API_KEY", LLM_API_KEY),
             "model": env("STT_OPENAI_MODEL", "whisper-1"),
+            "timeout": env_float("STT_OPENAI_TIMEOUT", 60.0),
             "language": env("STT_LANGUAGE"),
         },
     },
@@ -485,6 +506,7 @@ _sms_backends = {
             "url": env("SMS_HTTP_URL", ""),
             "api_key": env("SMS_HTTP_API_KEY", ""),
             "sender": env("SMS_SENDER", "SOAPify"),
+            "timeout": env_float("SMS_HTTP_TIMEOUT", 10.0),
         },
     },
 }

@@ -65,6 +65,17 @@ def _media_root(settings, tmp_path):
     storages._backends = None
 
 
+@pytest.fixture
+def httpserver(httpserver):
+    """pytest-httpserver's fake provider (helpers in tests/httpfakes.py). At the end of a test, an
+    answer still in flight (a time-out test's slow handler) is waited for, so it never lands in the
+    next test's log: the server answers one request at a time."""
+    from tests.httpfakes import drain
+
+    yield httpserver
+    drain(httpserver)
+
+
 def make_user(username: str, role: str = "doctor", **extra) -> User:
     user = User(username=username, role=role, email=f"{username}@example.org", **extra)
     user.set_password(PASSWORD)

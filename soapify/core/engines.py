@@ -60,7 +60,7 @@ class EngineHandler:
             conf = self.config[alias]
         except KeyError:
             raise ImproperlyConfigured(f"{self.setting_name} has no engine alias {alias!r}.") from None
-        backend = conf.get("BACKEND")
+        backend = str(conf.get("BACKEND") or "")
         try:
             cls = import_string(backend)
         except (ImportError, TypeError) as exc:

@@ -1,24 +1,33 @@
-"""One retry policy for the outbound HTTP calls of engines (chat LLMs, speech-to-text APIs).
+"""The one retry layer of the engines' outbound HTTP: a ``requests.Session`` with urllib3's ``Retry``.
 
-:func:`post_with_retries` retries what is worth retrying — time-outs, connection errors, 429 and
-5xx answers — with exponential backoff and a little jitter, honouring ``Retry-After`` (capped),
-and hands any other answer (2xx–4xx) back to the caller, who judges it. When the attempts run out
-it raises :class:`Unavailable` describing the last failure; the caller turns that into its own
-``EngineError``. A URL requests cannot use at all raises at once (``requests.exceptions.
-MissingSchema`` / ``InvalidSchema`` / ``InvalidURL``), never retried.
+``engine_session(retries=n)`` retries, inside the request, only what is quick:
+
+* connection failures (the request never reached the server), always, up to ``connect_retries``;
+* 429 and 5xx answers (POST included), up to ``retries``, with exponential backoff capped at
+  ``max_wait`` seconds and ``Retry-After`` honoured - unless it asks for more than ``max_wait``:
+  then the answer is handed back at once (no long wait inside a request).
+
+Time-outs are never retried in the request (one already cost ``timeout`` seconds). When the
+retries run out the last answer is returned (``raise_on_status=False``) or the requests exception
+raised, and the caller turns it into its ``EngineError``. Engines that run in a job pass
+``retries=0``: the job runner retries transient errors later with its own backoff, so attempts
+do not multiply (docs/DESIGN-NOTES.md, "Outbound HTTP").
+
+A URL requests cannot use at all raises one of :data:`BAD_URL` before anything is sent: a
+configuration error, never retried.
 """
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
+import sys
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import InvalidHeader, MaxRetryError, ResponseError
+from urllib3.util.retry import Retry
 
-__all__ = ["BAD_URL", "RetryPolicy", "Unavailable", "post_with_retries", "retry_after_seconds"]
+__all__ = ["BAD_URL", "RETRY_STATUSES", "QuickRetry", "engine_session", "retry_after_seconds"]
 
 #: requests' errors for a URL it cannot use at all (a configuration error: never retried)
 BAD_URL = (
@@ -26,82 +35,68 @@ BAD_URL = (
     requests.exceptions.InvalidSchema,
     requests.exceptions.InvalidURL,
 )
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_retries: int = 2
-    backoff: float = 0.5  # seconds before the first retry; doubled for each next one
-    max_backoff: float = 20.0  # no wait is longer, ``Retry-After`` included
-    sleep: Callable[[float], None] = time.sleep
+class QuickRetry(Retry):
+    """urllib3's ``Retry`` that never sleeps longer than ``retry_after_max``: an answer whose
+    ``Retry-After`` asks for more is returned at once instead of waited for, and a ``Retry-After``
+    urllib3 cannot parse (e.g. ``1.5``) falls back to the backoff instead of failing the call."""
 
-    def delay(self, retry: int, hinted: float | None) -> float:
-        """The wait before retry number ``retry`` (1, 2, …)."""
-        if hinted is not None:
-            return min(hinted, self.max_backoff)
-        return min(self.backoff * 2 ** (retry - 1) * (1 + random.random() / 4), self.max_backoff)  # noqa: S311
+    def parse_retry_after(self, retry_after: str) -> float:
+        return min(retry_after_seconds(retry_after) or 0.0, self.retry_after_max)
 
-
-class Unavailable(Exception):
-    """Every attempt failed for a reason worth retrying. ``kind`` is ``"timeout"``,
-    ``"connection"`` or ``"status"`` (then ``status`` is the last HTTP status)."""
-
-    def __init__(self, reason: str, *, kind: str, status: int | None = None, attempts: int = 1) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.kind = kind
-        self.status = status
-        self.attempts = attempts
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> QuickRetry:
+        if response is not None and error is None:
+            wanted = retry_after_seconds(response.headers.get("Retry-After"))
+            if wanted is not None and wanted > self.retry_after_max:
+                raise MaxRetryError(_pool, url or "", ResponseError(f"Retry-After {wanted:.0f} s"))
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
-def retry_after_seconds(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
+def retry_after_seconds(value: str | None) -> float | None:
+    """The seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date), or None."""
     if not value:
         return None
     try:
-        return max(0.0, float(value))
-    except ValueError:  # an HTTP date: fall back to the backoff
-        return None
-
-
-def post_with_retries(
-    session: requests.Session,
-    url: str,
-    *,
-    policy: RetryPolicy,
-    timeout: float,
-    on_failed_attempt: Callable[[int, Unavailable], None] | None = None,
-    **kwargs: Any,
-) -> requests.Response:
-    """``on_failed_attempt(attempt, failure)`` (1-based) sees every attempt that failed, e.g. to
-    log it."""
-    last: Unavailable | None = None
-    hinted: float | None = None
-    for attempt in range(policy.max_retries + 1):
-        if attempt:
-            assert last is not None
-            if on_failed_attempt is not None:
-                on_failed_attempt(attempt, last)
-            policy.sleep(policy.delay(attempt, hinted))
-        hinted = None
+        return Retry(retry_after_max=sys.maxsize).parse_retry_after(value)
+    except InvalidHeader:
         try:
-            response = session.post(url, timeout=timeout, **kwargs)
-        except BAD_URL:
-            raise
-        except requests.Timeout:
-            last = Unavailable("timed out", kind="timeout")
-            continue
-        except requests.RequestException as exc:
-            last = Unavailable(f"{type(exc).__name__}: {exc}", kind="connection")
-            continue
-        status = response.status_code
-        if status == 429 or status >= 500:
-            last = Unavailable(f"HTTP {status}: {response.text[:200]}", kind="status", status=status)
-            hinted = retry_after_seconds(response)
-            continue
-        return response
-    assert last is not None
-    last.attempts = policy.max_retries + 1
-    if on_failed_attempt is not None:
-        on_failed_attempt(last.attempts, last)
-    raise last
+            return max(0.0, float(value))
+        except ValueError:
+            return None
+
+
+def engine_session(
+    *, retries: int = 0, connect_retries: int = 2, backoff: float = 0.5, max_wait: int = 5
+) -> requests.Session:
+    """A session for one engine. ``retries``: in-request retries of 429/5xx answers."""
+    retry = QuickRetry(
+        total=None,
+        connect=connect_retries,
+        read=False,
+        status=retries,
+        other=0,
+        redirect=None,
+        allowed_methods=None,  # every method, POST included: the engines' calls are all POSTs
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=backoff,
+        backoff_max=max_wait,
+        backoff_jitter=backoff / 4,
+        respect_retry_after_header=True,
+        retry_after_max=max_wait,
+        raise_on_status=False,
+    )
+    adapter = HTTPAdapter(max_retries=retry)
+    session = requests.Session()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

@@ -2,9 +2,9 @@
 
 ``ChatClient.chat`` posts to ``{base_url}/chat/completions`` (``/v1`` is added when the base URL has
 no version segment), asks for JSON when told to (``json_schema`` first, ``json_object`` if the
-server refuses schemas), and retries what is worth retrying (``core.http.post_with_retries``: 429,
-5xx, time-outs and connection errors, honouring ``Retry-After``). Failures raise ``EngineError``
-with ``transient`` set for those retryable kinds.
+server refuses schemas). Connection failures, and ``max_retries`` times 429/5xx answers, are retried in
+the request by the session (``core.http.engine_session``); what is left raises ``EngineError``,
+``transient`` for time-outs, connection failures, 429 and 5xx (the job runner retries those later).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import requests
 
 from soapify.core.engines import EngineError
-from soapify.core.http import BAD_URL, RetryPolicy, Unavailable, post_with_retries
+from soapify.core.http import BAD_URL, engine_session
 
 _VERSIONED = re.compile(r"/v\d+[a-z0-9]*/?$")
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
@@ -66,17 +66,14 @@ class ChatClient:
         model: str = "",
         *,
         timeout: float = 60.0,
-        max_retries: int = 2,
+        max_retries: int = 0,
         backoff: float = 0.5,
-        max_backoff: float = 20.0,
-        session: requests.Session | None = None,
     ) -> None:
         self.url = completions_url(base_url)
         self.api_key = api_key
         self.model = model
         self.timeout = timeout
-        self.retry = RetryPolicy(max_retries=max_retries, backoff=backoff, max_backoff=max_backoff)
-        self.session = session or requests.Session()
+        self.session = engine_session(retries=max_retries, backoff=backoff)
 
     # ------------------------------------------------------------------ public
     def chat(
@@ -139,28 +136,21 @@ class ChatClient:
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         try:
-            resp = post_with_retries(
-                self.session,
-                self.url,
-                policy=self.retry,
-                timeout=self.timeout,
-                json=body,
-                headers=self._headers(),
-            )
+            resp = self.session.post(self.url, json=body, headers=self._headers(), timeout=self.timeout)
         except BAD_URL:
             raise EngineError("The chat API base URL is not valid.", code="llm_misconfigured") from None
-        except Unavailable as exc:
-            if exc.kind == "timeout":
-                raise EngineError("The chat API timed out.", transient=True, code="llm_timeout") from None
-            if exc.kind == "connection":
-                raise EngineError(
-                    "The chat API is unreachable.", transient=True, code="llm_unavailable"
-                ) from None
+        except requests.Timeout:
+            raise EngineError("The chat API timed out.", transient=True, code="llm_timeout") from None
+        except requests.RequestException:
             raise EngineError(
-                f"The chat API answered {exc.status}.",
-                transient=True,
-                code="llm_rate_limited" if exc.status == 429 else "llm_unavailable",
+                "The chat API is unreachable.", transient=True, code="llm_unavailable"
             ) from None
+        if resp.status_code == 429 or resp.status_code >= 500:
+            raise EngineError(
+                f"The chat API answered {resp.status_code}.",
+                transient=True,
+                code="llm_rate_limited" if resp.status_code == 429 else "llm_unavailable",
+            )
         if resp.status_code >= 400:
             code = "llm_bad_request" if resp.status_code in (400, 422) else "llm_rejected"
             raise EngineError(f"The chat API refused the request ({resp.status_code}).", code=code)

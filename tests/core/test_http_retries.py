@@ -1,96 +1,100 @@
-"""core.http.post_with_retries: the one retry policy of the engines' HTTP calls, against a real
-local HTTP server."""
+"""core.http.engine_session: the one in-request retry layer of the engines' HTTP calls (urllib3 Retry),
+against a local HTTP server (pytest-httpserver)."""
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import logging
+import time
+import types
 
 import pytest
 import requests
 
-from soapify.core.http import RetryPolicy, Unavailable, post_with_retries
+from soapify.core.http import engine_session, retry_after_seconds
+from tests.httpfakes import slow, statuses
 
 
 @pytest.fixture
-def server():
-    answers: list[tuple[int, dict]] = []
-    seen: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            status, headers = answers.pop(0) if answers else (200, {})
-            seen.append(str(status))
-            body = json.dumps({"status": status}).encode()
-            self.send_response(status)
-            for k, v in headers.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield answers, seen, f"http://127.0.0.1:{httpd.server_address[1]}/x"
-    httpd.shutdown()
+def waits(monkeypatch) -> list[float]:
+    """The seconds urllib3's Retry sleeps between attempts, recorded instead of slept."""
+    recorded: list[float] = []
+    monkeypatch.setattr(
+        "urllib3.util.retry.time", types.SimpleNamespace(sleep=recorded.append, time=time.time)
+    )
+    return recorded
 
 
-def _policy(waits, **kw):
-    return RetryPolicy(sleep=waits.append, **({"max_retries": 3, "backoff": 0.5, "max_backoff": 5.0} | kw))
+def test_rate_limits_and_server_errors_are_retried_honouring_a_short_retry_after(httpserver, waits):
+    httpserver.expect_oneshot_request("/x", method="POST").respond_with_json({}, status=503)
+    httpserver.expect_oneshot_request("/x", method="POST").respond_with_json(
+        {}, status=429, headers={"Retry-After": "2"}
+    )
+    httpserver.expect_oneshot_request("/x", method="POST").respond_with_json({"ok": True})
+    resp = engine_session(retries=3, max_wait=5).post(httpserver.url_for("/x"), json={}, timeout=5)
+    assert resp.status_code == 200 and statuses(httpserver) == [503, 429, 200]
+    assert waits == [2]  # the first retry follows at once; the second waits what Retry-After asked
 
 
-def test_429_and_5xx_are_retried_with_backoff_honouring_retry_after(server):
-    answers, seen, url = server
-    answers += [(503, {}), (429, {"Retry-After": "2"}), (429, {"Retry-After": "999"}), (200, {})]
-    waits: list[float] = []
-    resp = post_with_retries(requests.Session(), url, policy=_policy(waits), timeout=5, json={})
-    assert resp.status_code == 200 and seen == ["503", "429", "429", "200"]
-    assert 0.5 <= waits[0] <= 0.625  # the backoff, with at most 25 % jitter
-    assert waits[1:] == [2.0, 5.0]  # Retry-After, capped by max_backoff
+def test_the_backoff_grows_and_is_capped(httpserver, waits):
+    httpserver.expect_request("/x").respond_with_json({}, status=502)
+    resp = engine_session(retries=4, backoff=1.0, max_wait=3).post(httpserver.url_for("/x"), timeout=5)
+    assert resp.status_code == 502 and len(httpserver.log) == 5
+    assert waits[0] >= 2 and all(w <= 3 for w in waits) and len(waits) == 3
 
 
-def test_other_answers_are_returned_at_once(server):
-    answers, seen, url = server
-    answers.append((422, {}))
-    waits: list[float] = []
-    assert post_with_retries(requests.Session(), url, policy=_policy(waits), timeout=5).status_code == 422
-    assert waits == [] and seen == ["422"]
+def test_a_retry_after_longer_than_the_cap_is_not_waited_for_in_the_request(httpserver, waits):
+    httpserver.expect_request("/x").respond_with_json({}, status=429, headers={"Retry-After": "120"})
+    resp = engine_session(retries=3, max_wait=5).post(httpserver.url_for("/x"), timeout=5)
+    assert resp.status_code == 429 and resp.headers["Retry-After"] == "120"
+    assert len(httpserver.log) == 1 and waits == []
 
 
-def test_when_the_attempts_run_out_the_last_failure_is_described(server):
-    answers, _seen, url = server
-    answers += [(500, {})] * 3
-    with pytest.raises(Unavailable) as err:
-        post_with_retries(requests.Session(), url, policy=_policy([], max_retries=2), timeout=5)
-    assert (err.value.kind, err.value.status, err.value.attempts) == ("status", 500, 3)
-    with pytest.raises(Unavailable) as err:
-        post_with_retries(
-            requests.Session(), "http://127.0.0.1:9/x", policy=_policy([], max_retries=1), timeout=5
-        )
-    assert err.value.kind == "connection" and err.value.attempts == 2
+def test_when_the_retries_run_out_the_last_answer_is_returned(httpserver, waits):
+    httpserver.expect_request("/x").respond_with_json({"error": "boom"}, status=500)
+    resp = engine_session(retries=2).post(httpserver.url_for("/x"), timeout=5)
+    assert resp.status_code == 500 and resp.json() == {"error": "boom"}
+    assert len(httpserver.log) == 3
 
 
-def test_a_url_requests_cannot_use_is_never_retried():
-    waits: list[float] = []
+def test_a_session_for_a_job_does_not_retry_answers(httpserver):
+    httpserver.expect_request("/x").respond_with_json({}, status=503)
+    assert engine_session(retries=0).post(httpserver.url_for("/x"), timeout=5).status_code == 503
+    assert len(httpserver.log) == 1
+
+
+def test_other_answers_are_returned_at_once(httpserver, waits):
+    httpserver.expect_request("/x").respond_with_json({}, status=400)
+    assert engine_session(retries=3).post(httpserver.url_for("/x"), timeout=5).status_code == 400
+    assert len(httpserver.log) == 1 and waits == []
+
+
+def test_a_connection_failure_is_retried_then_raised(caplog, waits):
+    with caplog.at_level(logging.WARNING, logger="urllib3"), pytest.raises(requests.ConnectionError):
+        engine_session(connect_retries=2).post("http://127.0.0.1:9/x", timeout=5)
+    assert len([r for r in caplog.records if r.getMessage().startswith("Retrying")]) == 2
+
+
+def test_a_time_out_is_not_retried_in_the_request(httpserver, caplog):
+    httpserver.expect_request("/x").respond_with_handler(slow(0.5))
+    with caplog.at_level(logging.WARNING, logger="urllib3"), pytest.raises(requests.Timeout):
+        engine_session(retries=3, connect_retries=3).post(httpserver.url_for("/x"), timeout=0.1)
+    assert not [r for r in caplog.records if r.getMessage().startswith("Retrying")]
+
+
+def test_a_url_requests_cannot_use_raises_before_anything_is_sent(waits):
     with pytest.raises(requests.exceptions.MissingSchema):
-        post_with_retries(requests.Session(), "no-scheme/x", policy=_policy(waits), timeout=5)
+        engine_session(retries=3).post("no-scheme/x", timeout=5)
     assert waits == []
 
 
-def test_every_failed_attempt_is_reported(server):
-    answers, _seen, url = server
-    answers += [(503, {}), (502, {}), (201, {})]
-    failed = []
-    resp = post_with_retries(
-        requests.Session(),
-        url,
-        policy=_policy([]),
-        timeout=5,
-        on_failed_attempt=lambda n, failure: failed.append((n, failure.status)),
-    )
-    assert resp.status_code == 201 and failed == [(1, 503), (2, 502)]
+@pytest.mark.parametrize(
+    ("header", "seconds"), [("120", 120), ("1.5", 1.5), ("soon", None), ("", None), (None, None)]
+)
+def test_retry_after_headers_are_read_as_seconds(header, seconds):
+    assert retry_after_seconds(header) == seconds
+
+
+def test_a_retry_after_date_is_read_as_the_seconds_until_then():
+    from email.utils import formatdate
+
+    assert 50 <= retry_after_seconds(formatdate(time.time() + 60, usegmt=True)) <= 61

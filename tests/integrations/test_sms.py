@@ -1,13 +1,8 @@
-"""SMS engines: the console engine, and the HTTP engine against a local HTTP server."""
+"""SMS engines: the console engine, and the HTTP engine against a local HTTP server (pytest-httpserver)."""
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
-import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -20,6 +15,7 @@ from soapify.integrations.sms import (
     SMSEngine,
     normalize_phone,
 )
+from tests.httpfakes import slow
 
 
 @pytest.mark.parametrize(
@@ -63,111 +59,73 @@ def test_console_engine_refuses_a_bad_number_as_not_transient():
 # ------------------------------------------------------------------------------ a local provider
 
 
-class Provider:
-    """Answers with the scripted ``(status, body, delay)`` one after another; repeats the last."""
-
-    def __init__(self) -> None:
-        self.script: list[tuple[int, dict, float]] = [(200, {"id": "m-1"}, 0.0)]
-        self.requests: list[dict] = []
-
-
-@pytest.fixture
-def provider() -> Iterator[tuple[Provider, str]]:
-    state = Provider()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", 0))
-            body = json.loads(self.rfile.read(length))
-            state.requests.append({"body": body, "headers": dict(self.headers)})
-            index = min(len(state.requests) - 1, len(state.script) - 1)
-            status, answer, delay = state.script[index]
-            if delay:
-                time.sleep(delay)
-            data = json.dumps(answer).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state, f"http://127.0.0.1:{server.server_address[1]}/sms"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def engine_for(url: str, **kwargs) -> HttpSMSEngine:
+def engine_for(httpserver, **kwargs) -> HttpSMSEngine:
     options = {"api_key": "k-secret", "sender": "SOAPify", "timeout": 2.0, "max_retries": 2, "backoff": 0.01}
-    return HttpSMSEngine(url, **(options | kwargs))
+    return HttpSMSEngine(httpserver.url_for("/sms"), **(options | kwargs))
 
 
-def test_http_engine_posts_json_with_a_bearer_key(provider):
-    state, url = provider
-    result = engine_for(url).send("09121234567", "سلام، کد شما 123456 است")
+def test_http_engine_posts_json_with_a_bearer_key(httpserver):
+    httpserver.expect_request("/sms", method="POST").respond_with_json({"id": "m-1"})
+    result = engine_for(httpserver).send("09121234567", "سلام، کد شما 123456 است")
     assert result == SendResult(message_id="m-1", provider="http")
-    (request,) = state.requests
-    assert request["body"] == {"to": "+989121234567", "from": "SOAPify", "text": "سلام، کد شما 123456 است"}
-    assert request["headers"]["Authorization"] == "Bearer k-secret"
+    ((request, _),) = httpserver.log
+    assert request.get_json() == {"to": "+989121234567", "from": "SOAPify", "text": "سلام، کد شما 123456 است"}
+    assert request.headers["Authorization"] == "Bearer k-secret"
 
 
-def test_http_engine_retries_a_rate_limit_then_succeeds_with_the_same_idempotency_key(provider):
-    state, url = provider
-    state.script = [(429, {"error": "slow down"}, 0.0), (200, {"message_id": "m-2"}, 0.0)]
-    result = engine_for(url).send("+14155552671", "hello")
+def test_http_engine_retries_a_rate_limit_then_succeeds_with_the_same_idempotency_key(httpserver):
+    httpserver.expect_oneshot_request("/sms").respond_with_json(
+        {"error": "slow down"}, status=429, headers={"Retry-After": "0"}
+    )
+    httpserver.expect_oneshot_request("/sms").respond_with_json({"message_id": "m-2"})
+    result = engine_for(httpserver).send("+14155552671", "hello")
     assert result.message_id == "m-2"
-    assert len(state.requests) == 2
-    keys = {r["headers"]["Idempotency-Key"] for r in state.requests}
-    assert len(keys) == 1
+    assert len(httpserver.log) == 2
+    assert len({request.headers["Idempotency-Key"] for request, _ in httpserver.log}) == 1
 
 
-def test_http_engine_gives_a_transient_error_when_the_provider_keeps_failing(provider):
-    state, url = provider
-    state.script = [(500, {"error": "boom"}, 0.0)]
+def test_http_engine_gives_a_transient_error_when_the_provider_keeps_failing(httpserver, caplog):
+    httpserver.expect_request("/sms").respond_with_json({"error": "boom k-secret +14155552671"}, status=500)
+    with caplog.at_level(logging.DEBUG), pytest.raises(EngineError) as exc:
+        engine_for(httpserver).send("+14155552671", "hello")
+    assert exc.value.transient is True and exc.value.code == "sms_unavailable"
+    assert len(httpserver.log) == 3
+    assert "k-secret" not in str(exc.value) and "k-secret" not in caplog.text
+    assert "+14155552671" not in caplog.text and "HTTP 500" in caplog.text
+
+
+def test_http_engine_does_not_wait_for_a_long_retry_after(httpserver):
+    httpserver.expect_request("/sms").respond_with_json({}, status=429, headers={"Retry-After": "3600"})
     with pytest.raises(EngineError) as exc:
-        engine_for(url).send("+14155552671", "hello")
-    assert exc.value.transient is True
-    assert len(state.requests) == 3
-    assert "k-secret" not in str(exc.value)
+        engine_for(httpserver).send("+14155552671", "hello")
+    assert exc.value.transient is True and len(httpserver.log) == 1
 
 
-def test_http_engine_does_not_retry_a_rejected_message(provider):
-    state, url = provider
-    state.script = [(400, {"error": "bad sender"}, 0.0)]
+def test_http_engine_does_not_retry_a_rejected_message(httpserver):
+    httpserver.expect_request("/sms").respond_with_json({"error": "bad sender"}, status=400)
     with pytest.raises(EngineError) as exc:
-        engine_for(url).send("+14155552671", "hello")
+        engine_for(httpserver).send("+14155552671", "hello")
+    assert exc.value.transient is False and exc.value.code == "sms_rejected"
+    assert len(httpserver.log) == 1
+
+
+def test_http_engine_time_out_is_transient_and_not_retried_in_the_request(httpserver, caplog):
+    httpserver.expect_request("/sms").respond_with_handler(slow(0.5, {"id": "late"}))
+    with caplog.at_level(logging.WARNING), pytest.raises(EngineError) as exc:
+        engine_for(httpserver, timeout=0.1).send("+14155552671", "hello")
+    assert exc.value.transient is True and exc.value.code == "sms_unavailable"
+    assert "timeout" in str(exc.value)
+    assert not [r for r in caplog.records if r.getMessage().startswith("Retrying")]
+
+
+def test_http_engine_with_an_unusable_url_is_misconfigured():
+    with pytest.raises(EngineError) as exc:
+        HttpSMSEngine("provider.example/sms", api_key="k", sender="S").send("+14155552671", "hello")
+    assert exc.value.transient is False and exc.value.code == "sms_misconfigured"
+
+
+def test_http_engine_refuses_an_invalid_number_without_calling_the_provider(httpserver):
+    with pytest.raises(EngineError) as exc:
+        engine_for(httpserver).send("12", "hello")
     assert exc.value.transient is False
-    assert len(state.requests) == 1
-
-
-def test_http_engine_retries_a_time_out(provider):
-    state, url = provider
-    state.script = [(200, {"id": "late"}, 0.6), (200, {"id": "m-3"}, 0.0)]
-    result = engine_for(url, timeout=0.2).send("+14155552671", "hello")
-    assert result.message_id == "m-3"
-
-
-def test_http_engine_time_outs_that_persist_are_transient(provider):
-    state, url = provider
-    state.script = [(200, {"id": "late"}, 0.4)]
-    with pytest.raises(EngineError) as exc:
-        engine_for(url, timeout=0.1, max_retries=1).send("+14155552671", "hello")
-    assert exc.value.transient is True
-
-
-def test_http_engine_refuses_an_invalid_number_without_calling_the_provider(provider):
-    state, url = provider
-    with pytest.raises(EngineError) as exc:
-        engine_for(url).send("12", "hello")
-    assert exc.value.transient is False
-    assert state.requests == []
+    assert httpserver.log == []

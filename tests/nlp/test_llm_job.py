@@ -1,71 +1,39 @@
-"""The LLM note engine through the generate job, against a local /v1/chat/completions server."""
+"""The LLM note engine through the generate job, against a local /v1/chat/completions server
+(pytest-httpserver)."""
 
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from soapify.core.draft_schema import check_evidence
 from soapify.nlp.models import Draft
+from tests.httpfakes import base_url
 from tests.nlp.conftest import draft_url, generate_url
 
 pytestmark = pytest.mark.django_db
-
-
-class ChatServer(ThreadingHTTPServer):
-    def __init__(self, status: int, payload: dict):
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.status, self.payload = status, payload
-        self.requests: list[dict] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 - http.server API
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.server.requests.append(
-            {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
-        )
-        data = json.dumps(self.server.payload).encode()
-        self.send_response(self.server.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+CHAT = "/v1/chat/completions"
 
 
 @pytest.fixture
-def chat_server(settings):
-    servers: list[ChatServer] = []
+def chat_server(settings, httpserver):
+    """``chat_server(status, payload)``: the chat API answers that to every request."""
 
-    def start(status: int, payload: dict) -> ChatServer:
-        srv = ChatServer(status, payload)
-        threading.Thread(target=srv.serve_forever, daemon=True).start()
-        servers.append(srv)
+    def start(status: int, payload: dict):
+        httpserver.expect_request(CHAT, method="POST").respond_with_json(payload, status=status)
         settings.NOTE_ENGINES = {
             "default": {"BACKEND": "soapify.nlp.engines.rules.RulesEngine", "OPTIONS": {}},
             "rules": {"BACKEND": "soapify.nlp.engines.rules.RulesEngine", "OPTIONS": {}},
             "llm": {
                 "BACKEND": "soapify.nlp.engines.llm.LLMEngine",
-                "OPTIONS": {"base_url": srv.url, "api_key": "sk-test", "model": "asked-model", "timeout": 5,
-                            "max_retries": 1, "backoff": 0.01, "fallback": "rules"},
+                "OPTIONS": {"base_url": base_url(httpserver), "api_key": "sk-test", "model": "asked-model",
+                            "timeout": 5, "max_retries": 1, "backoff": 0.01, "fallback": "rules"},
             },
         }  # fmt: skip
-        return srv
+        return httpserver
 
-    yield start
-    for srv in servers:
-        srv.shutdown()
-        srv.server_close()
+    return start
 
 
 def completion(content: dict) -> dict:
@@ -97,8 +65,8 @@ def test_the_llm_engine_drafts_through_the_job_with_located_spans(alice_client, 
     srv = chat_server(200, completion(GOOD))
     resp = alice_client.post(generate_url(transcribed.id), {"engine": "llm"}, format="json")
     assert resp.status_code == 201 and resp.json()["status"] == "succeeded", resp.json()
-    assert srv.requests and srv.requests[0]["path"] == "/v1/chat/completions"
-    assert srv.requests[0]["auth"] == "Bearer sk-test"
+    ((request, _),) = srv.log
+    assert request.path == CHAT and request.headers["Authorization"] == "Bearer sk-test"
 
     draft = Draft.objects.get(encounter=transcribed)
     assert (draft.engine, draft.model) == ("llm", "served-model")
@@ -124,10 +92,10 @@ def test_a_failing_chat_api_falls_back_to_rules_and_says_so(alice_client, transc
     srv = chat_server(500, {"error": {"message": "boom"}})
     resp = alice_client.post(generate_url(transcribed.id), {"engine": "llm"}, format="json")
     assert resp.status_code == 201 and resp.json()["status"] == "succeeded", resp.json()
-    assert len(srv.requests) >= 1
+    assert len(srv.log) == 2  # one retry in the request (max_retries=1), then the fallback
     draft = Draft.objects.get(encounter=transcribed)
     assert draft.engine == "rules"
-    assert draft.meta["requested_engine"] == "llm" and draft.meta["fallback_reason"]
+    assert draft.meta["requested_engine"] == "llm" and draft.meta["fallback_reason"] == "llm_unavailable"
     assert resp.json()["job"]["result"]["fallback_reason"] == draft.meta["fallback_reason"]
     assert check_evidence(draft.content, draft.transcript_text) == []
     body = alice_client.get(draft_url(transcribed.id)).json()

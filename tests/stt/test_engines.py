@@ -1,15 +1,11 @@
 """STT engine layer: real PocketSphinx on a real clip, windowing, decoding, and the OpenAI-compatible
-engine against a small local HTTP server. No database."""
+engine against a local HTTP server (pytest-httpserver). No database."""
 
 from __future__ import annotations
 
 import io
 import json
-import threading
-import time
 import wave
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +20,7 @@ from soapify.stt.audio import (
     transcribe_in_windows,
 )
 from soapify.stt.engines.base import Segment, STTEngine, TranscriptionResult, Word
+from tests.httpfakes import base_url, slow
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "stt" / "vitals_7s.wav"
 
@@ -234,75 +231,28 @@ GOOD = {
 }
 
 
-class FakeAPI:
-    """Scripted replies: each request pops the next (status, body, headers, delay)."""
-
-    def __init__(self) -> None:
-        self.replies: list[tuple[int, bytes, dict[str, str], float]] = []
-        self.requests: list[dict] = []
-
-    def reply(
-        self, status: int, body: object = None, *, headers: dict | None = None, delay: float = 0.0
-    ) -> None:
-        raw = body if isinstance(body, bytes) else json.dumps(body if body is not None else {}).encode()
-        self.replies.append((status, raw, headers or {}, delay))
+TRANSCRIPTIONS = "/v1/audio/transcriptions"
 
 
-@pytest.fixture
-def api() -> Iterator[tuple[FakeAPI, str]]:
-    fake = FakeAPI()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            length = int(self.headers.get("Content-Length", 0))
-            body = self.rfile.read(length)
-            fake.requests.append(
-                {
-                    "path": self.path,
-                    "auth": self.headers.get("Authorization"),
-                    "body": body,
-                    "at": time.monotonic(),
-                }
-            )
-            status, raw, headers, delay = fake.replies.pop(0) if fake.replies else (500, b"{}", {}, 0.0)
-            if delay:
-                time.sleep(delay)
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(raw)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def reply(httpserver, status: int, body: object = None, *, headers: dict | None = None) -> None:
+    """Queue one answer of the transcription API (JSON, or raw bytes)."""
+    handler = httpserver.expect_oneshot_request(TRANSCRIPTIONS, method="POST")
+    if isinstance(body, bytes):
+        handler.respond_with_data(body, status=status, headers=headers, content_type="application/json")
+    else:
+        handler.respond_with_json(body if body is not None else {}, status=status, headers=headers)
 
 
-def _engine(url: str, **kwargs):
+def _engine(httpserver, **kwargs):
     from soapify.stt.engines.openai import OpenAIEngine
 
-    options = {"api_key": "sk-test", "timeout": 2, "max_retries": 2, "backoff": 0.01} | kwargs
-    return OpenAIEngine(base_url=url, **options)
+    options = {"base_url": base_url(httpserver), "api_key": "sk-test", "timeout": 2, "backoff": 0.01} | kwargs
+    return OpenAIEngine(**options)
 
 
-def test_openai_parses_verbose_json(api):
-    fake, url = api
-    fake.reply(200, GOOD)
-    result = _engine(url, language="en").transcribe(FIXTURE, offset=30.0)
+def test_openai_parses_verbose_json(httpserver):
+    reply(httpserver, 200, GOOD)
+    result = _engine(httpserver, language="en").transcribe(FIXTURE, offset=30.0)
     assert [s.text for s in result.segments] == ["Vital signs today.", "Heart rate seventy six."]
     first, second = result.segments
     assert (first.start, first.end) == (30.0, 32.0)
@@ -311,99 +261,87 @@ def test_openai_parses_verbose_json(api):
     assert [w.text for w in first.words] == ["Vital", "signs", "today"]
     assert second.words[0].start == pytest.approx(32.3)
     assert (result.engine, result.model, result.language) == ("openai", "whisper-1", "en")
-    sent = fake.requests[0]
-    assert sent["path"] == "/v1/audio/transcriptions"
-    assert sent["auth"] == "Bearer sk-test"
-    for part in (
-        b"verbose_json",
-        b"timestamp_granularities[]",
-        b"word",
-        b"whisper-1",
-        b'name="language"',
-        b"RIFF",
-    ):
-        assert part in sent["body"]
+    ((request, _),) = httpserver.log
+    assert request.path == TRANSCRIPTIONS
+    assert request.headers["Authorization"] == "Bearer sk-test"
+    assert request.form["model"] == "whisper-1" and request.form["response_format"] == "verbose_json"
+    assert request.form.getlist("timestamp_granularities[]") == ["segment", "word"]
+    assert request.form["language"] == "en"
+    assert request.files["file"].read(4) == b"RIFF"
 
 
-def test_openai_sends_numpy_audio_as_wav(api):
-    fake, url = api
-    fake.reply(200, GOOD)
-    _engine(url + "/v1").transcribe(np.zeros(1600, dtype=np.float32))
-    body = fake.requests[0]["body"]
-    start = body.index(b"RIFF")
-    with wave.open(io.BytesIO(body[start : start + 44 + 3200])) as wav:
+def test_openai_sends_numpy_audio_as_wav(httpserver):
+    reply(httpserver, 200, GOOD)
+    _engine(httpserver, base_url=base_url(httpserver) + "/v1").transcribe(np.zeros(1600, dtype=np.float32))
+    ((request, _),) = httpserver.log
+    with wave.open(io.BytesIO(request.files["file"].read())) as wav:
         assert (wav.getframerate(), wav.getnchannels(), wav.getnframes()) == (16000, 1, 1600)
 
 
-def test_openai_honours_retry_after_on_429(api):
-    fake, url = api
-    fake.reply(429, {"error": "slow down"}, headers={"Retry-After": "0.3"})
-    fake.reply(200, GOOD)
-    result = _engine(url, backoff=0.0).transcribe(FIXTURE)
-    assert len(result.segments) == 2
-    assert len(fake.requests) == 2
-    assert fake.requests[1]["at"] - fake.requests[0]["at"] >= 0.29
-
-
-def test_openai_retries_500_then_succeeds(api):
-    fake, url = api
-    fake.reply(500, {"error": "boom"})
-    fake.reply(200, GOOD)
-    assert _engine(url).transcribe(FIXTURE).segments
-    assert len(fake.requests) == 2
-
-
-def test_openai_persistent_500_is_transient(api):
-    fake, url = api
-    for _ in range(3):
-        fake.reply(503, {"error": "down"})
+def test_openai_429_and_500_are_transient_and_left_to_the_job_runner(httpserver):
+    reply(httpserver, 429, {"error": "slow down"}, headers={"Retry-After": "1"})
     with pytest.raises(EngineError) as err:
-        _engine(url, max_retries=2).transcribe(FIXTURE)
-    assert err.value.transient
-    assert len(fake.requests) == 3
-
-
-def test_openai_400_is_not_retried_and_not_transient(api):
-    fake, url = api
-    fake.reply(400, {"error": "bad file"})
+        _engine(httpserver).transcribe(FIXTURE)
+    assert (err.value.transient, err.value.code) == (True, "rate_limited")
+    reply(httpserver, 500, {"error": "boom"})
     with pytest.raises(EngineError) as err:
-        _engine(url).transcribe(FIXTURE)
+        _engine(httpserver).transcribe(FIXTURE)
+    assert (err.value.transient, err.value.code) == (True, "unavailable")
+    assert len(httpserver.log) == 2  # one request each: not retried in the request
+
+
+def test_openai_can_retry_a_503_in_the_request_when_configured(httpserver):
+    reply(httpserver, 503, {"error": "down"}, headers={"Retry-After": "0"})
+    reply(httpserver, 200, GOOD)
+    assert _engine(httpserver, max_retries=1).transcribe(FIXTURE).segments
+    assert len(httpserver.log) == 2
+
+
+def test_openai_400_is_not_retried_and_not_transient(httpserver):
+    reply(httpserver, 400, {"error": "bad file"})
+    with pytest.raises(EngineError) as err:
+        _engine(httpserver, max_retries=2).transcribe(FIXTURE)
     assert not err.value.transient
     assert err.value.code == "http_400"
-    assert len(fake.requests) == 1
+    assert len(httpserver.log) == 1
 
 
-def test_openai_malformed_json_is_bad_response(api):
-    fake, url = api
-    fake.reply(200, b"{not json")
+def test_openai_malformed_json_is_bad_response(httpserver):
+    reply(httpserver, 200, b"{not json")
     with pytest.raises(EngineError) as err:
-        _engine(url).transcribe(FIXTURE)
+        _engine(httpserver).transcribe(FIXTURE)
     assert err.value.code == "bad_response"
     assert not err.value.transient
 
 
-def test_openai_unexpected_json_shape_is_bad_response(api):
-    fake, url = api
-    fake.reply(200, {"segments": [{"start": "soon"}], "text": "x"})
+def test_openai_unexpected_json_shape_is_bad_response(httpserver):
+    reply(httpserver, 200, {"segments": [{"start": "soon"}], "text": "x"})
     with pytest.raises(EngineError) as err:
-        _engine(url).transcribe(FIXTURE)
+        _engine(httpserver).transcribe(FIXTURE)
     assert err.value.code == "bad_response"
 
 
-def test_openai_timeout_is_retried_then_transient(api):
-    fake, url = api
-    fake.reply(200, GOOD, delay=1.0)
-    fake.reply(200, GOOD, delay=1.0)
+def test_openai_time_out_is_transient(httpserver):
+    httpserver.expect_request(TRANSCRIPTIONS).respond_with_handler(slow(0.5, GOOD))
     with pytest.raises(EngineError) as err:
-        _engine(url, timeout=0.3, max_retries=1).transcribe(FIXTURE)
-    assert err.value.transient
-    assert len(fake.requests) == 2
+        _engine(httpserver, timeout=0.1).transcribe(FIXTURE)
+    assert (err.value.transient, err.value.code) == (True, "timeout")
 
 
 def test_openai_connection_refused_is_transient():
+    from soapify.stt.engines.openai import OpenAIEngine
+
     with pytest.raises(EngineError) as err:
-        _engine("http://127.0.0.1:9", max_retries=1).transcribe(FIXTURE)
-    assert err.value.transient
+        OpenAIEngine(base_url="http://127.0.0.1:9", api_key="sk-test").transcribe(FIXTURE)
+    assert (err.value.transient, err.value.code) == (True, "unavailable")
+
+
+def test_openai_with_an_unusable_base_url_is_misconfigured_and_sends_nothing():
+    from soapify.stt.engines.openai import OpenAIEngine
+
+    with pytest.raises(EngineError) as err:
+        OpenAIEngine(base_url="api.example.com", api_key="sk-test").transcribe(FIXTURE)
+    assert (err.value.transient, err.value.code) == (False, "misconfigured")
 
 
 def test_acoustic_adaptation_can_be_switched_off():

@@ -5,8 +5,9 @@ verbatim quote. Quotes are located in the transcript (exactly, then ignoring cas
 a quote that cannot be found is dropped, so every evidence span is real text of the visit.
 
 The HTTP work is done by ``soapify.core.llm.ChatClient`` (``chat_json(messages, schema=...)``,
-which asks for a JSON-schema answer, falls back to ``json_object`` and retries 429/5xx/time-outs),
-built from ``base_url``/``api_key``/``model``. Pass ``client=`` to use any object with either
+which asks for a JSON-schema answer and falls back to ``json_object``), built from
+``base_url``/``api_key``/``model``. It runs in a job, so a 429/5xx/time-out is not retried in the
+request: the transient ``EngineError`` goes to the job runner, which retries it later. Pass ``client=`` to use any object with either
 ``chat_json(messages, *, schema=...) -> (dict, response)`` or the simpler
 ``complete_json(messages, schema) -> dict`` (tests use both).
 """
@@ -55,7 +56,9 @@ RESULT_SCHEMA: dict = {
 
 
 class JSONChatClient(Protocol):
-    def chat_json(self, messages: list[dict], *, schema: dict | None = None, **kwargs: Any) -> tuple: ...
+    def chat_json(
+        self, messages: list[dict[str, str]], *, schema: dict[str, Any] | None = ..., schema_name: str = ...
+    ) -> tuple[Any, Any]: ...
 
 
 class LLMEvaluator:
@@ -78,16 +81,19 @@ class LLMEvaluator:
         self.max_items_per_call = max_items_per_call
         self.max_transcript_chars = max_transcript_chars
         self._client = client
-        self._client_options = {"base_url": base_url, "api_key": api_key, "model": model, "timeout": timeout}
+        self._base_url, self._api_key, self._timeout = base_url, api_key, timeout
 
     def _get_client(self) -> JSONChatClient:
-        if self._client is None:
+        client = self._client
+        if client is None:
             from soapify.core.llm import ChatClient
 
-            if not self._client_options.get("base_url"):
+            if not self._base_url:
                 raise EngineError("LLM_BASE_URL is not configured.", code="llm_unconfigured")
-            self._client = ChatClient(**{k: v for k, v in self._client_options.items() if v is not None})
-        return self._client
+            client = self._client = ChatClient(
+                self._base_url, self._api_key or "", self.model, timeout=self._timeout
+            )
+        return client
 
     def evaluate(
         self, transcript: TranscriptView, items: list[ItemSpec], *, language: str | None = None
@@ -145,7 +151,7 @@ class LLMEvaluator:
             status, conf, quote = "unclear", 0.0, ""
             details["reason"] = "item absent from the model's answer"
         else:
-            status = answer.get("status") if answer.get("status") in STATUSES else "unclear"
+            status = str(answer["status"]) if answer.get("status") in STATUSES else "unclear"
             conf = _clamp(answer.get("confidence"))
             quote = answer.get("quote") or ""
         span = locate_quote(transcript.text, quote) if quote and status != "missing" else None

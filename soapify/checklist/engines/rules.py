@@ -205,7 +205,7 @@ class RulesEvaluator:
         if self._embedder is None:
             from soapify.core.embeddings import get_embedder
 
-            self._embedder = get_embedder()
+            self._embedder = get_embedder("minilm")  # the thresholds are tuned on MiniLM vectors
         return self._embedder
 
     # --- public API ------------------------------------------------------------------------------

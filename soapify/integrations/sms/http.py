@@ -1,10 +1,12 @@
 """An SMS provider over HTTP: ``POST url`` with JSON ``{to, from, text}`` and a bearer key.
 
-Rate limits (429), server errors (5xx), time-outs and connection failures are retried
-(``core.http.post_with_retries``: exponential backoff, ``Retry-After`` honoured up to
-``max_backoff``); when retries run out the ``EngineError`` is transient, so a Celery task may try again later. Other 4xx answers are not
+The message is sent inside the web request that asks for it and nothing retries it later, so this
+engine is the one retry layer: connection failures and rate limits / server errors (429, 5xx) are
+retried in the request (``core.http.engine_session``: short backoff, a ``Retry-After`` of up to 5 s
+honoured, a longer one not waited for). A time-out is not retried (it would hold the request for
+another ``timeout``). What is left is a transient ``EngineError``; other 4xx answers are not
 transient. Every attempt of one message carries the same ``Idempotency-Key`` header, so a provider
-that supports it sends once even when an answer was lost to a time-out.
+that supports it sends once even when an answer was lost.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 import requests
 
 from soapify.core.engines import EngineError
-from soapify.core.http import RetryPolicy, Unavailable, post_with_retries
+from soapify.core.http import BAD_URL, engine_session
 
 from .base import InvalidPhoneNumber, SendResult, mask_phone, normalize_phone
 
@@ -34,7 +36,6 @@ class HttpSMSEngine:
         timeout: float = 10.0,
         max_retries: int = 2,
         backoff: float = 0.5,
-        max_backoff: float = 8.0,
     ) -> None:
         if not url:
             raise ValueError("HttpSMSEngine needs a url")
@@ -42,10 +43,7 @@ class HttpSMSEngine:
         self.api_key = api_key
         self.sender = sender
         self.timeout = timeout
-        self.retry = RetryPolicy(
-            max_retries=max(0, int(max_retries)), backoff=backoff, max_backoff=max_backoff
-        )
-        self.session = requests.Session()
+        self.session = engine_session(retries=max(0, int(max_retries)), backoff=backoff)
 
     def send(self, to: str, body: str) -> SendResult:
         try:
@@ -56,33 +54,24 @@ class HttpSMSEngine:
         payload = {"to": number, "from": self.sender, "text": body}
         headers = {"Authorization": f"Bearer {self.api_key}", "Idempotency-Key": key}
 
-        def log_failure(attempt: int, failure: Unavailable) -> None:
-            # the kind and status only: a provider's answer may echo the number
-            logger.warning(
-                "SMS to %s: attempt %d failed: %s %s",
-                mask_phone(number),
-                attempt,
-                failure.kind,
-                failure.status or "",
-            )
-
         try:
-            response = post_with_retries(
-                self.session,
-                self.url,
-                policy=self.retry,
-                timeout=self.timeout,
-                on_failed_attempt=log_failure,
-                json=payload,
-                headers=headers,
-            )
-        except Unavailable as exc:
+            response = self.session.post(self.url, json=payload, headers=headers, timeout=self.timeout)
+        except BAD_URL:
+            raise EngineError("SMS_HTTP_URL is not a usable URL.", code="sms_misconfigured") from None
+        except requests.RequestException as exc:
+            # the kind of failure only: the provider's answer or the URL may carry secrets
+            kind = "timeout" if isinstance(exc, requests.Timeout) else "connection"
+            logger.warning("SMS to %s failed: %s", mask_phone(number), kind)
             raise EngineError(
-                f"SMS provider unavailable after {exc.attempts} attempts: {exc.kind}"
-                + (f" (HTTP {exc.status})" if exc.status else ""),
+                f"SMS provider unavailable: {kind}", transient=True, code="sms_unavailable"
+            ) from None
+        if response.status_code == 429 or response.status_code >= 500:
+            logger.warning("SMS to %s failed: HTTP %d", mask_phone(number), response.status_code)
+            raise EngineError(
+                f"SMS provider unavailable: HTTP {response.status_code}",
                 transient=True,
                 code="sms_unavailable",
-            ) from None
+            )
         if response.status_code >= 400:
             raise EngineError(
                 f"SMS provider refused the message: HTTP {response.status_code}", code="sms_rejected"

@@ -1,11 +1,11 @@
-"""Small logistic-regression heads over MiniLM embeddings (weights in ``artifacts/section_clf.npz``).
+"""Small logistic-regression heads over all-MiniLM-L6-v2 embeddings (weights in ``artifacts/section_clf.npz``).
 
+Vectors come from the shared embedder (``core.embeddings``, alias ``"minilm"``, sentence-transformers).
 Trained by ``scripts/train_section_classifier.py``; numpy only at run time.
 """
 
 from __future__ import annotations
 
-import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,45 +35,32 @@ MTS_MAP: dict[str, str] = {
     "PLAN": "instruction",
     "DISPOSITION": "follow_up",
 }
-_lock = threading.RLock()
 
 
 MAX_WORDS = 20  # sentences are cut to their first words before embedding: speed; the cue is early
 
 
 def _embed(texts: list[str]) -> np.ndarray:
-    from soapify.core.embeddings import get_embedder
+    from soapify.core.embeddings import MINILM_DIMENSIONS, get_embedder
 
     if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
-    return get_embedder().encode(texts, batch_size=16)
+        return np.zeros((0, MINILM_DIMENSIONS), dtype=np.float32)
+    return get_embedder("minilm").encode(texts, batch_size=16)
 
 
-def _int8_model():  # noqa: ANN202
-    """The int8 MiniLM (dynamic quantisation of its Linear layers, about 2x faster on CPU): loaded and
-    quantised once per process, without importing sentence-transformers."""
-    from .minilm import get_lean_minilm
-
-    return get_lean_minilm(True)
-
-
-def warmup(mode: str = "int8") -> None:
+def warmup() -> None:
     """Load the classifier and its embedder now (a server does this at start, a benchmark before timing)."""
     get_classifier()
-    embed_sentences(["the patient reports a headache for two days"], mode)
+    embed_sentences(["the patient reports a headache for two days"])
 
 
-def embed_sentences(texts: list[str], mode: str = "int8") -> np.ndarray:
-    """Sentence embeddings for the section head: ``int8`` (private quantised model) or ``fp32`` (shared)."""
-    short = [" ".join(t.split()[:MAX_WORDS]) for t in texts]
-    if mode == "fp32" or not short:
-        return _embed(short)
-    with _lock:
-        return _int8_model().encode(short, batch_size=16)
+def embed_sentences(texts: list[str]) -> np.ndarray:
+    """Sentence embeddings for the section head (each sentence cut to its first ``MAX_WORDS`` words)."""
+    return _embed([" ".join(t.split()[:MAX_WORDS]) for t in texts])
 
 
-def sentence_features(texts: list[str], speakers: list[str | None], mode: str = "int8") -> np.ndarray:
-    emb = embed_sentences(texts, mode)
+def sentence_features(texts: list[str], speakers: list[str | None]) -> np.ndarray:
+    emb = embed_sentences(texts)
     extra = np.array(
         [
             [s == "doctor", s == "patient", t.rstrip().endswith("?")]
@@ -99,16 +86,15 @@ class SectionClassifier:
     def __init__(self, path: Path = ARTIFACT) -> None:
         with np.load(path) as d:
             self.sent_labels = tuple(str(x) for x in d["sent_labels"])
-            self.heads = {mode: (d[f"sent_{mode}_w"], d[f"sent_{mode}_b"]) for mode in ("int8", "fp32")}
+            self.sent_w, self.sent_b = d["sent_w"], d["sent_b"]
             self.mts_labels = tuple(str(x) for x in d["mts_labels"])
             self.mts_w, self.mts_b = d["mts_w"], d["mts_b"]
 
-    def sentence_probs(self, texts: list[str], speakers: list[str | None], mode: str = "int8") -> np.ndarray:
+    def sentence_probs(self, texts: list[str], speakers: list[str | None]) -> np.ndarray:
         """(n, len(sent_labels)) probabilities, one batch of embeddings for all sentences."""
         if not texts:
             return np.zeros((0, len(self.sent_labels)), dtype=np.float32)
-        w, b = self.heads[mode]
-        return _softmax(sentence_features(texts, speakers, mode) @ w.T + b)
+        return _softmax(sentence_features(texts, speakers) @ self.sent_w.T + self.sent_b)
 
     def mts_predict(self, dialogues: list[str]) -> list[str]:
         x = mts_features(dialogues)

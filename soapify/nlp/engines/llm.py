@@ -12,9 +12,9 @@ from __future__ import annotations
 import bisect
 import re
 import secrets
-from typing import Any
+from typing import Any, cast
 
-from soapify.core.draft_schema import ITEM_KINDS, SECTIONS, VITAL_NAMES, Draft, Item, empty_draft
+from soapify.core.draft_schema import ITEM_KINDS, SECTIONS, VITAL_NAMES, Draft, Evidence, Item, empty_draft
 from soapify.core.engines import EngineError
 from soapify.core.llm import ChatClient
 from soapify.core.transcript import TranscriptView, detect_language
@@ -154,7 +154,8 @@ def draft_from_output(data: Any, transcript: TranscriptView, language: str) -> D
         if item is not None:
             draft["sections"][raw["section"]]["items"].append(item)
     for section in SECTIONS:
-        draft["sections"][section]["text"] = render_section(draft["sections"][section]["items"], language)
+        items = cast(list[dict], draft["sections"][section]["items"])
+        draft["sections"][section]["text"] = render_section(items, language)
     return draft
 
 
@@ -162,12 +163,12 @@ def _item(raw: Any, locator: QuoteLocator, transcript: TranscriptView, starts: l
     if not isinstance(raw, dict) or raw.get("section") not in SECTIONS:
         return None
     section = raw["section"]
-    kind = raw.get("kind") if raw.get("kind") in ITEM_KINDS[section] else ITEM_KINDS[section][0]
+    kind = str(raw["kind"]) if raw.get("kind") in ITEM_KINDS[section] else ITEM_KINDS[section][0]
     text = raw.get("text")
     quotes = raw.get("quotes") or []
     if not isinstance(text, str) or not text.strip() or not isinstance(quotes, list):
         return None
-    evidence = []
+    evidence: list[Evidence] = []
     for q in quotes:
         if not isinstance(q, str):
             continue
@@ -207,7 +208,12 @@ def _item(raw: Any, locator: QuoteLocator, transcript: TranscriptView, starts: l
 
 
 class LLMEngine:
-    """SOAP drafts from an OpenAI-compatible chat model; ``fallback="rules"`` uses the rules engine on failure."""
+    """SOAP drafts from an OpenAI-compatible chat model; ``fallback="rules"`` uses the rules engine on failure.
+
+    ``max_retries`` (in-request retries of 429/5xx answers) defaults to 2 with a fallback, because the
+    fallback answers every failure and the job runner never sees one to retry; without a fallback it
+    is 0 and the job runner retries transient errors (one retry layer either way).
+    """
 
     name = "llm"
     version = VERSION
@@ -218,7 +224,7 @@ class LLMEngine:
         api_key: str = "",
         model: str = "gpt-4o-mini",
         timeout: float = 60.0,
-        max_retries: int = 2,
+        max_retries: int | None = None,
         fallback: str | None = "rules",
         temperature: float = 0.0,
         max_tokens: int | None = None,
@@ -229,7 +235,12 @@ class LLMEngine:
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.client = ChatClient(
-            base_url, api_key, model, timeout=timeout, max_retries=max_retries, backoff=backoff
+            base_url,
+            api_key,
+            model,
+            timeout=timeout,
+            max_retries=(2 if fallback else 0) if max_retries is None else max_retries,
+            backoff=backoff,
         )
 
     def generate(self, transcript: TranscriptView, *, language: str | None = None) -> DraftResult:
@@ -254,4 +265,4 @@ class LLMEngine:
         # the configured engine of that alias, the same instance the rest of the process uses
         from . import note_engines
 
-        return note_engines[self.fallback]
+        return note_engines[str(self.fallback)]

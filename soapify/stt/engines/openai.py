@@ -1,17 +1,17 @@
 """Any OpenAI-compatible ``/v1/audio/transcriptions`` endpoint (OpenAI, GapGPT, vLLM, whisper.cpp …).
 
-Retries 429 and 5xx answers, connection errors and time-outs (``core.http.post_with_retries``,
-honouring ``Retry-After``); when the retries run out the error is ``transient``. Any other 4xx is not retried and
-not transient. A body that is not the expected JSON is ``code="bad_response"``.
+The engine runs in a job: connection failures are retried in the request (``core.http.engine_session``),
+and ``max_retries`` (default 0) 429/5xx answers; a time-out, a 429 or a 5xx left over is a
+``transient`` ``EngineError`` that the job runner retries later. Any other 4xx is not transient. A
+URL requests cannot use is ``code="misconfigured"``; a body that is not the expected JSON is
+``code="bad_response"``.
 """
 
 from __future__ import annotations
 
 import io
 import math
-import time
 import wave
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +19,9 @@ import numpy as np
 import requests
 
 from soapify.core.engines import EngineError
-from soapify.core.http import BAD_URL, RetryPolicy, Unavailable, post_with_retries
+from soapify.core.http import BAD_URL, engine_session
 from soapify.stt.audio import as_samples
 from soapify.stt.engines.base import AudioInput, Segment, TranscriptionResult, Word, clip_confidence
-
-MAX_RETRY_AFTER = 60.0
 
 
 class OpenAIEngine:
@@ -37,19 +35,15 @@ class OpenAIEngine:
         model: str = "whisper-1",
         language: str | None = None,
         timeout: float = 60,
-        max_retries: int = 3,
-        backoff: float = 1.0,
-        sleep: Callable[[float], None] = time.sleep,
+        max_retries: int = 0,
+        backoff: float = 0.5,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.model = model
         self.language = language
         self.timeout = timeout
-        self.retry = RetryPolicy(
-            max_retries=max_retries, backoff=backoff, max_backoff=MAX_RETRY_AFTER, sleep=sleep
-        )
-        self._session = requests.Session()
+        self._session = engine_session(retries=max_retries, backoff=backoff)
 
     @property
     def url(self) -> str:
@@ -71,32 +65,34 @@ class OpenAIEngine:
         body = self._post(data, (filename, payload, content_type))
         return self._result(body, offset)
 
-    # --- HTTP with retries ---------------------------------------------------------------------
+    # --- HTTP ------------------------------------------------------------------------------------
 
     def _post(self, data: list[tuple[str, str]], file: tuple[str, bytes, str]) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         try:
-            response = post_with_retries(
-                self._session,
-                self.url,
-                policy=self.retry,
-                timeout=self.timeout,
-                data=data,
-                files={"file": file},
-                headers=headers,
+            response = self._session.post(
+                self.url, data=data, files={"file": file}, headers=headers, timeout=self.timeout
             )
         except BAD_URL:
             raise EngineError("The transcription API base URL is not valid.", code="misconfigured") from None
-        except Unavailable as exc:
+        except requests.Timeout:
+            raise EngineError("The transcription API timed out.", transient=True, code="timeout") from None
+        except requests.RequestException as exc:
             raise EngineError(
-                f"Transcription failed after {exc.attempts} attempts ({exc.reason})",
+                f"The transcription API is unreachable ({type(exc).__name__}).",
                 transient=True,
                 code="unavailable",
             ) from None
-        if response.status_code >= 400:
+        status = response.status_code
+        if status == 429 or status >= 500:
             raise EngineError(
-                f"Transcription rejected (HTTP {response.status_code}: {response.text[:200]})",
-                code=f"http_{response.status_code}",
+                f"The transcription API answered HTTP {status}.",
+                transient=True,
+                code="rate_limited" if status == 429 else "unavailable",
+            )
+        if status >= 400:
+            raise EngineError(
+                f"Transcription rejected (HTTP {status}: {response.text[:200]})", code=f"http_{status}"
             )
         return _json(response)
 
