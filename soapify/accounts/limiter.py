@@ -73,6 +73,7 @@ class AttemptsRefused(exceptions.Throttled):
     """Too many failed attempts: a 429 with ``Retry-After`` in the API's error shape."""
 
     default_detail = "Too many failed attempts; retry later."
+    wait: int | None  # seconds until the window that refused it ends (set by DRF's Throttled)
 
 
 @dataclass
