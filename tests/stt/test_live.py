@@ -1,15 +1,12 @@
 """Live transcription end to end: the chunk-committed signal (through the real upload API), the real
 PocketSphinx engine on the fixture clip through the API, the OpenAI-compatible engine through the
-job against a local HTTP server, timeline offsets when chunks commit out of order."""
+job against a local HTTP server (pytest-httpserver), timeline offsets when chunks commit out of order."""
 
 from __future__ import annotations
 
 import io
 import json
-import threading
 import wave
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,6 +17,7 @@ from soapify.encounters.signals import audio_chunk_committed
 from soapify.encounters.uploads.audio import recompute_offsets
 from soapify.stt import services, signals
 from soapify.stt.models import ChunkTranscription, TranscriptSegment
+from tests.httpfakes import base_url
 from tests.stt.conftest import FIXTURE, committed_chunk
 
 pytestmark = pytest.mark.django_db
@@ -182,51 +180,35 @@ def test_long_chunks_are_transcribed_in_windows(settings, encounter, script):
 # --- the OpenAI-compatible engine through the job -----------------------------------------------------------
 
 
-class FakeOpenAI:
-    def __init__(self) -> None:
-        self.replies: list[tuple[int, bytes]] = []
-        self.requests: list[dict] = []
+TRANSCRIPTIONS = "/v1/audio/transcriptions"
 
 
 @pytest.fixture
-def openai_server(settings) -> Iterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            fake.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
-            status, raw = fake.replies.pop(0) if fake.replies else (500, b"{}")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+def openai_server(settings, httpserver):
+    """The default STT engine is the OpenAI-compatible one, against ``httpserver``; queue answers with
+    ``reply(httpserver, status, raw)``; unqueued requests get a 500."""
+    httpserver.expect_request(TRANSCRIPTIONS).respond_with_data(
+        b"{}", status=500, content_type="application/json"
+    )
     settings.STT_ENGINES = {
         "default": {
             "BACKEND": "soapify.stt.engines.openai.OpenAIEngine",
             "OPTIONS": {
-                "base_url": f"http://127.0.0.1:{server.server_address[1]}",
+                "base_url": base_url(httpserver),
                 "api_key": "sk-test",
                 "model": "whisper-1",
                 "timeout": 5,
                 "max_retries": 0,
-                "backoff": 0.01,
             },
         }
     }
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
+    return httpserver
+
+
+def reply(httpserver, status: int, raw: bytes) -> None:
+    httpserver.expect_oneshot_request(TRANSCRIPTIONS).respond_with_data(
+        raw, status=status, content_type="application/json"
+    )
 
 
 VERBOSE = {
@@ -247,13 +229,13 @@ VERBOSE = {
 
 
 def test_openai_engine_through_the_job(openai_server, alice_client, encounter):
-    openai_server.replies.append((200, json.dumps(VERBOSE).encode()))
+    reply(openai_server, 200, json.dumps(VERBOSE).encode())
     chunk = committed_chunk(encounter, 2, start_offset=7.0)
     job = alice_client.post("/api/stt/transcribe/", {"chunk_id": chunk.pk}, format="json").json()["job"]
     assert job["status"] == "succeeded", job["error"]
-    request = openai_server.requests[0]
-    assert request["path"] == "/v1/audio/transcriptions" and request["auth"] == "Bearer sk-test"
-    assert b"verbose_json" in request["body"] and b"RIFF" in request["body"]
+    ((request, _),) = openai_server.log
+    assert request.path == TRANSCRIPTIONS and request.headers["Authorization"] == "Bearer sk-test"
+    assert request.form["response_format"] == "verbose_json" and request.files["file"].read(4) == b"RIFF"
     segments = list(TranscriptSegment.objects.filter(chunk=chunk).order_by("index"))
     assert [s.text for s in segments] == ["Vital signs.", "Heart rate seventy six."]
     assert segments[0].start == pytest.approx(7.2) and segments[1].end == pytest.approx(13.5)
@@ -264,21 +246,22 @@ def test_openai_engine_through_the_job(openai_server, alice_client, encounter):
 def test_openai_server_errors_are_retried_by_the_job_then_fail_the_chunk(
     openai_server, alice_client, encounter
 ):
-    openai_server.replies.extend([(500, b"{}"), (429, b"{}"), (200, json.dumps(VERBOSE).encode())])
+    for status, raw in [(500, b"{}"), (429, b"{}"), (200, json.dumps(VERBOSE).encode())]:
+        reply(openai_server, status, raw)
     chunk = committed_chunk(encounter, 1)
     job = Job.objects.get(
         pk=alice_client.post("/api/stt/transcribe/", {"chunk_id": chunk.pk}, format="json").json()["job_id"]
     )
     assert (job.status, job.attempts) == ("succeeded", 3)
-    assert len(openai_server.requests) == 3
+    assert len(openai_server.log) == 3
 
-    openai_server.requests.clear()
+    openai_server.clear_log()
     other = committed_chunk(encounter, 2)
     job = Job.objects.get(
         pk=alice_client.post("/api/stt/transcribe/", {"chunk_id": other.pk}, format="json").json()["job_id"]
     )
     assert (job.status, job.error["code"]) == ("failed", "unavailable")
-    assert len(openai_server.requests) == job.max_attempts
+    assert len(openai_server.log) == job.max_attempts
     ct = ChunkTranscription.objects.get(chunk=other)
     assert ct.status == "failed" and ct.error["code"] == "unavailable"
     encounter.refresh_from_db()
@@ -286,7 +269,7 @@ def test_openai_server_errors_are_retried_by_the_job_then_fail_the_chunk(
 
 
 def test_openai_malformed_json_fails_at_once(openai_server, alice_client, encounter):
-    openai_server.replies.append((200, b"{not json"))
+    reply(openai_server, 200, b"{not json")
     chunk = committed_chunk(encounter, 1)
     job = alice_client.post("/api/stt/transcribe/", {"chunk_id": chunk.pk}, format="json").json()["job"]
     assert (job["status"], job["error"]["code"], job["attempts"]) == ("failed", "bad_response", 1)
