@@ -109,12 +109,18 @@ class AuditedViewMixin:
     in the request's own transaction.
 
     The whole request (authentication, permission checks, the handler, the audit row) runs in one
-    ``transaction.atomic()``. If the request fails with an exception (a 4xx from a service or a
-    serializer, a 404 for another doctor's object, a 500), whatever it changed is rolled back to a
-    savepoint taken at its start, and the audit row of the failure is written after that, so it is
-    committed alone. A response with a 4xx/5xx status that the handler *returns* (no exception)
-    keeps the handler's changes, as with Django's ``ATOMIC_REQUESTS``. If the audit row cannot be
-    written, the transaction is rolled back and the client gets 503 ``audit_unavailable``.
+    ``transaction.atomic()``; the row is written in ``finalize_response``, which DRF also calls for
+    the responses it makes of exceptions, so denied and rejected requests have their rows too.
+
+    - An unexpected failure (a 5xx) keeps nothing: the request's changes are rolled back to a
+      savepoint taken at its start, then the failure's row is written and committed alone.
+    - A deliberate 4xx (an ``ApiError`` from a service, DRF's validation, 401/403/404/429) keeps
+      what was committed before it: a service's multi-step write is in its own
+      ``transaction.atomic()`` block, which rolls back by itself when the error is raised inside
+      it, and what a service records on purpose before refusing (e.g. a rejected chunk and its
+      reason, whose stored object it has already deleted) stays consistent with the outside world.
+    - If the audit row cannot be written, the whole transaction is rolled back and the client gets
+      503 ``audit_unavailable``: no data leaves, and no change is kept, without its row.
 
     ``audit_object_type`` names the object. The id is ``self.audit_id`` when the view sets it (even
     to "" — e.g. a view whose URL carries a secret token sets it before anything can fail, so the
@@ -139,11 +145,14 @@ class AuditedViewMixin:
             return super().finalize_response(self.request, response, *args, **kwargs)
 
     def handle_exception(self, exc):
-        # Undo what the request changed before it failed (a nested atomic(savepoint=False) that
-        # failed may have flagged the transaction: rolling back to our savepoint clears that too).
-        transaction.set_rollback(False)
-        transaction.savepoint_rollback(self._audit_savepoint)
-        return super().handle_exception(exc)
+        response = super().handle_exception(exc)
+        if response.status_code >= 500 or transaction.get_rollback():
+            # An unexpected failure, or a transaction a failed atomic(savepoint=False) block left
+            # unusable: nothing the request did is kept (its on_commit callbacks go too). The
+            # failure's own row, written next, is then committed alone.
+            transaction.set_rollback(False)
+            transaction.savepoint_rollback(self._audit_savepoint)
+        return response
 
     def audit_action(self, request) -> str:
         if self.audit_action_name:

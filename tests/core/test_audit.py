@@ -137,12 +137,25 @@ def test_nul_characters_are_replaced_in_the_row(alice):
 # Views that write and then fail, to pin down the exception path.
 
 
-class _WriteThenConflict(AuditedViewMixin, APIView):
+class _AtomicWriteThenConflict(AuditedViewMixin, APIView):
+    """A service's multi-step write in its own transaction, refused half-way."""
+
     audit_object_type = "encounter"
 
     def post(self, request):
-        Encounter.objects.create(doctor=request.user, patient_ref="HS-1")
-        raise Conflict("Something else changed first.", code="conflict")
+        with transaction.atomic():
+            Encounter.objects.create(doctor=request.user, patient_ref="HS-1")
+            raise Conflict("Something else changed first.", code="conflict")
+
+
+class _RecordFailureThenConflict(AuditedViewMixin, APIView):
+    """A service that records why it refuses (like a rejected chunk's reason), then refuses."""
+
+    audit_object_type = "encounter"
+
+    def post(self, request):
+        Encounter.objects.create(doctor=request.user, patient_ref="HS-1", status_detail="refused: why")
+        raise Conflict("Refused.", code="conflict")
 
 
 class _WriteThenCrash(AuditedViewMixin, APIView):
@@ -165,6 +178,7 @@ class _FailInsideANestedTransactionWithoutSavepoint(AuditedViewMixin, APIView):
     audit_object_type = "encounter"
 
     def post(self, request):
+        Encounter.objects.create(doctor=request.user, patient_ref="HS-0")
         with transaction.atomic(savepoint=False):
             Encounter.objects.create(doctor=request.user, patient_ref="HS-1")
             raise Conflict("Something else changed first.", code="conflict")
@@ -188,13 +202,13 @@ def _post(view, user):
 @pytest.mark.parametrize(
     "view, status, outcome",
     [
-        (_WriteThenConflict, 409, "rejected"),
         (_WriteThenCrash, 500, "error"),
         (_WriteThenDatabaseError, 500, "error"),
+        (_AtomicWriteThenConflict, 409, "rejected"),
         (_FailInsideANestedTransactionWithoutSavepoint, 409, "rejected"),
     ],
 )
-def test_a_request_that_fails_after_writing_is_rolled_back_and_keeps_its_row(alice, view, status, outcome):
+def test_a_request_that_fails_half_way_keeps_nothing_but_its_row(alice, view, status, outcome):
     response = _post(view, alice)
     assert response.status_code == status
     assert Encounter.objects.count() == 0
@@ -202,7 +216,14 @@ def test_a_request_that_fails_after_writing_is_rolled_back_and_keeps_its_row(ali
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_4xx_the_handler_returns_without_an_exception_keeps_its_writes(alice):
+def test_a_failure_a_service_records_before_refusing_is_kept_with_the_row(alice):
+    assert _post(_RecordFailureThenConflict, alice).status_code == 409
+    assert Encounter.objects.get().status_detail == "refused: why"
+    assert _rows() == [("alice", "create", "", 409, "rejected")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_4xx_the_handler_returns_keeps_its_writes(alice):
     assert _post(_WriteThenAnswer400, alice).status_code == 400
     assert Encounter.objects.count() == 1
     assert _rows() == [("alice", "create", "", 400, "rejected")]
