@@ -1,0 +1,216 @@
+"""Reading the search index: hybrid ranking, suggestions and query analytics, scoped first.
+
+Ranking runs in PostgreSQL: up to ``CANDIDATES`` rows from each of full text
+(``websearch_to_tsquery`` in the ``english`` and ``simple`` configurations, ranked by
+``ts_rank_cd``), prefix matches of every query word (``word:*``: partial words, and Persian words
+with a suffix, which no dictionary stems) and vector
+k-NN (cosine distance below ``SEARCH_VECTOR_MAX_DISTANCE``: without a bound every row would be
+a "match"), each list restricted to the caller's own rows and the filters *before* it
+is ranked, fused by reciprocal rank fusion (``1 / (60 + rank)`` summed over the lists).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+
+from soapify.core.embeddings import get_embedder
+from soapify.core.engines import EngineError
+from soapify.search.models import EMBEDDING_DIMENSIONS, SearchQueryLog, SearchTerm
+from soapify.search.text import normalise
+
+CANDIDATES = 100
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Filters:
+    encounter_id: int | None = None
+    content_type: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def _where(owner_id: int, filters: Filters) -> tuple[str, dict[str, Any]]:
+    sql = ["u.owner_id = %(owner)s"]
+    params: dict[str, Any] = {"owner": owner_id}
+    if filters.encounter_id is not None:
+        sql.append("u.encounter_id = %(encounter)s")
+        params["encounter"] = filters.encounter_id
+    if filters.content_type:
+        sql.append("u.content_type = %(content_type)s")
+        params["content_type"] = filters.content_type
+    if filters.date_from:
+        sql.append("u.date >= %(date_from)s")
+        params["date_from"] = filters.date_from
+    if filters.date_to:
+        sql.append("u.date <= %(date_to)s")
+        params["date_to"] = filters.date_to
+    return " AND ".join(sql), params
+
+
+def _query_vector(text: str) -> str | None:
+    try:
+        embedder = get_embedder("default")
+        if embedder.dimensions != EMBEDDING_DIMENSIONS:
+            return None
+        vector = embedder.encode([text])[0]
+    except EngineError:
+        return None  # full text and trigrams still answer
+    return "[" + ",".join(f"{x:.6f}" for x in vector) + "]"
+
+
+_TSQUERY = "(websearch_to_tsquery('english', %(q)s) || websearch_to_tsquery('simple', %(q)s))"
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def prefix_tsquery(text: str) -> str:
+    """``w1:* & w2:*`` from the words of ``text`` (letters and digits only, so no tsquery syntax
+    can get in): partial words, and Persian words with a suffix attached."""
+    return " & ".join(f"{w}:*" for w in _WORD.findall(text)[:16])
+
+
+def search_ranked(*, user, query: str, filters: Filters) -> list[tuple[int, float]]:
+    """``(unit id, fused score)`` of the caller's best matches, best first."""
+    where, params = _where(user.pk, filters)
+    params.update(q=normalise(query), k=CANDIDATES)
+    lists = [
+        f"""SELECT id, row_number() OVER (ORDER BY rank DESC, id) AS r FROM (
+              SELECT u.id, ts_rank_cd(u.tsv, {_TSQUERY}) AS rank FROM search_searchunit u
+              WHERE {where} AND u.tsv @@ {_TSQUERY} ORDER BY rank DESC, u.id LIMIT %(k)s) fts""",  # noqa: S608 - fixed fragments, values bound
+    ]
+    prefix = prefix_tsquery(params["q"])
+    if prefix:
+        params["prefix"] = prefix
+        lists.append(
+            f"""SELECT id, row_number() OVER (ORDER BY rank DESC, id) AS r FROM (
+                  SELECT u.id, ts_rank_cd(u.tsv, to_tsquery('simple', %(prefix)s)) AS rank
+                  FROM search_searchunit u
+                  WHERE {where} AND u.tsv @@ to_tsquery('simple', %(prefix)s)
+                  ORDER BY rank DESC, u.id LIMIT %(k)s) pre"""  # noqa: S608
+        )
+    vector = _query_vector(params["q"])
+    if vector is not None:
+        params["v"] = vector
+        params["max_distance"] = settings.SEARCH_VECTOR_MAX_DISTANCE
+        lists.append(
+            f"""SELECT id, row_number() OVER (ORDER BY d, id) AS r FROM (
+                  SELECT u.id, u.embedding <=> %(v)s::vector AS d FROM search_searchunit u
+                  WHERE {where} AND u.embedding IS NOT NULL
+                    AND u.embedding <=> %(v)s::vector < %(max_distance)s
+                  ORDER BY d, u.id LIMIT %(k)s) vec"""  # noqa: S608
+        )
+    union = " UNION ALL ".join(f"({sql})" for sql in lists)
+    sql = f"""SELECT id, sum(1.0 / ({RRF_K} + r)) AS score FROM ({union}) ranked
+              GROUP BY id ORDER BY score DESC, id LIMIT %(k)s"""  # noqa: S608 - fixed SQL, values bound
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return [(row[0], float(row[1])) for row in cur.fetchall()]
+
+
+def _snippet(headline: str) -> str:
+    """HTML-escaped, matches in ``<mark>``: PostgreSQL marks them with control characters (which
+    no stored text holds), so the escaping can never touch the markup."""
+    escaped = html.escape(" ".join(headline.split()), quote=False)
+    return escaped.replace("\x02", "<mark>").replace("\x03", "</mark>")
+
+
+def search_hits(*, ids: list[int], query: str) -> dict[int, dict[str, Any]]:
+    """The rows of ``ids`` with an HTML-escaped snippet whose matches are wrapped in ``<mark>``
+    (Persian rows show their normalised text, the one the query matched)."""
+    if not ids:
+        return {}
+    sql = f"""
+        SELECT u.id, u.encounter_id, u.content_type, u.source_type, u.source_id, u.date, u.language,
+               u.evidence,
+               ts_headline(
+                   CASE WHEN u.language = 'fa' THEN 'simple'::regconfig ELSE 'english'::regconfig END,
+                   CASE WHEN u.language = 'fa' THEN u.search_text ELSE u.text END,
+                   {_TSQUERY},
+                   'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=35, MinWords=12, MaxFragments=2'
+               )
+        FROM search_searchunit u WHERE u.id = ANY(%(ids)s)"""  # noqa: S608 - fixed SQL, values bound
+    with connection.cursor() as cur:
+        cur.execute(sql, {"ids": ids, "q": normalise(query)})
+        rows = cur.fetchall()
+    keys = ("id", "encounter_id", "content_type", "source_type", "source_id", "date", "language", "evidence")
+    hits = {}
+    for row in rows:
+        hit = dict(zip(keys, row[:8], strict=True))
+        if isinstance(hit["evidence"], str):  # Django reads jsonb from a raw cursor as text
+            hit["evidence"] = json.loads(hit["evidence"])
+        hits[row[0]] = {**hit, "snippet": _snippet(row[8])}
+    return hits
+
+
+def search_suggestions(*, user, prefix: str, limit: int) -> list[str]:
+    """Completions of the last word of ``prefix`` from the caller's own words, then whole past
+    queries of the caller that start with ``prefix``."""
+    text = normalise(prefix)
+    if not text:
+        return []
+    head, _, last = text.rpartition(" ")
+    words = (
+        SearchTerm.objects.filter(owner=user, term__startswith=last)
+        .values("term")
+        .annotate(n=Count("id"))
+        .order_by("-n", "term")[:limit]
+    )
+    past = (
+        SearchQueryLog.objects.filter(user=user, normalised__startswith=text)
+        .values("normalised")
+        .annotate(n=Count("id"))
+        .order_by("-n", "normalised")[:limit]
+    )
+    out: list[str] = []
+    for candidate in [p["normalised"] for p in past] + [f"{head} {w['term']}".strip() for w in words]:
+        if candidate not in out and candidate != text:
+            out.append(candidate)
+    return out[:limit]
+
+
+def _latency(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50_ms": None, "p95_ms": None}
+    values = sorted(values)
+    p95 = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+    return {"p50_ms": round(statistics.median(values), 1), "p95_ms": round(p95, 1)}
+
+
+def search_analytics(*, user, days: int, is_admin: bool) -> dict[str, Any]:
+    """A doctor: their own queries (counts, top, zero-result, latency). An admin: every user's,
+    as aggregates only - never the text of a query."""
+    since = timezone.now() - dt.timedelta(days=days)
+    logs = SearchQueryLog.objects.filter(created_at__gte=since)
+    if not is_admin:
+        logs = logs.filter(user=user)
+    latencies = list(logs.values_list("took_ms", flat=True))
+    out: dict[str, Any] = {
+        "days": days,
+        "total_queries": len(latencies),
+        "zero_result_count": logs.filter(results=0).count(),
+        "latency": _latency(latencies),
+    }
+    if is_admin:
+        out["users"] = logs.values("user").distinct().count()
+        return out
+
+    def top(qs) -> list[dict[str, Any]]:
+        rows = qs.values("normalised").annotate(count=Count("id")).order_by("-count", "normalised")[:10]
+        return [{"query": r["normalised"], "count": r["count"]} for r in rows]
+
+    out["top_queries"] = top(logs)
+    out["zero_result_queries"] = top(logs.filter(results=0))
+    return out

@@ -1,0 +1,47 @@
+"""One normaliser for indexed text and queries, so Persian matches however it was typed.
+
+PostgreSQL has no Persian dictionary. Persian text is indexed with the ``simple`` configuration
+(no stemming, no stop words) after this normalisation; English with ``english``. What it does:
+Arabic yeh/kaf/teh marbuta/heh-hamza forms to their Persian letters, Arabic diacritics (harakat,
+tanwin, superscript alef) and tatweel removed, ZWNJ (half-space) as a word boundary, Persian and
+Arabic-Indic digits to ASCII, NFKC (presentation forms), lower case. What it does not do: no
+Persian stemming or lemmatisation (``کتابها`` is found by ``کتاب`` only through the prefix match
+of query words; ``کتاب‌ها`` with a ZWNJ splits into two words and matches directly), no spelling
+variants beyond these letters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_LETTERS = str.maketrans(
+    {
+        "\u064a": "\u06cc",  # ARABIC YEH -> FARSI YEH
+        "\u0649": "\u06cc",  # ALEF MAKSURA -> FARSI YEH
+        "\u0643": "\u06a9",  # ARABIC KAF -> KEHEH
+        "\u0629": "\u0647",  # TEH MARBUTA -> HEH
+        "\u06c0": "\u0647",  # HEH WITH YEH ABOVE -> HEH
+        "\u200c": " ",  # ZWNJ: a boundary between the parts of a word
+        "\u200d": "",  # ZWJ
+        "\u0640": "",  # TATWEEL
+        **{chr(0x06F0 + i): str(i) for i in range(10)},  # Persian digits
+        **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic digits
+    }
+)
+_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed]")
+_PERSIAN = re.compile("[\u0600-\u06ff]")
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_LETTERS)
+    return " ".join(_DIACRITICS.sub("", text).lower().split())
+
+
+def language_of(text: str, default: str = "en") -> str:
+    """``fa`` when the text holds Persian letters, else ``default``."""
+    return "fa" if _PERSIAN.search(text) else default
+
+
+def ts_config(language: str) -> str:
+    return "simple" if language == "fa" else "english"
