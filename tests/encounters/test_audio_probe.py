@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from soapify.encounters.audio_probe import AudioInfo, AudioRejected, probe_audio, sniff_format
+from soapify.encounters.uploads.audio_probe import AudioInfo, AudioRejected, probe_audio, sniff_format
 from soapify.encounters.uploads.storage import TooLarge, copy_stream
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "audio"

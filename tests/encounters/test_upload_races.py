@@ -182,3 +182,14 @@ def test_commit_makes_the_recording_durable_before_recording_it(alice_client, en
     assert r.status_code == 201
     path = storages["audio"].path(AudioChunk.objects.get().storage_key)
     assert synced == [path, os.path.dirname(path)]
+
+
+def test_a_damaged_part_fails_the_whole_file_checksum_when_one_was_given(alice_client, encounter):
+    sha = hashlib.sha256(FLAC).hexdigest()
+    sid = create(alice_client, encounter.id, total_size=len(FLAC), sha256=sha).json()["session_id"]
+    for i, piece in enumerate(pieces(FLAC)):
+        assert send_raw(alice_client, sid, piece, offset=i * CHUNK).status_code == 201
+    prefix_files(sid)[1].write_bytes(bytes(CHUNK))  # same size, other bytes
+    r = alice_client.post("/api/uploads/commit/", {"session_id": sid}, format="json")
+    assert r.status_code == 422 and r.json()["error"]["code"] == "checksum_mismatch"
+    assert not AudioChunk.objects.exists()

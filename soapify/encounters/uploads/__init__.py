@@ -6,5 +6,7 @@
 * ``presigned``: one chunk in one PUT (``/api/audio/``);
 * ``sessions``, ``chunks``, ``commit``, ``direct``: resumable sessions (``/api/uploads/``);
 * ``signed_put``: the local signed PUT of either path;
-* ``cleanup``: the periodic removal of what nobody comes back for.
+* ``cleanup``: the periodic removal of what nobody comes back for;
+* ``audio_probe`` (with ``wav_header``): is it audio we can use, and how long is it (PyAV only,
+  no Django).
 """

@@ -20,13 +20,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from soapify.core.errors import ApiError, Conflict, PayloadTooLarge, Unprocessable, UnsupportedMedia
-from soapify.encounters.audio_probe import AudioInfo, AudioRejected, probe_audio
 from soapify.encounters.models import AudioChunk, Encounter
 from soapify.encounters.selectors import encounter_get_own, encounter_locked, refuse_finalized
 from soapify.encounters.services import encounter_set_status
 from soapify.encounters.signals import audio_chunk_committed
 from soapify.encounters.signed_urls import UploadGrant, upload_url
 from soapify.encounters.uploads import storage
+from soapify.encounters.uploads.audio_probe import AudioInfo, AudioRejected, probe_audio
 
 NO_MORE_AUDIO = "The encounter is finalized; it takes no more audio."
 

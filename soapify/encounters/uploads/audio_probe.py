@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import io
 import os
-import struct
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -44,6 +43,8 @@ from typing import BinaryIO, Literal
 import av
 import av.container
 import av.error
+
+from soapify.encounters.uploads.wav_header import WavLayout, wav_layout
 
 __all__ = [
     "SNIFF_BYTES",
@@ -238,7 +239,7 @@ def probe_audio(source: str | os.PathLike[str] | BinaryIO, *, max_duration: floa
         layout = None
         if label == "wav" and size is not None and not isinstance(target, _Replay):
             try:
-                layout = _wav_layout(target)  # leaves a file object where it was
+                layout = wav_layout(target)  # leaves a file object where it was
             except (OSError, ValueError):
                 layout = None
         try:
@@ -304,50 +305,11 @@ def _probe_container(
     )
 
 
-_WAV_MAX_CHUNKS = 64  # RIFF chunks walked to find "data" before giving up on the fast path
 _WAV_PCM_TAGS = {1, 3, 0xFFFE}  # PCM, IEEE float, WAVE_FORMAT_EXTENSIBLE (checked against the codec)
 
 
-_WavLayout = tuple[tuple[int, int, int, int], int, int]
-
-
-def _wav_layout(target: str | BinaryIO) -> _WavLayout | None:
-    """``((format tag, channels, sample rate, block align), data offset, data size)`` of a RIFF
-    WAVE file (from its current position), read from its chunk headers; None when they are not
-    plain and complete. A file object is left where it was."""
-    with ExitStack() as stack:
-        if isinstance(target, str):
-            fh: BinaryIO = stack.enter_context(open(target, "rb"))  # noqa: SIM115
-            base = 0
-        else:
-            fh = target
-            base = fh.tell()
-            stack.callback(fh.seek, base)
-        riff = fh.read(12)
-        if riff[:4] != b"RIFF" or riff[8:12] != b"WAVE":
-            return None
-        fmt = None
-        pos = 12
-        for _ in range(_WAV_MAX_CHUNKS):
-            fh.seek(base + pos)
-            head = fh.read(8)
-            if len(head) < 8:
-                return None
-            chunk_id, chunk_size = head[:4], int.from_bytes(head[4:], "little")
-            if chunk_id == b"fmt ":
-                body = fh.read(min(chunk_size, 64))
-                if len(body) < 16:
-                    return None
-                tag, channels, rate, _byte_rate, align, _bits = struct.unpack("<HHIIHH", body[:16])
-                fmt = (tag, channels, rate, align)
-            elif chunk_id == b"data":
-                return (fmt, pos + 8, chunk_size) if fmt is not None else None
-            pos += 8 + chunk_size + (chunk_size & 1)
-    return None
-
-
 def _probe_pcm_wav(
-    container: av.container.InputContainer, layout: _WavLayout, size: int, max_duration: float | None
+    container: av.container.InputContainer, layout: WavLayout, size: int, max_duration: float | None
 ) -> AudioInfo | None:
     """PCM WAV: the duration is the PCM bytes actually present (at most what the data chunk
     declares, as FFmpeg's demuxer reads) divided by the frame size and rate, so there is no need to
