@@ -299,7 +299,7 @@ def main() -> None:
         gunicorn = subprocess.Popen(
             [
                 str(Path(PY).with_name("gunicorn")),
-                "upload:reference_app",
+                f"{Path(__file__).stem}:reference_app",
                 "--pythonpath",
                 str(ROOT / "bench"),
                 "--workers",

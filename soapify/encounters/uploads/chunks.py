@@ -17,6 +17,7 @@ holds the lock finds the session committed (409).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,7 +102,9 @@ def _precheck(session: UploadSession, offset: int, size: int) -> None:
         _check_room(session, offset + size)
 
 
-def _record(*, user, session_id: Any, offset: int, size: int, digest: str, save) -> ChunkResult:
+def _record(
+    *, user, session_id: Any, offset: int, size: int, digest: str, save: Callable[[str], str]
+) -> ChunkResult:
     """Under the session's row lock: re-check the offset (409) and limits (413), store the bytes
     with ``save(key)`` and record the part; an identical re-send stores nothing."""
     with transaction.atomic():

@@ -362,6 +362,8 @@ def delete_stale_temp_files(*, older_than: float) -> int:
     runs its clean-up) whose last change is more than ``older_than`` seconds ago."""
     cutoff = time.time() - older_than
     removed = 0
+    if not os.path.isdir(settings.FILE_UPLOAD_TEMP_DIR):
+        return 0
     with os.scandir(settings.FILE_UPLOAD_TEMP_DIR) as entries:
         for entry in entries:
             with suppress(FileNotFoundError):
