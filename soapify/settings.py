@@ -557,6 +557,7 @@ LOGGING = {
 # id comes from X-Request-ID as checked by RequestIdMiddleware. Celery tasks carry the request id of
 # the request that sent them, and their task_id (and job_id) in the worker.
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = 10  # logging.DEBUG: one line a request (request_finished)
 DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # the access log has the client address
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 
