@@ -164,17 +164,15 @@ class RawClient:
         self.auth = f"Bearer {token}"
 
     def post(self, path: str, body: memoryview, content_type: str) -> tuple[int, dict]:
-        self.conn.request(
-            "POST",
-            path,
-            body=body,
-            headers={
-                "Authorization": self.auth,
-                "Content-Type": content_type,
-                "Content-Length": str(len(body)),
-            },
-        )
-        resp = self.conn.getresponse()
+        headers = {"Authorization": self.auth, "Content-Type": content_type, "Content-Length": str(len(body))}
+        try:
+            self.conn.request("POST", path, body=body, headers=headers)
+            resp = self.conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # the server closed the idle connection (gunicorn's keepalive): once more, on a new one
+            self.conn.close()
+            self.conn.request("POST", path, body=body, headers=headers)
+            resp = self.conn.getresponse()
         return resp.status, json.loads(resp.read() or b"{}")
 
 
