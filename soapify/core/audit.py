@@ -19,6 +19,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from soapify.core.errors import error_body
+from soapify.core.logs import redact
 from soapify.core.models import AuditLog
 
 logger = logging.getLogger("soapify.audit")
@@ -90,7 +91,7 @@ def audit_record(
         object_id=_text(str(object_id or ""))[:64],
         ip=client_ip(request) if request is not None else None,
         method=_text(getattr(request, "method", "") or ""),
-        path=_text(getattr(request, "path", "") or "")[:512],
+        path=_text(redact(getattr(request, "path", "") or ""))[:512],  # no share-link tokens
         status_code=status_code,
         outcome=outcome or (outcome_of(status_code) if status_code else "success"),
         extra=_clean(extra or {}),

@@ -20,6 +20,7 @@ import logging.config
 import os
 import re
 import uuid
+from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -130,7 +131,9 @@ def bind_job_id(sender, task, **kwargs) -> None:
 # ------------------------------------------------------------------------------------- formatting
 
 
-def _redact_event(_logger: Any, _method: str, event_dict: dict) -> dict:
+def _redact_event(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     for key, value in event_dict.items():
         if isinstance(value, str):
             event_dict[key] = redact(value)

@@ -39,3 +39,12 @@ def test_a_head_is_audited_as_an_access_that_was_not_counted(anon, one_view_link
     anon.head(f"/api/outputs/access/{one_view_link}/")
     row = AuditLog.objects.filter(object_type="share_link").latest("id")
     assert row.extra["reason"] == "ok" and row.extra["counted"] is False
+
+
+def test_the_audit_log_never_stores_the_token_of_a_get_or_a_head(anon, one_view_link):
+    anon.head(f"/api/outputs/access/{one_view_link}/")
+    anon.get(f"/api/outputs/access/{one_view_link}/")
+    rows = AuditLog.objects.filter(object_type="share_link", action="access")
+    assert rows.count() == 2
+    assert all(row.path == "/api/outputs/access/[redacted]/" for row in rows)
+    assert not any(one_view_link in row.path + str(row.extra) + row.object_id for row in rows)
