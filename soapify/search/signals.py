@@ -1,11 +1,14 @@
-"""Keep the index fresh: when a transcript segment, draft, checklist evaluation or finalized note is
-saved or deleted, the encounter's reindex job is queued once the change commits (an encounter
-that already has a reindex job waiting reuses it)."""
+"""Keep the index fresh: when a transcript segment (an edit), draft, checklist evaluation or
+finalized note is saved, or a service reports a bulk change (``core.signals.content_changed``: a
+transcription run, a typed transcript, a checklist evaluation), the encounter's reindex job is
+queued once the change commits (an encounter that already has a reindex job waiting reuses it).
+Deletions need nothing: an encounter's rows go with it, and a source replaced by a rebuild is
+reported by the rebuild. No ``post_delete`` receivers, so Django keeps its fast bulk deletes."""
 
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from soapify.checklist.models import ChecklistEval
@@ -34,10 +37,10 @@ def reindex_later(encounter_id: int) -> None:
     transaction.on_commit(start)
 
 
-@receiver([post_save, post_delete], sender=TranscriptSegment)
-@receiver([post_save, post_delete], sender=Draft)
-@receiver([post_save, post_delete], sender=ChecklistEval)
-@receiver([post_save, post_delete], sender=FinalizedNote)
+@receiver(post_save, sender=TranscriptSegment)
+@receiver(post_save, sender=Draft)
+@receiver(post_save, sender=ChecklistEval)
+@receiver(post_save, sender=FinalizedNote)
 def _source_changed(sender, instance, **kwargs) -> None:
     if kwargs.get("raw"):
         return  # fixtures

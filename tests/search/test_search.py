@@ -211,3 +211,17 @@ def test_rows_go_with_their_encounter(visit):
     TranscriptSegment.objects.filter(encounter=visit).delete()
     visit.delete()
     assert not SearchUnit.objects.exists()
+
+
+def test_a_typed_transcript_is_indexed_once_it_commits(
+    alice_client, encounter, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = alice_client.post(
+            f"/api/encounters/{encounter.pk}/transcript/",
+            {"text": "Doctor: Any chest pain?\nPatient: Yes, a tight chest pain when I walk uphill."},
+            format="json",
+        )
+    assert resp.status_code == 201
+    hits = alice_client.get(URL, {"q": "chest pain uphill"}).json()["results"]
+    assert hits and hits[0]["content_type"] == "transcript" and "uphill" in hits[0]["snippet"]

@@ -14,6 +14,7 @@ from soapify.core.engines import EngineHandler
 from soapify.core.errors import Conflict
 from soapify.core.jobs import job_find_active, job_start
 from soapify.core.models import Job
+from soapify.core.signals import content_changed
 from soapify.core.transcript import TranscriptView
 from soapify.encounters.models import Encounter
 from soapify.encounters.selectors import encounter_get_own, encounter_locked, refuse_finalized
@@ -168,6 +169,7 @@ def checklist_evaluate_encounter(
                 to_update,
                 ["status", "updated_at", *_AUTO_FIELDS],
             )
+        content_changed.send(sender=ChecklistEval, encounter_id=encounter.pk)
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1

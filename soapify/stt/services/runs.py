@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from soapify.core.engines import EngineError, EngineHandler
 from soapify.core.errors import Conflict
+from soapify.core.signals import content_changed
 from soapify.encounters.models import AudioChunk, Encounter
 from soapify.stt.audio import SAMPLE_RATE, decode_audio, transcribe_in_windows
 from soapify.stt.engines.base import Segment, TranscriptionResult
@@ -232,6 +233,7 @@ def _store_result(
         TranscriptSegment.objects.filter(chunk_id=chunk.pk).delete()
         TranscriptSegment.objects.bulk_create(rows)
         update_search_vector(chunk_id=chunk.pk)
+        content_changed.send(sender=TranscriptSegment, encounter_id=chunk.encounter_id)
         ct.status = ChunkTranscription.Status.DONE
         ct.engine = result.engine[:64]
         ct.model = (result.model or "")[:128]

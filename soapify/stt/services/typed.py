@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from soapify.core.errors import ApiError, Conflict, PayloadTooLarge
+from soapify.core.signals import content_changed
 from soapify.core.transcript import parse_dialogue
 from soapify.encounters.models import AudioChunk, Encounter
 from soapify.encounters.selectors import encounter_get_own
@@ -68,6 +69,7 @@ def typed_transcript_store(
             ]
         )
         update_search_vector(encounter=encounter, source=TranscriptSegment.Source.TYPED)
+        content_changed.send(sender=TranscriptSegment, encounter_id=encounter.pk)
         has_audio = AudioChunk.objects.filter(
             encounter=encounter, status=AudioChunk.Status.COMMITTED
         ).exists()
