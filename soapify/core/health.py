@@ -90,9 +90,9 @@ def run_check(name: str) -> CheckResult:
     try:
         fn()
     except Exception as exc:
-        latency = round((time.perf_counter() - started) * 1000, 1)
-        logger.warning("health check %s failed: %s", name, _error_text(exc))
-        return CheckResult(up=False, latency_ms=latency, error=_error_text(exc))
+        latency, error = round((time.perf_counter() - started) * 1000, 1), _error_text(exc)
+        logger.warning("health check %s failed: %s", name, error)
+        return CheckResult(up=False, latency_ms=latency, error=error)
     return CheckResult(up=True, latency_ms=round((time.perf_counter() - started) * 1000, 1))
 
 

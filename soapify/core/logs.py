@@ -52,7 +52,9 @@ SECRET_QUERY_PARAMS: frozenset[str] = frozenset(
 
 _SECRET_PATH = re.compile("(" + "|".join(re.escape(p) for p in SECRET_PATH_PREFIXES) + r")[^/?#\s\"'<>]+")
 _SECRET_QUERY = re.compile(
-    r"(?i)([?&;](?:" + "|".join(re.escape(p) for p in sorted(SECRET_QUERY_PARAMS)) + r")=)[^&#\s\"'<>]*"
+    r"(?i)((?:^|[?&;\s])(?:"
+    + "|".join(re.escape(p) for p in sorted(SECRET_QUERY_PARAMS))
+    + r")=)[^&#\s\"'<>]*"
 )
 _URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@", re.IGNORECASE)
 

@@ -61,6 +61,9 @@ def json_log():
         ),
         ("redis://:hunter2@cache:6379/0", "redis://:[redacted]@cache:6379/0"),
         ("/api/encounters/12/?search=headache", "/api/encounters/12/?search=headache"),
+        ("bad token=abc123 in query token=x&page=2", "bad token=[redacted] in query token=[redacted]&page=2"),
+        ("sig=abc", "sig=[redacted]"),
+        ("design=1&assign=2", "design=1&assign=2"),
     ],
 )
 def test_redact_removes_tokens_signatures_and_passwords_and_nothing_else(text, expected):
