@@ -176,7 +176,7 @@ def test_run_checks_refuses_an_unknown_check_name():
         health.run_checks(["database", "nope"])
 
 
-def test_read_checks_can_be_chosen_in_settings(client, settings):
+def test_the_readiness_checks_can_be_chosen_in_settings(client, settings):
     settings.READY_CHECKS = ["cache"]
     response = client.get("/readyz")
     assert response.status_code == 200

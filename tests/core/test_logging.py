@@ -222,7 +222,7 @@ def test_other_tasks_bind_no_job_id():
 # ------------------------------------------------------------------------------------- formats
 
 
-def test_the_console_format_is_one_readable_line_with_the_context(capsys):
+def test_the_console_format_is_one_readable_line_with_the_context():
     handler = logging.StreamHandler(io.StringIO())
     handler.setFormatter(structured_formatter("console"))
     record = logging.LogRecord("soapify.x", logging.WARNING, __file__, 1, "hello %s", ("world",), None)
