@@ -21,13 +21,22 @@ from django.utils.module_loading import import_string
 
 
 class EngineError(Exception):
-    """The one error type of every engine. ``transient`` errors are worth retrying."""
+    """The one error type of every engine. ``transient`` errors are worth retrying; ``retry_after``
+    (seconds) is how long the provider asked to wait first (its ``Retry-After``), if it said."""
 
-    def __init__(self, message: str, *, transient: bool = False, code: str = "engine_error") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool = False,
+        code: str = "engine_error",
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.transient = transient
         self.code = code
+        self.retry_after = retry_after
 
 
 class EngineHandler:

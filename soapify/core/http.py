@@ -67,7 +67,7 @@ def retry_after_seconds(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return Retry(retry_after_max=sys.maxsize).parse_retry_after(value)
+        return float(Retry(retry_after_max=sys.maxsize).parse_retry_after(value))
     except InvalidHeader:
         try:
             return max(0.0, float(value))

@@ -270,7 +270,7 @@ def job_execute(job_id: str, *, task_id: str | None = None) -> RunOutcome:
 
 
 def _retry_later(job: Job, exc: EngineError) -> RunOutcome:
-    delay = _backoff(job.attempts)
+    delay = max(_backoff(job.attempts), min(300.0, exc.retry_after or 0.0))  # the provider's Retry-After
     retry_id = _new_task_id()
     queued = _attempt(job).update(
         status=Job.Status.QUEUED,

@@ -17,7 +17,7 @@ from typing import Any
 import requests
 
 from soapify.core.engines import EngineError
-from soapify.core.http import BAD_URL, engine_session
+from soapify.core.http import BAD_URL, engine_session, retry_after_seconds
 
 _VERSIONED = re.compile(r"/v\d+[a-z0-9]*/?$")
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
@@ -150,6 +150,7 @@ class ChatClient:
                 f"The chat API answered {resp.status_code}.",
                 transient=True,
                 code="llm_rate_limited" if resp.status_code == 429 else "llm_unavailable",
+                retry_after=retry_after_seconds(resp.headers.get("Retry-After")),
             )
         if resp.status_code >= 400:
             code = "llm_bad_request" if resp.status_code in (400, 422) else "llm_rejected"

@@ -371,10 +371,13 @@ def test_llm_with_a_fallback_retries_in_the_request_by_default(httpserver):
 
 
 def test_llm_without_a_fallback_leaves_retries_to_the_job_by_default(httpserver):
-    httpserver.expect_request(CHAT).respond_with_json({"error": "busy"}, status=503)
+    httpserver.expect_request(CHAT).respond_with_json(
+        {"error": "busy"}, status=503, headers={"Retry-After": "30"}
+    )
     with pytest.raises(EngineError) as err:
         llm(httpserver, max_retries=None).generate(load("headache_visit.txt"))
     assert err.value.transient and len(httpserver.log) == 1
+    assert err.value.retry_after == 30  # the job runner waits that long before the next attempt
 
 
 def test_llm_client_errors_are_not_retried(httpserver):

@@ -282,7 +282,7 @@ def test_openai_429_and_500_are_transient_and_left_to_the_job_runner(httpserver)
     reply(httpserver, 429, {"error": "slow down"}, headers={"Retry-After": "1"})
     with pytest.raises(EngineError) as err:
         _engine(httpserver).transcribe(FIXTURE)
-    assert (err.value.transient, err.value.code) == (True, "rate_limited")
+    assert (err.value.transient, err.value.code, err.value.retry_after) == (True, "rate_limited", 1)
     reply(httpserver, 500, {"error": "boom"})
     with pytest.raises(EngineError) as err:
         _engine(httpserver).transcribe(FIXTURE)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import wave
 from urllib.parse import urlsplit
 
@@ -266,6 +267,23 @@ def test_openai_server_errors_are_retried_by_the_job_then_fail_the_chunk(
     assert ct.status == "failed" and ct.error["code"] == "unavailable"
     encounter.refresh_from_db()
     assert encounter.status == "failed"
+
+
+def test_the_job_waits_what_the_provider_asked_before_retrying(
+    openai_server, alice_client, encounter, caplog
+):
+    openai_server.expect_oneshot_request(TRANSCRIPTIONS).respond_with_json(
+        {"error": "slow down"}, status=429, headers={"Retry-After": "45"}
+    )
+    reply(openai_server, 200, json.dumps(VERBOSE).encode())
+    chunk = committed_chunk(encounter, 1)
+    with caplog.at_level(logging.WARNING, logger="soapify.jobs"):
+        job_id = alice_client.post("/api/stt/transcribe/", {"chunk_id": chunk.pk}, format="json").json()[
+            "job_id"
+        ]
+    job = Job.objects.get(pk=job_id)
+    assert (job.status, job.attempts) == ("succeeded", 2)
+    assert "retry in 45.0s" in caplog.text
 
 
 def test_openai_malformed_json_fails_at_once(openai_server, alice_client, encounter):

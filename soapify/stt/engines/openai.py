@@ -19,7 +19,7 @@ import numpy as np
 import requests
 
 from soapify.core.engines import EngineError
-from soapify.core.http import BAD_URL, engine_session
+from soapify.core.http import BAD_URL, engine_session, retry_after_seconds
 from soapify.stt.audio import as_samples
 from soapify.stt.engines.base import AudioInput, Segment, TranscriptionResult, Word, clip_confidence
 
@@ -89,6 +89,7 @@ class OpenAIEngine:
                 f"The transcription API answered HTTP {status}.",
                 transient=True,
                 code="rate_limited" if status == 429 else "unavailable",
+                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
             )
         if status >= 400:
             raise EngineError(
