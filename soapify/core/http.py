@@ -1,20 +1,13 @@
 """The one retry layer of the engines' outbound HTTP: a ``requests.Session`` with urllib3's ``Retry``.
 
-``engine_session(retries=n)`` retries, inside the request, only what is quick:
-
-* connection failures (the request never reached the server), always, up to ``connect_retries``;
-* 429 and 5xx answers (POST included), up to ``retries``, with exponential backoff capped at
-  ``max_wait`` seconds and ``Retry-After`` honoured - unless it asks for more than ``max_wait``:
-  then the answer is handed back at once (no long wait inside a request).
-
-Time-outs are never retried in the request (one already cost ``timeout`` seconds). When the
-retries run out the last answer is returned (``raise_on_status=False``) or the requests exception
-raised, and the caller turns it into its ``EngineError``. Engines that run in a job pass
-``retries=0``: the job runner retries transient errors later with its own backoff, so attempts
-do not multiply (docs/DESIGN-NOTES.md, "Outbound HTTP").
-
-A URL requests cannot use at all raises one of :data:`BAD_URL` before anything is sent: a
-configuration error, never retried.
+``engine_session(retries=n)`` retries in the request only what is quick: connection failures (the
+request never reached the server), and ``n`` times 429/5xx answers (POST included) with a capped
+exponential backoff, honouring ``Retry-After`` up to ``max_wait`` seconds (a longer one is not
+waited for: the answer is handed back at once). Time-outs are never retried in the request. Engines
+run by a job pass ``retries=0`` and leave the rest to the job runner, so attempts do not multiply
+(docs/DESIGN-NOTES.md, "Outbound HTTP"). When retries run out the last answer is returned, or the
+requests exception raised, for the caller to turn into its ``EngineError``. A URL requests cannot
+use raises one of :data:`BAD_URL` before anything is sent (a configuration error, never retried).
 """
 
 from __future__ import annotations
@@ -85,7 +78,6 @@ def engine_session(
         read=False,
         status=retries,
         other=0,
-        redirect=None,
         allowed_methods=None,  # every method, POST included: the engines' calls are all POSTs
         status_forcelist=RETRY_STATUSES,
         backoff_factor=backoff,
