@@ -26,6 +26,7 @@ from soapify.accounts.serializers import (
 from soapify.accounts.throttles import AuthRequestThrottle
 from soapify.core.errors import Forbidden
 from soapify.core.permissions import is_admin
+from soapify.core.schema import errors
 
 _ERR = OpenApiResponse(description="Error body: {error: {code, message, fields?}}")
 _THROTTLED = OpenApiResponse(
@@ -154,6 +155,7 @@ class UserViewSet(
     def get_serializer_class(self):
         return UserCreateSerializer if self.action == "create" else UserSerializer
 
+    @extend_schema(responses={201: UserSerializer, **errors(403)})
     def create(self, request, *args, **kwargs):
         if not is_admin(request.user):
             raise Forbidden("Only administrators can create users.")
@@ -162,6 +164,11 @@ class UserViewSet(
         user = services.user_create(data=dict(ser.validated_data))
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses={200: UserSerializer, **errors(403)})  # a doctor changing its role
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
+
+    @extend_schema(responses={200: UserSerializer, **errors(403)})
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         instance = self.get_object()

@@ -315,6 +315,7 @@ class DraftChecklistItemView(_DraftEncounterMixin, generics.GenericAPIView):
             200: ChecklistEvalSerializer,
             400: _ERR,
             404: OpenApiResponse(description="Encounter or catalog item out of the caller's scope."),
+            409: OpenApiResponse(description="Conflicts with the current state, e.g. a finalized encounter."),
         },
     )
     def put(self, request, encounter_id: int, item_id: int):

@@ -327,7 +327,10 @@ class AccessView(AuditedViewMixin, APIView):
         responses={
             (200, "application/json"): OpenApiTypes.OBJECT,
             (200, "text/html"): OpenApiTypes.STR,
-            404: OpenApiResponse(description="unknown, expired, revoked or used-up link (one body)"),
+            (404, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="unknown, expired, revoked or used-up link (one body)"
+            ),
+            (404, "text/html"): OpenApiResponse(OpenApiTypes.STR, description="the same, as a page"),
             429: OpenApiResponse(description="throttled (per IP)"),
         }
     )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from soapify.core.serializers import JobRefSerializer, StrictFieldsMixin
@@ -204,6 +205,7 @@ class ProcessResponseSerializer(JobRefSerializer):
     note = serializers.CharField(required=False)
 
 
+@extend_schema_serializer(component_name="TranscriptSearchHit")  # search.SearchHit is another shape
 class SearchHitSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     segment_id = serializers.IntegerField()
