@@ -333,6 +333,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    # every operation documents the error statuses the framework gives, with the one error body
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "soapify.core.schema.error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "EncounterStatusEnum": "soapify.encounters.models.Encounter.Status",
         "AudioChunkStatusEnum": "soapify.encounters.models.AudioChunk.Status",
