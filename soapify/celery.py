@@ -64,12 +64,15 @@ def _watch_pool(sender, **_kwargs) -> None:
         platforms.close_open_fds([sys.__stdin__, sys.__stdout__, sys.__stderr__])
         os.execv(sys.executable, [sys.executable, *sys.argv])  # noqa: S606 - re-executes this worker
 
+    def stopping() -> bool:  # a shutdown asked for (its processes exit: not a crash)
+        return state.should_stop is not None or state.should_terminate is not None
+
     def watch() -> None:
         known = {p.pid for p in list(pool._pool)}
-        while state.should_stop is None and state.should_terminate is None:
+        while not stopping():
             time.sleep(0.5)
             current = {p.pid for p in list(pool._pool)}
-            if lost := sorted(known - current):
+            if (lost := sorted(known - current)) and not stopping():
                 restart(lost)
                 return
             known |= current
