@@ -38,9 +38,10 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, cast
 
 import av
+import av.audio.stream
 import av.container
 import av.error
 
@@ -190,7 +191,7 @@ class _Replay(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         if self._head.nbytes:
             n = min(len(buffer), self._head.nbytes)
             buffer[:n] = self._head[:n]
@@ -266,9 +267,11 @@ def _probe_container(
     if not container.streams:
         raise _corrupt(label, "its header is incomplete (no streams found)")
     if not container.streams.audio:
-        kinds = sorted({s.type for s in container.streams}) or ["nothing"]
+        kinds: list[str] = sorted({str(s.type) for s in container.streams}) or ["nothing"]
         raise _unsupported(f"The file has no audio stream (it contains {', '.join(kinds)}).")
-    stream = container.streams.best("audio") or container.streams.audio[0]
+    stream = cast(
+        "av.audio.stream.AudioStream", container.streams.best("audio") or container.streams.audio[0]
+    )
     ctx = stream.codec_context
     if ctx is None or ctx.codec is None:
         raise _unsupported("The file's audio codec is not supported.")
@@ -415,7 +418,12 @@ class _Measure:
                 self.end = pts + duration
         else:
             self.all_timed = False
-        if self.limit is not None and self._span() > self.limit and self.duration()[0] > self.max_duration:
+        if (
+            self.limit is not None
+            and self.max_duration is not None
+            and self._span() > self.limit
+            and self.duration()[0] > self.max_duration
+        ):
             raise AudioRejected(
                 AudioRejected.TOO_LONG,
                 f"The recording is longer than the limit of {self.max_duration:g} seconds.",

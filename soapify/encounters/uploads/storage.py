@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Protocol
+from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 from django.conf import settings
@@ -167,7 +167,7 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
         self.file.write(raw_data)
 
     def file_complete(self, file_size: int) -> Any:
-        file = super().file_complete(file_size)
+        file: Any = super().file_complete(file_size)
         file.sha256 = self._digest.hexdigest()
         return file
 
@@ -194,7 +194,7 @@ class _TempFile(File):
     """A temporary file that ``FileSystemStorage`` moves instead of copying."""
 
     def temporary_file_path(self) -> str:
-        return self.file.name
+        return str(getattr(self.file, "name", ""))
 
 
 def save_temp_file(key: str, tmp: Any, *, durable: bool = False) -> str:
@@ -240,7 +240,7 @@ class ObjectMissing(Exception):
 
 
 @contextmanager
-def open_stream(key: str) -> Iterator[BinaryIO]:
+def open_stream(key: str) -> Iterator[Any]:
     """A readable stream of the object (S3: boto3's streaming body, never spooled in memory).
     Raises :class:`ObjectMissing` when there is no such object."""
     storage = audio_storage()
