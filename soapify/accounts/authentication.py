@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings
@@ -19,12 +18,12 @@ from soapify.accounts.models import User
 
 
 class SessionJWTAuthentication(JWTAuthentication):
-    def get_user(self, validated_token: Token) -> User:
+    def get_user(self, validated_token: Token) -> User:  # type: ignore[override]  # (simplejwt: a TypeVar)
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
             sid = uuid.UUID(str(validated_token["sid"]))
         except (KeyError, ValueError):
-            raise InvalidToken(_("Token contained no recognizable user identification")) from None
+            raise InvalidToken("Token contained no recognizable user identification") from None
         user = User.objects.filter(
             **{api_settings.USER_ID_FIELD: user_id},
             is_active=True,
@@ -32,5 +31,5 @@ class SessionJWTAuthentication(JWTAuthentication):
             auth_sessions__revoked_at__isnull=True,
         ).first()
         if user is None:
-            raise AuthenticationFailed(_("Token is no longer valid."), code="token_revoked")
+            raise AuthenticationFailed("Token is no longer valid.", code="token_revoked")
         return user

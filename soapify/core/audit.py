@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from soapify.core.errors import error_body
 from soapify.core.logs import redact
@@ -105,7 +106,7 @@ class AuditUnavailable(Exception):
 _UNSET = object()
 
 
-class AuditedViewMixin:
+class AuditedViewMixin(APIView):
     """DRF views that read or write patient data: one audit row per request, whatever the outcome,
     in the request's own transaction.
 

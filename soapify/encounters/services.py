@@ -6,7 +6,7 @@ from django.utils import timezone
 from soapify.encounters.models import Encounter
 
 # Which status may follow which. "failed" can be left by re-running the failed stage.
-_FORWARD = [
+_FORWARD: list[str] = [
     Encounter.Status.CREATED,
     Encounter.Status.RECORDING,
     Encounter.Status.TRANSCRIBING,
