@@ -99,7 +99,7 @@ def _target_ref(target: Any) -> tuple[str, str]:
     if target is None:
         return "", ""
     if isinstance(target, models.Model):
-        return target._meta.model_name, str(target.pk)
+        return str(target._meta.model_name), str(target.pk)
     kind, pk = target
     return str(kind), str(pk)
 
