@@ -31,13 +31,13 @@ run: seed
 	$(PY) manage.py stt_prepare_model
 	@echo "SOAPify on http://$(HOST):$(PORT)/  (API docs: /api/docs/)"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A soapify worker -B -Q default,stt,nlp --concurrency $(WORKER_CONCURRENCY) --loglevel INFO & \
+	$(VENV)/bin/celery -A soapify worker -B -Q default,stt,stt_bulk,nlp --concurrency $(WORKER_CONCURRENCY) --loglevel INFO & \
 	$(VENV)/bin/gunicorn soapify.wsgi:application -c gunicorn.conf.py --bind $(HOST):$(PORT) \
 		--workers $(WEB_WORKERS) --access-logfile - & \
 	wait
 
 worker: install
-	$(VENV)/bin/celery -A soapify worker -Q default,stt,nlp --concurrency $(WORKER_CONCURRENCY) --loglevel INFO
+	$(VENV)/bin/celery -A soapify worker -Q default,stt,stt_bulk,nlp --concurrency $(WORKER_CONCURRENCY) --loglevel INFO
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -444,6 +444,15 @@ EMBEDDING_ENGINES = {"default": _embedding_backends[EMBEDDING_ENGINE], **_embedd
 STT_ENGINE = env("STT_ENGINE", "pocketsphinx")
 STT_LIVE_TRANSCRIPTION = env_bool("STT_LIVE_TRANSCRIPTION", True)
 STT_WINDOW_SECONDS = env_float("STT_WINDOW_SECONDS", 30.0)
+# A chunk longer than 2 x STT_WINDOW_SECONDS is cut into windows overlapping by
+# STT_WINDOW_OVERLAP_SECONDS, each transcribed as its own job on the stt_bulk queue (in parallel on
+# free workers) unless STT_PARALLEL_WINDOWS is off (then one job transcribes them in turn).
+STT_WINDOW_OVERLAP_SECONDS = env_float("STT_WINDOW_OVERLAP_SECONDS", 1.5)
+STT_PARALLEL_WINDOWS = env_bool("STT_PARALLEL_WINDOWS", True)
+# Digits in Persian transcripts: "persian" (۰-۹) or "latin" (0-9).
+STT_PERSIAN_DIGITS = env("STT_PERSIAN_DIGITS", "persian")
+if STT_PERSIAN_DIGITS not in ("persian", "latin"):
+    raise ImproperlyConfigured("STT_PERSIAN_DIGITS must be 'persian' or 'latin'")
 STT_BUSY_WAIT_SECONDS = env_float("STT_BUSY_WAIT_SECONDS", 600.0)
 _stt_backends = {
     "pocketsphinx": {

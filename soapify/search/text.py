@@ -15,18 +15,22 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from soapify.core.persian import (
+    ARABIC_INDIC_DIGITS,
+    ARABIC_TO_PERSIAN_LETTERS,
+    LATIN_DIGITS,
+    PERSIAN_DIGITS,
+    ZWNJ,
+)
+
 _LETTERS = str.maketrans(
     {
-        "\u064a": "\u06cc",  # ARABIC YEH -> FARSI YEH
-        "\u0649": "\u06cc",  # ALEF MAKSURA -> FARSI YEH
-        "\u0643": "\u06a9",  # ARABIC KAF -> KEHEH
-        "\u0629": "\u0647",  # TEH MARBUTA -> HEH
-        "\u06c0": "\u0647",  # HEH WITH YEH ABOVE -> HEH
-        "\u200c": " ",  # ZWNJ: a boundary between the parts of a word
+        **ARABIC_TO_PERSIAN_LETTERS,
+        ZWNJ: " ",  # a boundary between the parts of a word
         "\u200d": "",  # ZWJ
         "\u0640": "",  # TATWEEL
-        **{chr(0x06F0 + i): str(i) for i in range(10)},  # Persian digits
-        **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic digits
+        **dict(zip(PERSIAN_DIGITS, LATIN_DIGITS, strict=True)),
+        **dict(zip(ARABIC_INDIC_DIGITS, LATIN_DIGITS, strict=True)),
     }
 )
 _DIACRITICS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed]")

@@ -97,3 +97,46 @@ class TranscriptSegment(models.Model):
 
     def __str__(self) -> str:
         return f"segment {self.pk} of encounter {self.encounter_id}"
+
+
+class ChunkWindow(models.Model):
+    """One window of a long chunk, transcribed as its own job (queue ``stt_bulk``) so that several
+    worker processes work on one recording at once. The chunk's segments are written only when every
+    window of the current run (``generation`` = the transcription's ``runs``) is done; a window's
+    segments are kept here until then, in seconds from the start of the chunk."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    transcription = models.ForeignKey(ChunkTranscription, on_delete=models.CASCADE, related_name="windows")
+    generation = models.PositiveIntegerField()
+    index = models.PositiveIntegerField()
+    start = models.FloatField()
+    end = models.FloatField()
+    keep_from = models.FloatField()
+    #: None: to the end of the chunk (the last window)
+    keep_to = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    language = models.CharField(max_length=8, blank=True, default="")
+    #: the window's segments: ``{start, end, text, confidence, speaker, words: [{start, end, text,
+    #: confidence}]}`` in chunk seconds
+    segments = models.JSONField(default=list, blank=True)
+    engine = models.CharField(max_length=64, blank=True, default="")
+    model = models.CharField(max_length=128, blank=True, default="")
+    engine_version = models.CharField(max_length=64, blank=True, default="")
+    #: seconds the engine spent on this window (for the chunk's real-time factor)
+    elapsed = models.FloatField(default=0.0)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["transcription", "index"], name="stt_window_unique_index")
+        ]
+        ordering = ["transcription_id", "index"]
+
+    def __str__(self) -> str:
+        return f"window {self.index} of chunk transcription {self.transcription_id}: {self.status}"

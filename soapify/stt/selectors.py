@@ -65,6 +65,8 @@ def encounter_transcript_detail(*, encounter: Encounter) -> tuple[TranscriptView
                 "speaker": seg.speaker,
                 "confidence": seg.confidence,
                 "edited": seg.edited,
+                "language": seg.language,
+                "words": seg.words,
                 "char_start": span.start_char,
                 "char_end": span.end_char,
             }

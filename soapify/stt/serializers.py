@@ -78,8 +78,22 @@ class TypedTranscriptRequestSerializer(StrictFieldsMixin, serializers.Serializer
 # --- responses -------------------------------------------------------------------------------------
 
 
+class WordSerializer(serializers.Serializer):
+    start = serializers.FloatField(help_text="Seconds on the encounter's timeline.")
+    end = serializers.FloatField(help_text="Seconds on the encounter's timeline.")
+    text = serializers.CharField()
+    confidence = serializers.FloatField(help_text="0..1")
+
+
+_WORDS_HELP = (
+    "The engine's words with their times (empty when the engine gives none); as transcribed, so an "
+    "edited segment's words still show what was heard."
+)
+
+
 class ChunkSegmentSerializer(serializers.ModelSerializer):
     original_text = serializers.SerializerMethodField()
+    words = WordSerializer(many=True, read_only=True, help_text=_WORDS_HELP)
 
     class Meta:
         model = TranscriptSegment
@@ -94,6 +108,7 @@ class ChunkSegmentSerializer(serializers.ModelSerializer):
             "edited",
             "original_text",
             "edited_at",
+            "language",
             "words",
         ]
         read_only_fields = fields
@@ -172,6 +187,8 @@ class EncounterTranscriptSegmentSerializer(serializers.Serializer):
     speaker = serializers.CharField(allow_null=True)
     confidence = serializers.FloatField(allow_null=True)
     edited = serializers.BooleanField()
+    language = serializers.CharField(help_text="The language the segment was transcribed in ('' if unknown).")
+    words = WordSerializer(many=True, help_text=_WORDS_HELP)
     char_start = serializers.IntegerField(help_text="Offset of the segment's first character in `text`.")
     char_end = serializers.IntegerField(help_text="Offset just past the segment's last character.")
 

@@ -1,4 +1,8 @@
-"""Thin job handlers (queue ``stt``): take ids, call a service."""
+"""Thin job handlers: take ids, call a service.
+
+Queues: ``stt`` for live chunks and end-of-visit work (short, someone is waiting), ``stt_bulk`` for
+the windows of long recordings, so a long upload never stands in front of a visit that just ended.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from soapify.core.models import Job
 from soapify.encounters.models import Encounter
 from soapify.stt.services.jobs import PROCESS_JOB, TRANSCRIBE_JOB, encounter_process
 from soapify.stt.services.runs import busy_wait_seconds, chunk_transcribe
+from soapify.stt.services.windows import WINDOW_JOB, window_transcribe
 
 
 @job_handler(TRANSCRIBE_JOB, queue="stt", max_attempts=4)
@@ -37,4 +42,16 @@ def process_encounter(job: Job) -> dict:
         encounter=encounter,
         final_attempt=job.attempts >= job.max_attempts,
         progress=lambda fraction: job_set_progress(job, fraction),
+    )
+
+
+@job_handler(WINDOW_JOB, queue="stt_bulk", max_attempts=4)
+def transcribe_window(job: Job) -> dict:
+    params = job.params
+    return window_transcribe(
+        window_id=int(params["window_id"]),
+        generation=int(params["generation"]),
+        language=params.get("language") or None,
+        force=bool(params.get("force")),
+        final_attempt=job.attempts >= job.max_attempts,
     )

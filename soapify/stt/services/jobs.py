@@ -134,6 +134,7 @@ def encounter_process(*, encounter: Encounter, final_attempt: bool = True, progr
         raise finalized_conflict()
     transcribed: list[int] = []
     waited: list[int] = []
+    in_windows: list[int] = []
     failed: list[dict] = []
     for i, (chunk_id, number) in enumerate(todo):
         try:
@@ -155,6 +156,9 @@ def encounter_process(*, encounter: Encounter, final_attempt: bool = True, progr
                 transcribed.append(number)
             elif outcome.status == "already_done":
                 waited.append(number)
+            elif outcome.status in ("windows_queued", "windows_running"):
+                # Long chunk: its windows are jobs of their own; the last one writes its segments.
+                in_windows.append(number)
             else:  # still busy after waiting: another worker holds it far too long
                 failed.append(
                     {
@@ -173,6 +177,7 @@ def encounter_process(*, encounter: Encounter, final_attempt: bool = True, progr
         "already_done": len(chunks) - len(todo),
         "transcribed": transcribed,
         "done_by_another_job": waited,
+        "transcribing_in_windows": in_windows,
         "encounter_status": state,
     }
     if failed:

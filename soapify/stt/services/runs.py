@@ -46,6 +46,8 @@ from soapify.stt.engines.base import Segment, TranscriptionResult
 from soapify.stt.models import ChunkTranscription, TranscriptSegment
 from soapify.stt.services.common import chunk_has_edits, ct_update, finalized_conflict, update_search_vector
 from soapify.stt.services.status import encounter_transcription_refresh
+from soapify.stt.services.windows import needs_windows, windows_in_flight, windows_start
+from soapify.stt.text import transcript_text
 
 logger = logging.getLogger("soapify.stt")
 
@@ -100,8 +102,9 @@ def chunk_lock(chunk_id: int, *, wait: float = 0.0, poll: float = 0.2) -> Iterat
 @dataclass
 class ChunkOutcome:
     chunk_id: int
-    status: str  # done | already_done | busy
+    status: str  # done | already_done | busy | windows_queued | windows_running
     segments: int = 0
+    windows: int | None = None
     language: str | None = None
     engine: str = ""
     real_time_factor: float | None = None
@@ -161,10 +164,10 @@ def _segment_rows(
                 index=i,
                 start=round(seg.start, 3),
                 end=round(seg.end, 3),
-                text=seg.text.strip(),
+                text=transcript_text(seg.text.strip(), language),
                 confidence=seg.confidence,
                 speaker=seg.speaker,
-                words=_words(seg),
+                words=_words(seg, language),
                 language=language[:8],
                 engine=result.engine[:64],
                 model=(result.model or "")[:128],
@@ -174,9 +177,14 @@ def _segment_rows(
     return rows
 
 
-def _words(seg: Segment) -> list[dict]:
+def _words(seg: Segment, language: str) -> list[dict]:
     return [
-        {"start": round(w.start, 3), "end": round(w.end, 3), "text": w.text, "confidence": w.confidence}
+        {
+            "start": round(w.start, 3),
+            "end": round(w.end, 3),
+            "text": transcript_text(w.text, language),
+            "confidence": w.confidence,
+        }
         for w in seg.words
     ]
 
@@ -287,6 +295,9 @@ def chunk_transcribe(
                     finished_at=timezone.now(),
                 )
             raise exc
+        if ct.status == ChunkTranscription.Status.RUNNING and not rerun and windows_in_flight(ct.pk):
+            # Its windows are being transcribed by other jobs; the last one writes the segments.
+            return ChunkOutcome(chunk_id, "windows_running")
         if ct.status == ChunkTranscription.Status.RUNNING:
             # We hold the lock, so nobody is running it: a worker died mid-run. Take over.
             logger.warning("chunk %s: taking over a stale running transcription", chunk_id)
@@ -317,10 +328,16 @@ def chunk_transcribe(
         try:
             engine = stt_engines["default"]
             samples = _load_samples(chunk)
+            seconds = max(len(samples) / SAMPLE_RATE, 1e-6)
+            if needs_windows(seconds):
+                # One job per window on the bulk queue; the last window to finish writes the chunk.
+                started_windows = windows_start(
+                    chunk=chunk, ct=ct, seconds=seconds, language=language, force=force
+                )
+                return ChunkOutcome(chunk_id, "windows_queued", windows=started_windows.windows)
             started = time.perf_counter()
             result = _run_engine(engine, samples, language)
             elapsed = time.perf_counter() - started
-            seconds = max(len(samples) / SAMPLE_RATE, 1e-6)
             count = _store_result(
                 chunk=chunk,
                 ct_id=ct.pk,

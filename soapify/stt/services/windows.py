@@ -1,0 +1,275 @@
+"""Long chunks transcribed in parallel: one job per window, stitched when the last one is done.
+
+A committed chunk longer than twice ``STT_WINDOW_SECONDS`` (a long live chunk, or a whole visit
+uploaded at the end) is cut into overlapping windows (``soapify.stt.audio.plan_windows``). Each
+window is a job of its own on the ``stt_bulk`` queue, so as many worker processes as are free work
+on one recording at once, while live chunks and end-of-visit work keep the ``stt`` queue to
+themselves (a doctor whose visit just ended waits for at most one window, not for another doctor's
+hour-long upload).
+
+Rules (each one tested):
+
+* The chunk's transcript is written only when every window of the run is done, in one
+  transaction, with the overlaps de-duplicated by word midpoints (``merge_windows``); until then
+  the chunk stays ``running`` and the encounter ``transcribing``: a partial transcript is never
+  presented as complete.
+* A window that fails with a transient error is retried alone (its job's next attempt); a window
+  that fails for good fails the chunk with the window's error.
+* A re-run starts a new *generation*: the old windows are replaced, and a late job of an older
+  generation finds its window gone or superseded and stores nothing.
+* A worker killed mid-window: the job reaper queues the window's job again; the window is
+  transcribed again and its row overwritten, and the stitch runs once under the chunk's lock and
+  replaces the chunk's segments, so no segment is duplicated or missing.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from soapify.core.engines import EngineError
+from soapify.core.errors import Conflict
+from soapify.core.jobs import job_start
+from soapify.encounters.models import AudioChunk, Encounter
+from soapify.stt.audio import SAMPLE_RATE, Window, merge_windows, plan_windows
+from soapify.stt.engines.base import Segment, TranscriptionResult, Word
+from soapify.stt.models import ChunkTranscription, ChunkWindow, TranscriptSegment
+from soapify.stt.services.common import ct_update
+from soapify.stt.services.status import encounter_transcription_refresh
+
+logger = logging.getLogger("soapify.stt")
+
+WINDOW_JOB = "stt.transcribe_window"
+
+
+def parallel_windows_enabled() -> bool:
+    return bool(getattr(settings, "STT_PARALLEL_WINDOWS", True))
+
+
+def window_overlap(window: float) -> float:
+    return min(float(settings.STT_WINDOW_OVERLAP_SECONDS), window / 10)
+
+
+def needs_windows(seconds: float) -> bool:
+    """Whether a chunk of ``seconds`` is transcribed as parallel window jobs."""
+    return parallel_windows_enabled() and seconds > 2 * float(settings.STT_WINDOW_SECONDS)
+
+
+@dataclass
+class WindowsStarted:
+    generation: int
+    windows: int
+
+
+def windows_start(
+    *, chunk: AudioChunk, ct: ChunkTranscription, seconds: float, language: str | None, force: bool
+) -> WindowsStarted:
+    """Replace the chunk's windows by a new generation and queue one job per window. The caller
+    holds the chunk's lock and has marked the transcription ``running``."""
+    window = float(settings.STT_WINDOW_SECONDS)
+    plan = plan_windows(seconds, window=window, overlap=window_overlap(window))
+    generation = ChunkTranscription.objects.values_list("runs", flat=True).get(pk=ct.pk)
+    encounter = Encounter.objects.only("id", "doctor_id").get(pk=chunk.encounter_id)
+    with transaction.atomic():
+        ChunkWindow.objects.filter(transcription_id=ct.pk).delete()
+        rows = ChunkWindow.objects.bulk_create(
+            ChunkWindow(
+                transcription_id=ct.pk,
+                generation=generation,
+                index=i,
+                start=w.start,
+                end=w.end,
+                keep_from=w.keep_from,
+                keep_to=None if math.isinf(w.keep_to) else w.keep_to,
+            )
+            for i, w in enumerate(plan)
+        )
+    for row in rows:
+        job_start(
+            kind=WINDOW_JOB,
+            owner=encounter.doctor,
+            target=row,
+            params={
+                "window_id": row.pk,
+                "chunk_id": chunk.pk,
+                "generation": generation,
+                "language": language,
+                "force": force,
+            },
+        )
+    return WindowsStarted(generation=generation, windows=len(rows))
+
+
+def windows_in_flight(ct_id: int) -> bool:
+    """Whether the transcription's current generation still has windows to finish."""
+    runs = ChunkTranscription.objects.values_list("runs", flat=True).filter(pk=ct_id).first()
+    return ChunkWindow.objects.filter(
+        transcription_id=ct_id,
+        generation=runs,
+        status__in=[ChunkWindow.Status.PENDING, ChunkWindow.Status.RUNNING],
+    ).exists()
+
+
+# --- one window ------------------------------------------------------------------------------------
+
+
+def _segment_json(seg: Segment) -> dict:
+    return {
+        "start": seg.start,
+        "end": seg.end,
+        "text": seg.text,
+        "confidence": seg.confidence,
+        "speaker": seg.speaker,
+        "words": [
+            {"start": w.start, "end": w.end, "text": w.text, "confidence": w.confidence} for w in seg.words
+        ],
+    }
+
+
+def _segment_of(data: dict) -> Segment:
+    return Segment(
+        start=data["start"],
+        end=data["end"],
+        text=data["text"],
+        confidence=data.get("confidence", 1.0),
+        speaker=data.get("speaker"),
+        words=[
+            Word(w["start"], w["end"], w["text"], w.get("confidence", 1.0)) for w in data.get("words", [])
+        ],
+    )
+
+
+def _current(window_id: int, generation: int) -> ChunkWindow | None:
+    row = ChunkWindow.objects.select_related("transcription").filter(pk=window_id).first()
+    if row is None or row.generation != generation or row.transcription.runs != generation:
+        return None
+    if row.transcription.status != ChunkTranscription.Status.RUNNING:
+        return None
+    return row
+
+
+def window_transcribe(
+    *, window_id: int, generation: int, language: str | None, force: bool, final_attempt: bool
+) -> dict:
+    """Transcribe one window and, when it was the last one of its run, stitch the chunk.
+
+    A window of an older run (or one whose chunk is no longer running) stores nothing."""
+    from soapify.stt.services.runs import _load_samples, stt_engines
+
+    row = _current(window_id, generation)
+    if row is None:
+        return {"window_id": window_id, "status": "superseded"}
+    ct = row.transcription
+    if row.status != ChunkWindow.Status.DONE:
+        ChunkWindow.objects.filter(pk=row.pk).update(
+            status=ChunkWindow.Status.RUNNING, attempts=row.attempts + 1, error={}
+        )
+        chunk = AudioChunk.objects.get(pk=ct.chunk_id)
+        try:
+            samples = _load_samples(chunk)
+            piece = samples[int(row.start * SAMPLE_RATE) : int(math.ceil(row.end * SAMPLE_RATE))]
+            if not len(piece):
+                raise EngineError("The window lies beyond the end of the audio.", code="corrupt_window")
+            started = time.perf_counter()
+            result = stt_engines["default"].transcribe(piece, language=language)
+            elapsed = time.perf_counter() - started
+        except EngineError as exc:
+            retrying = exc.transient and not final_attempt
+            error = {"code": exc.code, "message": exc.message}
+            ChunkWindow.objects.filter(pk=row.pk, generation=generation).update(
+                status=ChunkWindow.Status.PENDING if retrying else ChunkWindow.Status.FAILED, error=error
+            )
+            if not retrying:
+                _fail_chunk(ct.pk, generation, {**error, "window": row.index})
+            raise
+        ChunkWindow.objects.filter(pk=row.pk, generation=generation).update(
+            status=ChunkWindow.Status.DONE,
+            segments=[_segment_json(s.shifted(row.start)) for s in result.segments],
+            language=(result.language or language or "")[:8],
+            engine=result.engine[:64],
+            model=(result.model or "")[:128],
+            engine_version=(result.version or "")[:64],
+            elapsed=round(elapsed, 4),
+        )
+    stitched = windows_stitch(ct_id=ct.pk, generation=generation, force=force)
+    return {"window_id": window_id, "index": row.index, "status": "done", "stitched": stitched}
+
+
+def _fail_chunk(ct_id: int, generation: int, error: dict) -> None:
+    updated = ChunkTranscription.objects.filter(
+        pk=ct_id, runs=generation, status=ChunkTranscription.Status.RUNNING
+    ).update(status=ChunkTranscription.Status.FAILED, error=error, finished_at=timezone.now())
+    if updated:
+        encounter_id = ChunkTranscription.objects.values_list("chunk__encounter_id", flat=True).get(pk=ct_id)
+        encounter_transcription_refresh(encounter_id=encounter_id)
+
+
+# --- stitching -------------------------------------------------------------------------------------
+
+
+def windows_stitch(*, ct_id: int, generation: int, force: bool) -> bool:
+    """When every window of ``generation`` is done, write the chunk's segments (once). Returns
+    whether this call wrote them."""
+    from soapify.stt.services.runs import _store_result, busy_wait_seconds, chunk_lock
+
+    chunk_id = ChunkTranscription.objects.values_list("chunk_id", flat=True).get(pk=ct_id)
+    if windows_in_flight(ct_id):
+        return False
+    with chunk_lock(chunk_id, wait=busy_wait_seconds()) as acquired:
+        if not acquired:
+            return False
+        ct = ChunkTranscription.objects.filter(pk=ct_id).first()
+        if ct is None or ct.runs != generation or ct.status != ChunkTranscription.Status.RUNNING:
+            return False
+        rows = list(
+            ChunkWindow.objects.filter(transcription_id=ct_id, generation=generation).order_by("index")
+        )
+        if not rows or any(r.status != ChunkWindow.Status.DONE for r in rows):
+            return False
+        merged = merge_windows(
+            [
+                (
+                    Window(r.start, r.end, r.keep_from, math.inf if r.keep_to is None else r.keep_to),
+                    [_segment_of(s) for s in r.segments],
+                )
+                for r in rows
+            ]
+        )
+        last = rows[-1]
+        language = next((r.language for r in rows if r.language), "")
+        result = TranscriptionResult(
+            segments=merged,
+            language=language or None,
+            engine=last.engine,
+            model=last.model,
+            version=last.engine_version,
+        )
+        chunk = AudioChunk.objects.get(pk=chunk_id)
+        seconds = max(rows[-1].end, 1e-6)
+        try:
+            _store_result(
+                chunk=chunk,
+                ct_id=ct_id,
+                result=result,
+                force=force,
+                rtf=sum(r.elapsed for r in rows) / seconds,
+                language=language,
+            )
+        except Conflict as exc:
+            has_segments = TranscriptSegment.objects.filter(chunk_id=chunk_id).exists()
+            ct_update(
+                ct_id,
+                status=ChunkTranscription.Status.DONE if has_segments else ChunkTranscription.Status.FAILED,
+                error={} if has_segments else {"code": exc.code, "message": exc.message},
+                finished_at=timezone.now(),
+            )
+            encounter_transcription_refresh(encounter_id=chunk.encounter_id)
+            raise
+    encounter_transcription_refresh(encounter_id=chunk.encounter_id)
+    return True
