@@ -16,6 +16,8 @@ class BasicAuthentication(authentication.BasicAuthentication):
         from soapify.accounts.services import user_authenticate
         from soapify.core.errors import ApiError
 
+        if "\x00" in userid or "\x00" in password:  # no account has one; the database refuses it
+            raise exceptions.AuthenticationFailed("Invalid username or password.")
         try:
             user = user_authenticate(request=request, username=userid, password=password)
         except ApiError:

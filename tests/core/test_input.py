@@ -4,12 +4,14 @@ and OPTIONS on every kind of view."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
 from django.test import Client, override_settings
 
 from soapify.encounters.models import Encounter
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +189,10 @@ def test_options_needs_a_login_like_the_route_itself(anon, encounter):
     response = anon.options(f"/api/nlp/drafts/{encounter.pk}/update-section/")
     assert response.status_code == 401
     assert _error(response)["code"] == "not_authenticated"
+
+
+def test_http_basic_credentials_with_a_nul_are_a_401(anon, alice):
+    credentials = base64.b64encode(b"alice\x00:" + PASSWORD.encode()).decode()
+    response = anon.get("/api/encounters/", HTTP_AUTHORIZATION=f"Basic {credentials}")
+    assert response.status_code == 401
+    assert _error(response)["code"] == "authentication_failed"
