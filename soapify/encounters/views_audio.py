@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from soapify.core.audit import AuditedViewMixin, audit_record
 from soapify.core.errors import ApiError, error_body
 from soapify.core.idempotency import idempotent
+from soapify.core.schema import errors
 from soapify.encounters.serializers import AudioChunkSerializer
 from soapify.encounters.serializers_uploads import (
     CommitRequestSerializer,
@@ -40,7 +41,9 @@ class PresignedUrlView(AuditedViewMixin, APIView):
 
     audit_object_type = "audio_chunk"
 
-    @extend_schema(request=PresignedUrlRequestSerializer, responses={201: PresignedUrlResponseSerializer})
+    @extend_schema(
+        request=PresignedUrlRequestSerializer, responses={201: PresignedUrlResponseSerializer, **errors(409)}
+    )
     def post(self, request):
         ser = PresignedUrlRequestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -66,7 +69,8 @@ class AudioCommitView(AuditedViewMixin, APIView):
     audit_object_type = "audio_chunk"
 
     @extend_schema(
-        request=CommitRequestSerializer, responses={201: AudioChunkSerializer, 200: AudioChunkSerializer}
+        request=CommitRequestSerializer,
+        responses={201: AudioChunkSerializer, 200: AudioChunkSerializer, **errors(409, 422)},
     )
     @idempotent
     def post(self, request):

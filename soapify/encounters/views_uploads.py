@@ -8,13 +8,14 @@ import uuid
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from soapify.core.audit import AuditedViewMixin
 from soapify.core.errors import ApiError, NotFound, PayloadTooLarge
 from soapify.core.idempotency import idempotent
+from soapify.core.parsers import FormParser, MultiPartParser
+from soapify.core.schema import errors
 from soapify.encounters.serializers_uploads import (
     ChunkResponseSerializer,
     ChunkUploadSerializer,
@@ -47,7 +48,7 @@ class _SessionView(AuditedViewMixin, APIView):
 class SessionCreateView(_SessionView):
     """Open a resumable upload of one recording; send its bytes to ``chunk/`` in order."""
 
-    @extend_schema(request=SessionCreateSerializer, responses={201: SessionResponseSerializer})
+    @extend_schema(request=SessionCreateSerializer, responses={201: SessionResponseSerializer, **errors(409)})
     def post(self, request):
         ser = SessionCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -59,7 +60,7 @@ class SessionStatusView(_SessionView):
     """Where an upload stands (``received_bytes``): a client that lost its connection resumes
     from there. Expired sessions are 410."""
 
-    @extend_schema(responses={200: SessionResponseSerializer})
+    @extend_schema(responses={200: SessionResponseSerializer, **errors(410)})
     def get(self, request, session_id):
         session = sessions.session_get(user=request.user, session_id=_session_id(session_id))
         return Response(session_data(session))
@@ -132,7 +133,7 @@ class ChunkUploadView(_SessionView):
             OpenApiParameter("index", OpenApiTypes.INT, description="raw body only"),
             OpenApiParameter("sha256", OpenApiTypes.STR, description="raw body only"),
         ],
-        responses={201: ChunkResponseSerializer},
+        responses={201: ChunkResponseSerializer, 200: ChunkResponseSerializer, **errors(409, 410, 411, 422)},
     )
     def post(self, request):
         if _is_raw_chunk(request._request):
@@ -196,7 +197,10 @@ class SessionCommitView(_SessionView):
     """Assemble the parts, verify size and sha256, probe the audio, create the encounter's chunk:
     201 the first time, 200 with the same result on a repeat."""
 
-    @extend_schema(request=SessionRefSerializer, responses={201: FinalResponseSerializer})
+    @extend_schema(
+        request=SessionRefSerializer,
+        responses={201: FinalResponseSerializer, 200: FinalResponseSerializer, **errors(409, 410, 422)},
+    )
     @idempotent
     def post(self, request):
         ser = SessionRefSerializer(data=request.data)
@@ -217,7 +221,7 @@ class SessionCommitView(_SessionView):
 class FinalView(_SessionView):
     """The committed artifact; 409 ``not_committed`` (with ``received_bytes``) before commit."""
 
-    @extend_schema(responses={200: FinalResponseSerializer})
+    @extend_schema(responses={200: FinalResponseSerializer, **errors(409, 410)})
     def get(self, request, session_id):
         session = sessions.session_final(user=request.user, session_id=_session_id(session_id))
         return Response(final_data(session))
@@ -227,7 +231,9 @@ class S3PresignView(_SessionView):
     """One presigned PUT for the whole file of a session created with ``total_size`` (S3; with
     local storage, a signed URL on this service)."""
 
-    @extend_schema(request=SessionPresignSerializer, responses={201: UploadTargetResponseSerializer})
+    @extend_schema(
+        request=SessionPresignSerializer, responses={201: UploadTargetResponseSerializer, **errors(409, 410)}
+    )
     def post(self, request):
         ser = SessionPresignSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -248,7 +254,10 @@ class S3PresignView(_SessionView):
 class S3ConfirmView(_SessionView):
     """HEAD the uploaded object, check size and sha256, probe it, create the audio chunk."""
 
-    @extend_schema(request=SessionRefSerializer, responses={201: FinalResponseSerializer})
+    @extend_schema(
+        request=SessionRefSerializer,
+        responses={201: FinalResponseSerializer, 200: FinalResponseSerializer, **errors(409, 410, 422)},
+    )
     @idempotent
     def post(self, request):
         ser = SessionRefSerializer(data=request.data)
