@@ -20,6 +20,7 @@ Prints one JSON line.
 from __future__ import annotations
 
 import argparse
+import atexit
 import http.client
 import json
 import os
@@ -97,6 +98,8 @@ def main() -> None:
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="soapify-outage-"))
+    # removed after pgserver's own exit handler (registered later, so run earlier), which locks a file there
+    atexit.register(shutil.rmtree, data_dir, True)
     os.environ["XDG_RUNTIME_DIR"] = str(data_dir / "run")  # as settings.py sets it: same socket dir
     env = bench_env(data_dir, READY_CHECKS="database,cache,broker", READY_CHECK_TIMEOUT="2")
     server = None
@@ -175,7 +178,6 @@ def main() -> None:
                 pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
             except Exception as exc:  # already stopped
                 print(f"stopping the bench database: {exc}", file=sys.stderr)
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
