@@ -3,7 +3,7 @@ doctor with a real encounter (transcript, draft, finalized note, share link) who
 the path parameters, plus random ids and malformed bodies. Every response must be no server error,
 a documented status, the documented content type, and match the documented schema.
 
-``SCHEMATHESIS_EXAMPLES`` (default 12) is the number of generated requests per operation and mode;
+``SCHEMATHESIS_EXAMPLES`` (default 8) is the number of generated requests per operation and mode;
 the run prints its figures (requests, server errors, mismatches) as one JSON line.
 """
 
@@ -36,7 +36,7 @@ from tests.test_access_matrix import World
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "8"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
