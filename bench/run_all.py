@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["api", "upload", "stt", "notes_eval", "checklist_eval", "outputs"]
+ORDER = ["api", "upload", "stt", "notes_eval", "checklist_eval", "outputs", "search"]
 
 
 def main() -> int:

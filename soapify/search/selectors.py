@@ -31,6 +31,8 @@ from soapify.search.text import normalise
 
 CANDIDATES = 100
 RRF_K = 60
+#: the candidate lists fused by default: full text (with word prefixes) and vector k-NN
+MODES = frozenset({"text", "vector"})
 
 
 @dataclass(frozen=True)
@@ -82,16 +84,21 @@ def prefix_tsquery(text: str) -> str:
     return " & ".join(f"{w}:*" for w in _WORD.findall(text)[:16])
 
 
-def search_ranked(*, user, query: str, filters: Filters) -> list[tuple[int, float]]:
-    """``(unit id, fused score)`` of the caller's best matches, best first."""
+def search_ranked(
+    *, user, query: str, filters: Filters, modes: frozenset[str] = MODES
+) -> list[tuple[int, float]]:
+    """``(unit id, fused score)`` of the caller's best matches, best first. ``modes``: which
+    candidate lists are fused - ``text`` (full text and word prefixes) and/or ``vector``."""
     where, params = _where(user.pk, filters)
     params.update(q=normalise(query), k=CANDIDATES)
-    lists = [
-        f"""SELECT id, row_number() OVER (ORDER BY rank DESC, id) AS r FROM (
+    lists = []
+    if "text" in modes:
+        lists.append(
+            f"""SELECT id, row_number() OVER (ORDER BY rank DESC, id) AS r FROM (
               SELECT u.id, ts_rank_cd(u.tsv, {_TSQUERY}) AS rank FROM search_searchunit u
-              WHERE {where} AND u.tsv @@ {_TSQUERY} ORDER BY rank DESC, u.id LIMIT %(k)s) fts""",  # noqa: S608 - fixed fragments, values bound
-    ]
-    prefix = prefix_tsquery(params["q"])
+              WHERE {where} AND u.tsv @@ {_TSQUERY} ORDER BY rank DESC, u.id LIMIT %(k)s) fts"""  # noqa: S608 - fixed fragments, values bound
+        )
+    prefix = prefix_tsquery(params["q"]) if "text" in modes else ""
     if prefix:
         params["prefix"] = prefix
         lists.append(
@@ -101,7 +108,7 @@ def search_ranked(*, user, query: str, filters: Filters) -> list[tuple[int, floa
                   WHERE {where} AND u.tsv @@ to_tsquery('simple', %(prefix)s)
                   ORDER BY rank DESC, u.id LIMIT %(k)s) pre"""  # noqa: S608
         )
-    vector = _query_vector(params["q"])
+    vector = _query_vector(params["q"]) if "vector" in modes else None
     if vector is not None:
         params["v"] = vector
         params["max_distance"] = settings.SEARCH_VECTOR_MAX_DISTANCE
@@ -112,6 +119,8 @@ def search_ranked(*, user, query: str, filters: Filters) -> list[tuple[int, floa
                     AND u.embedding <=> %(v)s::vector < %(max_distance)s
                   ORDER BY d, u.id LIMIT %(k)s) vec"""  # noqa: S608
         )
+    if not lists:
+        return []
     union = " UNION ALL ".join(f"({sql})" for sql in lists)
     sql = f"""SELECT id, sum(1.0 / ({RRF_K} + r)) AS score FROM ({union}) ranked
               GROUP BY id ORDER BY score DESC, id LIMIT %(k)s"""  # noqa: S608 - fixed SQL, values bound

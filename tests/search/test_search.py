@@ -6,7 +6,7 @@ import pytest
 
 from soapify.core.models import Job
 from soapify.encounters.models import Encounter
-from soapify.search import services
+from soapify.search import selectors, services
 from soapify.search.models import SearchUnit
 from soapify.search.text import normalise
 from soapify.stt.models import TranscriptSegment
@@ -225,3 +225,27 @@ def test_a_typed_transcript_is_indexed_once_it_commits(
     assert resp.status_code == 201
     hits = alice_client.get(URL, {"q": "chest pain uphill"}).json()["results"]
     assert hits and hits[0]["content_type"] == "transcript" and "uphill" in hits[0]["snippet"]
+
+
+# --- the ranking's candidate lists ----------------------------------------------------------------
+
+
+def _ranked_texts(user, query: str, modes: frozenset[str]) -> list[str]:
+    ranked = selectors.search_ranked(user=user, query=query, filters=selectors.Filters(), modes=modes)
+    texts = dict(SearchUnit.objects.filter(pk__in=[i for i, _ in ranked]).values_list("id", "text"))
+    return [texts[i] for i, _ in ranked]
+
+
+def test_full_text_alone_finds_only_the_words_typed(alice, visit):
+    assert _ranked_texts(alice, "shortness of breath", frozenset({"text"})) == []
+    assert all("metformin" in t for t in _ranked_texts(alice, "metformin", frozenset({"text"})))
+
+
+def test_vector_alone_finds_by_meaning(alice, visit):
+    assert _ranked_texts(alice, "shortness of breath", frozenset({"vector"}))[0] == (
+        "I get breathless when I climb the stairs."
+    )
+
+
+def test_no_candidate_list_ranks_nothing(alice, visit):
+    assert _ranked_texts(alice, "metformin", frozenset()) == []
