@@ -50,6 +50,40 @@ def decode_audio(
     return (pcm.astype(np.float32) / 32768.0).astype(np.float32)
 
 
+def decode_wav_range(
+    path: str | Path, start: float, end: float, *, sample_rate: int = SAMPLE_RATE
+) -> np.ndarray:
+    """float32 mono samples of ``start``..``end`` seconds of a PCM WAV file, without decoding the
+    rest (PCM seeks to the exact sample; compressed formats do not, so they are decoded whole)."""
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=sample_rate)
+    chunks: list[np.ndarray] = []
+    first: float | None = None
+    try:
+        with av.open(str(path), mode="r") as container:
+            if not container.streams.audio:
+                raise EngineError("The file has no audio stream.", code="undecodable_audio")
+            stream = container.streams.audio[0]
+            if start > 0:
+                container.seek(int(start * av.time_base), any_frame=False)
+            for frame in container.decode(stream):
+                if frame.time is not None and frame.time >= end:
+                    break
+                for out in resampler.resample(frame):
+                    if first is None:
+                        first = frame.time or 0.0
+                    chunks.append(out.to_ndarray().reshape(-1))
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray().reshape(-1))
+    except (av.FFmpegError, ValueError, OSError, IndexError, StopIteration) as exc:
+        raise EngineError(f"Could not decode audio: {exc}", code="undecodable_audio") from exc
+    if not chunks or first is None:
+        return np.zeros(0, dtype=np.float32)
+    pcm = np.concatenate(chunks)
+    lo = max(int(round((start - first) * sample_rate)), 0)
+    hi = max(int(round((end - first) * sample_rate)), lo)
+    return (pcm[lo:hi].astype(np.float32) / 32768.0).astype(np.float32)
+
+
 def _decode_s16(source: str | Path | BinaryIO, sample_rate: int) -> np.ndarray:
     resampler = av.AudioResampler(format="s16", layout="mono", rate=sample_rate)
     chunks: list[np.ndarray] = []

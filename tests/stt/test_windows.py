@@ -6,13 +6,15 @@ from __future__ import annotations
 import io
 import wave
 
+import numpy as np
 import pytest
 
 from soapify.core.engines import EngineError
 from soapify.core.jobs import job_execute
 from soapify.core.models import Job
-from soapify.encounters.models import Encounter
+from soapify.encounters.models import AudioChunk, Encounter
 from soapify.stt import services
+from soapify.stt.audio import decode_audio, decode_wav_range
 from soapify.stt.models import ChunkTranscription, ChunkWindow, TranscriptSegment
 from soapify.stt.services.status import encounter_progress
 from soapify.stt.services.windows import WINDOW_JOB, window_transcribe
@@ -252,3 +254,23 @@ def test_the_schema_documents_the_words_of_a_segment(alice_client):
     assert set(word["properties"]) == {"start", "end", "text", "confidence"}
     segment = schema["components"]["schemas"]["EncounterTranscriptSegment"]
     assert segment["properties"]["words"]["items"] == {"$ref": "#/components/schemas/Word"}
+
+
+def test_a_window_of_a_wav_file_is_read_alone_and_equals_that_part_of_the_whole(tmp_path):
+    samples = (np.sin(np.arange(16000 * 40) / 7.0) * 20000).astype(np.int16)
+    path = tmp_path / "long.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(samples.tobytes())
+    whole = decode_audio(path)
+    piece = decode_wav_range(path, 17.25, 27.25)
+    assert np.array_equal(piece, whole[int(17.25 * 16000) : int(27.25 * 16000)])
+
+
+def test_the_windows_of_a_compressed_chunk_are_cut_from_one_decoding(long_chunk, script):
+    AudioChunk.objects.filter(pk=long_chunk.pk).update(format="webm")  # decoded whole, then cut
+    services.chunk_transcribe(chunk_id=long_chunk.pk)
+    assert [round(c["seconds"], 3) for c in script.calls] == [10.0, 10.0, 7.0]
+    assert _texts(long_chunk) == EXPECTED

@@ -24,12 +24,18 @@ Rules (each one tested):
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
+from cachetools import LRUCache
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,7 +43,7 @@ from soapify.core.engines import EngineError
 from soapify.core.errors import Conflict
 from soapify.core.jobs import job_start
 from soapify.encounters.models import AudioChunk, Encounter
-from soapify.stt.audio import SAMPLE_RATE, Window, merge_windows, plan_windows
+from soapify.stt.audio import SAMPLE_RATE, Window, decode_wav_range, merge_windows, plan_windows
 from soapify.stt.engines.base import Segment, TranscriptionResult, Word
 from soapify.stt.models import ChunkTranscription, ChunkWindow, TranscriptSegment
 from soapify.stt.services.common import ct_update
@@ -172,8 +178,7 @@ def window_transcribe(
         )
         chunk = AudioChunk.objects.get(pk=ct.chunk_id)
         try:
-            samples = _load_samples(chunk)
-            piece = samples[int(row.start * SAMPLE_RATE) : int(math.ceil(row.end * SAMPLE_RATE))]
+            piece = _window_samples(chunk, row.start, row.end, _load_samples)
             if not len(piece):
                 raise EngineError("The window lies beyond the end of the audio.", code="corrupt_window")
             started = time.perf_counter()
@@ -199,6 +204,34 @@ def window_transcribe(
         )
     stitched = windows_stitch(ct_id=ct.pk, generation=generation, force=force)
     return {"window_id": window_id, "index": row.index, "status": "done", "stitched": stitched}
+
+
+#: The last chunk this process decoded whole (a compressed file): its next windows are cut from it.
+#: At most 256 MB of samples (about 70 minutes); a longer compressed file is decoded for each window.
+_decoded: LRUCache = LRUCache(maxsize=256 * 1024 * 1024, getsizeof=lambda samples: samples.nbytes)
+_decoded_lock = threading.Lock()
+
+
+def _window_samples(chunk: AudioChunk, start: float, end: float, load) -> np.ndarray:
+    """The window's samples: a PCM WAV is read from ``start`` to ``end`` only; any other format is
+    decoded whole once per process and kept for the chunk's next windows."""
+    if chunk.format == "wav":
+        try:
+            path = storages["audio"].path(chunk.storage_key)
+        except NotImplementedError:
+            path = None
+        if path is not None and Path(path).is_file():
+            return decode_wav_range(path, start, end)
+    key = (chunk.storage_key, chunk.size)
+    with _decoded_lock:
+        samples = _decoded.get(key)
+    if samples is None:
+        samples = load(chunk)
+        with _decoded_lock:
+            _decoded.clear()  # one chunk at a time
+            with contextlib.suppress(ValueError):  # larger than the cache: not kept
+                _decoded[key] = samples
+    return samples[int(start * SAMPLE_RATE) : int(math.ceil(end * SAMPLE_RATE))]
 
 
 def _fail_chunk(ct_id: int, generation: int, error: dict) -> None:
