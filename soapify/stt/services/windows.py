@@ -115,6 +115,8 @@ def windows_start(
 def windows_in_flight(ct_id: int) -> bool:
     """Whether the transcription's current generation still has windows to finish."""
     runs = ChunkTranscription.objects.values_list("runs", flat=True).filter(pk=ct_id).first()
+    if runs is None:
+        return False
     return ChunkWindow.objects.filter(
         transcription_id=ct_id,
         generation=runs,
