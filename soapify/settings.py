@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "soapify.nlp",
     "soapify.checklist",
     "soapify.outputs",
+    "soapify.search",
 ]
 
 MIDDLEWARE = [
@@ -440,8 +441,10 @@ _embedding_backends = {
 if EMBEDDING_ENGINE not in _embedding_backends:
     raise ImproperlyConfigured(f"EMBEDDING_ENGINE must be one of {sorted(_embedding_backends)}")
 EMBEDDING_ENGINES = {"default": _embedding_backends[EMBEDDING_ENGINE], **_embedding_backends}
+# Search: a vector match counts only within this cosine distance of the query (0 same, 2 opposite)
+SEARCH_VECTOR_MAX_DISTANCE = env_float("SEARCH_VECTOR_MAX_DISTANCE", 0.6)
 
-STT_ENGINE = env("STT_ENGINE", "pocketsphinx")
+STT_ENGINE = env("STT_ENGINE", "faster_whisper")
 STT_LIVE_TRANSCRIPTION = env_bool("STT_LIVE_TRANSCRIPTION", True)
 STT_WINDOW_SECONDS = env_float("STT_WINDOW_SECONDS", 30.0)
 # A chunk longer than 2 x STT_WINDOW_SECONDS is cut into windows overlapping by
@@ -459,14 +462,17 @@ _stt_backends = {
         "BACKEND": "soapify.stt.engines.pocketsphinx.PocketSphinxEngine",
         "OPTIONS": {
             "clinical": env_bool("STT_CLINICAL_ADAPTATION", True),
-            "acoustic_adaptation": env_bool("STT_ACOUSTIC_ADAPTATION", True),
+            "acoustic_adaptation": env_bool("STT_ACOUSTIC_ADAPTATION", False),
         },
     },
     "faster_whisper": {
         "BACKEND": "soapify.stt.engines.faster_whisper.FasterWhisperEngine",
         "OPTIONS": {
-            "model_path": env("WHISPER_MODEL_PATH", str(DATA_DIR / "models" / "whisper")),
+            # unset: the pinned Whisper base, assembled into DATA_DIR/models and verified by hash
+            "model_path": env("WHISPER_MODEL_PATH"),
+            "default_model_dir": str(DATA_DIR / "models"),
             "language": env("STT_LANGUAGE"),
+            "cpu_threads": env_int("WHISPER_CPU_THREADS", 0),
         },
     },
     "openai": {

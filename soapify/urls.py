@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/nlp/", include("soapify.nlp.urls")),
     path("api/checklist/", include("soapify.checklist.urls")),
     path("api/outputs/", include("soapify.outputs.urls")),
+    path("api/search/", include("soapify.search.urls")),
     path("api/jobs/<uuid:job_id>/", core_views.JobDetailView.as_view(), name="job-detail"),
     path("api/ping/", core_views.PingView.as_view(), name="ping"),
     path("healthz", core_views.healthz, name="healthz"),
