@@ -490,6 +490,24 @@ if STT_ENGINE not in _stt_backends:
     raise ImproperlyConfigured(f"STT_ENGINE must be one of {sorted(_stt_backends)}")
 STT_ENGINES = {"default": _stt_backends[STT_ENGINE], **_stt_backends}
 
+# Speaker diarization after transcription (soapify/stt/diarization): "resemblyzer" (speaker embeddings
+# of each segment clustered into at most DIARIZATION_MAX_SPEAKERS speakers; a cosine distance above
+# DIARIZATION_DISTANCE_THRESHOLD separates two speakers) or "none" (segments keep no speaker).
+DIARIZATION_ENGINE = env("DIARIZATION_ENGINE", "resemblyzer")
+_diarization_backends = {
+    "resemblyzer": {
+        "BACKEND": "soapify.stt.diarization.engines.ResemblyzerDiarizer",
+        "OPTIONS": {
+            "max_speakers": env_int("DIARIZATION_MAX_SPEAKERS", 2),
+            "distance_threshold": env_float("DIARIZATION_DISTANCE_THRESHOLD", 0.28),
+        },
+    },
+    "none": {"BACKEND": "soapify.stt.diarization.engines.NoDiarizer", "OPTIONS": {}},
+}
+if DIARIZATION_ENGINE not in _diarization_backends:
+    raise ImproperlyConfigured(f"DIARIZATION_ENGINE must be one of {sorted(_diarization_backends)}")
+DIARIZATION_ENGINES = {"default": _diarization_backends[DIARIZATION_ENGINE], **_diarization_backends}
+
 NLP_ENGINE = env("NLP_ENGINE", "rules")
 _llm_options = {
     "base_url": LLM_BASE_URL or "",

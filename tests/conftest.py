@@ -45,6 +45,15 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _no_diarization(settings):
+    """Speaker diarization (a real speaker encoder) only where a test asks for it
+    (tests/stt/test_diarization*.py): elsewhere segments keep the speaker the STT engine gave."""
+    settings.DIARIZATION_ENGINES = {
+        "default": {"BACKEND": "soapify.stt.diarization.engines.NoDiarizer", "OPTIONS": {}}
+    }
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Each test writes files under its own temporary folder."""
     root = tmp_path / "media"

@@ -73,6 +73,11 @@ class TranscriptSegment(models.Model):
     original_text = models.TextField(blank=True, default="")
     confidence = models.FloatField(null=True, blank=True)
     speaker = models.CharField(max_length=32, blank=True, null=True)
+    #: the diarizer's speaker number within the encounter (0 = the first to speak); None: not diarized
+    speaker_index = models.PositiveSmallIntegerField(null=True, blank=True)
+    #: the diarizer's embedding of this segment's voice (cached so re-diarizing the encounter after a
+    #: new chunk embeds only new segments); None: not computed yet, []: too little speech to embed
+    speaker_embedding = models.JSONField(null=True, blank=True, default=None)
     words = models.JSONField(default=list, blank=True)
     language = models.CharField(max_length=8, blank=True, default="")
     engine = models.CharField(max_length=64, blank=True, default="")
@@ -140,3 +145,19 @@ class ChunkWindow(models.Model):
 
     def __str__(self) -> str:
         return f"window {self.index} of chunk transcription {self.transcription_id}: {self.status}"
+
+
+class EncounterSpeakers(models.Model):
+    """Who the diarized speakers of an encounter are. ``corrections`` (``{"<speaker_index>": label}``)
+    are a doctor's corrections; they are applied after every diarization, so they stick through
+    re-transcription."""
+
+    encounter = models.OneToOneField(Encounter, on_delete=models.CASCADE, related_name="speakers")
+    engine = models.CharField(max_length=64, blank=True, default="")
+    #: the labels last applied, ``{"<speaker_index>": "doctor" | "patient" | "other"}``
+    labels = models.JSONField(default=dict, blank=True)
+    corrections = models.JSONField(default=dict, blank=True)
+    diarized_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"speakers of encounter {self.encounter_id}"

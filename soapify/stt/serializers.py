@@ -51,7 +51,20 @@ class TranscribeRequestSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class SegmentEditSerializer(StrictFieldsMixin, serializers.Serializer):
-    text = serializers.CharField(max_length=MAX_SEGMENT_TEXT, trim_whitespace=True, allow_blank=False)
+    text = serializers.CharField(
+        max_length=MAX_SEGMENT_TEXT, trim_whitespace=True, allow_blank=False, required=False
+    )
+    speaker = serializers.ChoiceField(
+        choices=["doctor", "patient", "other"],
+        required=False,
+        help_text="Who said it. For a diarized segment this names the whole speaker (every segment "
+        "with its `speaker_index`), and it holds after re-transcription.",
+    )
+
+    def validate(self, attrs):
+        if "text" not in attrs and "speaker" not in attrs:
+            raise serializers.ValidationError({"text": ["This field is required (or send speaker)."]})
+        return attrs
 
 
 class TypedTranscriptRequestSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -105,6 +118,7 @@ class ChunkSegmentSerializer(serializers.ModelSerializer):
             "text",
             "confidence",
             "speaker",
+            "speaker_index",
             "edited",
             "original_text",
             "edited_at",
@@ -134,6 +148,7 @@ class SegmentSerializer(ChunkSegmentSerializer):
             "text",
             "confidence",
             "speaker",
+            "speaker_index",
             "edited",
             "original_text",
             "edited_by",

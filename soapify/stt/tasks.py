@@ -10,6 +10,7 @@ from soapify.core.errors import Conflict
 from soapify.core.jobs import job_handler, job_set_progress
 from soapify.core.models import Job
 from soapify.encounters.models import Encounter
+from soapify.stt.diarization.services import DIARIZE_JOB, encounter_diarize
 from soapify.stt.services.jobs import PROCESS_JOB, TRANSCRIBE_JOB, encounter_process
 from soapify.stt.services.runs import busy_wait_seconds, chunk_transcribe
 from soapify.stt.services.windows import WINDOW_JOB, window_transcribe
@@ -55,3 +56,8 @@ def transcribe_window(job: Job) -> dict:
         force=bool(params.get("force")),
         final_attempt=job.attempts >= job.max_attempts,
     )
+
+
+@job_handler(DIARIZE_JOB, queue="stt", max_attempts=3)
+def diarize_encounter(job: Job) -> dict:
+    return encounter_diarize(encounter_id=int(job.params["encounter_id"]))

@@ -3,6 +3,7 @@ visit's transcript, search, and typed transcripts."""
 
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -17,6 +18,7 @@ from soapify.core.serializers import JobRefSerializer, job_ref
 from soapify.encounters.models import AudioChunk, Encounter
 from soapify.encounters.selectors import encounter_get_own
 from soapify.stt import selectors, services
+from soapify.stt.diarization.services import segment_speaker_set
 from soapify.stt.models import ChunkTranscription
 from soapify.stt.serializers import (
     ChunkTranscriptSerializer,
@@ -131,7 +133,7 @@ class ChunkTranscriptView(AuditedViewMixin, APIView):
         return Response(ChunkTranscriptSerializer(body).data)
 
     @extend_schema(
-        summary="Edit one segment's text (id = segment id)",
+        summary="Edit one segment's text or speaker (id = segment id)",
         description="Same as `PUT /api/stt/transcript/segment/{id}/`.",
         parameters=[_ID_PARAM],
         request=SegmentEditSerializer,
@@ -144,7 +146,12 @@ class ChunkTranscriptView(AuditedViewMixin, APIView):
 def _edit(request, segment_id: int) -> Response:
     ser = SegmentEditSerializer(data=request.data)
     ser.is_valid(raise_exception=True)
-    seg = services.segment_edit(user=request.user, segment_id=segment_id, text=ser.validated_data["text"])
+    data = ser.validated_data
+    with transaction.atomic():
+        if "text" in data:
+            seg = services.segment_edit(user=request.user, segment_id=segment_id, text=data["text"])
+        if "speaker" in data:
+            seg = segment_speaker_set(user=request.user, segment_id=segment_id, speaker=data["speaker"])
     return Response(SegmentSerializer(seg).data)
 
 
@@ -152,8 +159,10 @@ class SegmentEditView(AuditedViewMixin, APIView):
     audit_object_type = "transcript_segment"
 
     @extend_schema(
-        summary="Edit one segment's text",
-        description="A doctor's correction. The first edit keeps the engine's text in `original_text`; "
+        summary="Edit one segment's text or speaker",
+        description="A doctor's correction of `text`, `speaker` (doctor, patient, other) or both. "
+        "A speaker correction of a diarized segment names its whole speaker (`speaker_index`) and is "
+        "applied again after every re-transcription. The first edit keeps the engine's text in `original_text`; "
         "`edited_by`/`edited_at` record who and when. Empty or longer than 10,000 characters: 400. "
         "A finalized encounter's transcript is read-only (409 `encounter_finalized`). A segment replaced "
         "by a forced re-transcription meanwhile is gone (404).",

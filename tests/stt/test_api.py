@@ -228,7 +228,7 @@ def test_edit_keeps_the_original_text_and_who_edited(alice_client, alice, segmen
         {"text": "   "},
         {"text": "x" * 10_001},
         {"text": None},
-        {"text": "ok", "speaker": "doctor"},
+        {"text": "ok", "speaker": "nurse"},
     ],
 )
 def test_edit_bad_input_is_400(alice_client, segment, body):

@@ -242,6 +242,10 @@ def _store_result(
         TranscriptSegment.objects.bulk_create(rows)
         update_search_vector(chunk_id=chunk.pk)
         content_changed.send(sender=TranscriptSegment, encounter_id=chunk.encounter_id)
+        # who spoke which segment: the encounter's diarization job, once this transaction commits
+        from soapify.stt.diarization.services import diarization_queue
+
+        diarization_queue(encounter_id=chunk.encounter_id)
         ct.status = ChunkTranscription.Status.DONE
         ct.engine = result.engine[:64]
         ct.model = (result.model or "")[:128]

@@ -1,0 +1,222 @@
+"""Speaker labels of an encounter's transcript: the diarization job, the doctor rule and a doctor's
+corrections.
+
+* After a chunk's segments are stored, :func:`diarization_queue` starts (once the transaction
+  commits) one ``stt.diarize_encounter`` job for the encounter, unless one is already waiting.
+* :func:`encounter_diarize` (the job) embeds the voice of every audio segment not embedded yet
+  (cached on the segment), clusters all of the encounter's segments into speakers numbered in the
+  order they first speak (``speaker_index``) and labels them (``speaker``).
+* The doctor is the speaker who asks the most questions, the first to speak on a tie, unless a
+  doctor said otherwise: :func:`segment_speaker_set` stores the correction per speaker index
+  (``EncounterSpeakers.corrections``), so it is applied again after every later diarization
+  (re-transcription included).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from soapify.core.errors import ApiError, NotFound
+from soapify.core.jobs import job_find_active, job_start
+from soapify.core.models import Job
+from soapify.encounters.models import AudioChunk, Encounter
+from soapify.stt.diarization import diarizers
+from soapify.stt.diarization.engines import Span
+from soapify.stt.models import ChunkTranscription, EncounterSpeakers, TranscriptSegment
+from soapify.stt.services.common import finalized_conflict
+
+DIARIZE_JOB = "stt.diarize_encounter"
+SPEAKER_DOCTOR, SPEAKER_PATIENT, SPEAKER_OTHER = "doctor", "patient", "other"
+SPEAKER_LABELS = (SPEAKER_DOCTOR, SPEAKER_PATIENT, SPEAKER_OTHER)
+
+
+def diarization_enabled() -> bool:
+    return getattr(diarizers["default"], "name", "") != "none"
+
+
+def diarization_queue(*, encounter_id: int) -> None:
+    """Start the encounter's diarization once the surrounding transaction commits (the one hook the
+    transcription services call after storing a chunk's segments)."""
+    if diarization_enabled():
+        transaction.on_commit(lambda: diarization_start(encounter_id=encounter_id))
+
+
+def diarization_start(*, encounter_id: int) -> Job | None:
+    encounter = Encounter.objects.filter(pk=encounter_id).select_related("doctor").first()
+    if encounter is None:
+        return None
+    active = job_find_active(kind=DIARIZE_JOB, target=encounter)
+    if active is not None and active.status == Job.Status.QUEUED:
+        return active  # not started yet: it will see this chunk's segments too
+    return job_start(
+        kind=DIARIZE_JOB, owner=encounter.doctor, target=encounter, params={"encounter_id": encounter.pk}
+    )
+
+
+def speaker_labels(
+    indices: list[int | None],
+    texts: list[str],
+    durations: list[float],
+    corrections: dict[int, str] | None = None,
+) -> dict[int, str]:
+    """``{speaker_index: label}``. The doctor: a speaker a doctor labelled ``doctor``, else the one
+    who asks the most questions, the first to speak on a tie. The patient: the one of the others
+    who speaks longest; anyone else is ``other``. Every correction wins over the rule."""
+    corrections = corrections or {}
+    speakers = sorted({i for i in indices if i is not None})
+    if not speakers:
+        return {}
+    questions: Counter[int] = Counter()
+    talk: defaultdict[int, float] = defaultdict(float)
+    for index, text, seconds in zip(indices, texts, durations, strict=True):
+        if index is None:
+            continue
+        questions[index] += text.count("?") + text.count("\u061f")
+        talk[index] += seconds
+    named_doctor = [i for i in speakers if corrections.get(i) == SPEAKER_DOCTOR]
+    candidates = [i for i in speakers if i not in corrections]
+    doctor: int | None = None
+    if named_doctor:
+        doctor = named_doctor[0]
+    elif candidates:
+        doctor = max(candidates, key=lambda i: (questions[i], -i))
+    rest = sorted((i for i in speakers if i != doctor), key=lambda i: (-talk[i], i))
+    labels = {} if doctor is None else {doctor: SPEAKER_DOCTOR}
+    for n, i in enumerate(rest):
+        labels[i] = SPEAKER_PATIENT if n == 0 else SPEAKER_OTHER
+    for i in speakers:
+        if corrections.get(i) in SPEAKER_LABELS:
+            labels[i] = corrections[i]
+    return labels
+
+
+def _corrections(encounter_id: int) -> dict[int, str]:
+    raw = (
+        EncounterSpeakers.objects.filter(encounter_id=encounter_id)
+        .values_list("corrections", flat=True)
+        .first()
+        or {}
+    )
+    return {int(k): v for k, v in raw.items()}
+
+
+def _relabel(encounter_id: int, engine: str | None = None) -> int:
+    """Label every diarized segment of the encounter from its ``speaker_index``; returns how many
+    segments changed. Call inside a transaction holding the encounter's row lock."""
+    rows = list(
+        TranscriptSegment.objects.filter(encounter_id=encounter_id, source=TranscriptSegment.Source.STT)
+        .order_by("start", "index", "id")
+        .only("id", "speaker", "speaker_index", "text", "start", "end")
+    )
+    corrections = _corrections(encounter_id)
+    labels = speaker_labels(
+        [r.speaker_index for r in rows], [r.text for r in rows], [r.end - r.start for r in rows], corrections
+    )
+    changed = []
+    for r in rows:
+        label = labels.get(r.speaker_index) if r.speaker_index is not None else None
+        if label is not None and r.speaker != label:
+            r.speaker = label
+            changed.append(r)
+    TranscriptSegment.objects.bulk_update(changed, ["speaker"])
+    defaults: dict = {"labels": {str(k): v for k, v in labels.items()}}
+    if engine is not None:
+        defaults.update(engine=engine[:64], diarized_at=timezone.now())
+    EncounterSpeakers.objects.update_or_create(encounter_id=encounter_id, defaults=defaults)
+    return len(changed)
+
+
+def _load_chunk_samples(chunk: AudioChunk) -> np.ndarray:
+    from soapify.stt.services.runs import _load_samples  # the transcription's own reader
+
+    return _load_samples(chunk)
+
+
+def encounter_diarize(*, encounter_id: int) -> dict:
+    """The diarization job: embed the segments not embedded yet, cluster, store indices and labels.
+    Idempotent: the same segments give the same indices and labels."""
+    diarizer = diarizers["default"]
+    segments = list(
+        TranscriptSegment.objects.filter(
+            encounter_id=encounter_id,
+            source=TranscriptSegment.Source.STT,
+            chunk__transcription__status=ChunkTranscription.Status.DONE,
+        )
+        .select_related("chunk")
+        .order_by("start", "index", "id")
+    )
+    by_chunk: defaultdict[int, list[TranscriptSegment]] = defaultdict(list)
+    for seg in segments:
+        if seg.speaker_embedding is None and seg.chunk_id is not None:
+            by_chunk[seg.chunk_id].append(seg)
+    for todo in by_chunk.values():
+        chunk = todo[0].chunk
+        assert chunk is not None
+        samples = _load_chunk_samples(chunk)
+        offset = float(chunk.start_offset or 0.0)
+        spans = [Span(s.start - offset, s.end - offset) for s in todo]
+        for seg, emb in zip(todo, diarizer.embed_spans(samples, spans), strict=True):
+            seg.speaker_embedding = emb or []
+    spans = [Span(s.start, s.end) for s in segments]
+    indices = diarizer.assign([s.speaker_embedding or None for s in segments], spans)
+    with transaction.atomic():
+        status = (
+            Encounter.objects.select_for_update()
+            .filter(pk=encounter_id)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status is None or status == Encounter.Status.FINALIZED:
+            return {"encounter_id": encounter_id, "segments": 0, "note": "finalized or gone; unchanged"}
+        live = set(
+            TranscriptSegment.objects.filter(pk__in=[s.pk for s in segments]).values_list("pk", flat=True)
+        )
+        for seg, index in zip(segments, indices, strict=True):
+            seg.speaker_index = index
+        TranscriptSegment.objects.bulk_update(
+            [s for s in segments if s.pk in live], ["speaker_index", "speaker_embedding"]
+        )
+        _relabel(encounter_id, engine=getattr(diarizer, "name", ""))
+    return {
+        "encounter_id": encounter_id,
+        "segments": len(segments),
+        "speakers": len({i for i in indices if i is not None}),
+        "embedded": sum(len(v) for v in by_chunk.values()),
+    }
+
+
+def segment_speaker_set(*, user, segment_id: int, speaker: str) -> TranscriptSegment:
+    """A doctor's correction of a segment's speaker. For a diarized segment it holds for the whole
+    speaker (every segment with its ``speaker_index``, now and after any later diarization)."""
+    if speaker not in SPEAKER_LABELS:
+        raise ApiError(
+            f"The speaker must be one of {', '.join(SPEAKER_LABELS)}.",
+            code="validation_error",
+            fields={"speaker": [f"One of {', '.join(SPEAKER_LABELS)}."]},
+        )
+    with transaction.atomic():
+        seg = (
+            TranscriptSegment.objects.for_user(user).select_related("encounter").filter(pk=segment_id).first()
+        )
+        if seg is None:
+            raise NotFound("Transcript segment not found.", code="segment_not_found")
+        encounter = Encounter.objects.select_for_update().get(pk=seg.encounter_id)
+        if encounter.status == Encounter.Status.FINALIZED:
+            raise finalized_conflict()
+        if seg.speaker_index is None:
+            TranscriptSegment.objects.filter(pk=seg.pk).update(speaker=speaker)
+        else:
+            speakers, _ = EncounterSpeakers.objects.select_for_update().get_or_create(encounter=encounter)
+            corrections = dict(speakers.corrections or {})
+            if speaker == SPEAKER_DOCTOR:  # one doctor: the one named last
+                corrections = {k: v for k, v in corrections.items() if v != SPEAKER_DOCTOR}
+            corrections[str(seg.speaker_index)] = speaker
+            speakers.corrections = corrections
+            speakers.save(update_fields=["corrections"])
+            _relabel(encounter.pk)
+        seg.refresh_from_db()
+    return seg

@@ -1,0 +1,205 @@
+"""Speakers: the resemblyzer diarizer on real voices, the doctor rule, labels stored after
+transcription, a doctor's correction through the API (and after re-transcription), the no-op engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from soapify.core.models import Job
+from soapify.encounters.models import Encounter
+from soapify.stt.audio import decode_audio
+from soapify.stt.diarization import diarizers
+from soapify.stt.diarization.engines import NoDiarizer, ResemblyzerDiarizer, Span, renumber_by_first_turn
+from soapify.stt.diarization.services import DIARIZE_JOB, encounter_diarize, speaker_labels
+from soapify.stt.models import EncounterSpeakers, TranscriptSegment
+from soapify.stt.services import chunk_transcribe
+from tests.stt.conftest import committed_chunk
+
+REAL = Path(__file__).resolve().parent.parent / "fixtures" / "stt" / "real"
+GAP = np.zeros(4800, dtype=np.float32)  # 0.3 s
+ALTERNATING = {"default": {"BACKEND": "tests.stt.test_diarization.AlternatingDiarizer", "OPTIONS": {}}}
+DIALOGUE = ["what brings you in today?", "a headache since monday", "any fever?", "no fever at all"]
+
+
+class AlternatingDiarizer(NoDiarizer):
+    """A stand-in voice model for the tests of what is done with its answer: segment i's voice is
+    speaker i % 2."""
+
+    name = "alternating"
+
+    def embed_spans(self, audio, segments):
+        return [[1.0, 0.0] if i % 2 == 0 else [0.0, 1.0] for i in range(len(segments))]
+
+    def assign(self, embeddings, segments):
+        return renumber_by_first_turn([None if not e else int(np.argmax(e)) for e in embeddings])
+
+
+def _conversation(*names: str) -> tuple[np.ndarray, list[Span]]:
+    parts, spans, t = [], [], 0.0
+    for name in names:
+        clip = decode_audio(REAL / f"{name}.wav")
+        parts += [clip, GAP]
+        spans.append(Span(t, t + len(clip) / 16000))
+        t += (len(clip) + len(GAP)) / 16000
+    return np.concatenate(parts), spans
+
+
+@pytest.fixture(scope="module")
+def resemblyzer():
+    return ResemblyzerDiarizer()
+
+
+def test_two_real_voices_taking_turns_are_told_apart(resemblyzer):
+    audio, spans = _conversation("LJ002-0020", "harvard_spk1_snt4", "LJ002-0035", "harvard_spk1_snt1")
+    assert resemblyzer.diarize(audio, spans) == [0, 1, 0, 1]
+
+
+def test_two_clips_of_one_voice_are_one_speaker(resemblyzer):
+    audio, spans = _conversation("harvard_spk1_snt4", "harvard_spk1_snt1")
+    assert resemblyzer.diarize(audio, spans) == [0, 0]
+
+
+def test_a_segment_too_short_to_embed_takes_its_nearest_neighbours_speaker(resemblyzer):
+    audio, spans = _conversation("LJ002-0020", "harvard_spk1_snt4", "LJ002-0035", "harvard_spk1_snt1")
+    tiny = Span(spans[1].start, spans[1].start + 0.2)
+    assert resemblyzer.diarize(audio, [*spans, tiny]) == [0, 1, 0, 1, 1]
+
+
+def test_the_speaker_count_is_capped_at_max_speakers(resemblyzer):
+    one = ResemblyzerDiarizer(max_speakers=1)
+    audio, spans = _conversation("LJ002-0020", "harvard_spk1_snt4")
+    assert one.diarize(audio, spans) == [0, 0]
+
+
+def test_the_doctor_is_the_speaker_who_asks_most_questions():
+    labels = speaker_labels(
+        [0, 1, 0, 1], ["I feel sick.", "Why? Since when?", "Monday.", "Fever?"], [1.0] * 4
+    )
+    assert labels == {1: "doctor", 0: "patient"}
+
+
+def test_without_questions_the_doctor_is_the_first_to_speak_and_a_third_voice_is_other():
+    labels = speaker_labels([0, 1, 2, 1], ["hello", "hi there", "hm", "my knee hurts"], [1.0, 2.0, 1.0, 2.0])
+    assert labels == {0: "doctor", 1: "patient", 2: "other"}
+
+
+def test_a_doctor_named_by_correction_wins_over_the_rule():
+    labels = speaker_labels([0, 1], ["any pain?", "yes"], [1.0, 1.0], {1: "doctor"})
+    assert labels == {1: "doctor", 0: "patient"}
+
+
+def test_segments_are_labelled_by_the_diarization_job_after_transcription(
+    settings, encounter, script, django_capture_on_commit_callbacks
+):
+    settings.DIARIZATION_ENGINES = ALTERNATING
+    script.texts = DIALOGUE
+    chunk = committed_chunk(encounter)
+    with django_capture_on_commit_callbacks(execute=True):
+        chunk_transcribe(chunk_id=chunk.pk)
+    job = Job.objects.get(kind=DIARIZE_JOB, target_id=str(encounter.pk))
+    assert job.status == Job.Status.SUCCEEDED
+    segs = list(TranscriptSegment.objects.filter(encounter=encounter).order_by("start"))
+    assert [(s.speaker_index, s.speaker) for s in segs] == [
+        (0, "doctor"),
+        (1, "patient"),
+        (0, "doctor"),
+        (1, "patient"),
+    ]
+    assert EncounterSpeakers.objects.get(encounter=encounter).labels == {"0": "doctor", "1": "patient"}
+
+
+def _diarized(settings, encounter, script):
+    settings.DIARIZATION_ENGINES = ALTERNATING
+    script.texts = DIALOGUE
+    chunk = committed_chunk(encounter)
+    chunk_transcribe(chunk_id=chunk.pk)
+    encounter_diarize(encounter_id=encounter.pk)
+    return chunk, list(TranscriptSegment.objects.filter(encounter=encounter).order_by("start"))
+
+
+def test_a_speaker_correction_relabels_every_segment_of_that_speaker(
+    settings, encounter, script, alice_client
+):
+    _, segs = _diarized(settings, encounter, script)
+    response = alice_client.put(
+        f"/api/stt/transcript/segment/{segs[1].pk}/", {"speaker": "doctor"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["speaker"] == "doctor"
+    assert response.json()["speaker_index"] == 1
+    labels = list(
+        TranscriptSegment.objects.filter(encounter=encounter)
+        .order_by("start")
+        .values_list("speaker", flat=True)
+    )
+    assert labels == ["patient", "doctor", "patient", "doctor"]
+
+
+def test_a_speaker_correction_sticks_through_re_transcription(settings, encounter, script, alice_client):
+    chunk, segs = _diarized(settings, encounter, script)
+    alice_client.put(f"/api/stt/transcript/segment/{segs[0].pk}/", {"speaker": "patient"}, format="json")
+    chunk_transcribe(chunk_id=chunk.pk, rerun=True)
+    encounter_diarize(encounter_id=encounter.pk)
+    labels = list(
+        TranscriptSegment.objects.filter(encounter=encounter)
+        .order_by("start")
+        .values_list("speaker", flat=True)
+    )
+    assert labels == ["patient", "doctor", "patient", "doctor"]
+
+
+def test_text_and_speaker_can_be_corrected_in_one_request(settings, encounter, script, alice_client):
+    _, segs = _diarized(settings, encounter, script)
+    response = alice_client.put(
+        f"/api/stt/transcript/segment/{segs[1].pk}/",
+        {"text": "a migraine", "speaker": "other"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert (response.json()["text"], response.json()["speaker"]) == ("a migraine", "other")
+
+
+def test_an_undiarized_segment_takes_the_corrected_speaker_alone(encounter, script, alice_client):
+    script.texts = DIALOGUE
+    chunk_transcribe(chunk_id=committed_chunk(encounter).pk)
+    first, second = TranscriptSegment.objects.filter(encounter=encounter).order_by("start")[:2]
+    response = alice_client.put(
+        f"/api/stt/transcript/segment/{first.pk}/", {"speaker": "patient"}, format="json"
+    )
+    assert response.status_code == 200
+    second.refresh_from_db()
+    assert (response.json()["speaker"], second.speaker) == ("patient", None)
+
+
+def test_a_speaker_correction_of_another_doctors_segment_is_404(settings, encounter, script, bob_client):
+    _, segs = _diarized(settings, encounter, script)
+    response = bob_client.put(
+        f"/api/stt/transcript/segment/{segs[0].pk}/", {"speaker": "patient"}, format="json"
+    )
+    assert response.status_code == 404
+
+
+def test_a_speaker_correction_of_a_finalized_encounter_is_409(settings, encounter, script, alice_client):
+    _, segs = _diarized(settings, encounter, script)
+    Encounter.objects.filter(pk=encounter.pk).update(status=Encounter.Status.FINALIZED)
+    response = alice_client.put(
+        f"/api/stt/transcript/segment/{segs[0].pk}/", {"speaker": "patient"}, format="json"
+    )
+    assert response.status_code == 409
+
+
+def test_the_none_engine_labels_nothing_and_starts_no_job(
+    encounter, script, django_capture_on_commit_callbacks
+):
+    assert isinstance(diarizers["default"], NoDiarizer)
+    script.texts = DIALOGUE
+    with django_capture_on_commit_callbacks(execute=True):
+        chunk_transcribe(chunk_id=committed_chunk(encounter).pk)
+    assert not Job.objects.filter(kind=DIARIZE_JOB).exists()
+    assert set(
+        TranscriptSegment.objects.filter(encounter=encounter).values_list("speaker", "speaker_index")
+    ) == {(None, None)}
+    assert NoDiarizer().diarize(np.zeros(16000, dtype=np.float32), [Span(0, 1)]) == [None]
