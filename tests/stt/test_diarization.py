@@ -203,3 +203,14 @@ def test_the_none_engine_labels_nothing_and_starts_no_job(
         TranscriptSegment.objects.filter(encounter=encounter).values_list("speaker", "speaker_index")
     ) == {(None, None)}
     assert NoDiarizer().diarize(np.zeros(16000, dtype=np.float32), [Span(0, 1)]) == [None]
+
+
+def test_drafts_read_the_diarized_labels_instead_of_guessing(settings, encounter, script):
+    from soapify.nlp.engines.stt import unlabelled
+    from soapify.nlp.engines.text import split_sentences
+    from soapify.stt.selectors import encounter_transcript
+
+    _diarized(settings, encounter, script)
+    view = encounter_transcript(encounter=encounter)
+    assert [s.speaker for s in view.segments] == ["doctor", "patient", "doctor", "patient"]
+    assert not unlabelled(split_sentences(view))
