@@ -11,6 +11,7 @@ silence between turns; the turns are the segments handed to the diarizer (the tr
 in the service). Accuracy = speech seconds whose predicted speaker is right / all speech seconds,
 after the best mapping of predicted speaker indices to the true speakers (a diarizer names speakers
 0, 1, ... not "A" and "B"). Also: how often the doctor rule's "first speaker" is the true first
+speaker, how many single voices (each speaker's clips alone, a dictated note) are found as one
 speaker, and the diarizer's CPU time per audio second. The last line printed is one JSON object:
 ``{"bench": "diarization", ...}``.
 """
@@ -128,6 +129,15 @@ def main() -> None:
             }
         )
         print(f"{name_a:>13} + {name_b:<13} turns {len(spans):2d}  accuracy {acc:6.1%}  pred {pred}")
+    # one voice alone (a dictated note): should be one speaker
+    single = {}
+    for name, clips in sorted(voices.items()):
+        clips = clips[: 2 * MAX_TURNS_PER_SPEAKER]
+        samples, spans, _ = conversation(clips[0::2], clips[1::2], args.gap)
+        single[name] = len(
+            {p for p in diarizer.diarize(samples, [Span(s, e) for s, e in spans]) if p is not None}
+        )
+        print(f"{name:>13} alone: {single[name]} speaker(s) found in {len(spans)} segments")
     speech = sum(r["speech_seconds"] for r in rows)
     pooled = sum(r["accuracy"] * r["speech_seconds"] for r in rows) / speech if speech else 0.0
     print(
@@ -139,6 +149,8 @@ def main() -> None:
                 "speech_seconds": round(speech, 1),
                 "accuracy_pooled": round(pooled, 4),
                 "accuracy_min": min((r["accuracy"] for r in rows), default=None),
+                "single_voice_found_as_one": sum(1 for n in single.values() if n == 1),
+                "single_voices": len(single),
                 "cpu_seconds_per_audio_second": round(cpu / audio_seconds, 4) if audio_seconds else None,
                 "per_pair": rows,
             }
