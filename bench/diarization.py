@@ -7,8 +7,9 @@ Speakers (``../shared/data/audio-real``): LJ Speech (``LJ*``, female), ``harvard
 ``cards_*`` (PocketSphinx's test speaker), ``librivox_*`` and the two LibriVox readers of ``cats`` and
 ``dagon`` (cut into 4-second turns). For every pair of speakers one conversation alternates their
 turns A, B, A, B, ... (as many as the shorter speaker has, at most 8) with ``--gap`` seconds of
-silence between turns; the turns are the segments handed to the diarizer (the transcript's segments
-in the service). Accuracy = speech seconds whose predicted speaker is right / all speech seconds,
+silence between turns; the segments handed to the diarizer are the known turns (``--segments turns``)
+or, as in the service, the default STT engine's segments of the audio (``--segments whisper``, which
+may run over a turn change). Accuracy = seconds of the true turns covered by a segment with the right speaker / all their seconds,
 after the best mapping of predicted speaker indices to the true speakers (a diarizer names speakers
 0, 1, ... not "A" and "B"). Also: how often the doctor rule's "first speaker" is the true first
 speaker, how many single voices (each speaker's clips alone, a dictated note) are found as one
@@ -82,23 +83,46 @@ def conversation(a: list[np.ndarray], b: list[np.ndarray], gap: float):
     return np.concatenate(parts), spans, truth
 
 
-def accuracy(pred: list[int | None], truth: list[int], spans: list[tuple[float, float]]) -> float:
-    seconds = [e - s for s, e in spans]
+def accuracy(
+    pred: list[int | None],
+    pred_spans: list[tuple[float, float]],
+    truth: list[int],
+    spans: list[tuple[float, float]],
+) -> float:
+    """Share of the true turns' seconds covered by a predicted segment of the right speaker."""
     labels = sorted({p for p in pred if p is not None}) or [0]
     best = 0.0
     for perm in itertools.permutations(range(max(len(labels), 2)), len(labels)):
         mapping = dict(zip(labels, perm, strict=True))
-        right = sum(
-            d for p, t, d in zip(pred, truth, seconds, strict=True) if p is not None and mapping[p] == t
-        )
+        right = 0.0
+        for p, (ps, pe) in zip(pred, pred_spans, strict=True):
+            if p is None:
+                continue
+            for t, (ts, te) in zip(truth, spans, strict=True):
+                if mapping[p] == t:
+                    right += max(0.0, min(pe, te) - max(ps, ts))
         best = max(best, right)
-    return best / sum(seconds)
+    return best / sum(e - s for s, e in spans)
+
+
+def whisper_spans(samples: np.ndarray) -> list[tuple[float, float]]:
+    """The default STT engine's segments of the conversation (the segments the service diarizes)."""
+    from soapify.stt.services.runs import stt_engines
+
+    result = stt_engines["default"].transcribe(samples, language="en")
+    return [(seg.start, seg.end) for seg in result.segments]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--audio-dir", default=str(ROOT.parent / "shared" / "data" / "audio-real"))
     parser.add_argument("--gap", type=float, default=0.3)
+    parser.add_argument(
+        "--segments",
+        choices=["turns", "whisper"],
+        default="turns",
+        help="diarize the known turns, or the segments the default STT engine finds in the audio",
+    )
     args = parser.parse_args()
 
     import django
@@ -113,11 +137,12 @@ def main() -> None:
     cpu = audio_seconds = 0.0
     for name_a, name_b in itertools.combinations(sorted(voices), 2):
         samples, spans, truth = conversation(voices[name_a], voices[name_b], args.gap)
+        pred_spans = spans if args.segments == "turns" else whisper_spans(samples)
         c0 = time.process_time()
-        pred = diarizer.diarize(samples, [Span(s, e) for s, e in spans])
+        pred = diarizer.diarize(samples, [Span(s, e) for s, e in pred_spans])
         cpu += time.process_time() - c0
         audio_seconds += len(samples) / SR
-        acc = accuracy(pred, truth, spans)
+        acc = accuracy(pred, pred_spans, truth, spans)
         rows.append(
             {
                 "pair": f"{name_a}+{name_b}",
@@ -145,6 +170,7 @@ def main() -> None:
             {
                 "bench": "diarization",
                 "engine": getattr(diarizer, "name", type(diarizer).__name__),
+                "segments": args.segments,
                 "pairs": len(rows),
                 "speech_seconds": round(speech, 1),
                 "accuracy_pooled": round(pooled, 4),
