@@ -442,7 +442,7 @@ if EMBEDDING_ENGINE not in _embedding_backends:
     raise ImproperlyConfigured(f"EMBEDDING_ENGINE must be one of {sorted(_embedding_backends)}")
 EMBEDDING_ENGINES = {"default": _embedding_backends[EMBEDDING_ENGINE], **_embedding_backends}
 # Search: a vector match counts only within this cosine distance of the query (0 same, 2 opposite)
-SEARCH_VECTOR_MAX_DISTANCE = env_float("SEARCH_VECTOR_MAX_DISTANCE", 0.6)
+SEARCH_VECTOR_MAX_DISTANCE = env_float("SEARCH_VECTOR_MAX_DISTANCE", 0.7)  # bench/search.py: best recall@10
 
 STT_ENGINE = env("STT_ENGINE", "faster_whisper")
 STT_LIVE_TRANSCRIPTION = env_bool("STT_LIVE_TRANSCRIPTION", True)
