@@ -7,7 +7,7 @@ PORT ?= 8000
 WEB_WORKERS ?= 2
 WORKER_CONCURRENCY ?= 2
 
-.PHONY: install run web worker migrate seed test lint format bench lock clean
+.PHONY: install run web worker migrate seed test lint typecheck format bench lock clean
 
 # Dependencies are declared in pyproject.toml and locked with hashes in requirements.lock
 # (`make lock` regenerates it). torch stays the CPU build.
@@ -46,6 +46,12 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+# mypy (django-stubs) over the services and engines
+TYPED := $(wildcard soapify/*/services.py soapify/*/services_*.py) $(wildcard soapify/*/services) \
+	$(wildcard soapify/*/engines) soapify/integrations/sms
+typecheck: install
+	$(VENV)/bin/mypy $(TYPED)
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -30,7 +30,7 @@ logger = logging.getLogger("soapify.errors")
 class ApiError(exceptions.APIException):
     """An error a service raises on purpose; ``code`` is stable and documented."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_code = "bad_request"
     default_detail = "The request could not be processed."
 
@@ -176,7 +176,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             message = _message_of(detail["non_field_errors"])
         response.data = error_body(code, message, fields)
     elif isinstance(exc, exceptions.Throttled):
-        response.data = error_body(code, "Too many requests; retry later.", retry_after=exc.wait)
+        response.data = error_body(
+            code, "Too many requests; retry later.", retry_after=getattr(exc, "wait", None)
+        )
     else:
         if isinstance(exc, exceptions.AuthenticationFailed | exceptions.NotAuthenticated):
             response.status_code = status.HTTP_401_UNAUTHORIZED

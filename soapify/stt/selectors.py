@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
@@ -78,7 +79,7 @@ def chunk_segments(*, chunk: AudioChunk) -> QuerySet[TranscriptSegment]:
     return TranscriptSegment.objects.filter(chunk=chunk).order_by("start", "index", "id")
 
 
-def segment_search(*, user, q: str, encounter_id: int | None = None) -> QuerySet[TranscriptSegment]:
+def segment_search(*, user, q: str, encounter_id: int | None = None) -> QuerySet[Any]:
     """The caller's segments matching ``q``, best first.
 
     Full-text (``websearch_to_tsquery('simple', q)`` on the GIN-indexed ``search_vector``, ranked
