@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_vector_extension_audit_append_only'),
+        ("core", "0002_vector_extension_audit_append_only"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='job',
-            name='heartbeat_at',
+            model_name="job",
+            name="heartbeat_at",
             field=models.DateTimeField(default=django.utils.timezone.now),
         ),
     ]
