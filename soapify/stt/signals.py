@@ -1,4 +1,5 @@
-"""Live transcription: every committed chunk is queued for transcription at once."""
+"""Live transcription: every committed chunk is queued for transcription at once; every stored
+chunk transcript queues the encounter's diarization."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import logging
 from django.conf import settings
 from django.dispatch import receiver
 
+from soapify.core.signals import transcript_stored
 from soapify.encounters.signals import audio_chunk_committed
+from soapify.stt.diarization.services import diarization_queue
 from soapify.stt.services.live import chunk_transcription_queue
 
 logger = logging.getLogger("soapify.stt")
@@ -23,3 +26,9 @@ def queue_chunk_transcription(sender, chunk, **kwargs) -> None:
         chunk_transcription_queue(chunk=chunk)
     except Exception:  # noqa: BLE001
         logger.exception("could not queue the transcription of chunk %s", getattr(chunk, "pk", None))
+
+
+@receiver(transcript_stored, dispatch_uid="stt.diarize_after_transcription")
+def queue_diarization(sender, encounter_id: int, **kwargs) -> None:
+    """Sent inside the storing transaction; the job starts once it commits."""
+    diarization_queue(encounter_id=encounter_id)

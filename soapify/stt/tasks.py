@@ -13,7 +13,8 @@ from soapify.encounters.models import Encounter
 from soapify.stt.diarization.services import DIARIZE_JOB, encounter_diarize
 from soapify.stt.services.jobs import PROCESS_JOB, TRANSCRIBE_JOB, encounter_process
 from soapify.stt.services.runs import busy_wait_seconds, chunk_transcribe
-from soapify.stt.services.windows import WINDOW_JOB, window_transcribe
+from soapify.stt.services.window_jobs import window_transcribe
+from soapify.stt.services.windows import WINDOW_JOB
 
 
 @job_handler(TRANSCRIBE_JOB, queue="stt", max_attempts=4)

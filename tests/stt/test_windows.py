@@ -17,7 +17,8 @@ from soapify.stt import services
 from soapify.stt.audio import decode_audio, decode_wav_range
 from soapify.stt.models import ChunkTranscription, ChunkWindow, TranscriptSegment
 from soapify.stt.services.status import encounter_progress
-from soapify.stt.services.windows import WINDOW_JOB, window_transcribe
+from soapify.stt.services.window_jobs import window_transcribe
+from soapify.stt.services.windows import WINDOW_JOB
 from tests.stt.conftest import committed_chunk
 
 pytestmark = pytest.mark.django_db

@@ -24,6 +24,7 @@ from soapify.core.errors import ApiError, NotFound
 from soapify.core.jobs import job_find_active, job_start
 from soapify.core.models import Job
 from soapify.encounters.models import AudioChunk, Encounter
+from soapify.stt.chunk_audio import chunk_samples
 from soapify.stt.diarization import diarizers
 from soapify.stt.diarization.engines import Span
 from soapify.stt.models import ChunkTranscription, EncounterSpeakers, TranscriptSegment
@@ -131,9 +132,7 @@ def _relabel(encounter_id: int, engine: str | None = None) -> int:
 
 
 def _load_chunk_samples(chunk: AudioChunk) -> np.ndarray:
-    from soapify.stt.services.runs import _load_samples  # the transcription's own reader
-
-    return _load_samples(chunk)
+    return chunk_samples(chunk)
 
 
 def encounter_diarize(*, encounter_id: int) -> dict:

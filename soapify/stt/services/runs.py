@@ -29,19 +29,19 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from typing import Any, BinaryIO, cast
+from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.core.files.storage import storages
 from django.db import connection, transaction
 from django.utils import timezone
 
 from soapify.core.engines import EngineError, EngineHandler
 from soapify.core.errors import Conflict
-from soapify.core.signals import content_changed
+from soapify.core.signals import content_changed, transcript_stored
 from soapify.encounters.models import AudioChunk, Encounter
-from soapify.stt.audio import SAMPLE_RATE, decode_audio, transcribe_in_windows
+from soapify.stt.audio import SAMPLE_RATE, transcribe_in_windows
+from soapify.stt.chunk_audio import chunk_samples as _load_samples
 from soapify.stt.engines.base import Segment, TranscriptionResult
 from soapify.stt.models import ChunkTranscription, TranscriptSegment
 from soapify.stt.services.common import chunk_has_edits, ct_update, finalized_conflict, update_search_vector
@@ -111,29 +111,6 @@ class ChunkOutcome:
 
     def as_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v not in (None, "")}
-
-
-def _load_samples(chunk: AudioChunk) -> np.ndarray:
-    if not chunk.storage_key:
-        raise EngineError("The chunk has no stored audio.", code="audio_missing")
-    storage = storages["audio"]
-    try:
-        try:
-            path = storage.path(chunk.storage_key)
-        except NotImplementedError:
-            with storage.open(chunk.storage_key, "rb") as fh:
-                return decode_audio(cast(BinaryIO, fh))  # a Django File is a binary file object
-        return decode_audio(path)
-    except EngineError:
-        raise
-    except FileNotFoundError as exc:
-        raise EngineError("The chunk's audio object is missing from storage.", code="audio_missing") from exc
-    except Exception as exc:  # noqa: BLE001 - S3/network trouble: worth a retry
-        raise EngineError(
-            f"Could not read the chunk's audio from storage ({type(exc).__name__}).",
-            code="storage_unavailable",
-            transient=True,
-        ) from exc
 
 
 def _run_engine(engine: Any, samples: np.ndarray, language: str | None) -> TranscriptionResult:
@@ -242,10 +219,8 @@ def _store_result(
         TranscriptSegment.objects.bulk_create(rows)
         update_search_vector(chunk_id=chunk.pk)
         content_changed.send(sender=TranscriptSegment, encounter_id=chunk.encounter_id)
-        # who spoke which segment: the encounter's diarization job, once this transaction commits
-        from soapify.stt.diarization.services import diarization_queue
-
-        diarization_queue(encounter_id=chunk.encounter_id)
+        # who spoke which segment: the diarizer queues its job for after this transaction commits
+        transcript_stored.send(sender=TranscriptSegment, encounter_id=chunk.encounter_id, chunk_id=chunk.pk)
         ct.status = ChunkTranscription.Status.DONE
         ct.engine = result.engine[:64]
         ct.model = (result.model or "")[:128]
