@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
 
@@ -133,7 +134,7 @@ def _embeddings(texts: list[str]) -> list[list[float] | None]:
     if not texts:
         return []
     try:
-        embedder = get_embedder("default")
+        embedder = get_embedder(settings.EMBEDDING_ENGINE)  # the same instance the engines share
         if embedder.dimensions != EMBEDDING_DIMENSIONS:
             logger.warning(
                 "embedding engine gives %s dimensions, the index holds %s: vectors skipped",
