@@ -7,6 +7,7 @@ import json
 import logging
 from html import escape
 
+from django.conf import settings
 from django.core.files.storage import storages
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
@@ -282,6 +283,9 @@ class ShareAccessThrottle(SimpleRateThrottle):
     """Public share-link access per client IP."""
 
     scope = "share_access"
+
+    def get_rate(self):
+        return settings.THROTTLE_RATES.get(self.scope)  # read now: DRF's copy is frozen at import
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": client_ip(request) or "unknown"}
