@@ -63,7 +63,7 @@ def _where(owner_id: int, filters: Filters) -> tuple[str, dict[str, Any]]:
 
 def _query_vector(text: str) -> str | None:
     try:
-        embedder = get_embedder(settings.EMBEDDING_ENGINE)  # the same instance the engines share
+        embedder = get_embedder(str(settings.EMBEDDING_ENGINE))  # the same instance the engines share
         if embedder.dimensions != EMBEDDING_DIMENSIONS:
             return None
         vector = embedder.encode([text])[0]

@@ -134,7 +134,7 @@ def _embeddings(texts: list[str]) -> list[list[float] | None]:
     if not texts:
         return []
     try:
-        embedder = get_embedder(settings.EMBEDDING_ENGINE)  # the same instance the engines share
+        embedder = get_embedder(str(settings.EMBEDDING_ENGINE))  # the same instance the engines share
         if embedder.dimensions != EMBEDDING_DIMENSIONS:
             logger.warning(
                 "embedding engine gives %s dimensions, the index holds %s: vectors skipped",
