@@ -77,29 +77,11 @@ MANIFEST_NAME = "manifest.json"
 
 # --- numbers as spoken -------------------------------------------------------------------------
 
-ONES = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen"
+).split()
+TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 ORDINALS = {
     "one": "first",
     "two": "second",
@@ -109,21 +91,7 @@ ORDINALS = {
     "nine": "ninth",
     "twelve": "twelfth",
 }
-MONTHS = [
-    "_",
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
+MONTHS = ("_ january february march april may june july august september october november december").split()
 UNITS = {
     "mg": "milligrams",
     "mgs": "milligrams",

@@ -50,7 +50,7 @@ DEFAULT_COVER_THRESHOLD = 0.80
 
 
 _STOP = frozenset(
-    (  # noqa: SIM905 - one string of words reads better than a 74-line list
+    (  # one string of words reads better than a 74-line list
         "about after again also andy any anything been before being could does doing down each else from have "
         "having here how into just know like make more most much need only other over patient please really "
         "right should since some such tell than that their them then there these they thing think this those "

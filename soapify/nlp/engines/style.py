@@ -19,52 +19,11 @@ _MODALS = {
     "actually", "definitely", "sometimes", "often", "even", "already", "recently", "finally",
 }  # fmt: skip
 _PAST = frozenset(
-    [
-        "felt",
-        "had",
-        "was",
-        "got",
-        "took",
-        "went",
-        "came",
-        "saw",
-        "said",
-        "thought",
-        "knew",
-        "told",
-        "kept",
-        "left",
-        "fell",
-        "hurt",
-        "broke",
-        "ran",
-        "began",
-        "ate",
-        "drank",
-        "slept",
-        "gave",
-        "made",
-        "found",
-        "lost",
-        "put",
-        "quit",
-        "hit",
-        "cut",
-        "set",
-        "let",
-        "became",
-        "bought",
-        "brought",
-        "caught",
-        "heard",
-        "meant",
-        "sat",
-        "stood",
-        "wore",
-        "woke",
-    ]
+    "felt had was got took went came saw said thought knew told kept left fell hurt broke ran began ate drank "
+    "slept gave made found lost put quit hit cut set let became bought brought caught heard meant sat stood "
+    "wore woke".split()
 )
-_BASE_ED = frozenset(["need", "feed", "bleed", "proceed", "exceed", "succeed", "seed", "speed", "breed"])
+_BASE_ED = frozenset("need feed bleed proceed exceed succeed seed speed breed".split())
 _IRREGULAR = {
     "have": "has",
     "do": "does",
