@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import logging
 import re
 import statistics
 from dataclasses import dataclass
@@ -23,11 +24,14 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
+from pgvector import Vector
 
 from soapify.core.embeddings import get_embedder
 from soapify.core.engines import EngineError
 from soapify.search.models import EMBEDDING_DIMENSIONS, SearchQueryLog, SearchTerm
 from soapify.search.text import normalise
+
+logger = logging.getLogger("soapify.search")
 
 CANDIDATES = 100
 RRF_K = 60
@@ -61,15 +65,29 @@ def _where(owner_id: int, filters: Filters) -> tuple[str, dict[str, Any]]:
     return " AND ".join(sql), params
 
 
+def index_embedder() -> Any | None:
+    """The embedder whose vectors the index holds: the one ``EMBEDDING_ENGINE`` names (the same
+    instance the other engines share), or None when it gives vectors of another size."""
+    embedder = get_embedder(str(settings.EMBEDDING_ENGINE))
+    if embedder.dimensions != EMBEDDING_DIMENSIONS:
+        logger.warning(
+            "embedding engine gives %s dimensions, the index holds %s: vectors skipped",
+            embedder.dimensions,
+            EMBEDDING_DIMENSIONS,
+        )
+        return None
+    return embedder
+
+
 def _query_vector(text: str) -> str | None:
     try:
-        embedder = get_embedder(str(settings.EMBEDDING_ENGINE))  # the same instance the engines share
-        if embedder.dimensions != EMBEDDING_DIMENSIONS:
+        embedder = index_embedder()
+        if embedder is None:
             return None
         vector = embedder.encode([text])[0]
     except EngineError:
-        return None  # full text and trigrams still answer
-    return "[" + ",".join(f"{x:.6f}" for x in vector) + "]"
+        return None  # full text and word prefixes still answer
+    return Vector(vector).to_text()
 
 
 _TSQUERY = "(websearch_to_tsquery('english', %(q)s) || websearch_to_tsquery('simple', %(q)s))"

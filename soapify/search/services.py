@@ -14,18 +14,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
 
 from soapify.checklist.models import ChecklistEval
 from soapify.core.draft_schema import SECTIONS
-from soapify.core.embeddings import get_embedder
 from soapify.core.engines import EngineError
 from soapify.encounters.models import Encounter
 from soapify.nlp.models import Draft
 from soapify.outputs.models import FinalizedNote
-from soapify.search.models import EMBEDDING_DIMENSIONS, SearchQueryLog, SearchTerm, SearchUnit
+from soapify.search.models import SearchQueryLog, SearchTerm, SearchUnit
+from soapify.search.selectors import index_embedder
 from soapify.search.text import language_of, normalise
 from soapify.stt.selectors import encounter_transcript
 
@@ -134,13 +133,8 @@ def _embeddings(texts: list[str]) -> list[list[float] | None]:
     if not texts:
         return []
     try:
-        embedder = get_embedder(str(settings.EMBEDDING_ENGINE))  # the same instance the engines share
-        if embedder.dimensions != EMBEDDING_DIMENSIONS:
-            logger.warning(
-                "embedding engine gives %s dimensions, the index holds %s: vectors skipped",
-                embedder.dimensions,
-                EMBEDDING_DIMENSIONS,
-            )
+        embedder = index_embedder()
+        if embedder is None:
             return [None] * len(texts)
         return [v.tolist() for v in embedder.encode(texts)]
     except EngineError as exc:
