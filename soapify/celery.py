@@ -1,6 +1,12 @@
+import logging
 import os
+import sys
+import threading
+import time
 
-from celery import Celery
+import psutil
+from celery import Celery, platforms
+from celery.worker import state
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soapify.settings")
 
@@ -32,19 +38,9 @@ worker_shutdown.connect(health.worker_heartbeat_stop)
 # it had fetched but not started are lost with that broker; their jobs are still queued and the
 # reaper sends them again (core/jobs.py). Brokers with an event loop (Redis, RabbitMQ) give each
 # process its own pipes and replace a lost one by themselves.
-from celery.signals import worker_ready as _worker_ready  # noqa: E402
 
 
 def _watch_pool(sender, **_kwargs) -> None:
-    import logging
-    import sys
-    import threading
-    import time
-
-    import psutil
-    from celery import platforms
-    from celery.worker import state
-
     worker = sender.controller
     pool = getattr(getattr(worker, "pool", None), "_pool", None)
     if worker.use_eventloop or pool is None or not hasattr(pool, "_pool"):
@@ -80,4 +76,4 @@ def _watch_pool(sender, **_kwargs) -> None:
     threading.Thread(target=watch, name="pool-watchdog", daemon=True).start()
 
 
-_worker_ready.connect(_watch_pool, weak=False)
+worker_ready.connect(_watch_pool, weak=False)
