@@ -335,7 +335,8 @@ class AccessView(AuditedViewMixin, APIView):
                 OpenApiTypes.OBJECT, description="unknown, expired, revoked or used-up link (one body)"
             ),
             (404, "text/html"): OpenApiResponse(OpenApiTypes.STR, description="the same, as a page"),
-            429: OpenApiResponse(description="throttled (per IP)"),
+            (429, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="throttled (per IP)"),
+            (429, "text/html"): OpenApiResponse(OpenApiTypes.STR, description="the same, as a page"),
         }
     )
     def get(self, request, link_id: str):
