@@ -15,12 +15,10 @@ tested, or have their own expectations.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -30,6 +28,7 @@ from rest_framework.test import APIClient
 from soapify.accounts.models import User
 from soapify.outputs.models import OutputFile
 from soapify.stt.models import TranscriptSegment
+from tests.access import PUBLIC, Case
 from tests.conftest import PASSWORD, client_for
 
 pytestmark = pytest.mark.django_db
@@ -232,26 +231,10 @@ def _file():
 # --- the cases ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Case:
-    path: Callable[[World], str]
-    owner: int
-    other: int = 404
-    admin: int = 404
-    anon: int = 401
-    body: Callable[[World], Any] | None = None
-    format: str = "json"
-    extra: dict = field(default_factory=dict)
-
-    def expected(self, role: str) -> int:
-        return getattr(self, role)
-
-
 def _enc(w: World) -> dict:
     return {"encounter_id": w.encounter}
 
 
-PUBLIC = {"other": 200, "admin": 200, "anon": 200}  # no credentials needed: every caller alike
 CATALOG = {
     "title": "Sleep well",
     "description": "Ask",
@@ -410,6 +393,19 @@ CASES: dict[tuple[str, str], Case] = {
     # the benchmark's trivial view: no credentials
     ("api/ping/", "GET"): Case(lambda w: "/api/ping/", 200, **PUBLIC),
 }  # fmt: skip
+
+
+def _app_cases() -> dict[tuple[str, str], Case]:
+    """The cases each app keeps in ``tests/access_cases/<app>.py`` (a ``CASES`` dict of its own)."""
+    found: dict[tuple[str, str], Case] = {}
+    for module in sorted((Path(__file__).parent / "access_cases").glob("[!_]*.py")):
+        cases = importlib.import_module(f"tests.access_cases.{module.stem}").CASES
+        assert not set(cases) & (set(CASES) | set(found)), f"{module.name} repeats a case"
+        found.update(cases)
+    return found
+
+
+CASES.update(_app_cases())
 
 # routes whose credential is a token in the path: callers without it send a forged token instead
 FORGED = {
