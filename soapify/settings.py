@@ -109,6 +109,10 @@ INSTALLED_APPS = [
     "soapify.checklist",
     "soapify.outputs",
     "soapify.search",
+    "soapify.integrations",
+    "soapify.analytics",
+    "soapify.adminplus",
+    "soapify.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -608,3 +612,11 @@ READY_WORKER_MAX_AGE = env_float("READY_WORKER_MAX_AGE", 60.0)
 # --- Outputs (finalization, files, share links) -----------------------------------------------------
 SHARE_LINK_DEFAULT_DAYS = env_int("SHARE_LINK_DEFAULT_DAYS", 7)
 SHARE_LINK_MAX_DAYS = env_int("SHARE_LINK_MAX_DAYS", 30)
+
+# --- Integrations (soapify/integrations): patient directory, OTP, session windows ------------------
+
+# --- Analytics (soapify/analytics): metrics, request timings, alerts --------------------------------
+
+# --- AdminPlus (soapify/adminplus): operations API, /metrics ----------------------------------------
+
+# --- Webhooks (soapify/webhooks) and rate-limit profiles ---------------------------------------------
