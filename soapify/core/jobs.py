@@ -51,6 +51,7 @@ from django.utils import timezone
 from soapify.core.engines import EngineError
 from soapify.core.errors import ApiError
 from soapify.core.models import Job
+from soapify.core.signals import job_finished
 
 logger = logging.getLogger("soapify.jobs")
 
@@ -255,8 +256,18 @@ def job_run(job_id: str, *, task_id: str | None = None) -> RunOutcome:
         status=Job.Status.SUCCEEDED, result=result, progress=1.0, finished_at=timezone.now()
     )
     if done:
+        _finished(job)
         return RunOutcome(Job.Status.SUCCEEDED)
     return _superseded(job)
+
+
+def _finished(job: Job) -> None:
+    """Tell the listeners (webhooks, analytics) that ``job`` ended; a listener's failure is logged,
+    never the job's."""
+    job.refresh_from_db()
+    for receiver, response in job_finished.send_robust(sender=job.kind, job=job, status=job.status):
+        if isinstance(response, Exception):
+            logger.error("job %s: job_finished receiver %r failed: %r", job.id, receiver, response)
 
 
 def job_execute(job_id: str, *, task_id: str | None = None) -> RunOutcome:
@@ -310,6 +321,7 @@ def _fail_for_good(job: Job, row: models.QuerySet[Job], code: str, message: str)
     if not failed:
         return False
     logger.info("job %s (%s) failed: %s %s", job.id, job.kind, code, message)
+    _finished(job)
     handler = _HANDLERS.get(job.kind)
     if handler is not None and handler.on_failure is not None:
         try:
@@ -415,7 +427,7 @@ def job_cancel(*, job: Job) -> Job:
     Job.objects.filter(pk=job.pk).update(status=Job.Status.CANCELLED, finished_at=timezone.now())
     if job.celery_task_id and not settings.CELERY_TASK_ALWAYS_EAGER:
         current_app.control.revoke(job.celery_task_id)
-    job.refresh_from_db()
+    _finished(job)
     return job
 
 
