@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/ping/", core_views.PingView.as_view(), name="ping"),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("", include("soapify.analytics.urls_metrics")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("django-admin/", admin.site.urls),
