@@ -425,6 +425,13 @@ LLM_BASE_URL = env("LLM_BASE_URL")
 LLM_API_KEY = env("LLM_API_KEY")
 LLM_MODEL = env("LLM_MODEL", "gpt-4o-mini")
 LLM_TIMEOUT = env_float("LLM_TIMEOUT", 60.0)
+# Local models on CPUs (llama.cpp, Ollama) take minutes per note: LLM_STREAM=true reads the answer as
+# it is generated, so LLM_TIMEOUT bounds the silence between tokens; LLM_MAX_SECONDS bounds the whole.
+LLM_STREAM = env_bool("LLM_STREAM", False)
+LLM_MAX_SECONDS = env_float("LLM_MAX_SECONDS", 900.0)
+# How to ask for JSON: auto (negotiated per server: json_schema, json_object with a schema,
+# json_object, the schema in the prompt), or one of those pinned.
+LLM_RESPONSE_FORMAT = env("LLM_RESPONSE_FORMAT", "auto")
 
 # Sentence embeddings. The offline engines (section classifier, checklist rules) always use the
 # "minilm" alias: their trained head and thresholds fit all-MiniLM-L6-v2 vectors. EMBEDDING_ENGINE
@@ -518,6 +525,9 @@ _llm_options = {
     "api_key": LLM_API_KEY or "",
     "model": LLM_MODEL,
     "timeout": LLM_TIMEOUT,
+    "stream": LLM_STREAM,
+    "max_seconds": LLM_MAX_SECONDS,
+    "response_format": LLM_RESPONSE_FORMAT,
 }
 _nlp_backends = {
     "rules": {"BACKEND": "soapify.nlp.engines.rules.RulesEngine", "OPTIONS": {}},
@@ -618,5 +628,13 @@ SHARE_LINK_MAX_DAYS = env_int("SHARE_LINK_MAX_DAYS", 30)
 # --- Analytics (soapify/analytics): metrics, request timings, alerts --------------------------------
 
 # --- AdminPlus (soapify/adminplus): operations API, /metrics ----------------------------------------
+# Health checks (soapify/core/health.py registry) /adminplus/api/health/ runs, and those whose failure
+# makes the system "down" (503) rather than "degraded" (200).
+ADMINPLUS_HEALTH_CHECKS = env_list("ADMINPLUS_HEALTH_CHECKS", "database,cache,broker,worker,storage,engines")
+ADMINPLUS_HEALTH_CRITICAL = env_list("ADMINPLUS_HEALTH_CRITICAL", "database,cache,broker,storage")
+# Rows at most per table in an export (users, jobs, audit log, analytics tables); the newest kept.
+ADMINPLUS_EXPORT_MAX_ROWS = env_int("ADMINPLUS_EXPORT_MAX_ROWS", 1_000_000)
+# Export archives are kept this long in the default storage, then removed by the periodic clean-up.
+ADMINPLUS_EXPORT_KEEP_HOURS = env_int("ADMINPLUS_EXPORT_KEEP_HOURS", 24)
 
 # --- Webhooks (soapify/webhooks) and rate-limit profiles ---------------------------------------------

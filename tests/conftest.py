@@ -45,6 +45,15 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _forget_llm_formats():
+    """The JSON format each chat server accepted is remembered per URL and model (core/llm.py);
+    the fake servers of the tests share one URL, so each test starts with nothing remembered."""
+    from soapify.core.llm import _ACCEPTED
+
+    _ACCEPTED.clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_diarization(settings):
     """Speaker diarization (a real speaker encoder) only where a test asks for it
     (tests/stt/test_diarization*.py): elsewhere segments keep the speaker the STT engine gave."""

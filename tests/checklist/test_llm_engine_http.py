@@ -51,7 +51,7 @@ def test_llm_engine_falls_back_to_json_object_when_schemas_are_refused(httpserve
     httpserver.expect_oneshot_request(CHAT).respond_with_json(completion('```json\n{"items": []}\n```'))
     results = LLMEvaluator(base_url=base_url(httpserver), model="m").evaluate(parse_dialogue(DIALOGUE), ITEMS)
     assert [r.status for r in results] == ["unclear", "unclear"]
-    assert httpserver.log[1][0].get_json()["response_format"] == {"type": "json_object"}
+    assert httpserver.log[1][0].get_json()["response_format"]["type"] == "json_object"
 
 
 def test_llm_engine_leaves_a_failing_api_to_the_job_runner_as_a_transient_error(httpserver):

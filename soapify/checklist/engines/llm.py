@@ -75,9 +75,11 @@ class LLMEvaluator:
         max_items_per_call: int = 25,
         max_transcript_chars: int = 60_000,
         timeout: float = 60.0,
+        **client_options: Any,
     ) -> None:
         self.model = model
         self.served_model = ""
+        self._client_options = client_options  # ChatClient's stream, max_seconds, response_format
         self.max_items_per_call = max_items_per_call
         self.max_transcript_chars = max_transcript_chars
         self._client = client
@@ -91,7 +93,7 @@ class LLMEvaluator:
             if not self._base_url:
                 raise EngineError("LLM_BASE_URL is not configured.", code="llm_unconfigured")
             client = self._client = ChatClient(
-                self._base_url, self._api_key or "", self.model, timeout=self._timeout
+                self._base_url, self._api_key or "", self.model, timeout=self._timeout, **self._client_options
             )
         return client
 

@@ -229,6 +229,9 @@ class LLMEngine:
         temperature: float = 0.0,
         max_tokens: int | None = None,
         backoff: float = 0.5,
+        stream: bool = False,
+        max_seconds: float | None = None,
+        response_format: str = "auto",
     ) -> None:
         self.model = model
         self.fallback = fallback
@@ -241,6 +244,9 @@ class LLMEngine:
             timeout=timeout,
             max_retries=(2 if fallback else 0) if max_retries is None else max_retries,
             backoff=backoff,
+            stream=stream,
+            max_seconds=max_seconds,
+            response_format=response_format,
         )
 
     def generate(self, transcript: TranscriptView, *, language: str | None = None) -> DraftResult:
