@@ -80,10 +80,21 @@ class SessionCreateSerializer(StrictSerializer):
     )
 
 
+OFFSET_HELP = (
+    "Byte offset of this part in the recording (authoritative): the session's received_bytes for "
+    "the next part. Parts may be any size up to chunk_size."
+)
+INDEX_HELP = (
+    "The part's ordinal (0 for the first part stored, then 1, 2 ...), not offset / chunk_size. "
+    "Ignored when offset is given; alone, next_index sends the next part and a smaller one re-sends "
+    "a stored part."
+)
+
+
 class ChunkUploadSerializer(StrictSerializer):
     session_id = serializers.UUIDField()
-    index = serializers.IntegerField(min_value=0, required=False, allow_null=True)
-    offset = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    index = serializers.IntegerField(min_value=0, required=False, allow_null=True, help_text=INDEX_HELP)
+    offset = serializers.IntegerField(min_value=0, required=False, allow_null=True, help_text=OFFSET_HELP)
     file = serializers.FileField(allow_empty_file=True)
     sha256 = Sha256Field()
 
@@ -98,8 +109,8 @@ class RawChunkSerializer(StrictSerializer):
     ``X-Chunk-Index``, ``X-Chunk-Sha256``); its bytes are the request body."""
 
     session_id = serializers.UUIDField()
-    index = serializers.IntegerField(min_value=0, required=False, allow_null=True)
-    offset = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    index = serializers.IntegerField(min_value=0, required=False, allow_null=True, help_text=INDEX_HELP)
+    offset = serializers.IntegerField(min_value=0, required=False, allow_null=True, help_text=OFFSET_HELP)
     sha256 = Sha256Field()
 
     def validate(self, attrs: dict) -> dict:
@@ -118,7 +129,10 @@ class SessionPresignSerializer(StrictSerializer):
 
 
 def session_data(session: UploadSession) -> dict:
-    aligned = session.received_bytes % session.chunk_size == 0
+    """A session's state; ``next_index`` is the ordinal of the next part (the number of parts
+    stored; parts may be of any size up to ``chunk_size``), None once the session is not open."""
+    is_open = session.status == UploadSession.Status.OPEN and not is_expired(session)
+    next_index = (session.parts.count() if session.received_bytes else 0) if is_open else None
     return {
         "session_id": str(session.pk),
         "encounter_id": session.encounter_id,
@@ -128,7 +142,7 @@ def session_data(session: UploadSession) -> dict:
         "total_size": session.total_size,
         "chunk_size": session.chunk_size,
         "received_bytes": session.received_bytes,
-        "next_index": session.received_bytes // session.chunk_size if aligned else None,
+        "next_index": next_index,
         "expires_at": session.expires_at,
         "committed_at": session.committed_at,
         "audio_chunk_id": session.audio_chunk_id,

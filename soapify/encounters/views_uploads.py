@@ -91,9 +91,12 @@ def _content_length(request) -> int | None:
 
 class ChunkUploadView(_SessionView):
     """One byte range of the recording: 201 stored, 200 an identical re-send; 409
-    ``offset_mismatch`` (with ``received_bytes``) for any other offset.
+    ``offset_mismatch`` (with ``received_bytes`` and ``next_index``) for any other offset.
 
-    Either multipart ``{session_id, index | offset, file, sha256?}``, or (tus-style, faster: no
+    ``offset`` is authoritative; a part may be any size up to the session's ``chunk_size``;
+    ``index`` is the part's ordinal (ignored with ``offset``; alone, ``next_index`` appends).
+
+    Either multipart ``{session_id, offset | index, file, sha256?}``, or (tus-style, faster: no
     multipart parsing) the raw bytes as the body with ``Content-Type:
     application/offset+octet-stream`` (or ``application/octet-stream``) and ``session_id``,
     ``offset`` or ``index`` and ``sha256?`` in the query string or in the headers

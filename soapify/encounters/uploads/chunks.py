@@ -1,9 +1,14 @@
 """One byte range of a resumable upload, as a multipart file or as a raw request body.
 
-A range is appended at ``received_bytes`` (given as ``offset``, or as ``index`` = offset /
-chunk_size). It is received into a temporary file while it is hashed, checked (length, the
-client's sha256), and only then stored as its own object under the session's prefix and
-recorded, under the session's row lock:
+``offset`` is authoritative: a range is appended at ``received_bytes``, and parts may be of any
+size from 1 byte to the session's ``chunk_size`` (a client picks its own part size, and may change
+it from one part to the next). ``index`` is the part's ordinal (0, 1, 2 ... in the order the parts
+were stored), not ``offset / chunk_size``: with ``offset`` it is not needed and is ignored (so a
+client numbering its parts from 1 works too); alone, ``index`` = the number of parts stored means
+"the next part" (at ``received_bytes``), a smaller one names the stored part of that ordinal (a
+re-send), a larger one is a gap (409). A range is received into a temporary file while it is
+hashed, checked (length, the client's sha256), and only then stored as its own object under the
+session's prefix and recorded, under the session's row lock:
 
 * a range already stored with the same bytes is accepted again (200, ``created`` False) and
   stores nothing; any other offset is 409 ``offset_mismatch`` and changes nothing;
@@ -41,27 +46,33 @@ def _offset_conflict(session: UploadSession, offset: int) -> Conflict:
     return Conflict(
         f"Expected a chunk at offset {session.received_bytes}, got offset {offset}.",
         code="offset_mismatch",
-        extra={"received_bytes": session.received_bytes},
+        extra={"received_bytes": session.received_bytes, "next_index": session.parts.count()},
     )
 
 
 def _resolve_offset(session: UploadSession, index: int | None, offset: int | None) -> int:
-    if index is not None:
-        by_index = index * session.chunk_size
-        if offset is not None and offset != by_index:
-            raise ApiError(
-                "index and offset disagree.",
-                code="validation_error",
-                fields={"offset": ["Does not match index."]},
-            )
-        offset = by_index
-    if offset is None:
+    """The byte offset a part goes to: ``offset`` when given, else where part ``index`` is (or
+    goes, when it is the next one)."""
+    if offset is not None:
+        return offset
+    if index is None:
         raise ApiError(
-            "Give the chunk's index or offset.",
+            "Give the chunk's offset (or its index).",
             code="validation_error",
-            fields={"index": ["This field is required."]},
+            fields={"offset": ["This field is required."]},
         )
-    return offset
+    stored = session.parts.count()
+    if index == stored:
+        return session.received_bytes
+    if index < stored:
+        part = session.parts.filter(index=index).only("offset").first()
+        if part is not None:
+            return part.offset
+    raise Conflict(
+        f"Expected part {stored} (at offset {session.received_bytes}), got part {index}.",
+        code="offset_mismatch",
+        extra={"received_bytes": session.received_bytes, "next_index": stored},
+    )
 
 
 def _check_chunk_size(session: UploadSession, size: int) -> None:
