@@ -53,7 +53,7 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
         "short of breath", "سرفه", "تنگی نفس", "خس خس",
     ),
     "Gastrointestinal": (
-        "nausea", "vomiting", "diarrhea", "constipation", "abdominal pain", "stomach pain",
+        "nausea", "vomiting", "threw up", "throwing up", "diarrhea", "constipation", "abdominal pain", "stomach pain",
         "belly pain", "heartburn", "reflux", "blood in stool", "bloating", "sick to my stomach",
         "حالت تهوع", "تهوع", "استفراغ", "اسهال", "یبوست", "دل درد", "دل‌درد", "درد شکم", "سوزش معده",
     ),
@@ -88,7 +88,7 @@ CANONICAL_EN = {
     "sick to my stomach": "nausea", "short of breath": "shortness of breath", "dizzy": "dizziness",
     "tired": "fatigue", "itchy": "itching", "lightheaded": "lightheadedness", "fevers": "fever",
     "headaches": "headache", "belly pain": "abdominal pain", "stomach pain": "abdominal pain",
-    "passing out": "syncope", "trouble breathing": "shortness of breath", "difficulty breathing": "shortness of breath",
+    "passing out": "syncope", "threw up": "vomiting", "throwing up": "vomiting", "trouble breathing": "shortness of breath", "difficulty breathing": "shortness of breath",
 }  # fmt: skip
 
 

@@ -1,0 +1,292 @@
+"""Build a ``Dialogue`` from a transcript: speaker roles, questions and their answers, terms in context."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import replace
+
+from soapify.core.transcript import TranscriptView, detect_language
+from soapify.nlp.engines import lexicons as lx
+from soapify.nlp.engines.stt import classify, infer_speakers, unlabelled
+from soapify.nlp.engines.text import Sentence, split_sentences
+
+from .model import ROLE_DOCTOR, ROLE_OTHER, ROLE_PATIENT, Dialogue, Mention, Turn, Unit
+from .quantities import quantities
+from .scope import UNCERTAIN, is_negated, is_uncertain, negative_sentence
+
+_DOCTOR_LABELS = {"doctor", "clinician", "physician", "provider", "nurse", "np", "pa", "dr"}
+_PATIENT_LABELS = {"patient"}
+_OTHER_HINT = re.compile(
+    r"family|guest|parent|mother|father|mom|dad|caregiver|spouse|wife|husband|son|daughter|"
+    r"interpreter|translator|other|nurse_?assistant|companion",
+    re.IGNORECASE,
+)
+_QUESTION_WORDS = re.compile(
+    r"^(?:(?:okay|ok|alright|so|and|now|well|um|uh)[\s,]+)*(?:what|when|where|why|how|which|who|do you|did you|"
+    r"does|have you|has|are you|is (?:it|that|this|there|the|your)|was|were you|can you|could you|any\b|"
+    r"anything|tell me)\b|^(?:آیا|چه|چرا|کی|کجا|چطور|چند)|(?:دارید|داری|دارین|کردید|کردین|کنید)\s*$",
+    re.IGNORECASE,
+)
+_LEAD_NO = re.compile(
+    r"^\W*(?:no|nope|nah|not really|never|none|nothing|i (?:do not|don't|do n't|have not|haven't|did not|didn't)\b|"
+    r"نه|خیر|نخیر|ندارم|نداشتم|نه خیر)(?![\w\u0600-\u06FF])",
+    re.IGNORECASE,
+)
+_LEAD_YES = re.compile(
+    r"^\W*(?:(?:uh|um|oh|well)[\s,]+)*(?:yes|yeah|yep|yup|uh-huh|mm-hmm|correct|right|i do|i have|i did|"
+    r"sometimes|a little|a bit|kind of|sort of|occasionally|definitely|absolutely|"
+    r"بله|آره|آری|دارم|داشتم|بعضی وقتا|گاهی|کمی|یه کم|یک کم|یکم)(?![\w\u0600-\u06FF])",
+    re.IGNORECASE,
+)
+_ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pat, re.IGNORECASE))
+    for name, pat in (
+        ("severity", r"how (?:high|bad|severe|much|strong|intense)|scale of|out of (?:10|ten)|rate (?:it|the|your)|"
+         r"worst|highest|چقدر|چند درجه|شدت"),
+        ("duration", r"how long|since when|for how long|چند وقت|چند روز|از کی|چه مدت"),
+        ("onset", r"when did|when was|what time|کی شروع"),
+        ("frequency", r"how often|how many times|چند بار"),
+        ("location", r"where (?:is|does|was|do)|which side|کجا"),
+        ("quality", r"what does it feel like|describe|what kind of|چه جور|چه شکلی"),
+    )
+)  # fmt: skip
+
+
+def _is_question(s: Sentence) -> bool:
+    if s.question:
+        return True
+    if re.search(r"[.!,;]", s.text):
+        return False  # punctuated text says where its questions are
+    return bool(_QUESTION_WORDS.search(s.text.strip()))
+
+
+def _role_of_label(label: str) -> str | None:
+    low = label.lower()
+    if low in _DOCTOR_LABELS:
+        return ROLE_DOCTOR
+    if low in _PATIENT_LABELS:
+        return ROLE_PATIENT
+    if _OTHER_HINT.search(low):
+        return ROLE_OTHER
+    return None
+
+
+def resolve_roles(sents: list[Sentence], lang: str) -> tuple[list[Sentence], bool]:
+    """Sentences with speaker roles (doctor / patient / other) and question flags.
+
+    Labels from the transcript (typed labels or STT diarization) are kept; diarized or anonymous labels
+    ("speaker_1", "A") are mapped to roles: the one who asks most questions and speaks first is the
+    doctor. With no labels at all, roles are inferred sentence by sentence (``engines.stt``).
+    """
+    if not sents:
+        return sents, False
+    if unlabelled(sents):
+        guessed = infer_speakers(sents, lang)
+        return [replace(s, question=s.question or _is_question(s)) for s in guessed], True
+    labels = [s.speaker for s in sents]
+    known = {lab: _role_of_label(lab) for lab in set(labels) if lab}
+    unknown = [lab for lab, role in known.items() if role is None]
+    inferred = False
+    if unknown:
+        inferred = True
+        questions: Counter[str] = Counter()
+        doctorish: Counter[str] = Counter()
+        counts: Counter[str] = Counter(lab for lab in labels if lab)
+        for s in sents:
+            if s.speaker in unknown:
+                questions[s.speaker] += _is_question(s)
+                doctorish[s.speaker] += classify(s.text, lang)[0] == ROLE_DOCTOR
+        first = next(s.speaker for s in sents if s.speaker)
+
+        def score(lab: str) -> float:
+            n = counts[lab]
+            return (questions[lab] + doctorish[lab]) / n + (0.25 if lab == first else 0.0)
+
+        ranked = sorted(unknown, key=score, reverse=True)
+        has_doctor = ROLE_DOCTOR in known.values()
+        has_patient = ROLE_PATIENT in known.values()
+        for lab in ranked:
+            if not has_doctor:
+                known[lab], has_doctor = ROLE_DOCTOR, True
+            elif not has_patient:
+                known[lab], has_patient = ROLE_PATIENT, True
+            else:
+                known[lab] = ROLE_OTHER
+    out: list[Sentence] = []
+    prev: str | None = None
+    for s in sents:
+        role = known.get(s.speaker) if s.speaker else prev
+        role = role or ROLE_PATIENT
+        out.append(replace(s, speaker=role, question=_is_question(s)))
+        prev = role
+    return out, inferred
+
+
+def _turns(sents: list[Sentence], original: list[str | None], inferred: bool) -> list[Turn]:
+    turns: list[Turn] = []
+    cur: list[int] = []
+    for i, s in enumerate(sents):
+        if cur and sents[cur[-1]].speaker != s.speaker:
+            turns.append(_turn(sents, original, cur, inferred))
+            cur = []
+        cur.append(i)
+    if cur:
+        turns.append(_turn(sents, original, cur, inferred))
+    return turns
+
+
+def _turn(sents: list[Sentence], original: list[str | None], idx: list[int], inferred: bool) -> Turn:
+    first = sents[idx[0]]
+    return Turn(
+        role=first.speaker or ROLE_PATIENT,
+        label=original[idx[0]] if idx[0] < len(original) else None,
+        start=first.start,
+        end=sents[idx[-1]].end,
+        sentences=tuple(idx),
+        inferred=inferred or original[idx[0]] is None,
+    )
+
+
+def _terms(s: Sentence) -> list[re.Match[str]]:
+    return list(lx.SYMPTOM_RE.finditer(s.text))
+
+
+def _said(i: int, s: Sentence) -> list[Mention]:
+    out = []
+    for m in _terms(s):
+        out.append(
+            Mention(
+                name=lx.canonical_symptom(m.group(0)),
+                text=m.group(0),
+                start=s.start + m.start(),
+                end=s.start + m.end(),
+                sentence=i,
+                negated=is_negated(s.text, m.start(), m.end()),
+                uncertain=is_uncertain(s.text, m.start(), m.end()),
+                speaker=s.speaker,
+            )
+        )
+    return out
+
+
+def answer_polarity(answer: list[Sentence]) -> str:
+    """yes / no / uncertain / statement for the answer's first sentence ("none" without an answer)."""
+    if not answer:
+        return "none"
+    first = answer[0].text
+    if _LEAD_NO.match(first) or lx.BARE_NO.match(first):
+        return "no"
+    if _LEAD_YES.match(first) or lx.BARE_YES.match(first):
+        return "yes"
+    if UNCERTAIN.search(first) or re.search(
+        r"\bi (?:don't|do n't|do not) know\b|نمی[\u200c ]?دونم", first, re.I
+    ):
+        return "uncertain"
+    return "statement"
+
+
+def _attribute(q: str) -> str | None:
+    return next((name for name, pat in _ATTRIBUTES if pat.search(q)), None)
+
+
+def _units(sents: list[Sentence], said: list[Mention]) -> tuple[list[Unit], list[Mention], dict[int, int]]:
+    units: list[Unit] = []
+    topics_all: list[Mention] = []
+    answer_of: dict[int, int] = {}
+    n = len(sents)
+    i = 0
+    while i < n:
+        s = sents[i]
+        if s.speaker != ROLE_DOCTOR:
+            i += 1
+            continue
+        # the doctor's run of sentences; its last question is the one answered
+        j = i
+        while j + 1 < n and sents[j + 1].speaker == ROLE_DOCTOR:
+            j += 1
+        qs = [k for k in range(i, j + 1) if sents[k].question]
+        if not qs:
+            i = j + 1
+            continue
+        q = qs[-1]
+        k = j + 1
+        answer: list[int] = []
+        while k < n and sents[k].speaker != ROLE_DOCTOR:
+            answer.append(k)
+            k += 1
+        ans = [sents[a] for a in answer]
+        polarity = answer_polarity(ans)
+        qtext = sents[q].text
+        attribute = _attribute(qtext)
+        terms, q_for_terms = _terms(sents[q]), q
+        if not terms:  # "Any fever? Or chills?": earlier questions of the same run share the answer
+            for prev_q in reversed(qs[:-1]):
+                if _terms(sents[prev_q]):
+                    terms, q_for_terms = _terms(sents[prev_q]), prev_q
+                    break
+        values = tuple(v for a in ans for v in quantities(a.text, a.start))
+        if values and polarity in ("statement", "yes") and attribute:
+            polarity = "value"
+        answer_said = {m.name for m in said if m.sentence in answer}
+        topics: list[Mention] = []
+        first_answer = ans[0].text if ans else ""
+        for m in terms:
+            name = lx.canonical_symptom(m.group(0))
+            if name in answer_said:
+                continue  # the answer names it itself: its own words decide
+            if polarity == "no" or (
+                polarity == "statement" and negative_sentence(first_answer) and not answer_said
+            ):
+                negated = True
+            elif polarity in ("yes", "value") or (polarity == "statement" and not answer_said):
+                negated = False
+            else:
+                continue  # unanswered, unsure, or answered about something else
+            src = sents[q_for_terms]
+            topics.append(
+                Mention(
+                    name=name, text=m.group(0), start=src.start + m.start(), end=src.start + m.end(),
+                    sentence=q_for_terms, negated=negated,
+                    uncertain=polarity == "uncertain" or bool(ans and is_uncertain(first_answer)),
+                    speaker=ans[0].speaker if ans else None, source="answer",
+                )
+            )  # fmt: skip
+        if not terms and attribute:
+            # "How high?" asks about the problem under discussion: the last affirmed term before it
+            prior = [m for m in said + topics_all if m.start < sents[q].start and not m.negated]
+            if prior:
+                last = max(prior, key=lambda m: m.start)
+                topics.append(replace(last, source="context"))
+        unit = Unit(
+            question=q, answer=tuple(answer), polarity=polarity, attribute=attribute, topics=tuple(topics),
+            values=values, start=sents[q].start, end=sents[answer[-1]].end if answer else sents[q].end,
+        )  # fmt: skip
+        for a in answer:
+            answer_of[a] = len(units)
+        units.append(unit)
+        topics_all.extend(t for t in topics if t.source == "answer")
+        i = k
+    return units, topics_all, answer_of
+
+
+def analyse(transcript: TranscriptView, *, language: str | None = None) -> Dialogue:
+    """Understand a transcript as a dialogue. Pure function of the transcript; no models, no I/O."""
+    lang = language or transcript.language or detect_language(transcript.text)
+    lang = "fa" if lang.startswith("fa") else "en"
+    raw = split_sentences(transcript)
+    sents, inferred = resolve_roles(raw, lang)
+    original: list[str | None] = [s.speaker for s in raw]
+    if len(raw) != len(sents):  # unlabelled speech was cut into clauses: no labels to report
+        original = [None] * len(sents)
+    said: list[Mention] = []
+    for i, s in enumerate(sents):
+        if s.question and s.speaker == ROLE_DOCTOR:
+            continue  # a question asserts nothing; its answer decides (below)
+        said.extend(_said(i, s))
+    units, topics, answer_of = _units(sents, said)
+    mentions = sorted(said + topics, key=lambda m: (m.start, m.end))
+    return Dialogue(
+        text=transcript.text, language=lang, sentences=sents, turns=_turns(sents, original, inferred),
+        units=units, mentions=mentions, roles_inferred=inferred, answer_of=answer_of,
+    )  # fmt: skip
