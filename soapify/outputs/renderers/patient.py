@@ -201,12 +201,54 @@ def _medicine(note: NoteDocument, item: dict) -> dict[str, str]:
     return {"name": name, **parts, "how_to_take": how, "text": f"{name}: {how}" if how else name}
 
 
+# A return that depends on a condition ("if the fever lasts 3 more days", "اگر ...", "در صورت ...").
+_CONDITIONAL = re.compile(
+    r"\b(?:if|unless|in case|whenever|as soon as)\b|(?:^|\s)(?:اگر|اگه|در صورت|درصورت|چنانچه|هر وقت)(?:\s|$)",
+    re.IGNORECASE,
+)
+# Words of urgency or of coming back / getting help.
+_URGENT = re.compile(
+    r"\b(?:at once|immediately|right away|straight away|urgent(?:ly)?|emergency|er|a&e|911|115|sooner|"
+    r"come back|return|call|seek|go to)\b|فورا|فوراً|بلافاصله|سریعا|سریعاً|اورژانس|زودتر|مراجعه|تماس",
+    re.IGNORECASE,
+)
+
+
+def is_safety_net(item: dict) -> bool:
+    """Whether a plan statement is return advice the patient must act on when something happens:
+    a follow-up that depends on a condition ("come at once if the fever lasts 3 more days"), or an
+    instruction that is both conditional and about getting help. Such a line is shown as the doctor
+    wrote it under the safety-net heading, never turned into a routine "come back in ..."."""
+    text = clean(item.get("text"))
+    if not text or item.get("negated"):
+        return False
+    if item.get("kind") == "follow_up":
+        return bool(_CONDITIONAL.search(text))
+    return bool(_CONDITIONAL.search(text) and _URGENT.search(text))
+
+
 def _follow_up(note: NoteDocument, p: dict[str, str]) -> list[str]:
     lines = []
     for item in items(note, "plan", "follow_up"):
+        if is_safety_net(item):
+            continue
         interval = clean(item.get("interval"))
         lines.append(p["follow_up_in"].format(interval=interval) if interval else clean(item.get("text")))
     return [line for line in lines if line]
+
+
+def _instructions(note: NoteDocument) -> list[str]:
+    return [
+        clean(i.get("text"))
+        for i in items(note, "plan", "instruction")
+        if not i.get("negated") and clean(i.get("text")) and not is_safety_net(i)
+    ]
+
+
+def _safety_net(note: NoteDocument, p: dict[str, str]) -> list[str]:
+    """The doctor's own return advice first, word for word, then the standing advice."""
+    own = [clean(i.get("text")) for i in items(note, "plan") if is_safety_net(i)]
+    return [*own, p["safety_net_text"], p["emergency_text"]]
 
 
 def patient_view(note: NoteDocument) -> dict[str, Any]:
@@ -226,7 +268,7 @@ def patient_view(note: NoteDocument) -> dict[str, Any]:
         ("medicines", [m["text"] for m in meds]),
         ("tests", _texts(note, "plan", "test")),
         ("referrals", _texts(note, "plan", "referral")),
-        ("instructions", _texts(note, "plan", "instruction")),
+        ("instructions", _instructions(note)),
         ("follow_up", _follow_up(note, p)),
     ]
     lh = note.letterhead or {}
@@ -240,7 +282,7 @@ def patient_view(note: NoteDocument) -> dict[str, Any]:
         "date": note.date.isoformat(),
         "sections": [{"key": k, "title": p[k], "items": v} for k, v in sections if v],
         "medicines": meds,
-        "safety_net": {"title": p["safety_net"], "items": [p["safety_net_text"], p["emergency_text"]]},
+        "safety_net": {"title": p["safety_net"], "items": _safety_net(note, p)},
         "disclaimer": p["disclaimer"],
     }
 

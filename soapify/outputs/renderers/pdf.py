@@ -55,6 +55,16 @@ ZEBRA_FILL = (246, 246, 246)
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 _RTL_LETTERS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+# Right-to-left letters (Hebrew, Arabic script), not the Arabic-Indic/Persian digits and their
+# percent, decimal and thousands signs (U+066A..U+066D).
+_RTL_LETTER = "\u0590-\u065f\u066e-\u06ef\u06fa-\u08ff\ufb1d-\ufdff\ufe70-\ufefc"
+_ISOLATES = "\u2066-\u2069"
+# A whitespace-separated token with no right-to-left letter and no isolate control.
+_LTR_TOKEN = f"[^\\s{_RTL_LETTER}{_ISOLATES}]+"
+_LTR_RUN = re.compile(f"{_LTR_TOKEN}(?:[ \u00a0\u202f]+{_LTR_TOKEN})*")
+_DIGIT = re.compile("[0-9\u0660-\u0669\u06f0-\u06f9]")
+_RUN_EDGE_PUNCT = ".,;:!?\u060c\u061b\u061f"
+LRI, PDI = "\u2066", "\u2069"
 
 
 class DocumentPDF(FPDF):
@@ -110,7 +120,7 @@ class DocumentPDF(FPDF):
         self.multi_cell(
             0,
             height,
-            text,
+            self._bidi_ready(text),
             align=align or self.align,
             fill=fill is not None,
             new_x=XPos.LMARGIN,
@@ -168,7 +178,9 @@ class DocumentPDF(FPDF):
         heights = []
         for text, w in zip(cells, widths, strict=True):
             self._direction_for(text)
-            height = self.multi_cell(w - 2 * pad, line_h, text, dry_run=True, output=MethodReturnValue.HEIGHT)
+            height = self.multi_cell(
+                w - 2 * pad, line_h, self._bidi_ready(text), dry_run=True, output=MethodReturnValue.HEIGHT
+            )
             heights.append(cast(float, height))
         row_h = max(heights) + 2 * pad
         if self.get_y() + row_h > self.page_break_trigger:
@@ -180,10 +192,21 @@ class DocumentPDF(FPDF):
             self.rect(x, y, w, row_h, style="DF" if fill else "D")
             self.set_xy(x + pad, y + pad)
             self._direction_for(text)
-            self.multi_cell(w - 2 * pad, line_h, text, align=self.align, new_x=XPos.RIGHT, new_y=YPos.TOP)
+            self.multi_cell(
+                w - 2 * pad,
+                line_h,
+                self._bidi_ready(text),
+                align=self.align,
+                new_x=XPos.RIGHT,
+                new_y=YPos.TOP,
+            )
             x += w
         self._direction_for("")
         self.set_xy(self.l_margin, y + row_h)
+
+    def _bidi_ready(self, text: str) -> str:
+        """Numbers with their units kept in reading order inside right-to-left paragraphs."""
+        return isolate_ltr_runs(text) if self.rtl and has_rtl(text) else text
 
     def _direction_for(self, text: str) -> None:
         """Right-to-left paragraphs in Persian documents, except for text without any RTL letter."""
@@ -195,6 +218,30 @@ class DocumentPDF(FPDF):
 
 def has_rtl(text: str) -> bool:
     return bool(_RTL_LETTERS.search(text))
+
+
+def isolate_ltr_runs(text: str) -> str:
+    """``text`` with each left-to-right run that holds a digit wrapped in LRI ... PDI.
+
+    A run is a sequence of space-separated tokens without right-to-left letters ("38 °C",
+    "3 days", "Amlodipine 5 mg PO BID"); sentence punctuation at its ends stays outside, so a
+    Persian sentence's final period is still placed by the paragraph's direction. Text already
+    holding isolate controls is left alone (the author placed them).
+    """
+    if LRI in text or "\u2067" in text or "\u2068" in text:
+        return text
+
+    def wrap(match: re.Match[str]) -> str:
+        run = match.group(0)
+        edges = _RUN_EDGE_PUNCT + " \u00a0\u202f"
+        core = run.strip(edges)
+        if not core or not _DIGIT.search(core):
+            return run
+        lead = run[: len(run) - len(run.lstrip(edges))]
+        trail = run[len(lead) + len(core) :]
+        return f"{lead}{LRI}{core}{PDI}{trail}"
+
+    return _LTR_RUN.sub(wrap, text)
 
 
 def _new_pdf(note: NoteDocument, title: str) -> DocumentPDF:
