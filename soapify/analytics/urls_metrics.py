@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from soapify.analytics.prometheus import MetricsView
 
 #: /metrics (Prometheus text format), mounted at the site root by soapify/urls.py
-urlpatterns: list = []
+urlpatterns = [path("metrics", MetricsView.as_view(), name="metrics")]

@@ -1,0 +1,246 @@
+"""Request timings: per-minute counters in Redis, rolled up into the database by Celery beat.
+
+The middleware (``analytics.middleware``) calls :func:`request_record` once per request: one
+pipelined round trip to Redis (``HINCRBY`` of a count, the total time and a latency bucket, in a
+hash per minute), never a database write. ``rollups_flush`` (beat, every
+``ANALYTICS_ROLLUP_SECONDS``) moves each complete minute into ``RequestRollup`` rows (one per
+minute, method, route template and status class) and adds it to the ``RequestTotal`` counters that
+``/metrics`` exposes. A minute is taken by ``RENAME`` (one flusher only) and added to the database
+in one transaction; a crash in between loses that minute's figures rather than counting them twice.
+
+Redis is the default cache when it is a Redis cache (``REDIS_URL``); without it (development with
+the file cache) nothing is recorded and the middleware steps aside (``MiddlewareNotUsed``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.db import IntegrityError, transaction
+
+from soapify.analytics.models import RequestRollup, RequestTotal
+
+logger = logging.getLogger("soapify.analytics")
+
+#: upper bounds (ms) of the latency buckets; a last bucket counts the slower requests
+BUCKETS_MS: tuple[float, ...] = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+N_BUCKETS = len(BUCKETS_MS) + 1
+#: a minute is flushed once it ended this long ago (clock differences between web machines)
+GRACE_SECONDS = 60
+#: Redis keeps a minute's hash this long if no flush takes it (no worker running beat)
+KEY_TTL_SECONDS = 24 * 3600
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+UNMATCHED = "(unmatched)"
+_PENDING = "analytics:req:pending"
+_SEP = "\t"
+
+
+def _store() -> RedisCache | None:
+    cache = caches["default"]
+    return cache if isinstance(cache, RedisCache) else None
+
+
+def recording_available() -> bool:
+    return _store() is not None
+
+
+def _client(cache: RedisCache):
+    return cache._cache.get_client(write=True)
+
+
+def _minute_key(cache: RedisCache, minute: int) -> str:
+    return cache.make_key(f"analytics:req:{minute}")
+
+
+_REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+
+
+def route_template(request) -> str:
+    """The URLconf pattern that served the request (``/api/encounters/<int:encounter_id>/``): no
+    ids, no tokens, nothing from the raw path. Requests no pattern matched share one key."""
+    match = getattr(request, "resolver_match", None)
+    route = getattr(match, "route", None)
+    if not route:
+        return UNMATCHED
+    route = _REGEX_GROUP.sub(r"<\1>", route).replace("^", "").replace("$", "")
+    return ("/" + route)[:255]
+
+
+def status_class(status: int) -> str:
+    return f"{max(1, min(5, status // 100))}xx"
+
+
+def bucket_of(ms: float) -> int:
+    return bisect.bisect_left(BUCKETS_MS, ms)
+
+
+def request_record(*, method: str, route: str, status: int, ms: float, now: float | None = None) -> None:
+    """Count one request in its minute (one Redis round trip). Redis errors are logged, never
+    raised: a request is never refused for its timing."""
+    cache = _store()
+    if cache is None:
+        return
+    now = time.time() if now is None else now
+    minute = int(now // 60) * 60
+    method = method if method in METHODS else "OTHER"
+    base = _SEP.join((method, status_class(status), route))
+    key = _minute_key(cache, minute)
+    try:
+        pipe = _client(cache).pipeline(transaction=False)
+        pipe.hincrby(key, f"n{_SEP}{base}", 1)
+        pipe.hincrby(key, f"t{_SEP}{base}", round(ms * 1000))  # microseconds
+        pipe.hincrby(key, f"b{bucket_of(ms)}{_SEP}{base}", 1)
+        pipe.expire(key, KEY_TTL_SECONDS)
+        pipe.sadd(cache.make_key(_PENDING), minute)
+        pipe.execute()
+    except Exception as exc:  # noqa: BLE001 - redis-py raises several families; timings are best effort
+        logger.warning("request timing not recorded: %s", type(exc).__name__)
+
+
+# --- rolling minutes up into the database ----------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    count: int = 0
+    total_ms: float = 0.0
+    buckets: list[int] = field(default_factory=lambda: [0] * N_BUCKETS)
+
+    def add(self, other: Tally) -> None:
+        self.count += other.count
+        self.total_ms += other.total_ms
+        self.buckets = [a + b for a, b in zip(_padded(self.buckets), other.buckets, strict=True)]
+
+
+def _padded(buckets: Iterable[int]) -> list[int]:
+    values = list(buckets)[:N_BUCKETS]
+    return values + [0] * (N_BUCKETS - len(values))
+
+
+Key = tuple[str, str, str]  # method, status class, route
+
+
+def parse_minute(fields: dict) -> dict[Key, Tally]:
+    """A minute's Redis hash → tallies per (method, status class, route)."""
+    tallies: dict[Key, Tally] = {}
+    for raw_field, raw_value in fields.items():
+        name = raw_field.decode() if isinstance(raw_field, bytes) else str(raw_field)
+        kind, _, base = name.partition(_SEP)
+        parts = base.split(_SEP, 2)
+        if len(parts) != 3:
+            continue
+        key: Key = (parts[0], parts[1], parts[2])
+        tally = tallies.setdefault(key, Tally())
+        value = int(raw_value)
+        if kind == "n":
+            tally.count += value
+        elif kind == "t":
+            tally.total_ms += value / 1000.0
+        elif kind.startswith("b") and kind[1:].isdigit() and int(kind[1:]) < N_BUCKETS:
+            tally.buckets[int(kind[1:])] += value
+    return tallies
+
+
+def rollup_merge(*, minute: datetime, tallies: dict[Key, Tally]) -> None:
+    """Add one minute's tallies to its rollup rows and to the totals (one transaction; retried
+    once when a concurrent flush created the same new row first)."""
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                _merge(minute, tallies)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
+
+
+def _merge(minute: datetime, tallies: dict[Key, Tally]) -> None:
+    routes = {route for _, _, route in tallies}
+    rollups = {
+        (r.method, r.status_class, r.route): r
+        for r in RequestRollup.objects.select_for_update().filter(minute=minute)
+    }
+    totals = {
+        (t.method, t.status_class, t.route): t
+        for t in RequestTotal.objects.select_for_update().filter(route__in=routes).order_by("id")
+    }
+    new_rollups, new_totals, changed_rollups, changed_totals = [], [], [], []
+    for key, tally in sorted(tallies.items()):
+        method, klass, route = key
+        for existing, changed, created, make in (
+            (rollups, changed_rollups, new_rollups, lambda: RequestRollup(minute=minute)),
+            (totals, changed_totals, new_totals, lambda: RequestTotal()),
+        ):
+            row = existing.get(key)
+            if row is None:
+                row = make()
+                row.method, row.status_class, row.route = method, klass, route
+                row.count, row.total_ms, row.buckets = 0, 0.0, [0] * N_BUCKETS
+                created.append(row)
+            else:
+                changed.append(row)
+            merged = Tally(row.count, row.total_ms, _padded(row.buckets))
+            merged.add(tally)
+            row.count, row.total_ms, row.buckets = merged.count, merged.total_ms, merged.buckets
+    fields = ["count", "total_ms", "buckets"]
+    RequestRollup.objects.bulk_update(changed_rollups, fields)
+    RequestTotal.objects.bulk_update(changed_totals, fields)
+    RequestRollup.objects.bulk_create(new_rollups)
+    RequestTotal.objects.bulk_create(new_totals)
+
+
+def rollups_flush(*, now: float | None = None) -> int:
+    """Move every complete minute from Redis into the database; returns how many minutes."""
+    cache = _store()
+    if cache is None:
+        return 0
+    now = time.time() if now is None else now
+    client = _client(cache)
+    pending = cache.make_key(_PENDING)
+    flushed = 0
+    for raw in sorted(client.smembers(pending), key=int):
+        minute = int(raw)
+        if minute + 60 + GRACE_SECONDS > now:
+            continue  # still being written to
+        key = _minute_key(cache, minute)
+        taken = f"{key}:flushing:{uuid.uuid4().hex}"
+        try:
+            client.rename(key, taken)
+        except Exception:  # noqa: BLE001 - ResponseError "no such key": taken by another flush
+            client.srem(pending, raw)
+            continue
+        tallies = parse_minute(client.hgetall(taken))
+        if tallies:
+            rollup_merge(minute=datetime.fromtimestamp(minute, tz=UTC), tallies=tallies)
+        client.delete(taken)
+        client.srem(pending, raw)
+        flushed += 1
+    return flushed
+
+
+def quantile_ms(buckets: list[int], q: float) -> float | None:
+    """The ``q`` quantile of a latency histogram, interpolated linearly inside its bucket (as
+    Prometheus's ``histogram_quantile``); in the last, open bucket: the highest bound."""
+    counts = _padded(buckets)
+    total = sum(counts)
+    if not total:
+        return None
+    rank = q * total
+    seen = 0
+    for i, count in enumerate(counts):
+        if count and seen + count >= rank:
+            if i == len(BUCKETS_MS):
+                return float(BUCKETS_MS[-1])
+            lower = BUCKETS_MS[i - 1] if i else 0.0
+            return round(lower + (BUCKETS_MS[i] - lower) * (rank - seen) / count, 2)
+        seen += count
+    return float(BUCKETS_MS[-1])
