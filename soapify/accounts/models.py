@@ -13,6 +13,8 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.DOCTOR)
     phone_number = models.CharField(max_length=20, blank=True, default="")
+    # a name in settings.RATE_LIMIT_PROFILES, set by admins; empty: "admin" for admins, else "default"
+    rate_profile = models.CharField(max_length=32, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

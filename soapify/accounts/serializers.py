@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from soapify.accounts.models import User
+from soapify.core.errors import Forbidden
 from soapify.core.serializers import StrictFieldsMixin
 
 
@@ -19,9 +21,16 @@ class UserSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "last_name",
             "role",
             "phone_number",
+            "rate_profile",
             "updated_at",
         ]
         read_only_fields = ["id", "updated_at"]
+        extra_kwargs = {
+            "rate_profile": {
+                "help_text": "Rate-limit profile (a name in RATE_LIMIT_PROFILES; docs/RATE-LIMITS.md), "
+                "set by administrators only; empty: admin for administrators, else default."
+            }
+        }
 
     def to_internal_value(self, data):
         if isinstance(data, dict) and "password" in data and "password" not in self.fields:
@@ -29,6 +38,20 @@ class UserSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
             raise serializers.ValidationError({"password": [PASSWORD_ENDPOINTS]})
         return super().to_internal_value(data)
+
+    def validate_rate_profile(self, value: str) -> str:
+        value = value.strip()
+        request = self.context.get("request")
+        current = self.instance.rate_profile if isinstance(self.instance, User) else ""
+        if value != current and not getattr(getattr(request, "user", None), "is_admin", False):
+            raise Forbidden(
+                "Only an administrator can change a rate profile.", code="rate_profile_change_forbidden"
+            )
+        if value and value not in settings.RATE_LIMIT_PROFILES:
+            raise serializers.ValidationError(
+                f"Unknown profile; use one of: {', '.join(settings.RATE_LIMIT_PROFILES)} (or empty)."
+            )
+        return value
 
     def validate_phone_number(self, value: str) -> str:
         from soapify.accounts.services import normalize_phone

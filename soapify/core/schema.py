@@ -10,6 +10,9 @@ itself produces, with the one error body (``#/components/schemas/Error``):
   past the end;
 - 405 nowhere (methods not in the schema are simply not documented);
 - 413 and 415 where the operation takes a body (too large; a media type it does not parse);
+- 429 everywhere, with ``Retry-After``; operations limited by the rate-limit profiles
+  (``accounts/throttles.py``, the default throttle) also document the ``RateLimit-*`` headers,
+  those with throttles of their own (sign-in, share links) only ``Retry-After``;
 - 503 everywhere (the database is unreachable: ``database_unavailable`` with ``Retry-After``).
 
 Error statuses a view documents itself (409, 422, 429, ...) keep their description and get the
@@ -23,6 +26,8 @@ import re
 from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse
+
+from soapify.accounts.throttles import ProfileRateThrottle
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -67,6 +72,24 @@ _DESCRIPTIONS.update(
 )
 
 _METHODS = ("get", "put", "post", "patch", "delete")
+
+
+def _header(description: str) -> dict[str, Any]:
+    return {"schema": {"type": "integer", "minimum": 0}, "description": description}
+
+
+#: the headers of a 429 (docs/RATE-LIMITS.md); the RateLimit-* ones are on every answer of an
+#: operation limited by the rate-limit profiles (not on the sign-in limiter's refusals)
+RATE_LIMIT_HEADERS: dict[str, Any] = {
+    "Retry-After": {**_header("Seconds to wait before retrying."), "required": True},
+    "RateLimit-Limit": _header("Requests allowed in the current window (the caller's profile and scope)."),
+    "RateLimit-Remaining": _header("Requests left in the current window (0 when refused)."),
+    "RateLimit-Reset": _header("Seconds until the current window ends."),
+    "RateLimit-Policy": {
+        "schema": {"type": "string"},
+        "description": 'The limit and window in seconds, e.g. `600;w=60;comment="default read"`.',
+    },
+}
 # names of query parameters and body fields that point at another object (or at a page of a list)
 _REFERENCE = re.compile(r"(^|_)id$|^encounter$|^template$|^catalog_item$|^page$")
 
@@ -90,7 +113,21 @@ def _accepts_credentials(operation: dict, default_security: list) -> bool:
     return any(requirement for requirement in security)
 
 
+def _own_throttles(generator) -> set[tuple[str, str]]:
+    """(path, method) of the operations whose views replace the profiles' throttle with their own."""
+    own = set()
+    for path, _regex, method, callback in getattr(generator, "endpoints", None) or []:
+        initkwargs = getattr(callback, "initkwargs", None) or {}
+        classes = initkwargs.get(
+            "throttle_classes", getattr(getattr(callback, "cls", None), "throttle_classes", ())
+        )
+        if not any(issubclass(cls, ProfileRateThrottle) for cls in classes or ()):
+            own.add((path, method.lower()))
+    return own
+
+
 def error_responses(result: dict, generator, request, public) -> dict:  # noqa: ARG001 - hook signature
+    own_throttles = _own_throttles(generator)
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
     error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -99,7 +136,7 @@ def error_responses(result: dict, generator, request, public) -> dict:  # noqa: 
         for method, operation in operations.items():
             if method not in _METHODS:
                 continue
-            codes = {400, 503}
+            codes = {400, 429, 503}
             if _accepts_credentials(operation, default_security):
                 codes.add(401)
             if "{" in path or _references(operation, schemas):
@@ -109,6 +146,13 @@ def error_responses(result: dict, generator, request, public) -> dict:  # noqa: 
             responses = operation.setdefault("responses", {})
             for code in sorted(codes):
                 responses.setdefault(str(code), {"description": _DESCRIPTIONS[code]})
+            limited_by_profiles = (path, method) not in own_throttles
+            responses["429"].setdefault(
+                "headers",
+                RATE_LIMIT_HEADERS
+                if limited_by_profiles
+                else {"Retry-After": RATE_LIMIT_HEADERS["Retry-After"]},
+            )
             for code, response in responses.items():
                 if code.isdigit() and int(code) >= 400:
                     content = response.setdefault("content", {})

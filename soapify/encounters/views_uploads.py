@@ -43,6 +43,7 @@ def _session_id(raw: str) -> uuid.UUID:
 
 class _SessionView(AuditedViewMixin, APIView):
     audit_object_type = "upload_session"
+    throttle_scope = "upload"  # rate-limit profiles: POSTs count as uploads (GETs as reads)
 
 
 class SessionCreateView(_SessionView):
