@@ -12,7 +12,8 @@ from typing import Any
 from django.conf import settings
 
 from soapify.core.models import Job
-from soapify.encounters.models import AudioChunk
+from soapify.encounters.models import AudioChunk, Encounter
+from soapify.stt.models import ChunkWindow
 
 TRANSCRIPTION_COMPLETED = "transcription.completed"
 DRAFT_READY = "draft.ready"
@@ -33,20 +34,45 @@ SUCCESS_EVENTS = {
     "outputs.finalize": FINALIZE_COMPLETED,
 }
 
+#: a window of a long recording: its failure is ``job.failed``; the window that completes the
+#: encounter's transcript (``stitched`` its chunk, every chunk done) is ``transcription.completed``
+WINDOW_KIND = "stt.transcribe_window"
+
 _NAMESPACE = uuid.UUID("5b0c4a52-8d0e-4d7c-9a53-7f0a2c1e9b11")
 
 
 def event_for(job: Job, status: str) -> str | None:
     """The event a job that ended with ``status`` is, or None."""
-    if job.kind not in SUCCESS_EVENTS:
+    if job.kind not in SUCCESS_EVENTS and job.kind != WINDOW_KIND:
         return None
     if status == Job.Status.FAILED:
         return JOB_FAILED
     if status != Job.Status.SUCCEEDED:
         return None
+    result = job.result if isinstance(job.result, dict) else {}
+    if job.kind == WINDOW_KIND:
+        encounter_id = _window_encounter(job)
+        transcribed = (
+            encounter_id is not None
+            and Encounter.objects.filter(pk=encounter_id, status=Encounter.Status.TRANSCRIBED).exists()
+        )
+        return TRANSCRIPTION_COMPLETED if result.get("stitched") and transcribed else None
+    if job.kind == "stt.process_encounter" and result.get("transcribing_in_windows"):
+        return None  # long chunks still in windows: the last window's job is the event
     if job.kind == "stt.transcribe_chunk" and job.params.get("live"):
         return None  # live chunks during a visit: the encounter's own event comes at its end
     return SUCCESS_EVENTS[job.kind]
+
+
+def _window_encounter(job: Job) -> int | None:
+    window_id = (job.params or {}).get("window_id")
+    if window_id is None:
+        return None
+    return (
+        ChunkWindow.objects.filter(pk=window_id)
+        .values_list("transcription__chunk__encounter_id", flat=True)
+        .first()
+    )
 
 
 def event_id_for(job: Job, event: str) -> str:
@@ -71,6 +97,8 @@ def job_data(job: Job, event: str) -> dict[str, Any]:
     data: dict[str, Any] = {"job_id": str(job.pk), "job_kind": job.kind}
     links = {"job": link(f"/api/jobs/{job.pk}/")}
     encounter_id = params.get("encounter_id")
+    if job.kind == WINDOW_KIND:
+        encounter_id = _window_encounter(job)
     chunk_id = params.get("chunk_id") if job.kind == "stt.transcribe_chunk" else None
     if chunk_id is not None:
         data["chunk_id"] = int(chunk_id)

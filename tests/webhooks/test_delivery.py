@@ -378,3 +378,18 @@ def test_deliveries_list_makes_a_constant_number_of_queries(
     assert body["count"] == 4
     assert len(four) == len(one)
     assert json.dumps(body)  # serialisable as it is
+
+
+def test_processing_that_left_long_chunks_to_windows_is_not_yet_transcription_completed(alice):
+    job = _finished_job(alice, "stt.process_encounter", "succeeded", result={"transcribing_in_windows": [1]})
+    assert events.event_for(job, "succeeded") is None
+    done = _finished_job(alice, "stt.process_encounter", "succeeded", result={"transcribing_in_windows": []})
+    assert events.event_for(done, "succeeded") == "transcription.completed"
+
+
+def test_a_live_chunk_is_no_event_but_a_failed_window_is_job_failed(alice):
+    live = Job.objects.create(kind="stt.transcribe_chunk", owner=alice, params={"chunk_id": 1, "live": True})
+    assert events.event_for(live, "succeeded") is None
+    window = Job.objects.create(kind="stt.transcribe_window", owner=alice, params={"window_id": 1})
+    assert events.event_for(window, "failed") == "job.failed"
+    assert events.event_for(window, "succeeded") is None  # no stitched chunk, no complete transcript
