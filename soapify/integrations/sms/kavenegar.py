@@ -8,7 +8,7 @@ the HTTP status equal to ``return.status`` (200 on success; 4xx for a bad key, n
 no credit). Like the generic HTTP engine, this one is sent inside a web request and is its own
 retry layer (connection failures, and ``max_retries`` 429/5xx answers, in the request; time-outs
 not retried). The API key is part of the URL, so neither it nor the URL ever reaches an error
-message or a log line of ours, and urllib3's own retry warnings have the key masked.
+message or a log line of ours, and urllib3's own retry log lines have the key masked.
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ from soapify.core.http import BAD_URL, engine_session
 from .base import InvalidPhoneNumber, SendResult, mask_phone, normalize_phone
 
 logger = logging.getLogger("soapify.sms")
+
+
+#: urllib3's loggers that write a request's URL (retries, connection errors)
+_URLLIB3_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry")
 
 
 class _MaskKey(logging.Filter):
@@ -66,9 +70,10 @@ class KavenegarSMSEngine:
         self.base_url = (base_url or "").rstrip("/")
         self.timeout = timeout
         self.session = engine_session(retries=max(0, int(max_retries)), backoff=backoff)
-        pool_logger = logging.getLogger("urllib3.connectionpool")
-        if self.api_key and not any(getattr(f, "key", None) == self.api_key for f in pool_logger.filters):
-            pool_logger.addFilter(_MaskKey(self.api_key))
+        for name in _URLLIB3_LOGGERS:
+            url_logger = logging.getLogger(name)
+            if self.api_key and not any(getattr(f, "key", None) == self.api_key for f in url_logger.filters):
+                url_logger.addFilter(_MaskKey(self.api_key))
 
     def _url(self, path: str) -> str:
         if not self.api_key:
