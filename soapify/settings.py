@@ -305,6 +305,10 @@ THROTTLE_RATES = {
     "otp": env("THROTTLE_OTP", "5/min"),
 }
 
+# Rate-limit profiles (requests per user and scope; RATE_LIMIT_PROFILES at the end of this file):
+# off with RATE_LIMITS_ENABLED=false (benchmarks; a deployment limiting at its proxy instead).
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "soapify.accounts.authentication.SessionJWTAuthentication",
@@ -325,6 +329,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "soapify.core.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    # views with throttle_classes of their own (auth, share links) keep them instead
+    "DEFAULT_THROTTLE_CLASSES": (
+        ["soapify.accounts.throttles.ProfileRateThrottle"] if RATE_LIMITS_ENABLED else []
+    ),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 if DEBUG:
@@ -549,22 +557,7 @@ if CHECKLIST_ENGINE not in _checklist_backends:
     raise ImproperlyConfigured(f"CHECKLIST_ENGINE must be one of {sorted(_checklist_backends)}")
 CHECKLIST_ENGINES = {"default": _checklist_backends[CHECKLIST_ENGINE], **_checklist_backends}
 
-SMS_ENGINE = env("SMS_ENGINE", "console")
-_sms_backends = {
-    "console": {"BACKEND": "soapify.integrations.sms.console.ConsoleSMSEngine", "OPTIONS": {}},
-    "http": {
-        "BACKEND": "soapify.integrations.sms.http.HttpSMSEngine",
-        "OPTIONS": {
-            "url": env("SMS_HTTP_URL", ""),
-            "api_key": env("SMS_HTTP_API_KEY", ""),
-            "sender": env("SMS_SENDER", "SOAPify"),
-            "timeout": env_float("SMS_HTTP_TIMEOUT", 10.0),
-        },
-    },
-}
-if SMS_ENGINE not in _sms_backends:
-    raise ImproperlyConfigured(f"SMS_ENGINE must be one of {sorted(_sms_backends)}")
-SMS_ENGINES = {"default": _sms_backends[SMS_ENGINE], **_sms_backends}
+# SMS engines: see the Integrations section below.
 
 LETTERHEAD = {
     "clinic_name": env("LETTERHEAD_CLINIC_NAME", "SOAPify Clinic"),
@@ -624,8 +617,127 @@ SHARE_LINK_DEFAULT_DAYS = env_int("SHARE_LINK_DEFAULT_DAYS", 7)
 SHARE_LINK_MAX_DAYS = env_int("SHARE_LINK_MAX_DAYS", 30)
 
 # --- Integrations (soapify/integrations): patient directory, OTP, session windows ------------------
+# Patient directory (docs/INTEGRATIONS.md): "local" (our table; demo rows, `manage.py
+# import_directory`) or "helssa" (the Helssa patient API over HTTP, read-only).
+PATIENT_DIRECTORY_ENGINE = env("PATIENT_DIRECTORY_ENGINE", "local")
+_directory_backends = {
+    "local": {"BACKEND": "soapify.integrations.directory.local.LocalDirectory", "OPTIONS": {}},
+    "helssa": {
+        "BACKEND": "soapify.integrations.directory.helssa.HelssaDirectory",
+        "OPTIONS": {
+            "base_url": env("HELSSA_BASE_URL", ""),
+            "api_key": env("HELSSA_API_KEY", ""),
+            "timeout": env_float("HELSSA_TIMEOUT", 5.0),
+            "max_retries": env_int("HELSSA_RETRIES", 1),
+        },
+    },
+}
+if PATIENT_DIRECTORY_ENGINE not in _directory_backends:
+    raise ImproperlyConfigured(f"PATIENT_DIRECTORY_ENGINE must be one of {sorted(_directory_backends)}")
+PATIENT_DIRECTORY_ENGINES = {"default": _directory_backends[PATIENT_DIRECTORY_ENGINE], **_directory_backends}
+DIRECTORY_SEARCH_MAX_RESULTS = env_int("DIRECTORY_SEARCH_MAX_RESULTS", 20)
+# Creating an encounter for a directory patient needs an active access grant (off: the seed's flow).
+PATIENT_ACCESS_REQUIRED = env_bool("PATIENT_ACCESS_REQUIRED", False)
+PATIENT_ACCESS_DEFAULT_MINUTES = env_int("PATIENT_ACCESS_DEFAULT_MINUTES", 480)
+PATIENT_ACCESS_MAX_MINUTES = env_int("PATIENT_ACCESS_MAX_MINUTES", 1440)
+
+# SMS engines: "console" (development: the log), "http" (a generic JSON provider), "kavenegar".
+SMS_ENGINE = env("SMS_ENGINE", "console")
+_sms_backends = {
+    "console": {"BACKEND": "soapify.integrations.sms.console.ConsoleSMSEngine", "OPTIONS": {}},
+    "http": {
+        "BACKEND": "soapify.integrations.sms.http.HttpSMSEngine",
+        "OPTIONS": {
+            "url": env("SMS_HTTP_URL", ""),
+            "api_key": env("SMS_HTTP_API_KEY", ""),
+            "sender": env("SMS_SENDER", "SOAPify"),
+            "timeout": env_float("SMS_HTTP_TIMEOUT", 10.0),
+        },
+    },
+    "kavenegar": {
+        "BACKEND": "soapify.integrations.sms.kavenegar.KavenegarSMSEngine",
+        "OPTIONS": {
+            "api_key": env("KAVENEGAR_API_KEY", ""),
+            "sender": env("KAVENEGAR_SENDER", ""),
+            "base_url": env("KAVENEGAR_BASE_URL", "https://api.kavenegar.com"),
+            "timeout": env_float("KAVENEGAR_TIMEOUT", 10.0),
+        },
+    },
+}
+if SMS_ENGINE not in _sms_backends:
+    raise ImproperlyConfigured(f"SMS_ENGINE must be one of {sorted(_sms_backends)}")
+SMS_ENGINES = {"default": _sms_backends[SMS_ENGINE], **_sms_backends}
+
+# One-time sign-in codes by SMS. {code} and {minutes} are filled in; Persian by default.
+OTP_TTL_SECONDS = env_int("OTP_TTL_SECONDS", 300)
+OTP_MAX_ATTEMPTS = env_int("OTP_MAX_ATTEMPTS", 5)
+OTP_LOCKOUT_SECONDS = env_int("OTP_LOCKOUT_SECONDS", 900)
+OTP_SMS_TEXT = env("OTP_SMS_TEXT", "کد ورود شما به SOAPify: {code}\nاین کد {minutes} دقیقه اعتبار دارد؛ آن را به کسی ندهید.")
+# codes sent to one number (whoever asks); requests per client IP are THROTTLE_OTP ("otp")
+THROTTLE_RATES["otp_phone"] = env("THROTTLE_OTP_PHONE", "3/10m")
+
+# Session windows opened by a verified code: idle limit (each extension), absolute limit.
+SESSION_WINDOW_IDLE_MINUTES = env_int("SESSION_WINDOW_IDLE_MINUTES", 30)
+SESSION_WINDOW_MAX_HOURS = env_float("SESSION_WINDOW_MAX_HOURS", 12.0)
+# expired windows' logins are revoked this often (and at once by status/extend)
+SESSION_WINDOW_REAP_SECONDS = env_float("SESSION_WINDOW_REAP_SECONDS", 60.0)
+CELERY_BEAT_SCHEDULE["integrations-session-windows"] = {
+    "task": "soapify.integrations.tasks.session_windows_expire",
+    "schedule": SESSION_WINDOW_REAP_SECONDS,
+    "options": {"expires": SESSION_WINDOW_REAP_SECONDS},
+}
+
+# /api/integrations/health/: each check's result is kept this long (providers are not hammered).
+INTEGRATIONS_HEALTH_CACHE_SECONDS = env_int("INTEGRATIONS_HEALTH_CACHE_SECONDS", 30)
+INTEGRATIONS_HEALTH_TIMEOUT = env_float("INTEGRATIONS_HEALTH_TIMEOUT", 3.0)
 
 # --- Analytics (soapify/analytics): metrics, request timings, alerts --------------------------------
+# Request timings (soapify/analytics/timings.py): a middleware counts each request in a per-minute
+# Redis hash (count, total time, latency bucket per route template, method and status class); beat
+# rolls complete minutes into the database every ANALYTICS_ROLLUP_SECONDS. Needs the default cache
+# to be Redis (REDIS_URL); otherwise nothing is recorded. ANALYTICS_REQUEST_TIMINGS=false removes it.
+ANALYTICS_REQUEST_TIMINGS = env_bool("ANALYTICS_REQUEST_TIMINGS", True)
+if ANALYTICS_REQUEST_TIMINGS:
+    # outermost: it times the whole request
+    MIDDLEWARE.insert(0, "soapify.analytics.middleware.RequestTimingMiddleware")
+ANALYTICS_ROLLUP_SECONDS = env_float("ANALYTICS_ROLLUP_SECONDS", 60.0)
+ANALYTICS_ALERT_SECONDS = env_float("ANALYTICS_ALERT_SECONDS", 60.0)  # alert rules evaluated this often
+ANALYTICS_RETENTION_DAYS = env_int("ANALYTICS_RETENTION_DAYS", 90)  # per-minute request rollups
+ANALYTICS_EVENT_RETENTION_DAYS = env_int("ANALYTICS_EVENT_RETENTION_DAYS", 90)  # metric/activity events
+ANALYTICS_ACTIVITY_METADATA_MAX_BYTES = env_int("ANALYTICS_ACTIVITY_METADATA_MAX_BYTES", 4096)
+# Documentation time saved (business-metrics/): per finalized note, the minutes writing it by hand is
+# assumed to take, less ANALYTICS_MINUTES_PER_EDIT per section edit of the draft (never below 0).
+ANALYTICS_MANUAL_NOTE_MINUTES = env_float("ANALYTICS_MANUAL_NOTE_MINUTES", 10.0)
+ANALYTICS_MINUTES_PER_EDIT = env_float("ANALYTICS_MINUTES_PER_EDIT", 1.0)
+# events recorded per user (metric/ and activity/ together)
+THROTTLE_RATES["analytics_events"] = env("THROTTLE_ANALYTICS_EVENTS", "600/min")
+# /metrics (Prometheus): open to "Authorization: Bearer <METRICS_TOKEN>" and to clients within
+# METRICS_ALLOWED_NETWORKS (comma-separated CIDRs); closed (403) when neither is set.
+METRICS_TOKEN = env("METRICS_TOKEN", "") or ""
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS")
+try:
+    import ipaddress as _ipaddress
+
+    for _network in METRICS_ALLOWED_NETWORKS:
+        _ipaddress.ip_network(_network, strict=False)
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_exc}") from None
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "analytics-rollup": {
+            "task": "soapify.analytics.tasks.rollup_requests",
+            "schedule": ANALYTICS_ROLLUP_SECONDS,
+            "options": {"expires": ANALYTICS_ROLLUP_SECONDS},
+        },
+        "analytics-alerts": {
+            "task": "soapify.analytics.tasks.evaluate_alerts",
+            "schedule": ANALYTICS_ALERT_SECONDS,
+            "options": {"expires": ANALYTICS_ALERT_SECONDS},
+        },
+        "analytics-cleanup": {"task": "soapify.analytics.tasks.cleanup", "schedule": 3600.0},
+    }
+)
+
 
 # --- AdminPlus (soapify/adminplus): operations API, /metrics ----------------------------------------
 # Health checks (soapify/core/health.py registry) /adminplus/api/health/ runs, and those whose failure
@@ -636,5 +748,67 @@ ADMINPLUS_HEALTH_CRITICAL = env_list("ADMINPLUS_HEALTH_CRITICAL", "database,cach
 ADMINPLUS_EXPORT_MAX_ROWS = env_int("ADMINPLUS_EXPORT_MAX_ROWS", 1_000_000)
 # Export archives are kept this long in the default storage, then removed by the periodic clean-up.
 ADMINPLUS_EXPORT_KEEP_HOURS = env_int("ADMINPLUS_EXPORT_KEEP_HOURS", 24)
+CELERY_BEAT_SCHEDULE["adminplus-exports-cleanup"] = {
+    "task": "soapify.adminplus.tasks.cleanup_exports",
+    "schedule": 3600.0,
+}
 
 # --- Webhooks (soapify/webhooks) and rate-limit profiles ---------------------------------------------
+# Webhooks (docs/WEBHOOKS.md): deliveries signed by Standard Webhooks, retried on this schedule
+# (seconds after each failed attempt; the default spans ~27.6 h), the endpoint disabled when every
+# attempt has failed for WEBHOOKS_DISABLE_AFTER_SECONDS. Private, loopback and link-local addresses
+# are refused unless WEBHOOKS_ALLOW_PRIVATE (development only).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", PRODUCTION)
+WEBHOOKS_CONNECT_TIMEOUT = env_float("WEBHOOKS_CONNECT_TIMEOUT", 5.0)
+WEBHOOKS_READ_TIMEOUT = env_float("WEBHOOKS_READ_TIMEOUT", 10.0)
+WEBHOOKS_TOTAL_TIMEOUT = env_float("WEBHOOKS_TOTAL_TIMEOUT", 15.0)
+WEBHOOKS_MAX_RESPONSE_BYTES = env_int("WEBHOOKS_MAX_RESPONSE_BYTES", 65536)
+WEBHOOKS_RETRY_SCHEDULE = [float(s) for s in env_list("WEBHOOKS_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")]
+WEBHOOKS_DISABLE_AFTER_SECONDS = env_float("WEBHOOKS_DISABLE_AFTER_SECONDS", 5 * 24 * 3600.0)
+WEBHOOKS_SECRET_GRACE_SECONDS = env_int("WEBHOOKS_SECRET_GRACE_SECONDS", 24 * 3600)
+WEBHOOKS_MAX_PER_USER = env_int("WEBHOOKS_MAX_PER_USER", 20)
+WEBHOOKS_QUEUE = env("WEBHOOKS_QUEUE", "default")
+WEBHOOKS_SWEEP_SECONDS = env_float("WEBHOOKS_SWEEP_SECONDS", 5.0)
+CELERY_BEAT_SCHEDULE["webhooks-send-due"] = {
+    "task": "soapify.webhooks.tasks.send_due",
+    "schedule": WEBHOOKS_SWEEP_SECONDS,
+    "options": {"expires": WEBHOOKS_SWEEP_SECONDS},
+}
+
+# Rate-limit profiles (soapify/accounts/throttles.py, docs/RATE-LIMITS.md): requests per user (per
+# client IP when anonymous) and scope in fixed windows counted in the shared cache; 429 with
+# Retry-After and RateLimit-* headers. A user's profile is User.rate_profile (set by admins; empty:
+# "admin" for admins, else "default"). RATE_LIMIT_PROFILE_<NAME>="read=600/min,write=120/min,..."
+# (scopes: read = GET/HEAD/OPTIONS, write = other methods, upload = audio uploads, heavy = POSTs that
+# start jobs; rates as THROTTLE_RATES, "off" = no limit; a scope left out takes the default
+# profile's). More profiles: RATE_LIMIT_EXTRA_PROFILES=name,... each with its RATE_LIMIT_PROFILE_<NAME>.
+# Tests run with every rate at 100000/min unless the environment sets one (their own tests set theirs).
+_RATE_LIMIT_DEFAULTS = {
+    "default": "read=600/min,write=120/min,upload=600/min,heavy=30/min",
+    "clinic": "read=1200/min,write=300/min,upload=1200/min,heavy=60/min",
+    "integration": "read=3000/min,write=1200/min,upload=3000/min,heavy=300/min",
+    "admin": "read=1200/min,write=300/min,upload=600/min,heavy=60/min",
+}
+_RATE_LIMIT_SCOPES = ("read", "write", "upload", "heavy")
+
+
+def _rate_limit_profile(name: str) -> dict[str, str]:
+    default = ",".join(f"{s}=100000/min" for s in _RATE_LIMIT_SCOPES) if TESTING else ""
+    text = env(f"RATE_LIMIT_PROFILE_{name.upper()}", default or _RATE_LIMIT_DEFAULTS.get(name, "")) or ""
+    rates: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        scope, _, rate = (x.strip() for x in item.partition("="))
+        if scope not in _RATE_LIMIT_SCOPES or not rate:
+            raise ImproperlyConfigured(
+                f"RATE_LIMIT_PROFILE_{name.upper()}: {item!r} is not <scope>=<rate> with a scope of "
+                f"{', '.join(_RATE_LIMIT_SCOPES)}"
+            )
+        rates[scope] = rate
+    return rates
+
+
+RATE_LIMIT_PROFILES = {
+    name: _rate_limit_profile(name)
+    for name in dict.fromkeys([*_RATE_LIMIT_DEFAULTS, *env_list("RATE_LIMIT_EXTRA_PROFILES")])
+}
