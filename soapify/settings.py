@@ -672,7 +672,9 @@ SMS_ENGINES = {"default": _sms_backends[SMS_ENGINE], **_sms_backends}
 OTP_TTL_SECONDS = env_int("OTP_TTL_SECONDS", 300)
 OTP_MAX_ATTEMPTS = env_int("OTP_MAX_ATTEMPTS", 5)
 OTP_LOCKOUT_SECONDS = env_int("OTP_LOCKOUT_SECONDS", 900)
-OTP_SMS_TEXT = env("OTP_SMS_TEXT", "کد ورود شما به SOAPify: {code}\nاین کد {minutes} دقیقه اعتبار دارد؛ آن را به کسی ندهید.")
+OTP_SMS_TEXT = env(
+    "OTP_SMS_TEXT", "کد ورود شما به SOAPify: {code}\nاین کد {minutes} دقیقه اعتبار دارد؛ آن را به کسی ندهید."
+)
 # codes sent to one number (whoever asks); requests per client IP are THROTTLE_OTP ("otp")
 THROTTLE_RATES["otp_phone"] = env("THROTTLE_OTP_PHONE", "3/10m")
 
@@ -764,7 +766,9 @@ WEBHOOKS_CONNECT_TIMEOUT = env_float("WEBHOOKS_CONNECT_TIMEOUT", 5.0)
 WEBHOOKS_READ_TIMEOUT = env_float("WEBHOOKS_READ_TIMEOUT", 10.0)
 WEBHOOKS_TOTAL_TIMEOUT = env_float("WEBHOOKS_TOTAL_TIMEOUT", 15.0)
 WEBHOOKS_MAX_RESPONSE_BYTES = env_int("WEBHOOKS_MAX_RESPONSE_BYTES", 65536)
-WEBHOOKS_RETRY_SCHEDULE = [float(s) for s in env_list("WEBHOOKS_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")]
+WEBHOOKS_RETRY_SCHEDULE = [
+    float(s) for s in env_list("WEBHOOKS_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")
+]
 WEBHOOKS_DISABLE_AFTER_SECONDS = env_float("WEBHOOKS_DISABLE_AFTER_SECONDS", 5 * 24 * 3600.0)
 WEBHOOKS_SECRET_GRACE_SECONDS = env_int("WEBHOOKS_SECRET_GRACE_SECONDS", 24 * 3600)
 WEBHOOKS_MAX_PER_USER = env_int("WEBHOOKS_MAX_PER_USER", 20)
