@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from standardwebhooks import Webhook
 
@@ -267,7 +267,9 @@ def delivery_attempt(*, delivery_id: int) -> str:
     )
     if not claimed:
         return "skipped"
-    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
+    if delivery is None:  # deleted with its webhook meanwhile
+        return "skipped"
     endpoint = delivery.endpoint
     body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
     started, clock = timezone.now(), time.monotonic()
@@ -307,7 +309,13 @@ def retry_schedule() -> list[float]:
     return [float(s) for s in settings.WEBHOOKS_RETRY_SCHEDULE]
 
 
-def _attempt_failed(delivery, endpoint, fence, answer: Answer, now: datetime) -> str:
+def _attempt_failed(
+    delivery: WebhookDelivery,
+    endpoint: WebhookEndpoint,
+    fence: QuerySet[WebhookDelivery],
+    answer: Answer,
+    now: datetime,
+) -> str:
     failure = {"last_status_code": answer.status_code, "last_error": answer.message[:500], "claim": None}
     WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(failing_since=now)
     failing_since = (

@@ -33,6 +33,8 @@ from urllib3.exceptions import (
 )
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+#: NAT64's well-known prefix: the last 32 bits are an IPv4 address reached through a translator
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
 class DestinationRefused(Exception):
@@ -64,6 +66,8 @@ def address_forbidden(ip: IPAddress) -> bool:
     """Any address that is not a plain public unicast one (``ipaddress`` does the classification)."""
     if isinstance(ip, ipaddress.IPv6Address):
         embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is None and ip in NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if embedded is not None and address_forbidden(embedded):
             return True
     return (
