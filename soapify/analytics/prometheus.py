@@ -30,7 +30,7 @@ from prometheus_client.registry import Collector
 
 from soapify.analytics.aggregates import PercentileCont
 from soapify.analytics.models import Alert, RequestTotal
-from soapify.analytics.timings import BUCKETS_MS, N_BUCKETS, _padded
+from soapify.analytics.timings import BUCKETS_MS, N_BUCKETS, padded
 from soapify.core.audit import client_ip
 from soapify.core.errors import error_body
 from soapify.core.models import Job
@@ -61,7 +61,7 @@ class SoapifyCollector(Collector):
             requests.add_metric([row.method, row.route, row.status_class], row.count)
             buckets, total = per_route.get((row.method, row.route), ([0] * N_BUCKETS, 0.0))
             per_route[(row.method, row.route)] = (
-                [a + b for a, b in zip(buckets, _padded(row.buckets), strict=True)],
+                [a + b for a, b in zip(buckets, padded(row.buckets), strict=True)],
                 total + row.total_ms,
             )
         bounds = [*(str(ms / 1000.0) for ms in BUCKETS_MS), "+Inf"]

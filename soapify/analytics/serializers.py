@@ -65,9 +65,18 @@ class AlertListParams(serializers.Serializer):
 # --- request bodies ---------------------------------------------------------------------------------------
 
 
+class NumberField(serializers.FloatField):
+    """A JSON number (or a numeric string): ``true``/``false`` are not numbers."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class MetricIn(StrictFieldsMixin, serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    value = serializers.FloatField()
+    value = NumberField()
     metric_type = serializers.ChoiceField(choices=MetricEvent.Type.choices, default=MetricEvent.Type.GAUGE)
     tags = serializers.DictField(
         child=serializers.CharField(max_length=200, allow_blank=True), required=False

@@ -60,22 +60,20 @@ def alerts_evaluate(*, now: datetime | None = None) -> Evaluation:
                 continue
             reading = metric_read(rule.metric, window_minutes=rule.window_minutes, now=now)
             outcome.evaluated += 1
-            judged = reading.value is not None and reading.samples >= rule.min_samples
-            breached = judged and rule.breached(float(reading.value))  # type: ignore[arg-type]
+            value = reading.value
+            breached = value is not None and reading.samples >= rule.min_samples and rule.breached(value)
             active = Alert.objects.filter(rule=rule, status__in=Alert.ACTIVE).first()
-            if breached and active is None:
-                alert = Alert.objects.create(
-                    rule=rule, value=reading.value, last_value=reading.value, last_evaluated_at=now
-                )
+            if breached and active is None and value is not None:
+                alert = Alert.objects.create(rule=rule, value=value, last_value=value, last_evaluated_at=now)
                 outcome.opened.append(alert.pk)
                 logger.warning("alert %s opened: %s (value %s)", alert.pk, rule.name, reading.value)
             elif active is not None and breached:
-                Alert.objects.filter(pk=active.pk).update(last_value=reading.value, last_evaluated_at=now)
+                Alert.objects.filter(pk=active.pk).update(last_value=value, last_evaluated_at=now)
             elif active is not None:
                 Alert.objects.filter(pk=active.pk).update(
                     status=Alert.Status.RESOLVED,
                     resolved_at=now,
-                    last_value=reading.value,
+                    last_value=value,
                     last_evaluated_at=now,
                 )
                 outcome.resolved.append(active.pk)

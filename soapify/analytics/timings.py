@@ -118,10 +118,10 @@ class Tally:
     def add(self, other: Tally) -> None:
         self.count += other.count
         self.total_ms += other.total_ms
-        self.buckets = [a + b for a, b in zip(_padded(self.buckets), other.buckets, strict=True)]
+        self.buckets = [a + b for a, b in zip(padded(self.buckets), other.buckets, strict=True)]
 
 
-def _padded(buckets: Iterable[int]) -> list[int]:
+def padded(buckets: Iterable[int]) -> list[int]:
     values = list(buckets)[:N_BUCKETS]
     return values + [0] * (N_BUCKETS - len(values))
 
@@ -163,38 +163,42 @@ def rollup_merge(*, minute: datetime, tallies: dict[Key, Tally]) -> None:
                 raise
 
 
+def _add(row: RequestRollup | RequestTotal, tally: Tally) -> None:
+    merged = Tally(row.count, row.total_ms, padded(row.buckets))
+    merged.add(tally)
+    row.count, row.total_ms, row.buckets = merged.count, merged.total_ms, merged.buckets
+
+
 def _merge(minute: datetime, tallies: dict[Key, Tally]) -> None:
-    routes = {route for _, _, route in tallies}
+    fields = ["count", "total_ms", "buckets"]
     rollups = {
         (r.method, r.status_class, r.route): r
         for r in RequestRollup.objects.select_for_update().filter(minute=minute)
     }
+    new_rollups: list[RequestRollup] = []
+    for (method, klass, route), tally in sorted(tallies.items()):
+        rollup = rollups.get((method, klass, route))
+        if rollup is None:
+            rollup = RequestRollup(minute=minute, method=method, status_class=klass, route=route, buckets=[])
+            new_rollups.append(rollup)
+        _add(rollup, tally)
+    RequestRollup.objects.bulk_update([r for r in rollups.values() if r.pk], fields)
+    RequestRollup.objects.bulk_create(new_rollups)
+
     totals = {
         (t.method, t.status_class, t.route): t
-        for t in RequestTotal.objects.select_for_update().filter(route__in=routes).order_by("id")
+        for t in RequestTotal.objects.select_for_update()
+        .filter(route__in={route for _, _, route in tallies})
+        .order_by("id")
     }
-    new_rollups, new_totals, changed_rollups, changed_totals = [], [], [], []
-    for key, tally in sorted(tallies.items()):
-        method, klass, route = key
-        for existing, changed, created, make in (
-            (rollups, changed_rollups, new_rollups, lambda: RequestRollup(minute=minute)),
-            (totals, changed_totals, new_totals, lambda: RequestTotal()),
-        ):
-            row = existing.get(key)
-            if row is None:
-                row = make()
-                row.method, row.status_class, row.route = method, klass, route
-                row.count, row.total_ms, row.buckets = 0, 0.0, [0] * N_BUCKETS
-                created.append(row)
-            else:
-                changed.append(row)
-            merged = Tally(row.count, row.total_ms, _padded(row.buckets))
-            merged.add(tally)
-            row.count, row.total_ms, row.buckets = merged.count, merged.total_ms, merged.buckets
-    fields = ["count", "total_ms", "buckets"]
-    RequestRollup.objects.bulk_update(changed_rollups, fields)
-    RequestTotal.objects.bulk_update(changed_totals, fields)
-    RequestRollup.objects.bulk_create(new_rollups)
+    new_totals: list[RequestTotal] = []
+    for (method, klass, route), tally in sorted(tallies.items()):
+        total = totals.get((method, klass, route))
+        if total is None:
+            total = RequestTotal(method=method, status_class=klass, route=route, buckets=[])
+            new_totals.append(total)
+        _add(total, tally)
+    RequestTotal.objects.bulk_update(list(totals.values()), fields)
     RequestTotal.objects.bulk_create(new_totals)
 
 
@@ -230,7 +234,7 @@ def rollups_flush(*, now: float | None = None) -> int:
 def quantile_ms(buckets: list[int], q: float) -> float | None:
     """The ``q`` quantile of a latency histogram, interpolated linearly inside its bucket (as
     Prometheus's ``histogram_quantile``); in the last, open bucket: the highest bound."""
-    counts = _padded(buckets)
+    counts = padded(buckets)
     total = sum(counts)
     if not total:
         return None
