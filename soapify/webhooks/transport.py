@@ -196,12 +196,14 @@ def post(destination: Destination, body: bytes, headers: dict[str, str]) -> Answ
 
 def _read_capped(response) -> None:
     """Read at most ``WEBHOOKS_MAX_RESPONSE_BYTES`` of the answer within ``WEBHOOKS_TOTAL_TIMEOUT``
-    (each read is also bounded by the read time-out), then stop: the body is not kept."""
+    (each read is also bounded by the read time-out), then stop: the body is not kept. ``read1``
+    returns what has arrived instead of waiting for a full buffer, so a receiver dripping its answer
+    byte by byte is cut off at the deadline."""
     limit = int(settings.WEBHOOKS_MAX_RESPONSE_BYTES)
     deadline = time.monotonic() + float(settings.WEBHOOKS_TOTAL_TIMEOUT)
     received = 0
     while received < limit and time.monotonic() < deadline:
-        chunk = response.read(min(8192, limit - received))
+        chunk = response.read1(min(8192, limit - received))
         if not chunk:
             return
         received += len(chunk)

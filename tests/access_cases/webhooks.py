@@ -3,7 +3,7 @@ another user's webhook or delivery is a 404 to them too); anonymous callers get 
 
 from __future__ import annotations
 
-from soapify.webhooks.models import WebhookDelivery
+from soapify.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.access import Case
 
 PUBLIC_URL = "https://93.184.215.14/hooks/soapify"  # a public address literal (nothing is sent)
@@ -11,9 +11,13 @@ ANYONE = {"other": 200, "admin": 200}
 
 
 def _hook(w) -> int:
+    """One of alice's webhooks, whose URL is then moved to loopback behind the API's back: the
+    deliveries the cases start are refused at delivery (``address_refused``), nothing is sent."""
     response = w.owner.post("/api/webhooks/", {"url": PUBLIC_URL, "events": ["draft.ready"]}, format="json")
     assert response.status_code == 201, response.content
-    return response.json()["id"]
+    pk = response.json()["id"]
+    WebhookEndpoint.objects.filter(pk=pk).update(url="http://127.0.0.1:9/not-sent")
+    return pk
 
 
 def _delivered(w) -> int:

@@ -393,3 +393,36 @@ def test_a_live_chunk_is_no_event_but_a_failed_window_is_job_failed(alice):
     window = Job.objects.create(kind="stt.transcribe_window", owner=alice, params={"window_id": 1})
     assert events.event_for(window, "failed") == "job.failed"
     assert events.event_for(window, "succeeded") is None  # no stitched chunk, no complete transcript
+
+
+def test_a_receiver_dripping_its_answer_is_cut_off(
+    alice_client, receiver, httpserver, django_capture_on_commit_callbacks, settings
+):
+    """Headers at once, then a byte now and then for ever: the attempt stops reading after
+    WEBHOOKS_TOTAL_TIMEOUT and hangs up (the receiver sees the connection closed long before its end)."""
+    import time as _time
+
+    from werkzeug import Response
+
+    settings.WEBHOOKS_TOTAL_TIMEOUT = 0.3
+    sent_bytes: list[int] = []
+
+    def drip():
+        try:
+            for _ in range(400):
+                yield b"x"
+                sent_bytes.append(1)
+                _time.sleep(0.05)
+        except GeneratorExit:
+            return
+
+    httpserver.expect_request("/hook", method="POST").respond_with_handler(
+        lambda request: Response(drip(), status=200, direct_passthrough=True)
+    )
+    hook = create_webhook(alice_client, receiver)
+    sent = send_test(alice_client, hook["id"], django_capture_on_commit_callbacks)
+    assert delivery(sent["id"]).status == "succeeded"  # a 2xx: the body does not matter
+    from tests.httpfakes import drain
+
+    drain(httpserver)
+    assert len(sent_bytes) < 400
