@@ -103,7 +103,7 @@ def otp_send(*, number: str) -> dict[str, Any]:
             expires_at=now + timedelta(seconds=ttl),
         )
         if user is not None:
-            text = settings.OTP_SMS_TEXT.format(code=code, minutes=max(1, round(ttl / 60)))
+            text = str(settings.OTP_SMS_TEXT).format(code=code, minutes=max(1, round(ttl / 60)))
             try:
                 sms_engines["default"].send(number, text)
             except EngineError as exc:

@@ -10,6 +10,7 @@ refresh token at ``absolute_expires_at``); a window that expires is revoked by t
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,7 +34,7 @@ def _idle() -> timedelta:
 
 
 def _access_for(user: User, sid: object, until: datetime, now: datetime) -> AccessToken:
-    access = AccessToken.for_user(user)  # type: ignore[arg-type]
+    access = AccessToken.for_user(user)
     access["sid"] = str(sid)
     access["role"] = user.role
     access.set_exp(from_time=now, lifetime=min(jwt_settings.ACCESS_TOKEN_LIFETIME, until - now))
@@ -55,11 +56,15 @@ def session_window_open(*, user: User, request=None) -> tuple[SessionWindow, dic
     return window, {"access": str(access), "refresh": str(refresh)}
 
 
-def session_of(request) -> str | None:
+def session_of(request) -> uuid.UUID | None:
     """The ``sid`` of the token the request was authenticated with (None: no token, e.g. Basic)."""
     token = getattr(request, "auth", None)
     getter = getattr(token, "get", None)
-    return str(getter("sid")) if callable(getter) and getter("sid") else None
+    sid = getter("sid") if callable(getter) else None
+    try:
+        return uuid.UUID(str(sid)) if sid else None
+    except ValueError:
+        return None
 
 
 def _describe(window: SessionWindow | None, now: datetime) -> dict[str, Any]:
@@ -75,7 +80,7 @@ def _describe(window: SessionWindow | None, now: datetime) -> dict[str, Any]:
     }
 
 
-def _revoke(session_id: object, now: datetime) -> None:
+def _revoke(session_id: uuid.UUID, now: datetime) -> None:
     AuthSession.objects.filter(sid=session_id, revoked_at__isnull=True).update(revoked_at=now)
 
 
