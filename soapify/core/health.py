@@ -9,7 +9,8 @@ dependency works and raises when it does not:
     run_checks()  # {"status": "up" | "down", "checks": {"database": {"status": "up", "latency_ms": 1.2}, ...}}
 
 ``READY_CHECKS`` (settings) chooses which of the registered checks ``/readyz`` runs. Other health
-endpoints (AdminPlus) can run the same registry with their own selection.
+endpoints (AdminPlus: ``ADMINPLUS_HEALTH_CHECKS``, which adds ``storage`` and ``engines``) run the
+same registry with their own selection; ``worker_heartbeats()`` gives each worker's queues and age.
 
 Worker heartbeat: each Celery worker process writes ``{hostname: {at, queues, pid}}`` into one cache
 entry every ``READY_WORKER_MAX_AGE / 3`` seconds from a small thread started on ``worker_ready``
@@ -34,7 +35,10 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.db import connections
+from django.utils.module_loading import import_string
 
 from soapify.core.logs import redact
 
@@ -174,6 +178,77 @@ def check_worker() -> None:
     now = time.time()
     if not any(now - float(b.get("at", 0)) <= max_age for b in beats.values()):
         raise CheckFailed(f"no worker heartbeat in the last {max_age:g} s")
+
+
+#: the storage aliases whose backends the ``storage`` check writes to (each distinct one once)
+STORAGE_ALIASES = ("default", "audio", "outputs")
+
+
+@health_check("storage")
+def check_storage() -> None:
+    """Write a small object to each file storage (``default``, ``audio``, ``outputs``; the same
+    backend and location once), read it back and delete it."""
+    seen: set[str] = set()
+    for alias in STORAGE_ALIASES:
+        config = settings.STORAGES.get(alias)
+        if not config:
+            continue
+        identity = repr(sorted((k, repr(v)) for k, v in config.items()))
+        if identity in seen:
+            continue
+        seen.add(identity)
+        storage = storages[alias]
+        value = uuid.uuid4().hex.encode()
+        name = storage.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(value))
+        try:
+            with storage.open(name, "rb") as fh:
+                if fh.read() != value:
+                    raise CheckFailed(f"storage {alias!r} did not return the object just written")
+        finally:
+            storage.delete(name)
+
+
+def engine_settings() -> list[str]:
+    """The engine registries configured in settings (every ``*_ENGINES`` setting)."""
+    return sorted(name for name in dir(settings) if name.endswith("_ENGINES") and name.isupper())
+
+
+@health_check("engines")
+def check_engines() -> None:
+    """Every engine alias of every registry (``STT_ENGINES``, ``NOTE_ENGINES`` ...) names a backend
+    that imports. Nothing is built or loaded (models stay where they are); providers' reachability
+    is ``/api/integrations/health/``'s."""
+    broken = []
+    for setting in engine_settings():
+        for alias, conf in (getattr(settings, setting) or {}).items():
+            backend = str((conf or {}).get("BACKEND") or "")
+            try:
+                import_string(backend)
+            except (ImportError, TypeError, ValueError) as exc:
+                broken.append(f"{setting}[{alias!r}]: {type(exc).__name__}")
+    if broken:
+        raise CheckFailed("engine backends that do not import: " + "; ".join(broken)[:250])
+
+
+def worker_heartbeats(*, now: float | None = None) -> list[dict[str, Any]]:
+    """Each worker that beat recently: hostname, queues, pid, last heartbeat (epoch seconds), its
+    age and whether it is within ``READY_WORKER_MAX_AGE``; newest first."""
+    now = time.time() if now is None else now
+    max_age = float(settings.READY_WORKER_MAX_AGE)
+    rows = []
+    for hostname, beat in (cache.get(WORKER_HEARTBEAT_KEY) or {}).items():
+        at = float(beat.get("at", 0))
+        rows.append(
+            {
+                "hostname": hostname,
+                "queues": list(beat.get("queues") or []),
+                "pid": beat.get("pid"),
+                "last_heartbeat": at,
+                "age_seconds": round(max(0.0, now - at), 1),
+                "alive": now - at <= max_age,
+            }
+        )
+    return sorted(rows, key=lambda r: -r["last_heartbeat"])
 
 
 # ----------------------------------------------------------------------------------- heartbeats

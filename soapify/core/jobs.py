@@ -41,15 +41,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from celery import current_app
+from celery import current_app, current_task
 from django.conf import settings
-from django.db import DatabaseError, connections, models, transaction
+from django.db import DatabaseError, OperationalError, connections, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from soapify.core.engines import EngineError
-from soapify.core.errors import ApiError
+from soapify.core.errors import ApiError, Conflict
 from soapify.core.models import Job
 from soapify.core.signals import job_finished
 
@@ -156,9 +156,11 @@ def job_dispatch(job: Job, *, countdown: float | None = None) -> None:
 
 
 def job_set_progress(job: Job, progress: float) -> None:
-    """Record the running attempt's progress (0..1); counts as a heartbeat too."""
+    """Record the running attempt's progress (0..1); counts as a heartbeat too. A checkpoint: raises
+    ``JobCancelled`` when the attempt is no longer the job's running one (cancelled, or replaced)."""
     job.progress = max(0.0, min(1.0, float(progress)))
-    _attempt(job).update(progress=job.progress, heartbeat_at=timezone.now())
+    if not _attempt(job).update(progress=job.progress, heartbeat_at=timezone.now()):
+        raise JobCancelled()
 
 
 # --- running one attempt ----------------------------------------------------------------------------
@@ -421,30 +423,144 @@ def job_find_active(*, kind: str, target: Any) -> Job | None:
 # --- cancel and retry (admins and owners) ---------------------------------------------------------------
 
 
-def job_cancel(*, job: Job) -> Job:
-    if job.is_finished:
-        raise ApiError("Only a queued or running job can be cancelled.", code="job_finished", status_code=409)
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.CANCELLED, finished_at=timezone.now())
+class JobCancelled(Conflict):
+    """Raised where a handler may stop (a checkpoint, the fence of its final write) when its attempt
+    may no longer write: the job was cancelled, or this attempt was replaced by another. A
+    ``Conflict``, so services that undo their own state on a conflict do so (an STT run puts its
+    chunk back as it was); the runner then records nothing, since the attempt's fence no longer
+    matches the row."""
+
+    default_code = "job_cancelled"
+    default_detail = "The job was cancelled (or this attempt was replaced); it stopped here."
+
+
+def job_checkpoint(job: Job) -> None:
+    """A point where a running handler may stop: a heartbeat, and ``JobCancelled`` when the attempt
+    is no longer the job's running one."""
+    if not _attempt(job).update(heartbeat_at=timezone.now()):
+        raise JobCancelled()
+
+
+def _current_attempt() -> tuple[str, str] | None:
+    """``(job id, message id)`` of the job the current Celery task runs (in a worker); None outside
+    ``run_job`` (a web request, the eager mode of tests)."""
+    if not current_task or current_task.name != RUN_JOB_TASK:  # a proxy: false outside a task
+        return None
+    request = current_task.request
+    args = list(request.args or [])
+    if not args or not request.id:
+        return None
+    return str(args[0]), str(request.id)
+
+
+def job_fence() -> None:
+    """The fence of a handler's writes, called inside the write's transaction (AdminPlus connects it
+    to the signals of the STT, draft and finalization writes: soapify/adminplus/fences.py).
+
+    In a worker, locks the row of the job the current task runs and raises ``JobCancelled`` (which
+    rolls the write back) if the job was cancelled or moved on to another message. ``job_cancel``'s
+    UPDATE waits for that lock, so a cancel lands either before the write (nothing is written) or
+    after it committed (the output is whole; the job still ends ``cancelled``). An attempt that
+    already ended on its own (succeeded, failed) is not stopped: its ``job_finished`` receivers may
+    write. Outside a worker task it does nothing."""
+    current = _current_attempt()
+    if current is None:
+        return
+    job_id, task_id = current
+    row = Job.objects.filter(pk=job_id)
+    if transaction.get_connection().in_atomic_block:
+        row = row.select_for_update()
+    state = row.values_list("status", "celery_task_id").first()
+    if state is None:
+        return
+    status, current_task_id = state
+    if status == Job.Status.CANCELLED or current_task_id != task_id:
+        logger.info("job %s: attempt of message %s stopped at its fence (%s)", job_id, task_id, status)
+        raise JobCancelled()
+
+
+def _revoke(task_id: str) -> None:
+    try:
+        current_app.control.revoke(task_id)
+    except Exception as exc:  # noqa: BLE001 - the row is the truth; the message finds the job cancelled
+        logger.warning("revoke of message %s not sent: %s", task_id, exc)
+
+
+#: how long a cancel waits for a fenced write under way (the job's row is locked while it commits)
+CANCEL_LOCK_WAIT_SECONDS = 2.0
+
+
+def job_cancel(*, job: Job, reason: str = "") -> Job:
+    """Cancel a queued or running job; a finished one is a 409 ``job_finished``.
+
+    The job's row is locked first, waiting at most ``CANCEL_LOCK_WAIT_SECONDS`` for a fenced final
+    write under way (``job_fence``): if that write is still committing, the cancel is a 409
+    ``job_completing`` (the output will be whole) rather than a request left hanging. Then one
+    UPDATE: a queued job never starts (its message finds it cancelled, and is revoked); a running
+    one is revoked and its handler stops at its next checkpoint (``job_set_progress``,
+    ``job_checkpoint``) or at the fence of its next write, which rolls that write back; whatever it
+    returns afterwards is dropped by the runner's own fence. Of two concurrent cancels one wins."""
+    try:
+        with transaction.atomic():
+            with connections[Job.objects.db].cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = '{int(CANCEL_LOCK_WAIT_SECONDS * 1000)}ms'")
+                status = Job.objects.select_for_update().filter(pk=job.pk).values_list("status", flat=True)
+                current = status.first()
+                cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+            if current is None or current in Job.FINISHED:
+                raise ApiError(
+                    "Only a queued or running job can be cancelled.", code="job_finished", status_code=409
+                )
+            Job.objects.filter(pk=job.pk).update(
+                status=Job.Status.CANCELLED,
+                finished_at=timezone.now(),
+                error={"code": "cancelled", "message": reason or "The job was cancelled."},
+            )
+    except OperationalError as exc:
+        cause = exc.__cause__
+        if getattr(cause, "sqlstate", None) != "55P03" and getattr(cause, "pgcode", None) != "55P03":
+            raise  # not the lock wait (lock_not_available): a real database error
+        raise ApiError(
+            "The job is storing its result and can no longer be cancelled.",
+            code="job_completing",
+            status_code=409,
+        ) from None
+    job.refresh_from_db()
     if job.celery_task_id and not settings.CELERY_TASK_ALWAYS_EAGER:
-        current_app.control.revoke(job.celery_task_id)
+        task_id = job.celery_task_id
+        transaction.on_commit(lambda: _revoke(task_id))
+    logger.info("job %s (%s) cancelled", job.id, job.kind)
     _finished(job)
     return job
 
 
 def job_retry(*, job: Job) -> Job:
-    if job.status not in (Job.Status.FAILED, Job.Status.CANCELLED):
+    """Run a failed or cancelled job again as a new attempt (a new message, a fresh budget of its
+    handler's ``max_attempts`` on top of the attempts made; timings restart). Any other status is a
+    409 ``job_not_retryable``; of two concurrent retries one wins."""
+    try:
+        handler = get_handler(job.kind)
+    except LookupError:
         raise ApiError(
-            "Only a failed or cancelled job can be retried.", code="job_not_retryable", status_code=409
-        )
-    Job.objects.filter(pk=job.pk).update(
+            "This kind of job can no longer be run.", code="job_not_retryable", status_code=409
+        ) from None
+    retried = Job.objects.filter(pk=job.pk, status__in=(Job.Status.FAILED, Job.Status.CANCELLED)).update(
         status=Job.Status.QUEUED,
         error={},
+        result={},
+        progress=0.0,
+        started_at=None,
         finished_at=None,
-        attempts=0,
+        max_attempts=F("attempts") + handler.max_attempts,
         celery_task_id=_new_task_id(),
         heartbeat_at=timezone.now(),
     )
+    if not retried:
+        raise ApiError(
+            "Only a failed or cancelled job can be retried.", code="job_not_retryable", status_code=409
+        )
     job.refresh_from_db()
+    logger.info("job %s (%s) retried as attempt %s", job.id, job.kind, job.attempts + 1)
     job_dispatch(job)
     job.refresh_from_db()
     return job
