@@ -9,6 +9,9 @@ signature with the `standardwebhooks` package and notes the time it arrived. Two
 * ``signal``: this process finishes a job row and sends ``job_finished`` in a transaction; the
   clock starts when that transaction commits (an ``on_commit`` hook registered first). The delivery
   task goes through the broker to the worker, which makes the request.
+* ``with_hanging``: as ``signal``, but each event also goes to a second webhook whose receiver
+  never answers in time (it sleeps 30 s): the figure is the healthy receiver's latency while the
+  hanging deliveries each hold a worker process until ``WEBHOOKS_READ_TIMEOUT`` (10 s).
 * ``draft``: a real draft job (``nlp.generate_draft`` on a typed transcript) runs on the worker;
   the clock starts at the job's ``finished_at`` (its final UPDATE, committed at once). The event is
   emitted in the worker and its delivery goes through the broker again.
@@ -46,7 +49,7 @@ TYPED = "Patient reports a headache for three days. Blood pressure 142/90. Plan:
 class Receiver:
     """Answers 204 to every POST and notes ``webhook-id`` → (arrival time, signature ok)."""
 
-    def __init__(self) -> None:
+    def __init__(self, hang: float = 0.0) -> None:
         self.secret = ""
         self.seen: dict[str, tuple[float, bool]] = {}
         self.lock = threading.Lock()
@@ -55,6 +58,9 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 arrived = time.time()
+                if hang:
+                    time.sleep(hang)  # a receiver that hangs: the sender's read time-out ends it
+                    return
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 try:
                     Webhook(receiver.secret).verify(body, dict(self.headers.items()))
@@ -98,6 +104,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=40)
     parser.add_argument("--drafts", type=int, default=10)
+    parser.add_argument("--hanging", type=int, default=6, help="events with a hanging receiver too")
     args = parser.parse_args()
 
     data = Path(tempfile.mkdtemp(prefix="soapify-webhooks-"))
@@ -119,7 +126,7 @@ def main() -> None:
     from soapify.encounters.models import Encounter
     from soapify.nlp.services import draft_generate_start
     from soapify.webhooks import events, services
-    from soapify.webhooks.models import WebhookDelivery
+    from soapify.webhooks.models import WebhookAttempt, WebhookDelivery
     from tests.core.workers import start_worker, wait_for
 
     receiver = Receiver()
@@ -129,7 +136,9 @@ def main() -> None:
     )
     receiver.secret = endpoint.secret
     worker = None
+    hung: list[tuple[str, int]] = []
     signal_latency: list[float] = []
+    hanging_latency: list[float] = []
     draft_latency: list[float] = []
     signatures_ok = True
     try:
@@ -142,17 +151,22 @@ def main() -> None:
             beat=True,
             queues="default,nlp",
         )
-        # 1. events sent from this process (e.g. a job cancelled by a request)
-        for n in range(args.events):
+
+        def signal_event(n: int) -> tuple[float, bool]:
             job = Job.objects.create(kind="outputs.finalize", owner=doctor, params={"encounter_id": n + 1})
             committed: list[float] = []
             with transaction.atomic():
-                transaction.on_commit(lambda committed=committed: committed.append(time.time()))
+                transaction.on_commit(lambda: committed.append(time.time()))
                 Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED, finished_at=timezone.now())
                 job.refresh_from_db()
                 job_finished.send(sender=job.kind, job=job, status=job.status)
             arrived, ok = receiver.wait(events.event_id_for(job, events.FINALIZE_COMPLETED))
-            signal_latency.append(arrived - committed[0])
+            return arrived - committed[0], ok
+
+        # 1. events sent from this process (e.g. a job cancelled by a request)
+        for n in range(args.events):
+            seconds, ok = signal_event(n)
+            signal_latency.append(seconds)
             signatures_ok &= ok
             time.sleep(0.05)
         # 2. real draft jobs finishing on the worker
@@ -170,6 +184,29 @@ def main() -> None:
             draft_latency.append(arrived - job.finished_at.timestamp())
             signatures_ok &= ok
         attempts = list(WebhookDelivery.objects.values_list("attempts", flat=True))
+        # 3. a second webhook whose receiver hangs, subscribed to the same events
+        if args.hanging:
+            hanging = Receiver(hang=30.0)
+            stuck = services.webhook_create(
+                user=doctor, url=f"http://127.0.0.1:{hanging.port}/hook", events=list(events.EVENTS)
+            )
+            for n in range(args.hanging):
+                seconds, ok = signal_event(1000 + n)
+                hanging_latency.append(seconds)
+                signatures_ok &= ok
+            wait_for(
+                lambda: (
+                    not WebhookDelivery.objects.filter(endpoint=stuck, attempts=0).exists()
+                    and not WebhookDelivery.objects.filter(endpoint=stuck, status="sending").exists()
+                ),
+                300,
+                "the hanging receiver's attempts",
+                worker,
+            )
+            hung = list(
+                WebhookAttempt.objects.filter(delivery__endpoint=stuck).values_list("error", "duration_ms")
+            )
+            hanging.server.shutdown()
     finally:
         if worker is not None:
             worker.kill()
@@ -193,6 +230,12 @@ def main() -> None:
                 "load_average": [round(x, 1) for x in os.getloadavg()],
                 "signal_to_receiver_seconds": summary(signal_latency),
                 "draft_job_to_receiver_seconds": summary(draft_latency) if draft_latency else None,
+                "with_hanging_receiver_seconds": summary(hanging_latency) if hanging_latency else None,
+                "hanging_attempts": {
+                    "n": len(hung),
+                    "errors": sorted({error for error, _ in hung}),
+                    "held_worker_seconds_max": round(max((ms for _, ms in hung), default=0) / 1000, 2),
+                },
                 "signatures_verified": signatures_ok,
                 "one_attempt_each": all(a == 1 for a in attempts),
             }

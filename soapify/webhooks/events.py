@@ -12,8 +12,9 @@ from typing import Any
 from django.conf import settings
 
 from soapify.core.models import Job
-from soapify.encounters.models import AudioChunk, Encounter
+from soapify.encounters.models import AudioChunk
 from soapify.stt.models import ChunkWindow
+from soapify.stt.services.status import encounter_progress
 
 TRANSCRIPTION_COMPLETED = "transcription.completed"
 DRAFT_READY = "draft.ready"
@@ -51,12 +52,13 @@ def event_for(job: Job, status: str) -> str | None:
         return None
     result = job.result if isinstance(job.result, dict) else {}
     if job.kind == WINDOW_KIND:
+        if not result.get("stitched"):
+            return None
+        # every chunk transcribed (read from the chunks, not the encounter's status, which a
+        # draft waiting for this transcript may already have moved on)
         encounter_id = _window_encounter(job)
-        transcribed = (
-            encounter_id is not None
-            and Encounter.objects.filter(pk=encounter_id, status=Encounter.Status.TRANSCRIBED).exists()
-        )
-        return TRANSCRIPTION_COMPLETED if result.get("stitched") and transcribed else None
+        complete = encounter_id is not None and encounter_progress(encounter_id=encounter_id).complete
+        return TRANSCRIPTION_COMPLETED if complete else None
     if job.kind == "stt.process_encounter" and result.get("transcribing_in_windows"):
         return None  # long chunks still in windows: the last window's job is the event
     if job.kind == "stt.transcribe_chunk" and job.params.get("live"):

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from standardwebhooks import Webhook
@@ -279,15 +279,19 @@ def delivery_attempt(*, delivery_id: int) -> str:
         answer = Answer(None, exc.code, exc.message)
     else:
         answer = post(destination, body, signature_headers(endpoint, delivery.event_id, body, started))
-    WebhookAttempt.objects.create(
-        delivery=delivery,
-        number=delivery.attempts,
-        started_at=started,
-        duration_ms=int((time.monotonic() - clock) * 1000),
-        status_code=answer.status_code,
-        error=answer.error,
-        message=answer.message[:500],
-    )
+    try:
+        with transaction.atomic():
+            WebhookAttempt.objects.create(
+                delivery=delivery,
+                number=delivery.attempts,
+                started_at=started,
+                duration_ms=int((time.monotonic() - clock) * 1000),
+                status_code=answer.status_code,
+                error=answer.error,
+                message=answer.message[:500],
+            )
+    except IntegrityError:  # the webhook was deleted during the attempt
+        return "skipped"
     fence = WebhookDelivery.objects.filter(pk=delivery.pk, status=WebhookDelivery.Status.SENDING, claim=token)
     done = timezone.now()
     if not answer.error:

@@ -426,3 +426,29 @@ def test_a_receiver_dripping_its_answer_is_cut_off(
 
     drain(httpserver)
     assert len(sent_bytes) < 400
+
+
+def test_the_window_that_completes_the_transcript_is_transcription_completed(alice, encounter):
+    from soapify.encounters.models import AudioChunk
+    from soapify.stt.models import ChunkTranscription, ChunkWindow
+
+    chunks = [
+        AudioChunk.objects.create(encounter=encounter, chunk_number=n, status=AudioChunk.Status.COMMITTED)
+        for n in (1, 2)
+    ]
+    cts = [
+        ChunkTranscription.objects.create(chunk=c, status=ChunkTranscription.Status.RUNNING) for c in chunks
+    ]
+    window = ChunkWindow.objects.create(
+        transcription=cts[0], generation=1, index=0, start=0, end=30, keep_from=0
+    )
+    job = Job.objects.create(
+        kind="stt.transcribe_window", owner=alice, params={"window_id": window.pk}, result={"stitched": True}
+    )
+    ChunkTranscription.objects.filter(pk=cts[0].pk).update(status=ChunkTranscription.Status.DONE)
+    assert events.event_for(job, "succeeded") is None  # chunk 2 still running
+    ChunkTranscription.objects.filter(pk=cts[1].pk).update(status=ChunkTranscription.Status.DONE)
+    assert events.event_for(job, "succeeded") == "transcription.completed"
+    data = events.job_data(job, "transcription.completed")
+    assert data["encounter_id"] == encounter.pk
+    assert data["links"]["transcript"].endswith(f"/api/stt/encounter/{encounter.pk}/transcript/")
