@@ -22,7 +22,7 @@ class DirectoryPatient(models.Model):
         OTHER = "other"
         UNKNOWN = "unknown"
 
-    ref = models.CharField(max_length=64, unique=True)
+    ref = models.CharField(max_length=64, unique=True, db_collation="C")  # byte order: prefix ranges
     full_name = models.CharField(max_length=200)
     national_id = models.CharField(max_length=20, blank=True, default="", db_index=True)
     birth_date = models.DateField(null=True, blank=True)
@@ -40,7 +40,6 @@ class DirectoryPatient(models.Model):
         ordering = ["ref"]
         indexes = [
             GinIndex(fields=["search"], name="integ_dirpatient_search"),
-            models.Index(fields=["ref"], name="integ_dirpatient_ref_like", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Q
 
 from soapify.integrations.masking import name_terms
 from soapify.integrations.models import DirectoryPatient
 
 from .base import DirectoryRecord
 
+_MAX_CHAR = "\U0010ffff"  # above every character: [prefix, prefix + _MAX_CHAR) holds every extension
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 
@@ -25,24 +25,36 @@ def _record(row: DirectoryPatient) -> DirectoryRecord:
 
 class LocalDirectory:
     """Matches a query against the reference (prefix), the national id (exact) and the name
-    (every word as a prefix of a word of the name, through the GIN-indexed tsvector)."""
+    (every word a prefix of a word of the name, through the GIN-indexed tsvector; only for queries
+    without digits: names have none). Each is its own index-friendly query: reference prefixes as
+    a range of the reference's unique index (byte order, ``C`` collation), names ordered by name.
+    Results: reference matches, then national id, then names, at most ``limit``."""
 
     provider = "local"
 
     def search(self, query: str, *, limit: int) -> list[DirectoryRecord]:
         text = query.strip()
-        condition = Q(ref__startswith=text)
-        if text.upper() != text:
-            condition |= Q(ref__startswith=text.upper())
+        found: dict[str, DirectoryPatient] = {}
+
+        def add(rows) -> None:
+            for row in rows:
+                if len(found) < limit:
+                    found.setdefault(row.ref, row)
+
+        for prefix in dict.fromkeys((text, text.upper())):
+            add(
+                DirectoryPatient.objects.filter(
+                    ref__gte=prefix, ref__lt=prefix + _MAX_CHAR, ref__startswith=prefix
+                ).order_by("ref")[:limit]
+            )
         digits = text.translate(_DIGITS)
         if digits.isdigit():
-            condition |= Q(national_id=digits)
-        terms = name_terms(text)
-        if terms:
+            add(DirectoryPatient.objects.filter(national_id=digits).order_by("ref")[:limit])
+        elif terms := name_terms(text):
             raw = " & ".join(f"'{term}':*" for term in terms)
-            condition |= Q(search=SearchQuery(raw, search_type="raw", config="simple"))
-        rows = DirectoryPatient.objects.filter(condition).order_by("ref")[:limit]
-        return [_record(row) for row in rows]
+            names = SearchQuery(raw, search_type="raw", config="simple")
+            add(DirectoryPatient.objects.filter(search=names).order_by("name_search", "ref")[:limit])
+        return [_record(row) for row in found.values()]
 
     def get(self, ref: str) -> DirectoryRecord | None:
         row = DirectoryPatient.objects.filter(ref=ref).first()
