@@ -254,19 +254,69 @@ def deliveries_due(*, limit: int = 500) -> list[int]:
     return ids
 
 
+def _claim(delivery_id: int, token: uuid.UUID) -> str:
+    """Take the delivery's due attempt: ``claimed``, ``skipped`` (not due, taken, gone, webhook
+    disabled) or ``deferred`` (its webhook already has ``WEBHOOKS_MAX_IN_FLIGHT`` attempts under
+    way: it waits for one of them to end, see ``delivery_next``). The webhook's row is locked
+    meanwhile, so concurrent claims for one webhook are counted one after the other."""
+    now = timezone.now()
+    with transaction.atomic():
+        endpoint_id = (
+            WebhookDelivery.objects.filter(pk=delivery_id).values_list("endpoint_id", flat=True).first()
+        )
+        if endpoint_id is None:
+            return "skipped"
+        locked = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id, is_active=True)
+        if not locked.values_list("pk", flat=True).first():
+            return "skipped"
+        due = WebhookDelivery.objects.filter(_due(now), pk=delivery_id)
+        in_flight = WebhookDelivery.objects.filter(
+            endpoint_id=endpoint_id, status=WebhookDelivery.Status.SENDING, claimed_until__gte=now
+        ).count()
+        if in_flight >= int(settings.WEBHOOKS_MAX_IN_FLIGHT):
+            return "deferred" if due.update(queued_at=None) else "skipped"
+        claimed = due.update(
+            status=WebhookDelivery.Status.SENDING,
+            claim=token,
+            claimed_until=now + _lease(),
+            attempts=F("attempts") + 1,
+        )
+    return "claimed" if claimed else "skipped"
+
+
+def delivery_next(*, delivery_id: int) -> int | None:
+    """After an attempt: the next due delivery of the same webhook that was deferred (oldest first),
+    marked as sent, so a burst to one webhook drains one after the other without waiting for the
+    sweep."""
+    endpoint_id = WebhookDelivery.objects.filter(pk=delivery_id).values_list("endpoint_id", flat=True).first()
+    if endpoint_id is None:
+        return None
+    now = timezone.now()
+    with transaction.atomic():
+        pk = (
+            WebhookDelivery.objects.filter(
+                endpoint_id=endpoint_id,
+                status=WebhookDelivery.Status.PENDING,
+                next_attempt_at__lte=now,
+                queued_at__isnull=True,
+            )
+            .order_by("next_attempt_at", "id")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if pk is not None:
+            WebhookDelivery.objects.filter(pk=pk).update(queued_at=now)
+    return pk
+
+
 def delivery_attempt(*, delivery_id: int) -> str:
     """Make the delivery's due attempt if nobody else holds it; returns what happened (``skipped``,
-    ``succeeded``, ``retry``, ``failed`` or ``disabled``)."""
-    now = timezone.now()
+    ``deferred``, ``succeeded``, ``retry``, ``failed`` or ``disabled``)."""
     token = uuid.uuid4()
-    claimed = WebhookDelivery.objects.filter(_due(now), pk=delivery_id, endpoint__is_active=True).update(
-        status=WebhookDelivery.Status.SENDING,
-        claim=token,
-        claimed_until=now + _lease(),
-        attempts=F("attempts") + 1,
-    )
-    if not claimed:
-        return "skipped"
+    claim = _claim(delivery_id, token)
+    if claim != "claimed":
+        return claim
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
     if delivery is None:  # deleted with its webhook meanwhile
         return "skipped"

@@ -16,7 +16,12 @@ logger = logging.getLogger("soapify.webhooks")
 
 @shared_task(name="soapify.webhooks.tasks.deliver", acks_late=True, ignore_result=True)
 def deliver(delivery_id: int) -> str:
-    return services.delivery_attempt(delivery_id=delivery_id)
+    outcome = services.delivery_attempt(delivery_id=delivery_id)
+    if outcome not in ("skipped", "deferred"):  # an attempt ended: the webhook's next one may go
+        following = services.delivery_next(delivery_id=delivery_id)
+        if following is not None:
+            _send([following])
+    return outcome
 
 
 @shared_task(name="soapify.webhooks.tasks.send_due", ignore_result=True)

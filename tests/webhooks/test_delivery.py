@@ -5,6 +5,7 @@ endpoint disabled after sustained failure with a note in its delivery log."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from soapify.core.jobs import get_handler
 from soapify.core.models import Job
 from soapify.core.signals import job_finished
-from soapify.webhooks import events, tasks
+from soapify.webhooks import events, services, tasks
 from soapify.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.httpfakes import slow, statuses
 from tests.webhooks.conftest import create_webhook, time_passes
@@ -452,3 +453,26 @@ def test_the_window_that_completes_the_transcript_is_transcription_completed(ali
     data = events.job_data(job, "transcription.completed")
     assert data["encounter_id"] == encounter.pk
     assert data["links"]["transcript"].endswith(f"/api/stt/encounter/{encounter.pk}/transcript/")
+
+
+def test_a_webhook_has_one_attempt_under_way_at_a_time_and_the_next_follows_it(
+    alice_client, receiver, httpserver, settings
+):
+    """WEBHOOKS_MAX_IN_FLIGHT=1: while an attempt to a webhook is under way (a hanging receiver),
+    another delivery to it waits instead of holding a second worker process; when the attempt
+    ends, the waiting one is sent at once."""
+    httpserver.expect_request("/hook", method="POST").respond_with_data("")
+    hook = create_webhook(alice_client, receiver)
+    endpoint = WebhookEndpoint.objects.get(pk=hook["id"])
+    first, second = (services.webhook_test(endpoint=endpoint) for _ in range(2))
+    # another worker holds the first one's attempt
+    WebhookDelivery.objects.filter(pk=first.pk).update(
+        status="sending", claim=uuid.uuid4(), claimed_until=timezone.now() + timedelta(minutes=1), attempts=1
+    )
+    assert tasks.deliver(second.pk) == "deferred"
+    assert received(httpserver) == []
+    # that worker died: its lease runs out, the sweep takes the attempt back, and the second follows
+    WebhookDelivery.objects.filter(pk=first.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
+    assert tasks.deliver(first.pk) == "succeeded"
+    assert [r.headers["webhook-id"] for r in received(httpserver)] == [first.event_id, second.event_id]
+    assert {delivery(first.pk).status, delivery(second.pk).status} == {"succeeded"}
