@@ -9,6 +9,7 @@ import pytest
 from soapify.core.transcript import parse_dialogue
 from soapify.encounters.models import Encounter
 from soapify.stt.models import TranscriptSegment
+from tests.jobstate import job_state
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dialogues"
 HEADACHE = (FIXTURES / "headache_visit.txt").read_text(encoding="utf-8")
@@ -51,6 +52,6 @@ def drafted(alice_client, transcribed) -> Encounter:
     """The headache visit with a generated draft (version 1)."""
     resp = alice_client.post(generate_url(transcribed.id), format="json")
     assert resp.status_code == 201, resp.json()
-    assert resp.json()["status"] == "succeeded", resp.json()
+    assert job_state(alice_client, resp)["status"] == "succeeded", resp.json()
     transcribed.refresh_from_db()
     return transcribed

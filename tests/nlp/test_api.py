@@ -11,6 +11,7 @@ from soapify.core.models import AuditLog
 from soapify.encounters.models import Encounter
 from soapify.nlp.models import Draft, DraftRevision
 from soapify.stt.models import TranscriptSegment
+from tests.jobstate import job_state
 from tests.nlp.conftest import PERSIAN, add_typed_transcript, draft_url, generate_url, update_url
 
 pytestmark = pytest.mark.django_db
@@ -35,8 +36,9 @@ def test_generate_builds_a_draft_with_evidence_and_moves_the_encounter_to_ready(
     assert resp.status_code == 201
     body = resp.json()
     assert set(body) >= {"job_id", "status", "status_url"}
-    assert body["status"] == "succeeded"
-    assert body["job"]["result"]["version"] == 1
+    done = job_state(alice_client, resp)
+    assert done["status"] == "succeeded"
+    assert done["job"]["result"]["version"] == 1
 
     transcribed.refresh_from_db()
     assert transcribed.status == Encounter.Status.READY
@@ -110,7 +112,7 @@ def test_generate_with_a_typed_transcript_stores_it_and_drafts_from_it(alice_cli
 def test_a_persian_typed_transcript_gives_a_persian_draft(alice_client, encounter):
     resp = alice_client.post(generate_url(encounter.id), {"transcript": PERSIAN}, format="json")
     assert resp.status_code == 201, resp.json()
-    assert resp.json()["status"] == "succeeded"
+    assert job_state(alice_client, resp)["status"] == "succeeded"
     body = alice_client.get(draft_url(encounter.id)).json()
     assert body["language"] == "fa"
     items = [i for s in SECTIONS for i in body["sections"][s]["items"]]
@@ -150,7 +152,7 @@ def test_a_failing_engine_fails_the_job_and_marks_the_encounter_failed(alice_cli
     settings.NOTE_ENGINES = {"default": {"BACKEND": "tests.nlp.fakes.BrokenEngine"}}
     resp = alice_client.post(generate_url(transcribed.id), format="json")
     assert resp.status_code == 201
-    job = resp.json()
+    job = job_state(alice_client, resp)
     assert job["status"] == "failed" and job["job"]["error"]["code"] == "engine_broken"
     transcribed.refresh_from_db()
     assert transcribed.status == Encounter.Status.FAILED
@@ -158,7 +160,8 @@ def test_a_failing_engine_fails_the_job_and_marks_the_encounter_failed(alice_cli
     assert not Draft.objects.filter(encounter=transcribed).exists()
     # a later successful run recovers
     settings.NOTE_ENGINES = {"default": {"BACKEND": "soapify.nlp.engines.rules.RulesEngine"}}
-    assert alice_client.post(generate_url(transcribed.id), format="json").json()["status"] == "succeeded"
+    again = alice_client.post(generate_url(transcribed.id), format="json")
+    assert job_state(alice_client, again)["status"] == "succeeded"
     transcribed.refresh_from_db()
     assert transcribed.status == Encounter.Status.READY
 
@@ -166,7 +169,7 @@ def test_a_failing_engine_fails_the_job_and_marks_the_encounter_failed(alice_cli
 def test_items_whose_evidence_does_not_match_are_never_stored(alice_client, transcribed, settings):
     settings.NOTE_ENGINES = {"default": {"BACKEND": "tests.nlp.fakes.BadAnchorEngine"}}
     resp = alice_client.post(generate_url(transcribed.id), format="json")
-    assert resp.json()["job"]["result"]["dropped_items"] == 2
+    assert job_state(alice_client, resp)["job"]["result"]["dropped_items"] == 2
     draft = Draft.objects.get(encounter=transcribed)
     items = draft.content["sections"]["subjective"]["items"]
     assert [i["text"] for i in items] == ["Headache."]
@@ -327,7 +330,7 @@ def test_regeneration_keeps_the_doctors_edit_and_offers_the_machine_text_beside_
         format="json",
     )
     resp = alice_client.post(generate_url(drafted.id), format="json")
-    assert resp.json()["status"] == "succeeded"
+    assert job_state(alice_client, resp)["status"] == "succeeded"
     body = alice_client.get(draft_url(drafted.id)).json()
     assert body["version"] == 3
     plan = body["sections"]["plan"]
@@ -360,7 +363,7 @@ def test_regeneration_on_a_new_transcript_re_anchors_the_doctors_evidence(alice_
                      format="json")  # fmt: skip
     new = "Doctor: Hello there, good morning.\nPatient: I am allergic to penicillin and I have a headache."
     resp = alice_client.post(generate_url(drafted.id), {"transcript": new}, format="json")
-    assert resp.status_code == 201 and resp.json()["status"] == "succeeded", resp.json()
+    assert job_state(alice_client, resp)["status"] == "succeeded", resp.json()
     draft.refresh_from_db()
     assert draft.transcript_text.startswith("Hello there")
     kept = draft.content["sections"]["subjective"]
@@ -497,5 +500,5 @@ def test_a_typed_transcript_is_refused_when_an_audio_transcript_exists(alice_cli
 def test_the_persian_fixture_helper_and_the_api_agree(alice_client, encounter):
     add_typed_transcript(encounter, PERSIAN)
     resp = alice_client.post(generate_url(encounter.id), {"language": "fa"}, format="json")
-    assert resp.json()["status"] == "succeeded"
+    assert job_state(alice_client, resp)["status"] == "succeeded"
     assert Draft.objects.get(encounter=encounter).language == "fa"

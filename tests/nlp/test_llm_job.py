@@ -10,6 +10,7 @@ import pytest
 from soapify.core.draft_schema import check_evidence
 from soapify.nlp.models import Draft
 from tests.httpfakes import base_url
+from tests.jobstate import job_state
 from tests.nlp.conftest import draft_url, generate_url
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +65,7 @@ GOOD = {
 def test_the_llm_engine_drafts_through_the_job_with_located_spans(alice_client, transcribed, chat_server):
     srv = chat_server(200, completion(GOOD))
     resp = alice_client.post(generate_url(transcribed.id), {"engine": "llm"}, format="json")
-    assert resp.status_code == 201 and resp.json()["status"] == "succeeded", resp.json()
+    assert job_state(alice_client, resp)["status"] == "succeeded", resp.json()
     ((request, _),) = srv.log
     assert request.path == CHAT and request.headers["Authorization"] == "Bearer sk-test"
 
@@ -91,12 +92,13 @@ def test_the_llm_engine_drafts_through_the_job_with_located_spans(alice_client, 
 def test_a_failing_chat_api_falls_back_to_rules_and_says_so(alice_client, transcribed, chat_server):
     srv = chat_server(500, {"error": {"message": "boom"}})
     resp = alice_client.post(generate_url(transcribed.id), {"engine": "llm"}, format="json")
-    assert resp.status_code == 201 and resp.json()["status"] == "succeeded", resp.json()
+    job = job_state(alice_client, resp)
+    assert job["status"] == "succeeded", resp.json()
     assert len(srv.log) == 2  # one retry in the request (max_retries=1), then the fallback
     draft = Draft.objects.get(encounter=transcribed)
     assert draft.engine == "rules"
     assert draft.meta["requested_engine"] == "llm" and draft.meta["fallback_reason"] == "llm_unavailable"
-    assert resp.json()["job"]["result"]["fallback_reason"] == draft.meta["fallback_reason"]
+    assert job["job"]["result"]["fallback_reason"] == draft.meta["fallback_reason"]
     assert check_evidence(draft.content, draft.transcript_text) == []
     body = alice_client.get(draft_url(transcribed.id)).json()
     assert body["engine"] == "rules" and body["meta"]["fallback_reason"]

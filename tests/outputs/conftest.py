@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from soapify.nlp.models import Draft
+from tests.jobstate import job_state
 
 
 def item(kind: str, text: str, **extra) -> dict:
@@ -99,5 +100,5 @@ def finalized(alice_client, encounter, draft):
     """Alice's encounter finalized once (version 1, four files)."""
     response = finalize(alice_client, encounter.pk)
     assert response.status_code == 201, response.content
-    assert response.data["status"] == "succeeded", response.data
+    assert job_state(alice_client, response)["status"] == "succeeded", response.data
     return response

@@ -13,6 +13,7 @@ from django.test import override_settings
 
 from soapify.core.models import AuditLog
 from soapify.outputs.models import OutputFile
+from tests.jobstate import job_state
 from tests.outputs.conftest import edit_draft, finalize
 
 pytestmark = pytest.mark.django_db
@@ -166,7 +167,7 @@ def test_download_with_s3_storage_is_a_presigned_get(alice_client, encounter, dr
 
             storages._storages = {}
             storages._backends = None
-            assert finalize(alice_client, encounter.pk).data["status"] == "succeeded"
+            assert job_state(alice_client, finalize(alice_client, encounter.pk))["status"] == "succeeded"
             pdf = OutputFile.objects.get(kind="pdf_doctor")
             data = _download(alice_client, pdf.pk).data
             assert "X-Amz-Signature" in data["url"] and "X-Amz-Expires" in data["url"]

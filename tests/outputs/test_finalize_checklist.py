@@ -13,6 +13,7 @@ from soapify.core.models import Job
 from soapify.encounters.models import Encounter
 from soapify.outputs.models import FinalizedNote, OutputFile
 from soapify.outputs.tasks import FINALIZE
+from tests.jobstate import job_state
 from tests.outputs.conftest import finalize
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ def test_missing_critical_items_of_the_real_checklist_are_frozen_into_the_note(
     assert response.status_code == 201, response.content
     assert response.data["missing_critical"] == [item.title]
     assert response.data["warnings"][0]["code"] == "missing_critical"
-    assert response.data["job"]["status"] == "succeeded"
+    assert job_state(alice_client, response)["status"] == "succeeded"
     note = FinalizedNote.objects.get(encounter=encounter)
     assert note.missing_critical_items == [item.title]
     assert note.checklist_summary["counts"]["missing"] == 1
