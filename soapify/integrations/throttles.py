@@ -7,10 +7,12 @@ the limiter takes them (IPv6 by /64) and numbers are hashed in the key."""
 from __future__ import annotations
 
 from django.conf import settings
+from rest_framework.exceptions import APIException
 from rest_framework.throttling import SimpleRateThrottle
 
 from soapify.accounts.limiter import client_of, parse_rate
 
+from .services_otp import phone_digest
 from .sms import InvalidPhoneNumber, normalize_phone
 
 
@@ -32,11 +34,9 @@ class OTPSendPhoneThrottle(OTPSendIPThrottle):
     scope = "otp_phone"
 
     def get_cache_key(self, request, view):
-        from .services_otp import phone_digest
-
         try:
             data = request.data
             number = normalize_phone(str(data.get("phone_number") or "")) if hasattr(data, "get") else None
-        except (InvalidPhoneNumber, Exception):  # an unparsable body: the view answers its 400
+        except (InvalidPhoneNumber, APIException):  # no usable number: the view answers its 400
             return None
         return self.cache_format % {"scope": self.scope, "ident": phone_digest(number)} if number else None
