@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from soapify.core.transcript import TranscriptView, detect_language
 from soapify.nlp.engines import lexicons as lx
-from soapify.nlp.engines.stt import classify, infer_speakers, unlabelled
+from soapify.nlp.engines.stt import classify, infer_speakers, split_run_ons, unlabelled
 from soapify.nlp.engines.text import Sentence, split_sentences
 
 from .model import ROLE_DOCTOR, ROLE_OTHER, ROLE_PATIENT, Dialogue, Mention, Turn, Unit
@@ -25,7 +25,7 @@ _OTHER_HINT = re.compile(
 _QUESTION_WORDS = re.compile(
     r"^(?:(?:okay|ok|alright|so|and|now|well|um|uh)[\s,]+)*(?:what|when|where|why|how|which|who|do you|did you|"
     r"does|have you|has|are you|is (?:it|that|this|there|the|your)|was|were you|can you|could you|any\b|"
-    r"anything|tell me)\b|^(?:آیا|چه|چرا|کی|کجا|چطور|چند)|(?:دارید|داری|دارین|کردید|کردین|کنید)\s*$",
+    r"anything|tell me)\b|^(?:آیا|چه|چرا|کی|کجا|چطور|چند)|(?:دارید|داری|دارین|کردید|کردین)\s*$",
     re.IGNORECASE,
 )
 _LEAD_NO = re.compile(
@@ -115,7 +115,7 @@ def resolve_roles(sents: list[Sentence], lang: str) -> tuple[list[Sentence], boo
                 known[lab] = ROLE_OTHER
     out: list[Sentence] = []
     prev: str | None = None
-    for s in sents:
+    for s in split_run_ons(sents):
         role = known.get(s.speaker) if s.speaker else prev
         role = role or ROLE_PATIENT
         out.append(replace(s, speaker=role, question=_is_question(s)))
@@ -231,10 +231,11 @@ def _units(sents: list[Sentence], said: list[Mention]) -> tuple[list[Unit], list
         answer_said = {m.name for m in said if m.sentence in answer}
         topics: list[Mention] = []
         first_answer = ans[0].text if ans else ""
+        named = {lx.canonical_symptom(m.group(0)) for m in terms}
         for m in terms:
             name = lx.canonical_symptom(m.group(0))
-            if name in answer_said:
-                continue  # the answer names it itself: its own words decide
+            if name in answer_said or answer_said & named:
+                continue  # the answer names it (its own words decide) or picks others out of the list
             if polarity == "no" or (
                 polarity == "statement" and negative_sentence(first_answer) and not answer_said
             ):

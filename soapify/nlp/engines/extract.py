@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 from soapify.core.draft_schema import VITAL_LABELS
+from soapify.nlp.dialogue.scope import is_negated as scope_negated
+from soapify.nlp.dialogue.scope import negative_sentence
 
 from . import lexicons as lx
 from .text import FA_NUMBERS, NumberView, number_view
@@ -25,7 +27,7 @@ _VITAL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "temperature",
-            rf"(?:temperature|\btemp\b|fever of|دمای بدن|درجه حرارت|دما|تب){_GAP}(\d{{2,3}}(?:\.\d)?)"
+            rf"(?:temperature|\btemp\b|fever of|دمای بدن|درجه حرارت|دما|تب){_GAP}(\d{{2,3}}(?:\.\d|/\d(?!\d))?)"
             r"(?:\s*(?:degrees?|°|درجه))?\s*(fahrenheit|celsius|centigrade|f\b|c\b|سانتی‌?گراد)?",
         ),
         (
@@ -79,7 +81,7 @@ class Vital:
 
 
 def _num(s: str) -> float:
-    return float(s)
+    return float(s.replace("/", "."))  # Persian writes 38.5 as ۳۸/۵
 
 
 def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -> list[Vital]:
@@ -260,16 +262,12 @@ def extract_durations(text: str) -> list[tuple[int, int, str]]:
 
 
 def is_negated(text: str, term_start: int | None = None) -> bool:
-    """A negation cue before the term (same clause), or anywhere when no term is given."""
+    """A negation of the term at ``term_start`` within its clause (``soapify.nlp.dialogue.scope``), or
+    a denial anywhere in ``text`` when no term is given."""
     if term_start is None:
-        return bool(lx.NEG_RE.search(text))
-    clause_start = max(text.rfind(c, 0, term_start) for c in (".", ";", " but ", "،", "?")) + 1
-    before = text[clause_start:term_start]
-    if lx.NEG_RE.search(before):
-        return True
-    # Persian puts the negated verb after the term: "تب ندارم"
-    after = text[term_start : term_start + 40]
-    return bool(re.search(r"ندارم|ندارد|نداره|نداشتم|نیست|نشده|نکرده|نمی", after))
+        return negative_sentence(text)
+    m = _WORD_RE.match(text, term_start)
+    return scope_negated(text, term_start, m.end() if m else term_start)
 
 
 def is_uncertain(text: str) -> bool:

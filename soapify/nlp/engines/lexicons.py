@@ -262,3 +262,67 @@ FA_DURATION_RE = re.compile(
     r"(روز|هفته|ماه|سال|ساعت)"
 )
 FA_UNITS = {"روز": "day", "هفته": "week", "ماه": "month", "سال": "year", "ساعت": "hour"}
+
+# ------------------------------------------------------------------ dialogue-level cues (notes engine)
+# Pleasantries and logistics: never note content, whoever says them.
+CHITCHAT = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|so|well|oh|okay|ok|yeah|good|great)[\s,.!]+)*(?:"
+    r"(?:i'm|i am|i've been|we're|we are|doing) (?:doing )?(?:well|good|great|fine|okay|alright|all right|pretty good)|"
+    r"how (?:are|have) you(?: been| doing)?|how's it going|how are things|nice to (?:meet|see) you|"
+    r"good to see you|thank(?:s| you)(?: so much| very much)?|you're welcome|have a (?:good|great|nice)|"
+    r"see you(?: later| soon| then)?|take care|bye|goodbye|"
+    r"any (?:other )?questions|do you have any (?:other )?questions|"
+    r"(?:let me|i'll|i will|i'm going to|i am going to|i'd like to) (?:tell dax|take a look at your|go over|review|pull up|look at)|"
+    r"(?:the )?nurse (?:will|is going to) (?:come|be) in)\b",
+    re.IGNORECASE,
+)
+# A doctor telling the patient what is wrong: "he has an ear infection", "this is a viral infection".
+DIAGNOSIS = re.compile(
+    r"\b(?:\w+itis|infections?|fractures?|sprains?|strains?|migraines?|pneumonia|influenza|flu|common cold|"
+    r"viral|virus|bacterial|diabetes|hypertension|asthma|copd|reflux|gerd|anemia|tears?|disease|syndrome|"
+    r"disorder|cancer|tumou?r|hernia|neuropathy|ulcer|gout|depression|anxiety|insomnia|concussion|"
+    r"dislocation|cellulitis|eczema|psoriasis|allergies|obesity|hypothyroidism|hyperlipidemia)\b|"
+    r"عفونت|ویروسی|سرماخوردگی|آنفولانزا|آنفلوانزا|میگرن|سینوزیت|فشار خون بالا|دیابت|آسم|رفلاکس|"
+    r"گاستروانتریت|شکستگی|پیچ خوردگی|التهاب|کم خونی|حساسیت فصلی",
+    re.IGNORECASE,
+)
+TOLD_DIAGNOSIS = re.compile(
+    r"\b(?:you|he|she|they)(?:'ve| have| has|'s)? (?:got |developed |probably (?:have|has) |likely (?:have|has) )?"
+    r"(?:an? |some |the )?(?:\w+[ -]){0,3}?(?=(?:\w+itis|infection|fracture|sprain|strain|migraine|pneumonia|"
+    r"flu|cold|virus|tear|disease|syndrome|disorder)\b)|"
+    r"(?:دچار|مبتلا به)|(?:است|هست|دارید|داری|دارد|داره)\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+# A doctor starting a medicine now (a new prescription is a plan, never a current medication).
+PRESCRIBE = re.compile(
+    r"\b(?:prescrib\w*|(?:i'm|i am|we're|we are) (?:going to|gonna) (?:start|put|give|send|try)|"
+    r"(?:i|we)(?:'ll| will) (?:start|put|give|send|try|call in)|start (?:you|him|her) on|put (?:you|him|her) on|"
+    r"(?:take|give (?:him|her))\b.*\b(?:times? a day|twice|every \d+ hours|daily))|"
+    r"تجویز|می‌?نویسم|بخورید|مصرف کنید|شروع کنید|ادامه دهید|ادامه بدید",
+    re.IGNORECASE,
+)
+# The patient turning down what the doctor proposed.
+DECLINE = re.compile(
+    r"^\W*(?:(?:no|nah|um|uh|well|honestly)[\s,.]+)*(?:i(?:'d| would) rather (?:not|wait|hold off)|"
+    r"i (?:don't|do n't|do not) (?:want|think i (?:want|need))|i(?:'m| am) not (?:interested|ready|comfortable)|"
+    r"not (?:right )?now|i'll pass|no thanks|no thank you|let's (?:hold off|wait)|i(?:'d| would) like to (?:wait|hold off)|"
+    r"i (?:can't|cannot) (?:afford|do)|نمی[\u200c ]?خوام|نمی[\u200c ]?خواهم|فعلا نه|نه ممنون)",
+    re.IGNORECASE,
+)
+# "... who presents today for follow-up of his chronic problems" (dictated intro) → chief complaint.
+PRESENTS_FOR = re.compile(
+    r"\b(?:presents?|presenting|is here|is seen|comes in|came in)(?: today| to the clinic| in clinic| to clinic)*"
+    r"(?: today)? (?:for|with|because of|due to)(?: an?| the| evaluation of| her| his)?(?: evaluation of| a| an)? "
+    r"([^,.;]{3,80})",
+    re.IGNORECASE,
+)
+# Body-part complaints the symptom lexicon does not list: "my right wrist hurts", "pain in my knee".
+BODY_PART = (
+    r"(?:left |right )?(?:head|neck|back|lower back|chest|shoulder|arm|elbow|wrist|hand|finger|thumb|hip|"
+    r"leg|knee|ankle|foot|toe|stomach|abdomen|belly|ear|eye|throat|jaw|tooth|side|groin|pelvis)"
+)
+PART_COMPLAINT = re.compile(
+    rf"\bmy ({BODY_PART})(?: (?:has been|is|was|keeps|started|just))? (?:hurt(?:s|ing)?|sore|swollen|aching|killing me|bothering me)|"
+    rf"\b(?:pain|hurt|injur\w+|swelling) (?:in|on|to) my ({BODY_PART})|\b(?:hurt|injured|twisted|sprained|broke) my ({BODY_PART})",
+    re.IGNORECASE,
+)

@@ -68,8 +68,78 @@ def _exam(draft: Draft) -> list[str]:
     return [f"• {name}: {_join(texts)}" for name, texts in groups.items()]
 
 
-def render_note(draft: Draft, *, hpi_limit: int | None = None, ap_limit: int | None = None) -> str:
-    """The draft as an ACI-style note. ``*_limit`` cap the number of statements per block."""
+# A classic note is read, not searched: about one page. Narrative statements (history, exam, results,
+# assessment, plan text) beyond this many words are left out, the least informative first; structured
+# items (chief complaint, medications, review of systems, vitals) always stay. The draft keeps them all.
+NOTE_WORDS = 450
+_NARRATIVE = {
+    "subjective": ("hpi", "past_history", "allergy", "family_history", "social_history"),
+    "objective": ("exam", "result"),
+    "assessment": ("problem",),
+    "plan": ("test", "referral", "instruction", "follow_up"),
+}
+_STOP = frozenset(
+    """a an the and or but so if then that this these those it its it's is are was were be been being am
+    i you he she we they me him her us them my your his our their the patient patient's to of in on at for
+    with from by as about into over just like really kind sort thing things stuff okay ok alright yeah yes
+    um uh well now there here what which who how when where why do does did have has had will would can could
+    should going go get got know think want see let me also too very some any all more lot little bit""".split()
+)
+_CLINICAL = re.compile(
+    r"\d|mg\b|" + lx.SYMPTOM_RE.pattern + "|" + lx.DIAGNOSIS.pattern + r"|exam|normal|tender|x-?ray|mri|"
+    r"blood|pressure|follow|refer|prescri|medication|history|pain|swelling|left|right",
+    re.IGNORECASE,
+)
+
+
+def _informative(item: Item) -> float:
+    words = re.findall(r"[\w']+", item["text"].lower())
+    if not words:
+        return 0.0
+    content = sum(1 for w in words if w not in _STOP) / len(words)
+    clinical = min(len(_CLINICAL.findall(item["text"])), 4) / 4
+    long = max(0, len(words) - 60) / 60  # run-on speech is rarely all note-worthy
+    return content + 0.6 * clinical + 0.3 * item.get("confidence", 0.5) - 0.2 * long
+
+
+def concise(draft: Draft, max_words: int = NOTE_WORDS) -> Draft:
+    """The draft with its least informative narrative statements left out, to about ``max_words``."""
+    narrative = [
+        (sec, i, it)
+        for sec, kinds in _NARRATIVE.items()
+        for i, it in enumerate(_items(draft, sec))
+        if it["kind"] in kinds and not (sec == "plan" and it.get("negated"))  # a declined plan stays
+    ]
+    fixed = sum(len(it["text"].split()) for sec in draft["sections"] for it in _items(draft, sec)) - sum(
+        len(it["text"].split()) for _, _, it in narrative
+    )
+    total = fixed + sum(len(it["text"].split()) for _, _, it in narrative)
+    drop: set[tuple[str, int]] = set()
+    for sec, i, it in sorted(narrative, key=lambda x: _informative(x[2])):
+        if total <= max_words:
+            break
+        drop.add((sec, i))
+        total -= len(it["text"].split())
+    if not drop:
+        return draft
+    out: Draft = {"language": draft["language"], "sections": {}}  # type: ignore[typeddict-item]
+    for sec, body in draft["sections"].items():
+        kept = [it for i, it in enumerate(body["items"]) if (sec, i) not in drop]
+        out["sections"][sec] = {"text": body["text"], "items": kept}
+    return out
+
+
+def render_note(
+    draft: Draft,
+    *,
+    hpi_limit: int | None = None,
+    ap_limit: int | None = None,
+    max_words: int | None = NOTE_WORDS,
+) -> str:
+    """The draft as an ACI-style note. ``*_limit`` cap the number of statements per block; ``max_words``
+    (None: no limit) the length of its narrative (see ``NOTE_WORDS``)."""
+    if max_words:
+        draft = concise(draft, max_words)
     out: list[tuple[str, str]] = []
     cc = _items(draft, "subjective", "chief_complaint")
     if cc:

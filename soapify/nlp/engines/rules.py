@@ -1,33 +1,40 @@
-"""The offline default SOAP engine: lexicons + a small classifier over MiniLM sentence embeddings.
+"""The offline default SOAP engine: dialogue understanding + lexicons + a small classifier over MiniLM
+sentence embeddings.
 
-Sentences are split within turns; each is classified (embeddings + cue words + speaker), then turned
-into draft items whose evidence spans point at the exact transcript text.
+The transcript is first understood as a dialogue (``soapify.nlp.dialogue``: speaker roles, questions and
+their answers, negation scope, numbers); each sentence is classified (embeddings + cue words + speaker),
+then turned into draft items whose evidence spans point at the exact transcript text. Questions and
+pleasantries never become content; symptoms take their polarity from the dialogue (a doctor's "Any
+rash?" answered "No" is a denied rash); a doctor's proposal the patient turns down is recorded as
+declined; a new prescription is a plan item, never a current medication.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any, cast
 
 import numpy as np
 
 from soapify.core.draft_schema import ITEM_KINDS, SECTIONS, Draft, Item, empty_draft
 from soapify.core.transcript import SPEAKER_DOCTOR, SPEAKER_PATIENT, TranscriptView, detect_language
+from soapify.nlp.dialogue import Dialogue, Mention, Unit, analyse
 
 from . import lexicons as lx
 from .base import DraftResult
 from .classifier import SENT_LABELS
 from .extract import extract_durations, extract_medications, extract_vitals, is_negated, is_uncertain
-from .stt import infer_speakers, unlabelled
 from .style import doctor_to_note, guess_gender, patient_to_third, render_section, sentence_case
-from .text import Sentence, normalize_digits, number_view, split_sentences
+from .text import Sentence, normalize_digits, number_view
 
-VERSION = "1.0.0"
+VERSION = "2.0.0"
 _KIND_ORDER = {k: i for s in SECTIONS for i, k in enumerate(ITEM_KINDS[s])}
 _PATIENT_KINDS = ("allergy", "family_history", "social_history", "past_history", "medication")
 _PROBLEM = re.compile(
     r"(?:looks like|sounds like|consistent with|diagnos(?:is|ed) (?:of|with)|you have|you've got|"
-    r"this is|most likely|suspect|concerned (?:about|for)|دچار|تشخیص)\s+(?:an? |the |some )?([^,.;?!]{3,60})",
+    r"(?:he|she|they) (?:has|have|'s got)|this is|it's|it is|most likely|suspect|concerned (?:about|for)|"
+    r"دچار|مبتلا به|تشخیص|احتمالا|احتمالاً)\s+(?:an? |the |some )?([^,.;?!]{3,60})",
     re.IGNORECASE,
 )
 
@@ -57,16 +64,17 @@ class RulesEngine:
     def generate(self, transcript: TranscriptView, *, language: str | None = None) -> DraftResult:
         lang = language or transcript.language or detect_language(transcript.text)
         lang = "fa" if lang.startswith("fa") else "en"
-        sents = split_sentences(transcript)
-        if unlabelled(sents):  # speech recognition output: no speakers, no punctuation
-            sents = infer_speakers(sents, lang)
+        dialogue = analyse(transcript, language=lang)
+        # family members and other companions answer for the patient: the patient's side of the talk
+        sents = [s if s.speaker in (SPEAKER_DOCTOR, SPEAKER_PATIENT) else replace(s, speaker=SPEAKER_PATIENT)
+                 for s in dialogue.sentences]  # fmt: skip
         labels, confs = self._classify(sents, lang)
-        draft = _Builder(transcript, lang, sents, labels, confs).build()
+        draft = _Builder(transcript, lang, sents, labels, confs, dialogue).build()
         return DraftResult(draft=draft, engine=self.name, model=self.model, version=self.version)
 
     # ------------------------------------------------------------------ classification
     def _classify(self, sents: list[Sentence], lang: str) -> tuple[list[str], list[float]]:
-        labels = ["other" if lx.ASSISTANT.search(s.text) else cue_label(s) or "other" for s in sents]
+        labels = ["other" if _noise(s) else cue_label(s) or "other" for s in sents]
         confs = [0.6 if lab != "other" else 0.5 for lab in labels]
         if lang != "en" or not self.use_embeddings:
             for i, s in enumerate(sents):
@@ -87,6 +95,11 @@ class RulesEngine:
         return labels, confs
 
 
+def _noise(s: Sentence) -> bool:
+    """Never note content: questions, pleasantries, the scribe assistant's commands."""
+    return s.question or bool(lx.ASSISTANT.search(s.text) or lx.CHITCHAT.search(s.text))
+
+
 def _settled(s: Sentence) -> bool:
     if s.speaker == SPEAKER_DOCTOR:
         return s.question
@@ -94,11 +107,7 @@ def _settled(s: Sentence) -> bool:
 
 
 def _content(s: Sentence) -> bool:
-    return (
-        len(_WORDS.findall(s.text)) >= 3
-        and not lx.SMALL_TALK.match(s.text)
-        and not lx.ASSISTANT.search(s.text)
-    )
+    return len(_WORDS.findall(s.text)) >= 3 and not lx.SMALL_TALK.match(s.text) and not _noise(s)
 
 
 _WORDS = re.compile(r"\w+")
@@ -159,14 +168,17 @@ class _Builder:
         sents: list[Sentence],
         labels: list[str],
         confs: list[float],
+        dialogue: Dialogue,
     ) -> None:
         self.t = transcript
         self.lang = lang
         self.sents = sents
         self.labels = labels
         self.confs = confs
+        self.d = dialogue
         self.gender = guess_gender(transcript.text) if lang == "en" else None
         self.items: dict[str, list[Item]] = {s: [] for s in SECTIONS}
+        self.mentioned: set[int] = set()  # sentences whose symptoms became ROS items
 
     # ------------------------------------------------------------------ helpers
     def add(
@@ -196,14 +208,16 @@ class _Builder:
     def doctor_text(self, s: Sentence) -> str:
         return s.text.strip() if self.lang == "fa" else doctor_to_note(s.text, self.gender)
 
+    def unit_of(self, i: int) -> Unit | None:
+        k = self.d.answer_of.get(i)
+        return self.d.units[k] if k is not None else None
+
     # ------------------------------------------------------------------ build
     def build(self) -> Draft:
         self.chief_complaint()
-        prev_question: Sentence | None = None
         for i, s in enumerate(self.sents):
-            self.sentence(i, s, prev_question)
-            if s.speaker == SPEAKER_DOCTOR:
-                prev_question = s if s.question else None
+            self.sentence(i, s)
+        self.review_of_systems()
         draft = empty_draft(self.lang)
         for section in SECTIONS:
             items = sorted(self.items[section], key=lambda it: _KIND_ORDER.get(it["kind"], 99))
@@ -211,60 +225,102 @@ class _Builder:
             draft["sections"][section] = {"text": text, "items": items}
         return draft
 
-    def sentence(self, i: int, s: Sentence, question: Sentence | None) -> None:
+    def sentence(self, i: int, s: Sentence) -> None:
         label, conf = self.labels[i], self.confs[i]
+        doctor = s.speaker == SPEAKER_DOCTOR
+        if _noise(s) and not (s.question and doctor):
+            return  # pleasantries, the patient's own questions, scribe commands
         nv = number_view(s.text, s.start)
-        vitals = extract_vitals(s.text, s.start, nv)
+        reported = not doctor and not self.d.roles_inferred  # a patient's own reading is history
+        vitals = [] if s.question or reported else extract_vitals(s.text, s.start, nv)
         for v in vitals:
             self.add(
                 "objective", "vital", v.label(self.lang), [(v.start, v.end, s.segment_id)], confidence=0.9,
                 name=v.name, value=v.value, unit=v.unit, systolic=v.systolic, diastolic=v.diastolic,
                 negated=False, uncertain=is_uncertain(s.text),
             )  # fmt: skip
-        doctor = s.speaker == SPEAKER_DOCTOR
-        plan_like = doctor and label in ("plan", "assessment")
+        prescribing = doctor and not s.question and bool(lx.PRESCRIBE.search(s.text))
+        plan_like = doctor and not s.question and (label in ("plan", "assessment") or prescribing)
         allergy = bool(lx.CUES["allergy"].search(s.text))
         meds = [] if allergy else extract_medications(s.text, s.start, nv, heard=plan_like)
+        declined = self.declined(i) if plan_like else None
+        asked = self.answers_to(i) if s.question else None
+        if s.question and meds and (asked is None or asked.polarity in ("none", "uncertain")):
+            meds = []  # "are you on lisinopril?" asserts nothing until it is answered
         for m in meds:
             text = " ".join(x for x in (m.name, m.dose and f"{m.dose} {m.unit or ''}".strip(), m.route, m.frequency,
                                         m.duration and f"for {m.duration}") if x)  # fmt: skip
+            spans = [(m.start, m.end, s.segment_id)]
+            if declined is not None:
+                spans.append(self.span(declined))
+            negated = (
+                declined is not None
+                if plan_like
+                else (asked.polarity == "no" if asked else is_negated(s.text, m.start - s.start))
+            )
             self.add(
-                "plan" if plan_like else "subjective", "medication", text, [(m.start, m.end, s.segment_id)],
-                confidence=0.8, name=m.name, dose=m.dose, unit=m.unit, route=m.route, frequency=m.frequency,
-                duration=m.duration, negated=not plan_like and is_negated(s.text, m.start - s.start),
-                uncertain=is_uncertain(s.text),
+                "plan" if plan_like else "subjective", "medication",
+                (("Declined: " if self.lang == "en" else "نپذیرفت: ") + text) if declined is not None else text,
+                spans, confidence=0.8, name=m.name, dose=m.dose, unit=m.unit, route=m.route,
+                frequency=m.frequency, duration=m.duration, negated=negated, uncertain=is_uncertain(s.text),
             )  # fmt: skip
-        if s.speaker != SPEAKER_DOCTOR and question is not None and self.answer(s, question):
+        if s.question:
+            return
+        unit = self.unit_of(i)
+        if unit is not None and self.answer(i, s, unit):
             return
         if doctor:
-            if lx.DEMOGRAPHIC.search(s.text) and not s.question and not lx.ASSISTANT.search(s.text):
+            if lx.DEMOGRAPHIC.search(s.text) and not lx.ASSISTANT.search(s.text):
                 label = "hpi"  # "martha is a 50-year-old female with ... who presents for ..."
-            if not s.question and label != "other" and not (vitals and label == "exam"):
-                self.doctor_item(s, label, conf)
+            if label == "other" and lx.DIAGNOSIS.search(s.text) and lx.TOLD_DIAGNOSIS.search(s.text):
+                label = "assessment"  # "he has an ear infection", "عفونت ویروسی است"
+            if prescribing and label not in ("plan", "assessment"):
+                label = "plan"
+            if label != "other" and not (vitals and label == "exam"):
+                self.doctor_item(i, s, label, conf, declined, has_meds=bool(meds))
         elif label != "other" or lx.SYMPTOM_RE.search(s.text):
             self.patient_item(s, conf, has_meds=bool(meds))
 
-    def answer(self, s: Sentence, q: Sentence) -> bool:
-        """A bare yes/no answer to a doctor's question about symptoms or history."""
-        no, yes = lx.BARE_NO.match(s.text), lx.BARE_YES.match(s.text)
-        if not (no or yes):
-            return False
+    def answers_to(self, i: int) -> Unit | None:
+        return next((u for u in self.d.units if u.question == i), None)
+
+    def declined(self, i: int) -> Sentence | None:
+        """The patient's reply turning down the doctor's proposal in sentence ``i``, if any."""
+        j = i + 1
+        while j < len(self.sents) and self.sents[j].speaker == SPEAKER_DOCTOR:
+            if j - i > 1:
+                return None  # the doctor went on: the reply is about something else
+            j += 1
+        if j < len(self.sents) and lx.DECLINE.search(self.sents[j].text):
+            return self.sents[j]
+        return None
+
+    def answer(self, i: int, s: Sentence, unit: Unit) -> bool:
+        """An answer to a doctor's question, read together with the question; True when it is covered."""
+        q = self.sents[unit.question]
+        first = unit.answer and unit.answer[0] == i
+        bare = bool(lx.BARE_NO.match(s.text) or lx.BARE_YES.match(s.text))
         spans = [self.span(q), self.span(s)]
-        terms = list(dict.fromkeys(m.group(0).lower() for m in lx.SYMPTOM_RE.finditer(q.text)))
-        if terms:
-            for term in terms:
-                word = lx.canonical_symptom(term) if self.lang == "en" else term
-                text = (f"Denies {word}." if no else f"Reports {word}.") if self.lang == "en" else (
-                    f"{word}: {'ندارد' if no else 'دارد'}")  # fmt: skip
-                self.add("subjective", "ros", text, spans, negated=bool(no), confidence=0.75,
-                         name=lx.canonical_symptom(term))  # fmt: skip
-            return True
+        if first and unit.polarity == "value" and unit.topics and unit.values:
+            topic = unit.topics[0]
+            values = ", ".join(v.text for v in unit.values)
+            if self.lang == "en":
+                text = f"{lx.canonical_symptom(topic.name).capitalize()} {unit.attribute}: {values}."
+            else:
+                text = f"{topic.text} ({q.text.strip()}): {values}"
+            self.add("subjective", "hpi", text, spans, confidence=0.75, name=topic.name)
+            return len(_WORDS.findall(s.text)) <= 8
+        if unit.topics and bare:
+            return True  # the ROS items from the dialogue cover "Any rash?" / "No."
+        if not bare or not first:
+            return False
         for kind in ("allergy", "medication", "family_history", "social_history", "past_history"):
             if lx.CUES[kind].search(q.text):
-                self.add("subjective", kind, self.answer_text(kind, q, s, bool(no)), spans, negated=bool(no),
+                no = unit.polarity == "no"
+                self.add("subjective", kind, self.answer_text(kind, q, s, no), spans, negated=no,
                          confidence=0.7)  # fmt: skip
                 return True
-        return False
+        return True  # a bare "yes" / "no" is never a statement of its own
 
     def answer_text(self, kind: str, q: Sentence, a: Sentence, no: bool) -> str:
         if len(_WORDS.findall(a.text)) >= 4:  # "No, I have never smoked in my entire life."
@@ -284,7 +340,7 @@ class _Builder:
         self.history_item(s, kind, self.patient_text(s), conf)
 
     def history_item(self, s: Sentence, kind: str, note_text: str, conf: float) -> None:
-        """A history statement plus one review-of-systems item per symptom it names (negated or not)."""
+        """A history statement; its symptoms become review-of-systems items from the dialogue."""
         text = s.text
         terms = list(lx.SYMPTOM_RE.finditer(text))
         neg_terms = [is_negated(text, m.start()) for m in terms]
@@ -296,19 +352,46 @@ class _Builder:
             uncertain=is_uncertain(text), confidence=conf, duration=durations[0][2] if durations else None,
             name=allergen.group(1).lower() if allergen else None,
         )  # fmt: skip
-        for m, neg in zip(terms, neg_terms, strict=True):
-            name = lx.canonical_symptom(m.group(0))
-            word = name if self.lang == "en" else m.group(0)
+
+    def review_of_systems(self) -> None:
+        """One ROS item per symptom the dialogue settled: said by the patient, answered to a question, or
+        stated in the doctor's history. Hypotheticals ("come back if the fever ...") are left out."""
+        seen: dict[tuple[str, bool], Item] = {}
+        for m in self.d.mentions:
+            s = self.sents[m.sentence]
+            if m.source == "context" or (m.uncertain and m.source == "said" and _HYPOTHETICAL.search(s.text)):
+                continue
+            if (
+                m.speaker == SPEAKER_DOCTOR
+                and m.source == "said"
+                and self.labels[m.sentence] not in ("hpi", "ros")
+            ):
+                continue  # the doctor's exam or plan talk is not the patient's history
+            if m.source == "said" and lx.CHITCHAT.search(s.text):
+                continue
+            key = (m.name, m.negated)
+            if key in seen:
+                continue
+            if (m.name, not m.negated) in seen and m.negated:
+                continue  # reported earlier: a later "no more fever" does not undo it
+            word = lx.canonical_symptom(m.text) if self.lang == "en" else m.text
             if self.lang == "en":
-                label = f"Denies {word}." if neg else f"Reports {word}."
+                label = f"Denies {word}." if m.negated else f"Reports {word}."
             else:
-                label = f"{m.group(0)}: {'ندارد' if neg else 'دارد'}"
-            self.add(
-                "subjective", "ros", label, [(s.start + m.start(), s.start + m.end(), s.segment_id)],
-                negated=neg, uncertain=is_uncertain(text), confidence=0.7, name=name,
+                label = f"{m.text}: {'ندارد' if m.negated else 'دارد'}"
+            spans = [(m.start, m.end, s.segment_id)]
+            if m.source == "answer":
+                unit = self.answers_to(m.sentence)
+                if unit is not None and unit.answer:
+                    spans.append(self.span(self.sents[unit.answer[0]]))
+            seen[key] = self.add(
+                "subjective", "ros", label, spans, negated=m.negated, uncertain=m.uncertain,
+                confidence=0.75 if m.source == "answer" else 0.7, name=m.name,
             )  # fmt: skip
 
-    def doctor_item(self, s: Sentence, label: str, conf: float) -> None:
+    def doctor_item(
+        self, i: int, s: Sentence, label: str, conf: float, declined: Sentence | None, has_meds: bool = False
+    ) -> None:
         text = self.doctor_text(s)
         spans = [self.span(s)]
         unc = is_uncertain(s.text)
@@ -326,33 +409,66 @@ class _Builder:
             kind = next(
                 (k for k in ("test", "referral", "follow_up") if lx.CUES[k].search(s.text)), "instruction"
             )
+            if kind == "instruction" and has_meds:
+                return  # the structured medication items carry this sentence
             interval = None
             if kind == "follow_up":
                 du = extract_durations(number_view(s.text).text)
                 interval = du[0][2] if du else None
-            self.add("plan", kind, text, spans, confidence=conf, uncertain=unc, interval=interval)
+            if declined is not None:
+                spans.append(self.span(declined))
+                text = ("Declined: " if self.lang == "en" else "نپذیرفت: ") + text
+            self.add("plan", kind, text, spans, confidence=conf, uncertain=unc, interval=interval,
+                     negated=declined is not None)  # fmt: skip
 
     def chief_complaint(self) -> None:
-        """The first complaint the patient voices, preferably in answer to 'what brings you in'."""
-        asked = not any(s.speaker == SPEAKER_DOCTOR and lx.CHIEF_Q.search(s.text) for s in self.sents)
-        for s in self.sents:
-            if s.speaker == SPEAKER_DOCTOR and lx.CHIEF_Q.search(s.text):
-                asked = True
+        """The patient's first complaint, preferably the answer to "what brings you in"; else the
+        reason for the visit the doctor dictates ("presents today for ...")."""
+        chief_q = [
+            i for i, s in enumerate(self.sents) if s.speaker == SPEAKER_DOCTOR and lx.CHIEF_Q.search(s.text)
+        ]
+        start = chief_q[0] if chief_q else 0
+        for m in self.d.mentions:
+            s = self.sents[m.sentence]
+            if m.sentence < start or m.negated or m.source != "said" or s.speaker == SPEAKER_DOCTOR:
                 continue
-            if s.speaker == SPEAKER_DOCTOR or not asked:
+            if _HYPOTHETICAL.search(s.text) or lx.CHITCHAT.search(s.text):
                 continue
-            terms = [m for m in lx.SYMPTOM_RE.finditer(s.text) if not is_negated(s.text, m.start())]
-            if not terms:
-                continue
-            norm = normalize_digits(s.text)
-            dur = extract_durations(norm) or extract_durations(number_view(s.text).text)
-            words = list(dict.fromkeys(
-                lx.canonical_symptom(m.group(0)) if self.lang == "en" else m.group(0) for m in terms))  # fmt: skip
-            if self.lang == "en":
-                text = sentence_case(", ".join(words) + (f" for {dur[0][2]}" if dur else ""))
-            else:
-                text = "، ".join(words) + (f" ({s.text[dur[0][0] : dur[0][1]]})" if dur else "")
-            self.add("subjective", "chief_complaint", text, [self.span(s)], confidence=0.7,
-                     uncertain=is_uncertain(s.text),
-                     duration=dur[0][2] if dur else None, name=lx.canonical_symptom(words[0]))  # fmt: skip
+            self.complaint(s, [t for t in self.d.mentions if t.sentence == m.sentence and not t.negated
+                               and t.source == "said"])  # fmt: skip
             return
+        for s in self.sents[start:]:
+            if s.speaker != SPEAKER_DOCTOR and not s.question:
+                part = lx.PART_COMPLAINT.search(s.text)
+                if part:
+                    where = next(g for g in part.groups() if g)
+                    self.complaint(s, [], f"{where} pain" if self.lang == "en" else where)
+                    return
+        for s in self.sents:
+            reason = lx.PRESENTS_FOR.search(s.text) if s.speaker == SPEAKER_DOCTOR else None
+            if reason:
+                what = re.split(r"\s+(?:and|who|which|that)\s+(?:is|has|was|he|she)\b", reason.group(1))[0]
+                a, b = s.start + reason.start(1), s.start + reason.start(1) + len(what.rstrip())
+                self.add("subjective", "chief_complaint", sentence_case(what.strip()), [(a, b, s.segment_id)],
+                         confidence=0.6)  # fmt: skip
+                return
+
+    def complaint(self, s: Sentence, terms: list[Mention], what: str | None = None) -> None:
+        norm = normalize_digits(s.text)
+        dur = extract_durations(norm) or extract_durations(number_view(s.text).text)
+        words = list(dict.fromkeys(
+            lx.canonical_symptom(m.text) if self.lang == "en" else m.text for m in terms))  # fmt: skip
+        if what:
+            words = [what]
+        if self.lang == "en":
+            text = sentence_case(", ".join(words) + (f" for {dur[0][2]}" if dur else ""))
+        else:
+            text = "، ".join(words) + (f" ({s.text[dur[0][0] : dur[0][1]]})" if dur else "")
+        self.add("subjective", "chief_complaint", text, [self.span(s)], confidence=0.7,
+                 uncertain=is_uncertain(s.text), duration=dur[0][2] if dur else None,
+                 name=lx.canonical_symptom(words[0]))  # fmt: skip
+
+
+_HYPOTHETICAL = re.compile(
+    r"(?<![\w'])(?:if|unless|in case|should you|watch for)(?![\w'])|اگر|اگه", re.IGNORECASE
+)

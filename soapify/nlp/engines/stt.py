@@ -90,16 +90,44 @@ def _has_punct(s: Sentence) -> bool:
     return bool(re.search(r"[.,?!؟;]", s.text))
 
 
-def split_clauses(sents: list[Sentence]) -> list[Sentence]:
+# Natural conversation transcribed without punctuation (ACI-BENCH's "aci" part, many STT engines):
+# beyond the cues above, a turn restarts at "okay" / "alright" / "now" and at a question
+# ("... my elbow is sore | which elbow is it", "okay | now were you having chills").
+_RUN_ON_CUT = re.compile(
+    _CUT.pattern
+    + r"|\s+(?=(?:okay|ok|alright|all right|now)\s+\S+\s+\S+)"
+    + r"|(?<!\bwhat)(?<!\bhow)(?<!\bwhen)(?<!\bwhere)(?<!\bwhy)(?<!\bwho)(?<!\bwhich)(?<!\bif)(?<!\bthat)"
+    r"\s+(?=(?:(?:and|so|but|well|um|uh)\s+)?(?:do you|did you|does it|have you|are you|were you|is there|"
+    r"is it|can you|could you|what(?:'s| is| are| was| did| do| kind)|how (?:long|often|much|many|is|are|did|do|bad|high)|"
+    r"when did|where (?:is|does|do)|which)\b)",
+    re.IGNORECASE,
+)
+RUN_ON_WORDS = 12  # an unpunctuated sentence at least this long is cut into clauses
+
+
+def split_run_ons(sents: list[Sentence]) -> list[Sentence]:
+    """Cut long unpunctuated sentences of a labelled transcript into clauses (speakers kept)."""
+    out: list[Sentence] = []
+    for s in sents:
+        if re.search(r"[.?!؟]", s.text) or len(s.text.split()) < RUN_ON_WORDS:
+            out.append(s)
+        else:
+            out.extend(split_clauses([s], _RUN_ON_CUT, force=True))
+    return out
+
+
+def split_clauses(
+    sents: list[Sentence], pattern: re.Pattern[str] = _CUT, *, force: bool = False
+) -> list[Sentence]:
     """Cut unpunctuated sentences into clauses at discourse cues; offsets stay transcript offsets."""
     out: list[Sentence] = []
     for s in sents:
-        if _has_punct(s):
+        if _has_punct(s) and not force:
             out.append(s)
             continue
         pos = 0
         cuts: list[tuple[int, int]] = []
-        for m in _CUT.finditer(s.text):
+        for m in pattern.finditer(s.text):
             if (
                 len(s.text[pos : m.start()].split()) < _MIN_WORDS
                 or len(s.text[m.end() :].split()) < _MIN_WORDS

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 from soapify.core.transcript import TranscriptView
 
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫", "01234567890123456789.")
 _SENT_END = re.compile(r"(?<=[.?!؟])\s+|(?<=[.?!؟])$|\s*\n\s*")
 
 
 def normalize_digits(text: str) -> str:
-    """Persian/Arabic-Indic digits → ASCII; one character for one, so offsets are unchanged."""
+    """Persian/Arabic-Indic digits and the Arabic decimal mark (٫) → ASCII; one character for one, so
+    offsets are unchanged ("۳۸٫۵" → "38.5")."""
     return text.translate(_DIGITS)
 
 
