@@ -151,7 +151,9 @@ def analytics_models() -> list[type[models.Model]]:
     except LookupError:
         return []
     return [
-        m for m in config.get_models() if any(part in m._meta.model_name for part in ANALYTICS_NAME_PARTS)
+        m
+        for m in config.get_models()
+        if any(part in str(m._meta.model_name) for part in ANALYTICS_NAME_PARTS)
     ]
 
 
@@ -176,7 +178,9 @@ def export_build(job: Job) -> dict[str, Any]:
                 job_checkpoint(job)
                 fields = tuple(f.attname for f in model._meta.concrete_fields)
                 name = f"analytics_{model._meta.model_name}"
-                counts[name] = _write_ndjson(archive, f"{name}.ndjson", _newest(model.objects.all(), fields))
+                counts[name] = _write_ndjson(
+                    archive, f"{name}.ndjson", _newest(model._default_manager.all(), fields)
+                )
             manifest = {
                 "export_id": str(job.pk),
                 "created_at": timezone.now().isoformat(),
@@ -248,10 +252,10 @@ def export_resolve(*, token: str) -> tuple[Job, str]:
         raise ApiError("This download link is not valid.", code="bad_signature", status_code=403) from None
     job_id = data.get("j") if isinstance(data, dict) else None
     try:
-        UUID(str(job_id))
+        job_uuid = UUID(str(job_id))
     except ValueError:
         raise ApiError("This download link is not valid.", code="bad_signature", status_code=403) from None
-    job = Job.objects.filter(pk=job_id, kind=EXPORT_JOB, status=Job.Status.SUCCEEDED).first()
+    job = Job.objects.filter(pk=job_uuid, kind=EXPORT_JOB, status=Job.Status.SUCCEEDED).first()
     key = str((job.result or {}).get("file") or "") if job is not None else ""
     if job is None or not key.startswith(EXPORT_PREFIX):
         raise NotFound("The export is not available.", code="export_not_found")

@@ -189,8 +189,9 @@ def check_storage() -> None:
     """Write a small object to each file storage (``default``, ``audio``, ``outputs``; the same
     backend and location once), read it back and delete it."""
     seen: set[str] = set()
+    configured: dict[str, Any] = getattr(settings, "STORAGES", {})
     for alias in STORAGE_ALIASES:
-        config = settings.STORAGES.get(alias)
+        config: dict[str, Any] = configured.get(alias) or {}
         if not config:
             continue
         identity = repr(sorted((k, repr(v)) for k, v in config.items()))
@@ -220,7 +221,8 @@ def check_engines() -> None:
     is ``/api/integrations/health/``'s."""
     broken = []
     for setting in engine_settings():
-        for alias, conf in (getattr(settings, setting) or {}).items():
+        registry: dict[str, Any] = getattr(settings, setting) or {}
+        for alias, conf in registry.items():
             backend = str((conf or {}).get("BACKEND") or "")
             try:
                 import_string(backend)
