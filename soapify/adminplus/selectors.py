@@ -67,10 +67,11 @@ def queue_depths(queues: list[str] | None = None) -> dict[str, dict[str, Any]]:
     """Per queue: messages waiting in the broker (``broker``) and jobs ``queued`` in the database
     (``queued_jobs``, which includes jobs held behind another or waiting for a retry's delay).
 
-    The broker's count is what the broker itself reports for a passive ``queue_declare``: on Redis
-    the length of the queue's lists (each priority step), on the filesystem broker the number of
-    message files for that queue in its folder. Messages a worker has taken but not acknowledged
-    are not in it. ``None`` when the broker cannot be asked."""
+    The broker's count is the transport's own measure (kombu's channel size): on Redis the length
+    of the queue's lists (each priority step), on the filesystem broker the number of message files
+    for that queue in its folder, on AMQP the count of a passive ``queue_declare``. Messages a
+    worker has taken but not acknowledged are not in it. ``None`` when the broker cannot be
+    asked."""
     queues = known_queues() if queues is None else queues
     in_db = dict(
         Job.objects.filter(status=Job.Status.QUEUED, queue__in=queues)
@@ -84,10 +85,16 @@ def queue_depths(queues: list[str] | None = None) -> dict[str, dict[str, Any]]:
         with current_app.connection_for_read(connect_timeout=timeout) as conn:
             conn.ensure_connection(max_retries=0, timeout=timeout)
             channel = conn.default_channel
+            size = getattr(channel, "_size", None)  # kombu's virtual transports (Redis, filesystem)
             for queue in queues:
-                try:
+                if callable(size):
+                    # not a passive queue_declare: kombu's Redis transport checks the queue's
+                    # existence without the global key prefix and would call every queue missing
+                    broker[queue] = int(size(queue))
+                    continue
+                try:  # AMQP: the broker's own count
                     broker[queue] = int(channel.queue_declare(queue=queue, passive=True).message_count)
-                except ChannelError:  # never declared, or empty (Redis drops empty lists)
+                except ChannelError:  # never declared
                     broker[queue] = 0
     except (OperationalError, OSError, ChannelError, TimeoutError):
         pass
