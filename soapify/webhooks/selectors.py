@@ -19,12 +19,13 @@ def webhook_get(*, user, pk: int) -> WebhookEndpoint:
     return endpoint
 
 
-def delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
+def delivery_list(*, endpoint: WebhookEndpoint, status: str | None = None) -> QuerySet[WebhookDelivery]:
     """Newest first, each with its attempts (three queries a page: count, page, attempts)."""
-    return (
-        WebhookDelivery.objects.filter(endpoint=endpoint)
-        .order_by("-created_at", "-id")
-        .prefetch_related(Prefetch("attempt_log", queryset=WebhookAttempt.objects.order_by("number", "id")))
+    deliveries = WebhookDelivery.objects.filter(endpoint=endpoint)
+    if status is not None:
+        deliveries = deliveries.filter(status=status)
+    return deliveries.order_by("-created_at", "-id").prefetch_related(
+        Prefetch("attempt_log", queryset=WebhookAttempt.objects.order_by("number", "id"))
     )
 
 

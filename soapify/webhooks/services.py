@@ -404,3 +404,14 @@ def _attempt_failed(
         **failure,
     )
     return "failed"
+
+
+def deliveries_prune() -> int:
+    """Delete finished deliveries (and their attempts) older than ``WEBHOOKS_KEEP_DAYS``; returns
+    how many deliveries went."""
+    cutoff = timezone.now() - timedelta(days=float(settings.WEBHOOKS_KEEP_DAYS))
+    old = WebhookDelivery.objects.filter(
+        created_at__lt=cutoff, status__in=[WebhookDelivery.Status.SUCCEEDED, WebhookDelivery.Status.FAILED]
+    )
+    _, by_model = old.delete()
+    return int(by_model.get(WebhookDelivery._meta.label, 0))

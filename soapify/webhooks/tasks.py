@@ -32,6 +32,12 @@ def send_due() -> int:
     return len(ids)
 
 
+@shared_task(name="soapify.webhooks.tasks.prune", ignore_result=True)
+def prune() -> int:
+    """Celery beat, hourly: finished deliveries older than ``WEBHOOKS_KEEP_DAYS`` are deleted."""
+    return services.deliveries_prune()
+
+
 def _send(ids: Iterable[int]) -> None:
     for pk in ids:
         try:

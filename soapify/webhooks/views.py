@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -138,11 +138,31 @@ class WebhookDeliveryListView(AuditedViewMixin, generics.ListAPIView):
     audit_action_name = "list"
     serializer_class = WebhookDeliverySerializer
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "status",
+                str,
+                enum=list(WebhookDelivery.Status.values),
+                description="Only deliveries in this state (e.g. `failed`, to redeliver them).",
+            )
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return WebhookDelivery.objects.none()
         endpoint = selectors.webhook_get(user=self.request.user, pk=self.kwargs["pk"])
-        return selectors.delivery_list(endpoint=endpoint)
+        status_filter = self.request.query_params.get("status")
+        if status_filter is not None and status_filter not in WebhookDelivery.Status.values:
+            raise ApiError(
+                f"status must be one of {', '.join(WebhookDelivery.Status.values)}.",
+                code="validation_error",
+                fields={"status": ["Unknown status."]},
+            )
+        return selectors.delivery_list(endpoint=endpoint, status=status_filter)
 
 
 class DeliveryRedeliverView(AuditedViewMixin, APIView):

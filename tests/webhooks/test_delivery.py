@@ -476,3 +476,34 @@ def test_a_webhook_has_one_attempt_under_way_at_a_time_and_the_next_follows_it(
     assert tasks.deliver(first.pk) == "succeeded"
     assert [r.headers["webhook-id"] for r in received(httpserver)] == [first.event_id, second.event_id]
     assert {delivery(first.pk).status, delivery(second.pk).status} == {"succeeded"}
+
+
+def test_deliveries_can_be_listed_by_status(
+    alice_client, receiver, httpserver, django_capture_on_commit_callbacks
+):
+    httpserver.expect_oneshot_request("/hook", method="POST").respond_with_data("", status=500)
+    httpserver.expect_request("/hook", method="POST").respond_with_data("")
+    hook = create_webhook(alice_client, receiver)
+    failed = send_test(alice_client, hook["id"], django_capture_on_commit_callbacks)
+    send_test(alice_client, hook["id"], django_capture_on_commit_callbacks)
+    url = f"/api/webhooks/{hook['id']}/deliveries/"
+    assert [d["id"] for d in alice_client.get(url, {"status": "pending"}).json()["results"]] == [failed["id"]]
+    assert alice_client.get(url, {"status": "succeeded"}).json()["count"] == 1
+    bad = alice_client.get(url, {"status": "lost"})
+    assert bad.status_code == 400 and "status" in bad.json()["error"]["fields"]
+
+
+def test_finished_deliveries_are_pruned_after_the_keep_period(alice_client, receiver, httpserver, settings):
+    from soapify.webhooks.models import WebhookAttempt
+
+    settings.WEBHOOKS_KEEP_DAYS = 30
+    endpoint = WebhookEndpoint.objects.get(pk=create_webhook(alice_client, receiver)["id"])
+    old, recent, waiting = (services.webhook_test(endpoint=endpoint) for _ in range(3))
+    WebhookDelivery.objects.filter(pk__in=[old.pk, recent.pk]).update(status="succeeded")
+    WebhookAttempt.objects.create(delivery=old, number=1, started_at=timezone.now(), status_code=200)
+    WebhookDelivery.objects.filter(pk__in=[old.pk, waiting.pk]).update(
+        created_at=timezone.now() - timedelta(days=31)
+    )
+    assert tasks.prune() == 1
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
+    assert not WebhookAttempt.objects.exists()
