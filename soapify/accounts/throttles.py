@@ -163,7 +163,7 @@ class ProfileRateThrottle(SimpleRateThrottle):
 
     DRF's :class:`SimpleRateThrottle` keeps a list of timestamps that it reads and writes back
     (concurrent requests in other processes can be lost); a counter per window is incremented
-    atomically instead, in one or two cache round trips. Rates are read from the settings on each
+    atomically instead (on Redis, one command: :func:`_count`). Rates are read from the settings on each
     request (the profiles are settings, a user's profile a column of the user row already loaded)."""
 
     cache_format = f"{KEY_PREFIX}:%(scope)s:%(ident)s"
