@@ -78,7 +78,6 @@ QUERIES = [
 
 ENGINE_SCRIPT = r"""
 import json, time
-from django.db import connection
 from soapify.integrations.directory.local import LocalDirectory
 queries = json.loads(QUERIES_JSON)
 engine = LocalDirectory()
