@@ -1,8 +1,8 @@
 """Request timings: per-minute counters in Redis, rolled up into the database by Celery beat.
 
 The middleware (``analytics.middleware``) calls :func:`request_record` once per request: one
-pipelined round trip to Redis (``HINCRBY`` of a count, the total time and a latency bucket, in a
-hash per minute), never a database write. ``rollups_flush`` (beat, every
+pipelined round trip to Redis (``HINCRBY`` of a latency bucket and of the total time, in a hash per
+minute), never a database write. ``rollups_flush`` (beat, every
 ``ANALYTICS_ROLLUP_SECONDS``) moves each complete minute into ``RequestRollup`` rows (one per
 minute, method, route template and status class) and adds it to the ``RequestTotal`` counters that
 ``/metrics`` exposes. A minute is taken by ``RENAME`` (one flusher only) and added to the database
@@ -84,8 +84,10 @@ def bucket_of(ms: float) -> int:
 
 
 def request_record(*, method: str, route: str, status: int, ms: float, now: float | None = None) -> None:
-    """Count one request in its minute (one Redis round trip). Redis errors are logged, never
-    raised: a request is never refused for its timing."""
+    """Count one request in its minute: one Redis round trip (``HINCRBY`` of its latency bucket
+    and of the total time, the count being the buckets' sum; the hash's expiry; the minute in the
+    pending set). Redis errors are logged, never raised: a request is never refused for its
+    timing."""
     cache = _store()
     if cache is None:
         return
@@ -96,9 +98,8 @@ def request_record(*, method: str, route: str, status: int, ms: float, now: floa
     key = _minute_key(cache, minute)
     try:
         pipe = _client(cache).pipeline(transaction=False)
-        pipe.hincrby(key, f"n{_SEP}{base}", 1)
-        pipe.hincrby(key, f"t{_SEP}{base}", round(ms * 1000))  # microseconds
         pipe.hincrby(key, f"b{bucket_of(ms)}{_SEP}{base}", 1)
+        pipe.hincrby(key, f"t{_SEP}{base}", round(ms * 1000))  # microseconds
         pipe.expire(key, KEY_TTL_SECONDS)
         pipe.sadd(cache.make_key(_PENDING), minute)
         pipe.execute()
@@ -141,12 +142,11 @@ def parse_minute(fields: dict) -> dict[Key, Tally]:
         key: Key = (parts[0], parts[1], parts[2])
         tally = tallies.setdefault(key, Tally())
         value = int(raw_value)
-        if kind == "n":
-            tally.count += value
-        elif kind == "t":
+        if kind == "t":
             tally.total_ms += value / 1000.0
         elif kind.startswith("b") and kind[1:].isdigit() and int(kind[1:]) < N_BUCKETS:
             tally.buckets[int(kind[1:])] += value
+            tally.count += value
     return tallies
 
 
