@@ -49,7 +49,7 @@ lint: install
 
 # mypy (django-stubs) over the services and engines
 TYPED := $(wildcard soapify/*/services.py soapify/*/services_*.py) $(wildcard soapify/*/services) \
-	$(wildcard soapify/*/engines) soapify/integrations/sms
+	$(wildcard soapify/*/engines) soapify/integrations/sms soapify/integrations/directory
 typecheck: install
 	$(VENV)/bin/mypy $(TYPED)
 

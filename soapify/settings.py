@@ -766,19 +766,29 @@ WEBHOOKS_CONNECT_TIMEOUT = env_float("WEBHOOKS_CONNECT_TIMEOUT", 5.0)
 WEBHOOKS_READ_TIMEOUT = env_float("WEBHOOKS_READ_TIMEOUT", 10.0)
 WEBHOOKS_TOTAL_TIMEOUT = env_float("WEBHOOKS_TOTAL_TIMEOUT", 15.0)
 WEBHOOKS_MAX_RESPONSE_BYTES = env_int("WEBHOOKS_MAX_RESPONSE_BYTES", 65536)
-WEBHOOKS_RETRY_SCHEDULE = [
-    float(s) for s in env_list("WEBHOOKS_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")
-]
+try:
+    WEBHOOKS_RETRY_SCHEDULE = [
+        float(s) for s in env_list("WEBHOOKS_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")
+    ]
+except ValueError:
+    raise ImproperlyConfigured("WEBHOOKS_RETRY_SCHEDULE must be seconds separated by commas.") from None
 WEBHOOKS_DISABLE_AFTER_SECONDS = env_float("WEBHOOKS_DISABLE_AFTER_SECONDS", 5 * 24 * 3600.0)
 WEBHOOKS_SECRET_GRACE_SECONDS = env_int("WEBHOOKS_SECRET_GRACE_SECONDS", 24 * 3600)
 WEBHOOKS_MAX_PER_USER = env_int("WEBHOOKS_MAX_PER_USER", 20)
 WEBHOOKS_QUEUE = env("WEBHOOKS_QUEUE", "default")
+# attempts under way at once per webhook (a hanging receiver holds at most this many worker processes)
+WEBHOOKS_MAX_IN_FLIGHT = env_int("WEBHOOKS_MAX_IN_FLIGHT", 1)
+if WEBHOOKS_MAX_IN_FLIGHT < 1:
+    raise ImproperlyConfigured("WEBHOOKS_MAX_IN_FLIGHT must be at least 1.")
 WEBHOOKS_SWEEP_SECONDS = env_float("WEBHOOKS_SWEEP_SECONDS", 5.0)
 CELERY_BEAT_SCHEDULE["webhooks-send-due"] = {
     "task": "soapify.webhooks.tasks.send_due",
     "schedule": WEBHOOKS_SWEEP_SECONDS,
     "options": {"expires": WEBHOOKS_SWEEP_SECONDS},
 }
+# finished deliveries (and their attempt logs) are kept this long, then deleted hourly
+WEBHOOKS_KEEP_DAYS = env_float("WEBHOOKS_KEEP_DAYS", 30.0)
+CELERY_BEAT_SCHEDULE["webhooks-prune"] = {"task": "soapify.webhooks.tasks.prune", "schedule": 3600.0}
 
 # Rate-limit profiles (soapify/accounts/throttles.py, docs/RATE-LIMITS.md): requests per user (per
 # client IP when anonymous) and scope in fixed windows counted in the shared cache; 429 with

@@ -68,6 +68,8 @@ _DESCRIPTIONS.update(
         411: "A raw body needs a Content-Length.",
         422: "Well-formed but unusable (`error.code` says why).",
         429: "Too many requests: retry after `Retry-After` seconds.",
+        502: "A provider (patient directory, SMS) answered wrongly or not at all (`error.code` says which).",
+        504: "A provider (patient directory) did not answer in time.",
     }
 )
 

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from soapify.encounters.models import Encounter
+from soapify.integrations.services import patient_access_check
 
 # Which status may follow which. "failed" can be left by re-running the failed stage.
 _FORWARD: list[str] = [
@@ -18,6 +19,8 @@ _FORWARD: list[str] = [
 
 
 def encounter_create(*, doctor, patient_ref: str, context: str = "", language: str = "") -> Encounter:
+    # PATIENT_ACCESS_REQUIRED: a directory patient needs the doctor's active access grant (403)
+    patient_access_check(doctor=doctor, patient_ref=patient_ref)
     return Encounter.objects.create(
         doctor=doctor, patient_ref=patient_ref, context=context, language=language
     )

@@ -5,6 +5,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from soapify.core.audit import AuditedViewMixin
+from soapify.core.schema import errors
 from soapify.encounters import selectors, services
 from soapify.encounters.serializers import (
     EncounterCreateSerializer,
@@ -27,7 +28,11 @@ class EncounterCreateView(AuditedViewMixin, generics.CreateAPIView):
     audit_object_type = "encounter"
     serializer_class = EncounterCreateSerializer
 
-    @extend_schema(request=EncounterCreateSerializer, responses={201: EncounterDetailSerializer})
+    @extend_schema(
+        request=EncounterCreateSerializer,
+        # 403 patient_access_required (PATIENT_ACCESS_REQUIRED), 502/504: the Helssa directory failed
+        responses={201: EncounterDetailSerializer, **errors(403, 502, 504)},
+    )
     def post(self, request, *args, **kwargs):
         ser = EncounterCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)

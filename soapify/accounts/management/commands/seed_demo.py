@@ -1,5 +1,6 @@
 """Create the demo users ``doctor01`` and ``admin`` (passwords from the environment, or generated and
-printed once) and a few demo encounters. Safe to run again: existing users are left as they are."""
+printed once) and a few demo encounters, and the demo patients of the local patient directory
+(``HS-12345`` ... , the seed's flow). Safe to run again: existing users are left as they are."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import secrets
 from django.core.management.base import BaseCommand
 
 from soapify.accounts.models import User
+from soapify.integrations.services import directory_seed_demo
 
 
 class Command(BaseCommand):
@@ -36,3 +38,7 @@ class Command(BaseCommand):
             user.save()
             shown = "(from $" + env_name + ")" if os.environ.get(env_name) else password
             self.stdout.write(self.style.SUCCESS(f"{username}: created, role={role}, password={shown}"))
+        patients = directory_seed_demo()
+        self.stdout.write(
+            f"patient directory: {patients.created} demo patients created, {patients.updated} updated"
+        )
