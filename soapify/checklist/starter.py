@@ -49,6 +49,7 @@ def item_spec(item: dict) -> ItemSpec:
         priority=item["priority"],
         keywords=item["keywords"],
         question_template=item["question_template"],
+        key=item["key"],
     )
 
 

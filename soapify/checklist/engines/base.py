@@ -64,6 +64,7 @@ class ItemSpec:
     priority: str = "medium"
     keywords: dict = field(default_factory=dict)
     question_template: str | dict = ""
+    key: str = ""  # the catalog key ("allergies"); ties a starter item to its topic profile
 
 
 @dataclass(slots=True)
@@ -85,6 +86,7 @@ class ItemResult:
     engine_version: str = ""
     model: str = ""
     details: dict = field(default_factory=dict)
+    notes: str = ""  # why the status: shown to the doctor until they write notes of their own
 
     def as_dict(self) -> dict:
         return {
@@ -98,6 +100,7 @@ class ItemResult:
             "engine_version": self.engine_version,
             "model": self.model,
             "details": dict(self.details),
+            "notes": self.notes,
         }
 
 

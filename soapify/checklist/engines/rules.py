@@ -14,7 +14,19 @@ How an item is decided
      question must not be reported as covered. Thresholds were calibrated on the labelled
      ACI-BENCH training cases in ``bench/data/checklist_labels.jsonl``.
 
-Keyword matching lives in ``keywords``, sentences and answers in ``sentences``; this module scores.
+  3. With ``semantic`` on (the default), the trained section classifier (``topics``) reads the
+     visit as question→answer units and statements and decides what the keywords cannot: an item
+     is ``covered`` when a segment of its section (an answer, or a doctor's statement for exam,
+     assessment and plan items) scores at least ``topic_cover_threshold`` — for items sharing a
+     section, with one of its keywords in that segment — or when a unit's attribute answers it
+     ("How high?" / "thirty nine point five" is severity). Keyword hits only in statements of the
+     wrong speaker (a prescription in the doctor's plan for the medication *history*) no longer
+     cover. The evidence is the answering sentence of the unit, and ``notes`` say why the status.
+     Thresholds are fitted on weak labels of the training splits (``bench/checklist_eval.py
+     --calibrate``, ``docs/CHECKLIST-QUALITY.md``).
+
+Keyword matching lives in ``keywords``, sentences and answers in ``sentences``, the section
+classifier in ``topics``; this module scores.
 """
 
 from __future__ import annotations
@@ -38,15 +50,29 @@ from soapify.checklist.engines.keywords import (
     keyword_status,
 )
 from soapify.checklist.engines.sentences import Sentence, evidence_span, is_uncertain, split_sentences
+from soapify.checklist.engines.topics import (
+    Segment,
+    TopicProfile,
+    classified_profile,
+    load_classifier,
+    pattern_hits,
+    segment_vectors,
+    segments,
+    starter_profiles,
+)
 from soapify.core.embeddings import get_embedder
 from soapify.core.transcript import TranscriptView, detect_language
 
 ENGINE_NAME = "rules"
-ENGINE_VERSION = "1.1"
+ENGINE_VERSION = "2.0"
 
 # Calibrated on bench/data/checklist_labels.jsonl (see bench/checklist_eval.py --calibrate).
 DEFAULT_PARTIAL_THRESHOLD = 0.55
 DEFAULT_COVER_THRESHOLD = 0.80
+# Fitted on the weak labels of the training splits (bench/checklist_eval.py --calibrate).
+DEFAULT_TOPIC_COVER_THRESHOLD = 0.5
+DEFAULT_TOPIC_PARTIAL_THRESHOLD = 0.3
+_ATTRIBUTE_SCORE = 0.9
 
 
 _STOP = frozenset(
@@ -82,14 +108,21 @@ class RulesEvaluator:
         embedder: object | None = None,
         min_sentence_words: int = 3,
         semantic_evidence: bool = False,
+        topics: bool = True,
+        topic_cover_threshold: float = DEFAULT_TOPIC_COVER_THRESHOLD,
+        topic_partial_threshold: float = DEFAULT_TOPIC_PARTIAL_THRESHOLD,
     ) -> None:
         self.semantic = semantic
+        self.topics = topics and semantic
+        self.topic_cover_threshold = topic_cover_threshold
+        self.topic_partial_threshold = topic_partial_threshold
         self.semantic_evidence = semantic_evidence
         self.partial_threshold = partial_threshold
         self.cover_threshold = cover_threshold
         self.min_sentence_words = min_sentence_words
         self._embedder = embedder
         self._compiled: dict[str, CompiledItem] = {}
+        self._profiles: dict[str, TopicProfile] = {}
         self._lock = threading.Lock()
 
     @property
@@ -123,13 +156,125 @@ class RulesEvaluator:
             wanted = self._sentences_to_embed(sentences, compiled, hits, needs)
             sims = self._similarities(sentences, compiled, wanted, needs)
         model = self.model
+        context = self._topic_context(transcript, lang) if self.topics and items else None
         results = []
         for i, (item, comp) in enumerate(zip(items, compiled, strict=True)):
             item_sims = sims[:, i] if sims is not None else None
             result = self._evaluate_item(transcript, norm, sentences, hits[i], item, comp, item_sims, lang)
+            if context is not None:
+                result = self._with_topics(transcript, result, item, hits[i], context, lang)
+            else:
+                result.notes = _notes(result)
             result.model = model
             results.append(result)
         return results
+
+    # --- the section classifier ------------------------------------------------------------------
+
+    def _topic_context(self, transcript: TranscriptView, lang: str) -> _TopicContext:
+        segs = segments(transcript, language=lang)
+        clf = load_classifier()
+        encode = self._get_embedder().encode  # type: ignore[attr-defined]
+        probs = clf.proba(segment_vectors(encode, segs))
+        return _TopicContext(segs, probs, clf.sections, [pattern_hits(seg.text) for seg in segs])
+
+    def _profile(self, item: ItemSpec, context: _TopicContext) -> TopicProfile:
+        profile = starter_profiles().get(item.key) if item.key else None
+        if profile is not None:
+            return profile
+        cache_key = f"profile:{item.title}|{item.description}|{item.question_template}"
+        cached = self._profiles.get(cache_key)
+        if cached is None:
+            clf = load_classifier()
+            encode = self._get_embedder().encode  # type: ignore[attr-defined]
+            vec = np.asarray(encode(list(_prototypes(item))), dtype=np.float32).mean(axis=0, keepdims=True)
+            vec /= max(float(np.linalg.norm(vec)), 1e-9)
+            cached = classified_profile(clf.proba(vec)[0], clf.sections)
+            with self._lock:
+                if len(self._profiles) > 5000:
+                    self._profiles.clear()
+                self._profiles[cache_key] = cached
+        return cached
+
+    def _with_topics(
+        self,
+        transcript: TranscriptView,
+        result: ItemResult,
+        item: ItemSpec,
+        hits: list[Hit],
+        context: _TopicContext,
+        lang: str,
+    ) -> ItemResult:
+        """The keyword verdict checked and completed by the section classifier (see the module doc)."""
+        profile = self._profile(item, context)
+        cols = [context.sections.index(s) for s in profile.sections if s in context.sections]
+        hit_starts = [h.start for h in hits]
+        best: tuple[float, int, str] = (0.0, -1, "")
+        accepted = 0
+        for j, seg in enumerate(context.segments):
+            shown = context.patterns[j]
+            hinted = any(seg.start <= h < seg.end for h in hit_starts) or bool(shown & set(profile.patterns))
+            only_touched = not hinted and bool(shown & set(profile.partial_patterns))
+            if profile.roles and seg.role not in profile.roles:
+                continue
+            accepted += 1
+            if profile.opening and accepted > profile.opening:
+                break
+            score = float(context.probs[j, cols].sum()) if cols else 0.0
+            why = "section"
+            if profile.needs_hint and not hinted:
+                score = min(score, self.topic_cover_threshold - 1e-3) if only_touched else 0.0
+            answers_attribute = bool(seg.attribute) and seg.attribute in profile.attributes
+            if answers_attribute and not seg.question and score < _ATTRIBUTE_SCORE:
+                score, why = _ATTRIBUTE_SCORE, f"answer to a {seg.attribute} question"
+            if seg.question and score:  # a question nobody answered is asked, not covered
+                score = min(score, self.topic_cover_threshold - 1e-3)
+            if score > best[0]:
+                best = (score, j, why)
+        score, j, why = best
+        details = dict(result.details)
+        details["topic_score"] = round(score, 3)
+        details["topic_profile"] = {"sections": list(profile.sections), "source": profile.source}
+        chosen: Segment | None = context.segments[j] if j >= 0 else None
+        if chosen is not None:
+            details["topic_section"] = context.sections[int(np.argmax(context.probs[j]))]
+
+        if result.status == "unclear":
+            status = "unclear"
+        elif chosen is not None and score >= self.topic_cover_threshold:
+            status = "covered" if chosen.polarity != "uncertain" else "unclear"
+            result = _with_evidence(transcript, result, chosen)
+            result.confidence_score = round(min(1.0, 0.6 + 0.4 * score), 3)
+            details["reason"] = f"trained classifier: {why}"
+        elif (
+            result.status == "covered" and profile.roles and hits and not _hit_in_role(hits, context, profile)
+        ):
+            # every keyword sits in a statement of the wrong speaker (the doctor's plan, not history)
+            if chosen is not None and score >= self.topic_partial_threshold:
+                status = "partial"
+                result = _with_evidence(transcript, result, chosen)
+            else:
+                status = "missing"
+                result.evidence_text, result.anchor_positions = "", []
+            result.confidence_score = 0.6
+            details["reason"] = "keywords only in statements that do not answer this item"
+        elif result.status == "covered":
+            status = "covered"
+            if chosen is not None and score >= self.topic_partial_threshold:
+                result = _with_evidence(transcript, result, chosen)
+        elif chosen is not None and score >= self.topic_partial_threshold:
+            status = "partial"
+            if result.status == "missing" or not result.evidence_text:
+                result = _with_evidence(transcript, result, chosen)
+            result.confidence_score = round(0.4 + 0.3 * score, 3)
+            details["reason"] = "trained classifier: the topic's section, below the cover threshold"
+        else:
+            status = result.status
+        result.status = status
+        result.details = details
+        result.generated_question = None if status == "covered" else render_question(item, lang)
+        result.notes = _notes(result)
+        return result
 
     # --- compilation and embeddings --------------------------------------------------------------
 
@@ -309,6 +454,60 @@ class RulesEvaluator:
             return "unclear", 0.5, span, extra
         extra["reason"] = "keywords"
         return "covered", 0.75 + 0.25 * _scale(sim, 0.2, 0.7, 0.0, 1.0), span, extra
+
+
+class _TopicContext:
+    """The visit's segments and their section probabilities, computed once per evaluation."""
+
+    __slots__ = ("patterns", "probs", "sections", "segments")
+
+    def __init__(
+        self, segs: list[Segment], probs: np.ndarray, sections: tuple[str, ...], patterns: list[set[str]]
+    ) -> None:
+        self.segments = segs
+        self.probs = probs
+        self.sections = sections
+        self.patterns = patterns
+
+
+def _hit_in_role(hits: list[Hit], context: _TopicContext, profile: TopicProfile) -> bool:
+    """Whether some keyword hit lies in a segment spoken by a role the item accepts."""
+    for h in hits:
+        for seg in context.segments:
+            if seg.start <= h.start < seg.end:
+                if seg.role in profile.roles:
+                    return True
+                break
+        else:
+            return True  # outside every segment: no evidence against it
+    return False
+
+
+def _with_evidence(transcript: TranscriptView, result: ItemResult, seg: Segment) -> ItemResult:
+    start, end = seg.evidence
+    result.evidence_text = transcript.text[start:end]
+    result.anchor_positions = [{"start": start, "end": end}]
+    return result
+
+
+def _notes(result: ItemResult) -> str:
+    """One sentence for the doctor: why covered, why only partial, why unclear or missing."""
+    reason = result.details.get("reason", "")
+    quote = " ".join(result.evidence_text.split())
+    quote = quote if len(quote) <= 160 else quote[:157] + "..."
+    if result.status == "covered":
+        if reason.startswith("trained classifier"):
+            why = reason.split(": ", 1)[-1]
+            return f'Covered ({why}): "{quote}".' if quote else "Covered."
+        polarity = " (answered no)" if result.details.get("polarity") == "negated" else ""
+        return f'Covered{polarity}: "{quote}".' if quote else "Covered."
+    if result.status == "partial":
+        return f"Partial: {reason or 'touched on but not fully covered'}" + (
+            f' - "{quote}".' if quote else "."
+        )
+    if result.status == "unclear":
+        return f'Unclear: asked, but the answer was uncertain - "{quote}".' if quote else "Unclear."
+    return "Missing: not discussed in the visit."
 
 
 def _stems(text: str) -> frozenset[str]:

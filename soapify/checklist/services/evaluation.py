@@ -34,6 +34,7 @@ def item_spec_of(item: ChecklistCatalog) -> ItemSpec:
         priority=item.priority,
         keywords=item.keywords if isinstance(item.keywords, dict) else {},
         question_template=item.question_template,
+        key=item.key or "",
     )
 
 
@@ -97,7 +98,7 @@ def _auto_fields(result: ItemResult, *, position: int, template: ChecklistTempla
         "evidence_text": result.evidence_text,
         "anchor_positions": {"start": anchors["start"], "end": anchors["end"]} if anchors else {},
         "generated_question": result.generated_question or "",
-        "details": result.details,
+        "details": {**result.details, "notes": result.notes} if result.notes else result.details,
         "engine": result.engine,
         "engine_version": result.engine_version,
         "model": result.model,
@@ -144,9 +145,18 @@ def checklist_evaluate_encounter(
             row = existing.pop(item.pk, None)
             if row is None:
                 to_create.append(
-                    ChecklistEval(encounter=encounter, catalog_item=item, status=result.status, **fields)
+                    ChecklistEval(
+                        encounter=encounter,
+                        catalog_item=item,
+                        status=result.status,
+                        notes=result.notes,
+                        **fields,
+                    )
                 )
                 continue
+            # The engine's explanation stays in ``notes`` until the doctor writes notes of their own.
+            if not row.notes or row.notes == (row.details or {}).get("notes"):
+                row.notes = result.notes
             for k, v in fields.items():
                 setattr(row, k, v)
             if row.is_manual:
@@ -167,7 +177,7 @@ def checklist_evaluate_encounter(
         if to_update:
             ChecklistEval.objects.bulk_update(
                 to_update,
-                ["status", "updated_at", *_AUTO_FIELDS],
+                ["status", "notes", "updated_at", *_AUTO_FIELDS],
             )
         content_changed.send(sender=ChecklistEval, encounter_id=encounter.pk)
     counts: dict[str, int] = {}

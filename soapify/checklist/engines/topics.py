@@ -1,0 +1,304 @@
+"""What each part of a visit is about: a section classifier over question→answer units.
+
+The visit is cut into *segments* with the shared dialogue analysis (``soapify.nlp.dialogue``): one
+segment per doctor question and its answer (the answer is the evidence), and one per sentence that
+belongs to no question (a doctor's statement such as "The right ear drum is red and bulging" or a
+patient's own account). Each segment's MiniLM vector (the mean of its sentences' vectors) goes
+through a multinomial logistic regression that gives the probability of each note section
+(``SECTIONS``: chief complaint, history of present illness, review of systems, ..., exam,
+assessment, plan). The regression was trained on MTS-Dialog's training snippets, whose section
+headers are the labels (``scripts/train_checklist.py``); the weights are a small ``.npz`` artifact.
+
+A checklist item is tied to sections by its ``TopicProfile``: the starter items by
+``data/item_topics.json`` (reviewed by hand, derivation in ``docs/CHECKLIST-QUALITY.md``); any other
+item by classifying its own title, description and question with the same regression. Items that
+share a section (smoking, alcohol and family history all live in FAM/SOCHX; medicines, tests and
+follow-up in PLAN) also need one of their keywords in the segment: the keywords are hints, the
+section decides.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from soapify.core.transcript import TranscriptView
+from soapify.nlp.dialogue import analyse
+
+ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "data"
+ARTIFACT = ARTIFACT_DIR / "checklist_sections.npz"
+ITEM_TOPICS = ARTIFACT_DIR / "item_topics.json"
+
+SECTIONS = (
+    "CC",
+    "GENHX",
+    "ROS",
+    "PASTMEDICALHX",
+    "PASTSURGICAL",
+    "FAM/SOCHX",
+    "MEDICATIONS",
+    "ALLERGY",
+    "EXAM",
+    "RESULTS",
+    "ASSESSMENT",
+    "PLAN",
+    "OTHER",
+)
+
+# MTS-Dialog's 20 headers folded into the sections above (rare ones together).
+HEADER_TO_SECTION = {
+    "CC": "CC",
+    "GENHX": "GENHX",
+    "ROS": "ROS",
+    "PASTMEDICALHX": "PASTMEDICALHX",
+    "PASTSURGICAL": "PASTSURGICAL",
+    "FAM/SOCHX": "FAM/SOCHX",
+    "MEDICATIONS": "MEDICATIONS",
+    "ALLERGY": "ALLERGY",
+    "EXAM": "EXAM",
+    "LABS": "RESULTS",
+    "IMAGING": "RESULTS",
+    "PROCEDURES": "RESULTS",
+    "ASSESSMENT": "ASSESSMENT",
+    "DIAGNOSIS": "ASSESSMENT",
+    "PLAN": "PLAN",
+    "DISPOSITION": "PLAN",
+    "EDCOURSE": "OTHER",
+    "IMMUNIZATIONS": "OTHER",
+    "GYNHX": "OTHER",
+    "OTHER_HISTORY": "OTHER",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A question with its answer, or one sentence on its own; offsets into the transcript."""
+
+    start: int
+    end: int
+    evidence: tuple[int, int]  # the answering sentences (a unit) or the sentence itself
+    text: str  # what is classified: question + answer, or the sentence
+    sentences: tuple[str, ...]  # the texts embedded (mean vector)
+    role: str  # speaker of the evidence: doctor | patient | other
+    question: bool  # a question left without an answer
+    attribute: str | None = None  # the unit's attribute ("severity", ...) from the dialogue analysis
+    polarity: str = "statement"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicProfile:
+    sections: tuple[str, ...]
+    needs_hint: bool = False  # the section alone is not enough: a keyword must be in the segment
+    attributes: tuple[str, ...] = ()  # unit attributes that answer the item ("severity")
+    roles: tuple[str, ...] = ()  # speakers whose statements count (empty: anyone)
+    patterns: tuple[str, ...] = ()  # ``PATTERNS`` that count as the item's hint
+    partial_patterns: tuple[str, ...] = ()  # ``PATTERNS`` that touch the item without covering it
+    opening: int = 0  # when > 0, only the first ``opening`` segments of an accepted speaker count
+    source: str = "map"  # "map" (item_topics.json) or "classified" (from the item's own text)
+
+
+_RETURN = (
+    r"(?:\b(?:come|coming|bring|brought|get|call|go|head|return|see|seek|back)\b.{0,40}?"
+    r"\b(?:back|in|us|me|the (?:clinic|office|doctor|er|emergency\w*)|emergency\w*|urgent care|help|care|a doctor)\b"
+    r"|\breturn\w*\b|\bfollow[- ]?up\b|\bcheck (?:in|back)\b|\brecheck\b|\bsee (?:you|him|her|them)\b)"
+)
+_FA_RETURN = (
+    r"(?:مراجعه|برگرد|برگردید|برگردین|بیا|بیاید|بیایید|بیارید|بیاورید|تماس|اورژانس|ببینم|ببینمت|ببینیمت)"
+)
+_CONDITION = r"(?:\b(?:if|unless|in case|should (?:he|she|it|you|the|they)|whenever)\b)"
+_FA_CONDITION = r"(?:اگر|اگه|در صورت|درصورت|چنانچه|هر وقت|هروقت)"
+_INTERVAL = (
+    r"(?:\b(?:in|after|within)\s+(?:a|an|one|two|three|four|five|six|seven|eight|ten|twelve|a few|a couple of|\d+)"
+    r"(?:\s+(?:to|or)\s+\w+)?\s+(?:day|week|month|year)s?\b|\bnext (?:week|month|year|visit|time)\b"
+    r"|\b(?:a|one|two|three|four|six)[- ](?:week|month)s?\b)"
+)
+_FA_INTERVAL = r"(?:[0-9۰-۹]+|یک|دو|سه|چهار|پنج|شش|یه|چند)\s*(?:روز|هفته|ماه|سال)\s*(?:دیگر|دیگه|بعد)"
+
+_COURTESY = re.compile(
+    r"\bif (?:you (?:need|have|want) (?:anything|any\w*|me|us|help)|there(?:'s| is) anything|anything (?:else )?comes up)\b"
+    r"|اگر سوالی|اگه سوالی|اگر کاری",
+    re.IGNORECASE,
+)
+_CONDITION_WORD = re.compile(rf"{_CONDITION}|{_FA_CONDITION}", re.IGNORECASE)
+
+# Structural hints: how advice is phrased, whatever the words of the catalog's keyword lists.
+PATTERNS: dict[str, re.Pattern[str]] = {
+    # "bring him back if the fever lasts more than three days", "اگر تب ادامه داشت مراجعه کنید"
+    "conditional_return": re.compile(
+        rf"{_CONDITION}.*{_RETURN}|{_RETURN}.*{_CONDITION}|{_FA_CONDITION}.*{_FA_RETURN}", re.IGNORECASE
+    ),
+    # "come back in two weeks", "see you next month", "دو هفته دیگر مراجعه کنید"
+    "return_interval": re.compile(
+        rf"{_RETURN}.*{_INTERVAL}|{_INTERVAL}.*{_RETURN}|{_FA_INTERVAL}.*{_FA_RETURN}", re.IGNORECASE
+    ),
+}
+
+
+def pattern_hits(text: str) -> set[str]:
+    """The ``PATTERNS`` a sentence shows. A courtesy ("call me if you need anything") is no
+    conditional return; an interval inside the condition ("if the fever lasts 3 more days") is no
+    scheduled return."""
+    found: set[str] = set()
+    cond = PATTERNS["conditional_return"].search(text)
+    if cond and not _COURTESY.search(text):
+        found.add("conditional_return")
+    interval = PATTERNS["return_interval"].search(text)
+    if interval:
+        first_condition = _CONDITION_WORD.search(text)
+        if first_condition is None or not re.search(
+            rf"{_INTERVAL}|{_FA_INTERVAL}", text[first_condition.start() :], re.IGNORECASE
+        ):
+            found.add("return_interval")
+    return found
+
+
+def segments(transcript: TranscriptView, *, language: str | None = None) -> list[Segment]:
+    """The visit cut into question→answer units and free statements, in transcript order."""
+    dialogue = analyse(transcript, language=language)
+    sents = dialogue.sentences
+    in_unit: set[int] = set()
+    out: list[Segment] = []
+    for unit in dialogue.units:
+        q = sents[unit.question]
+        answers = [sents[i] for i in unit.answer]
+        in_unit.add(unit.question)
+        in_unit.update(unit.answer)
+        if answers:
+            evidence = (answers[0].start, answers[-1].end)
+            role = answers[0].speaker or "patient"
+        else:
+            evidence = (q.start, q.end)
+            role = q.speaker or "doctor"
+        out.append(
+            Segment(
+                start=q.start,
+                end=answers[-1].end if answers else q.end,
+                evidence=evidence,
+                text=" ".join([q.text, *(a.text for a in answers)]),
+                sentences=(q.text, *(a.text for a in answers)),
+                role=role,
+                question=not answers,
+                attribute=unit.attribute,
+                polarity=unit.polarity,
+            )
+        )
+    for i, s in enumerate(sents):
+        if i in in_unit or not s.text.strip():
+            continue
+        out.append(
+            Segment(
+                start=s.start,
+                end=s.end,
+                evidence=(s.start, s.end),
+                text=s.text,
+                sentences=(s.text,),
+                role=s.speaker or "other",
+                question=bool(s.question),
+            )
+        )
+    out.sort(key=lambda seg: seg.start)
+    return out
+
+
+def segment_vectors(encode, segs: list[Segment]) -> np.ndarray:
+    """(n, dim) L2-normalised mean of each segment's sentence vectors (each sentence embedded once)."""
+    texts = sorted({t for seg in segs for t in seg.sentences})
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    vecs = np.asarray(encode(texts), dtype=np.float32)
+    index = {t: i for i, t in enumerate(texts)}
+    out = np.zeros((len(segs), vecs.shape[1]), dtype=np.float32)
+    for j, seg in enumerate(segs):
+        out[j] = vecs[[index[t] for t in seg.sentences]].mean(axis=0)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.maximum(norms, 1e-9)
+
+
+@dataclass
+class SectionClassifier:
+    """Softmax regression over ``SECTIONS`` (weights from ``scripts/train_checklist.py``)."""
+
+    weights: np.ndarray  # (n_sections, dim)
+    bias: np.ndarray  # (n_sections,)
+    sections: tuple[str, ...]
+    meta: dict = field(default_factory=dict)
+
+    def proba(self, vectors: np.ndarray) -> np.ndarray:
+        if len(vectors) == 0:
+            return np.zeros((0, len(self.sections)), dtype=np.float32)
+        logits = vectors @ self.weights.T + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        return (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+
+    def column(self, section: str) -> int:
+        return self.sections.index(section)
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(
+            path,
+            weights=self.weights.astype(np.float32),
+            bias=self.bias.astype(np.float32),
+            sections=np.array(self.sections),
+            meta=np.array(json.dumps(self.meta)),
+        )
+
+
+_lock = threading.Lock()
+_classifier: SectionClassifier | None = None
+_profiles: dict[str, TopicProfile] | None = None
+
+
+def load_classifier(path: Path = ARTIFACT) -> SectionClassifier:
+    global _classifier
+    with _lock:
+        if _classifier is None or path != ARTIFACT:
+            with np.load(path, allow_pickle=False) as data:
+                clf = SectionClassifier(
+                    weights=data["weights"],
+                    bias=data["bias"],
+                    sections=tuple(str(s) for s in data["sections"]),
+                    meta=json.loads(str(data["meta"])),
+                )
+            if path != ARTIFACT:
+                return clf
+            _classifier = clf
+        return _classifier
+
+
+def starter_profiles() -> dict[str, TopicProfile]:
+    """The hand-reviewed section map of the starter items (``data/item_topics.json``)."""
+    global _profiles
+    with _lock:
+        if _profiles is None:
+            raw = json.loads(ITEM_TOPICS.read_text(encoding="utf-8"))["items"]
+            _profiles = {
+                key: TopicProfile(
+                    sections=tuple(v.get("sections", ())),
+                    needs_hint=bool(v.get("needs_hint", False)),
+                    attributes=tuple(v.get("attributes", ())),
+                    roles=tuple(v.get("roles", ())),
+                    patterns=tuple(v.get("patterns", ())),
+                    partial_patterns=tuple(v.get("partial_patterns", ())),
+                    opening=int(v.get("opening", 0)),
+                )
+                for key, v in raw.items()
+            }
+        return _profiles
+
+
+def classified_profile(
+    probs: np.ndarray, sections: tuple[str, ...], *, min_share: float = 0.25
+) -> TopicProfile:
+    """A profile for an item outside the map, from the section probabilities of its own text: the
+    sections holding at least ``min_share`` of it; keywords required (the text names a topic, not a
+    whole section)."""
+    chosen = tuple(s for s, p in zip(sections, probs, strict=True) if p >= min_share and s != "OTHER")
+    if not chosen:
+        chosen = (sections[int(np.argmax(probs))],)
+    return TopicProfile(sections=chosen, needs_hint=True, source="classified")

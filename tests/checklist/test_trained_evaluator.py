@@ -1,0 +1,136 @@
+"""The default evaluator (keywords + MiniLM + the trained section classifier) on the visits that
+fooled the keyword rules: a child brought in by a parent, statements instead of questions, numbers
+as answers, a new prescription that is not medication history. Real MiniLM, real artifact."""
+
+from __future__ import annotations
+
+import pytest
+
+from soapify.checklist.engines.rules import RulesEvaluator
+from soapify.checklist.engines.topics import ARTIFACT, SECTIONS, load_classifier, pattern_hits
+from soapify.checklist.starter import catalog_by_key, item_spec
+from soapify.core.transcript import parse_dialogue
+
+EAR_VISIT = """[doctor] hi there , what seems to be the problem with your son today ?
+[patient] he has had a fever for two days and he keeps pulling at his ear .
+[doctor] how high has the fever been ?
+[patient] the highest was thirty nine point five .
+[doctor] is he taking any medicines at the moment ?
+[patient] just some children's tylenol when the fever goes up .
+[doctor] okay , let me take a look . the right ear drum is red and bulging .
+[doctor] he has an ear infection . i will prescribe amoxicillin twice a day for ten days .
+[doctor] bring him back if the fever lasts more than three more days .
+[patient] okay , thank you doctor ."""
+
+NO_MEDS_VISIT = """[doctor] what brings you in today ?
+[patient] i have had a sore throat since yesterday .
+[doctor] let me look at your throat . your tonsils are swollen with white patches .
+[doctor] this looks like strep throat . i will prescribe penicillin for ten days ."""
+
+
+@pytest.fixture(scope="module")
+def evaluator() -> RulesEvaluator:
+    return RulesEvaluator()
+
+
+def evaluate(evaluator: RulesEvaluator, dialogue: str, *keys: str) -> dict:
+    catalog = catalog_by_key()
+    transcript = parse_dialogue(dialogue)
+    results = evaluator.evaluate(transcript, [item_spec(catalog[k]) for k in keys])
+    for r in results:  # evidence is always exact transcript text
+        if r.anchor_positions:
+            a = r.anchor_positions[0]
+            assert transcript.text[a["start"] : a["end"]] == r.evidence_text
+    return {r.item_id: r for r in results}
+
+
+def test_the_artifact_is_small_and_knows_every_section():
+    assert ARTIFACT.stat().st_size < 100_000
+    clf = load_classifier()
+    assert clf.sections == SECTIONS
+    assert clf.weights.shape == (len(SECTIONS), 384)
+    assert clf.meta["holdout_snippet_accuracy"] > 0.5
+
+
+def test_chief_complaint_asked_about_a_child_is_covered_by_the_parents_answer(evaluator):
+    r = evaluate(evaluator, EAR_VISIT, "chief_complaint")["chief_complaint"]
+    assert r.status == "covered"
+    assert r.evidence_text.startswith("he has had a fever for two days")
+    assert r.notes.startswith("Covered")
+
+
+def test_diagnosis_stated_about_a_third_person_is_covered(evaluator):
+    r = evaluate(evaluator, EAR_VISIT, "diagnosis_stated")["diagnosis_stated"]
+    assert r.status == "covered"
+    assert "ear infection" in r.evidence_text
+
+
+def test_an_examination_finding_covers_the_exam(evaluator):
+    r = evaluate(evaluator, EAR_VISIT, "physical_exam")["physical_exam"]
+    assert r.status == "covered"
+
+
+def test_severity_answered_by_a_number_is_covered(evaluator):
+    r = evaluate(evaluator, EAR_VISIT, "severity")["severity"]
+    assert r.status == "covered"
+    assert "thirty nine point five" in r.evidence_text
+    assert "severity" in r.notes
+
+
+def test_a_conditional_return_is_safety_net_advice(evaluator):
+    results = evaluate(evaluator, EAR_VISIT, "safety_net", "follow_up")
+    assert results["safety_net"].status == "covered"
+    assert "bring him back if" in results["safety_net"].evidence_text
+    # a return only "if" something happens is not a scheduled follow-up: touched, not covered
+    assert results["follow_up"].status == "partial"
+
+
+def test_a_new_prescription_is_the_plan_not_the_medication_history(evaluator):
+    results = evaluate(evaluator, NO_MEDS_VISIT, "current_medications", "medication_plan")
+    assert results["current_medications"].status != "covered"
+    assert results["current_medications"].generated_question
+    assert results["medication_plan"].status == "covered"
+
+
+def test_medication_history_answered_by_the_parent_is_covered(evaluator):
+    r = evaluate(evaluator, EAR_VISIT, "current_medications")["current_medications"]
+    assert r.status == "covered"
+    assert "tylenol" in r.evidence_text
+
+
+def test_topics_never_discussed_stay_missing(evaluator):
+    results = evaluate(evaluator, EAR_VISIT, "smoking", "alcohol", "surgical_history", "family_history")
+    for key, r in results.items():
+        assert r.status == "missing", key
+        assert r.notes.startswith("Missing")
+
+
+def test_a_custom_item_gets_a_profile_from_its_own_text(evaluator):
+    spec = item_spec(catalog_by_key()["allergies"])
+    custom = type(spec)(
+        id="custom",
+        title="Immunisations",
+        description="Childhood vaccines up to date.",
+        keywords={"any": ["vaccin*", "immuni*", "shots"]},
+        question_template="Are his vaccines up to date?",
+    )
+    transcript = parse_dialogue(
+        EAR_VISIT + "\n[doctor] are his shots up to date ?\n[patient] yes , all of them ."
+    )
+    (r,) = evaluator.evaluate(transcript, [custom])
+    assert r.status == "covered"
+    assert r.details["topic_profile"]["source"] == "classified"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("bring him back if the fever lasts more than three more days .", {"conditional_return"}),
+        ("come back in two weeks .", {"return_interval"}),
+        ("call me if you need anything .", set()),
+        ("اگر تب ۳ روز دیگر ادامه داشت فوراً مراجعه کنید", {"conditional_return"}),
+        ("دو هفته دیگر مراجعه کنید", {"return_interval"}),
+    ],
+)
+def test_return_advice_patterns(sentence, expected):
+    assert pattern_hits(sentence) == expected
