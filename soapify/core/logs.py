@@ -33,7 +33,7 @@ REDACTED = "[redacted]"
 
 #: URL paths whose next segment is a bearer secret (see outputs/urls.py and encounters/urls_audio.py).
 SECRET_PATH_PREFIXES: tuple[str, ...] = ("/api/outputs/access/", "/api/outputs/file/", "/api/audio/upload/")
-#: Query parameters that carry secrets (compared case-insensitively).
+#: Query parameters that carry secrets or patient details (compared case-insensitively).
 SECRET_QUERY_PARAMS: frozenset[str] = frozenset(
     {
         "token",
@@ -47,6 +47,10 @@ SECRET_QUERY_PARAMS: frozenset[str] = frozenset(
         "api_key",
         "apikey",
         "password",
+        # search words: patient names, drugs, diagnoses (PHI) in /api/search/, the patient
+        # directory's search and list filters; the search app keeps its own query log for its author
+        "q",
+        "search",
     }
 )
 
