@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from django.test import TestCase
 from rest_framework.test import APIClient
 
 from soapify.accounts.models import User
@@ -116,13 +117,25 @@ def admin_user(db) -> User:
     return make_user("root", role="admin")
 
 
+class CommittingAPIClient(APIClient):
+    """An API client whose every request ends like a real one that commits: the request's
+    on-commit callbacks (the jobs it started are sent then) run when it returns, with Celery's
+    eager mode running each job there and then. Tests run inside a transaction that never commits,
+    so without this no job would ever start. Read a job's outcome from its ``status_url`` (or the
+    resource), never from the 201 body: that body says what the request did (``queued``)."""
+
+    def request(self, **kwargs):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(**kwargs)
+
+
 @pytest.fixture
 def anon() -> APIClient:
-    return APIClient()
+    return CommittingAPIClient()
 
 
 def client_for(user: User) -> APIClient:
-    client = APIClient()
+    client = CommittingAPIClient()
     client.force_authenticate(user)
     return client
 

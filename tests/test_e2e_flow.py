@@ -4,8 +4,10 @@
 commit)  3. POST /api/stt/encounter/{id}/process/  4. POST /api/nlp/generate/{id}/
 5. GET /api/nlp/drafts/{id}/  6. POST /api/outputs/finalize/  7. GET /api/outputs/finalized/{id}/
 
-Jobs run inline (CELERY_TASK_ALWAYS_EAGER in tests). A route of the flow that is missing is a
-failure, never a skip.
+Each job runs when the request that started it commits (Celery's eager mode in tests; a real
+worker in tests/core/test_flow_worker.py). The flow also works sent back to back, with no waiting:
+the draft waits for the transcription, the finalization for the draft. A route of the flow that is
+missing is a failure, never a skip.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pytest
 from django.urls import Resolver404, resolve
 from rest_framework.test import APIClient
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, CommittingAPIClient
 
 # every route the seed's flow and this test call, as the seed writes them (1 stands for an id)
 SEED_FLOW_ROUTES = (
@@ -61,22 +63,21 @@ def _job_done(client: APIClient, response) -> dict:
     return body
 
 
-def test_the_seed_flow_runs_end_to_end_with_a_real_recording(alice):
-    client = APIClient()
-
-    # 1. token
-    token = client.post("/api/auth/token/", {"username": alice.username, "password": PASSWORD}, format="json")
+def _signed_in(client: APIClient, user) -> APIClient:
+    """1. the token, as the seed's client gets it"""
+    token = client.post("/api/auth/token/", {"username": user.username, "password": PASSWORD}, format="json")
     assert token.status_code == 200, token.content
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.json()['access']}")
+    return client
 
-    # 2. encounter
+
+def _encounter_with_recording(client: APIClient) -> int:
+    """2. the encounter, then its recording: presigned URL, upload, commit"""
     created = client.post(
         "/api/encounters/create/", {"patient_ref": "HS-12345", "context": "OPD"}, format="json"
     )
     assert created.status_code == 201, created.content
     encounter_id = created.json()["id"]
-
-    # the recording: presigned URL, upload, commit
     data = AUDIO.read_bytes()
     presigned = client.post(
         "/api/audio/presigned-url/",
@@ -102,6 +103,12 @@ def test_the_seed_flow_runs_end_to_end_with_a_real_recording(alice):
         format="json",
     )
     assert committed.status_code == 201, committed.content
+    return encounter_id
+
+
+def test_the_seed_flow_runs_end_to_end_with_a_real_recording(alice):
+    client = _signed_in(CommittingAPIClient(), alice)
+    encounter_id = _encounter_with_recording(client)
 
     # 3. speech to text (the real PocketSphinx engine hears the clip)
     _job_done(client, client.post(f"/api/stt/encounter/{encounter_id}/process/"))
@@ -134,3 +141,43 @@ def test_the_seed_flow_runs_end_to_end_with_a_real_recording(alice):
     assert set(body["soap"]["sections"]) == {"subjective", "objective", "assessment", "plan"}
     assert {f["kind"] for f in body["files"]} == {"markdown", "pdf_doctor", "pdf_patient", "fhir"}
     assert client.get(f"/api/encounters/{encounter_id}/").json()["status"] == "finalized"
+
+
+def test_the_seed_flow_sent_back_to_back_with_no_waiting_ends_with_the_finalized_note(
+    alice, django_capture_on_commit_callbacks
+):
+    """Steps 1 to 7 as a client written against the seed sends them, without polling: the draft is
+    queued behind the transcription, the finalization behind the draft; the two reads answer 202
+    with the job to follow. The messages the requests sent are then delivered (as a broker would,
+    after all of them), and the finalized note is there."""
+    client = _signed_in(APIClient(), alice)  # its requests' jobs wait for the delivery below
+    with django_capture_on_commit_callbacks() as sent:
+        encounter_id = _encounter_with_recording(client)
+        process = client.post(f"/api/stt/encounter/{encounter_id}/process/")
+        generate = client.post(f"/api/nlp/generate/{encounter_id}/")
+        draft = client.get(f"/api/nlp/drafts/{encounter_id}/")
+        finalize = client.post("/api/outputs/finalize/", {"encounter_id": encounter_id}, format="json")
+        finalized = client.get(f"/api/outputs/finalized/{encounter_id}/")
+    assert [r.status_code for r in (process, generate, draft, finalize, finalized)] == [
+        201,
+        201,
+        202,
+        201,
+        202,
+    ]
+    assert draft.json()["job_id"] == generate.json()["job_id"]
+    assert finalized.json()["job_id"] == finalize.json()["job_id"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in sent:
+            callback()
+
+    for started in (process, generate, finalize):
+        job = client.get(started.json()["status_url"]).json()
+        assert job["status"] == "succeeded", job
+    sections = client.get(f"/api/nlp/drafts/{encounter_id}/").json()["sections"]
+    assert {v["name"] for v in sections["objective"]["items"] if v["kind"] == "vital"} & {"hr", "bp"}
+    note = client.get(f"/api/outputs/finalized/{encounter_id}/")
+    assert note.status_code == 200, note.content
+    assert note.json()["version"] == 1 and note.json()["status"] == "finalized"
+    assert {f["kind"] for f in note.json()["files"]} == {"markdown", "pdf_doctor", "pdf_patient", "fhir"}

@@ -55,6 +55,13 @@ class Job(models.Model):
     #: The job's last sign of life, read by the reaper (core.jobs.jobs_reap): while it runs, the
     #: worker's last heartbeat; while it is queued, when it was (re)sent or is due (a retry's delay).
     heartbeat_at = models.DateTimeField(default=timezone.now)
+    #: The job this one waits for (a draft for the transcription it needs, a finalization for the
+    #: draft): while that job is unfinished this one stays ``queued`` and is not sent; when it
+    #: succeeds this one is sent (or waits for the next job its handler names), when it fails or
+    #: is cancelled this one fails with ``prerequisite_failed`` (core.jobs).
+    waits_for = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="waiting"
+    )
 
     objects = JobQuerySet.as_manager()
 

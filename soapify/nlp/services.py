@@ -24,7 +24,7 @@ from django.utils import timezone
 from soapify.core.draft_schema import ITEM_KINDS, SECTIONS, Item, empty_draft
 from soapify.core.draft_schema import Draft as DraftDocument
 from soapify.core.errors import ApiError, Conflict, NotFound, PayloadTooLarge, Unprocessable
-from soapify.core.jobs import job_find_active, job_start
+from soapify.core.jobs import job_find_active, job_start, job_unfinished
 from soapify.core.models import Job
 from soapify.core.transcript import TranscriptView
 from soapify.encounters.models import AudioChunk, Encounter
@@ -32,9 +32,10 @@ from soapify.encounters.selectors import encounter_get_own, encounter_locked, re
 from soapify.encounters.services import encounter_set_status
 from soapify.nlp.engines import note_engines
 from soapify.nlp.models import Draft, DraftRevision
-from soapify.stt.models import TranscriptSegment
+from soapify.stt.models import ChunkWindow, TranscriptSegment
 from soapify.stt.selectors import encounter_transcript
-from soapify.stt.services import MAX_TYPED_TRANSCRIPT, typed_transcript_store
+from soapify.stt.services import MAX_TYPED_TRANSCRIPT, PROCESS_JOB, TRANSCRIBE_JOB, typed_transcript_store
+from soapify.stt.services.windows import WINDOW_JOB
 
 logger = logging.getLogger("soapify.nlp")
 
@@ -161,6 +162,26 @@ class GenerateStart:
 _NOTE_FROZEN = "The encounter is finalized; its note can no longer change."
 
 
+def transcription_job_of(*, encounter_id: int) -> Job | None:
+    """The encounter's unfinished transcription job, if any: processing the encounter,
+    transcribing one of its chunks, or a window of a long chunk."""
+    chunk_ids = list(AudioChunk.objects.filter(encounter_id=encounter_id).values_list("pk", flat=True))
+    window_ids = list(
+        ChunkWindow.objects.filter(transcription__chunk__encounter_id=encounter_id).values_list(
+            "pk", flat=True
+        )
+    )
+    targets: list[Any] = [("encounter", encounter_id)]
+    targets += [("audiochunk", pk) for pk in chunk_ids]
+    targets += [("chunkwindow", pk) for pk in window_ids]
+    return job_unfinished(kinds=(PROCESS_JOB, TRANSCRIBE_JOB, WINDOW_JOB), targets=targets)
+
+
+def generation_job_of(*, encounter_id: int) -> Job | None:
+    """The encounter's unfinished draft-generation job, if any (queued, waiting or running)."""
+    return job_unfinished(kinds=(GENERATE_JOB,), targets=[("encounter", encounter_id)])
+
+
 def draft_generate_start(
     *,
     user,
@@ -172,9 +193,11 @@ def draft_generate_start(
     """Check and start SOAP generation for one of the caller's encounters.
 
     409 ``encounter_finalized`` (the finalized note is immutable; a draft changed after it would
-    silently diverge from it), 409 ``no_transcript`` (nothing to extract from), 409
-    ``generation_in_progress`` (a new transcript while a job is under way). An identical request
-    while a job is under way returns that job.
+    silently diverge from it), 409 ``no_transcript`` (nothing to extract from, and no
+    transcription under way), 409 ``generation_in_progress`` (a new transcript while a job is
+    under way). An identical request while a job is under way returns that job. While the
+    encounter's audio is being transcribed, the job waits for the transcription (``waits_for``)
+    and fails with ``prerequisite_failed`` if the transcription fails.
     """
     alias = engine or "default"
     if alias not in note_engines.config:
@@ -190,7 +213,10 @@ def draft_generate_start(
             raise Conflict("A draft is being generated for this encounter.", code="generation_in_progress")
         if transcript is not None:
             _store_typed_transcript(user=user, encounter=encounter, text=transcript, language=language)
-        if not encounter_transcript(encounter=encounter).text.strip():
+        if (
+            not encounter_transcript(encounter=encounter).text.strip()
+            and transcription_job_of(encounter_id=encounter.pk) is None
+        ):
             raise Conflict(
                 "The encounter has no transcript yet: transcribe its audio or send a typed transcript.",
                 code="no_transcript",

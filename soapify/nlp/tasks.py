@@ -13,7 +13,12 @@ def _generation_failed(job: Job, code: str, message: str) -> None:
     services.generation_failed(encounter_id=job.params["encounter_id"], code=code, message=message)
 
 
-@job_handler(services.GENERATE_JOB, queue="nlp", on_failure=_generation_failed)
+def _transcription(job: Job) -> Job | None:
+    """A draft waits for the encounter's transcription under way, if any."""
+    return services.transcription_job_of(encounter_id=job.params["encounter_id"])
+
+
+@job_handler(services.GENERATE_JOB, queue="nlp", on_failure=_generation_failed, prerequisite=_transcription)
 def generate_draft(job: Job) -> dict:
     encounter = Encounter.objects.filter(pk=job.params["encounter_id"], doctor=job.owner_id).first()
     if encounter is None:

@@ -7,7 +7,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from soapify.core.audit import AuditedViewMixin
-from soapify.core.errors import ApiError
+from soapify.core.errors import ApiError, NotFound
 from soapify.core.idempotency import idempotent
 from soapify.core.serializers import JobRefSerializer, job_ref
 from soapify.nlp import selectors, services
@@ -62,17 +62,27 @@ class DraftDetailView(_DraftViewBase):
         summary="The SOAP draft of an encounter",
         description="Four sections with text and items, each item with evidence spans into "
         "`transcript_text`; engine, model, version and the version history. `?version=N` returns that "
-        "revision. 404 `no_draft` before the first generation.",
+        "revision. While the first draft is being generated (its job queued, waiting for the "
+        "transcription, or running): 202 with the job's reference `{job_id, status, status_url, job}` "
+        "and `Retry-After`; poll `status_url` or this URL. 404 `no_draft` when there is no draft and "
+        "none is being generated.",
         parameters=[
             OpenApiParameter("version", int, description="A past version (default: the current one)."),
             OpenApiParameter("transcript", bool, description="false: omit `transcript_text`."),
         ],
-        responses={200: DraftSerializer, 400: _ERR, 404: _ERR},
+        responses={200: DraftSerializer, 202: JobRefSerializer, 400: _ERR, 404: _ERR},
     )
     def get(self, request, encounter_id: int):
-        view = selectors.draft_view(
-            user=request.user, encounter_id=encounter_id, version=_version_param(request)
-        )
+        version = _version_param(request)
+        try:
+            view = selectors.draft_view(user=request.user, encounter_id=encounter_id, version=version)
+        except NotFound as exc:
+            pending = (
+                services.generation_job_of(encounter_id=encounter_id) if exc.code == "no_draft" else None
+            )
+            if pending is None:
+                raise
+            return Response(job_ref(pending), status=status.HTTP_202_ACCEPTED, headers={"Retry-After": "2"})
         include = request.query_params.get("transcript", "true").lower() not in ("false", "0", "no")
         return Response(draft_body(view, include_transcript=include))
 

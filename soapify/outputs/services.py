@@ -38,9 +38,12 @@ from soapify.checklist.services import checklist_summary
 from soapify.core.draft_schema import SECTIONS
 from soapify.core.engines import EngineError, EngineHandler
 from soapify.core.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
+from soapify.core.jobs import job_unfinished
+from soapify.core.models import Job
 from soapify.encounters.models import Encounter
 from soapify.encounters.selectors import encounter_locked
 from soapify.nlp.models import Draft
+from soapify.nlp.services import generation_job_of
 from soapify.outputs.models import FinalizedNote, OutputFile, ShareLink
 from soapify.outputs.renderers import (
     NoteDocument,
@@ -62,6 +65,7 @@ CONTENT_TYPES: dict[str, str] = {
     OutputFile.Kind.FHIR: "application/fhir+json",
 }
 KINDS = tuple(CONTENT_TYPES)
+FINALIZE_JOB = "outputs.finalize"
 
 
 # ------------------------------------------------------------------------------------ finalization
@@ -83,12 +87,26 @@ def _draft_is_empty(content: Any) -> bool:
 
 
 def finalize_check(*, encounter: Encounter) -> None:
-    """What must hold before a finalize job is started (the caller has scoped the encounter)."""
+    """What must hold before a finalize job is started (the caller has scoped the encounter).
+    While a draft is being generated the checks are left to the job, which waits for the draft
+    (``draft_being_generated``) and fails with ``prerequisite_failed`` if its generation fails."""
+    if draft_being_generated(encounter_id=encounter.pk) is not None:
+        return
     draft = _draft_of(encounter)
     if draft is None:
         raise Conflict("This encounter has no SOAP draft to finalize yet.", code="no_draft")
     if _draft_is_empty(draft.content):
         raise Conflict("The SOAP draft is empty; there is nothing to finalize.", code="empty_draft")
+
+
+def draft_being_generated(*, encounter_id: int) -> Job | None:
+    """The encounter's unfinished draft-generation job, which a finalization waits for."""
+    return generation_job_of(encounter_id=encounter_id)
+
+
+def finalize_job_of(*, encounter_id: int) -> Job | None:
+    """The encounter's unfinished finalize job, if any (queued, waiting or running)."""
+    return job_unfinished(kinds=(FINALIZE_JOB,), targets=[("encounter", encounter_id)])
 
 
 def _json_safe(value: Any) -> Any:

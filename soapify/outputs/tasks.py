@@ -8,10 +8,15 @@ from soapify.core.models import Job
 from soapify.encounters.models import Encounter
 from soapify.outputs import services
 
-FINALIZE = "outputs.finalize"
+FINALIZE = services.FINALIZE_JOB
 
 
-@job_handler(FINALIZE, queue="default", max_attempts=3)
+def _draft_generation(job: Job) -> Job | None:
+    """A finalization waits for the draft being generated, if any."""
+    return services.draft_being_generated(encounter_id=job.params["encounter_id"])
+
+
+@job_handler(FINALIZE, queue="default", max_attempts=3, prerequisite=_draft_generation)
 def finalize(job: Job) -> dict:
     encounter = Encounter.objects.for_user(job.owner).filter(pk=job.params["encounter_id"]).first()
     if encounter is None:

@@ -22,7 +22,7 @@ from soapify.core.audit import AuditedViewMixin, client_ip
 from soapify.core.errors import ApiError, NotFound
 from soapify.core.idempotency import idempotent
 from soapify.core.jobs import job_find_active, job_start
-from soapify.core.serializers import job_ref
+from soapify.core.serializers import JobRefSerializer, job_ref
 from soapify.encounters.selectors import encounter_get_own
 from soapify.outputs import selectors, services
 from soapify.outputs.models import OutputFile
@@ -67,7 +67,9 @@ class FinalizeView(AuditedViewMixin, APIView):
             409: OpenApiResponse(description="no_draft / empty_draft"),
         },
         description=(
-            "Returns 201 with a job reference at once. The job freezes the encounter's current draft "
+            "Returns 201 with a job reference at once. While a draft is being generated for the "
+            "encounter, the job waits for it (`status` stays `queued`) and fails with "
+            "`prerequisite_failed` if the generation fails. The job freezes the encounter's current draft "
             "and checklist summary into a new immutable version (an amendment when a version exists "
             "and the draft changed; the existing version when nothing changed), renders Markdown, "
             "doctor PDF, patient PDF and FHIR R4 bundle, and sets the encounter to `finalized`. "
@@ -108,12 +110,33 @@ class FinalizedNoteView(AuditedViewMixin, APIView):
         parameters=[
             OpenApiParameter("version", int, description="A past version (1, 2, …); default latest.")
         ],
-        responses={200: FinalizedNoteSerializer, 404: OpenApiResponse(description="not_finalized")},
+        responses={
+            200: FinalizedNoteSerializer,
+            202: JobRefSerializer,
+            400: OpenApiResponse(description="validation_error (version)"),
+            404: OpenApiResponse(description="not_finalized / version_not_found"),
+        },
+        description=(
+            "The latest finalized version (or `?version=`). Before the first version exists, while "
+            "its finalize job is queued, waiting for the draft or running: 202 with the job's "
+            "reference `{job_id, status, status_url, job}` and `Retry-After`; poll `status_url` or "
+            "this URL. 404 `not_finalized` when nothing is finalized and no finalization is under way."
+        ),
     )
     def get(self, request, encounter_id: int):
         encounter = encounter_get_own(user=request.user, encounter_id=encounter_id)
         version = selectors.parse_version(request.query_params.get("version"))
-        note, versions = selectors.note_get(encounter=encounter, version=version)
+        try:
+            note, versions = selectors.note_get(encounter=encounter, version=version)
+        except NotFound as exc:
+            pending = (
+                services.finalize_job_of(encounter_id=encounter.pk)
+                if exc.code == "not_finalized" and version is None
+                else None
+            )
+            if pending is None:
+                raise
+            return Response(job_ref(pending), status=status.HTTP_202_ACCEPTED, headers={"Retry-After": "2"})
         context = {"versions": versions, "files": selectors.files_of(note=note)}
         return Response(FinalizedNoteSerializer(note, context=context).data)
 

@@ -119,7 +119,8 @@ def test_every_retry_is_a_new_message(alice, settings):
 @pytest.mark.django_db(transaction=True)
 def test_a_running_job_heartbeats_while_its_handler_works(alice, settings):
     settings.JOB_HEARTBEAT_SECONDS = 0.05
-    job = job_start(kind="test.wait_for_heartbeat", owner=alice)
+    job = job_start(kind="test.wait_for_heartbeat", owner=alice)  # sent at once: no transaction
+    job.refresh_from_db()
     assert job.status == "succeeded" and job.result.get("beat")
 
 
@@ -138,11 +139,14 @@ def test_the_reaper_queues_again_a_running_job_whose_worker_went_silent(alice, s
     assert job.attempts == 2 and [str(job.id)] == RUNS
 
 
-def test_the_reaper_runs_the_new_attempt_at_once_with_eager_jobs(alice, settings):
+def test_the_reaper_runs_the_new_attempt_at_once_with_eager_jobs(
+    alice, settings, django_capture_on_commit_callbacks
+):
     job = _queued(
         alice, status=Job.Status.RUNNING, attempts=1, heartbeat_at=_ago(settings.JOB_STALE_SECONDS + 1)
     )
-    jobs_reap()
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs_reap()
     job.refresh_from_db()
     assert job.status == "succeeded" and job.attempts == 2
 

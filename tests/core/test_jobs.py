@@ -50,42 +50,50 @@ class StartView(APIView):
 urlpatterns = [path("start/", StartView.as_view())]
 
 
-def test_transient_errors_are_retried_until_success(alice):
+def test_transient_errors_are_retried_until_success(alice, django_capture_on_commit_callbacks):
     CALLS.clear()
-    job = job_start(kind="test.flaky", owner=alice, params={"fail_times": 2})
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_start(kind="test.flaky", owner=alice, params={"fail_times": 2})
     job.refresh_from_db()
     assert job.status == "succeeded" and job.attempts == 3 and job.result == {"ok": True}
     assert CALLS == [1, 2, 3]
 
 
-def test_transient_errors_fail_after_max_attempts(alice):
+def test_transient_errors_fail_after_max_attempts(alice, django_capture_on_commit_callbacks):
     FAILURES.clear()
-    job = job_start(kind="test.flaky", owner=alice, params={"fail_times": 5})
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_start(kind="test.flaky", owner=alice, params={"fail_times": 5})
     job.refresh_from_db()
     assert job.status == "failed" and job.attempts == 3 and job.error["code"] == "busy"
     assert FAILURES == [(3, "busy", "provider busy")]  # once, when the job gave up; not on retries
 
 
-def test_on_failure_is_not_called_when_a_retry_succeeds(alice):
+def test_on_failure_is_not_called_when_a_retry_succeeds(alice, django_capture_on_commit_callbacks):
     FAILURES.clear()
-    job = job_start(kind="test.flaky", owner=alice, params={"fail_times": 1})
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_start(kind="test.flaky", owner=alice, params={"fail_times": 1})
     job.refresh_from_db()
     assert job.status == "succeeded" and FAILURES == []
 
 
-def test_permanent_errors_fail_at_once_with_the_reason(alice):
-    job = job_start(kind="test.broken", owner=alice)
+def test_permanent_errors_fail_at_once_with_the_reason(alice, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_start(kind="test.broken", owner=alice)
+    job.refresh_from_db()
     assert job.status == "failed" and job.attempts == 1
     assert job.error == {"code": "undecodable_audio", "message": "audio is not decodable"}
 
 
-def test_unexpected_errors_fail_without_internals(alice):
-    job = job_start(kind="test.crash", owner=alice)
+def test_unexpected_errors_fail_without_internals(alice, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_start(kind="test.crash", owner=alice)
+    job.refresh_from_db()
     assert job.status == "failed" and "secret" not in job.error["message"]
 
 
-def test_job_detail_is_owner_only(alice, bob, admin_user, anon):
-    job = job_start(kind="core.ping", owner=alice, params={"echo": 1})
+def test_job_detail_is_owner_only(alice, bob, admin_user, anon, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_start(kind="core.ping", owner=alice, params={"echo": 1})
     url = f"/api/jobs/{job.id}/"
     r = client_for(alice).get(url)
     assert r.status_code == 200 and r.json()["status"] == "succeeded" and r.json()["result"]["echo"] == 1
@@ -96,11 +104,14 @@ def test_job_detail_is_owner_only(alice, bob, admin_user, anon):
     assert client_for(alice).get("/api/jobs/not-a-uuid/").status_code == 404
 
 
-def test_cancel_and_retry(alice):
+def test_cancel_and_retry(alice, django_capture_on_commit_callbacks):
     job = Job.objects.create(kind="core.ping", owner=alice)
     job = job_cancel(job=job)
     assert job.status == "cancelled"
-    job = job_retry(job=job)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_retry(job=job)
+    assert job.status == "queued"  # sent when the retry commits
+    job.refresh_from_db()
     assert job.status == "succeeded"
 
 
