@@ -13,6 +13,7 @@ from soapify.encounters.models import AudioChunk, Encounter
 from soapify.stt import services
 from soapify.stt.models import ChunkTranscription, TranscriptSegment
 from soapify.stt.selectors import encounter_transcript
+from tests.jobstate import job_state
 from tests.stt.conftest import committed_chunk, store_audio
 
 pytestmark = pytest.mark.django_db
@@ -193,7 +194,7 @@ def test_retranscription_of_an_edited_chunk_is_refused_without_force(
         "/api/stt/transcribe/", {"chunk_id": transcribed.pk, "force": True}, format="json"
     )
     assert forced.status_code == 201
-    assert forced.json()["job"]["status"] == "succeeded"
+    assert job_state(alice_client, forced)["status"] == "succeeded"
     assert list(TranscriptSegment.objects.filter(chunk=transcribed).values_list("text", flat=True)) == [
         "replaced by force"
     ]
@@ -329,7 +330,7 @@ def test_undecodable_audio_fails_the_job_and_the_chunk_with_a_reason(alice_clien
     junk = committed_chunk(encounter, 1, data=b"this is not audio at all " * 100)
     response = alice_client.post("/api/stt/transcribe/", {"chunk_id": junk.pk}, format="json")
     assert response.status_code == 201
-    job = response.json()["job"]
+    job = job_state(alice_client, response)["job"]
     assert job["status"] == "failed"
     assert job["error"]["code"] == "undecodable_audio" and job["error"]["message"]
     ct = ChunkTranscription.objects.get(chunk=junk)
@@ -360,15 +361,17 @@ def test_process_reports_failed_chunks_and_keeps_the_others(alice_client, encoun
 def test_missing_audio_object_fails_clearly(alice_client, encounter):
     gone = committed_chunk(encounter, 1)
     AudioChunk.objects.filter(pk=gone.pk).update(storage_key="test/nowhere.wav")
-    job = alice_client.post("/api/stt/transcribe/", {"chunk_id": gone.pk}, format="json").json()["job"]
+    started = alice_client.post("/api/stt/transcribe/", {"chunk_id": gone.pk}, format="json")
+    job = job_state(alice_client, started)["job"]
     assert (job["status"], job["error"]["code"]) == ("failed", "audio_missing")
 
 
 def test_an_engine_error_fails_with_its_code(alice_client, chunk, script):
     script.errors = [EngineError("PocketSphinx here only speaks English.", code="unsupported_language")]
-    job = alice_client.post(
+    started = alice_client.post(
         "/api/stt/transcribe/", {"chunk_id": chunk.pk, "language": "fa"}, format="json"
-    ).json()["job"]
+    )
+    job = job_state(alice_client, started)["job"]
     assert (job["status"], job["error"]["code"]) == ("failed", "unsupported_language")
 
 

@@ -11,6 +11,7 @@ from soapify.encounters.models import Encounter
 from soapify.stt import services
 from soapify.stt.models import ChunkTranscription, TranscriptSegment
 from soapify.stt.services import runs
+from tests.jobstate import job_state
 from tests.stt.conftest import committed_chunk
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +123,7 @@ def test_a_forced_rerun_keeps_the_edited_text_in_replaced_edits(alice_client, al
 
     script.texts = ["replaced by force"]
     r = alice_client.post("/api/stt/transcribe/", {"chunk_id": transcribed.pk, "force": True}, format="json")
-    assert r.status_code == 201 and r.json()["job"]["status"] == "succeeded", r.content
+    assert job_state(alice_client, r)["status"] == "succeeded", r.content
     assert list(TranscriptSegment.objects.filter(chunk=transcribed).values_list("text", flat=True)) == [
         "replaced by force"
     ]
@@ -140,7 +141,7 @@ def test_a_forced_rerun_keeps_the_edited_text_in_replaced_edits(alice_client, al
     _edit(alice_client, new.pk, "corrected again")
     script.texts = ["and again"]
     r = alice_client.post("/api/stt/transcribe/", {"chunk_id": transcribed.pk, "force": True}, format="json")
-    assert r.json()["job"]["status"] == "succeeded", r.content
+    assert job_state(alice_client, r)["status"] == "succeeded", r.content
     again = ChunkTranscription.objects.get(chunk=transcribed).replaced_edits
     assert again[:2] == kept
     assert [(e["id"], e["text"], e["original_text"]) for e in again[2:]] == [
@@ -152,5 +153,5 @@ def test_a_forced_rerun_keeps_the_edited_text_in_replaced_edits(alice_client, al
 def test_a_rerun_without_edits_keeps_nothing(alice_client, transcribed, script):
     script.texts = ["fresh"]
     r = alice_client.post("/api/stt/transcribe/", {"chunk_id": transcribed.pk, "force": True}, format="json")
-    assert r.json()["job"]["status"] == "succeeded", r.content
+    assert job_state(alice_client, r)["status"] == "succeeded", r.content
     assert ChunkTranscription.objects.get(chunk=transcribed).replaced_edits == []

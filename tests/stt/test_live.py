@@ -19,6 +19,7 @@ from soapify.encounters.uploads.audio import recompute_offsets
 from soapify.stt import services, signals
 from soapify.stt.models import ChunkTranscription, TranscriptSegment
 from tests.httpfakes import base_url
+from tests.jobstate import job_state
 from tests.stt.conftest import FIXTURE, committed_chunk
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +38,11 @@ def _wav(seconds: float) -> bytes:
 # --- the live path --------------------------------------------------------------------------------
 
 
-def test_a_committed_chunk_is_transcribed_at_once(encounter, chunk, script):
-    audio_chunk_committed.send(sender=AudioChunk, chunk=chunk)
+def test_a_committed_chunk_is_transcribed_at_once(
+    encounter, chunk, script, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the job is sent when the commit lands
+        audio_chunk_committed.send(sender=AudioChunk, chunk=chunk)
     job = Job.objects.get(kind="stt.transcribe_chunk", target_id=str(chunk.pk))
     assert (job.queue, job.owner_id, job.status) == ("stt", encounter.doctor_id, "succeeded")
     assert job.params["live"] is True
@@ -92,9 +96,12 @@ def test_upload_commit_through_the_audio_api_starts_transcription(
     assert transcript["text"] == "\n".join(script.texts)
 
 
-def test_a_late_earlier_chunk_moves_later_segments_on_the_timeline(encounter, script):
+def test_a_late_earlier_chunk_moves_later_segments_on_the_timeline(
+    encounter, script, django_capture_on_commit_callbacks
+):
     second = committed_chunk(encounter, 2, start_offset=0.0)  # chunk 1 not committed yet
-    audio_chunk_committed.send(sender=AudioChunk, chunk=second)
+    with django_capture_on_commit_callbacks(execute=True):
+        audio_chunk_committed.send(sender=AudioChunk, chunk=second)
     before = list(
         TranscriptSegment.objects.filter(chunk=second).order_by("index").values_list("start", flat=True)
     )
@@ -102,7 +109,8 @@ def test_a_late_earlier_chunk_moves_later_segments_on_the_timeline(encounter, sc
     first = committed_chunk(encounter, 1, start_offset=0.0)
     recompute_offsets(encounter.pk)  # what the upload commit does
     first.refresh_from_db()
-    audio_chunk_committed.send(sender=AudioChunk, chunk=first)
+    with django_capture_on_commit_callbacks(execute=True):
+        audio_chunk_committed.send(sender=AudioChunk, chunk=first)
     second.refresh_from_db()
     assert second.start_offset == 7.0
     after = list(TranscriptSegment.objects.filter(chunk=second).order_by("index"))
@@ -119,8 +127,11 @@ def services_transcript(encounter):
     return encounter_transcript_detail(encounter=encounter)[1]
 
 
-def test_encounter_goes_back_to_transcribing_when_a_new_chunk_arrives(encounter, script):
-    audio_chunk_committed.send(sender=AudioChunk, chunk=committed_chunk(encounter, 1))
+def test_encounter_goes_back_to_transcribing_when_a_new_chunk_arrives(
+    encounter, script, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        audio_chunk_committed.send(sender=AudioChunk, chunk=committed_chunk(encounter, 1))
     encounter.refresh_from_db()
     assert encounter.status == "transcribed"
     late = committed_chunk(encounter, 2)
@@ -147,7 +158,8 @@ def test_real_pocketsphinx_transcribes_the_fixture_through_the_api(pocketsphinx,
     chunk = committed_chunk(encounter, 3, start_offset=60.0)
     response = alice_client.post("/api/stt/transcribe/", {"chunk_id": chunk.pk}, format="json")
     assert response.status_code == 201
-    assert response.json()["job"]["status"] == "succeeded", response.json()["job"]["error"]
+    done = job_state(alice_client, response)["job"]
+    assert done["status"] == "succeeded", done["error"]
     body = alice_client.get(f"/api/stt/transcript/{chunk.pk}/").json()
     assert (body["status"], body["engine"], body["model"]) == ("done", "pocketsphinx", "en-us+clinical+map")
     text = " ".join(s["text"] for s in body["segments"])
@@ -163,14 +175,19 @@ def test_real_pocketsphinx_transcribes_the_fixture_through_the_api(pocketsphinx,
 def test_real_pocketsphinx_refuses_persian_with_a_clear_reason(pocketsphinx, alice_client, encounter):
     Encounter.objects.filter(pk=encounter.pk).update(language="fa")
     chunk = committed_chunk(encounter, 1)
-    job = alice_client.post("/api/stt/transcribe/", {"chunk_id": chunk.pk}, format="json").json()["job"]
+    job = job_state(
+        alice_client, alice_client.post("/api/stt/transcribe/", {"chunk_id": chunk.pk}, format="json")
+    )["job"]
     assert (job["status"], job["error"]["code"]) == ("failed", "unsupported_language")
 
 
-def test_long_chunks_are_transcribed_in_windows(settings, encounter, script):
+def test_long_chunks_are_transcribed_in_windows(
+    settings, encounter, script, django_capture_on_commit_callbacks
+):
     settings.STT_WINDOW_SECONDS = 2.0
     chunk = committed_chunk(encounter, 1, data=_wav(9.0), duration=9.0)
-    services.chunk_transcribe(chunk_id=chunk.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # the window jobs are sent on commit
+        services.chunk_transcribe(chunk_id=chunk.pk)
     assert len(script.calls) >= 4  # 2 s windows over 9 s
     starts = list(
         TranscriptSegment.objects.filter(chunk=chunk).order_by("index").values_list("start", flat=True)
@@ -232,7 +249,9 @@ VERBOSE = {
 def test_openai_engine_through_the_job(openai_server, alice_client, encounter):
     reply(openai_server, 200, json.dumps(VERBOSE).encode())
     chunk = committed_chunk(encounter, 2, start_offset=7.0)
-    job = alice_client.post("/api/stt/transcribe/", {"chunk_id": chunk.pk}, format="json").json()["job"]
+    job = job_state(
+        alice_client, alice_client.post("/api/stt/transcribe/", {"chunk_id": chunk.pk}, format="json")
+    )["job"]
     assert job["status"] == "succeeded", job["error"]
     ((request, _),) = openai_server.log
     assert request.path == TRANSCRIPTIONS and request.headers["Authorization"] == "Bearer sk-test"
@@ -289,6 +308,8 @@ def test_the_job_waits_what_the_provider_asked_before_retrying(
 def test_openai_malformed_json_fails_at_once(openai_server, alice_client, encounter):
     reply(openai_server, 200, b"{not json")
     chunk = committed_chunk(encounter, 1)
-    job = alice_client.post("/api/stt/transcribe/", {"chunk_id": chunk.pk}, format="json").json()["job"]
+    job = job_state(
+        alice_client, alice_client.post("/api/stt/transcribe/", {"chunk_id": chunk.pk}, format="json")
+    )["job"]
     assert (job["status"], job["error"]["code"], job["attempts"]) == ("failed", "bad_response", 1)
     assert not TranscriptSegment.objects.filter(chunk=chunk).exists()

@@ -72,8 +72,11 @@ def _run(job: Job) -> None:
     job_execute(str(job.pk), task_id=job.celery_task_id)
 
 
-def test_a_long_chunk_is_transcribed_as_one_job_per_window_on_the_bulk_queue(long_chunk, script):
-    outcome = services.chunk_transcribe(chunk_id=long_chunk.pk)
+def test_a_long_chunk_is_transcribed_as_one_job_per_window_on_the_bulk_queue(
+    long_chunk, script, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # window jobs are sent on commit
+        outcome = services.chunk_transcribe(chunk_id=long_chunk.pk)
     assert (outcome.status, outcome.windows) == ("windows_queued", 3)
     jobs = _window_jobs()
     assert [(j.queue, j.status) for j in jobs] == [("stt_bulk", "succeeded")] * 3
@@ -88,8 +91,11 @@ def test_a_long_chunk_is_transcribed_as_one_job_per_window_on_the_bulk_queue(lon
     assert Encounter.objects.get(pk=long_chunk.encounter_id).status == Encounter.Status.TRANSCRIBED
 
 
-def test_the_words_of_an_overlap_are_kept_once_by_their_midpoints(long_chunk):
-    services.chunk_transcribe(chunk_id=long_chunk.pk)
+def test_the_words_of_an_overlap_are_kept_once_by_their_midpoints(
+    long_chunk, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # window jobs are sent on commit
+        services.chunk_transcribe(chunk_id=long_chunk.pk)
     words = [
         w for seg in TranscriptSegment.objects.filter(chunk=long_chunk).order_by("index") for w in seg.words
     ]
@@ -123,17 +129,24 @@ def test_a_process_call_while_windows_are_in_flight_does_not_start_them_again(lo
     assert len(_window_jobs()) == 3
 
 
-def test_a_window_that_fails_transiently_is_retried_alone(long_chunk, script):
+def test_a_window_that_fails_transiently_is_retried_alone(
+    long_chunk, script, django_capture_on_commit_callbacks
+):
     script.errors = [EngineError("The engine is busy.", code="engine_error", transient=True)]
-    services.chunk_transcribe(chunk_id=long_chunk.pk)
-    assert [round(c["seconds"], 3) for c in script.calls] == [10.0, 10.0, 10.0, 7.0]
+    with django_capture_on_commit_callbacks(execute=True):  # window jobs are sent on commit
+        services.chunk_transcribe(chunk_id=long_chunk.pk)
+    # the retry is a new message, sent after the other windows' (in any order on real workers)
+    assert sorted(round(c["seconds"], 3) for c in script.calls) == [7.0, 10.0, 10.0, 10.0]
     assert [j.attempts for j in _window_jobs()] == [2, 1, 1]
     assert _texts(long_chunk) == EXPECTED
 
 
-def test_a_window_that_fails_for_good_fails_the_chunk_and_stores_nothing(long_chunk, script):
+def test_a_window_that_fails_for_good_fails_the_chunk_and_stores_nothing(
+    long_chunk, script, django_capture_on_commit_callbacks
+):
     script.errors = [EngineError("Not audio.", code="undecodable_audio")]
-    services.chunk_transcribe(chunk_id=long_chunk.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # window jobs are sent on commit
+        services.chunk_transcribe(chunk_id=long_chunk.pk)
     ct = ChunkTranscription.objects.get(chunk=long_chunk)
     assert (ct.status, ct.error["code"], ct.error["window"]) == ("failed", "undecodable_audio", 0)
     assert _texts(long_chunk) == []
@@ -270,8 +283,11 @@ def test_a_window_of_a_wav_file_is_read_alone_and_equals_that_part_of_the_whole(
     assert np.array_equal(piece, whole[int(17.25 * 16000) : int(27.25 * 16000)])
 
 
-def test_the_windows_of_a_compressed_chunk_are_cut_from_one_decoding(long_chunk, script):
+def test_the_windows_of_a_compressed_chunk_are_cut_from_one_decoding(
+    long_chunk, script, django_capture_on_commit_callbacks
+):
     AudioChunk.objects.filter(pk=long_chunk.pk).update(format="webm")  # decoded whole, then cut
-    services.chunk_transcribe(chunk_id=long_chunk.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # window jobs are sent on commit
+        services.chunk_transcribe(chunk_id=long_chunk.pk)
     assert [round(c["seconds"], 3) for c in script.calls] == [10.0, 10.0, 7.0]
     assert _texts(long_chunk) == EXPECTED
