@@ -12,6 +12,7 @@ from soapify.core.models import Job
 from soapify.encounters.models import Encounter
 from soapify.stt.selectors import encounter_transcript
 from tests.checklist.conftest import add_transcript, new_item
+from tests.jobstate import job_state
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,8 @@ def test_evaluating_an_encounter_returns_a_job_and_stores_one_row_per_template_i
     resp = evaluate(alice_client, transcribed)
     assert resp.status_code == 201, resp.json()
     body = resp.json()
-    assert body["status"] == "succeeded" and body["status_url"] == f"/api/jobs/{body['job_id']}/"
+    assert body["status_url"] == f"/api/jobs/{body['job_id']}/"
+    assert job_state(alice_client, resp)["status"] == "succeeded"
     assert body["encounter"] == transcribed.id and body["template"] == default_template.id
     job = Job.objects.get(pk=body["job_id"])
     assert (

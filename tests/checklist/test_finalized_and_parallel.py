@@ -11,6 +11,7 @@ from soapify.core.errors import Conflict
 from soapify.core.jobs import job_start
 from soapify.core.models import Job
 from soapify.encounters.models import Encounter
+from tests.jobstate import held_client, job_state
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def assert_finalized_409(resp) -> None:
 @pytest.fixture
 def evaluated(alice_client, transcribed) -> Encounter:
     resp = alice_client.post(EVALUATE, {"encounter": transcribed.id}, format="json")
-    assert resp.status_code == 201 and resp.json()["status"] == "succeeded", resp.json()
+    assert job_state(alice_client, resp)["status"] == "succeeded", resp.json()
     return transcribed
 
 
@@ -123,14 +124,12 @@ def test_a_finalized_encounters_checklist_can_still_be_read(alice_client, finali
 # --- one evaluation at a time -------------------------------------------------------------------
 
 
-def test_a_second_evaluation_while_the_first_is_queued_returns_the_same_job(
-    alice_client, transcribed, settings
-):
-    """Not eager: the job is sent on commit, which never comes inside the test's transaction, so the
-    first job stays queued."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    first = alice_client.post(EVALUATE, {"encounter": transcribed.id}, format="json")
-    second = alice_client.post(EVALUATE, {"encounter": transcribed.id}, format="json")
+def test_a_second_evaluation_while_the_first_is_queued_returns_the_same_job(alice, transcribed):
+    """The job is sent on commit, which never comes inside the test's transaction for this client,
+    so the first job stays queued."""
+    client = held_client(alice)
+    first = client.post(EVALUATE, {"encounter": transcribed.id}, format="json")
+    second = client.post(EVALUATE, {"encounter": transcribed.id}, format="json")
     assert first.status_code == second.status_code == 201, (first.json(), second.json())
     assert first.json()["status"] == "queued"
     assert second.json()["job_id"] == first.json()["job_id"]

@@ -10,6 +10,7 @@ from soapify.checklist.engines.llm import LLMEvaluator
 from soapify.core.engines import EngineError
 from soapify.core.transcript import parse_dialogue
 from tests.httpfakes import base_url, chat_completion
+from tests.jobstate import job_state
 
 DIALOGUE = "[doctor] any allergies ?\n[patient] no known allergies .\n[doctor] okay .\n"
 CHAT = "/v1/chat/completions"
@@ -82,7 +83,7 @@ def test_the_evaluate_job_can_run_on_the_llm_engine(settings, httpserver, alice_
     resp = alice_client.post(
         "/api/checklist/evaluations/evaluate_encounter/", {"encounter": transcribed.id}, format="json"
     )
-    assert resp.status_code == 201 and resp.json()["status"] == "succeeded"
+    assert job_state(alice_client, resp)["status"] == "succeeded"
     assert set(ChecklistEval.objects.filter(encounter=transcribed).values_list("engine", flat=True)) == {
         "llm"
     }
