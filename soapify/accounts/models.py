@@ -48,6 +48,9 @@ class AuthSession(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     kind = models.CharField(max_length=16, default="password")
+    # The end of a session window (integrations): from then on its tokens are refused even before
+    # the periodic task revokes it. Null: no window (a password login ends with its tokens).
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"session {self.sid} of user {self.user_id}"

@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, UntypedToken
@@ -16,8 +18,13 @@ from soapify.accounts.models import AuthSession, User
 from soapify.core.audit import client_ip
 
 
-def session_start(*, user: User, request=None, kind: str = "password") -> tuple[AuthSession, RefreshToken]:
-    session = AuthSession.objects.create(user=user, ip=client_ip(request) if request else None, kind=kind)
+def session_start(
+    *, user: User, request=None, kind: str = "password", expires_at: datetime | None = None
+) -> tuple[AuthSession, RefreshToken]:
+    """A new login; ``expires_at`` ends it (every token refused from then on), None: no window."""
+    session = AuthSession.objects.create(
+        user=user, ip=client_ip(request) if request else None, kind=kind, expires_at=expires_at
+    )
     refresh = RefreshToken.for_user(user)
     refresh["sid"] = str(session.sid)
     refresh["role"] = user.role
@@ -28,12 +35,19 @@ def tokens_for(refresh: RefreshToken) -> dict:
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
+def active_sessions() -> QuerySet[AuthSession]:
+    """Sessions whose tokens are honoured now: not revoked, window (if any) not ended."""
+    return AuthSession.objects.filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()), revoked_at__isnull=True
+    )
+
+
 def session_is_active(sid: object) -> bool:
     try:
         session_id = uuid.UUID(str(sid))
     except ValueError:
         return False
-    return AuthSession.objects.filter(sid=session_id, revoked_at__isnull=True, user__is_active=True).exists()
+    return active_sessions().filter(sid=session_id, user__is_active=True).exists()
 
 
 def token_verify(raw: str) -> None:

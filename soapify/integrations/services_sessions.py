@@ -4,8 +4,11 @@ The login is an ordinary ``accounts.AuthSession`` (kind ``otp``): its tokens car
 ``accounts.authentication`` refuses them once the session is revoked, so ending a window is
 revoking its session (logout, expiry) and takes effect on the next request in every process.
 Tokens are issued to end with the window (the access token at ``expires_at`` at the latest, the
-refresh token at ``absolute_expires_at``); a window that expires is revoked by the periodic
-``session_windows_expire`` (every ``SESSION_WINDOW_REAP_SECONDS``) or at once by status/extend.
+refresh token at ``absolute_expires_at``). The window's end is also kept on the session
+(``AuthSession.expires_at``, moved with every extension), which authentication, refresh and verify
+check: every token of the window stops working the moment it ends. The periodic
+``session_windows_expire`` (every ``SESSION_WINDOW_REAP_SECONDS``), status and extend then record
+the revocation.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ def session_window_open(*, user: User, request=None) -> tuple[SessionWindow, dic
     now = timezone.now()
     absolute = now + timedelta(hours=settings.SESSION_WINDOW_MAX_HOURS)
     expires = min(now + _idle(), absolute)
-    session, refresh = tokens.session_start(user=user, request=request, kind=SESSION_KIND)
+    session, refresh = tokens.session_start(user=user, request=request, kind=SESSION_KIND, expires_at=expires)
     window = SessionWindow.objects.create(
         session=session, started_at=now, expires_at=expires, absolute_expires_at=absolute
     )
@@ -115,6 +118,7 @@ def session_window_extend(*, request) -> dict[str, Any]:
         if not expired:
             window.expires_at = max(window.expires_at, min(now + _idle(), window.absolute_expires_at))
             window.save(update_fields=["expires_at"])
+            AuthSession.objects.filter(sid=window.session_id).update(expires_at=window.expires_at)
     if expired:
         _revoke(window.session_id, now)
         raise ApiError(
@@ -131,6 +135,7 @@ def session_window_logout(*, raw_refresh: str) -> None:
     session = tokens.session_revoke(raw_refresh=raw_refresh)
     now = timezone.now()
     SessionWindow.objects.filter(session=session, expires_at__gt=now).update(expires_at=now)
+    AuthSession.objects.filter(sid=session.sid, expires_at__gt=now).update(expires_at=now)
 
 
 def session_windows_expire() -> int:
