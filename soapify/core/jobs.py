@@ -25,6 +25,14 @@ The row, not the broker, is the truth:
 * ``job_find_active`` ("reuse the job under way") applies the same rule to the job it finds, so
   a request never gets back a job nobody is running.
 
+A job may wait for another (``Job.waits_for``): a handler registered with ``prerequisite`` names
+the unfinished job its job must wait for (a draft: the encounter's transcription; a finalization:
+the draft being generated). ``job_start`` then creates the job ``queued`` without sending it; when
+the job it waits for ends (``job_finished``), the waiting job is sent (or, if its handler now names
+another unfinished job, waits for that one), or fails with ``prerequisite_failed`` if the job it
+waited for failed or was cancelled. The reaper leaves waiting jobs alone and releases those whose
+prerequisite ended without them being told (a process killed between the two).
+
 The modules never import each other in a cycle: jobs are sent by task name, and ``core.tasks``
 (the thin Celery tasks) imports this module.
 """
@@ -68,6 +76,9 @@ class JobHandler:
     #: called once when the job fails for good (not on an attempt that will be retried), with the
     #: error code and message recorded on the job; e.g. to show the failure on the job's target
     on_failure: Callable[[Job, str, str], None] | None = None
+    #: the unfinished job this job must wait for, if any (asked when the job is started and again
+    #: each time the job it waited for succeeds)
+    prerequisite: Callable[[Job], Job | None] | None = None
 
 
 _HANDLERS: dict[str, JobHandler] = {}
@@ -79,10 +90,16 @@ def job_handler(
     queue: str = "default",
     max_attempts: int = 3,
     on_failure: Callable[[Job, str, str], None] | None = None,
+    prerequisite: Callable[[Job], Job | None] | None = None,
 ):
     def register(fn: Callable[[Job], dict | None]):
         _HANDLERS[kind] = JobHandler(
-            kind=kind, fn=fn, queue=queue, max_attempts=max_attempts, on_failure=on_failure
+            kind=kind,
+            fn=fn,
+            queue=queue,
+            max_attempts=max_attempts,
+            on_failure=on_failure,
+            prerequisite=prerequisite,
         )
         return fn
 
@@ -120,7 +137,9 @@ def job_start(
     params: dict | None = None,
     idempotency_key: str = "",
 ) -> Job:
-    """Create a queued job and send it to its queue once the surrounding transaction commits."""
+    """Create a queued job and send it to its queue once the surrounding transaction commits — or,
+    when its handler names an unfinished job it must wait for, hold it (``waits_for``) until that
+    job ends."""
     handler = get_handler(kind)
     target_type, target_id = _target_ref(target)
     job = Job.objects.create(
@@ -135,22 +154,30 @@ def job_start(
         celery_task_id=_new_task_id(),
         heartbeat_at=timezone.now(),
     )
+    prerequisite = handler.prerequisite(job) if handler.prerequisite is not None else None
+    if prerequisite is not None and prerequisite.pk != job.pk and not prerequisite.is_finished:
+        Job.objects.filter(pk=job.pk).update(waits_for=prerequisite)
+        job.waits_for = prerequisite
+        # The job waited for may end before this transaction commits (its worker would not see
+        # this row yet): look again once committed.
+        transaction.on_commit(lambda: job_release(str(job.pk)))
+        logger.info("job %s (%s) waits for job %s (%s)", job.id, kind, prerequisite.id, prerequisite.kind)
+        return job
     job_dispatch(job)
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        job.refresh_from_db()
     return job
 
 
 def job_dispatch(job: Job, *, countdown: float | None = None) -> None:
     """Send the job's current message (task id ``job.celery_task_id``) once the surrounding
-    transaction commits; with ``CELERY_TASK_ALWAYS_EAGER`` run it here and now instead."""
+    transaction commits (at once outside a transaction), so a worker always finds the committed
+    row. The task is looked up by name in the Celery app (this module never imports
+    ``core.tasks``); with Celery's own ``task_always_eager`` the send runs it in this process."""
     job_id, task_id, queue = str(job.id), job.celery_task_id, job.queue
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        job_execute(job_id, task_id=task_id)
-        return
 
     def send() -> None:
-        current_app.send_task(RUN_JOB_TASK, args=[job_id], queue=queue, task_id=task_id, countdown=countdown)
+        current_app.tasks[RUN_JOB_TASK].apply_async(
+            args=[job_id], queue=queue, task_id=task_id, countdown=countdown
+        )
 
     transaction.on_commit(send)
 
@@ -333,6 +360,76 @@ def _fail_for_good(job: Job, row: models.QuerySet[Job], code: str, message: str)
     return True
 
 
+# --- jobs that wait for another -----------------------------------------------------------------------
+
+
+def _waiting(job_id: str, prerequisite_id: Any) -> models.QuerySet[Job]:
+    """The job's row as long as it is still held behind ``prerequisite_id``: the fence of every
+    release, so a job is sent or failed once whoever releases it (signal, commit, reaper)."""
+    return Job.objects.filter(pk=job_id, status=Job.Status.QUEUED, waits_for_id=prerequisite_id)
+
+
+def job_release(job_id: str) -> str:
+    """Act on a job held behind another once that one may have ended: ``"held"`` (still waiting),
+    ``"waits"`` (now waits for another job its handler named), ``"sent"``, ``"failed"``
+    (``prerequisite_failed``) or ``"unchanged"`` (not held, or released meanwhile)."""
+    job = Job.objects.select_related("waits_for").filter(pk=job_id, status=Job.Status.QUEUED).first()
+    if job is None or job.waits_for_id is None:
+        return "unchanged"
+    before = job.waits_for  # (deleting it sets waits_for to NULL: the job is then an ordinary queued one)
+    if before is None or not before.is_finished:
+        return "held"
+    row = _waiting(job_id, before.pk)
+    if before.status != Job.Status.SUCCEEDED:
+        code = (before.error or {}).get("code") or before.status
+        message = (
+            f"The job this one waited for ({before.kind} {before.id}) ended {before.status}"
+            f"{f' ({code})' if code != before.status else ''}; this job did not run."
+        )
+        return "failed" if _fail_for_good(job, row, "prerequisite_failed", message) else "unchanged"
+    handler = _HANDLERS.get(job.kind)
+    following = handler.prerequisite(job) if handler is not None and handler.prerequisite else None
+    if following is not None and following.pk not in (job.pk, before.pk) and not following.is_finished:
+        if not row.update(waits_for=following):
+            return "unchanged"
+        logger.info("job %s (%s) now waits for job %s (%s)", job.id, job.kind, following.id, following.kind)
+        # ``following`` may have ended meanwhile, before it was recorded as this job's prerequisite.
+        return (
+            job_release(job_id)
+            if Job.objects.filter(pk=following.pk, status__in=Job.FINISHED).exists()
+            else "waits"
+        )
+    return _release_send(job, row)
+
+
+def _release_send(job: Job, row: models.QuerySet[Job]) -> str:
+    if not row.update(heartbeat_at=timezone.now()):
+        return "unchanged"
+    logger.info("job %s (%s): the job it waited for ended; sent", job.id, job.kind)
+    job_dispatch(job)
+    return "sent"
+
+
+def _release_waiting(sender: str, job: Job, status: str, **kwargs: Any) -> None:
+    """``job_finished`` receiver: release the jobs that waited for ``job``."""
+    for waiting_id in Job.objects.filter(waits_for=job, status=Job.Status.QUEUED).values_list(
+        "pk", flat=True
+    ):
+        job_release(str(waiting_id))
+
+
+job_finished.connect(_release_waiting, dispatch_uid="soapify.core.jobs.release_waiting")
+
+
+def job_is_held(job: Job) -> bool:
+    """Whether the job is queued behind an unfinished job (not sent, and not stale for that)."""
+    return (
+        job.status == Job.Status.QUEUED
+        and job.waits_for_id is not None
+        and Job.objects.filter(pk=job.waits_for_id).exclude(status__in=Job.FINISHED).exists()
+    )
+
+
 # --- jobs whose worker died ---------------------------------------------------------------------------
 
 
@@ -344,7 +441,11 @@ def _stale_before(status: str, now) -> Any:
 
 
 def _is_stale(job: Job, now) -> bool:
-    return not job.is_finished and job.heartbeat_at < _stale_before(job.status, now)
+    """A running job without a recent heartbeat, or a queued job sent long ago and not picked up
+    (a job waiting for another is not sent until that one ends, so it is never stale)."""
+    if job.is_finished or job.heartbeat_at >= _stale_before(job.status, now):
+        return False
+    return job.status == Job.Status.RUNNING or job.waits_for_id is None
 
 
 def _revive(job: Job, now) -> str:
@@ -355,6 +456,7 @@ def _revive(job: Job, now) -> str:
         pk=job.pk, status=job.status, celery_task_id=job.celery_task_id, heartbeat_at__lt=cutoff
     )
     if job.status == Job.Status.QUEUED:
+        row = row.filter(waits_for__isnull=True)
         # Never picked up: the message was lost (a worker died holding it, a broker without acks)
         # or never sent. Send the same message again; if the first copy turns up, whichever
         # arrives second finds the job claimed.
@@ -390,15 +492,47 @@ def _revive(job: Job, now) -> str:
 def jobs_reap(*, limit: int = 500) -> dict[str, int]:
     """Queue again the running jobs whose worker stopped heartbeating (a new attempt, or
     ``failed``/``worker_lost`` when none is left) and send again the queued jobs nobody picked up.
-    Run periodically by Celery beat; returns how many jobs got which treatment."""
+    Jobs waiting for an unfinished job are left alone; those whose prerequisite ended without them
+    being released are released. Run periodically by Celery beat; returns how many jobs got which
+    treatment."""
     now = timezone.now()
     stale = Job.objects.filter(
         Q(status=Job.Status.RUNNING, heartbeat_at__lt=_stale_before(Job.Status.RUNNING, now))
-        | Q(status=Job.Status.QUEUED, heartbeat_at__lt=_stale_before(Job.Status.QUEUED, now))
+        | Q(
+            status=Job.Status.QUEUED,
+            waits_for__isnull=True,
+            heartbeat_at__lt=_stale_before(Job.Status.QUEUED, now),
+        )
     ).order_by("heartbeat_at")[:limit]
     counts = Counter(_revive(job, now) for job in stale)
+    missed = Job.objects.filter(status=Job.Status.QUEUED, waits_for__status__in=Job.FINISHED).values_list(
+        "pk", flat=True
+    )[:limit]
+    counts.update(job_release(str(pk)) for pk in missed)
+    counts.pop("held", None)
+    counts.pop("waits", None)
     counts.pop("unchanged", None)
     return dict(counts)
+
+
+def job_unfinished(*, kinds: tuple[str, ...], targets: list[Any]) -> Job | None:
+    """The newest queued or running job of one of ``kinds`` on one of ``targets`` (a read: nothing
+    is revived), e.g. to wait for it or to show it."""
+    refs: dict[str, list[str]] = {}
+    for target in targets:
+        target_type, target_id = _target_ref(target)
+        refs.setdefault(target_type, []).append(target_id)
+    if not refs:
+        return None
+    where = Q()
+    for target_type, ids in refs.items():
+        where |= Q(target_type=target_type, target_id__in=ids)
+    return (
+        Job.objects.filter(where, kind__in=kinds)
+        .exclude(status__in=Job.FINISHED)
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def job_find_active(*, kind: str, target: Any) -> Job | None:
@@ -412,6 +546,10 @@ def job_find_active(*, kind: str, target: Any) -> Job | None:
         .order_by("-created_at")
         .first()
     )
+    if job is not None and job.waits_for_id is not None and not job_is_held(job):
+        job_release(str(job.pk))  # its prerequisite ended and nobody released it
+        job.refresh_from_db()
+        return None if job.is_finished else job
     now = timezone.now()
     if job is None or not _is_stale(job, now):
         return job
@@ -532,7 +670,7 @@ def job_cancel(*, job: Job, reason: str = "") -> Job:
             status_code=409,
         ) from None
     job.refresh_from_db()
-    if job.celery_task_id and not settings.CELERY_TASK_ALWAYS_EAGER:
+    if job.celery_task_id:
         task_id = job.celery_task_id
         transaction.on_commit(lambda: _revoke(task_id))
     logger.info("job %s (%s) cancelled", job.id, job.kind)
@@ -560,6 +698,7 @@ def job_retry(*, job: Job) -> Job:
         max_attempts=F("attempts") + handler.max_attempts,
         celery_task_id=_new_task_id(),
         heartbeat_at=timezone.now(),
+        waits_for=None,
     )
     if not retried:
         raise ApiError(
