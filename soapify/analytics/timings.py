@@ -1,8 +1,11 @@
 """Request timings: per-minute counters in Redis, rolled up into the database by Celery beat.
 
-The middleware (``analytics.middleware``) calls :func:`request_record` once per request: one
-pipelined round trip to Redis (``HINCRBY`` of a latency bucket and of the total time, in a hash per
-minute), never a database write. ``rollups_flush`` (beat, every
+The middleware (``analytics.middleware``) calls :func:`request_record` once per request: it adds
+the request to this process's counts (a dictionary update under a lock), and the request that finds
+them older than ``ANALYTICS_BUFFER_SECONDS`` sends them all to Redis in one pipelined round trip
+(``HINCRBY`` of latency buckets and total times in a hash per minute): no network call and never a
+database write in the ordinary request. A process that is killed loses at most its last
+``ANALYTICS_BUFFER_SECONDS`` of counts (they are sent when it exits normally). ``rollups_flush`` (beat, every
 ``ANALYTICS_ROLLUP_SECONDS``) moves each complete minute into ``RequestRollup`` rows (one per
 minute, method, route template and status class) and adds it to the ``RequestTotal`` counters that
 ``/metrics`` exposes. A minute is taken by ``RENAME`` (one flusher only) and added to the database
@@ -14,15 +17,19 @@ the file cache) nothing is recorded and the middleware steps aside (``Middleware
 
 from __future__ import annotations
 
+import atexit
 import bisect
 import logging
 import re
+import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import IntegrityError, transaction
@@ -83,28 +90,67 @@ def bucket_of(ms: float) -> int:
     return bisect.bisect_left(BUCKETS_MS, ms)
 
 
+class _Buffer:
+    """This process's counts not yet sent to Redis: ``{(minute, field): increment}``."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.fields: Counter[tuple[int, str]] = Counter()
+        self.since = time.monotonic()
+
+    def add(self, minute: int, bucket_field: str, time_field: str, us: int) -> bool:
+        """Count one request; True when the buffer is due to be sent."""
+        with self.lock:
+            self.fields[(minute, bucket_field)] += 1
+            self.fields[(minute, time_field)] += us
+            return time.monotonic() - self.since >= settings.ANALYTICS_BUFFER_SECONDS
+
+    def take(self) -> Counter[tuple[int, str]]:
+        with self.lock:
+            fields, self.fields = self.fields, Counter()
+            self.since = time.monotonic()
+            return fields
+
+
+_buffer = _Buffer()
+
+
 def request_record(*, method: str, route: str, status: int, ms: float, now: float | None = None) -> None:
-    """Count one request in its minute: one Redis round trip (``HINCRBY`` of its latency bucket
-    and of the total time, the count being the buckets' sum; the hash's expiry; the minute in the
-    pending set). Redis errors are logged, never raised: a request is never refused for its
-    timing."""
-    cache = _store()
-    if cache is None:
+    """Count one request in its minute: in this process first (a dictionary update), sent to
+    Redis with the other counts of the last ``ANALYTICS_BUFFER_SECONDS`` by the request that finds
+    them due (0: every request sends its own)."""
+    if _store() is None:
         return
     now = time.time() if now is None else now
     minute = int(now // 60) * 60
     method = method if method in METHODS else "OTHER"
     base = _SEP.join((method, status_class(status), route))
-    key = _minute_key(cache, minute)
+    if _buffer.add(minute, f"b{bucket_of(ms)}{_SEP}{base}", f"t{_SEP}{base}", round(ms * 1000)):
+        buffer_flush()
+
+
+def buffer_flush() -> None:
+    """Send this process's buffered counts to Redis in one round trip (``HINCRBY`` per field, the
+    count being the buckets' sum; each minute's expiry and its place in the pending set). Also run
+    when the process exits. A Redis error is logged and those counts are dropped, never raised: a
+    request is never refused for its timing."""
+    cache = _store()
+    fields = _buffer.take()
+    if cache is None or not fields:
+        return
     try:
         pipe = _client(cache).pipeline(transaction=False)
-        pipe.hincrby(key, f"b{bucket_of(ms)}{_SEP}{base}", 1)
-        pipe.hincrby(key, f"t{_SEP}{base}", round(ms * 1000))  # microseconds
-        pipe.expire(key, KEY_TTL_SECONDS)
-        pipe.sadd(cache.make_key(_PENDING), minute)
+        for (minute, name), value in fields.items():
+            pipe.hincrby(_minute_key(cache, minute), name, value)
+        for minute in {minute for minute, _ in fields}:
+            pipe.expire(_minute_key(cache, minute), KEY_TTL_SECONDS)
+            pipe.sadd(cache.make_key(_PENDING), minute)
         pipe.execute()
     except Exception as exc:  # noqa: BLE001 - redis-py raises several families; timings are best effort
-        logger.warning("request timing not recorded: %s", type(exc).__name__)
+        logger.warning("request timings not recorded: %s", type(exc).__name__)
+
+
+atexit.register(buffer_flush)
 
 
 # --- rolling minutes up into the database ----------------------------------------------------------
