@@ -239,10 +239,14 @@ class RulesEvaluator:
         if chosen is not None:
             details["topic_section"] = context.sections[int(np.argmax(context.probs[j]))]
 
+        # A keyword verdict of "partial" (weak terms, qualifiers, some of the ``all`` terms) is not
+        # turned into "covered" by a section match that rests on those same keywords.
+        keyword_partial = result.status == "partial" and result.details.get("reason") != "semantic similarity"
+        capped = keyword_partial and profile.needs_hint and why == "section"
         if result.status == "unclear":
             status = "unclear"
-        elif chosen is not None and score >= self.topic_cover_threshold:
-            status = "covered" if chosen.polarity != "uncertain" else "unclear"
+        elif chosen is not None and score >= self.topic_cover_threshold and not capped:
+            status = "covered"
             result = _with_evidence(transcript, result, chosen)
             result.confidence_score = round(min(1.0, 0.6 + 0.4 * score), 3)
             details["reason"] = f"trained classifier: {why}"
@@ -475,7 +479,9 @@ def _hit_in_role(hits: list[Hit], context: _TopicContext, profile: TopicProfile)
     for h in hits:
         for seg in context.segments:
             if seg.start <= h.start < seg.end:
-                if seg.role in profile.roles:
+                # a unit is the answerer's; its question is also the doctor's own words
+                in_question = h.start < seg.evidence[0]
+                if seg.role in profile.roles or (in_question and "doctor" in profile.roles):
                     return True
                 break
         else:
