@@ -96,7 +96,15 @@ class SearchQueryLog(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["user", "-created_at"], name="search_query_user")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="search_query_user"),
+            # suggestions: the caller's past queries starting with a prefix (LIKE 'p%', index only)
+            models.Index(
+                fields=["user", "normalised"],
+                name="search_query_prefix",
+                opclasses=["", "varchar_pattern_ops"],
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"search by {self.user_id} at {self.created_at}"

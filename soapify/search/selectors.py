@@ -12,6 +12,7 @@ is ranked, fused by reciprocal rank fusion (``1 / (60 + rank)`` summed over the 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import json
 import logging
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
@@ -80,14 +82,51 @@ def index_embedder() -> Any | None:
 
 
 def _query_vector(text: str) -> str | None:
+    """The pgvector literal of the (normalised) query's vector, or None: no vector leg.
+
+    Short queries get none (``SEARCH_VECTOR_MIN_CHARS``). Vectors are shared by every process
+    through the Django cache (``SEARCH_QUERY_VECTOR_CACHE_SECONDS``), keyed by the embedding model
+    and a hash of the query (never its text), so a query typed again anywhere is not embedded again.
+    """
+    if len(text) < settings.SEARCH_VECTOR_MIN_CHARS:
+        return None
     try:
         embedder = index_embedder()
         if embedder is None:
             return None
-        vector = embedder.encode([text])[0]
+        ttl = settings.SEARCH_QUERY_VECTOR_CACHE_SECONDS
+        key = query_vector_key(embedder, text)
+        cached = _cache_get(key) if ttl > 0 else None
+        if cached is not None:
+            return cached
+        literal: str = Vector(embedder.encode([text])[0]).to_text()
     except EngineError:
         return None  # full text and word prefixes still answer
-    return Vector(vector).to_text()
+    if ttl > 0:
+        _cache_set(key, literal, ttl)
+    return literal
+
+
+def query_vector_key(embedder: Any, text: str) -> str:
+    """The cache key of ``text``'s vector by ``embedder``: a hash, never the query's words."""
+    model = f"{embedder.name}:{getattr(embedder, 'model', '')}:{embedder.dimensions}"
+    return "search:qvec:" + hashlib.sha256(f"{model}\n{text}".encode()).hexdigest()
+
+
+def _cache_get(key: str) -> str | None:
+    try:
+        value = cache.get(key)
+    except Exception:  # noqa: BLE001 - the cache only saves work: without it the query is embedded
+        logger.warning("query-vector cache unavailable", exc_info=True)
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _cache_set(key: str, value: str, ttl: int) -> None:
+    try:
+        cache.set(key, value, ttl)
+    except Exception:  # noqa: BLE001 - as in _cache_get
+        logger.warning("query-vector cache unavailable", exc_info=True)
 
 
 _TSQUERY = "(websearch_to_tsquery('english', %(q)s) || websearch_to_tsquery('simple', %(q)s))"
@@ -192,13 +231,13 @@ def search_suggestions(*, user, prefix: str, limit: int) -> list[str]:
     words = (
         SearchTerm.objects.filter(owner=user, term__startswith=last)
         .values("term")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("term"))  # counts the indexed column: an index-only scan
         .order_by("-n", "term")[:limit]
     )
     past = (
         SearchQueryLog.objects.filter(user=user, normalised__startswith=text)
         .values("normalised")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("normalised"))
         .order_by("-n", "normalised")[:limit]
     )
     out: list[str] = []
