@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from soapify.core.engines import EngineError
+from soapify.core.jobs import job_fence
 from soapify.stt.audio import as_samples
 from soapify.stt.engines.base import AudioInput, Segment, TranscriptionResult, Word, clip_confidence
 from soapify.stt.whisper_model import MODEL_NAME, ensure_default_model
@@ -85,7 +86,10 @@ class FasterWhisperEngine:
                     word_timestamps=True,
                     vad_filter=self.vad_filter,
                 )
-                segments = [_segment(p).shifted(offset) for p in pieces]
+                segments = []
+                for piece in pieces:  # decoded lazily, one segment at a time
+                    segments.append(_segment(piece).shifted(offset))
+                    job_fence()  # in a worker: stop here (JobCancelled) if the job was cancelled
         except (RuntimeError, ValueError) as exc:
             raise EngineError(f"faster-whisper failed: {exc}", code="engine_error") from exc
         return TranscriptionResult(
