@@ -175,6 +175,40 @@ def eval_engine(engine, rows: list[dict[str, str]], repeat: int = 3, *, stt: boo
     }
 
 
+def _context(text: str, start: int, end: int, width: int = 70) -> str:
+    a, b = max(text.rfind("\n", 0, start) + 1, start - width), text.find("\n", end)
+    b = min(b if b >= 0 else len(text), end + width)
+    return f"{text[a:start]}[{text[start:end]}]{text[end:b]}".replace("\n", " / ")
+
+
+def polarity_sample(rows: list[dict[str, str]], n: int) -> int:
+    """Statements whose truth hangs on negation, with the transcript text behind them."""
+    from soapify.core.transcript import parse_dialogue
+    from soapify.nlp.engines.rules import RulesEngine
+
+    engine = RulesEngine()
+    per_row: list[list[str]] = []
+    for row in rows:
+        tv = parse_dialogue(row["dialogue"])
+        draft = engine.generate(tv).draft
+        lines = []
+        for item in draft["sections"]["subjective"]["items"]:
+            if item["kind"] != "ros" and not item["negated"]:
+                continue
+            evidence = " || ".join(_context(tv.text, ev["start"], ev["end"]) for ev in item["evidence"])
+            lines.append(
+                f"{row['encounter_id']} [{'NEG' if item['negated'] else 'POS'}] {item['text'][:80]}  <=  {evidence}"
+            )
+        per_row.append(lines)
+    picked: list[str] = []
+    while len(picked) < n and any(per_row):
+        for lines in per_row:
+            if lines and len(picked) < n:
+                picked.append(lines.pop(0))
+    print("\n".join(picked))
+    return 0
+
+
 def mts_accuracy(path: Path) -> float:
     from soapify.nlp.engines.classifier import get_classifier
 
@@ -194,6 +228,13 @@ def main() -> int:
     )
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=3, help="timing runs per encounter for the best-of figure")
+    ap.add_argument(
+        "--polarity-sample",
+        type=int,
+        default=0,
+        help="print N statements with a polarity (review of systems, denials) and their evidence for a "
+        "by-hand check of negation, spread evenly over the encounters; no scores",
+    )
     args = ap.parse_args()
     data = Path(args.data)
     aci = data / "aci-bench" / f"{args.split.split('-')[0]}.csv"
@@ -205,6 +246,8 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
+    if args.polarity_sample:
+        return polarity_sample(_rows(aci), args.polarity_sample)
     rows = _rows(aci)
     if args.split != rows_split(args.split):
         rows = [r for r in rows if holdout(r["encounter_id"]) == (args.split == "train-holdout")]

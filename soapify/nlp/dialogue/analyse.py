@@ -28,6 +28,11 @@ _QUESTION_WORDS = re.compile(
     r"anything|tell me)\b|^(?:آیا|چه|چرا|کی|کجا|چطور|چند)|(?:دارید|داری|دارین|کردید|کردین)\s*$",
     re.IGNORECASE,
 )
+# "good good to hear have you had any chest pain": a short lead-in, then the question
+_LATE_QUESTION = re.compile(
+    r"^(?:[\w']+[\s,]+){1,4}?(?:have you|do you|did you|are you|were you|is there|any other)\b(?!.*\b(?:i|my)\b)",
+    re.IGNORECASE,
+)
 _LEAD_NO = re.compile(
     r"^\W*(?:no|nope|nah|not really|never|none|nothing|i (?:do not|don't|do n't|have not|haven't|did not|didn't)\b|"
     r"نه|خیر|نخیر|ندارم|نداشتم|نه خیر)(?![\w\u0600-\u06FF])",
@@ -35,7 +40,7 @@ _LEAD_NO = re.compile(
 )
 _LEAD_YES = re.compile(
     r"^\W*(?:(?:uh|um|oh|well)[\s,]+)*(?:yes|yeah|yep|yup|uh-huh|mm-hmm|correct|right|i do|i have|i did|"
-    r"sometimes|a little|a bit|kind of|sort of|occasionally|definitely|absolutely|"
+    r"sometimes(?=\s*(?:[,.!]|$))|a little|a bit|kind of|sort of|occasionally|definitely|absolutely|"
     r"بله|آره|آری|دارم|داشتم|بعضی وقتا|گاهی|کمی|یه کم|یک کم|یکم)(?![\w\u0600-\u06FF])",
     re.IGNORECASE,
 )
@@ -56,9 +61,10 @@ _ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 def _is_question(s: Sentence) -> bool:
     if s.question:
         return True
-    if re.search(r"[.!,;]", s.text):
-        return False  # punctuated text says where its questions are
-    return bool(_QUESTION_WORDS.search(s.text.strip()))
+    if re.search(r"[.!]\s*$", s.text):
+        return False  # a sentence closed by a full stop is a statement
+    text = s.text.strip()
+    return bool(_QUESTION_WORDS.search(text) or _LATE_QUESTION.match(text))
 
 
 def _role_of_label(label: str) -> str | None:
@@ -240,10 +246,10 @@ def _units(sents: list[Sentence], said: list[Mention]) -> tuple[list[Unit], list
                 polarity == "statement" and negative_sentence(first_answer) and not answer_said
             ):
                 negated = True
-            elif polarity in ("yes", "value") or (polarity == "statement" and not answer_said):
-                negated = False
+            elif polarity in ("yes", "value") or (polarity == "statement" and attribute and not answer_said):
+                negated = False  # "When did the chest pain start?" / "early october" presumes the pain
             else:
-                continue  # unanswered, unsure, or answered about something else
+                continue  # unanswered, unsure, or a free answer that does not settle it
             src = sents[q_for_terms]
             topics.append(
                 Mention(
@@ -282,8 +288,8 @@ def analyse(transcript: TranscriptView, *, language: str | None = None) -> Dialo
         original = [None] * len(sents)
     said: list[Mention] = []
     for i, s in enumerate(sents):
-        if s.question and s.speaker == ROLE_DOCTOR:
-            continue  # a question asserts nothing; its answer decides (below)
+        if s.question:
+            continue  # a question asserts nothing; a doctor's is settled by its answer (below)
         said.extend(_said(i, s))
     units, topics, answer_of = _units(sents, said)
     mentions = sorted(said + topics, key=lambda m: (m.start, m.end))

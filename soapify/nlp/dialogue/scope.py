@@ -13,7 +13,8 @@ import re
 # ---------------------------------------------------------------- cues
 _EN_PRE_NEG = (
     r"no|not|never|without|denies|denied|deny|denying|negative for|free of|none|nothing|"
-    r"don't|dont|doesn't|didn't|haven't|hasn't|hadn't|isn't|wasn't|aren't|weren't|can't|won't|"
+    r"don't|dont|doesn't|didn't|haven't|hasn't|hadn't|isn't|wasn't|aren't|weren't|can't|won't|cannot|"
+    r"(?:do|does|did|have|has|had|is|was|are|were|ca|wo|could|would|should) n't|"  # ACI-BENCH writes "ca n't"
     r"no history of|absence of|absent|ruled out|rules out|neither|nor|no signs? of|no evidence of|"
     r"resolved|gone away"
 )
@@ -47,7 +48,7 @@ FA_VERB = re.compile(rf"(?<!{_W})(?:(?P<neg>{_FA_NEG_VERB})|{_FA_POS_VERB})(?!{_
 UNCERTAIN = re.compile(rf"(?<!{_W})(?:{_EN_UNCERTAIN}|{_FA_UNCERTAIN})(?!{_W})", re.IGNORECASE)
 # Words that end a negation's reach (a new clause or a contrast).
 CLAUSE_BREAK = re.compile(
-    r"[.;:!?؟،]|,\s*(?:and|but|so|then)\b|(?<!\w)(?:but|however|although|though|except|apart from|"
+    r"[.;:!?؟،]|,\s*(?:and|but|so|then)\b|\band (?=(?:i|i'm|my|it|he|she|they)\b)|(?<!\w)(?:but|however|although|though|except|apart from|"
     r"other than|aside from|which|who|still|yet|ولی|اما|ولیکن|به جز|بجز|جز)(?!\w)",
     re.IGNORECASE,
 )
@@ -56,7 +57,8 @@ _NO_PARTICLE = re.compile(r"(?<!\w)(?:no|nope|نه|خیر)\s*[,،.!]+\s*", re.IG
 # A negation word that is not about the term: "not sure", "no problem", "can't remember".
 _PSEUDO = re.compile(
     r"(?<!\w)(?:not sure|no problem|not only|no doubt|no change in|not bad|nothing else|no further|"
-    r"not just|can't remember|don't know|do n't know|don't think|not that i know)(?!\w)",
+    r"not just|can't remember|ca n't remember|don't know|do n't know|not that i know|no matter|"
+    r"not too bad|not bad|no worries|no rush)(?!\w)",
     re.IGNORECASE,
 )
 MAX_PRE_WORDS = 6  # a pre-negation reaches this many words forward ("no fever, chills or cough")

@@ -50,7 +50,7 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
     ),
     "Respiratory": (
         "shortness of breath", "cough", "wheezing", "trouble breathing", "difficulty breathing",
-        "short of breath", "سرفه", "تنگی نفس", "خس خس",
+        "short of breath", "sleep apnea", "سرفه", "تنگی نفس", "خس خس",
     ),
     "Gastrointestinal": (
         "nausea", "vomiting", "threw up", "throwing up", "diarrhea", "constipation", "abdominal pain", "stomach pain",
@@ -88,7 +88,8 @@ CANONICAL_EN = {
     "sick to my stomach": "nausea", "short of breath": "shortness of breath", "dizzy": "dizziness",
     "tired": "fatigue", "itchy": "itching", "lightheaded": "lightheadedness", "fevers": "fever",
     "headaches": "headache", "belly pain": "abdominal pain", "stomach pain": "abdominal pain",
-    "passing out": "syncope", "threw up": "vomiting", "throwing up": "vomiting", "trouble breathing": "shortness of breath", "difficulty breathing": "shortness of breath",
+    "passing out": "syncope", "sleep": "sleep problems", "vision": "vision changes", "memory": "memory problems",
+    "mood": "mood changes", "hearing": "hearing changes", "appetite": "appetite changes", "sinus": "sinus problems", "threw up": "vomiting", "throwing up": "vomiting", "trouble breathing": "shortness of breath", "difficulty breathing": "shortness of breath",
 }  # fmt: skip
 
 

@@ -245,7 +245,11 @@ class _Builder:
         meds = [] if allergy else extract_medications(s.text, s.start, nv, heard=plan_like)
         declined = self.declined(i) if plan_like else None
         asked = self.answers_to(i) if s.question else None
-        if s.question and meds and (asked is None or asked.polarity in ("none", "uncertain")):
+        if (
+            s.question
+            and meds
+            and (asked is None or asked.polarity not in ("yes", "no") or not _TAKING_Q.search(s.text))
+        ):
             meds = []  # "are you on lisinopril?" asserts nothing until it is answered
         for m in meds:
             text = " ".join(x for x in (m.name, m.dose and f"{m.dose} {m.unit or ''}".strip(), m.route, m.frequency,
@@ -256,7 +260,11 @@ class _Builder:
             negated = (
                 declined is not None
                 if plan_like
-                else (asked.polarity == "no" if asked else is_negated(s.text, m.start - s.start))
+                else (
+                    asked.polarity == "no"
+                    if asked
+                    else bool(_NOT_TAKING.search(s.text, 0, m.start - s.start))
+                )
             )
             self.add(
                 "plan" if plan_like else "subjective", "medication",
@@ -267,6 +275,8 @@ class _Builder:
         if s.question:
             return
         unit = self.unit_of(i)
+        if unit is not None and lx.CHITCHAT.search(self.sents[unit.question].text):
+            return  # "Any questions?" / "No, I'm good."
         if unit is not None and self.answer(i, s, unit):
             return
         if doctor:
@@ -344,7 +354,10 @@ class _Builder:
         text = s.text
         terms = list(lx.SYMPTOM_RE.finditer(text))
         neg_terms = [is_negated(text, m.start()) for m in terms]
-        negated = all(neg_terms) if terms else (kind != "hpi" and is_negated(text))
+        # a narrative statement is a denial only when it opens with one ("no, i don't smoke"); a negation
+        # further in is part of what it says ("started the iron pills she had not taken in a year")
+        short = len(_WORDS.findall(text)) <= 12
+        negated = bool(_DENIAL.match(text)) or bool(terms and all(neg_terms) and short)
         durations = extract_durations(normalize_digits(text))
         allergen = _ALLERGEN.search(text) if kind == "allergy" and not negated else None
         self.add(
@@ -364,16 +377,18 @@ class _Builder:
             if (
                 m.speaker == SPEAKER_DOCTOR
                 and m.source == "said"
-                and self.labels[m.sentence] not in ("hpi", "ros")
+                and not (self.labels[m.sentence] in ("hpi", "ros") and _ABOUT_PATIENT.search(s.text))
             ):
-                continue  # the doctor's exam or plan talk is not the patient's history
+                continue  # the doctor's exam, plan or explanations are not the patient's history
             if m.source == "said" and lx.CHITCHAT.search(s.text):
                 continue
             key = (m.name, m.negated)
             if key in seen:
                 continue
-            if (m.name, not m.negated) in seen and m.negated:
-                continue  # reported earlier: a later "no more fever" does not undo it
+            if m.negated and any(
+                x.name == m.name and not x.negated and x.source != "context" for x in self.d.mentions
+            ):
+                continue  # reported somewhere: a denial elsewhere ("denied it in the past") does not undo it
             word = lx.canonical_symptom(m.text) if self.lang == "en" else m.text
             if self.lang == "en":
                 label = f"Denies {word}." if m.negated else f"Reports {word}."
@@ -469,6 +484,30 @@ class _Builder:
                  name=lx.canonical_symptom(words[0]))  # fmt: skip
 
 
+_DENIAL = re.compile(
+    r"^\W*(?:(?:no|nope|nah)\b|never\b|none\b|nothing\b|not really\b|"
+    r"i (?:don't|do n't|do not|have never|never|haven't|have not|did not|didn't|am not|'m not)\b(?! know)|"
+    r"(?:he|she|the patient) (?:denies|does not|doesn't|has never|never)\b|نه|خیر|ندارم|هیچ)",
+    re.IGNORECASE,
+)
+# "no metformin", "i stopped the lisinopril", "not taking my aspirin" (right before the drug's name)
+_NOT_TAKING = re.compile(
+    r"(?:\b(?:no|not on|not taking|never (?:took|taken|take)|stopped(?: taking)?|quit|don't take|do n't take|"
+    r"do not take|off(?: of)?)\b|نمی[\u200c ]?خورم|قطع)(?:\s+(?:the|my|your|any|his|her))?\s*$",
+    re.IGNORECASE,
+)
+# A question whether the patient takes a medicine ("are you still taking the lisinopril?")
+_TAKING_Q = re.compile(
+    r"^(?!.*side effects?)(?:.*\b(?:tak(?:e|ing)|using|still on|are you on)\b|.*(?:مصرف|می[\u200c ]?خورید))",
+    re.IGNORECASE,
+)
+# A doctor's sentence about the patient's history (dictation or recap), not an explanation in general
+_ABOUT_PATIENT = re.compile(
+    r"\b(?:she|he|the patient|patient)\b|\b(?:denies|denied|endorses|endorsed|reports|reported|complains)\b|"
+    r"\byou (?:have|had|'ve|mentioned|said|told|endorsed|noticed|reported)\b|"
+    r"\b(?:presents|presenting|history of)\b|بیمار|شما",
+    re.IGNORECASE,
+)
 _HYPOTHETICAL = re.compile(
     r"(?<![\w'])(?:if|unless|in case|should you|watch for)(?![\w'])|اگر|اگه", re.IGNORECASE
 )
