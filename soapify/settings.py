@@ -694,14 +694,17 @@ INTEGRATIONS_HEALTH_CACHE_SECONDS = env_int("INTEGRATIONS_HEALTH_CACHE_SECONDS",
 INTEGRATIONS_HEALTH_TIMEOUT = env_float("INTEGRATIONS_HEALTH_TIMEOUT", 3.0)
 
 # --- Analytics (soapify/analytics): metrics, request timings, alerts --------------------------------
-# Request timings (soapify/analytics/timings.py): a middleware counts each request in a per-minute
-# Redis hash (count, total time, latency bucket per route template, method and status class); beat
-# rolls complete minutes into the database every ANALYTICS_ROLLUP_SECONDS. Needs the default cache
-# to be Redis (REDIS_URL); otherwise nothing is recorded. ANALYTICS_REQUEST_TIMINGS=false removes it.
+# Request timings (soapify/analytics/timings.py): a middleware counts each request (latency bucket
+# and total time per minute, route template, method and status class) in its process, sent to a
+# per-minute Redis hash every ANALYTICS_BUFFER_SECONDS; beat rolls complete minutes into the
+# database every ANALYTICS_ROLLUP_SECONDS. Needs the default cache to be Redis (REDIS_URL);
+# otherwise nothing is recorded. ANALYTICS_REQUEST_TIMINGS=false removes the middleware.
 ANALYTICS_REQUEST_TIMINGS = env_bool("ANALYTICS_REQUEST_TIMINGS", True)
 if ANALYTICS_REQUEST_TIMINGS:
     # outermost: it times the whole request
     MIDDLEWARE.insert(0, "soapify.analytics.middleware.RequestTimingMiddleware")
+# each process sends its counts to Redis at most this often (0: every request sends its own)
+ANALYTICS_BUFFER_SECONDS = env_float("ANALYTICS_BUFFER_SECONDS", 5.0)
 ANALYTICS_ROLLUP_SECONDS = env_float("ANALYTICS_ROLLUP_SECONDS", 60.0)
 ANALYTICS_ALERT_SECONDS = env_float("ANALYTICS_ALERT_SECONDS", 60.0)  # alert rules evaluated this often
 ANALYTICS_RETENTION_DAYS = env_int("ANALYTICS_RETENTION_DAYS", 90)  # per-minute request rollups
@@ -826,3 +829,12 @@ RATE_LIMIT_PROFILES = {
     name: _rate_limit_profile(name)
     for name in dict.fromkeys([*_RATE_LIMIT_DEFAULTS, *env_list("RATE_LIMIT_EXTRA_PROFILES")])
 }
+
+# --- Search (soapify/search): query-vector cache, vector leg bounds ---------------------------------
+# Query vectors are kept in the Django cache (shared by every web process), keyed by a hash of the
+# normalised query and the embedding model, for this long (0: no shared cache; each process still
+# keeps its own LRU cache).
+SEARCH_QUERY_VECTOR_CACHE_SECONDS = env_int("SEARCH_QUERY_VECTOR_CACHE_SECONDS", 86400)
+# Queries shorter than this (normalised characters) skip the vector leg: a vector of one or two
+# letters means nothing, and the full-text and word-prefix legs answer them.
+SEARCH_VECTOR_MIN_CHARS = env_int("SEARCH_VECTOR_MIN_CHARS", 3)
