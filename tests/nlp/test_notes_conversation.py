@@ -1,0 +1,85 @@
+"""The rules engine on real conversation: issue 18's cases (English and Persian)."""
+
+from __future__ import annotations
+
+import pytest
+
+from soapify.core.draft_schema import check_evidence
+from soapify.core.transcript import parse_dialogue
+from soapify.nlp.engines.rules import RulesEngine
+
+EAR = """[doctor] Hi, how are you today?
+[patient] I'm doing well, thanks.
+[doctor] What seems to be the problem with your son?
+[patient] He has had a fever for two days.
+[doctor] How high?
+[patient] The highest was thirty nine point five.
+[doctor] Any rash?
+[patient] No.
+[doctor] The right ear drum is red and bulging.
+[doctor] He has an ear infection. I will prescribe amoxicillin 400 mg twice a day for ten days.
+[doctor] Bring him back if the fever lasts more than three more days.
+[doctor] I would also like to refer him to an ENT specialist.
+[patient] I'd rather not right now."""
+
+FA = """پزشک: سلام، چه مشکلی دارید؟
+بیمار: دو روز است تب دارم. کمی حالت تهوع دارم ولی استفراغ نکردم.
+پزشک: دمای بدن ۳۸٫۵ درجه است.
+پزشک: عفونت ویروسی است. استامینوفن ۵۰۰ میلی‌گرم هر ۸ ساعت تجویز می‌کنم."""
+
+
+@pytest.fixture(scope="module")
+def engine() -> RulesEngine:
+    return RulesEngine()
+
+
+def items(draft, section, kind=None):
+    return [it for it in draft["sections"][section]["items"] if kind is None or it["kind"] == kind]
+
+
+def all_text(draft) -> str:
+    return " ".join(it["text"] for s in draft["sections"].values() for it in s["items"]).lower()
+
+
+def test_conversation_gives_problem_plan_and_answers(engine):
+    tv = parse_dialogue(EAR)
+    draft = engine.generate(tv).draft
+    assert check_evidence(draft, tv.text) == []
+    cc = items(draft, "subjective", "chief_complaint")[0]
+    assert cc["name"] == "fever" and cc["duration"] == "2 days"
+    assert any("ear infection" in it["text"].lower() for it in items(draft, "assessment"))
+    med = items(draft, "plan", "medication")[0]
+    assert (med["name"], med["dose"], med["unit"]) == ("amoxicillin", "400", "mg")
+    assert not items(draft, "subjective", "medication")  # a new prescription is not a current medication
+    ros = {it["name"]: it for it in items(draft, "subjective", "ros")}
+    assert ros["rash"]["negated"] is True and len(ros["rash"]["evidence"]) == 2  # question and answer
+    severity = [
+        it for it in items(draft, "subjective", "hpi") if "39.5" in it["text"] or "thirty nine" in it["text"]
+    ]
+    assert severity and severity[0]["name"] == "fever"
+    assert "doing well" not in all_text(draft)  # small talk never becomes content
+
+
+def test_declined_referral_is_recorded_as_declined(engine):
+    draft = engine.generate(parse_dialogue(EAR)).draft
+    referral = items(draft, "plan", "referral")
+    assert referral and referral[0]["negated"] is True and referral[0]["text"].startswith("Declined")
+    assert referral[0]["evidence"][-1]["text"] == "I'd rather not right now."
+
+
+def test_safety_net_advice_is_not_a_reported_symptom(engine):
+    draft = engine.generate(parse_dialogue(EAR)).draft
+    fever = [it for it in items(draft, "subjective", "ros") if it["name"] == "fever"]
+    assert all("Bring him back" not in ev["text"] for it in fever for ev in it["evidence"])
+
+
+def test_persian_partial_symptoms_decimal_and_viral_assessment(engine):
+    tv = parse_dialogue(FA)
+    draft = engine.generate(tv).draft
+    assert check_evidence(draft, tv.text) == []
+    ros = {it["name"]: it["negated"] for it in items(draft, "subjective", "ros")}
+    assert ros["nausea"] is False and ros["vomiting"] is True  # "a little nausea but haven't vomited"
+    temp = [it for it in items(draft, "objective", "vital") if it["name"] == "temperature"]
+    assert temp and temp[0]["value"] == 38.5
+    assert any("عفونت ویروسی" in it["text"] for it in items(draft, "assessment"))
+    assert items(draft, "plan", "medication") and not items(draft, "subjective", "medication")
