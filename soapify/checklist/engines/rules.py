@@ -7,7 +7,8 @@ How an item is decided
      "I don't smoke" mean the question was asked and answered; the polarity goes to ``details``.
      When every mention is followed by an uncertain answer ("I'm not sure", "نمی‌دونم") the item
      is ``unclear`` instead.
-  2. With no keyword evidence, the transcript's sentences (embedded once per evaluation, in one
+  2. With no keyword evidence (and, with the classifier on, only for items without a reviewed
+     topic profile), the transcript's sentences (embedded once per evaluation, in one
      batch) are compared with the item's prototypes (title + description, the English question,
      the synonyms); the best cosine decides ``partial`` (≥ ``partial_threshold``) or ``missing``.
      Similarity alone never reports ``covered`` unless it reaches ``cover_threshold`` — a missed
@@ -22,8 +23,8 @@ How an item is decided
      ("How high?" / "thirty nine point five" is severity). Keyword hits only in statements of the
      wrong speaker (a prescription in the doctor's plan for the medication *history*) no longer
      cover. The evidence is the answering sentence of the unit, and ``notes`` say why the status.
-     Thresholds are fitted on weak labels of the training splits (``bench/checklist_eval.py
-     --calibrate``, ``docs/CHECKLIST-QUALITY.md``).
+     Thresholds: 0.5/0.3, set before reading any valid figure; ``bench/checklist_eval.py
+     --calibrate`` sweeps them on the training splits' weak labels (``docs/CHECKLIST-QUALITY.md``).
 
 Keyword matching lives in ``keywords``, sentences and answers in ``sentences``, the section
 classifier in ``topics``; this module scores.
@@ -69,7 +70,7 @@ ENGINE_VERSION = "2.0"
 # Calibrated on bench/data/checklist_labels.jsonl (see bench/checklist_eval.py --calibrate).
 DEFAULT_PARTIAL_THRESHOLD = 0.55
 DEFAULT_COVER_THRESHOLD = 0.80
-# Fitted on the weak labels of the training splits (bench/checklist_eval.py --calibrate).
+# Set before any valid figure was read; bench/checklist_eval.py --calibrate sweeps them on train.
 DEFAULT_TOPIC_COVER_THRESHOLD = 0.5
 DEFAULT_TOPIC_PARTIAL_THRESHOLD = 0.3
 _ATTRIBUTE_SCORE = 0.9
@@ -153,6 +154,9 @@ class RulesEvaluator:
             # Similarity decides the status only of items the keywords did not find at all; with
             # ``semantic_evidence`` it also ranks the keyword hits (slower: more sentences embedded).
             needs = [self.semantic_evidence or not h for h in hits]
+            if self.topics:  # items with a reviewed profile are decided by the section classifier
+                profiled = starter_profiles()
+                needs = [n and item.key not in profiled for n, item in zip(needs, items, strict=True)]
             wanted = self._sentences_to_embed(sentences, compiled, hits, needs)
             sims = self._similarities(sentences, compiled, wanted, needs)
         model = self.model
