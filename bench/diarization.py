@@ -105,12 +105,22 @@ def accuracy(
     return best / sum(e - s for s, e in spans)
 
 
-def whisper_spans(samples: np.ndarray) -> list[tuple[float, float]]:
-    """The default STT engine's segments of the conversation (the segments the service diarizes)."""
+def whisper_segments(samples: np.ndarray) -> list[dict]:
+    """The default STT engine's segments of the conversation (the segments the service diarizes),
+    with their word times."""
     from soapify.stt.services.runs import stt_engines
 
     result = stt_engines["default"].transcribe(samples, language="en")
-    return [(seg.start, seg.end) for seg in result.segments]
+    return [
+        {
+            "start": seg.start,
+            "end": seg.end,
+            "text": seg.text.strip(),
+            "words": [{"start": w.start, "end": w.end, "text": w.text.strip()} for w in seg.words],
+        }
+        for seg in result.segments
+        if (seg.text or "").strip()
+    ]
 
 
 def main() -> None:
@@ -123,6 +133,16 @@ def main() -> None:
         default="turns",
         help="diarize the known turns, or the segments the default STT engine finds in the audio",
     )
+    parser.add_argument(
+        "--no-split",
+        action="store_true",
+        help="diarize the STT segments as they are (do not cut them where the speaker changes)",
+    )
+    parser.add_argument(
+        "--whisper-cache",
+        default="",
+        help="a JSON file keeping the STT engine's segments per pair (read when present, else written)",
+    )
     args = parser.parse_args()
 
     import django
@@ -130,15 +150,35 @@ def main() -> None:
     django.setup()
     from soapify.stt.diarization import diarizers
     from soapify.stt.diarization.engines import Span
+    from soapify.stt.diarization.split import split_segment, word_spans
 
     diarizer = diarizers["default"]
     voices = speakers(Path(args.audio_dir))
+    cache_path = Path(args.whisper_cache) if args.whisper_cache else None
+    cache = json.loads(cache_path.read_text()) if cache_path and cache_path.exists() else {}
     rows = []
     cpu = audio_seconds = 0.0
+    cuts_made = 0
     for name_a, name_b in itertools.combinations(sorted(voices), 2):
         samples, spans, truth = conversation(voices[name_a], voices[name_b], args.gap)
-        pred_spans = spans if args.segments == "turns" else whisper_spans(samples)
         c0 = time.process_time()
+        if args.segments == "turns":
+            pred_spans = spans
+        else:
+            key = f"{name_a}+{name_b}/{args.gap}"
+            if key not in cache:
+                c_stt = time.process_time()
+                cache[key] = whisper_segments(samples)
+                c0 += time.process_time() - c_stt  # the STT engine's time is not the diarizer's
+            pred_spans = []
+            for seg in cache[key]:
+                span = Span(seg["start"], seg["end"])
+                cuts = (
+                    [] if args.no_split else diarizer.change_points(samples, span, word_spans(seg["words"]))
+                )
+                parts = split_segment(span, seg["text"], seg["words"], cuts)
+                cuts_made += len(parts) - 1
+                pred_spans += [(p.span.start, p.span.end) for p in parts]
         pred = diarizer.diarize(samples, [Span(s, e) for s, e in pred_spans])
         cpu += time.process_time() - c0
         audio_seconds += len(samples) / SR
@@ -154,6 +194,8 @@ def main() -> None:
             }
         )
         print(f"{name_a:>13} + {name_b:<13} turns {len(spans):2d}  accuracy {acc:6.1%}  pred {pred}")
+    if cache_path and cache:
+        cache_path.write_text(json.dumps(cache))
     # one voice alone (a dictated note): should be one speaker
     single = {}
     for name, clips in sorted(voices.items()):
@@ -171,6 +213,8 @@ def main() -> None:
                 "bench": "diarization",
                 "engine": getattr(diarizer, "name", type(diarizer).__name__),
                 "segments": args.segments,
+                "split": args.segments == "whisper" and not args.no_split,
+                "segments_cut": cuts_made,
                 "pairs": len(rows),
                 "speech_seconds": round(speech, 1),
                 "accuracy_pooled": round(pooled, 4),

@@ -43,6 +43,12 @@ class Diarizer(Protocol):
         """Step two: speaker indices from the segments' embeddings."""
         ...
 
+    def change_points(self, audio: np.ndarray, segment: Span, words: list[Span]) -> list[int]:
+        """Step zero: where a new speaker starts inside one segment, as indices into ``words`` (the
+        segment's word times, seconds from the start of ``audio``): the segment is to be cut before
+        each of those words. Empty: one speaker (or nothing to tell)."""
+        ...
+
 
 class NoDiarizer:
     """``DIARIZATION_ENGINE=none``: segments keep whatever speaker the STT engine gave (usually none)."""
@@ -57,6 +63,9 @@ class NoDiarizer:
 
     def assign(self, embeddings: list[list[float] | None], segments: list[Span]) -> list[int | None]:
         return [None] * len(segments)
+
+    def change_points(self, audio: np.ndarray, segment: Span, words: list[Span]) -> list[int]:
+        return []
 
 
 def renumber_by_first_turn(labels: list[int | None]) -> list[int | None]:
@@ -95,7 +104,17 @@ class ResemblyzerDiarizer:
     """Resemblyzer's speaker encoder (GE2E, 256-d, CPU, the weights ship in its wheel) embeds each
     segment's audio; the embeddings are clustered into speakers. A segment shorter than
     ``min_segment_seconds`` (after silence is trimmed) gets the speaker of its nearest neighbour in
-    time, or None when there is none."""
+    time, or None when there is none.
+
+    A segment may run over a change of speaker (Whisper's segments often do): :meth:`change_points`
+    finds where. Partial embeddings (1.6 s windows, ``split_rate`` a second) are taken over the
+    segment; for every word boundary leaving at least ``split_min_seconds`` on each side, the mean
+    of the windows wholly before it is compared with the mean of those wholly after it; at the most
+    different boundary, and the ``refine_words`` word boundaries either side of it, the two parts
+    are embedded whole; the segment is cut at the boundary where they differ most when they are as
+    far apart as two speakers are for the clustering (``distance_threshold``). Each part is
+    searched again, so a segment holding three turns is cut twice.
+    """
 
     name = "resemblyzer"
 
@@ -105,6 +124,9 @@ class ResemblyzerDiarizer:
         max_speakers: int = 2,
         distance_threshold: float = 0.28,
         min_segment_seconds: float = 0.6,
+        split_min_seconds: float = 1.6,
+        split_rate: float = 5.0,
+        refine_words: int = 3,
         device: str = "cpu",
     ) -> None:
         if max_speakers < 1:
@@ -112,6 +134,9 @@ class ResemblyzerDiarizer:
         self.max_speakers = max_speakers
         self.distance_threshold = distance_threshold
         self.min_segment_seconds = min_segment_seconds
+        self.split_min_seconds = split_min_seconds
+        self.split_rate = split_rate
+        self.refine_words = refine_words
         self.device = device
         self._encoder: Any = None
         self._lock = threading.Lock()
@@ -140,6 +165,83 @@ class ResemblyzerDiarizer:
 
     def diarize(self, audio: np.ndarray, segments: list[Span]) -> list[int | None]:
         return self.assign(self.embed_spans(audio, segments), segments)
+
+    def change_points(self, audio: np.ndarray, segment: Span, words: list[Span]) -> list[int]:
+        samples = np.asarray(audio, dtype=np.float32)
+        if samples.ndim != 1:
+            raise EngineError("Diarization needs mono samples.", code="bad_audio")
+        try:
+            return self._change_points(samples, segment, words, 0, len(words))
+        except EngineError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - torch/librosa trouble is not worth retrying
+            raise EngineError(f"Speaker change detection failed ({type(exc).__name__}: {exc}).") from exc
+
+    def _change_points(
+        self, samples: np.ndarray, segment: Span, words: list[Span], lo: int, hi: int
+    ) -> list[int]:
+        """Cut points among ``words[lo:hi]`` (the part of ``segment`` they span)."""
+        if hi - lo < 2:
+            return []
+        start = segment.start if lo == 0 else words[lo].start
+        end = segment.end if hi == len(words) else words[hi - 1].end
+        if end - start < 2 * self.split_min_seconds:
+            return []
+        guess = self._best_boundary(samples, start, end, words, lo, hi)
+        if guess is None:
+            return []
+        # the partial windows place the change roughly; the parts embedded whole place it exactly
+        best, best_distance = None, -1.0
+        for k in range(max(lo + 1, guess - self.refine_words), min(hi, guess + self.refine_words + 1)):
+            cut = _boundary_time(words, k)
+            if cut - start < self.split_min_seconds or end - cut < self.split_min_seconds:
+                continue
+            left = self._embed_between(samples, start, cut)
+            right = self._embed_between(samples, cut, end)
+            if left is None or right is None:
+                continue
+            distance = 1.0 - float(np.dot(left, right))
+            if distance > best_distance:
+                best, best_distance = k, distance
+        if best is None or best_distance < self.distance_threshold:
+            return []
+        return [
+            *self._change_points(samples, segment, words, lo, best),
+            best,
+            *self._change_points(samples, segment, words, best, hi),
+        ]
+
+    def _embed_between(self, samples: np.ndarray, start: float, end: float) -> np.ndarray | None:
+        a, b = max(0, int(start * SAMPLE_RATE)), min(len(samples), int(end * SAMPLE_RATE))
+        if b - a < self.min_segment_seconds * SAMPLE_RATE:
+            return None
+        return self.embed(samples[a:b])
+
+    def _best_boundary(
+        self, samples: np.ndarray, start: float, end: float, words: list[Span], lo: int, hi: int
+    ) -> int | None:
+        """The word index (``lo < k < hi``) before which the voice changes most, by the partial
+        embeddings; None when no boundary leaves enough audio on both sides."""
+        from resemblyzer import normalize_volume
+
+        a, b = max(0, int(start * SAMPLE_RATE)), min(len(samples), int(end * SAMPLE_RATE))
+        wav = normalize_volume(samples[a:b], -30, increase_only=True)
+        _, partials, slices = self.encoder.embed_utterance(wav, return_partials=True, rate=self.split_rate)
+        starts = np.array([start + s.start / SAMPLE_RATE for s in slices])
+        stops = np.array([start + min(s.stop, b - a) / SAMPLE_RATE for s in slices])
+        best, best_distance = None, -1.0
+        for k in range(lo + 1, hi):
+            cut = _boundary_time(words, k)
+            if cut - start < self.split_min_seconds or end - cut < self.split_min_seconds:
+                continue
+            before, after = partials[stops <= cut], partials[starts >= cut]
+            if not len(before) or not len(after):
+                continue
+            m1, m2 = before.mean(axis=0), after.mean(axis=0)
+            distance = 1.0 - float(np.dot(m1, m2) / (np.linalg.norm(m1) * np.linalg.norm(m2)))
+            if distance > best_distance:
+                best, best_distance = k, distance
+        return best
 
     def embed_spans(self, audio: np.ndarray, segments: list[Span]) -> list[list[float] | None]:
         samples = np.asarray(audio, dtype=np.float32)
@@ -171,6 +273,11 @@ class ResemblyzerDiarizer:
                 labels[i] = c
         _fill_from_neighbours(labels, segments)
         return renumber_by_first_turn(labels)
+
+
+def _boundary_time(words: list[Span], k: int) -> float:
+    """The moment between ``words[k - 1]`` and ``words[k]``."""
+    return (max(words[k - 1].end, words[k - 1].start) + max(words[k].start, words[k - 1].end)) / 2
 
 
 def _fill_from_neighbours(labels: list[int | None], segments: list[Span]) -> None:

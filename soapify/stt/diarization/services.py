@@ -15,6 +15,7 @@ corrections.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import transaction
@@ -27,8 +28,9 @@ from soapify.encounters.models import AudioChunk, Encounter
 from soapify.stt.chunk_audio import chunk_samples
 from soapify.stt.diarization import diarizers
 from soapify.stt.diarization.engines import Span
+from soapify.stt.diarization.split import Part, split_segment, word_spans
 from soapify.stt.models import ChunkTranscription, EncounterSpeakers, TranscriptSegment
-from soapify.stt.services.common import finalized_conflict
+from soapify.stt.services.common import finalized_conflict, update_search_vector
 
 DIARIZE_JOB = "stt.diarize_encounter"
 SPEAKER_DOCTOR, SPEAKER_PATIENT, SPEAKER_OTHER = "doctor", "patient", "other"
@@ -135,9 +137,125 @@ def _load_chunk_samples(chunk: AudioChunk) -> np.ndarray:
     return chunk_samples(chunk)
 
 
+@dataclass
+class _Cut:
+    """A segment to be cut where its speaker changes: the parts and each part's embedding."""
+
+    segment: TranscriptSegment
+    parts: list[Part]
+    embeddings: list[list[float] | None]
+
+
+def _plan_chunk(diarizer, chunk: AudioChunk, todo: list[TranscriptSegment]) -> list[_Cut]:
+    """Embed the chunk's segments not embedded yet; a segment that runs over a change of speaker
+    (by its word times) is planned as parts, each embedded on its own. Returns the planned cuts;
+    every other segment gets its ``speaker_embedding`` set in memory."""
+    samples = _load_chunk_samples(chunk)
+    offset = float(chunk.start_offset or 0.0)
+    cuts: list[_Cut] = []
+    whole: list[TranscriptSegment] = []
+    for seg in todo:
+        span = Span(seg.start - offset, seg.end - offset)
+        parts: list[Part] = []
+        if _may_cut(seg):
+            words = [{**w, "start": w["start"] - offset, "end": w["end"] - offset} for w in seg.words]
+            points = diarizer.change_points(samples, span, word_spans(words))
+            parts = split_segment(span, seg.text, words, points) if points else []
+        if len(parts) > 1:
+            cuts.append(_Cut(seg, parts, diarizer.embed_spans(samples, [p.span for p in parts])))
+        else:
+            whole.append(seg)
+    spans = [Span(s.start - offset, s.end - offset) for s in whole]
+    for seg, emb in zip(whole, diarizer.embed_spans(samples, spans), strict=True):
+        seg.speaker_embedding = emb or []
+    return cuts
+
+
+def _may_cut(seg: TranscriptSegment) -> bool:
+    """Only the engine's own, unedited text is cut (its words line up with it)."""
+    return not seg.edited and not seg.original_text and isinstance(seg.words, list) and len(seg.words) > 1
+
+
+def _apply_cuts(cuts: list[_Cut]) -> list[TranscriptSegment]:
+    """Store the planned cuts (inside the encounter's lock): the segment keeps its id as the first
+    part; the other parts are new segments of the same chunk right after it; the chunk's segments
+    are renumbered (``index``) in order. A segment changed since it was read (edited, moved, gone)
+    is not cut and stays unembedded, for the next run. Returns the new segments."""
+    if not cuts:
+        return []
+    current = {
+        row["id"]: row
+        for row in TranscriptSegment.objects.select_for_update()
+        .filter(pk__in=[c.segment.pk for c in cuts])
+        .values("id", "text", "start", "end", "edited", "words")
+    }
+    created: list[TranscriptSegment] = []
+    changed: list[TranscriptSegment] = []
+    for cut in cuts:
+        seg = cut.segment
+        row = current.get(seg.pk)
+        if (
+            row is None
+            or row["edited"]
+            or (row["text"], row["start"], row["end"], row["words"])
+            != (
+                seg.text,
+                seg.start,
+                seg.end,
+                seg.words,
+            )
+        ):
+            continue
+        offset = float(seg.chunk.start_offset or 0.0) if seg.chunk is not None else 0.0
+        words = list(seg.words)
+        first, rest = cut.parts[0], cut.parts[1:]
+        for part, emb in zip(rest, cut.embeddings[1:], strict=True):
+            created.append(
+                TranscriptSegment(
+                    encounter_id=seg.encounter_id,
+                    chunk_id=seg.chunk_id,
+                    source=seg.source,
+                    index=seg.index,
+                    start=round(part.span.start + offset, 3),
+                    end=round(part.span.end + offset, 3),
+                    text=part.text,
+                    confidence=seg.confidence,
+                    speaker=seg.speaker,
+                    speaker_embedding=emb or [],
+                    words=words[part.lo : part.hi],
+                    language=seg.language,
+                    engine=seg.engine,
+                    model=seg.model,
+                    engine_version=seg.engine_version,
+                )
+            )
+        seg.text = first.text
+        seg.end = round(first.span.end + offset, 3)
+        seg.words = words[first.lo : first.hi]
+        seg.speaker_embedding = cut.embeddings[0] or []
+        changed.append(seg)
+    if not changed:
+        return []
+    TranscriptSegment.objects.bulk_update(changed, ["text", "end", "words", "speaker_embedding"])
+    created = TranscriptSegment.objects.bulk_create(created)
+    chunk_ids = {s.chunk_id for s in changed}
+    for chunk_id in chunk_ids:
+        rows = list(
+            TranscriptSegment.objects.filter(chunk_id=chunk_id)
+            .order_by("start", "index", "id")
+            .only("id", "index")
+        )
+        for i, r in enumerate(rows):
+            r.index = i
+        TranscriptSegment.objects.bulk_update(rows, ["index"])
+    update_search_vector(pk__in=[s.pk for s in changed] + [s.pk for s in created])
+    return created
+
+
 def encounter_diarize(*, encounter_id: int) -> dict:
-    """The diarization job: embed the segments not embedded yet, cluster, store indices and labels.
-    Idempotent: the same segments give the same indices and labels."""
+    """The diarization job: embed the segments not embedded yet (cutting first those that run over
+    a change of speaker), cluster, store indices and labels. Idempotent: the same segments give
+    the same indices and labels, and a segment is examined for cuts once (until re-transcribed)."""
     diarizer = diarizers["default"]
     segments = list(
         TranscriptSegment.objects.filter(
@@ -152,16 +270,11 @@ def encounter_diarize(*, encounter_id: int) -> dict:
     for seg in segments:
         if seg.speaker_embedding is None and seg.chunk_id is not None:
             by_chunk[seg.chunk_id].append(seg)
+    cuts: list[_Cut] = []
     for todo in by_chunk.values():
         chunk = todo[0].chunk
         assert chunk is not None
-        samples = _load_chunk_samples(chunk)
-        offset = float(chunk.start_offset or 0.0)
-        spans = [Span(s.start - offset, s.end - offset) for s in todo]
-        for seg, emb in zip(todo, diarizer.embed_spans(samples, spans), strict=True):
-            seg.speaker_embedding = emb or []
-    spans = [Span(s.start, s.end) for s in segments]
-    indices = diarizer.assign([s.speaker_embedding or None for s in segments], spans)
+        cuts += _plan_chunk(diarizer, chunk, todo)
     with transaction.atomic():
         status = (
             Encounter.objects.select_for_update()
@@ -171,20 +284,28 @@ def encounter_diarize(*, encounter_id: int) -> dict:
         )
         if status is None or status == Encounter.Status.FINALIZED:
             return {"encounter_id": encounter_id, "segments": 0, "note": "finalized or gone; unchanged"}
+        created = _apply_cuts(cuts)
+        segments = sorted(
+            [s for s in segments if s.speaker_embedding is not None] + created,
+            key=lambda s: (s.start, s.index, s.pk),
+        )
         live = set(
             TranscriptSegment.objects.filter(pk__in=[s.pk for s in segments]).values_list("pk", flat=True)
         )
+        segments = [s for s in segments if s.pk in live]
+        indices = diarizer.assign(
+            [s.speaker_embedding or None for s in segments], [Span(s.start, s.end) for s in segments]
+        )
         for seg, index in zip(segments, indices, strict=True):
             seg.speaker_index = index
-        TranscriptSegment.objects.bulk_update(
-            [s for s in segments if s.pk in live], ["speaker_index", "speaker_embedding"]
-        )
+        TranscriptSegment.objects.bulk_update(segments, ["speaker_index", "speaker_embedding"])
         _relabel(encounter_id, engine=getattr(diarizer, "name", ""))
     return {
         "encounter_id": encounter_id,
         "segments": len(segments),
         "speakers": len({i for i in indices if i is not None}),
         "embedded": sum(len(v) for v in by_chunk.values()),
+        "cut": len(created),
     }
 
 
