@@ -122,7 +122,7 @@ def concise(draft: Draft, max_words: int = NOTE_WORDS) -> Draft:
         total -= len(it["text"].split())
     if not drop:
         return draft
-    out: Draft = {"language": draft["language"], "sections": {}}  # type: ignore[typeddict-item]
+    out: Draft = {"language": draft["language"], "sections": {}}
     for sec, body in draft["sections"].items():
         kept = [it for i, it in enumerate(body["items"]) if (sec, i) not in drop]
         out["sections"][sec] = {"text": body["text"], "items": kept}
