@@ -83,3 +83,14 @@ def test_persian_partial_symptoms_decimal_and_viral_assessment(engine):
     assert temp and temp[0]["value"] == 38.5
     assert any("عفونت ویروسی" in it["text"] for it in items(draft, "assessment"))
     assert items(draft, "plan", "medication") and not items(draft, "subjective", "medication")
+
+
+def test_classic_note_lists_the_plan_under_its_problem(engine):
+    from soapify.nlp.engines.note_text import render_note
+
+    note = render_note(engine.generate(parse_dialogue(EAR)).draft)
+    ap = note.split("ASSESSMENT AND PLAN", 1)[1]
+    problem = next(line for line in ap.splitlines() if "ear infection" in line.lower())
+    after = ap.split(problem, 1)[1]
+    assert "Medical Treatment: Amoxicillin 400 mg" in after
+    assert "doing well" not in note.lower()

@@ -184,16 +184,37 @@ def _med_lines(items: list[Item]) -> list[str]:
     return [it["text"][:1].upper() + it["text"][1:] + "." for it in best.values()]
 
 
-def _assessment_plan(draft: Draft, limit: int | None, intro: list[str] | None = None) -> str:
-    lines: list[str] = list(intro or [])
-    problems = _join([it["text"] for it in _items(draft, "assessment")], limit)
-    if problems:
-        lines.append(problems)
-    plan = _items(draft, "plan")
+def _start(item: Item) -> int:
+    return min((ev["start"] for ev in item["evidence"]), default=0)
+
+
+def _plan_lines(plan: list[Item], limit: int | None) -> list[str]:
+    lines = []
     for kind, head in _PLAN_HEADS.items():
         kind_items = [it for it in plan if it["kind"] == kind]
         texts = _med_lines(kind_items) if kind == "medication" else [it["text"] for it in kind_items]
         if texts:
             lines.append(f"• {head}: {_join(texts, limit)}")
+    return lines
+
+
+def _assessment_plan(draft: Draft, limit: int | None, intro: list[str] | None = None) -> str:
+    """Assessment and plan by problem: each diagnosis statement, then the plan items said after it and
+    before the next one (plan items said before the first diagnosis go with it)."""
+    lines: list[str] = list(intro or [])
+    problems = (
+        sorted(_items(draft, "assessment"), key=_start)[:limit]
+        if limit
+        else sorted(_items(draft, "assessment"), key=_start)
+    )
+    plan = _items(draft, "plan")
+    if not problems:
+        lines.extend(_plan_lines(plan, limit))
+    starts = [_start(p) for p in problems] + [10**12]
+    for k, problem in enumerate(problems):
+        lo = -1 if k == 0 else starts[k]
+        mine = [it for it in plan if lo <= _start(it) < starts[k + 1]]
+        lines.append(problem["text"].strip())
+        lines.extend(_plan_lines(mine, limit))
     lines.append(AGREEMENT)
     return "\n".join(lines)
