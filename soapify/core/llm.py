@@ -12,10 +12,10 @@ the request by the session (``core.http.engine_session``); what is left raises `
 3. ``{"type": "json_object"}`` (older OpenAI-compatible servers);
 4. no ``response_format``: the schema is written into the prompt.
 
-A format the server refuses (400/422, or a 500/501 that a lower format then gets past) steps down to
+A format the server refuses (400/422, or a 500/501 that the next format then gets past) steps down to
 the next; the format that worked is remembered per server and model for a day, so later calls ask
-that way at once. When every format fails with a 5xx the server is down: the last error is raised
-(transient). ``response_format`` pins one format instead (``LLM_RESPONSE_FORMAT``).
+that way at once. Two formats in a row failing with a 5xx mean the server is down: that error is
+raised (transient), after two requests rather than four. ``response_format`` pins one format instead (``LLM_RESPONSE_FORMAT``).
 
 Local models on CPUs need minutes per note: ``stream=True`` reads the answer as it is generated
 (server-sent events), so ``timeout`` bounds the silence between tokens rather than the whole answer;
@@ -159,8 +159,11 @@ class ChatClient:
                     max_tokens=max_tokens,
                 )
             except EngineError as exc:
-                if self.response_format != "auto" or getattr(exc, "http_status", None) not in _REFUSALS:
+                status = getattr(exc, "http_status", None)
+                if self.response_format != "auto" or status not in _REFUSALS:
                     raise
+                if status >= 500 and last is not None and getattr(last, "http_status", 0) >= 500:
+                    raise  # two formats in a row failed with a 5xx: the server is down
                 last = exc  # perhaps this format: try the next one
                 continue
             if self.response_format == "auto":

@@ -73,6 +73,20 @@ def test_the_accepted_format_is_remembered_per_server(httpserver):
     assert formats(httpserver) == ["json_schema", "json_object_schema"]
 
 
+def test_a_500_then_a_400_keeps_stepping_down(httpserver):
+    def picky(request: Request) -> Response:
+        fmt = request.get_json().get("response_format") or {}
+        if fmt.get("type") == "json_schema":
+            return Response("{}", status=500)
+        if fmt:
+            return Response('{"error": "unsupported"}', status=400)
+        return Response(json.dumps(chat_completion(ITEMS)), content_type="application/json")
+
+    httpserver.expect_request(CHAT, method="POST").respond_with_handler(picky)
+    assert engine(httpserver).generate(parse_dialogue(DIALOGUE)).engine == "llm"
+    assert formats(httpserver) == ["json_schema", "json_object_schema", "json_object", "prompt"]
+
+
 def test_a_server_without_json_mode_gets_the_schema_in_the_prompt(httpserver):
     def no_json_mode(request: Request) -> Response:
         if request.get_json().get("response_format"):
@@ -94,6 +108,7 @@ def test_a_server_that_is_down_is_an_outage_not_a_format_problem(httpserver):
     with pytest.raises(EngineError) as err:
         engine(httpserver).generate(parse_dialogue(DIALOGUE))
     assert err.value.transient and err.value.code == "llm_unavailable"
+    assert formats(httpserver) == ["json_schema", "json_object_schema"]  # two 5xx in a row: down
     assert llm_module._ACCEPTED == {}  # nothing learnt from an outage
     result = engine(httpserver, fallback="rules").generate(parse_dialogue(DIALOGUE))
     assert result.engine == "rules" and result.fallback_reason == "llm_unavailable"
