@@ -32,6 +32,7 @@ class JobSerializer(serializers.ModelSerializer):
             "status",
             "progress",
             "attempts",
+            "waits_for",  # the job this one is queued behind (docs/JOBS.md), or null
             "result",
             "error",
             "created_at",
