@@ -167,7 +167,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         response.data = error_body(exc.code, exc.message, exc.fields, **exc.extra)
         return response
 
-    code = next((c for t, c in _DRF_CODES.items() if isinstance(exc, t)), "error")
+    # a subclass that names its own code (e.g. accounts' SessionExpired: "session_expired") keeps it
+    own_code = type(exc).__dict__.get("default_code") if type(exc) not in _DRF_CODES else None
+    code = own_code or next((c for t, c in _DRF_CODES.items() if isinstance(exc, t)), "error")
     detail = getattr(exc, "detail", str(exc))
     if isinstance(exc, exceptions.ValidationError):
         fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}

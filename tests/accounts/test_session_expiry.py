@@ -66,6 +66,7 @@ def test_after_the_end_access_refresh_and_verify_are_refused_before_any_reaping(
     response = bearer(window["access"]).get(ME)
     assert response.status_code == 401
     assert response.json()["error"]["message"] == "The session window has ended; sign in again."
+    assert response.json()["error"]["code"] == "session_expired"
     refresh = APIClient().post(REFRESH, {"refresh": window["refresh"]}, format="json")
     assert refresh.status_code == 401
     assert "access" not in refresh.json()
