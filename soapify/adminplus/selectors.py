@@ -101,6 +101,19 @@ def queue_depths(queues: list[str] | None = None) -> dict[str, dict[str, Any]]:
     return {q: {"broker": broker[q], "queued_jobs": int(in_db.get(q, 0))} for q in queues}
 
 
+def _filtered(
+    rows: QuerySet, *, date_from: datetime | None, date_to: datetime | None, **equal: Any
+) -> QuerySet:
+    """``rows`` with each given field equal to its value (None or "" means no filter) and created
+    in ``[date_from, date_to)``."""
+    rows = rows.filter(**{field: value for field, value in equal.items() if value not in (None, "")})
+    if date_from is not None:
+        rows = rows.filter(created_at__gte=date_from)
+    if date_to is not None:
+        rows = rows.filter(created_at__lt=date_to)
+    return rows
+
+
 # ------------------------------------------------------------------------------------------- logs
 
 
@@ -115,21 +128,16 @@ def audit_log_list(
     date_to: datetime | None = None,
 ) -> QuerySet[AuditLog]:
     """Audit rows, newest first, filtered; ``date_to`` is exclusive."""
-    rows = AuditLog.objects.all()
-    if user is not None:
-        rows = rows.filter(actor_id=user)
-    if action:
-        rows = rows.filter(action=action)
-    if outcome:
-        rows = rows.filter(outcome=outcome)
-    if object_type:
-        rows = rows.filter(object_type=object_type)
-    if object_id:
-        rows = rows.filter(object_id=object_id)
-    if date_from is not None:
-        rows = rows.filter(created_at__gte=date_from)
-    if date_to is not None:
-        rows = rows.filter(created_at__lt=date_to)
+    rows = _filtered(
+        AuditLog.objects.all(),
+        date_from=date_from,
+        date_to=date_to,
+        actor_id=user,
+        action=action,
+        outcome=outcome,
+        object_type=object_type,
+        object_id=object_id,
+    )
     return rows.order_by("-created_at", "-id")
 
 
@@ -148,23 +156,17 @@ def job_list(
     date_to: datetime | None = None,
 ) -> QuerySet[Job]:
     """Jobs, newest first, filtered by their fields and creation time (``date_to`` exclusive)."""
-    rows = Job.objects.select_related("owner")
-    if kind:
-        rows = rows.filter(kind=kind)
-    if status:
-        rows = rows.filter(status=status)
-    if queue:
-        rows = rows.filter(queue=queue)
-    if owner is not None:
-        rows = rows.filter(owner_id=owner)
-    if target_type:
-        rows = rows.filter(target_type=target_type)
-    if target_id:
-        rows = rows.filter(target_id=target_id)
-    if date_from is not None:
-        rows = rows.filter(created_at__gte=date_from)
-    if date_to is not None:
-        rows = rows.filter(created_at__lt=date_to)
+    rows = _filtered(
+        Job.objects.select_related("owner"),
+        date_from=date_from,
+        date_to=date_to,
+        kind=kind,
+        status=status,
+        queue=queue,
+        owner_id=owner,
+        target_type=target_type,
+        target_id=target_id,
+    )
     return rows.order_by("-created_at", "-id")
 
 

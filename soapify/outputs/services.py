@@ -36,12 +36,13 @@ from django.utils import timezone
 
 from soapify.checklist.services import checklist_summary
 from soapify.core.draft_schema import SECTIONS
-from soapify.core.engines import EngineError, EngineHandler
+from soapify.core.engines import EngineError
 from soapify.core.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
 from soapify.core.jobs import job_unfinished
 from soapify.core.models import Job
 from soapify.encounters.models import Encounter
 from soapify.encounters.selectors import encounter_locked
+from soapify.integrations.sms import sms_engines  # the one SMS engine registry
 from soapify.nlp.models import Draft
 from soapify.nlp.services import generation_job_of
 from soapify.outputs.models import FinalizedNote, OutputFile, ShareLink
@@ -55,7 +56,6 @@ from soapify.outputs.renderers import (
 
 logger = logging.getLogger("soapify.outputs")
 
-sms_engines = EngineHandler("SMS_ENGINES")
 
 DOWNLOAD_SALT = "soapify.outputs.download"
 CONTENT_TYPES: dict[str, str] = {
