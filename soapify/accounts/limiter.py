@@ -91,11 +91,23 @@ class Attempt:
     counted: list[_Counter] = field(default_factory=list)
     pair_key: str | None = None
     known_key: str | None = None
+    known: bool = False
     settled: bool = False
 
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:40]
+
+
+def _known_key(account: str, client: str) -> str:
+    return f"auth:known:{_digest(account.strip().lower(), client)}"
+
+
+def client_known(request, account: str) -> bool:
+    """Whether ``request``'s client has signed in to ``account`` before (in the last
+    ``KNOWN_CLIENT_DAYS``): such clients are exempt from the per-account ceiling and locks that
+    strangers could otherwise trigger."""
+    return bool(cache.get(_known_key(account, client_of(request))))
 
 
 def client_of(request) -> str:
@@ -159,13 +171,14 @@ def attempt_check(request, *, account: str | None = None) -> Attempt:
     pair_key = known_key = None
     if account:
         name = account.strip().lower()
-        known_key = f"auth:known:{_digest(name, client)}"
+        known_key = _known_key(name, client)
         pair = _counter("auth_account_client", f"{name}\x00{client}", now)
         pair_key = pair.key if pair else None
         counters += [pair, _counter("auth_account", name, now)]
     active = [c for c in counters if c is not None]
     found = cache.get_many([c.key for c in active] + ([known_key] if known_key else []))
-    if known_key and found.get(known_key):
+    known = bool(known_key and found.get(known_key))
+    if known:
         active = [c for c in active if c.scope != "auth_account"]
     over = [c for c in active if int(found.get(c.key) or 0) >= c.rate.limit]
     if over:
@@ -177,7 +190,7 @@ def attempt_check(request, *, account: str | None = None) -> Attempt:
         if value > counter.rate.limit:  # a concurrent attempt took the last one
             _give_back(counted)
             raise _refuse([counter], now)
-    return Attempt(counted=counted, pair_key=pair_key, known_key=known_key)
+    return Attempt(counted=counted, pair_key=pair_key, known_key=known_key, known=known)
 
 
 def attempt_failed(attempt: Attempt) -> None:

@@ -9,7 +9,9 @@
   before the code is compared, and the success is a second conditional UPDATE (``used_at IS
   NULL``): however many clients verify one code at once, at most ``OTP_MAX_ATTEMPTS`` compare it
   and exactly one signs in. The try that uses up the last attempt with a wrong code locks the
-  number for ``OTP_LOCKOUT_SECONDS`` (no send, no verification: 429).
+  number for ``OTP_LOCKOUT_SECONDS`` (no send, no verification: 429) - except for clients that
+  have signed in with this number before (``accounts.limiter.client_known``): a stranger who
+  burns codes on purpose locks out other strangers, not the owner on their usual network.
 - Sends are throttled per client IP and per number (``views``); verifications count as sign-in
   attempts in ``accounts.limiter`` (per IP, per number from a client, per number).
 """
@@ -29,7 +31,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from soapify.accounts.limiter import attempt_check, attempt_failed, attempt_succeeded
+from soapify.accounts.limiter import attempt_check, attempt_failed, attempt_succeeded, client_known
 from soapify.accounts.models import User
 from soapify.core.engines import EngineError
 from soapify.integrations.sms import InvalidPhoneNumber, normalize_phone, sms_engines
@@ -84,12 +86,18 @@ def _locked_for(digest: str, now: datetime) -> int:
     return math.ceil((until - now).total_seconds()) if until else 0
 
 
-def otp_send(*, number: str) -> dict[str, Any]:
-    """Send a code to ``number`` (E.164) if it is a user's; the same answer either way."""
+def otp_account(number: str) -> str:
+    """The sign-in limiter's account name of a number's one-time codes."""
+    return f"otp:{number}"
+
+
+def otp_send(*, request, number: str) -> dict[str, Any]:
+    """Send a code to ``number`` (E.164) if it is a user's; the same answer either way. A client
+    that signed in with this number before is not held up by the number's lock."""
     now = timezone.now()
     digest = phone_digest(number)
     locked = _locked_for(digest, now)
-    if locked:
+    if locked and not client_known(request, otp_account(number)):
         raise OTPLocked(wait=locked)
     user = user_for_phone(number)
     code = f"{secrets.randbelow(10**6):06d}"
@@ -115,11 +123,11 @@ def otp_send(*, number: str) -> dict[str, Any]:
 def otp_verify(*, request, number: str, code: str) -> dict[str, Any]:
     """Check ``code`` for ``number``; on success open a session window: ``{access, refresh,
     expires_at, absolute_expires_at}``. Wrong, expired, used or unknown: 400 ``otp_invalid``."""
-    attempt = attempt_check(request, account=f"otp:{number}")
+    attempt = attempt_check(request, account=otp_account(number))
     now = timezone.now()
     digest = phone_digest(number)
     locked = _locked_for(digest, now)
-    if locked:
+    if locked and not attempt.known:
         attempt_failed(attempt)
         raise OTPLocked(wait=locked)
     row = OTPCode.objects.filter(phone_digest=digest).order_by("-created_at", "-id").first()

@@ -10,9 +10,9 @@ from django.conf import settings
 from rest_framework.exceptions import APIException
 from rest_framework.throttling import SimpleRateThrottle
 
-from soapify.accounts.limiter import client_of, parse_rate
+from soapify.accounts.limiter import client_known, client_of, parse_rate
 
-from .services_otp import phone_digest
+from .services_otp import otp_account, phone_digest
 from .sms import InvalidPhoneNumber, normalize_phone
 
 
@@ -30,13 +30,22 @@ class OTPSendIPThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": client_of(request)}
 
 
+def _number(request) -> str | None:
+    try:
+        data = request.data
+        return normalize_phone(str(data.get("phone_number") or "")) if hasattr(data, "get") else None
+    except (InvalidPhoneNumber, APIException):  # no usable number: the view answers its 400
+        return None
+
+
 class OTPSendPhoneThrottle(OTPSendIPThrottle):
+    """Per number, for clients that never signed in with it: a stranger using up a number's sends
+    does not stop its owner, whose usual client is known (``accounts.limiter.client_known``)."""
+
     scope = "otp_phone"
 
     def get_cache_key(self, request, view):
-        try:
-            data = request.data
-            number = normalize_phone(str(data.get("phone_number") or "")) if hasattr(data, "get") else None
-        except (InvalidPhoneNumber, APIException):  # no usable number: the view answers its 400
+        number = _number(request)
+        if not number or client_known(request, otp_account(number)):
             return None
-        return self.cache_format % {"scope": self.scope, "ident": phone_digest(number)} if number else None
+        return self.cache_format % {"scope": self.scope, "ident": phone_digest(number)}

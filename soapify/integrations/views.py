@@ -90,7 +90,7 @@ class OTPSendView(APIView):
     def post(self, request):
         ser = OTPSendSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        return Response(services_otp.otp_send(number=ser.validated_data["phone_number"]))
+        return Response(services_otp.otp_send(request=request, number=ser.validated_data["phone_number"]))
 
 
 class OTPVerifyView(APIView):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from django.test import RequestFactory
+
 from soapify.integrations.services import directory_seed_demo
 from soapify.integrations.services_otp import otp_send
 from soapify.integrations.sms import normalize_phone, sms_engines
@@ -21,7 +23,7 @@ def _code_for(w) -> dict:
     if w.alice.phone_number != PHONE:
         w.alice.phone_number = PHONE
         w.alice.save(update_fields=["phone_number"])
-    otp_send(number=normalize_phone(PHONE))
+    otp_send(request=RequestFactory().post("/"), number=normalize_phone(PHONE))
     _to, body, _id = sms_engines["default"].sent[-1]
     return {"phone_number": PHONE, "code": re.search(r"\d{6}", body).group()}
 

@@ -122,6 +122,24 @@ def test_five_wrong_codes_burn_the_code_and_lock_the_number(doctor, client, sett
     assert OTPCode.objects.get().attempts == 5
 
 
+def test_a_stranger_who_burns_codes_does_not_lock_out_the_owner(doctor, settings):
+    owner, stranger = APIClient(REMOTE_ADDR="10.1.0.7"), APIClient(REMOTE_ADDR="10.2.0.9")
+    send(owner)
+    assert verify(owner, last_code()).status_code == 200  # the owner's usual client is now known
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "otp_phone": "3/10m", "otp": "100/min"}
+    # the stranger uses up the number's sends (the owner's first send counted too) ...
+    assert [send(stranger).status_code for _ in range(3)] == [200, 200, 429]
+    for _ in range(5):  # ... and burns the newest code, which locks the number
+        assert verify(stranger, "000000" if last_code() != "000000" else "111111").status_code == 400
+    assert verify(stranger, last_code()).status_code == 429
+    assert send(stranger).status_code == 429
+    # the owner still gets a new code and signs in; the stranger stays locked out
+    assert send(owner).status_code == 200
+    assert verify(owner, last_code()).status_code == 200
+    assert verify(stranger, "123456").status_code == 429
+    assert AuthSession.objects.filter(user=doctor).count() == 2
+
+
 def test_a_number_of_nobody_locks_the_same_way(db, client):
     send(client, "09350000000")
     for _ in range(5):
