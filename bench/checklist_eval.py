@@ -222,7 +222,7 @@ def before_embedder():
     model = SentenceTransformerEmbedder(runtime="torch")._runner._model
 
     class Before(CachedEmbedder):
-        name, dimensions = "sentence-transformers", 384
+        name, dimensions, runtime = "sentence-transformers", 384, "torch-before"
 
         def _embed(self, texts: list[str], batch_size: int):
             return model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
@@ -280,6 +280,11 @@ def main() -> int:
     parser.add_argument(
         "--compare", action="store_true", help="only the timing, embedder before 2026-12-06 against now"
     )
+    parser.add_argument(
+        "--before-embedder",
+        action="store_true",
+        help="accuracy with the embedder as it was before 2026-12-06",
+    )
     args = parser.parse_args()
 
     train = data_dir() / "aci-bench" / "train.csv"
@@ -304,7 +309,11 @@ def main() -> int:
         print(json.dumps(figures))
         return 0
     cases = load_cases()
-    evaluator = RulesEvaluator(semantic=not args.keywords_only, topics=not args.no_topics)
+    evaluator = RulesEvaluator(
+        semantic=not args.keywords_only,
+        topics=not args.no_topics,
+        embedder=before_embedder() if args.before_embedder else None,
+    )
     derived_rows = predict_derived(evaluator, derived_cases("valid"))
     dm = metrics(derived_rows)
     print_metrics("derived labels, MTS-Dialog valid + ACI-BENCH valid", dm)

@@ -252,3 +252,17 @@ def test_the_runtime_option_is_checked():
 def test_the_export_lives_in_the_data_folder(settings, tmp_path):
     settings.DATA_DIR = tmp_path
     assert default_onnx_dir() == tmp_path / "models" / "all-MiniLM-L6-v2-onnx"
+
+
+def test_the_set_up_command_finds_or_makes_the_verified_export(exported, settings, tmp_path):
+    import shutil
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DATA_DIR = tmp_path
+    shutil.copytree(exported, tmp_path / "models" / "all-MiniLM-L6-v2-onnx")  # as if exported before
+    out = StringIO()
+    call_command("prepare_embedder", stdout=out)
+    assert "ready and verified" in out.getvalue()
+    assert str(tmp_path / "models" / "all-MiniLM-L6-v2-onnx") in out.getvalue()
