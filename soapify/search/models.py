@@ -90,7 +90,8 @@ class SearchQueryLog(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     query = models.CharField(max_length=500)
-    normalised = models.CharField(max_length=500, db_index=True)
+    #: indexed with ``user`` (``search_query_prefix``): every read of it is scoped to its author
+    normalised = models.CharField(max_length=500)
     results = models.PositiveIntegerField()
     took_ms = models.FloatField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

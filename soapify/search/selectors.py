@@ -30,7 +30,7 @@ from pgvector import Vector
 
 from soapify.core.embeddings import get_embedder
 from soapify.core.engines import EngineError
-from soapify.search.models import EMBEDDING_DIMENSIONS, SearchQueryLog, SearchTerm
+from soapify.search.models import EMBEDDING_DIMENSIONS, SearchQueryLog
 from soapify.search.text import normalise
 
 logger = logging.getLogger("soapify.search")
@@ -141,11 +141,11 @@ def prefix_tsquery(text: str) -> str:
     return " & ".join(f"{w}:*" for w in _WORD.findall(text)[:16])
 
 
-def search_ranked(
-    *, user, query: str, filters: Filters, modes: frozenset[str] = MODES
-) -> list[tuple[int, float]]:
-    """``(unit id, fused score)`` of the caller's best matches, best first. ``modes``: which
-    candidate lists are fused - ``text`` (full text and word prefixes) and/or ``vector``."""
+def _ranking(
+    *, user, query: str, filters: Filters, modes: frozenset[str]
+) -> tuple[str, dict[str, Any]] | None:
+    """The statement ranking the caller's best matches (``id, score``, best first) and its
+    parameters, or None when no candidate list applies."""
     where, params = _where(user.pk, filters)
     params.update(q=normalise(query), k=CANDIDATES)
     lists = []
@@ -169,20 +169,32 @@ def search_ranked(
     if vector is not None:
         params["v"] = vector
         params["max_distance"] = settings.SEARCH_VECTOR_MAX_DISTANCE
+        # the nearest k, then those within the bound (the same rows as bounding first: they are
+        # a prefix of the order); the distance is computed once a row and the vector sent once
         lists.append(
             f"""SELECT id, row_number() OVER (ORDER BY d, id) AS r FROM (
                   SELECT u.id, u.embedding <=> %(v)s::vector AS d FROM search_searchunit u
                   WHERE {where} AND u.embedding IS NOT NULL
-                    AND u.embedding <=> %(v)s::vector < %(max_distance)s
-                  ORDER BY d, u.id LIMIT %(k)s) vec"""  # noqa: S608
+                  ORDER BY d, u.id LIMIT %(k)s) vec WHERE d < %(max_distance)s"""  # noqa: S608
         )
     if not lists:
-        return []
+        return None
     union = " UNION ALL ".join(f"({sql})" for sql in lists)
     sql = f"""SELECT id, sum(1.0 / ({RRF_K} + r)) AS score FROM ({union}) ranked
               GROUP BY id ORDER BY score DESC, id LIMIT %(k)s"""  # noqa: S608 - fixed SQL, values bound
+    return sql, params
+
+
+def search_ranked(
+    *, user, query: str, filters: Filters, modes: frozenset[str] = MODES
+) -> list[tuple[int, float]]:
+    """``(unit id, fused score)`` of the caller's best matches, best first. ``modes``: which
+    candidate lists are fused - ``text`` (full text and word prefixes) and/or ``vector``."""
+    ranking = _ranking(user=user, query=query, filters=filters, modes=modes)
+    if ranking is None:
+        return []
     with connection.cursor() as cur:
-        cur.execute(sql, params)
+        cur.execute(*ranking)
         return [(row[0], float(row[1])) for row in cur.fetchall()]
 
 
@@ -193,55 +205,105 @@ def _snippet(headline: str) -> str:
     return escaped.replace("\x02", "<mark>").replace("\x03", "</mark>")
 
 
-def search_hits(*, ids: list[int], query: str) -> dict[int, dict[str, Any]]:
-    """The rows of ``ids`` with an HTML-escaped snippet whose matches are wrapped in ``<mark>``
-    (Persian rows show their normalised text, the one the query matched)."""
-    if not ids:
-        return {}
-    sql = f"""
-        SELECT u.id, u.encounter_id, u.content_type, u.source_type, u.source_id, u.date, u.language,
+#: a hit's columns, the snippet last: ``ts_headline`` of the text the query matched (Persian rows
+#: show their normalised text), matches between chr(2) and chr(3)
+_HIT_COLUMNS = f"""u.id, u.encounter_id, u.content_type, u.source_type, u.source_id, u.date, u.language,
                u.evidence,
                ts_headline(
                    CASE WHEN u.language = 'fa' THEN 'simple'::regconfig ELSE 'english'::regconfig END,
                    CASE WHEN u.language = 'fa' THEN u.search_text ELSE u.text END,
                    {_TSQUERY},
                    'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=35, MinWords=12, MaxFragments=2'
-               )
-        FROM search_searchunit u WHERE u.id = ANY(%(ids)s)"""  # noqa: S608 - fixed SQL, values bound
+               )"""
+_HIT_KEYS = ("id", "encounter_id", "content_type", "source_type", "source_id", "date", "language", "evidence")
+
+
+def _hit(row: tuple) -> dict[str, Any]:
+    hit = dict(zip(_HIT_KEYS, row[:8], strict=True))
+    if isinstance(hit["evidence"], str):  # Django reads jsonb from a raw cursor as text
+        hit["evidence"] = json.loads(hit["evidence"])
+    return {**hit, "snippet": _snippet(row[8])}
+
+
+def search_hits(*, ids: list[int], query: str) -> dict[int, dict[str, Any]]:
+    """The rows of ``ids`` with an HTML-escaped snippet whose matches are wrapped in ``<mark>``."""
+    if not ids:
+        return {}
+    sql = f"SELECT {_HIT_COLUMNS} FROM search_searchunit u WHERE u.id = ANY(%(ids)s)"  # noqa: S608 - fixed SQL
     with connection.cursor() as cur:
         cur.execute(sql, {"ids": ids, "q": normalise(query)})
+        return {row[0]: _hit(row) for row in cur.fetchall()}
+
+
+def search_page(
+    *, user, query: str, filters: Filters, page: int | str, page_size: int
+) -> tuple[list[tuple[int, float]], dict[int, dict[str, Any]]]:
+    """One statement: the caller's ranked matches (as :func:`search_ranked`) and, for the rows of
+    page ``page`` (a number from 1, or ``"last"``) of ``page_size`` only, their hit columns and
+    snippets (``ts_headline`` runs on the page's rows, not on every candidate).
+
+    Returns the ranking and the hits by id; a row of the page that has no hit (a page out of
+    range) is simply missing from the hits."""
+    ranking = _ranking(user=user, query=query, filters=filters, modes=MODES)
+    if ranking is None:
+        return [], {}
+    sql, params = ranking
+    if page == "last":
+        on_page = "n.pos > (n.total - 1) / %(size)s * %(size)s"
+    else:
+        on_page = "n.pos > %(offset)s AND n.pos <= %(offset)s + %(size)s"
+        params["offset"] = (int(page) - 1) * page_size
+    params["size"] = page_size
+    statement = f"""
+        WITH ranked AS ({sql}),
+        numbered AS (SELECT id, score, row_number() OVER (ORDER BY score DESC, id) AS pos,
+                            count(*) OVER () AS total FROM ranked)
+        SELECT n.id, n.score, {_HIT_COLUMNS}
+        FROM numbered n
+        LEFT JOIN search_searchunit u ON u.id = n.id AND u.owner_id = %(owner)s AND {on_page}
+        ORDER BY n.pos"""  # noqa: S608 - fixed SQL, values bound
+    with connection.cursor() as cur:
+        cur.execute(statement, params)
         rows = cur.fetchall()
-    keys = ("id", "encounter_id", "content_type", "source_type", "source_id", "date", "language", "evidence")
-    hits = {}
-    for row in rows:
-        hit = dict(zip(keys, row[:8], strict=True))
-        if isinstance(hit["evidence"], str):  # Django reads jsonb from a raw cursor as text
-            hit["evidence"] = json.loads(hit["evidence"])
-        hits[row[0]] = {**hit, "snippet": _snippet(row[8])}
-    return hits
+    ranked = [(row[0], float(row[1])) for row in rows]
+    hits = {row[0]: _hit(row[2:]) for row in rows if row[2] is not None}
+    return ranked, hits
+
+
+_SUGGESTIONS = """
+    (SELECT normalised, count(*) AS n, 0 AS past FROM search_searchquerylog
+     WHERE user_id = %(user)s AND normalised LIKE %(like)s
+     GROUP BY normalised ORDER BY n DESC, normalised LIMIT %(limit)s)
+    UNION ALL
+    (SELECT term, count(*) AS n, 1 AS past FROM search_searchterm
+     WHERE owner_id = %(user)s AND term LIKE %(last)s
+     GROUP BY term ORDER BY n DESC, term LIMIT %(limit)s)"""
+
+
+def _like_prefix(text: str) -> str:
+    """A LIKE pattern for values starting with ``text`` (``%``, ``_`` and ``\\`` literal)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def search_suggestions(*, user, prefix: str, limit: int) -> list[str]:
     """Completions of the last word of ``prefix`` from the caller's own words, then whole past
-    queries of the caller that start with ``prefix``."""
+    queries of the caller that start with ``prefix``: one statement over two b-tree indexes
+    (``search_query_prefix``, ``search_term_prefix``), both lists counted from the indexed column,
+    so PostgreSQL answers them from the indexes. No embedding."""
     text = normalise(prefix)
     if not text:
         return []
     head, _, last = text.rpartition(" ")
-    words = (
-        SearchTerm.objects.filter(owner=user, term__startswith=last)
-        .values("term")
-        .annotate(n=Count("term"))  # counts the indexed column: an index-only scan
-        .order_by("-n", "term")[:limit]
-    )
-    past = (
-        SearchQueryLog.objects.filter(user=user, normalised__startswith=text)
-        .values("normalised")
-        .annotate(n=Count("normalised"))
-        .order_by("-n", "normalised")[:limit]
-    )
+    with connection.cursor() as cur:
+        cur.execute(
+            _SUGGESTIONS,
+            {"user": user.pk, "like": _like_prefix(text), "last": _like_prefix(last), "limit": limit},
+        )
+        rows = cur.fetchall()
+    past = [r[0] for r in rows if r[2] == 0]
+    words = [f"{head} {r[0]}".strip() for r in rows if r[2] == 1]
     out: list[str] = []
-    for candidate in [p["normalised"] for p in past] + [f"{head} {w['term']}".strip() for w in words]:
+    for candidate in past + words:
         if candidate not in out and candidate != text:
             out.append(candidate)
     return out[:limit]

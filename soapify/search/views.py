@@ -59,10 +59,18 @@ class SearchView(AuditedViewMixin, APIView):
             date_from=params.get("date_from"),
             date_to=params.get("date_to"),
         )
-        ranked = selectors.search_ranked(user=request.user, query=params["q"], filters=filters)
         paginator = PageNumberPagination()
+        ranked, rows = selectors.search_page(
+            user=request.user,
+            query=params["q"],
+            filters=filters,
+            page=paginator.get_page_number_checked(request),
+            page_size=paginator.get_page_size(request),
+        )
         page = paginator.paginate_queryset(ranked, request, view=self) or []
-        rows = selectors.search_hits(ids=[unit_id for unit_id, _ in page], query=params["q"])
+        missing = [unit_id for unit_id, _ in page if unit_id not in rows]
+        if missing:  # the statement's page bounds differ from the paginator's (never expected)
+            rows.update(selectors.search_hits(ids=missing, query=params["q"]))
         hits = [{**rows[unit_id], "score": round(score, 6)} for unit_id, score in page if unit_id in rows]
         services.search_log(
             user=request.user,
