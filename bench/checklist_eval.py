@@ -231,15 +231,22 @@ def before_embedder():
 
 
 def compare_timing(dialogues: dict[str, str], rounds: int = 2) -> dict:
-    """``timing`` of the evaluator with the embedder as it was and as it is, alternated ``rounds``
-    times in this process; medians and ranges of the per-round medians."""
+    """``timing`` of the evaluator with the embedder as it was, as it is (``after``: onnxruntime
+    where the export exists) and on torch (``after_torch``: without onnxruntime), alternated
+    ``rounds`` times in this process; medians and ranges of the per-round medians."""
     from soapify.checklist.engines.rules import RulesEvaluator
+    from soapify.core.embeddings import SentenceTransformerEmbedder
 
-    before, after = RulesEvaluator(embedder=before_embedder()), RulesEvaluator()
-    runs: dict[str, list[dict]] = {"before": [], "after": []}
+    evaluators = {
+        "before": RulesEvaluator(embedder=before_embedder()),
+        "after": RulesEvaluator(),
+        "after_torch": RulesEvaluator(embedder=SentenceTransformerEmbedder(runtime="torch")),
+    }
+    after = evaluators["after"]
+    runs: dict[str, list[dict]] = {name: [] for name in evaluators}
     for _ in range(rounds):
-        runs["before"].append(timing(before, dialogues))
-        runs["after"].append(timing(after, dialogues))
+        for name, evaluator in evaluators.items():
+            runs[name].append(timing(evaluator, dialogues))
     out = {"load": os.getloadavg(), "runtime_after": getattr(after._get_embedder(), "runtime", "")}
     for name, rows in runs.items():
         for key in ("cpu_seconds_new_transcript", "seconds_new_transcript", "cpu_seconds_cold_caches"):

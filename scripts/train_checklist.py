@@ -96,7 +96,8 @@ def main() -> int:
     from soapify.checklist.engines.topics import ARTIFACT, SECTIONS, SectionClassifier
     from soapify.core.embeddings import get_embedder
 
-    torch.set_num_threads(max(1, int(os.environ.get("SOAPIFY_TORCH_THREADS", "2"))))
+    os.environ.setdefault("SOAPIFY_TORCH_THREADS", "2")  # the embedder's threads (onnxruntime or torch)
+    torch.set_num_threads(max(1, int(os.environ["SOAPIFY_TORCH_THREADS"])))
     embedder = get_embedder("minilm")
     cases = mts_cases("MTS-Dialog-TrainingSet.csv")
     tune = [c for c in cases if c["split"] == "tune"]
