@@ -46,8 +46,20 @@ class Hit:
 
 
 def compile_term(term: str) -> str:
-    """Regex source for one keyword term (alternatives with ``|``, prefix with ``*``)."""
-    return "|".join(_compile_alternative(alt) for alt in term.split("|") if alt.strip(" *"))
+    """Regex source for one keyword term (alternatives with ``|``, prefix with ``*``), bounded by
+    non-word characters."""
+    alternatives = _alternatives(term)
+    return _bounded(alternatives) if alternatives else ""
+
+
+def _alternatives(term: str) -> list[str]:
+    return [f"(?:{_compile_alternative(alt)})" for alt in term.split("|") if alt.strip(" *")]
+
+
+def _bounded(alternatives: list[str]) -> str:
+    # One pair of boundaries around all the alternatives, not one per alternative: the same
+    # matches (the alternation still backtracks through them in order), half the scanning time.
+    return rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)"
 
 
 def _compile_alternative(alt: str) -> str:
@@ -69,13 +81,12 @@ def _compile_alternative(alt: str) -> str:
         tail = _EN_PLURAL
     else:
         tail = ""
-    return rf"(?<!\w)(?:{body}{tail})(?!\w)"
+    return f"{body}{tail}"
 
 
 def compile_group(terms: list[str]) -> re.Pattern | None:
-    sources = [compile_term(t) for t in terms if isinstance(t, str) and t.strip(" *|")]
-    sources = [s for s in sources if s]
-    return re.compile("|".join(f"(?:{s})" for s in sources)) if sources else None
+    alternatives = [a for t in terms if isinstance(t, str) and t.strip(" *|") for a in _alternatives(t)]
+    return re.compile(_bounded(alternatives)) if alternatives else None
 
 
 STRONG_GROUPS = frozenset({"syn", "any"})
