@@ -246,11 +246,11 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    if args.polarity_sample:
-        return polarity_sample(_rows(aci), args.polarity_sample)
     rows = _rows(aci)
     if args.split != rows_split(args.split):
         rows = [r for r in rows if holdout(r["encounter_id"]) == (args.split == "train-holdout")]
+    if args.polarity_sample:
+        return polarity_sample(rows, args.polarity_sample)
     rows = rows[: args.limit or None]
     engines = _engines()
     results = [eval_engine(engine, rows, args.repeat) for engine in engines]

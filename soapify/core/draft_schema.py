@@ -107,6 +107,9 @@ class Item(TypedDict):
     differentials: NotRequired[list[str]]
     # follow_up: interval
     interval: NotRequired[str]
+    # assessment and plan items: the problem they belong to (the ``name`` its diagnosis statement links
+    # by, e.g. "hypertension"); items of one problem share it, the note groups the plan by it
+    problem: NotRequired[str]
 
 
 class Section(TypedDict):

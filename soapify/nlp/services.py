@@ -47,9 +47,9 @@ MAX_SECTION_ITEMS = 500
 
 _ITEM_FIELDS = {
     "kind", "text", "negated", "uncertain", "confidence", "evidence", "name", "value", "unit", "systolic",
-    "diastolic", "dose", "route", "frequency", "duration", "differentials", "interval",
+    "diastolic", "dose", "route", "frequency", "duration", "differentials", "interval", "problem",
 }  # fmt: skip
-_ITEM_STR_FIELDS = ("name", "unit", "dose", "route", "frequency", "duration", "interval")
+_ITEM_STR_FIELDS = ("name", "unit", "dose", "route", "frequency", "duration", "interval", "problem")
 
 
 def _empty_meta() -> dict:

@@ -13,7 +13,7 @@ from soapify.nlp.engines.text import Sentence, split_sentences
 
 from .model import ROLE_DOCTOR, ROLE_OTHER, ROLE_PATIENT, Dialogue, Mention, Turn, Unit
 from .quantities import quantities
-from .scope import UNCERTAIN, is_negated, is_uncertain, negative_sentence
+from .scope import UNCERTAIN, clause_bounds, is_negated, is_uncertain, negative_sentence
 
 _DOCTOR_LABELS = {"doctor", "clinician", "physician", "provider", "nurse", "np", "pa", "dr"}
 _PATIENT_LABELS = {"patient"}
@@ -34,12 +34,15 @@ _LATE_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _LEAD_NO = re.compile(
-    r"^\W*(?:no|nope|nah|not really|never|none|nothing|i (?:do not|don't|do n't|have not|haven't|did not|didn't)\b|"
+    r"^\W*(?:no|nope|nah|not really|never|none|nothing|"
+    r"i (?:do not|don't|do n't|have not|haven't|have n't|did not|didn't|did n't|am not|'m not|wasn't|was n't)\b|"
+    r"i'm not\b|"
     r"نه|خیر|نخیر|ندارم|نداشتم|نه خیر)(?![\w\u0600-\u06FF])",
     re.IGNORECASE,
 )
 _LEAD_YES = re.compile(
-    r"^\W*(?:(?:uh|um|oh|well)[\s,]+)*(?:yes|yeah|yep|yup|uh-huh|mm-hmm|correct|right|i do|i have|i did|"
+    r"^\W*(?:(?:uh|um|oh|well)[\s,]+)*(?:yes|yeah|yep|yup|uh-huh|mm-hmm|correct|right|"
+    r"i (?:do|have|did)(?!\s*n't|\s+not\b|\s+never\b)|"
     r"sometimes(?=\s*(?:[,.!]|$))|a little|a bit|kind of|sort of|occasionally|definitely|absolutely|"
     r"بله|آره|آری|دارم|داشتم|بعضی وقتا|گاهی|کمی|یه کم|یک کم|یکم)(?![\w\u0600-\u06FF])",
     re.IGNORECASE,
@@ -158,9 +161,24 @@ def _terms(s: Sentence) -> list[re.Match[str]]:
     return list(lx.SYMPTOM_RE.finditer(s.text))
 
 
+# A body function named by itself is no symptom ("i do sleep", "is that what i'm hearing"): it is one
+# with a change or a problem in its clause ("trouble sleeping", "decreased appetite", "no vision changes").
+_FUNCTIONS = frozenset({"sleep", "hearing", "vision", "appetite", "memory", "mood"})
+_FUNCTION_PROBLEM = re.compile(
+    r"(?<!\w)(?:trouble|problems?|issues?|difficult\w*|poor|bad|decreas\w*|increas\w*|loss|lost|los(?:e|ing)|"
+    r"chang\w*|worse|worsening|blurr\w*|double|can't|cannot|ca n't|couldn't|could n't|not|no|any|less|more|"
+    r"off|down|low|affect\w*|spots?|disturb\w*|waking|wake|interrupt\w*)(?!\w)",
+    re.IGNORECASE,
+)
+
+
 def _said(i: int, s: Sentence) -> list[Mention]:
     out = []
     for m in _terms(s):
+        if m.group(0).lower() in _FUNCTIONS:
+            a, b = clause_bounds(s.text, m.start(), m.end())
+            if not _FUNCTION_PROBLEM.search(s.text, a, b):
+                continue
         out.append(
             Mention(
                 name=lx.canonical_symptom(m.group(0)),

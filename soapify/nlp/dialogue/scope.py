@@ -35,7 +35,8 @@ _EN_UNCERTAIN = (
     r"maybe|might|may be|may have|possibl[ey]|probabl[ey]|i think|i guess|not sure|unsure|i'm not sure|"
     r"could be|could have|likely|suspect(?:ed)?|rule out|perhaps|seems?|questionable|concern(?:ed)? for|"
     r"kind of|sort of|kinda|i don't know if|i do n't know if|versus|vs|differential|"
-    r"if|unless|in case|should you|watch for|look out for"  # hypothetical: "come back if the fever lasts"
+    r"if|unless|in case|should you|watch for|look out for|"  # hypothetical: "come back if the fever lasts"
+    r"wish|i hope|hoping"  # wishful: "i wish i had some weight loss"
 )
 _FA_UNCERTAIN = r"اگر|اگه|در صورتی که|شاید|احتمالا|احتمالاً|فکر می[\u200c ]?کنم|فکر کنم|ممکن است|ممکنه|مطمئن نیستم|نمی[\u200c ]?دونم|به نظر"
 

@@ -35,7 +35,7 @@ FILLER_RE = re.compile(
 # ------------------------------------------------------------------ symptoms → review of systems
 ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
     "Constitutional": (
-        "fever", "fevers", "chills", "fatigue", "tired", "weight loss", "weight gain", "night sweats",
+        "fever", "fevers", "feverish", "chills", "fatigue", "tired", "weight loss", "weight gain", "night sweats",
         "weakness", "malaise", "appetite",
         "تب", "لرز", "خستگی", "ضعف", "کاهش وزن", "تعریق شبانه", "بی‌اشتهایی", "بی اشتهایی",
     ),
@@ -53,7 +53,7 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
         "short of breath", "sleep apnea", "سرفه", "تنگی نفس", "خس خس",
     ),
     "Gastrointestinal": (
-        "nausea", "vomiting", "threw up", "throwing up", "diarrhea", "constipation", "abdominal pain", "stomach pain",
+        "nausea", "vomiting", "threw up", "throwing up", "thrown up", "throw up", "vomited", "nauseated", "nauseous", "diarrhea", "constipation", "abdominal pain", "stomach pain",
         "belly pain", "heartburn", "reflux", "blood in stool", "bloating", "sick to my stomach",
         "حالت تهوع", "تهوع", "استفراغ", "اسهال", "یبوست", "دل درد", "دل‌درد", "درد شکم", "سوزش معده",
     ),
@@ -89,7 +89,7 @@ CANONICAL_EN = {
     "tired": "fatigue", "itchy": "itching", "lightheaded": "lightheadedness", "fevers": "fever",
     "headaches": "headache", "belly pain": "abdominal pain", "stomach pain": "abdominal pain",
     "passing out": "syncope", "sleep": "sleep problems", "vision": "vision changes", "memory": "memory problems",
-    "mood": "mood changes", "hearing": "hearing changes", "appetite": "appetite changes", "sinus": "sinus problems", "threw up": "vomiting", "throwing up": "vomiting", "trouble breathing": "shortness of breath", "difficulty breathing": "shortness of breath",
+    "mood": "mood changes", "hearing": "hearing changes", "appetite": "appetite changes", "sinus": "sinus problems", "threw up": "vomiting", "throwing up": "vomiting", "thrown up": "vomiting", "throw up": "vomiting", "vomited": "vomiting", "nauseated": "nausea", "nauseous": "nausea", "feverish": "fever", "trouble breathing": "shortness of breath", "difficulty breathing": "shortness of breath",
 }  # fmt: skip
 
 

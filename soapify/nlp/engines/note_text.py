@@ -198,9 +198,51 @@ def _plan_lines(plan: list[Item], limit: int | None) -> list[str]:
     return lines
 
 
+def problem_groups(draft: Draft) -> tuple[list[Item], list[Item], list[tuple[str, list[Item], list[Item]]]]:
+    """The assessment and plan by the items' ``problem`` link: ``(assessment items of no problem, plan
+    items of no problem, [(problem, its assessment items, its plan items), ...])``, problems in the order
+    they come up in the visit, items in transcript order."""
+    assessment = sorted(_items(draft, "assessment"), key=_start)
+    plan = sorted(_items(draft, "plan"), key=_start)
+    first: dict[str, int] = {}
+    for it in assessment + plan:
+        if it.get("problem"):
+            first[it["problem"]] = min(first.get(it["problem"], 10**12), _start(it))
+    groups = [
+        (
+            name,
+            [it for it in assessment if it.get("problem") == name],
+            [it for it in plan if it.get("problem") == name],
+        )
+        for name in sorted(first, key=first.__getitem__)
+    ]
+    return (
+        [it for it in assessment if not it.get("problem")],
+        [it for it in plan if not it.get("problem")],
+        groups,
+    )
+
+
 def _assessment_plan(draft: Draft, limit: int | None, intro: list[str] | None = None) -> str:
-    """Assessment and plan by problem: each diagnosis statement, then the plan items said after it and
-    before the next one (plan items said before the first diagnosis go with it)."""
+    """Assessment and plan by problem: each problem's diagnosis statements, then its plan items (by the
+    items' ``problem`` link); statements of no problem come first. A draft without links (an LLM's,
+    an older one) groups by transcript order instead."""
+    if not any(it.get("problem") for sec in ("assessment", "plan") for it in _items(draft, sec)):
+        return _assessment_plan_by_order(draft, limit, intro)
+    lines: list[str] = list(intro or [])
+    general, loose, groups = problem_groups(draft)
+    lines.extend(it["text"].strip() for it in general[:limit] if it["text"].strip())
+    lines.extend(_plan_lines(loose, limit))
+    for _name, statements, plan in groups[:limit] if limit else groups:
+        lines.extend(it["text"].strip() for it in statements if it["text"].strip())
+        lines.extend(_plan_lines(plan, limit))
+    lines.append(AGREEMENT)
+    return "\n".join(lines)
+
+
+def _assessment_plan_by_order(draft: Draft, limit: int | None, intro: list[str] | None = None) -> str:
+    """Each diagnosis statement, then the plan items said after it and before the next one (plan items
+    said before the first diagnosis go with it)."""
     lines: list[str] = list(intro or [])
     problems = (
         sorted(_items(draft, "assessment"), key=_start)[:limit]

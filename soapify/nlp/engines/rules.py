@@ -22,6 +22,7 @@ from soapify.core.transcript import SPEAKER_DOCTOR, SPEAKER_PATIENT, TranscriptV
 from soapify.nlp.dialogue import Dialogue, Mention, Unit, analyse
 
 from . import lexicons as lx
+from . import problems
 from .base import DraftResult
 from .classifier import SENT_LABELS
 from .extract import extract_durations, extract_medications, extract_vitals, is_negated, is_uncertain
@@ -179,6 +180,7 @@ class _Builder:
         self.gender = guess_gender(transcript.text) if lang == "en" else None
         self.items: dict[str, list[Item]] = {s: [] for s in SECTIONS}
         self.mentioned: set[int] = set()  # sentences whose symptoms became ROS items
+        self.final = list(labels)  # the section each doctor statement went to, after the builder's rules
 
     # ------------------------------------------------------------------ helpers
     def add(
@@ -218,6 +220,7 @@ class _Builder:
         for i, s in enumerate(self.sents):
             self.sentence(i, s)
         self.review_of_systems()
+        self.problems()
         draft = empty_draft(self.lang)
         for section in SECTIONS:
             items = sorted(self.items[section], key=lambda it: _KIND_ORDER.get(it["kind"], 99))
@@ -286,6 +289,7 @@ class _Builder:
                 label = "assessment"  # "he has an ear infection", "عفونت ویروسی است"
             if prescribing and label not in ("plan", "assessment"):
                 label = "plan"
+            self.final[i] = label
             if label != "other" and not (vitals and label == "exam"):
                 self.doctor_item(i, s, label, conf, declined, has_meds=bool(meds))
         elif label != "other" or lx.SYMPTOM_RE.search(s.text):
@@ -377,11 +381,17 @@ class _Builder:
             if (
                 m.speaker == SPEAKER_DOCTOR
                 and m.source == "said"
-                and not (self.labels[m.sentence] in ("hpi", "ros") and _ABOUT_PATIENT.search(s.text))
+                and not (
+                    self.labels[m.sentence] in ("hpi", "ros")
+                    and _ABOUT_PATIENT.search(s.text)
+                    and not _GENERAL.search(s.text)
+                )
             ):
                 continue  # the doctor's exam, plan or explanations are not the patient's history
             if m.source == "said" and lx.CHITCHAT.search(s.text):
                 continue
+            if m.source == "said" and _GENERAL.search(s.text) and not _FIRST_PERSON.search(s.text):
+                continue  # an explanation in general, whoever the transcript says spoke it
             key = (m.name, m.negated)
             if key in seen:
                 continue
@@ -418,7 +428,8 @@ class _Builder:
             self.add("objective", label, text, spans, confidence=conf, uncertain=unc, negated=negated)
         elif label == "assessment":
             m = _PROBLEM.search(s.text)
-            name = m.group(1).strip() if m else None
+            # a diagnosis, not whatever follows "it's" ("it's out of control")
+            name = m.group(1).strip() if m and lx.DIAGNOSIS.search(m.group(1)) else None
             self.add("assessment", "problem", text, spans, confidence=conf, uncertain=unc, name=name)
         elif label == "plan":
             kind = next(
@@ -435,6 +446,16 @@ class _Builder:
                 text = ("Declined: " if self.lang == "en" else "نپذیرفت: ") + text
             self.add("plan", kind, text, spans, confidence=conf, uncertain=unc, interval=interval,
                      negated=declined is not None)  # fmt: skip
+
+    def problems(self) -> None:
+        """Link assessment statements and plan items to the problem they are about (``problem``), and
+        state a problem named only in passing ("for your first problem, your heart failure, we will ...")."""
+        found = problems.find_problems(self.sents, self.final, self.lang)
+        for p in problems.link(found, self.items["assessment"], self.items["plan"]):
+            s = self.sents[p.sentence]
+            text = p.text if self.lang == "fa" else sentence_case(p.text)
+            self.add("assessment", "problem", text, [(p.start, p.end, s.segment_id)], confidence=0.6,
+                     name=p.name, problem=p.name)  # fmt: skip
 
     def chief_complaint(self) -> None:
         """The patient's first complaint, preferably the answer to "what brings you in"; else the
@@ -508,6 +529,18 @@ _ABOUT_PATIENT = re.compile(
     r"\b(?:presents|presenting|history of)\b|بیمار|شما",
     re.IGNORECASE,
 )
+# A doctor explaining a condition in general ("some people tend to get sinus infections", "it can cause
+# nausea", "side effects like dizziness"): what it names is not what this patient reports
+_GENERAL = re.compile(
+    r"\b(?:people|patients|folks|everyone|everybody|anyone|anybody|someone|somebody)\b|"
+    r"\b(?:can|could|may|might|will|tends? to|is known to)\s+(?:\w+\s+)?(?:cause|causes|lead to|result in|"
+    r"give you|make you|bring on|trigger|present with|go along with)\b|"
+    r"\b(?:side effects?|risks?|complications?) (?:of|like|such as|include|including|are)\b|"
+    r"\b(?:watch (?:out )?for|look out for|keep an eye (?:out )?for)\b|"
+    r"(?:معمولا|معمولاً|ممکن است|عوارض)",
+    re.IGNORECASE,
+)
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|myself)\b|(?:من|م\b)", re.IGNORECASE)
 _HYPOTHETICAL = re.compile(
-    r"(?<![\w'])(?:if|unless|in case|should you|watch for)(?![\w'])|اگر|اگه", re.IGNORECASE
+    r"(?<![\w'])(?:if|unless|in case|should you|watch for|wish|i hope|hoping)(?![\w'])|اگر|اگه", re.IGNORECASE
 )
