@@ -5,7 +5,9 @@
 
     job = job_start(kind="stt.transcribe_chunk", owner=user, target=chunk, params={...})
 
-Handlers live in each app's ``tasks.py`` (imported at start-up by ``CoreConfig.ready``). A handler
+Handlers live in each app's ``tasks.py`` (imported at start-up by ``CoreConfig.ready``). A job is
+sent to the queue its handler names unless the deployment routes its kind elsewhere
+(``settings.JOB_QUEUES``, see :func:`job_queue`); it keeps that queue for its retries. A handler
 raising ``EngineError(transient=True)`` is retried with exponential backoff up to ``max_attempts``;
 any other exception fails the job with a clear ``{code, message}``.
 
@@ -113,6 +115,14 @@ def get_handler(kind: str) -> JobHandler:
         raise LookupError(f"No job handler registered for kind {kind!r}") from None
 
 
+def job_queue(kind: str) -> str:
+    """The queue a new job of ``kind`` is sent to: the deployment's routing (``settings.JOB_QUEUES``,
+    ``{kind: queue}``, e.g. work nobody waits for on a queue served by a worker of its own) or
+    else the queue its handler names."""
+    routes = getattr(settings, "JOB_QUEUES", None) or {}
+    return str(routes.get(kind) or get_handler(kind).queue)
+
+
 def _target_ref(target: Any) -> tuple[str, str]:
     if target is None:
         return "", ""
@@ -148,7 +158,7 @@ def job_start(
         target_type=target_type,
         target_id=target_id,
         params=params or {},
-        queue=handler.queue,
+        queue=job_queue(kind),
         max_attempts=handler.max_attempts,
         idempotency_key=idempotency_key,
         celery_task_id=_new_task_id(),

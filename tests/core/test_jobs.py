@@ -171,3 +171,49 @@ def test_idempotency_compares_form_bodies_too(alice):
     r1 = c.post("/form-start/", {"echo": "12"}, HTTP_IDEMPOTENCY_KEY="f1")
     r2 = c.post("/form-start/", {"echo": "13"}, HTTP_IDEMPOTENCY_KEY="f1")
     assert r1.status_code == 201 and r2.status_code == 422
+
+
+@job_handler("test.routed", queue="nlp")
+def _routed(job):
+    return {"queue": job.queue}
+
+
+def _sends(monkeypatch) -> list[dict]:
+    """The (queue, task id) of each message the job layer sends, recorded instead of sent."""
+    from celery import current_app
+
+    from soapify.core.jobs import RUN_JOB_TASK
+
+    sent: list[dict] = []
+    task = current_app.tasks[RUN_JOB_TASK]
+    monkeypatch.setattr(task, "apply_async", lambda args, **kw: sent.append({"job": args[0], **kw}))
+    return sent
+
+
+def test_a_job_goes_to_its_handlers_queue_without_routing(
+    alice, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.JOB_QUEUES = {}
+    sent = _sends(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_start(kind="test.routed", owner=alice)
+    assert Job.objects.get(pk=job.pk).queue == "nlp"
+    assert [(m["job"], m["queue"]) for m in sent] == [(str(job.pk), "nlp")]
+
+
+def test_the_deployments_routing_sends_a_kind_to_another_queue(
+    alice, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.JOB_QUEUES = {"test.routed": "background", "test.other": "elsewhere"}
+    sent = _sends(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_start(kind="test.routed", owner=alice)
+        plain = job_start(kind="core.ping", owner=alice)  # not routed: its handler's queue
+    assert Job.objects.get(pk=job.pk).queue == "background"
+    assert Job.objects.get(pk=plain.pk).queue == "default"
+    assert [(m["job"], m["queue"]) for m in sent] == [(str(job.pk), "background"), (str(plain.pk), "default")]
+    # a retry is sent to the queue the job was routed to when it started
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED)
+    with django_capture_on_commit_callbacks(execute=True):
+        job_retry(job=Job.objects.get(pk=job.pk))
+    assert (sent[-1]["job"], sent[-1]["queue"]) == (str(job.pk), "background")
