@@ -1,9 +1,19 @@
 """Long recordings in parallel windows and fair queues, with the default engine (faster-whisper base).
 
-    .venv/bin/python bench/stt_windows.py [--pace 4] [--skip-live] [--skip-four]
+    .venv/bin/python bench/stt_windows.py [--layout split|one] [--pace 4] [--skip-whole]
+        [--skip-live] [--skip-four] [--four-runs 1] [--trace]
 
-A fresh data folder (its own embedded PostgreSQL), the default broker (filesystem) and ONE Celery
-worker as ``make run`` starts it (``-Q default,stt,stt_bulk,nlp --concurrency 2``). Chunks are
+A fresh data folder (its own embedded PostgreSQL), the default broker (filesystem) and the Celery
+workers of ``--layout`` (``LAYOUTS``):
+
+* ``split`` (default; ``make run`` as proposed on 2026-12-06): one worker for the queues people
+  wait on (``-Q default,stt,stt_bulk,nlp --concurrency 2``) and one process at the lowest CPU
+  priority (``nice -n 19 ... -Q background --concurrency 1``) for the work nobody waits for at the
+  end of a visit, routed there by ``JOB_QUEUES``: speaker diarization and the search index;
+* ``one``: the single worker for every queue, every job on its handler's queue (``make run``
+  before that change).
+
+The job routing comes from ``bench/_routing_settings.py``. Chunks are
 stored and committed through the services the upload commit calls (``chunk_transcription_queue``,
 the live path), not through HTTP: the figures are transcription and draft times, not upload times.
 
@@ -20,9 +30,14 @@ Scenarios (times from the commit that ends the visit):
   its transcript latency, beside the same chunk on an idle worker.
 * ``live``: the 15-minute visit in 30 s chunks at ``--pace`` x real time; transcript complete and
   draft + checklist ready after the last commit.
-* ``four_doctors``: four 5-minute visits uploaded live (their first 9 chunks transcribed before),
-  the four last chunks committed at the same moment; each draft's time, beside one doctor alone.
-Worker memory: RSS of the worker's pool processes once the model is loaded. The machine's load
+* ``four_doctors``: four 5-minute visits uploaded live (their first 9 chunks committed at once and
+  transcribed before; their diarization and indexing may still be under way), the four last chunks
+  committed at the same moment; each draft's time (all jobs watched at once), beside one doctor
+  alone. Each round starts once no job is left from the one before (``--four-runs N``: N rounds of
+  single then four; ``--trace``: every job that ran after each round's last commit, with its queue
+  and its created/started/finished seconds).
+Worker memory: RSS of each worker's processes once the models are loaded (after a warm-up of two
+visits, transcript, draft and checklist, twice). The machine's load
 average is printed with every figure (2 cores shared with other work). The last line printed is
 one JSON object: ``{"bench": "stt_windows", ...}``.
 """
@@ -54,6 +69,20 @@ RATE = 16000
 VISIT_SECONDS = 900.0
 SHORT_VISIT_SECONDS = 300.0
 LIVE_CHUNK_SECONDS = 30.0
+MAIN_QUEUES = "default,stt,stt_bulk,nlp"
+#: Work nobody waits for at the end of a visit: speaker diarization and the search index.
+BACKGROUND_KINDS = ("stt.diarize_encounter", "search.reindex")
+#: Worker layouts: (name, queues, concurrency, command prefix) of each worker, and the job routing.
+LAYOUTS: dict[str, dict] = {
+    # one worker for every queue, every job on its handler's queue (make run before 2026-12-06 13:00)
+    "one": {"workers": [("main", MAIN_QUEUES, 2, [])], "routes": {}},
+    # the same worker, plus one process at the lowest CPU priority for the background queue, where
+    # diarization and the search index are routed
+    "split": {
+        "workers": [("main", MAIN_QUEUES, 2, []), ("background", "background", 1, ["nice", "-n", "19"])],
+        "routes": dict.fromkeys(BACKGROUND_KINDS, "background"),
+    },
+}
 
 
 def load() -> str:
@@ -195,6 +224,56 @@ def window_parallelism(encounter_id: int) -> tuple[int, int, float]:
     return len(rows), peak, rtf
 
 
+def job_trace(since, committed: float) -> list[dict]:
+    """Every job created since ``since`` (a datetime) or still running then: kind, queue, target and
+    its created, started and finished seconds relative to ``committed`` (a perf_counter reading
+    taken at ``since``)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from soapify.core.models import Job
+
+    offset = time.perf_counter() - committed - (timezone.now() - since).total_seconds()
+
+    def rel(when) -> float | None:
+        return None if when is None else round((when - since).total_seconds() + offset, 2)
+
+    rows = Job.objects.filter(
+        Q(created_at__gte=since) | Q(finished_at__gte=since) | Q(finished_at__isnull=True)
+    ).order_by("created_at")
+    return [
+        {
+            "kind": j.kind,
+            "queue": j.queue,
+            "target": f"{j.target_type}:{j.target_id}",
+            "status": j.status,
+            "created": rel(j.created_at),
+            "started": rel(j.started_at),
+            "finished": rel(j.finished_at),
+        }
+        for j in rows
+    ]
+
+
+def print_trace(rows: list[dict]) -> None:
+    for r in rows:
+        print(
+            f"  {r['kind']:<26} {r['queue']:<9} {r['target']:<18} {r['status']:<9} "
+            f"created {r['created']!s:>7} started {r['started']!s:>7} finished {r['finished']!s:>7}"
+        )
+
+
+def wait_idle(timeout: float = 900.0) -> None:
+    """Until no job is queued or running (held jobs included)."""
+    from soapify.core.models import Job
+
+    deadline = time.perf_counter() + timeout
+    while Job.objects.exclude(status__in=Job.FINISHED).exists():
+        if time.perf_counter() > deadline:
+            raise RuntimeError("jobs still unfinished")
+        time.sleep(0.2)
+
+
 def worker_rss_mb(worker: subprocess.Popen) -> list[float]:
     out = subprocess.run(["ps", "-o", "pid=,ppid=,rss=", "-A"], capture_output=True, text=True).stdout
     rows = [line.split() for line in out.splitlines()]
@@ -206,18 +285,33 @@ def worker_rss_mb(worker: subprocess.Popen) -> list[float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pace", type=float, default=4.0, help="live upload pace (x real time)")
+    parser.add_argument(
+        "--layout",
+        choices=sorted(LAYOUTS),
+        default="split",
+        help="worker layout and job routing (see LAYOUTS)",
+    )
+    parser.add_argument("--skip-whole", action="store_true", help="skip whole_file and fairness")
     parser.add_argument("--skip-live", action="store_true")
     parser.add_argument("--skip-four", action="store_true")
+    parser.add_argument("--four-runs", type=int, default=1, help="rounds of four_doctors (single, then four)")
+    parser.add_argument("--trace", action="store_true", help="print the jobs run after each last commit")
     args = parser.parse_args(argv)
 
     data_dir = Path(tempfile.mkdtemp(prefix="soapify-bench-windows-", dir="/tmp"))
     model = os.environ.get("WHISPER_MODEL_PATH") or str(ROOT / "var" / "models" / "whisper-base")
     env = bench_env(
-        data_dir, CELERY_TASK_ALWAYS_EAGER="0", STT_ENGINE="faster_whisper", WHISPER_MODEL_PATH=model
+        data_dir,
+        CELERY_TASK_ALWAYS_EAGER="0",
+        STT_ENGINE="faster_whisper",
+        WHISPER_MODEL_PATH=model,
+        DJANGO_SETTINGS_MODULE="_routing_settings",  # bench/_routing_settings.py: JOB_QUEUES below
+        BENCH_JOB_QUEUES=json.dumps(LAYOUTS[args.layout]["routes"]),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "bench"), os.environ.get("PYTHONPATH")])),
     )
     os.environ.update(env)
-    figures: dict = {"bench": "stt_windows", "load_at_start": load()}
-    worker = None
+    figures: dict = {"bench": "stt_windows", "layout": args.layout, "load_at_start": load()}
+    workers: list[subprocess.Popen] = []
     try:
         manage(env, "migrate", "--noinput", "-v0")
         import django
@@ -226,55 +320,64 @@ def main(argv: list[str] | None = None) -> int:
         from soapify.accounts.models import User
 
         visit = build_visit(VISIT_SECONDS)
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "soapify", "worker", "-Q", "default,stt,stt_bulk,nlp",
-             "--concurrency", "2", "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
-             "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=(data_dir / "worker.log").open("w"),  # noqa: SIM115 - lives as long as the worker
-        )  # fmt: skip
+        workers = [
+            subprocess.Popen(
+                [*nice, sys.executable, "-m", "celery", "-A", "soapify", "worker", "-Q", queues,
+                 "--concurrency", str(concurrency), "-n", f"{name}@%h", "--loglevel", "WARNING",
+                 "--without-gossip", "--without-mingle", "--without-heartbeat"],
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=(data_dir / f"{name}.log").open("w"),  # noqa: SIM115 - lives as long as the worker
+            )
+            for name, queues, concurrency, nice in LAYOUTS[args.layout]["workers"]
+        ]  # fmt: skip
         doctors = [User.objects.create(username=f"bench-dr-{i}", role="doctor") for i in range(5)]
 
-        # warm-up: both pool processes load the model (two chunks at once)
-        warm = [Visit(doctors[i], f"HS-WARM-{i}") for i in range(2)]
-        for v in warm:
-            v.commit(visit[: int(20 * RATE)])
-        for v in warm:
-            v.wait_transcript()
-        figures["worker_rss_mb"] = worker_rss_mb(worker)
-        print(f"worker RSS (MB, main then pool processes): {figures['worker_rss_mb']}")
+        # warm-up: every pool process loads its models (two visits at once, transcript, draft and
+        # checklist, twice), then nothing is left running
+        for n in range(2):
+            warm = [Visit(doctors[i], f"HS-WARM-{n}-{i}") for i in range(2)]
+            for v in warm:
+                v.commit(visit[: int(20 * RATE)])
+            for v in warm:
+                v.wait_transcript()
+            after = [(i, k, j) for i, v in enumerate(warm) for k, j in v.start_after().items() if k != "note"]
+            wait_jobs({f"{i}-{k}": j for i, k, j in after})
+            wait_idle()
+        figures["worker_rss_mb"] = [worker_rss_mb(w) for w in workers]
+        print(f"worker RSS (MB, per worker: main then pool processes): {figures['worker_rss_mb']}")
 
-        # fairness baseline: a 30 s live chunk on an idle worker
-        idle = Visit(doctors[1], "HS-IDLE")
-        t = idle.commit(visit[: int(LIVE_CHUNK_SECONDS * RATE)])
-        baseline = idle.wait_transcript() - t
+        if not args.skip_whole:
+            # fairness baseline: a 30 s live chunk on an idle worker
+            idle = Visit(doctors[1], "HS-IDLE")
+            t = idle.commit(visit[: int(LIVE_CHUNK_SECONDS * RATE)])
+            baseline = idle.wait_transcript() - t
 
-        # whole file at the end, and another doctor's live chunk 5 s later
-        whole = Visit(doctors[0], "HS-WHOLE")
-        committed = whole.commit(visit)
-        time.sleep(5)
-        other = Visit(doctors[1], "HS-LIVE-OTHER")
-        t = other.commit(visit[int(60 * RATE) : int((60 + LIVE_CHUNK_SECONDS) * RATE)])
-        fair = other.wait_transcript() - t
-        transcript_at = whole.wait_transcript()
-        after = whole.draft_and_checklist()
-        windows, peak, rtf = window_parallelism(whole.encounter.pk)
-        figures["whole_file"] = {
-            "audio_s": VISIT_SECONDS,
-            "transcript_s": round(transcript_at - committed, 2),
-            "draft_s": round(after["draft"][1] - committed, 2),
-            "draft_status": after["draft"][0],
-            "windows": windows,
-            "windows_at_once": peak,
-            "rtf_per_core": round(rtf, 3),
-            "load": load(),
-        }
-        figures["fairness"] = {
-            "live_chunk_s_during_whole_file": round(fair, 2),
-            "live_chunk_s_idle": round(baseline, 2),
-            "load": load(),
-        }
-        print(f"whole file: {figures['whole_file']}")
-        print(f"fairness: {figures['fairness']}")
+            # whole file at the end, and another doctor's live chunk 5 s later
+            whole = Visit(doctors[0], "HS-WHOLE")
+            committed = whole.commit(visit)
+            time.sleep(5)
+            other = Visit(doctors[1], "HS-LIVE-OTHER")
+            t = other.commit(visit[int(60 * RATE) : int((60 + LIVE_CHUNK_SECONDS) * RATE)])
+            fair = other.wait_transcript() - t
+            transcript_at = whole.wait_transcript()
+            after = whole.draft_and_checklist()
+            windows, peak, rtf = window_parallelism(whole.encounter.pk)
+            figures["whole_file"] = {
+                "audio_s": VISIT_SECONDS,
+                "transcript_s": round(transcript_at - committed, 2),
+                "draft_s": round(after["draft"][1] - committed, 2),
+                "draft_status": after["draft"][0],
+                "windows": windows,
+                "windows_at_once": peak,
+                "rtf_per_core": round(rtf, 3),
+                "load": load(),
+            }
+            figures["fairness"] = {
+                "live_chunk_s_during_whole_file": round(fair, 2),
+                "live_chunk_s_idle": round(baseline, 2),
+                "load": load(),
+            }
+            print(f"whole file: {figures['whole_file']}")
+            print(f"fairness: {figures['fairness']}")
 
         if not args.skip_live:
             live = Visit(doctors[2], "HS-LIVE")
@@ -304,11 +407,15 @@ def main(argv: list[str] | None = None) -> int:
             pieces = [short[b : b + step] for b in range(0, len(short), step)]
 
             def ended(visits: list[Visit]) -> list[float]:
+                from django.utils import timezone
+
+                wait_idle()  # each round starts with nothing left running from the round before
                 for v in visits:  # the visit so far, transcribed live
                     for piece in pieces[:-1]:
                         v.commit(piece)
                 for v in visits:
                     v.wait_transcript()
+                since = timezone.now()
                 ends = [v.commit(pieces[-1]) for v in visits]
                 started: dict[int, dict] = {}
                 while len(started) < len(visits):  # each draft starts once its transcript is complete
@@ -316,20 +423,38 @@ def main(argv: list[str] | None = None) -> int:
                         if i not in started and v.complete():
                             started[i] = v.start_after()
                     time.sleep(0.05)
-                return [wait_jobs(started[i])["draft"][1] - end for i, end in enumerate(ends)]
+                # every visit's jobs watched at once (a draft that ends while another visit's jobs are
+                # still running is timed when it ends)
+                done = wait_jobs(
+                    {f"{i}-{k}": j for i, jobs in started.items() for k, j in jobs.items() if k != "note"}
+                )
+                drafts = [done[f"{i}-draft"][1] - end for i, end in enumerate(ends)]
+                if args.trace:
+                    time.sleep(3)  # let the work that follows the drafts show up too
+                    print(
+                        f"jobs after the last commit of {[v.encounter.pk for v in visits]} (load {load()}):"
+                    )
+                    print_trace(job_trace(since, ends[0]))
+                return drafts
 
-            (single,) = ended([Visit(doctors[3], "HS-ONE")])
-            four = ended([Visit(doctors[i], f"HS-FOUR-{i}") for i in range(4)])
-            figures["four_doctors"] = {
-                "single_draft_s": round(single, 2),
-                "four_draft_s": [round(x, 2) for x in four],
-                "worst_ratio": round(max(four) / single, 2),
-                "load": load(),
-            }
-            print(f"four doctors: {figures['four_doctors']}")
+            rounds = []
+            for n in range(args.four_runs):
+                (single,) = ended([Visit(doctors[3], f"HS-ONE-{n}")])
+                four = ended([Visit(doctors[i], f"HS-FOUR-{n}-{i}") for i in range(4)])
+                rounds.append(
+                    {
+                        "single_draft_s": round(single, 2),
+                        "four_draft_s": [round(x, 2) for x in four],
+                        "worst_ratio": round(max(four) / single, 2),
+                        "load": load(),
+                    }
+                )
+                print(f"four doctors, round {n + 1}: {rounds[-1]}")
+            figures["four_doctors"] = rounds[0] if len(rounds) == 1 else rounds
     finally:
-        if worker is not None:
+        for worker in workers:
             worker.terminate()
+        for worker in workers:
             try:
                 worker.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -337,8 +462,9 @@ def main(argv: list[str] | None = None) -> int:
         from stt import _stop_embedded_postgres
 
         _stop_embedded_postgres(data_dir / "pg")
-        if sys.exc_info()[0] is not None and (data_dir / "worker.log").is_file():
-            print((data_dir / "worker.log").read_text()[-3000:])
+        if sys.exc_info()[0] is not None:
+            for log in sorted(data_dir.glob("*.log")):
+                print(f"--- {log.name}\n{log.read_text()[-3000:]}")
         shutil.rmtree(data_dir, ignore_errors=True)
     print(json.dumps(figures))
     return 0
