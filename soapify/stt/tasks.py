@@ -2,6 +2,10 @@
 
 Queues: ``stt`` for live chunks and end-of-visit work (short, someone is waiting), ``stt_bulk`` for
 the windows of long recordings, so a long upload never stands in front of a visit that just ended.
+Diarization is nobody's wait at the end of a visit (the draft does not wait for it): a deployment
+routes it (``settings.JOB_QUEUES``) to a ``background`` queue served by a worker process of its own
+at a low CPU priority, so a visit's last chunk and draft never queue behind another visit's (or
+their own earlier chunks') diarization; without that routing it runs on ``stt``.
 """
 
 from __future__ import annotations
