@@ -29,6 +29,7 @@ seed: migrate
 run: seed
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py stt_prepare_model
+	$(PY) manage.py prepare_embedder
 	@echo "SOAPify on http://$(HOST):$(PORT)/  (API docs: /api/docs/)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A soapify worker -B -Q default,stt,stt_bulk,nlp --concurrency $(WORKER_CONCURRENCY) --loglevel INFO & \

@@ -446,7 +446,12 @@ LLM_RESPONSE_FORMAT = env("LLM_RESPONSE_FORMAT", "auto")
 # picks "default" (e.g. "openai": any OpenAI-compatible /v1/embeddings API, for multilingual search).
 EMBEDDING_ENGINE = env("EMBEDDING_ENGINE", "minilm")
 _embedding_backends = {
-    "minilm": {"BACKEND": "soapify.core.embeddings.SentenceTransformerEmbedder", "OPTIONS": {}},
+    # runtime: auto (onnxruntime once `manage.py prepare_embedder` has converted and verified the
+    # model into DATA_DIR/models, else torch), onnx, torch - the same vectors either way
+    "minilm": {
+        "BACKEND": "soapify.core.embeddings.SentenceTransformerEmbedder",
+        "OPTIONS": {"runtime": env("EMBEDDING_RUNTIME", "auto")},
+    },
     "openai": {
         "BACKEND": "soapify.core.embeddings.OpenAIEmbedder",
         "OPTIONS": {
