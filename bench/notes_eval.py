@@ -175,6 +175,43 @@ def eval_engine(engine, rows: list[dict[str, str]], repeat: int = 3, *, stt: boo
     }
 
 
+def cold_pass(rows: list[dict[str, str]]) -> float:
+    """Encounters per CPU-second of one pass over ``rows`` in this process, after the model load but
+    with an empty embedding cache (every sentence embedded once, as for a new visit)."""
+    from soapify.core.transcript import parse_dialogue
+    from soapify.nlp.engines.rules import RulesEngine
+
+    engine = RulesEngine()
+    engine.warmup()
+    transcripts = [parse_dialogue(r["dialogue"]) for r in rows]
+    c0 = time.process_time()
+    for tv in transcripts:
+        engine.generate(tv)
+    return len(transcripts) / (time.process_time() - c0)
+
+
+def cpu_passes(args: argparse.Namespace, n: int) -> int:
+    """``n`` cold passes, each in a fresh process: median and range of encounters per CPU-second."""
+    import statistics
+    import subprocess
+
+    rates = []
+    for _ in range(n):
+        cmd = [sys.executable, __file__, "--split", args.split, "--data", args.data, "--cold-pass"]
+        if args.limit:
+            cmd += ["--limit", str(args.limit)]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+        rates.append(float(out))
+    load = os.getloadavg()
+    print(
+        f"rules engine, {args.split}: encounters per CPU-second over {n} fresh processes: median "
+        f"{statistics.median(rates):.2f}, range {min(rates):.2f}-{max(rates):.2f} "
+        f"(load average {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f})"
+    )
+    print(json.dumps({"bench": "notes_speed", "split": args.split, "encounters_per_cpu_s": rates}))
+    return 0
+
+
 def _context(text: str, start: int, end: int, width: int = 70) -> str:
     a, b = max(text.rfind("\n", 0, start) + 1, start - width), text.find("\n", end)
     b = min(b if b >= 0 else len(text), end + width)
@@ -235,6 +272,14 @@ def main() -> int:
         help="print N statements with a polarity (review of systems, denials) and their evidence for a "
         "by-hand check of negation, spread evenly over the encounters; no scores",
     )
+    ap.add_argument(
+        "--cpu-passes",
+        type=int,
+        default=0,
+        help="speed only: N passes of the rules engine, each in a fresh process (cold embedding cache); "
+        "prints the median and range of encounters per CPU-second",
+    )
+    ap.add_argument("--cold-pass", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     data = Path(args.data)
     aci = data / "aci-bench" / f"{args.split.split('-')[0]}.csv"
@@ -251,6 +296,11 @@ def main() -> int:
         rows = [r for r in rows if holdout(r["encounter_id"]) == (args.split == "train-holdout")]
     if args.polarity_sample:
         return polarity_sample(rows, args.polarity_sample)
+    if args.cpu_passes:
+        return cpu_passes(args, args.cpu_passes)
+    if args.cold_pass:
+        print(round(cold_pass(rows[: args.limit or None]), 3))
+        return 0
     rows = rows[: args.limit or None]
     engines = _engines()
     results = [eval_engine(engine, rows, args.repeat) for engine in engines]

@@ -74,17 +74,33 @@ def _warning(note: NoteDocument) -> list[str]:
     return lines
 
 
+def _bullet(note: NoteDocument, item: dict, indent: str = "") -> str:
+    return f"{indent}- **{md_escape(kind_label(note, str(item.get('kind'))))}:** {md_escape(item_line(note, item))}"
+
+
+def _plan_by_problem(note: NoteDocument, plan: list[dict]) -> list[str]:
+    """The plan grouped by the items' ``problem`` link, problems in the assessment's order: each
+    problem, then its medications, tests, referrals, follow-up and advice; items of no problem first."""
+    order = [clean(i.get("problem")) for i in section(note, "assessment")["items"] + plan]
+    problems = [p for p in dict.fromkeys(order) if p and any(clean(i.get("problem")) == p for i in plan)]
+    lines = [_bullet(note, i) for i in plan if not clean(i.get("problem")) and i.get("kind") != "medication"]
+    for problem in problems:
+        lines.append(f"- **{md_escape(problem[:1].upper() + problem[1:])}**")
+        lines += [_bullet(note, i, "  ") for i in plan if clean(i.get("problem")) == problem]
+    return lines
+
+
 def _section(note: NoteDocument, name: str) -> list[str]:
     sec = section(note, name)
     lines = ["", f"## {md_escape(label(note, name))}", ""]
     if sec["text"]:
         lines += [md_escape(p) for p in sec["text"].split("\n") if p.strip()] + [""]
     shown = [i for i in sec["items"] if not (name == "objective" and i.get("kind") == "vital")]
-    shown = [i for i in shown if i.get("kind") != "medication"]
-    lines += [
-        f"- **{md_escape(kind_label(note, str(i.get('kind'))))}:** {md_escape(item_line(note, i))}"
-        for i in shown
-    ]
+    if name == "plan" and any(i.get("problem") for i in shown):
+        lines += _plan_by_problem(note, shown)
+    else:
+        shown = [i for i in shown if i.get("kind") != "medication"]
+        lines += [_bullet(note, i) for i in shown]
     if name == "objective" and (rows := vital_rows(note)):
         lines += ["", f"### {md_escape(label(note, 'vitals'))}", ""]
         lines += md_table([label(note, "vital"), label(note, "value")], rows)
