@@ -7,6 +7,7 @@ A speaker index is stable within one call: speakers are numbered in the order th
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -16,6 +17,10 @@ import numpy as np
 from soapify.core.engines import EngineError
 
 SAMPLE_RATE = 16_000
+PARTIAL_SECONDS = 1.6  # resemblyzer's partial utterance
+#: Cosine distance of two parts' window means (1 s windows) at which a segment is cut; chosen on
+#: the tuning voices of bench/diarization.py (docs/DIARIZATION.md).
+CUT_THRESHOLD = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +29,27 @@ class Span:
 
     start: float
     end: float
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptSpan:
+    """A transcript segment as the diarizer sees it: its span and its words' spans (seconds from the
+    start of ``audio``; words may be empty)."""
+
+    span: Span
+    text: str
+    words: list[Span]
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    """A part of a transcript segment (``words[lo:hi]`` of segment ``segment``) and its speaker."""
+
+    segment: int
+    lo: int
+    hi: int
+    span: Span
+    speaker: int | None
 
 
 @runtime_checkable
@@ -102,18 +128,20 @@ def cluster_embeddings(embeddings: np.ndarray, *, distance_threshold: float, max
 
 class ResemblyzerDiarizer:
     """Resemblyzer's speaker encoder (GE2E, 256-d, CPU, the weights ship in its wheel) embeds each
-    segment's audio; the embeddings are clustered into speakers. A segment shorter than
-    ``min_segment_seconds`` (after silence is trimmed) gets the speaker of its nearest neighbour in
-    time, or None when there is none.
+    segment's audio; the embeddings are clustered into speakers. A segment with less than
+    ``min_segment_seconds`` of speech (after silence is trimmed) gets the speaker of its nearest
+    neighbour in time, or None when there is none. A segment shorter than one of resemblyzer's
+    1.6 s partial utterances is read by the encoder as it is (``embed_utterance`` would pad it with
+    silence, which blurs the voice of a short answer such as "yes").
 
     A segment may run over a change of speaker (Whisper's segments often do): :meth:`change_points`
-    finds where. Partial embeddings (1.6 s windows, ``split_rate`` a second) are taken over the
-    segment; for every word boundary leaving at least ``split_min_seconds`` on each side, the mean
-    of the windows wholly before it is compared with the mean of those wholly after it; at the most
-    different boundary, and the ``refine_words`` word boundaries either side of it, the two parts
-    are embedded whole; the segment is cut at the boundary where they differ most when they are as
-    far apart as two speakers are for the clustering (``distance_threshold``). Each part is
-    searched again, so a segment holding three turns is cut twice.
+    finds where. One pass of short windows (``window_seconds`` long, every ``window_hop`` seconds)
+    is embedded over the segment, and each window is given to the word it is centred in. Among the
+    word boundaries leaving at least ``split_min_seconds`` (and ``min_windows`` windows) on each
+    side, the one whose windows before and after differ most, or the pair of boundaries whose
+    windows between and outside differ most (a short answer inside another speaker's segment, or a
+    segment holding three turns), is cut when that cosine distance of the window means is at least
+    ``cut_threshold``. Each part is searched again.
     """
 
     name = "resemblyzer"
@@ -123,10 +151,12 @@ class ResemblyzerDiarizer:
         *,
         max_speakers: int = 2,
         distance_threshold: float = 0.28,
-        min_segment_seconds: float = 0.6,
-        split_min_seconds: float = 1.6,
-        split_rate: float = 5.0,
-        refine_words: int = 3,
+        min_segment_seconds: float = 0.3,
+        split_min_seconds: float = 0.5,
+        window_seconds: float = 1.0,
+        window_hop: float = 0.2,
+        cut_threshold: float = CUT_THRESHOLD,
+        min_windows: int = 2,
         device: str = "cpu",
     ) -> None:
         if max_speakers < 1:
@@ -135,11 +165,26 @@ class ResemblyzerDiarizer:
         self.distance_threshold = distance_threshold
         self.min_segment_seconds = min_segment_seconds
         self.split_min_seconds = split_min_seconds
-        self.split_rate = split_rate
-        self.refine_words = refine_words
+        self.window_seconds = window_seconds
+        self.window_hop = window_hop
+        self.cut_threshold = cut_threshold
+        self.min_windows = min_windows
         self.device = device
         self._encoder: Any = None
         self._lock = threading.Lock()
+
+    def options(self) -> dict[str, Any]:
+        """The constructor's options (the benchmark overrides some of them)."""
+        return {
+            "max_speakers": self.max_speakers,
+            "distance_threshold": self.distance_threshold,
+            "min_segment_seconds": self.min_segment_seconds,
+            "split_min_seconds": self.split_min_seconds,
+            "window_seconds": self.window_seconds,
+            "window_hop": self.window_hop,
+            "cut_threshold": self.cut_threshold,
+            "min_windows": self.min_windows,
+        }
 
     @property
     def encoder(self) -> Any:
@@ -161,87 +206,122 @@ class ResemblyzerDiarizer:
         wav = preprocess_wav(np.asarray(audio, dtype=np.float32), source_sr=None)
         if len(wav) < self.min_segment_seconds * SAMPLE_RATE:
             return None
+        if len(wav) < PARTIAL_SECONDS * SAMPLE_RATE:
+            import torch
+            from resemblyzer.audio import wav_to_mel_spectrogram
+
+            mel = wav_to_mel_spectrogram(wav)
+            with torch.no_grad():
+                return np.asarray(self.encoder(torch.from_numpy(mel[None])).numpy()[0], dtype=np.float32)
         return np.asarray(self.encoder.embed_utterance(wav), dtype=np.float32)
+
+    def window_embeddings(self, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Embeddings of ``window_seconds`` windows every ``window_hop`` seconds over ``samples``
+        (the last one ending at the end; one window of all of it when shorter, at least 0.3 s), from
+        one mel spectrogram, in one batch. Returns (embeddings (n, 256), window centres in seconds)."""
+        import torch
+        from resemblyzer import normalize_volume
+        from resemblyzer.audio import wav_to_mel_spectrogram
+
+        mel = wav_to_mel_spectrogram(normalize_volume(samples, -30, increase_only=True))
+        total = len(mel)  # 100 frames a second
+        n = int(round(self.window_seconds * 100))
+        hop = max(1, int(round(self.window_hop * 100)))
+        if total < 30:
+            return np.zeros((0, 256), dtype=np.float32), np.zeros(0)
+        if total <= n:
+            starts, n = [0], total
+        else:
+            starts = list(range(0, total - n + 1, hop))
+            if starts[-1] != total - n:
+                starts.append(total - n)
+        batch = np.stack([mel[f : f + n] for f in starts])
+        with torch.no_grad():
+            embs = self.encoder(torch.from_numpy(batch)).numpy()
+        return embs, np.array([(f + n / 2) / 100 for f in starts])
 
     def diarize(self, audio: np.ndarray, segments: list[Span]) -> list[int | None]:
         return self.assign(self.embed_spans(audio, segments), segments)
+
+    def diarize_transcript(
+        self, audio: np.ndarray, segments: list[TranscriptSpan], *, cut: bool = True
+    ) -> list[Labelled]:
+        """A whole recording at once, as the diarization job does it chunk by chunk (the
+        benchmark's path): segments cut where the speaker changes, then every part's speaker."""
+        parts: list[tuple[int, int, int, Span]] = []
+        for n, seg in enumerate(segments):
+            points = self.change_points(audio, seg.span, seg.words) if cut else []
+            bounds = [0, *sorted(points), len(seg.words)]
+            for i, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False)):
+                start = seg.span.start if i == 0 else seg.words[lo].start
+                end = seg.span.end if hi == len(seg.words) else seg.words[hi - 1].end
+                parts.append((n, lo, hi, Span(start, max(start, end))))
+        labels = self.diarize(audio, [p[3] for p in parts])
+        return [Labelled(n, lo, hi, span, lab) for (n, lo, hi, span), lab in zip(parts, labels, strict=True)]
 
     def change_points(self, audio: np.ndarray, segment: Span, words: list[Span]) -> list[int]:
         samples = np.asarray(audio, dtype=np.float32)
         if samples.ndim != 1:
             raise EngineError("Diarization needs mono samples.", code="bad_audio")
+        if len(words) < 2 or segment.end - segment.start < 2 * self.split_min_seconds:
+            return []
         try:
-            return self._change_points(samples, segment, words, 0, len(words))
+            a = max(0, int(segment.start * SAMPLE_RATE))
+            b = min(len(samples), int(math.ceil(segment.end * SAMPLE_RATE)))
+            embs, centres = self.window_embeddings(samples[a:b])
         except EngineError:
             raise
         except Exception as exc:  # noqa: BLE001 - torch/librosa trouble is not worth retrying
             raise EngineError(f"Speaker change detection failed ({type(exc).__name__}: {exc}).") from exc
+        if len(embs) < 2 * self.min_windows:
+            return []
+        centres = centres + a / SAMPLE_RATE
+        # each window belongs to the word it is centred in (between the word boundaries)
+        inner = [_boundary_time(words, k) for k in range(1, len(words))]
+        owner = np.searchsorted(np.array(inner), centres, side="right")
+        sums = np.zeros((len(words), embs.shape[1]), dtype=np.float64)
+        np.add.at(sums, owner, embs)
+        counts = np.bincount(owner, minlength=len(words)).astype(float)
+        edges = [segment.start, *inner, segment.end]  # word k spans edges[k]..edges[k + 1]
+        return self._search(sums, counts, edges, 0, len(words))
 
-    def _change_points(
-        self, samples: np.ndarray, segment: Span, words: list[Span], lo: int, hi: int
+    def _search(
+        self, sums: np.ndarray, counts: np.ndarray, edges: list[float], lo: int, hi: int
     ) -> list[int]:
-        """Cut points among ``words[lo:hi]`` (the part of ``segment`` they span)."""
-        if hi - lo < 2:
+        """Cuts among ``words[lo:hi]`` (indices into the segment's words), recursively."""
+        m = hi - lo
+        if m < 2:
             return []
-        start = segment.start if lo == 0 else words[lo].start
-        end = segment.end if hi == len(words) else words[hi - 1].end
-        if end - start < 2 * self.split_min_seconds:
-            return []
-        guess = self._best_boundary(samples, start, end, words, lo, hi)
-        if guess is None:
-            return []
-        # the partial windows place the change roughly; the parts embedded whole place it exactly
-        best, best_distance = None, -1.0
-        for k in range(max(lo + 1, guess - self.refine_words), min(hi, guess + self.refine_words + 1)):
-            cut = _boundary_time(words, k)
-            if cut - start < self.split_min_seconds or end - cut < self.split_min_seconds:
-                continue
-            left = self._embed_between(samples, start, cut)
-            right = self._embed_between(samples, cut, end)
-            if left is None or right is None:
-                continue
-            distance = 1.0 - float(np.dot(left, right))
-            if distance > best_distance:
-                best, best_distance = k, distance
-        if best is None or best_distance < self.distance_threshold:
-            return []
-        return [
-            *self._change_points(samples, segment, words, lo, best),
-            best,
-            *self._change_points(samples, segment, words, best, hi),
-        ]
+        cs = np.concatenate([np.zeros((1, sums.shape[1])), np.cumsum(sums[lo:hi], axis=0)])
+        cn = np.concatenate([[0.0], np.cumsum(counts[lo:hi])])
 
-    def _embed_between(self, samples: np.ndarray, start: float, end: float) -> np.ndarray | None:
-        a, b = max(0, int(start * SAMPLE_RATE)), min(len(samples), int(end * SAMPLE_RATE))
-        if b - a < self.min_segment_seconds * SAMPLE_RATE:
-            return None
-        return self.embed(samples[a:b])
+        def enough(i: int, j: int) -> bool:  # words lo+i .. lo+j-1 long enough to be a part
+            return (
+                edges[lo + j] - edges[lo + i] >= self.split_min_seconds and cn[j] - cn[i] >= self.min_windows
+            )
 
-    def _best_boundary(
-        self, samples: np.ndarray, start: float, end: float, words: list[Span], lo: int, hi: int
-    ) -> int | None:
-        """The word index (``lo < k < hi``) before which the voice changes most, by the partial
-        embeddings; None when no boundary leaves enough audio on both sides."""
-        from resemblyzer import normalize_volume
-
-        a, b = max(0, int(start * SAMPLE_RATE)), min(len(samples), int(end * SAMPLE_RATE))
-        wav = normalize_volume(samples[a:b], -30, increase_only=True)
-        _, partials, slices = self.encoder.embed_utterance(wav, return_partials=True, rate=self.split_rate)
-        starts = np.array([start + s.start / SAMPLE_RATE for s in slices])
-        stops = np.array([start + min(s.stop, b - a) / SAMPLE_RATE for s in slices])
-        best, best_distance = None, -1.0
-        for k in range(lo + 1, hi):
-            cut = _boundary_time(words, k)
-            if cut - start < self.split_min_seconds or end - cut < self.split_min_seconds:
-                continue
-            before, after = partials[stops <= cut], partials[starts >= cut]
-            if not len(before) or not len(after):
-                continue
-            m1, m2 = before.mean(axis=0), after.mean(axis=0)
-            distance = 1.0 - float(np.dot(m1, m2) / (np.linalg.norm(m1) * np.linalg.norm(m2)))
-            if distance > best_distance:
-                best, best_distance = k, distance
-        return best
+        best, best_distance = [], -1.0
+        for i in range(1, m):
+            for j in range(i + 1, m + 1):  # j == m: one cut, before word i; else two, before i and j
+                if not enough(i, j):
+                    continue
+                if not enough(0, i) or (j < m and not enough(j, m)):
+                    continue
+                inside = cs[j] - cs[i]
+                outside = cs[m] - inside
+                distance = 1.0 - float(
+                    np.dot(inside, outside) / (np.linalg.norm(inside) * np.linalg.norm(outside) + 1e-12)
+                )
+                if distance > best_distance:
+                    best, best_distance = ([i] if j == m else [i, j]), distance
+        if best_distance < self.cut_threshold:
+            return []
+        cuts = [lo + k for k in best]
+        found = list(cuts)
+        bounds = [lo, *cuts, hi]
+        for x, y in zip(bounds, bounds[1:], strict=False):
+            found += self._search(sums, counts, edges, x, y)
+        return sorted(set(found))
 
     def embed_spans(self, audio: np.ndarray, segments: list[Span]) -> list[list[float] | None]:
         samples = np.asarray(audio, dtype=np.float32)
