@@ -6,6 +6,7 @@ Trained by ``scripts/train_section_classifier.py``; numpy only at run time.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -72,8 +73,37 @@ def sentence_features(texts: list[str], speakers: list[str | None]) -> np.ndarra
 
 
 def mts_features(dialogues: list[str]) -> np.ndarray:
-    """A snippet: its whole-text embedding."""
+    """A snippet's whole-text embedding (the words are weighed by ``TfIdf``, beside it)."""
     return _embed(dialogues)
+
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+class TfIdf:
+    """Word and word-pair TF-IDF of a text, as scikit-learn's ``TfidfVectorizer(ngram_range=(1, 2),
+    sublinear_tf=True)`` computes it (lower case, tokens of two or more word characters, 1 + log tf,
+    L2 norm), from a stored vocabulary and idf: numpy only at run time."""
+
+    def __init__(self, vocabulary: np.ndarray, idf: np.ndarray) -> None:
+        self.index = {str(w): i for i, w in enumerate(vocabulary)}
+        self.idf = idf.astype(np.float32)
+
+    def transform(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), len(self.idf)), dtype=np.float32)
+        for row, text in enumerate(texts):
+            tokens = _TOKEN.findall(text.lower())
+            grams = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+            counts: dict[int, int] = {}
+            for g in grams:
+                if (k := self.index.get(g)) is not None:
+                    counts[k] = counts.get(k, 0) + 1
+            for k, c in counts.items():
+                out[row, k] = (1.0 + np.log(c)) * self.idf[k]
+            norm = float(np.linalg.norm(out[row]))
+            if norm:
+                out[row] /= norm
+        return out
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -88,7 +118,9 @@ class SectionClassifier:
             self.sent_labels = tuple(str(x) for x in d["sent_labels"])
             self.sent_w, self.sent_b = d["sent_w"], d["sent_b"]
             self.mts_labels = tuple(str(x) for x in d["mts_labels"])
-            self.mts_w, self.mts_b = d["mts_w"], d["mts_b"]
+            self.mts_w, self.mts_b = d["mts_w"].astype(np.float32), d["mts_b"]
+            # a head over [embedding, TF-IDF] when the artifact has the words' vocabulary (older: embedding)
+            self.mts_tfidf = TfIdf(d["mts_vocab"], d["mts_idf"]) if "mts_vocab" in d.files else None
 
     def sentence_probs(self, texts: list[str], speakers: list[str | None]) -> np.ndarray:
         """(n, len(sent_labels)) probabilities, one batch of embeddings for all sentences."""
@@ -97,7 +129,10 @@ class SectionClassifier:
         return _softmax(sentence_features(texts, speakers) @ self.sent_w.T + self.sent_b)
 
     def mts_predict(self, dialogues: list[str]) -> list[str]:
+        """MTS-Dialog's section header of each snippet."""
         x = mts_features(dialogues)
+        if self.mts_tfidf is not None:
+            x = np.hstack([x, self.mts_tfidf.transform(dialogues)])
         idx = (x @ self.mts_w.T + self.mts_b).argmax(axis=1)
         return [self.mts_labels[i] for i in idx]
 
