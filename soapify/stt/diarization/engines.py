@@ -17,7 +17,6 @@ import numpy as np
 from soapify.core.engines import EngineError
 
 SAMPLE_RATE = 16_000
-PARTIAL_SECONDS = 1.6  # resemblyzer's partial utterance
 #: Cosine distance of two parts' window means (1 s windows) at which a segment is cut; chosen on
 #: the tuning voices of bench/diarization.py (docs/DIARIZATION.md).
 CUT_THRESHOLD = 0.2
@@ -130,9 +129,7 @@ class ResemblyzerDiarizer:
     """Resemblyzer's speaker encoder (GE2E, 256-d, CPU, the weights ship in its wheel) embeds each
     segment's audio; the embeddings are clustered into speakers. A segment with less than
     ``min_segment_seconds`` of speech (after silence is trimmed) gets the speaker of its nearest
-    neighbour in time, or None when there is none. A segment shorter than one of resemblyzer's
-    1.6 s partial utterances is read by the encoder as it is (``embed_utterance`` would pad it with
-    silence, which blurs the voice of a short answer such as "yes").
+    neighbour in time, or None when there is none.
 
     A segment may run over a change of speaker (Whisper's segments often do): :meth:`change_points`
     finds where. One pass of short windows (``window_seconds`` long, every ``window_hop`` seconds)
@@ -151,7 +148,7 @@ class ResemblyzerDiarizer:
         *,
         max_speakers: int = 2,
         distance_threshold: float = 0.28,
-        min_segment_seconds: float = 0.3,
+        min_segment_seconds: float = 0.6,
         split_min_seconds: float = 0.5,
         window_seconds: float = 1.0,
         window_hop: float = 0.2,
@@ -206,13 +203,6 @@ class ResemblyzerDiarizer:
         wav = preprocess_wav(np.asarray(audio, dtype=np.float32), source_sr=None)
         if len(wav) < self.min_segment_seconds * SAMPLE_RATE:
             return None
-        if len(wav) < PARTIAL_SECONDS * SAMPLE_RATE:
-            import torch
-            from resemblyzer.audio import wav_to_mel_spectrogram
-
-            mel = wav_to_mel_spectrogram(wav)
-            with torch.no_grad():
-                return np.asarray(self.encoder(torch.from_numpy(mel[None])).numpy()[0], dtype=np.float32)
         return np.asarray(self.encoder.embed_utterance(wav), dtype=np.float32)
 
     def window_embeddings(self, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
