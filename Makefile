@@ -25,20 +25,26 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
-# Web (gunicorn) and a real Celery worker (filesystem broker unless REDIS_URL/CELERY_BROKER_URL is set).
+# Web (gunicorn) and real Celery workers (filesystem broker unless REDIS_URL/CELERY_BROKER_URL is set):
+# one for the work people wait on, and one process at the lowest CPU priority for the `background`
+# queue (speaker diarization, the search index; settings.JOB_QUEUES).
 run: seed
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py stt_prepare_model
 	$(PY) manage.py prepare_embedder
 	@echo "SOAPify on http://$(HOST):$(PORT)/  (API docs: /api/docs/)"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A soapify worker -B -Q default,stt,stt_bulk,nlp --concurrency $(WORKER_CONCURRENCY) --loglevel INFO & \
+	$(VENV)/bin/celery -A soapify worker -B -Q default,stt,stt_bulk,nlp --concurrency $(WORKER_CONCURRENCY) -n main@%h --loglevel INFO & \
+	nice -n 19 $(VENV)/bin/celery -A soapify worker -Q background --concurrency 1 -n background@%h --loglevel INFO & \
 	$(VENV)/bin/gunicorn soapify.wsgi:application -c gunicorn.conf.py --bind $(HOST):$(PORT) \
 		--workers $(WEB_WORKERS) --access-logfile - & \
 	wait
 
 worker: install
-	$(VENV)/bin/celery -A soapify worker -Q default,stt,stt_bulk,nlp --concurrency $(WORKER_CONCURRENCY) --loglevel INFO
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A soapify worker -Q default,stt,stt_bulk,nlp --concurrency $(WORKER_CONCURRENCY) -n main@%h --loglevel INFO & \
+	nice -n 19 $(VENV)/bin/celery -A soapify worker -Q background --concurrency 1 -n background@%h --loglevel INFO & \
+	wait
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -166,7 +166,7 @@ def main() -> None:
         server = Gunicorn(env, workers=2)
         worker = subprocess.Popen(
             [sys.executable, str(Path(sys.executable).parent / "celery"), "-A", "soapify", "worker", "-B",
-             "-s", str(data / "celerybeat-schedule"), "-Q", "default,stt,stt_bulk,nlp", "--concurrency", "2",
+             "-s", str(data / "celerybeat-schedule"), "-Q", "default,stt,stt_bulk,nlp,background", "--concurrency", "2",
              "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
             cwd=ROOT, env=env, stdout=(data / "worker.log").open("ab"), stderr=subprocess.STDOUT,
             start_new_session=True,

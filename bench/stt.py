@@ -309,7 +309,7 @@ def end_of_visit_latency(wav: Path, *, pace: float = 1.0) -> dict:
         )
         server = Gunicorn(env, workers=2)
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "soapify", "worker", "-Q", "default,stt,nlp",
+            [sys.executable, "-m", "celery", "-A", "soapify", "worker", "-Q", "default,stt,nlp,background",
              "--concurrency", "1", "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
              "--without-heartbeat"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

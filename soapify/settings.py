@@ -413,6 +413,16 @@ JOB_HEARTBEAT_SECONDS = env_float("JOB_HEARTBEAT_SECONDS", 5.0)
 JOB_STALE_SECONDS = env_float("JOB_STALE_SECONDS", 30.0)
 JOB_QUEUED_STALE_SECONDS = env_float("JOB_QUEUED_STALE_SECONDS", 120.0)
 JOB_REAP_SECONDS = env_float("JOB_REAP_SECONDS", 10.0)
+# Job routing (core.jobs.job_queue): work nobody waits for at the end of a visit (speaker
+# diarization, the search index) goes to the `background` queue, served by a worker process of its
+# own at the lowest CPU priority (make run; README, Workers), so a visit's last chunk, draft and
+# checklist never wait behind it. JOB_BACKGROUND_QUEUE="" keeps every job on its handler's queue.
+JOB_BACKGROUND_QUEUE = env("JOB_BACKGROUND_QUEUE", "background")
+JOB_QUEUES: dict[str, str] = (
+    dict.fromkeys(("stt.diarize_encounter", "search.reindex"), JOB_BACKGROUND_QUEUE)
+    if JOB_BACKGROUND_QUEUE
+    else {}
+)
 if JOB_STALE_SECONDS < 3 * JOB_HEARTBEAT_SECONDS:
     raise ImproperlyConfigured("JOB_STALE_SECONDS must be at least 3 x JOB_HEARTBEAT_SECONDS.")
 CELERY_BEAT_SCHEDULE: dict = {

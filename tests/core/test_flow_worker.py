@@ -59,7 +59,7 @@ def test_the_flow_sent_back_to_back_ends_with_the_finalized_note_on_a_real_worke
     worker = None
     try:
         (fake / "hold").touch()
-        worker = start_worker(env, tmp_path / "worker.log", name="flow", queues="default,stt,nlp")
+        worker = start_worker(env, tmp_path / "worker.log", name="flow", queues="default,stt,nlp,background")
         process = client.post(f"/api/stt/encounter/{encounter.pk}/process/")
         assert process.status_code == 201, process.content
         wait_for(lambda: [m for m in marks(fake) if m[0] == "stt"], 120, "the transcription", worker)

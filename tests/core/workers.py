@@ -116,7 +116,7 @@ def start_worker(
     log: Path,
     *,
     name: str,
-    queues: str = "default,stt,nlp",
+    queues: str = "default,stt,nlp,background",
     concurrency: int = 1,
     beat: bool = False,
 ) -> Worker:
