@@ -417,7 +417,7 @@ JOB_REAP_SECONDS = env_float("JOB_REAP_SECONDS", 10.0)
 # diarization, the search index) goes to the `background` queue, served by a worker process of its
 # own at the lowest CPU priority (make run; README, Workers), so a visit's last chunk, draft and
 # checklist never wait behind it. JOB_BACKGROUND_QUEUE="" keeps every job on its handler's queue.
-JOB_BACKGROUND_QUEUE = env("JOB_BACKGROUND_QUEUE", "background")
+JOB_BACKGROUND_QUEUE = os.environ.get("JOB_BACKGROUND_QUEUE", "background").strip()  # "" is meaningful
 JOB_QUEUES: dict[str, str] = (
     dict.fromkeys(("stt.diarize_encounter", "search.reindex"), JOB_BACKGROUND_QUEUE)
     if JOB_BACKGROUND_QUEUE
