@@ -9,11 +9,12 @@ workers of ``--layout`` (``LAYOUTS``):
 * ``split`` (default; ``make run`` as proposed on 2026-12-06): one worker for the queues people
   wait on (``-Q default,stt,stt_bulk,nlp --concurrency 2``) and one process at the lowest CPU
   priority (``nice -n 19 ... -Q background --concurrency 1``) for the work nobody waits for at the
-  end of a visit, routed there by ``JOB_QUEUES``: speaker diarization and the search index;
-* ``one``: the single worker for every queue, every job on its handler's queue (``make run``
-  before that change).
+  end of a visit, routed there by the settings' ``JOB_QUEUES``: speaker diarization and the search
+  index (``make run``);
+* ``one``: the single worker for every queue, every job on its handler's queue
+  (``JOB_BACKGROUND_QUEUE=""``; ``make run`` before that change).
 
-The job routing comes from ``bench/_routing_settings.py``. Chunks are
+Chunks are
 stored and committed through the services the upload commit calls (``chunk_transcription_queue``,
 the live path), not through HTTP: the figures are transcription and draft times, not upload times.
 
@@ -70,17 +71,15 @@ VISIT_SECONDS = 900.0
 SHORT_VISIT_SECONDS = 300.0
 LIVE_CHUNK_SECONDS = 30.0
 MAIN_QUEUES = "default,stt,stt_bulk,nlp"
-#: Work nobody waits for at the end of a visit: speaker diarization and the search index.
-BACKGROUND_KINDS = ("stt.diarize_encounter", "search.reindex")
-#: Worker layouts: (name, queues, concurrency, command prefix) of each worker, and the job routing.
+#: Worker layouts: (name, queues, concurrency, command prefix) of each worker, and the settings'
+#: JOB_BACKGROUND_QUEUE (the queue diarization and the search index are routed to; "": none).
 LAYOUTS: dict[str, dict] = {
     # one worker for every queue, every job on its handler's queue (make run before 2026-12-06 13:00)
-    "one": {"workers": [("main", MAIN_QUEUES, 2, [])], "routes": {}},
-    # the same worker, plus one process at the lowest CPU priority for the background queue, where
-    # diarization and the search index are routed
+    "one": {"workers": [("main", MAIN_QUEUES, 2, [])], "background_queue": ""},
+    # the same worker, plus one process at the lowest CPU priority for the background queue (make run)
     "split": {
         "workers": [("main", MAIN_QUEUES, 2, []), ("background", "background", 1, ["nice", "-n", "19"])],
-        "routes": dict.fromkeys(BACKGROUND_KINDS, "background"),
+        "background_queue": "background",
     },
 }
 
@@ -305,9 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         CELERY_TASK_ALWAYS_EAGER="0",
         STT_ENGINE="faster_whisper",
         WHISPER_MODEL_PATH=model,
-        DJANGO_SETTINGS_MODULE="_routing_settings",  # bench/_routing_settings.py: JOB_QUEUES below
-        BENCH_JOB_QUEUES=json.dumps(LAYOUTS[args.layout]["routes"]),
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "bench"), os.environ.get("PYTHONPATH")])),
+        JOB_BACKGROUND_QUEUE=LAYOUTS[args.layout]["background_queue"],
     )
     os.environ.update(env)
     figures: dict = {"bench": "stt_windows", "layout": args.layout, "load_at_start": load()}
