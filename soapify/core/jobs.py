@@ -413,7 +413,9 @@ def job_release(job_id: str) -> str:
 
 
 def _release_send(job: Job, row: models.QuerySet[Job]) -> str:
-    if not row.update(heartbeat_at=timezone.now()):
+    # sent: an ordinary queued job from now on (the stale-queued rule covers a lost message); with
+    # ``waits_for`` kept, the reaper and job_find_active would find it "missed" and send it again
+    if not row.update(heartbeat_at=timezone.now(), waits_for=None):
         return "unchanged"
     logger.info("job %s (%s): the job it waited for ended; sent", job.id, job.kind)
     job_dispatch(job)

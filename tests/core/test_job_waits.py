@@ -238,3 +238,21 @@ def test_cancelling_a_held_job_means_it_never_runs(alice, django_capture_on_comm
         job_execute(str(gate.pk))
     job.refresh_from_db()
     assert job.status == "cancelled" and RAN == []
+
+
+def test_a_released_job_is_sent_once_not_again_by_every_reaper_run(
+    alice, encounter, django_capture_on_commit_callbacks
+):
+    gate = _gate_job(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_start(kind="test.waiter", owner=alice, target=encounter, params={"after": [str(gate.pk)]})
+    Job.objects.filter(pk=gate.pk).update(status="succeeded")
+    with django_capture_on_commit_callbacks(execute=False) as sent:  # sent; no worker has claimed it yet
+        assert job_release(str(job.pk)) == "sent"
+    assert len(sent) == 1
+    with django_capture_on_commit_callbacks(execute=False) as again:
+        assert jobs_reap() == {}
+        found = job_find_active(kind="test.waiter", target=encounter)
+    job.refresh_from_db()
+    assert again == [] and found is not None and found.pk == job.pk
+    assert job.status == "queued" and job.waits_for_id is None
