@@ -85,8 +85,10 @@ def test_sent_once_when_a_job_is_cancelled(alice, received, django_capture_on_co
     assert len(received) == 1
 
 
-def test_not_sent_while_a_job_is_queued_or_held(alice, received):
-    Job.objects.create(kind="test.signal_ok", owner=alice, celery_task_id="message-1")
+def test_not_sent_while_a_job_is_queued_or_held(alice, received, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):  # started, its message not yet run
+        job = job_start(kind="test.signal_ok", owner=alice)
+    assert job.status == "queued"
     assert received == []
 
 
