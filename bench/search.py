@@ -817,7 +817,8 @@ def main() -> None:
                     "direct_runs": d["n"], "suggest_p50_ms": g["p50_ms"], "suggest_p95_ms": g["p95_ms"],
                     "suggest_requests": g["n"], "suggest_errors": sugg_err,
                     "suggest_direct_p50_ms": gd["p50_ms"], "suggest_direct_p95_ms": gd["p95_ms"],
-                    "p95_ratio_api_to_sql": round(s["p95_ms"] / d["p95_ms"], 2) if d["p95_ms"] else None,
+                    # first-time queries: what a doctor typing a new question waits for
+                    "p95_ratio_api_to_sql": round(sf["p95_ms"] / d["p95_ms"], 2) if d["p95_ms"] else None,
                     "suggest_p95_ratio_api_to_sql": round(g["p95_ms"] / gd["p95_ms"], 2) if gd["p95_ms"] else None,
                     "load_avg_1m": round(os.getloadavg()[0], 1),
                 }
@@ -866,7 +867,7 @@ def main() -> None:
         "load_avg_1m": [round(load_before[0], 1), round(load_after[0], 1)],
         "seconds": round(time.time() - started),
         "targets_met": {
-            "search_p95_le_50ms": latency["search_p95_ms"]["median"] <= 50,
+            "search_p95_le_50ms": latency["search_first_p95_ms"]["median"] <= 50,  # first-time queries
             "suggest_p95_le_20ms": latency["suggest_p95_ms"]["median"] <= 20,
             "freshness_le_2s": fresh_fig.get("max_s", 99) <= 2 if fresh_fig else None,
             "hybrid_beats_both": reported["hybrid"] > max(reported["full_text"], reported["vector"])
