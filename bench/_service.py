@@ -18,6 +18,23 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
 
+def stop_embedded_postgres(pgdata: Path) -> None:
+    """Fast shutdown (SIGINT) of the embedded server a run started in ``pgdata`` (it outlives the
+    processes that started it; its pid is in postmaster.pid, and pg_ctl would have to run as the
+    server's own user)."""
+    import signal
+
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().split()[0])
+        os.kill(pid, signal.SIGINT)
+    except (OSError, ValueError, IndexError):
+        return
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and pid_file.exists():
+        time.sleep(0.1)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -274,9 +274,7 @@ def pooled(rows: list[dict]) -> dict:
     return {
         "conversations": len(rows),
         "speech_seconds": round(speech, 1),
-        "accuracy_pooled": round(sum(r["accuracy"] * r["speech_seconds"] for r in rows) / speech, 4)
-        if speech
-        else None,
+        "accuracy_pooled": round(right / speech, 4) if speech else None,
         "accuracy_min": min((r["accuracy"] for r in rows), default=None),
         "coverage_pooled": round(covered / speech, 4) if speech else None,
         # of the speech time the transcript's segments cover, the share given the right speaker
@@ -394,8 +392,6 @@ def main() -> None:
             f"accuracy {acc:6.1%} covered {cov:6.1%} cut {len(parts) - len(segs)}",
             flush=True,
         )
-    if cache_path and cache and not args.cached_only:
-        cache_path.write_text(json.dumps(cache))
     single = {}
     if args.single:  # one voice alone (a dictated note): should be one speaker
         voices = speakers(Path(args.audio_dir))

@@ -22,7 +22,6 @@ import json
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._service import PY, Gunicorn, bench_env, manage, request, token  # noqa: E402
+from bench._service import Gunicorn, bench_env, manage, request, stop_embedded_postgres, token  # noqa: E402
 
 FIRST = [
     "علی",
@@ -164,12 +163,6 @@ def api_load(
     return [x for per in lat for x in per], sum(errors)
 
 
-def stop_embedded_postgres(env: dict, data_dir: Path) -> None:
-    """Stop the embedded server this run started in its data folder (pgserver's own cleanup)."""
-    code = f"import pgserver; pgserver.get_server({str(data_dir / 'pg')!r}, cleanup_mode='stop').cleanup()"
-    subprocess.run([PY, "-c", code], cwd=ROOT, env=env, capture_output=True, check=False, timeout=120)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--patients", type=int, default=100_000)
@@ -230,7 +223,7 @@ def main() -> None:
         if args.keep:
             print(f"kept {data_dir}", file=sys.stderr)
         else:
-            stop_embedded_postgres(env, data_dir)
+            stop_embedded_postgres(data_dir / "pg")
             shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # noqa: E402
 
-from bench._service import PY, Gunicorn, bench_env, manage, request, token  # noqa: E402
+from bench._service import PY, Gunicorn, bench_env, manage, request, stop_embedded_postgres, token  # noqa: E402
 
 DATA = Path("/work/shared/data")
 ACI_TRAIN = DATA / "aci-bench" / "train.csv"
@@ -641,15 +641,6 @@ def explain(user, queries: list[str]) -> None:
 BUILD_VERSION = 2  # bump when what build() writes changes: an older snapshot is then not reused
 
 
-def stop_database(data_dir: Path) -> None:
-    """Stop the embedded PostgreSQL of ``data_dir`` (it outlives the processes that started it)."""
-    from pgserver._commands import pg_ctl
-
-    if (data_dir / "pg" / "postmaster.pid").exists():
-        user = "pgserver" if os.geteuid() == 0 else None  # pgserver runs the server as this user under root
-        pg_ctl(["-m", "fast", "-w", "stop"], pgdata=data_dir / "pg", user=user)
-
-
 def forget_queries(redis_url: str) -> None:
     """A reused snapshot starts as a fresh one would: no past queries (suggestions, analytics), no
     cached query vectors (every query of this run is first-time until it repeats)."""
@@ -854,7 +845,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        stop_database(data_dir)
+        stop_embedded_postgres(data_dir / "pg")
     load_after = os.getloadavg()
     reported = qual.get("recall_at_10_held_out_tuned") or qual.get("recall_at_10_held_out_default") or {}
     result = {

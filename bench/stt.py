@@ -286,7 +286,7 @@ def end_of_visit_latency(wav: Path, *, pace: float = 1.0) -> dict:
     """Feed ``wav`` as 10-second chunks at ``pace`` x real time through the API with one worker
     running; the time from the last chunk's commit to the full transcript."""
     sys.path.insert(0, str(ROOT / "bench"))
-    from _service import Gunicorn, bench_env, manage, token
+    from _service import Gunicorn, bench_env, manage, stop_embedded_postgres, token
 
     if not wav.is_file():
         print(f"latency: skipped (no {wav})")
@@ -383,24 +383,8 @@ def end_of_visit_latency(wav: Path, *, pace: float = 1.0) -> dict:
                 worker.kill()
         if server is not None:
             server.stop()
-        _stop_embedded_postgres(data_dir / "pg")
+        stop_embedded_postgres(data_dir / "pg")
         shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def _stop_embedded_postgres(pgdata: Path) -> None:
-    """Fast shutdown (SIGINT) of the embedded server this run started (its pid is in postmaster.pid;
-    pg_ctl would have to run as the server's own user)."""
-    import signal
-
-    pid_file = pgdata / "postmaster.pid"
-    try:
-        pid = int(pid_file.read_text().split()[0])
-        os.kill(pid, signal.SIGINT)
-    except (OSError, ValueError, IndexError):
-        return
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and pid_file.exists():
-        time.sleep(0.1)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -64,7 +64,7 @@ DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from _service import bench_env, manage  # noqa: E402
+from _service import bench_env, manage, stop_embedded_postgres  # noqa: E402
 
 RATE = 16000
 VISIT_SECONDS = 900.0
@@ -456,9 +456,7 @@ def main(argv: list[str] | None = None) -> int:
                 worker.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 worker.kill()
-        from stt import _stop_embedded_postgres
-
-        _stop_embedded_postgres(data_dir / "pg")
+        stop_embedded_postgres(data_dir / "pg")
         if sys.exc_info()[0] is not None:
             for log in sorted(data_dir.glob("*.log")):
                 print(f"--- {log.name}\n{log.read_text()[-3000:]}")

@@ -53,6 +53,10 @@ import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._service import stop_embedded_postgres  # noqa: E402
+
 PY = sys.executable
 MiB = 1024 * 1024
 CHUNK = 5 * MiB
@@ -244,16 +248,6 @@ def discard_upload(raw: RawClient, data: memoryview) -> float:
     return elapsed
 
 
-def stop_embedded_postgres(data_dir: Path) -> None:
-    try:
-        from pgserver._commands import pg_ctl
-
-        user = "pgserver" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
-        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=data_dir / "pg", user=user)
-    except Exception as exc:  # noqa: BLE001 - best effort
-        print(f"(could not stop the embedded PostgreSQL: {exc})", file=sys.stderr)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size-mb", type=int, default=100, help="recording size in MiB (default 100)")
@@ -433,7 +427,7 @@ def main() -> None:
                 gunicorn.wait(20)
             except subprocess.TimeoutExpired:
                 os.killpg(gunicorn.pid, signal.SIGKILL)
-        stop_embedded_postgres(data_dir)
+        stop_embedded_postgres(data_dir / "pg")
         if not args.keep:
             shutil.rmtree(data_dir, ignore_errors=True)
 

@@ -38,6 +38,7 @@ import threading
 from collections.abc import Callable
 
 import numpy as np
+from cachetools import LRUCache
 
 from soapify.checklist.engines.base import ItemResult, ItemSpec, is_persian, normalize_text, render_question
 from soapify.checklist.engines.keywords import (
@@ -123,7 +124,7 @@ class RulesEvaluator:
         self.min_sentence_words = min_sentence_words
         self._embedder = embedder
         self._compiled: dict[str, CompiledItem] = {}
-        self._profiles: dict[str, TopicProfile] = {}
+        self._profiles: LRUCache[str, TopicProfile] = LRUCache(maxsize=5000)
         self._lock = threading.Lock()
 
     @property
@@ -182,12 +183,13 @@ class RulesEvaluator:
         probs = clf.proba(segment_vectors(encode, segs))
         return _TopicContext(segs, probs, clf.sections, [pattern_hits(seg.text) for seg in segs])
 
-    def _profile(self, item: ItemSpec, context: _TopicContext) -> TopicProfile:
+    def _profile(self, item: ItemSpec) -> TopicProfile:
         profile = starter_profiles().get(item.key) if item.key else None
         if profile is not None:
             return profile
         cache_key = f"profile:{item.title}|{item.description}|{item.question_template}"
-        cached = self._profiles.get(cache_key)
+        with self._lock:
+            cached = self._profiles.get(cache_key)
         if cached is None:
             clf = load_classifier()
             encode = self._get_embedder().encode  # type: ignore[attr-defined]
@@ -195,8 +197,6 @@ class RulesEvaluator:
             vec /= max(float(np.linalg.norm(vec)), 1e-9)
             cached = classified_profile(clf.proba(vec)[0], clf.sections)
             with self._lock:
-                if len(self._profiles) > 5000:
-                    self._profiles.clear()
                 self._profiles[cache_key] = cached
         return cached
 
@@ -210,7 +210,7 @@ class RulesEvaluator:
         lang: str,
     ) -> ItemResult:
         """The keyword verdict checked and completed by the section classifier (see the module doc)."""
-        profile = self._profile(item, context)
+        profile = self._profile(item)
         cols = [context.sections.index(s) for s in profile.sections if s in context.sections]
         hit_starts = [h.start for h in hits]
         best: tuple[float, int, str] = (0.0, -1, "")
