@@ -31,12 +31,15 @@ printed is one JSON object: ``{"bench": "diarization", ...}``.
 from __future__ import annotations
 
 import argparse
+import inspect
 import itertools
 import json
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -293,6 +296,50 @@ def _number(value: str):
             return value
 
 
+@dataclass(frozen=True, slots=True)
+class TranscriptSpan:
+    """A transcript segment as the diarizer sees it: its span and its words' spans (seconds from the
+    start of the recording; words may be empty)."""
+
+    span: Any
+    text: str
+    words: list
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    """A part of a transcript segment (``words[lo:hi]`` of segment ``segment``) and its speaker."""
+
+    segment: int
+    lo: int
+    hi: int
+    span: Any
+    speaker: int | None
+
+
+def diarize_transcript(diarizer, audio: np.ndarray, segments: list[TranscriptSpan], *, cut: bool = True):
+    """A whole recording at once, as the diarization job does it chunk by chunk: segments cut where
+    the speaker changes (``change_points``), then every part's speaker."""
+    from soapify.stt.diarization.engines import Span
+
+    parts: list[tuple[int, int, int, Any]] = []
+    for n, seg in enumerate(segments):
+        points = diarizer.change_points(audio, seg.span, seg.words) if cut else []
+        bounds = [0, *sorted(points), len(seg.words)]
+        for i, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False)):
+            start = seg.span.start if i == 0 else seg.words[lo].start
+            end = seg.span.end if hi == len(seg.words) else seg.words[hi - 1].end
+            parts.append((n, lo, hi, Span(start, max(start, end))))
+    labels = diarizer.diarize(audio, [p[3] for p in parts])
+    return [Labelled(n, lo, hi, span, lab) for (n, lo, hi, span), lab in zip(parts, labels, strict=True)]
+
+
+def diarizer_options(diarizer) -> dict:
+    """The constructor options of ``diarizer`` (``--option`` overrides some of them)."""
+    names = inspect.signature(type(diarizer).__init__).parameters
+    return {n: getattr(diarizer, n) for n in names if n not in ("self", "device") and hasattr(diarizer, n)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--audio-dir", default=str(ROOT.parent / "shared" / "data" / "audio-real"))
@@ -335,12 +382,12 @@ def main() -> None:
 
     django.setup()
     from soapify.stt.diarization import diarizers
-    from soapify.stt.diarization.engines import ResemblyzerDiarizer, Span, TranscriptSpan
+    from soapify.stt.diarization.engines import ResemblyzerDiarizer, Span
 
     diarizer = diarizers["default"]
     if args.option:
         options = {k: _number(v) for k, v in (o.split("=", 1) for o in args.option)}
-        diarizer = ResemblyzerDiarizer(**{**diarizer.options(), **options})
+        diarizer = ResemblyzerDiarizer(**{**diarizer_options(diarizer), **options})
     cache_path = Path(args.cache) if args.cache else None
     cache = json.loads(cache_path.read_text()) if cache_path and cache_path.exists() else {}
     rows = []
@@ -365,7 +412,7 @@ def main() -> None:
                 for s in cache[key]
             ]
         c0 = time.process_time()
-        parts = diarizer.diarize_transcript(samples, segs, cut=not args.no_split)
+        parts = diarize_transcript(diarizer, samples, segs, cut=not args.no_split)
         cpu += time.process_time() - c0
         audio_seconds += len(samples) / SR
         pred_spans = [(p.span.start, p.span.end) for p in parts]
@@ -398,8 +445,8 @@ def main() -> None:
         for name, clips in sorted(voices.items()):
             clips = clips[: 2 * MAX_TURNS_PER_SPEAKER]
             samples, spans, _ = conversation(clips[0::2], clips[1::2], args.gap)
-            parts = diarizer.diarize_transcript(
-                samples, [TranscriptSpan(Span(s, e), "", []) for s, e in spans]
+            parts = diarize_transcript(
+                diarizer, samples, [TranscriptSpan(Span(s, e), "", []) for s, e in spans]
             )
             single[name] = len({p.speaker for p in parts if p.speaker is not None})
             print(f"{name:>13} alone: {single[name]} speaker(s) found in {len(spans)} segments")

@@ -30,27 +30,6 @@ class Span:
     end: float
 
 
-@dataclass(frozen=True, slots=True)
-class TranscriptSpan:
-    """A transcript segment as the diarizer sees it: its span and its words' spans (seconds from the
-    start of ``audio``; words may be empty)."""
-
-    span: Span
-    text: str
-    words: list[Span]
-
-
-@dataclass(frozen=True, slots=True)
-class Labelled:
-    """A part of a transcript segment (``words[lo:hi]`` of segment ``segment``) and its speaker."""
-
-    segment: int
-    lo: int
-    hi: int
-    span: Span
-    speaker: int | None
-
-
 @runtime_checkable
 class Diarizer(Protocol):
     name: str
@@ -170,19 +149,6 @@ class ResemblyzerDiarizer:
         self._encoder: Any = None
         self._lock = threading.Lock()
 
-    def options(self) -> dict[str, Any]:
-        """The constructor's options (the benchmark overrides some of them)."""
-        return {
-            "max_speakers": self.max_speakers,
-            "distance_threshold": self.distance_threshold,
-            "min_segment_seconds": self.min_segment_seconds,
-            "split_min_seconds": self.split_min_seconds,
-            "window_seconds": self.window_seconds,
-            "window_hop": self.window_hop,
-            "cut_threshold": self.cut_threshold,
-            "min_windows": self.min_windows,
-        }
-
     @property
     def encoder(self) -> Any:
         with self._lock:
@@ -232,22 +198,6 @@ class ResemblyzerDiarizer:
 
     def diarize(self, audio: np.ndarray, segments: list[Span]) -> list[int | None]:
         return self.assign(self.embed_spans(audio, segments), segments)
-
-    def diarize_transcript(
-        self, audio: np.ndarray, segments: list[TranscriptSpan], *, cut: bool = True
-    ) -> list[Labelled]:
-        """A whole recording at once, as the diarization job does it chunk by chunk (the
-        benchmark's path): segments cut where the speaker changes, then every part's speaker."""
-        parts: list[tuple[int, int, int, Span]] = []
-        for n, seg in enumerate(segments):
-            points = self.change_points(audio, seg.span, seg.words) if cut else []
-            bounds = [0, *sorted(points), len(seg.words)]
-            for i, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False)):
-                start = seg.span.start if i == 0 else seg.words[lo].start
-                end = seg.span.end if hi == len(seg.words) else seg.words[hi - 1].end
-                parts.append((n, lo, hi, Span(start, max(start, end))))
-        labels = self.diarize(audio, [p[3] for p in parts])
-        return [Labelled(n, lo, hi, span, lab) for (n, lo, hi, span), lab in zip(parts, labels, strict=True)]
 
     def change_points(self, audio: np.ndarray, segment: Span, words: list[Span]) -> list[int]:
         samples = np.asarray(audio, dtype=np.float32)
