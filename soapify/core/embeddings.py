@@ -27,7 +27,6 @@ short ones to its length); small, length-sorted batches keep the activations in 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -44,6 +43,7 @@ import requests
 from cachetools import LRUCache
 
 from soapify.core.engines import EngineError, EngineHandler
+from soapify.core.files import file_sha256
 from soapify.core.http import BAD_URL, engine_session
 
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -287,11 +287,6 @@ def default_onnx_dir() -> Path | None:
     if not settings.configured or not getattr(settings, "DATA_DIR", None):
         return None
     return Path(settings.DATA_DIR) / "models" / ONNX_FOLDER
-
-
-def file_sha256(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _source_weights() -> Path:

@@ -89,19 +89,14 @@ def _draft_is_empty(content: Any) -> bool:
 def finalize_check(*, encounter: Encounter) -> None:
     """What must hold before a finalize job is started (the caller has scoped the encounter).
     While a draft is being generated the checks are left to the job, which waits for the draft
-    (``draft_being_generated``) and fails with ``prerequisite_failed`` if its generation fails."""
-    if draft_being_generated(encounter_id=encounter.pk) is not None:
+    (``nlp.services.generation_job_of``) and fails with ``prerequisite_failed`` if its generation fails."""
+    if generation_job_of(encounter_id=encounter.pk) is not None:
         return
     draft = _draft_of(encounter)
     if draft is None:
         raise Conflict("This encounter has no SOAP draft to finalize yet.", code="no_draft")
     if _draft_is_empty(draft.content):
         raise Conflict("The SOAP draft is empty; there is nothing to finalize.", code="empty_draft")
-
-
-def draft_being_generated(*, encounter_id: int) -> Job | None:
-    """The encounter's unfinished draft-generation job, which a finalization waits for."""
-    return generation_job_of(encounter_id=encounter_id)
 
 
 def finalize_job_of(*, encounter_id: int) -> Job | None:

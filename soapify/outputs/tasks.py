@@ -6,6 +6,7 @@ from soapify.core.errors import Conflict
 from soapify.core.jobs import job_handler
 from soapify.core.models import Job
 from soapify.encounters.models import Encounter
+from soapify.nlp.services import generation_job_of
 from soapify.outputs import services
 
 FINALIZE = services.FINALIZE_JOB
@@ -13,7 +14,7 @@ FINALIZE = services.FINALIZE_JOB
 
 def _draft_generation(job: Job) -> Job | None:
     """A finalization waits for the draft being generated, if any."""
-    return services.draft_being_generated(encounter_id=job.params["encounter_id"])
+    return generation_job_of(encounter_id=job.params["encounter_id"])
 
 
 @job_handler(FINALIZE, queue="default", max_attempts=3, prerequisite=_draft_generation)

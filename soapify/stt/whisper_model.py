@@ -10,7 +10,6 @@ so a crash never leaves a half model in place), and the joined ``model.bin`` mus
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import shutil
@@ -18,6 +17,8 @@ import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+
+from soapify.core.files import file_sha256
 
 MODEL_NAME = "whisper-base"
 #: sha256 of the assembled model.bin (part 1 + part 2 of the pinned wheels)
@@ -39,11 +40,6 @@ def _package_data(package: str) -> Path:
             "(`make install`) or set WHISPER_MODEL_PATH to a CTranslate2 Whisper model folder."
         )
     return Path(spec.origin).parent / "data"
-
-
-def file_sha256(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def ensure_default_model(target: Path) -> Path:
