@@ -25,3 +25,21 @@ def held_client(user: Any) -> Any:
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+def deliver(capture, sent) -> None:
+    """What a worker does with the messages the requests sent (and those the jobs send)."""
+    with capture(execute=True):
+        for callback in sent:
+            callback()
+
+
+def send_flow(client, encounter_id: int) -> dict:
+    """Steps 3 to 7 of the seed's flow, back to back, no waiting."""
+    return {
+        "process": client.post(f"/api/stt/encounter/{encounter_id}/process/"),
+        "generate": client.post(f"/api/nlp/generate/{encounter_id}/"),
+        "draft": client.get(f"/api/nlp/drafts/{encounter_id}/"),
+        "finalize": client.post("/api/outputs/finalize/", {"encounter_id": encounter_id}, format="json"),
+        "finalized": client.get(f"/api/outputs/finalized/{encounter_id}/"),
+    }

@@ -21,6 +21,7 @@ from django.urls import Resolver404, resolve
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, CommittingAPIClient
+from tests.jobstate import deliver, send_flow
 
 # every route the seed's flow and this test call, as the seed writes them (1 stands for an id)
 SEED_FLOW_ROUTES = (
@@ -153,11 +154,8 @@ def test_the_seed_flow_sent_back_to_back_with_no_waiting_ends_with_the_finalized
     client = _signed_in(APIClient(), alice)  # its requests' jobs wait for the delivery below
     with django_capture_on_commit_callbacks() as sent:
         encounter_id = _encounter_with_recording(client)
-        process = client.post(f"/api/stt/encounter/{encounter_id}/process/")
-        generate = client.post(f"/api/nlp/generate/{encounter_id}/")
-        draft = client.get(f"/api/nlp/drafts/{encounter_id}/")
-        finalize = client.post("/api/outputs/finalize/", {"encounter_id": encounter_id}, format="json")
-        finalized = client.get(f"/api/outputs/finalized/{encounter_id}/")
+        r = send_flow(client, encounter_id)
+    process, generate, draft, finalize, finalized = r.values()
     assert [r.status_code for r in (process, generate, draft, finalize, finalized)] == [
         201,
         201,
@@ -168,9 +166,7 @@ def test_the_seed_flow_sent_back_to_back_with_no_waiting_ends_with_the_finalized
     assert draft.json()["job_id"] == generate.json()["job_id"]
     assert finalized.json()["job_id"] == finalize.json()["job_id"]
 
-    with django_capture_on_commit_callbacks(execute=True):
-        for callback in sent:
-            callback()
+    deliver(django_capture_on_commit_callbacks, sent)
 
     for started in (process, generate, finalize):
         job = client.get(started.json()["status_url"]).json()

@@ -14,7 +14,7 @@ from soapify.core.models import Job
 from soapify.encounters.models import Encounter
 from soapify.nlp.models import Draft
 from soapify.outputs.models import FinalizedNote
-from tests.jobstate import held_client
+from tests.jobstate import deliver, held_client, send_flow
 from tests.stt.conftest import FAKE_ENGINES, committed_chunk
 from tests.stt.fakes import SCRIPT
 
@@ -30,31 +30,13 @@ def _fake_stt(settings):
     SCRIPT.reset()
 
 
-def _deliver(capture, sent) -> None:
-    """What a worker does with the messages the requests sent (and those the jobs send)."""
-    with capture(execute=True):
-        for callback in sent:
-            callback()
-
-
-def _send_flow(client, encounter_id: int) -> dict:
-    """Steps 3 to 7 of the seed's flow, back to back, no waiting."""
-    return {
-        "process": client.post(f"/api/stt/encounter/{encounter_id}/process/"),
-        "generate": client.post(f"/api/nlp/generate/{encounter_id}/"),
-        "draft": client.get(f"/api/nlp/drafts/{encounter_id}/"),
-        "finalize": client.post("/api/outputs/finalize/", {"encounter_id": encounter_id}, format="json"),
-        "finalized": client.get(f"/api/outputs/finalized/{encounter_id}/"),
-    }
-
-
 def test_the_flow_sent_back_to_back_waits_and_ends_with_the_finalized_note(
     alice, encounter, django_capture_on_commit_callbacks
 ):
     committed_chunk(encounter)
     client = held_client(alice)
     with django_capture_on_commit_callbacks() as sent:
-        r = _send_flow(client, encounter.pk)
+        r = send_flow(client, encounter.pk)
 
     assert r["process"].status_code == 201, r["process"].content
     assert r["generate"].status_code == 201, r["generate"].content
@@ -71,7 +53,7 @@ def test_the_flow_sent_back_to_back_waits_and_ends_with_the_finalized_note(
     assert r["draft"].json()["status_url"] == f"/api/jobs/{generate.pk}/"
     assert r["finalized"].status_code == 202 and r["finalized"].json()["job_id"] == str(finalize.pk)
 
-    _deliver(django_capture_on_commit_callbacks, sent)
+    deliver(django_capture_on_commit_callbacks, sent)
 
     for job in (process, generate, finalize):
         job.refresh_from_db()
@@ -92,8 +74,8 @@ def test_a_failed_transcription_fails_the_draft_and_the_finalization_waiting_for
     SCRIPT.errors = [EngineError("The audio cannot be decoded.", code="undecodable_audio")]
     client = held_client(alice)
     with django_capture_on_commit_callbacks() as sent:
-        r = _send_flow(client, encounter.pk)
-    _deliver(django_capture_on_commit_callbacks, sent)
+        r = send_flow(client, encounter.pk)
+    deliver(django_capture_on_commit_callbacks, sent)
 
     process, generate, finalize = (
         client.get(r[step].json()["status_url"]).json() for step in ("process", "generate", "finalize")
