@@ -4,7 +4,6 @@ jobs sent by task name are run by a worker in another process."""
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 from django.db import connection
@@ -13,12 +12,9 @@ from soapify.celery import app
 from soapify.core.jobs import job_start
 from soapify.core.models import Job
 from tests.core.workers import (
-    BROKER_DBS,
-    broker_url,
-    drop_broker_keys,
+    redis_broker,
     redis_up,
     start_worker,
-    use_broker,
     wait_for,
     worker_env,
 )
@@ -29,36 +25,27 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 def test_a_real_worker_runs_a_job_over_redis(alice, settings, tmp_path):
     if not redis_up():
         pytest.skip("Redis is not reachable on 127.0.0.1:6379; the real-worker test needs it")
-    broker = broker_url(BROKER_DBS[1])
-    prefix = f"soapify-test-{os.getpid()}-{uuid.uuid4().hex[:8]}:"
-    env = worker_env(
-        db_name=connection.settings_dict["NAME"],
-        data_dir=settings.DATA_DIR,
-        media_root=settings.MEDIA_ROOT,
-        broker=broker,
-        JOB_TEST_BROKER_PREFIX=prefix,
-    )
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    use_broker(app, broker, eager=False, transport_options={"global_keyprefix": prefix})
-    worker = None
-    try:
-        worker = start_worker(env, tmp_path / "worker.log", name="ping", queues="default")
-        job = job_start(kind="core.ping", owner=alice, params={"echo": "over redis"})
-
-        def finished() -> bool:
-            job.refresh_from_db()
-            return job.is_finished
-
-        wait_for(finished, 120, "the ping job", worker)
-        assert job.status == Job.Status.SUCCEEDED and job.attempts == 1, job.error
-        assert job.result["echo"] == "over redis" and job.result["worker_pid"] != os.getpid()
-    finally:
-        if worker is not None:
-            worker.kill()
-        drop_broker_keys(broker, prefix)
-        use_broker(
-            app,
-            settings.CELERY_BROKER_URL,
-            eager=True,
-            transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+    with redis_broker(app, settings) as (broker, prefix):
+        env = worker_env(
+            db_name=connection.settings_dict["NAME"],
+            data_dir=settings.DATA_DIR,
+            media_root=settings.MEDIA_ROOT,
+            broker=broker,
+            JOB_TEST_BROKER_PREFIX=prefix,
         )
+        worker = None
+        try:
+            worker = start_worker(env, tmp_path / "worker.log", name="ping", queues="default")
+            job = job_start(kind="core.ping", owner=alice, params={"echo": "over redis"})
+
+            def finished() -> bool:
+                job.refresh_from_db()
+                return job.is_finished
+
+            wait_for(finished, 120, "the ping job", worker)
+            assert job.status == Job.Status.SUCCEEDED and job.attempts == 1, job.error
+            assert job.result["echo"] == "over redis" and job.result["worker_pid"] != os.getpid()
+        finally:
+            if worker is not None:
+                worker.kill()

@@ -8,9 +8,6 @@ certain, not a matter of timing. Skipped with a message when Redis is not reacha
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
 from django.db import connection
 
@@ -19,12 +16,9 @@ from soapify.encounters.models import Encounter
 from tests.conftest import client_for
 from tests.core.job_fakes import marks
 from tests.core.workers import (
-    BROKER_DBS,
-    broker_url,
-    drop_broker_keys,
+    redis_broker,
     redis_up,
     start_worker,
-    use_broker,
     wait_for,
     worker_env,
 )
@@ -42,60 +36,53 @@ def test_the_flow_sent_back_to_back_ends_with_the_finalized_note_on_a_real_worke
 
     fake = tmp_path / "fake"
     fake.mkdir()
-    broker = broker_url(BROKER_DBS[1])
-    prefix = f"soapify-test-{os.getpid()}-{uuid.uuid4().hex[:8]}:"
-    env = worker_env(
-        db_name=connection.settings_dict["NAME"],
-        data_dir=settings.DATA_DIR,
-        media_root=settings.MEDIA_ROOT,
-        broker=broker,
-        JOB_TEST_BROKER_PREFIX=prefix,
-        JOB_FAKE_DIR=str(fake),
-        DIARIZATION_ENGINE="none",
-    )
-    use_broker(app, broker, eager=False, transport_options={"global_keyprefix": prefix})
-    committed_chunk(encounter)
-    client = client_for(alice)
-    worker = None
-    try:
-        (fake / "hold").touch()
-        worker = start_worker(env, tmp_path / "worker.log", name="flow", queues="default,stt,nlp,background")
-        process = client.post(f"/api/stt/encounter/{encounter.pk}/process/")
-        assert process.status_code == 201, process.content
-        wait_for(lambda: [m for m in marks(fake) if m[0] == "stt"], 120, "the transcription", worker)
+    with redis_broker(app, settings) as (broker, prefix):
+        env = worker_env(
+            db_name=connection.settings_dict["NAME"],
+            data_dir=settings.DATA_DIR,
+            media_root=settings.MEDIA_ROOT,
+            broker=broker,
+            JOB_TEST_BROKER_PREFIX=prefix,
+            JOB_FAKE_DIR=str(fake),
+            DIARIZATION_ENGINE="none",
+        )
+        committed_chunk(encounter)
+        client = client_for(alice)
+        worker = None
+        try:
+            (fake / "hold").touch()
+            worker = start_worker(
+                env, tmp_path / "worker.log", name="flow", queues="default,stt,nlp,background"
+            )
+            process = client.post(f"/api/stt/encounter/{encounter.pk}/process/")
+            assert process.status_code == 201, process.content
+            wait_for(lambda: [m for m in marks(fake) if m[0] == "stt"], 120, "the transcription", worker)
 
-        generate = client.post(f"/api/nlp/generate/{encounter.pk}/")
-        draft = client.get(f"/api/nlp/drafts/{encounter.pk}/")
-        finalize = client.post("/api/outputs/finalize/", {"encounter_id": encounter.pk}, format="json")
-        finalized = client.get(f"/api/outputs/finalized/{encounter.pk}/")
-        assert [r.status_code for r in (generate, draft, finalize, finalized)] == [201, 202, 201, 202]
-        assert Job.objects.get(pk=generate.json()["job_id"]).waits_for_id is not None
-        assert (
-            Job.objects.get(pk=finalize.json()["job_id"]).waits_for_id
-            == Job.objects.get(pk=generate.json()["job_id"]).pk
-        )
+            generate = client.post(f"/api/nlp/generate/{encounter.pk}/")
+            draft = client.get(f"/api/nlp/drafts/{encounter.pk}/")
+            finalize = client.post("/api/outputs/finalize/", {"encounter_id": encounter.pk}, format="json")
+            finalized = client.get(f"/api/outputs/finalized/{encounter.pk}/")
+            assert [r.status_code for r in (generate, draft, finalize, finalized)] == [201, 202, 201, 202]
+            assert Job.objects.get(pk=generate.json()["job_id"]).waits_for_id is not None
+            assert (
+                Job.objects.get(pk=finalize.json()["job_id"]).waits_for_id
+                == Job.objects.get(pk=generate.json()["job_id"]).pk
+            )
 
-        (fake / "hold").unlink()
-        note = wait_for(
-            lambda: (r := client.get(f"/api/outputs/finalized/{encounter.pk}/")).status_code == 200 and r,
-            180,
-            "the finalized note",
-            worker,
-        )
-        assert note.json()["version"] == 1 and note.json()["status"] == "finalized"
-        for started in (process, generate, finalize):
-            job = client.get(started.json()["status_url"]).json()
-            assert job["status"] == "succeeded" and job["attempts"] == 1, job
-        assert Encounter.objects.get(pk=encounter.pk).status == Encounter.Status.FINALIZED
-        assert client.get(f"/api/nlp/drafts/{encounter.pk}/").status_code == 200
-    finally:
-        (fake / "hold").unlink(missing_ok=True)
-        if worker is not None:
-            worker.kill()
-        drop_broker_keys(broker, prefix)
-        use_broker(
-            app,
-            settings.CELERY_BROKER_URL,
-            eager=True,
-            transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
-        )
+            (fake / "hold").unlink()
+            note = wait_for(
+                lambda: (r := client.get(f"/api/outputs/finalized/{encounter.pk}/")).status_code == 200 and r,
+                180,
+                "the finalized note",
+                worker,
+            )
+            assert note.json()["version"] == 1 and note.json()["status"] == "finalized"
+            for started in (process, generate, finalize):
+                job = client.get(started.json()["status_url"]).json()
+                assert job["status"] == "succeeded" and job["attempts"] == 1, job
+            assert Encounter.objects.get(pk=encounter.pk).status == Encounter.Status.FINALIZED
+            assert client.get(f"/api/nlp/drafts/{encounter.pk}/").status_code == 200
+        finally:
+            (fake / "hold").unlink(missing_ok=True)
+            if worker is not None:
+                worker.kill()

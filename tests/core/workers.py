@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,6 +60,26 @@ def use_broker(app, url: str, *, eager: bool, transport_options: dict | None = N
     app.conf.broker_url = app.conf.broker_write_url = app.conf.broker_read_url = url
     app.conf.broker_transport_options = dict(transport_options or {})
     app.conf.task_always_eager = eager
+
+
+@contextlib.contextmanager
+def redis_broker(app, settings, db: int = BROKER_DBS[1]):
+    """The test process sends to the Redis broker ``db`` under a fresh key prefix, as the workers
+    it starts must (``JOB_TEST_BROKER_PREFIX``); yields ``(url, prefix)``. Afterwards the run's
+    keys are deleted and the settings' broker is back."""
+    url = broker_url(db)
+    prefix = f"soapify-test-{os.getpid()}-{uuid.uuid4().hex[:8]}:"
+    use_broker(app, url, eager=False, transport_options={"global_keyprefix": prefix})
+    try:
+        yield url, prefix
+    finally:
+        drop_broker_keys(url, prefix)
+        use_broker(
+            app,
+            settings.CELERY_BROKER_URL,
+            eager=True,
+            transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+        )
 
 
 class Worker:
