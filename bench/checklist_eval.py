@@ -217,17 +217,9 @@ def timing(evaluator, dialogues: dict[str, str]) -> dict:
 def before_embedder():
     """The MiniLM embedder as it was before 2026-12-06 (sentence-transformers on torch, batches of
     64, per-text cache): the "before" of ``--compare``."""
-    from soapify.core.embeddings import CachedEmbedder, SentenceTransformerEmbedder
+    from tests.embedding_reference import ReferenceEmbedder
 
-    model = SentenceTransformerEmbedder(runtime="torch")._runner._model
-
-    class Before(CachedEmbedder):
-        name, dimensions, runtime = "sentence-transformers", 384, "torch-before"
-
-        def _embed(self, texts: list[str], batch_size: int):
-            return model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
-
-    return Before()
+    return ReferenceEmbedder()
 
 
 def compare_timing(dialogues: dict[str, str], rounds: int = 2) -> dict:

@@ -85,19 +85,16 @@ def main() -> int:
     django.setup()
     import numpy as np
     import torch
-    from sentence_transformers import SentenceTransformer
 
     from soapify.core.embeddings import SentenceTransformerEmbedder
+    from tests.embedding_reference import ReferenceEmbedder
 
     torch.set_num_threads(1)
     batch = sentences(100)
-    before_model = SentenceTransformerEmbedder(runtime="torch")._runner._model  # type: ignore[union-attr]
-    assert isinstance(before_model, SentenceTransformer)
+    before_embedder = ReferenceEmbedder()
 
-    def before(texts: list[str]) -> np.ndarray:  # the code as it was: encode(..., batch_size=64)
-        return before_model.encode(
-            texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
+    def before(texts: list[str]) -> np.ndarray:  # the code as it was: encode(..., batch_size=64), no cache
+        return before_embedder._embed(texts, 64)
 
     runtimes = {"before": before}
     for runtime in ("torch", "onnx"):

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from soapify.checklist.engines.rules import RulesEvaluator
 from soapify.checklist.starter import CATALOG_ITEMS, item_spec
-from soapify.core.embeddings import CachedEmbedder, SentenceTransformerEmbedder, get_embedder
+from soapify.core.embeddings import get_embedder
 from soapify.core.transcript import parse_dialogue
 from tests.checklist.conftest import VISIT
 from tests.checklist.test_trained_evaluator import EAR_VISIT, NO_MEDS_VISIT
+from tests.embedding_reference import ReferenceEmbedder
 
 DIALOGUES = Path(__file__).resolve().parents[1] / "fixtures" / "dialogues"
 VISITS = {
@@ -27,19 +27,6 @@ VISITS = {
         for name in ("aci_short", "headache_visit", "mts_medications", "persian_headache", "stt_headache")
     },
 }
-
-
-class ReferenceEmbedder(CachedEmbedder):
-    """MiniLM the way it was computed when the heads were trained."""
-
-    name, model, dimensions = "sentence-transformers", "all-MiniLM-L6-v2", 384
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._model = SentenceTransformerEmbedder(runtime="torch")._runner._model
-
-    def _embed(self, texts: list[str], batch_size: int) -> np.ndarray:
-        return self._model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
 
 
 @pytest.fixture(scope="module")
