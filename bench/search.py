@@ -679,6 +679,9 @@ def main() -> None:
     ap.add_argument(
         "--repeat-share", type=float, default=0.5, help="chance of a repeated query between new ones"
     )
+    ap.add_argument(
+        "--web-workers", type=int, default=2, help="gunicorn worker processes (make run: GUNICORN_WORKERS, 2)"
+    )
     ap.add_argument("--no-quality", action="store_true", help="skip recall@10 (latency only)")
     ap.add_argument("--no-freshness", action="store_true")
     ap.add_argument("--no-reindex", action="store_true", help="skip the reindex throughput figure")
@@ -762,7 +765,7 @@ def main() -> None:
         clients = args.clients
         if qual:
             env["SEARCH_VECTOR_MAX_DISTANCE"] = str(qual["chosen"]["max_distance"])
-        server = Gunicorn(env, workers=2)
+        server = Gunicorn(env, workers=args.web_workers)
         auths = [
             {"Authorization": f"Bearer {token(server.port, u.username, PASSWORD)}"} for u in users[:clients]
         ]

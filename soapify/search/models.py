@@ -58,7 +58,13 @@ class SearchUnit(models.Model):
                 ef_construction=64,
                 opclasses=["vector_cosine_ops"],
             ),
-            models.Index(fields=["owner", "content_type", "date"], name="search_unit_owner"),
+            # covering: the vector list (the caller's nearest rows by exact distance, any filter) is
+            # read from this index alone, ~4 rows per 8 kB page, instead of one table page a row
+            models.Index(
+                fields=["owner", "content_type", "date"],
+                include=["encounter", "id", "embedding"],
+                name="search_unit_owner_vectors",
+            ),
             models.Index(fields=["encounter"], name="search_unit_encounter"),
         ]
 
