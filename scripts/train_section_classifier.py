@@ -5,10 +5,12 @@ Vectors come from the shared sentence-transformers embedder (``core.embeddings``
 * ``sent``: the note section a transcript sentence feeds (other, hpi, ros, exam, result, assessment,
   plan). Labels come from ACI-BENCH train: each dialogue sentence is aligned to the section of the
   reference note whose words it shares most (weak supervision).
-* ``mts``: MTS-Dialog's 20 section headers for a whole dialogue snippet (training split only):
-  logistic regression with balanced class weights over the snippet's MiniLM embedding beside its word
-  and word-pair TF-IDF (vocabulary and idf stored with the weights). ``--cv`` prints 5-fold
-  cross-validation accuracy on train; the validation split is for reporting only (bench/notes_eval.py).
+* ``mts``: MTS-Dialog's 20 section headers for a whole dialogue snippet (training split only): the
+  mean of two logistic regressions' probabilities (balanced class weights, C=16), one over the
+  snippet's word and word-pair TF-IDF, one over its MiniLM embedding beside the same TF-IDF
+  (vocabulary and idf stored with the weights). ``--cv`` prints 5-fold cross-validation accuracy on
+  train (stratified and contiguous folds); the validation split is for reporting only
+  (bench/notes_eval.py).
 
     .venv/bin/python scripts/train_section_classifier.py [--data ../shared/data] [--out PATH] [--keep-sent] [--cv]
 """
@@ -213,35 +215,48 @@ def fit(
     return clf.coef_[order].astype(np.float32), clf.intercept_[order].astype(np.float32)
 
 
-MTS_C = 64.0  # chosen by 5-fold cross-validation on MTS-Dialog train (see --cv), not on valid
+MTS_C = 16.0  # chosen by 5-fold cross-validation on MTS-Dialog train (see --cv), not on valid
 
 
-def mts_fit(dialogues: list[str], emb: np.ndarray, y: list[str], labels: tuple[str, ...], c: float):
-    """The MTS-Dialog head: logistic regression (balanced classes) over [MiniLM embedding, word and
-    word-pair TF-IDF] of the whole snippet. Returns weights, bias, vocabulary, idf."""
+def mts_fit(
+    dialogues: list[str], emb: np.ndarray, y: list[str], labels: tuple[str, ...], c: float
+) -> dict[str, np.ndarray]:
+    """The MTS-Dialog heads (logistic regression, balanced classes): one over the snippet's word and
+    word-pair TF-IDF, one over [MiniLM embedding, the same TF-IDF]; the run time averages their
+    probabilities. Returns the artifact's ``mts_*`` arrays (without the labels)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, dtype=np.float32)
     tf = vec.fit_transform(dialogues).toarray()
+    w_words, b_words = fit(tf, y, labels, c, balanced=True)
     w, b = fit(np.hstack([emb, tf]), y, labels, c, balanced=True)
     vocab = np.array(sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__))
-    return w, b, vocab, vec.idf_.astype(np.float32)
+    return {
+        "mts_w": w,
+        "mts_b": b,
+        "mts_words_w": w_words,
+        "mts_words_b": b_words,
+        "mts_vocab": vocab,
+        "mts_idf": vec.idf_.astype(np.float32),
+    }
 
 
-def mts_cv(dialogues: list[str], emb: np.ndarray, y: list[str], c: float, folds: int = 5) -> list[float]:
-    """Accuracy of each of ``folds`` stratified folds (features and weights fitted on the others),
-    predicted the way the run-time classifier does (``TfIdf`` in numpy)."""
-    from sklearn.model_selection import StratifiedKFold
+def mts_cv(
+    dialogues: list[str], emb: np.ndarray, y: list[str], c: float, folds: int = 5, *, contiguous: bool = False
+) -> list[float]:
+    """Accuracy of each of ``folds`` folds (stratified and shuffled, or contiguous blocks of the file;
+    features and weights fitted on the others), predicted by the run-time classifier's code."""
+    from sklearn.model_selection import KFold, StratifiedKFold
 
-    from soapify.nlp.engines.classifier import TfIdf
+    from soapify.nlp.engines.classifier import MtsHead
 
+    split = KFold(folds) if contiguous else StratifiedKFold(folds, shuffle=True, random_state=0)
     out = []
     ya = np.array(y)
-    for a, b in StratifiedKFold(folds, shuffle=True, random_state=0).split(emb, ya):
+    for a, b in split.split(emb, ya):
         labels = tuple(sorted(set(ya[a])))
-        w, bias, vocab, idf = mts_fit([dialogues[i] for i in a], emb[a], list(ya[a]), labels, c)
-        x = np.hstack([emb[b], TfIdf(vocab, idf).transform([dialogues[i] for i in b])])
-        pred = np.array(labels)[(x @ w.T + bias).argmax(axis=1)]
+        head = MtsHead(labels=labels, **mts_fit([dialogues[i] for i in a], emb[a], list(ya[a]), labels, c))
+        pred = np.array(head.predict(emb[b], [dialogues[i] for i in b]))
         out.append(float((pred == ya[b]).mean()))
     return out
 
@@ -275,11 +290,11 @@ def main() -> int:
     mts_labels = tuple(sorted(set(y_mts)))
     emb = mts_features(dialogues)
     if args.cv:
-        accs = mts_cv(dialogues, emb, y_mts, args.c_mts)
-        print(
-            f"MTS-Dialog train 5-fold CV accuracy: {np.mean(accs):.3f} (folds {', '.join(f'{a:.3f}' for a in accs)})"
-        )
-    w_mts, b_mts, vocab, idf = mts_fit(dialogues, emb, y_mts, mts_labels, args.c_mts)
+        for name, contiguous in (("stratified", False), ("contiguous", True)):
+            accs = mts_cv(dialogues, emb, y_mts, args.c_mts, contiguous=contiguous)
+            folds = ", ".join(f"{a:.3f}" for a in accs)
+            print(f"MTS-Dialog train 5-fold CV accuracy ({name}): {np.mean(accs):.3f} (folds {folds})")
+    mts = mts_fit(dialogues, emb, y_mts, mts_labels, args.c_mts)
 
     np.savez_compressed(
         args.out,
@@ -287,10 +302,8 @@ def main() -> int:
         sent_w=w_sent,
         sent_b=b_sent,
         mts_labels=np.array(mts_labels),
-        mts_w=w_mts.astype(np.float16),  # float16 keeps the artifact small; accuracy is unchanged
-        mts_b=b_mts,
-        mts_vocab=vocab,
-        mts_idf=idf,
+        # float16 weights keep the artifact small; accuracy is unchanged
+        **{k: v.astype(np.float16) if k in ("mts_w", "mts_words_w") else v for k, v in mts.items()},
     )
     print(f"wrote {args.out} ({Path(args.out).stat().st_size} bytes)")
     return 0

@@ -112,15 +112,50 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+class MtsHead:
+    """MTS-Dialog's section header of a snippet: a logistic regression over [MiniLM embedding, word and
+    word-pair TF-IDF], averaged (probabilities) with one over the TF-IDF alone when the artifact has it
+    (older artifacts: the first head only, or the embedding alone when there is no vocabulary)."""
+
+    def __init__(
+        self,
+        labels: tuple[str, ...],
+        mts_w: np.ndarray,
+        mts_b: np.ndarray,
+        mts_vocab: np.ndarray | None = None,
+        mts_idf: np.ndarray | None = None,
+        mts_words_w: np.ndarray | None = None,
+        mts_words_b: np.ndarray | None = None,
+    ) -> None:
+        self.labels = labels
+        self.w, self.b = mts_w.astype(np.float32), mts_b.astype(np.float32)
+        self.tfidf = TfIdf(mts_vocab, mts_idf) if mts_vocab is not None and mts_idf is not None else None
+        self.words: tuple[np.ndarray, np.ndarray] | None = None
+        if mts_words_w is not None and mts_words_b is not None:
+            self.words = (mts_words_w.astype(np.float32), mts_words_b.astype(np.float32))
+
+    def probs(self, emb: np.ndarray, dialogues: list[str]) -> np.ndarray:
+        """(n, len(labels)) probabilities from the snippets' embeddings (``mts_features``) and texts."""
+        if self.tfidf is None:
+            return _softmax(emb @ self.w.T + self.b)
+        tf = self.tfidf.transform(dialogues)
+        p = _softmax(np.hstack([emb, tf]) @ self.w.T + self.b)
+        if self.words is not None:
+            w, b = self.words
+            p = (p + _softmax(tf @ w.T + b)) / 2
+        return p
+
+    def predict(self, emb: np.ndarray, dialogues: list[str]) -> list[str]:
+        return [self.labels[i] for i in self.probs(emb, dialogues).argmax(axis=1)]
+
+
 class SectionClassifier:
     def __init__(self, path: Path = ARTIFACT) -> None:
         with np.load(path) as d:
             self.sent_labels = tuple(str(x) for x in d["sent_labels"])
             self.sent_w, self.sent_b = d["sent_w"], d["sent_b"]
-            self.mts_labels = tuple(str(x) for x in d["mts_labels"])
-            self.mts_w, self.mts_b = d["mts_w"].astype(np.float32), d["mts_b"]
-            # a head over [embedding, TF-IDF] when the artifact has the words' vocabulary (older: embedding)
-            self.mts_tfidf = TfIdf(d["mts_vocab"], d["mts_idf"]) if "mts_vocab" in d.files else None
+            mts = {k: d[k] for k in d.files if k.startswith("mts_") and k != "mts_labels"}
+            self.mts = MtsHead(tuple(str(x) for x in d["mts_labels"]), **mts)
 
     def sentence_probs(self, texts: list[str], speakers: list[str | None]) -> np.ndarray:
         """(n, len(sent_labels)) probabilities, one batch of embeddings for all sentences."""
@@ -130,11 +165,7 @@ class SectionClassifier:
 
     def mts_predict(self, dialogues: list[str]) -> list[str]:
         """MTS-Dialog's section header of each snippet."""
-        x = mts_features(dialogues)
-        if self.mts_tfidf is not None:
-            x = np.hstack([x, self.mts_tfidf.transform(dialogues)])
-        idx = (x @ self.mts_w.T + self.mts_b).argmax(axis=1)
-        return [self.mts_labels[i] for i in idx]
+        return self.mts.predict(mts_features(dialogues), dialogues)
 
 
 @lru_cache(maxsize=1)
