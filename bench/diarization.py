@@ -23,7 +23,10 @@ Accuracy = seconds of the true turns covered by a segment with the right speaker
 seconds, after the best mapping of predicted speakers to true ones. Speech that no STT segment
 covers (pauses inside a turn, words Whisper's timestamps leave out) counts as wrong, so the
 ``coverage`` (share of the turns' seconds inside any segment) is the ceiling and is printed too,
-with ``accuracy_of_covered`` (right / covered). Also the diarizer's CPU time per audio second and,
+with ``accuracy_of_covered`` (right / covered). Beside the strict figure, ``accuracy_collar_0.25s``
+scores as the usual diarization error rate convention does (NIST md-eval, pyannote.metrics):
+0.25 s either side of every true turn boundary is not scored (turns under 0.5 s not at all);
+uncovered time in the rest still counts as wrong. Also the diarizer's CPU time per audio second and,
 with ``--single``, how many single voices (a dictated note) are found as one speaker. The last line
 printed is one JSON object: ``{"bench": "diarization", ...}``.
 """
@@ -117,6 +120,22 @@ def accuracy(
                     right += max(0.0, min(pe, te) - max(ps, ts))
         best = max(best, right)
     return best / sum(e - s for s, e in spans)
+
+
+#: The forgiveness collar of the NIST / pyannote diarization error rate convention: this much time
+#: either side of every boundary of a true turn is not scored.
+COLLAR_SECONDS = 0.25
+
+
+def collar_turns(
+    truth: list[int], spans: list[tuple[float, float]], collar: float = COLLAR_SECONDS
+) -> tuple[list[int], list[tuple[float, float]]]:
+    """The scored part of each true turn under a collar: ``collar`` seconds off both ends (a turn
+    no longer than two collars is not scored at all, as in md-eval and pyannote.metrics)."""
+    kept = [
+        (t, (s + collar, e - collar)) for t, (s, e) in zip(truth, spans, strict=True) if e - s > 2 * collar
+    ]
+    return [t for t, _ in kept], [span for _, span in kept]
 
 
 def coverage(pred_spans: list[tuple[float, float]], spans: list[tuple[float, float]]) -> float:
@@ -274,6 +293,8 @@ def pooled(rows: list[dict]) -> dict:
     speech = sum(r["speech_seconds"] for r in rows)
     covered = sum(r["coverage"] * r["speech_seconds"] for r in rows)
     right = sum(r["accuracy"] * r["speech_seconds"] for r in rows)
+    scored_collar = sum(r["collar_scored_seconds"] for r in rows)
+    right_collar = sum(r["accuracy_collar"] * r["collar_scored_seconds"] for r in rows)
     return {
         "conversations": len(rows),
         "speech_seconds": round(speech, 1),
@@ -282,6 +303,10 @@ def pooled(rows: list[dict]) -> dict:
         "coverage_pooled": round(covered / speech, 4) if speech else None,
         # of the speech time the transcript's segments cover, the share given the right speaker
         "accuracy_of_covered": round(right / covered, 4) if covered else None,
+        # the standard DER convention's forgiveness collar: 0.25 s either side of every true turn
+        # boundary not scored (still counting uncovered time in the rest as wrong); beside the
+        # strict figure above, not instead of it
+        "accuracy_collar_0.25s": round(right_collar / scored_collar, 4) if scored_collar else None,
         "segments_cut": sum(r["cut"] for r in rows),
     }
 
@@ -419,6 +444,8 @@ def main() -> None:
         pred = [p.speaker for p in parts]
         acc = accuracy(pred, pred_spans, truth, spans)
         cov = coverage(pred_spans, spans)
+        collar_truth, collar_scored = collar_turns(truth, spans)
+        acc_collar = accuracy(pred, pred_spans, collar_truth, collar_scored) if collar_scored else 0.0
         short = [i for i, (s, e) in enumerate(spans) if e - s < 1.0]
         rows.append(
             {
@@ -430,13 +457,16 @@ def main() -> None:
                 "speech_seconds": round(sum(e - s for s, e in spans), 1),
                 "accuracy": round(acc, 4),
                 "coverage": round(cov, 4),
+                "collar_scored_seconds": round(sum(e - s for s, e in collar_scored), 2),
+                "accuracy_collar": round(acc_collar, 4),
                 "cut": len(parts) - len(segs),
                 "speakers_found": len({p for p in pred if p is not None}),
             }
         )
         print(
             f"{design:6} {group:7} {name:>24} turns {len(spans):2d} ({len(short)} short) "
-            f"accuracy {acc:6.1%} covered {cov:6.1%} cut {len(parts) - len(segs)}",
+            f"accuracy {acc:6.1%} covered {cov:6.1%} (collar 0.25 s: {acc_collar:6.1%}) "
+            f"cut {len(parts) - len(segs)}",
             flush=True,
         )
     single = {}

@@ -68,6 +68,25 @@ def test_a_segment_too_short_to_embed_takes_its_nearest_neighbours_speaker(resem
     assert resemblyzer.diarize(audio, [*spans, tiny]) == [0, 1, 0, 1, 1]
 
 
+def test_a_half_second_answer_between_the_other_voices_turns_gets_its_own_speaker(resemblyzer):
+    """Half a second of one voice between two turns of the other: too short to cluster (or, before,
+    to embed at all: it took its neighbours' speaker), it is embedded without padding and joins the
+    nearest speaker found among the segments of at least ``cluster_min_seconds``."""
+    harvard = decode_audio(REAL / "harvard_spk1_snt1.wav")
+    answer = harvard[int(0.4 * 16000) : int(0.9 * 16000)]
+    clips = [decode_audio(REAL / "LJ002-0020.wav"), answer, decode_audio(REAL / "LJ002-0035.wav")]
+    clips += [decode_audio(REAL / "harvard_spk1_snt4.wav"), harvard]
+    parts, spans, t = [], [], 0.0
+    for clip in clips:
+        parts += [clip, GAP]
+        spans.append(Span(t, t + len(clip) / 16000))
+        t += (len(clip) + len(GAP)) / 16000
+    audio = np.concatenate(parts)
+    assert resemblyzer.diarize(audio, spans) == [0, 1, 0, 1, 1]
+    before = ResemblyzerDiarizer(cluster_min_seconds=0.0, short_min_seconds=0.0)
+    assert before.diarize(audio, spans) == [0, 0, 0, 1, 1]
+
+
 def test_the_speaker_count_is_capped_at_max_speakers(resemblyzer):
     one = ResemblyzerDiarizer(max_speakers=1)
     audio, spans = _conversation("LJ002-0020", "harvard_spk1_snt4")

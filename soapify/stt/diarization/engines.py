@@ -106,9 +106,13 @@ def cluster_embeddings(embeddings: np.ndarray, *, distance_threshold: float, max
 
 class ResemblyzerDiarizer:
     """Resemblyzer's speaker encoder (GE2E, 256-d, CPU, the weights ship in its wheel) embeds each
-    segment's audio; the embeddings are clustered into speakers. A segment with less than
-    ``min_segment_seconds`` of speech (after silence is trimmed) gets the speaker of its nearest
-    neighbour in time, or None when there is none.
+    segment's audio; the embeddings of the segments of at least ``cluster_min_seconds`` (one
+    partial of the encoder, 1.6 s: reliable embeddings) are clustered into speakers, and each
+    shorter segment, embedded without zero padding (the mean of its 1 s windows, down to
+    ``short_min_seconds`` of speech), joins the nearest speaker's centroid. When the long segments
+    alone give fewer than ``max_speakers`` speakers, all embedded segments are clustered together.
+    A segment with too little speech to embed gets the speaker of its nearest neighbour in time,
+    or None when there is none.
 
     A segment may run over a change of speaker (Whisper's segments often do): :meth:`change_points`
     finds where. One pass of short windows (``window_seconds`` long, every ``window_hop`` seconds)
@@ -133,6 +137,8 @@ class ResemblyzerDiarizer:
         window_hop: float = 0.2,
         cut_threshold: float = CUT_THRESHOLD,
         min_windows: int = 2,
+        cluster_min_seconds: float = 1.6,
+        short_min_seconds: float = 0.3,
         device: str = "cpu",
     ) -> None:
         if max_speakers < 1:
@@ -145,6 +151,8 @@ class ResemblyzerDiarizer:
         self.window_hop = window_hop
         self.cut_threshold = cut_threshold
         self.min_windows = min_windows
+        self.cluster_min_seconds = cluster_min_seconds
+        self.short_min_seconds = short_min_seconds
         self.device = device
         self._encoder: Any = None
         self._lock = threading.Lock()
@@ -170,6 +178,21 @@ class ResemblyzerDiarizer:
         if len(wav) < self.min_segment_seconds * SAMPLE_RATE:
             return None
         return np.asarray(self.encoder.embed_utterance(wav), dtype=np.float32)
+
+    def embed_short(self, audio: np.ndarray) -> np.ndarray | None:
+        """The embedding of a short stretch (under ``cluster_min_seconds``) without zero padding:
+        the mean of its windows (one window of all of it when under ``window_seconds``), or None
+        under ``short_min_seconds`` of speech."""
+        from resemblyzer import preprocess_wav
+
+        wav = preprocess_wav(np.asarray(audio, dtype=np.float32), source_sr=None)
+        if len(wav) < self.short_min_seconds * SAMPLE_RATE:
+            return None
+        embs, _ = self.window_embeddings(wav)
+        if not len(embs):
+            return None
+        mean = embs.mean(axis=0)
+        return np.asarray(mean / (np.linalg.norm(mean) + 1e-12), dtype=np.float32)
 
     def window_embeddings(self, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Embeddings of ``window_seconds`` windows every ``window_hop`` seconds over ``samples``
@@ -272,7 +295,16 @@ class ResemblyzerDiarizer:
             for span in segments:
                 a = max(0, int(span.start * SAMPLE_RATE))
                 b = min(len(samples), int(span.end * SAMPLE_RATE))
-                emb = self.embed(samples[a:b]) if b - a >= self.min_segment_seconds * SAMPLE_RATE else None
+                if self.short_min_seconds and span.end - span.start < self.cluster_min_seconds:
+                    emb = (
+                        self.embed_short(samples[a:b])
+                        if b - a >= self.short_min_seconds * SAMPLE_RATE
+                        else None
+                    )
+                elif b - a >= self.min_segment_seconds * SAMPLE_RATE:
+                    emb = self.embed(samples[a:b])
+                else:
+                    emb = None
                 out.append(None if emb is None else [round(float(x), 6) for x in emb])
         except EngineError:
             raise
@@ -283,21 +315,49 @@ class ResemblyzerDiarizer:
     def assign(self, embeddings: list[list[float] | None], segments: list[Span]) -> list[int | None]:
         embedded = [i for i, e in enumerate(embeddings) if e]
         labels: list[int | None] = [None] * len(segments)
-        if embedded:
-            clusters = cluster_embeddings(
-                np.array([embeddings[i] for i in embedded], dtype=np.float32),
-                distance_threshold=self.distance_threshold,
-                max_speakers=self.max_speakers,
-            )
-            for i, c in zip(embedded, clusters, strict=True):
-                labels[i] = c
+        long = [i for i in embedded if segments[i].end - segments[i].start >= self.cluster_min_seconds]
+        clusters = self._cluster([embeddings[i] for i in long]) if len(long) >= 2 else []
+        if len(set(clusters)) < self.max_speakers:  # the long ones alone may miss a speaker
+            long, clusters = embedded, self._cluster([embeddings[i] for i in embedded])
+        for i, c in zip(long, clusters, strict=True):
+            labels[i] = c
+        _attach_to_centroids(labels, embeddings, [i for i in embedded if labels[i] is None])
         _fill_from_neighbours(labels, segments)
         return renumber_by_first_turn(labels)
+
+    def _cluster(self, embeddings: list[Any]) -> list[int]:
+        if not embeddings:
+            return []
+        return cluster_embeddings(
+            np.array(embeddings, dtype=np.float32),
+            distance_threshold=self.distance_threshold,
+            max_speakers=self.max_speakers,
+        )
 
 
 def _boundary_time(words: list[Span], k: int) -> float:
     """The moment between ``words[k - 1]`` and ``words[k]``."""
     return (max(words[k - 1].end, words[k - 1].start) + max(words[k].start, words[k - 1].end)) / 2
+
+
+def _attach_to_centroids(
+    labels: list[int | None], embeddings: list[list[float] | None], todo: list[int]
+) -> None:
+    """Each segment of ``todo`` (embedded, not clustered) takes the label of the nearest cluster
+    centroid (cosine) of the labelled segments."""
+    if not todo:
+        return
+    clusters = sorted({lab for lab in labels if lab is not None})
+    centroids = []
+    for c in clusters:
+        members = np.array([embeddings[i] for i, lab in enumerate(labels) if lab == c], dtype=np.float64)
+        members /= np.linalg.norm(members, axis=1, keepdims=True) + 1e-12
+        mean = members.mean(axis=0)
+        centroids.append(mean / (np.linalg.norm(mean) + 1e-12))
+    for i in todo:
+        emb = np.asarray(embeddings[i], dtype=np.float64)
+        similarity = np.array(centroids) @ (emb / (np.linalg.norm(emb) + 1e-12))
+        labels[i] = clusters[int(np.argmax(similarity))]
 
 
 def _fill_from_neighbours(labels: list[int | None], segments: list[Span]) -> None:
