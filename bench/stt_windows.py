@@ -406,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
             def ended(visits: list[Visit]) -> list[float]:
                 from django.utils import timezone
 
+                from soapify.core.models import Job
+
                 wait_idle()  # each round starts with nothing left running from the round before
                 for v in visits:  # the visit so far, transcribed live
                     for piece in pieces[:-1]:
@@ -413,7 +415,10 @@ def main(argv: list[str] | None = None) -> int:
                 for v in visits:
                     v.wait_transcript()
                 since = timezone.now()
-                ends = [v.commit(pieces[-1]) for v in visits]
+                ends = []  # wall-clock time of each last commit
+                for v in visits:
+                    v.commit(pieces[-1])
+                    ends.append(time.time())
                 started: dict[int, dict] = {}
                 while len(started) < len(visits):  # each draft starts once its transcript is complete
                     for i, v in enumerate(visits):
@@ -422,10 +427,15 @@ def main(argv: list[str] | None = None) -> int:
                     time.sleep(0.05)
                 # every visit's jobs watched at once (a draft that ends while another visit's jobs are
                 # still running is timed when it ends)
-                done = wait_jobs(
+                wait_jobs(
                     {f"{i}-{k}": j for i, jobs in started.items() for k, j in jobs.items() if k != "note"}
                 )
-                drafts = [done[f"{i}-draft"][1] - end for i, end in enumerate(ends)]
+                # each draft's time from its job row: a draft that ended while this loop still waited
+                # for another visit's transcript is not timed late (until 2026-12-06 16:00 it was)
+                drafts = [
+                    Job.objects.get(pk=started[i]["draft"].pk).finished_at.timestamp() - end
+                    for i, end in enumerate(ends)
+                ]
                 if args.trace:
                     time.sleep(3)  # let the work that follows the drafts show up too
                     print(
