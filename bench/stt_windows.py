@@ -225,17 +225,13 @@ def window_parallelism(encounter_id: int) -> tuple[int, int, float]:
 
 def job_trace(since, committed: float) -> list[dict]:
     """Every job created since ``since`` (a datetime) or still running then: kind, queue, target and
-    its created, started and finished seconds relative to ``committed`` (a perf_counter reading
-    taken at ``since``)."""
+    its created, started and finished seconds relative to ``committed`` (a ``time.time()`` reading)."""
     from django.db.models import Q
-    from django.utils import timezone
 
     from soapify.core.models import Job
 
-    offset = time.perf_counter() - committed - (timezone.now() - since).total_seconds()
-
     def rel(when) -> float | None:
-        return None if when is None else round((when - since).total_seconds() + offset, 2)
+        return None if when is None else round(when.timestamp() - committed, 2)
 
     rows = Job.objects.filter(
         Q(created_at__gte=since) | Q(finished_at__gte=since) | Q(finished_at__isnull=True)
