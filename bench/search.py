@@ -829,7 +829,9 @@ def main() -> None:
         if not args.no_freshness:
             # the search index's jobs run on the background queue (settings.JOB_QUEUES), served as
             # make run serves it: a process of its own at the lowest CPU priority
-            queue = os.environ.get("JOB_BACKGROUND_QUEUE", "background") or "default"
+            from django.conf import settings
+
+            queue = settings.JOB_BACKGROUND_QUEUE or "default"
             worker = subprocess.Popen(
                 ["nice", "-n", "19", PY, "-m", "celery", "-A", "soapify", "worker", "-Q", queue,
                  "--concurrency", "1", "--loglevel", "WARNING", "--without-gossip", "--without-mingle",

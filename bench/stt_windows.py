@@ -428,10 +428,11 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 # each draft's time from its job row: a draft that ended while this loop still waited
                 # for another visit's transcript is not timed late (until 2026-12-06 16:00 it was)
-                drafts = [
-                    Job.objects.get(pk=started[i]["draft"].pk).finished_at.timestamp() - end
-                    for i, end in enumerate(ends)
-                ]
+                finished = [Job.objects.get(pk=started[i]["draft"].pk) for i in range(len(visits))]
+                failed = [j for j in finished if j.status != "succeeded"]
+                if failed:
+                    raise RuntimeError(f"draft jobs did not succeed: {[(j.pk, j.status) for j in failed]}")
+                drafts = [j.finished_at.timestamp() - end for j, end in zip(finished, ends, strict=True)]
                 if args.trace:
                     time.sleep(3)  # let the work that follows the drafts show up too
                     print(

@@ -28,7 +28,7 @@ _USER_WITH_SESSION = f"""
 class SessionJWTAuthentication(JWTAuthentication):
     def get_user(self, validated_token: Token) -> User:  # type: ignore[override]  # (simplejwt: a TypeVar)
         try:
-            user_id = int(validated_token[api_settings.USER_ID_CLAIM])
+            user_id = _user_id(validated_token[api_settings.USER_ID_CLAIM])
             sid = uuid.UUID(str(validated_token["sid"]))
         except (KeyError, TypeError, ValueError):
             raise InvalidToken("Token contained no recognizable user identification") from None
@@ -43,6 +43,16 @@ class SessionJWTAuthentication(JWTAuthentication):
         if expires_at is not None and expires_at <= timezone.now():
             raise SessionExpired()
         return user
+
+
+def _user_id(claim: object) -> int:
+    """The token's user id: an integer (or its digits as text, as simplejwt writes it), nothing else
+    (not a bool, a float or a list): ValueError otherwise."""
+    if isinstance(claim, int) and not isinstance(claim, bool):
+        return claim
+    if isinstance(claim, str) and claim.isascii() and claim.isdigit():
+        return int(claim)
+    raise ValueError("user id claim is not an integer")
 
 
 class SessionExpired(AuthenticationFailed):

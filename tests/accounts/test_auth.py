@@ -208,3 +208,20 @@ def test_a_token_is_refused_once_it_expires(alice, anon, monkeypatch):
         lambda: datetime.datetime.fromtimestamp(exp + 1, tz=datetime.UTC),
     )
     assert bearer(access).get("/api/users/me/").status_code == 401
+
+
+@pytest.mark.parametrize("user_id", ["abc", "1.5", 1.5, None, [1], {"id": 1}, True, 10**30, -1, "", " 1 "])
+def test_a_validly_signed_token_with_a_garbage_user_id_is_401(alice, anon, user_id):
+    """The session query binds the claim as an integer: anything else is refused (401), never a 500."""
+    token = AccessToken(login(anon).json()["access"])
+    token["user_id"] = user_id
+    r = bearer(str(token)).get("/api/users/me/")
+    assert r.status_code == 401, r.content
+
+
+def test_a_token_carrying_another_users_session_is_401(alice, bob, anon):
+    """The session must belong to the token's user: alice's token with bob's live session id is refused."""
+    alice_access = AccessToken(login(anon).json()["access"])
+    bob_sid = AccessToken(login(APIClient(), username="bob").json()["access"])["sid"]
+    alice_access["sid"] = bob_sid
+    assert bearer(str(alice_access)).get("/api/users/me/").status_code == 401

@@ -4,15 +4,19 @@ encounter, id and embedding, so that scan is an index-only scan over the owner's
 (about 500 pages for 2,000 rows) instead of one table page per row (1.5-3 k pages): 1.2 ms instead
 of 5-7 ms for 2,000 rows on 2026-12-06 (docs/SEARCH.md). It costs ~1.6 kB of index per row."""
 
+from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # built and dropped CONCURRENTLY (outside a transaction): searches and index writes go on
+    # while the new index is built, the old one serving until it is dropped
+    atomic = False
+
     dependencies = [("search", "0003_query_normalised_unindexed")]
 
     operations = [
-        migrations.RemoveIndex(model_name="searchunit", name="search_unit_owner"),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="searchunit",
             index=models.Index(
                 fields=["owner", "content_type", "date"],
@@ -20,4 +24,5 @@ class Migration(migrations.Migration):
                 name="search_unit_owner_vectors",
             ),
         ),
+        RemoveIndexConcurrently(model_name="searchunit", name="search_unit_owner"),
     ]
