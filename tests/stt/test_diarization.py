@@ -233,3 +233,17 @@ def test_drafts_read_the_diarized_labels_instead_of_guessing(settings, encounter
     view = encounter_transcript(encounter=encounter)
     assert [s.speaker for s in view.segments] == ["doctor", "patient", "doctor", "patient"]
     assert not unlabelled(split_sentences(view))
+
+
+def test_assign_edge_cases_without_the_encoder():
+    """``assign`` works on embeddings alone: nothing, all short segments, one long segment with
+    short ones around it, and two clearly different voices among long and short segments."""
+    d = ResemblyzerDiarizer()
+    assert d.assign([], []) == []
+    a, b = [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]
+    short = [Span(0.0, 0.8), Span(1.0, 1.9), Span(2.0, 2.5)]
+    assert d.assign([a, a, None], short) == [0, 0, 0]  # all short: clustered together, gap filled
+    one_long = [Span(0.0, 3.0), Span(3.1, 3.6)]
+    assert d.assign([a, a], one_long) == [0, 0]
+    mixed = [Span(0.0, 3.0), Span(3.1, 6.0), Span(6.1, 6.6), Span(6.7, 9.0), Span(9.1, 9.5)]
+    assert d.assign([a, b, a, b, b], mixed) == [0, 1, 0, 1, 1]
