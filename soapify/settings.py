@@ -506,7 +506,10 @@ _stt_backends = {
             "model_path": env("WHISPER_MODEL_PATH"),
             "default_model_dir": str(DATA_DIR / "models"),
             "language": env("STT_LANGUAGE"),
-            "cpu_threads": env_int("WHISPER_CPU_THREADS", 0),
+            # one thread per worker process (make run: as many processes as cores): several visits
+            # at once and a long file's windows finish sooner than with CTranslate2's default of 4
+            # threads a process competing for the same cores (docs/JOBS.md, 2026-12-06); 0: its default
+            "cpu_threads": env_int("WHISPER_CPU_THREADS", 1),
         },
     },
     "openai": {
