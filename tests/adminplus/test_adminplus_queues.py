@@ -10,7 +10,7 @@ import pytest
 from celery import current_app
 
 from soapify.adminplus.selectors import queue_depths
-from tests.core.workers import broker_url, drop_broker_keys, redis_up, use_broker
+from tests.core.workers import broker_url, drop_broker_keys, redis_up, restore_broker, use_broker
 
 pytestmark = pytest.mark.django_db
 
@@ -41,12 +41,7 @@ def broker(request, settings, tmp_path):
     finally:
         if request.param == "redis":
             drop_broker_keys(url, prefix)
-        use_broker(
-            current_app,
-            settings.CELERY_BROKER_URL,
-            eager=True,
-            transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
-        )
+        restore_broker(current_app, settings)
 
 
 def test_queue_depth_counts_the_messages_waiting_in_the_broker(broker):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.db import connection
 
 from soapify.celery import app
 from soapify.core.jobs import job_start
@@ -28,9 +27,6 @@ def test_a_real_worker_runs_a_job_over_redis(alice, settings, tmp_path):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     with redis_broker(app, settings) as (broker, prefix):
         env = worker_env(
-            db_name=connection.settings_dict["NAME"],
-            data_dir=settings.DATA_DIR,
-            media_root=settings.MEDIA_ROOT,
             broker=broker,
             JOB_TEST_BROKER_PREFIX=prefix,
         )

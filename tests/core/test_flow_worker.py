@@ -9,7 +9,6 @@ certain, not a matter of timing. Skipped with a message when Redis is not reacha
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from soapify.core.models import Job
 from soapify.encounters.models import Encounter
@@ -38,9 +37,6 @@ def test_the_flow_sent_back_to_back_ends_with_the_finalized_note_on_a_real_worke
     fake.mkdir()
     with redis_broker(app, settings) as (broker, prefix):
         env = worker_env(
-            db_name=connection.settings_dict["NAME"],
-            data_dir=settings.DATA_DIR,
-            media_root=settings.MEDIA_ROOT,
             broker=broker,
             JOB_TEST_BROKER_PREFIX=prefix,
             JOB_FAKE_DIR=str(fake),

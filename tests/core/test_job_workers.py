@@ -17,7 +17,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from soapify.core.jobs import job_start, jobs_reap
@@ -34,6 +33,7 @@ from tests.core.workers import (
     broker_url,
     drop_broker_keys,
     redis_up,
+    restore_broker,
     start_worker,
     use_broker,
     wait_for,
@@ -130,9 +130,6 @@ def cluster(request, settings, tmp_path, alice):
         }
         extra["JOB_TEST_BROKER_DIR"] = str(folder)
     env = worker_env(
-        db_name=connection.settings_dict["NAME"],
-        data_dir=settings.DATA_DIR,
-        media_root=settings.MEDIA_ROOT,
         broker=url,
         **extra,
     )
@@ -148,12 +145,7 @@ def cluster(request, settings, tmp_path, alice):
         cluster.stop()
         if request.param == "redis":
             drop_broker_keys(url, prefix)
-        use_broker(
-            app,
-            settings.CELERY_BROKER_URL,
-            eager=True,
-            transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
-        )
+        restore_broker(app, settings)
 
 
 def _kill_inside(cluster: Cluster, job: Job, point: str) -> None:

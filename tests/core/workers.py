@@ -62,6 +62,16 @@ def use_broker(app, url: str, *, eager: bool, transport_options: dict | None = N
     app.conf.task_always_eager = eager
 
 
+def restore_broker(app, settings) -> None:
+    """The settings' broker again, tasks eager (as every other test runs)."""
+    use_broker(
+        app,
+        settings.CELERY_BROKER_URL,
+        eager=True,
+        transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+    )
+
+
 @contextlib.contextmanager
 def redis_broker(app, settings, db: int = BROKER_DBS[1]):
     """The test process sends to the Redis broker ``db`` under a fresh key prefix, as the workers
@@ -74,12 +84,7 @@ def redis_broker(app, settings, db: int = BROKER_DBS[1]):
         yield url, prefix
     finally:
         drop_broker_keys(url, prefix)
-        use_broker(
-            app,
-            settings.CELERY_BROKER_URL,
-            eager=True,
-            transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
-        )
+        restore_broker(app, settings)
 
 
 class Worker:
@@ -113,16 +118,20 @@ class Worker:
         self.proc.wait(timeout=30)
 
 
-def worker_env(*, db_name: str, data_dir: Path, media_root: Path, broker: str, **extra: str) -> dict:
+def worker_env(*, broker: str, **extra: str) -> dict:
+    """The environment of a worker process for this test: the test database, the test's data and
+    media folders (the current settings) and ``broker``; ``extra`` added as is."""
     from django.conf import settings
+    from django.db import connection
 
+    db_name = connection.settings_dict["NAME"]
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.core.job_worker_settings",
         "PYTHONPATH": str(ROOT),
         "SOAPIFY_DB_NAME": db_name,
-        "SOAPIFY_DATA_DIR": str(data_dir),
-        "MEDIA_ROOT": str(media_root),
+        "SOAPIFY_DATA_DIR": str(settings.DATA_DIR),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "CELERY_BROKER_URL": broker,
         "CELERY_TASK_ALWAYS_EAGER": "0",
     }
