@@ -7,10 +7,12 @@ Vectors come from the shared sentence-transformers embedder (``core.embeddings``
   reference note whose words it shares most (weak supervision).
 * ``mts``: MTS-Dialog's 20 section headers for a whole dialogue snippet (training split only): the
   mean of two logistic regressions' probabilities (balanced class weights, C=16), one over the
-  snippet's word and word-pair TF-IDF, one over its MiniLM embedding beside the same TF-IDF
-  (vocabulary and idf stored with the weights). ``--cv`` prints 5-fold cross-validation accuracy on
-  train (stratified and contiguous folds); the validation split is for reporting only
-  (bench/notes_eval.py).
+  snippet's word and word-pair TF-IDF, one over its MiniLM embedding and its first doctor turn's
+  embedding (x0.5) beside the same TF-IDF (vocabulary and idf stored with the weights), times a prior
+  from the snippet embedding's cosine to a written description of each header (``MTS_DESCRIPTIONS``,
+  standardised over train, weight ``MTS_PRIOR``). ``--cv`` prints 5-fold cross-validation accuracy
+  on train (stratified and contiguous folds, and on the 11 rare headers alone); the validation split
+  is for reporting only (bench/notes_eval.py).
 
     .venv/bin/python scripts/train_section_classifier.py [--data ../shared/data] [--out PATH] [--keep-sent] [--cv]
 """
@@ -32,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from soapify.nlp.engines.classifier import (  # noqa: E402
     ARTIFACT,
     SENT_LABELS,
+    _embed,
     mts_features,
     sentence_features,
 )
@@ -216,21 +219,72 @@ def fit(
 
 
 MTS_C = 16.0  # chosen by 5-fold cross-validation on MTS-Dialog train (see --cv), not on valid
+MTS_FIRST_TURN_SCALE = (
+    0.5  # the first doctor turn's embedding beside the snippet's (CV on train: 0.25 / 0.5 / 1)
+)
+MTS_PRIOR = 0.3  # weight of the header-description prior (CV on train: 0.1-0.6; 0.2-0.4 about equal)
+# Each header's medical meaning (MTS-Dialog's header list: sections of a clinical note), written from the
+# header names, not from any snippet. The prior uses the normalised mean of each header's two phrasings.
+MTS_DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "CC": ("chief complaint, the main reason for the visit today", "the main symptom or problem that brought the patient in"),
+    "GENHX": ("history of present illness, how the current problem started and developed", "onset, duration, course and character of the current symptoms"),
+    "ROS": ("review of systems, asking about symptoms in each body system", "any fever, chills, chest pain, shortness of breath, nausea, headache"),
+    "PASTMEDICALHX": ("past medical history, chronic illnesses and previous diagnoses", "medical conditions the patient has had before, like diabetes or hypertension"),
+    "PASTSURGICAL": ("past surgical history, previous operations and surgeries", "surgeries the patient has had in the past"),
+    "OTHER_HISTORY": ("other history, additional background history of the patient", "other relevant history not covered elsewhere"),
+    "GYNHX": ("gynecologic and obstetric history, menstrual periods, pregnancies and deliveries", "last menstrual period, pregnancies, miscarriages, menopause, pap smear"),
+    "IMMUNIZATIONS": ("immunizations, vaccination history", "vaccines and shots received, flu shot, tetanus, childhood vaccinations"),
+    "FAM/SOCHX": ("family history and social history, diseases in relatives, smoking, alcohol, occupation", "family members' illnesses, living situation, work, tobacco, drinking, drug use"),
+    "MEDICATIONS": ("current medications the patient takes, drugs and doses", "medicines, pills, prescriptions and over the counter drugs being taken"),
+    "ALLERGY": ("allergies to medications or foods and the reactions", "drug allergies, allergic reaction, rash from penicillin"),
+    "EXAM": ("physical examination findings", "examining the patient, listening to heart and lungs, checking tenderness, reflexes"),
+    "IMAGING": ("imaging results, x-ray, CT scan, MRI, ultrasound findings", "radiology studies and what the scans showed"),
+    "LABS": ("laboratory test results, blood work values", "blood test results, lab values like hemoglobin, glucose, cholesterol, urine test"),
+    "PROCEDURES": ("procedures performed on the patient", "a medical procedure done, such as a biopsy, injection, endoscopy or catheter"),
+    "EDCOURSE": ("emergency department course, what was done and given in the emergency room", "treatment and events during the stay in the emergency department"),
+    "ASSESSMENT": ("assessment, the doctor's clinical impression of the patient's condition", "the doctor's evaluation and interpretation of the problem"),
+    "DIAGNOSIS": ("diagnosis, the name of the disease or condition identified", "the doctor tells the patient what condition they have"),
+    "PLAN": ("treatment plan, next steps, tests to order, medications to start, follow up", "the plan of care going forward"),
+    "DISPOSITION": ("disposition, where the patient goes after the visit, discharge home or admission", "patient discharged in stable condition, sent home, transferred or admitted"),
+}  # fmt: skip
+
+
+def mts_descriptions(labels: tuple[str, ...]) -> np.ndarray:
+    """(len(labels), 384): each header's description embedding (mean of its phrasings, L2-normalised)."""
+    rows = []
+    for lab in labels:
+        v = _embed(list(MTS_DESCRIPTIONS[lab])).mean(axis=0)
+        rows.append(v / np.linalg.norm(v))
+    return np.stack(rows).astype(np.float32)
 
 
 def mts_fit(
-    dialogues: list[str], emb: np.ndarray, y: list[str], labels: tuple[str, ...], c: float
+    dialogues: list[str],
+    feats: np.ndarray,
+    y: list[str],
+    labels: tuple[str, ...],
+    c: float,
+    *,
+    first_turn_scale: float = MTS_FIRST_TURN_SCALE,
+    prior: float = MTS_PRIOR,
 ) -> dict[str, np.ndarray]:
     """The MTS-Dialog heads (logistic regression, balanced classes): one over the snippet's word and
-    word-pair TF-IDF, one over [MiniLM embedding, the same TF-IDF]; the run time averages their
-    probabilities. Returns the artifact's ``mts_*`` arrays (without the labels)."""
+    word-pair TF-IDF, one over [snippet embedding, first doctor turn's embedding x ``first_turn_scale``,
+    the same TF-IDF]; the run time averages their probabilities and multiplies in the description prior.
+    ``feats`` is ``mts_features`` (snippet and first-turn embeddings). Returns the artifact's ``mts_*``
+    arrays (without the labels); the first-turn scale is folded into the stored weights."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    dim = feats.shape[1] // 2
     vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, dtype=np.float32)
     tf = vec.fit_transform(dialogues).toarray()
     w_words, b_words = fit(tf, y, labels, c, balanced=True)
-    w, b = fit(np.hstack([emb, tf]), y, labels, c, balanced=True)
+    x = np.hstack([feats[:, :dim], feats[:, dim:] * first_turn_scale, tf])
+    w, b = fit(x, y, labels, c, balanced=True)
+    w[:, dim : 2 * dim] *= first_turn_scale
     vocab = np.array(sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__))
+    desc = mts_descriptions(labels)
+    cos = feats[:, :dim] @ desc.T
     return {
         "mts_w": w,
         "mts_b": b,
@@ -238,14 +292,28 @@ def mts_fit(
         "mts_words_b": b_words,
         "mts_vocab": vocab,
         "mts_idf": vec.idf_.astype(np.float32),
+        "mts_desc": desc,
+        "mts_desc_mean": cos.mean(axis=0).astype(np.float32),
+        "mts_desc_std": (cos.std(axis=0) + 1e-6).astype(np.float32),
+        "mts_prior": np.float32(prior),
     }
 
 
+RARE_MAX = 23  # headers with at most this many train snippets count as rare (11 of the 20)
+
+
 def mts_cv(
-    dialogues: list[str], emb: np.ndarray, y: list[str], c: float, folds: int = 5, *, contiguous: bool = False
-) -> list[float]:
+    dialogues: list[str],
+    feats: np.ndarray,
+    y: list[str],
+    c: float,
+    folds: int = 5,
+    *,
+    contiguous: bool = False,
+) -> tuple[list[float], float]:
     """Accuracy of each of ``folds`` folds (stratified and shuffled, or contiguous blocks of the file;
-    features and weights fitted on the others), predicted by the run-time classifier's code."""
+    features and weights fitted on the others), predicted by the run-time classifier's code, and the
+    out-of-fold accuracy on the rare headers' snippets alone."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
     from soapify.nlp.engines.classifier import MtsHead
@@ -253,12 +321,16 @@ def mts_cv(
     split = KFold(folds) if contiguous else StratifiedKFold(folds, shuffle=True, random_state=0)
     out = []
     ya = np.array(y)
-    for a, b in split.split(emb, ya):
+    counts = Counter(y)
+    rare = np.array([counts[v] <= RARE_MAX for v in y])
+    right = np.zeros(len(y), dtype=bool)
+    for a, b in split.split(feats, ya):
         labels = tuple(sorted(set(ya[a])))
-        head = MtsHead(labels=labels, **mts_fit([dialogues[i] for i in a], emb[a], list(ya[a]), labels, c))
-        pred = np.array(head.predict(emb[b], [dialogues[i] for i in b]))
-        out.append(float((pred == ya[b]).mean()))
-    return out
+        head = MtsHead(labels=labels, **mts_fit([dialogues[i] for i in a], feats[a], list(ya[a]), labels, c))
+        pred = np.array(head.predict(feats[b], [dialogues[i] for i in b]))
+        right[b] = pred == ya[b]
+        out.append(float(right[b].mean()))
+    return out, float(right[rare].mean())
 
 
 def main() -> int:
@@ -288,13 +360,16 @@ def main() -> int:
     dialogues = [r["dialogue"] for r in rows]
     y_mts = [r["section_header"] for r in rows]
     mts_labels = tuple(sorted(set(y_mts)))
-    emb = mts_features(dialogues)
+    feats = mts_features(dialogues)
     if args.cv:
         for name, contiguous in (("stratified", False), ("contiguous", True)):
-            accs = mts_cv(dialogues, emb, y_mts, args.c_mts, contiguous=contiguous)
+            accs, rare = mts_cv(dialogues, feats, y_mts, args.c_mts, contiguous=contiguous)
             folds = ", ".join(f"{a:.3f}" for a in accs)
-            print(f"MTS-Dialog train 5-fold CV accuracy ({name}): {np.mean(accs):.3f} (folds {folds})")
-    mts = mts_fit(dialogues, emb, y_mts, mts_labels, args.c_mts)
+            print(
+                f"MTS-Dialog train 5-fold CV accuracy ({name}): {np.mean(accs):.3f} (folds {folds}); "
+                f"rare headers (<= {RARE_MAX} train snippets) {rare:.3f}"
+            )
+    mts = mts_fit(dialogues, feats, y_mts, mts_labels, args.c_mts)
 
     np.savez_compressed(
         args.out,

@@ -72,9 +72,29 @@ def sentence_features(texts: list[str], speakers: list[str | None]) -> np.ndarra
     return np.hstack([emb, extra])
 
 
+_SPEAKER = re.compile(r"^(Doctor|Patient|Guest_family|Guest_clinician)[^:]*:\s*(.*)$", re.I)
+
+
+def first_doctor_turn(dialogue: str) -> str | None:
+    """The text of the snippet's first ``Doctor:`` line (MTS-Dialog's speaker labels), or None."""
+    for line in dialogue.splitlines():
+        m = _SPEAKER.match(line.strip())
+        if m and m.group(1).lower() == "doctor" and m.group(2):
+            return m.group(2)
+    return None
+
+
 def mts_features(dialogues: list[str]) -> np.ndarray:
-    """A snippet's whole-text embedding (the words are weighed by ``TfIdf``, beside it)."""
-    return _embed(dialogues)
+    """(n, 2 * 384): a snippet's whole-text embedding beside its first doctor turn's embedding (zeros when
+    there is none); the words are weighed by ``TfIdf``, beside them."""
+    firsts = [first_doctor_turn(d) for d in dialogues]
+    asked = [f for f in firsts if f is not None]
+    vectors = _embed(list(dialogues) + asked)
+    whole, turns = vectors[: len(dialogues)], vectors[len(dialogues) :]
+    first = np.zeros_like(whole)
+    rows = [i for i, f in enumerate(firsts) if f is not None]
+    first[rows] = turns
+    return np.hstack([whole, first])
 
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
@@ -113,9 +133,13 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 
 class MtsHead:
-    """MTS-Dialog's section header of a snippet: a logistic regression over [MiniLM embedding, word and
-    word-pair TF-IDF], averaged (probabilities) with one over the TF-IDF alone when the artifact has it
-    (older artifacts: the first head only, or the embedding alone when there is no vocabulary)."""
+    """MTS-Dialog's section header of a snippet: a logistic regression over [MiniLM embeddings
+    (``mts_features``), word and word-pair TF-IDF], averaged (probabilities) with one over the TF-IDF
+    alone when the artifact has it, then multiplied by a prior from the snippet embedding's cosine to a
+    short written description of each header (``mts_desc``; ``exp(mts_prior * standardised cosine)``,
+    renormalised) when the artifact has one. Older artifacts: the joint head only, or the embedding
+    alone when there is no vocabulary; the joint head takes as many embedding columns as its weights
+    have beside the vocabulary."""
 
     def __init__(
         self,
@@ -126,6 +150,10 @@ class MtsHead:
         mts_idf: np.ndarray | None = None,
         mts_words_w: np.ndarray | None = None,
         mts_words_b: np.ndarray | None = None,
+        mts_desc: np.ndarray | None = None,
+        mts_desc_mean: np.ndarray | None = None,
+        mts_desc_std: np.ndarray | None = None,
+        mts_prior: np.ndarray | float | None = None,
     ) -> None:
         self.labels = labels
         self.w, self.b = mts_w.astype(np.float32), mts_b.astype(np.float32)
@@ -133,16 +161,34 @@ class MtsHead:
         self.words: tuple[np.ndarray, np.ndarray] | None = None
         if mts_words_w is not None and mts_words_b is not None:
             self.words = (mts_words_w.astype(np.float32), mts_words_b.astype(np.float32))
+        self.desc: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None
+        if (
+            mts_desc is not None
+            and mts_desc_mean is not None
+            and mts_desc_std is not None
+            and mts_prior is not None
+        ):
+            self.desc = (
+                mts_desc.astype(np.float32),
+                mts_desc_mean.astype(np.float32),
+                mts_desc_std.astype(np.float32),
+                float(mts_prior),
+            )
 
     def probs(self, emb: np.ndarray, dialogues: list[str]) -> np.ndarray:
         """(n, len(labels)) probabilities from the snippets' embeddings (``mts_features``) and texts."""
         if self.tfidf is None:
-            return _softmax(emb @ self.w.T + self.b)
+            return _softmax(emb[:, : self.w.shape[1]] @ self.w.T + self.b)
         tf = self.tfidf.transform(dialogues)
-        p = _softmax(np.hstack([emb, tf]) @ self.w.T + self.b)
+        n_emb = self.w.shape[1] - tf.shape[1]
+        p = _softmax(np.hstack([emb[:, :n_emb], tf]) @ self.w.T + self.b)
         if self.words is not None:
             w, b = self.words
             p = (p + _softmax(tf @ w.T + b)) / 2
+        if self.desc is not None:
+            desc, mean, std, beta = self.desc
+            cos = emb[:, : desc.shape[1]] @ desc.T
+            p = _softmax(np.log(np.maximum(p, 1e-30)) + beta * (cos - mean) / std)
         return p
 
     def predict(self, emb: np.ndarray, dialogues: list[str]) -> list[str]:
