@@ -35,6 +35,15 @@ def stop_embedded_postgres(pgdata: Path) -> None:
         time.sleep(0.1)
 
 
+def whisper_model() -> str:
+    """The Whisper model the benchmarks run: ``WHISPER_MODEL_PATH``, else the pinned base model that
+    ``make models`` assembles into ``var/models/whisper-base``; a clear exit when it is not there."""
+    model = os.environ.get("WHISPER_MODEL_PATH") or str(ROOT / "var" / "models" / "whisper-base")
+    if not (Path(model) / "model.bin").is_file():
+        raise SystemExit(f"no Whisper model in {model}: run `make models` first (or set WHISPER_MODEL_PATH)")
+    return model
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._service import bench_env, manage  # noqa: E402
+from bench._service import bench_env, manage, whisper_model  # noqa: E402
 
 AUDIO = ROOT.parent / "shared" / "data" / "audio-real" / "dagon.wav"
 
@@ -45,7 +45,7 @@ def main() -> None:
 
     data = Path(tempfile.mkdtemp(prefix="soapify-cancel-"))
     os.environ["XDG_RUNTIME_DIR"] = str(data / "run")
-    model = os.environ.get("WHISPER_MODEL_PATH") or str(ROOT / "var" / "models" / "whisper-base")
+    model = whisper_model()
     env = bench_env(
         data,
         STT_ENGINE="faster_whisper",

@@ -64,7 +64,7 @@ DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from _service import bench_env, manage, stop_embedded_postgres  # noqa: E402
+from _service import bench_env, manage, stop_embedded_postgres, whisper_model  # noqa: E402
 
 RATE = 16000
 VISIT_SECONDS = 900.0
@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     data_dir = Path(tempfile.mkdtemp(prefix="soapify-bench-windows-", dir="/tmp"))
-    model = os.environ.get("WHISPER_MODEL_PATH") or str(ROOT / "var" / "models" / "whisper-base")
+    model = whisper_model()
     env = bench_env(
         data_dir,
         CELERY_TASK_ALWAYS_EAGER="0",
