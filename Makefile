@@ -6,6 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_WORKERS ?= 2
 WORKER_CONCURRENCY ?= 2
+NLP_CONCURRENCY ?= 2
 
 .PHONY: bench-llm bench-llm-lock install models run web worker migrate seed test lint typecheck format bench lock clean
 
@@ -32,13 +33,15 @@ models: install
 	$(PY) manage.py prepare_embedder
 
 # Web (gunicorn) and real Celery workers (filesystem broker unless REDIS_URL/CELERY_BROKER_URL is set):
-# one for the work people wait on, and one process at the lowest CPU priority for the `background`
-# queue (speaker diarization, the search index; settings.JOB_QUEUES).
+# one for speech-to-text (live chunks and long files' windows), one for drafts, checklists and the
+# rest (so they never wait for another doctor's transcription), and one process at the lowest CPU
+# priority for the `background` queue (speaker diarization, the search index; settings.JOB_QUEUES).
 run: seed models
 	$(PY) manage.py collectstatic --noinput -v0
 	@echo "SOAPify on http://$(HOST):$(PORT)/  (API docs: /api/docs/)"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A soapify worker -B -Q default,stt,stt_bulk,nlp --concurrency $(WORKER_CONCURRENCY) -n main@%h --loglevel INFO & \
+	$(VENV)/bin/celery -A soapify worker -B -Q stt,stt_bulk --concurrency $(WORKER_CONCURRENCY) -n main@%h --loglevel INFO & \
+	$(VENV)/bin/celery -A soapify worker -Q nlp,default --concurrency $(NLP_CONCURRENCY) -n nlp@%h --loglevel INFO & \
 	nice -n 19 $(VENV)/bin/celery -A soapify worker -Q background --concurrency 1 -n background@%h --loglevel INFO & \
 	$(VENV)/bin/gunicorn soapify.wsgi:application -c gunicorn.conf.py --bind $(HOST):$(PORT) \
 		--workers $(WEB_WORKERS) --access-logfile - & \
@@ -46,7 +49,8 @@ run: seed models
 
 worker: models
 	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A soapify worker -Q default,stt,stt_bulk,nlp --concurrency $(WORKER_CONCURRENCY) -n main@%h --loglevel INFO & \
+	$(VENV)/bin/celery -A soapify worker -Q stt,stt_bulk --concurrency $(WORKER_CONCURRENCY) -n main@%h --loglevel INFO & \
+	$(VENV)/bin/celery -A soapify worker -Q nlp,default --concurrency $(NLP_CONCURRENCY) -n nlp@%h --loglevel INFO & \
 	nice -n 19 $(VENV)/bin/celery -A soapify worker -Q background --concurrency 1 -n background@%h --loglevel INFO & \
 	wait
 

@@ -1,8 +1,9 @@
 """The seed's seven steps sent back to back, with no waiting: seconds from step 3 to a finalized note.
 
 A fresh data folder (its own embedded PostgreSQL and the filesystem broker, as ``make run`` has),
-gunicorn (2 workers) and the Celery workers as ``make run`` starts them (``-Q default,stt,stt_bulk,nlp
---concurrency 2``, beat inside, and ``-Q background --concurrency 1`` at nice 19), with the default engines (faster-whisper ``base`` for speech, the
+gunicorn (2 workers) and the Celery workers as ``make run`` starts them (``-Q stt,stt_bulk
+--concurrency 2`` with beat inside, ``-Q nlp,default --concurrency 2`` and ``-Q background
+--concurrency 1`` at nice 19), with the default engines (faster-whisper ``base`` for speech, the
 rules note engine, resemblyzer speakers). Each run: sign in (1), create an encounter (2) and upload
 one real recording (presigned URL, PUT, commit), then send 3 ``process``, 4 ``generate``,
 5 ``GET drafts``, 6 ``finalize``, 7 ``GET finalized`` one right after the other, as a client written
@@ -168,15 +169,16 @@ def main() -> None:
         )
         server = Gunicorn(env, workers=2)
         celery = [sys.executable, str(Path(sys.executable).parent / "celery"), "-A", "soapify", "worker"]
-        workers = [  # as make run starts them: the work people wait on, and the background queue at nice 19
+        workers = [  # as make run starts them: speech-to-text, drafts and the rest, the background queue at nice 19
             subprocess.Popen(
                 [*prefix, *celery, *args, "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
                 cwd=ROOT, env=env, stdout=(data / "worker.log").open("ab"), stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
             for prefix, args in (
-                ([], ["-B", "-s", str(data / "celerybeat-schedule"), "-Q", "default,stt,stt_bulk,nlp",
+                ([], ["-B", "-s", str(data / "celerybeat-schedule"), "-Q", "stt,stt_bulk",
                       "--concurrency", "2", "-n", "main@%h"]),
+                ([], ["-Q", "nlp,default", "--concurrency", "2", "-n", "nlp@%h"]),
                 (["nice", "-n", "19"], ["-Q", "background", "--concurrency", "1", "-n", "background@%h"]),
             )
         ]  # fmt: skip
@@ -210,7 +212,7 @@ def main() -> None:
                 ),
                 "audio_seconds": round(audio_seconds, 2),
                 "engines": "defaults (faster-whisper base, rules notes, resemblyzer speakers)",
-                "worker": "as make run: -Q default,stt,stt_bulk,nlp --concurrency 2, and -Q background --concurrency 1 at nice 19; filesystem broker",
+                "worker": "as make run: -Q stt,stt_bulk --concurrency 2, -Q nlp,default --concurrency 2, and -Q background --concurrency 1 at nice 19; filesystem broker",
                 "warm_up_run": warm,
                 "runs": runs,
                 "seconds": {

@@ -1,16 +1,19 @@
 """Long recordings in parallel windows and fair queues, with the default engine (faster-whisper base).
 
-    .venv/bin/python bench/stt_windows.py [--layout split|one] [--pace 4] [--skip-whole]
+    .venv/bin/python bench/stt_windows.py [--layout nlp|split|one] [--pace 4] [--skip-whole]
         [--skip-live] [--skip-four] [--four-runs 1] [--trace]
 
 A fresh data folder (its own embedded PostgreSQL), the default broker (filesystem) and the Celery
 workers of ``--layout`` (``LAYOUTS``):
 
-* ``split`` (default; ``make run`` as proposed on 2026-12-06): one worker for the queues people
+* ``nlp`` (default; ``make run`` since 2026-12-06 night): as ``split``, but the speech-to-text
+  queues (``stt,stt_bulk``) have the first worker's two processes to themselves and a second
+  worker (``-Q nlp,default --concurrency 2``) runs drafts, checklists and the rest;
+* ``split`` (``make run`` from 2026-12-06 afternoon): one worker for the queues people
   wait on (``-Q default,stt,stt_bulk,nlp --concurrency 2``) and one process at the lowest CPU
   priority (``nice -n 19 ... -Q background --concurrency 1``) for the work nobody waits for at the
   end of a visit, routed there by the settings' ``JOB_QUEUES``: speaker diarization and the search
-  index (``make run``);
+  index;
 * ``one``: the single worker for every queue, every job on its handler's queue
   (``JOB_BACKGROUND_QUEUE=""``; ``make run`` before that change).
 
@@ -79,6 +82,17 @@ LAYOUTS: dict[str, dict] = {
     # the same worker, plus one process at the lowest CPU priority for the background queue (make run)
     "split": {
         "workers": [("main", MAIN_QUEUES, 2, []), ("background", "background", 1, ["nice", "-n", "19"])],
+        "background_queue": "background",
+    },
+    # make run since 2026-12-06 night: speech-to-text on its own two processes, two more for the
+    # short work at the end of a visit (drafts, checklists: the nlp queue; and default), so a draft
+    # never waits for another doctor's transcription
+    "nlp": {
+        "workers": [
+            ("main", "stt,stt_bulk", 2, []),
+            ("nlp", "nlp,default", 2, []),
+            ("background", "background", 1, ["nice", "-n", "19"]),
+        ],
         "background_queue": "background",
     },
 }
@@ -283,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--layout",
         choices=sorted(LAYOUTS),
-        default="split",
+        default="nlp",
         help="worker layout and job routing (see LAYOUTS)",
     )
     parser.add_argument("--skip-whole", action="store_true", help="skip whole_file and fairness")
