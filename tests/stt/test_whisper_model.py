@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -77,3 +79,33 @@ def test_the_default_engine_transcribes_real_speech(assembled, clip, expected):
     first = result.segments[0]
     assert 10.0 <= first.start < first.end
     assert first.words and all(10.0 <= w.start <= w.end for w in first.words)
+
+
+def _tone_file(path: Path, samples) -> Path:
+    with wave.open(str(path), "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(16000)
+        f.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return path
+
+
+@pytest.mark.parametrize("kind", ["silence", "mains hum", "chords", "white noise"])
+def test_the_default_engine_invents_no_words_for_audio_without_speech(assembled, tmp_path, kind):
+    """12 s of silence, a 50 Hz hum, sustained piano-like chords or noise: no segment at all (the
+    voice-activity filter drops it), never a phrase Whisper makes up ("Thank you.")."""
+    rate = 16000
+    t = np.arange(rate * 12) / rate
+    samples = {
+        "silence": np.zeros_like(t),
+        "mains hum": 0.01 * np.sin(2 * np.pi * 50 * t),
+        "chords": sum(
+            0.15 * np.sin(2 * np.pi * f * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 0.5 * t + i))
+            for i, f in enumerate([261.6, 329.6, 392.0, 523.3])
+        ),
+        "white noise": 0.05 * np.random.default_rng(0).standard_normal(t.size),
+    }[kind]
+    engine = FasterWhisperEngine(model_path=str(assembled), language="en", cpu_threads=1)
+    result = engine.transcribe(_tone_file(tmp_path / "no-speech.wav", samples))
+    assert result.segments == []
+    assert result.text.strip() == ""
