@@ -12,8 +12,9 @@ point five" equals "39.5"), with typographic apostrophes made plain first; error
 summed over files for the overall figure. RTF = processing seconds / audio seconds,
 both wall clock and CPU time of this process (CPU time is the one-core figure for local engines).
 
-End-of-visit latency (``end_of_visit_latency``): a fresh data folder, gunicorn and ONE Celery worker
-(``-Q default,stt,nlp --concurrency 1``, the settings' default broker), ``dev_visit_headache.wav`` cut
+End-of-visit latency (``end_of_visit_latency``), with the default engine (faster-whisper base): a
+fresh data folder, gunicorn and ONE Celery worker (``-Q default,stt,nlp,background --concurrency 1``,
+the settings' default broker), ``dev_visit_headache.wav`` cut
 into 10-second WAV chunks and uploaded at real-time pace through the API (presigned URL, PUT,
 commit); the figure is the time from the last chunk's commit (its response) to the whole visit's
 transcript being available (``transcription.complete`` on ``GET /api/stt/encounter/{id}/transcript/``).
@@ -112,6 +113,11 @@ def stock_hmm() -> str:
 
 def engine_factories() -> dict[str, Callable[[], object] | str]:
     """name -> factory, or name -> the reason it is skipped."""
+    import django
+
+    # the engines check the job fence (soapify.core.jobs), which needs the app registry
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soapify.settings")
+    django.setup()
     from soapify.stt.engines.faster_whisper import FasterWhisperEngine
     from soapify.stt.engines.pocketsphinx import PocketSphinxEngine
 
@@ -286,7 +292,7 @@ def end_of_visit_latency(wav: Path, *, pace: float = 1.0) -> dict:
     """Feed ``wav`` as 10-second chunks at ``pace`` x real time through the API with one worker
     running; the time from the last chunk's commit to the full transcript."""
     sys.path.insert(0, str(ROOT / "bench"))
-    from _service import Gunicorn, bench_env, manage, stop_embedded_postgres, token
+    from _service import Gunicorn, bench_env, manage, stop_embedded_postgres, token, whisper_model
 
     if not wav.is_file():
         print(f"latency: skipped (no {wav})")
@@ -296,7 +302,12 @@ def end_of_visit_latency(wav: Path, *, pace: float = 1.0) -> dict:
         return {"skipped": "no audio upload API"}
     chunks = cut_wav(wav)
     data_dir = Path(tempfile.mkdtemp(prefix="soapify-bench-stt-", dir="/tmp"))
-    env = bench_env(data_dir, CELERY_TASK_ALWAYS_EAGER="0", STT_ENGINE="pocketsphinx")
+    env = bench_env(
+        data_dir,
+        CELERY_TASK_ALWAYS_EAGER="0",
+        STT_ENGINE="faster_whisper",
+        WHISPER_MODEL_PATH=whisper_model(),
+    )
     server = worker = None
     try:
         manage(env, "migrate", "--noinput", "-v0")
