@@ -112,6 +112,8 @@ def test_form_and_multipart_text_fields_with_a_nul_are_a_400(alice_client, conte
     [
         "/api/encounters/?page=%00",
         "/api/stt/search/?q=a%00b",
+        "/api/search/?q=metformin%00",
+        "/api/search/suggestions/?q=me%00",
         "/api/checklist/catalog/?search=%00",
         "/api/encounters/?%00=1",
     ],
@@ -126,8 +128,9 @@ def test_a_nul_in_a_query_parameter_is_a_400(alice_client, path):
     }
 
 
-def test_a_surrogate_encoded_in_a_query_parameter_is_not_a_server_error(alice_client):
-    response = alice_client.get("/api/stt/search/?q=%ED%A0%80")
+@pytest.mark.parametrize("path", ["/api/stt/search/", "/api/search/", "/api/search/suggestions/"])
+def test_a_surrogate_encoded_in_a_query_parameter_is_not_a_server_error(alice_client, path):
+    response = alice_client.get(f"{path}?q=%ED%A0%80")
     # Django decodes invalid UTF-8 in a query string to U+FFFD: an ordinary (empty) search
     assert response.status_code == 200
 
