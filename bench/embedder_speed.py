@@ -5,7 +5,8 @@ embeds per request) and a batch of 100 real sentences (what a visit's checklist 
 
 Runtimes: ``before`` (sentence-transformers on torch in batches of 64, the embedder as it was up to
 2026-12-06), ``torch`` (the same model now: inference mode, small length-sorted batches) and
-``onnx`` (onnxruntime on the verified export, ``soapify.core.embeddings``). One thread each
+``onnx`` (onnxruntime on the verified export, ``soapify.core.embeddings``, float32) and
+``onnx-int8`` (its int8 copy, one text per run: the default since 2026-12-06). One thread each
 (``SOAPIFY_TORCH_THREADS``); the per-text cache is bypassed, so every figure is a real forward pass.
 Times are CPU seconds of this process (fairer than wall time on a shared machine) and wall time;
 each row gives median, min and max, with the load average before and after. The 100 sentences are
@@ -97,13 +98,17 @@ def main() -> int:
         return before_embedder._embed(texts, 64)
 
     runtimes = {"before": before}
-    for runtime in ("torch", "onnx"):
+    for name, runtime, quantized in (
+        ("torch", "torch", False),
+        ("onnx", "onnx", False),
+        ("onnx-int8", "onnx", True),
+    ):
         try:
-            emb = SentenceTransformerEmbedder(runtime=runtime)
+            emb = SentenceTransformerEmbedder(runtime=runtime, quantized=quantized)
         except Exception as exc:  # noqa: BLE001 - a runtime that is not available here is reported
-            print(f"{runtime}: unavailable ({exc})")
+            print(f"{name}: unavailable ({exc})")
             continue
-        runtimes[runtime] = lambda texts, e=emb: e._embed(texts, e.batch_size)
+        runtimes[name] = lambda texts, e=emb: e._embed(texts, e.batch_size)
 
     load_before = os.getloadavg()
     reference = before(batch)
@@ -124,7 +129,7 @@ def main() -> int:
         }
         s, b = figures[name]["single_query"], figures[name]["batch_100"]
         print(
-            f"{name:<7} single query CPU {s['cpu_ms'][0]} ms ({s['cpu_ms'][1]}-{s['cpu_ms'][2]}), wall {s['wall_ms'][0]} ms; "
+            f"{name:<9} single query CPU {s['cpu_ms'][0]} ms ({s['cpu_ms'][1]}-{s['cpu_ms'][2]}), wall {s['wall_ms'][0]} ms; "
             f"100 sentences CPU {b['cpu_ms'][0]} ms ({b['cpu_ms'][1]}-{b['cpu_ms'][2]}), wall {b['wall_ms'][0]} ms; "
             f"min cosine vs before {cosine:.7f}"
         )

@@ -457,10 +457,14 @@ LLM_RESPONSE_FORMAT = env("LLM_RESPONSE_FORMAT", "auto")
 EMBEDDING_ENGINE = env("EMBEDDING_ENGINE", "minilm")
 _embedding_backends = {
     # runtime: auto (onnxruntime once `manage.py prepare_embedder` has converted and verified the
-    # model into DATA_DIR/models, else torch), onnx, torch - the same vectors either way
+    # model into DATA_DIR/models, else torch), onnx, torch - the same vectors either way; quantized:
+    # onnxruntime runs the verified int8 copy (2.6x less CPU, mean cosine 0.99 to float32)
     "minilm": {
         "BACKEND": "soapify.core.embeddings.SentenceTransformerEmbedder",
-        "OPTIONS": {"runtime": env("EMBEDDING_RUNTIME", "auto")},
+        "OPTIONS": {
+            "runtime": env("EMBEDDING_RUNTIME", "auto"),
+            "quantized": env_bool("EMBEDDING_QUANTIZED", True),
+        },
     },
     "openai": {
         "BACKEND": "soapify.core.embeddings.OpenAIEmbedder",
