@@ -124,6 +124,10 @@ def engine_factories() -> dict[str, Callable[[], object] | str]:
     models = Path(os.environ.get("STT_BENCH_MODELS_DIR", str(ROOT / "var" / "models")))
     engines: dict[str, Callable[[], object] | str] = {
         "faster-whisper-base": lambda: FasterWhisperEngine(default_model_dir=str(models), language="en"),
+        # greedy decoding (WHISPER_BEAM_SIZE=1) against the default beam of 5
+        "faster-whisper-base-greedy": lambda: FasterWhisperEngine(
+            default_model_dir=str(models), language="en", beam_size=1
+        ),
         "pocketsphinx-stock": lambda: PocketSphinxEngine(clinical=False),
         "pocketsphinx-clinical": lambda: PocketSphinxEngine(clinical=True),
         # the clinical LM + dictionary on the wheel's unadapted acoustic model: the acoustic MAP

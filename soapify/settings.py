@@ -514,6 +514,8 @@ _stt_backends = {
             # at once and a long file's windows finish sooner than with CTranslate2's default of 4
             # threads a process competing for the same cores (docs/JOBS.md, 2026-12-06); 0: its default
             "cpu_threads": env_int("WHISPER_CPU_THREADS", 1),
+            # beam search width; 1 = greedy decoding (less CPU, see README for the measured trade)
+            "beam_size": env_int("WHISPER_BEAM_SIZE", 5),
         },
     },
     "openai": {

@@ -438,7 +438,7 @@ def _export(staging: Path) -> None:
     # the fly; deterministic for a given onnxruntime and export
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    logging.disable(logging.INFO)  # it logs a line for every tensor at INFO on the root logger
+    logging.disable(logging.WARNING)  # it logs advice and a line per tensor on the root logger
     try:
         quantize_dynamic(
             str(staging / "model.onnx"),
