@@ -2,7 +2,7 @@
 conversations built from real voices with known turns.
 
     .venv/bin/python bench/diarization.py [--design fixed|varied|both] [--groups tuning,heldout,mixed]
-        [--segments whisper|turns] [--no-split] [--cache /tmp/diar.json] [--single]
+        [--segments whisper|turns] [--no-split] [--no-resegment] [--cache /tmp/diar.json] [--single]
 
 Voices (``../shared/data/audio-real``): LJ Speech (``LJ*``), ``harvard_spk1_*``, ``cards_*``,
 ``librivox_*`` and the two LibriVox readers of ``cats`` and ``dagon``. Two designs:
@@ -17,7 +17,8 @@ The voices are split once, a priori, into ``TUNING`` and ``HELDOUT`` (every othe
 order): settings are chosen on pairs of tuning voices only; pairs of held-out voices are measured,
 never tuned on; ``mixed`` pairs (one of each) are reported apart. The segments handed to the
 diarizer are the known turns (``--segments turns``) or, as in the service, the default STT engine's
-segments of the audio (``--segments whisper``), cut where the speaker changes unless ``--no-split``.
+segments of the audio (``--segments whisper``), cut where the speaker changes unless ``--no-split``,
+and re-segmented against the speakers' centroids after the clustering unless ``--no-resegment``.
 
 Accuracy = seconds of the true turns covered by a segment with the right speaker / all their
 seconds, after the best mapping of predicted speakers to true ones. Speech that no STT segment
@@ -342,20 +343,53 @@ class Labelled:
     speaker: int | None
 
 
-def diarize_transcript(diarizer, audio: np.ndarray, segments: list[TranscriptSpan], *, cut: bool = True):
-    """A whole recording at once, as the diarization job does it chunk by chunk: segments cut where
-    the speaker changes (``change_points``), then every part's speaker."""
+def _parts(n: int, seg: TranscriptSpan, lo: int, hi: int, points: list[int], span=None):
+    """Words ``lo..hi`` of segment ``n`` (spanning ``span``, the whole segment's by default) cut
+    before each word of ``points``: [(n, lo, hi, span), ...]."""
     from soapify.stt.diarization.engines import Span
 
+    span = span or seg.span
+    bounds = [lo, *sorted(points), hi]
+    out = []
+    for i, (x, y) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        start = span.start if i == 0 else seg.words[x].start
+        end = span.end if y == hi else seg.words[y - 1].end
+        out.append((n, x, y, Span(start, max(start, end))))
+    return out
+
+
+def diarize_transcript(
+    diarizer, audio: np.ndarray, segments: list[TranscriptSpan], *, cut: bool = True, resegment: bool = True
+):
+    """A whole recording at once, as the diarization job does it chunk by chunk: segments cut where
+    the speaker changes (``change_points``), every part's speaker, then (``resegment``) every part
+    cut again where the nearest speaker centroid changes (``resegment``) and the speakers assigned
+    again with the new parts' embeddings."""
     parts: list[tuple[int, int, int, Any]] = []
     for n, seg in enumerate(segments):
         points = diarizer.change_points(audio, seg.span, seg.words) if cut else []
-        bounds = [0, *sorted(points), len(seg.words)]
-        for i, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False)):
-            start = seg.span.start if i == 0 else seg.words[lo].start
-            end = seg.span.end if hi == len(seg.words) else seg.words[hi - 1].end
-            parts.append((n, lo, hi, Span(start, max(start, end))))
-    labels = diarizer.diarize(audio, [p[3] for p in parts])
+        parts += _parts(n, seg, 0, len(seg.words), points)
+    embeddings = diarizer.embed_spans(audio, [p[3] for p in parts])
+    labels = diarizer.assign(embeddings, [p[3] for p in parts])
+    if cut and resegment:
+        again: list[tuple[int, int, int, Any]] = []
+        kept: list[list[float] | None] = []
+        for idx, (part, emb) in enumerate(zip(parts, embeddings, strict=True)):
+            n, lo, hi, span = part
+            words = segments[n].words[lo:hi]
+            points = []
+            if len(words) > 1:
+                centroids = diarizer.centroids(embeddings, labels, exclude=idx)
+                points = [lo + k for k in diarizer.resegment(audio, span, words, centroids)]
+            if not points:
+                again.append(part)
+                kept.append(emb)
+                continue
+            new = _parts(n, segments[n], lo, hi, points, span)
+            again += new
+            kept += diarizer.embed_spans(audio, [p[3] for p in new])
+        if len(again) > len(parts):
+            parts, labels = again, diarizer.assign(kept, [p[3] for p in again])
     return [Labelled(n, lo, hi, span, lab) for (n, lo, hi, span), lab in zip(parts, labels, strict=True)]
 
 
@@ -390,6 +424,11 @@ def main() -> None:
         "--no-split",
         action="store_true",
         help="diarize the STT segments as they are (do not cut them where the speaker changes)",
+    )
+    parser.add_argument(
+        "--no-resegment",
+        action="store_true",
+        help="skip the re-segmentation against the speakers' centroids after the clustering",
     )
     parser.add_argument(
         "--cache",
@@ -437,7 +476,9 @@ def main() -> None:
                 for s in cache[key]
             ]
         c0 = time.process_time()
-        parts = diarize_transcript(diarizer, samples, segs, cut=not args.no_split)
+        parts = diarize_transcript(
+            diarizer, samples, segs, cut=not args.no_split, resegment=not args.no_resegment
+        )
         cpu += time.process_time() - c0
         audio_seconds += len(samples) / SR
         pred_spans = [(p.span.start, p.span.end) for p in parts]

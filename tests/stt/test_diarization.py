@@ -247,3 +247,93 @@ def test_assign_edge_cases_without_the_encoder():
     assert d.assign([a, a], one_long) == [0, 0]
     mixed = [Span(0.0, 3.0), Span(3.1, 6.0), Span(6.1, 6.6), Span(6.7, 9.0), Span(9.1, 9.5)]
     assert d.assign([a, b, a, b, b], mixed) == [0, 1, 0, 1, 1]
+
+
+# --- re-segmentation against the speakers' centroids -----------------------------------------------
+
+
+def _four_short_turns() -> tuple[np.ndarray, list[float]]:
+    """LJ Speech 0.8 s, the Harvard speaker 1.2 s, LJ Speech 0.8 s, the Harvard speaker 1.2 s, with
+    no pause (one Whisper segment holding four short turns): the audio and the three changes."""
+    lj = decode_audio(REAL / "LJ002-0035.wav")
+    harvard = decode_audio(REAL / "harvard_spk1_snt4.wav")
+    pieces = [lj[:12800], harvard[3200:22400], lj[12800:25600], harvard[22400:41600]]
+    ends = np.cumsum([len(p) / 16000 for p in pieces])
+    return np.concatenate(pieces), [float(t) for t in ends[:-1]]
+
+
+def _even(start: float, end: float, per: float = 0.25) -> list[Span]:
+    n = int((end - start) / per)
+    return [Span(start + i * per, start + (i + 1) * per) for i in range(n)]
+
+
+def test_a_segment_of_short_turns_is_resegmented_against_the_speakers_centroids(resemblyzer):
+    """Four turns of 0.8-1.2 s in one segment: the change detector (window means of at most three
+    parts, a distance of 0.2) misses some changes, the re-segmentation against the two voices' centroids (from other clips of
+    the same voices) finds all three changes; a segment of one voice is not cut."""
+    centroids = resemblyzer.centroids(
+        [
+            list(resemblyzer.embed(decode_audio(REAL / "LJ002-0020.wav"))),
+            list(resemblyzer.embed(decode_audio(REAL / "harvard_spk1_snt1.wav"))),
+        ],
+        [0, 1],
+    )
+    audio, changes = _four_short_turns()
+    end = len(audio) / 16000
+    words = _even(0.0, end)
+    assert len(resemblyzer.change_points(audio, Span(0.0, end), words)) < 3
+    cuts = resemblyzer.resegment(audio, Span(0.0, end), words, centroids)
+    assert len(cuts) == 3
+    assert all(abs(words[k].start - t) < 0.35 for k, t in zip(cuts, changes, strict=True))
+    for name in ("LJ002-0035", "harvard_spk1_snt4"):
+        one = decode_audio(REAL / f"{name}.wav")
+        span = Span(0.0, len(one) / 16000)
+        assert resemblyzer.resegment(one, span, _even(0.0, span.end), centroids) == []
+    off = ResemblyzerDiarizer(resegment_penalty=-1)
+    assert off.resegment(audio, Span(0.0, end), words, centroids) == []
+    assert resemblyzer.resegment(audio, Span(0.0, end), words, centroids[:1]) == []
+
+
+def test_the_job_resegments_a_segment_of_short_turns_and_keeps_every_offset(settings, encounter, script):
+    """The job on real voices: four long turns (one segment each, two per voice) give the speakers'
+    centroids; the fifth segment holds four short turns, which the change detector leaves whole and
+    the re-segmentation separates. The parts keep the text's characters (one space becomes the
+    line break) and alternate speakers; the long turns keep theirs."""
+    import io
+
+    import soundfile
+
+    from soapify.stt.selectors import encounter_transcript
+
+    settings.DIARIZATION_ENGINES = {
+        "default": {"BACKEND": "soapify.stt.diarization.engines.ResemblyzerDiarizer", "OPTIONS": {}}
+    }
+    short, _ = _four_short_turns()
+    slot = len(short)  # the fake engine gives each text an equal slot of the audio
+    lj = decode_audio(REAL / "LJ002-0020.wav")
+    harvard = decode_audio(REAL / "harvard_spk1_snt1.wav")
+    long_turns = [lj, harvard, np.roll(lj, len(lj) // 2), np.roll(harvard, len(harvard) // 2)]
+    audio = np.concatenate([np.resize(x, slot) for x in long_turns] + [short]).astype(np.float32)
+    texts = ["what brings you", "my head hurts", "since when", "since monday"]
+    texts.append(" ".join(f"w{i}" for i in range(16)))
+    script.texts = texts
+    wav = io.BytesIO()
+    soundfile.write(wav, audio, 16000, format="WAV", subtype="PCM_16")
+    chunk = committed_chunk(encounter, data=wav.getvalue(), duration=len(audio) / 16000)
+    chunk_transcribe(chunk_id=chunk.pk)
+    before = encounter_transcript(encounter=encounter).text
+    result = encounter_diarize(encounter_id=encounter.pk)
+    segs = list(TranscriptSegment.objects.filter(encounter=encounter).order_by("start", "index", "id"))
+    after = encounter_transcript(encounter=encounter).text
+    assert len(after) == len(before) and after.replace("\n", " ") == before.replace("\n", " ")
+    assert result["cut"] == 3
+    assert [s.text for s in segs[:4]] == texts[:4]
+    assert [s.text for s in segs[4:]] == ["w0 w1 w2", "w3 w4 w5 w6 w7", "w8 w9 w10", "w11 w12 w13 w14 w15"]
+    # the true changes: 0.8, 2.0 and 2.8 s into the segment (its words are 0.245 s each)
+    assert [s.speaker_index for s in segs[:4]] == [0, 1, 0, 1]
+    # the 1.2 s, 0.8 s and 1.2 s turns get their voice's speaker; the first 0.74 s part (LJ Speech)
+    # is not asserted: its own embedding (one window) is nearer the other voice here
+    assert [s.speaker_index for s in segs[5:]] == [1, 0, 1]
+    assert [s.index for s in segs] == list(range(len(segs)))
+    # examined once: a second run cuts nothing more
+    assert encounter_diarize(encounter_id=encounter.pk)["cut"] == 0

@@ -20,6 +20,9 @@ SAMPLE_RATE = 16_000
 #: Cosine distance of two parts' window means (1 s windows) at which a segment is cut; chosen on
 #: the tuning voices of bench/diarization.py (docs/DIARIZATION.md).
 CUT_THRESHOLD = 0.2
+#: Re-segmentation against the speakers' centroids: the cost of a change of speaker inside a
+#: segment, in cosine similarity summed over windows; negative: no re-segmentation.
+RESEGMENT_PENALTY = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,21 @@ class Diarizer(Protocol):
         each of those words. Empty: one speaker (or nothing to tell)."""
         ...
 
+    def centroids(
+        self, embeddings: list[list[float] | None], labels: list[int | None], exclude: int | None = None
+    ) -> list[list[float]]:
+        """After ``assign``: one unit-length centroid per speaker (in speaker index order), without
+        segment ``exclude`` (the one to be re-segmented: a mixed segment pulls its own speaker's
+        centroid towards the other voice)."""
+        ...
+
+    def resegment(
+        self, audio: np.ndarray, segment: Span, words: list[Span], centroids: list[list[float]]
+    ) -> list[int]:
+        """Step three (after ``assign``): where the nearest speaker centroid changes inside one
+        segment, as in ``change_points``. Empty: one speaker, fewer than two centroids, or off."""
+        ...
+
 
 class NoDiarizer:
     """``DIARIZATION_ENGINE=none``: segments keep whatever speaker the STT engine gave (usually none)."""
@@ -69,6 +87,16 @@ class NoDiarizer:
         return [None] * len(segments)
 
     def change_points(self, audio: np.ndarray, segment: Span, words: list[Span]) -> list[int]:
+        return []
+
+    def centroids(
+        self, embeddings: list[list[float] | None], labels: list[int | None], exclude: int | None = None
+    ) -> list[list[float]]:
+        return []
+
+    def resegment(
+        self, audio: np.ndarray, segment: Span, words: list[Span], centroids: list[list[float]]
+    ) -> list[int]:
         return []
 
 
@@ -122,6 +150,12 @@ class ResemblyzerDiarizer:
     windows between and outside differ most (a short answer inside another speaker's segment, or a
     segment holding three turns), is cut when that cosine distance of the window means is at least
     ``cut_threshold``. Each part is searched again.
+
+    After the speakers are assigned, :meth:`resegment` goes over every part's windows again with
+    the speakers' centroids (:meth:`centroids`, without that part's own embedding): each window's
+    cosine similarity to each centroid, summed per word, and the best split into runs of one
+    speaker of at least ``resegment_min_seconds`` (``resegment_penalty`` per change; negative: off).
+    This finds the short turns inside a segment that no single cut or pair of cuts separates.
     """
 
     name = "resemblyzer"
@@ -139,6 +173,9 @@ class ResemblyzerDiarizer:
         min_windows: int = 2,
         cluster_min_seconds: float = 1.6,
         short_min_seconds: float = 0.3,
+        resegment_penalty: float = RESEGMENT_PENALTY,
+        resegment_min_seconds: float = 0.5,
+        resegment_leave_out: bool = True,
         device: str = "cpu",
     ) -> None:
         if max_speakers < 1:
@@ -153,6 +190,9 @@ class ResemblyzerDiarizer:
         self.min_windows = min_windows
         self.cluster_min_seconds = cluster_min_seconds
         self.short_min_seconds = short_min_seconds
+        self.resegment_penalty = resegment_penalty
+        self.resegment_min_seconds = resegment_min_seconds
+        self.resegment_leave_out = resegment_leave_out
         self.device = device
         self._encoder: Any = None
         self._lock = threading.Lock()
@@ -202,6 +242,8 @@ class ResemblyzerDiarizer:
         from resemblyzer import normalize_volume
         from resemblyzer.audio import wav_to_mel_spectrogram
 
+        if not np.any(samples):  # digital silence: normalize_volume would divide by zero
+            return np.zeros((0, 256), dtype=np.float32), np.zeros(0)
         mel = wav_to_mel_spectrogram(normalize_volume(samples, -30, increase_only=True))
         total = len(mel)  # 100 frames a second
         n = int(round(self.window_seconds * 100))
@@ -223,11 +265,25 @@ class ResemblyzerDiarizer:
         return self.assign(self.embed_spans(audio, segments), segments)
 
     def change_points(self, audio: np.ndarray, segment: Span, words: list[Span]) -> list[int]:
+        found = self._word_windows(audio, segment, words)
+        if found is None:
+            return []
+        embs, owner, edges = found
+        sums = np.zeros((len(words), embs.shape[1]), dtype=np.float64)
+        np.add.at(sums, owner, embs)
+        counts = np.bincount(owner, minlength=len(words)).astype(float)
+        return self._search(sums, counts, edges, 0, len(words))
+
+    def _word_windows(
+        self, audio: np.ndarray, segment: Span, words: list[Span]
+    ) -> tuple[np.ndarray, np.ndarray, list[float]] | None:
+        """The segment's window embeddings, the word each window is centred in, and the word
+        edges (word k spans edges[k]..edges[k + 1]); None when the segment is too short to cut."""
         samples = np.asarray(audio, dtype=np.float32)
         if samples.ndim != 1:
             raise EngineError("Diarization needs mono samples.", code="bad_audio")
         if len(words) < 2 or segment.end - segment.start < 2 * self.split_min_seconds:
-            return []
+            return None
         try:
             a = max(0, int(segment.start * SAMPLE_RATE))
             b = min(len(samples), int(math.ceil(segment.end * SAMPLE_RATE)))
@@ -237,16 +293,53 @@ class ResemblyzerDiarizer:
         except Exception as exc:  # noqa: BLE001 - torch/librosa trouble is not worth retrying
             raise EngineError(f"Speaker change detection failed ({type(exc).__name__}: {exc}).") from exc
         if len(embs) < 2 * self.min_windows:
-            return []
+            return None
         centres = centres + a / SAMPLE_RATE
         # each window belongs to the word it is centred in (between the word boundaries)
         inner = [_boundary_time(words, k) for k in range(1, len(words))]
         owner = np.searchsorted(np.array(inner), centres, side="right")
-        sums = np.zeros((len(words), embs.shape[1]), dtype=np.float64)
-        np.add.at(sums, owner, embs)
-        counts = np.bincount(owner, minlength=len(words)).astype(float)
-        edges = [segment.start, *inner, segment.end]  # word k spans edges[k]..edges[k + 1]
-        return self._search(sums, counts, edges, 0, len(words))
+        return embs, owner, [segment.start, *inner, segment.end]
+
+    def centroids(
+        self, embeddings: list[list[float] | None], labels: list[int | None], exclude: int | None = None
+    ) -> list[list[float]]:
+        out = []
+        for c in sorted({lab for lab in labels if lab is not None}):
+            leave_out = exclude if self.resegment_leave_out else None
+            members = [
+                embeddings[i] for i, lab in enumerate(labels) if lab == c and embeddings[i] and i != leave_out
+            ]
+            if not members:
+                continue
+            m = np.array(members, dtype=np.float64)
+            m /= np.linalg.norm(m, axis=1, keepdims=True) + 1e-12
+            mean = m.mean(axis=0)
+            out.append([float(x) for x in mean / (np.linalg.norm(mean) + 1e-12)])
+        return out
+
+    def resegment(
+        self, audio: np.ndarray, segment: Span, words: list[Span], centroids: list[list[float]]
+    ) -> list[int]:
+        """The segment's windows scored against each speaker's centroid (cosine similarity, summed
+        per word), then the best split of its words into runs of one speaker: every run at least
+        ``split_min_seconds`` and ``min_windows`` windows long, ``resegment_penalty`` (in summed
+        similarity) paid per change of speaker. Returns the words where a new speaker starts."""
+        if self.resegment_penalty < 0 or len(centroids) < 2:
+            return []
+        found = self._word_windows(audio, segment, words)
+        if found is None:
+            return []
+        embs, owner, edges = found
+        c = np.asarray(centroids, dtype=np.float64)
+        c /= np.linalg.norm(c, axis=1, keepdims=True) + 1e-12
+        e = embs.astype(np.float64)
+        e /= np.linalg.norm(e, axis=1, keepdims=True) + 1e-12
+        m, k = len(words), len(c)
+        scores = np.zeros((m, k))
+        np.add.at(scores, owner, e @ c.T)
+        cs = np.concatenate([np.zeros((1, k)), np.cumsum(scores, axis=0)])
+        cn = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=m))])
+        return _best_runs(cs, cn, edges, self.resegment_min_seconds, self.min_windows, self.resegment_penalty)
 
     def _search(
         self, sums: np.ndarray, counts: np.ndarray, edges: list[float], lo: int, hi: int
@@ -338,6 +431,44 @@ class ResemblyzerDiarizer:
 def _boundary_time(words: list[Span], k: int) -> float:
     """The moment between ``words[k - 1]`` and ``words[k]``."""
     return (max(words[k - 1].end, words[k - 1].start) + max(words[k].start, words[k - 1].end)) / 2
+
+
+def _best_runs(
+    cs: np.ndarray, cn: np.ndarray, edges: list[float], min_seconds: float, min_windows: int, penalty: float
+) -> list[int]:
+    """Words split into runs of one speaker maximising the summed scores minus ``penalty`` per
+    change: ``cs[j] - cs[i]`` is words i..j-1's score per speaker, ``cn`` their window count
+    (cumulative). Each run but the whole is at least ``min_seconds`` and ``min_windows`` long.
+    Returns the first word of every run after the first."""
+    m, k = cs.shape[0] - 1, cs.shape[1]
+    best = np.full((m + 1, k), -np.inf)
+    back = np.zeros((m + 1, k, 2), dtype=int)  # (previous boundary, previous speaker)
+    best[0] = 0.0
+    for j in range(1, m + 1):
+        for i in range(j):
+            if not (i == 0 and j == m) and (edges[j] - edges[i] < min_seconds or cn[j] - cn[i] < min_windows):
+                continue
+            if i > 0 and not np.isfinite(best[i]).any():
+                continue
+            part = cs[j] - cs[i]
+            for s in range(k):
+                if i == 0:
+                    value, prev = part[s], -1
+                else:
+                    options = best[i] - penalty * (np.arange(k) != s)
+                    prev = int(np.argmax(options))
+                    value = options[prev] + part[s]
+                if value > best[j, s]:
+                    best[j, s] = value
+                    back[j, s] = (i, prev)
+    s, j = int(np.argmax(best[m])), m
+    runs = []
+    while j > 0:
+        i, prev = back[j, s]
+        runs.append((int(i), s))
+        j, s = int(i), int(prev)
+    runs.reverse()
+    return [i for (i, s), (_, p) in zip(runs[1:], runs, strict=False) if s != p]
 
 
 def _attach_to_centroids(

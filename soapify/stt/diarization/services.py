@@ -146,29 +146,91 @@ class _Cut:
     embeddings: list[list[float] | None]
 
 
-def _plan_chunk(diarizer, chunk: AudioChunk, todo: list[TranscriptSegment]) -> list[_Cut]:
+@dataclass
+class _Planned:
+    """A segment examined in this run: its span and words (seconds from the start of its chunk's
+    audio; no words when it may not be cut), the words a new speaker starts at, its parts and
+    their embeddings (one part: the segment whole)."""
+
+    segment: TranscriptSegment
+    span: Span
+    words: list[dict]
+    points: list[int]
+    parts: list[Part]
+    embeddings: list[list[float] | None]
+
+
+@dataclass
+class _ChunkPlan:
+    samples: np.ndarray
+    offset: float
+    planned: list[_Planned]
+
+
+def _plan_chunk(diarizer, chunk: AudioChunk, todo: list[TranscriptSegment]) -> _ChunkPlan:
     """Embed the chunk's segments not embedded yet; a segment that runs over a change of speaker
-    (by its word times) is planned as parts, each embedded on its own. Returns the planned cuts;
-    every other segment gets its ``speaker_embedding`` set in memory."""
+    (by its word times) is planned as parts, each embedded on its own."""
     samples = _load_chunk_samples(chunk)
     offset = float(chunk.start_offset or 0.0)
-    cuts: list[_Cut] = []
-    whole: list[TranscriptSegment] = []
+    planned: list[_Planned] = []
     for seg in todo:
         span = Span(seg.start - offset, seg.end - offset)
+        words: list[dict] = []
+        points: list[int] = []
         parts: list[Part] = []
         if _may_cut(seg):
             words = [{**w, "start": w["start"] - offset, "end": w["end"] - offset} for w in seg.words]
             points = diarizer.change_points(samples, span, word_spans(words))
             parts = split_segment(span, seg.text, words, points) if points else []
         if len(parts) > 1:
-            cuts.append(_Cut(seg, parts, diarizer.embed_spans(samples, [p.span for p in parts])))
+            planned.append(
+                _Planned(
+                    seg, span, words, points, parts, diarizer.embed_spans(samples, [p.span for p in parts])
+                )
+            )
         else:
-            whole.append(seg)
-    spans = [Span(s.start - offset, s.end - offset) for s in whole]
-    for seg, emb in zip(whole, diarizer.embed_spans(samples, spans), strict=True):
-        seg.speaker_embedding = emb or []
-    return cuts
+            whole = Part(span, seg.text, 0, len(words))
+            planned.append(_Planned(seg, span, words, [], [whole], []))
+    whole_ones = [p for p in planned if not p.embeddings]
+    for p, emb in zip(whole_ones, diarizer.embed_spans(samples, [p.span for p in whole_ones]), strict=True):
+        p.embeddings = [emb]
+    return _ChunkPlan(samples, offset, planned)
+
+
+def _resegment(diarizer, done: list[TranscriptSegment], plans: list[_ChunkPlan]) -> None:
+    """Re-segmentation against the speakers' centroids: the speakers are assigned once with every
+    segment as planned, and every planned part is cut again where the nearest speaker centroid
+    (without that part's own embedding) changes for long enough (``Diarizer.resegment``); the
+    parts of a segment cut again are embedded again."""
+    embeddings: list[list[float] | None] = [s.speaker_embedding or None for s in done]
+    spans = [Span(s.start, s.end) for s in done]
+    for plan in plans:
+        for p in plan.planned:
+            embeddings += p.embeddings
+            spans += [Span(x.span.start + plan.offset, x.span.end + plan.offset) for x in p.parts]
+    labels = diarizer.assign(embeddings, spans)
+    if len({lab for lab in labels if lab is not None}) < 2:
+        return
+    n = len(done)
+    for plan in plans:
+        for p in plan.planned:
+            first, n = n, n + len(p.parts)
+            if len(p.words) < 2:
+                continue
+            extra = []
+            for k, part in enumerate(p.parts):
+                centroids = diarizer.centroids(embeddings, labels, exclude=first + k)
+                found = diarizer.resegment(
+                    plan.samples, part.span, word_spans(p.words[part.lo : part.hi]), centroids
+                )
+                extra += [part.lo + i for i in found]
+            if not extra:
+                continue
+            points = sorted({*p.points, *extra})
+            parts = split_segment(p.span, p.segment.text, p.words, points)
+            if len(parts) > len(p.parts):
+                p.points, p.parts = points, parts
+                p.embeddings = diarizer.embed_spans(plan.samples, [x.span for x in parts])
 
 
 def _may_cut(seg: TranscriptSegment) -> bool:
@@ -270,11 +332,20 @@ def encounter_diarize(*, encounter_id: int) -> dict:
     for seg in segments:
         if seg.speaker_embedding is None and seg.chunk_id is not None:
             by_chunk[seg.chunk_id].append(seg)
-    cuts: list[_Cut] = []
+    plans: list[_ChunkPlan] = []
     for todo in by_chunk.values():
         chunk = todo[0].chunk
         assert chunk is not None
-        cuts += _plan_chunk(diarizer, chunk, todo)
+        plans.append(_plan_chunk(diarizer, chunk, todo))
+    if plans:
+        _resegment(diarizer, [s for s in segments if s.speaker_embedding is not None], plans)
+    cuts: list[_Cut] = []
+    for plan in plans:
+        for p in plan.planned:
+            if len(p.parts) > 1:
+                cuts.append(_Cut(p.segment, p.parts, p.embeddings))
+            else:
+                p.segment.speaker_embedding = p.embeddings[0] or []
     with transaction.atomic():
         status = (
             Encounter.objects.select_for_update()
