@@ -7,6 +7,7 @@ A speaker index is stable within one call: speakers are numbered in the order th
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ CUT_THRESHOLD = 0.2
 #: Re-segmentation against the speakers' centroids: the cost of a change of speaker inside a
 #: segment, in cosine similarity summed over windows; negative: no re-segmentation.
 RESEGMENT_PENALTY = 0.0
+#: How many segments' window embeddings are remembered (oldest dropped first; ~16 KB each for a
+#: 4 s segment): the re-segmentation re-reads the windows of the segments the cutter did not cut.
+WINDOW_CACHE_SIZE = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +200,8 @@ class ResemblyzerDiarizer:
         self.device = device
         self._encoder: Any = None
         self._lock = threading.Lock()
+        self._windows: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        self._windows_lock = threading.Lock()
 
     @property
     def encoder(self) -> Any:
@@ -287,7 +293,7 @@ class ResemblyzerDiarizer:
         try:
             a = max(0, int(segment.start * SAMPLE_RATE))
             b = min(len(samples), int(math.ceil(segment.end * SAMPLE_RATE)))
-            embs, centres = self.window_embeddings(samples[a:b])
+            embs, centres = self._cached_windows(samples[a:b])
         except EngineError:
             raise
         except Exception as exc:  # noqa: BLE001 - torch/librosa trouble is not worth retrying
@@ -299,6 +305,21 @@ class ResemblyzerDiarizer:
         inner = [_boundary_time(words, k) for k in range(1, len(words))]
         owner = np.searchsorted(np.array(inner), centres, side="right")
         return embs, owner, [segment.start, *inner, segment.end]
+
+    def _cached_windows(self, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``window_embeddings``, remembered by a digest of the samples: the re-segmentation goes
+        over the same stretches the change detector went over (every segment not cut)."""
+        key = hashlib.blake2b(np.ascontiguousarray(samples).tobytes(), digest_size=16).digest()
+        with self._windows_lock:
+            found = self._windows.get(key)
+        if found is not None:
+            return found
+        found = self.window_embeddings(samples)
+        with self._windows_lock:
+            if len(self._windows) >= WINDOW_CACHE_SIZE:
+                self._windows.pop(next(iter(self._windows)))
+            self._windows[key] = found
+        return found
 
     def centroids(
         self, embeddings: list[list[float] | None], labels: list[int | None], exclude: int | None = None
