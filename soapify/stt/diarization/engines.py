@@ -213,6 +213,14 @@ class ResemblyzerDiarizer:
                     raise EngineError(
                         f"The resemblyzer package is not installed ({exc}).", code="diarizer_unavailable"
                     ) from exc
+                import torch
+
+                from soapify.core.embeddings import configure_torch_threads
+
+                # SOAPIFY_TORCH_THREADS (1): torch's default of a thread per core spent 1.7x the CPU
+                # for the same windows on a quiet 2-core machine (0.082 against 0.047 CPU-s per
+                # audio second, docs/DIARIZATION.md), and more under load, where its idle threads spin
+                configure_torch_threads(torch)
                 self._encoder = VoiceEncoder(device=self.device, verbose=False)
             return self._encoder
 
