@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+from cachetools import LRUCache
 
 from soapify.core.engines import EngineError
 
@@ -24,8 +25,8 @@ CUT_THRESHOLD = 0.2
 #: Re-segmentation against the speakers' centroids: the cost of a change of speaker inside a
 #: segment, in cosine similarity summed over windows; negative: no re-segmentation.
 RESEGMENT_PENALTY = 0.0
-#: How many segments' window embeddings are remembered (oldest dropped first; ~16 KB each for a
-#: 4 s segment): the re-segmentation re-reads the windows of the segments the cutter did not cut.
+#: How many segments' window embeddings are remembered (least recently used dropped first; ~16 KB
+#: each for a 4 s segment): the re-segmentation re-reads the windows of the segments the cutter did not cut.
 WINDOW_CACHE_SIZE = 512
 
 
@@ -179,7 +180,6 @@ class ResemblyzerDiarizer:
         short_min_seconds: float = 0.3,
         resegment_penalty: float = RESEGMENT_PENALTY,
         resegment_min_seconds: float = 0.5,
-        resegment_leave_out: bool = True,
         device: str = "cpu",
     ) -> None:
         if max_speakers < 1:
@@ -196,11 +196,10 @@ class ResemblyzerDiarizer:
         self.short_min_seconds = short_min_seconds
         self.resegment_penalty = resegment_penalty
         self.resegment_min_seconds = resegment_min_seconds
-        self.resegment_leave_out = resegment_leave_out
         self.device = device
         self._encoder: Any = None
         self._lock = threading.Lock()
-        self._windows: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        self._windows: LRUCache[bytes, tuple[np.ndarray, np.ndarray]] = LRUCache(maxsize=WINDOW_CACHE_SIZE)
         self._windows_lock = threading.Lock()
 
     @property
@@ -324,8 +323,6 @@ class ResemblyzerDiarizer:
             return found
         found = self.window_embeddings(samples)
         with self._windows_lock:
-            if len(self._windows) >= WINDOW_CACHE_SIZE:
-                self._windows.pop(next(iter(self._windows)))
             self._windows[key] = found
         return found
 
@@ -334,9 +331,8 @@ class ResemblyzerDiarizer:
     ) -> list[list[float]]:
         out = []
         for c in sorted({lab for lab in labels if lab is not None}):
-            leave_out = exclude if self.resegment_leave_out else None
             members = [
-                embeddings[i] for i, lab in enumerate(labels) if lab == c and embeddings[i] and i != leave_out
+                embeddings[i] for i, lab in enumerate(labels) if lab == c and embeddings[i] and i != exclude
             ]
             if not members:
                 continue
