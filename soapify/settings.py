@@ -458,7 +458,7 @@ EMBEDDING_ENGINE = env("EMBEDDING_ENGINE", "minilm")
 _embedding_backends = {
     # runtime: auto (onnxruntime once `manage.py prepare_embedder` has converted and verified the
     # model into DATA_DIR/models, else torch), onnx, torch - the same vectors either way; quantized:
-    # onnxruntime runs the verified int8 copy (2.6x less CPU, mean cosine 0.99 to float32)
+    # onnxruntime runs the verified int8 copy (about half the CPU, mean cosine 0.99 to float32)
     "minilm": {
         "BACKEND": "soapify.core.embeddings.SentenceTransformerEmbedder",
         "OPTIONS": {
