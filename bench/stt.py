@@ -127,12 +127,14 @@ def engine_factories() -> dict[str, Callable[[], object] | str]:
     # the engines check the job fence (soapify.core.jobs), which needs the app registry
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soapify.settings")
     django.setup()
+    from django.conf import settings
+
     from soapify.stt.engines.faster_whisper import FasterWhisperEngine
     from soapify.stt.engines.pocketsphinx import PocketSphinxEngine
 
     models = Path(os.environ.get("STT_BENCH_MODELS_DIR", str(ROOT / "var" / "models")))
-    # as the workers run it (WHISPER_CPU_THREADS, default 1): the real-time factor is per core
-    threads = int(os.environ.get("WHISPER_CPU_THREADS", "1"))
+    # as the workers run it (WHISPER_CPU_THREADS): the real-time factor is per core
+    threads = settings.STT_ENGINES["faster_whisper"]["OPTIONS"]["cpu_threads"]
     engines: dict[str, Callable[[], object] | str] = {
         "faster-whisper-base": lambda: FasterWhisperEngine(
             default_model_dir=str(models), language="en", cpu_threads=threads

@@ -74,7 +74,7 @@ class FasterWhisperEngine:
         self._lock = threading.Lock()
         # An English-only model (tiny.en, base.en, ...) silently transcribes any speech as English:
         # asked for another language it must refuse, not hand a Persian clinic English guesses.
-        self.multilingual = bool(getattr(getattr(self._model, "model", None), "is_multilingual", True))
+        self.multilingual: bool = self._model.model.is_multilingual
         if self.language:
             self._check_language(self.language)
 
