@@ -619,6 +619,25 @@ def profile_requests(user, token_value: str, n: int) -> dict:
             print(f"  {label:45s} {ms:8.2f}")
         top = pstats.Stats(prof)
         top.sort_stats("tottime").print_stats(12)
+    # without the profiler, on other queries: the web process's own CPU per request (PostgreSQL's
+    # is spent in its backend process and not counted here)
+    unprofiled = {
+        "search_first_time": [("/api/search/", {"q": q}) for q in queries[n : 2 * n]],
+        "search_repeated": [("/api/search/", {"q": q}) for q in queries[n : 2 * n]],
+        "suggestions": [("/api/search/suggestions/", {"q": p[:3]}) for p in prefixes],
+    }
+    for kind, requests in unprofiled.items():
+        cpu, wall = [], []
+        for path, params in requests:
+            c0, t0 = time.process_time(), time.perf_counter()
+            client.get(path, params)
+            cpu.append((time.process_time() - c0) * 1000)
+            wall.append((time.perf_counter() - t0) * 1000)
+        out[kind]["unprofiled web CPU ms (median)"] = round(statistics.median(cpu), 2)
+        out[kind]["unprofiled wall ms (median)"] = round(statistics.median(wall), 2)
+        print(
+            f"unprofiled, {kind}: web process CPU {statistics.median(cpu):.2f} ms, wall {statistics.median(wall):.2f} ms"
+        )
     return out
 
 

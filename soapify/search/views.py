@@ -78,7 +78,8 @@ class SearchView(AuditedViewMixin, APIView):
             results=len(ranked),
             took_ms=(time.perf_counter() - started) * 1000,
         )
-        return paginator.get_paginated_response(SearchHitSerializer(hits, many=True).data)
+        # the hits are already in their response shape (selectors._hit): no serializer copy
+        return paginator.get_paginated_response(hits)
 
 
 class SuggestionsView(APIView):

@@ -59,6 +59,18 @@ def test_a_keyword_finds_the_segments_that_say_it_with_highlights(alice_client, 
     assert first["score"] > 0
 
 
+def test_a_hit_has_exactly_the_documented_fields_and_types(alice_client, visit):
+    """The view sends the selector's dicts as they are: they must match SearchHitSerializer."""
+    from soapify.search.serializers import SearchHitSerializer
+
+    hit = alice_client.get(URL, {"q": "metformin"}).json()["results"][0]
+    assert set(hit) == set(SearchHitSerializer().fields)
+    assert hit == SearchHitSerializer(hit).data
+    assert isinstance(hit["id"], int) and isinstance(hit["source_id"], str)
+    assert hit["date"] == SearchUnit.objects.get(pk=hit["id"]).date.isoformat()
+    assert all(set(span) == {"start", "end"} for span in hit["evidence"])
+
+
 def test_stemming_matches_other_forms_of_a_word(alice_client, visit):
     body = alice_client.get(URL, {"q": "stopping metformin"}).json()
     assert "stopped" in body["results"][0]["snippet"]
