@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 logger = logging.getLogger(__name__)
+
+
+#: the embedded server's own settings, in a file that postgresql.conf includes
+SETTINGS_FILE = "soapify.conf"
+
+
+def server_settings() -> str:
+    """``shared_buffers`` (``EMBEDDED_PG_SHARED_BUFFERS``, default 1GB; PostgreSQL's own default is
+    128MB): the search index's owner-scoped vector list reads ~350 MB of index per 100k segments,
+    and with 128MB every search read hundreds of its pages back from the OS (docs/SEARCH.md).
+    PostgreSQL allocates the buffers as they are used."""
+    return f"shared_buffers = '{os.environ.get('EMBEDDED_PG_SHARED_BUFFERS', '1GB')}'\n"
+
+
+def _write_settings(pgdata: Path) -> bool:
+    """Write :data:`SETTINGS_FILE` and include it from ``postgresql.conf``; True if either changed."""
+    conf = pgdata / "postgresql.conf"
+    include = f"include_if_exists = '{SETTINGS_FILE}'"
+    changed = False
+    text = conf.read_text()
+    if include not in text.splitlines():
+        conf.write_text(f"{text.rstrip()}\n\n# SOAPify's settings for the embedded server\n{include}\n")
+        changed = True
+    path = pgdata / SETTINGS_FILE
+    wanted = server_settings()
+    if not path.exists() or path.read_text() != wanted:
+        path.write_text(wanted)
+        path.chmod(0o644)
+        changed = True
+    return changed
 
 
 def embedded_database_config(data_dir: Path) -> dict:
@@ -19,7 +50,28 @@ def embedded_database_config(data_dir: Path) -> dict:
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     import pgserver
 
-    server = pgserver.get_server(data_dir / "pg", cleanup_mode=None)
+    pgdata = data_dir / "pg"
+    # one process at a time creates, configures and (re)starts the server: a second one waits here
+    # and then finds it initialised, configured and running
+    with open(run_dir / "pg-start.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        fresh = not (pgdata / "PG_VERSION").exists()
+        if not fresh and _write_settings(pgdata):
+            logger.info(
+                "embedded PostgreSQL: %s written; it applies when the server next starts", SETTINGS_FILE
+            )
+        server = pgserver.get_server(pgdata, cleanup_mode=None)
+        if fresh and _write_settings(pgdata):
+            # initdb just ran inside get_server and started the server with PostgreSQL's defaults:
+            # restart it once (pg_ctl reuses the start's options) so the settings hold from the start
+            from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # made at import time
+
+            pg_ctl(
+                ["-w", "-l", str(server.log), "restart"],
+                pgdata=server.pgdata,
+                user=server.system_user,
+                timeout=60,
+            )
     uri = urlparse(server.get_uri())
     host = parse_qs(uri.query).get("host", [uri.hostname or "127.0.0.1"])[0]
     return {

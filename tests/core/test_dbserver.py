@@ -1,0 +1,67 @@
+"""The embedded PostgreSQL server's own settings (``soapify.dbserver``): written, included, applied."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from soapify import dbserver
+
+
+def _stop(pgdata: Path) -> None:
+    pid_file = pgdata / "postmaster.pid"
+    if not pid_file.exists():
+        return
+    os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)
+    deadline = time.monotonic() + 30
+    while pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _shared_buffers(config: dict) -> str:
+    with psycopg.connect(
+        host=config["HOST"], port=config["PORT"] or None, user=config["USER"], dbname=config["NAME"]
+    ) as conn:
+        return conn.execute("SHOW shared_buffers").fetchone()[0]
+
+
+def test_the_settings_file_is_written_once_and_included_once(tmp_path, monkeypatch):
+    (tmp_path / "postgresql.conf").write_text("max_connections = 100\n")
+    monkeypatch.setenv("EMBEDDED_PG_SHARED_BUFFERS", "256MB")
+    assert dbserver._write_settings(tmp_path) is True
+    assert dbserver._write_settings(tmp_path) is False  # nothing changed: no restart is asked for
+    conf = (tmp_path / "postgresql.conf").read_text()
+    assert conf.startswith("max_connections = 100\n")
+    assert conf.count(f"include_if_exists = '{dbserver.SETTINGS_FILE}'") == 1
+    assert (tmp_path / dbserver.SETTINGS_FILE).read_text() == "shared_buffers = '256MB'\n"
+    monkeypatch.setenv("EMBEDDED_PG_SHARED_BUFFERS", "512MB")
+    assert dbserver._write_settings(tmp_path) is True
+    assert (tmp_path / dbserver.SETTINGS_FILE).read_text() == "shared_buffers = '512MB'\n"
+
+
+@pytest.mark.skipif(os.environ.get("DATABASE_URL"), reason="an external server is configured")
+def test_a_new_embedded_server_runs_with_the_settings_from_its_first_start(tmp_path, monkeypatch):
+    """A fresh data folder: initdb starts the server with PostgreSQL's defaults (128MB); it is
+    restarted once, so the first connection already sees the setting. A later change applies when
+    the server next starts."""
+    pgdata = tmp_path / "pg"
+    monkeypatch.setenv("EMBEDDED_PG_SHARED_BUFFERS", "48MB")
+    try:
+        config = dbserver.embedded_database_config(tmp_path)
+        assert _shared_buffers(config) == "48MB"
+        monkeypatch.setenv("EMBEDDED_PG_SHARED_BUFFERS", "40MB")
+        config = dbserver.embedded_database_config(tmp_path)
+        assert _shared_buffers(config) == "48MB"  # running: not restarted under its clients
+        _stop(pgdata)
+        import pgserver
+
+        pgserver.PostgresServer._instances.pop(pgdata.resolve(), None)  # the handle of the stopped one
+        config = dbserver.embedded_database_config(tmp_path)
+        assert _shared_buffers(config) == "40MB"
+    finally:
+        _stop(pgdata)
