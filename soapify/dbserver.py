@@ -5,8 +5,11 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
 
 logger = logging.getLogger(__name__)
 
@@ -20,11 +23,17 @@ def server_settings() -> str:
     128MB): the search index's owner-scoped vector list reads ~350 MB of index per 100k segments,
     and with 128MB every search read hundreds of its pages back from the OS (docs/SEARCH.md).
     PostgreSQL allocates the buffers as they are used."""
-    return f"shared_buffers = '{os.environ.get('EMBEDDED_PG_SHARED_BUFFERS', '1GB')}'\n"
+    value = os.environ.get("EMBEDDED_PG_SHARED_BUFFERS", "1GB").strip()
+    if not re.fullmatch(r"[1-9][0-9]*(kB|MB|GB|TB)", value):
+        raise ImproperlyConfigured(
+            f"EMBEDDED_PG_SHARED_BUFFERS={value!r}: give a size such as 256MB or 1GB (units kB, MB, GB, TB)"
+        )
+    return f"shared_buffers = '{value}'\n"
 
 
 def _write_settings(pgdata: Path) -> bool:
     """Write :data:`SETTINGS_FILE` and include it from ``postgresql.conf``; True if either changed."""
+    wanted = server_settings()  # a malformed setting stops here, before anything is written
     conf = pgdata / "postgresql.conf"
     include = f"include_if_exists = '{SETTINGS_FILE}'"
     changed = False
@@ -33,7 +42,6 @@ def _write_settings(pgdata: Path) -> bool:
         conf.write_text(f"{text.rstrip()}\n\n# SOAPify's settings for the embedded server\n{include}\n")
         changed = True
     path = pgdata / SETTINGS_FILE
-    wanted = server_settings()
     if not path.exists() or path.read_text() != wanted:
         path.write_text(wanted)
         path.chmod(0o644)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from soapify import dbserver
 
@@ -42,6 +43,16 @@ def test_the_settings_file_is_written_once_and_included_once(tmp_path, monkeypat
     monkeypatch.setenv("EMBEDDED_PG_SHARED_BUFFERS", "512MB")
     assert dbserver._write_settings(tmp_path) is True
     assert (tmp_path / dbserver.SETTINGS_FILE).read_text() == "shared_buffers = '512MB'\n"
+
+
+@pytest.mark.parametrize("value", ["", "1 GB", "1GB' listen_addresses='*", "-1MB", "0MB", "lots"])
+def test_a_malformed_size_is_a_clear_configuration_error(value, tmp_path, monkeypatch):
+    (tmp_path / "postgresql.conf").write_text("")
+    monkeypatch.setenv("EMBEDDED_PG_SHARED_BUFFERS", value)
+    with pytest.raises(ImproperlyConfigured, match="EMBEDDED_PG_SHARED_BUFFERS"):
+        dbserver._write_settings(tmp_path)
+    assert not (tmp_path / dbserver.SETTINGS_FILE).exists()
+    assert (tmp_path / "postgresql.conf").read_text() == ""  # nothing written
 
 
 @pytest.mark.skipif(os.environ.get("DATABASE_URL"), reason="an external server is configured")
