@@ -18,12 +18,12 @@ logger = logging.getLogger(__name__)
 SETTINGS_FILE = "soapify.conf"
 
 
-def server_settings() -> str:
-    """``shared_buffers`` (``EMBEDDED_PG_SHARED_BUFFERS``, default 1GB; PostgreSQL's own default is
-    128MB): the search index's owner-scoped vector list reads ~350 MB of index per 100k segments,
-    and with 128MB every search read hundreds of its pages back from the OS (docs/SEARCH.md).
-    PostgreSQL allocates the buffers as they are used."""
-    value = os.environ.get("EMBEDDED_PG_SHARED_BUFFERS", "1GB").strip()
+def server_settings(shared_buffers: str) -> str:
+    """The settings file's text. ``shared_buffers`` (``EMBEDDED_PG_SHARED_BUFFERS``, default 1GB;
+    PostgreSQL's own default is 128MB): the search index's owner-scoped vector list reads ~350 MB of
+    index per 100k segments, and with 128MB every search read hundreds of its pages back from the OS
+    (docs/SEARCH.md). PostgreSQL uses the memory as the buffers fill."""
+    value = shared_buffers.strip()
     if not re.fullmatch(r"[1-9][0-9]*(kB|MB|GB|TB)", value):
         raise ImproperlyConfigured(
             f"EMBEDDED_PG_SHARED_BUFFERS={value!r}: give a size such as 256MB or 1GB (units kB, MB, GB, TB)"
@@ -31,9 +31,9 @@ def server_settings() -> str:
     return f"shared_buffers = '{value}'\n"
 
 
-def _write_settings(pgdata: Path) -> bool:
-    """Write :data:`SETTINGS_FILE` and include it from ``postgresql.conf``; True if either changed."""
-    wanted = server_settings()  # a malformed setting stops here, before anything is written
+def _write_settings(pgdata: Path, wanted: str) -> bool:
+    """Write ``wanted`` (:func:`server_settings`) to :data:`SETTINGS_FILE` and include that file from
+    ``postgresql.conf``; True if either changed."""
     conf = pgdata / "postgresql.conf"
     include = f"include_if_exists = '{SETTINGS_FILE}'"
     changed = False
@@ -49,7 +49,7 @@ def _write_settings(pgdata: Path) -> bool:
     return changed
 
 
-def embedded_database_config(data_dir: Path) -> dict:
+def embedded_database_config(data_dir: Path, *, shared_buffers: str = "1GB") -> dict:
     """Start (or reuse) the embedded server in ``data_dir/pg`` and return a Django DATABASES entry."""
     run_dir = data_dir / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -58,18 +58,20 @@ def embedded_database_config(data_dir: Path) -> dict:
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     import pgserver
 
+    wanted = server_settings(shared_buffers)  # a malformed setting stops here, before anything starts
     pgdata = data_dir / "pg"
     # one process at a time creates, configures and (re)starts the server: a second one waits here
     # and then finds it initialised, configured and running
     with open(run_dir / "pg-start.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         fresh = not (pgdata / "PG_VERSION").exists()
-        if not fresh and _write_settings(pgdata):
+        if not fresh and _write_settings(pgdata, wanted):
             logger.info(
                 "embedded PostgreSQL: %s written; it applies when the server next starts", SETTINGS_FILE
             )
         server = pgserver.get_server(pgdata, cleanup_mode=None)
-        if fresh and _write_settings(pgdata):
+        if fresh:
+            _write_settings(pgdata, wanted)
             # initdb just ran inside get_server and started the server with PostgreSQL's defaults:
             # restart it once (pg_ctl reuses the start's options) so the settings hold from the start
             from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # made at import time

@@ -159,7 +159,7 @@ if DATABASE_URL:
 else:
     from soapify.dbserver import embedded_database_config
 
-    _db = embedded_database_config(DATA_DIR)
+    _db = embedded_database_config(DATA_DIR, shared_buffers=env("EMBEDDED_PG_SHARED_BUFFERS", "1GB"))
     _db["NAME"] = env("SOAPIFY_DB_NAME", _db["NAME"])
     _db["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
 _db["CONN_HEALTH_CHECKS"] = env_bool("DB_CONN_HEALTH_CHECKS", False)

@@ -222,10 +222,8 @@ def _hit(row: tuple) -> dict[str, Any]:
     """A hit in its response shape (``SearchHitSerializer`` documents it; the view sends these
     dicts as they are, the fields being already of their output types)."""
     hit = dict(zip(_HIT_KEYS, row[:8], strict=True))
-    evidence = hit["evidence"]
-    if isinstance(evidence, str):  # Django reads jsonb from a raw cursor as text
-        evidence = json.loads(evidence)
-    hit["evidence"] = [{"start": int(span["start"]), "end": int(span["end"])} for span in evidence or []]
+    if isinstance(hit["evidence"], str):  # Django reads jsonb from a raw cursor as text
+        hit["evidence"] = json.loads(hit["evidence"])  # stored as [{start, end}] (services._spans)
     hit["date"] = hit["date"].isoformat()
     return {**hit, "snippet": _snippet(row[8])}
 

@@ -31,48 +31,46 @@ def _shared_buffers(config: dict) -> str:
         return conn.execute("SHOW shared_buffers").fetchone()[0]
 
 
-def test_the_settings_file_is_written_once_and_included_once(tmp_path, monkeypatch):
+def test_the_settings_file_is_written_once_and_included_once(tmp_path):
     (tmp_path / "postgresql.conf").write_text("max_connections = 100\n")
-    monkeypatch.setenv("EMBEDDED_PG_SHARED_BUFFERS", "256MB")
-    assert dbserver._write_settings(tmp_path) is True
-    assert dbserver._write_settings(tmp_path) is False  # nothing changed: no restart is asked for
+    assert dbserver._write_settings(tmp_path, dbserver.server_settings("256MB")) is True
+    assert (
+        dbserver._write_settings(tmp_path, dbserver.server_settings("256MB")) is False
+    )  # nothing changed: no restart is asked for
     conf = (tmp_path / "postgresql.conf").read_text()
     assert conf.startswith("max_connections = 100\n")
     assert conf.count(f"include_if_exists = '{dbserver.SETTINGS_FILE}'") == 1
     assert (tmp_path / dbserver.SETTINGS_FILE).read_text() == "shared_buffers = '256MB'\n"
-    monkeypatch.setenv("EMBEDDED_PG_SHARED_BUFFERS", "512MB")
-    assert dbserver._write_settings(tmp_path) is True
+    assert dbserver._write_settings(tmp_path, dbserver.server_settings("512MB")) is True
     assert (tmp_path / dbserver.SETTINGS_FILE).read_text() == "shared_buffers = '512MB'\n"
 
 
 @pytest.mark.parametrize("value", ["", "1 GB", "1GB' listen_addresses='*", "-1MB", "0MB", "lots"])
-def test_a_malformed_size_is_a_clear_configuration_error(value, tmp_path, monkeypatch):
+def test_a_malformed_size_is_a_clear_configuration_error(value, tmp_path):
     (tmp_path / "postgresql.conf").write_text("")
-    monkeypatch.setenv("EMBEDDED_PG_SHARED_BUFFERS", value)
     with pytest.raises(ImproperlyConfigured, match="EMBEDDED_PG_SHARED_BUFFERS"):
-        dbserver._write_settings(tmp_path)
+        dbserver.embedded_database_config(tmp_path, shared_buffers=value)
     assert not (tmp_path / dbserver.SETTINGS_FILE).exists()
     assert (tmp_path / "postgresql.conf").read_text() == ""  # nothing written
+    assert not (tmp_path / "pg").exists()  # no server created or started
 
 
 @pytest.mark.skipif(os.environ.get("DATABASE_URL"), reason="an external server is configured")
-def test_a_new_embedded_server_runs_with_the_settings_from_its_first_start(tmp_path, monkeypatch):
+def test_a_new_embedded_server_runs_with_the_settings_from_its_first_start(tmp_path):
     """A fresh data folder: initdb starts the server with PostgreSQL's defaults (128MB); it is
     restarted once, so the first connection already sees the setting. A later change applies when
     the server next starts."""
     pgdata = tmp_path / "pg"
-    monkeypatch.setenv("EMBEDDED_PG_SHARED_BUFFERS", "48MB")
     try:
-        config = dbserver.embedded_database_config(tmp_path)
+        config = dbserver.embedded_database_config(tmp_path, shared_buffers="48MB")
         assert _shared_buffers(config) == "48MB"
-        monkeypatch.setenv("EMBEDDED_PG_SHARED_BUFFERS", "40MB")
-        config = dbserver.embedded_database_config(tmp_path)
+        config = dbserver.embedded_database_config(tmp_path, shared_buffers="40MB")
         assert _shared_buffers(config) == "48MB"  # running: not restarted under its clients
         _stop(pgdata)
         import pgserver
 
         pgserver.PostgresServer._instances.pop(pgdata.resolve(), None)  # the handle of the stopped one
-        config = dbserver.embedded_database_config(tmp_path)
+        config = dbserver.embedded_database_config(tmp_path, shared_buffers="40MB")
         assert _shared_buffers(config) == "40MB"
     finally:
         _stop(pgdata)
