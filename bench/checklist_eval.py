@@ -255,17 +255,19 @@ def calibrate(dialogues: dict[str, str], cases: list[dict]) -> None:
     mts = [c for c in train if c["source"] == "mts"]
     train = [c for c in train if c["source"] == "aci"] + mts[::3]  # a third of the snippets: time
     print(
-        f"\ncalibration on {len(train)} training visits/snippets (cover, partial -> accuracy, missing recall):"
+        f"\ncalibration on {len(train)} training visits/snippets "
+        "(cover, partial -> accuracy, missing recall, binary accuracy):"
     )
-    for cover in (0.4, 0.5, 0.6):
-        for part in (0.3,):
-            if part >= cover:
+    for cover in (0.45, 0.5, 0.55, 0.6):
+        for part in (0.3, 0.35, 0.4, 0.45, 0.5):
+            if part > cover:
                 continue
             ev = RulesEvaluator(topic_cover_threshold=cover, topic_partial_threshold=part)
-            m = metrics(predict_derived(ev, train))
+            rows = predict_derived(ev, train)
+            m = metrics(rows)
             print(
                 f"  {cover:.2f} {part:.2f}: accuracy={m['accuracy']} "
-                f"missing_recall={m['per_status']['missing']['recall']}"
+                f"missing_recall={m['per_status']['missing']['recall']} binary={binary_accuracy(rows)}"
             )
 
 

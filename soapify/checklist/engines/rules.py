@@ -23,8 +23,10 @@ How an item is decided
      ("How high?" / "thirty nine point five" is severity). Keyword hits only in statements of the
      wrong speaker (a prescription in the doctor's plan for the medication *history*) no longer
      cover. The evidence is the answering sentence of the unit, and ``notes`` say why the status.
-     Thresholds: 0.5/0.3, set before reading any valid figure; ``bench/checklist_eval.py
-     --calibrate`` sweeps them on the training splits' weak labels (``docs/CHECKLIST-QUALITY.md``).
+     A sentence on its own that says nothing ("uh-", "sure.") never decides an item. Thresholds:
+     cover 0.5 (set before any figure was read), partial 0.45 (``bench/checklist_eval.py
+     --calibrate`` on the training splits' weak labels; below it the classifier is guessing, and
+     a guessed "partial" points the doctor at an unrelated sentence; ``docs/CHECKLIST-QUALITY.md``).
 
 Keyword matching lives in ``keywords``, sentences and answers in ``sentences``, the section
 classifier in ``topics``; this module scores.
@@ -73,7 +75,7 @@ DEFAULT_PARTIAL_THRESHOLD = 0.55
 DEFAULT_COVER_THRESHOLD = 0.80
 # Set before any valid figure was read; bench/checklist_eval.py --calibrate sweeps them on train.
 DEFAULT_TOPIC_COVER_THRESHOLD = 0.5
-DEFAULT_TOPIC_PARTIAL_THRESHOLD = 0.3
+DEFAULT_TOPIC_PARTIAL_THRESHOLD = 0.45
 _ATTRIBUTE_SCORE = 0.9
 
 
@@ -220,6 +222,8 @@ class RulesEvaluator:
             hinted = any(seg.start <= h < seg.end for h in hit_starts) or bool(shown & set(profile.patterns))
             only_touched = not hinted and bool(shown & set(profile.partial_patterns))
             if profile.roles and seg.role not in profile.roles:
+                continue
+            if not seg.says_something and not hinted:
                 continue
             accepted += 1
             if profile.opening and accepted > profile.opening:

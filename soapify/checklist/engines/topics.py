@@ -29,6 +29,7 @@ import numpy as np
 
 from soapify.core.transcript import TranscriptView
 from soapify.nlp.dialogue import analyse
+from soapify.nlp.engines.lexicons import FILLER_RE, SMALL_TALK
 
 ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "data"
 ARTIFACT = ARTIFACT_DIR / "checklist_sections.npz"
@@ -88,6 +89,20 @@ class Segment:
     question: bool  # a question left without an answer
     attribute: str | None = None  # the unit's attribute ("severity", ...) from the dialogue analysis
     polarity: str = "statement"
+
+    @property
+    def says_something(self) -> bool:
+        """False for a sentence on its own that carries no topic ("uh-", "sure.", "okay with you"):
+        fewer than three words once fillers are gone, or a pleasantry. Its section probabilities are
+        the classifier's guess at noise, so it never decides an item. A question with its answer
+        always counts (the question names the topic)."""
+        if len(self.sentences) > 1 or self.question:
+            return True
+        text = FILLER_RE.sub(" ", self.text)
+        return len(_WORD.findall(text)) >= 3 and not SMALL_TALK.match(text.strip())
+
+
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True, slots=True)
