@@ -125,6 +125,27 @@ def test_a_sentence_that_says_nothing_never_decides_an_item():
     assert said["okay with you ? and it felt ridiculous ."] is True
 
 
+LAB_VISIT = """[doctor] hi , vincent . how are you ?
+[patient] i'm good . how about you ?
+[doctor] i'm good . okay .
+[doctor] vincent is a 56-year-old male here with abnormal lab findings .
+[doctor] so , i've heard you were in the er and they found that you had a low hemoglobin .
+[patient] yup .
+[doctor] have you noticed bleeding from anywhere ?
+[patient] i have not ."""
+
+
+def test_greetings_say_nothing_and_the_doctor_stating_the_reason_covers_the_chief_complaint(evaluator):
+    said = {seg.text: seg.says_something for seg in segments(parse_dialogue(LAB_VISIT))}
+    assert said["how are you ? i'm good . how about you ?"] is False
+    # the chief complaint is the patient's first complaint, or the reason for the visit as the
+    # doctor states it (ambient-scribe visits open that way)
+    r = evaluate(evaluator, LAB_VISIT, "chief_complaint")["chief_complaint"]
+    assert r.status == "covered"
+    assert r.evidence_text == "vincent is a 56-year-old male here with abnormal lab findings ."
+    assert "reason_for_visit" in r.details["reason"]
+
+
 def test_a_sentence_about_something_else_does_not_make_an_item_partial(evaluator):
     # the section classifier gives "okay with you ? and it felt ridiculous ." 0.42 for past surgery:
     # a guess, below the partial threshold (0.45, calibrated on the training splits); at 0.3 this
@@ -160,6 +181,10 @@ def test_a_custom_item_gets_a_profile_from_its_own_text(evaluator):
         ("call me if you need anything .", set()),
         ("اگر تب ۳ روز دیگر ادامه داشت فوراً مراجعه کنید", {"conditional_return"}),
         ("دو هفته دیگر مراجعه کنید", {"return_interval"}),
+        ("vincent is a 56-year-old male here with abnormal lab findings .", {"reason_for_visit"}),
+        ("she presents today for follow up of her diabetes .", {"reason_for_visit"}),
+        ("برای سردرد اومدید", {"reason_for_visit"}),
+        ("my wife is here with me today .", set()),
     ],
 )
 def test_return_advice_patterns(sentence, expected):

@@ -219,9 +219,14 @@ class RulesEvaluator:
         accepted = 0
         for j, seg in enumerate(context.segments):
             shown = context.patterns[j]
-            hinted = any(seg.start <= h < seg.end for h in hit_starts) or bool(shown & set(profile.patterns))
+            patterned = bool(shown & set(profile.patterns))
+            hinted = patterned or any(seg.start <= h < seg.end for h in hit_starts)
             only_touched = not hinted and bool(shown & set(profile.partial_patterns))
-            if profile.roles and seg.role not in profile.roles:
+            # for an item of its own section (no hint needed) a pattern is evidence in itself,
+            # whoever says it: "he is a 56-year-old man here with abnormal lab findings" states
+            # the reason for the visit
+            states_it = patterned and not profile.needs_hint and not seg.question
+            if profile.roles and seg.role not in profile.roles and not states_it:
                 continue
             if not seg.says_something and not hinted:
                 continue
@@ -235,6 +240,8 @@ class RulesEvaluator:
             answers_attribute = bool(seg.attribute) and seg.attribute in profile.attributes
             if answers_attribute and not seg.question and score < _ATTRIBUTE_SCORE:
                 score, why = _ATTRIBUTE_SCORE, f"answer to a {seg.attribute} question"
+            elif states_it and score < _ATTRIBUTE_SCORE:
+                score, why = _ATTRIBUTE_SCORE, "stated: " + ", ".join(sorted(shown & set(profile.patterns)))
             if seg.question and score:  # a question nobody answered is asked, not covered
                 score = min(score, self.topic_cover_threshold - 1e-3)
             if score > best[0]:

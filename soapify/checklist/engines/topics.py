@@ -29,7 +29,7 @@ import numpy as np
 
 from soapify.core.transcript import TranscriptView
 from soapify.nlp.dialogue import analyse
-from soapify.nlp.engines.lexicons import FILLER_RE, SMALL_TALK
+from soapify.nlp.engines.lexicons import CHITCHAT, FILLER_RE, SMALL_TALK
 
 ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "data"
 ARTIFACT = ARTIFACT_DIR / "checklist_sections.npz"
@@ -92,17 +92,30 @@ class Segment:
 
     @property
     def says_something(self) -> bool:
-        """False for a sentence on its own that carries no topic ("uh-", "sure.", "okay with you"):
-        fewer than three words once fillers are gone, or a pleasantry. Its section probabilities are
-        the classifier's guess at noise, so it never decides an item. A question with its answer
-        always counts (the question names the topic)."""
+        """False when the segment carries no topic: a sentence on its own with fewer than three
+        words once fillers are gone ("uh-", "sure."), or only pleasantries ("how are you? I'm
+        good, how are you?"). Its section probabilities are the classifier's guess at noise, so it
+        never decides an item. A question with a real answer counts however short ("any
+        allergies?" / "no")."""
         if len(self.sentences) > 1 or self.question:
-            return True
+            return not all(_pleasantry(s) for s in self.sentences)
         text = FILLER_RE.sub(" ", self.text)
-        return len(_WORD.findall(text)) >= 3 and not SMALL_TALK.match(text.strip())
+        return len(_WORD.findall(text)) >= 3 and not _pleasantry(text)
 
 
 _WORD = re.compile(r"\w+")
+_RETURNED_GREETING = re.compile(
+    r"^\W*(?:and )?(?:how about|what about|and) you\W*$|^\W*(?:و )?شما چطور\w*\W*$", re.I
+)
+
+
+def _pleasantry(text: str) -> bool:
+    """A greeting, thanks or bare acknowledgement, with at most two words after it."""
+    text = FILLER_RE.sub(" ", text).strip()
+    if not _WORD.search(text) or SMALL_TALK.match(text) or _RETURNED_GREETING.match(text):
+        return True
+    greeting = CHITCHAT.match(text)
+    return greeting is not None and len(_WORD.findall(text[greeting.end() :])) < 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +124,7 @@ class TopicProfile:
     needs_hint: bool = False  # the section alone is not enough: a keyword must be in the segment
     attributes: tuple[str, ...] = ()  # unit attributes that answer the item ("severity")
     roles: tuple[str, ...] = ()  # speakers whose statements count (empty: anyone)
-    patterns: tuple[str, ...] = ()  # ``PATTERNS`` that count as the item's hint
+    patterns: tuple[str, ...] = ()  # ``PATTERNS`` that count as the item's hint, whoever says them
     partial_patterns: tuple[str, ...] = ()  # ``PATTERNS`` that touch the item without covering it
     opening: int = 0  # when > 0, only the first ``opening`` segments of an accepted speaker count
     source: str = "map"  # "map" (item_topics.json) or "classified" (from the item's own text)
@@ -151,6 +164,14 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "return_interval": re.compile(
         rf"{_RETURN}.*{_INTERVAL}|{_INTERVAL}.*{_RETURN}|{_FA_INTERVAL}.*{_FA_RETURN}", re.IGNORECASE
     ),
+    # the reason for the visit stated, often by the doctor: "he is a 56-year-old man here with
+    # abnormal lab findings", "she presents today for follow-up of her diabetes", "برای سردرد اومدید"
+    "reason_for_visit": re.compile(
+        r"\b(?:here|presents?|presenting|presented|(?:coming|came|come) in|in today|seen today|visiting)\b"
+        r"[^.?!]{0,40}?\b(?:for|with|because of|due to|regarding)\b(?!\s+(?:me|us|you|him|her|them)\b)"
+        r"|(?:برای|به خاطر|بخاطر|به علت|با شکایت)[^.؟?!]{0,40}?(?:اومدی|اومدین|اومدید|آمدی|آمدید|آمده|اومده|مراجعه)",
+        re.IGNORECASE,
+    ),
 }
 
 
@@ -159,6 +180,8 @@ def pattern_hits(text: str) -> set[str]:
     conditional return; an interval inside the condition ("if the fever lasts 3 more days") is no
     scheduled return."""
     found: set[str] = set()
+    if PATTERNS["reason_for_visit"].search(text):
+        found.add("reason_for_visit")
     cond = PATTERNS["conditional_return"].search(text)
     if cond and not _COURTESY.search(text):
         found.add("conditional_return")
