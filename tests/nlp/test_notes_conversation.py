@@ -94,3 +94,54 @@ def test_classic_note_lists_the_plan_under_its_problem(engine):
     after = ap.split(problem, 1)[1]
     assert "Medical Treatment: Amoxicillin 400 mg" in after
     assert "doing well" not in note.lower()
+
+
+@pytest.mark.parametrize(
+    ("dialogue", "expected"),
+    [
+        # an ambient-scribe visit: the doctor states the reason before the patient's first symptom
+        (
+            "[doctor] hi rachel , nice to meet you .\n[patient] yeah .\n"
+            "[doctor] so rachel is a 48-year-old female here for shortness of breath .\n"
+            "[patient] there are times when i get palpitations and a headache .",
+            "Shortness of breath",
+        ),
+        (
+            "[doctor] dictating on donald clark . chief complaint is left arm pain .\n[patient] good morning .",
+            "Left arm pain",
+        ),  # fmt: skip
+        (
+            "[doctor] hi teresa what's going on i heard that you're having a sore throat you're not feeling well\n"
+            "[patient] yeah and i think i had a fever last night",
+            "Sore throat",
+        ),
+    ],
+)
+def test_the_reason_the_doctor_states_is_the_chief_complaint(engine, dialogue, expected):
+    tv = parse_dialogue(dialogue)
+    draft = engine.generate(tv).draft
+    assert check_evidence(draft, tv.text) == []
+    (cc,) = items(draft, "subjective", "chief_complaint")
+    assert cc["text"].rstrip(".") == expected
+
+
+def test_a_finding_the_doctor_sees_late_in_the_visit_is_not_the_chief_complaint(engine):
+    opening = "\n".join(["[doctor] okay .", "[patient] yeah ."] * 7)
+    tv = parse_dialogue(
+        opening + "\n[doctor] what brings you in ?\n[patient] my knee has been swollen for a week ."
+        "\n[doctor] i see you have a little bit of limited range of motion on extension ."
+        "\n[doctor] my wife is here with me ."
+    )
+    (cc,) = items(engine.generate(tv).draft, "subjective", "chief_complaint")
+    assert "range of motion" not in cc["text"].lower()
+    assert "swell" in cc["text"].lower() or "knee" in cc["text"].lower()
+
+
+def test_a_return_visit_in_the_plan_is_not_the_chief_complaint(engine):
+    opening = "\n".join(["[doctor] okay .", "[patient] yeah ."] * 7)
+    tv = parse_dialogue(
+        opening + "\n[doctor] what brings you in ?\n[patient] i have had a cough for two weeks ."
+        "\n[doctor] we will see you here for a follow-up in two weeks ."
+    )
+    (cc,) = items(engine.generate(tv).draft, "subjective", "chief_complaint")
+    assert "cough" in cc["text"].lower()

@@ -312,9 +312,21 @@ DECLINE = re.compile(
 )
 # "... who presents today for follow-up of his chronic problems" (dictated intro) → chief complaint.
 PRESENTS_FOR = re.compile(
-    r"\b(?:presents?|presenting|is here|is seen|comes in|came in)(?: today| to the clinic| in clinic| to clinic)*"
-    r"(?: today)? (?:for|with|because of|due to)(?: an?| the| evaluation of| her| his)?(?: evaluation of| a| an)? "
-    r"([^,.;]{3,80})",
+    r"\b(?:presents?|presenting|(?<!back )(?:is |are |'re )?here|is seen|comes in|came in|coming in)"
+    r"(?: today| to the clinic| in clinic| to clinic| to see me)*"
+    r"(?: today)? (?:for|with|because of|due to)(?: an?| the| evaluation of| her| his| your)?(?: evaluation of| a| an)? "
+    r"(?!me\b|us\b|you\b|him\b|her\b|them\b)([^,.;?]{3,80})"
+    r"|\bchief complaint (?:is|of) ([^,.;?]{3,80})"
+    r"|\b(?:i (?:hear|heard|see|saw|understand)|(?:it )?looks like|i'm told)(?: that)? you(?:'re|'ve| are| have)?"
+    r"(?: been)? (?:having|had|have|got|hurt)(?: some| a| an| the| your| this| that)? (?!(?:an? )?(?:you|past|medical|history)\b)"
+    r"([^,.;?]{3,60})"
+    r"|\bfor (?:an? )?evaluation of (?!you\b)([^,.;?]{3,60})",
+    re.IGNORECASE,
+)
+# where a stated reason runs on in an unpunctuated transcript ("shortness of breath with chf so tell me")
+REASON_END = re.compile(
+    r"\s+(?:(?:and|who|which|that)\s+(?:is|has|was|he|she)|so|also|okay|now|but|and (?:she|he|i|we|you)|"
+    r"tell me|can you|could you|you're not|she has|he has|they|your (?:pcp|doctor))\b",
     re.IGNORECASE,
 )
 # Body-part complaints the symptom lexicon does not list: "my right wrist hurts", "pain in my knee".

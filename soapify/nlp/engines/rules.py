@@ -458,8 +458,21 @@ class _Builder:
                      name=p.name, problem=p.name)  # fmt: skip
 
     def chief_complaint(self) -> None:
-        """The patient's first complaint, preferably the answer to "what brings you in"; else the
-        reason for the visit the doctor dictates ("presents today for ...")."""
+        """The reason for the visit: as the doctor states it ("he is a 56-year-old man here with
+        abnormal lab findings", "presents today for follow-up of ..."), else the patient's first
+        complaint, preferably the answer to "what brings you in"."""
+        for n, s in enumerate(self.sents):
+            reason = lx.PRESENTS_FOR.search(s.text) if s.speaker == SPEAKER_DOCTOR else None
+            if reason:
+                group = next(i for i, g in enumerate(reason.groups(), 1) if g)
+                dictated = group == 2 or reason.group(0).lower().startswith(_DICTATED)
+                if not dictated and n >= _OPENING_SENTENCES:
+                    continue  # later, "I see you have ..." is a finding and "here for ..." a plan
+                what = lx.REASON_END.split(reason.group(group))[0]
+                a, b = s.start + reason.start(group), s.start + reason.start(group) + len(what.rstrip())
+                self.add("subjective", "chief_complaint", sentence_case(what.strip()), [(a, b, s.segment_id)],
+                         confidence=0.6)  # fmt: skip
+                return
         chief_q = [
             i for i, s in enumerate(self.sents) if s.speaker == SPEAKER_DOCTOR and lx.CHIEF_Q.search(s.text)
         ]
@@ -480,14 +493,6 @@ class _Builder:
                     where = next(g for g in part.groups() if g)
                     self.complaint(s, [], f"{where} pain" if self.lang == "en" else where)
                     return
-        for s in self.sents:
-            reason = lx.PRESENTS_FOR.search(s.text) if s.speaker == SPEAKER_DOCTOR else None
-            if reason:
-                what = re.split(r"\s+(?:and|who|which|that)\s+(?:is|has|was|he|she)\b", reason.group(1))[0]
-                a, b = s.start + reason.start(1), s.start + reason.start(1) + len(what.rstrip())
-                self.add("subjective", "chief_complaint", sentence_case(what.strip()), [(a, b, s.segment_id)],
-                         confidence=0.6)  # fmt: skip
-                return
 
     def complaint(self, s: Sentence, terms: list[Mention], what: str | None = None) -> None:
         norm = normalize_digits(s.text)
@@ -504,6 +509,11 @@ class _Builder:
                  uncertain=is_uncertain(s.text), duration=dur[0][2] if dur else None,
                  name=lx.canonical_symptom(words[0]))  # fmt: skip
 
+
+#: how far into the visit a doctor's "I see you've been having ..." or "you're here for ..." still
+#: states the reason for it; a dictated "presents today for ..." counts wherever it is
+_OPENING_SENTENCES = 12
+_DICTATED = ("present", "is seen", "comes in", "came in")
 
 _DENIAL = re.compile(
     r"^\W*(?:(?:no|nope|nah)\b|never\b|none\b|nothing\b|not really\b|"
