@@ -145,3 +145,26 @@ def test_a_return_visit_in_the_plan_is_not_the_chief_complaint(engine):
     )
     (cc,) = items(engine.generate(tv).draft, "subjective", "chief_complaint")
     assert "cough" in cc["text"].lower()
+
+
+@pytest.mark.parametrize(
+    ("dialogue", "expected", "evidence"),
+    [
+        # the dictated Persian intro: "a 45-year-old man presented with a complaint of cough and fever"
+        ("پزشک: سلام. آقای رضایی ۴۵ ساله با شکایت سرفه و تب مراجعه کرده است.\nبیمار: سلام دکتر.",
+         "سرفه و تب", "سرفه و تب"),
+        # "did you come for the headache?"
+        ("پزشک: سلام، برای سردرد اومدید؟\nبیمار: بله، سه روز است.", "سردرد", "سردرد"),
+        # "my head has been hurting a lot since yesterday": a body part's pain in colloquial Persian
+        ("پزشک: سلام، چه مشکلی دارید؟\nبیمار: از دیروز سرم خیلی درد می‌کنه.", "سردرد",
+         "از دیروز سرم خیلی درد می‌کنه."),
+        ("پزشک: چه مشکلی دارید؟\nبیمار: زانوم درد داره.", "درد زانو", "زانوم درد داره."),
+    ],
+)  # fmt: skip
+def test_persian_chief_complaint(engine, dialogue, expected, evidence):
+    tv = parse_dialogue(dialogue)
+    draft = engine.generate(tv, language="fa").draft
+    assert check_evidence(draft, tv.text) == []
+    (cc,) = items(draft, "subjective", "chief_complaint")
+    assert cc["text"] == expected
+    assert cc["evidence"][0]["text"] == evidence

@@ -320,7 +320,11 @@ PRESENTS_FOR = re.compile(
     r"|\b(?:i (?:hear|heard|see|saw|understand)|(?:it )?looks like|i'm told)(?: that)? you(?:'re|'ve| are| have)?"
     r"(?: been)? (?:having|had|have|got|hurt)(?: some| a| an| the| your| this| that)? (?!(?:an? )?(?:you|past|medical|history)\b)"
     r"([^,.;?]{3,60})"
-    r"|\bfor (?:an? )?evaluation of (?!you\b)([^,.;?]{3,60})",
+    r"|\bfor (?:an? )?evaluation of (?!you\b)([^,.;?]{3,60})"
+    # Persian: the dictated "با شکایت سرفه مراجعه کرده" (anywhere), the doctor's "برای سردرد اومدید"
+    r"|با شکایت(?: از)? ([^،,.؛;?؟]{2,60}?)\s*(?:مراجعه|آمده|اومده)"
+    r"|(?:برای|به خاطر|بخاطر|به علت) ([^،,.؛;?؟]{2,40}?)\s*"
+    r"(?:اومدی|اومدین|اومدید|آمدی|آمدید|آمده[\u200c ]?اید|مراجعه کرده)",
     re.IGNORECASE,
 )
 # where a stated reason runs on in an unpunctuated transcript ("shortness of breath with chf so tell me")
@@ -336,6 +340,11 @@ BODY_PART = (
 )
 PART_COMPLAINT = re.compile(
     rf"\bmy ({BODY_PART})(?: (?:has been|is|was|keeps|started|just))? (?:hurt(?:s|ing)?|sore|swollen|aching|killing me|bothering me)|"
-    rf"\b(?:pain|hurt|injur\w+|swelling) (?:in|on|to) my ({BODY_PART})|\b(?:hurt|injured|twisted|sprained|broke) my ({BODY_PART})",
+    rf"\b(?:pain|hurt|injur\w+|swelling) (?:in|on|to) my ({BODY_PART})|\b(?:hurt|injured|twisted|sprained|broke) my ({BODY_PART})|"
+    # "سرم درد می‌کنه", "زانوم خیلی درد داره"
+    r"\b(سر|کمر|شکم|دل|زانو|پا|دست|گلو|سینه|قفسه سینه|گوش|چشم|دندان|دندون|گردن|شانه|شونه|مچ)(?:م|ش|تان|تون|ت)?"
+    r"\s+(?:خیلی |کمی |یه کم |یکم |یک کم )?درد\s*(?:می[\u200c ]?کن(?:د|ه)|داره|دارد)",
     re.IGNORECASE,
 )
+#: the usual Persian name of a body part's pain (سر → سردرد), else "درد <part>"
+FA_PART_PAIN = {"سر": "سردرد", "دل": "دل‌درد", "شکم": "دل‌درد"}

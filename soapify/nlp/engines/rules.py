@@ -465,13 +465,13 @@ class _Builder:
             reason = lx.PRESENTS_FOR.search(s.text) if s.speaker == SPEAKER_DOCTOR else None
             if reason:
                 group = next(i for i, g in enumerate(reason.groups(), 1) if g)
-                dictated = group == 2 or reason.group(0).lower().startswith(_DICTATED)
+                dictated = group in (2, 5) or reason.group(0).lower().startswith(_DICTATED)
                 if not dictated and n >= _OPENING_SENTENCES:
                     continue  # later, "I see you have ..." is a finding and "here for ..." a plan
                 what = lx.REASON_END.split(reason.group(group))[0]
                 a, b = s.start + reason.start(group), s.start + reason.start(group) + len(what.rstrip())
-                self.add("subjective", "chief_complaint", sentence_case(what.strip()), [(a, b, s.segment_id)],
-                         confidence=0.6)  # fmt: skip
+                text = what.strip() if self.lang == "fa" else sentence_case(what.strip())
+                self.add("subjective", "chief_complaint", text, [(a, b, s.segment_id)], confidence=0.6)
                 return
         chief_q = [
             i for i, s in enumerate(self.sents) if s.speaker == SPEAKER_DOCTOR and lx.CHIEF_Q.search(s.text)
@@ -491,7 +491,8 @@ class _Builder:
                 part = lx.PART_COMPLAINT.search(s.text)
                 if part:
                     where = next(g for g in part.groups() if g)
-                    self.complaint(s, [], f"{where} pain" if self.lang == "en" else where)
+                    fa = lx.FA_PART_PAIN.get(where, f"درد {where}")
+                    self.complaint(s, [], f"{where} pain" if self.lang == "en" else fa)
                     return
 
     def complaint(self, s: Sentence, terms: list[Mention], what: str | None = None) -> None:
