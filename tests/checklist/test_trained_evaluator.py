@@ -189,3 +189,39 @@ def test_a_custom_item_gets_a_profile_from_its_own_text(evaluator):
 )
 def test_return_advice_patterns(sentence, expected):
     assert pattern_hits(sentence) == expected
+
+
+FA_VISIT = """پزشک: سلام، چه مشکلی دارید؟
+بیمار: از دیروز سرم خیلی درد می‌کنه و تب دارم.
+پزشک: به دارویی حساسیت دارید؟
+بیمار: نه.
+پزشک: عفونت ویروسی است. استامینوفن هر ۸ ساعت بخورید. اگر تب سه روز دیگر ادامه داشت فوراً مراجعه کنید."""
+
+EN_VISIT = """[doctor] what brings you in today ?
+[patient] i have had a headache and a fever since yesterday .
+[doctor] are you allergic to any medications ?
+[patient] no .
+[doctor] i think this is a viral infection . take tylenol every eight hours .
+[doctor] if the fever lasts three more days , come back right away ."""
+
+
+@pytest.mark.parametrize("dialogue", [FA_VISIT, EN_VISIT])
+def test_a_told_diagnosis_safety_net_advice_and_an_allergy_question_in_both_languages(evaluator, dialogue):
+    # the section classifier reads English only: in Persian the told diagnosis ("عفونت ویروسی است")
+    # and the keywords ("... فوراً مراجعه کنید", tanween and all) are what decide
+    r = evaluate(evaluator, dialogue, "diagnosis_stated", "safety_net", "current_medications", "allergies")
+    assert r["diagnosis_stated"].status == "covered"
+    assert "ویروسی" in r["diagnosis_stated"].evidence_text or "viral" in r["diagnosis_stated"].evidence_text
+    # Persian: "فوراً مراجعه" is the keyword "فورا مراجعه"; English: the return pattern is a hint
+    assert r["safety_net"].status == ("covered" if dialogue is FA_VISIT else "partial")
+    assert r["allergies"].status == "covered"
+    # "are you allergic to any medications?" asks about allergies, not the medicines taken
+    assert r["current_medications"].status == "missing"
+
+
+def test_tanween_is_normalised_without_moving_offsets():
+    from soapify.checklist.engines.base import normalize_text
+
+    text = "فوراً مراجعه کنید"
+    assert len(normalize_text(text)) == len(text)
+    assert normalize_text(text).startswith("فورا ")

@@ -191,6 +191,9 @@ _CHAR_MAP = str.maketrans(
         "\u0629": "\u0647",  # teh marbuta -> heh
         "\u0623": "\u0627",  # alef with hamza above -> alef
         "\u0625": "\u0627",  # alef with hamza below -> alef
+        "\u064b": " ",  # tanween (word-final: "فوراً", "احتمالاً") -> space, so "فورا" matches
+        "\u064c": " ",
+        "\u064d": " ",
         "\u200c": " ",  # ZWNJ -> space
         "\u200d": " ",  # ZWJ -> space
         "\u2019": "'",  # right single quote -> apostrophe

@@ -38,6 +38,7 @@ import json
 import re
 import threading
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 from cachetools import LRUCache
@@ -151,7 +152,10 @@ class RulesEvaluator:
         sentences = split_sentences(transcript)
         starts = [s.start for s in sentences]
         compiled = [self._compile(item) for item in items]
-        hits = [find_hits(norm, starts, comp) for comp in compiled]
+        hits = [
+            self._without_excluded(find_hits(norm, starts, comp), item, sentences, norm)
+            for item, comp in zip(items, compiled, strict=True)
+        ]
         sims = None
         if self.semantic and items:
             # Similarity decides the status only of items the keywords did not find at all; with
@@ -175,6 +179,23 @@ class RulesEvaluator:
             result.model = model
             results.append(result)
         return results
+
+    def _without_excluded(
+        self, hits: list[Hit], item: ItemSpec, sentences: list[Sentence], norm: str
+    ) -> list[Hit]:
+        """The item's keyword hits minus those in a sentence with one of its profile's ``exclude``
+        terms ("are you allergic to any medications?" asks about allergies, not current medicines)."""
+        profile = starter_profiles().get(item.key) if self.topics and item.key else None
+        if not hits or profile is None or not profile.exclude:
+            return hits
+        pattern = _compiled_exclusion(profile.exclude)
+        if pattern is None:
+            return hits
+        return [
+            h
+            for h in hits
+            if not pattern.search(norm, sentences[h.sentence].start, sentences[h.sentence].end)
+        ]
 
     # --- the section classifier ------------------------------------------------------------------
 
@@ -224,7 +245,8 @@ class RulesEvaluator:
             only_touched = not hinted and bool(shown & set(profile.partial_patterns))
             # for an item of its own section (no hint needed) a pattern is evidence in itself,
             # whoever says it: "he is a 56-year-old man here with abnormal lab findings" states
-            # the reason for the visit
+            # the reason for the visit; for items sharing a section it stays a hint (a return
+            # "if ..." is often a scheduled visit, not safety-net advice)
             states_it = patterned and not profile.needs_hint and not seg.question
             if profile.roles and seg.role not in profile.roles and not states_it:
                 continue
@@ -487,6 +509,11 @@ class _TopicContext:
         self.probs = probs
         self.sections = sections
         self.patterns = patterns
+
+
+@lru_cache(maxsize=64)
+def _compiled_exclusion(terms: tuple[str, ...]) -> re.Pattern | None:
+    return compile_group(list(terms))
 
 
 def _hit_in_role(hits: list[Hit], context: _TopicContext, profile: TopicProfile) -> bool:

@@ -29,7 +29,7 @@ import numpy as np
 
 from soapify.core.transcript import TranscriptView
 from soapify.nlp.dialogue import analyse
-from soapify.nlp.engines.lexicons import CHITCHAT, FILLER_RE, SMALL_TALK
+from soapify.nlp.engines.lexicons import CHITCHAT, DIAGNOSIS, FILLER_RE, SMALL_TALK, TOLD_DIAGNOSIS
 
 ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "data"
 ARTIFACT = ARTIFACT_DIR / "checklist_sections.npz"
@@ -127,6 +127,7 @@ class TopicProfile:
     patterns: tuple[str, ...] = ()  # ``PATTERNS`` that count as the item's hint, whoever says them
     partial_patterns: tuple[str, ...] = ()  # ``PATTERNS`` that touch the item without covering it
     opening: int = 0  # when > 0, only the first ``opening`` segments of an accepted speaker count
+    exclude: tuple[str, ...] = ()  # keyword terms that void the item's keywords in their sentence
     source: str = "map"  # "map" (item_topics.json) or "classified" (from the item's own text)
 
 
@@ -182,6 +183,8 @@ def pattern_hits(text: str) -> set[str]:
     found: set[str] = set()
     if PATTERNS["reason_for_visit"].search(text):
         found.add("reason_for_visit")
+    if DIAGNOSIS.search(text) and TOLD_DIAGNOSIS.search(text):
+        found.add("told_diagnosis")  # "he has an ear infection", "عفونت ویروسی است" (the notes' rule)
     cond = PATTERNS["conditional_return"].search(text)
     if cond and not _COURTESY.search(text):
         found.add("conditional_return")
@@ -324,6 +327,7 @@ def starter_profiles() -> dict[str, TopicProfile]:
                     patterns=tuple(v.get("patterns", ())),
                     partial_patterns=tuple(v.get("partial_patterns", ())),
                     opening=int(v.get("opening", 0)),
+                    exclude=tuple(v.get("exclude", ())),
                 )
                 for key, v in raw.items()
             }
