@@ -125,6 +125,34 @@ def test_the_reason_the_doctor_states_is_the_chief_complaint(engine, dialogue, e
     assert cc["text"].rstrip(".") == expected
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "nice to see you coming in with your daughter .",
+        "she is here with her husband today .",
+        "we will see you here for a follow-up in two weeks .",
+        "i see you had your labs done before the visit .",
+        "it looks like you have a lot going on .",
+    ],
+)
+def test_what_is_not_a_reason_for_the_visit_even_at_its_start(engine, said):
+    tv = parse_dialogue(
+        f"[doctor] {said}\n[doctor] what brings you in ?\n[patient] i have had a cough for a week ."
+    )
+    (cc,) = items(engine.generate(tv).draft, "subjective", "chief_complaint")
+    assert "cough" in cc["text"].lower()
+
+
+def test_a_hurt_body_part_the_doctor_names_is_the_chief_complaint(engine):
+    tv = parse_dialogue(
+        "[doctor] hey i see here in the nurse's notes it looks like you hurt your left ankle\n"
+        "[patient] yeah i twisted it playing soccer"
+    )
+    (cc,) = items(engine.generate(tv).draft, "subjective", "chief_complaint")
+    assert cc["text"] == "Left ankle injury."
+    assert cc["evidence"][0]["text"] == "left ankle"
+
+
 def test_a_finding_the_doctor_sees_late_in_the_visit_is_not_the_chief_complaint(engine):
     opening = "\n".join(["[doctor] okay .", "[patient] yeah ."] * 7)
     tv = parse_dialogue(
@@ -159,6 +187,8 @@ def test_a_return_visit_in_the_plan_is_not_the_chief_complaint(engine):
         ("پزشک: سلام، چه مشکلی دارید؟\nبیمار: از دیروز سرم خیلی درد می‌کنه.", "سردرد",
          "از دیروز سرم خیلی درد می‌کنه."),
         ("پزشک: چه مشکلی دارید؟\nبیمار: زانوم درد داره.", "درد زانو", "زانوم درد داره."),
+        # "what did you come for?" is a question, not a reason
+        ("پزشک: سلام، برای چی اومدید؟\nبیمار: زانوم درد داره.", "درد زانو", "زانوم درد داره."),
     ],
 )  # fmt: skip
 def test_persian_chief_complaint(engine, dialogue, expected, evidence):

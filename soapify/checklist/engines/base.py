@@ -205,7 +205,8 @@ _CHAR_MAP = str.maketrans(
 
 def normalize_text(text: str) -> str:
     """Lower-case and Persian-normalise ``text`` keeping its length, so offsets stay valid."""
-    out = text.translate(_CHAR_MAP)
+    # tanween written before the alef ("فورًا") as after it ("فوراً"): the same length either way
+    out = text.replace("\u064b\u0627", "\u0627\u064b").translate(_CHAR_MAP)
     lowered = out.lower()
     if len(lowered) == len(out):
         return lowered

@@ -60,7 +60,7 @@ from soapify.checklist.engines.topics import (
     TopicProfile,
     classified_profile,
     load_classifier,
-    pattern_hits,
+    segment_patterns,
     segment_vectors,
     segments,
     starter_profiles,
@@ -74,7 +74,8 @@ ENGINE_VERSION = "2.0"
 # Calibrated on bench/data/checklist_labels.jsonl (see bench/checklist_eval.py --calibrate).
 DEFAULT_PARTIAL_THRESHOLD = 0.55
 DEFAULT_COVER_THRESHOLD = 0.80
-# Set before any valid figure was read; bench/checklist_eval.py --calibrate sweeps them on train.
+# Cover: set before any figure was read. Partial: chosen with bench/checklist_eval.py --calibrate on
+# the training splits' tuning parts (best binary accuracy at every cover value; 0.3 before 2026-12-07).
 DEFAULT_TOPIC_COVER_THRESHOLD = 0.5
 DEFAULT_TOPIC_PARTIAL_THRESHOLD = 0.45
 _ATTRIBUTE_SCORE = 0.9
@@ -183,19 +184,22 @@ class RulesEvaluator:
     def _without_excluded(
         self, hits: list[Hit], item: ItemSpec, sentences: list[Sentence], norm: str
     ) -> list[Hit]:
-        """The item's keyword hits minus those in a sentence with one of its profile's ``exclude``
-        terms ("are you allergic to any medications?" asks about allergies, not current medicines)."""
+        """The item's keyword hits minus those with one of its profile's ``exclude`` terms right
+        beside them ("are you allergic to any medications?" asks about allergies, not current
+        medicines)."""
         profile = starter_profiles().get(item.key) if self.topics and item.key else None
         if not hits or profile is None or not profile.exclude:
             return hits
         pattern = _compiled_exclusion(profile.exclude)
         if pattern is None:
             return hits
-        return [
-            h
-            for h in hits
-            if not pattern.search(norm, sentences[h.sentence].start, sentences[h.sentence].end)
-        ]
+
+        def excluded(h: Hit) -> bool:  # an exclusion term beside the hit, in the same sentence
+            sentence = sentences[h.sentence]
+            lo, hi = max(sentence.start, h.start - _EXCLUDE_REACH), min(sentence.end, h.end + _EXCLUDE_REACH)
+            return pattern.search(norm, lo, hi) is not None
+
+        return [h for h in hits if not excluded(h)]
 
     # --- the section classifier ------------------------------------------------------------------
 
@@ -204,7 +208,7 @@ class RulesEvaluator:
         clf = load_classifier()
         encode = self._get_embedder().encode  # type: ignore[attr-defined]
         probs = clf.proba(segment_vectors(encode, segs))
-        return _TopicContext(segs, probs, clf.sections, [pattern_hits(seg.text) for seg in segs])
+        return _TopicContext(segs, probs, clf.sections, [segment_patterns(seg) for seg in segs])
 
     def _profile(self, item: ItemSpec) -> TopicProfile:
         profile = starter_profiles().get(item.key) if item.key else None
@@ -509,6 +513,11 @@ class _TopicContext:
         self.probs = probs
         self.sections = sections
         self.patterns = patterns
+
+
+#: how close (characters) an ``exclude`` term must be to a keyword hit to void it: "allergic to any
+#: medications", "به دارویی حساسیت", not "what medications are you taking, and any allergies?"
+_EXCLUDE_REACH = 20
 
 
 @lru_cache(maxsize=64)

@@ -29,7 +29,7 @@ import numpy as np
 
 from soapify.core.transcript import TranscriptView
 from soapify.nlp.dialogue import analyse
-from soapify.nlp.engines.lexicons import CHITCHAT, DIAGNOSIS, FILLER_RE, SMALL_TALK, TOLD_DIAGNOSIS
+from soapify.nlp.engines.lexicons import DIAGNOSIS, FILLER_RE, SMALL_TALK, TOLD_DIAGNOSIS, stated_reason
 
 ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "data"
 ARTIFACT = ARTIFACT_DIR / "checklist_sections.npz"
@@ -92,30 +92,34 @@ class Segment:
 
     @property
     def says_something(self) -> bool:
-        """False when the segment carries no topic: a sentence on its own with fewer than three
-        words once fillers are gone ("uh-", "sure."), or only pleasantries ("how are you? I'm
-        good, how are you?"). Its section probabilities are the classifier's guess at noise, so it
+        """False when the segment carries no topic: a sentence on its own of one word once fillers
+        are gone ("uh-", "sure."), or only pleasantries ("how are you? I'm good, how about you?"). Its section probabilities are the classifier's guess at noise, so it
         never decides an item. A question with a real answer counts however short ("any
         allergies?" / "no")."""
         if len(self.sentences) > 1 or self.question:
             return not all(_pleasantry(s) for s in self.sentences)
         text = FILLER_RE.sub(" ", self.text)
-        return len(_WORD.findall(text)) >= 3 and not _pleasantry(text)
+        return len(_WORD.findall(text)) >= 2 and not _pleasantry(text)
 
 
 _WORD = re.compile(r"\w+")
-_RETURNED_GREETING = re.compile(
-    r"^\W*(?:and )?(?:how about|what about|and) you\W*$|^\W*(?:و )?شما چطور\w*\W*$", re.I
+# a whole sentence of greeting, thanks or "how are you" (with at most a name after a greeting)
+_GREETING = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|so|well|oh|okay|ok|yeah|good|great|and)[\s,.!]+)*(?:"
+    r"(?:i'm|i am|i've been|we're|doing) (?:doing )?(?:well|good|great|fine|okay|alright|all right|pretty good)"
+    r"(?:,? thanks?(?: you)?)?|how (?:are|have) you(?: been| doing)?(?: today)?|how about you|what about you|"
+    r"and you|how's it going|nice to (?:meet|see) you(?: too| as well)?|good to see you(?: too| again)?|"
+    r"thank(?:s| you)(?: so much| very much)?|you're welcome|have a (?:good|great|nice) (?:day|one|weekend)|"
+    r"(?:hi|hello|hey|good (?:morning|afternoon|evening))(?:[\s,]+\w+)?|"
+    r"سلام(?:[\s,،]+\S+)?|خداحافظ|ممنون(?:م)?|مرسی|خوبم|حالتون چطوره|حال شما چطوره|شما چطورید|شما چطوری)\W*$",
+    re.IGNORECASE,
 )
 
 
 def _pleasantry(text: str) -> bool:
-    """A greeting, thanks or bare acknowledgement, with at most two words after it."""
+    """A greeting, thanks or a bare acknowledgement, and nothing else."""
     text = FILLER_RE.sub(" ", text).strip()
-    if not _WORD.search(text) or SMALL_TALK.match(text) or _RETURNED_GREETING.match(text):
-        return True
-    greeting = CHITCHAT.match(text)
-    return greeting is not None and len(_WORD.findall(text[greeting.end() :])) < 3
+    return not _WORD.search(text) or bool(SMALL_TALK.match(text) or _GREETING.match(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,14 +169,6 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "return_interval": re.compile(
         rf"{_RETURN}.*{_INTERVAL}|{_INTERVAL}.*{_RETURN}|{_FA_INTERVAL}.*{_FA_RETURN}", re.IGNORECASE
     ),
-    # the reason for the visit stated, often by the doctor: "he is a 56-year-old man here with
-    # abnormal lab findings", "she presents today for follow-up of her diabetes", "برای سردرد اومدید"
-    "reason_for_visit": re.compile(
-        r"\b(?:here|presents?|presenting|presented|(?:coming|came|come) in|in today|seen today|visiting)\b"
-        r"[^.?!]{0,40}?\b(?:for|with|because of|due to|regarding)\b(?!\s+(?:me|us|you|him|her|them)\b)"
-        r"|(?:برای|به خاطر|بخاطر|به علت|با شکایت)[^.؟?!]{0,40}?(?:اومدی|اومدین|اومدید|آمدی|آمدید|آمده|اومده|مراجعه)",
-        re.IGNORECASE,
-    ),
 }
 
 
@@ -181,10 +177,8 @@ def pattern_hits(text: str) -> set[str]:
     conditional return; an interval inside the condition ("if the fever lasts 3 more days") is no
     scheduled return."""
     found: set[str] = set()
-    if PATTERNS["reason_for_visit"].search(text):
+    if stated_reason(text):  # "a 56-year-old man here with abnormal labs" (the notes engine's rule)
         found.add("reason_for_visit")
-    if DIAGNOSIS.search(text) and TOLD_DIAGNOSIS.search(text):
-        found.add("told_diagnosis")  # "he has an ear infection", "عفونت ویروسی است" (the notes' rule)
     cond = PATTERNS["conditional_return"].search(text)
     if cond and not _COURTESY.search(text):
         found.add("conditional_return")
@@ -195,6 +189,17 @@ def pattern_hits(text: str) -> set[str]:
             rf"{_INTERVAL}|{_FA_INTERVAL}", text[first_condition.start() :], re.IGNORECASE
         ):
             found.add("return_interval")
+    return found
+
+
+def segment_patterns(seg: Segment) -> set[str]:
+    """The ``PATTERNS`` a segment shows, plus ``told_diagnosis`` for a doctor's own statement that
+    names a condition ("he has an ear infection", "عفونت ویروسی است"; the notes engine's rule): not
+    for a question and its answer ("do you have any lung disease?" / "no")."""
+    found = pattern_hits(seg.text)
+    statement = seg.role == "doctor" and len(seg.sentences) == 1 and not seg.question
+    if statement and DIAGNOSIS.search(seg.text) and TOLD_DIAGNOSIS.search(seg.text):
+        found.add("told_diagnosis")
     return found
 
 

@@ -310,21 +310,35 @@ DECLINE = re.compile(
     r"i (?:can't|cannot) (?:afford|do)|نمی[\u200c ]?خوام|نمی[\u200c ]?خواهم|فعلا نه|نه ممنون)",
     re.IGNORECASE,
 )
-# "... who presents today for follow-up of his chronic problems" (dictated intro) → chief complaint.
-PRESENTS_FOR = re.compile(
-    r"\b(?:presents?|presenting|(?<!back )(?:is |are |'re )?here|is seen|comes in|came in|coming in)"
-    r"(?: today| to the clinic| in clinic| to clinic| to see me)*"
-    r"(?: today)? (?:for|with|because of|due to)(?: an?| the| evaluation of| her| his| your)?(?: evaluation of| a| an)? "
-    r"(?!me\b|us\b|you\b|him\b|her\b|them\b)([^,.;?]{3,80})"
-    r"|\bchief complaint (?:is|of) ([^,.;?]{3,80})"
+# The reason for the visit as the doctor states it (→ the chief complaint), see ``stated_reason``.
+# What follows "here with/for": never a companion ("with your daughter", "with me").
+_COMPANION = (
+    r"(?!(?:an? |the |her |his |your |my |their )?(?:husband|wife|daughter|son|mother|mom|father|dad|family|"
+    r"friend|partner|kids?|children|parents?|sister|brother)\b)"
+    r"(?!(?:me|us|you|him|her|them)(?: today| now| here)?\s*(?:[,.;?!]|$))"
+)
+_ARTICLE = r"(?:an? |the |her |his |your |my |their )?(?:evaluation of |a |an )?"
+# Dictated anywhere in the visit: "... who presents today for follow-up of his chronic problems",
+# "chief complaint is left arm pain", "آقای ۴۵ ساله با شکایت سرفه مراجعه کرده است".
+REASON_DICTATED = re.compile(
+    r"\b(?:presents?|presenting|is seen|comes in|came in)(?: today| to the clinic| in clinic| to clinic)*"
+    rf"(?: today)? (?:for|with|because of|due to) {_COMPANION}{_ARTICLE}(?P<presents>[^,.;?]{{3,80}})"
+    r"|\bchief complaint (?:is|of) (?P<chief>[^,.;?]{3,80})"
+    r"|با شکایت(?: از)? (?P<fa_dictated>[^،,.؛;?؟]{2,60}?)\s*(?:مراجعه|آمده|اومده)",
+    re.IGNORECASE,
+)
+# Said at the start of a visit only (later they are plans or findings): "a 48-year-old female here
+# for shortness of breath", "I heard you're having a sore throat", "برای سردرد اومدید؟"
+REASON_OPENING = re.compile(
+    r"(?<!back )(?<!see you )(?<!see him )(?<!see her )"
+    r"\b(?:(?:is |are |'re |am |'m )?here|coming in|in today|visiting)(?: today| to see me)*"
+    rf" (?:for|with|because of|due to|regarding) {_COMPANION}{_ARTICLE}(?P<here>[^,.;?]{{3,80}})"
     r"|\b(?:i (?:hear|heard|see|saw|understand)|(?:it )?looks like|i'm told)(?: that)? you(?:'re|'ve| are| have)?"
-    r"(?: been)? (?:having|had|have|got|hurt)(?: some| a| an| the| your| this| that)? (?!(?:an? )?(?:you|past|medical|history)\b)"
-    r"([^,.;?]{3,60})"
-    r"|\bfor (?:an? )?evaluation of (?!you\b)([^,.;?]{3,60})"
-    # Persian: the dictated "با شکایت سرفه مراجعه کرده" (anywhere), the doctor's "برای سردرد اومدید"
-    r"|با شکایت(?: از)? ([^،,.؛;?؟]{2,60}?)\s*(?:مراجعه|آمده|اومده)"
-    r"|(?:برای|به خاطر|بخاطر|به علت) ([^،,.؛;?؟]{2,40}?)\s*"
-    r"(?:اومدی|اومدین|اومدید|آمدی|آمدید|آمده[\u200c ]?اید|مراجعه کرده)",
+    r"(?: been)? (?:(?:having|had|have|got)(?: some| a| an| the| your| this| that)? (?P<you_have>[^,.;?]{3,60})"
+    r"|(?:hurt|injured|twisted|sprained|broke) (?:your |his |her )?(?P<hurt>[^,.;?]{3,40}))"
+    r"|\bfor (?:an? )?evaluation of (?P<evaluation>[^,.;?]{3,60})"
+    r"|(?:برای|به خاطر|بخاطر|به علت) (?!(?:چی|چه|چرا|کدام|کدوم)(?:\s|$))(?P<fa_opening>[^،,.؛;?؟]{2,40}?)\s*"
+    r"(?:اومدی|اومدین|اومدید|آمدی|آمدید|آمده[\u200c ]?اید|مراجعه کرده|مراجعه کردید|مراجعه کردین)",
     re.IGNORECASE,
 )
 # where a stated reason runs on in an unpunctuated transcript ("shortness of breath with chf so tell me")
@@ -333,11 +347,46 @@ REASON_END = re.compile(
     r"tell me|can you|could you|you're not|she has|he has|they|your (?:pcp|doctor))\b",
     re.IGNORECASE,
 )
+_TRAILING = re.compile(r"(?:\s+(?:and|or|with|of|for|the|a|an|to|in|on|your|my|his|her))+\s*$", re.IGNORECASE)
+# "I see you have ..." states a reason only when what follows is a complaint, not "a lot going on"
+_COMPLAINT_WORD = re.compile(
+    r"\b(?:pain|ache|aching|hurt\w*|sore|injur\w*|swell\w*|problems?|trouble|difficulty|issues?|"
+    r"bleeding|rash|lump|fever|cough|infection|fall|fell|stones?|sugars?|pressure)\b",
+    re.IGNORECASE,
+)
+
+
+def stated_reason(text: str) -> tuple[int, int, bool, str] | None:
+    """The span of the reason for the visit stated in ``text`` (a doctor's sentence), whether it is
+    dictated (counts wherever it is) rather than said at the visit's start, and how it was said
+    (``hurt``: "it looks like you hurt your left ankle", the span being the body part); None when
+    there is none."""
+    for pattern, dictated in ((REASON_DICTATED, True), (REASON_OPENING, False)):
+        for m in pattern.finditer(text):
+            name = next(k for k, v in m.groupdict().items() if v)
+            start = m.start(name)
+            what = _TRAILING.sub("", REASON_END.split(m.group(name))[0])
+            start += len(what) - len(what.lstrip())
+            what = what.strip()
+            if len(what) < 2:
+                continue
+            if name == "you_have" and not (SYMPTOM_RE.search(what) or _COMPLAINT_WORD.search(what)):
+                continue
+            if name == "hurt":
+                part = _BODY_PART_RE.search(what)
+                if part is None:
+                    continue
+                start, what = start + part.start(), what[: part.end()][part.start() :]
+            return start, start + len(what), dictated, name
+    return None
+
+
 # Body-part complaints the symptom lexicon does not list: "my right wrist hurts", "pain in my knee".
 BODY_PART = (
     r"(?:left |right )?(?:head|neck|back|lower back|chest|shoulder|arm|elbow|wrist|hand|finger|thumb|hip|"
     r"leg|knee|ankle|foot|toe|stomach|abdomen|belly|ear|eye|throat|jaw|tooth|side|groin|pelvis)"
 )
+_BODY_PART_RE = re.compile(rf"\b{BODY_PART}\b", re.IGNORECASE)
 PART_COMPLAINT = re.compile(
     rf"\bmy ({BODY_PART})(?: (?:has been|is|was|keeps|started|just))? (?:hurt(?:s|ing)?|sore|swollen|aching|killing me|bothering me)|"
     rf"\b(?:pain|hurt|injur\w+|swelling) (?:in|on|to) my ({BODY_PART})|\b(?:hurt|injured|twisted|sprained|broke) my ({BODY_PART})|"

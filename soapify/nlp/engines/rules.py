@@ -462,17 +462,22 @@ class _Builder:
         abnormal lab findings", "presents today for follow-up of ..."), else the patient's first
         complaint, preferably the answer to "what brings you in"."""
         for n, s in enumerate(self.sents):
-            reason = lx.PRESENTS_FOR.search(s.text) if s.speaker == SPEAKER_DOCTOR else None
-            if reason:
-                group = next(i for i, g in enumerate(reason.groups(), 1) if g)
-                dictated = group in (2, 5) or reason.group(0).lower().startswith(_DICTATED)
-                if not dictated and n >= _OPENING_SENTENCES:
-                    continue  # later, "I see you have ..." is a finding and "here for ..." a plan
-                what = lx.REASON_END.split(reason.group(group))[0]
-                a, b = s.start + reason.start(group), s.start + reason.start(group) + len(what.rstrip())
-                text = what.strip() if self.lang == "fa" else sentence_case(what.strip())
-                self.add("subjective", "chief_complaint", text, [(a, b, s.segment_id)], confidence=0.6)
-                return
+            found = lx.stated_reason(s.text) if s.speaker == SPEAKER_DOCTOR else None
+            if found is None:
+                continue
+            a, b, dictated, how = found
+            if not dictated and n >= _OPENING_SENTENCES:
+                continue  # later, "I see you have ..." is a finding and "here for ..." a plan
+            what = s.text[a:b] + (" injury" if how == "hurt" else "")
+            text = what if self.lang == "fa" else sentence_case(what)
+            self.add(
+                "subjective",
+                "chief_complaint",
+                text,
+                [(s.start + a, s.start + b, s.segment_id)],
+                confidence=0.6,
+            )
+            return
         chief_q = [
             i for i, s in enumerate(self.sents) if s.speaker == SPEAKER_DOCTOR and lx.CHIEF_Q.search(s.text)
         ]
@@ -512,9 +517,8 @@ class _Builder:
 
 
 #: how far into the visit a doctor's "I see you've been having ..." or "you're here for ..." still
-#: states the reason for it; a dictated "presents today for ..." counts wherever it is
+#: states the reason for it (``lexicons.REASON_OPENING``); a dictated one counts wherever it is
 _OPENING_SENTENCES = 12
-_DICTATED = ("present", "is seen", "comes in", "came in")
 
 _DENIAL = re.compile(
     r"^\W*(?:(?:no|nope|nah)\b|never\b|none\b|nothing\b|not really\b|"
