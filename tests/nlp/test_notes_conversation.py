@@ -153,6 +153,33 @@ def test_a_hurt_body_part_the_doctor_names_is_the_chief_complaint(engine):
     assert cc["evidence"][0]["text"] == "left ankle"
 
 
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        (
+            "the medical assistant told me that you're having some difficulty urinating",
+            "Difficulty urinating.",
+        ),
+        ("so sophia i see that you you hurt your knee tell me about what happened", "Knee injury."),
+        ("i saw with your notes that you've been having some knee pain", "Knee pain."),
+    ],
+)
+def test_disfluent_or_reported_reasons(engine, said, expected):
+    tv = parse_dialogue(f"[doctor] {said}\n[patient] yeah it started a while ago")
+    (cc,) = items(engine.generate(tv).draft, "subjective", "chief_complaint")
+    assert cc["text"] == expected
+
+
+def test_a_complaint_before_a_late_what_is_going_on_still_counts(engine):
+    tv = parse_dialogue(
+        "[doctor] tell me a little bit about what happened\n"
+        "[patient] i was playing basketball and the inside of my knee hurts\n"
+        "[doctor] okay . and what's going on with your sleep ?\n[patient] it's fine ."
+    )
+    (cc,) = items(engine.generate(tv).draft, "subjective", "chief_complaint")
+    assert "knee" in cc["text"].lower()
+
+
 def test_a_finding_the_doctor_sees_late_in_the_visit_is_not_the_chief_complaint(engine):
     opening = "\n".join(["[doctor] okay .", "[patient] yeah ."] * 7)
     tv = parse_dialogue(

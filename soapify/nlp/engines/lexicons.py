@@ -333,8 +333,9 @@ REASON_OPENING = re.compile(
     r"(?<!back )(?<!see you )(?<!see him )(?<!see her )"
     r"\b(?:(?:is |are |'re |am |'m )?here|coming in|in today|visiting)(?: today| to see me)*"
     rf" (?:for|with|because of|due to|regarding) {_COMPANION}{_ARTICLE}(?P<here>[^,.;?]{{3,80}})"
-    r"|\b(?:i (?:hear|heard|see|saw|understand)|(?:it )?looks like|i'm told)(?: that)? you(?:'re|'ve| are| have)?"
-    r"(?: been)? (?:(?:having|had|have|got)(?: some| a| an| the| your| this| that)? (?P<you_have>[^,.;?]{3,60})"
+    r"|\b(?:i (?:hear|heard|see|saw|understand)|(?:it )?looks like|i'm told|told me|tells me)"
+    r"(?: (?:in|with|from|on) (?:your|my|the) (?:notes|chart|records?))?(?: that)? you(?: you)?(?:'re|'ve| are| have)?"
+    r"(?: been)? (?:(?:having|had|have|got)(?: some| a| an| the| your| this| that| these| those)? (?P<you_have>[^,.;?]{3,60})"
     r"|(?:hurt|injured|twisted|sprained|broke) (?:your |his |her )?(?P<hurt>[^,.;?]{3,40}))"
     r"|\bfor (?:an? )?evaluation of (?P<evaluation>[^,.;?]{3,60})"
     r"|(?:برای|به خاطر|بخاطر|به علت) (?!(?:چی|چه|چرا|کدام|کدوم)(?:\s|$))(?P<fa_opening>[^،,.؛;?؟]{2,40}?)\s*"
@@ -370,7 +371,9 @@ def stated_reason(text: str) -> tuple[int, int, bool, str] | None:
             what = what.strip()
             if len(what) < 2:
                 continue
-            if name == "you_have" and not (SYMPTOM_RE.search(what) or _COMPLAINT_WORD.search(what)):
+            if name == "you_have" and not (
+                SYMPTOM_RE.search(what) or _COMPLAINT_WORD.search(what) or DIAGNOSIS.search(what)
+            ):
                 continue
             if name == "hurt":
                 part = _BODY_PART_RE.search(what)

@@ -481,7 +481,14 @@ class _Builder:
         chief_q = [
             i for i, s in enumerate(self.sents) if s.speaker == SPEAKER_DOCTOR and lx.CHIEF_Q.search(s.text)
         ]
-        start = chief_q[0] if chief_q else 0
+        # from the answer to "what brings you in"; if nothing after it, from the start of the visit
+        for start in dict.fromkeys([chief_q[0] if chief_q else 0, 0]):
+            if self.patient_complaint(start):
+                return
+
+    def patient_complaint(self, start: int) -> bool:
+        """The patient's first complaint from sentence ``start`` on: a symptom said (not denied, not
+        hypothetical), else a body part that hurts."""
         for m in self.d.mentions:
             s = self.sents[m.sentence]
             if m.sentence < start or m.negated or m.source != "said" or s.speaker == SPEAKER_DOCTOR:
@@ -490,7 +497,7 @@ class _Builder:
                 continue
             self.complaint(s, [t for t in self.d.mentions if t.sentence == m.sentence and not t.negated
                                and t.source == "said"])  # fmt: skip
-            return
+            return True
         for s in self.sents[start:]:
             if s.speaker != SPEAKER_DOCTOR and not s.question:
                 part = lx.PART_COMPLAINT.search(s.text)
@@ -498,7 +505,8 @@ class _Builder:
                     where = next(g for g in part.groups() if g)
                     fa = lx.FA_PART_PAIN.get(where, f"درد {where}")
                     self.complaint(s, [], f"{where} pain" if self.lang == "en" else fa)
-                    return
+                    return True
+        return False
 
     def complaint(self, s: Sentence, terms: list[Mention], what: str | None = None) -> None:
         norm = normalize_digits(s.text)
