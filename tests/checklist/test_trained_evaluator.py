@@ -242,3 +242,19 @@ def test_a_diagnosis_is_the_doctors_statement_and_allergies_void_only_the_words_
     assert evaluate(evaluator, both, "current_medications")["current_medications"].status == "covered"
     only = "[doctor] are you allergic to any medications ?\n[patient] no ."
     assert evaluate(evaluator, only, "current_medications")["current_medications"].status == "missing"
+
+
+@pytest.mark.parametrize(
+    ("dialogue", "expected"),
+    [
+        # "you have" in the doctor's questions states no diagnosis
+        ("[doctor] do you have children ?\n[patient] yes , two boys .\n[doctor] do you have your food diary ?\n"
+         "[patient] yes , here it is .", "missing"),
+        # a statement with a question tag is a statement
+        ("[doctor] you have an ear infection , okay ?\n[patient] okay .", "covered"),
+        # a doctor's statement between a question and its answer is not part of the question
+        ("[doctor] any questions ? so i think you have a sprained ankle .\n[patient] no questions .", "covered"),
+    ],
+)  # fmt: skip
+def test_a_diagnosis_is_said_not_asked(evaluator, dialogue, expected):
+    assert evaluate(evaluator, dialogue, "diagnosis_stated")["diagnosis_stated"].status == expected

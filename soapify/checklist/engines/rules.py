@@ -525,13 +525,28 @@ def _compiled_exclusion(terms: tuple[str, ...]) -> re.Pattern | None:
     return compile_group(list(terms))
 
 
+#: a statement with a question tag ("this is an exacerbation of your arthritis, okay?") is no question
+_TAG_QUESTION = re.compile(
+    r"\w+\W+\w+\W+\w+.*[\s,]+(?:okay|ok|all right|alright|right|yeah|you know|does that make sense|"
+    r"sound good|باشه|خب|درسته)\s*[?؟]\s*$",
+    re.IGNORECASE,
+)
+
+
 def _hit_in_role(hits: list[Hit], context: _TopicContext, profile: TopicProfile) -> bool:
-    """Whether some keyword hit lies in a segment spoken by a role the item accepts."""
+    """Whether some keyword hit lies in a segment spoken by a role the item accepts and, for an item
+    that is said rather than asked (``statements_only``: "do you have children?" states no
+    diagnosis), outside every question."""
     for h in hits:
         for seg in context.segments:
             if seg.start <= h.start < seg.end:
                 # a unit is the answerer's; its question is also the doctor's own words
-                in_question = h.start < seg.evidence[0]
+                in_question = h.start < seg.evidence[0] or seg.question
+                # asked: in the question sentence itself, not a statement between it and the answer
+                unit = len(seg.sentences) > 1  # a question and its answer
+                asked = seg.question or (unit and h.start < seg.start + len(seg.sentences[0]))
+                if asked and profile.statements_only and not _TAG_QUESTION.search(seg.sentences[0]):
+                    break
                 if seg.role in profile.roles or (in_question and "doctor" in profile.roles):
                     return True
                 break

@@ -131,7 +131,8 @@ class TopicProfile:
     patterns: tuple[str, ...] = ()  # ``PATTERNS`` that count as the item's hint, whoever says them
     partial_patterns: tuple[str, ...] = ()  # ``PATTERNS`` that touch the item without covering it
     opening: int = 0  # when > 0, only the first ``opening`` segments of an accepted speaker count
-    exclude: tuple[str, ...] = ()  # keyword terms that void the item's keywords in their sentence
+    exclude: tuple[str, ...] = ()  # keyword terms that void the item's keywords beside them
+    statements_only: bool = False  # keywords in a question do not cover it (a diagnosis is said, not asked)
     source: str = "map"  # "map" (item_topics.json) or "classified" (from the item's own text)
 
 
@@ -333,6 +334,7 @@ def starter_profiles() -> dict[str, TopicProfile]:
                     partial_patterns=tuple(v.get("partial_patterns", ())),
                     opening=int(v.get("opening", 0)),
                     exclude=tuple(v.get("exclude", ())),
+                    statements_only=bool(v.get("statements_only", False)),
                 )
                 for key, v in raw.items()
             }
