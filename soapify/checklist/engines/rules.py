@@ -525,12 +525,23 @@ def _compiled_exclusion(terms: tuple[str, ...]) -> re.Pattern | None:
     return compile_group(list(terms))
 
 
-#: a statement with a question tag ("this is an exacerbation of your arthritis, okay?") is no question
+#: the tag that makes a statement look like a question ("... an exacerbation of your arthritis, okay?")
 _TAG_QUESTION = re.compile(
-    r"\w+\W+\w+\W+\w+.*[\s,]+(?:okay|ok|all right|alright|right|yeah|you know|does that make sense|"
-    r"sound good|باشه|خب|درسته)\s*[?؟]\s*$",
+    r"[\s,](?:okay|ok|all right|alright|right|yeah|you know|does that make sense|sound good|باشه|خب|درسته)"
+    r"\s*[?؟]\s*$",
     re.IGNORECASE,
 )
+
+
+def _asked(h: Hit, seg: Segment) -> bool:
+    """Whether the hit is in a question: a question on its own, or the question sentence of a unit
+    (not a statement between it and the answer); a statement with a tag ("you have an ear
+    infection, okay?") is not asked."""
+    unit = len(seg.sentences) > 1
+    if not (seg.question or (unit and h.start < seg.start + len(seg.sentences[0]))):
+        return False
+    question = seg.sentences[0]
+    return not (_TAG_QUESTION.search(question) and len(question.split()) > 4)
 
 
 def _hit_in_role(hits: list[Hit], context: _TopicContext, profile: TopicProfile) -> bool:
@@ -541,11 +552,8 @@ def _hit_in_role(hits: list[Hit], context: _TopicContext, profile: TopicProfile)
         for seg in context.segments:
             if seg.start <= h.start < seg.end:
                 # a unit is the answerer's; its question is also the doctor's own words
-                in_question = h.start < seg.evidence[0] or seg.question
-                # asked: in the question sentence itself, not a statement between it and the answer
-                unit = len(seg.sentences) > 1  # a question and its answer
-                asked = seg.question or (unit and h.start < seg.start + len(seg.sentences[0]))
-                if asked and profile.statements_only and not _TAG_QUESTION.search(seg.sentences[0]):
+                in_question = h.start < seg.evidence[0]
+                if profile.statements_only and _asked(h, seg):
                     break
                 if seg.role in profile.roles or (in_question and "doctor" in profile.roles):
                     return True
