@@ -38,7 +38,6 @@ import json
 import re
 import threading
 from collections.abc import Callable
-from functools import lru_cache
 
 import numpy as np
 from cachetools import LRUCache
@@ -188,10 +187,8 @@ class RulesEvaluator:
         beside them ("are you allergic to any medications?" asks about allergies, not current
         medicines)."""
         profile = starter_profiles().get(item.key) if self.topics and item.key else None
-        if not hits or profile is None or not profile.exclude:
-            return hits
-        pattern = _compiled_exclusion(profile.exclude)
-        if pattern is None:
+        pattern = profile.exclude if profile is not None else None
+        if not hits or pattern is None:
             return hits
 
         def excluded(h: Hit) -> bool:  # an exclusion term beside the hit, in the same sentence
@@ -518,11 +515,6 @@ class _TopicContext:
 #: how close (characters) an ``exclude`` term must be to a keyword hit to void it: "allergic to any
 #: medications", "به دارویی حساسیت", not "what medications are you taking, and any allergies?"
 _EXCLUDE_REACH = 20
-
-
-@lru_cache(maxsize=64)
-def _compiled_exclusion(terms: tuple[str, ...]) -> re.Pattern | None:
-    return compile_group(list(terms))
 
 
 #: the tag that makes a statement look like a question ("... an exacerbation of your arthritis, okay?")

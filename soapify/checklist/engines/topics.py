@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from soapify.checklist.engines.keywords import compile_group
 from soapify.core.transcript import TranscriptView
 from soapify.nlp.dialogue import analyse
 from soapify.nlp.engines.lexicons import DIAGNOSIS, FILLER_RE, SMALL_TALK, TOLD_DIAGNOSIS, stated_reason
@@ -93,9 +94,9 @@ class Segment:
     @property
     def says_something(self) -> bool:
         """False when the segment carries no topic: a sentence on its own of one word once fillers
-        are gone ("uh-", "sure."), or only pleasantries ("how are you? I'm good, how about you?"). Its section probabilities are the classifier's guess at noise, so it
-        never decides an item. A question with a real answer counts however short ("any
-        allergies?" / "no")."""
+        are gone ("uh-", "sure."), or only pleasantries ("how are you? I'm good, how about you?").
+        Its section probabilities are the classifier's guess at noise, so it never decides an item.
+        A question with a real answer counts however short ("any allergies?" / "no")."""
         if len(self.sentences) > 1 or self.question:
             return not all(_pleasantry(s) for s in self.sentences)
         text = FILLER_RE.sub(" ", self.text)
@@ -131,7 +132,7 @@ class TopicProfile:
     patterns: tuple[str, ...] = ()  # ``PATTERNS`` that count as the item's hint, whoever says them
     partial_patterns: tuple[str, ...] = ()  # ``PATTERNS`` that touch the item without covering it
     opening: int = 0  # when > 0, only the first ``opening`` segments of an accepted speaker count
-    exclude: tuple[str, ...] = ()  # keyword terms that void the item's keywords beside them
+    exclude: re.Pattern | None = None  # keyword terms (compiled) that void the item's keywords beside them
     statements_only: bool = False  # keywords in a question do not cover it (a diagnosis is said, not asked)
     source: str = "map"  # "map" (item_topics.json) or "classified" (from the item's own text)
 
@@ -333,7 +334,7 @@ def starter_profiles() -> dict[str, TopicProfile]:
                     patterns=tuple(v.get("patterns", ())),
                     partial_patterns=tuple(v.get("partial_patterns", ())),
                     opening=int(v.get("opening", 0)),
-                    exclude=tuple(v.get("exclude", ())),
+                    exclude=compile_group(list(v.get("exclude", ()))),
                     statements_only=bool(v.get("statements_only", False)),
                 )
                 for key, v in raw.items()
