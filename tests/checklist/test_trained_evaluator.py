@@ -258,3 +258,42 @@ def test_a_diagnosis_is_the_doctors_statement_and_allergies_void_only_the_words_
 )  # fmt: skip
 def test_a_diagnosis_is_said_not_asked(evaluator, dialogue, expected):
     assert evaluate(evaluator, dialogue, "diagnosis_stated")["diagnosis_stated"].status == expected
+
+
+@pytest.mark.parametrize(
+    ("dialogue", "expected"),
+    [
+        # an answer about when today's problem began is not an operation, whatever the classifier guesses
+        ("[doctor] when did this happen ?\n[patient] uh , it was saturday , so about four , five days ago .",
+         "missing"),
+        # a surgery the doctor proposes is the plan, not the patient's history
+        ("[doctor] from what i'm seeing on your x-ray you're most likely going to need surgery of that foot .\n"
+         "[patient] okay .", "missing"),
+        ("پزشک: احتمالاً باید عمل جراحی بشید.\nبیمار: باشه.", "missing"),
+        # the patient's own operations, with or without the word "surgery" in the answer
+        ("[doctor] have you had any surgeries ?\n[patient] yes , i had my appendix out when i was twelve .",
+         "covered"),
+        ("[patient] i actually had surgery about ten years ago on my lower back .", "covered"),
+        ("پزشک: سابقه جراحی دارید؟\nبیمار: بله، پنج سال پیش کیسه صفرا رو عمل کردم.", "covered"),
+    ],
+)  # fmt: skip
+def test_surgical_history_is_the_patients_past_operations(evaluator, dialogue, expected):
+    assert evaluate(evaluator, dialogue, "surgical_history")["surgical_history"].status == expected
+
+
+@pytest.mark.parametrize(
+    "remark",
+    ["that's fine .", "you did good .", "my name is doctor x and i will be taking care of you today ."],
+)
+def test_a_doctors_passing_remark_is_not_an_examination(evaluator, remark):
+    dialogue = f"[doctor] what brings you in today ?\n[patient] my knee hurts .\n[doctor] {remark}"
+    r = evaluate(evaluator, dialogue, "physical_exam")["physical_exam"]
+    assert r.status == "missing", r.notes
+
+
+def test_the_classifier_alone_threshold_is_read_from_the_map():
+    from soapify.checklist.engines.topics import starter_profiles
+
+    profiles = starter_profiles()
+    assert profiles["physical_exam"].unhinted_min == 0.8
+    assert profiles["chief_complaint"].unhinted_min == 0.0

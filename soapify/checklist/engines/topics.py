@@ -134,6 +134,7 @@ class TopicProfile:
     opening: int = 0  # when > 0, only the first ``opening`` segments of an accepted speaker count
     exclude: re.Pattern | None = None  # keyword terms (compiled) that void the item's keywords beside them
     statements_only: bool = False  # keywords in a question do not cover it (a diagnosis is said, not asked)
+    unhinted_min: float = 0.0  # a segment without the item's keyword or pattern needs this section score
     source: str = "map"  # "map" (item_topics.json) or "classified" (from the item's own text)
 
 
@@ -336,6 +337,7 @@ def starter_profiles() -> dict[str, TopicProfile]:
                     opening=int(v.get("opening", 0)),
                     exclude=compile_group(list(v.get("exclude", ()))),
                     statements_only=bool(v.get("statements_only", False)),
+                    unhinted_min=float(v.get("unhinted_min", 0.0)),
                 )
                 for key, v in raw.items()
             }
