@@ -297,3 +297,32 @@ def test_the_classifier_alone_threshold_is_read_from_the_map():
     profiles = starter_profiles()
     assert profiles["physical_exam"].unhinted_min == 0.8
     assert profiles["chief_complaint"].unhinted_min == 0.0
+
+
+FA_THROAT = """پزشک: سلام، بفرمایید. چه مشکلی دارید؟
+بیمار: سلام آقای دکتر. از سه روز پیش تب و گلودرد دارم.
+پزشک: دارویی مصرف می‌کنید؟
+بیمار: فقط استامینوفن خوردم.
+پزشک: به نظرم فارنژیت باکتریال است. آزیترومایسین ۵۰۰ میلی‌گرم روزی یک بار به مدت سه روز تجویز می‌کنم."""
+
+
+def test_a_persian_visit_onset_diagnosis_and_the_answer_after_a_greeting(evaluator):
+    r = evaluate(evaluator, FA_THROAT, "chief_complaint", "onset", "duration", "diagnosis_stated")
+    # the answer to "what is the problem?" is the complaint, not the greeting before it
+    assert r["chief_complaint"].status == "covered"
+    assert r["chief_complaint"].evidence_text.endswith("از سه روز پیش تب و گلودرد دارم.")
+    assert r["onset"].status == "covered" and "سه روز پیش" in r["onset"].evidence_text
+    # the course of the prescription ("به مدت سه روز") is not how long the symptom has lasted
+    assert "تجویز" not in r["duration"].evidence_text
+    assert r["diagnosis_stated"].status == "covered" and "فارنژیت" in r["diagnosis_stated"].evidence_text
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["سلام آقای دکتر.", "سلام خانم دکتر، خسته نباشید.", "hello doctor smith.", "good morning, doctor."],
+)
+def test_a_greeting_with_a_title_is_a_pleasantry(said):
+    from soapify.nlp.engines.lexicons import is_pleasantry
+
+    assert is_pleasantry(said)
+    assert not is_pleasantry("سلام، سرم خیلی درد می‌کنه.")

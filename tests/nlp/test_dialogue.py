@@ -132,3 +132,20 @@ def test_unlabelled_speech_gets_inferred_roles():
 def test_empty_transcript():
     d = analyse(build_transcript([]))
     assert d.sentences == [] and d.units == [] and d.mentions == []
+
+
+@pytest.mark.parametrize(
+    ("text", "term", "negated"),
+    [
+        ("یه کم سرفه دارم ولی تنگی نفس نه.", "تنگی نفس", True),
+        ("یه کم سرفه دارم ولی تنگی نفس نه.", "سرفه", False),
+        ("تب هم نه، فقط سردرد.", "تب", True),
+        ("تب هم نه، فقط سردرد.", "سردرد", False),
+        ("نه، سرفه دارم.", "سرفه", False),
+    ],
+)
+def test_a_persian_no_after_the_term_negates_it(text, term, negated):
+    from soapify.nlp.dialogue.scope import is_negated
+
+    start = text.index(term)
+    assert is_negated(text, start, start + len(term)) is negated

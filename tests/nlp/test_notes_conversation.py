@@ -225,3 +225,46 @@ def test_persian_chief_complaint(engine, dialogue, expected, evidence):
     (cc,) = items(draft, "subjective", "chief_complaint")
     assert cc["text"] == expected
     assert cc["evidence"][0]["text"] == evidence
+
+
+FA_THROAT = """پزشک: سلام، بفرمایید. چه مشکلی دارید؟
+بیمار: سلام آقای دکتر. از سه روز پیش تب و گلودرد دارم.
+پزشک: تبتون چقدر بوده؟
+بیمار: دیشب ۳۸.۵ درجه بود.
+پزشک: سرفه یا تنگی نفس دارید؟
+بیمار: یه کم سرفه دارم ولی تنگی نفس نه.
+پزشک: اجازه بدید گلوتون رو معاینه کنم. لوزه‌ها قرمز و متورم هستند. ریه‌ها صاف است.
+پزشک: به نظرم فارنژیت باکتریال است. آزیترومایسین ۵۰۰ میلی‌گرم روزی یک بار به مدت سه روز تجویز می‌کنم."""
+
+
+def test_a_persian_visit_reads_as_a_persian_note(engine):
+    tv = parse_dialogue(FA_THROAT)
+    draft = engine.generate(tv).draft
+    assert check_evidence(draft, tv.text) == []
+    hpi = " ".join(it["text"] for it in items(draft, "subjective", "hpi"))
+    assert "سلام" not in hpi  # a greeting is not history
+    # "how high was your fever?" is about the fever ("تبتون": the word with its possessive ending)
+    assert any(
+        it["text"].startswith("تب (") and "۳۸.۵" in it["text"] for it in items(draft, "subjective", "hpi")
+    )
+    ros = {it["text"].split(":")[0]: it["negated"] for it in items(draft, "subjective", "ros")}
+    assert ros["سرفه"] is False and ros["تنگی نفس"] is True  # "... ولی تنگی نفس نه"
+    exam = [it["text"] for it in items(draft, "objective", "exam")]
+    assert "لوزه‌ها قرمز و متورم هستند." in exam and "ریه‌ها صاف است." in exam
+    assert [it["problem"] for it in items(draft, "assessment")] == ["فارنژیت"]
+    (med,) = items(draft, "plan", "medication")
+    assert med["text"] == "آزیترومایسین 500 میلی‌گرم روزی یک بار به مدت 3 روز"  # no English inside
+    assert (med["dose"], med["unit"], med["duration"]) == ("500", "mg", "3 days")  # the fields stay coded
+
+
+def test_medication_text_names_units_a_clinician_reads(engine):
+    tv = parse_dialogue(
+        "[doctor] i will prescribe ibuprofen two tablets twice a day for five days and insulin 10 units "
+        "at night and albuterol inhaler 2 puffs as needed ."
+    )
+    texts = [it["text"] for it in items(engine.generate(tv).draft, "plan", "medication")]
+    assert texts == [
+        "ibuprofen 2 tablets twice a day for 5 days",
+        "insulin 10 units at night",
+        "albuterol 2 puffs inhaled as needed",
+    ]

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from soapify.core.transcript import TranscriptView
+from soapify.nlp.engines.lexicons import is_pleasantry
 
 _MAX_SENTENCE_WORDS = 40
 _ANSWER_LOOKAHEAD = 2
@@ -73,15 +74,20 @@ def _windows(sentence: str) -> list[tuple[int, int]]:
 def answer_sentence(sentences: list[Sentence], idx: int) -> Sentence | None:
     """The first sentence of the next turn when sentence ``idx`` is a question near its turn's end
     (at most ``_ANSWER_LOOKAHEAD`` sentences of the same turn after it, e.g. "any allergies? i forgot
-    to ask.") and the next turn is someone else's."""
+    to ask.") and the next turn is someone else's. A greeting that opens the answer is passed over
+    ("سلام آقای دکتر. از سه روز پیش تب دارم.": the answer is the second sentence)."""
     sent = sentences[idx]
     if not sent.text.rstrip().endswith(("?", "؟")):
         return None
-    for nxt in sentences[idx + 1 : idx + 2 + _ANSWER_LOOKAHEAD]:
+    for k in range(idx + 1, min(len(sentences), idx + 2 + _ANSWER_LOOKAHEAD)):
+        nxt = sentences[k]
         if nxt.segment == sent.segment:
             continue
         if sent.speaker and nxt.speaker and sent.speaker == nxt.speaker:
             return None
+        after = sentences[k + 1] if k + 1 < len(sentences) else None
+        if after is not None and after.segment == nxt.segment and is_pleasantry(nxt.text):
+            return after
         return nxt
     return None
 

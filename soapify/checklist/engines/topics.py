@@ -30,7 +30,7 @@ import numpy as np
 from soapify.checklist.engines.keywords import compile_group
 from soapify.core.transcript import TranscriptView
 from soapify.nlp.dialogue import analyse
-from soapify.nlp.engines.lexicons import DIAGNOSIS, FILLER_RE, SMALL_TALK, TOLD_DIAGNOSIS, stated_reason
+from soapify.nlp.engines.lexicons import DIAGNOSIS, FILLER_RE, TOLD_DIAGNOSIS, is_pleasantry, stated_reason
 
 ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "data"
 ARTIFACT = ARTIFACT_DIR / "checklist_sections.npz"
@@ -98,29 +98,12 @@ class Segment:
         Its section probabilities are the classifier's guess at noise, so it never decides an item.
         A question with a real answer counts however short ("any allergies?" / "no")."""
         if len(self.sentences) > 1 or self.question:
-            return not all(_pleasantry(s) for s in self.sentences)
+            return not all(is_pleasantry(s) for s in self.sentences)
         text = FILLER_RE.sub(" ", self.text)
-        return len(_WORD.findall(text)) >= 2 and not _pleasantry(text)
+        return len(_WORD.findall(text)) >= 2 and not is_pleasantry(text)
 
 
 _WORD = re.compile(r"\w+")
-# a whole sentence of greeting, thanks or "how are you" (with at most a name after a greeting)
-_GREETING = re.compile(
-    r"^\W*(?:(?:hi|hello|hey|so|well|oh|okay|ok|yeah|good|great|and)[\s,.!]+)*(?:"
-    r"(?:i'm|i am|i've been|we're|doing) (?:doing )?(?:well|good|great|fine|okay|alright|all right|pretty good)"
-    r"(?:,? thanks?(?: you)?)?|how (?:are|have) you(?: been| doing)?(?: today)?|how about you|what about you|"
-    r"and you|how's it going|nice to (?:meet|see) you(?: too| as well)?|good to see you(?: too| again)?|"
-    r"thank(?:s| you)(?: so much| very much)?|you're welcome|have a (?:good|great|nice) (?:day|one|weekend)|"
-    r"(?:hi|hello|hey|good (?:morning|afternoon|evening))(?:[\s,]+\w+)?|"
-    r"سلام(?:[\s,،]+\S+)?|خداحافظ|ممنون(?:م)?|مرسی|خوبم|حالتون چطوره|حال شما چطوره|شما چطورید|شما چطوری)\W*$",
-    re.IGNORECASE,
-)
-
-
-def _pleasantry(text: str) -> bool:
-    """A greeting, thanks or a bare acknowledgement, and nothing else."""
-    text = FILLER_RE.sub(" ", text).strip()
-    return not _WORD.search(text) or bool(SMALL_TALK.match(text) or _GREETING.match(text))
 
 
 @dataclass(frozen=True, slots=True)

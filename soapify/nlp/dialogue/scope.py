@@ -2,7 +2,7 @@
 
 A cue negates a term when it stands in the same clause: before the term within a few words
 ("no fever", "denies chest pain", "never had a rash") or, in Persian, as a negated verb after the
-term in the same clause ("تب ندارم"). Clauses end at sentence punctuation and at contrast words
+term in the same clause ("تب ندارم", or a bare "نه" after it: "ولی تنگی نفس نه"). Clauses end at sentence punctuation and at contrast words
 ("but", "although", "ولی", "اما"), so "a little nausea but haven't vomited" negates only vomiting.
 """
 
@@ -62,6 +62,8 @@ _PSEUDO = re.compile(
     r"not too bad|not bad|no worries|no rush)(?!\w)",
     re.IGNORECASE,
 )
+# Persian "no" after the term closes its clause: "یه کم سرفه دارم ولی تنگی نفس نه", "تب هم نه".
+_FA_POST_NO = re.compile(rf"\s*(?:هم\s+|اصلا[ًا]?\s+|که\s+)?(?:نه|خیر|نخیر)(?!{_W})")
 MAX_PRE_WORDS = 6  # a pre-negation reaches this many words forward ("no fever, chills or cough")
 MAX_POST_CHARS = 40
 _WORD = re.compile(r"[\w\u0600-\u06FF\u200c']+")
@@ -95,6 +97,8 @@ def _pre_negated(text: str, a: int, start: int) -> bool:
 def _post_negated(text: str, end: int, b: int) -> bool:
     after = text[end : min(b, end + MAX_POST_CHARS)]
     if POST_NEG.match(after.lstrip()) or POST_NEG.search(after[:25]):
+        return True
+    if _FA_POST_NO.match(after):
         return True
     verb = FA_VERB.search(after)
     return bool(verb and verb.group("neg"))

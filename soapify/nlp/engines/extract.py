@@ -150,6 +150,34 @@ class Medication:
     duration: str | None = None
     extra: dict = field(default_factory=dict)
 
+    def display(self, lang: str = "en") -> str:
+        """What a clinician reads: "ibuprofen 2 tablets twice a day for 5 days",
+        "آزیترومایسین 500 میلی‌گرم روزی یک بار به مدت 3 روز" (the fields keep the UCUM codes)."""
+        fa = lang == "fa"
+        unit = (_UNIT_FA if fa else _UNIT_EN).get(self.unit or "", self.unit or "")
+        if not fa and self.dose == "1" and unit.endswith("s") and self.unit in ("{tbl}", "{puff}", "[iU]"):
+            unit = unit[:-1]
+        route = _ROUTE_FA.get(self.route or "", self.route) if fa else self.route
+        frequency = "در صورت نیاز" if fa and self.frequency == "as needed" else self.frequency
+        duration = None
+        if self.duration:
+            qty, _, du = self.duration.partition(" ")
+            duration = f"به مدت {qty} {_DURATION_FA.get(du.rstrip('s'), du)}" if fa else f"for {self.duration}"
+        dose = f"{self.dose} {unit}".strip() if self.dose else None
+        return " ".join(x for x in (self.name, dose, route, frequency, duration) if x)
+
+
+_UNIT_EN = {"{tbl}": "tablets", "{puff}": "puffs", "[iU]": "units", "ug": "mcg"}
+_UNIT_FA = {
+    "mg": "میلی‌گرم", "ug": "میکروگرم", "g": "گرم", "mL": "میلی‌لیتر", "[iU]": "واحد", "{tbl}": "قرص",
+    "{puff}": "پاف",
+}  # fmt: skip
+_ROUTE_FA = {
+    "oral": "خوراکی", "injection": "تزریقی", "topical": "موضعی", "inhaled": "استنشاقی", "intravenous": "وریدی",
+    "intramuscular": "عضلانی", "subcutaneous": "زیرجلدی", "drops": "قطره",
+}  # fmt: skip
+_DURATION_FA = {"day": "روز", "week": "هفته", "month": "ماه", "year": "سال", "hour": "ساعت"}
+
 
 _ROUTE_RE = re.compile(
     r"(?<![\w])(?:" + "|".join(re.escape(r) for r in sorted(lx.ROUTES, key=len, reverse=True)) + r")(?![\w])",

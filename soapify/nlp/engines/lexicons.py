@@ -99,10 +99,13 @@ def canonical_symptom(term: str) -> str:
 
 
 _SYMPTOM_TO_SYSTEM = {term: system for system, terms in ROS_SYSTEMS.items() for term in terms}
+# A Persian term may carry a possessive or plural ending ("تبتون چقدر بوده؟", "دردم"); the match is
+# the term itself.
+_FA_ENDING = r"(?:(?<=[\u0600-\u06FF])(?:های|ها|مون|تون|شون|مان|تان|شان|م|ت|ش))?"
 SYMPTOM_RE = re.compile(
     r"(?<![\w])(?:"
     + "|".join(re.escape(t) for t in sorted(_SYMPTOM_TO_SYSTEM, key=len, reverse=True))
-    + r")(?![\w])",
+    + rf")(?={_FA_ENDING}(?![\w]))",
     re.IGNORECASE,
 )
 
@@ -145,7 +148,11 @@ CUES: dict[str, re.Pattern[str]] = {
         r"let me (?:take a look|examine|listen|feel)|press(?:ing)? (?:here|on)|"
         r"(?:temperature|pulse|heart rate|oxygen(?: level| saturation)?|vitals?|vital signs) (?:is|are|was|were) "
         r"(?:normal|fine|good|stable|unremarkable)|"
-        r"\w+ exam(?:ination)? (?:is|was) (?:normal|unremarkable))|معاینه",
+        r"\w+ exam(?:ination)? (?:is|was) (?:normal|unremarkable))|معاینه|"
+        # a Persian finding: a body part and what it looks, sounds or feels like ("لوزه‌ها قرمز و متورم هستند")
+        r"(?:گلو|لوزه|حلق|ریه|قلب|شکم|گوش|پرده|زانو|مچ|پوست|گردن|غدد|غده|چشم|بینی|سینه|کمر|ستون فقرات|مفصل|زخم)"
+        r"\S*(?:\s+\S+){0,3}?\s+(?:قرمز|متورم|صاف|طبیعی|نرمال|سالم|حساس|ملتهب|چرکی|تمیز|نرم|خس|تورم|کبود|"
+        r"سوفل|ترشح|قرمزی|درد در لمس)",
         "result": r"\b(?:x-ray|xray|mri|ct scan|cat scan|ultrasound|echo(?:cardiogram)?|ekg|ecg|"
         r"lab(?:s| work| results)?|blood work|hemoglobin|a1c|cholesterol|results? (?:show|came|were)|"
         r"came back|showed|revealed|demonstrat)|آزمایش|سونوگرافی|عکس|نتیجه",
@@ -185,6 +192,31 @@ SMALL_TALK = re.compile(
     r"سلام|خداحافظ|ممنون|مرسی|باشه|خب|خوب)\b[\s,.!?]*$",
     re.IGNORECASE,
 )
+_WORD = re.compile(r"\w+")
+# a whole sentence of greeting, thanks or "how are you" (with at most a name, or a title and a
+# name, after a greeting: "hello doctor smith", "سلام آقای دکتر", "سلام، خسته نباشید")
+_TITLE = r"(?:doctor|doc|dr\.?|mr\.?|mrs\.?|ms\.?|miss|sir|ma'am)(?:\s+\w+)?|\w+"
+_FA_TITLE = r"(?:(?:آقای|خانم)\s+)?دکتر(?:\s+\S+)?|\S+"
+_FA_HELLO = r"(?:سلام|وقت(?:تون|تان)? بخیر|روز(?:تون)? بخیر|صبح(?:تون)? بخیر|عصر(?:تون)? بخیر|خسته نباشید)"
+_GREETING = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|so|well|oh|okay|ok|yeah|good|great|and)[\s,.!]+)*(?:"
+    r"(?:i'm|i am|i've been|we're|doing) (?:doing )?(?:well|good|great|fine|okay|alright|all right|pretty good)"
+    r"(?:,? thanks?(?: you)?)?|how (?:are|have) you(?: been| doing)?(?: today)?|how about you|what about you|"
+    r"and you|how's it going|nice to (?:meet|see) you(?: too| as well)?|good to see you(?: too| again)?|"
+    r"thank(?:s| you)(?: so much| very much)?|you're welcome|have a (?:good|great|nice) (?:day|one|weekend)|"
+    rf"(?:hi|hello|hey|good (?:morning|afternoon|evening))(?:[\s,]+(?:{_TITLE}))?|"
+    rf"{_FA_HELLO}(?:[\s,،]+(?:{_FA_TITLE}))?(?:[\s,،.!]+{_FA_HELLO})?|"
+    r"خداحافظ|ممنون(?:م)?|مرسی|خوبم|حالتون چطوره|حال شما چطوره|شما چطورید|شما چطوری)\W*$",
+    re.IGNORECASE,
+)
+
+
+def is_pleasantry(text: str) -> bool:
+    """A greeting, thanks or a bare acknowledgement, and nothing else."""
+    text = FILLER_RE.sub(" ", text).strip()
+    return not _WORD.search(text) or bool(SMALL_TALK.match(text) or _GREETING.match(text))
+
+
 HISTORY_VERB = re.compile(
     r"\b(?:she|he|the patient|patient) (?:denies|denied|reports|reported|endorses|complains|states|notes|"
     r"describes|admits|presents)\b|\b(?:denies|endorses|complains of)\b",
@@ -283,15 +315,21 @@ DIAGNOSIS = re.compile(
     r"viral|virus|bacterial|diabetes|hypertension|asthma|copd|reflux|gerd|anemia|tears?|disease|syndrome|"
     r"disorder|cancer|tumou?r|hernia|neuropathy|ulcer|gout|depression|anxiety|insomnia|concussion|"
     r"dislocation|cellulitis|eczema|psoriasis|allergies|obesity|hypothyroidism|hyperlipidemia)\b|"
-    r"عفونت|ویروسی|سرماخوردگی|آنفولانزا|آنفلوانزا|میگرن|سینوزیت|فشار خون بالا|دیابت|آسم|رفلاکس|"
-    r"گاستروانتریت|شکستگی|پیچ خوردگی|التهاب|کم خونی|حساسیت فصلی",
+    r"عفونت|ویروسی|باکتریایی|باکتریال|میکروبی|سرماخوردگی|آنفولانزا|آنفلوانزا|میگرن|سینوزیت|فشار خون بالا|دیابت|"
+    r"آسم|رفلاکس|گاستروانتریت|شکستگی|پیچ[\u200c ]?خوردگی|التهاب|کم[\u200c ]?خونی|حساسیت فصلی|آلرژی|اگزما|"
+    # the Persian names of "-itis" (English has \w+itis; in Persian many ordinary words end in -یت)
+    r"فارنژیت|لارنژیت|برونشیت|برونشیولیت|گاستریت|کولیت|آرتریت|اوتیت|تونسیلیت|درماتیت|هپاتیت|مننژیت|"
+    r"آپاندیسیت|کونژنکتیویت|سیستیت|پیلونفریت|پروستاتیت|تاندونیت|بورسیت|پانکراتیت|ورم ملتحمه|"
+    r"پنومونی|ذات[\u200c ]?الریه|آنژین|گلودرد چرکی|استرپتوکوکی|کووید|کرونا|چربی خون|کبد چرب|سنگ کلیه|"
+    r"زخم معده|فتق|سرطان|تومور|سندرم|اختلال|افسردگی|اضطراب|بی[\u200c ]?خوابی|دررفتگی|کم[\u200c ]?کاری تیروئید|"
+    r"پرکاری تیروئید|نقرس|کمردرد مکانیکی",
     re.IGNORECASE,
 )
 TOLD_DIAGNOSIS = re.compile(
     r"\b(?:you|he|she|they)(?:'ve| have| has|'s)? (?:got |developed |probably (?:have|has) |likely (?:have|has) )?"
     r"(?:an? |some |the )?(?:\w+[ -]){0,3}?(?=(?:\w+itis|infection|fracture|sprain|strain|migraine|pneumonia|"
     r"flu|cold|virus|tear|disease|syndrome|disorder)\b)|"
-    r"(?:دچار|مبتلا به)|(?:است|هست|دارید|داری|دارد|داره)\s*[.!]?\s*$",
+    r"(?:دچار|مبتلا به)|(?:است|هست|دارید|داری|دارد|داره|گرفتید|گرفتین|گرفتی|گرفته|شدید|شدین)\s*[.!]?\s*$",
     re.IGNORECASE,
 )
 # A doctor starting a medicine now (a new prescription is a plan, never a current medication).

@@ -108,7 +108,7 @@ def _settled(s: Sentence) -> bool:
 
 
 def _content(s: Sentence) -> bool:
-    return len(_WORDS.findall(s.text)) >= 3 and not lx.SMALL_TALK.match(s.text) and not _noise(s)
+    return len(_WORDS.findall(s.text)) >= 3 and not lx.is_pleasantry(s.text) and not _noise(s)
 
 
 _WORDS = re.compile(r"\w+")
@@ -255,8 +255,7 @@ class _Builder:
         ):
             meds = []  # "are you on lisinopril?" asserts nothing until it is answered
         for m in meds:
-            text = " ".join(x for x in (m.name, m.dose and f"{m.dose} {m.unit or ''}".strip(), m.route, m.frequency,
-                                        m.duration and f"for {m.duration}") if x)  # fmt: skip
+            text = m.display(self.lang)
             spans = [(m.start, m.end, s.segment_id)]
             if declined is not None:
                 spans.append(self.span(declined))

@@ -1,0 +1,85 @@
+"""Starter content, 2026-12-07: Persian (and a few English) phrasings of when a symptom began
+("از سه روز پیش", "since yesterday") as keywords of the onset and duration items.
+
+Updates only those two global items' keywords, from this migration's own copy below (it never
+reads ``data/starter.json``, so a fresh database always gets the same rows). Items a clinic has
+deactivated stay deactivated; reversing restores nothing (the keywords are hints, not data).
+"""
+
+from django.db import migrations
+
+KEYWORDS = {
+    "onset": {
+        "any": [
+            "when did",
+            "start*",
+            "began",
+            "begin",
+            "onset",
+            "how long ago",
+            "since when",
+            "first notice*",
+            "sudden*",
+            "gradual*",
+            "since yesterday",
+            "since last",
+            "since this morning",
+            "از کی",
+            "کی شروع",
+            "شروع شد",
+            "شروع شده",
+            "ناگهانی",
+            "تدریجی",
+            "از دیروز",
+            "از دیشب",
+            "از پریروز",
+            "از صبح",
+            "روز پیش",
+            "روز قبل",
+            "هفته پیش",
+            "هفته قبل",
+            "ماه پیش",
+            "ماه قبل",
+        ]
+    },
+    "duration": {
+        "any": [
+            "how long",
+            "how many days",
+            "how many weeks",
+            "duration",
+            "for the past",
+            "for about",
+            "for a couple",
+            "for a few",
+            "last*",
+            "چند وقت",
+            "چه مدت",
+            "چند روز",
+            "چند هفته",
+            "چند ماه",
+            "مدت",
+            "از دیروز",
+            "از دیشب",
+            "از پریروز",
+            "روز پیش",
+            "هفته پیش",
+            "ماه پیش",
+            "روزه که",
+            "هفته است",
+            "ماهه که",
+        ]
+    },
+}
+
+
+def update_keywords(apps, schema_editor):
+    Catalog = apps.get_model("checklist", "ChecklistCatalog")
+    for key, keywords in KEYWORDS.items():
+        Catalog.objects.filter(key=key, owner=None).update(keywords=keywords)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("checklist", "0002_starter_content")]
+
+    operations = [migrations.RunPython(update_keywords, migrations.RunPython.noop)]
