@@ -34,7 +34,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from soapify.checklist.services import checklist_summary
+from soapify.checklist.services import checklist_summary, evaluation_job_of
 from soapify.core.draft_schema import SECTIONS
 from soapify.core.engines import EngineError
 from soapify.core.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
@@ -141,6 +141,21 @@ def missing_critical_warning(items: list[str]) -> list[dict]:
             "items": items,
         }
     ]
+
+
+def finalize_warnings(*, encounter: Encounter, summary: dict) -> list[dict]:
+    """The warnings of a finalize request: missing critical items, or no checklist at all (none was
+    evaluated and none is under way: the note will carry no checklist)."""
+    warnings = missing_critical_warning(missing_critical_of(summary))
+    if not summary.get("evaluated", True) and evaluation_job_of(encounter_id=encounter.pk) is None:
+        warnings.append(
+            {
+                "code": "checklist_not_evaluated",
+                "message": "No checklist was evaluated for this visit; the note is finalized without one "
+                "(POST /api/checklist/evaluations/evaluate_encounter/ before finalizing to include it).",
+            }
+        )
+    return warnings
 
 
 def _digest(draft_content: dict, summary: dict | None, missing: list[str]) -> str:

@@ -83,7 +83,8 @@ class FinalizeView(AuditedViewMixin, APIView):
         encounter = encounter_get_own(user=request.user, encounter_id=data["encounter_id"])
         self.audit_id = encounter.pk
         services.finalize_check(encounter=encounter)
-        missing = services.missing_critical_of(services.checklist_summary_of(encounter))
+        summary = services.checklist_summary_of(encounter)
+        missing = services.missing_critical_of(summary)
         job = job_find_active(kind=FINALIZE, target=encounter) or job_start(
             kind=FINALIZE,
             owner=request.user,
@@ -95,7 +96,7 @@ class FinalizeView(AuditedViewMixin, APIView):
             job,
             encounter_id=encounter.pk,
             missing_critical=missing,
-            warnings=services.missing_critical_warning(missing),
+            warnings=services.finalize_warnings(encounter=encounter, summary=summary),
             finalized_url=f"/api/outputs/finalized/{encounter.pk}/",
         )
         return Response(body, status=status.HTTP_201_CREATED)

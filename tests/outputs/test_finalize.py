@@ -259,11 +259,13 @@ def test_missing_critical_items_are_allowed_but_flagged(alice_client, encounter,
     assert "Drug allergies" in pdf_text(stored(OutputFile.objects.get(kind="pdf_doctor")))
 
 
-def test_no_missing_critical_items_means_no_warning(alice_client, encounter, draft):
-    """An encounter never evaluated: the real summary has zero counts and no missing item."""
+def test_a_note_without_any_checklist_is_finalized_with_a_warning(alice_client, encounter, draft):
+    """An encounter never evaluated: the real summary has zero counts and no missing item, and the
+    response says the note carries no checklist."""
     response = finalize(alice_client, encounter.pk)
     assert response.status_code == 201
-    assert response.data["missing_critical"] == [] and response.data["warnings"] == []
+    assert response.data["missing_critical"] == []
+    assert [w["code"] for w in response.data["warnings"]] == ["checklist_not_evaluated"]
     note = FinalizedNote.objects.get(encounter=encounter)
     assert note.checklist_summary["total"] == 0 and note.checklist_summary["evaluated"] is False
 

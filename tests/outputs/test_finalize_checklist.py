@@ -84,3 +84,31 @@ def test_a_finalize_job_whose_encounter_is_gone_fails_with_encounter_gone(alice,
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
     assert job.error["code"] == "encounter_gone"
+
+
+def test_a_finalization_waits_for_the_checklist_evaluation_under_way(alice, encounter, draft, settings):
+    """Generate, evaluate and finalize sent back to back: the note freezes the checklist's result,
+    and the evaluation is not failed by a finalization that overtook it."""
+    from soapify.checklist.services import EVALUATE_JOB_KIND
+    from soapify.core.jobs import job_release
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # created, never sent: run them by hand below
+    item = critical_item()
+    evaluation = job_start(
+        kind=EVALUATE_JOB_KIND,
+        owner=alice,
+        target=("encounter", encounter.pk),
+        params={"encounter_id": encounter.pk},
+    )
+    job = queued_finalize(alice, encounter.pk, settings)
+    job.refresh_from_db()
+    assert job.waits_for_id == evaluation.pk  # held behind the evaluation, not sent
+    # the evaluation's outcome (its handler is not run here: the rows it would write)
+    ChecklistEval.objects.create(encounter=encounter, catalog_item=item, status="missing")
+    Job.objects.filter(pk=evaluation.pk).update(status=Job.Status.SUCCEEDED)
+    assert job_release(str(job.pk)) == "sent"
+    job_run(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED
+    note = FinalizedNote.objects.get(encounter=encounter)
+    assert note.missing_critical_items == [item.title] and note.checklist_summary["evaluated"] is True

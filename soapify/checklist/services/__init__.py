@@ -23,6 +23,7 @@ from soapify.checklist.services.evaluation import (
     checklist_engines,
     checklist_evaluate_encounter,
     checklist_evaluate_start,
+    evaluation_job_of,
     item_spec_of,
 )
 from soapify.checklist.services.overrides import (
@@ -50,6 +51,7 @@ __all__ = [
     "checklist_engines",
     "checklist_evaluate_encounter",
     "checklist_evaluate_start",
+    "evaluation_job_of",
     "checklist_summary",
     "evaluation_create",
     "evaluation_delete",

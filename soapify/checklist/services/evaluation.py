@@ -12,7 +12,7 @@ from soapify.checklist.models import ChecklistCatalog, ChecklistEval, ChecklistT
 from soapify.checklist.services.templates import template_active_items, template_resolve
 from soapify.core.engines import EngineHandler
 from soapify.core.errors import Conflict
-from soapify.core.jobs import job_find_active, job_start
+from soapify.core.jobs import job_find_active, job_start, job_unfinished
 from soapify.core.models import Job
 from soapify.core.signals import content_changed
 from soapify.core.transcript import TranscriptView
@@ -41,6 +41,11 @@ def item_spec_of(item: ChecklistCatalog) -> ItemSpec:
 def language_of(encounter: Encounter, transcript: TranscriptView | None = None) -> str:
     lang = encounter.language or (transcript.language if transcript is not None else "") or "en"
     return "fa" if lang.startswith("fa") else "en"
+
+
+def evaluation_job_of(*, encounter_id: int) -> Job | None:
+    """The encounter's unfinished checklist evaluation job, if any (queued, waiting or running)."""
+    return job_unfinished(kinds=(EVALUATE_JOB_KIND,), targets=[("encounter", encounter_id)])
 
 
 def checklist_evaluate_start(*, user, encounter_id: int, template_id: int | None = None) -> Job:
