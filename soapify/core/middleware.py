@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import unquote_to_bytes
+
 from django.conf import settings
 from django.http import JsonResponse
 
@@ -9,38 +11,47 @@ from soapify.core.parsers import InvalidCharacters, has_bad_characters
 
 class InputCharactersMiddleware:
     """Every request: a NUL or a lone UTF-16 surrogate in the path, in a query parameter (name or
-    value) or in a header is a 400 ``invalid_characters`` before anything (sessions, auth, views,
-    the database) sees it. Bodies are checked by the parsers in ``core.parsers``."""
+    value) or in a header, or a query string that is not UTF-8, is a 400 ``invalid_characters``
+    before anything (sessions, auth, views, the database) sees it. Bodies are checked by the
+    parsers in ``core.parsers``."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     @staticmethod
-    def _bad_part(request) -> str | None:
+    def _bad_part(request) -> tuple[str, str] | None:
+        """``(where, why)`` of the first bad part, or None."""
         if has_bad_characters(request.path_info):
-            return "path"
+            return "path", _BAD_CHARACTER.format(where="path")
+        try:  # Django decodes the query leniently: a surrogate sent as UTF-8 bytes would become U+FFFD
+            unquote_to_bytes(request.META.get("QUERY_STRING", "")).decode("utf-8")
+        except UnicodeDecodeError:
+            return (
+                "query",
+                "The query is not UTF-8 (an encoded unpaired UTF-16 surrogate, or other invalid bytes).",
+            )
         for key, values in request.GET.lists():
             if has_bad_characters(key) or any(has_bad_characters(v) for v in values):
-                return "query"
+                return "query", _BAD_CHARACTER.format(where="query")
         for key, value in request.META.items():
             if key.startswith("HTTP_") and isinstance(value, str) and has_bad_characters(value):
-                return "headers"
+                return "headers", _BAD_CHARACTER.format(where="headers")
         return None
 
     def __call__(self, request):
-        where = self._bad_part(request)
-        if where is not None:
+        bad = self._bad_part(request)
+        if bad is not None:
+            where, why = bad
             response = JsonResponse(
-                error_body(
-                    InvalidCharacters.default_code,
-                    InvalidCharacters.default_detail,
-                    {where: [f"The {where} contains a NUL character or an unpaired UTF-16 surrogate."]},
-                ),
+                error_body(InvalidCharacters.default_code, InvalidCharacters.default_detail, {where: [why]}),
                 status=400,
             )
             response["Cache-Control"] = "no-store"
             return response
         return self.get_response(request)
+
+
+_BAD_CHARACTER = "The {where} contains a NUL character or an unpaired UTF-16 surrogate."
 
 
 class ApiHeadersMiddleware:

@@ -129,10 +129,17 @@ def test_a_nul_in_a_query_parameter_is_a_400(alice_client, path):
 
 
 @pytest.mark.parametrize("path", ["/api/stt/search/", "/api/search/", "/api/search/suggestions/"])
-def test_a_surrogate_encoded_in_a_query_parameter_is_not_a_server_error(alice_client, path):
-    response = alice_client.get(f"{path}?q=%ED%A0%80")
-    # Django decodes invalid UTF-8 in a query string to U+FFFD: an ordinary (empty) search
-    assert response.status_code == 200
+@pytest.mark.parametrize("query", ["q=%ED%A0%80", "q=%FF", "%ED%A0%80=1"])
+def test_a_surrogate_or_other_bytes_that_are_not_utf8_in_a_query_is_a_400(alice_client, path, query):
+    # Django would decode them to U+FFFD and run an ordinary search for a character nobody typed
+    response = alice_client.get(f"{path}?{query}")
+    assert response.status_code == 400
+    assert _error(response)["code"] == "invalid_characters"
+    assert list(_error(response)["fields"]) == ["query"]
+
+
+def test_a_persian_query_percent_encoded_as_utf8_is_fine(alice_client):
+    assert alice_client.get("/api/search/?q=%D8%B3%D8%B1%D8%AF%D8%B1%D8%AF").status_code == 200
 
 
 @pytest.mark.parametrize(
