@@ -102,6 +102,9 @@ class CachedEmbedder:
     model = ""
     dimensions = 0
     batch_size = 64
+    #: whether the model's vectors mean anything for languages other than English; all-MiniLM-L6-v2
+    #: was trained on English only, and every Persian text lands near every other one
+    multilingual = False
 
     def __init__(self, cache_size: int = 20000) -> None:
         self._cache: LRUCache[str, np.ndarray] = LRUCache(maxsize=cache_size)
@@ -480,6 +483,7 @@ class OpenAIEmbedder(CachedEmbedder):
     (``max_retries``, ``core.http.engine_session``); what is left is a transient ``EngineError``."""
 
     name = "openai"
+    multilingual = True  # what such a deployment is for (e.g. text-embedding-3-small reads Persian)
 
     def __init__(
         self,

@@ -127,27 +127,36 @@ def encounter_units(*, encounter: Encounter) -> list[Unit]:
     return units
 
 
-def _embeddings(texts: list[str]) -> list[list[float] | None]:
-    """Vectors for ``texts``, or None each when the engine is unavailable or of another size (the
-    rows are then found by full text only; a later reindex fills them in)."""
-    if not texts:
+def _embeddings(units: list[Unit]) -> list[list[float] | None]:
+    """Vectors for ``units``' texts, or None each when the engine is unavailable or of another size
+    (the rows are then found by full text only; a later reindex fills them in). Persian rows get
+    none from an English-only model: its vectors of Persian text all sit close together, so each
+    would match every Persian query."""
+    if not units:
         return []
     try:
         embedder = index_embedder()
         if embedder is None:
-            return [None] * len(texts)
-        return [v.tolist() for v in embedder.encode(texts)]
+            return [None] * len(units)
+        wanted = [
+            i for i, u in enumerate(units) if getattr(embedder, "multilingual", False) or u.language != "fa"
+        ]
+        vectors: list[list[float] | None] = [None] * len(units)
+        encoded = embedder.encode([units[i].text[:_MAX_TEXT] for i in wanted]) if wanted else []
+        for i, vector in zip(wanted, encoded, strict=True):
+            vectors[i] = vector.tolist()
+        return vectors
     except EngineError as exc:
         if exc.transient:
             raise
         logger.warning("embedding engine unavailable (%s): vectors skipped", exc.code)
-        return [None] * len(texts)
+        return [None] * len(units)
 
 
 def encounter_reindex(*, encounter: Encounter) -> int:
     """Replace the encounter's index rows with its current units; returns how many were written."""
     units = encounter_units(encounter=encounter)
-    vectors = _embeddings([u.text[:_MAX_TEXT] for u in units])
+    vectors = _embeddings(units)
     date = encounter.created_at.date()
     rows = [
         SearchUnit(

@@ -171,6 +171,24 @@ def test_persian_is_found_whichever_yeh_and_kaf_were_typed(alice_client, encount
     assert alice_client.get(URL, {"q": "كمي تب"}).json()["count"] == 1
 
 
+def test_a_persian_query_finds_only_the_rows_that_say_it(alice_client, encounter):
+    """The offline embedder reads English only: every Persian text gets nearly the same vector, so
+    a vector leg would return all of a doctor's Persian rows for any Persian query."""
+    _segments(
+        encounter,
+        ("patient", "از سه روز پیش تب و گلودرد دارم."),
+        ("patient", "به پنی‌سیلین حساسیت دارم."),
+        ("doctor", "آزیترومایسین روزی یک بار به مدت سه روز مصرف کنید."),
+        ("patient", "I also have a cough."),
+    )
+    services.encounter_reindex(encounter=encounter)
+    persian = SearchUnit.objects.filter(encounter=encounter, language="fa", source_type="segment")
+    assert persian.count() == 3 and not persian.filter(embedding__isnull=False).exists()
+    assert SearchUnit.objects.filter(encounter=encounter, language="en", embedding__isnull=False).exists()
+    hits = alice_client.get(URL, {"q": "گلودرد", "content_type": "transcript"}).json()["results"]
+    assert [h["snippet"].count("<mark>") > 0 for h in hits] == [True]
+
+
 # --- suggestions, analytics, reindex --------------------------------------------------------------
 
 
