@@ -42,10 +42,11 @@ models-tiny: install
 # one for speech-to-text (live chunks and long files' windows), one for drafts, checklists and the
 # rest (so they never wait for another doctor's transcription), and one process at the lowest CPU
 # priority for the `background` queue (speaker diarization, the search index; settings.JOB_QUEUES).
+# One Ctrl-C (or TERM) stops every process once: the trap clears itself before signalling the group.
 run: seed models
 	$(PY) manage.py collectstatic --noinput -v0
 	@echo "SOAPify on http://$(HOST):$(PORT)/  (API docs: /api/docs/)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A soapify worker -B -Q stt,stt_bulk --concurrency $(WORKER_CONCURRENCY) -n main@%h --loglevel INFO & \
 	$(VENV)/bin/celery -A soapify worker -Q nlp,default --concurrency $(NLP_CONCURRENCY) -n nlp@%h --loglevel INFO & \
 	nice -n 19 $(VENV)/bin/celery -A soapify worker -Q background --concurrency 1 -n background@%h --loglevel INFO & \
@@ -54,7 +55,7 @@ run: seed models
 	wait
 
 worker: models
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A soapify worker -Q stt,stt_bulk --concurrency $(WORKER_CONCURRENCY) -n main@%h --loglevel INFO & \
 	$(VENV)/bin/celery -A soapify worker -Q nlp,default --concurrency $(NLP_CONCURRENCY) -n nlp@%h --loglevel INFO & \
 	nice -n 19 $(VENV)/bin/celery -A soapify worker -Q background --concurrency 1 -n background@%h --loglevel INFO & \
