@@ -268,3 +268,62 @@ def test_medication_text_names_units_a_clinician_reads(engine):
         "insulin 10 units at night",
         "albuterol 2 puffs inhaled as needed",
     ]
+
+
+EN_TYPED = """Doctor: What brings you in?
+Patient: I have had a fever since yesterday.
+Doctor: Any shortness of breath?
+Patient: No.
+Doctor: Take paracetamol 500 mg every 6 hours. If the fever goes above 39 or you get short of breath, go to the emergency department right away."""
+
+
+def test_a_typed_visit_puts_the_prescription_and_the_safety_net_in_the_plan(engine):
+    draft = engine.generate(parse_dialogue(EN_TYPED)).draft
+    assert items(draft, "assessment") == []
+    plan = items(draft, "plan")
+    assert [it["kind"] for it in plan] == ["medication", "follow_up"]
+    assert plan[0]["text"] == "paracetamol 500 mg every 6 hours"
+    assert "the patient gets short of breath" in plan[1]["text"]
+    # the threshold of the advice is no measured temperature
+    assert items(draft, "objective", "vital") == []
+    # the doctor's hypothetical does not undo the patient's "No."
+    assert any(
+        it["negated"] and it["name"] == "shortness of breath" for it in items(draft, "subjective", "ros")
+    )
+
+
+@pytest.mark.parametrize(
+    ("said", "vitals"),
+    [
+        ("[doctor] if the fever goes above 39 , come back .", []),
+        ("[doctor] keep your blood pressure below 130/80 .", []),
+        ("پزشک: اگر تب بالای ۳۹ درجه رفت مراجعه کن.", []),
+        ("[doctor] your temperature is 38.5 today .", ["temperature"]),
+        ("[doctor] over the past week your blood pressure has been 140/90 .", ["bp"]),
+        ("پزشک: فشار خون ۱۲۰ روی ۸۰ و ضربان ۹۰ است.", ["bp", "hr"]),
+    ],
+)
+def test_a_threshold_or_a_condition_is_not_a_reading(engine, said, vitals):
+    draft = engine.generate(parse_dialogue(said)).draft
+    assert [it["name"] for it in items(draft, "objective", "vital")] == vitals
+
+
+FA_ABDOMEN = """پزشک: سلام خانم احمدی، وقتتون بخیر. چی شده؟
+بیمار: سلام دکتر. از دیشب دلم خیلی درد می‌کنه، سمت راست پایین.
+پزشک: تهوع یا استفراغ داشتید؟
+بیمار: حالت تهوع دارم ولی استفراغ نکردم.
+پزشک: به دارویی حساسیت دارید؟
+بیمار: به پنی‌سیلین حساسیت دارم.
+پزشک: احتمال آپاندیسیت هست. باید سونوگرافی و آزمایش خون انجام بدید.
+پزشک: شما را به اورژانس جراحی ارجاع می‌دهم. تا نتیجه چیزی نخورید."""
+
+
+def test_a_persian_referral_visit(engine):
+    draft = engine.generate(parse_dialogue(FA_ABDOMEN)).draft
+    assert [it["text"] for it in items(draft, "subjective", "chief_complaint")] == ["دل‌درد"]
+    assert [it.get("name") for it in items(draft, "subjective", "allergy")] == ["پنی\u200cسیلین"]
+    assert not items(draft, "subjective", "past_history")  # "ارجاع ... جراحی" is the plan
+    (problem,) = items(draft, "assessment")
+    assert problem["name"] == "آپاندیسیت" and problem["uncertain"] is True
+    assert [it["kind"] for it in items(draft, "plan")] == ["test", "referral", "instruction"]
+    assert items(draft, "objective", "result") == []

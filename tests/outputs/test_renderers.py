@@ -380,3 +380,38 @@ def test_fhir_rendering_is_deterministic_and_keeps_persian_text():
     assert first == second
     assert "فشار خون" in first.decode("utf-8")
     assert 'dir=\\"rtl\\"' in first.decode("utf-8")
+
+
+def test_fhir_problems_are_conditions_and_reported_allergies_allergy_intolerances():
+    note = make_note()
+    note.draft["sections"]["subjective"]["items"][3]["name"] = "penicillin"
+    note.draft["sections"]["assessment"]["items"].append(
+        item("problem", "Likely appendicitis.", name="appendicitis", uncertain=True)
+    )
+    data = json.loads(render_fhir(note, b"%PDF"))
+    Bundle.parse_obj(data)
+    conditions = {c["code"]["text"]: c for c in resources(data, "Condition")}
+    assert set(conditions) == {"Hypertension", "appendicitis"}
+    status = {k: c["verificationStatus"]["coding"][0]["code"] for k, c in conditions.items()}
+    assert status == {"Hypertension": "confirmed", "appendicitis": "provisional"}
+    (allergy,) = resources(data, "AllergyIntolerance")
+    assert allergy["code"]["text"] == "penicillin"
+    assert allergy["verificationStatus"]["coding"][0]["code"] == "unconfirmed"
+    comp = data["entry"][0]["resource"]
+    by_title = {
+        s["code"]["coding"][0]["code"]: {e["reference"] for e in s.get("entry", [])} for s in comp["section"]
+    }
+    urls = {e["resource"]["id"]: e["fullUrl"] for e in data["entry"][1:]}
+    assert urls[allergy["id"]] in by_title["61150-9"]  # subjective
+    assert {urls[c["id"]] for c in conditions.values()} <= by_title["51848-0"]  # assessment
+
+
+def test_fhir_only_denied_allergies_give_one_no_known_allergy():
+    note = make_note()
+    note.draft["sections"]["subjective"]["items"][3] = item(
+        "allergy", "No known drug allergies.", negated=True
+    )
+    data = json.loads(render_fhir(note, b"%PDF"))
+    Bundle.parse_obj(data)
+    (allergy,) = resources(data, "AllergyIntolerance")
+    assert allergy["code"]["coding"][0]["code"] == "716186003"

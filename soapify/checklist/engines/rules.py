@@ -265,8 +265,10 @@ class RulesEvaluator:
                 score, why = _ATTRIBUTE_SCORE, f"answer to a {seg.attribute} question"
             elif states_it and score < _ATTRIBUTE_SCORE:
                 score, why = _ATTRIBUTE_SCORE, "stated: " + ", ".join(sorted(shown & set(profile.patterns)))
-            elif not hinted and score < profile.unhinted_min:
-                continue  # the classifier alone, unsure: a short remark is not an exam or a result
+            elif not hinted and (score < profile.unhinted_min or lang == "fa"):
+                # the classifier alone, unsure (a short remark is not an exam or a result), or on
+                # Persian, which the English sentence model does not read: its guess decides nothing
+                continue
             if seg.question and score:  # a question nobody answered is asked, not covered
                 score = min(score, self.topic_cover_threshold - 1e-3)
             if score > best[0]:

@@ -1,7 +1,8 @@
 """Starter content, 2026-12-07: Persian (and a few English) phrasings of when a symptom began
-("از سه روز پیش", "since yesterday") as keywords of the onset and duration items.
+("از سه روز پیش", "since yesterday") as keywords of the onset and duration items, and of where
+a pain is ("سمت راست") for the location item.
 
-Updates only those two global items' keywords, from this migration's own copy below (it never
+Updates only those global items' keywords, from this migration's own copy below (it never
 reads ``data/starter.json``, so a fresh database always gets the same rows). Items a clinic has
 deactivated stay deactivated; reversing restores nothing (the keywords are hints, not data).
 """
@@ -68,6 +69,29 @@ KEYWORDS = {
             "روزه که",
             "هفته است",
             "ماهه که",
+        ]
+    },
+    "location": {
+        "any": [
+            "where is the pain",
+            "where does it hurt",
+            "where exactly",
+            "where is it",
+            "location",
+            "point to",
+            "radiat*",
+            "spread*",
+            "shoot*",
+            "کجا",
+            "کجای",
+            "محل درد",
+            "تیر می کشه",
+            "پخش می شه",
+            "سمت راست",
+            "سمت چپ",
+            "کدوم قسمت",
+            "کدام قسمت",
+            "کدوم طرف",
         ]
     },
 }

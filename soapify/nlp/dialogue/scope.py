@@ -38,7 +38,7 @@ _EN_UNCERTAIN = (
     r"if|unless|in case|should you|watch for|look out for|"  # hypothetical: "come back if the fever lasts"
     r"wish|i hope|hoping"  # wishful: "i wish i had some weight loss"
 )
-_FA_UNCERTAIN = r"اگر|اگه|در صورتی که|شاید|احتمالا|احتمالاً|فکر می[\u200c ]?کنم|فکر کنم|ممکن است|ممکنه|مطمئن نیستم|نمی[\u200c ]?دونم|به نظر"
+_FA_UNCERTAIN = r"اگر|اگه|در صورتی که|شاید|احتمالا|احتمالاً|احتمال|مشکوک به|فکر می[\u200c ]?کنم|فکر کنم|ممکن است|ممکنه|مطمئن نیستم|نمی[\u200c ]?دونم|به نظر"
 
 _W = r"[\w\u0600-\u06FF\u200c']"
 PRE_NEG = re.compile(rf"(?<!{_W})(?:{_EN_PRE_NEG}|{_FA_PRE_NEG})(?!{_W})", re.IGNORECASE)

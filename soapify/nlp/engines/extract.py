@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 from soapify.core.draft_schema import VITAL_LABELS
+from soapify.nlp.dialogue.scope import clause_bounds, negative_sentence
 from soapify.nlp.dialogue.scope import is_negated as scope_negated
-from soapify.nlp.dialogue.scope import negative_sentence
 
 from . import lexicons as lx
 from .text import FA_NUMBERS, NumberView, number_view
@@ -84,14 +84,35 @@ def _num(s: str) -> float:
     return float(s.replace("/", "."))  # Persian writes 38.5 as ۳۸/۵
 
 
+# A number that is a threshold or a condition, not a reading: "if the fever goes above 39",
+# "keep your blood pressure below 130/80", "اگر تب بالای ۳۹ درجه رفت".
+_NOT_A_READING = re.compile(
+    r"\b(?:if|unless|in case|whenever|above|over(?! (?:the )?(?:past|last)\b)|below|under|less than|more than|"
+    r"greater than|higher than|"
+    r"lower than|at least|at most|target|goal|keep|aim for)\b|اگر|اگه|در صورت|بالای|بالاتر از|بیشتر از|"
+    r"کمتر از|زیر|حداکثر|حداقل",
+    re.IGNORECASE,
+)
+
+
+def _a_reading(text: str, value_start: int) -> bool:
+    """Whether the value at ``value_start`` is said as a measurement (no threshold or condition
+    before it in its clause)."""
+    a, _ = clause_bounds(text, value_start)
+    return _NOT_A_READING.search(text, a, value_start) is None
+
+
 def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -> list[Vital]:
-    """Vitals in one sentence; offsets are transcript offsets (``offset`` = sentence start)."""
+    """Vitals in one sentence; offsets are transcript offsets (``offset`` = sentence start).
+    Thresholds and conditions are not readings ("come back if the fever goes above 39")."""
     nv = view or number_view(text, offset)
     found: list[Vital] = []
     taken: list[tuple[int, int]] = []
     for name, pat in _VITAL_PATTERNS:
         for m in pat.finditer(nv.text):
             if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            if not _a_reading(nv.text, m.start(1)):
                 continue
             vital = _vital_from_match(name, m)
             if vital is None:
@@ -162,7 +183,9 @@ class Medication:
         duration = None
         if self.duration:
             qty, _, du = self.duration.partition(" ")
-            duration = f"به مدت {qty} {_DURATION_FA.get(du.rstrip('s'), du)}" if fa else f"for {self.duration}"
+            duration = (
+                f"به مدت {qty} {_DURATION_FA.get(du.rstrip('s'), du)}" if fa else f"for {self.duration}"
+            )
         dose = f"{self.dose} {unit}".strip() if self.dose else None
         return " ".join(x for x in (self.name, dose, route, frequency, duration) if x)
 

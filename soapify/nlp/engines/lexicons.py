@@ -15,7 +15,7 @@ NEG_RE = re.compile(rf"(?:(?<![\w'])(?:{NEGATION_EN})(?![\w'])|(?:{NEGATION_FA})
 UNCERTAIN_RE = re.compile(
     r"(?<![\w'])(?:maybe|might|may be|possibl[ey]|probabl[ey]|i think|i guess|not sure|unsure|"
     r"could be|likely|suspect(?:ed)?|rule out|perhaps|seems?|questionable|concern for|"
-    r"kind of|sort of)(?![\w'])|شاید|احتمالا|احتمالاً|فکر می‌?کنم|ممکن است|مطمئن نیستم",
+    r"kind of|sort of)(?![\w'])|شاید|احتمالا|احتمالاً|احتمال|مشکوک به|فکر می‌?کنم|ممکن است|مطمئن نیستم",
     re.IGNORECASE,
 )
 BARE_NO = re.compile(
@@ -159,7 +159,11 @@ CUES: dict[str, re.Pattern[str]] = {
         "plan": r"\b(?:i(?:'m| am) going to|i'll|i will|we(?:'re| are) going to|we'll|we will|let's|"
         r"i want (?:you|to)|i(?:'d| would) like (?:you|to)|prescribe|refer|order|schedule|"
         r"follow[- ]?up|come back|see you (?:in|back)|continue|start (?:you|on)|increase|decrease|"
-        r"stop taking|recommend|should|(?:the )?plan (?:is|will be))|تجویز|شروع|ادامه|مراجعه|برگرد|پیگیری|آزمایش بده",
+        r"stop taking|recommend|should|(?:the )?plan (?:is|will be)|"
+        r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital)|call 911|seek (?:medical )?(?:care|attention)|"
+        r"^\W*(?:please )?(?:take|use|apply|avoid|drink|rest|keep|stop|try|make sure)\b)|تجویز|شروع|ادامه|مراجعه|برگرد|پیگیری|آزمایش بده|"
+        # Persian orders and instructions: "باید سونوگرافی انجام بدید", "ارجاع می‌دهم", "چیزی نخورید"
+        r"(?<!\S)(?:باید|ارجاع|درخواست می|می[\u200c ]?نویسم|انجام بد(?:ید|هید|ین)|[بن](?:خور|گیر|زن|مال|یا|کش|نوش|ذار|گذار)(?:ید|ین|یید|ئید)|[بن](?:خور|زن|مال|نوش)|مراجعه کن|مصرف کن)(?![\w\u0600-\u06FF])",
         "assessment": r"\b(?:(?:this|it) (?:looks|sounds|seems) like|(?:my )?(?:assessment|impression) is|i think (?:you|it|this|that)|"
         r"consistent with|diagnos|most likely|you have (?:a|an)|my impression|suggestive of|"
         r"in terms of your|for your)|تشخیص|به نظر می‌?رسد|احتمالا",
@@ -174,11 +178,13 @@ CUES: dict[str, re.Pattern[str]] = {
         "medication": r"\b(?:i take|i(?:'m| am) (?:on|taking)|medications?|meds|pills?|mg|milligrams?|"
         r"prescription)|دارو|قرص|میلی‌?گرم",
         "test": r"\b(?:order|get|check|draw|repeat) (?:a |an |some |your )?(?:x-ray|mri|ct|ultrasound|"
-        r"labs?|blood ?work|echo\w*|ekg|cbc|panel|test|culture|a1c|urinalysis|mammogram)|آزمایش",
+        r"labs?|blood ?work|echo\w*|ekg|cbc|panel|test|culture|a1c|urinalysis|mammogram)|آزمایش|سونوگرافی|"
+        r"عکس|رادیولوژی|ام[\u200c ]?آر[\u200c ]?آی|سی[\u200c ]?تی|نوار قلب|اکو",
         "referral": r"\brefer|specialist|physical therapy|see (?:a|the) (?:cardiologist|neurologist|"
         r"specialist|surgeon|dermatologist)|ارجاع|متخصص",
         "follow_up": r"\b(?:follow[- ]?up|come back|see you (?:back|again|in)|return (?:in|if)|"
-        r"check back|in (?:\w+ )?(?:days?|weeks?|months?) (?:time|to see))|مراجعه|پیگیری|برگرد",
+        r"check back|in (?:\w+ )?(?:days?|weeks?|months?) (?:time|to see)|"
+        r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital)|call 911)|مراجعه|پیگیری|برگرد|اورژانس",
     }.items()
 }
 CHIEF_Q = re.compile(
@@ -251,6 +257,14 @@ DRUGS = frozenset(
     nitroglycerin digoxin amiodarone hydroxychloroquine methotrexate humira adalimumab
     مسکن استامینوفن ایبوپروفن آسپرین سوماتریپتان آموکسی‌سیلین آموکسی سیلین آزیترومایسین متفورمین انسولین
     لوزارتان آملودیپین آتورواستاتین امپرازول پنتوپرازول پردنیزولون ناپروکسن ژلوفن سفیکسیم
+    paracetamol salbutamol co-amoxiclav cefixime fexofenadine domperidone loperamide budesonide gliclazide
+    amitriptyline nortriptyline ketorolac cotrimoxazole clotrimazole oseltamivir tamiflu guaifenesin
+    dextromethorphan pseudoephedrine mefenamic ceftriaxone gentamicin chlorpheniramine hyoscine
+    سفالکسین سیپروفلوکساسین مترونیدازول رانیتیدین فاموتیدین ستیریزین لوراتادین دیفن‌هیدرامین دگزامتازون
+    اندانسترون متوکلوپرامید سالبوتامول کاپتوپریل پروپرانولول فوروزماید وارفارین کلوپیدوگرل لووتیروکسین
+    سرترالین فلوکستین آمی‌تریپتیلین نورتریپتیلین آلپرازولام ترامادول کدئین مورفین گاباپنتین دیکلوفناک
+    پنی‌سیلین کوتریموکسازول فلوکونازول آسیکلوویر مفنامیک سفتریاکسون جنتامایسین کلرفنیرامین گایافنزین
+    دکسترومتورفان هیوسین کوآموکسی‌کلاو مونته‌لوکاست بکلومتازون پردنیزون متیل‌پردنیزولون
     """.split()
 )
 DRUG_SUFFIX = re.compile(
@@ -337,7 +351,8 @@ PRESCRIBE = re.compile(
     r"\b(?:prescrib\w*|(?:i'm|i am|we're|we are) (?:going to|gonna) (?:start|put|give|send|try)|"
     r"(?:i|we)(?:'ll| will) (?:start|put|give|send|try|call in)|start (?:you|him|her) on|put (?:you|him|her) on|"
     r"(?:take|give (?:him|her))\b.*\b(?:times? a day|twice|every \d+ hours|daily))|"
-    r"تجویز|می‌?نویسم|بخورید|مصرف کنید|شروع کنید|ادامه دهید|ادامه بدید",
+    r"تجویز|می‌?نویسم|بخورید|مصرف کنید|شروع کنید|ادامه دهید|ادامه بدید|"
+    r"(?:بخور|مصرف کن|بزن|بمال)(?![\u0600-\u06FF])",
     re.IGNORECASE,
 )
 # The patient turning down what the doctor proposed.

@@ -113,7 +113,9 @@ def _content(s: Sentence) -> bool:
 
 _WORDS = re.compile(r"\w+")
 _ALLERGEN = re.compile(
-    r"\ballergic to (?:an? |the |some )?([a-z][\w-]*(?: (?:drugs?|antibiotics?))?)", re.IGNORECASE
+    r"\ballergic to (?:an? |the |some )?([a-z][\w-]*(?: (?:drugs?|antibiotics?))?)|"
+    r"(?<!\S)به\s+([\u0600-\u06FF\u200c]{3,})\s+(?:حساسیت|آلرژی)",  # "به پنی‌سیلین حساسیت دارم"
+    re.IGNORECASE,
 )
 _NEGATIVE_FINDING = re.compile(
     r"^\W*(?:no|negative|without|there (?:is|are|was|were) no|i (?:do not|don't) (?:see|hear|feel))\b|"
@@ -286,8 +288,8 @@ class _Builder:
                 label = "hpi"  # "martha is a 50-year-old female with ... who presents for ..."
             if label == "other" and lx.DIAGNOSIS.search(s.text) and lx.TOLD_DIAGNOSIS.search(s.text):
                 label = "assessment"  # "he has an ear infection", "عفونت ویروسی است"
-            if prescribing and label not in ("plan", "assessment"):
-                label = "plan"
+            if prescribing and (label not in ("plan", "assessment") or not lx.DIAGNOSIS.search(s.text)):
+                label = "plan"  # "take paracetamol 500 mg every 6 hours" names no problem
             self.final[i] = label
             if label != "other" and not (vitals and label == "exam"):
                 self.doctor_item(i, s, label, conf, declined, has_meds=bool(meds))
@@ -366,7 +368,7 @@ class _Builder:
         self.add(
             "subjective", kind, note_text, [self.span(s)], negated=negated,
             uncertain=is_uncertain(text), confidence=conf, duration=durations[0][2] if durations else None,
-            name=allergen.group(1).lower() if allergen else None,
+            name=next(g for g in allergen.groups() if g).lower() if allergen else None,
         )  # fmt: skip
 
     def review_of_systems(self) -> None:
@@ -395,9 +397,12 @@ class _Builder:
             if key in seen:
                 continue
             if m.negated and any(
-                x.name == m.name and not x.negated and x.source != "context" for x in self.d.mentions
+                x.name == m.name and not x.negated and not x.uncertain and x.source != "context"
+                for x in self.d.mentions
             ):
-                continue  # reported somewhere: a denial elsewhere ("denied it in the past") does not undo it
+                # reported somewhere: a denial elsewhere ("denied it in the past") does not undo it;
+                # a hypothetical ("come back if you get short of breath") reports nothing
+                continue
             word = lx.canonical_symptom(m.text) if self.lang == "en" else m.text
             if self.lang == "en":
                 label = f"Denies {word}." if m.negated else f"Reports {word}."
@@ -486,25 +491,26 @@ class _Builder:
                 return
 
     def patient_complaint(self, start: int) -> bool:
-        """The patient's first complaint from sentence ``start`` on: a symptom said (not denied, not
-        hypothetical), else a body part that hurts."""
+        """The patient's first complaint from sentence ``start`` on, in the order said: a symptom
+        (not denied, not hypothetical) or a body part that hurts ("دلم خیلی درد می‌کنه" before a
+        later "حالت تهوع دارم")."""
+        said: dict[int, list[Mention]] = {}
         for m in self.d.mentions:
-            s = self.sents[m.sentence]
-            if m.sentence < start or m.negated or m.source != "said" or s.speaker == SPEAKER_DOCTOR:
+            if m.sentence >= start and not m.negated and m.source == "said":
+                said.setdefault(m.sentence, []).append(m)
+        for i in range(start, len(self.sents)):
+            s = self.sents[i]
+            if s.speaker == SPEAKER_DOCTOR or _HYPOTHETICAL.search(s.text) or lx.CHITCHAT.search(s.text):
                 continue
-            if _HYPOTHETICAL.search(s.text) or lx.CHITCHAT.search(s.text):
-                continue
-            self.complaint(s, [t for t in self.d.mentions if t.sentence == m.sentence and not t.negated
-                               and t.source == "said"])  # fmt: skip
-            return True
-        for s in self.sents[start:]:
-            if s.speaker != SPEAKER_DOCTOR and not s.question:
-                part = lx.PART_COMPLAINT.search(s.text)
-                if part:
-                    where = next(g for g in part.groups() if g)
-                    fa = lx.FA_PART_PAIN.get(where, f"درد {where}")
-                    self.complaint(s, [], f"{where} pain" if self.lang == "en" else fa)
-                    return True
+            if i in said:
+                self.complaint(s, said[i])
+                return True
+            part = None if s.question else lx.PART_COMPLAINT.search(s.text)
+            if part:
+                where = next(g for g in part.groups() if g)
+                fa = lx.FA_PART_PAIN.get(where, f"درد {where}")
+                self.complaint(s, [], f"{where} pain" if self.lang == "en" else fa)
+                return True
         return False
 
     def complaint(self, s: Sentence, terms: list[Mention], what: str | None = None) -> None:

@@ -133,7 +133,7 @@ _DOCTOR_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 
 _SUBJECT_YOU = re.compile(
-    r"((?:^|[,.;:]\s*|\b(?:and|but|that|if|when|because|so|since|until|before|after|while|know|think|said|see|hope)\s+))you\b"
+    r"((?:^|[,.;:]\s*|\b(?:and|or|but|that|if|when|because|so|since|until|before|after|while|know|think|said|see|hope)\s+))you\b"
     r"\s+(\w+ed|can|could|should|might|may|must|need|feel|take|get|go|said|mentioned|know|had|did|want|"
     r"think|have|haven't|don't|didn't|can't|seem|look|sound|continue|keep|start|came|went|got|were|are)\b",
     re.IGNORECASE,

@@ -26,6 +26,7 @@ from .base import (
     clean,
     dosage_text,
     item_line,
+    items,
     kind_label,
     label,
     medications,
@@ -263,6 +264,89 @@ def _medication(b: FhirBuilder, index: int, status: str, item: dict) -> dict[str
     return b.add("medication", resource, index)
 
 
+_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+_ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
+_ALLERGY_VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
+NO_KNOWN_ALLERGY = {"system": SNOMED, "code": "716186003", "display": "No known allergy"}
+
+
+def _coded(system: str, code: str) -> dict[str, Any]:
+    return {"coding": [{"system": system, "code": code}]}
+
+
+def _conditions(b: FhirBuilder) -> list[dict[str, str]]:
+    """One ``Condition`` per problem the assessment names (an encounter diagnosis; ``provisional``
+    when the doctor said it with doubt, "likely appendicitis")."""
+    refs = []
+    for index, problem in enumerate(items(b.note, "assessment", "problem")):
+        name = clean(problem.get("name"))
+        if not name or problem.get("negated"):
+            continue
+        resource: dict[str, Any] = {
+            "resourceType": "Condition",
+            "clinicalStatus": _coded(_CLINICAL, "active"),
+            "verificationStatus": _coded(
+                _VERIFICATION, "provisional" if problem.get("uncertain") else "confirmed"
+            ),
+            "category": [_coded(_CATEGORY, "encounter-diagnosis")],
+            "code": {"text": name},
+            "subject": b.patient,
+            "encounter": b.encounter,
+            "recordedDate": b.date,
+            "recorder": b.author,
+        }
+        if clean(problem.get("text")):
+            resource["note"] = [{"text": clean(problem.get("text"))}]
+        refs.append(b.add("condition", resource, index))
+    return refs
+
+
+def _allergies(b: FhirBuilder) -> list[dict[str, str]]:
+    """An ``AllergyIntolerance`` per substance the patient reported (``unconfirmed``: said, not
+    tested), or one "no known allergy" when the visit recorded only denials."""
+    found = list(items(b.note, "subjective", "allergy"))
+    named = [a for a in found if clean(a.get("name")) and not a.get("negated")]
+    refs = []
+    for index, allergy in enumerate(named):
+        refs.append(
+            b.add(
+                "allergy",
+                {
+                    "resourceType": "AllergyIntolerance",
+                    "clinicalStatus": _coded(_ALLERGY_CLINICAL, "active"),
+                    "verificationStatus": _coded(_ALLERGY_VERIFICATION, "unconfirmed"),
+                    "code": {"text": clean(allergy.get("name"))},
+                    "patient": b.patient,
+                    "encounter": b.encounter,
+                    "recordedDate": b.date,
+                    "recorder": b.author,
+                    "note": [{"text": clean(allergy.get("text"))}],
+                },
+                index,
+            )
+        )
+    if not refs and found and all(a.get("negated") for a in found):
+        refs.append(
+            b.add(
+                "allergy",
+                {
+                    "resourceType": "AllergyIntolerance",
+                    "clinicalStatus": _coded(_ALLERGY_CLINICAL, "active"),
+                    "verificationStatus": _coded(_ALLERGY_VERIFICATION, "confirmed"),
+                    "code": {"coding": [NO_KNOWN_ALLERGY], "text": NO_KNOWN_ALLERGY["display"]},
+                    "patient": b.patient,
+                    "encounter": b.encounter,
+                    "recordedDate": b.date,
+                    "recorder": b.author,
+                },
+                "none",
+            )
+        )
+    return refs
+
+
 def _section_html(note: NoteDocument, name: str) -> str:
     sec = section(note, name)
     parts = [f"<p>{html.escape(sec['text'])}</p>"] if sec["text"] else []
@@ -342,9 +426,8 @@ def _document_reference(b: FhirBuilder, pdf: bytes) -> dict[str, str]:
     )
 
 
-def _composition(b: FhirBuilder, vital_refs: list, med_refs: list) -> dict[str, Any]:
+def _composition(b: FhirBuilder, entries_by_section: dict[str, list]) -> dict[str, Any]:
     note = b.note
-    entries_by_section = {"objective": vital_refs, "plan": med_refs}
     sections = []
     for name in SECTIONS:
         code, display = SECTION_CODES[name]
@@ -377,8 +460,14 @@ def build_bundle(note: NoteDocument, doctor_pdf: bytes) -> dict[str, Any]:
     _context_resources(b)
     vital_refs = [r for i, v in enumerate(vitals(note)) if (r := _observation(b, i, v))]
     med_refs = [_medication(b, i, s, m) for i, (s, m) in enumerate(medications(note))]
+    section_entries = {
+        "subjective": _allergies(b),
+        "objective": vital_refs,
+        "assessment": _conditions(b),
+        "plan": med_refs,
+    }
     _document_reference(b, doctor_pdf)
-    composition = _composition(b, vital_refs, med_refs)
+    composition = _composition(b, section_entries)
     entries = [{"fullUrl": b.urn("composition"), "resource": composition}, *b.entries]
     return {
         "resourceType": "Bundle",
