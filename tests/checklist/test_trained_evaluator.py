@@ -326,3 +326,21 @@ def test_a_greeting_with_a_title_is_a_pleasantry(said):
 
     assert is_pleasantry(said)
     assert not is_pleasantry("سلام، سرم خیلی درد می‌کنه.")
+
+
+FA_REFERRAL = """پزشک: سلام خانم احمدی، وقتتون بخیر. چی شده؟
+بیمار: سلام دکتر. از دیشب دلم خیلی درد می‌کنه، سمت راست پایین.
+پزشک: دردتون از یک تا ده چند است؟
+بیمار: حدود هشت.
+پزشک: احتمال آپاندیسیت هست. شما را به اورژانس جراحی ارجاع می‌دهم."""
+
+
+def test_persian_items_are_decided_by_what_was_said_not_by_the_english_classifier(evaluator):
+    r = evaluate(evaluator, FA_REFERRAL, "chief_complaint", "location", "severity", "safety_net", "referral")
+    # the English-only classifier once picked "حدود هشت." (the pain score) as the chief complaint
+    assert "دلم خیلی درد" in r["chief_complaint"].evidence_text
+    assert r["location"].status == "covered" and "سمت راست" in r["location"].evidence_text
+    assert r["severity"].status == "covered"
+    # a referral to the emergency department now is the plan, not "come back if ..." advice
+    assert r["referral"].status == "covered"
+    assert r["safety_net"].status == "missing"
