@@ -327,3 +327,17 @@ def test_a_persian_referral_visit(engine):
     assert problem["name"] == "آپاندیسیت" and problem["uncertain"] is True
     assert [it["kind"] for it in items(draft, "plan")] == ["test", "referral", "instruction"]
     assert items(draft, "objective", "result") == []
+
+
+@pytest.mark.parametrize(
+    ("said", "kind"),
+    [
+        ("[patient] i've had a fever of 38.5 and a sore throat since yesterday .", "hpi"),
+        ("[patient] i've had a cough for three days .", "hpi"),
+        ("[patient] i've had asthma since i was a child .", "past_history"),
+    ],
+)
+def test_a_complaint_of_these_days_is_the_present_illness(engine, said, kind):
+    draft = engine.generate(parse_dialogue(said)).draft
+    kinds = {it["kind"] for it in items(draft, "subjective")} - {"chief_complaint", "ros"}
+    assert kinds == {kind}

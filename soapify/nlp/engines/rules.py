@@ -107,6 +107,21 @@ def _settled(s: Sentence) -> bool:
     return bool(lx.SYMPTOM_RE.search(s.text))
 
 
+# A complaint of these days, however it is worded ("I've had a fever since yesterday"), is the
+# present illness, not past history.
+_RECENT = re.compile(
+    r"\b(?:since (?:yesterday|last night|this morning|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"for (?:the (?:past|last) )?(?:a |an |one |two |three |four |five |six |seven |\d+ |a few |a couple of |several )?"
+    r"(?:days?|weeks?|hours?)|today|yesterday|last night|this morning|this week)\b|از دیروز|از دیشب|روز پیش|امروز",
+    re.IGNORECASE,
+)
+
+
+def _history_kind(text: str, kinds: tuple[str, ...]) -> str:
+    kind = next((k for k in kinds if lx.CUES[k].search(text)), "hpi")
+    return "hpi" if kind == "past_history" and _RECENT.search(text) else kind
+
+
 def _content(s: Sentence) -> bool:
     return len(_WORDS.findall(s.text)) >= 3 and not lx.is_pleasantry(s.text) and not _noise(s)
 
@@ -349,7 +364,7 @@ class _Builder:
         return f"Answers {'no' if no else 'yes'} to: {q.text.strip()}"
 
     def patient_item(self, s: Sentence, conf: float, has_meds: bool = False) -> None:
-        kind = next((k for k in _PATIENT_KINDS if lx.CUES[k].search(s.text)), "hpi")
+        kind = _history_kind(s.text, _PATIENT_KINDS)
         if kind == "medication" and has_meds:
             return  # the structured medication item already covers this sentence
         self.history_item(s, kind, self.patient_text(s), conf)
@@ -425,7 +440,7 @@ class _Builder:
         spans = [self.span(s)]
         unc = is_uncertain(s.text)
         if label in ("hpi", "ros"):
-            kind = next((k for k in _PATIENT_KINDS[:-1] if lx.CUES[k].search(s.text)), "hpi")
+            kind = _history_kind(s.text, _PATIENT_KINDS[:-1])
             self.history_item(s, kind, text, conf)
         elif label in ("exam", "result"):
             negated = bool(_NEGATIVE_FINDING.match(s.text))  # "no murmurs", "there is no effusion"
