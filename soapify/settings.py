@@ -473,6 +473,8 @@ _embedding_backends = {
             "api_key": env("EMBEDDING_API_KEY", LLM_API_KEY) or "",
             "model": env("EMBEDDING_MODEL", "text-embedding-3-small"),
             "timeout": env_float("EMBEDDING_TIMEOUT", 30.0),
+            # whether the model reads Persian; with false, Persian rows and queries get no vectors
+            "multilingual": env_bool("EMBEDDING_MULTILINGUAL", True),
         },
     },
 }

@@ -49,6 +49,16 @@ VITAL_NAMES: tuple[str, ...] = (
     "pain",
 )
 
+#: How a dose unit (a UCUM code in the item's ``unit``) reads in a note, per language: the engines'
+#: item text and the renderers' medication tables use the same. A unit not listed reads as its code.
+DOSE_UNIT_LABELS: dict[str, dict[str, str]] = {
+    "en": {"{tbl}": "tablets", "{puff}": "puffs", "[iU]": "units", "ug": "mcg"},
+    "fa": {
+        "mg": "میلی‌گرم", "ug": "میکروگرم", "g": "گرم", "mL": "میلی‌لیتر", "[iU]": "واحد", "{tbl}": "قرص",
+        "{puff}": "پاف",
+    },
+}  # fmt: skip
+
 #: Display names of the vitals, per note language (engines, renderers and clients use the same).
 VITAL_LABELS: dict[str, dict[str, str]] = {
     "en": {

@@ -153,8 +153,10 @@ class SentenceTransformerEmbedder(CachedEmbedder):
         batch_size: int = 32,
         max_batch_tokens: int = 256,
         quantized: bool = True,
+        multilingual: bool = False,
     ) -> None:
         super().__init__(cache_size)
+        self.multilingual = multilingual  # a multilingual sentence-transformers folder (model_path)
         if runtime not in ("auto", "onnx", "torch"):
             raise EngineError(f"Unknown embedder runtime {runtime!r}.", code="embedding_misconfigured")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -483,7 +485,6 @@ class OpenAIEmbedder(CachedEmbedder):
     (``max_retries``, ``core.http.engine_session``); what is left is a transient ``EngineError``."""
 
     name = "openai"
-    multilingual = True  # what such a deployment is for (e.g. text-embedding-3-small reads Persian)
 
     def __init__(
         self,
@@ -495,8 +496,10 @@ class OpenAIEmbedder(CachedEmbedder):
         max_retries: int = 2,
         dimensions: int | None = None,
         cache_size: int = 20000,
+        multilingual: bool = True,
     ) -> None:
         super().__init__(cache_size)
+        self.multilingual = multilingual  # what such a deployment is for; false for an English-only model
         root = base_url.rstrip("/")
         self.url = (root if root.endswith("/v1") else root + "/v1") + "/embeddings"
         self.api_key = api_key

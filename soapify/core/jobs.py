@@ -32,7 +32,7 @@ the unfinished job its job must wait for (a draft: the encounter's transcription
 the draft being generated). ``job_start`` then creates the job ``queued`` without sending it; when
 the job it waits for ends (``job_finished``), the waiting job is sent (or, if its handler now names
 another unfinished job, waits for that one), or fails with ``prerequisite_failed`` if the job it
-waited for failed or was cancelled. The reaper leaves waiting jobs alone and releases those whose
+waited for failed or was cancelled (unless its handler ``tolerates`` that kind: then it goes on). The reaper leaves waiting jobs alone and releases those whose
 prerequisite ended without them being told (a process killed between the two).
 
 The modules never import each other in a cycle: jobs are sent by task name, and ``core.tasks``
@@ -81,6 +81,10 @@ class JobHandler:
     #: the unfinished job this job must wait for, if any (asked when the job is started and again
     #: each time the job it waited for succeeds)
     prerequisite: Callable[[Job], Job | None] | None = None
+    #: kinds of prerequisite this job waits for but does not depend on: when such a job fails or is
+    #: cancelled, this one goes on (a finalization waits for a checklist under way, and freezes
+    #: whatever checklist there is if that evaluation fails)
+    tolerates: frozenset[str] = frozenset()
 
 
 _HANDLERS: dict[str, JobHandler] = {}
@@ -93,6 +97,7 @@ def job_handler(
     max_attempts: int = 3,
     on_failure: Callable[[Job, str, str], None] | None = None,
     prerequisite: Callable[[Job], Job | None] | None = None,
+    tolerates: tuple[str, ...] = (),
 ):
     def register(fn: Callable[[Job], dict | None]):
         _HANDLERS[kind] = JobHandler(
@@ -102,6 +107,7 @@ def job_handler(
             max_attempts=max_attempts,
             on_failure=on_failure,
             prerequisite=prerequisite,
+            tolerates=frozenset(tolerates),
         )
         return fn
 
@@ -390,14 +396,16 @@ def job_release(job_id: str) -> str:
     if before is None or not before.is_finished:
         return "held"
     row = _waiting(job_id, before.pk)
-    if before.status != Job.Status.SUCCEEDED:
+    handler = _HANDLERS.get(job.kind)
+    if before.status != Job.Status.SUCCEEDED and not (
+        handler is not None and before.kind in handler.tolerates
+    ):
         code = (before.error or {}).get("code") or before.status
         message = (
             f"The job this one waited for ({before.kind} {before.id}) ended {before.status}"
             f"{f' ({code})' if code != before.status else ''}; this job did not run."
         )
         return "failed" if _fail_for_good(job, row, "prerequisite_failed", message) else "unchanged"
-    handler = _HANDLERS.get(job.kind)
     following = handler.prerequisite(job) if handler is not None and handler.prerequisite else None
     if following is not None and following.pk not in (job.pk, before.pk) and not following.is_finished:
         if not row.update(waits_for=following):

@@ -144,10 +144,18 @@ def missing_critical_warning(items: list[str]) -> list[dict]:
 
 
 def finalize_warnings(*, encounter: Encounter, summary: dict) -> list[dict]:
-    """The warnings of a finalize request: missing critical items, or no checklist at all (none was
-    evaluated and none is under way: the note will carry no checklist)."""
+    """The warnings of a finalize request: missing critical items (as evaluated so far), a checklist
+    evaluation under way (waited for), or no checklist at all (the note will carry none)."""
     warnings = missing_critical_warning(missing_critical_of(summary))
-    if not summary.get("evaluated", True) and evaluation_job_of(encounter_id=encounter.pk) is None:
+    if evaluation_job_of(encounter_id=encounter.pk) is not None:
+        warnings.append(
+            {
+                "code": "checklist_pending",
+                "message": "A checklist evaluation is under way; the finalization waits for it and the "
+                "note freezes its result (its missing critical items are on the finalized note).",
+            }
+        )
+    elif not summary.get("evaluated", True):
         warnings.append(
             {
                 "code": "checklist_not_evaluated",

@@ -31,7 +31,7 @@ from pgvector import Vector
 from soapify.core.embeddings import get_embedder
 from soapify.core.engines import EngineError
 from soapify.search.models import EMBEDDING_DIMENSIONS, SearchQueryLog
-from soapify.search.text import language_of, normalise
+from soapify.search.text import mostly_persian, normalise
 
 logger = logging.getLogger("soapify.search")
 
@@ -92,7 +92,7 @@ def _query_vector(text: str) -> str | None:
         return None
     try:
         embedder = index_embedder()
-        if embedder is None or (language_of(text) == "fa" and not getattr(embedder, "multilingual", False)):
+        if embedder is None or (mostly_persian(text) and not getattr(embedder, "multilingual", False)):
             return None  # an English-only model puts every Persian text near every other one
         ttl = settings.SEARCH_QUERY_VECTOR_CACHE_SECONDS
         key = query_vector_key(embedder, text)

@@ -25,7 +25,7 @@ from soapify.nlp.models import Draft
 from soapify.outputs.models import FinalizedNote
 from soapify.search.models import SearchQueryLog, SearchTerm, SearchUnit
 from soapify.search.selectors import index_embedder
-from soapify.search.text import language_of, normalise
+from soapify.search.text import language_of, mostly_persian, normalise
 from soapify.stt.selectors import encounter_transcript
 
 logger = logging.getLogger("soapify.search")
@@ -138,9 +138,8 @@ def _embeddings(units: list[Unit]) -> list[list[float] | None]:
         embedder = index_embedder()
         if embedder is None:
             return [None] * len(units)
-        wanted = [
-            i for i, u in enumerate(units) if getattr(embedder, "multilingual", False) or u.language != "fa"
-        ]
+        multilingual = getattr(embedder, "multilingual", False)
+        wanted = [i for i, u in enumerate(units) if multilingual or not mostly_persian(u.text)]
         vectors: list[list[float] | None] = [None] * len(units)
         encoded = embedder.encode([units[i].text[:_MAX_TEXT] for i in wanted]) if wanted else []
         for i, vector in zip(wanted, encoded, strict=True):

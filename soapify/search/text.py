@@ -47,5 +47,14 @@ def language_of(text: str, default: str = "en") -> str:
     return "fa" if _PERSIAN.search(text) else default
 
 
+_LATIN = re.compile("[A-Za-z]")
+
+
+def mostly_persian(text: str) -> bool:
+    """More Persian letters than Latin ones: what an English-only embedding model cannot read (an
+    English note that names a Persian patient, or "metformin متفورمین", still can)."""
+    return len(_PERSIAN.findall(text)) > len(_LATIN.findall(text))
+
+
 def ts_config(language: str) -> str:
     return "simple" if language == "fa" else "english"

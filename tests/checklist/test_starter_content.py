@@ -129,3 +129,15 @@ def test_the_starter_data_file_is_utf8_with_persian_text_unescaped():
     raw = STARTER_FILE.read_bytes()
     assert "شکایت اصلی".encode() in raw
     assert b"\\u06" not in raw
+
+
+def test_the_keyword_migration_keeps_keywords_an_administrator_edited():
+    import json
+
+    migration = importlib.import_module("soapify.checklist.migrations.0003_persian_keywords")
+    before = {i["key"]: i["keywords"] for i in json.loads(migration.BEFORE.read_text())["catalog_items"]}
+    ChecklistCatalog.objects.filter(key="onset", owner=None).update(keywords=before["onset"])
+    ChecklistCatalog.objects.filter(key="duration", owner=None).update(keywords={"any": ["how long"]})
+    migration.update_keywords(global_apps, None)
+    assert ChecklistCatalog.objects.get(key="onset", owner=None).keywords == migration.KEYWORDS["onset"]
+    assert ChecklistCatalog.objects.get(key="duration", owner=None).keywords == {"any": ["how long"]}

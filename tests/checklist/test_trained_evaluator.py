@@ -344,3 +344,13 @@ def test_persian_items_are_decided_by_what_was_said_not_by_the_english_classifie
     # a referral to the emergency department now is the plan, not "come back if ..." advice
     assert r["referral"].status == "covered"
     assert r["safety_net"].status == "missing"
+
+
+def test_a_plain_no_that_opens_a_longer_answer_is_still_the_answer(evaluator):
+    dialogue = (
+        "[doctor] do you have any allergies ?\n[patient] no . i'm on lisinopril for blood pressure though .\n"
+        "[doctor] do you smoke ?\n[patient] no . i quit ten years ago ."
+    )
+    r = evaluate(evaluator, dialogue, "allergies", "smoking")
+    assert r["allergies"].details["polarity"] == "negated"
+    assert r["smoking"].details["polarity"] == "negated"

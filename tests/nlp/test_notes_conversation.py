@@ -341,3 +341,61 @@ def test_a_complaint_of_these_days_is_the_present_illness(engine, said, kind):
     draft = engine.generate(parse_dialogue(said)).draft
     kinds = {it["kind"] for it in items(draft, "subjective")} - {"chief_complaint", "ros"}
     assert kinds == {kind}
+
+
+@pytest.mark.parametrize(
+    ("said", "vitals"),
+    [
+        # review: a threshold word earlier in the sentence voided later readings
+        ("[doctor] blood pressure 150 over 90 , heart rate 88 , temperature 37.2 .", ["bp", "hr", "temperature"]),
+        ("[doctor] i keep seeing your blood pressure high , today it is 160/100 .", ["bp"]),
+        ("[doctor] your oxygen saturation is 97% at least on room air , pulse 80 .", ["hr", "spo2"]),
+        ("پزشک: زیر بغل دما ۳۷/۵ است.", ["temperature"]),
+    ],
+)  # fmt: skip
+def test_readings_after_a_word_that_can_be_a_threshold_are_kept(engine, said, vitals):
+    draft = engine.generate(parse_dialogue(said)).draft
+    assert sorted(it["name"] for it in items(draft, "objective", "vital")) == sorted(vitals)
+
+
+@pytest.mark.parametrize(
+    ("said", "not_kinds"),
+    [
+        # the exam's instructions are not the plan
+        ("[doctor] take a deep breath for me .", {"instruction", "medication", "follow_up"}),
+        ("[doctor] keep your eyes on my finger .", {"instruction", "medication", "follow_up"}),
+        ("پزشک: نفس عمیق بکشید.", {"instruction", "medication", "follow_up"}),
+        ("پزشک: روی تخت دراز بکشید.", {"instruction", "medication", "follow_up"}),
+        # advice that names a body part and a finding word is not a finding
+        ("پزشک: زخم رو تمیز نگه دارید.", {"exam"}),
+        ("پزشک: اگه گلوتون قرمز و متورم شد برگردید.", {"exam"}),
+        # a relative's condition is family history, not the patient's diagnosis
+        ("پزشک: پس پدرتون سرطان داره.", {"problem"}),
+        ("پزشک: پس سرفه‌هاتون بعد از سرماخوردگی شدید.", {"problem"}),
+    ],
+)
+def test_instructions_advice_and_relatives_are_not_misfiled(engine, said, not_kinds):
+    draft = engine.generate(parse_dialogue(said)).draft
+    kinds = {it["kind"] for sec in draft["sections"].values() for it in sec["items"]}
+    assert not kinds & not_kinds, kinds
+
+
+@pytest.mark.parametrize(
+    ("said", "name", "negated"),
+    [
+        ("[patient] i'm not allergic to penicillin but i am allergic to sulfa drugs .", "sulfa drugs", False),
+        ("[patient] no , i'm not allergic to penicillin .", "penicillin", True),
+        ("بیمار: به نظرم حساسیت دارم ولی نمی‌دونم به چی.", None, False),
+        ("بیمار: به پنی‌سیلین حساسیت دارم.", "پنی\u200cسیلین", False),
+    ],
+)
+def test_the_allergen_is_the_substance_named_not_denied(engine, said, name, negated):
+    (allergy,) = items(engine.generate(parse_dialogue(said)).draft, "subjective", "allergy")
+    assert (allergy.get("name"), allergy["negated"]) == (name, negated)
+
+
+def test_persian_nine_and_not_very_are_not_denials(engine):
+    draft = engine.generate(parse_dialogue("بیمار: سرفه نه روز است که دارم.")).draft
+    assert [it["negated"] for it in items(draft, "subjective", "ros")] == [False]
+    draft = engine.generate(parse_dialogue("بیمار: لرزش دست دارم.")).draft
+    assert items(draft, "subjective", "ros") == []  # a tremor, not chills

@@ -112,3 +112,40 @@ def test_a_finalization_waits_for_the_checklist_evaluation_under_way(alice, enco
     assert job.status == Job.Status.SUCCEEDED
     note = FinalizedNote.objects.get(encounter=encounter)
     assert note.missing_critical_items == [item.title] and note.checklist_summary["evaluated"] is True
+
+
+def test_a_failed_checklist_evaluation_does_not_fail_the_finalization_waiting_for_it(
+    alice, encounter, draft, settings
+):
+    from soapify.checklist.services import EVALUATE_JOB_KIND
+    from soapify.core.jobs import job_release
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    evaluation = job_start(
+        kind=EVALUATE_JOB_KIND,
+        owner=alice,
+        target=("encounter", encounter.pk),
+        params={"encounter_id": encounter.pk},
+    )
+    job = queued_finalize(alice, encounter.pk, settings)
+    Job.objects.filter(pk=evaluation.pk).update(status=Job.Status.FAILED, error={"code": "engine_error"})
+    assert job_release(str(job.pk)) == "sent"
+    job_run(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED
+    assert FinalizedNote.objects.get(encounter=encounter).checklist_summary["evaluated"] is False
+
+
+def test_a_finalize_request_says_a_checklist_is_under_way(alice, alice_client, encounter, draft, settings):
+    from soapify.checklist.services import EVALUATE_JOB_KIND
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    job_start(
+        kind=EVALUATE_JOB_KIND,
+        owner=alice,
+        target=("encounter", encounter.pk),
+        params={"encounter_id": encounter.pk},
+    )
+    response = finalize(alice_client, encounter.pk)
+    assert response.status_code == 201
+    assert [w["code"] for w in response.data["warnings"]] == ["checklist_pending"]

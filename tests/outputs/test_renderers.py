@@ -406,12 +406,28 @@ def test_fhir_problems_are_conditions_and_reported_allergies_allergy_intolerance
     assert {urls[c["id"]] for c in conditions.values()} <= by_title["51848-0"]  # assessment
 
 
-def test_fhir_only_denied_allergies_give_one_no_known_allergy():
+@pytest.mark.parametrize(
+    ("said", "name", "code"),
+    [
+        ("No known drug allergies.", None, "409137002"),  # no known drug allergy
+        ("No allergies.", None, "716186003"),  # no known allergy
+        ("Not allergic to penicillin.", "penicillin", None),  # one substance denied says nothing of others
+    ],
+)
+def test_fhir_denied_allergies(said, name, code):
     note = make_note()
-    note.draft["sections"]["subjective"]["items"][3] = item(
-        "allergy", "No known drug allergies.", negated=True
-    )
+    note.draft["sections"]["subjective"]["items"][3] = item("allergy", said, negated=True, name=name)
     data = json.loads(render_fhir(note, b"%PDF"))
     Bundle.parse_obj(data)
-    (allergy,) = resources(data, "AllergyIntolerance")
-    assert allergy["code"]["coding"][0]["code"] == "716186003"
+    allergies = resources(data, "AllergyIntolerance")
+    assert [a["code"]["coding"][0]["code"] for a in allergies] == ([code] if code else [])
+
+
+def test_dose_units_read_as_words_not_ucum_codes():
+    from soapify.outputs.renderers.base import dosage_text, dose_text
+
+    tablets = item("medication", "", name="ibuprofen", dose="2", unit="{tbl}", frequency="twice a day")
+    assert dose_text(tablets) == "2 tablets"
+    assert dosage_text(tablets) == "2 tablets, twice a day"
+    assert dose_text(item("medication", "", dose="500", unit="mg"), "fa") == "500 میلی‌گرم"
+    assert dose_text(item("medication", "", dose="10", unit="[iU]")) == "10 units"

@@ -189,6 +189,17 @@ def test_a_persian_query_finds_only_the_rows_that_say_it(alice_client, encounter
     assert [h["snippet"].count("<mark>") > 0 for h in hits] == [True]
 
 
+def test_an_english_row_naming_a_persian_patient_keeps_its_vector(encounter):
+    from soapify.search.text import mostly_persian
+
+    assert not mostly_persian("Mr. رضایی has had chest pain on exertion for two weeks.")
+    assert not mostly_persian("metformin متفورمین")
+    assert mostly_persian("از سه روز پیش تب و گلودرد دارم")
+    _segments(encounter, ("patient", "Mr. رضایی has had chest pain on exertion for two weeks."))
+    services.encounter_reindex(encounter=encounter)
+    assert SearchUnit.objects.filter(encounter=encounter, embedding__isnull=False).exists()
+
+
 # --- suggestions, analytics, reindex --------------------------------------------------------------
 
 

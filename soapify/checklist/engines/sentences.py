@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from soapify.core.transcript import TranscriptView
-from soapify.nlp.engines.lexicons import is_pleasantry
+from soapify.nlp.engines.lexicons import is_greeting
 
 _MAX_SENTENCE_WORDS = 40
 _ANSWER_LOOKAHEAD = 2
@@ -86,7 +86,7 @@ def answer_sentence(sentences: list[Sentence], idx: int) -> Sentence | None:
         if sent.speaker and nxt.speaker and sent.speaker == nxt.speaker:
             return None
         after = sentences[k + 1] if k + 1 < len(sentences) else None
-        if after is not None and after.segment == nxt.segment and is_pleasantry(nxt.text):
+        if after is not None and after.segment == nxt.segment and is_greeting(nxt.text):
             return after
         return nxt
     return None

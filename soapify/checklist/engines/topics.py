@@ -30,7 +30,7 @@ import numpy as np
 from soapify.checklist.engines.keywords import compile_group
 from soapify.core.transcript import TranscriptView
 from soapify.nlp.dialogue import analyse
-from soapify.nlp.engines.lexicons import DIAGNOSIS, FILLER_RE, TOLD_DIAGNOSIS, is_pleasantry, stated_reason
+from soapify.nlp.engines.lexicons import FILLER_RE, is_pleasantry, stated_reason, told_diagnosis
 
 ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "data"
 ARTIFACT = ARTIFACT_DIR / "checklist_sections.npz"
@@ -184,7 +184,7 @@ def segment_patterns(seg: Segment) -> set[str]:
     for a question and its answer ("do you have any lung disease?" / "no")."""
     found = pattern_hits(seg.text)
     statement = seg.role == "doctor" and len(seg.sentences) == 1 and not seg.question
-    if statement and DIAGNOSIS.search(seg.text) and TOLD_DIAGNOSIS.search(seg.text):
+    if statement and told_diagnosis(seg.text):
         found.add("told_diagnosis")
     return found
 

@@ -3,11 +3,17 @@
 a pain is ("سمت راست") for the location item.
 
 Updates only those global items' keywords, from this migration's own copy below (it never
-reads ``data/starter.json``, so a fresh database always gets the same rows). Items a clinic has
-deactivated stay deactivated; reversing restores nothing (the keywords are hints, not data).
+reads ``data/starter.json``, so a fresh database always gets the same rows), and only where they
+are still the ones migration 0002 wrote: keywords an administrator has edited are kept.
+Deactivated items stay deactivated; reversing restores nothing (the keywords are hints, not data).
 """
 
+import json
+from pathlib import Path
+
 from django.db import migrations
+
+BEFORE = Path(__file__).with_name("0002_starter_content.json")
 
 KEYWORDS = {
     "onset": {
@@ -99,8 +105,15 @@ KEYWORDS = {
 
 def update_keywords(apps, schema_editor):
     Catalog = apps.get_model("checklist", "ChecklistCatalog")
+    before = {
+        item["key"]: item["keywords"]
+        for item in json.loads(BEFORE.read_text(encoding="utf-8"))["catalog_items"]
+    }
     for key, keywords in KEYWORDS.items():
-        Catalog.objects.filter(key=key, owner=None).update(keywords=keywords)
+        for row in Catalog.objects.filter(key=key, owner=None):
+            if row.keywords == before[key]:  # as 0002 wrote them, not edited since
+                row.keywords = keywords
+                row.save(update_fields=["keywords"])
 
 
 class Migration(migrations.Migration):

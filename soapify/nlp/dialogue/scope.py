@@ -63,7 +63,8 @@ _PSEUDO = re.compile(
     re.IGNORECASE,
 )
 # Persian "no" after the term closes its clause: "یه کم سرفه دارم ولی تنگی نفس نه", "تب هم نه".
-_FA_POST_NO = re.compile(rf"\s*(?:هم\s+|اصلا[ًا]?\s+|که\s+)?(?:نه|خیر|نخیر)(?!{_W})")
+# It must end the clause: "نه" is also "nine" ("سرفه نه روز است") and opens "not very" ("نه خیلی شدید").
+_FA_POST_NO = re.compile(r"\s*(?:هم\s+|اصلا[ًا]?\s+|که\s+)?(?:نه|خیر|نخیر)\s*(?:[.!?؟،,;]|$)")
 MAX_PRE_WORDS = 6  # a pre-negation reaches this many words forward ("no fever, chills or cough")
 MAX_POST_CHARS = 40
 _WORD = re.compile(r"[\w\u0600-\u06FF\u200c']+")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from soapify.core.draft_schema import VITAL_LABELS
+from soapify.core.draft_schema import DOSE_UNIT_LABELS, VITAL_LABELS
 from soapify.nlp.dialogue.scope import clause_bounds, negative_sentence
 from soapify.nlp.dialogue.scope import is_negated as scope_negated
 
@@ -85,21 +85,22 @@ def _num(s: str) -> float:
 
 
 # A number that is a threshold or a condition, not a reading: "if the fever goes above 39",
-# "keep your blood pressure below 130/80", "اگر تب بالای ۳۹ درجه رفت".
-_NOT_A_READING = re.compile(
-    r"\b(?:if|unless|in case|whenever|above|over(?! (?:the )?(?:past|last)\b)|below|under|less than|more than|"
-    r"greater than|higher than|"
-    r"lower than|at least|at most|target|goal|keep|aim for)\b|اگر|اگه|در صورت|بالای|بالاتر از|بیشتر از|"
-    r"کمتر از|زیر|حداکثر|حداقل",
+# "keep your blood pressure below 130/80", "اگر تب بالای ۳۹ درجه رفت". A condition counts anywhere
+# before the value in its clause; a threshold word only between the vital's name and its value
+# ("blood pressure 150 over 90, heart rate 88" keeps the heart rate).
+_CONDITION = re.compile(r"\b(?:if|unless|in case|whenever)\b|اگر|اگه|در صورت", re.IGNORECASE)
+_THRESHOLD = re.compile(
+    r"\b(?:above|(?<!\d )over|below|under|less than|more than|greater than|higher than|lower than|target|goal|"
+    r"aim for)\b|بالای|بالاتر از|بیشتر از|کمتر از|زیر|حداکثر|حداقل",
     re.IGNORECASE,
 )
 
 
-def _a_reading(text: str, value_start: int) -> bool:
-    """Whether the value at ``value_start`` is said as a measurement (no threshold or condition
-    before it in its clause)."""
+def _a_reading(text: str, name_start: int, value_start: int) -> bool:
+    """Whether the value at ``value_start`` (its vital named from ``name_start``) is said as a
+    measurement."""
     a, _ = clause_bounds(text, value_start)
-    return _NOT_A_READING.search(text, a, value_start) is None
+    return not (_CONDITION.search(text, a, value_start) or _THRESHOLD.search(text, name_start, value_start))
 
 
 def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -> list[Vital]:
@@ -112,7 +113,7 @@ def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -
         for m in pat.finditer(nv.text):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
-            if not _a_reading(nv.text, m.start(1)):
+            if not _a_reading(nv.text, m.start(), m.start(1)):
                 continue
             vital = _vital_from_match(name, m)
             if vital is None:
@@ -175,9 +176,9 @@ class Medication:
         """What a clinician reads: "ibuprofen 2 tablets twice a day for 5 days",
         "آزیترومایسین 500 میلی‌گرم روزی یک بار به مدت 3 روز" (the fields keep the UCUM codes)."""
         fa = lang == "fa"
-        unit = (_UNIT_FA if fa else _UNIT_EN).get(self.unit or "", self.unit or "")
-        if not fa and self.dose == "1" and unit.endswith("s") and self.unit in ("{tbl}", "{puff}", "[iU]"):
-            unit = unit[:-1]
+        unit = DOSE_UNIT_LABELS["fa" if fa else "en"].get(self.unit or "", self.unit or "")
+        if not fa and self.dose == "1" and self.unit in ("{tbl}", "{puff}", "[iU]"):
+            unit = unit[:-1]  # "1 tablet"
         route = _ROUTE_FA.get(self.route or "", self.route) if fa else self.route
         frequency = "در صورت نیاز" if fa and self.frequency == "as needed" else self.frequency
         duration = None
@@ -190,11 +191,6 @@ class Medication:
         return " ".join(x for x in (self.name, dose, route, frequency, duration) if x)
 
 
-_UNIT_EN = {"{tbl}": "tablets", "{puff}": "puffs", "[iU]": "units", "ug": "mcg"}
-_UNIT_FA = {
-    "mg": "میلی‌گرم", "ug": "میکروگرم", "g": "گرم", "mL": "میلی‌لیتر", "[iU]": "واحد", "{tbl}": "قرص",
-    "{puff}": "پاف",
-}  # fmt: skip
 _ROUTE_FA = {
     "oral": "خوراکی", "injection": "تزریقی", "topical": "موضعی", "inhaled": "استنشاقی", "intravenous": "وریدی",
     "intramuscular": "عضلانی", "subcutaneous": "زیرجلدی", "drops": "قطره",

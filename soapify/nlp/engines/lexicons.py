@@ -99,11 +99,15 @@ def canonical_symptom(term: str) -> str:
 
 
 _SYMPTOM_TO_SYSTEM = {term: system for system, terms in ROS_SYSTEMS.items() for term in terms}
-# A Persian term may carry a possessive or plural ending ("تبتون چقدر بوده؟", "دردم"); the match is
-# the term itself.
+# A Persian term may carry a possessive or plural ending ("تبتون چقدر بوده؟", "تبش"); the match is
+# the term itself. Words that are a term plus an ending but mean something else are left alone
+# ("لرزش" is a tremor, not "his chills").
 _FA_ENDING = r"(?:(?<=[\u0600-\u06FF])(?:های|ها|مون|تون|شون|مان|تان|شان|م|ت|ش))?"
+_FA_OTHER_WORDS = r"(?!(?:لرزش|جوشش|تبت)(?![\w]))"
 SYMPTOM_RE = re.compile(
-    r"(?<![\w])(?:"
+    r"(?<![\w])"
+    + _FA_OTHER_WORDS
+    + r"(?:"
     + "|".join(re.escape(t) for t in sorted(_SYMPTOM_TO_SYSTEM, key=len, reverse=True))
     + rf")(?={_FA_ENDING}(?![\w]))",
     re.IGNORECASE,
@@ -148,11 +152,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"let me (?:take a look|examine|listen|feel)|press(?:ing)? (?:here|on)|"
         r"(?:temperature|pulse|heart rate|oxygen(?: level| saturation)?|vitals?|vital signs) (?:is|are|was|were) "
         r"(?:normal|fine|good|stable|unremarkable)|"
-        r"\w+ exam(?:ination)? (?:is|was) (?:normal|unremarkable))|معاینه|"
-        # a Persian finding: a body part and what it looks, sounds or feels like ("لوزه‌ها قرمز و متورم هستند")
-        r"(?:گلو|لوزه|حلق|ریه|قلب|شکم|گوش|پرده|زانو|مچ|پوست|گردن|غدد|غده|چشم|بینی|سینه|کمر|ستون فقرات|مفصل|زخم)"
-        r"\S*(?:\s+\S+){0,3}?\s+(?:قرمز|متورم|صاف|طبیعی|نرمال|سالم|حساس|ملتهب|چرکی|تمیز|نرم|خس|تورم|کبود|"
-        r"سوفل|ترشح|قرمزی|درد در لمس)",
+        r"\w+ exam(?:ination)? (?:is|was) (?:normal|unremarkable))|معاینه",
         "result": r"\b(?:x-ray|xray|mri|ct scan|cat scan|ultrasound|echo(?:cardiogram)?|ekg|ecg|"
         r"lab(?:s| work| results)?|blood work|hemoglobin|a1c|cholesterol|results? (?:show|came|were)|"
         r"came back|showed|revealed|demonstrat)|آزمایش|سونوگرافی|عکس|نتیجه",
@@ -160,16 +160,24 @@ CUES: dict[str, re.Pattern[str]] = {
         r"i want (?:you|to)|i(?:'d| would) like (?:you|to)|prescribe|refer|order|schedule|"
         r"follow[- ]?up|come back|see you (?:in|back)|continue|start (?:you|on)|increase|decrease|"
         r"stop taking|recommend|should|(?:the )?plan (?:is|will be)|"
-        r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital)|call 911|seek (?:medical )?(?:care|attention)|"
-        r"^\W*(?:please )?(?:take|use|apply|avoid|drink|rest|keep|stop|try|make sure)\b)|تجویز|شروع|ادامه|مراجعه|برگرد|پیگیری|آزمایش بده|"
-        # Persian orders and instructions: "باید سونوگرافی انجام بدید", "ارجاع می‌دهم", "چیزی نخورید"
-        r"(?<!\S)(?:باید|ارجاع|درخواست می|می[\u200c ]?نویسم|انجام بد(?:ید|هید|ین)|[بن](?:خور|گیر|زن|مال|یا|کش|نوش|ذار|گذار)(?:ید|ین|یید|ئید)|[بن](?:خور|زن|مال|نوش)|مراجعه کن|مصرف کن)(?![\w\u0600-\u06FF])",
+        r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital)|call 911|seek (?:medical )?(?:care|attention))|"
+        # advice given as an order ("avoid alcohol", "drink plenty of fluids"); not the exam's "take a
+        # deep breath" or "keep your eyes on my finger" (a medicine to take is PRESCRIBE's)
+        r"^\W*(?:please )?(?:avoid|drink|rest|apply|make sure)\b|"
+        r"تجویز|شروع|ادامه|مراجعه|برگرد|پیگیری|آزمایش بده|"
+        # Persian orders and instructions: "باید سونوگرافی انجام بدید", "ارجاع می‌دهم", "چیزی نخورید";
+        # not the exam's "نفس عمیق بکشید", "دراز بکشید", or "باید بپرسم" (I have to ask)
+        r"(?<!\S)(?:باید(?!\s+(?:بپرسم|ببینم|معاینه|نگاه|گوش|بگم|بدونم))|ارجاع|درخواست می|می[\u200c ]?نویسم|"
+        r"انجام بد(?:ید|هید|ین)|[بن](?:خور|گیر|زن|مال|یا|نوش)(?:ید|ین|یید|ئید)|[بن](?:خور|زن|مال|نوش)|مراجعه کن|"
+        r"مصرف کن)(?![\w\u0600-\u06FF])",
         "assessment": r"\b(?:(?:this|it) (?:looks|sounds|seems) like|(?:my )?(?:assessment|impression) is|i think (?:you|it|this|that)|"
         r"consistent with|diagnos|most likely|you have (?:a|an)|my impression|suggestive of|"
         r"in terms of your|for your)|تشخیص|به نظر می‌?رسد|احتمالا",
         "allergy": r"\ballerg|حساسیت|آلرژی",
         "family_history": r"\b(?:(?:my|your) (?:mom|mother|dad|father|brother|sister|parents|family|"
-        r"grand\w+|aunt|uncle)|family history|runs in (?:the|my|your) family)|پدرم|مادرم|خانواده|خواهرم|برادرم",
+        r"grand\w+|aunt|uncle)|family history|runs in (?:the|my|your) family)|خانواده|"
+        r"(?<![\u0600-\u06FF])(?:پدر|مادر|برادر|خواهر|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی)"
+        r"(?:م|ت|ش|تون|تان|شون|شان)?(?![\u0600-\u06FF])",
         "social_history": r"\b(?:(?:non-?)?smok\w*|cigarette|alcohol|drink(?:s|ing)? (?:alcohol|beer|wine)|"
         r"beers?|wine|drugs|marijuana|exercise|work(?:ing)? as|married|live(?:s)? with|job|"
         r"hiking|walking)|سیگار|الکل|ورزش",
@@ -187,6 +195,17 @@ CUES: dict[str, re.Pattern[str]] = {
         r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital)|call 911)|مراجعه|پیگیری|برگرد|اورژانس",
     }.items()
 }
+# A Persian finding: a body part and what it looks, sounds or feels like ("لوزه‌ها قرمز و متورم
+# هستند", "ریه‌ها صاف است"); whole words only ("بینی" is not inside "میبینی"). Advice and
+# conditions that name the same words are not findings (``FA_NOT_FINDING``).
+FA_FINDING = re.compile(
+    r"(?<![\u0600-\u06FF])(?:گلو|لوزه|حلق|ریه|قلب|شکم|گوش|پرده|زانو|مچ|پوست|گردن|غدد|غده|چشم|بینی|سینه|"
+    r"کمر|ستون فقرات|مفصل|زخم)[\u0600-\u06FF\u200c]*(?:\s+\S+){0,3}?\s+(?:قرمز|متورم|صاف|طبیعی|نرمال|سالم|"
+    r"حساس|ملتهب|چرکی|تمیز|نرم|خس[\u200c ]?خس|تورم|کبود|سوفل|ترشح|قرمزی|درد در لمس)(?:ه|ند|اند)?(?![\u0600-\u06FF])"
+)
+FA_NOT_FINDING = re.compile(r"(?<![\u0600-\u06FF])(?:اگر|اگه|در صورت|نگه دار|بشویید|بشورید)")
+
+
 CHIEF_Q = re.compile(
     r"what brings you|what can i do for you|how can i help|what's going on|what seems to be|"
     r"tell me (?:about|what)|reason for (?:your|the) visit|چه مشکلی|چه کمکی|مشکلتون|چی شده",
@@ -217,8 +236,13 @@ _GREETING = re.compile(
 )
 
 
+def is_greeting(text: str) -> bool:
+    """A greeting, thanks or "how are you", and nothing else (not "yes" or "no": those answer)."""
+    return bool(_GREETING.match(FILLER_RE.sub(" ", text).strip()))
+
+
 def is_pleasantry(text: str) -> bool:
-    """A greeting, thanks or a bare acknowledgement, and nothing else."""
+    """A greeting, thanks or a bare acknowledgement ("okay", "yes"), and nothing else."""
     text = FILLER_RE.sub(" ", text).strip()
     return not _WORD.search(text) or bool(SMALL_TALK.match(text) or _GREETING.match(text))
 
@@ -339,11 +363,24 @@ DIAGNOSIS = re.compile(
     r"پرکاری تیروئید|نقرس|کمردرد مکانیکی",
     re.IGNORECASE,
 )
+#: a relative named in Persian: "پس پدرتون سرطان داره" is family history, not the patient's diagnosis
+FA_RELATIVE = re.compile(
+    r"(?<![\u0600-\u06FF])(?:پدر|مادر|برادر|خواهر|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی|همسر|شوهر)"
+    r"(?:م|ت|ش|تون|تان|شون|شان)?(?![\u0600-\u06FF])"
+)
+
+
+def told_diagnosis(text: str) -> bool:
+    """A statement telling the patient a diagnosis ("he has an ear infection", "عفونت ویروسی است"),
+    not a relative's condition."""
+    return bool(DIAGNOSIS.search(text) and TOLD_DIAGNOSIS.search(text) and not FA_RELATIVE.search(text))
+
+
 TOLD_DIAGNOSIS = re.compile(
     r"\b(?:you|he|she|they)(?:'ve| have| has|'s)? (?:got |developed |probably (?:have|has) |likely (?:have|has) )?"
     r"(?:an? |some |the )?(?:\w+[ -]){0,3}?(?=(?:\w+itis|infection|fracture|sprain|strain|migraine|pneumonia|"
     r"flu|cold|virus|tear|disease|syndrome|disorder)\b)|"
-    r"(?:دچار|مبتلا به)|(?:است|هست|دارید|داری|دارد|داره|گرفتید|گرفتین|گرفتی|گرفته|شدید|شدین)\s*[.!]?\s*$",
+    r"(?:دچار|مبتلا به)|(?:است|هست|دارید|داری|دارد|داره|گرفتید|گرفتین|گرفتی)\s*[.!]?\s*$",
     re.IGNORECASE,
 )
 # A doctor starting a medicine now (a new prescription is a plan, never a current medication).

@@ -118,8 +118,14 @@ _RECENT = re.compile(
 
 
 def _history_kind(text: str, kinds: tuple[str, ...]) -> str:
+    """The history kind by cue words; "I've had", the one past-history cue that also opens a
+    complaint, yields to a recent time ("I've had a fever since yesterday")."""
     kind = next((k for k in kinds if lx.CUES[k].search(text)), "hpi")
-    return "hpi" if kind == "past_history" and _RECENT.search(text) else kind
+    if kind == "past_history" and _RECENT.search(text):
+        cues = {m.group(0).lower() for m in lx.CUES["past_history"].finditer(text)}
+        if cues == {"i've had"}:
+            return "hpi"
+    return kind
 
 
 def _content(s: Sentence) -> bool:
@@ -128,10 +134,27 @@ def _content(s: Sentence) -> bool:
 
 _WORDS = re.compile(r"\w+")
 _ALLERGEN = re.compile(
-    r"\ballergic to (?:an? |the |some )?([a-z][\w-]*(?: (?:drugs?|antibiotics?))?)|"
-    r"(?<!\S)به\s+([\u0600-\u06FF\u200c]{3,})\s+(?:حساسیت|آلرژی)",  # "به پنی‌سیلین حساسیت دارم"
+    r"\ballergic to (?:an? |the |some )?(?P<en>[a-z][\w-]*(?: (?:drugs?|antibiotics?))?)|"
+    r"(?<!\S)به\s+(?P<fa>[\u0600-\u06FF\u200c]{3,})\s+(?:حساسیت|آلرژی)",  # "به پنی‌سیلین حساسیت دارم"
     re.IGNORECASE,
 )
+# words "به X حساسیت" also frames that name no substance: "به نظرم", "به شدت", "به دارویی"
+_NOT_AN_ALLERGEN = frozenset("نظرم نظر شدت خاطر دلیل علت این اون آن هیچ چی چیزی دارو دارویی داروها".split())
+
+
+def _allergen(text: str, *, denied: bool) -> str | None:
+    """The substance an allergy statement names: the first one not denied in its own clause ("I'm
+    not allergic to penicillin but I am to sulfa drugs": sulfa drugs), or, for a statement that
+    denies as a whole, the substance denied."""
+    for m in _ALLERGEN.finditer(text):
+        name = (m.group("en") or m.group("fa") or "").lower()
+        if name in _NOT_AN_ALLERGEN or name.startswith("نظر"):
+            continue
+        if denied or not is_negated(text, m.start()):
+            return name
+    return None
+
+
 _NEGATIVE_FINDING = re.compile(
     r"^\W*(?:no|negative|without|there (?:is|are|was|were) no|i (?:do not|don't) (?:see|hear|feel))\b|"
     r"^\W*(?:نه|هیچ|بدون)",
@@ -166,6 +189,8 @@ def cue_label(s: Sentence) -> str | None:
     if doctor and not s.question:
         if lx.HISTORY_VERB.search(t):
             return "hpi"  # dictation: "she denies fever or shortness of breath"
+        if lx.FA_FINDING.search(t) and not lx.FA_NOT_FINDING.search(t):
+            return "exam"  # "لوزه‌ها قرمز و متورم هستند"
         for label in ("exam", "plan", "result", "assessment"):
             if lx.CUES[label].search(t):
                 return label
@@ -301,7 +326,7 @@ class _Builder:
         if doctor:
             if lx.DEMOGRAPHIC.search(s.text) and not lx.ASSISTANT.search(s.text):
                 label = "hpi"  # "martha is a 50-year-old female with ... who presents for ..."
-            if label == "other" and lx.DIAGNOSIS.search(s.text) and lx.TOLD_DIAGNOSIS.search(s.text):
+            if label == "other" and lx.told_diagnosis(s.text):
                 label = "assessment"  # "he has an ear infection", "عفونت ویروسی است"
             if prescribing and (label not in ("plan", "assessment") or not lx.DIAGNOSIS.search(s.text)):
                 label = "plan"  # "take paracetamol 500 mg every 6 hours" names no problem
@@ -379,11 +404,11 @@ class _Builder:
         short = len(_WORDS.findall(text)) <= 12
         negated = bool(_DENIAL.match(text)) or bool(terms and all(neg_terms) and short)
         durations = extract_durations(normalize_digits(text))
-        allergen = _ALLERGEN.search(text) if kind == "allergy" and not negated else None
+        allergen = _allergen(text, denied=negated) if kind == "allergy" else None
         self.add(
             "subjective", kind, note_text, [self.span(s)], negated=negated,
             uncertain=is_uncertain(text), confidence=conf, duration=durations[0][2] if durations else None,
-            name=next(g for g in allergen.groups() if g).lower() if allergen else None,
+            name=allergen,
         )  # fmt: skip
 
     def review_of_systems(self) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from soapify.core.draft_schema import SECTIONS, VITAL_LABELS
+from soapify.core.draft_schema import DOSE_UNIT_LABELS, SECTIONS, VITAL_LABELS
 
 Language = Literal["en", "fa"]
 
@@ -276,10 +276,12 @@ def default_unit(item: dict) -> str:
     }.get(str(item.get("name")), "")
 
 
-def dose_text(item: dict) -> str:
+def dose_text(item: dict, language: str = "en") -> str:
+    """``"500 mg"``, ``"2 tablets"`` (``DOSE_UNIT_LABELS``: never a UCUM code such as ``{tbl}``)."""
     dose, unit = clean(item.get("dose")), clean(item.get("unit"))
-    if dose and unit and not dose.endswith(unit):
-        return f"{dose} {unit}"
+    shown = DOSE_UNIT_LABELS["fa" if language == "fa" else "en"].get(unit, unit)
+    if dose and shown and not dose.endswith(shown):
+        return f"{dose} {shown}"
     return dose
 
 
@@ -287,7 +289,7 @@ def medication_row(note: NoteDocument, status: str, item: dict) -> list[str]:
     """Name, dose, route, frequency, duration, status: the columns of every medication table."""
     return [
         clean(item.get("name")) or clean(item.get("text")),
-        dose_text(item),
+        dose_text(item, note.language),
         clean(item.get("route")),
         clean(item.get("frequency")),
         clean(item.get("duration")),
@@ -299,10 +301,10 @@ def medication_headers(note: NoteDocument) -> list[str]:
     return [label(note, k) for k in ("medication", "dose", "route", "frequency", "duration", "status")]
 
 
-def dosage_text(item: dict) -> str:
+def dosage_text(item: dict, language: str = "en") -> str:
     """``"500 mg, oral, twice daily, for 7 days"`` -- free text, as FHIR ``Dosage.text`` wants it."""
     parts = [
-        dose_text(item),
+        dose_text(item, language),
         clean(item.get("route")),
         clean(item.get("frequency")),
         clean(item.get("duration")),
@@ -328,7 +330,7 @@ def item_line(note: NoteDocument, item: dict) -> str:
         if diffs:
             text += f" ({label(note, 'differentials')}: {', '.join(diffs)})"
     elif kind == "medication" and not text:
-        text = " ".join(p for p in (clean(item.get("name")), dosage_text(item)) if p)
+        text = " ".join(p for p in (clean(item.get("name")), dosage_text(item, note.language)) if p)
     elif kind == "follow_up" and not text:
         text = clean(item.get("interval"))
     flags = [label(note, f) for f in ("negated", "uncertain") if item.get(f)]

@@ -242,7 +242,7 @@ def _bp_parts(item: dict) -> tuple[float, float] | None:
 
 def _medication(b: FhirBuilder, index: int, status: str, item: dict) -> dict[str, str]:
     dosage: dict[str, Any] = {}
-    if text := dosage_text(item):
+    if text := dosage_text(item, b.note.language):
         dosage["text"] = text
     if route := clean(item.get("route")):
         dosage["route"] = {"text": route}
@@ -270,6 +270,8 @@ _CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 _ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
 _ALLERGY_VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
 NO_KNOWN_ALLERGY = {"system": SNOMED, "code": "716186003", "display": "No known allergy"}
+NO_KNOWN_DRUG_ALLERGY = {"system": SNOMED, "code": "409137002", "display": "No known drug allergy"}
+_DRUG_WORDS = re.compile(r"\b(?:drugs?|medications?|medicines?)\b|دارو", re.IGNORECASE)
 
 
 def _coded(system: str, code: str) -> dict[str, Any]:
@@ -305,7 +307,8 @@ def _conditions(b: FhirBuilder) -> list[dict[str, str]]:
 
 def _allergies(b: FhirBuilder) -> list[dict[str, str]]:
     """An ``AllergyIntolerance`` per substance the patient reported (``unconfirmed``: said, not
-    tested), or one "no known allergy" when the visit recorded only denials."""
+    tested), or one "no known (drug) allergy" when the visit recorded only denials that name no
+    substance ("not allergic to penicillin" says nothing of other allergies)."""
     found = list(items(b.note, "subjective", "allergy"))
     named = [a for a in found if clean(a.get("name")) and not a.get("negated")]
     refs = []
@@ -327,7 +330,9 @@ def _allergies(b: FhirBuilder) -> list[dict[str, str]]:
                 index,
             )
         )
-    if not refs and found and all(a.get("negated") for a in found):
+    if not refs and found and all(a.get("negated") and not clean(a.get("name")) for a in found):
+        drugs = all(_DRUG_WORDS.search(clean(a.get("text"))) for a in found)
+        none_known = NO_KNOWN_DRUG_ALLERGY if drugs else NO_KNOWN_ALLERGY
         refs.append(
             b.add(
                 "allergy",
@@ -335,7 +340,7 @@ def _allergies(b: FhirBuilder) -> list[dict[str, str]]:
                     "resourceType": "AllergyIntolerance",
                     "clinicalStatus": _coded(_ALLERGY_CLINICAL, "active"),
                     "verificationStatus": _coded(_ALLERGY_VERIFICATION, "confirmed"),
-                    "code": {"coding": [NO_KNOWN_ALLERGY], "text": NO_KNOWN_ALLERGY["display"]},
+                    "code": {"coding": [none_known], "text": none_known["display"]},
                     "patient": b.patient,
                     "encounter": b.encounter,
                     "recordedDate": b.date,

@@ -186,7 +186,7 @@ def _medicine(note: NoteDocument, item: dict) -> dict[str, str]:
     lang = lang_of(note)
     name = clean(item.get("name")) or clean(item.get("text"))
     parts = {
-        "dose": dose_text(item),
+        "dose": dose_text(item, lang),
         "route": _plain(ROUTES, lang, clean(item.get("route"))),
         "frequency": _plain(FREQUENCIES, lang, clean(item.get("frequency"))),
         "duration": clean(item.get("duration")),
