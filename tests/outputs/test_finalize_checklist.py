@@ -86,20 +86,26 @@ def test_a_finalize_job_whose_encounter_is_gone_fails_with_encounter_gone(alice,
     assert job.error["code"] == "encounter_gone"
 
 
+def queued_evaluation(user, encounter_id: int) -> Job:
+    """A checklist evaluation job created and never run (``CELERY_TASK_ALWAYS_EAGER`` off)."""
+    from soapify.checklist.services import EVALUATE_JOB_KIND
+
+    return job_start(
+        kind=EVALUATE_JOB_KIND,
+        owner=user,
+        target=("encounter", encounter_id),
+        params={"encounter_id": encounter_id},
+    )
+
+
 def test_a_finalization_waits_for_the_checklist_evaluation_under_way(alice, encounter, draft, settings):
     """Generate, evaluate and finalize sent back to back: the note freezes the checklist's result,
     and the evaluation is not failed by a finalization that overtook it."""
-    from soapify.checklist.services import EVALUATE_JOB_KIND
     from soapify.core.jobs import job_release
 
     settings.CELERY_TASK_ALWAYS_EAGER = False  # created, never sent: run them by hand below
     item = critical_item()
-    evaluation = job_start(
-        kind=EVALUATE_JOB_KIND,
-        owner=alice,
-        target=("encounter", encounter.pk),
-        params={"encounter_id": encounter.pk},
-    )
+    evaluation = queued_evaluation(alice, encounter.pk)
     job = queued_finalize(alice, encounter.pk, settings)
     job.refresh_from_db()
     assert job.waits_for_id == evaluation.pk  # held behind the evaluation, not sent
@@ -117,16 +123,10 @@ def test_a_finalization_waits_for_the_checklist_evaluation_under_way(alice, enco
 def test_a_failed_checklist_evaluation_does_not_fail_the_finalization_waiting_for_it(
     alice, encounter, draft, settings
 ):
-    from soapify.checklist.services import EVALUATE_JOB_KIND
     from soapify.core.jobs import job_release
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    evaluation = job_start(
-        kind=EVALUATE_JOB_KIND,
-        owner=alice,
-        target=("encounter", encounter.pk),
-        params={"encounter_id": encounter.pk},
-    )
+    evaluation = queued_evaluation(alice, encounter.pk)
     job = queued_finalize(alice, encounter.pk, settings)
     Job.objects.filter(pk=evaluation.pk).update(status=Job.Status.FAILED, error={"code": "engine_error"})
     assert job_release(str(job.pk)) == "sent"
@@ -137,15 +137,8 @@ def test_a_failed_checklist_evaluation_does_not_fail_the_finalization_waiting_fo
 
 
 def test_a_finalize_request_says_a_checklist_is_under_way(alice, alice_client, encounter, draft, settings):
-    from soapify.checklist.services import EVALUATE_JOB_KIND
-
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    job_start(
-        kind=EVALUATE_JOB_KIND,
-        owner=alice,
-        target=("encounter", encounter.pk),
-        params={"encounter_id": encounter.pk},
-    )
+    queued_evaluation(alice, encounter.pk)
     response = finalize(alice_client, encounter.pk)
     assert response.status_code == 201
     assert [w["code"] for w in response.data["warnings"]] == ["checklist_pending"]
