@@ -25,6 +25,7 @@ urlpatterns = [
     path("adminplus/api/", include("soapify.adminplus.urls")),
     path("api/jobs/<uuid:job_id>/", core_views.JobDetailView.as_view(), name="job-detail"),
     path("api/ping/", core_views.PingView.as_view(), name="ping"),
+    path("", core_views.index, name="index"),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("", include("soapify.analytics.urls_metrics")),

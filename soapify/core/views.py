@@ -33,6 +33,19 @@ class PingView(APIView):
         return Response({"status": "ok"})
 
 
+def index(request):
+    """``GET /``: what this service is and where to go (an administrator's first request)."""
+    return JsonResponse(
+        {
+            "service": "SOAPify API",
+            "docs": "/api/docs/",
+            "schema": "/api/schema/",
+            "health": {"live": "/healthz", "ready": "/readyz"},
+            "login": "/api/auth/token/",
+        }
+    )
+
+
 def healthz(request):
     """Liveness: the process answers. Checks nothing else, so a database outage never gets a
     healthy web process restarted (readiness takes it out of the load balancer instead)."""

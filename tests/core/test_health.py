@@ -252,3 +252,10 @@ def test_other_server_errors_are_still_500_in_the_one_error_shape(rf):
         response = server_error(rf.get("/"))
     assert response.status_code == 500
     assert b'"internal_error"' in response.content
+
+
+def test_the_root_says_what_the_service_is_and_where_to_go(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["docs"] == "/api/docs/" and body["health"] == {"live": "/healthz", "ready": "/readyz"}
