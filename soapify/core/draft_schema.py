@@ -108,7 +108,9 @@ class Item(TypedDict):
     unit: NotRequired[str]
     systolic: NotRequired[float]
     diastolic: NotRequired[float]
-    # medication: name, dose, unit, route, frequency, duration
+    # medication: name, dose, unit, route, frequency, duration; stopped: the plan stops it ("stop the
+    # ibuprofen"); a plan medication that is ``negated`` was declined by the patient
+    stopped: NotRequired[bool]
     dose: NotRequired[str]
     route: NotRequired[str]
     frequency: NotRequired[str]

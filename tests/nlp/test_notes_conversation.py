@@ -399,3 +399,91 @@ def test_persian_nine_and_not_very_are_not_denials(engine):
     assert [it["negated"] for it in items(draft, "subjective", "ros")] == [False]
     draft = engine.generate(parse_dialogue("بیمار: لرزش دست دارم.")).draft
     assert items(draft, "subjective", "ros") == []  # a tremor, not chills
+
+
+# --- a client's second round of typed visits (issue 18) -----------------------------------------------
+
+FA_CHILD = """پزشک: سلام، بفرمایید بشینید. خب، چی شده؟
+مادر: سلام آقای دکتر. پسرم از دیشب تب داره، گوشش هم درد می‌کنه.
+پزشک: به دارویی حساسیت داره؟
+مادر: آره، به پنی‌سیلین حساسیت داره، کهیر زد دفعه قبل.
+پزشک: خب بذارید معاینه کنم. دمای بدنش الان سی و هشت و هشت دهمه. پرده گوش راست قرمز و برآمده‌ست.
+پزشک: به نظرم عفونت گوش میانی راست داره، اوتیت مدیای حاد.
+پزشک: چون به پنی‌سیلین حساسیت داره، آزیترومایسین شربت براش می‌نویسم، روزی یک بار پنج میلی‌لیتر، به مدت پنج روز.
+پزشک: برای تب هم استامینوفن شربت هر شش ساعت در صورت نیاز بدید.
+پزشک: سه روز دیگه برای کنترل بیارینش."""
+
+
+def test_a_persian_child_visit_with_spoken_numbers(engine):
+    tv = parse_dialogue(FA_CHILD)
+    draft = engine.generate(tv).draft
+    assert check_evidence(draft, tv.text) == []
+    assert [it["text"] for it in items(draft, "subjective", "chief_complaint")] == ["تب، درد گوش"]
+    (temp,) = items(draft, "objective", "vital")
+    assert (temp["name"], temp["value"]) == ("temperature", 38.8)  # "سی و هشت و هشت دهم"
+    exam = [it["text"] for it in items(draft, "objective", "exam")]
+    assert exam == ["پرده گوش راست قرمز و برآمده‌ست."]  # not "let me examine"
+    assert [it["name"] for it in items(draft, "assessment")] == ["اوتیت"]
+    meds = {it["name"]: it for it in items(draft, "plan", "medication")}
+    assert set(meds) == {"آزیترومایسین", "استامینوفن"}  # the allergen of the same sentence is not prescribed
+    assert (meds["آزیترومایسین"]["dose"], meds["آزیترومایسین"]["unit"]) == ("5", "mL")
+    assert meds["آزیترومایسین"]["frequency"] == "روزی یک بار"  # as said
+    assert [it["kind"] for it in items(draft, "plan") if it["kind"] != "medication"] == ["follow_up"]
+
+
+FA_BACK = """پزشک: چه داروهایی مصرف می‌کنید؟
+بیمار: لوزارتان پنجاه میلی‌گرم روزی یه دونه می‌خورم.
+پزشک: به دارویی حساسیت دارید؟
+بیمار: آره، به آسپرین حساسیت دارم، تنگی نفس میگیرم.
+پزشک: فشار خونتون صد و سی و پنج روی هشتاد و پنجه. تست بالا آوردن پای صاف در سمت چپ مثبته.
+پزشک: براتون قرص ناپروکسن پانصد میلی‌گرم می‌نویسم، روزی دو بار به مدت ده روز. قرص متوکاربامول هم شب‌ها یه دونه به مدت یک هفته.
+پزشک: ایبوپروفن رو دیگه نخورید."""
+
+
+def test_a_persian_back_pain_visit_doses_stops_and_reactions(engine):
+    draft = engine.generate(parse_dialogue(FA_BACK)).draft
+    (home,) = items(draft, "subjective", "medication")
+    assert (home["name"], home["dose"]) == ("لوزارتان", "50")
+    (bp,) = items(draft, "objective", "vital")
+    assert bp["value"] == "135/85"
+    assert any("مثبته" in it["text"] for it in items(draft, "objective", "exam"))
+    assert not items(draft, "subjective", "ros")  # the allergic reaction is not a symptom now
+    plan = {it["name"]: it for it in items(draft, "plan", "medication")}
+    assert plan["ناپروکسن"]["dose"] == "500" and plan["ناپروکسن"]["duration"] == "10 days"
+    assert "متوکاربامول" in plan  # a name the lexicon does not know, after "قرص"
+    assert plan["ایبوپروفن"].get("stopped") is True and plan["ایبوپروفن"]["text"] == "قطع ایبوپروفن"
+
+
+EN_FOLLOW_UP = """Doctor: Hi, I'm Dr. Patel. How have you been since your last visit?
+Patient: Pretty good overall. I'm here for my diabetes follow-up.
+Doctor: Any allergies to medications?
+Patient: Sulfa drugs give me a rash.
+Doctor: Your A1c came back at 8.2 percent, up from 7.6 three months ago.
+Doctor: I'll increase lisinopril to 20 mg daily. And I'd like to start atorvastatin 40 mg at bedtime.
+Patient: I'd rather not take a statin right now, my sister had muscle pain on it.
+Doctor: If your blood sugar is above 300 or below 70, call us. Check your feet every day.
+Doctor: This could be a pulmonary embolism, or it could be acute coronary syndrome.
+Doctor: I'm ordering an ECG, a troponin and a D-dimer. Please stop taking the ibuprofen."""
+
+
+def test_an_english_visit_read_by_a_physician(engine):
+    tv = parse_dialogue(EN_FOLLOW_UP)
+    draft = engine.generate(tv).draft
+    assert check_evidence(draft, tv.text) == []
+    assert [it["text"] for it in items(draft, "subjective", "chief_complaint")] == ["Diabetes follow-up."]
+    assert "Dr." not in " ".join(it["text"] for it in items(draft, "subjective", "hpi"))  # an introduction
+    assert [it["kind"] for it in items(draft, "subjective") if "rash" in it["text"]] == ["allergy"]
+    assert not [it for it in items(draft, "subjective", "ros") if it.get("name") in ("rash", "muscle pain")]
+    assert [it["text"] for it in items(draft, "objective", "result")][0].startswith(
+        "The patient's A1c came back"
+    )
+    meds = {it["name"]: it for it in items(draft, "plan", "medication")}
+    assert (
+        meds["lisinopril"]["negated"] is False and meds["atorvastatin"]["negated"] is True
+    )  # the statin only
+    assert meds["ibuprofen"].get("stopped") is True
+    kinds = {it["text"].split(",")[0]: it["kind"] for it in items(draft, "plan")}
+    assert kinds["If the patient's blood sugar is above 300 or below 70"] == "follow_up"
+    assert kinds["Check the patient's feet every day."] == "instruction"
+    assert any(it["kind"] == "test" and "ECG" in it["text"] for it in items(draft, "plan"))
+    assert "pulmonary embolism" in [it.get("name") for it in items(draft, "assessment")]

@@ -431,3 +431,35 @@ def test_dose_units_read_as_words_not_ucum_codes():
     assert dosage_text(tablets) == "2 tablets, twice a day"
     assert dose_text(item("medication", "", dose="500", unit="mg"), "fa") == "500 میلی‌گرم"
     assert dose_text(item("medication", "", dose="10", unit="[iU]")) == "10 units"
+
+
+def test_stopped_and_declined_medicines_are_not_prescriptions():
+    from soapify.outputs.renderers.base import medications
+    from soapify.outputs.renderers.patient import patient_view
+
+    note = make_note()
+    plan = note.draft["sections"]["plan"]["items"]
+    plan.append(item("medication", "Stop ibuprofen", name="ibuprofen", stopped=True))
+    plan.append(
+        item(
+            "medication",
+            "Declined: atorvastatin 40 mg",
+            name="atorvastatin",
+            dose="40",
+            unit="mg",
+            negated=True,
+        )
+    )
+    statuses = {m["name"]: status for status, m in medications(note)}
+    assert statuses["ibuprofen"] == "stopped" and statuses["atorvastatin"] == "declined"
+    assert statuses["Amlodipine"] == "prescribed"
+    data = json.loads(render_fhir(note, b"%PDF"))
+    Bundle.parse_obj(data)
+    fhir = {
+        m["medicationCodeableConcept"]["text"]: m["status"] for m in resources(data, "MedicationStatement")
+    }
+    assert fhir["ibuprofen"] == "stopped" and fhir["atorvastatin"] == "not-taken"
+    view = patient_view(note)
+    assert [m["name"] for m in view["medicines"]] == ["Amlodipine"]
+    instructions = next(s["items"] for s in view["sections"] if s["key"] == "instructions")
+    assert instructions[0] == "Stop ibuprofen"

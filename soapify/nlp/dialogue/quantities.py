@@ -9,51 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from soapify.nlp.engines.text import number_view
-
-# ---------------------------------------------------------------- Persian number words
-_FA_ONES = {
-    "صفر": 0, "یک": 1, "یه": 1, "دو": 2, "سه": 3, "چهار": 4, "پنج": 5, "شش": 6, "شیش": 6, "هفت": 7,
-    "هشت": 8, "نه": 9,
-}  # fmt: skip
-_FA_TEENS = {
-    "ده": 10, "یازده": 11, "دوازده": 12, "سیزده": 13, "چهارده": 14, "پانزده": 15, "پونزده": 15,
-    "شانزده": 16, "شونزده": 16, "هفده": 17, "هیجده": 18, "هجده": 18, "نوزده": 19,
-}  # fmt: skip
-_FA_TENS = {"بیست": 20, "سی": 30, "چهل": 40, "پنجاه": 50, "شصت": 60, "هفتاد": 70, "هشتاد": 80, "نود": 90}
-_FA_HUNDREDS = {
-    "صد": 100, "یکصد": 100, "دویست": 200, "سیصد": 300, "چهارصد": 400, "پانصد": 500, "ششصد": 600,
-    "هفتصد": 700, "هشتصد": 800, "نهصد": 900,
-}  # fmt: skip
-_FA_VALUE = {**_FA_ONES, **_FA_TEENS, **_FA_TENS, **_FA_HUNDREDS}
-_FA_WORD = "|".join(sorted(_FA_VALUE, key=len, reverse=True))
-_FA_PHRASE = re.compile(
-    rf"(?<![\u0600-\u06FF])(?:{_FA_WORD})(?:\s+و\s+(?:{_FA_WORD}))*"
-    rf"(?:\s+(?:ممیز|و)\s+(?:نیم|(?:{_FA_WORD})))?(?![\u0600-\u06FF])"
-)
-
-
-def fa_words_to_number(phrase: str) -> float | None:
-    """'سی و هشت' → 38, 'سی و هشت و نیم' → 38.5, 'سی و هشت ممیز پنج' → 38.5, 'صد و بیست' → 120."""
-    phrase = phrase.strip()
-    decimal: float = 0.0
-    m = re.search(r"\s+ممیز\s+(\S+)$", phrase)
-    if m:
-        if m.group(1) not in _FA_ONES:
-            return None
-        decimal = _FA_ONES[m.group(1)] / 10
-        phrase = phrase[: m.start()]
-    elif re.search(r"\s+و\s+نیم$", phrase):
-        decimal = 0.5
-        phrase = re.sub(r"\s+و\s+نیم$", "", phrase)
-    parts = [p for p in re.split(r"\s+و\s+", phrase) if p]
-    if not parts or any(p not in _FA_VALUE for p in parts):
-        return None
-    values = [_FA_VALUE[p] for p in parts]
-    if values != sorted(values, reverse=True) or len(set(values)) != len(values):
-        return None  # "دو و سه" is two numbers, not one
-    return float(sum(values)) + decimal
-
+from soapify.nlp.engines.text import FA_NUMBER_PHRASE as _FA_PHRASE
+from soapify.nlp.engines.text import fa_words_to_number, number_view
 
 # ---------------------------------------------------------------- units
 _UNITS: tuple[tuple[str, str], ...] = (

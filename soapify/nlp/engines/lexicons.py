@@ -160,7 +160,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"i want (?:you|to)|i(?:'d| would) like (?:you|to)|prescribe|refer|order|schedule|"
         r"follow[- ]?up|come back|see you (?:in|back)|continue|start (?:you|on)|increase|decrease|"
         r"stop taking|recommend|should|(?:the )?plan (?:is|will be)|"
-        r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital)|call 911|seek (?:medical )?(?:care|attention))|"
+        r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital)|call 911|seek (?:medical )?(?:care|attention)|"
+        r"call (?:us|me|the (?:office|clinic))|check (?:your|his|her) \w+(?: \w+)? (?:every|each|daily|twice|once|at home)|"
+        r"tell the nurse|let (?:us|me|the nurse) know|(?:we|you) (?:may|might|will|'ll) need)|"
         # advice given as an order ("avoid alcohol", "drink plenty of fluids"); not the exam's "take a
         # deep breath" or "keep your eyes on my finger" (a medicine to take is PRESCRIBE's)
         r"^\W*(?:please )?(?:avoid|drink|rest|apply|make sure)\b|"
@@ -169,10 +171,12 @@ CUES: dict[str, re.Pattern[str]] = {
         # not the exam's "نفس عمیق بکشید", "دراز بکشید", or "باید بپرسم" (I have to ask)
         r"(?<!\S)(?:باید(?!\s+(?:بپرسم|ببینم|معاینه|نگاه|گوش|بگم|بدونم))|ارجاع|درخواست می|می[\u200c ]?نویسم|"
         r"انجام بد(?:ید|هید|ین)|[بن](?:خور|گیر|زن|مال|یا|نوش)(?:ید|ین|یید|ئید)|[بن](?:خور|زن|مال|نوش)|مراجعه کن|"
+        r"بیار(?:ید|ین)ش?|برای کنترل|"
         r"مصرف کن)(?![\w\u0600-\u06FF])",
         "assessment": r"\b(?:(?:this|it) (?:looks|sounds|seems) like|(?:my )?(?:assessment|impression) is|i think (?:you|it|this|that)|"
         r"consistent with|diagnos|most likely|you have (?:a|an)|my impression|suggestive of|"
-        r"in terms of your|for your)|تشخیص|به نظر می‌?رسد|احتمالا",
+        r"(?:this|it) (?:could|might|may) be|(?:less|more) likely|i'm (?:worried|concerned) about|rule out|"
+        r"in terms of your|for your)|تشخیص|به نظر می‌?رسد|احتمالا|به نظرم|به نظر من",
         "allergy": r"\ballerg|حساسیت|آلرژی",
         "family_history": r"\b(?:(?:my|your) (?:mom|mother|dad|father|brother|sister|parents|family|"
         r"grand\w+|aunt|uncle)|family history|runs in (?:the|my|your) family)|خانواده|"
@@ -182,17 +186,21 @@ CUES: dict[str, re.Pattern[str]] = {
         r"beers?|wine|drugs|marijuana|exercise|work(?:ing)? as|married|live(?:s)? with|job|"
         r"hiking|walking)|سیگار|الکل|ورزش",
         "past_history": r"\b(?:history of|diagnosed with|i've had|surgery|operation|hospitali[sz]ed|"
-        r"in the past|years ago)|سابقه|جراحی|عمل",
+        r"in the past|years ago|medical (?:problems|conditions|history))|سابقه|جراحی|عمل",
         "medication": r"\b(?:i take|i(?:'m| am) (?:on|taking)|medications?|meds|pills?|mg|milligrams?|"
         r"prescription)|دارو|قرص|میلی‌?گرم",
-        "test": r"\b(?:order|get|check|draw|repeat) (?:a |an |some |your )?(?:x-ray|mri|ct|ultrasound|"
-        r"labs?|blood ?work|echo\w*|ekg|cbc|panel|test|culture|a1c|urinalysis|mammogram)|آزمایش|سونوگرافی|"
+        "test": r"\b(?:order(?:ing)?|get(?:ting)?|check(?:ing)?|draw(?:ing)?|repeat(?:ing)?|need) (?:a |an |some |your )?"
+        r"(?:x-ray|mri|ct|ultrasound|labs?|blood ?work|echo\w*|ekg|ecg|troponin|d-dimer|chest x-ray|cbc|panel|test|"
+        r"culture|a1c|urinalysis|mammogram)|آزمایش|سونوگرافی|"
         r"عکس|رادیولوژی|ام[\u200c ]?آر[\u200c ]?آی|سی[\u200c ]?تی|نوار قلب|اکو",
         "referral": r"\brefer|specialist|physical therapy|see (?:a|the) (?:cardiologist|neurologist|"
         r"specialist|surgeon|dermatologist)|ارجاع|متخصص",
         "follow_up": r"\b(?:follow[- ]?up|come back|see you (?:back|again|in)|return (?:in|if)|"
         r"check back|in (?:\w+ )?(?:days?|weeks?|months?) (?:time|to see)|"
-        r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital)|call 911)|مراجعه|پیگیری|برگرد|اورژانس",
+        r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital)|call 911|call (?:us|me|the (?:office|clinic))|"
+        r"tell the nurse|let (?:us|me|the nurse) know)|"
+        r"مراجعه|پیگیری|برگرد|اورژانس|"
+        r"برای کنترل|بیار(?:ید|ین)ش?",
     }.items()
 }
 # A Persian finding: a body part and what it looks, sounds or feels like ("لوزه‌ها قرمز و متورم
@@ -200,8 +208,9 @@ CUES: dict[str, re.Pattern[str]] = {
 # conditions that name the same words are not findings (``FA_NOT_FINDING``).
 FA_FINDING = re.compile(
     r"(?<![\u0600-\u06FF])(?:گلو|لوزه|حلق|ریه|قلب|شکم|گوش|پرده|زانو|مچ|پوست|گردن|غدد|غده|چشم|بینی|سینه|"
-    r"کمر|ستون فقرات|مفصل|زخم)[\u0600-\u06FF\u200c]*(?:\s+\S+){0,3}?\s+(?:قرمز|متورم|صاف|طبیعی|نرمال|سالم|"
-    r"حساس|ملتهب|چرکی|تمیز|نرم|خس[\u200c ]?خس|تورم|کبود|سوفل|ترشح|قرمزی|درد در لمس)(?:ه|ند|اند)?(?![\u0600-\u06FF])"
+    r"کمر|ستون فقرات|مفصل|زخم|پا|پاها|عضلات|قدرت|رفلکس|تست)[\u0600-\u06FF\u200c]*(?:\s+\S+){0,8}?\s+"
+    r"(?:قرمز|متورم|صاف|طبیعی|نرمال|سالم|حساس|ملتهب|چرکی|تمیز|نرم|خس[\u200c ]?خس|تورم|کبود|سوفل|ترشح|قرمزی|"
+    r"برآمده|مثبت|منفی|درد در لمس)(?:ه|ند|اند|[\u200c ]?ست)?(?![\u0600-\u06FF])"
 )
 FA_NOT_FINDING = re.compile(r"(?<![\u0600-\u06FF])(?:اگر|اگه|در صورت|نگه دار|بشویید|بشورید)")
 
@@ -229,6 +238,7 @@ _GREETING = re.compile(
     r"(?:,? thanks?(?: you)?)?|how (?:are|have) you(?: been| doing)?(?: today)?|how about you|what about you|"
     r"and you|how's it going|nice to (?:meet|see) you(?: too| as well)?|good to see you(?: too| again)?|"
     r"thank(?:s| you)(?: so much| very much)?|you're welcome|have a (?:good|great|nice) (?:day|one|weekend)|"
+    r"(?:i'm|i am|my name is) (?:dr\.?|doctor)(?: \w+)?|"
     rf"(?:hi|hello|hey|good (?:morning|afternoon|evening))(?:[\s,]+(?:{_TITLE}))?|"
     rf"{_FA_HELLO}(?:[\s,،]+(?:{_FA_TITLE}))?(?:[\s,،.!]+{_FA_HELLO})?|"
     r"خداحافظ|ممنون(?:م)?|مرسی|خوبم|حالتون چطوره|حال شما چطوره|شما چطورید|شما چطوری)\W*$",
@@ -312,7 +322,7 @@ FREQ_RE = re.compile(
 )
 DOSE_RE = re.compile(
     r"(\d+(?:\.\d+)?)\s*(mg|m g|milligrams?|mcg|micrograms?|g|grams?|units?|ml|milliliters?|iu|puffs?|tablets?|"
-    r"pills?|میلی‌?گرم|میلی گرم|واحد|عدد|قرص)(?![\w])",
+    r"pills?|میلی‌?گرم|میلی گرم|میلی‌?لیتر|میلی لیتر|سی‌?سی|سی سی|واحد|عدد|قرص)(?![\w])",
     re.IGNORECASE,
 )
 DOSE_UNITS = {
@@ -320,7 +330,8 @@ DOSE_UNITS = {
     "g": "g", "gram": "g", "grams": "g", "unit": "[iU]", "units": "[iU]", "iu": "[iU]", "ml": "mL",
     "milliliter": "mL", "milliliters": "mL", "puff": "{puff}", "puffs": "{puff}", "tablet": "{tbl}",
     "tablets": "{tbl}", "pill": "{tbl}", "pills": "{tbl}", "میلی‌گرم": "mg", "میلی گرم": "mg",
-    "میلیگرم": "mg", "واحد": "[iU]", "عدد": "{tbl}", "قرص": "{tbl}",
+    "میلیگرم": "mg", "واحد": "[iU]", "عدد": "{tbl}", "قرص": "{tbl}", "میلی‌لیتر": "mL", "میلی لیتر": "mL",
+    "میلیلیتر": "mL", "سی‌سی": "mL", "سی سی": "mL", "سیسی": "mL",
 }  # fmt: skip
 DURATION_RE = re.compile(
     r"\b(?:for |about |over |past |last |since )*(?:the )?(?:past |last )?(?:about |around |almost |over )?"
@@ -344,7 +355,11 @@ CHITCHAT = re.compile(
     r"see you(?: later| soon| then)?|take care|bye|goodbye|"
     r"any (?:other )?questions|do you have any (?:other )?questions|"
     r"(?:let me|i'll|i will|i'm going to|i am going to|i'd like to) (?:tell dax|take a look at your|go over|review|pull up|look at)|"
-    r"(?:the )?nurse (?:will|is going to) (?:come|be) in)\b",
+    r"(?:the )?nurse (?:will|is going to) (?:come|be) in)\b|"
+    # Persian: "خب بذارید معاینه کنم", "معاینه می‌کنم" (the exam is announced, nothing found yet);
+    # "چشم، ممنون آقای دکتر"
+    r"^\W*(?:خب\s+)?(?:(?:بذارید|بگذارید|اجازه بدید|اجازه بدهید)\s+(?:\S+\s+){0,2}معاینه\S*\s+کنم|"
+    r"(?:\S+\s+)?معاینه\S*\s+(?:می[\u200c ]?)?کنم)\W*$|^\W*(?:چشم|باشه)[\s،,]+(?:ممنون|مرسی|متشکرم)",
     re.IGNORECASE,
 )
 # A doctor telling the patient what is wrong: "he has an ear infection", "this is a viral infection".
@@ -352,7 +367,8 @@ DIAGNOSIS = re.compile(
     r"\b(?:\w+itis|infections?|fractures?|sprains?|strains?|migraines?|pneumonia|influenza|flu|common cold|"
     r"viral|virus|bacterial|diabetes|hypertension|asthma|copd|reflux|gerd|anemia|tears?|disease|syndrome|"
     r"disorder|cancer|tumou?r|hernia|neuropathy|ulcer|gout|depression|anxiety|insomnia|concussion|"
-    r"dislocation|cellulitis|eczema|psoriasis|allergies|obesity|hypothyroidism|hyperlipidemia)\b|"
+    r"dislocation|cellulitis|eczema|psoriasis|allergies|obesity|hypothyroidism|hyperlipidemia|embolism|"
+    r"thrombosis|infarction|angina|fibrillation|heart failure|stroke)\b|"
     r"عفونت|ویروسی|باکتریایی|باکتریال|میکروبی|سرماخوردگی|آنفولانزا|آنفلوانزا|میگرن|سینوزیت|فشار خون بالا|دیابت|"
     r"آسم|رفلاکس|گاستروانتریت|شکستگی|پیچ[\u200c ]?خوردگی|التهاب|کم[\u200c ]?خونی|حساسیت فصلی|آلرژی|اگزما|"
     # the Persian names of "-itis" (English has \w+itis; in Persian many ordinary words end in -یت)
@@ -360,7 +376,7 @@ DIAGNOSIS = re.compile(
     r"آپاندیسیت|کونژنکتیویت|سیستیت|پیلونفریت|پروستاتیت|تاندونیت|بورسیت|پانکراتیت|ورم ملتحمه|"
     r"پنومونی|ذات[\u200c ]?الریه|آنژین|گلودرد چرکی|استرپتوکوکی|کووید|کرونا|چربی خون|کبد چرب|سنگ کلیه|"
     r"زخم معده|فتق|سرطان|تومور|سندرم|اختلال|افسردگی|اضطراب|بی[\u200c ]?خوابی|دررفتگی|کم[\u200c ]?کاری تیروئید|"
-    r"پرکاری تیروئید|نقرس|کمردرد مکانیکی",
+    r"پرکاری تیروئید|نقرس|کمردرد مکانیکی|سیاتیک|دیسک کمر|فتق دیسک|رادیکولوپاتی",
     re.IGNORECASE,
 )
 #: a relative named in Persian: "پس پدرتون سرطان داره" is family history, not the patient's diagnosis
@@ -389,7 +405,9 @@ PRESCRIBE = re.compile(
     r"(?:i|we)(?:'ll| will) (?:start|put|give|send|try|call in)|start (?:you|him|her) on|put (?:you|him|her) on|"
     r"(?:take|give (?:him|her))\b.*\b(?:times? a day|twice|every \d+ hours|daily))|"
     r"تجویز|می‌?نویسم|بخورید|مصرف کنید|شروع کنید|ادامه دهید|ادامه بدید|"
-    r"(?:بخور|مصرف کن|بزن|بمال)(?![\u0600-\u06FF])",
+    r"(?:بخور|مصرف کن|بزن|بمال|بدید|بدهید|بدین|بچکانید|بچکونید)(?![\u0600-\u06FF])|"
+    # a dosage form with how to take it: "قرص متوکاربامول هم شب‌ها یه دونه به مدت یک هفته"
+    r"(?:قرص|کپسول|شربت|آمپول|پماد|قطره|اسپری)\s+\S+.*(?:به مدت|روزی|هر\s+\S+\s+ساعت|شب[\u200c ]?ها|صبح[\u200c ]?ها)",
     re.IGNORECASE,
 )
 # The patient turning down what the doctor proposed.
@@ -485,7 +503,7 @@ PART_COMPLAINT = re.compile(
     rf"\b(?:pain|hurt|injur\w+|swelling) (?:in|on|to) my ({BODY_PART})|\b(?:hurt|injured|twisted|sprained|broke) my ({BODY_PART})|"
     # "سرم درد می‌کنه", "زانوم خیلی درد داره"
     r"\b(سر|کمر|شکم|دل|زانو|پا|دست|گلو|سینه|قفسه سینه|گوش|چشم|دندان|دندون|گردن|شانه|شونه|مچ)(?:م|ش|تان|تون|ت)?"
-    r"\s+(?:خیلی |کمی |یه کم |یکم |یک کم )?درد\s*(?:می[\u200c ]?کن(?:د|ه)|داره|دارد)",
+    r"\s+(?:(?:هم|خیلی|کمی|یه کم|یکم|یک کم)\s+)*درد\s*(?:می[\u200c ]?کن(?:د|ه)|داره|دارد)",
     re.IGNORECASE,
 )
 #: the usual Persian name of a body part's pain (سر → سردرد), else "درد <part>"

@@ -52,6 +52,7 @@ _HEADS = [
 _TOLD = re.compile(
     r"(?:looks like|sounds like|consistent with|diagnos(?:is|ed) (?:of|with|is)|you have|you've got|"
     r"(?:he|she|they) (?:has|have|'s got)|this is|most likely|suspect|my impression is|"
+    r"could be|might be|worried about|concerned about|rule out|"
     r"دچار|مبتلا به|تشخیص)\s+(?:an? |the |some |a case of )?([^,.;?!]{3,60})",
     re.IGNORECASE,
 )
@@ -121,10 +122,15 @@ def _mention(s: Sentence, i: int, lang: str, label: str) -> Problem | None:
         said = re.sub(rf"^{_DET}", "", said, flags=re.IGNORECASE)
         a = s.start + told.start(1) + told.group(1).find(said)
         return Problem(normalise(said), said, a, a + len(said), i)
-    d = lx.DIAGNOSIS.search(text) if lang == "fa" else None
+    # Persian: the most specific name said ("اوتیت" rather than the "عفونت" before it)
+    found = list(lx.DIAGNOSIS.finditer(text)) if lang == "fa" else []
+    d = next((m for m in found if m.group(0) not in _FA_GENERIC), found[0] if found else None)
     if d:
         return Problem(d.group(0), d.group(0), s.start + d.start(), s.start + d.end(), i)
     return None
+
+
+_FA_GENERIC = frozenset({"عفونت", "التهاب", "اختلال", "سندرم", "ویروسی", "باکتریایی", "باکتریال", "میکروبی"})
 
 
 def find_problems(sents: list[Sentence], labels: list[str], lang: str) -> list[Problem]:

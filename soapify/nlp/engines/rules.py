@@ -19,7 +19,7 @@ import numpy as np
 
 from soapify.core.draft_schema import ITEM_KINDS, SECTIONS, Draft, Item, empty_draft
 from soapify.core.transcript import SPEAKER_DOCTOR, SPEAKER_PATIENT, TranscriptView, detect_language
-from soapify.nlp.dialogue import Dialogue, Mention, Unit, analyse
+from soapify.nlp.dialogue import Dialogue, Mention, Unit, analyse, clause_bounds
 
 from . import lexicons as lx
 from . import problems
@@ -107,6 +107,41 @@ def _settled(s: Sentence) -> bool:
     return bool(lx.SYMPTOM_RE.search(s.text))
 
 
+# A drug class a patient may turn down by name: "I'd rather not take a statin".
+_DRUG_CLASSES = {"statin": "statin", "statins": "statin", "antibiotic": "mycin|cillin|floxacin|cycline|cef"}
+
+
+def _refuses(reply: str, drug: str) -> bool:
+    """Whether a patient's refusal is about ``drug``: a reply that names drugs (or a class, "a
+    statin") turns down those only; one that names none ("no, I'd rather not") turns down what
+    was proposed."""
+    words = set(re.findall(r"[\w\u0600-\u06FF\u200c-]+", reply.lower()))
+    named = {w for w in words if w in lx.DRUGS or lx.DRUG_SUFFIX.fullmatch(w)}
+    classes = [_DRUG_CLASSES[w] for w in words if w in _DRUG_CLASSES]
+    if not named and not classes:
+        return True
+    drug = drug.lower()
+    return drug in named or any(re.search(rf"(?:{c})", drug) for c in classes)
+
+
+# A medicine the doctor stops: "stop taking the ibuprofen", "ایبوپروفن رو دیگه نخورید".
+_STOP_BEFORE = re.compile(
+    r"\b(?:stop(?:ping)?(?: taking)?|discontinue|hold(?: off on)?|come off(?: of)?|no more|quit(?: taking)?|"
+    r"get off(?: of)?)\s+(?:the |your |all |taking )?(?:\w+\s+){0,1}$",
+    re.IGNORECASE,
+)
+_FA_STOP_AFTER = re.compile(
+    r"\s*(?:(?:رو|را)\s+)?(?:دیگه\s+|دیگر\s+)?(?:نخورید|نخورین|نخور|مصرف نکنید|مصرف نکن|قطع کنید|قطع کن|"
+    r"کنار بذارید|کنار بگذارید)(?![\u0600-\u06FF])"
+)
+
+
+def _stops(text: str, start: int, end: int) -> bool:
+    """Whether the sentence stops the medicine at ``text[start:end]``."""
+    a, _ = clause_bounds(text, start)
+    return bool(_STOP_BEFORE.search(text[a:start]) or _FA_STOP_AFTER.match(text, end))
+
+
 # A complaint of these days, however it is worded ("I've had a fever since yesterday"), is the
 # present illness, not past history.
 _RECENT = re.compile(
@@ -173,7 +208,12 @@ def _combine(probs: np.ndarray, s: Sentence, cue: str) -> tuple[str, float]:
         # keeps the cue's section unless the classifier is confident; a plan cue beats "assessment"
         # (the weakly labelled head mixes the two).
         top = SENT_LABELS[int(p.argmax())]
-        if top in ("hpi", "ros") or p.max() < 0.6 or (cue == "plan" and top == "assessment"):
+        if (
+            top in ("hpi", "ros")
+            or p.max() < 0.6
+            or (cue == "plan" and top == "assessment")
+            or (cue == "result" and top == "assessment" and not lx.DIAGNOSIS.search(s.text))
+        ):
             p[SENT_LABELS.index(cue)] = p.max() + 0.05
     if cue != "other" and cue in SENT_LABELS:
         p[SENT_LABELS.index(cue)] += 0.2
@@ -223,6 +263,7 @@ class _Builder:
         self.items: dict[str, list[Item]] = {s: [] for s in SECTIONS}
         self.mentioned: set[int] = set()  # sentences whose symptoms became ROS items
         self.final = list(labels)  # the section each doctor statement went to, after the builder's rules
+        self.history_kinds: dict[int, str] = {}  # sentence start -> the history kind it was filed as
 
     # ------------------------------------------------------------------ helpers
     def add(
@@ -287,7 +328,10 @@ class _Builder:
         prescribing = doctor and not s.question and bool(lx.PRESCRIBE.search(s.text))
         plan_like = doctor and not s.question and (label in ("plan", "assessment") or prescribing)
         allergy = bool(lx.CUES["allergy"].search(s.text))
-        meds = [] if allergy else extract_medications(s.text, s.start, nv, heard=plan_like)
+        meds = extract_medications(s.text, s.start, nv, heard=plan_like) if prescribing or not allergy else []
+        if allergy and meds:  # "چون به پنی‌سیلین حساسیت داره، آزیترومایسین ... می‌نویسم": not the allergen
+            allergens = {(m.group("en") or m.group("fa") or "").lower() for m in _ALLERGEN.finditer(s.text)}
+            meds = [m for m in meds if m.name.lower() not in allergens]
         declined = self.declined(i) if plan_like else None
         asked = self.answers_to(i) if s.question else None
         if (
@@ -296,13 +340,19 @@ class _Builder:
             and (asked is None or asked.polarity not in ("yes", "no") or not _TAKING_Q.search(s.text))
         ):
             meds = []  # "are you on lisinopril?" asserts nothing until it is answered
+        stops_any = False
         for m in meds:
             text = m.display(self.lang)
+            refused = declined if declined is not None and _refuses(declined.text, m.name) else None
+            stopped = doctor and not s.question and _stops(s.text, m.start - s.start, m.end - s.start)
+            stops_any = stops_any or stopped
+            if stopped:
+                text = ("Stop " if self.lang == "en" else "قطع ") + (m.name if self.lang == "fa" else text)
             spans = [(m.start, m.end, s.segment_id)]
-            if declined is not None:
-                spans.append(self.span(declined))
+            if refused is not None:
+                spans.append(self.span(refused))
             negated = (
-                declined is not None
+                refused is not None
                 if plan_like
                 else (
                     asked.polarity == "no"
@@ -310,11 +360,13 @@ class _Builder:
                     else bool(_NOT_TAKING.search(s.text, 0, m.start - s.start))
                 )
             )
+            extra = {"stopped": True} if stopped else {}
             self.add(
-                "plan" if plan_like else "subjective", "medication",
-                (("Declined: " if self.lang == "en" else "نپذیرفت: ") + text) if declined is not None else text,
+                "plan" if plan_like or stopped else "subjective", "medication",
+                (("Declined: " if self.lang == "en" else "نپذیرفت: ") + text) if refused is not None else text,
                 spans, confidence=0.8, name=m.name, dose=m.dose, unit=m.unit, route=m.route,
-                frequency=m.frequency, duration=m.duration, negated=negated, uncertain=is_uncertain(s.text),
+                frequency=m.frequency, duration=m.duration, negated=negated and not stopped,
+                uncertain=is_uncertain(s.text), **extra,
             )  # fmt: skip
         if s.question:
             return
@@ -328,13 +380,16 @@ class _Builder:
                 label = "hpi"  # "martha is a 50-year-old female with ... who presents for ..."
             if label == "other" and lx.told_diagnosis(s.text):
                 label = "assessment"  # "he has an ear infection", "عفونت ویروسی است"
-            if prescribing and (label not in ("plan", "assessment") or not lx.DIAGNOSIS.search(s.text)):
+            if (prescribing or stops_any) and (
+                label not in ("plan", "assessment") or not lx.DIAGNOSIS.search(s.text)
+            ):
                 label = "plan"  # "take paracetamol 500 mg every 6 hours" names no problem
             self.final[i] = label
             if label != "other" and not (vitals and label == "exam"):
                 self.doctor_item(i, s, label, conf, declined, has_meds=bool(meds))
         elif label != "other" or lx.SYMPTOM_RE.search(s.text):
-            self.patient_item(s, conf, has_meds=bool(meds))
+            asked = self.sents[unit.question].text if unit is not None else ""
+            self.patient_item(s, conf, has_meds=bool(meds), asked=asked)
 
     def answers_to(self, i: int) -> Unit | None:
         return next((u for u in self.d.units if u.question == i), None)
@@ -388,14 +443,36 @@ class _Builder:
             return "Takes no medications."
         return f"Answers {'no' if no else 'yes'} to: {q.text.strip()}"
 
-    def patient_item(self, s: Sentence, conf: float, has_meds: bool = False) -> None:
-        kind = _history_kind(s.text, _PATIENT_KINDS)
+    def patient_item(self, s: Sentence, conf: float, has_meds: bool = False, asked: str = "") -> None:
+        """A patient's statement as history; an answer takes the kind of the question it answers
+        ("Any allergies to medications?" / "Sulfa drugs give me a rash." is an allergy)."""
+        own = _history_kind(s.text, _PATIENT_KINDS)
+        from_question = next(
+            (
+                k
+                for k in ("allergy", "family_history", "social_history", "past_history")
+                if lx.CUES[k].search(asked)
+            ),
+            None,
+        )
+        # its own words win when they name an allergy, a relative or a medicine taken ("My father had a
+        # heart attack", "I take ibuprofen"); weaker cues ("years ago", "drugs") yield to the question
+        kind = (
+            own
+            if own in ("allergy", "family_history", "medication") or from_question is None
+            else from_question
+        )
         if kind == "medication" and has_meds:
             return  # the structured medication item already covers this sentence
         self.history_item(s, kind, self.patient_text(s), conf)
 
+    def kind_of(self, i: int) -> str | None:
+        """The history kind sentence ``i`` was filed as, if it was."""
+        return self.history_kinds.get(self.sents[i].start)
+
     def history_item(self, s: Sentence, kind: str, note_text: str, conf: float) -> None:
         """A history statement; its symptoms become review-of-systems items from the dialogue."""
+        self.history_kinds[s.start] = kind
         text = s.text
         terms = list(lx.SYMPTOM_RE.finditer(text))
         neg_terms = [is_negated(text, m.start()) for m in terms]
@@ -418,6 +495,12 @@ class _Builder:
         for m in self.d.mentions:
             s = self.sents[m.sentence]
             if m.source == "context" or (m.uncertain and m.source == "said" and _HYPOTHETICAL.search(s.text)):
+                continue
+            if m.source == "said" and (
+                lx.CUES["allergy"].search(s.text) or self.kind_of(m.sentence) in ("allergy", "family_history")
+            ):
+                # "allergic to aspirin, I get short of breath": a reaction, not a symptom now;
+                # "my sister had muscle pain on it": a relative's
                 continue
             if (
                 m.speaker == SPEAKER_DOCTOR
@@ -506,7 +589,10 @@ class _Builder:
         abnormal lab findings", "presents today for follow-up of ..."), else the patient's first
         complaint, preferably the answer to "what brings you in"."""
         for n, s in enumerate(self.sents):
-            found = lx.stated_reason(s.text) if s.speaker == SPEAKER_DOCTOR else None
+            own = s.speaker != SPEAKER_DOCTOR and _OWN_REASON.search(
+                s.text
+            )  # "I'm here for my diabetes follow-up"
+            found = lx.stated_reason(s.text) if s.speaker == SPEAKER_DOCTOR or own else None
             if found is None:
                 continue
             a, b, dictated, how = found
@@ -542,22 +628,24 @@ class _Builder:
             s = self.sents[i]
             if s.speaker == SPEAKER_DOCTOR or _HYPOTHETICAL.search(s.text) or lx.CHITCHAT.search(s.text):
                 continue
-            if i in said:
-                self.complaint(s, said[i])
-                return True
             part = None if s.question else lx.PART_COMPLAINT.search(s.text)
+            pain = None
             if part:
                 where = next(g for g in part.groups() if g)
-                fa = lx.FA_PART_PAIN.get(where, f"درد {where}")
-                self.complaint(s, [], f"{where} pain" if self.lang == "en" else fa)
+                pain = f"{where} pain" if self.lang == "en" else lx.FA_PART_PAIN.get(where, f"درد {where}")
+            if i in said or pain:
+                # "پسرم از دیشب تب داره، گوشش هم درد می‌کنه": fever and ear pain
+                self.complaint(s, said.get(i, []), also=[pain] if pain else [])
                 return True
         return False
 
-    def complaint(self, s: Sentence, terms: list[Mention], what: str | None = None) -> None:
+    def complaint(
+        self, s: Sentence, terms: list[Mention], what: str | None = None, also: list[str] = ()
+    ) -> None:
         norm = normalize_digits(s.text)
         dur = extract_durations(norm) or extract_durations(number_view(s.text).text)
         words = list(dict.fromkeys(
-            lx.canonical_symptom(m.text) if self.lang == "en" else m.text for m in terms))  # fmt: skip
+            [*(lx.canonical_symptom(m.text) if self.lang == "en" else m.text for m in terms), *also]))  # fmt: skip
         if what:
             words = [what]
         if self.lang == "en":
@@ -568,6 +656,11 @@ class _Builder:
                  uncertain=is_uncertain(s.text), duration=dur[0][2] if dur else None,
                  name=lx.canonical_symptom(words[0]))  # fmt: skip
 
+
+#: the patient stating the reason for the visit in the first person
+_OWN_REASON = re.compile(
+    r"\b(?:i'm|i am|i came|i've come|i have come)\s+(?:in\s+|here\s+)?(?:here\s+)?(?:for|about)\b", re.I
+)
 
 #: how far into the visit a doctor's "I see you've been having ..." or "you're here for ..." still
 #: states the reason for it (``lexicons.REASON_OPENING``); a dictated one counts wherever it is

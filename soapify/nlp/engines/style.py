@@ -21,7 +21,8 @@ _MODALS = {
 _PAST = frozenset(
     "felt had was got took went came saw said thought knew told kept left fell hurt broke ran began ate drank "
     "slept gave made found lost put quit hit cut set let became bought brought caught heard meant sat stood "
-    "wore woke".split()
+    "wore woke flew drove rode swam threw blew grew drew chose froze spoke stole wrote bit hid fought taught "
+    "sang rang sank shook tore swore led fed read spent sent built paid met understood".split()
 )
 _BASE_ED = frozenset("need feed bleed proceed exceed succeed seed speed breed".split())
 _IRREGULAR = {

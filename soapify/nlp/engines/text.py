@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from soapify.core.transcript import TranscriptView
 
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫", "01234567890123456789.")
-_SENT_END = re.compile(r"(?<=[.?!؟])\s+|(?<=[.?!؟])$|\s*\n\s*")
+# a sentence ends after . ? ! ؟ but not after a title ("Dr. Patel", "Mrs. Thompson")
+_SENT_END = re.compile(
+    r"(?<=[.?!؟])(?<!\bDr\.)(?<!\bdr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)\s+|(?<=[.?!؟])$|\s*\n\s*"
+)
 
 
 def normalize_digits(text: str) -> str:
@@ -167,6 +170,50 @@ def words_to_number(phrase: str) -> float | None:
     return None if val is None else float(val)
 
 
+# ---------------------------------------------------------------- spoken numbers (Persian)
+_FA_ONES = {
+    "صفر": 0, "یک": 1, "یه": 1, "دو": 2, "سه": 3, "چهار": 4, "پنج": 5, "شش": 6, "شیش": 6, "هفت": 7,
+    "هشت": 8, "نه": 9,
+}  # fmt: skip
+_FA_TEENS = {
+    "ده": 10, "یازده": 11, "دوازده": 12, "سیزده": 13, "چهارده": 14, "پانزده": 15, "پونزده": 15,
+    "شانزده": 16, "شونزده": 16, "هفده": 17, "هیجده": 18, "هجده": 18, "نوزده": 19,
+}  # fmt: skip
+_FA_TENS = {"بیست": 20, "سی": 30, "چهل": 40, "پنجاه": 50, "شصت": 60, "هفتاد": 70, "هشتاد": 80, "نود": 90}
+_FA_HUNDREDS = {
+    "صد": 100, "یکصد": 100, "دویست": 200, "سیصد": 300, "چهارصد": 400, "پانصد": 500, "ششصد": 600,
+    "هفتصد": 700, "هشتصد": 800, "نهصد": 900,
+}  # fmt: skip
+_FA_VALUE = {**_FA_ONES, **_FA_TEENS, **_FA_TENS, **_FA_HUNDREDS}
+_FA_WORD = "|".join(sorted(_FA_VALUE, key=len, reverse=True))
+FA_NUMBER_PHRASE = re.compile(
+    rf"(?<![\u0600-\u06FF])(?:{_FA_WORD})(?:\s+و\s+(?:{_FA_WORD}))*"
+    rf"(?:\s+(?:ممیز|و)\s+(?:نیم|(?:{_FA_WORD})))?(?![\u0600-\u06FF])"
+)
+
+
+def fa_words_to_number(phrase: str) -> float | None:
+    """'سی و هشت' → 38, 'سی و هشت و نیم' → 38.5, 'سی و هشت ممیز پنج' → 38.5, 'صد و بیست' → 120."""
+    phrase = phrase.strip()
+    decimal: float = 0.0
+    m = re.search(r"\s+ممیز\s+(\S+)$", phrase)
+    if m:
+        if m.group(1) not in _FA_ONES:
+            return None
+        decimal = _FA_ONES[m.group(1)] / 10
+        phrase = phrase[: m.start()]
+    elif re.search(r"\s+و\s+نیم$", phrase):
+        decimal = 0.5
+        phrase = re.sub(r"\s+و\s+نیم$", "", phrase)
+    parts = [p for p in re.split(r"\s+و\s+", phrase) if p]
+    if not parts or any(p not in _FA_VALUE for p in parts):
+        return None
+    values = [_FA_VALUE[p] for p in parts]
+    if values != sorted(values, reverse=True) or len(set(values)) != len(values):
+        return None  # "دو و سه" is two numbers, not one
+    return float(sum(values)) + decimal
+
+
 @dataclass(slots=True)
 class NumberView:
     """A sentence with spoken numbers written as digits, mapped back to original offsets."""
@@ -188,27 +235,60 @@ def _fmt(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
 
 
+# Persian spoken numbers as number_view reads them: a phrase ("صد و سی و پنج", "سی و هشت و هشت
+# دهم" = 38.8), possibly with the colloquial "is" attached ("هشتاد و پنجه"); a lone word only
+# before a unit ("پانصد میلی‌گرم", "پنج روز"), and never the lone words that are mostly something
+# else ("نه" no, "یه"/"یک" a, "سی" of "سی سی").
+_FA_SPOKEN = re.compile(
+    rf"(?<![\u0600-\u06FF])(?:{_FA_WORD})(?:\s+و\s+(?:{_FA_WORD}))*(?:\s+(?:ممیز|و)\s+(?:نیم|(?:{_FA_WORD})))?"
+    r"(?P<tenths>\s+دهم)?(?=ه?(?![\u0600-\u06FF]))"
+)
+_FA_UNIT_AFTER = re.compile(
+    r"ه?\s*(?:میلی|گرم|درجه|روی|بر\s|سی[\u200c ]?سی|واحد|عدد|قرص|کپسول|پاف|قطره|بار|ساعت|روز|هفته|ماه|سال)"
+)
+_FA_LONE_AMBIGUOUS = frozenset({"نه", "یه", "یک", "سی"})
+
+
+def _fa_spoken_value(m: re.Match[str], src: str) -> float | None:
+    phrase = m.group(0)
+    if m.group("tenths"):  # "سی و هشت و هشت دهم": the last word is tenths
+        whole, _, last = phrase[: -len(m.group("tenths"))].rpartition(" و ")
+        if not whole or last not in _FA_ONES:
+            return None
+        value = fa_words_to_number(whole)
+        return None if value is None else value + _FA_ONES[last] / 10
+    if " و " not in phrase and (phrase in _FA_LONE_AMBIGUOUS or not _FA_UNIT_AFTER.match(src, m.end())):
+        return None
+    return fa_words_to_number(phrase)
+
+
 def number_view(text: str, offset: int = 0) -> NumberView:
-    """Lower-cased ``text`` with ASCII digits and spoken numbers replaced by digits."""
+    """Lower-cased ``text`` with ASCII digits and spoken numbers (English and Persian) replaced by
+    digits."""
     src = normalize_digits(text).lower()
+    found: list[tuple[int, int, float]] = []
+    for m in _PHRASE.finditer(src):
+        if (value := words_to_number(m.group(0))) is not None:
+            found.append((m.start(), m.end(), value))
+    for m in _FA_SPOKEN.finditer(src):
+        if (value := _fa_spoken_value(m, src)) is not None:
+            found.append((m.start(), m.end(), value))
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     pos = 0
-    for m in _PHRASE.finditer(src):
-        value = words_to_number(m.group(0))
-        if value is None:
+    for a, b, value in sorted(found):
+        if a < pos:
             continue
-        for j in range(pos, m.start()):
+        for j in range(pos, a):
             out.append(src[j])
             starts.append(offset + j)
             ends.append(offset + j + 1)
-        rep = _fmt(value)
-        for ch in rep:
+        for ch in _fmt(value):
             out.append(ch)
-            starts.append(offset + m.start())
-            ends.append(offset + m.end())
-        pos = m.end()
+            starts.append(offset + a)
+            ends.append(offset + b)
+        pos = b
     for j in range(pos, len(src)):
         out.append(src[j])
         starts.append(offset + j)

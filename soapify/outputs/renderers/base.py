@@ -80,6 +80,8 @@ LABELS: dict[str, dict[str, str]] = {
         "status": "Status",
         "current": "current",
         "prescribed": "prescribed",
+        "stopped": "stopped",
+        "declined": "declined",
         "missing_critical": "Missing critical items",
         "missing_critical_help": "These were not covered in the visit; the note was finalized without them.",
         "coverage": "Checklist coverage",
@@ -120,6 +122,8 @@ LABELS: dict[str, dict[str, str]] = {
         "status": "وضعیت",
         "current": "فعلی",
         "prescribed": "تجویز شده",
+        "stopped": "قطع شده",
+        "declined": "نپذیرفت",
         "missing_critical": "موارد حیاتی ثبت‌نشده",
         "missing_critical_help": "این موارد در ویزیت پوشش داده نشد و یادداشت بدون آن‌ها نهایی شد.",
         "coverage": "پوشش چک‌لیست",
@@ -227,10 +231,14 @@ def vitals(note: NoteDocument) -> list[dict]:
 
 
 def medications(note: NoteDocument) -> list[tuple[str, dict]]:
-    """``(status, item)`` pairs: ``current`` from the history, ``prescribed`` from the plan."""
+    """``(status, item)`` pairs: ``current`` from the history; from the plan ``prescribed``,
+    ``stopped`` ("stop the ibuprofen") or ``declined`` (the patient said no)."""
     current = [("current", m) for m in items(note, "subjective", "medication")]
-    prescribed = [("prescribed", m) for m in items(note, "plan", "medication")]
-    return current + prescribed
+    planned = [
+        ("stopped" if m.get("stopped") else "declined" if m.get("negated") else "prescribed", m)
+        for m in items(note, "plan", "medication")
+    ]
+    return current + planned
 
 
 def clean(value: Any) -> str:

@@ -240,6 +240,14 @@ def _bp_parts(item: dict) -> tuple[float, float] | None:
     return sys_, dia
 
 
+_MEDICATION_STATUS = {
+    "current": "active",
+    "prescribed": "intended",
+    "stopped": "stopped",
+    "declined": "not-taken",
+}
+
+
 def _medication(b: FhirBuilder, index: int, status: str, item: dict) -> dict[str, str]:
     dosage: dict[str, Any] = {}
     if text := dosage_text(item, b.note.language):
@@ -250,7 +258,7 @@ def _medication(b: FhirBuilder, index: int, status: str, item: dict) -> dict[str
             dosage["route"]["coding"] = [{"system": SNOMED, "code": coded[0], "display": coded[1]}]
     resource: dict[str, Any] = {
         "resourceType": "MedicationStatement",
-        "status": "active" if status == "current" else "intended",
+        "status": _MEDICATION_STATUS[status],
         "medicationCodeableConcept": {"text": clean(item.get("name")) or clean(item.get("text"))},
         "subject": b.patient,
         "context": b.encounter,

@@ -255,7 +255,9 @@ def patient_view(note: NoteDocument) -> dict[str, Any]:
     """Everything the patient sees, as JSON-ready data (the share link's API body)."""
     lang = lang_of(note)
     p = PHRASES[lang]
-    meds = [_medicine(note, m) for m in items(note, "plan", "medication") if not m.get("negated")]
+    plan_meds = list(items(note, "plan", "medication"))
+    meds = [_medicine(note, m) for m in plan_meds if not m.get("negated") and not m.get("stopped")]
+    stop = [clean(m.get("text")) for m in plan_meds if m.get("stopped") and clean(m.get("text"))]
     measurements = [
         f"{vital_label(note, str(v.get('name') or ''))}: {vital_value(v)}"
         if vital_value(v)
@@ -268,7 +270,7 @@ def patient_view(note: NoteDocument) -> dict[str, Any]:
         ("medicines", [m["text"] for m in meds]),
         ("tests", _texts(note, "plan", "test")),
         ("referrals", _texts(note, "plan", "referral")),
-        ("instructions", _instructions(note)),
+        ("instructions", [*stop, *_instructions(note)]),  # "Stop ibuprofen" first
         ("follow_up", _follow_up(note, p)),
     ]
     lh = note.letterhead or {}
