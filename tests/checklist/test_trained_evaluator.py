@@ -178,7 +178,8 @@ def test_a_custom_item_gets_a_profile_from_its_own_text(evaluator):
         ("bring him back if the fever lasts more than three more days .", {"conditional_return"}),
         ("come back in two weeks .", {"return_interval"}),
         ("call me if you need anything .", set()),
-        ("اگر تب ۳ روز دیگر ادامه داشت فوراً مراجعه کنید", {"conditional_return"}),
+        ("اگر تب ۳ روز دیگر ادامه داشت فوراً مراجعه کنید", {"conditional_return", "urgent_return"}),
+        ("if your blood sugar is above 300 , call us .", {"conditional_return", "urgent_return"}),
         ("دو هفته دیگر مراجعه کنید", {"return_interval"}),
         ("vincent is a 56-year-old male here with abnormal lab findings .", {"reason_for_visit"}),
         ("she presents today for follow up of her diabetes .", {"reason_for_visit"}),
@@ -354,3 +355,34 @@ def test_a_plain_no_that_opens_a_longer_answer_is_still_the_answer(evaluator):
     r = evaluate(evaluator, dialogue, "allergies", "smoking")
     assert r["allergies"].details["polarity"] == "negated"
     assert r["smoking"].details["polarity"] == "negated"
+
+
+EN_DIABETES = """[doctor] how have you been since your last visit ?
+[patient] pretty good overall . i'm here for my diabetes follow-up .
+[doctor] what medications are you taking right now ?
+[patient] metformin 1000 mg twice a day and lisinopril 10 mg once a day .
+[doctor] on exam , monofilament sensation is decreased in both feet . pedal pulses are present .
+[doctor] so your type 2 diabetes is not well controlled , and you have early diabetic peripheral neuropathy .
+[doctor] i'm going to add empagliflozin 10 mg once daily . and i'd like to start atorvastatin 40 mg at bedtime .
+[doctor] if your blood sugar is above 300 or below 70 , call us ."""
+
+
+def test_a_follow_up_visit_evidence_is_what_a_physician_would_point_to(evaluator):
+    r = evaluate(
+        evaluator, EN_DIABETES, "onset", "duration", "diagnosis_stated", "medication_plan", "safety_net"
+    )
+    assert r["onset"].status == "missing"  # "i'd like to start atorvastatin" is the plan
+    assert "last visit" not in r["duration"].evidence_text
+    assert r["diagnosis_stated"].evidence_text.startswith("so your type 2 diabetes")
+    assert "empagliflozin" in r["medication_plan"].evidence_text  # not the medicines taken now
+    assert r["safety_net"].status == "covered" and "call us" in r["safety_net"].evidence_text
+
+
+def test_a_persian_told_diagnosis_and_prescription_by_their_usual_words(evaluator):
+    dialogue = (
+        "پزشک: به نظرم عفونت گوش میانی راست داره، اوتیت مدیای حاد.\n"
+        "پزشک: آزیترومایسین شربت براش می‌نویسم، روزی یک بار پنج میلی‌لیتر."
+    )
+    r = evaluate(evaluator, dialogue, "diagnosis_stated", "medication_plan")
+    assert r["diagnosis_stated"].status == "covered" and "اوتیت" in r["diagnosis_stated"].evidence_text
+    assert r["medication_plan"].status == "covered"

@@ -238,6 +238,7 @@ class RulesEvaluator:
         cols = [context.sections.index(s) for s in profile.sections if s in context.sections]
         hit_starts = [h.start for h in hits]
         best: tuple[float, int, str] = (0.0, -1, "")
+        best_key: tuple[bool, bool, float] = (False, False, 0.0)
         accepted = 0
         for j, seg in enumerate(context.segments):
             shown = context.patterns[j]
@@ -248,7 +249,10 @@ class RulesEvaluator:
             # whoever says it: "he is a 56-year-old man here with abnormal lab findings" states
             # the reason for the visit; for items sharing a section it stays a hint (a return
             # "if ..." is often a scheduled visit, not safety-net advice)
-            states_it = patterned and not profile.needs_hint and not seg.question
+            decisive = bool(shown & set(profile.decisive)) and (
+                not profile.roles or seg.role in profile.roles
+            )
+            states_it = (patterned and not profile.needs_hint or decisive) and not seg.question
             if profile.roles and seg.role not in profile.roles and not states_it:
                 continue
             if not seg.says_something and not hinted:
@@ -264,15 +268,19 @@ class RulesEvaluator:
             if answers_attribute and not seg.question and score < _ATTRIBUTE_SCORE:
                 score, why = _ATTRIBUTE_SCORE, f"answer to a {seg.attribute} question"
             elif states_it and score < _ATTRIBUTE_SCORE:
-                score, why = _ATTRIBUTE_SCORE, "stated: " + ", ".join(sorted(shown & set(profile.patterns)))
+                said = shown & (set(profile.patterns) | set(profile.decisive))
+                score, why = _ATTRIBUTE_SCORE, "stated: " + ", ".join(sorted(said))
             elif not hinted and (score < profile.unhinted_min or lang == "fa"):
                 # the classifier alone, unsure (a short remark is not an exam or a result), or on
                 # Persian, which the English sentence model does not read: its guess decides nothing
                 continue
             if seg.question and score:  # a question nobody answered is asked, not covered
                 score = min(score, self.topic_cover_threshold - 1e-3)
-            if score > best[0]:
-                best = (score, j, why)
+            # the best segment: one that reaches the cover threshold, then one holding the item's own
+            # words (a told diagnosis, not "pedal pulses are present" that the classifier also liked)
+            key = (score >= self.topic_cover_threshold, hinted or states_it, score)
+            if score > 0 and key > best_key:
+                best, best_key = (score, j, why), key
         score, j, why = best
         details = dict(result.details)
         details["topic_score"] = round(score, 3)
@@ -308,6 +316,10 @@ class RulesEvaluator:
             status = "covered"
             if chosen is not None and score >= self.topic_partial_threshold:
                 result = _with_evidence(transcript, result, chosen)
+            elif profile.roles and (own := _best_in_role(hits, context, profile, cols)) is not None:
+                # the keyword evidence in the right speaker's words: the doctor's plan, not the
+                # patient's list of the medicines taken now
+                result = _with_evidence(transcript, result, own)
         elif chosen is not None and score >= self.topic_partial_threshold:
             status = "partial"
             if result.status == "missing" or not result.evidence_text:
@@ -557,6 +569,23 @@ def _hit_in_role(hits: list[Hit], context: _TopicContext, profile: TopicProfile)
         else:
             return True  # outside every segment: no evidence against it
     return False
+
+
+def _best_in_role(
+    hits: list[Hit], context: _TopicContext, profile: TopicProfile, cols: list[int]
+) -> Segment | None:
+    """Of the statements by an accepted speaker that hold a keyword, the one the classifier puts
+    most in the item's sections ("I'll increase lisinopril to 20 mg", not "sensation is decreased")."""
+    found = [
+        j
+        for j, seg in enumerate(context.segments)
+        if seg.role in profile.roles
+        and not seg.question
+        and any(seg.start <= h.start < seg.end for h in hits)
+    ]
+    if not found:
+        return None
+    return context.segments[max(found, key=lambda j: float(context.probs[j, cols].sum()) if cols else 0.0)]
 
 
 def _with_evidence(transcript: TranscriptView, result: ItemResult, seg: Segment) -> ItemResult:

@@ -118,6 +118,7 @@ class TopicProfile:
     exclude: re.Pattern | None = None  # keyword terms (compiled) that void the item's keywords beside them
     statements_only: bool = False  # keywords in a question do not cover it (a diagnosis is said, not asked)
     unhinted_min: float = 0.0  # a segment without the item's keyword or pattern needs this section score
+    decisive: tuple[str, ...] = ()  # ``PATTERNS`` that cover the item by themselves in a statement
     source: str = "map"  # "map" (item_topics.json) or "classified" (from the item's own text)
 
 
@@ -151,6 +152,13 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "conditional_return": re.compile(
         rf"{_CONDITION}.*{_RETURN}|{_RETURN}.*{_CONDITION}|{_FA_CONDITION}.*{_FA_RETURN}", re.IGNORECASE
     ),
+    # the same with urgency: "if your sugar is above 300, call us", "… go to the emergency room right
+    # away", "اگر … فوراً مراجعه کنید": safety-net advice whatever else the sentence is about
+    "urgent_return": re.compile(
+        rf"(?:{_CONDITION}|{_FA_CONDITION}).*(?:\b(?:right away|immediately|at once|straight away|call (?:us|me|911)|"
+        r"emergency|urgent care|tell the nurse)\b|فورا|فوراً|بلافاصله|اورژانس)",
+        re.IGNORECASE,
+    ),
     # "come back in two weeks", "see you next month", "دو هفته دیگر مراجعه کنید"
     "return_interval": re.compile(
         rf"{_RETURN}.*{_INTERVAL}|{_INTERVAL}.*{_RETURN}|{_FA_INTERVAL}.*{_FA_RETURN}", re.IGNORECASE
@@ -168,6 +176,8 @@ def pattern_hits(text: str) -> set[str]:
     cond = PATTERNS["conditional_return"].search(text)
     if cond and not _COURTESY.search(text):
         found.add("conditional_return")
+        if PATTERNS["urgent_return"].search(text):
+            found.add("urgent_return")
     interval = PATTERNS["return_interval"].search(text)
     if interval:
         first_condition = _CONDITION_WORD.search(text)
@@ -321,6 +331,7 @@ def starter_profiles() -> dict[str, TopicProfile]:
                     exclude=compile_group(list(v.get("exclude", ()))),
                     statements_only=bool(v.get("statements_only", False)),
                     unhinted_min=float(v.get("unhinted_min", 0.0)),
+                    decisive=tuple(v.get("decisive", ())),
                 )
                 for key, v in raw.items()
             }

@@ -1,6 +1,7 @@
 """Starter content, 2026-12-07: Persian (and a few English) phrasings of when a symptom began
 ("از سه روز پیش", "since yesterday") as keywords of the onset and duration items, and of where
-a pain is ("سمت راست") for the location item.
+a pain is ("سمت راست") for the location item, and of prescribing ("می‌نویسم", "شربت") for the
+medication plan.
 
 Updates only those global items' keywords, from this migration's own copy below (it never
 reads ``data/starter.json``, so a fresh database always gets the same rows), and only where they
@@ -98,6 +99,34 @@ KEYWORDS = {
             "کدوم قسمت",
             "کدام قسمت",
             "کدوم طرف",
+        ]
+    },
+    "medication_plan": {
+        "any": [
+            "prescri*",
+            "start you on",
+            "put you on",
+            "increase*",
+            "decrease*",
+            "continue*",
+            "stop taking",
+            "dose",
+            "dosage",
+            "mg",
+            "milligram*",
+            "refill*",
+            "تجویز",
+            "دوز",
+            "ادامه بد*",
+            "قطع کن*",
+            "میلی گرم",
+            "شروع کنید",
+            "نسخه",
+            "می نویسم",
+            "مینویسم",
+            "میلی لیتر",
+            "شربت",
+            "کپسول",
         ]
     },
 }

@@ -395,8 +395,10 @@ def told_diagnosis(text: str) -> bool:
 TOLD_DIAGNOSIS = re.compile(
     r"\b(?:you|he|she|they)(?:'ve| have| has|'s)? (?:got |developed |probably (?:have|has) |likely (?:have|has) )?"
     r"(?:an? |some |the )?(?:\w+[ -]){0,3}?(?=(?:\w+itis|infection|fracture|sprain|strain|migraine|pneumonia|"
-    r"flu|cold|virus|tear|disease|syndrome|disorder)\b)|"
-    r"(?:دچار|مبتلا به)|(?:است|هست|دارید|داری|دارد|داره|گرفتید|گرفتین|گرفتی)\s*[.!]?\s*$",
+    r"flu|cold|virus|tear|disease|syndrome|disorder|neuropathy|diabetes|hypertension|asthma|copd|reflux|anemia|"
+    r"ulcer|gout|depression|anxiety|concussion|embolism|thrombosis|angina|fibrillation|heart failure|hernia|"
+    r"albuminuria|obesity|hyperlipidemia)\b)|"
+    r"(?:دچار|مبتلا به|به نظرم|به نظر من|تشخیص)|(?:است|هست|دارید|داری|دارد|داره|گرفتید|گرفتین|گرفتی)\s*[.!]?\s*$",
     re.IGNORECASE,
 )
 # A doctor starting a medicine now (a new prescription is a plan, never a current medication).
