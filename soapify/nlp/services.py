@@ -47,7 +47,7 @@ MAX_SECTION_ITEMS = 500
 
 _ITEM_FIELDS = {
     "kind", "text", "negated", "uncertain", "confidence", "evidence", "name", "value", "unit", "systolic",
-    "diastolic", "dose", "route", "frequency", "duration", "differentials", "interval", "problem",
+    "diastolic", "dose", "route", "frequency", "duration", "differentials", "interval", "problem", "stopped",
 }  # fmt: skip
 _ITEM_STR_FIELDS = ("name", "unit", "dose", "route", "frequency", "duration", "interval", "problem")
 
@@ -382,7 +382,7 @@ def _item_problems(section: str, item: Any, transcript_text: str) -> list[str]:
         problems.append(f"kind must be one of {', '.join(ITEM_KINDS[section])}.")
     if not isinstance(item.get("text"), str) or not item["text"].strip() or len(item["text"]) > 2000:
         problems.append("text must be a non-empty string of at most 2000 characters.")
-    for flag in ("negated", "uncertain"):
+    for flag in ("negated", "uncertain", "stopped"):
         if flag in item and not isinstance(item[flag], bool):
             problems.append(f"{flag} must be a boolean.")
     conf = item.get("confidence", 1.0)

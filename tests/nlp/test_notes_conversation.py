@@ -487,3 +487,107 @@ def test_an_english_visit_read_by_a_physician(engine):
     assert kinds["Check the patient's feet every day."] == "instruction"
     assert any(it["kind"] == "test" and "ECG" in it["text"] for it in items(draft, "plan"))
     assert "pulmonary embolism" in [it.get("name") for it in items(draft, "assessment")]
+
+
+# --- the second review's cases ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("said", "stopped"),
+    [
+        ("[doctor] don't stop taking your metformin .", False),
+        ("[doctor] do not stop the aspirin before your procedure .", False),
+        ("[doctor] you can stop the ibuprofen once the pain is gone .", False),
+        ("[doctor] please stop taking the ibuprofen .", True),
+        ("پزشک: ایبوپروفن رو دیگه نخورید.", True),
+    ],
+)
+def test_only_a_medicine_stopped_now_is_stopped(engine, said, stopped):
+    (med,) = items(engine.generate(parse_dialogue(said)).draft, "plan", "medication")
+    assert bool(med.get("stopped")) is stopped
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("دمای بدنش سی و هشت و پنجه", "دمای بدنش سی و هشت و پنجه"),  # 38 and 5, not 43
+        ("متفورمین هزار و پانصد میلی‌گرم", "متفورمین 1500 میلی‌گرم"),
+        ("دو هزار و پانصد میلی‌گرم", "دو هزار و پانصد میلی‌گرم"),  # a multiple of a thousand: left as said
+        ("به مدت یک هفته", "به مدت یک هفته"),  # "هفته" is not "هفت"
+        ("شیشه قرص", "شیشه قرص"),
+        ("می‌ده ساعت", "می‌ده ساعت"),
+        ("سی و هشت و هشت دهم", "38.8"),
+        ("صد و سی و پنج روی هشتاد و پنجه", "135 روی 85ه"),
+    ],
+)
+def test_persian_spoken_numbers_and_the_words_that_only_look_like_them(text, read):
+    from soapify.nlp.engines.text import number_view
+
+    assert number_view(text).text == read
+
+
+def test_a_persian_spoken_answer_is_one_quantity():
+    from soapify.nlp.dialogue import quantities
+
+    assert [q.value for q in quantities("دماش سی و هشت و نیم بود")] == [38.5]
+
+
+@pytest.mark.parametrize(
+    ("dialogue", "kind"),
+    [
+        ("[doctor] does the pain get worse when walking ?\n[patient] yes it gets worse when i go up the stairs .", "hpi"),
+        ("[doctor] do you have any medical problems ?\n[patient] i get short of breath when i climb stairs .", "hpi"),
+        ("[doctor] do you smoke ?\n[patient] i quit five years ago .", "social_history"),
+        ("[doctor] any allergies to medications ?\n[patient] sulfa drugs give me a rash .", "allergy"),
+    ],
+)  # fmt: skip
+def test_an_answer_takes_its_questions_kind_only_when_it_has_no_account_of_its_own(engine, dialogue, kind):
+    draft = engine.generate(parse_dialogue(dialogue)).draft
+    kinds = {it["kind"] for it in items(draft, "subjective")} - {"chief_complaint", "ros"}
+    assert kinds <= {kind} if kind == "hpi" else kinds == {kind}
+
+
+@pytest.mark.parametrize(
+    ("said", "symptom"),
+    [
+        ("بیمار: سردرد دارم و به نور حساسیت دارم.", "headache"),  # sensitive to light: no allergy
+        ("[patient] my allergies have been acting up i have a runny nose .", "runny nose"),
+        (
+            "[doctor] any allergies ?\n[patient] no allergies but i've had a rash on my arm for a week .",
+            "rash",
+        ),
+    ],
+)
+def test_a_symptom_beside_the_word_allergy_is_still_a_symptom(engine, said, symptom):
+    draft = engine.generate(parse_dialogue(said)).draft
+    assert symptom in [it.get("name") for it in items(draft, "subjective", "ros")]
+
+
+def test_a_refusal_naming_a_brand_declines_the_proposal(engine):
+    dialogue = (
+        "[doctor] i'll start you on atorvastatin 20 mg daily .\n"
+        "[patient] i'd rather not take lipitor , it gave my friend cramps ."
+    )
+    (med,) = items(engine.generate(parse_dialogue(dialogue)).draft, "plan", "medication")
+    assert med["negated"] is True
+
+
+def test_the_allergy_a_prescription_avoids_is_not_prescribed(engine):
+    said = "[doctor] given your penicillin allergy i'll prescribe azithromycin 500 mg daily ."
+    meds = items(engine.generate(parse_dialogue(said)).draft, "plan", "medication")
+    assert [m["name"] for m in meds] == ["azithromycin"]
+
+
+def test_a_patients_reason_must_name_something(engine):
+    said = "[patient] i'm here because of my cough i came in for it last year too ."
+    (cc,) = items(engine.generate(parse_dialogue(said)).draft, "subjective", "chief_complaint")
+    assert cc["text"] == "Cough."
+
+
+def test_a_draft_with_a_stopped_medicine_can_be_saved_back():
+    from soapify.nlp.services import _validate_items
+
+    tv = parse_dialogue("[doctor] please stop taking the ibuprofen .")
+    draft = RulesEngine().generate(tv).draft
+    (saved,) = _validate_items("plan", draft["sections"]["plan"]["items"], tv.text, {})  # raises if unknown
+    assert saved["stopped"] is True

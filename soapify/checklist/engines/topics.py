@@ -155,7 +155,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     # the same with urgency: "if your sugar is above 300, call us", "… go to the emergency room right
     # away", "اگر … فوراً مراجعه کنید": safety-net advice whatever else the sentence is about
     "urgent_return": re.compile(
-        rf"(?:{_CONDITION}|{_FA_CONDITION}).*(?:\b(?:right away|immediately|at once|straight away|call (?:us|me|911)|"
+        # not logistics: "if you need a refill, call us"
+        r"^(?!.*\b(?:refills?|pharmacy|appointments?|questions?|paperwork|forms?|insurance)\b)"
+        rf".*(?:{_CONDITION}|{_FA_CONDITION}).*(?:\b(?:right away|immediately|at once|straight away|call (?:us|me|911)|"
         r"emergency|urgent care|tell the nurse)\b|فورا|فوراً|بلافاصله|اورژانس)",
         re.IGNORECASE,
     ),

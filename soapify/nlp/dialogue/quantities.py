@@ -98,6 +98,8 @@ def quantities(text: str, offset: int = 0) -> list[Quantity]:
         v = fa_words_to_number(m.group(0))
         if v is None or m.group(0) in ("نه", "یه", "سی"):  # "نه" is also "no"; alone these are ambiguous
             continue
+        if any(q.start < offset + m.end() and offset + m.start() < q.end for q in out):
+            continue  # number_view has read these words already
         unit, uend = _unit_at(text, m.end())
         end = uend if unit else m.end()
         out.append(Quantity(v, offset + m.start(), offset + end, text[m.start() : end], unit))

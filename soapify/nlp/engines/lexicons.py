@@ -162,7 +162,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"stop taking|recommend|should|(?:the )?plan (?:is|will be)|"
         r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital)|call 911|seek (?:medical )?(?:care|attention)|"
         r"call (?:us|me|the (?:office|clinic))|check (?:your|his|her) \w+(?: \w+)? (?:every|each|daily|twice|once|at home)|"
-        r"tell the nurse|let (?:us|me|the nurse) know|(?:we|you) (?:may|might|will|'ll) need)|"
+        r"tell the nurse|(?:we|you) (?:may|might|will|'ll) need (?:an? |to (?:get|have|start|see|do)\b))|"
         # advice given as an order ("avoid alcohol", "drink plenty of fluids"); not the exam's "take a
         # deep breath" or "keep your eyes on my finger" (a medicine to take is PRESCRIBE's)
         r"^\W*(?:please )?(?:avoid|drink|rest|apply|make sure)\b|"
@@ -171,12 +171,11 @@ CUES: dict[str, re.Pattern[str]] = {
         # not the exam's "نفس عمیق بکشید", "دراز بکشید", or "باید بپرسم" (I have to ask)
         r"(?<!\S)(?:باید(?!\s+(?:بپرسم|ببینم|معاینه|نگاه|گوش|بگم|بدونم))|ارجاع|درخواست می|می[\u200c ]?نویسم|"
         r"انجام بد(?:ید|هید|ین)|[بن](?:خور|گیر|زن|مال|یا|نوش)(?:ید|ین|یید|ئید)|[بن](?:خور|زن|مال|نوش)|مراجعه کن|"
-        r"بیار(?:ید|ین)ش?|برای کنترل|"
+        r"بیار(?:ید|ین)ش?|"
         r"مصرف کن)(?![\w\u0600-\u06FF])",
         "assessment": r"\b(?:(?:this|it) (?:looks|sounds|seems) like|(?:my )?(?:assessment|impression) is|i think (?:you|it|this|that)|"
         r"consistent with|diagnos|most likely|you have (?:a|an)|my impression|suggestive of|"
-        r"(?:this|it) (?:could|might|may) be|(?:less|more) likely|i'm (?:worried|concerned) about|rule out|"
-        r"in terms of your|for your)|تشخیص|به نظر می‌?رسد|احتمالا|به نظرم|به نظر من",
+        r"in terms of your|for your)|تشخیص|به نظر می‌?رسد|احتمالا",
         "allergy": r"\ballerg|حساسیت|آلرژی",
         "family_history": r"\b(?:(?:my|your) (?:mom|mother|dad|father|brother|sister|parents|family|"
         r"grand\w+|aunt|uncle)|family history|runs in (?:the|my|your) family)|خانواده|"
@@ -198,9 +197,9 @@ CUES: dict[str, re.Pattern[str]] = {
         "follow_up": r"\b(?:follow[- ]?up|come back|see you (?:back|again|in)|return (?:in|if)|"
         r"check back|in (?:\w+ )?(?:days?|weeks?|months?) (?:time|to see)|"
         r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital)|call 911|call (?:us|me|the (?:office|clinic))|"
-        r"tell the nurse|let (?:us|me|the nurse) know)|"
+        r"tell the nurse)|"
         r"مراجعه|پیگیری|برگرد|اورژانس|"
-        r"برای کنترل|بیار(?:ید|ین)ش?",
+        r"بیار(?:ید|ین)ش?",
     }.items()
 }
 # A Persian finding: a body part and what it looks, sounds or feels like ("لوزه‌ها قرمز و متورم
@@ -213,6 +212,15 @@ FA_FINDING = re.compile(
     r"برآمده|مثبت|منفی|درد در لمس)(?:ه|ند|اند|[\u200c ]?ست)?(?![\u0600-\u06FF])"
 )
 FA_NOT_FINDING = re.compile(r"(?<![\u0600-\u06FF])(?:اگر|اگه|در صورت|نگه دار|بشویید|بشورید)")
+
+
+# A hedged judgement is an assessment only when it names a condition: "this could be a pulmonary
+# embolism", "به نظرم اوتیت است"; not "it might be a good idea to ...", "به نظرم بهتره استراحت کنید".
+HEDGED_ASSESSMENT = re.compile(
+    r"\b(?:(?:this|it) (?:could|might|may) be|(?:less|more) likely|i'm (?:worried|concerned) about|rule out)\b|"
+    r"به نظرم|به نظر من",
+    re.IGNORECASE,
+)
 
 
 CHIEF_Q = re.compile(
@@ -407,8 +415,12 @@ PRESCRIBE = re.compile(
     r"(?:i|we)(?:'ll| will) (?:start|put|give|send|try|call in)|start (?:you|him|her) on|put (?:you|him|her) on|"
     r"(?:take|give (?:him|her))\b.*\b(?:times? a day|twice|every \d+ hours|daily))|"
     r"تجویز|می‌?نویسم|بخورید|مصرف کنید|شروع کنید|ادامه دهید|ادامه بدید|"
-    r"(?:بخور|مصرف کن|بزن|بمال|بدید|بدهید|بدین|بچکانید|بچکونید)(?![\u0600-\u06FF])|"
-    # a dosage form with how to take it: "قرص متوکاربامول هم شب‌ها یه دونه به مدت یک هفته"
+    r"(?:بخور|مصرف کن|بزن|بمال|بچکانید|بچکونید)(?![\u0600-\u06FF])|"
+    # "هر شش ساعت در صورت نیاز بدید": how often, then "give" (not the exam's "نشون بدید")
+    r"(?:هر\s+\S+\s+ساعت|روزی\s+\S+\s+بار|در صورت نیاز).*(?:بدید|بدهید|بدین)(?![\u0600-\u06FF])|"
+    # a dosage form with how to take it: "قرص متوکاربامول هم شب‌ها یه دونه به مدت یک هفته"; not the
+    # doctor repeating what is taken now ("پس قرص متفورمین رو روزی دو بار می‌خورید")
+    r"^(?!.*(?:می[\u200c ]?خورید|می[\u200c ]?زنید|مصرف می[\u200c ]?کنید)).*"
     r"(?:قرص|کپسول|شربت|آمپول|پماد|قطره|اسپری)\s+\S+.*(?:به مدت|روزی|هر\s+\S+\s+ساعت|شب[\u200c ]?ها|صبح[\u200c ]?ها)",
     re.IGNORECASE,
 )

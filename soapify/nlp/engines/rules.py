@@ -111,18 +111,62 @@ def _settled(s: Sentence) -> bool:
 _DRUG_CLASSES = {"statin": "statin", "statins": "statin", "antibiotic": "mycin|cillin|floxacin|cycline|cef"}
 
 
-def _refuses(reply: str, drug: str) -> bool:
-    """Whether a patient's refusal is about ``drug``: a reply that names drugs (or a class, "a
-    statin") turns down those only; one that names none ("no, I'd rather not") turns down what
-    was proposed."""
+def _refuses(reply: str, drug: str, proposed: str) -> bool:
+    """Whether a patient's refusal is about ``drug``: a reply naming drugs (or a class, "a statin")
+    that were among those ``proposed`` turns down those only; any other reply ("no, I'd rather
+    not", "I'd rather not take Lipitor" for atorvastatin, "I already take metformin") turns down
+    what was proposed."""
     words = set(re.findall(r"[\w\u0600-\u06FF\u200c-]+", reply.lower()))
-    named = {w for w in words if w in lx.DRUGS or lx.DRUG_SUFFIX.fullmatch(w)}
+    proposed = proposed.lower()
+    named = {w for w in words if (w in lx.DRUGS or lx.DRUG_SUFFIX.fullmatch(w)) and w in proposed}
     classes = [_DRUG_CLASSES[w] for w in words if w in _DRUG_CLASSES]
+    classes = [c for c in classes if re.search(rf"\w*(?:{c})\w*", proposed)]
     if not named and not classes:
         return True
     drug = drug.lower()
     return drug in named or any(re.search(rf"(?:{c})", drug) for c in classes)
 
+
+_RELATIVE_EN = re.compile(
+    r"\b(?:my|his|her|your) (?:mom|mother|dad|father|brother|sister|son|daughter|wife|husband|grand\w+|aunt|uncle)\b",
+    re.IGNORECASE,
+)
+_DRUG_WORD = re.compile(r"\b(?:drugs?|medications?|medicines?)\b|دارو", re.IGNORECASE)
+
+
+def _not_the_patients_now(text: str, pos: int, kind: str | None) -> bool:
+    """A symptom named in the clause of an allergy ("به آسپرین حساسیت دارم، تنگی نفس میگیرم",
+    "sulfa drugs give me a rash") or of a relative ("my sister had muscle pain on it"): a reaction
+    or someone else's, not a symptom the patient has now."""
+    if kind == "allergy":  # a substance named in the sentence: the symptom is its reaction
+        words = re.findall(r"[\w\u0600-\u06FF\u200c-]+", text.lower())
+        return bool(
+            _allergen(text, denied=True) or _DRUG_WORD.search(text) or any(w in lx.DRUGS for w in words)
+        )
+    a, b = clause_bounds(text, pos)
+    clause = text[a:b]
+    return kind == "family_history" and bool(_RELATIVE_EN.search(clause) or lx.FA_RELATIVE.search(clause))
+
+
+# The history questions whose answer is of their kind even when it names nothing ("Do you smoke?" /
+# "I quit five years ago"); an answer with a "but", or a complaint it has now, is the patient's own
+# account ("no but I've been having chest pain").
+_QUESTION_KINDS = (
+    ("allergy", lx.CUES["allergy"]),
+    ("family_history", lx.CUES["family_history"]),
+    (
+        "social_history",
+        re.compile(
+            r"\b(?:smok\w*|tobacco|cigarettes?|alcohol|drink|drugs|marijuana)\b|سیگار|الکل|قلیان", re.I
+        ),
+    ),
+    ("past_history", re.compile(r"\bmedical (?:problems|conditions|history)\b|\bhistory of\b|سابقه", re.I)),
+)
+_OWN_ACCOUNT = re.compile(
+    r"\b(?:but|though|although|except|i've been having|i have been having|i'm having|right now|these days|"
+    r"when i)\b|ولی|اما|به جز|این چند روز",
+    re.IGNORECASE,
+)
 
 # A medicine the doctor stops: "stop taking the ibuprofen", "ایبوپروفن رو دیگه نخورید".
 _STOP_BEFORE = re.compile(
@@ -136,10 +180,22 @@ _FA_STOP_AFTER = re.compile(
 )
 
 
+# "don't stop your metformin", "hold it the morning of the procedure", "stop it once the pain is
+# gone": not a medicine stopped now
+_NOT_A_STOP = re.compile(
+    r"\b(?:don't|do not|do n't|never|shouldn't|should not|not|once|if|until|when|before|after|the morning of)\b|"
+    r"اگر|اگه|وقتی|تا وقتی|قبل از|بعد از",
+    re.IGNORECASE,
+)
+
+
 def _stops(text: str, start: int, end: int) -> bool:
-    """Whether the sentence stops the medicine at ``text[start:end]``."""
-    a, _ = clause_bounds(text, start)
-    return bool(_STOP_BEFORE.search(text[a:start]) or _FA_STOP_AFTER.match(text, end))
+    """Whether the sentence stops the medicine at ``text[start:end]`` (now, unconditionally)."""
+    a, b = clause_bounds(text, start)
+    before = _STOP_BEFORE.search(text[a:start])
+    if before is None and not _FA_STOP_AFTER.match(text, end):
+        return False
+    return not _NOT_A_STOP.search(text, a, b)
 
 
 # A complaint of these days, however it is worded ("I've had a fever since yesterday"), is the
@@ -174,7 +230,10 @@ _ALLERGEN = re.compile(
     re.IGNORECASE,
 )
 # words "به X حساسیت" also frames that name no substance: "به نظرم", "به شدت", "به دارویی"
-_NOT_AN_ALLERGEN = frozenset("نظرم نظر شدت خاطر دلیل علت این اون آن هیچ چی چیزی دارو دارویی داروها".split())
+_ALLERGY_AFTER = re.compile(r"\s*(?:allerg|حساسیت|آلرژی)", re.IGNORECASE)  # "your penicillin allergy"
+_NOT_AN_ALLERGEN = frozenset(
+    "نظرم نظر شدت خاطر دلیل علت این اون آن هیچ چی چیزی دارو دارویی داروها نور صدا بو".split()
+)
 
 
 def _allergen(text: str, *, denied: bool) -> str | None:
@@ -231,6 +290,8 @@ def cue_label(s: Sentence) -> str | None:
             return "hpi"  # dictation: "she denies fever or shortness of breath"
         if lx.FA_FINDING.search(t) and not lx.FA_NOT_FINDING.search(t):
             return "exam"  # "لوزه‌ها قرمز و متورم هستند"
+        if lx.HEDGED_ASSESSMENT.search(t) and lx.DIAGNOSIS.search(t):
+            return "assessment"  # "this could be a pulmonary embolism"
         for label in ("exam", "plan", "result", "assessment"):
             if lx.CUES[label].search(t):
                 return label
@@ -331,7 +392,11 @@ class _Builder:
         meds = extract_medications(s.text, s.start, nv, heard=plan_like) if prescribing or not allergy else []
         if allergy and meds:  # "چون به پنی‌سیلین حساسیت داره، آزیترومایسین ... می‌نویسم": not the allergen
             allergens = {(m.group("en") or m.group("fa") or "").lower() for m in _ALLERGEN.finditer(s.text)}
-            meds = [m for m in meds if m.name.lower() not in allergens]
+            meds = [
+                m
+                for m in meds
+                if m.name.lower() not in allergens and not _ALLERGY_AFTER.match(s.text, m.end - s.start)
+            ]
         declined = self.declined(i) if plan_like else None
         asked = self.answers_to(i) if s.question else None
         if (
@@ -343,7 +408,10 @@ class _Builder:
         stops_any = False
         for m in meds:
             text = m.display(self.lang)
-            refused = declined if declined is not None and _refuses(declined.text, m.name) else None
+            proposed = (
+                " ".join(x.text for x in self.sents[i : self.sents.index(declined)]) if declined else ""
+            )
+            refused = declined if declined is not None and _refuses(declined.text, m.name, proposed) else None
             stopped = doctor and not s.question and _stops(s.text, m.start - s.start, m.end - s.start)
             stops_any = stops_any or stopped
             if stopped:
@@ -388,8 +456,8 @@ class _Builder:
             if label != "other" and not (vitals and label == "exam"):
                 self.doctor_item(i, s, label, conf, declined, has_meds=bool(meds))
         elif label != "other" or lx.SYMPTOM_RE.search(s.text):
-            asked = self.sents[unit.question].text if unit is not None else ""
-            self.patient_item(s, conf, has_meds=bool(meds), asked=asked)
+            question = self.sents[unit.question].text if unit is not None else ""
+            self.patient_item(s, conf, has_meds=bool(meds), asked=question)
 
     def answers_to(self, i: int) -> Unit | None:
         return next((u for u in self.d.units if u.question == i), None)
@@ -447,13 +515,10 @@ class _Builder:
         """A patient's statement as history; an answer takes the kind of the question it answers
         ("Any allergies to medications?" / "Sulfa drugs give me a rash." is an allergy)."""
         own = _history_kind(s.text, _PATIENT_KINDS)
-        from_question = next(
-            (
-                k
-                for k in ("allergy", "family_history", "social_history", "past_history")
-                if lx.CUES[k].search(asked)
-            ),
-            None,
+        from_question = (
+            None
+            if _OWN_ACCOUNT.search(s.text) or lx.PART_COMPLAINT.search(s.text)
+            else next((k for k, cue in _QUESTION_KINDS if cue.search(asked)), None)
         )
         # its own words win when they name an allergy, a relative or a medicine taken ("My father had a
         # heart attack", "I take ibuprofen"); weaker cues ("years ago", "drugs") yield to the question
@@ -496,11 +561,9 @@ class _Builder:
             s = self.sents[m.sentence]
             if m.source == "context" or (m.uncertain and m.source == "said" and _HYPOTHETICAL.search(s.text)):
                 continue
-            if m.source == "said" and (
-                lx.CUES["allergy"].search(s.text) or self.kind_of(m.sentence) in ("allergy", "family_history")
+            if m.source == "said" and _not_the_patients_now(
+                s.text, m.start - s.start, self.kind_of(m.sentence)
             ):
-                # "allergic to aspirin, I get short of breath": a reaction, not a symptom now;
-                # "my sister had muscle pain on it": a relative's
                 continue
             if (
                 m.speaker == SPEAKER_DOCTOR
@@ -589,12 +652,13 @@ class _Builder:
         abnormal lab findings", "presents today for follow-up of ..."), else the patient's first
         complaint, preferably the answer to "what brings you in"."""
         for n, s in enumerate(self.sents):
-            own = s.speaker != SPEAKER_DOCTOR and _OWN_REASON.search(
-                s.text
-            )  # "I'm here for my diabetes follow-up"
+            # the patient's own "I'm here for my diabetes follow-up"
+            own = s.speaker != SPEAKER_DOCTOR and _OWN_REASON.search(s.text)
             found = lx.stated_reason(s.text) if s.speaker == SPEAKER_DOCTOR or own else None
             if found is None:
                 continue
+            if own and not _A_REASON.search(s.text[found[0] : found[1]]):
+                continue  # "I came in for it last year too": no complaint named
             a, b, dictated, how = found
             if not dictated and n >= _OPENING_SENTENCES:
                 continue  # later, "I see you have ..." is a finding and "here for ..." a plan
@@ -635,12 +699,12 @@ class _Builder:
                 pain = f"{where} pain" if self.lang == "en" else lx.FA_PART_PAIN.get(where, f"درد {where}")
             if i in said or pain:
                 # "پسرم از دیشب تب داره، گوشش هم درد می‌کنه": fever and ear pain
-                self.complaint(s, said.get(i, []), also=[pain] if pain else [])
+                self.complaint(s, said.get(i, []), also=(pain,) if pain else ())
                 return True
         return False
 
     def complaint(
-        self, s: Sentence, terms: list[Mention], what: str | None = None, also: list[str] = ()
+        self, s: Sentence, terms: list[Mention], what: str | None = None, also: tuple[str, ...] = ()
     ) -> None:
         norm = normalize_digits(s.text)
         dur = extract_durations(norm) or extract_durations(number_view(s.text).text)
@@ -660,6 +724,15 @@ class _Builder:
 #: the patient stating the reason for the visit in the first person
 _OWN_REASON = re.compile(
     r"\b(?:i'm|i am|i came|i've come|i have come)\s+(?:in\s+|here\s+)?(?:here\s+)?(?:for|about)\b", re.I
+)
+
+#: what a patient's own stated reason must name: a symptom, a condition or the kind of visit
+_A_REASON = re.compile(
+    lx.SYMPTOM_RE.pattern
+    + "|"
+    + lx.DIAGNOSIS.pattern
+    + r"|\b(?:follow[- ]?up|check[- ]?up|physical|refill|pain|injury|results?)\b",
+    re.IGNORECASE,
 )
 
 #: how far into the visit a doctor's "I see you've been having ..." or "you're here for ..." still

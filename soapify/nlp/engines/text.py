@@ -184,7 +184,14 @@ _FA_HUNDREDS = {
     "صد": 100, "یکصد": 100, "دویست": 200, "سیصد": 300, "چهارصد": 400, "پانصد": 500, "ششصد": 600,
     "هفتصد": 700, "هشتصد": 800, "نهصد": 900,
 }  # fmt: skip
-_FA_VALUE = {**_FA_ONES, **_FA_TEENS, **_FA_TENS, **_FA_HUNDREDS}
+_FA_THOUSANDS = {"هزار": 1000}
+_FA_VALUE = {**_FA_ONES, **_FA_TEENS, **_FA_TENS, **_FA_HUNDREDS, **_FA_THOUSANDS}
+#: a number's parts come largest first, each place once: thousands, hundreds, then tens and ones, or
+#: teens ("هزار و پانصد", "صد و سی و پنج"); "سی و هشت و پنج" is two numbers (38 and 5), not 43
+_FA_PLACE = {
+    **{w: 4 for w in _FA_THOUSANDS}, **{w: 3 for w in _FA_HUNDREDS}, **{w: 2 for w in _FA_TENS},
+    **{w: 1 for w in _FA_ONES}, **{w: 1.5 for w in _FA_TEENS},
+}  # fmt: skip
 _FA_WORD = "|".join(sorted(_FA_VALUE, key=len, reverse=True))
 FA_NUMBER_PHRASE = re.compile(
     rf"(?<![\u0600-\u06FF])(?:{_FA_WORD})(?:\s+و\s+(?:{_FA_WORD}))*"
@@ -208,10 +215,10 @@ def fa_words_to_number(phrase: str) -> float | None:
     parts = [p for p in re.split(r"\s+و\s+", phrase) if p]
     if not parts or any(p not in _FA_VALUE for p in parts):
         return None
-    values = [_FA_VALUE[p] for p in parts]
-    if values != sorted(values, reverse=True) or len(set(values)) != len(values):
-        return None  # "دو و سه" is two numbers, not one
-    return float(sum(values)) + decimal
+    places = [_FA_PLACE[p] for p in parts]
+    if any(a <= b for a, b in zip(places, places[1:], strict=False)) or (1.5 in places and 2 in places):
+        return None  # "دو و سه" and "سی و هشت و پنج" are two numbers, not one
+    return float(sum(_FA_VALUE[p] for p in parts)) + decimal
 
 
 @dataclass(slots=True)
@@ -240,8 +247,8 @@ def _fmt(value: float) -> str:
 # before a unit ("پانصد میلی‌گرم", "پنج روز"), and never the lone words that are mostly something
 # else ("نه" no, "یه"/"یک" a, "سی" of "سی سی").
 _FA_SPOKEN = re.compile(
-    rf"(?<![\u0600-\u06FF])(?:{_FA_WORD})(?:\s+و\s+(?:{_FA_WORD}))*(?:\s+(?:ممیز|و)\s+(?:نیم|(?:{_FA_WORD})))?"
-    r"(?P<tenths>\s+دهم)?(?=ه?(?![\u0600-\u06FF]))"
+    rf"(?<![\u0600-\u06FF\u200c])(?:{_FA_WORD})(?:\s+و\s+(?:{_FA_WORD}))*(?:\s+(?:ممیز|و)\s+(?:نیم|(?:{_FA_WORD})))?"
+    r"(?P<tenths>\s+دهم)?(?=ه(?![\u0600-\u06FF])|(?![\u0600-\u06FF\u200c]))"
 )
 _FA_UNIT_AFTER = re.compile(
     r"ه?\s*(?:میلی|گرم|درجه|روی|بر\s|سی[\u200c ]?سی|واحد|عدد|قرص|کپسول|پاف|قطره|بار|ساعت|روز|هفته|ماه|سال)"
@@ -251,6 +258,8 @@ _FA_LONE_AMBIGUOUS = frozenset({"نه", "یه", "یک", "سی"})
 
 def _fa_spoken_value(m: re.Match[str], src: str) -> float | None:
     phrase = m.group(0)
+    if src.startswith("ه", m.end()) and " و " not in phrase:
+        return None  # "هفته", "شیشه": a word, not "هفت" or "شیش" with "is" attached
     if m.group("tenths"):  # "سی و هشت و هشت دهم": the last word is tenths
         whole, _, last = phrase[: -len(m.group("tenths"))].rpartition(" و ")
         if not whole or last not in _FA_ONES:
@@ -259,6 +268,8 @@ def _fa_spoken_value(m: re.Match[str], src: str) -> float | None:
         return None if value is None else value + _FA_ONES[last] / 10
     if " و " not in phrase and (phrase in _FA_LONE_AMBIGUOUS or not _FA_UNIT_AFTER.match(src, m.end())):
         return None
+    if src[m.end() :].lstrip().startswith("هزار") or re.search(rf"(?:{_FA_WORD})\s+$", src[: m.start()]):
+        return None  # "دو هزار و پانصد": a multiple of a thousand, not read here
     return fa_words_to_number(phrase)
 
 
