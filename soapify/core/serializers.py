@@ -17,6 +17,17 @@ class StrictFieldsMixin:
         return super().to_internal_value(data)
 
 
+class StrictCharField(serializers.CharField):
+    """A string, and only a string: DRF's ``CharField`` turns ``123`` or ``true`` into text."""
+
+    default_error_messages = {"not_a_string": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
 class JobSerializer(serializers.ModelSerializer):
     job_id = serializers.UUIDField(source="id", read_only=True)
     status_url = serializers.SerializerMethodField()

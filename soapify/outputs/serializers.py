@@ -19,7 +19,12 @@ class FinalizeRequestSerializer(StrictFieldsMixin, serializers.Serializer):
 class WarningSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    items = serializers.ListField(child=serializers.CharField())
+    items = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="`missing_critical`: the items missed (absent from `checklist_pending` and "
+        "`checklist_not_evaluated`).",
+    )
 
 
 class FinalizeResponseSerializer(JobRefSerializer):

@@ -5,7 +5,7 @@ import re
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from soapify.core.serializers import JobRefSerializer, StrictFieldsMixin
+from soapify.core.serializers import JobRefSerializer, StrictCharField, StrictFieldsMixin
 from soapify.stt.models import ChunkTranscription, TranscriptSegment
 from soapify.stt.services import MAX_SEGMENT_TEXT
 
@@ -68,19 +68,25 @@ class SegmentEditSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class TypedTranscriptRequestSerializer(StrictFieldsMixin, serializers.Serializer):
-    text = serializers.CharField(
+    text = StrictCharField(
         trim_whitespace=False,
         allow_blank=True,
         help_text="The dialogue, one turn per line; speaker labels like `Doctor:`, `P:`, `[patient]`, "
         "`پزشک:` are understood. At most 200,000 characters (413 beyond).",
     )
-    language = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=8)
+    language = serializers.ChoiceField(
+        choices=["en", "fa"],
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="The transcript's language (as an encounter's): `en` or `fa`; empty: detected.",
+    )
     replace = serializers.BooleanField(
         required=False, default=False, help_text="Replace an existing typed transcript (else 409)."
     )
 
     def validate_language(self, value):
-        return _language(value)
+        return value or None
 
     def validate_text(self, value: str) -> str:
         if not value.strip():

@@ -517,6 +517,10 @@ def test_typed_persian_transcript(alice_client, encounter):
         ({"text": "   \n "}, 400),
         ({}, 400),
         ({"text": "D: hi", "language": "klingon"}, 400),
+        ({"text": "D: hi", "language": "xx"}, 400),  # as an encounter's language: en or fa
+        ({"text": 123}, 400),  # not turned into the transcript "123"
+        ({"text": ["D: hi"]}, 400),
+        ({"text": True}, 400),
         ({"text": "D: hi", "extra": 1}, 400),
         ({"text": "D: hi", "replace": "perhaps"}, 400),
         ({"text": "x" * 200_001}, 413),
@@ -534,6 +538,9 @@ def test_typed_transcript_of_a_finalized_encounter_is_409(alice_client, encounte
         f"/api/encounters/{encounter.pk}/transcript/", {"text": DIALOGUE}, format="json"
     )
     assert response.status_code == 409
+    # a malformed request is a 400 whatever the encounter's state
+    response = alice_client.post(f"/api/encounters/{encounter.pk}/transcript/", {"text": 123}, format="json")
+    assert response.status_code == 400
 
 
 def test_the_audio_transcript_wins_over_a_typed_one(alice_client, encounter, transcribed):
