@@ -143,6 +143,14 @@ def exam_system(text: str) -> str:
 
 
 # ------------------------------------------------------------------ sections by cue words
+# Getting help, as advice says it: a plan cue and a follow-up cue alike.
+_GET_HELP = (
+    r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital)|call 911|call (?:us|me|the (?:office|clinic))|"
+    r"tell the nurse"
+)
+#: the dosage forms a Persian prescription names ("قرص متوکاربامول", "شربت آزیترومایسین")
+FA_DOSAGE_FORM = r"(?:قرص|کپسول|شربت|آمپول|پماد|قطره|اسپری)"
+
 CUES: dict[str, re.Pattern[str]] = {
     k: re.compile(v, re.IGNORECASE)
     for k, v in {
@@ -160,9 +168,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"i want (?:you|to)|i(?:'d| would) like (?:you|to)|prescribe|refer|order|schedule|"
         r"follow[- ]?up|come back|see you (?:in|back)|continue|start (?:you|on)|increase|decrease|"
         r"stop taking|recommend|should|(?:the )?plan (?:is|will be)|"
-        r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital)|call 911|seek (?:medical )?(?:care|attention)|"
-        r"call (?:us|me|the (?:office|clinic))|check (?:your|his|her) \w+(?: \w+)? (?:every|each|daily|twice|once|at home)|"
-        r"tell the nurse|(?:we|you) (?:may|might|will|'ll) need (?:an? |to (?:get|have|start|see|do)\b))|"
+        + _GET_HELP
+        + r"|seek (?:medical )?(?:care|attention)|check (?:your|his|her) \w+(?: \w+)? (?:every|each|daily|twice|once|at home)|"
+        r"(?:we|you) (?:may|might|will|'ll) need (?:an? |to (?:get|have|start|see|do)\b))|"
         # advice given as an order ("avoid alcohol", "drink plenty of fluids"); not the exam's "take a
         # deep breath" or "keep your eyes on my finger" (a medicine to take is PRESCRIBE's)
         r"^\W*(?:please )?(?:avoid|drink|rest|apply|make sure)\b|"
@@ -195,9 +203,7 @@ CUES: dict[str, re.Pattern[str]] = {
         "referral": r"\brefer|specialist|physical therapy|see (?:a|the) (?:cardiologist|neurologist|"
         r"specialist|surgeon|dermatologist)|ارجاع|متخصص",
         "follow_up": r"\b(?:follow[- ]?up|come back|see you (?:back|again|in)|return (?:in|if)|"
-        r"check back|in (?:\w+ )?(?:days?|weeks?|months?) (?:time|to see)|"
-        r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital)|call 911|call (?:us|me|the (?:office|clinic))|"
-        r"tell the nurse)|"
+        r"check back|in (?:\w+ )?(?:days?|weeks?|months?) (?:time|to see)|" + _GET_HELP + r")|"
         r"مراجعه|پیگیری|برگرد|اورژانس|"
         r"بیار(?:ید|ین)ش?",
     }.items()
@@ -421,7 +427,8 @@ PRESCRIBE = re.compile(
     # a dosage form with how to take it: "قرص متوکاربامول هم شب‌ها یه دونه به مدت یک هفته"; not the
     # doctor repeating what is taken now ("پس قرص متفورمین رو روزی دو بار می‌خورید")
     r"^(?!.*(?:می[\u200c ]?خورید|می[\u200c ]?زنید|مصرف می[\u200c ]?کنید)).*"
-    r"(?:قرص|کپسول|شربت|آمپول|پماد|قطره|اسپری)\s+\S+.*(?:به مدت|روزی|هر\s+\S+\s+ساعت|شب[\u200c ]?ها|صبح[\u200c ]?ها)",
+    + FA_DOSAGE_FORM
+    + r"\s+\S+.*(?:به مدت|روزی|هر\s+\S+\s+ساعت|شب[\u200c ]?ها|صبح[\u200c ]?ها)",
     re.IGNORECASE,
 )
 # The patient turning down what the doctor proposed.

@@ -193,10 +193,9 @@ _FA_PLACE = {
     **{w: 1 for w in _FA_ONES}, **{w: 1.5 for w in _FA_TEENS},
 }  # fmt: skip
 _FA_WORD = "|".join(sorted(_FA_VALUE, key=len, reverse=True))
-FA_NUMBER_PHRASE = re.compile(
-    rf"(?<![\u0600-\u06FF])(?:{_FA_WORD})(?:\s+و\s+(?:{_FA_WORD}))*"
-    rf"(?:\s+(?:ممیز|و)\s+(?:نیم|(?:{_FA_WORD})))?(?![\u0600-\u06FF])"
-)
+#: a number said in words: "سی و هشت", "سی و هشت و نیم", "صد و بیست", "سی و هشت ممیز پنج"
+_FA_PHRASE_BODY = rf"(?:{_FA_WORD})(?:\s+و\s+(?:{_FA_WORD}))*(?:\s+(?:ممیز|و)\s+(?:نیم|(?:{_FA_WORD})))?"
+FA_NUMBER_PHRASE = re.compile(rf"(?<![\u0600-\u06FF]){_FA_PHRASE_BODY}(?![\u0600-\u06FF])")
 
 
 def fa_words_to_number(phrase: str) -> float | None:
@@ -247,8 +246,7 @@ def _fmt(value: float) -> str:
 # before a unit ("پانصد میلی‌گرم", "پنج روز"), and never the lone words that are mostly something
 # else ("نه" no, "یه"/"یک" a, "سی" of "سی سی").
 _FA_SPOKEN = re.compile(
-    rf"(?<![\u0600-\u06FF\u200c])(?:{_FA_WORD})(?:\s+و\s+(?:{_FA_WORD}))*(?:\s+(?:ممیز|و)\s+(?:نیم|(?:{_FA_WORD})))?"
-    r"(?P<tenths>\s+دهم)?(?=ه(?![\u0600-\u06FF])|(?![\u0600-\u06FF\u200c]))"
+    rf"(?<![\u0600-\u06FF\u200c]){_FA_PHRASE_BODY}(?P<tenths>\s+دهم)?(?=ه(?![\u0600-\u06FF])|(?![\u0600-\u06FF\u200c]))"
 )
 _FA_UNIT_AFTER = re.compile(
     r"ه?\s*(?:میلی|گرم|درجه|روی|بر\s|سی[\u200c ]?سی|واحد|عدد|قرص|کپسول|پاف|قطره|بار|ساعت|روز|هفته|ماه|سال)"
