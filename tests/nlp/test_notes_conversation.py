@@ -591,3 +591,71 @@ def test_a_draft_with_a_stopped_medicine_can_be_saved_back():
     draft = RulesEngine().generate(tv).draft
     (saved,) = _validate_items("plan", draft["sections"]["plan"]["items"], tv.text, {})  # raises if unknown
     assert saved["stopped"] is True
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "[doctor] i'll start you on atorvastatin 20 mg daily .\n"
+        "[patient] i'd rather not take lipitor , it gave my friend cramps .",
+        "[doctor] بهتون آتورواستاتین ۲۰ میلی‌گرم روزی یک بار میدم.\n[patient] آتورواستاتین رو نمی‌خوام بخورم.",
+        "[doctor] بهتون آتورواستاتین ۲۰ میلی‌گرم روزی یک بار میدم.\n[patient] اون قرص رو نمی‌خوام.",
+    ],
+)
+def test_a_refused_medicine_is_declined_in_the_plan_and_nowhere_else(engine, said):
+    draft = engine.generate(parse_dialogue(said)).draft
+    (med,) = items(draft, "plan", "medication")
+    assert med["negated"] is True and med["name"] in ("atorvastatin", "آتورواستاتین")
+    assert not items(draft, "subjective")  # not a current medicine, not history
+
+
+def test_a_volunteered_refusal_is_a_medicine_not_taken(engine):
+    draft = engine.generate(parse_dialogue("[patient] metformin. i don't want to take insulin though.")).draft
+    meds = {m["name"]: m["negated"] for m in items(draft, "subjective", "medication")}
+    assert meds == {"metformin": False, "insulin": True}
+
+
+def test_i_will_explain_is_not_a_prescription(engine):
+    draft = engine.generate(parse_dialogue("[doctor] الان بهتون توضیح میدم که چرا این دارو مهمه.")).draft
+    assert not items(draft, "plan")
+
+
+def test_a_parent_speaking_for_a_child_is_not_the_patient(engine):
+    en = engine.generate(
+        parse_dialogue(
+            "[doctor] what brings you in?\n"
+            "[patient] my son has had a fever for two days. i gave him some tylenol last night."
+        )
+    ).draft
+    assert [it["text"] for it in items(en, "subjective", "hpi")] == [
+        "The patient has had a fever for two days.",
+        "The parent gave him some tylenol last night.",
+    ]
+    fa = engine.generate(
+        parse_dialogue("[doctor] چه مشکلی دارید؟\n[patient] پسرم از دو روز پیش تب داره.")
+    ).draft
+    assert [it["text"] for it in items(fa, "subjective", "hpi")] == [
+        "والد بیمار گزارش می‌دهد: پسرم از دو روز پیش تب داره."
+    ]
+    # a child named later in an adult's visit is family history, not the patient
+    adult = engine.generate(
+        parse_dialogue(
+            "[doctor] what brings you in?\n[patient] i've had a cough for a week.\n"
+            "[doctor] does anyone at home have it?\n[patient] no.\n[doctor] ok.\n[patient] my son had asthma."
+        )
+    ).draft
+    assert all("parent" not in it["text"] for it in items(adult, "subjective"))
+
+
+def test_small_talk_about_a_trip_stays_out_and_a_weeks_cough_is_the_present_illness(engine):
+    said = (
+        "[doctor] hi, how are you doing today?\n"
+        "[patient] i'm good, we just got back from a trip to florida.\n"
+        "[doctor] oh nice, how was the flight?\n[patient] long, but the kids enjoyed it.\n"
+        "[doctor] so what brings you in?\n[patient] i've had a cough for about a week."
+    )
+    draft = engine.generate(parse_dialogue(said)).draft
+    assert [it["text"] for it in items(draft, "subjective", "hpi")] == [
+        "The patient has had a cough for about a week."
+    ]
+    assert not items(draft, "subjective", "past_history")

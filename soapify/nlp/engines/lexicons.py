@@ -373,7 +373,11 @@ CHITCHAT = re.compile(
     # Persian: "خب بذارید معاینه کنم", "معاینه می‌کنم" (the exam is announced, nothing found yet);
     # "چشم، ممنون آقای دکتر"
     r"^\W*(?:خب\s+)?(?:(?:بذارید|بگذارید|اجازه بدید|اجازه بدهید)\s+(?:\S+\s+){0,2}معاینه\S*\s+کنم|"
-    r"(?:\S+\s+)?معاینه\S*\s+(?:می[\u200c ]?)?کنم)\W*$|^\W*(?:چشم|باشه)[\s،,]+(?:ممنون|مرسی|متشکرم)",
+    r"(?:\S+\s+)?معاینه\S*\s+(?:می[\u200c ]?)?کنم)\W*$|^\W*(?:چشم|باشه)[\s،,]+(?:ممنون|مرسی|متشکرم)|"
+    # a social question anywhere in the sentence: "oh nice, how was the flight?"
+    r"\bhow (?:was|is|were|are|did) (?:the |your )?(?:trip|flight|vacation|holidays?|weekend|drive|game|wedding|"
+    r"party|summer|christmas|thanksgiving|birthday|kids|grandkids|garden)\b|"
+    r"\bdid you (?:have|enjoy) (?:a |the |your )?(?:good |nice |great )?(?:trip|vacation|weekend|holidays?)\b",
     re.IGNORECASE,
 )
 # A doctor telling the patient what is wrong: "he has an ear infection", "this is a viral infection".
@@ -421,6 +425,9 @@ PRESCRIBE = re.compile(
     r"(?:i|we)(?:'ll| will) (?:start|put|give|send|try|call in)|start (?:you|him|her) on|put (?:you|him|her) on|"
     r"(?:take|give (?:him|her))\b.*\b(?:times? a day|twice|every \d+ hours|daily))|"
     r"تجویز|می‌?نویسم|بخورید|مصرف کنید|شروع کنید|ادامه دهید|ادامه بدید|"
+    # "بهتون آتورواستاتین ۲۰ میلی‌گرم میدم" (I'll give you …); not "بهتون توضیح میدم" (I'll explain)
+    r"(?:بهتون|براتون|بهش|براش)\s+(?!(?:توضیح|خبر|اطلاع|جواب|نشون|قول|زنگ)\b)(?:\S+\s+){1,6}?"
+    r"(?:می[\u200c ]?دم|می[\u200c ]?دهم)(?![\u0600-\u06FF])|"
     r"(?:بخور|مصرف کن|بزن|بمال|بچکانید|بچکونید)(?![\u0600-\u06FF])|"
     # "هر شش ساعت در صورت نیاز بدید": how often, then "give" (not the exam's "نشون بدید")
     r"(?:هر\s+\S+\s+ساعت|روزی\s+\S+\s+بار|در صورت نیاز).*(?:بدید|بدهید|بدین)(?![\u0600-\u06FF])|"
@@ -436,7 +443,8 @@ DECLINE = re.compile(
     r"^\W*(?:(?:no|nah|um|uh|well|honestly)[\s,.]+)*(?:i(?:'d| would) rather (?:not|wait|hold off)|"
     r"i (?:don't|do n't|do not) (?:want|think i (?:want|need))|i(?:'m| am) not (?:interested|ready|comfortable)|"
     r"not (?:right )?now|i'll pass|no thanks|no thank you|let's (?:hold off|wait)|i(?:'d| would) like to (?:wait|hold off)|"
-    r"i (?:can't|cannot) (?:afford|do)|نمی[\u200c ]?خوام|نمی[\u200c ]?خواهم|فعلا نه|نه ممنون)",
+    r"i (?:can't|cannot) (?:afford|do)|نمی[\u200c ]?خوام|نمی[\u200c ]?خواهم|فعلا نه|نه ممنون|"
+    r"(?:[^\s.،]+\s+){1,3}(?:رو|را)\s+نمی[\u200c ]?خوا(?:م|هم))",
     re.IGNORECASE,
 )
 # The reason for the visit as the doctor states it (→ the chief complaint), see ``stated_reason``.

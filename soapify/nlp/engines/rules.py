@@ -26,7 +26,15 @@ from . import problems
 from .base import DraftResult
 from .classifier import SENT_LABELS
 from .extract import extract_durations, extract_medications, extract_vitals, is_negated, is_uncertain
-from .style import doctor_to_note, guess_gender, patient_to_third, render_section, sentence_case
+from .style import (
+    CAREGIVER_EN,
+    CAREGIVER_FA,
+    doctor_to_note,
+    guess_gender,
+    patient_to_third,
+    render_section,
+    sentence_case,
+)
 from .text import Sentence, normalize_digits, number_view
 
 VERSION = "2.0.0"
@@ -134,6 +142,16 @@ _RELATIVE_EN = re.compile(
 _DRUG_WORD = re.compile(r"\b(?:drugs?|medications?|medicines?)\b|دارو", re.IGNORECASE)
 
 
+def _caregiver(sents: list[Sentence]) -> bool:
+    """Whether the visit opens about the speaker's child ("what seems to be the problem with your
+    son?", "my daughter has had a fever", "پسرم از دیروز تب داره"): the doctor's first three
+    sentences and the patient's first two; a child named later is family history, not the patient."""
+    opening = [s for s in sents if s.speaker == SPEAKER_DOCTOR][:3] + [
+        s for s in sents if s.speaker == SPEAKER_PATIENT
+    ][:2]
+    return any(CAREGIVER_EN.search(s.text) or CAREGIVER_FA.search(s.text) for s in opening)
+
+
 def _not_the_patients_now(text: str, pos: int, kind: str | None) -> bool:
     """A symptom named in the clause of an allergy ("به آسپرین حساسیت دارم، تنگی نفس میگیرم",
     "sulfa drugs give me a rash") or of a relative ("my sister had muscle pain on it"): a reaction
@@ -202,7 +220,8 @@ def _stops(text: str, start: int, end: int) -> bool:
 # present illness, not past history.
 _RECENT = re.compile(
     r"\b(?:since (?:yesterday|last night|this morning|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
-    r"for (?:the (?:past|last) )?(?:a |an |one |two |three |four |five |six |seven |\d+ |a few |a couple of |several )?"
+    r"for (?:about |around |almost |nearly |like |maybe |roughly |over |just )?(?:the (?:past|last) )?"
+    r"(?:a |an |one |two |three |four |five |six |seven |\d+ |a few |a couple of |several )?"
     r"(?:days?|weeks?|hours?)|today|yesterday|last night|this morning|this week)\b|از دیروز|از دیشب|روز پیش|امروز",
     re.IGNORECASE,
 )
@@ -325,6 +344,8 @@ class _Builder:
         self.mentioned: set[int] = set()  # sentences whose symptoms became ROS items
         self.final = list(labels)  # the section each doctor statement went to, after the builder's rules
         self.history_kinds: dict[int, str] = {}  # sentence start -> the history kind it was filed as
+        self.refusals: set[int] = set()  # starts of the patient's replies turning down a proposal
+        self.caregiver = _caregiver(self.sents)  # a parent speaks for the child who is the patient
 
     # ------------------------------------------------------------------ helpers
     def add(
@@ -348,8 +369,9 @@ class _Builder:
 
     def patient_text(self, s: Sentence) -> str:
         if self.lang == "fa":
-            return f"بیمار گزارش می‌دهد: {s.text.strip()}"
-        return patient_to_third(s.text, self.gender)
+            who = "والد بیمار" if self.caregiver else "بیمار"
+            return f"{who} گزارش می‌دهد: {s.text.strip()}"
+        return patient_to_third(s.text, self.gender, caregiver=self.caregiver)
 
     def doctor_text(self, s: Sentence) -> str:
         return s.text.strip() if self.lang == "fa" else doctor_to_note(s.text, self.gender)
@@ -407,6 +429,9 @@ class _Builder:
             meds = []  # "are you on lisinopril?" asserts nothing until it is answered
         stops_any = False
         for m in meds:
+            answers_a_proposal = i and self.sents[i - 1].speaker == SPEAKER_DOCTOR
+            if not doctor and answers_a_proposal and _refusing(s.text, m.start - s.start, m.end - s.start):
+                continue  # "i'd rather not take lipitor" answers the proposal: the plan says declined
             text = m.display(self.lang)
             proposed = (
                 " ".join(x.text for x in self.sents[i : self.sents.index(declined)]) if declined else ""
@@ -422,7 +447,8 @@ class _Builder:
             negated = (
                 refused is not None
                 if plan_like
-                else (
+                else _refusing(s.text, m.start - s.start, m.end - s.start)
+                or (
                     asked.polarity == "no"
                     if asked
                     else bool(_NOT_TAKING.search(s.text, 0, m.start - s.start))
@@ -436,8 +462,8 @@ class _Builder:
                 frequency=m.frequency, duration=m.duration, negated=negated and not stopped,
                 uncertain=is_uncertain(s.text), **extra,
             )  # fmt: skip
-        if s.question:
-            return
+        if s.question or s.start in self.refusals:
+            return  # a refusal is the evidence of the declined plan item, not history
         unit = self.unit_of(i)
         if unit is not None and lx.CHITCHAT.search(self.sents[unit.question].text):
             return  # "Any questions?" / "No, I'm good."
@@ -470,6 +496,7 @@ class _Builder:
                 return None  # the doctor went on: the reply is about something else
             j += 1
         if j < len(self.sents) and lx.DECLINE.search(self.sents[j].text):
+            self.refusals.add(self.sents[j].start)
             return self.sents[j]
         return None
 
@@ -561,8 +588,9 @@ class _Builder:
             s = self.sents[m.sentence]
             if m.source == "context" or (m.uncertain and m.source == "said" and _HYPOTHETICAL.search(s.text)):
                 continue
-            if m.source == "said" and _not_the_patients_now(
-                s.text, m.start - s.start, self.kind_of(m.sentence)
+            if m.source == "said" and (
+                _not_the_patients_now(s.text, m.start - s.start, self.kind_of(m.sentence))
+                or s.start in self.refusals  # "i'd rather not, my sister had muscle pain on it"
             ):
                 continue
             if (
@@ -751,6 +779,19 @@ _NOT_TAKING = re.compile(
     r"do not take|off(?: of)?)\b|نمی[\u200c ]?خورم|قطع)(?:\s+(?:the|my|your|any|his|her))?\s*$",
     re.IGNORECASE,
 )
+# The patient refusing a medicine: "i'd rather not take lipitor", "لیپیتور رو نمی‌خوام بخورم"
+_REFUSING_BEFORE = re.compile(
+    r"\b(?:rather not|(?:don't|do n't|do not) want to|won't|will not|(?:not|never) (?:going|gonna) to|"
+    r"refuse to)\s+(?:take|start|try|use|be on|go on)(?:\s+(?:the|that|this|any|a|an))?\s*$",
+    re.IGNORECASE,
+)
+_REFUSING_AFTER = re.compile(r"^\s*(?:(?:رو|را)\s+)?نمی[\u200c ]?خوا(?:م|هم)")
+
+
+def _refusing(text: str, start: int, end: int) -> bool:
+    return bool(_REFUSING_BEFORE.search(text, 0, start) or _REFUSING_AFTER.match(text[end:]))
+
+
 # A question whether the patient takes a medicine ("are you still taking the lisinopril?")
 _TAKING_Q = re.compile(
     r"^(?!.*side effects?)(?:.*\b(?:tak(?:e|ing)|using|still on|are you on)\b|.*(?:مصرف|می[\u200c ]?خورید))",

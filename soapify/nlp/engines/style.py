@@ -77,7 +77,22 @@ def clean_spoken(text: str) -> str:
     return t
 
 
+# A parent speaking for a child who is the patient: "my son has had a fever", "پسرم تب داره"
+_CHILD_EN = r"(?:son|daughter|child|kid|baby|little one|little boy|little girl|boy|girl|toddler|infant)"
+CAREGIVER_EN = re.compile(
+    rf"\b(?:my|your) {_CHILD_EN}\b|\b(?:he|she)'s (?:my|our) {_CHILD_EN}\b", re.IGNORECASE
+)
+CAREGIVER_FA = re.compile(
+    r"(?:پسرم|دخترم|بچه[\u200c ]?ام|بچم|نوزادم|پسرتون|دخترتون|بچه[\u200c ]?تون|بچتون|نوزادتون|"
+    r"پسر شما|دختر شما|بچه شما|پسر\s?کوچولوم|دختر\s?کوچولوم)(?![\u0600-\u06FF])"
+)
+_MY_CHILD_EN = re.compile(rf"\bmy {_CHILD_EN}\b", re.IGNORECASE)
+PARENT = {"subj": "the parent", "obj": "the parent", "poss": "the parent's", "refl": "the parent"}
+
+
 def pronouns(gender: str | None) -> dict[str, str]:
+    if gender == "parent":
+        return PARENT
     if gender == "female":
         return {"subj": "she", "obj": "her", "poss": "her", "refl": "herself"}
     if gender == "male":
@@ -88,10 +103,14 @@ def pronouns(gender: str | None) -> dict[str, str]:
 _I_VERB = re.compile(r"\bi(?:'m|'ve|'d|'ll)?\b(\s+(?:don't|do|have|am|go|[a-z]+))?", re.IGNORECASE)
 
 
-def patient_to_third(text: str, gender: str | None = None) -> str:
-    """First person (patient) → third person: 'I have had a cough' → 'She has had a cough'."""
-    p = pronouns(gender)
+def patient_to_third(text: str, gender: str | None = None, *, caregiver: bool = False) -> str:
+    """First person (patient) → third person: 'I have had a cough' → 'She has had a cough'. With
+    ``caregiver`` the speaker is a parent and their child the patient: 'my son has had a fever, I
+    gave him ibuprofen' → 'The patient has had a fever, the parent gave him ibuprofen'."""
+    p = pronouns("parent" if caregiver else gender)
     t = clean_spoken(text)
+    if caregiver:
+        t = _MY_CHILD_EN.sub("the patient", t)
 
     def sub_i(m: re.Match[str]) -> str:
         head = m.group(0)[: len(m.group(0)) - len(m.group(1) or "")]
