@@ -8,7 +8,7 @@ WEB_WORKERS ?= 2
 WORKER_CONCURRENCY ?= 2
 NLP_CONCURRENCY ?= 2
 
-.PHONY: bench-llm bench-llm-lock install models models-tiny run web worker migrate seed test lint typecheck format bench lock clean
+.PHONY: bench-llm bench-llm-lock install models models-tiny run stop-db web worker migrate seed test lint typecheck format bench lock clean
 
 # Dependencies are declared in pyproject.toml and locked with hashes in requirements.lock
 # (`make lock` regenerates it). torch stays the CPU build.
@@ -53,6 +53,10 @@ run: seed models
 	$(VENV)/bin/gunicorn soapify.wsgi:application -c gunicorn.conf.py --bind $(HOST):$(PORT) \
 		--workers $(WEB_WORKERS) --access-logfile - & \
 	wait
+
+# The embedded PostgreSQL outlives `make run` (the next start reuses it); this stops it.
+stop-db:
+	$(PY) scripts/stop_embedded_db.py
 
 worker: models
 	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \

@@ -92,3 +92,19 @@ def embedded_database_config(data_dir: Path, *, shared_buffers: str = "1GB") -> 
         "HOST": host,
         "PORT": str(uri.port or ""),
     }
+
+
+def stop_embedded(data_dir: Path) -> bool:
+    """Stop the embedded server of ``data_dir`` (``make stop-db``); False when none is running.
+    The server outlives ``make run`` on purpose, so the next start reuses it."""
+    pgdata = data_dir / "pg"
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # made at import time
+
+    user = "pgserver" if os.geteuid() == 0 else None  # pgserver runs the server as this user under root
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60)
+    import pgserver
+
+    pgserver.PostgresServer._instances.pop(pgdata.resolve(), None)  # this process's handle, if any
+    return True

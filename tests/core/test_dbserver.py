@@ -74,3 +74,18 @@ def test_a_new_embedded_server_runs_with_the_settings_from_its_first_start(tmp_p
         assert _shared_buffers(config) == "40MB"
     finally:
         _stop(pgdata)
+
+
+def test_make_stop_db_stops_the_embedded_server(tmp_path):
+    pgdata = tmp_path / "pg"
+    assert dbserver.stop_embedded(tmp_path) is False  # nothing there
+    try:
+        dbserver.embedded_database_config(tmp_path, shared_buffers="32MB")
+        assert (pgdata / "postmaster.pid").exists()
+        assert dbserver.stop_embedded(tmp_path) is True
+        assert not (pgdata / "postmaster.pid").exists()
+        assert dbserver.stop_embedded(tmp_path) is False
+        config = dbserver.embedded_database_config(tmp_path, shared_buffers="32MB")  # starts again
+        assert _shared_buffers(config) == "32MB"
+    finally:
+        _stop(pgdata)
