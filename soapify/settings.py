@@ -582,6 +582,9 @@ _checklist_backends = {
 if CHECKLIST_ENGINE not in _checklist_backends:
     raise ImproperlyConfigured(f"CHECKLIST_ENGINE must be one of {sorted(_checklist_backends)}")
 CHECKLIST_ENGINES = {"default": _checklist_backends[CHECKLIST_ENGINE], **_checklist_backends}
+# A generated draft starts the encounter's checklist evaluation (default template) unless one ran
+# since the generation was asked for: the checklist is there without a separate call.
+CHECKLIST_AFTER_DRAFT = env_bool("CHECKLIST_AFTER_DRAFT", True)
 
 # SMS engines: see the Integrations section below.
 
