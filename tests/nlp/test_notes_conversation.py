@@ -659,3 +659,146 @@ def test_small_talk_about_a_trip_stays_out_and_a_weeks_cough_is_the_present_illn
         "The patient has had a cough for about a week."
     ]
     assert not items(draft, "subjective", "past_history")
+
+
+# ---- a client's typed visits (2026-12-07, eleventh session): what a clinician corrected
+
+
+def fa(engine, said):
+    return engine.generate(parse_dialogue(said)).draft
+
+
+def test_persian_punctuation_ends_a_word():
+    """ "،" and "؟" are in the Arabic block: a word followed by them is still a word ("قطع کنید،")."""
+    from soapify.nlp.engines.text import number_view
+
+    assert number_view("فشارتون صد و پنج روی شصت و پنجه، نبضتون پنجاه و هشته.").text.startswith(
+        "فشارتون 105 روی 65ه،"
+    )
+
+
+def test_a_persian_stop_with_an_adverb_and_a_taper(engine):
+    draft = fa(engine, "پزشک: ایبوپروفن رو کامل قطع کن.")
+    (med,) = items(draft, "plan", "medication")
+    assert med["stopped"] is True
+    draft = fa(
+        engine, "پزشک: پروپرانولول رو قطع کنید، ولی یهو نه، یه هفته روزی یه دونه بخورید بعد کنار بذارید."
+    )
+    (med,) = items(draft, "plan", "medication")
+    assert med["stopped"] is True and med["frequency"] == "روزی یه دونه"
+    assert [it["kind"] for it in items(draft, "plan")].count("instruction") == 1  # the taper is kept as said
+
+
+def test_a_limit_is_not_a_stop_nor_a_prescription(engine):
+    draft = fa(engine, "پزشک: استامینوفن رو بیشتر از هفته‌ای دو بار نخورید.")
+    (med,) = items(draft, "plan", "medication")
+    assert not med.get("stopped") and med["frequency"] == "حداکثر هفته‌ای دو بار"
+
+
+def test_a_verbless_persian_order_is_a_prescription_with_its_course(engine):
+    draft = fa(engine, "پزشک: پنتوپرازول چهل میلی‌گرم روزی یه دونه، نیم ساعت قبل صبحونه، هشت هفته.")
+    assert not items(draft, "subjective", "medication")
+    (med,) = items(draft, "plan", "medication")
+    assert (med["dose"], med["frequency"], med["duration"]) == ("40", "روزی یه دونه", "8 weeks")
+
+
+def test_a_drug_the_lexicon_does_not_know_before_its_dose(engine):
+    draft = fa(engine, "پزشک: به جاش فلوکستین بیست میلی‌گرم صبحی یه دونه شروع کنید.")
+    (med,) = items(draft, "plan", "medication")
+    assert (med["name"], med["dose"], med["unit"]) == ("فلوکستین", "20", "mg")
+
+
+def test_a_strength_said_without_its_unit(engine):
+    draft = fa(engine, "پزشک: دارو چی مصرف می‌کنی؟\nبیمار: روزی دو تا ناپروکسن پونصد می‌خورم.")
+    (med,) = items(draft, "subjective", "medication")
+    assert (med["name"], med["dose"], med.get("unit")) == ("ناپروکسن", "500", None)
+
+
+def test_a_drug_named_as_a_cause_is_not_ordered(engine):
+    draft = fa(engine, "پزشک: به نظرم گاستریت است، احتمالاً ایبوپروفن هم بدترش کرده.")
+    assert not items(draft, "plan", "medication")
+    en = engine.generate(
+        parse_dialogue("[doctor] this cough is likely a side effect of the lisinopril .")
+    ).draft
+    assert not items(en, "plan", "medication")
+
+
+def test_persian_safety_net_follow_up_and_referral_are_in_the_plan(engine):
+    draft = fa(
+        engine,
+        "پزشک: اگه مدفوع سیاه شد یا درد خیلی شدید شد، سریع برو اورژانس.\n"
+        "پزشک: شش هفته دیگه دوباره ببینمتون.\n"
+        "پزشک: اگه تا یه ماه بهتر نشدی، ارجاعت میدم به متخصص گوارش.",
+    )
+    kinds = [it["kind"] for it in items(draft, "plan")]
+    assert sorted(kinds) == ["follow_up", "follow_up", "referral"]
+    assert [it.get("interval") for it in items(draft, "plan", "follow_up")].count("6 weeks") == 1
+
+
+def test_an_offer_declined_in_persian_is_not_social_history(engine):
+    draft = fa(engine, "پزشک: بهتون آتورواستاتین ۲۰ میلی‌گرم میدم.\nبیمار: نه دکتر، فعلاً نمی‌خوام.")
+    (med,) = items(draft, "plan", "medication")
+    assert med["negated"] is True
+    assert not items(draft, "subjective")
+
+
+def test_a_short_answer_to_a_history_question_keeps_its_question(engine):
+    draft = fa(engine, "پزشک: سیگار می‌کشی؟\nبیمار: آره، روزی یه پاکت.")
+    (item,) = items(draft, "subjective", "social_history")
+    assert item["text"] == "بیمار در پاسخ به «سیگار می‌کشی؟»: آره، روزی یه پاکت." and item["negated"] is False
+    en = engine.generate(parse_dialogue("Doctor: Do you drink alcohol?\nPatient: No, never.")).draft
+    (item,) = items(en, "subjective", "social_history")
+    assert item["text"] == 'Asked "Do you drink alcohol?": No, never.' and item["negated"] is True
+
+
+def test_a_companion_is_named_and_a_patients_own_reading_is_not_a_vital(engine):
+    draft = fa(
+        engine,
+        "پزشک: چی شده؟\nبیمار: سوزش سر دل دارم.\nپزشک: وزن کم کردی؟\nبیمار: نه، وزنم همون هشتاد و دو کیلوئه.\n"
+        "همسر بیمار: چای هم خیلی می‌خوره.",
+    )
+    assert not items(draft, "objective", "vital")
+    assert any(it["text"].startswith("همسر بیمار گزارش می‌دهد:") for it in items(draft, "subjective"))
+    en = engine.generate(
+        parse_dialogue("Doctor: Any fever?\nPatient: I'm not sure.\nMother: No fever, I checked.")
+    ).draft
+    assert "the mother checked" in " ".join(it["text"] for it in items(en, "subjective"))
+
+
+def test_a_question_about_what_comes_before_a_symptom_does_not_deny_it(engine):
+    draft = fa(engine, "پزشک: قبل از سردرد چیزی می‌بینید؟ نور یا جرقه؟\nبیمار: نه، هاله ندارم.")
+    assert "headache" not in [it.get("name") for it in items(draft, "subjective", "ros")]
+
+
+def test_no_fever_some_chills(engine):
+    draft = engine.generate(
+        parse_dialogue("[doctor] any fever or chills ?\n[patient] no fever some chills .")
+    ).draft
+    ros = {it["name"]: it["negated"] for it in items(draft, "subjective", "ros")}
+    assert ros == {"fever": True, "chills": False}
+
+
+def test_a_follow_up_visit_is_named_from_the_condition(engine):
+    draft = fa(
+        engine, "پزشک: سردرداتون چطوره؟\nبیمار: خیلی بهترم. قبلاً ماهی هشت بار میگرن داشتم، الان سه بار."
+    )
+    (cc,) = items(draft, "subjective", "chief_complaint")
+    assert cc["text"] == "پیگیری میگرن"
+    en = engine.generate(parse_dialogue("[doctor] how is your asthma doing ?\n[patient] much better .")).draft
+    (cc,) = items(en, "subjective", "chief_complaint")
+    assert cc["text"] == "Asthma follow-up."
+
+
+def test_persian_complaints_said_as_verbs(engine):
+    draft = fa(engine, "پزشک: چی شده؟\nبیمار: دو ماهه سر دلم می‌سوزه و شبا ترش می‌کنم، خیلی هم خسته‌م.")
+    names = {it["text"] for it in items(draft, "subjective", "ros")}
+    assert {"ناراحتی سر دل: دارد", "ترش کردن: دارد", "خستگی: دارد"} <= names
+    (cc,) = items(draft, "subjective", "chief_complaint")
+    assert cc["duration"] == "2 months"
+
+
+def test_reading_the_chart_is_not_an_exam(engine):
+    draft = engine.generate(
+        parse_dialogue("[doctor] hi linda , i see you have a past medical history of hypertension .")
+    ).draft
+    assert not items(draft, "objective", "exam")

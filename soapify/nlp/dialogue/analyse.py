@@ -37,14 +37,14 @@ _LEAD_NO = re.compile(
     r"^\W*(?:no|nope|nah|not really|never|none|nothing|"
     r"i (?:do not|don't|do n't|have not|haven't|have n't|did not|didn't|did n't|am not|'m not|wasn't|was n't)\b|"
     r"i'm not\b|"
-    r"نه|خیر|نخیر|ندارم|نداشتم|نه خیر)(?![\w\u0600-\u06FF])",
+    r"نه|خیر|نخیر|ندارم|نداشتم|نه خیر)(?!\w)",
     re.IGNORECASE,
 )
 _LEAD_YES = re.compile(
     r"^\W*(?:(?:uh|um|oh|well)[\s,]+)*(?:yes|yeah|yep|yup|uh-huh|mm-hmm|correct|right|"
     r"i (?:do|have|did)(?!\s*n't|\s+not\b|\s+never\b)|"
     r"sometimes(?=\s*(?:[,.!]|$))|a little|a bit|kind of|sort of|occasionally|definitely|absolutely|"
-    r"بله|آره|آری|دارم|داشتم|بعضی وقتا|گاهی|کمی|یه کم|یک کم|یکم)(?![\w\u0600-\u06FF])",
+    r"بله|آره|آری|دارم|داشتم|بعضی وقتا|گاهی|کمی|یه کم|یک کم|یکم)(?!\w)",
     re.IGNORECASE,
 )
 _ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -98,7 +98,6 @@ def resolve_roles(sents: list[Sentence], lang: str) -> tuple[list[Sentence], boo
     unknown = [lab for lab, role in known.items() if role is None]
     inferred = False
     if unknown:
-        inferred = True
         questions: Counter[str] = Counter()
         doctorish: Counter[str] = Counter()
         counts: Counter[str] = Counter(lab for lab in labels if lab)
@@ -115,13 +114,13 @@ def resolve_roles(sents: list[Sentence], lang: str) -> tuple[list[Sentence], boo
         ranked = sorted(unknown, key=score, reverse=True)
         has_doctor = ROLE_DOCTOR in known.values()
         has_patient = ROLE_PATIENT in known.values()
-        for lab in ranked:
+        for lab in ranked:  # a role guessed for a label: the roles are inferred
             if not has_doctor:
-                known[lab], has_doctor = ROLE_DOCTOR, True
+                known[lab], has_doctor, inferred = ROLE_DOCTOR, True, True
             elif not has_patient:
-                known[lab], has_patient = ROLE_PATIENT, True
+                known[lab], has_patient, inferred = ROLE_PATIENT, True, True
             else:
-                known[lab] = ROLE_OTHER
+                known[lab] = ROLE_OTHER  # "همسر بیمار", "mother" beside labelled doctor and patient
     out: list[Sentence] = []
     prev: str | None = None
     for s in split_run_ons(sents):
@@ -157,8 +156,20 @@ def _turn(sents: list[Sentence], original: list[str | None], idx: list[int], inf
     )
 
 
+# A symptom a question only refers to ("do you see anything before the headache?", "قبل از سردرد
+# چیزی می‌بینید؟"): the question asks about something else; its answer does not settle the symptom.
+_REFERENCE_FRAME = re.compile(
+    r"(?:\b(?:before|after|during|since|when you (?:have|get))(?: (?:the|your|a|an))?|"
+    r"قبل از|بعد از|موقع|هنگام|حین|همراه)\s+$",
+    re.IGNORECASE,
+)
+
+
 def _terms(s: Sentence) -> list[re.Match[str]]:
-    return list(lx.SYMPTOM_RE.finditer(s.text))
+    found = lx.SYMPTOM_RE.finditer(s.text)
+    if not s.question:
+        return list(found)
+    return [m for m in found if not _REFERENCE_FRAME.search(s.text, 0, m.start())]
 
 
 # A body function named by itself is no symptom ("i do sleep", "is that what i'm hearing"): it is one

@@ -26,10 +26,8 @@ _FA_STEMS = (
     r"دار|داشت|کرد|کن|شد|شو|بود|خورد|خور|رفت|زد|دید|بین|گرفت|آمد|اومد|یامد|یومد|آی|یا|کشید|کش|"
     r"گذاشت|رسید|ریخت|پرید|سوخت|خوابید|خواب|تونست|تون|توان|دونم|دان|گیر|ده|داد"
 )
-_FA_NEG_VERB = (
-    rf"ن(?:می[\u200c ]?)?(?:{_FA_STEMS})[\u0600-\u06FF]*|نیست\w*|نبود\w*|نمی[\u200c ]?[\u0600-\u06FF]+"
-)
-_FA_POS_VERB = rf"(?:می[\u200c ]?)?(?:{_FA_STEMS})[\u0600-\u06FF]*|است|هست\w*|بود\w*"
+_FA_NEG_VERB = rf"ن(?:می[\u200c ]?)?(?:{_FA_STEMS})[^\W\d_]*|نیست\w*|نبود\w*|نمی[\u200c ]?[^\W\d_]+"
+_FA_POS_VERB = rf"(?:می[\u200c ]?)?(?:{_FA_STEMS})[^\W\d_]*|است|هست\w*|بود\w*"
 _FA_PRE_NEG = r"هیچ|بدون|نه|خیر|فاقد|منفی"
 _EN_UNCERTAIN = (
     r"maybe|might|may be|may have|possibl[ey]|probabl[ey]|i think|i guess|not sure|unsure|i'm not sure|"
@@ -40,7 +38,7 @@ _EN_UNCERTAIN = (
 )
 _FA_UNCERTAIN = r"اگر|اگه|در صورتی که|شاید|احتمالا|احتمالاً|احتمال|مشکوک به|فکر می[\u200c ]?کنم|فکر کنم|ممکن است|ممکنه|مطمئن نیستم|نمی[\u200c ]?دونم|به نظر"
 
-_W = r"[\w\u0600-\u06FF\u200c']"
+_W = r"[\w\u200c']"  # a word character; Persian letters are \w, its punctuation (، ؟) is not
 PRE_NEG = re.compile(rf"(?<!{_W})(?:{_EN_PRE_NEG}|{_FA_PRE_NEG})(?!{_W})", re.IGNORECASE)
 POST_NEG = re.compile(rf"(?<!{_W})(?:{_EN_POST_NEG})(?!{_W})", re.IGNORECASE)
 FA_NEG_VERB = re.compile(rf"(?<!{_W})(?:{_FA_NEG_VERB})(?!{_W})")
@@ -65,9 +63,10 @@ _PSEUDO = re.compile(
 # Persian "no" after the term closes its clause: "یه کم سرفه دارم ولی تنگی نفس نه", "تب هم نه".
 # It must end the clause: "نه" is also "nine" ("سرفه نه روز است") and opens "not very" ("نه خیلی شدید").
 _FA_POST_NO = re.compile(r"\s*(?:هم\s+|اصلا[ًا]?\s+|که\s+)?(?:نه|خیر|نخیر)\s*(?:[.!?؟،,;]|$)")
+_AFFIRMED = re.compile(r"(?<!\w)some(?!\w)", re.IGNORECASE)
 MAX_PRE_WORDS = 6  # a pre-negation reaches this many words forward ("no fever, chills or cough")
 MAX_POST_CHARS = 40
-_WORD = re.compile(r"[\w\u0600-\u06FF\u200c']+")
+_WORD = re.compile(r"[\w\u200c']+")
 
 
 def clause_bounds(text: str, start: int, end: int | None = None) -> tuple[int, int]:
@@ -88,6 +87,8 @@ def _pre_negated(text: str, a: int, start: int) -> bool:
             continue  # "no, ..." answers the previous question; it does not negate this clause
         # The cue reaches a few words forward, further along a list ("no fever, chills, or sweats").
         between = before[m.end() :]
+        if _AFFIRMED.search(between):
+            continue  # "no fever some chills": a positive quantifier opens a new, affirmed list
         words = len(_WORD.findall(between))
         listing = bool(re.search(r",|\bor\b|\band\b|\bnor\b|یا", between))
         if words <= MAX_PRE_WORDS or (listing and words <= 2 * MAX_PRE_WORDS):

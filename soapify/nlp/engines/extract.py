@@ -171,6 +171,7 @@ class Medication:
     frequency: str | None = None
     duration: str | None = None
     extra: dict = field(default_factory=dict)
+    name_span: tuple[int, int] = (0, 0)  # where the name itself was said (start/end cover dose, frequency…)
 
     def display(self, lang: str = "en") -> str:
         """What a clinician reads: "ibuprofen 2 tablets twice a day for 5 days",
@@ -203,7 +204,7 @@ _ROUTE_RE = re.compile(
     re.IGNORECASE,
 )
 _MED_DURATION = re.compile(r"for\b", re.IGNORECASE)
-_WORD_RE = re.compile(r"[\w\u0600-\u06FF‌-]+")
+_WORD_RE = re.compile(r"[\w‌-]+")
 
 
 # A drug the lexicon does not know, named by the start verb and followed by a dose: "i will start
@@ -216,12 +217,29 @@ _HEARD_DRUG = re.compile(
 
 
 _FA_HEARD_DRUG = re.compile(
-    r"(?<![\u0600-\u06FF])" + lx.FA_DOSAGE_FORM + r"(?:های|ها)?\s+"
-    r"(?!(?:هم|رو|را|و|که|برای|براش|براتون|برات|بهش|بهتون|بعد|قبل|روزی|هر|شب|صبح|یه|یک|دو|سه)(?![\u0600-\u06FF]))"
+    r"(?<![^\W\d_])" + lx.FA_DOSAGE_FORM + r"(?:های|ها)?\s+"
+    r"(?!(?:هم|رو|را|و|که|برای|براش|براتون|برات|بهش|بهتون|بعد|قبل|روزی|هر|شب|صبح|یه|یک|دو|سه)(?![^\W\d_]))"
     # what the form is for, not its name: "قرص فشارتون", "قطره چشمی", "اسپری بینی", "قرص مسکن"
     r"(?!(?:فشار|قند|چربی|بینی|چشم|چشمی|گوش|گوشی|مسکن|خواب|سرفه|ضد|معده|اعصاب|تیروئید|آنتی|ویتامین)"
-    r"[\u0600-\u06FF\u200c]*(?![\u0600-\u06FF]))"
-    r"([\u0600-\u06FF][\u0600-\u06FF\u200c]{3,})"
+    r"[\u0621-\u064A\u0671-\u06D3\u200c]*(?![^\W\d_]))"
+    r"([\u0621-\u064A\u0671-\u06D3][\u0621-\u064A\u0671-\u06D3\u200c]{3,})"
+)
+
+
+# A Persian drug name the lexicon does not know, said before its dose: "توپیرامات 25 میلی‌گرم"
+_FA_NAME_BEFORE_DOSE = re.compile(
+    r"(?<![^\W\d_])(?!(?:قرص|کپسول|شربت|آمپول|قطره|اسپری|پماد|فشارتون|فشار|قند|دمای|دما|وزن|نبض)(?![^\W\d_]))"
+    r"([\u0621-\u064A\u0671-\u06D3][\u0621-\u064A\u0671-\u06D3\u200c]{3,})"
+    r"(?=\s+\d+(?:\.\d+)?\s*(?:میلی[\u200c ]?گرم|میلیگرم|میکروگرم|میلی[\u200c ]?لیتر|واحد)(?!\w))"
+)
+_AT_MOST = re.compile(
+    r"(?:بیشتر از|no more than|not more than|more than|at most|maximum of|max)\s*$", re.IGNORECASE
+)
+# A bare number right after a drug name is its strength: "ایبوپروفن 400", "tylenol 500" (not "2 بار")
+_BARE_STRENGTH = re.compile(
+    r"^\s+(\d{2,4}(?:\.\d+)?)(?![\d.]|\s*(?:بار|روز|هفته|ماه|سال|ساعت|تا|عدد|دونه|قرص|times?|days?|weeks?|"
+    r"months?|hours?|x|%|/|over|روی)(?!\w))",
+    re.IGNORECASE,
 )
 
 
@@ -242,8 +260,8 @@ def extract_medications(
             ):
                 continue
             hits.append((m.start(), m.end(), w))
-    if heard:  # "قرص متوکاربامول": a name the lexicon does not know, after its dosage form
-        for m in _FA_HEARD_DRUG.finditer(low):
+    if heard:  # "قرص متوکاربامول": a name the lexicon does not know, after its dosage form or before its dose
+        for m in (*_FA_HEARD_DRUG.finditer(low), *_FA_NAME_BEFORE_DOSE.finditer(low)):
             if not any(a <= m.start(1) < b for a, b, _ in hits) and m.group(1) not in lx.DRUGS:
                 hits.append((m.start(1), m.end(1), m.group(1)))
         hits.sort()
@@ -254,13 +272,17 @@ def extract_medications(
     for i, (a, b, w) in enumerate(hits):
         stop = hits[i + 1][0] if i + 1 < len(hits) else len(low)
         window = low[b : min(stop, b + 80)]
-        med = Medication(name=w, start=a, end=b)
+        med = Medication(name=w, start=a, end=b, name_span=nv.span(a, b))
         end = b
         d = lx.DOSE_RE.search(window)
+        bare = _BARE_STRENGTH.match(window)
         if d and d.start() < 40:
             med.dose = d.group(1)
             med.unit = lx.DOSE_UNITS.get(d.group(2).lower(), d.group(2))
             end = max(end, b + d.end())
+        elif bare:  # "ایبوپروفن چهارصد": the strength without its unit (the unit is not guessed)
+            med.dose = bare.group(1)
+            end = max(end, b + bare.end())
         r = _ROUTE_RE.search(window)
         if r:
             med.route = lx.ROUTES[r.group(0).lower()]
@@ -268,6 +290,10 @@ def extract_medications(
         f = lx.FREQ_RE.search(window)
         if f:
             med.frequency = _frequency(_said(text, offset, nv, b + f.start(), b + f.end()))
+            if _AT_MOST.search(window, 0, f.start()):  # "بیشتر از هفته‌ای دو بار نخورید": a limit
+                med.frequency = (
+                    "حداکثر " if re.search(r"[\u0600-\u06FF]", med.frequency) else "no more than "
+                ) + med.frequency
             end = max(end, b + f.end())
         else:
             before = low[max(0, a - 30) : a]
@@ -275,8 +301,10 @@ def extract_medications(
             if f:  # "روزی دو بار استامینوفن", "twice a day i take ..."
                 a = a - len(before) + f.start()
                 med.frequency = _frequency(_said(text, offset, nv, a, a + len(f.group(0))))
+        # "for 10 days", "به مدت ده روز"; in a prescription also a course said last ("…، هشت هفته.")
         du = [d for d in extract_durations(window) if _MED_DURATION.match(window[d[0] : d[1]])
-              or window[max(0, d[0] - 7) : d[0]].endswith("به مدت ")]  # fmt: skip
+              or window[max(0, d[0] - 7) : d[0]].endswith("به مدت ")
+              or (heard and re.match(r"\s*(?:[.،,;]|$)", window[d[1]:]) and window[:d[0]].rstrip().endswith(("،", ",")))]  # fmt: skip
         if du:
             med.duration = du[0][2]
             end = max(end, b + du[0][1])
@@ -329,13 +357,16 @@ def extract_durations(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def is_negated(text: str, term_start: int | None = None) -> bool:
-    """A negation of the term at ``term_start`` within its clause (``soapify.nlp.dialogue.scope``), or
-    a denial anywhere in ``text`` when no term is given."""
+def is_negated(text: str, term_start: int | None = None, term_end: int | None = None) -> bool:
+    """A negation of the term at ``text[term_start:term_end]`` (its first word when no end is given)
+    within its clause (``soapify.nlp.dialogue.scope``), or a denial anywhere in ``text`` when no term
+    is given."""
     if term_start is None:
         return negative_sentence(text)
-    m = _WORD_RE.match(text, term_start)
-    return scope_negated(text, term_start, m.end() if m else term_start)
+    if term_end is None:
+        m = _WORD_RE.match(text, term_start)
+        term_end = m.end() if m else term_start
+    return scope_negated(text, term_start, term_end)
 
 
 def is_uncertain(text: str) -> bool:

@@ -37,7 +37,7 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
     "Constitutional": (
         "fever", "fevers", "feverish", "chills", "fatigue", "tired", "weight loss", "weight gain", "night sweats",
         "weakness", "malaise", "appetite",
-        "تب", "لرز", "خستگی", "ضعف", "کاهش وزن", "تعریق شبانه", "بی‌اشتهایی", "بی اشتهایی",
+        "تب", "لرز", "خستگی", "خسته", "ضعف", "کاهش وزن", "تعریق شبانه", "بی‌اشتهایی", "بی اشتهایی",
     ),
     "Eyes": ("blurry vision", "blurred vision", "vision", "eye pain", "تاری دید"),
     "Ears, Nose, Mouth and Throat": (
@@ -55,7 +55,10 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
     "Gastrointestinal": (
         "nausea", "vomiting", "threw up", "throwing up", "thrown up", "throw up", "vomited", "nauseated", "nauseous", "diarrhea", "constipation", "abdominal pain", "stomach pain",
         "belly pain", "heartburn", "reflux", "blood in stool", "bloating", "sick to my stomach",
+        "black stools", "black stool", "tarry stools", "bloody stools", "vomiting blood", "blood in my stool",
         "حالت تهوع", "تهوع", "استفراغ", "اسهال", "یبوست", "دل درد", "دل‌درد", "درد شکم", "سوزش معده",
+        "سوزش سر دل", "سر دل", "ترش کردن", "ترش می‌کنم", "ترش میکنم", "ریفلاکس", "رفلاکس", "نفخ",
+        "مدفوع سیاه", "استفراغ خونی", "خون بالا آوردن", "خون بالا آوردم",
     ),
     "Genitourinary": (
         "burning with urination", "painful urination", "blood in urine", "frequency", "urgency",
@@ -68,7 +71,7 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
     "Neurological": (
         "headache", "headaches", "dizziness", "dizzy", "numbness", "tingling", "trouble speaking",
         "lightheaded", "lightheadedness", "seizure", "syncope", "passing out", "memory",
-        "سردرد", "سر درد", "سرگیجه", "بی‌حسی", "بی حسی", "گزگز", "تشنج",
+        "سردرد", "سر درد", "سرگیجه", "گیج میره", "گیج می‌ره", "گیج می‌رود", "بی‌حسی", "بی حسی", "گزگز", "تشنج",
     ),
     "Psychiatric": (
         "depression", "anxiety", "suicidal", "homicidal", "mood", "sleep", "insomnia",
@@ -82,6 +85,11 @@ FA_SYMPTOM_EN = {
     "حالت تهوع": "nausea", "استفراغ": "vomiting", "اسهال": "diarrhea", "تنگی نفس": "shortness of breath",
     "درد قفسه سینه": "chest pain", "سرگیجه": "dizziness", "خستگی": "fatigue", "گلودرد": "sore throat",
     "کمردرد": "back pain", "دل درد": "abdominal pain", "درد شکم": "abdominal pain",
+    "سوزش سر دل": "heartburn", "سر دل": "epigastric discomfort", "ترش کردن": "reflux", "ترش می‌کنم": "reflux",
+    "ترش میکنم": "reflux", "ریفلاکس": "reflux", "رفلاکس": "reflux", "نفخ": "bloating",
+    "خسته": "fatigue", "گیج میره": "dizziness", "گیج می‌ره": "dizziness", "گیج می‌رود": "dizziness",
+    "مدفوع سیاه": "black stools", "استفراغ خونی": "vomiting blood", "خون بالا آوردن": "vomiting blood",
+    "خون بالا آوردم": "vomiting blood", "سوزش معده": "heartburn", "کاهش وزن": "weight loss",
 }  # fmt: skip
 
 CANONICAL_EN = {
@@ -89,6 +97,7 @@ CANONICAL_EN = {
     "tired": "fatigue", "itchy": "itching", "lightheaded": "lightheadedness", "fevers": "fever",
     "headaches": "headache", "belly pain": "abdominal pain", "stomach pain": "abdominal pain",
     "passing out": "syncope", "sleep": "sleep problems", "vision": "vision changes", "memory": "memory problems",
+    "black stool": "black stools", "tarry stools": "black stools", "blood in my stool": "blood in stool",
     "mood": "mood changes", "hearing": "hearing changes", "appetite": "appetite changes", "sinus": "sinus problems", "threw up": "vomiting", "throwing up": "vomiting", "thrown up": "vomiting", "throw up": "vomiting", "vomited": "vomiting", "nauseated": "nausea", "nauseous": "nausea", "feverish": "fever", "trouble breathing": "shortness of breath", "difficulty breathing": "shortness of breath",
 }  # fmt: skip
 
@@ -98,11 +107,26 @@ def canonical_symptom(term: str) -> str:
     return CANONICAL_EN.get(low) or FA_SYMPTOM_EN.get(low) or low
 
 
+# Persian symptoms said as a verb, named as a symptom in the note ("ترش می‌کنم" → "ترش کردن")
+_FA_SYMPTOM_NAMES = {
+    "ترش می‌کنم": "ترش کردن", "ترش میکنم": "ترش کردن", "خون بالا آوردم": "استفراغ خونی",
+    "خون بالا آوردن": "استفراغ خونی", "سر دل": "ناراحتی سر دل", "خسته": "خستگی", "گیج میره": "سرگیجه",
+    "گیج می‌ره": "سرگیجه", "گیج می‌رود": "سرگیجه",
+}  # fmt: skip
+
+
+def fa_symptom_name(term: str) -> str:
+    return _FA_SYMPTOM_NAMES.get(term, term)
+
+
 _SYMPTOM_TO_SYSTEM = {term: system for system, terms in ROS_SYSTEMS.items() for term in terms}
 # A Persian term may carry a possessive or plural ending ("تبتون چقدر بوده؟", "تبش"); the match is
 # the term itself. Words that are a term plus an ending but mean something else are left alone
 # ("لرزش" is a tremor, not "his chills").
-_FA_ENDING = r"(?:(?<=[\u0600-\u06FF])(?:های|ها|مون|تون|شون|مان|تان|شان|م|ت|ش))?"
+# (the colloquial plural "ا" too: "سردرداتون")
+_FA_ENDING = (
+    r"(?:(?<=[\u0600-\u06FF])\u200c?(?:های|ها|ا(?:تون|شون|مون|ت|ش|م)?|مون|تون|شون|مان|تان|شان|م|ت|ش))?"
+)
 _FA_OTHER_WORDS = r"(?!(?:لرزش|جوشش|تبت)(?![\w]))"
 SYMPTOM_RE = re.compile(
     r"(?<![\w])"
@@ -154,7 +178,9 @@ FA_DOSAGE_FORM = r"(?:قرص|کپسول|شربت|آمپول|پماد|قطره|ا
 CUES: dict[str, re.Pattern[str]] = {
     k: re.compile(v, re.IGNORECASE)
     for k, v in {
-        "exam": r"\b(?:on (?:physical )?exam(?:ination)?|i (?:do )?(?:hear|feel|see|note|appreciate)|"
+        # "i see you have a history of …", "i note that …": reading the chart, not examining
+        "exam": r"\b(?:on (?:physical )?exam(?:ination)?|i (?:do )?(?:hear|feel|appreciate|"
+        r"(?:see|note)(?! (?:that )?you\b| here\b| in (?:your|the|my) (?:chart|records?|notes?)\b| from (?:your|the)\b))|"
         r"your (?:lungs|heart|abdomen|belly|knee|throat|ears?) (?:sound|look|is|are)|"
         r"(?:lungs|heart) (?:are|is|sound)|tender(?:ness)? to palpation|range of motion|murmur|"
         r"let me (?:take a look|examine|listen|feel)|press(?:ing)? (?:here|on)|"
@@ -180,15 +206,15 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?<!\S)(?:باید(?!\s+(?:بپرسم|ببینم|معاینه|نگاه|گوش|بگم|بدونم))|ارجاع|درخواست می|می[\u200c ]?نویسم|"
         r"انجام بد(?:ید|هید|ین)|[بن](?:خور|گیر|زن|مال|یا|نوش)(?:ید|ین|یید|ئید)|[بن](?:خور|زن|مال|نوش)|مراجعه کن|"
         r"بیار(?:ید|ین)ش?|"
-        r"مصرف کن)(?![\w\u0600-\u06FF])",
+        r"مصرف کن)(?!\w)",
         "assessment": r"\b(?:(?:this|it) (?:looks|sounds|seems) like|(?:my )?(?:assessment|impression) is|i think (?:you|it|this|that)|"
         r"consistent with|diagnos|most likely|you have (?:a|an)|my impression|suggestive of|"
         r"in terms of your|for your)|تشخیص|به نظر می‌?رسد|احتمالا",
         "allergy": r"\ballerg|حساسیت|آلرژی",
         "family_history": r"\b(?:(?:my|your) (?:mom|mother|dad|father|brother|sister|parents|family|"
         r"grand\w+|aunt|uncle)|family history|runs in (?:the|my|your) family)|خانواده|"
-        r"(?<![\u0600-\u06FF])(?:پدر|مادر|برادر|خواهر|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی)"
-        r"(?:م|ت|ش|تون|تان|شون|شان)?(?![\u0600-\u06FF])",
+        r"(?<![^\W\d_])(?:پدر|مادر|برادر|خواهر|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی)"
+        r"(?:م|ت|ش|تون|تان|شون|شان)?(?![^\W\d_])",
         "social_history": r"\b(?:(?:non-?)?smok\w*|cigarette|alcohol|drink(?:s|ing)? (?:alcohol|beer|wine)|"
         r"beers?|wine|drugs|marijuana|exercise|work(?:ing)? as|married|live(?:s)? with|job|"
         r"hiking|walking)|سیگار|الکل|ورزش",
@@ -205,19 +231,22 @@ CUES: dict[str, re.Pattern[str]] = {
         "follow_up": r"\b(?:follow[- ]?up|come back|see you (?:back|again|in)|return (?:in|if)|"
         r"check back|in (?:\w+ )?(?:days?|weeks?|months?) (?:time|to see)|" + _GET_HELP + r")|"
         r"مراجعه|پیگیری|برگرد|اورژانس|"
-        r"بیار(?:ید|ین)ش?",
+        r"بیار(?:ید|ین)ش?|"
+        # "شش هفته دیگه دوباره ببینمتون", "یه ماه دیگه بیا"
+        r"(?:دوباره|مجدد[اًا]?)\s+(?:ببینم|ببینمت|ببینمتون|ببینیم|بیا|بیاید|بیاین)|"
+        r"(?:روز|هفته|ماه)\s+(?:دیگه|دیگر|بعد)\s+(?:\S+\s+)?(?:بیا|بیاید|بیاین|ببینم|ببینمت|ببینمتون|ببینیم)",
     }.items()
 }
 # A Persian finding: a body part and what it looks, sounds or feels like ("لوزه‌ها قرمز و متورم
 # هستند", "ریه‌ها صاف است"); whole words only ("بینی" is not inside "میبینی"). Advice and
 # conditions that name the same words are not findings (``FA_NOT_FINDING``).
 FA_FINDING = re.compile(
-    r"(?<![\u0600-\u06FF])(?:گلو|لوزه|حلق|ریه|قلب|شکم|گوش|پرده|زانو|مچ|پوست|گردن|غدد|غده|چشم|بینی|سینه|"
-    r"کمر|ستون فقرات|مفصل|زخم|پا|پاها|عضلات|قدرت|رفلکس|تست)[\u0600-\u06FF\u200c]*(?:\s+\S+){0,8}?\s+"
+    r"(?<![^\W\d_])(?:گلو|لوزه|حلق|ریه|قلب|شکم|گوش|پرده|زانو|مچ|پوست|گردن|غدد|غده|چشم|بینی|سینه|"
+    r"کمر|ستون فقرات|مفصل|زخم|پا|پاها|عضلات|قدرت|رفلکس|تست)[\w\u200c]*(?:\s+\S+){0,8}?\s+"
     r"(?:قرمز|متورم|صاف|طبیعی|نرمال|سالم|حساس|ملتهب|چرکی|تمیز|نرم|خس[\u200c ]?خس|تورم|کبود|سوفل|ترشح|قرمزی|"
-    r"برآمده|مثبت|منفی|درد در لمس)(?:ه|ند|اند|[\u200c ]?ست)?(?![\u0600-\u06FF])"
+    r"برآمده|مثبت|منفی|درد در لمس)(?:ه|ند|اند|[\u200c ]?ست)?(?![^\W\d_])"
 )
-FA_NOT_FINDING = re.compile(r"(?<![\u0600-\u06FF])(?:اگر|اگه|در صورت|نگه دار|بشویید|بشورید)")
+FA_NOT_FINDING = re.compile(r"(?<![^\W\d_])(?:اگر|اگه|در صورت|نگه دار|بشویید|بشورید)")
 
 
 # A hedged judgement is an assessment only when it names a condition: "this could be a pulmonary
@@ -284,6 +313,7 @@ DEMOGRAPHIC = re.compile(
 # ------------------------------------------------------------------ drugs
 DRUGS = frozenset(
     """
+    contraceptive contraceptives microgynon yasmin yaz ضدبارداری
     acetaminophen tylenol ibuprofen advil motrin naproxen aleve aspirin celecoxib meloxicam diclofenac
     tramadol oxycodone hydrocodone morphine codeine gabapentin pregabalin lyrica cyclobenzaprine flexeril
     lisinopril enalapril ramipril losartan valsartan olmesartan amlodipine nifedipine diltiazem verapamil
@@ -331,7 +361,9 @@ FREQ_RE = re.compile(
     r"\b(?:once|twice|one time|two times|three times|four times|1 time|2 times|3 times|4 times) (?:(?:a|per|each) "
     r"(?:day|week|night)|daily|weekly|nightly)|\b(?:daily|nightly|weekly|bid|tid|qid|qd|qhs|prn|every day|every night|"
     r"every morning|every (?:\d+ )?(?:to \d+ )?hours?|every other day|at bedtime|at night|in the morning|"
-    r"as needed|when (?:i|you) need(?:ed)?(?: (?:it|them))?|with meals)\b|روزی \S+ (?:بار|عدد)|هر \S+ ساعت|شب‌ها|شبها|در صورت نیاز",
+    r"as needed|when (?:i|you) need(?:ed)?(?: (?:it|them))?|with meals)\b|روزی \S+ (?:بار|عدد)|هر \S+ ساعت|شب‌ها|شبها|در صورت نیاز|"
+    # "روزی یه دونه", "شبی یک عدد", "هفته‌ای دو بار"
+    r"(?:روزی|شبی|صبحی|هفته[\u200c ]?ای|ماهی) (?:\S+ )?(?:\S+ )(?:تا |عدد |دونه |قرص )?(?:بار|دونه|عدد|قرص|تا)(?!\w)",
     re.IGNORECASE,
 )
 DOSE_RE = re.compile(
@@ -399,8 +431,8 @@ DIAGNOSIS = re.compile(
 )
 #: a relative named in Persian: "پس پدرتون سرطان داره" is family history, not the patient's diagnosis
 FA_RELATIVE = re.compile(
-    r"(?<![\u0600-\u06FF])(?:پدر|مادر|برادر|خواهر|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی|همسر|شوهر)"
-    r"(?:م|ت|ش|تون|تان|شون|شان)?(?![\u0600-\u06FF])"
+    r"(?<![^\W\d_])(?:پدر|مادر|برادر|خواهر|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی|همسر|شوهر)"
+    r"(?:م|ت|ش|تون|تان|شون|شان)?(?![^\W\d_])"
 )
 
 
@@ -427,10 +459,10 @@ PRESCRIBE = re.compile(
     r"تجویز|می‌?نویسم|بخورید|مصرف کنید|شروع کنید|ادامه دهید|ادامه بدید|"
     # "بهتون آتورواستاتین ۲۰ میلی‌گرم میدم" (I'll give you …); not "بهتون توضیح میدم" (I'll explain)
     r"(?:بهتون|براتون|بهش|براش)\s+(?!(?:توضیح|خبر|اطلاع|جواب|نشون|قول|زنگ)\b)(?:\S+\s+){1,6}?"
-    r"(?:می[\u200c ]?دم|می[\u200c ]?دهم)(?![\u0600-\u06FF])|"
-    r"(?:بخور|مصرف کن|بزن|بمال|بچکانید|بچکونید)(?![\u0600-\u06FF])|"
+    r"(?:می[\u200c ]?دم|می[\u200c ]?دهم)(?![^\W\d_])|"
+    r"(?:بخور|مصرف کن|بزن|بمال|بچکانید|بچکونید)(?![^\W\d_])|"
     # "هر شش ساعت در صورت نیاز بدید": how often, then "give" (not the exam's "نشون بدید")
-    r"(?:هر\s+\S+\s+ساعت|روزی\s+\S+\s+بار|در صورت نیاز).*(?:بدید|بدهید|بدین)(?![\u0600-\u06FF])|"
+    r"(?:هر\s+\S+\s+ساعت|روزی\s+\S+\s+بار|در صورت نیاز).*(?:بدید|بدهید|بدین)(?![^\W\d_])|"
     # a dosage form with how to take it: "قرص متوکاربامول هم شب‌ها یه دونه به مدت یک هفته"; not the
     # doctor repeating what is taken now ("پس قرص متفورمین رو روزی دو بار می‌خورید")
     r"^(?!.*(?:می[\u200c ]?خورید|می[\u200c ]?زنید|مصرف می[\u200c ]?کنید)).*"
@@ -440,7 +472,8 @@ PRESCRIBE = re.compile(
 )
 # The patient turning down what the doctor proposed.
 DECLINE = re.compile(
-    r"^\W*(?:(?:no|nah|um|uh|well|honestly)[\s,.]+)*(?:i(?:'d| would) rather (?:not|wait|hold off)|"
+    r"^\W*(?:(?:no|nah|um|uh|well|honestly|نه|خیر|دکتر|آقای دکتر|خانم دکتر|فعلا|فعلاً)[\s,.،]+)*"
+    r"(?:i(?:'d| would) rather (?:not|wait|hold off)|not today|maybe (?:later|next time)|"
     r"i (?:don't|do n't|do not) (?:want|think i (?:want|need))|i(?:'m| am) not (?:interested|ready|comfortable)|"
     r"not (?:right )?now|i'll pass|no thanks|no thank you|let's (?:hold off|wait)|i(?:'d| would) like to (?:wait|hold off)|"
     r"i (?:can't|cannot) (?:afford|do)|نمی[\u200c ]?خوام|نمی[\u200c ]?خواهم|فعلا نه|نه ممنون|"

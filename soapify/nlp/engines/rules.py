@@ -124,7 +124,7 @@ def _refuses(reply: str, drug: str, proposed: str) -> bool:
     that were among those ``proposed`` turns down those only; any other reply ("no, I'd rather
     not", "I'd rather not take Lipitor" for atorvastatin, "I already take metformin") turns down
     what was proposed."""
-    words = set(re.findall(r"[\w\u0600-\u06FF\u200c-]+", reply.lower()))
+    words = set(re.findall(r"[\w\u200c-]+", reply.lower()))
     proposed = proposed.lower()
     named = {w for w in words if (w in lx.DRUGS or lx.DRUG_SUFFIX.fullmatch(w)) and w in proposed}
     classes = [_DRUG_CLASSES[w] for w in words if w in _DRUG_CLASSES]
@@ -157,7 +157,7 @@ def _not_the_patients_now(text: str, pos: int, kind: str | None) -> bool:
     "sulfa drugs give me a rash") or of a relative ("my sister had muscle pain on it"): a reaction
     or someone else's, not a symptom the patient has now."""
     if kind == "allergy":  # a substance named in the sentence: the symptom is its reaction
-        words = re.findall(r"[\w\u0600-\u06FF\u200c-]+", text.lower())
+        words = re.findall(r"[\w\u200c-]+", text.lower())
         return bool(
             _allergen(text, denied=True) or _DRUG_WORD.search(text) or any(w in lx.DRUGS for w in words)
         )
@@ -193,8 +193,9 @@ _STOP_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _FA_STOP_AFTER = re.compile(
-    r"\s*(?:(?:رو|را)\s+)?(?:دیگه\s+|دیگر\s+)?(?:نخورید|نخورین|نخور|مصرف نکنید|مصرف نکن|قطع کنید|قطع کن|"
-    r"کنار بذارید|کنار بگذارید)(?![\u0600-\u06FF])"
+    r"\s*(?:(?:رو|را)\s+)?(?:(?:دیگه|دیگر|کامل|کاملا|کاملاً|کلا|کلاً|فعلا|فعلاً)\s+){0,2}"
+    r"(?:نخورید|نخورین|نخور|مصرف نکنید|مصرف نکن|قطع کنید|قطع کن|"
+    r"کنار بذارید|کنار بگذارید)(?![^\W\d_])"
 )
 
 
@@ -245,7 +246,7 @@ def _content(s: Sentence) -> bool:
 _WORDS = re.compile(r"\w+")
 _ALLERGEN = re.compile(
     r"\ballergic to (?:an? |the |some )?(?P<en>[a-z][\w-]*(?: (?:drugs?|antibiotics?))?)|"
-    r"(?<!\S)به\s+(?P<fa>[\u0600-\u06FF\u200c]{3,})\s+(?:حساسیت|آلرژی)",  # "به پنی‌سیلین حساسیت دارم"
+    r"(?<!\S)به\s+(?P<fa>[\w\u200c]{3,})\s+(?:حساسیت|آلرژی)",  # "به پنی‌سیلین حساسیت دارم"
     re.IGNORECASE,
 )
 # words "به X حساسیت" also frames that name no substance: "به نظرم", "به شدت", "به دارویی"
@@ -314,6 +315,8 @@ def cue_label(s: Sentence) -> str | None:
         for label in ("exam", "plan", "result", "assessment"):
             if lx.CUES[label].search(t):
                 return label
+        if any(lx.CUES[k].search(t) for k in ("follow_up", "referral")):
+            return "plan"  # "شش هفته دیگه دوباره ببینمتون", "اگه ... فوری برید اورژانس"
         if extract_vitals(t):
             return "exam"
         if any(lx.CUES[k].search(t) for k in _PATIENT_KINDS[:-1]):
@@ -346,6 +349,10 @@ class _Builder:
         self.history_kinds: dict[int, str] = {}  # sentence start -> the history kind it was filed as
         self.refusals: set[int] = set()  # starts of the patient's replies turning down a proposal
         self.caregiver = _caregiver(self.sents)  # a parent speaks for the child who is the patient
+        # turns of someone beside doctor and patient (the engine files their words as the patient's side)
+        self.companion_turns = {
+            s.turn for s in dialogue.sentences if s.speaker not in (None, SPEAKER_DOCTOR, SPEAKER_PATIENT)
+        }
 
     # ------------------------------------------------------------------ helpers
     def add(
@@ -367,11 +374,23 @@ class _Builder:
     def span(s: Sentence) -> tuple[int, int, int | None]:
         return (s.start, s.end, s.segment_id)
 
+    def companion(self, s: Sentence) -> str | None:
+        """Who spoke, when it is neither the doctor nor the patient ("mother", "همسر بیمار")."""
+        if s.turn in self.companion_turns and s.turn < len(self.t.segments):
+            label = (self.t.segments[s.turn].speaker or "").replace("_", " ").strip()
+            if re.search(r"guest|family", label, re.IGNORECASE):
+                label = "family member"  # ACI-BENCH's "patient_guest", "guest_family"
+            if label and not re.fullmatch(r"(?:other|unknown|speaker\s*\d*|[a-z])", label, re.IGNORECASE):
+                return label if self.lang == "en" or not label.isascii() else "همراه بیمار"
+            return "همراه بیمار" if self.lang == "fa" else "companion"
+        return None
+
     def patient_text(self, s: Sentence) -> str:
+        who = self.companion(s)
         if self.lang == "fa":
-            who = "والد بیمار" if self.caregiver else "بیمار"
+            who = who or ("والد بیمار" if self.caregiver else "بیمار")
             return f"{who} گزارش می‌دهد: {s.text.strip()}"
-        return patient_to_third(s.text, self.gender, caregiver=self.caregiver)
+        return patient_to_third(s.text, self.gender, caregiver=self.caregiver, speaker=who)
 
     def doctor_text(self, s: Sentence) -> str:
         return s.text.strip() if self.lang == "fa" else doctor_to_note(s.text, self.gender)
@@ -412,6 +431,17 @@ class _Builder:
         plan_like = doctor and not s.question and (label in ("plan", "assessment") or prescribing)
         allergy = bool(lx.CUES["allergy"].search(s.text))
         meds = extract_medications(s.text, s.start, nv, heard=plan_like) if prescribing or not allergy else []
+        if doctor and not s.question and not prescribing and _ordered(s.text, meds, self.lang):
+            # "پنتوپرازول چهل میلی‌گرم روزی یه دونه، هشت هفته": a dose with how to take it, no verb
+            prescribing = plan_like = True
+            meds = extract_medications(s.text, s.start, nv, heard=True)
+        if plan_like and not prescribing and label == "assessment":
+            # "احتمالاً ایبوپروفن هم بدترش کرده", "a side effect of the lisinopril": a cause, not an order
+            meds = [
+                m
+                for m in meds
+                if not _AS_A_CAUSE.search(s.text, *clause_bounds(s.text, m.name_span[0] - s.start))
+            ]
         if allergy and meds:  # "چون به پنی‌سیلین حساسیت داره، آزیترومایسین ... می‌نویسم": not the allergen
             allergens = {(m.group("en") or m.group("fa") or "").lower() for m in _ALLERGEN.finditer(s.text)}
             meds = [
@@ -427,18 +457,22 @@ class _Builder:
             and (asked is None or asked.polarity not in ("yes", "no") or not _TAKING_Q.search(s.text))
         ):
             meds = []  # "are you on lisinopril?" asserts nothing until it is answered
-        stops_any = False
+        stops_any = taper = False
         for m in meds:
             answers_a_proposal = i and self.sents[i - 1].speaker == SPEAKER_DOCTOR
-            if not doctor and answers_a_proposal and _refusing(s.text, m.start - s.start, m.end - s.start):
+            name_start, name_end = m.name_span[0] - s.start, m.name_span[1] - s.start
+            if not doctor and answers_a_proposal and _refusing(s.text, name_start, name_end):
                 continue  # "i'd rather not take lipitor" answers the proposal: the plan says declined
             text = m.display(self.lang)
             proposed = (
                 " ".join(x.text for x in self.sents[i : self.sents.index(declined)]) if declined else ""
             )
             refused = declined if declined is not None and _refuses(declined.text, m.name, proposed) else None
-            stopped = doctor and not s.question and _stops(s.text, m.start - s.start, m.end - s.start)
+            stopped = doctor and not s.question and _stops(s.text, name_start, name_end)
             stops_any = stops_any or stopped
+            taper = taper or (
+                stopped and bool(m.frequency or m.duration)
+            )  # "stop it, but one a day for a week first"
             if stopped:
                 text = ("Stop " if self.lang == "en" else "قطع ") + (m.name if self.lang == "fa" else text)
             spans = [(m.start, m.end, s.segment_id)]
@@ -447,12 +481,8 @@ class _Builder:
             negated = (
                 refused is not None
                 if plan_like
-                else _refusing(s.text, m.start - s.start, m.end - s.start)
-                or (
-                    asked.polarity == "no"
-                    if asked
-                    else bool(_NOT_TAKING.search(s.text, 0, m.start - s.start))
-                )
+                else _refusing(s.text, name_start, name_end)
+                or (asked.polarity == "no" if asked else bool(_NOT_TAKING.search(s.text, 0, name_start)))
             )
             extra = {"stopped": True} if stopped else {}
             self.add(
@@ -480,8 +510,8 @@ class _Builder:
                 label = "plan"  # "take paracetamol 500 mg every 6 hours" names no problem
             self.final[i] = label
             if label != "other" and not (vitals and label == "exam"):
-                self.doctor_item(i, s, label, conf, declined, has_meds=bool(meds))
-        elif label != "other" or lx.SYMPTOM_RE.search(s.text):
+                self.doctor_item(i, s, label, conf, declined, has_meds=bool(meds) and not taper)
+        elif label != "other" or lx.SYMPTOM_RE.search(s.text) or self.led_history_answer(s, unit):
             question = self.sents[unit.question].text if unit is not None else ""
             self.patient_item(s, conf, has_meds=bool(meds), asked=question)
 
@@ -538,6 +568,24 @@ class _Builder:
             return "Takes no medications."
         return f"Answers {'no' if no else 'yes'} to: {q.text.strip()}"
 
+    def led_history_answer(self, s: Sentence, unit: Unit | None) -> bool:
+        """ "Do you smoke?" / "Yes, a pack a day.": a short answer opening with yes or no to a history
+        question, naming nothing of its own; it is history read with its question."""
+        if unit is None or not _LED_ANSWER.match(s.text) or len(_WORDS.findall(s.text)) > 10:
+            return False
+        q = self.sents[unit.question].text
+        if unit.answer[:1] != (self.sents.index(s),) or len(_WORDS.findall(q)) > 12:
+            return False  # a later sentence of the answer, or a long recap read back ("i have that you're …")
+        return (
+            any(cue.search(q) for _, cue in _QUESTION_KINDS)
+            and _history_kind(s.text, _PATIENT_KINDS) == "hpi"
+        )
+
+    def qa_text(self, q: str, a: Sentence) -> str:
+        if self.lang == "fa":
+            return f"{self.companion(a) or 'بیمار'} در پاسخ به «{q.strip()}»: {a.text.strip()}"
+        return f'Asked "{q.strip()}": {a.text.strip()}'
+
     def patient_item(self, s: Sentence, conf: float, has_meds: bool = False, asked: str = "") -> None:
         """A patient's statement as history; an answer takes the kind of the question it answers
         ("Any allergies to medications?" / "Sulfa drugs give me a rash." is an allergy)."""
@@ -556,7 +604,9 @@ class _Builder:
         )
         if kind == "medication" and has_meds:
             return  # the structured medication item already covers this sentence
-        self.history_item(s, kind, self.patient_text(s), conf)
+        unit = self.unit_of(self.sents.index(s)) if asked else None
+        text = self.qa_text(asked, s) if self.led_history_answer(s, unit) else self.patient_text(s)
+        self.history_item(s, kind, text, conf)
 
     def kind_of(self, i: int) -> str | None:
         """The history kind sentence ``i`` was filed as, if it was."""
@@ -567,7 +617,7 @@ class _Builder:
         self.history_kinds[s.start] = kind
         text = s.text
         terms = list(lx.SYMPTOM_RE.finditer(text))
-        neg_terms = [is_negated(text, m.start()) for m in terms]
+        neg_terms = [is_negated(text, m.start(), m.end()) for m in terms]
         # a narrative statement is a denial only when it opens with one ("no, i don't smoke"); a negation
         # further in is part of what it says ("started the iron pills she had not taken in a year")
         short = len(_WORDS.findall(text)) <= 12
@@ -617,11 +667,11 @@ class _Builder:
                 # reported somewhere: a denial elsewhere ("denied it in the past") does not undo it;
                 # a hypothetical ("come back if you get short of breath") reports nothing
                 continue
-            word = lx.canonical_symptom(m.text) if self.lang == "en" else m.text
+            word = lx.canonical_symptom(m.text) if self.lang == "en" else lx.fa_symptom_name(m.text)
             if self.lang == "en":
                 label = f"Denies {word}." if m.negated else f"Reports {word}."
             else:
-                label = f"{m.text}: {'ندارد' if m.negated else 'دارد'}"
+                label = f"{word}: {'ندارد' if m.negated else 'دارد'}"
             spans = [(m.start, m.end, s.segment_id)]
             if m.source == "answer":
                 unit = self.answers_to(m.sentence)
@@ -703,10 +753,39 @@ class _Builder:
         chief_q = [
             i for i, s in enumerate(self.sents) if s.speaker == SPEAKER_DOCTOR and lx.CHIEF_Q.search(s.text)
         ]
+        if self.follow_up_of_a_condition():
+            return
         # from the answer to "what brings you in"; if nothing after it, from the start of the visit
         for start in dict.fromkeys([chief_q[0] if chief_q else 0, 0]):
             if self.patient_complaint(start):
                 return
+
+    def follow_up_of_a_condition(self) -> bool:
+        """A visit opened by asking how a known condition is ("سردرداتون چطوره؟" / "خیلی بهترم. قبلاً
+        ماهی هشت بار میگرن داشتم", "how is your asthma?") is its follow-up: the diagnosis the patient
+        names in the first answer, else the symptom asked about."""
+        opening = next((i for i, s in enumerate(self.sents[:_OPENING_SENTENCES])
+                        if s.speaker == SPEAKER_DOCTOR and s.question), None)  # fmt: skip
+        if opening is None or not _HOW_IS_IT.search(self.sents[opening].text):
+            return False
+        q = self.sents[opening]
+        answer = [s for s in self.sents[opening + 1 : opening + 5] if s.speaker != SPEAKER_DOCTOR][:3]
+        found = [
+            (s, m)
+            for s in answer
+            for m in [lx.DIAGNOSIS.search(s.text)]
+            if m and not is_negated(s.text, m.start(), m.end())
+        ]
+        found += [(q, m) for m in [lx.DIAGNOSIS.search(q.text) or lx.SYMPTOM_RE.search(q.text)] if m]
+        if not found:
+            return False
+        s, m = found[0]
+        what = m.group(0) if self.lang == "en" else lx.fa_symptom_name(m.group(0))
+        name = lx.canonical_symptom(what)
+        text = f"پیگیری {what}" if self.lang == "fa" else f"{name[:1].upper()}{name[1:]} follow-up."
+        self.add("subjective", "chief_complaint", text, [(s.start + m.start(), s.start + m.end(), s.segment_id)],
+                 confidence=0.5, name=lx.canonical_symptom(m.group(0)))  # fmt: skip
+        return True
 
     def patient_complaint(self, start: int) -> bool:
         """The patient's first complaint from sentence ``start`` on, in the order said: a symptom
@@ -737,7 +816,8 @@ class _Builder:
         norm = normalize_digits(s.text)
         dur = extract_durations(norm) or extract_durations(number_view(s.text).text)
         words = list(dict.fromkeys(
-            [*(lx.canonical_symptom(m.text) if self.lang == "en" else m.text for m in terms), *also]))  # fmt: skip
+            [*(lx.canonical_symptom(m.text) if self.lang == "en" else lx.fa_symptom_name(m.text) for m in terms),
+             *also]))  # fmt: skip
         if what:
             words = [what]
         if self.lang == "en":
@@ -766,6 +846,11 @@ _A_REASON = re.compile(
 #: how far into the visit a doctor's "I see you've been having ..." or "you're here for ..." still
 #: states the reason for it (``lexicons.REASON_OPENING``); a dictated one counts wherever it is
 _OPENING_SENTENCES = 12
+# the doctor opens by asking how a known condition is doing
+_HOW_IS_IT = re.compile(
+    r"\bhow(?:'s| is| are| has| have)(?: been)? (?:your|the)\b|چطوره|چطورن|چطور شده|بهتر شده|بهتره",
+    re.IGNORECASE,
+)
 
 _DENIAL = re.compile(
     r"^\W*(?:(?:no|nope|nah)\b|never\b|none\b|nothing\b|not really\b|"
@@ -790,6 +875,28 @@ _REFUSING_AFTER = re.compile(r"^\s*(?:(?:رو|را)\s+)?نمی[\u200c ]?خوا(?
 
 def _refusing(text: str, start: int, end: int) -> bool:
     return bool(_REFUSING_BEFORE.search(text, 0, start) or _REFUSING_AFTER.match(text[end:]))
+
+
+_LED_ANSWER = re.compile(r"^\W*(?:yes|yeah|yep|no|nope|never|not really|آره|بله|نه|خیر)\b", re.IGNORECASE)
+_CURRENT_USE = re.compile(
+    r"\b(?:you(?:'re| are) (?:on|taking)|you take|you(?:'ve| have) been (?:on|taking)|(?:she|he)(?:'s| is) (?:on|taking)|"
+    r"(?:she|he) takes|currently|still)\b|می[\u200c ]?خور(?:ید|ه|ن|ین)|مصرف می[\u200c ]?کن|استفاده می[\u200c ]?کن",
+    re.IGNORECASE,
+)
+_AS_A_CAUSE = re.compile(
+    r"\b(?:side effects?|caus\w*|because of|due to|worse(?:ned)?|reaction|from the)\b|عوارض|بدتر|باعث|به[\u200c ]?خاطر|بخاطر",
+    re.IGNORECASE,
+)
+
+
+def _ordered(text: str, meds: list, lang: str) -> bool:
+    """A doctor's verbless order: a medicine with its dose and how to take it (Persian), or with a
+    course in English ("amoxicillin 500 mg three times a day for 10 days"); never what is taken now."""
+    if _CURRENT_USE.search(text):
+        return False
+    if lang == "fa":
+        return any(m.dose and (m.frequency or m.duration) for m in meds)
+    return any(m.dose and m.duration for m in meds)
 
 
 # A question whether the patient takes a medicine ("are you still taking the lisinopril?")

@@ -84,9 +84,13 @@ CAREGIVER_EN = re.compile(
 )
 CAREGIVER_FA = re.compile(
     r"(?:پسرم|دخترم|بچه[\u200c ]?ام|بچم|نوزادم|پسرتون|دخترتون|بچه[\u200c ]?تون|بچتون|نوزادتون|"
-    r"پسر شما|دختر شما|بچه شما|پسر\s?کوچولوم|دختر\s?کوچولوم)(?![\u0600-\u06FF])"
+    r"پسر شما|دختر شما|بچه شما|پسر\s?کوچولوم|دختر\s?کوچولوم)(?![^\W\d_])"
 )
 _MY_CHILD_EN = re.compile(rf"\bmy {_CHILD_EN}\b", re.IGNORECASE)
+_MY_RELATIVE_EN = re.compile(
+    rf"\bmy (?:{_CHILD_EN}|husband|wife|partner|mom|mother|dad|father|grand(?:mother|father|ma|pa))\b",
+    re.IGNORECASE,
+)
 PARENT = {"subj": "the parent", "obj": "the parent", "poss": "the parent's", "refl": "the parent"}
 
 
@@ -103,14 +107,27 @@ def pronouns(gender: str | None) -> dict[str, str]:
 _I_VERB = re.compile(r"\bi(?:'m|'ve|'d|'ll)?\b(\s+(?:don't|do|have|am|go|[a-z]+))?", re.IGNORECASE)
 
 
-def patient_to_third(text: str, gender: str | None = None, *, caregiver: bool = False) -> str:
+def patient_to_third(
+    text: str, gender: str | None = None, *, caregiver: bool = False, speaker: str | None = None
+) -> str:
     """First person (patient) → third person: 'I have had a cough' → 'She has had a cough'. With
     ``caregiver`` the speaker is a parent and their child the patient: 'my son has had a fever, I
-    gave him ibuprofen' → 'The patient has had a fever, the parent gave him ibuprofen'."""
-    p = pronouns("parent" if caregiver else gender)
+    gave him ibuprofen' → 'The patient has had a fever, the parent gave him ibuprofen'; a
+    ``speaker`` other than the patient ("mother", "wife") is named: 'I checked' → 'the mother
+    checked', and the relative they speak of is the patient ('my husband snores' → 'the patient
+    snores')."""
+    if speaker:
+        p = {
+            "subj": f"the {speaker}",
+            "obj": f"the {speaker}",
+            "poss": f"the {speaker}'s",
+            "refl": f"the {speaker}",
+        }
+    else:
+        p = pronouns("parent" if caregiver else gender)
     t = clean_spoken(text)
-    if caregiver:
-        t = _MY_CHILD_EN.sub("the patient", t)
+    if caregiver or speaker:
+        t = (_MY_RELATIVE_EN if speaker else _MY_CHILD_EN).sub("the patient", t)
 
     def sub_i(m: re.Match[str]) -> str:
         head = m.group(0)[: len(m.group(0)) - len(m.group(1) or "")]

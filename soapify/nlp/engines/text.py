@@ -181,7 +181,7 @@ _FA_TEENS = {
 }  # fmt: skip
 _FA_TENS = {"بیست": 20, "سی": 30, "چهل": 40, "پنجاه": 50, "شصت": 60, "هفتاد": 70, "هشتاد": 80, "نود": 90}
 _FA_HUNDREDS = {
-    "صد": 100, "یکصد": 100, "دویست": 200, "سیصد": 300, "چهارصد": 400, "پانصد": 500, "ششصد": 600,
+    "صد": 100, "یکصد": 100, "دویست": 200, "سیصد": 300, "چهارصد": 400, "پانصد": 500, "پونصد": 500, "ششصد": 600,
     "هفتصد": 700, "هشتصد": 800, "نهصد": 900,
 }  # fmt: skip
 _FA_THOUSANDS = {"هزار": 1000}
@@ -195,7 +195,7 @@ _FA_PLACE = {
 _FA_WORD = "|".join(sorted(_FA_VALUE, key=len, reverse=True))
 #: a number said in words: "سی و هشت", "سی و هشت و نیم", "صد و بیست", "سی و هشت ممیز پنج"
 _FA_PHRASE_BODY = rf"(?:{_FA_WORD})(?:\s+و\s+(?:{_FA_WORD}))*(?:\s+(?:ممیز|و)\s+(?:نیم|(?:{_FA_WORD})))?"
-FA_NUMBER_PHRASE = re.compile(rf"(?<![\u0600-\u06FF]){_FA_PHRASE_BODY}(?![\u0600-\u06FF])")
+FA_NUMBER_PHRASE = re.compile(rf"(?<![^\W\d_]){_FA_PHRASE_BODY}(?![^\W\d_])")
 
 
 def fa_words_to_number(phrase: str) -> float | None:
@@ -243,10 +243,10 @@ def _fmt(value: float) -> str:
 
 # Persian spoken numbers as number_view reads them: a phrase ("صد و سی و پنج", "سی و هشت و هشت
 # دهم" = 38.8), possibly with the colloquial "is" attached ("هشتاد و پنجه"); a lone word only
-# before a unit ("پانصد میلی‌گرم", "پنج روز"), and never the lone words that are mostly something
-# else ("نه" no, "یه"/"یک" a, "سی" of "سی سی").
+# before a unit ("پانصد میلی‌گرم", "پنج روز") or when it is a ten or a hundred ("ایبوپروفن چهارصد"),
+# and never the lone words that are mostly something else ("نه" no, "یه"/"یک" a, "سی" of "سی سی").
 _FA_SPOKEN = re.compile(
-    rf"(?<![\u0600-\u06FF\u200c]){_FA_PHRASE_BODY}(?P<tenths>\s+دهم)?(?=ه(?![\u0600-\u06FF])|(?![\u0600-\u06FF\u200c]))"
+    rf"(?<![\w\u200c]){_FA_PHRASE_BODY}(?P<tenths>\s+دهم)?(?=ه(?![^\W\d_])|(?![\w\u200c]))"
 )
 _FA_UNIT_AFTER = re.compile(
     r"ه?\s*(?:میلی|گرم|درجه|روی|بر\s|سی[\u200c ]?سی|واحد|عدد|قرص|کپسول|پاف|قطره|بار|ساعت|روز|هفته|ماه|سال)"
@@ -264,8 +264,11 @@ def _fa_spoken_value(m: re.Match[str], src: str) -> float | None:
             return None
         value = fa_words_to_number(whole)
         return None if value is None else value + _FA_ONES[last] / 10
-    if " و " not in phrase and (phrase in _FA_LONE_AMBIGUOUS or not _FA_UNIT_AFTER.match(src, m.end())):
-        return None
+    if " و " not in phrase and (
+        phrase in _FA_LONE_AMBIGUOUS
+        or not (_FA_UNIT_AFTER.match(src, m.end()) or phrase in _FA_TENS or phrase in _FA_HUNDREDS)
+    ):
+        return None  # a lone word is a number before a unit, or a ten or hundred ("ایبوپروفن چهارصد")
     if src[m.end() :].lstrip().startswith("هزار") or re.search(rf"(?:{_FA_WORD})\s+$", src[: m.start()]):
         return None  # "دو هزار و پانصد": a multiple of a thousand, not read here
     return fa_words_to_number(phrase)
