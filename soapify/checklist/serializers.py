@@ -180,7 +180,10 @@ class ChecklistTemplateSerializer(StrictFieldsMixin, serializers.ModelSerializer
 class ChecklistEvalSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     encounter = StrictIntegerField(source="encounter_id", min_value=1)
     catalog_item = ChecklistCatalogSerializer(read_only=True)
-    catalog_item_id = StrictIntegerField(min_value=1)
+    catalog_item_id = StrictIntegerField(
+        min_value=1,
+        help_text="The catalog item's id: the item_id of PUT /api/nlp/drafts/{encounter_id}/checklist/{item_id}/.",
+    )
     status = StrictChoiceField(choices=STATUSES)
     notes = StrictCharField(required=False, allow_blank=True, max_length=5000)
     template = serializers.IntegerField(source="template_id", read_only=True, allow_null=True)

@@ -20,7 +20,7 @@ from soapify.checklist.serializers import (
     ManualStatusSerializer,
 )
 from soapify.core.audit import AuditedViewMixin
-from soapify.core.errors import ApiError, error_body
+from soapify.core.errors import ApiError, NotFound, error_body
 from soapify.core.idempotency import idempotent
 from soapify.core.serializers import JobRefSerializer, job_ref
 from soapify.encounters.models import Encounter
@@ -314,13 +314,26 @@ class DraftChecklistItemView(_DraftEncounterMixin, generics.GenericAPIView):
         responses={
             200: ChecklistEvalSerializer,
             400: _ERR,
-            404: OpenApiResponse(description="Encounter or catalog item out of the caller's scope."),
+            404: OpenApiResponse(
+                description="Encounter out of the caller's scope, or `catalog_item_not_found`: no "
+                "catalog item with this id in the caller's scope (item_id is a row's catalog_item_id, "
+                "not its id)."
+            ),
             409: OpenApiResponse(description="Conflicts with the current state, e.g. a finalized encounter."),
         },
     )
     def put(self, request, encounter_id: int, item_id: int):
         encounter = self.encounter()
-        item = selectors.catalog_item_for(user=request.user, item_id=item_id)
+        try:
+            item = selectors.catalog_item_for(user=request.user, item_id=item_id)
+        except NotFound:
+            # the usual mistake is the checklist row's ``id``: say which id the path wants
+            raise NotFound(
+                f"No checklist catalog item {item_id}: item_id is the catalog_item_id of a checklist "
+                f"row (items[].catalog_item_id of GET /api/nlp/drafts/{encounter.pk}/checklist/), "
+                "not the row's id.",
+                code="catalog_item_not_found",
+            ) from None
         ser = ManualStatusSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         row = services.evaluation_set_manual(

@@ -6,8 +6,12 @@ Decisions (see also the models' docstrings):
 * **Finalize with nothing changed** since the latest version (same draft content, same checklist
   counts and missing critical items) returns that version (``created: false``) instead of a new
   one, so a retried or double-clicked finalize never makes a spurious amendment.
-* **Amendment**: finalizing after the draft (or checklist) changed makes version ``n + 1`` whose
-  ``amends`` points to version ``n``; every version keeps its own four files.
+* **Versions**: finalizing after the draft (or checklist) changed makes version ``n + 1`` whose
+  ``amends`` points to version ``n``; every version keeps its own four files. Through the API this
+  does not happen today: once an encounter is finalized, its draft (``update-section``,
+  ``generate``), checklist, audio and transcript refuse changes with 409 ``encounter_finalized``, so
+  a later finalize finds nothing changed and returns the existing version. There is no amendment
+  workflow yet; the versioning is what one would build on.
 * **Missing critical checklist items** never block finalization; they are frozen into the note
   (``missing_critical_items``), printed in the files, and returned as a warning. A checklist that
   cannot be read fails the finalization (503 ``checklist_unavailable``): a note is never frozen

@@ -128,7 +128,8 @@ def one_line(text: str) -> bytes:
 def test_conditional_return_is_safety_net_advice_not_a_routine_revisit():
     text = "اگر تب ۳ روز دیگر ادامه داشت فوراً مراجعه کنید"
     view = patient_view(fa_note([item("follow_up", text, interval="۳ روز")]))
-    assert view["safety_net"]["items"][0] == text
+    # the doctor's words, with Latin digits as everywhere on the patient's page
+    assert view["safety_net"]["items"][0] == text.replace("۳", "3")
     follow = [s for s in view["sections"] if s["key"] == "follow_up"]
     assert not follow  # no "۳ روز دیگر مراجعه کنید" as if it were a routine visit
 

@@ -247,7 +247,7 @@ def test_patient_pdf_is_plain_language_in_english():
     text = pdf_text(render_patient_pdf(make_note()))
     for expected in (
         "Your visit summary",
-        "What we found",
+        "What the doctor diagnosed",
         "Hypertension",
         "Your medicines",
         "twice a day",
@@ -275,7 +275,7 @@ def test_patient_view_lists_medicines_with_how_to_take_them():
     assert view["medicines"][0]["name"] == "Amlodipine"
     assert view["medicines"][0]["how_to_take"] == "5 mg, by mouth, twice a day, 30 days"
     keys = [s["key"] for s in view["sections"]]
-    assert keys == ["findings", "measurements", "medicines", "tests", "instructions", "follow_up"]
+    assert keys == ["diagnosis", "measurements", "medicines", "tests", "instructions", "follow_up"]
     assert view["safety_net"]["items"]
     json.dumps(view)
 

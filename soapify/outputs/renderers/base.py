@@ -7,6 +7,7 @@ The draft inside follows ``soapify.core.draft_schema``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -82,6 +83,12 @@ LABELS: dict[str, dict[str, str]] = {
         "prescribed": "prescribed",
         "stopped": "stopped",
         "declined": "declined",
+        "not_taken": "not taken",
+        "see_plan": "current; see plan",
+        "see_plan_note": (
+            "The doctor wrote the plan as free text and it names this medicine: see the plan section "
+            "for what was decided."
+        ),
         "missing_critical": "Missing critical items",
         "missing_critical_help": "These were not covered in the visit; the note was finalized without them.",
         "coverage": "Checklist coverage",
@@ -124,6 +131,12 @@ LABELS: dict[str, dict[str, str]] = {
         "prescribed": "تجویز شده",
         "stopped": "قطع شده",
         "declined": "نپذیرفت",
+        "not_taken": "مصرف نمی‌کند",
+        "see_plan": "فعلی؛ برنامه درمان را ببینید",
+        "see_plan_note": (
+            "پزشک برنامه درمان را به صورت متن آزاد نوشته و این دارو در آن آمده است؛ "
+            "تصمیم درباره آن را در بخش برنامه درمان ببینید."
+        ),
         "missing_critical": "موارد حیاتی ثبت‌نشده",
         "missing_critical_help": "این موارد در ویزیت پوشش داده نشد و یادداشت بدون آن‌ها نهایی شد.",
         "coverage": "پوشش چک‌لیست",
@@ -230,10 +243,54 @@ def vitals(note: NoteDocument) -> list[dict]:
     return list(items(note, "objective", "vital"))
 
 
+def text_only(note: NoteDocument, name: str) -> bool:
+    """Whether a section is free text with no structured items: what ``PUT update-section`` with a
+    string leaves (the doctor's text is authoritative; the machine's items are cleared and never come
+    back: ``section_meta[...]["machine_items"]`` is an offer beside the note, never part of it). Every
+    output then shows that text as the section's content and derives nothing from stale items."""
+    sec = section(note, name)
+    return bool(sec["text"]) and not sec["items"]
+
+
+def text_lines(note: NoteDocument, name: str) -> list[str]:
+    """A section's text, one entry per non-empty line."""
+    return [line for line in (clean(p) for p in section(note, name)["text"].split("\n")) if line]
+
+
+def list_sep(note: NoteDocument | str) -> str:
+    """The separator of a run-in list: the Persian comma in Persian text."""
+    language = note if isinstance(note, str) else note.language
+    return "، " if language == "fa" else ", "
+
+
+def _names(text: str, name: str) -> bool:
+    """Whether ``text`` names the medicine ``name`` (a word starting with it: Persian attaches
+    suffixes, "پروپرانولولتون"), case-insensitive, Arabic yeh/kaf read as Persian."""
+    fold = str.maketrans({"\u064a": "\u06cc", "\u0643": "\u06a9", "\u200c": " "})
+    name = clean(name).translate(fold).casefold()
+    if len(name) < 3:
+        return False
+    return re.search(rf"(?<!\w){re.escape(name)}", clean(text).translate(fold).casefold()) is not None
+
+
 def medications(note: NoteDocument) -> list[tuple[str, dict]]:
-    """``(status, item)`` pairs: ``current`` from the history; from the plan ``prescribed``,
+    """``(status, item)`` pairs. From the history: ``current``; ``not_taken`` when ``negated`` ("we
+    stopped the beclomethasone in the summer", "I don't take it any more"); ``stopped`` when marked
+    ``stopped``; ``see_plan`` when the plan is free text only (edited by the doctor as text) and
+    names the medicine, since that text may stop or change it. From the plan: ``prescribed``,
     ``stopped`` ("stop the ibuprofen") or ``declined`` (the patient said no)."""
-    current = [("current", m) for m in items(note, "subjective", "medication")]
+    plan_text = section(note, "plan")["text"] if text_only(note, "plan") else ""
+
+    def history(m: dict) -> str:
+        if m.get("stopped"):
+            return "stopped"
+        if m.get("negated"):
+            return "not_taken"
+        if plan_text and _names(plan_text, str(m.get("name") or "")):
+            return "see_plan"
+        return "current"
+
+    current = [(history(m), m) for m in items(note, "subjective", "medication")]
     planned = [
         ("stopped" if m.get("stopped") else "declined" if m.get("negated") else "prescribed", m)
         for m in items(note, "plan", "medication")
@@ -317,7 +374,7 @@ def dosage_text(item: dict, language: str = "en") -> str:
         clean(item.get("frequency")),
         clean(item.get("duration")),
     ]
-    return ", ".join(p for p in parts if p)
+    return list_sep(language).join(p for p in parts if p)
 
 
 def vital_rows(note: NoteDocument) -> list[list[str]]:
@@ -336,14 +393,14 @@ def item_line(note: NoteDocument, item: dict) -> str:
         text = text or clean(item.get("name"))
         diffs = [clean(d) for d in item.get("differentials") or [] if clean(d)]
         if diffs:
-            text += f" ({label(note, 'differentials')}: {', '.join(diffs)})"
+            text += f" ({label(note, 'differentials')}: {list_sep(note).join(diffs)})"
     elif kind == "medication" and not text:
         text = " ".join(p for p in (clean(item.get("name")), dosage_text(item, note.language)) if p)
     elif kind == "follow_up" and not text:
         text = clean(item.get("interval"))
     flags = [label(note, f) for f in ("negated", "uncertain") if item.get(f)]
     if flags:
-        text += f" [{', '.join(flags)}]"
+        text += f" [{list_sep(note).join(flags)}]"
     return text
 
 
@@ -362,7 +419,7 @@ def coverage_line(note: NoteDocument) -> str:
         for k in ("covered", "partial", "missing")
         if summary.get(k) is not None
     ]
-    tail = f" ({', '.join(counts)})" if counts else ""
+    tail = f" ({list_sep(note).join(counts)})" if counts else ""
     return f"{label(note, 'coverage')}: {clean(float(pct))}%{tail}"
 
 
@@ -372,3 +429,76 @@ def missing_critical(note: NoteDocument) -> list[str]:
         if t not in titles:
             titles.append(t)
     return [clean(t) for t in titles if clean(t)]
+
+
+# ------------------------------------------------------------------------------------ bidirectional text
+
+_RTL_LETTERS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+# Right-to-left letters (Hebrew, Arabic script), not the Arabic-Indic/Persian digits and their
+# percent, decimal and thousands signs (U+066A..U+066D).
+_RTL_LETTER = "\u0590-\u065f\u066e-\u06ef\u06fa-\u08ff\ufb1d-\ufdff\ufe70-\ufefc"
+_ISOLATES = "\u2066-\u2069"
+# A whitespace-separated token with no right-to-left letter and no isolate control.
+_LTR_TOKEN = f"[^\\s{_RTL_LETTER}{_ISOLATES}]+"
+_LTR_RUN = re.compile(f"{_LTR_TOKEN}(?:[ \u00a0\u202f]+{_LTR_TOKEN})*")
+_DIGIT = re.compile("[0-9\u0660-\u0669\u06f0-\u06f9]")
+_RUN_EDGE_PUNCT = ".,;:!?\u060c\u061b\u061f \u00a0\u202f"
+_BRACKETS = {"(": ")", "[": "]", "{": "}"}
+_CLOSERS = {v: k for k, v in _BRACKETS.items()}
+LRI, PDI = "\u2066", "\u2069"
+
+
+def has_rtl(text: str) -> bool:
+    return bool(_RTL_LETTERS.search(text))
+
+
+def _run_core(run: str) -> tuple[int, int]:
+    """Where the isolated part of a left-to-right run starts and ends: sentence punctuation and
+    brackets opened or closed outside the run ("(نسخه 1)" gives the run "1)") stay outside it."""
+    start, end = 0, len(run)
+
+    def unmatched(core: str, char: str) -> bool:
+        if char in _BRACKETS:
+            return core.count(char) > core.count(_BRACKETS[char])
+        return char in _CLOSERS and core.count(char) > core.count(_CLOSERS[char])
+
+    while start < end:
+        core, first, last = run[start:end], run[start], run[end - 1]
+        if first in _RUN_EDGE_PUNCT or first in _CLOSERS or unmatched(core, first):
+            start += 1
+        elif last in _RUN_EDGE_PUNCT or last in _BRACKETS or unmatched(core, last):
+            end -= 1
+        else:
+            break
+    return start, end
+
+
+def ltr_spans(text: str) -> list[tuple[int, int]]:
+    """The ``(start, end)`` of each left-to-right run of ``text`` that holds a digit and must be
+    isolated in right-to-left text; none when the text already holds isolate controls (the author
+    placed them)."""
+    if LRI in text or "\u2067" in text or "\u2068" in text:
+        return []
+    spans = []
+    for match in _LTR_RUN.finditer(text):
+        start, end = _run_core(match.group(0))
+        if start < end and _DIGIT.search(match.group(0)[start:end]):
+            spans.append((match.start() + start, match.start() + end))
+    return spans
+
+
+def isolate_ltr_runs(text: str) -> str:
+    """``text`` with each left-to-right run that holds a digit wrapped in LRI ... PDI.
+
+    A run is a sequence of space-separated tokens without right-to-left letters ("38 °C",
+    "3 days", "Amlodipine 5 mg PO BID"); sentence punctuation at its ends stays outside, so a
+    Persian sentence's final period is still placed by the paragraph's direction, and so does a
+    bracket the run does not close or open ("یادداشت: 4 (نسخه 1)": only "1" is isolated, and the
+    parentheses mirror as the Persian around them). Text already holding isolate controls is left
+    alone (the author placed them).
+    """
+    out, last = [], 0
+    for start, end in ltr_spans(text):
+        out += [text[last:start], LRI, text[start:end], PDI]
+        last = end
+    return "".join(out) + text[last:]

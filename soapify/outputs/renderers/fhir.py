@@ -3,6 +3,13 @@
 Built as plain JSON, validated with the ``fhir.resources.R4B`` models (R4B shares R4's shape for every
 resource used here) and returned as UTF-8 JSON bytes. Ids are UUIDv5 of the note id and version, so
 rendering the same note twice gives the same bytes.
+
+A section the doctor rewrote as free text (``PUT update-section`` with a string: text, no items) is
+carried by its Composition section's narrative alone (the doctor's words, narrative status
+``additional``); no resource is derived from it, and the machine's earlier items (kept aside in
+``section_meta``) are never used. A current medicine that such a free-text plan names is a
+``MedicationStatement`` with status ``unknown`` and a note sending the reader to the plan, since the
+text may stop, change or keep it.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ from .base import (
     label,
     medications,
     section,
+    text_lines,
+    text_only,
     vital_label,
     vitals,
 )
@@ -144,11 +153,11 @@ def _identifier(kind: str, value: Any) -> dict[str, str]:
     return {"system": f"{ID_SYSTEM}:{kind}", "value": str(value)}
 
 
-def _narrative(note: NoteDocument, body: str) -> dict[str, str]:
+def _narrative(note: NoteDocument, body: str, status: str = "generated") -> dict[str, str]:
     lang = "fa" if note.rtl else "en"
     direction = ' dir="rtl"' if note.rtl else ""
     div = f'<div xmlns="http://www.w3.org/1999/xhtml" lang="{lang}" xml:lang="{lang}"{direction}>{body}</div>'
-    return {"status": "generated", "div": div}
+    return {"status": status, "div": div}
 
 
 def _number(value: Any) -> float | None:
@@ -242,6 +251,8 @@ def _bp_parts(item: dict) -> tuple[float, float] | None:
 
 _MEDICATION_STATUS = {
     "current": "active",
+    "not_taken": "not-taken",
+    "see_plan": "unknown",  # the doctor's free-text plan names it: stopped, changed or kept is in the text
     "prescribed": "intended",
     "stopped": "stopped",
     "declined": "not-taken",
@@ -267,8 +278,11 @@ def _medication(b: FhirBuilder, index: int, status: str, item: dict) -> dict[str
     }
     if dosage:
         resource["dosage"] = [dosage]
-    if clean(item.get("text")):
-        resource["note"] = [{"text": clean(item.get("text"))}]
+    notes = [clean(item.get("text"))] if clean(item.get("text")) else []
+    if status == "see_plan":
+        notes.append(label(b.note, "see_plan_note"))
+    if notes:
+        resource["note"] = [{"text": text} for text in notes]
     return b.add("medication", resource, index)
 
 
@@ -362,13 +376,14 @@ def _allergies(b: FhirBuilder) -> list[dict[str, str]]:
 
 def _section_html(note: NoteDocument, name: str) -> str:
     sec = section(note, name)
-    parts = [f"<p>{html.escape(sec['text'])}</p>"] if sec["text"] else []
-    lines = [
+    lines = [html.escape(line) for line in text_lines(note, name)]
+    parts = [f"<p>{'<br/>'.join(lines)}</p>"] if lines else []
+    bullets = [
         f"<li>{html.escape(kind_label(note, str(i.get('kind'))))}: {html.escape(item_line(note, i))}</li>"
         for i in sec["items"]
     ]
-    if lines:
-        parts.append("<ul>" + "".join(lines) + "</ul>")
+    if bullets:
+        parts.append("<ul>" + "".join(bullets) + "</ul>")
     return "".join(parts) or f"<p>{html.escape(label(note, 'none'))}</p>"
 
 
@@ -447,7 +462,10 @@ def _composition(b: FhirBuilder, entries_by_section: dict[str, list]) -> dict[st
         sec: dict[str, Any] = {
             "title": label(note, name),
             "code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
-            "text": _narrative(note, _section_html(note, name)),
+            # a free-text section's narrative is the doctor's own words, not generated from entries
+            "text": _narrative(
+                note, _section_html(note, name), "additional" if text_only(note, name) else "generated"
+            ),
         }
         if entries_by_section.get(name):
             sec["entry"] = entries_by_section[name]

@@ -12,6 +12,7 @@ from .base import (
     item_line,
     kind_label,
     label,
+    list_sep,
     medication_headers,
     medication_row,
     medications,
@@ -65,7 +66,8 @@ def _warning(note: NoteDocument) -> list[str]:
     if missing:
         lines += [
             "",
-            f"> **⚠ {md_escape(label(note, 'missing_critical'))}:** " + ", ".join(map(md_escape, missing)),
+            f"> **⚠ {md_escape(label(note, 'missing_critical'))}:** "
+            + list_sep(note).join(map(md_escape, missing)),
         ]
         lines += [f"> {md_escape(label(note, 'missing_critical_help'))}"]
     cov = coverage_line(note)
@@ -90,6 +92,11 @@ def _plan_by_problem(note: NoteDocument, plan: list[dict]) -> list[str]:
     return lines
 
 
+def _blank(lines: list[str]) -> list[str]:
+    """One blank line before a heading (the section's text may have left one already)."""
+    return [] if lines[-1] == "" else [""]
+
+
 def _section(note: NoteDocument, name: str) -> list[str]:
     sec = section(note, name)
     lines = ["", f"## {md_escape(label(note, name))}", ""]
@@ -102,10 +109,10 @@ def _section(note: NoteDocument, name: str) -> list[str]:
         shown = [i for i in shown if i.get("kind") != "medication"]
         lines += [_bullet(note, i) for i in shown]
     if name == "objective" and (rows := vital_rows(note)):
-        lines += ["", f"### {md_escape(label(note, 'vitals'))}", ""]
+        lines += [*_blank(lines), f"### {md_escape(label(note, 'vitals'))}", ""]
         lines += md_table([label(note, "vital"), label(note, "value")], rows)
     if name == "plan" and (meds := medications(note)):
-        lines += ["", f"### {md_escape(label(note, 'medications'))}", ""]
+        lines += [*_blank(lines), f"### {md_escape(label(note, 'medications'))}", ""]
         lines += md_table(medication_headers(note), [medication_row(note, s, m) for s, m in meds])
     if not sec["text"] and not sec["items"] and lines[-1] == "":
         lines.append(f"_{md_escape(label(note, 'none'))}_")
@@ -119,6 +126,7 @@ def render_markdown(note: NoteDocument) -> str:
     lines += [
         "",
         "---",
-        f"{md_escape(label(note, 'signed_by'))}: **{md_escape(note.doctor_name)}**, {format_date(note.date)}",
+        f"{md_escape(label(note, 'signed_by'))}: **{md_escape(note.doctor_name)}**{list_sep(note)}"
+        f"{format_date(note.date)}",
     ]
     return "\n".join(lines).rstrip() + "\n"

@@ -2,7 +2,14 @@
 
 ``patient_view(note)`` is the single source of what the patient sees; ``patient_html`` and the
 patient PDF (``pdf.render_patient_pdf``) only lay it out. Fixed phrases exist in English and
-Persian; clinical statements are shown as the doctor wrote them, in the visit's language.
+Persian; clinical statements are shown as the doctor wrote them, in the visit's language, with three
+touches: English note wording about "the patient" addresses the reader ("If the patient gets a
+fever" -> "If you get a fever"), a line starting with a lowercase word is capitalised, and digits
+are Latin throughout (as in the measurements and dates), whatever digits the transcript used.
+
+A section the doctor rewrote as free text (text, no structured items: ``PUT update-section`` with a
+string) is shown as that text, line by line, under its own heading; nothing is derived from the
+machine's earlier items.
 """
 
 from __future__ import annotations
@@ -16,8 +23,13 @@ from .base import (
     clean,
     dose_text,
     format_date,
+    has_rtl,
     items,
     lang_of,
+    list_sep,
+    ltr_spans,
+    text_lines,
+    text_only,
     vital_label,
     vital_value,
     vitals,
@@ -27,13 +39,15 @@ PHRASES: dict[str, dict[str, str]] = {
     "en": {
         "title": "Your visit summary",
         "intro": "This is a summary of your visit with {doctor} on {date}. Keep it for your records.",
-        "findings": "What we found",
+        "diagnosis": "What the doctor diagnosed",
+        "examination": "What the doctor found on examination",
         "measurements": "Your measurements",
         "medicines": "Your medicines",
         "tests": "Tests",
         "referrals": "Referrals",
         "instructions": "What to do at home",
         "follow_up": "Your next visit",
+        "plan": "Your treatment plan",
         "safety_net": "When to come back sooner",
         "possible": "Possibly: {text}",
         "how_to_take": "how to take it",
@@ -55,13 +69,15 @@ PHRASES: dict[str, dict[str, str]] = {
     "fa": {
         "title": "خلاصه ویزیت شما",
         "intro": "این خلاصه ویزیت شما با {doctor} در تاریخ {date} است. آن را نزد خود نگه دارید.",
-        "findings": "آنچه در معاینه پیدا شد",
+        "diagnosis": "تشخیص پزشک",
+        "examination": "آنچه در معاینه پیدا شد",
         "measurements": "اندازه‌گیری‌های شما",
         "medicines": "داروهای شما",
         "tests": "آزمایش‌ها",
         "referrals": "ارجاع‌ها",
         "instructions": "کارهایی که در خانه انجام دهید",
         "follow_up": "ویزیت بعدی شما",
+        "plan": "برنامه درمان شما",
         "safety_net": "چه زمانی زودتر مراجعه کنید",
         "possible": "احتمالاً: {text}",
         "how_to_take": "نحوه مصرف",
@@ -73,7 +89,7 @@ PHRASES: dict[str, dict[str, str]] = {
         ),
         "emergency_text": (
             "در صورت درد قفسه سینه، تنگی نفس، غش کردن، گیجی، خونریزی شدید یا تب بالایی که پایین نمی‌آید، "
-            "فوراً با اورژانس ۱۱۵ تماس بگیرید یا به نزدیک‌ترین اورژانس بروید."
+            "فوراً با اورژانس 115 تماس بگیرید یا به نزدیک‌ترین اورژانس بروید."
         ),
         "disclaimer": "این خلاصه جایگزین توصیه پزشک شما نیست. اگر نکته‌ای روشن نیست از مطب بپرسید.",
         "contact": "مطب",
@@ -143,10 +159,10 @@ FREQUENCIES: dict[str, dict[str, str]] = {
         "qhs": "شب‌ها قبل از خواب",
         "hs": "شب‌ها قبل از خواب",
         "prn": "فقط در صورت نیاز",
-        "q4h": "هر ۴ ساعت",
-        "q6h": "هر ۶ ساعت",
-        "q8h": "هر ۸ ساعت",
-        "q12h": "هر ۱۲ ساعت",
+        "q4h": "هر 4 ساعت",
+        "q6h": "هر 6 ساعت",
+        "q8h": "هر 8 ساعت",
+        "q12h": "هر 12 ساعت",
         "qw": "هفته‌ای یک بار",
     },
 }
@@ -168,7 +184,7 @@ def _texts(note: NoteDocument, section: str, kind: str) -> list[str]:
     return lines
 
 
-def _findings(note: NoteDocument, p: dict[str, str]) -> list[str]:
+def _diagnosis(note: NoteDocument, p: dict[str, str]) -> list[str]:
     lines = []
     for item in items(note, "assessment", "problem"):
         if item.get("negated"):
@@ -176,10 +192,7 @@ def _findings(note: NoteDocument, p: dict[str, str]) -> list[str]:
         text = clean(item.get("name")) or clean(item.get("text"))
         if text:
             lines.append(p["possible"].format(text=text) if item.get("uncertain") else text)
-    if not lines:
-        text = clean(((note.draft.get("sections") or {}).get("assessment") or {}).get("text"))
-        lines = [text] if text else []
-    return lines
+    return lines or text_lines(note, "assessment")
 
 
 def _medicine(note: NoteDocument, item: dict) -> dict[str, str]:
@@ -191,11 +204,7 @@ def _medicine(note: NoteDocument, item: dict) -> dict[str, str]:
         "frequency": _plain(FREQUENCIES, lang, clean(item.get("frequency"))),
         "duration": clean(item.get("duration")),
     }
-    how = (
-        "، ".join(v for v in parts.values() if v)
-        if lang == "fa"
-        else ", ".join(v for v in parts.values() if v)
-    )
+    how = list_sep(lang).join(v for v in parts.values() if v)
     if not how and clean(item.get("text")) != name:
         how = clean(item.get("text"))
     return {"name": name, **parts, "how_to_take": how, "text": f"{name}: {how}" if how else name}
@@ -245,10 +254,86 @@ def _instructions(note: NoteDocument) -> list[str]:
     ]
 
 
-def _safety_net(note: NoteDocument, p: dict[str, str]) -> list[str]:
+def _plan_text(note: NoteDocument) -> tuple[list[str], list[str]]:
+    """A free-text plan's lines: ``(plan, safety_net)``, return advice going to the safety net as
+    it does for items."""
+    if not text_only(note, "plan"):
+        return [], []
+    lines = text_lines(note, "plan")
+    urgent = [line for line in lines if is_safety_net({"kind": "instruction", "text": line})]
+    return [line for line in lines if line not in urgent], urgent
+
+
+def _safety_net(note: NoteDocument, p: dict[str, str], own_text: list[str]) -> list[str]:
     """The doctor's own return advice first, word for word, then the standing advice."""
     own = [clean(i.get("text")) for i in items(note, "plan") if is_safety_net(i)]
-    return [*own, p["safety_net_text"], p["emergency_text"]]
+    return [*own, *own_text, p["safety_net_text"], p["emergency_text"]]
+
+
+_LATIN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+_PATIENT_POSSESSIVE = re.compile(r"\b(the patient)['\u2019]s\b", re.IGNORECASE)
+# "the patient" as the subject of a clause: at the start, after punctuation or a conjunction
+_PATIENT_SUBJECT = re.compile(
+    r"(^|[.!?;:,]\s*|\b(?:if|when|whenever|unless|until|once|because|since|and|or|but|so|that|while|"
+    r"before|after|as soon as)\s+)(the patient)\b(\s+(?:also|still|now|only|just|really|always|never|"
+    r"usually|often|sometimes|already|ever|then)\b)?(\s+([a-z]+n['\u2019]t|[a-z]+))?",
+    re.IGNORECASE,
+)
+_PATIENT = re.compile(r"\b(the patient)\b", re.IGNORECASE)
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
+_DIGITS = re.compile(r"\d")
+_SECOND_PERSON_VERBS = {
+    "is": "are", "was": "were", "has": "have", "does": "do", "goes": "go", "isn't": "aren't",
+    "wasn't": "weren't", "hasn't": "haven't", "doesn't": "don't",
+}  # fmt: skip
+_NOT_VERBS = {"always", "sometimes", "perhaps", "thus", "less", "unless", "plus", "as", "its", "this", "us"}
+
+
+def _second_person_verb(word: str) -> str:
+    low = word.lower().replace("\u2019", "'")
+    if low in _SECOND_PERSON_VERBS:
+        return _SECOND_PERSON_VERBS[low]
+    if not low.endswith("s") or low.endswith("ss") or low in _NOT_VERBS or len(low) < 3:
+        return word
+    if low.endswith("ies") and len(low) > 4:
+        return word[:-3] + "y"
+    if low.endswith(("sses", "shes", "ches", "xes", "zes", "oes")):
+        return word[:-2]
+    return word[:-1]
+
+
+def _you(matched: str, word: str) -> str:
+    return word.capitalize() if matched[:1].isupper() else word
+
+
+def second_person(text: str) -> str:
+    """An English note line about "the patient" addressed to the patient reading it: "If the patient
+    gets a fever over 38, pain in the patient's back" -> "If you get a fever over 38, pain in your
+    back". Other third-person wording ("he", "she": maybe someone else) is left as written."""
+    text = _PATIENT_POSSESSIVE.sub(lambda m: _you(m.group(1), "your"), text)
+
+    def subject(m: re.Match[str]) -> str:
+        verb = (
+            f"{m.group(4)[: len(m.group(4)) - len(m.group(5))]}{_second_person_verb(m.group(5))}"
+            if m.group(5)
+            else ""
+        )
+        return f"{m.group(1)}{_you(m.group(2), 'you')}{m.group(3) or ''}{verb}"
+
+    text = _PATIENT_SUBJECT.sub(subject, text)
+    text = _PATIENT.sub(lambda m: _you(m.group(1), "you"), text)
+    return re.sub(r"\bthemselves\b", "yourself", text)
+
+
+def _for_patient(note: NoteDocument, line: str) -> str:
+    """A note line as the patient reads it: Latin digits; in English, "you" for "the patient" and a
+    capital first letter when the line starts with a lowercase word ("pain" -> "Pain"; "eGFR" stays)."""
+    line = line.translate(_LATIN_DIGITS)
+    if lang_of(note) != "en" or not line:
+        return line
+    line = second_person(line)
+    first = _FIRST_WORD.match(line)
+    return line[0].upper() + line[1:] if first and first.group(0).islower() else line
 
 
 def patient_view(note: NoteDocument) -> dict[str, Any]:
@@ -256,7 +341,13 @@ def patient_view(note: NoteDocument) -> dict[str, Any]:
     lang = lang_of(note)
     p = PHRASES[lang]
     plan_meds = list(items(note, "plan", "medication"))
-    meds = [_medicine(note, m) for m in plan_meds if not m.get("negated") and not m.get("stopped")]
+    meds = [
+        {k: v.translate(_LATIN_DIGITS) for k, v in _medicine(note, m).items()}
+        for m in plan_meds
+        if not m.get("negated") and not m.get("stopped")
+    ]
+    for med in meds:
+        med["text"] = _for_patient(note, med["text"])
     stop = [clean(m.get("text")) for m in plan_meds if m.get("stopped") and clean(m.get("text"))]
     measurements = [
         f"{vital_label(note, str(v.get('name') or ''))}: {vital_value(v)}"
@@ -264,14 +355,17 @@ def patient_view(note: NoteDocument) -> dict[str, Any]:
         else clean(v.get("text"))
         for v in vitals(note)
     ]
+    plan_text, plan_urgent = _plan_text(note)
     sections = [
-        ("findings", _findings(note, p)),
+        ("diagnosis", _diagnosis(note, p)),
+        ("examination", text_lines(note, "objective") if text_only(note, "objective") else []),
         ("measurements", [m for m in measurements if m]),
         ("medicines", [m["text"] for m in meds]),
         ("tests", _texts(note, "plan", "test")),
         ("referrals", _texts(note, "plan", "referral")),
         ("instructions", [*stop, *_instructions(note)]),  # "Stop ibuprofen" first
         ("follow_up", _follow_up(note, p)),
+        ("plan", plan_text),
     ]
     lh = note.letterhead or {}
     return {
@@ -282,9 +376,16 @@ def patient_view(note: NoteDocument) -> dict[str, Any]:
         "clinic": {k: clean(lh.get(k)) for k in ("clinic_name", "address", "phone")},
         "doctor": clean(note.doctor_name),
         "date": note.date.isoformat(),
-        "sections": [{"key": k, "title": p[k], "items": v} for k, v in sections if v],
+        "sections": [
+            {"key": k, "title": p[k], "items": [_for_patient(note, line) for line in v]}
+            for k, v in sections
+            if v
+        ],
         "medicines": meds,
-        "safety_net": {"title": p["safety_net"], "items": _safety_net(note, p)},
+        "safety_net": {
+            "title": p["safety_net"],
+            "items": [_for_patient(note, line) for line in _safety_net(note, p, plan_urgent)],
+        },
         "disclaimer": p["disclaimer"],
     }
 
@@ -297,22 +398,38 @@ _CSS = (
 )
 
 
-def _ul(lines: list[str]) -> str:
-    return "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
+def _bidi(text: str, rtl: bool) -> str:
+    """``text`` escaped; in a right-to-left page each left-to-right run with a digit ("58 /min",
+    "10 mg") in ``<bdi dir="ltr">`` so that it keeps its reading order ("min/ 58" otherwise), as is a
+    whole line with digits and no right-to-left letter (the PDF lays such a line out left to right)."""
+    if not rtl:
+        return html.escape(text)
+    if not has_rtl(text):  # a Latin-only line ("+98 21 1234 5678") is laid out left to right whole
+        return f'<bdi dir="ltr">{html.escape(text)}</bdi>' if _DIGITS.search(text) else html.escape(text)
+    out, last = [], 0
+    for start, end in ltr_spans(text):
+        out += [html.escape(text[last:start]), '<bdi dir="ltr">', html.escape(text[start:end]), "</bdi>"]
+        last = end
+    return "".join(out) + html.escape(text[last:])
+
+
+def _ul(lines: list[str], rtl: bool = False) -> str:
+    return "<ul>" + "".join(f"<li>{_bidi(line, rtl)}</li>" for line in lines) + "</ul>"
 
 
 def patient_html(note: NoteDocument) -> str:
     """A self-contained HTML page (no scripts, no external resources), every text escaped."""
     view = patient_view(note)
     esc = html.escape
+    rtl = view["dir"] == "rtl"
     clinic = view["clinic"]
-    head_lines = [esc(v) for v in (clinic["clinic_name"], clinic["address"], clinic["phone"]) if v]
+    head_lines = [_bidi(v, rtl) for v in (clinic["clinic_name"], clinic["address"], clinic["phone"]) if v]
     body = [f'<p class="clinic">{"<br>".join(head_lines)}</p>'] if head_lines else []
-    body += [f"<h1>{esc(view['title'])}</h1>", f"<p>{esc(view['intro'])}</p>"]
+    body += [f"<h1>{esc(view['title'])}</h1>", f"<p>{_bidi(view['intro'], rtl)}</p>"]
     for sec in view["sections"]:
-        body += [f"<h2>{esc(sec['title'])}</h2>", _ul(sec["items"])]
+        body += [f"<h2>{esc(sec['title'])}</h2>", _ul(sec["items"], rtl)]
     safety = view["safety_net"]
-    body += [f'<section class="safety"><h2>{esc(safety["title"])}</h2>{_ul(safety["items"])}</section>']
+    body += [f'<section class="safety"><h2>{esc(safety["title"])}</h2>{_ul(safety["items"], rtl)}</section>']
     body += [f'<p class="small">{esc(view["disclaimer"])}</p>']
     return (
         "<!DOCTYPE html>\n"

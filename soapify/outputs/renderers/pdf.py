@@ -11,7 +11,6 @@ between documents; parsing is lazy and costs a few milliseconds per document.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
@@ -26,9 +25,12 @@ from .base import (
     clean,
     coverage_line,
     format_date,
+    has_rtl,
+    isolate_ltr_runs,
     item_line,
     kind_label,
     label,
+    list_sep,
     medication_headers,
     medication_row,
     medications,
@@ -53,18 +55,6 @@ ZEBRA_FILL = (246, 246, 246)
 
 # fontTools logs every glyph of every font subset at INFO: hundreds of lines per PDF.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
-
-_RTL_LETTERS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
-# Right-to-left letters (Hebrew, Arabic script), not the Arabic-Indic/Persian digits and their
-# percent, decimal and thousands signs (U+066A..U+066D).
-_RTL_LETTER = "\u0590-\u065f\u066e-\u06ef\u06fa-\u08ff\ufb1d-\ufdff\ufe70-\ufefc"
-_ISOLATES = "\u2066-\u2069"
-# A whitespace-separated token with no right-to-left letter and no isolate control.
-_LTR_TOKEN = f"[^\\s{_RTL_LETTER}{_ISOLATES}]+"
-_LTR_RUN = re.compile(f"{_LTR_TOKEN}(?:[ \u00a0\u202f]+{_LTR_TOKEN})*")
-_DIGIT = re.compile("[0-9\u0660-\u0669\u06f0-\u06f9]")
-_RUN_EDGE_PUNCT = ".,;:!?\u060c\u061b\u061f"
-LRI, PDI = "\u2066", "\u2069"
 
 
 class DocumentPDF(FPDF):
@@ -216,34 +206,6 @@ class DocumentPDF(FPDF):
             self.set_text_shaping(use_shaping_engine=True, direction=direction)
 
 
-def has_rtl(text: str) -> bool:
-    return bool(_RTL_LETTERS.search(text))
-
-
-def isolate_ltr_runs(text: str) -> str:
-    """``text`` with each left-to-right run that holds a digit wrapped in LRI ... PDI.
-
-    A run is a sequence of space-separated tokens without right-to-left letters ("38 °C",
-    "3 days", "Amlodipine 5 mg PO BID"); sentence punctuation at its ends stays outside, so a
-    Persian sentence's final period is still placed by the paragraph's direction. Text already
-    holding isolate controls is left alone (the author placed them).
-    """
-    if LRI in text or "\u2067" in text or "\u2068" in text:
-        return text
-
-    def wrap(match: re.Match[str]) -> str:
-        run = match.group(0)
-        edges = _RUN_EDGE_PUNCT + " \u00a0\u202f"
-        core = run.strip(edges)
-        if not core or not _DIGIT.search(core):
-            return run
-        lead = run[: len(run) - len(run.lstrip(edges))]
-        trail = run[len(lead) + len(core) :]
-        return f"{lead}{LRI}{core}{PDI}{trail}"
-
-    return _LTR_RUN.sub(wrap, text)
-
-
 def _new_pdf(note: NoteDocument, title: str) -> DocumentPDF:
     pdf = DocumentPDF(
         rtl=note.rtl,
@@ -283,9 +245,7 @@ def _warning(pdf: DocumentPDF, note: NoteDocument) -> None:
     missing = missing_critical(note)
     if missing:
         pdf.ln(2)
-        text = (
-            f"{label(note, 'missing_critical')}: {', '.join(missing)}\n{label(note, 'missing_critical_help')}"
-        )
+        text = f"{label(note, 'missing_critical')}: {list_sep(note).join(missing)}\n{label(note, 'missing_critical_help')}"
         pdf.para(text, size=9.5, bold=True, color=WARN_TEXT, fill=WARN_FILL)
     cov = coverage_line(note)
     if cov:
