@@ -802,3 +802,89 @@ def test_reading_the_chart_is_not_an_exam(engine):
         parse_dialogue("[doctor] hi linda , i see you have a past medical history of hypertension .")
     ).draft
     assert not items(draft, "objective", "exam")
+
+
+def test_an_allergy_answer_is_no_medicine_and_no_complaint(engine):
+    draft = engine.generate(
+        parse_dialogue(
+            "Doctor: What brings you in today?\nPatient: For three days it burns when I pee.\n"
+            "Doctor: Any allergies to medications?\nPatient: Yes, penicillin gives me a rash."
+        )
+    ).draft
+    assert not items(draft, "subjective", "medication")
+    (cc,) = items(draft, "subjective", "chief_complaint")
+    assert cc["name"] == "painful urination"
+
+
+def test_the_doctors_introduction_and_praise_are_not_content(engine):
+    draft = engine.generate(
+        parse_dialogue(
+            "Doctor: Hi Ms. Carter, I'm Dr. Patel.\nPatient: Hi.\nDoctor: Perfect, that's exactly right."
+        )
+    ).draft
+    assert not any(draft["sections"][s]["items"] for s in draft["sections"])
+
+
+def test_a_result_read_out_is_a_result_and_keep_taking_is_a_plan(engine):
+    draft = engine.generate(
+        parse_dialogue(
+            "Doctor: The urine dipstick shows nitrites and leukocytes.\n"
+            "Doctor: You can keep taking ibuprofen for the pain."
+        )
+    ).draft
+    assert [it["kind"] for it in items(draft, "objective")] == ["result"]
+    assert not items(draft, "assessment")  # "for the pain" is not a problem
+    assert [it["name"] for it in items(draft, "plan", "medication")] == ["ibuprofen"]
+
+
+def test_a_refusal_belongs_to_the_last_proposal(engine):
+    draft = engine.generate(
+        parse_dialogue(
+            "Doctor: And restart the beclomethasone, 2 puffs twice a day.\n"
+            "Doctor: He's also due for his flu shot, we could do it today.\n"
+            "Mother: Not today, he's already upset.\nDoctor: That's okay."
+        )
+    ).draft
+    (med,) = items(draft, "plan", "medication")
+    assert med["negated"] is False  # the inhaler is restarted
+    declined = [it for it in items(draft, "plan") if it["negated"]]
+    assert [it["text"] for it in declined] == [
+        "Declined: He's also due for his flu shot, we could do it today."
+    ]
+    assert not items(draft, "assessment")  # a flu shot is no diagnosis
+
+
+def test_a_drug_in_a_condition_is_not_an_order(engine):
+    draft = engine.generate(
+        parse_dialogue(
+            "Doctor: If he needs the albuterol more often than every 4 hours, go to the emergency room right away."
+        )
+    ).draft
+    assert not items(draft, "plan", "medication")
+    assert [it["kind"] for it in items(draft, "plan")] == ["follow_up"]
+
+
+def test_an_offer_answered_is_a_plan_item(engine):
+    draft = engine.generate(
+        parse_dialogue(
+            "Doctor: Would you like a flu shot today?\nPatient: No thanks, not today.\n"
+            "Doctor: Do you want me to refer you to a dietitian?\nPatient: Yes please."
+        )
+    ).draft
+    assert sorted((it["kind"], it["text"], it["negated"]) for it in items(draft, "plan")) == [
+        ("instruction", "Declined: A flu shot today.", True),
+        ("referral", "Agreed: Refer the patient to a dietitian.", False),
+    ]
+    assert not items(draft, "subjective")
+
+
+def test_a_question_with_its_own_subject_takes_no_symptom_from_before(engine):
+    draft = engine.generate(
+        parse_dialogue(
+            "Patient: I saw a little blood in my urine yesterday.\nDoctor: When was your last period?\n"
+            "Patient: About two weeks ago.\nDoctor: How often is he using the inhaler?\nPatient: Four times a day."
+        )
+    ).draft
+    assert not [
+        it for it in items(draft, "subjective", "hpi") if "onset" in it["text"] or "frequency" in it["text"]
+    ]

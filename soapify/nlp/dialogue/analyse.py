@@ -165,6 +165,13 @@ _REFERENCE_FRAME = re.compile(
 )
 
 
+# A question about the problem under discussion: a pronoun for it, or too short to name anything else
+_REFERS_BACK = re.compile(
+    r"(?<!\w)(?:it|that|this|they|them|these|those|the pain|the symptoms?|این|اون|آن|ش)(?!\w)|^\W*(?:\w+\W+){0,3}\w*\W*$",
+    re.IGNORECASE,
+)
+
+
 def _terms(s: Sentence) -> list[re.Match[str]]:
     found = lx.SYMPTOM_RE.finditer(s.text)
     if not s.question:
@@ -288,8 +295,9 @@ def _units(sents: list[Sentence], said: list[Mention]) -> tuple[list[Unit], list
                     speaker=ans[0].speaker if ans else None, source="answer",
                 )
             )  # fmt: skip
-        if not terms and attribute:
+        if not terms and attribute and _REFERS_BACK.search(sents[q].text):
             # "How high?" asks about the problem under discussion: the last affirmed term before it
+            # (not "When was your last period?", "How often is he using the inhaler?": their own subject)
             prior = [m for m in said + topics_all if m.start < sents[q].start and not m.negated]
             if prior:
                 last = max(prior, key=lambda m: m.start)

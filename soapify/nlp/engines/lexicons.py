@@ -62,6 +62,8 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
     ),
     "Genitourinary": (
         "burning with urination", "painful urination", "blood in urine", "frequency", "urgency",
+        "burns when i pee", "burning when i pee", "hurts when i pee", "burns when i urinate", "have to go all the time",
+        "have to pee all the time", "blood in my urine", "pink on the tissue",
         "سوزش ادرار", "تکرر ادرار",
     ),
     "Musculoskeletal": (
@@ -97,6 +99,10 @@ CANONICAL_EN = {
     "tired": "fatigue", "itchy": "itching", "lightheaded": "lightheadedness", "fevers": "fever",
     "headaches": "headache", "belly pain": "abdominal pain", "stomach pain": "abdominal pain",
     "passing out": "syncope", "sleep": "sleep problems", "vision": "vision changes", "memory": "memory problems",
+    "burns when i pee": "painful urination", "burning when i pee": "painful urination",
+    "hurts when i pee": "painful urination", "burns when i urinate": "painful urination",
+    "have to go all the time": "urinary frequency", "have to pee all the time": "urinary frequency",
+    "frequency": "urinary frequency", "blood in my urine": "blood in urine", "pink on the tissue": "blood in urine",
     "black stool": "black stools", "tarry stools": "black stools", "blood in my stool": "blood in stool",
     "mood": "mood changes", "hearing": "hearing changes", "appetite": "appetite changes", "sinus": "sinus problems", "threw up": "vomiting", "throwing up": "vomiting", "thrown up": "vomiting", "throw up": "vomiting", "vomited": "vomiting", "nauseated": "nausea", "nauseous": "nausea", "feverish": "fever", "trouble breathing": "shortness of breath", "difficulty breathing": "shortness of breath",
 }  # fmt: skip
@@ -189,9 +195,11 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\w+ exam(?:ination)? (?:is|was) (?:normal|unremarkable))|معاینه",
         "result": r"\b(?:x-ray|xray|mri|ct scan|cat scan|ultrasound|echo(?:cardiogram)?|ekg|ecg|"
         r"lab(?:s| work| results)?|blood work|hemoglobin|a1c|cholesterol|results? (?:show|came|were)|"
-        r"came back|showed|revealed|demonstrat)|آزمایش|سونوگرافی|عکس|نتیجه",
+        r"came back|showed|revealed|demonstrat|dipstick|urinalysis|urine test|rapid strep|strep test|swab (?:is|was|came))|"
+        r"آزمایش|سونوگرافی|عکس|نتیجه",
         "plan": r"\b(?:i(?:'m| am) going to|i'll|i will|we(?:'re| are) going to|we'll|we will|let's|"
-        r"i want (?:you|to)|i(?:'d| would) like (?:you|to)|prescribe|refer|order|schedule|"
+        r"i want (?:you|to)|i(?:'d| would) (?:also |just )?like (?:you|to)|prescribe|refer|order|schedule|"
+        r"(?:is|are|he's|she's|you're) (?:also )?due for|we could (?:do|give|start|try)|"
         r"follow[- ]?up|come back|see you (?:in|back)|continue|start (?:you|on)|increase|decrease|"
         r"stop taking|recommend|should|(?:the )?plan (?:is|will be)|"
         + _GET_HELP
@@ -280,7 +288,7 @@ _GREETING = re.compile(
     r"(?:i'm|i am|i've been|we're|doing) (?:doing )?(?:well|good|great|fine|okay|alright|all right|pretty good)"
     r"(?:,? thanks?(?: you)?)?|how (?:are|have) you(?: been| doing)?(?: today)?|how about you|what about you|"
     r"and you|how's it going|nice to (?:meet|see) you(?: too| as well)?|good to see you(?: too| again)?|"
-    r"thank(?:s| you)(?: so much| very much)?|you're welcome|have a (?:good|great|nice) (?:day|one|weekend)|"
+    r"(?:understood[\s,.!]+)?thank(?:s| you)(?: so much| very much)?(?:,? (?:doctor|doc|dr\.?(?: \w+)?))?|you're welcome|have a (?:good|great|nice) (?:day|one|weekend)|"
     r"(?:i'm|i am|my name is) (?:dr\.?|doctor)(?: \w+)?|"
     rf"(?:hi|hello|hey|good (?:morning|afternoon|evening))(?:[\s,]+(?:{_TITLE}))?|"
     rf"{_FA_HELLO}(?:[\s,،]+(?:{_FA_TITLE}))?(?:[\s,،.!]+{_FA_HELLO})?|"
@@ -406,6 +414,12 @@ CHITCHAT = re.compile(
     # "چشم، ممنون آقای دکتر"
     r"^\W*(?:خب\s+)?(?:(?:بذارید|بگذارید|اجازه بدید|اجازه بدهید)\s+(?:\S+\s+){0,2}معاینه\S*\s+کنم|"
     r"(?:\S+\s+)?معاینه\S*\s+(?:می[\u200c ]?)?کنم)\W*$|^\W*(?:چشم|باشه)[\s،,]+(?:ممنون|مرسی|متشکرم)|"
+    # praise and nothing else: "Perfect, that's exactly right."
+    r"^\W*(?:(?:perfect|great|good|excellent|exactly|well done|nice|very|so|that's|that is|it's|right|"
+    r"just|job|yes|yeah|okay|ok)\W*)+$|"
+    # the doctor introducing themselves: "Hi Ms. Carter, I'm Dr. Patel."
+    r"^\W*(?:(?:hi|hello|hey|good (?:morning|afternoon|evening))\b[^?!]*?[,.!]\s*)?(?:i'm|i am|my name is) "
+    r"(?:dr|doctor)\.?\s+[a-z'-]+(?:,? (?:one of the|your|the) [^.?!]+)?\W*$|"
     # a social question anywhere in the sentence: "oh nice, how was the flight?"
     r"\bhow (?:was|is|were|are|did) (?:the |your )?(?:trip|flight|vacation|holidays?|weekend|drive|game|wedding|"
     r"party|summer|christmas|thanksgiving|birthday|kids|grandkids|garden)\b|"
@@ -414,7 +428,7 @@ CHITCHAT = re.compile(
 )
 # A doctor telling the patient what is wrong: "he has an ear infection", "this is a viral infection".
 DIAGNOSIS = re.compile(
-    r"\b(?:\w+itis|infections?|fractures?|sprains?|strains?|migraines?|pneumonia|influenza|flu|common cold|"
+    r"\b(?:\w+itis|infections?|fractures?|sprains?|strains?|migraines?|pneumonia|influenza|flu(?! shots?| vaccines?)|common cold|"
     r"viral|virus|bacterial|diabetes|hypertension|asthma|copd|reflux|gerd|anemia|tears?|disease|syndrome|"
     r"disorder|cancer|tumou?r|hernia|neuropathy|ulcer|gout|depression|anxiety|insomnia|concussion|"
     r"dislocation|cellulitis|eczema|psoriasis|allergies|obesity|hypothyroidism|hyperlipidemia|embolism|"
@@ -453,9 +467,9 @@ TOLD_DIAGNOSIS = re.compile(
 )
 # A doctor starting a medicine now (a new prescription is a plan, never a current medication).
 PRESCRIBE = re.compile(
-    r"\b(?:prescrib\w*|(?:i'm|i am|we're|we are) (?:going to|gonna) (?:start|put|give|send|try)|"
+    r"\b(?:prescrib\w*|(?:you can |please )?keep (?:taking|using)|continue (?:taking|using|on|with)|stay on|(?:i'm|i am|we're|we are) (?:going to|gonna) (?:start|put|give|send|try)|"
     r"(?:i|we)(?:'ll| will) (?:start|put|give|send|try|call in)|start (?:you|him|her) on|put (?:you|him|her) on|"
-    r"(?:take|give (?:him|her))\b.*\b(?:times? a day|twice|every \d+ hours|daily))|"
+    r"(?:take|use|give (?:him|her))\b.*\b(?:times? a day|twice|every \d+ hours|daily))|"
     r"تجویز|می‌?نویسم|بخورید|مصرف کنید|شروع کنید|ادامه دهید|ادامه بدید|"
     # "بهتون آتورواستاتین ۲۰ میلی‌گرم میدم" (I'll give you …); not "بهتون توضیح میدم" (I'll explain)
     r"(?:بهتون|براتون|بهش|براش)\s+(?!(?:توضیح|خبر|اطلاع|جواب|نشون|قول|زنگ)\b)(?:\S+\s+){1,6}?"

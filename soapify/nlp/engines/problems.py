@@ -46,8 +46,8 @@ _HEADS = [
     ),
     # "from a depression standpoint", "diabetes-wise"
     re.compile(rf"\bfrom an?\s+{_NAME}\s+(?:standpoint|perspective|point of view)", re.IGNORECASE),
-    # "for your migraines" (a named condition only: "for the pain" is not a problem heading)
-    re.compile(rf"\bfor\s+{_DET}{_NAME}", re.IGNORECASE),
+    # "for your migraines" (a diagnosis only: "for the pain" is not a problem heading)
+    _FOR_HEAD := re.compile(rf"\bfor\s+{_DET}{_NAME}", re.IGNORECASE),
 ]
 _TOLD = re.compile(
     r"(?:looks like|sounds like|consistent with|diagnos(?:is|ed) (?:of|with|is)|you have|you've got|"
@@ -111,6 +111,8 @@ def _mention(s: Sentence, i: int, lang: str, label: str) -> Problem | None:
                 said = _TRAILING.sub("", m.group(1).strip())
                 if not said or (k != 0 and not _CONDITION.search(said)):
                     continue  # "in terms of your activity": not a problem heading
+                if head is _FOR_HEAD and not lx.DIAGNOSIS.search(said):
+                    continue  # "keep taking ibuprofen for the pain": a symptom treated, not a problem
                 a = s.start + m.start(1)
                 return Problem(normalise(said), said, a, a + len(said), i)
     if not assessment:

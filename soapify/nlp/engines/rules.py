@@ -429,12 +429,15 @@ class _Builder:
             )  # fmt: skip
         prescribing = doctor and not s.question and bool(lx.PRESCRIBE.search(s.text))
         plan_like = doctor and not s.question and (label in ("plan", "assessment") or prescribing)
-        allergy = bool(lx.CUES["allergy"].search(s.text))
+        allergy = bool(lx.CUES["allergy"].search(s.text)) or self.answers_allergy_question(i)
         meds = extract_medications(s.text, s.start, nv, heard=plan_like) if prescribing or not allergy else []
         if doctor and not s.question and not prescribing and _ordered(s.text, meds, self.lang):
             # "پنتوپرازول چهل میلی‌گرم روزی یه دونه، هشت هفته": a dose with how to take it, no verb
             prescribing = plan_like = True
             meds = extract_medications(s.text, s.start, nv, heard=True)
+        if plan_like and meds:  # "If he needs the albuterol more often than every 4 hours, …": a condition
+            conditions = [m.span() for m in _CONDITION.finditer(s.text)]
+            meds = [m for m in meds if not any(a <= m.name_span[0] - s.start < b for a, b in conditions)]
         if plan_like and not prescribing and label == "assessment":
             # "احتمالاً ایبوپروفن هم بدترش کرده", "a side effect of the lisinopril": a cause, not an order
             meds = [
@@ -492,8 +495,12 @@ class _Builder:
                 frequency=m.frequency, duration=m.duration, negated=negated and not stopped,
                 uncertain=is_uncertain(s.text), **extra,
             )  # fmt: skip
+        if doctor and s.question and _OFFER.search(s.text):
+            self.offer(i, s)  # "Would you like a flu shot today?" / "No thanks, not today."
         if s.question or s.start in self.refusals:
             return  # a refusal is the evidence of the declined plan item, not history
+        if doctor and i and self.sents[i - 1].start in self.refusals and _ACCEPTS.match(s.text):
+            return  # "That's fine, we'll skip it."
         unit = self.unit_of(i)
         if unit is not None and lx.CHITCHAT.search(self.sents[unit.question].text):
             return  # "Any questions?" / "No, I'm good."
@@ -515,6 +522,40 @@ class _Builder:
             question = self.sents[unit.question].text if unit is not None else ""
             self.patient_item(s, conf, has_meds=bool(meds), asked=question)
 
+    def offer(self, i: int, s: Sentence) -> None:
+        """A doctor's offer answered is a plan item, declined or agreed (its reply is not history)."""
+        unit = self.answers_to(i)
+        if unit is None or not unit.answer:
+            return
+        reply = self.sents[unit.answer[0]]
+        declined = bool(lx.DECLINE.search(reply.text)) or unit.polarity == "no"
+        if not declined and unit.polarity != "yes":
+            return
+        self.refusals.add(reply.start)  # the reply is the plan item's evidence, not history
+        kind = next(
+            (k for k in ("test", "referral", "follow_up") if lx.CUES[k].search(s.text)), "instruction"
+        )
+        what = self.doctor_text(s)
+        m = _OFFER.search(s.text)
+        if self.lang == "en" and m and s.text[m.end() :].strip(" ?.!"):  # "… a flu shot today"
+            what = doctor_to_note(s.text[m.end() :].strip(" ?.!"), self.gender)
+        if self.lang == "en":
+            prefix = "Declined: " if declined else "Agreed: "
+        else:
+            prefix = "نپذیرفت: " if declined else "پذیرفت: "
+        self.add(
+            "plan", kind, prefix + what, [self.span(s), self.span(reply)], confidence=0.6, negated=declined
+        )
+
+    def answers_allergy_question(self, i: int) -> bool:
+        """ "Any allergies to medications?" / "Yes, penicillin gives me a rash.": the drug is an allergen."""
+        unit = self.unit_of(i)
+        if unit is None or self.sents[i].speaker == SPEAKER_DOCTOR:
+            return False
+        q = self.sents[unit.question].text  # not "do you take any medications and any allergies?"
+        a = self.sents[i].text  # nor "i take ibuprofen" said in answer to it
+        return bool(lx.CUES["allergy"].search(q)) and not _TAKING_Q.search(q) and not _TAKING_Q.search(a)
+
     def answers_to(self, i: int) -> Unit | None:
         return next((u for u in self.d.units if u.question == i), None)
 
@@ -522,8 +563,8 @@ class _Builder:
         """The patient's reply turning down the doctor's proposal in sentence ``i``, if any."""
         j = i + 1
         while j < len(self.sents) and self.sents[j].speaker == SPEAKER_DOCTOR:
-            if j - i > 1:
-                return None  # the doctor went on: the reply is about something else
+            if j - i > 1 or _proposes(self.sents[j].text):
+                return None  # the doctor went on, or proposed something else: the reply is about that
             j += 1
         if j < len(self.sents) and lx.DECLINE.search(self.sents[j].text):
             self.refusals.add(self.sents[j].start)
@@ -799,6 +840,8 @@ class _Builder:
             s = self.sents[i]
             if s.speaker == SPEAKER_DOCTOR or _HYPOTHETICAL.search(s.text) or lx.CHITCHAT.search(s.text):
                 continue
+            if self.answers_allergy_question(i) or lx.CUES["allergy"].search(s.text):
+                continue  # "penicillin gives me a rash" is a reaction, not why the patient came
             part = None if s.question else lx.PART_COMPLAINT.search(s.text)
             pain = None
             if part:
@@ -877,6 +920,27 @@ def _refusing(text: str, start: int, end: int) -> bool:
     return bool(_REFUSING_BEFORE.search(text, 0, start) or _REFUSING_AFTER.match(text[end:]))
 
 
+# A doctor offering something: "would you like a flu shot?", "do you want me to refer you?", "می‌خوای معرفیت کنم؟"
+_OFFER = re.compile(
+    r"\b(?:would you like|do you want (?:me to|to|a|an|the)|shall i|should i (?:refer|order|give|prescribe)|"
+    r"can i (?:give|refer|order|prescribe|offer)|are you interested in|how about (?:a|an|we))\b|"
+    r"می[\u200c ]?خوای[^؟?]*(?:کنم|بدم|بنویسم)|می[\u200c ]?خواید[^؟?]*(?:کنم|بدم|بنویسم)|موافق(?:ی|ید)",
+    re.IGNORECASE,
+)
+# "if … ," — the condition of a conditional sentence, up to its comma
+_CONDITION = re.compile(r"(?<!\w)(?:if|unless|in case|اگر|اگه)(?!\w)[^,،]*", re.IGNORECASE)
+
+
+def _proposes(text: str) -> bool:
+    return bool(lx.CUES["plan"].search(text) or lx.PRESCRIBE.search(text) or lx.CUES["test"].search(text))
+
+
+# The doctor accepting a refusal: "That's fine, we'll skip it.", "باشه، مشکلی نیست"
+_ACCEPTS = re.compile(
+    r"^\W*(?:(?:that's|that is) (?:fine|ok(?:ay)?|alright|all right|no problem)|no problem|ok(?:ay)?|sure|"
+    r"absolutely|of course|i understand|باشه|مشکلی نیست|اشکالی نداره)\b",
+    re.IGNORECASE,
+)
 _LED_ANSWER = re.compile(r"^\W*(?:yes|yeah|yep|no|nope|never|not really|آره|بله|نه|خیر)\b", re.IGNORECASE)
 _CURRENT_USE = re.compile(
     r"\b(?:you(?:'re| are) (?:on|taking)|you take|you(?:'ve| have) been (?:on|taking)|(?:she|he)(?:'s| is) (?:on|taking)|"
