@@ -176,17 +176,19 @@ def test_a_custom_item_gets_a_profile_from_its_own_text(evaluator):
     ("sentence", "expected"),
     [
         ("bring him back if the fever lasts more than three more days .", {"conditional_return"}),
-        ("come back in two weeks .", {"return_interval"}),
+        ("come back in two weeks .", {"return_interval", "scheduled_return"}),
         ("call me if you need anything .", set()),
         ("اگر تب ۳ روز دیگر ادامه داشت فوراً مراجعه کنید", {"conditional_return", "urgent_return"}),
         ("if your blood sugar is above 300 , call us .", {"conditional_return", "urgent_return"}),
-        ("دو هفته دیگر مراجعه کنید", {"return_interval"}),
+        ("دو هفته دیگر مراجعه کنید", {"return_interval", "scheduled_return"}),
         ("vincent is a 56-year-old male here with abnormal lab findings .", {"reason_for_visit"}),
         ("she presents today for follow up of her diabetes .", {"reason_for_visit"}),
         ("برای سردرد اومدید", {"reason_for_visit"}),
         ("my wife is here with me today .", set()),
         ("i'm here with my husband .", set()),
-        ("we will see you here for a follow-up in two weeks .", {"return_interval"}),
+        ("we will see you here for a follow-up in two weeks .", {"return_interval", "scheduled_return"}),
+        # an interval and a word of returning, but no return arranged
+        ("it should get better in the next week or so .", {"return_interval"}),
         ("برای آزمایش خون به آزمایشگاه مراجعه کنید", set()),
     ],
 )

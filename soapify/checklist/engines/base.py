@@ -25,7 +25,8 @@ sub-object, because the matcher does not need to know the visit's language to fi
 Term syntax: case-insensitive, whole words; several words match across any run of spaces,
 hyphens or ZWNJ (``"follow up"`` finds "follow-up"). An English term also finds its plural in
 ``-s``/``-es`` ("smoke" finds "smokes" but not "smokey" or "smoker"); a trailing ``*`` makes a
-prefix ("smok*" finds smoke, smoker, smoking); ``|`` separates alternatives inside one term, which
+prefix ("smok*" finds smoke, smoker, smoking), also on a word inside a term ("pass* out" finds
+"passed out"; before 2026-12-07 that "*" was taken literally and such terms never matched); ``|`` separates alternatives inside one term, which
 is how an ``all`` entry can have synonyms (``"heart rate|pulse|ضربان"``). Persian terms are
 normalised (Arabic ي/ك → ی/ک, ZWNJ → space, Persian/Arabic digits → ASCII) and also find the
 common attached suffixes (ها، های، ی، ای، م، ت، ش، مان، تان، شان، رو …).

@@ -71,7 +71,8 @@ def _compile_alternative(alt: str) -> str:
     for i, tok in enumerate(tokens):
         if i:
             parts.append(r"[\s\-]*" if persian else r"[\s\-]+")
-        parts.append(re.escape(tok))
+        # a "*" ending a word inside the term is a prefix too ("pass* out" finds "passed out")
+        parts.append(re.escape(tok[:-1]) + r"\w*" if tok.endswith("*") and tok.strip("*") else re.escape(tok))
     body = "".join(parts)
     if prefix:
         tail = r"\w*"

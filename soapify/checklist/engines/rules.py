@@ -63,9 +63,11 @@ from soapify.checklist.engines.topics import (
     segment_vectors,
     segments,
     starter_profiles,
+    visit_patterns,
 )
 from soapify.core.embeddings import get_embedder
 from soapify.core.transcript import TranscriptView, detect_language
+from soapify.nlp.dialogue.scope import clause_bounds
 
 ENGINE_NAME = "rules"
 ENGINE_VERSION = "2.0"
@@ -185,15 +187,33 @@ class RulesEvaluator:
     ) -> list[Hit]:
         """The item's keyword hits minus those with one of its profile's ``exclude`` terms right
         beside them ("are you allergic to any medications?" asks about allergies, not current
-        medicines)."""
+        medicines), or in their clause with ``exclude_clause`` ("یه آزمایش مدفوع … می‌نویسم" orders a
+        test, it reviews no result); for a history item also those in a doctor's conditional advice
+        ("if the headache is sudden and severe, go to the emergency room" is no onset or severity)."""
         profile = starter_profiles().get(item.key) if self.topics and item.key else None
-        pattern = profile.exclude if profile is not None else None
-        if not hits or pattern is None:
+        if not hits or profile is None:
             return hits
+        pattern = profile.exclude
 
         def excluded(h: Hit) -> bool:  # an exclusion term beside the hit, in the same sentence
             sentence = sentences[h.sentence]
-            lo, hi = max(sentence.start, h.start - _EXCLUDE_REACH), min(sentence.end, h.end + _EXCLUDE_REACH)
+            if profile.history and _hypothetical(sentence):
+                return True
+            if pattern is None:
+                return False
+            if profile.exclude_clause:  # the plan word before the term (English) or after it (Persian)
+                a, b = clause_bounds(
+                    norm[sentence.start : sentence.end], h.start - sentence.start, h.end - sentence.start
+                )
+                if is_persian(norm[h.start : h.end]):
+                    lo, hi = h.end, sentence.start + b
+                else:
+                    lo, hi = sentence.start + a, h.start
+            else:
+                lo, hi = (
+                    max(sentence.start, h.start - _EXCLUDE_REACH),
+                    min(sentence.end, h.end + _EXCLUDE_REACH),
+                )
             return pattern.search(norm, lo, hi) is not None
 
         return [h for h in hits if not excluded(h)]
@@ -205,7 +225,9 @@ class RulesEvaluator:
         clf = load_classifier()
         encode = self._get_embedder().encode  # type: ignore[attr-defined]
         probs = clf.proba(segment_vectors(encode, segs))
-        return _TopicContext(segs, probs, clf.sections, [segment_patterns(seg) for seg in segs])
+        found = [segment_patterns(seg) for seg in segs]
+        visit_patterns(segs, found)
+        return _TopicContext(segs, probs, clf.sections, found)
 
     def _profile(self, item: ItemSpec) -> TopicProfile:
         profile = starter_profiles().get(item.key) if item.key else None
@@ -264,7 +286,12 @@ class RulesEvaluator:
             why = "section"
             if profile.needs_hint and not hinted:
                 score = min(score, self.topic_cover_threshold - 1e-3) if only_touched else 0.0
-            answers_attribute = bool(seg.attribute) and seg.attribute in profile.attributes
+            answers_attribute = (
+                bool(seg.attribute)
+                and seg.attribute in profile.attributes
+                # "when was your last period?" asks when something last happened, not when this began
+                and not (seg.attribute == "onset" and _LAST_TIME.search(seg.sentences[0]))
+            )
             if answers_attribute and not seg.question and score < _ATTRIBUTE_SCORE:
                 score, why = _ATTRIBUTE_SCORE, f"answer to a {seg.attribute} question"
             elif states_it and score < _ATTRIBUTE_SCORE:
@@ -531,6 +558,33 @@ class _TopicContext:
 #: how close (characters) an ``exclude`` term must be to a keyword hit to void it: "allergic to any
 #: medications", "به دارویی حساسیت", not "what medications are you taking, and any allergies?"
 _EXCLUDE_REACH = 20
+
+
+#: a doctor's conditional advice or warning: "if the pain gets severe or sudden, go to the ER",
+#: "اگه سردرد خیلی شدید و ناگهانی اومد …"; not "if I understand correctly, it started yesterday"
+_CONDITIONAL = re.compile(
+    r"\b(?:if|unless|in case|whenever|should (?:he|she|it|you|they|the))\b(?! (?:i|we) (?:understand|heard|remember|recall)\b)"
+    r"|(?<![\u0600-\u06FF])(?:اگر|اگه|در صورت|درصورت|چنانچه|هر وقت|هروقت)(?![\u0600-\u06FF])",
+    re.IGNORECASE,
+)
+
+
+def _hypothetical(sentence: Sentence) -> bool:
+    """A doctor's statement (not a question) that sets a condition: advice, not the patient's history."""
+    text = sentence.text.rstrip()
+    return (
+        (sentence.speaker or "") == "doctor"
+        and not text.endswith(("?", "؟"))
+        and bool(_CONDITIONAL.search(text))
+    )
+
+
+#: a question about the last time something happened, not about when the complaint began
+_LAST_TIME = re.compile(
+    r"\b(?:when (?:was|is|were|did) (?:your|his|her|their|the|you|he|she) last|last (?:time|period|menstrua\w*|"
+    r"visit|appointment|dose|meal|checkup|check-up))\b|آخرین|دفعه آخر|بار آخر|پریود|قاعدگی",
+    re.IGNORECASE,
+)
 
 
 #: the tag that makes a statement look like a question ("... an exacerbation of your arthritis, okay?")

@@ -30,7 +30,20 @@ import numpy as np
 from soapify.checklist.engines.keywords import compile_group
 from soapify.core.transcript import TranscriptView
 from soapify.nlp.dialogue import analyse
-from soapify.nlp.engines.lexicons import FILLER_RE, is_pleasantry, stated_reason, told_diagnosis
+from soapify.nlp.engines.extract import extract_vitals
+from soapify.nlp.engines.lexicons import (
+    DIAGNOSIS,
+    DOSE_RE,
+    DRUG_SUFFIX,
+    DRUGS,
+    FA_DOSAGE_FORM,
+    FA_FINDING,
+    FA_NOT_FINDING,
+    FILLER_RE,
+    is_pleasantry,
+    stated_reason,
+    told_diagnosis,
+)
 
 ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "data"
 ARTIFACT = ARTIFACT_DIR / "checklist_sections.npz"
@@ -119,6 +132,12 @@ class TopicProfile:
     statements_only: bool = False  # keywords in a question do not cover it (a diagnosis is said, not asked)
     unhinted_min: float = 0.0  # a segment without the item's keyword or pattern needs this section score
     decisive: tuple[str, ...] = ()  # ``PATTERNS`` that cover the item by themselves in a statement
+    history: bool = (
+        False  # the patient's history: a doctor's conditional advice ("if the pain gets severe …") is none
+    )
+    exclude_clause: bool = (
+        False  # ``exclude`` terms void the keywords of their whole clause, not only beside them
+    )
     source: str = "map"  # "map" (item_topics.json) or "classified" (from the item's own text)
 
 
@@ -168,10 +187,22 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 }
 
 
+# A return the doctor arranges, said with a verb of coming back or seeing again ("let's see him again
+# in one week", "follow up in three months", "شش هفته دیگه دوباره ببینمتون"); "get better in the next
+# week" or "bring your readings in over the next three weeks" only look like one.
+_SCHEDULED = re.compile(
+    r"\b(?:see (?:you|him|her|them)(?: (?:back|again))?|come (?:back|in again|see (?:me|us))|coming back|"
+    r"bring (?:him|her|them) back|follow[- ]?up|return (?:visit|appointment|in)|check back|recheck)\b|"
+    rf"{_FA_INTERVAL}.*(?:مراجعه|برگرد|بیا|ببینم|ببینیم|ویزیت|تماس)",
+    re.IGNORECASE,
+)
+
+
 def pattern_hits(text: str) -> set[str]:
     """The ``PATTERNS`` a sentence shows. A courtesy ("call me if you need anything") is no
     conditional return; an interval inside the condition ("if the fever lasts 3 more days") is no
-    scheduled return."""
+    scheduled return; ``scheduled_return`` is a return with an interval said with a verb of coming
+    back or seeing again (a follow-up arranged)."""
     found: set[str] = set()
     if stated_reason(text):  # "a 56-year-old man here with abnormal labs" (the notes engine's rule)
         found.add("reason_for_visit")
@@ -187,18 +218,208 @@ def pattern_hits(text: str) -> set[str]:
             rf"{_INTERVAL}|{_FA_INTERVAL}", text[first_condition.start() :], re.IGNORECASE
         ):
             found.add("return_interval")
+            if _SCHEDULED.search(text):
+                found.add("scheduled_return")
     return found
 
 
 def segment_patterns(seg: Segment) -> set[str]:
-    """The ``PATTERNS`` a segment shows, plus ``told_diagnosis`` for a doctor's own statement that
-    names a condition ("he has an ear infection", "عفونت ویروسی است"; the notes engine's rule): not
-    for a question and its answer ("do you have any lung disease?" / "no")."""
+    """The ``PATTERNS`` a segment shows, and what a segment says by who says it:
+
+    * ``told_diagnosis``: a doctor's own statement that names a condition ("he has an ear
+      infection", "this is a moderate asthma flare", "عفونت ویروسی است"; the notes engine's rule plus
+      "this is / it looks like …"), not a question and its answer ("do you have any lung disease?" / "no");
+    * ``exam_finding``: a doctor's statement of what is heard, felt or seen on examination ("I hear
+      wheezing on both sides", "the ear drum is red and bulging", "ریه‌ها صاف است");
+    * ``vital_reading``: a doctor's statement reading a vital sign with its value (the notes
+      engine's ``extract_vitals``: blood pressure, pulse, respiratory rate, temperature, SpO2;
+      thresholds and conditions are not readings);
+    * ``self_care_advice``: a doctor's advice on what to do or avoid that is not a medicine with its
+      dose ("drink plenty of water", "شام رو سه ساعت قبل خواب بخور");
+    * ``stated_duration``: the patient telling how long a complaint has lasted ("for the last three
+      days it burns", "دو ماهه سر دلم می‌سوزه"), not how long a medicine has been taken;
+    * ``adherence_check``: a question whether a medicine is taken as it should be ("does he take
+      the preventer inhaler every day?", "پروپرانولول رو مرتب می‌خورید؟").
+    """
     found = pattern_hits(seg.text)
+    doctor = [t for t in _said_by(seg) if seg.role == "doctor"]
+    patient = [t for t in _said_by(seg) if seg.role != "doctor"]
     statement = seg.role == "doctor" and len(seg.sentences) == 1 and not seg.question
-    if statement and told_diagnosis(seg.text):
+    if statement and (told_diagnosis(seg.text) or _this_is_a_condition(seg.text)):
         found.add("told_diagnosis")
+    for text in doctor:
+        if _exam_finding(text):
+            found.add("exam_finding")
+        if vital_kinds(text):
+            found.add("vital_reading")
+        if _self_care_advice(text):
+            found.add("self_care_advice")
+    if any(_stated_duration(text) for text in patient):
+        found.add("stated_duration")
+    asked = seg.sentences[0] if len(seg.sentences) > 1 or seg.question else ""
+    if asked and _ADHERENCE_Q.search(asked):
+        found.add("adherence_check")
     return found
+
+
+def visit_patterns(segs: list[Segment], found: list[set[str]]) -> None:
+    """Patterns of the whole visit, added in place to ``found`` (one set per segment):
+    ``vital_readings`` when the doctor reads at least two different vital signs with their values
+    (anywhere in the visit), on the segment(s) reading the most of them."""
+    kinds = [
+        vital_kinds(" ".join(_said_by(seg))) if "vital_reading" in f else set()
+        for seg, f in zip(segs, found, strict=True)
+    ]
+    if len(set().union(*kinds)) >= 2:
+        most = max(len(k) for k in kinds)
+        for k, f in zip(kinds, found, strict=True):
+            if k and len(k) == most:
+                f.add("vital_readings")
+
+
+def _said_by(seg: Segment) -> tuple[str, ...]:
+    """The sentences of the segment's speaker: the answer of a unit, or the statement itself."""
+    if len(seg.sentences) > 1:
+        return seg.sentences[1:]
+    return () if seg.question else seg.sentences
+
+
+_VITAL_KINDS = frozenset({"bp", "hr", "rr", "temperature", "spo2"})
+
+
+def vital_kinds(text: str) -> set[str]:
+    """The vital signs read with a value in ``text`` (not thresholds: "if the fever goes above 39")."""
+    return {v.name for v in extract_vitals(text)} & _VITAL_KINDS
+
+
+# "this is a moderate asthma flare", "it looks like a simple bladder infection", "that's a sprain";
+# not "it's time for your flu shot" (a condition's name used for something else)
+_THIS_IS = re.compile(
+    r"\b(?:this|it|that)(?:'s| is| looks like| sounds like| seems like| seems to be| appears to be)\s",
+    re.IGNORECASE,
+)
+_NOT_A_CONDITION = re.compile(
+    r"\s*(?:shot|vaccine|jab|season|test|swab|clinic|medicine|medication|pill)s?\b", re.I
+)
+# only articles and describing words between: not "that is a good question about your diabetes"
+_NOT_DESCRIBING = re.compile(
+    r"\b(?:about|for|of|with|to|in|on|at|from|your|my|his|her|their|our|you|we|i|he|she|they|question|time|"
+    r"thing|something|what|not|no)\b",
+    re.IGNORECASE,
+)
+
+
+def _this_is_a_condition(text: str) -> bool:
+    """ "This is / it looks like …" with a condition's name within the next six words of its clause."""
+    for m in _THIS_IS.finditer(text):
+        clause = re.split(r"[,.;:!?]", text[m.end() : m.end() + 80], maxsplit=1)[0]
+        dx = DIAGNOSIS.search(clause)
+        between = clause[: dx.start()] if dx else ""
+        if (
+            dx
+            and len(_WORD.findall(between)) <= 6
+            and not _NOT_DESCRIBING.search(between)
+            and not _NOT_A_CONDITION.match(clause, dx.end())
+        ):
+            return True
+    return False
+
+
+_EXAM_FINDING = re.compile(
+    # what the doctor hears or feels now ("i hear wheezing", "i don't appreciate any murmur"); not
+    # "i hear you", "i hear an accent", "i hear someone had a birthday" (hearsay), "i appreciate when
+    # patients ..." (thanks, not a finding)
+    r"\bi (?:can |could |do |don't |do n't |do not |can't |ca n't |cannot )?hear (?:\w+ ){0,7}?(?:wheez\w*|"
+    r"crackl\w*|murmurs?|rubs?|gallops?|clicks?|bruits?|stridor|rales|rhonchi|breath sounds|bowel sounds|"
+    r"(?:heart|lung|breath|bowel) sounds|air (?:entry|movement))\b|"
+    r"\bi (?:can |could |do |don't |do n't |do not |can't |ca n't |cannot )?(?:auscultate|palpate)\b(?=\s+\w)|"
+    r"\bi (?:can |could |do |don't |do n't |do not |can't |ca n't |cannot )?appreciate (?:a|an|any|some|no|mild|"
+    r"trace|\d+)\b|"
+    # findings only an examination gives
+    r"\b(?:crackles|rales|rhonchi|breath sounds|bowel sounds|air entry|air movement|clear to auscultation|"
+    r"tender(?:ness)? (?:to|on) palpation|(?:no|without) (?:\w+ )?(?:edema|lymphadenopathy|murmurs?|wheez\w*|"
+    r"crackles|rales)|(?:lungs?|heart|abdomen|belly|throat|tonsils|ear ?drums?|tympanic membranes?|pupils|"
+    r"skin|wound|incision) (?:is|are|sounds?|looks?|feels?) (?:\w+ ){0,2}?(?:clear|normal|soft|red|swollen|"
+    r"bulging|inflamed|regular|tender|benign|unremarkable|healthy|healing|warm|dry))\b",
+    re.IGNORECASE,
+)
+
+
+def _exam_finding(text: str) -> bool:
+    if _EXAM_FINDING.search(text):
+        return True
+    return bool(FA_FINDING.search(text) and not FA_NOT_FINDING.search(text))
+
+
+# A medicine with its dose is the medication plan, not self-care advice.
+_MEDICINE = re.compile(
+    rf"{DOSE_RE.pattern}|{DRUG_SUFFIX.pattern}|\b(?:mg|milligrams?|tablets?|pills?|capsules?|puffs?|doses?|"
+    rf"antibiotics?|medicines?|medications?|prescri\w*)\b|{FA_DOSAGE_FORM}|میلی[\s\u200c]?گرم|دارو",
+    re.IGNORECASE,
+)
+_ADVICE = re.compile(
+    # an instruction opening its clause: "drink plenty of water", "and try to avoid spicy food"
+    r"(?:^|[,;:.!]\s*|\b(?:and|so|also|please|just|then|okay|ok)\s+)(?:please\s+)?(?:try (?:not )?to\s+)?"
+    r"(?:avoid|drink|rest(?! of\b)|elevate|raise|ice (?=it|the|your|that)|eat|limit|reduce|cut (?:down|back)|"
+    r"stay (?:hydrated|active|home|off|away|out)|keep (?:\w+ ){0,3}(?:elevated|clean|dry|moving|hydrated|active)|"
+    r"wear|lose (?:some )?weight|"
+    r"(?:stop|quit) smoking|get (?:plenty|some rest|some sleep|enough|more)|sleep (?:with|on)|"
+    r"(?:don't|do not|do n't) (?:eat|drink|lift|smoke|lie|scratch|push|strain|skip)|make sure (?:you |to )?"
+    r"(?:drink|eat|rest|get|stay|keep|avoid|wash|use (?:the|a|your) spacer))\b|"
+    # said as advice: "you should avoid …", "it's important to drink …", "I want you to rest"
+    r"\b(?:you (?:should|need to|must|have to)|it(?:'s| is) (?:important|best|a good idea) to|"
+    r"i (?:want|would like|'d like) you to|i recommend (?:that you )?)\s+(?:try to\s+)?(?:avoid|drink|rest|elevate|"
+    r"eat|limit|reduce|cut|stay|keep|lose|stop smoking|quit smoking|exercise|walk|sleep|wear)\b",
+    re.IGNORECASE,
+)
+# Persian advice: an imperative of eating, drinking, resting, avoiding, reducing, raising, walking …
+_FA_ADVICE = re.compile(
+    r"(?<![\u0600-\u06FF])(?:[بن](?:خور|نوش|خواب)(?:ید|ین)?|استراحت کن(?:ید|ین)?|پرهیز کن(?:ید|ین)?|"
+    r"کم(?:ش|تر)? کن(?:ید|ین|ی)?|بالا (?:بیار|بذار|بگذار)(?:ید|ین)?|ترک کن(?:ید|ین|ی)?|ورزش کن(?:ید|ین)?|"
+    r"پیاده[\s\u200c]?روی کن(?:ید|ین)?|راه برو(?:ید|ین)?|بشور(?:ید|ین)?|بشویید)(?![\u0600-\u06FF])"
+)
+
+
+def _self_care_advice(text: str) -> bool:
+    if _MEDICINE.search(text) or any(w in DRUGS for w in _WORD.findall(text.lower())):
+        return False
+    return bool(_ADVICE.search(text) or _FA_ADVICE.search(text))
+
+
+_DURATION_EN = re.compile(
+    r"\bfor (?:the )?(?:last |past )?(?:about |around |almost |nearly |over |like |maybe )?"
+    r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|a couple(?: of)?|several|\d+)"
+    r"(?: or \w+)? (?:hours?|days?|nights?|weeks?|months?|years?)\b",
+    re.IGNORECASE,
+)
+# "دو ماهه سر دلم می‌سوزه", "سه روزه تب دارم", "یه هفته‌ست"; not an age ("هفت ساله")
+_DURATION_FA = re.compile(
+    r"(?<![\u0600-\u06FF])(?:[0-9]+|یک|یه|دو|سه|چهار|پنج|شش|هفت|هشت|ده|چند)\s*"
+    r"(?:روزه|ماهه|هفته[\s\u200c]?(?:است|ست))(?![\u0600-\u06FF])"
+)
+# how long a medicine has been taken, or a job or a home: not the complaint
+_NOT_A_COMPLAINT = re.compile(
+    r"\b(?:tak(?:e|es|ing)|took|on (?:it|them)|work\w*|job|live[ds]?|living|married|together|widowed|divorced|"
+    r"retired|unemployed|employed|school|college|smok\w*|drink\w*|dry|sober|quit|been using|treated|therapy|"
+    r"kept (?:me|him|her)|stayed|improved|felt (?:good|fine|great|better))\b|"
+    r"می[\s\u200c]?خورم|مصرف|کار می|زندگی",
+    re.IGNORECASE,
+)
+
+
+def _stated_duration(text: str) -> bool:
+    if _NOT_A_COMPLAINT.search(text) or _MEDICINE.search(text):
+        return False
+    return bool(_DURATION_EN.search(text) or _DURATION_FA.search(text))
+
+
+_ADHERENCE_Q = re.compile(
+    r"\b(?:do|does|did|are|is|have|has)\s+(?:you|he|she|they)\s+(?:\w+\s+){0,2}?(?:take|taking|use|using)\b"
+    r"[^?]*\b(?:every ?day|daily|regularly|each day|every (?:night|morning)|as (?:prescribed|directed)|"
+    r"consistently|on a regular basis)\b(?! (?:medications?|medicines?|meds|supplements?|pills?|vitamins?)\b)|"
+    r"(?:مرتب|منظم|هر روز|سر وقت|سروقت)\s+(?:\S+\s+)?(?:می[\s\u200c]?(?:خور|زن)|مصرف|استفاده)",
+    re.IGNORECASE,
+)
 
 
 def segments(transcript: TranscriptView, *, language: str | None = None) -> list[Segment]:
@@ -334,6 +555,8 @@ def starter_profiles() -> dict[str, TopicProfile]:
                     statements_only=bool(v.get("statements_only", False)),
                     unhinted_min=float(v.get("unhinted_min", 0.0)),
                     decisive=tuple(v.get("decisive", ())),
+                    history=bool(v.get("history", False)),
+                    exclude_clause=bool(v.get("exclude_clause", False)),
                 )
                 for key, v in raw.items()
             }
