@@ -328,6 +328,11 @@ def _frequency(heard: str) -> str:
 
 
 _FREQ_BEFORE = re.compile(r"(?:once|twice|times|per|every)\s+$", re.IGNORECASE)
+_PER_COUNT = re.compile(
+    r"\b(?:packs?|cigarettes?|drinks?|beers?|glass(?:es)?|cups?|bottles?|servings?|tablets?|pills?|puffs?|"
+    r"meals?|doses?)\s+$",
+    re.IGNORECASE,
+)
 _EVERY_BEFORE = re.compile(r"(?:every|each|per|هر)\s+$", re.IGNORECASE)
 _EN_QTY = {"a": "1", "an": "1", "a few": "a few", "a couple": "2", "a couple of": "2", "several": "several"}
 
@@ -338,6 +343,8 @@ def extract_durations(text: str) -> list[tuple[int, int, str]]:
     for m in lx.DURATION_RE.finditer(text):
         if _FREQ_BEFORE.search(text, 0, m.start()) and m.group(0).lower().startswith(("a ", "an ")):
             continue
+        if _PER_COUNT.search(text, 0, m.start()) and m.group(0).lower().startswith(("a ", "an ")):
+            continue  # "a pack a day", "two beers a week": a rate, not how long
         if _EVERY_BEFORE.search(text, 0, m.start()):
             continue
         qty = _EN_QTY.get(m.group(1).lower(), m.group(1))
