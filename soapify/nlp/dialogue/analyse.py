@@ -165,9 +165,11 @@ _REFERENCE_FRAME = re.compile(
 )
 
 
-# A question about the problem under discussion: a pronoun for it, or too short to name anything else
-_REFERS_BACK = re.compile(
-    r"(?<!\w)(?:it|that|this|they|them|these|those|the pain|the symptoms?|این|اون|آن|ش)(?!\w)|^\W*(?:\w+\W+){0,3}\w*\W*$",
+# A question with a subject of its own ("When was your last period?", "How often is he using the
+# inhaler?") is not about the problem under discussion ("When did your symptoms start?", "How high?")
+_OWN_SUBJECT = re.compile(
+    r"\b(?:your|his|her|the) (?!symptoms?\b|pain\b|problems?\b|issues?\b|fevers?\b|temperature\b|"
+    r"scale\b|worst\b|highest\b|first\b)[a-z]+",
     re.IGNORECASE,
 )
 
@@ -295,7 +297,7 @@ def _units(sents: list[Sentence], said: list[Mention]) -> tuple[list[Unit], list
                     speaker=ans[0].speaker if ans else None, source="answer",
                 )
             )  # fmt: skip
-        if not terms and attribute and _REFERS_BACK.search(sents[q].text):
+        if not terms and attribute and not _OWN_SUBJECT.search(sents[q].text):
             # "How high?" asks about the problem under discussion: the last affirmed term before it
             # (not "When was your last period?", "How often is he using the inhaler?": their own subject)
             prior = [m for m in said + topics_all if m.start < sents[q].start and not m.negated]

@@ -57,13 +57,19 @@ _NO_PARTICLE = re.compile(r"(?<!\w)(?:no|nope|نه|خیر)\s*[,،.!]+\s*", re.IG
 _PSEUDO = re.compile(
     r"(?<!\w)(?:not sure|no problem|not only|no doubt|no change in|not bad|nothing else|no further|"
     r"not just|can't remember|ca n't remember|don't know|do n't know|not that i know|no matter|"
-    r"not too bad|not bad|no worries|no rush)(?!\w)",
+    r"not too bad|not bad|no worries|no rush|not great|not good|not so good|not well|not doing well)(?!\w)",
     re.IGNORECASE,
 )
 # Persian "no" after the term closes its clause: "یه کم سرفه دارم ولی تنگی نفس نه", "تب هم نه".
 # It must end the clause: "نه" is also "nine" ("سرفه نه روز است") and opens "not very" ("نه خیلی شدید").
 _FA_POST_NO = re.compile(r"\s*(?:هم\s+|اصلا[ًا]?\s+|که\s+)?(?:نه|خیر|نخیر)\s*(?:[.!?؟،,;]|$)")
-_AFFIRMED = re.compile(r"(?<!\w)some(?!\w)", re.IGNORECASE)
+# "some" after a term opens an affirmed list ("no fever some chills"); after a verb it is still
+# negated ("i didn't have some dizziness", "i don't get some swelling")
+_AFFIRMED = re.compile(
+    r"(?<!\w)(?<!have )(?<!had )(?<!get )(?<!got )(?<!feel )(?<!felt )(?<!notice )(?<!noticed )(?<!see )"
+    r"(?<!saw )(?<!any )(?<!experience )(?<!experienced )some(?!\w)",
+    re.IGNORECASE,
+)
 MAX_PRE_WORDS = 6  # a pre-negation reaches this many words forward ("no fever, chills or cough")
 MAX_POST_CHARS = 40
 _WORD = re.compile(r"[\w\u200c']+")

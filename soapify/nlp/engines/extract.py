@@ -235,10 +235,21 @@ _FA_NAME_BEFORE_DOSE = re.compile(
 _AT_MOST = re.compile(
     r"(?:بیشتر از|no more than|not more than|more than|at most|maximum of|max)\s*$", re.IGNORECASE
 )
+# Words that stand before a dose and are no drug: times of day, verbs, "its dose"
+_NOT_A_NAME = re.compile(
+    r"^(?:روزانه|روزی|شبی|صبحی|صبح|شب|ظهر|عصر|دوز|دوزش|مقدار|مقدارش|حدود|تقریبا|تقریباً|فقط|حداکثر|حداقل|"
+    r"واحد|میزان|میزانش)$|(?:ها|های|ا)$|^(?:ب|می[\u200c ]?)\S*(?:م|یم|ید|ین|ند)$"
+)
+
+
+def _a_name(word: str) -> bool:
+    return not _NOT_A_NAME.search(word)
+
+
 # A bare number right after a drug name is its strength: "ایبوپروفن 400", "tylenol 500" (not "2 بار")
 _BARE_STRENGTH = re.compile(
-    r"^\s+(\d{2,4}(?:\.\d+)?)(?![\d.]|\s*(?:بار|روز|هفته|ماه|سال|ساعت|تا|عدد|دونه|قرص|times?|days?|weeks?|"
-    r"months?|hours?|x|%|/|over|روی)(?!\w))",
+    r"^\s+(\d{2,4}(?:\.\d+)?)(?![\d.]|\s*(?:(?:بار|روز|هفته|ماه|سال|ساعت|دقیقه|ثانیه|درصد|در صد)\w*|تا|عدد|"
+    r"دونه|قرص|٪|times?|days?|weeks?|months?|years?|hours?|minutes?|mins?|seconds?|percent|x|%|/|over|روی)(?!\w))",
     re.IGNORECASE,
 )
 
@@ -261,7 +272,8 @@ def extract_medications(
                 continue
             hits.append((m.start(), m.end(), w))
     if heard:  # "قرص متوکاربامول": a name the lexicon does not know, after its dosage form or before its dose
-        for m in (*_FA_HEARD_DRUG.finditer(low), *_FA_NAME_BEFORE_DOSE.finditer(low)):
+        before_dose = [] if hits else [m for m in _FA_NAME_BEFORE_DOSE.finditer(low) if _a_name(m.group(1))]
+        for m in (*_FA_HEARD_DRUG.finditer(low), *before_dose):
             if not any(a <= m.start(1) < b for a, b, _ in hits) and m.group(1) not in lx.DRUGS:
                 hits.append((m.start(1), m.end(1), m.group(1)))
         hits.sort()

@@ -102,7 +102,7 @@ CANONICAL_EN = {
     "burns when i pee": "painful urination", "burning when i pee": "painful urination",
     "hurts when i pee": "painful urination", "burns when i urinate": "painful urination",
     "have to go all the time": "urinary frequency", "have to pee all the time": "urinary frequency",
-    "frequency": "urinary frequency", "blood in my urine": "blood in urine", "pink on the tissue": "blood in urine",
+    "blood in my urine": "blood in urine", "pink on the tissue": "blood in urine",
     "black stool": "black stools", "tarry stools": "black stools", "blood in my stool": "blood in stool",
     "mood": "mood changes", "hearing": "hearing changes", "appetite": "appetite changes", "sinus": "sinus problems", "threw up": "vomiting", "throwing up": "vomiting", "thrown up": "vomiting", "throw up": "vomiting", "vomited": "vomiting", "nauseated": "nausea", "nauseous": "nausea", "feverish": "fever", "trouble breathing": "shortness of breath", "difficulty breathing": "shortness of breath",
 }  # fmt: skip
@@ -133,7 +133,7 @@ _SYMPTOM_TO_SYSTEM = {term: system for system, terms in ROS_SYSTEMS.items() for 
 _FA_ENDING = (
     r"(?:(?<=[\u0600-\u06FF])\u200c?(?:های|ها|ا(?:تون|شون|مون|ت|ش|م)?|مون|تون|شون|مان|تان|شان|م|ت|ش))?"
 )
-_FA_OTHER_WORDS = r"(?!(?:لرزش|جوشش|تبت)(?![\w]))"
+_FA_OTHER_WORDS = r"(?!(?:لرزش|جوشش|تبت)(?![\w]))(?!خسته\s+(?:نباشید|نباشی|نباشین)|خسته\s+شدم\s+از)"
 SYMPTOM_RE = re.compile(
     r"(?<![\w])"
     + _FA_OTHER_WORDS
@@ -198,7 +198,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"came back|showed|revealed|demonstrat|dipstick|urinalysis|urine test|rapid strep|strep test|swab (?:is|was|came))|"
         r"آزمایش|سونوگرافی|عکس|نتیجه",
         "plan": r"\b(?:i(?:'m| am) going to|i'll|i will|we(?:'re| are) going to|we'll|we will|let's|"
-        r"i want (?:you|to)|i(?:'d| would) (?:also |just )?like (?:you|to)|prescribe|refer|order|schedule|"
+        r"i want (?:you|to)|i(?:'d| would) (?:also |just )?like (?:you|to)(?! know| ask| hear| understand)|prescribe|refer|order|schedule|"
         r"(?:is|are|he's|she's|you're) (?:also )?due for|we could (?:do|give|start|try)|"
         r"follow[- ]?up|come back|see you (?:in|back)|continue|start (?:you|on)|increase|decrease|"
         r"stop taking|recommend|should|(?:the )?plan (?:is|will be)|"
@@ -419,7 +419,7 @@ CHITCHAT = re.compile(
     r"just|job|yes|yeah|okay|ok)\W*)+$|"
     # the doctor introducing themselves: "Hi Ms. Carter, I'm Dr. Patel."
     r"^\W*(?:(?:hi|hello|hey|good (?:morning|afternoon|evening))\b[^?!]*?[,.!]\s*)?(?:i'm|i am|my name is) "
-    r"(?:dr|doctor)\.?\s+[a-z'-]+(?:,? (?:one of the|your|the) [^.?!]+)?\W*$|"
+    r"(?:dr|doctor)\.?\s+[a-z'-]+(?:,? (?:one of the|your|the) \w+(?: \w+){0,3})?\W*$|"
     # a social question anywhere in the sentence: "oh nice, how was the flight?"
     r"\bhow (?:was|is|were|are|did) (?:the |your )?(?:trip|flight|vacation|holidays?|weekend|drive|game|wedding|"
     r"party|summer|christmas|thanksgiving|birthday|kids|grandkids|garden)\b|"
@@ -472,7 +472,7 @@ PRESCRIBE = re.compile(
     r"(?:take|use|give (?:him|her))\b.*\b(?:times? a day|twice|every \d+ hours|daily))|"
     r"تجویز|می‌?نویسم|بخورید|مصرف کنید|شروع کنید|ادامه دهید|ادامه بدید|"
     # "بهتون آتورواستاتین ۲۰ میلی‌گرم میدم" (I'll give you …); not "بهتون توضیح میدم" (I'll explain)
-    r"(?:بهتون|براتون|بهش|براش)\s+(?!(?:توضیح|خبر|اطلاع|جواب|نشون|قول|زنگ)\b)(?:\S+\s+){1,6}?"
+    r"(?:بهتون|براتون|بهش|براش)\s+(?!(?:توضیح|خبر|اطلاع|جواب|نشون|قول|زنگ|اطمینان|حق)\b)(?:\S+\s+){1,6}?"
     r"(?:می[\u200c ]?دم|می[\u200c ]?دهم)(?![^\W\d_])|"
     r"(?:بخور|مصرف کن|بزن|بمال|بچکانید|بچکونید)(?![^\W\d_])|"
     # "هر شش ساعت در صورت نیاز بدید": how often, then "give" (not the exam's "نشون بدید")
@@ -491,7 +491,7 @@ DECLINE = re.compile(
     r"i (?:don't|do n't|do not) (?:want|think i (?:want|need))|i(?:'m| am) not (?:interested|ready|comfortable)|"
     r"not (?:right )?now|i'll pass|no thanks|no thank you|let's (?:hold off|wait)|i(?:'d| would) like to (?:wait|hold off)|"
     r"i (?:can't|cannot) (?:afford|do)|نمی[\u200c ]?خوام|نمی[\u200c ]?خواهم|فعلا نه|نه ممنون|"
-    r"(?:[^\s.،]+\s+){1,3}(?:رو|را)\s+نمی[\u200c ]?خوا(?:م|هم))",
+    r"(?:[^\s.،]+\s+){1,3}(?:رو|را)\s+نمی[\u200c ]?خوا(?:م|هم)(?:\s+(?:بخورم|مصرف کنم|انجام بدم|بکنم|بزنم))?\s*(?:[.،!]|$))",
     re.IGNORECASE,
 )
 # The reason for the visit as the doctor states it (→ the chief complaint), see ``stated_reason``.

@@ -111,7 +111,9 @@ def _mention(s: Sentence, i: int, lang: str, label: str) -> Problem | None:
                 said = _TRAILING.sub("", m.group(1).strip())
                 if not said or (k != 0 and not _CONDITION.search(said)):
                     continue  # "in terms of your activity": not a problem heading
-                if head is _FOR_HEAD and not lx.DIAGNOSIS.search(said):
+                if head is _FOR_HEAD and re.fullmatch(
+                    r"(?:\w+ )?(?:pain|discomfort|symptoms?|shots?|vaccines?)", said, re.I
+                ):
                     continue  # "keep taking ibuprofen for the pain": a symptom treated, not a problem
                 a = s.start + m.start(1)
                 return Problem(normalise(said), said, a, a + len(said), i)

@@ -27,8 +27,11 @@ from .base import DraftResult
 from .classifier import SENT_LABELS
 from .extract import extract_durations, extract_medications, extract_vitals, is_negated, is_uncertain
 from .style import (
+    CAREGIVER_ASKED,
     CAREGIVER_EN,
     CAREGIVER_FA,
+    FIRST_PERSON_EN,
+    FIRST_PERSON_FA,
     doctor_to_note,
     guess_gender,
     patient_to_third,
@@ -146,10 +149,14 @@ def _caregiver(sents: list[Sentence]) -> bool:
     """Whether the visit opens about the speaker's child ("what seems to be the problem with your
     son?", "my daughter has had a fever", "پسرم از دیروز تب داره"): the doctor's first three
     sentences and the patient's first two; a child named later is family history, not the patient."""
-    opening = [s for s in sents if s.speaker == SPEAKER_DOCTOR][:3] + [
-        s for s in sents if s.speaker == SPEAKER_PATIENT
-    ][:2]
-    return any(CAREGIVER_EN.search(s.text) or CAREGIVER_FA.search(s.text) for s in opening)
+    if any(CAREGIVER_ASKED.search(s.text) for s in [s for s in sents if s.speaker == SPEAKER_DOCTOR][:3]):
+        return True
+    for s in [s for s in sents if s.speaker == SPEAKER_PATIENT][:2]:
+        child = CAREGIVER_EN.search(s.text) or CAREGIVER_FA.search(s.text)
+        own = FIRST_PERSON_EN.search(s.text) or FIRST_PERSON_FA.search(s.text)
+        if child and lx.SYMPTOM_RE.search(s.text) and not own:  # not "my daughter made me come in"
+            return True
+    return False
 
 
 def _not_the_patients_now(text: str, pos: int, kind: str | None) -> bool:
@@ -275,6 +282,14 @@ _NEGATIVE_FINDING = re.compile(
     re.IGNORECASE,
 )
 _DOCTOR_CUES = ("exam", "result", "plan", "assessment", "hpi")
+# The doctor recapping what happened: "so you've been doing physical therapy for three months",
+# "پس دیشب رفتید اورژانس", "دفعه قبل که مراجعه کردید"
+_RECAP = re.compile(
+    r"^\W*(?:(?:so|and|okay|ok)[\s,]+)*(?:you've been|you have been|you had|you were|you went|you've had|you did)\b|"
+    r"^\W*(?:خب\s+)?پس\s+(?:\S+\s+){0,4}\S*(?:رفتید|کردید|بودید|داشتید|زدید|خوردید|رفتی|کردی|بودی)(?![^\W\d_])|"
+    r"^\W*دفعه (?:قبل|پیش)",
+    re.IGNORECASE,
+)
 _PATIENT_DAMP = np.array([1.0 if lab in ("other", "hpi", "ros") else 0.35 for lab in SENT_LABELS])
 
 
@@ -306,8 +321,8 @@ def cue_label(s: Sentence) -> str | None:
     t = normalize_digits(s.text)
     doctor = s.speaker == SPEAKER_DOCTOR
     if doctor and not s.question:
-        if lx.HISTORY_VERB.search(t):
-            return "hpi"  # dictation: "she denies fever or shortness of breath"
+        if lx.HISTORY_VERB.search(t) or _RECAP.search(t):
+            return "hpi"  # dictation: "she denies fever or shortness of breath"; "so you've been doing …"
         if lx.FA_FINDING.search(t) and not lx.FA_NOT_FINDING.search(t):
             return "exam"  # "لوزه‌ها قرمز و متورم هستند"
         if lx.HEDGED_ASSESSMENT.search(t) and lx.DIAGNOSIS.search(t):
@@ -435,7 +450,9 @@ class _Builder:
             # "پنتوپرازول چهل میلی‌گرم روزی یه دونه، هشت هفته": a dose with how to take it, no verb
             prescribing = plan_like = True
             meds = extract_medications(s.text, s.start, nv, heard=True)
-        if plan_like and meds:  # "If he needs the albuterol more often than every 4 hours, …": a condition
+        if (
+            plan_like and meds and lx.CUES["follow_up"].search(s.text)
+        ):  # "If he needs the albuterol more …, call 911"
             conditions = [m.span() for m in _CONDITION.finditer(s.text)]
             meds = [m for m in meds if not any(a <= m.name_span[0] - s.start < b for a, b in conditions)]
         if plan_like and not prescribing and label == "assessment":
@@ -499,10 +516,12 @@ class _Builder:
             self.offer(i, s)  # "Would you like a flu shot today?" / "No thanks, not today."
         if s.question or s.start in self.refusals:
             return  # a refusal is the evidence of the declined plan item, not history
-        if doctor and i and self.sents[i - 1].start in self.refusals and _ACCEPTS.match(s.text):
+        accepts = _ACCEPTS.match(s.text) and len(_WORDS.findall(s.text)) <= 8  # not "okay, then let's …"
+        if doctor and i and self.sents[i - 1].start in self.refusals and accepts:
             return  # "That's fine, we'll skip it."
         unit = self.unit_of(i)
-        if unit is not None and lx.CHITCHAT.search(self.sents[unit.question].text):
+        asked = self.sents[unit.question].text if unit is not None else ""
+        if unit is not None and lx.CHITCHAT.search(asked) and not lx.SYMPTOM_RE.search(asked + " " + s.text):
             return  # "Any questions?" / "No, I'm good."
         if unit is not None and self.answer(i, s, unit):
             return
@@ -528,15 +547,20 @@ class _Builder:
         if unit is None or not unit.answer:
             return
         reply = self.sents[unit.answer[0]]
+        m = _OFFER.search(s.text)
+        offered = s.text[m.end() :] if m else s.text
+        if not (_proposes(offered) or _OFFERED_THING.search(offered)):
+            return  # "do you want to tell me more about the pain?", "می‌خواید توضیح بدم؟"
         declined = bool(lx.DECLINE.search(reply.text)) or unit.polarity == "no"
         if not declined and unit.polarity != "yes":
             return
-        self.refusals.add(reply.start)  # the reply is the plan item's evidence, not history
+        if declined or len(_WORDS.findall(reply.text)) <= 4:
+            self.refusals.add(reply.start)  # the reply is the plan item's evidence, not history
+        # "Yes, but I'm allergic to penicillin": the rest of the reply is still history
         kind = next(
             (k for k in ("test", "referral", "follow_up") if lx.CUES[k].search(s.text)), "instruction"
         )
         what = self.doctor_text(s)
-        m = _OFFER.search(s.text)
         if self.lang == "en" and m and s.text[m.end() :].strip(" ?.!"):  # "… a flu shot today"
             what = doctor_to_note(s.text[m.end() :].strip(" ?.!"), self.gender)
         if self.lang == "en":
@@ -553,8 +577,13 @@ class _Builder:
         if unit is None or self.sents[i].speaker == SPEAKER_DOCTOR:
             return False
         q = self.sents[unit.question].text  # not "do you take any medications and any allergies?"
-        a = self.sents[i].text  # nor "i take ibuprofen" said in answer to it
-        return bool(lx.CUES["allergy"].search(q)) and not _TAKING_Q.search(q) and not _TAKING_Q.search(a)
+        a = self.sents[i].text  # nor "i take ibuprofen" / "No. I use an albuterol inhaler" said in answer
+        return (
+            bool(lx.CUES["allergy"].search(q))
+            and not _TAKING_Q.search(q)
+            and not _TAKES.search(a)
+            and unit.polarity != "no"
+        )
 
     def answers_to(self, i: int) -> Unit | None:
         return next((u for u in self.d.units if u.question == i), None)
@@ -563,7 +592,7 @@ class _Builder:
         """The patient's reply turning down the doctor's proposal in sentence ``i``, if any."""
         j = i + 1
         while j < len(self.sents) and self.sents[j].speaker == SPEAKER_DOCTOR:
-            if j - i > 1 or _proposes(self.sents[j].text):
+            if j - i > 1 or _proposes(self.sents[j].text) or self.sents[j].question:
                 return None  # the doctor went on, or proposed something else: the reply is about that
             j += 1
         if j < len(self.sents) and lx.DECLINE.search(self.sents[j].text):
@@ -810,7 +839,12 @@ class _Builder:
         if opening is None or not _HOW_IS_IT.search(self.sents[opening].text):
             return False
         q = self.sents[opening]
+        if not (lx.DIAGNOSIS.search(q.text) or lx.SYMPTOM_RE.search(q.text)):
+            return False  # "how are the kids?", "حالتون چطوره؟"
         answer = [s for s in self.sents[opening + 1 : opening + 5] if s.speaker != SPEAKER_DOCTOR][:3]
+        said = {m.sentence for m in self.d.mentions if m.source == "said" and not m.negated}
+        if any(self.sents.index(s) in said for s in answer):
+            return False  # "I'm here because of my back pain": the patient's own complaint
         found = [
             (s, m)
             for s in answer
@@ -927,6 +961,14 @@ _OFFER = re.compile(
     r"می[\u200c ]?خوای[^؟?]*(?:کنم|بدم|بنویسم)|می[\u200c ]?خواید[^؟?]*(?:کنم|بدم|بنویسم)|موافق(?:ی|ید)",
     re.IGNORECASE,
 )
+# what an offer can be about: a medicine, a test, a referral, a vaccine, a procedure
+_OFFERED_THING = re.compile(
+    r"\b(?:prescri\w*|antibiotics?|medicines?|medications?|pills?|shots?|vaccines?|injections?|tests?|x-?rays?|"
+    r"scans?|mri|ct|ultrasound|blood ?work|labs?|referr\w*|refer|specialist|therapy|counsel\w*|program|"
+    r"procedure|surgery|inhaler|patch)\b|دارو|قرص|آمپول|واکسن|آزمایش|عکس|سونوگرافی|ارجاع|معرفی|متخصص|"
+    r"مشاوره|فیزیوتراپی|ترک",
+    re.IGNORECASE,
+)
 # "if … ," — the condition of a conditional sentence, up to its comma
 _CONDITION = re.compile(r"(?<!\w)(?:if|unless|in case|اگر|اگه)(?!\w)[^,،]*", re.IGNORECASE)
 
@@ -935,6 +977,9 @@ def _proposes(text: str) -> bool:
     return bool(lx.CUES["plan"].search(text) or lx.PRESCRIBE.search(text) or lx.CUES["test"].search(text))
 
 
+_TAKES = re.compile(
+    r"\b(?:take|taking|took|use|using|on|prescribed)\b|می[\u200c ]?خورم|مصرف می[\u200c ]?کنم", re.I
+)
 # The doctor accepting a refusal: "That's fine, we'll skip it.", "باشه، مشکلی نیست"
 _ACCEPTS = re.compile(
     r"^\W*(?:(?:that's|that is) (?:fine|ok(?:ay)?|alright|all right|no problem)|no problem|ok(?:ay)?|sure|"
@@ -947,6 +992,13 @@ _CURRENT_USE = re.compile(
     r"(?:she|he) takes|currently|still)\b|می[\u200c ]?خور(?:ید|ه|ن|ین)|مصرف می[\u200c ]?کن|استفاده می[\u200c ]?کن",
     re.IGNORECASE,
 )
+_PAST_OR_RECAP = re.compile(
+    r"\b(?:finished|had|took|taken|was|were|previously|ago|last (?:year|month|week|time)|it says|"
+    r"in the hospital|so you|your (?:current )?(?:medications|meds|medicines))\b|"
+    r"(?<![^\W\d_])(?:پس|داروهاتون|داروهای|فعلی|فعلیتون|پارسال|قبلاً|قبلا|دفعه قبل)(?![^\W\d_])|"
+    r"(?:می[\u200c ]?)?(?:کردید|کردی|بودید|بودی|بودن|زدید|خوردید|نوشته بودن)(?![^\W\d_])",
+    re.IGNORECASE,
+)
 _AS_A_CAUSE = re.compile(
     r"\b(?:side effects?|caus\w*|because of|due to|worse(?:ned)?|reaction|from the)\b|عوارض|بدتر|باعث|به[\u200c ]?خاطر|بخاطر",
     re.IGNORECASE,
@@ -956,7 +1008,7 @@ _AS_A_CAUSE = re.compile(
 def _ordered(text: str, meds: list, lang: str) -> bool:
     """A doctor's verbless order: a medicine with its dose and how to take it (Persian), or with a
     course in English ("amoxicillin 500 mg three times a day for 10 days"); never what is taken now."""
-    if _CURRENT_USE.search(text):
+    if _CURRENT_USE.search(text) or _PAST_OR_RECAP.search(text):
         return False
     if lang == "fa":
         return any(m.dose and (m.frequency or m.duration) for m in meds)

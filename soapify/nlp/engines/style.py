@@ -79,18 +79,22 @@ def clean_spoken(text: str) -> str:
 
 # A parent speaking for a child who is the patient: "my son has had a fever", "پسرم تب داره"
 _CHILD_EN = r"(?:son|daughter|child|kid|baby|little one|little boy|little girl|boy|girl|toddler|infant)"
-CAREGIVER_EN = re.compile(
-    rf"\b(?:my|your) {_CHILD_EN}\b|\b(?:he|she)'s (?:my|our) {_CHILD_EN}\b", re.IGNORECASE
-)
+# the parent's words ("my son has had a fever", "پسرم از دیروز تب داره"), and the doctor's question
+# about the child's problem ("what seems to be the problem with your son?", "پسرتون چی شده؟"); not
+# the doctor's "سلام دخترم" (an adult addressed kindly) nor "how's your son doing these days?"
+CAREGIVER_EN = re.compile(rf"\bmy {_CHILD_EN}\b|\b(?:he|she)'s (?:my|our) {_CHILD_EN}\b", re.IGNORECASE)
 CAREGIVER_FA = re.compile(
-    r"(?:پسرم|دخترم|بچه[\u200c ]?ام|بچم|نوزادم|پسرتون|دخترتون|بچه[\u200c ]?تون|بچتون|نوزادتون|"
-    r"پسر شما|دختر شما|بچه شما|پسر\s?کوچولوم|دختر\s?کوچولوم)(?![^\W\d_])"
+    r"(?:پسرم|دخترم|بچه[\u200c ]?ام|بچم|نوزادم|پسر\s?کوچولوم|دختر\s?کوچولوم)(?![^\W\d_])"
 )
-_MY_CHILD_EN = re.compile(rf"\bmy {_CHILD_EN}\b", re.IGNORECASE)
-_MY_RELATIVE_EN = re.compile(
-    rf"\bmy (?:{_CHILD_EN}|husband|wife|partner|mom|mother|dad|father|grand(?:mother|father|ma|pa))\b",
+CAREGIVER_ASKED = re.compile(
+    rf"\b(?:your|the) {_CHILD_EN}\b.*\b(?:problem|wrong|matter|going on|brings?|symptoms?|sick|ill)\b|"
+    rf"\b(?:problem|wrong|matter|going on|brings?|symptoms?)\b.*\b(?:your|the) {_CHILD_EN}\b|"
+    r"(?:پسرتون|دخترتون|بچه[\u200c ]?تون|بچتون|نوزادتون|پسر شما|دختر شما|بچه شما)(?![^\W\d_]).*"
+    r"(?:چی شده|چشه|مشکل|ناراحتی|مریض)",
     re.IGNORECASE,
 )
+FIRST_PERSON_EN = re.compile(r"\b(?:i|i'm|i've|me|my own)\b", re.IGNORECASE)
+FIRST_PERSON_FA = re.compile(r"(?:دارم|می[\u200c ]?کنم|شدم|هستم|منو|من)(?![^\W\d_])")
 PARENT = {"subj": "the parent", "obj": "the parent", "poss": "the parent's", "refl": "the parent"}
 
 
@@ -111,11 +115,10 @@ def patient_to_third(
     text: str, gender: str | None = None, *, caregiver: bool = False, speaker: str | None = None
 ) -> str:
     """First person (patient) → third person: 'I have had a cough' → 'She has had a cough'. With
-    ``caregiver`` the speaker is a parent and their child the patient: 'my son has had a fever, I
-    gave him ibuprofen' → 'The patient has had a fever, the parent gave him ibuprofen'; a
-    ``speaker`` other than the patient ("mother", "wife") is named: 'I checked' → 'the mother
-    checked', and the relative they speak of is the patient ('my husband snores' → 'the patient
-    snores')."""
+    ``caregiver`` the speaker is a parent: 'my son has had a fever, I gave him ibuprofen' → 'The
+    parent's son has had a fever, the parent gave him ibuprofen'; a ``speaker`` other than the
+    patient ("mother", "wife") is named: 'I checked' → 'the mother checked'. Relatives stay
+    relatives ("my dad had sleep apnea" is never the patient's)."""
     if speaker:
         p = {
             "subj": f"the {speaker}",
@@ -126,8 +129,6 @@ def patient_to_third(
     else:
         p = pronouns("parent" if caregiver else gender)
     t = clean_spoken(text)
-    if caregiver or speaker:
-        t = (_MY_RELATIVE_EN if speaker else _MY_CHILD_EN).sub("the patient", t)
 
     def sub_i(m: re.Match[str]) -> str:
         head = m.group(0)[: len(m.group(0)) - len(m.group(1) or "")]

@@ -269,6 +269,10 @@ def _fa_spoken_value(m: re.Match[str], src: str) -> float | None:
         or not (_FA_UNIT_AFTER.match(src, m.end()) or phrase in _FA_TENS or phrase in _FA_HUNDREDS)
     ):
         return None  # a lone word is a number before a unit, or a ten or hundred ("ایبوپروفن چهارصد")
+    if src[m.end() :].lstrip().startswith(("در صد", "درصد", "%", "٪")) or (
+        phrase == "صد" and re.search(r"(?<![^\W\d_])در\s*$", src[: m.start()])
+    ):
+        return None  # "صد در صد" (wholly), "هشتاد درصد": a share, not a reading or a dose
     if src[m.end() :].lstrip().startswith("هزار") or re.search(rf"(?:{_FA_WORD})\s+$", src[: m.start()]):
         return None  # "دو هزار و پانصد": a multiple of a thousand, not read here
     return fa_words_to_number(phrase)
