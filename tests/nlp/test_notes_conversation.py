@@ -1060,3 +1060,71 @@ def test_a_recap_of_what_happened_is_history(engine):
     draft = g(engine, "[doctor] so you've been doing physical therapy for three months .")
     assert not items(draft, "plan")
     assert not items(g(engine, "پزشک: پس دیشب رفتید اورژانس."), "plan")
+
+
+# ---- a second client round (2026-12-07): six new visits
+
+
+@pytest.mark.parametrize(
+    ("said", "bp"),
+    [
+        ("پزشک: فشارت یازده روی هفت.", "110/70"),
+        ("پزشک: فشار خونت سیزده روی هشته.", "130/80"),
+        ("پزشک: فشارت دوازده و نیم روی هشت.", "125/80"),
+        ("Doctor: Let me check your pressure now. It's one fifty-eight over ninety-six.", "158/96"),
+    ],
+)
+def test_blood_pressure_as_clinicians_say_it(engine, said, bp):
+    assert [v["value"] for v in items(g(engine, said), "objective", "vital") if v["name"] == "bp"] == [bp]
+
+
+def test_a_dose_started_last_time_is_current_and_a_stop_named_twice_is_one_stop(engine):
+    draft = g(
+        engine,
+        "Doctor: Last time we started you on amlodipine five milligrams once a day.\n"
+        "Doctor: The ibuprofen can push your blood pressure up, so I'd like you to stop the ibuprofen.\n"
+        "Doctor: I'm going to increase the amlodipine from five to ten milligrams once a day.",
+    )
+    assert [(m["name"], m.get("dose")) for m in items(draft, "subjective", "medication")] == [
+        ("amlodipine", "5")
+    ]
+    plan = [(m["name"], m.get("dose"), bool(m.get("stopped"))) for m in items(draft, "plan", "medication")]
+    assert plan == [("ibuprofen", None, True), ("amlodipine", "10", False)]
+
+
+def test_a_grown_daughter_with_her_mother_is_the_patient(engine):
+    draft = g(
+        engine,
+        "پزشک: بفرمایید، چی شده؟\nمادر بیمار: والا دخترم خیلی حالش بده.\nبیمار: نه هفته‌ام، روزی چهار پنج بار بالا میارم.\n"
+        "پزشک: تو استفراغت خون دیدی؟\nبیمار: نه.",
+    )
+    texts = [it["text"] for it in items(draft, "subjective", "hpi")]
+    assert any(t.startswith("بیمار گزارش می‌دهد") for t in texts) and not any("والد" in t for t in texts)
+    ros = {it["name"]: it["negated"] for it in items(draft, "subjective", "ros")}
+    assert ros.get("vomiting") is False
+
+
+def test_persian_thanks_and_a_return_visit_with_a_scan(engine):
+    draft = g(
+        engine, "بیمار: دستتون درد نکنه خانم دکتر.\nپزشک: دو هفته دیگه بیا با سونوگرافی که برات نوشتم ببینمت."
+    )
+    assert not items(draft, "subjective")
+    assert [it["kind"] for it in items(draft, "plan")] == ["follow_up"]
+
+
+def test_up_to_and_a_vitamin_with_its_dose(engine):
+    draft = g(engine, "Doctor: Use paracetamol 1 g up to three times a day for the knee instead.")
+    (med,) = items(draft, "plan", "medication")
+    assert med["frequency"] == "no more than three times a day"
+    draft = g(engine, "پزشک: برات ویتامین ب شیش می‌نویسم، بیست و پنج میلی‌گرم، روزی سه بار.")
+    (med,) = items(draft, "plan", "medication")
+    assert (med["dose"], med["frequency"]) == ("25", "روزی سه بار")
+
+
+def test_a_reason_said_as_here_about(engine):
+    draft = g(
+        engine,
+        "Patient: Anyway, I'm here about the blood pressure again.\nPatient: I get a headache in the mornings.",
+    )
+    (cc,) = items(draft, "subjective", "chief_complaint")
+    assert "blood pressure" in cc["text"].lower()

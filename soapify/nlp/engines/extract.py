@@ -18,9 +18,12 @@ _VITAL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for name, pat in (
         (
             "bp",
-            rf"(?:blood pressure|\bbp\b|فشار خون|فشار){_GAP}(\d{{2,3}})\s*(?:/|over|on|روی|بر|رو)\s*(\d{{2,3}})",
+            # (Persian clinics also say it in cmHg: "یازده روی هفت", "دوازده و نیم روی هشت" = 110/70, 125/80)
+            rf"(?:blood pressure|\bbp\b|فشار خون|فشار){_GAP}(\d{{2,3}}|\d{{1,2}}\.5)\s*(?:/|over|on|روی|بر|رو)\s*(\d{{1,3}})(?!\d)",
         ),
         ("hr", rf"(?:heart rate|pulse|\bhr\b|ضربان قلب|ضربان|نبض){_GAP}(\d{{2,3}})(?![\d/])"),
+        # "Let me check your pressure. It's 158 over 96.": a pressure said without its name
+        ("bp_bare", r"(?<![\d/.])(\d{2,3})\s*(?:/|over)\s*(\d{2,3})(?![\d/])"),
         (
             "rr",
             rf"(?:respiratory rate|respirations|\brr\b|breathing rate|تعداد تنفس|تنفس){_GAP}(\d{{1,2}})(?![\d/])",
@@ -113,7 +116,8 @@ def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -
         for m in pat.finditer(nv.text):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
-            if not _a_reading(nv.text, m.start(), m.start(1)):
+            named_from = max(0, m.start() - 40) if name == "bp_bare" else m.start()  # "below 130/80"
+            if not _a_reading(nv.text, named_from, m.start(1)):
                 continue
             vital = _vital_from_match(name, m)
             if vital is None:
@@ -127,8 +131,15 @@ def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -
 def _vital_from_match(name: str, m: re.Match[str]) -> Vital | None:
     v = _num(m.group(1))
     lo, hi = _RANGES.get(name, (0, 1e9))
+    if name == "bp_bare":
+        d = _num(m.group(2))
+        if not (80 <= v <= 250 and 40 <= d <= 150 and d < v):
+            return None
+        return Vital("bp", f"{v:g}/{d:g}", "mm[Hg]", 0, 0, systolic=v, diastolic=d)
     if name == "bp":
         d = _num(m.group(2))
+        if 7 <= v <= 25 and 4 <= d <= 16 and d < v:  # "یازده روی هفت", "دوازده و نیم روی هشت": cmHg
+            v, d = round(v * 10), round(d * 10)
         if not (lo <= v <= hi and 20 <= d <= 160 and d < v):
             return None
         return Vital("bp", f"{v:g}/{d:g}", "mm[Hg]", 0, 0, systolic=v, diastolic=d)
@@ -233,7 +244,7 @@ _FA_NAME_BEFORE_DOSE = re.compile(
     r"(?=\s+\d+(?:\.\d+)?\s*(?:میلی[\u200c ]?گرم|میلیگرم|میکروگرم|میلی[\u200c ]?لیتر|واحد)(?!\w))"
 )
 _AT_MOST = re.compile(
-    r"(?:بیشتر از|no more than|not more than|more than|at most|maximum of|max)\s*$", re.IGNORECASE
+    r"(?:بیشتر از|no more than|not more than|more than|at most|maximum of|max|up to)\s*$", re.IGNORECASE
 )
 # Words that stand before a dose and are no drug: times of day, verbs, "its dose"
 _NOT_A_NAME = re.compile(
@@ -266,9 +277,14 @@ def extract_medications(
     for m in _WORD_RE.finditer(low):
         w = m.group(0)
         if w in lx.DRUGS or lx.DRUG_SUFFIX.fullmatch(w):
-            if w in {"vitamin", "iron", "calcium", "magnesium", "potassium"} and not lx.DOSE_RE.search(
-                low[m.end() : m.end() + 25]
-            ):
+            if w in {
+                "vitamin",
+                "iron",
+                "calcium",
+                "magnesium",
+                "potassium",
+                "ویتامین",
+            } and not lx.DOSE_RE.search(low[m.end() : m.end() + 40]):
                 continue
             hits.append((m.start(), m.end(), w))
     if heard:  # "قرص متوکاربامول": a name the lexicon does not know, after its dosage form or before its dose

@@ -53,12 +53,13 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
         "short of breath", "sleep apnea", "سرفه", "تنگی نفس", "خس خس",
     ),
     "Gastrointestinal": (
-        "nausea", "vomiting", "threw up", "throwing up", "thrown up", "throw up", "vomited", "nauseated", "nauseous", "diarrhea", "constipation", "abdominal pain", "stomach pain",
+        "diarrhoea", "nausea", "vomiting", "threw up", "throwing up", "thrown up", "throw up", "vomited", "nauseated", "nauseous", "diarrhea", "constipation", "abdominal pain", "stomach pain",
         "belly pain", "heartburn", "reflux", "blood in stool", "bloating", "sick to my stomach",
         "black stools", "black stool", "tarry stools", "bloody stools", "vomiting blood", "blood in my stool",
         "حالت تهوع", "تهوع", "استفراغ", "اسهال", "یبوست", "دل درد", "دل‌درد", "درد شکم", "سوزش معده",
         "سوزش سر دل", "سر دل", "ترش کردن", "ترش می‌کنم", "ترش میکنم", "ریفلاکس", "رفلاکس", "نفخ",
-        "مدفوع سیاه", "استفراغ خونی", "خون بالا آوردن", "خون بالا آوردم",
+        "مدفوع سیاه", "استفراغ خونی", "خون بالا آوردن", "خون بالا آوردم", "بالا میارم", "بالا می‌آرم",
+        "بالا آوردم", "بالا میاره",
     ),
     "Genitourinary": (
         "burning with urination", "painful urination", "blood in urine", "frequency", "urgency",
@@ -79,7 +80,7 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
         "depression", "anxiety", "suicidal", "homicidal", "mood", "sleep", "insomnia",
         "افسردگی", "اضطراب", "بی‌خوابی", "بی خوابی",
     ),
-    "Skin": ("rash", "itching", "itchy", "bruising", "lesion", "wound", "جوش", "خارش", "بثورات"),
+    "Skin": ("rash", "itching", "itchy", "bruising", "lesion", "wound", "hives", "جوش", "خارش", "بثورات", "کهیر"),
 }  # fmt: skip
 
 FA_SYMPTOM_EN = {
@@ -89,7 +90,8 @@ FA_SYMPTOM_EN = {
     "کمردرد": "back pain", "دل درد": "abdominal pain", "درد شکم": "abdominal pain",
     "سوزش سر دل": "heartburn", "سر دل": "epigastric discomfort", "ترش کردن": "reflux", "ترش می‌کنم": "reflux",
     "ترش میکنم": "reflux", "ریفلاکس": "reflux", "رفلاکس": "reflux", "نفخ": "bloating",
-    "خسته": "fatigue", "گیج میره": "dizziness", "گیج می‌ره": "dizziness", "گیج می‌رود": "dizziness",
+    "بالا میارم": "vomiting", "بالا می‌آرم": "vomiting", "بالا آوردم": "vomiting", "بالا میاره": "vomiting",
+    "کهیر": "hives", "خسته": "fatigue", "گیج میره": "dizziness", "گیج می‌ره": "dizziness", "گیج می‌رود": "dizziness",
     "مدفوع سیاه": "black stools", "استفراغ خونی": "vomiting blood", "خون بالا آوردن": "vomiting blood",
     "خون بالا آوردم": "vomiting blood", "سوزش معده": "heartburn", "کاهش وزن": "weight loss",
 }  # fmt: skip
@@ -103,7 +105,7 @@ CANONICAL_EN = {
     "hurts when i pee": "painful urination", "burns when i urinate": "painful urination",
     "have to go all the time": "urinary frequency", "have to pee all the time": "urinary frequency",
     "blood in my urine": "blood in urine", "pink on the tissue": "blood in urine",
-    "black stool": "black stools", "tarry stools": "black stools", "blood in my stool": "blood in stool",
+    "diarrhoea": "diarrhea", "black stool": "black stools", "tarry stools": "black stools", "blood in my stool": "blood in stool",
     "mood": "mood changes", "hearing": "hearing changes", "appetite": "appetite changes", "sinus": "sinus problems", "threw up": "vomiting", "throwing up": "vomiting", "thrown up": "vomiting", "throw up": "vomiting", "vomited": "vomiting", "nauseated": "nausea", "nauseous": "nausea", "feverish": "fever", "trouble breathing": "shortness of breath", "difficulty breathing": "shortness of breath",
 }  # fmt: skip
 
@@ -186,7 +188,7 @@ CUES: dict[str, re.Pattern[str]] = {
     for k, v in {
         # "i see you have a history of …", "i note that …": reading the chart, not examining
         "exam": r"\b(?:on (?:physical )?exam(?:ination)?|i (?:do )?(?:hear|feel|appreciate|"
-        r"(?:see|note)(?! (?:that )?you\b| here\b| in (?:your|the|my) (?:chart|records?|notes?)\b| from (?:your|the)\b))|"
+        r"(?:see|note)(?! (?:that )?you\b| here\b| in (?:your|the|my) (?:chart|records?|notes?)\b| from (?:your|the)\b))\b|"
         r"your (?:lungs|heart|abdomen|belly|knee|throat|ears?) (?:sound|look|is|are)|"
         r"(?:lungs|heart) (?:are|is|sound)|tender(?:ness)? to palpation|range of motion|murmur|"
         r"let me (?:take a look|examine|listen|feel)|press(?:ing)? (?:here|on)|"
@@ -292,7 +294,12 @@ _GREETING = re.compile(
     r"(?:i'm|i am|my name is) (?:dr\.?|doctor)(?: \w+)?|"
     rf"(?:hi|hello|hey|good (?:morning|afternoon|evening))(?:[\s,]+(?:{_TITLE}))?|"
     rf"{_FA_HELLO}(?:[\s,،]+(?:{_FA_TITLE}))?(?:[\s,،.!]+{_FA_HELLO})?|"
-    r"خداحافظ|ممنون(?:م)?|مرسی|خوبم|حالتون چطوره|حال شما چطوره|شما چطورید|شما چطوری)\W*$",
+    r"خداحافظ|ممنون(?:م)?|مرسی|خوبم|حالتون چطوره|حال شما چطوره|شما چطورید|شما چطوری)\W*$|"
+    # Persian thanks and blessings, with a greeting and a title around them: "سلام خانم دکتر، ممنون",
+    # "دستتون درد نکنه خانم دکتر", "ممنون دکتر، خدا خیرتون بده", "شکر خدا، می‌گذرونیم"
+    rf"^\W*(?:(?:{_FA_HELLO}|چشم|باشه)[\s,،.!]+)?(?:(?:آقای|خانم)\s+)?(?:دکتر(?:\s+جان)?[\s,،.!]+)?"
+    r"(?:(?:ممنون(?:م)?|مرسی|متشکرم|سپاس|دست(?:تون| شما) درد نکنه|خدا خیرتون بده|خدا خیرت بده|"
+    r"خدا حفظتون کنه|شکر خدا|خدا رو شکر|می[\u200c ]?گذرونیم|بد نیستم)(?:[\s,،.!]+(?:(?:آقای|خانم)\s+)?(?:دکتر(?:\s+جان)?)?)?)+\W*$",
     re.IGNORECASE,
 )
 
@@ -321,7 +328,11 @@ DEMOGRAPHIC = re.compile(
 # ------------------------------------------------------------------ drugs
 DRUGS = frozenset(
     """
-    contraceptive contraceptives microgynon yasmin yaz ضدبارداری
+    contraceptive contraceptives microgynon yasmin yaz ضدبارداری ویتامین
+    tiotropium spiriva salbutamol ventolin calpol dimenhydrinate dramamine ondansetron zofran co-amoxiclav
+    augmentin pyridoxine doxylamine diclegis
+    اسپیریوا تیوتروپیوم سالبوتامول ونتولین دیمن‌هیدرینات دیمنهیدرینات اندانسترون اوندانسترون کوآموکسی‌کلاو
+    پیریدوکسین فولیک سرترالین فلوکستین سیتالوپرام
     acetaminophen tylenol ibuprofen advil motrin naproxen aleve aspirin celecoxib meloxicam diclofenac
     tramadol oxycodone hydrocodone morphine codeine gabapentin pregabalin lyrica cyclobenzaprine flexeril
     lisinopril enalapril ramipril losartan valsartan olmesartan amlodipine nifedipine diltiazem verapamil
@@ -371,7 +382,7 @@ FREQ_RE = re.compile(
     r"every morning|every (?:\d+ )?(?:to \d+ )?hours?|every other day|at bedtime|at night|in the morning|"
     r"as needed|when (?:i|you) need(?:ed)?(?: (?:it|them))?|with meals)\b|روزی \S+ (?:بار|عدد)|هر \S+ ساعت|شب‌ها|شبها|در صورت نیاز|"
     # "روزی یه دونه", "شبی یک عدد", "هفته‌ای دو بار"
-    r"(?:روزی|شبی|صبحی|هفته[\u200c ]?ای|ماهی) (?:\S+ )?(?:\S+ )(?:تا |عدد |دونه |قرص )?(?:بار|دونه|عدد|قرص|تا)(?!\w)",
+    r"(?:روزی|شبی|صبحی|هفته[\u200c ]?ای|ماهی) (?:یکی|(?:[^\s،,.]+ )?[^\s،,.]+ (?:(?:تا|عدد|دونه|قرص) )?(?:بار|دونه|عدد|قرص|تا))(?!\w)",
     re.IGNORECASE,
 )
 DOSE_RE = re.compile(
@@ -414,6 +425,9 @@ CHITCHAT = re.compile(
     # "چشم، ممنون آقای دکتر"
     r"^\W*(?:خب\s+)?(?:(?:بذارید|بگذارید|اجازه بدید|اجازه بدهید)\s+(?:\S+\s+){0,2}معاینه\S*\s+کنم|"
     r"(?:\S+\s+)?معاینه\S*\s+(?:می[\u200c ]?)?کنم)\W*$|^\W*(?:چشم|باشه)[\s،,]+(?:ممنون|مرسی|متشکرم)|"
+    # a greeting at the door: "Morning, Mr. Okafor, come on in.", "بفرمایید بشینید"
+    r"^\W*(?:(?:good )?(?:morning|afternoon|evening)|hi|hello|hey)\b[^?!]*?\b(?:come (?:on )?in|have a seat|take a seat)\W*$|"
+    r"^\W*(?:come (?:on )?in|have a seat|take a seat|بفرمایید(?: بشینید)?)\W*$|"
     # praise and nothing else: "Perfect, that's exactly right."
     r"^\W*(?:(?:perfect|great|good|excellent|exactly|well done|nice|very|so|that's|that is|it's|right|"
     r"just|job|yes|yeah|okay|ok)\W*)+$|"
@@ -432,7 +446,8 @@ DIAGNOSIS = re.compile(
     r"viral|virus|bacterial|diabetes|hypertension|asthma|copd|reflux|gerd|anemia|tears?|disease|syndrome|"
     r"disorder|cancer|tumou?r|hernia|neuropathy|ulcer|gout|depression|anxiety|insomnia|concussion|"
     r"dislocation|cellulitis|eczema|psoriasis|allergies|obesity|hypothyroidism|hyperlipidemia|embolism|"
-    r"thrombosis|infarction|angina|fibrillation|heart failure|stroke)\b|"
+    r"thrombosis|infarction|angina|fibrillation|heart failure|stroke|dehydrat\w*|allergic reaction|urticaria|"
+    r"hives|sprained|hyperemesis)\b|"
     r"عفونت|ویروسی|باکتریایی|باکتریال|میکروبی|سرماخوردگی|آنفولانزا|آنفلوانزا|میگرن|سینوزیت|فشار خون بالا|دیابت|"
     r"آسم|رفلاکس|گاستروانتریت|شکستگی|پیچ[\u200c ]?خوردگی|التهاب|کم[\u200c ]?خونی|حساسیت فصلی|آلرژی|اگزما|"
     # the Persian names of "-itis" (English has \w+itis; in Persian many ordinary words end in -یت)
@@ -440,7 +455,8 @@ DIAGNOSIS = re.compile(
     r"آپاندیسیت|کونژنکتیویت|سیستیت|پیلونفریت|پروستاتیت|تاندونیت|بورسیت|پانکراتیت|ورم ملتحمه|"
     r"پنومونی|ذات[\u200c ]?الریه|آنژین|گلودرد چرکی|استرپتوکوکی|کووید|کرونا|چربی خون|کبد چرب|سنگ کلیه|"
     r"زخم معده|فتق|سرطان|تومور|سندرم|اختلال|افسردگی|اضطراب|بی[\u200c ]?خوابی|دررفتگی|کم[\u200c ]?کاری تیروئید|"
-    r"پرکاری تیروئید|نقرس|کمردرد مکانیکی|سیاتیک|دیسک کمر|فتق دیسک|رادیکولوپاتی",
+    r"پرکاری تیروئید|نقرس|کمردرد مکانیکی|سیاتیک|دیسک کمر|فتق دیسک|رادیکولوپاتی|انسدادی مزمن|سی[\u200c ]?او[\u200c ]?پی[\u200c ]?دی|"
+    r"کم[\u200c ]?آبی|واکنش حساسیتی|واکنش آلرژیک|کهیر|ویار|تهوع بارداری",
     re.IGNORECASE,
 )
 #: a relative named in Persian: "پس پدرتون سرطان داره" is family history, not the patient's diagnosis
@@ -516,7 +532,7 @@ REASON_DICTATED = re.compile(
 REASON_OPENING = re.compile(
     r"(?<!back )(?<!see you )(?<!see him )(?<!see her )"
     r"\b(?:(?:is |are |'re |am |'m )?here|coming in|in today|visiting)(?: today| to see me)*"
-    rf" (?:for|with|because of|due to|regarding) {_COMPANION}{_ARTICLE}(?P<here>[^,.;?]{{3,80}})"
+    rf" (?:for|with|because of|due to|regarding|about) {_COMPANION}{_ARTICLE}(?P<here>[^,.;?]{{3,80}})"
     r"|\b(?:i (?:hear|heard|see|saw|understand)|(?:it )?looks like|i'm told|told me|tells me)"
     r"(?: (?:in|with|from|on) (?:your|my|the) (?:notes|chart|records?))?(?: that)? you(?: you)?(?:'re|'ve| are| have)?"
     r"(?: been)? (?:(?:having|had|have|got)(?: some| a| an| the| your| this| that| these| those)? (?P<you_have>[^,.;?]{3,60})"

@@ -284,6 +284,11 @@ _NEGATIVE_FINDING = re.compile(
 _DOCTOR_CUES = ("exam", "result", "plan", "assessment", "hpi")
 # The doctor recapping what happened: "so you've been doing physical therapy for three months",
 # "پس دیشب رفتید اورژانس", "دفعه قبل که مراجعه کردید"
+_RETURN_VISIT = re.compile(
+    r"\b(?:see you (?:back|again) in|come back in \w+ (?:days?|weeks?|months?))\b|"
+    r"(?:روز|هفته|ماه)\s+(?:دیگه|دیگر|بعد)\s+(?:\S+\s+){0,5}?(?:بیا|بیاید|بیاین|ببینم|ببینمت|ببینمتون|ببینیم)(?![^\W\d_])",
+    re.IGNORECASE,
+)
 _RECAP = re.compile(
     r"^\W*(?:(?:so|and|okay|ok)[\s,]+)*(?:you've been|you have been|you had|you were|you went|you've had|you did)\b|"
     r"^\W*(?:خب\s+)?پس\s+(?:\S+\s+){0,4}\S*(?:رفتید|کردید|بودید|داشتید|زدید|خوردید|رفتی|کردی|بودی)(?![^\W\d_])|"
@@ -321,6 +326,8 @@ def cue_label(s: Sentence) -> str | None:
     t = normalize_digits(s.text)
     doctor = s.speaker == SPEAKER_DOCTOR
     if doctor and not s.question:
+        if _RETURN_VISIT.search(t):
+            return "plan"  # "دو هفته دیگه بیا با سونوگرافی … ببینمت": a return visit, whatever it brings
         if lx.HISTORY_VERB.search(t) or _RECAP.search(t):
             return "hpi"  # dictation: "she denies fever or shortness of breath"; "so you've been doing …"
         if lx.FA_FINDING.search(t) and not lx.FA_NOT_FINDING.search(t):
@@ -363,7 +370,9 @@ class _Builder:
         self.final = list(labels)  # the section each doctor statement went to, after the builder's rules
         self.history_kinds: dict[int, str] = {}  # sentence start -> the history kind it was filed as
         self.refusals: set[int] = set()  # starts of the patient's replies turning down a proposal
-        self.caregiver = _caregiver(self.sents)  # a parent speaks for the child who is the patient
+        # a parent speaks for the child who is the patient (the patient's own words; not a companion's
+        # "دخترم" about a grown daughter who speaks for herself)
+        self.caregiver = _caregiver(dialogue.sentences)
         # turns of someone beside doctor and patient (the engine files their words as the patient's side)
         self.companion_turns = {
             s.turn for s in dialogue.sentences if s.speaker not in (None, SPEAKER_DOCTOR, SPEAKER_PATIENT)
@@ -443,7 +452,11 @@ class _Builder:
                 negated=False, uncertain=is_uncertain(s.text),
             )  # fmt: skip
         prescribing = doctor and not s.question and bool(lx.PRESCRIBE.search(s.text))
-        plan_like = doctor and not s.question and (label in ("plan", "assessment") or prescribing)
+        before = bool(_PRESCRIBED_BEFORE.search(s.text))  # "last time we started you on …": taken now
+        prescribing = prescribing and not before
+        plan_like = (
+            doctor and not s.question and (label in ("plan", "assessment") or prescribing) and not before
+        )
         allergy = bool(lx.CUES["allergy"].search(s.text)) or self.answers_allergy_question(i)
         meds = extract_medications(s.text, s.start, nv, heard=plan_like) if prescribing or not allergy else []
         if doctor and not s.question and not prescribing and _ordered(s.text, meds, self.lang):
@@ -478,6 +491,14 @@ class _Builder:
         ):
             meds = []  # "are you on lisinopril?" asserts nothing until it is answered
         stops_any = taper = False
+        # one item per medicine a sentence names: "the ibuprofen can push your pressure up, so stop the
+        # ibuprofen" is one stop, not a prescription and a stop
+        named: dict[str, Any] = {}
+        for m in meds:
+            first = named.setdefault(m.name, m)
+            if first is not m and _stops(s.text, m.name_span[0] - s.start, m.name_span[1] - s.start):
+                named[m.name] = m
+        meds = [m for m in meds if named[m.name] is m]
         for m in meds:
             answers_a_proposal = i and self.sents[i - 1].speaker == SPEAKER_DOCTOR
             name_start, name_end = m.name_span[0] - s.start, m.name_span[1] - s.start
@@ -773,6 +794,8 @@ class _Builder:
             kind = next(
                 (k for k in ("test", "referral", "follow_up") if lx.CUES[k].search(s.text)), "instruction"
             )
+            if _RETURN_VISIT.search(s.text):
+                kind = "follow_up"  # "come back in two weeks with the ultrasound"
             if kind == "instruction" and has_meds:
                 return  # the structured medication items carry this sentence
             interval = None
@@ -916,7 +939,8 @@ _A_REASON = re.compile(
     lx.SYMPTOM_RE.pattern
     + "|"
     + lx.DIAGNOSIS.pattern
-    + r"|\b(?:follow[- ]?up|check[- ]?up|physical|refill|pain|injury|results?)\b",
+    + r"|\b(?:follow[- ]?up|check[- ]?up|physical|refill|pain|injury|results?|blood pressure|blood sugars?|"
+    r"cholesterol|thyroid|medications?|prescriptions?)\b",
     re.IGNORECASE,
 )
 
@@ -990,6 +1014,12 @@ _LED_ANSWER = re.compile(r"^\W*(?:yes|yeah|yep|no|nope|never|not really|آره|�
 _CURRENT_USE = re.compile(
     r"\b(?:you(?:'re| are) (?:on|taking)|you take|you(?:'ve| have) been (?:on|taking)|(?:she|he)(?:'s| is) (?:on|taking)|"
     r"(?:she|he) takes|currently|still)\b|می[\u200c ]?خور(?:ید|ه|ن|ین)|مصرف می[\u200c ]?کن|استفاده می[\u200c ]?کن",
+    re.IGNORECASE,
+)
+_PRESCRIBED_BEFORE = re.compile(
+    r"\b(?:last time|previously|ago|we started|you were started|was started|had started|we put you on|"
+    r"we had you on|the other doctor|your (?:gp|pcp|doctor) (?:started|put|gave))\b|دفعه قبل|قبلاً|قبلا|پارسال|"
+    r"دکتر قبلی",
     re.IGNORECASE,
 )
 _PAST_OR_RECAP = re.compile(

@@ -256,7 +256,10 @@ _FA_LONE_AMBIGUOUS = frozenset({"نه", "یه", "یک", "سی"})
 
 def _fa_spoken_value(m: re.Match[str], src: str) -> float | None:
     phrase = m.group(0)
-    if src.startswith("ه", m.end()) and " و " not in phrase:
+    over = re.search(
+        r"(?<![^\W\d_])(?:روی|بر)\s*$", src[: m.start()]
+    )  # "یازده روی هفت(ه)": a pressure's second number
+    if src.startswith("ه", m.end()) and " و " not in phrase and not over:
         return None  # "هفته", "شیشه": a word, not "هفت" or "شیش" with "is" attached
     if m.group("tenths"):  # "سی و هشت و هشت دهم": the last word is tenths
         whole, _, last = phrase[: -len(m.group("tenths"))].rpartition(" و ")
@@ -266,7 +269,7 @@ def _fa_spoken_value(m: re.Match[str], src: str) -> float | None:
         return None if value is None else value + _FA_ONES[last] / 10
     if " و " not in phrase and (
         phrase in _FA_LONE_AMBIGUOUS
-        or not (_FA_UNIT_AFTER.match(src, m.end()) or phrase in _FA_TENS or phrase in _FA_HUNDREDS)
+        or not (_FA_UNIT_AFTER.match(src, m.end()) or phrase in _FA_TENS or phrase in _FA_HUNDREDS or over)
     ):
         return None  # a lone word is a number before a unit, or a ten or hundred ("ایبوپروفن چهارصد")
     if src[m.end() :].lstrip().startswith(("در صد", "درصد", "%", "٪")) or (
