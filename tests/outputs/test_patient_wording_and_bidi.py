@@ -148,3 +148,13 @@ def test_the_patient_page_has_one_kind_of_digits():
     assert "روزی 2 لیوان آب بیشتر بنوشید" in lines
     assert any("115" in line for line in view["safety_net"]["items"])
     assert not PERSIAN_DIGITS.search(patient_html(note))
+
+
+def test_an_engines_interval_and_course_are_persian_on_a_persian_page():
+    note = make_note("fa")
+    plan = note.draft["sections"]["plan"]["items"]
+    plan.append(item("follow_up", "", interval="3 months"))
+    plan.append(item("medication", "پنتوپرازول", name="پنتوپرازول", duration="8 weeks"))
+    text = " ".join(str(line) for s in patient_view(note)["sections"] for line in s["items"])
+    assert "3 ماه دیگر مراجعه کنید." in text and "months" not in text
+    assert "weeks" not in render_markdown(note)

@@ -350,6 +350,17 @@ def dose_text(item: dict, language: str = "en") -> str:
     return dose
 
 
+_FA_SPAN_UNITS = {"day": "روز", "week": "هفته", "month": "ماه", "year": "سال", "hour": "ساعت"}
+
+
+def time_span(text: str, language: str) -> str:
+    """An engine's duration or interval ("3 months", "1 week") in the note's language ("3 ماه")."""
+    qty, _, unit = text.partition(" ")
+    if not language.startswith("fa") or not unit:
+        return text
+    return f"{qty} {_FA_SPAN_UNITS.get(unit.rstrip('s'), unit)}"
+
+
 def medication_row(note: NoteDocument, status: str, item: dict) -> list[str]:
     """Name, dose, route, frequency, duration, status: the columns of every medication table."""
     return [
@@ -357,7 +368,7 @@ def medication_row(note: NoteDocument, status: str, item: dict) -> list[str]:
         dose_text(item, note.language),
         clean(item.get("route")),
         clean(item.get("frequency")),
-        clean(item.get("duration")),
+        time_span(clean(item.get("duration")), note.language),
         label(note, status),
     ]
 
@@ -372,7 +383,7 @@ def dosage_text(item: dict, language: str = "en") -> str:
         dose_text(item, language),
         clean(item.get("route")),
         clean(item.get("frequency")),
-        clean(item.get("duration")),
+        time_span(clean(item.get("duration")), language),
     ]
     return list_sep(language).join(p for p in parts if p)
 
@@ -397,7 +408,7 @@ def item_line(note: NoteDocument, item: dict) -> str:
     elif kind == "medication" and not text:
         text = " ".join(p for p in (clean(item.get("name")), dosage_text(item, note.language)) if p)
     elif kind == "follow_up" and not text:
-        text = clean(item.get("interval"))
+        text = time_span(clean(item.get("interval")), note.language)
     flags = [label(note, f) for f in ("negated", "uncertain") if item.get(f)]
     if flags:
         text += f" [{list_sep(note).join(flags)}]"

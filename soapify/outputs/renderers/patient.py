@@ -30,6 +30,7 @@ from .base import (
     ltr_spans,
     text_lines,
     text_only,
+    time_span,
     vital_label,
     vital_value,
     vitals,
@@ -241,7 +242,7 @@ def _follow_up(note: NoteDocument, p: dict[str, str]) -> list[str]:
     for item in items(note, "plan", "follow_up"):
         if is_safety_net(item):
             continue
-        interval = clean(item.get("interval"))
+        interval = time_span(clean(item.get("interval")), lang_of(note))
         lines.append(p["follow_up_in"].format(interval=interval) if interval else clean(item.get("text")))
     return [line for line in lines if line]
 
