@@ -7,6 +7,13 @@ PORT ?= 8000
 WEB_WORKERS ?= 2
 WORKER_CONCURRENCY ?= 2
 NLP_CONCURRENCY ?= 2
+# Celery workers are stopped with a signal to the whole process group (Ctrl-C, or the trap below),
+# which reaches their pool processes too: REMAP_SIGTERM=SIGQUIT (Celery's setting for a TERM sent to
+# every process) makes the pool processes ignore TERM and INT, so only each main process stops its
+# pool (without it, the filesystem broker's workers could hang for good after "Warm shutdown";
+# soapify/celery.py). TERM is then Celery's cold shutdown: running tasks get
+# CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT seconds (8) to finish before they are cancelled.
+CELERY_WORKER := env REMAP_SIGTERM=SIGQUIT $(VENV)/bin/celery -A soapify worker
 
 .PHONY: bench-llm bench-llm-lock install models models-tiny run stop-db web worker migrate seed test lint typecheck format bench lock clean
 
@@ -42,14 +49,18 @@ models-tiny: install
 # one for speech-to-text (live chunks and long files' windows), one for drafts, checklists and the
 # rest (so they never wait for another doctor's transcription), and one process at the lowest CPU
 # priority for the `background` queue (speaker diarization, the search index; settings.JOB_QUEUES).
-# One Ctrl-C (or TERM) stops every process once: the trap clears itself before signalling the group.
+# One Ctrl-C, or one TERM to make or to its process group, stops every process: the trap clears
+# itself and sends one TERM to the group (make passes a TERM sent to it alone to this shell only).
+# Idle workers stop within about 10 s; a running job gets the soft shutdown's 8 s to finish, else it
+# is cancelled and run again by the reaper at the next start (a worker that sees the group's TERM and
+# then, separately, the trap's cancels it at once). gunicorn.conf.py: web workers leave INT to gunicorn.
 run: seed models
 	$(PY) manage.py collectstatic --noinput -v0
 	@echo "SOAPify on http://$(HOST):$(PORT)/  (API docs: /api/docs/)"
 	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A soapify worker -B -Q stt,stt_bulk --concurrency $(WORKER_CONCURRENCY) -n main@%h --loglevel INFO & \
-	$(VENV)/bin/celery -A soapify worker -Q nlp,default --concurrency $(NLP_CONCURRENCY) -n nlp@%h --loglevel INFO & \
-	nice -n 19 $(VENV)/bin/celery -A soapify worker -Q background --concurrency 1 -n background@%h --loglevel INFO & \
+	$(CELERY_WORKER) -B -Q stt,stt_bulk --concurrency $(WORKER_CONCURRENCY) -n main@%h --loglevel INFO & \
+	$(CELERY_WORKER) -Q nlp,default --concurrency $(NLP_CONCURRENCY) -n nlp@%h --loglevel INFO & \
+	nice -n 19 $(CELERY_WORKER) -Q background --concurrency 1 -n background@%h --loglevel INFO & \
 	$(VENV)/bin/gunicorn soapify.wsgi:application -c gunicorn.conf.py --bind $(HOST):$(PORT) \
 		--workers $(WEB_WORKERS) --access-logfile - & \
 	wait
@@ -60,9 +71,9 @@ stop-db:
 
 worker: models
 	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A soapify worker -Q stt,stt_bulk --concurrency $(WORKER_CONCURRENCY) -n main@%h --loglevel INFO & \
-	$(VENV)/bin/celery -A soapify worker -Q nlp,default --concurrency $(NLP_CONCURRENCY) -n nlp@%h --loglevel INFO & \
-	nice -n 19 $(VENV)/bin/celery -A soapify worker -Q background --concurrency 1 -n background@%h --loglevel INFO & \
+	$(CELERY_WORKER) -Q stt,stt_bulk --concurrency $(WORKER_CONCURRENCY) -n main@%h --loglevel INFO & \
+	$(CELERY_WORKER) -Q nlp,default --concurrency $(NLP_CONCURRENCY) -n nlp@%h --loglevel INFO & \
+	nice -n 19 $(CELERY_WORKER) -Q background --concurrency 1 -n background@%h --loglevel INFO & \
 	wait
 
 test: install

@@ -394,6 +394,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a worker holds no more messages than it has free processes
 # A lost broker connection does not cancel running jobs: they finish, fenced by their claim.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Stopping (make run: REMAP_SIGTERM=SIGQUIT, so TERM is Celery's cold shutdown; soapify/celery.py):
+# running tasks get this long to finish, then are cancelled and their jobs queued again (the reaper,
+# JOB_STALE_SECONDS after their last heartbeat); an idle worker stops at once. 0: cancel at once.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env_float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", 8.0)
+# Last resort (workers without an event loop, i.e. the filesystem broker): a worker still running
+# this long after its soft shutdown ended logs its threads' stacks and exits (soapify/celery.py).
+WORKER_STOP_GRACE_SECONDS = env_float("WORKER_STOP_GRACE_SECONDS", 15.0)
 CELERY_BROKER_HEARTBEAT = env_int("CELERY_BROKER_HEARTBEAT", 60)  # AMQP: a dead peer noticed in ~2 min
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
