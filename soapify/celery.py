@@ -138,7 +138,8 @@ def _arm_stop_deadline() -> None:
             "holding a pool lock); exiting now, its jobs are sent again by the reaper",
             seconds,
         )
-        faulthandler.dump_traceback(file=sys.__stderr__, all_threads=True)
+        if sys.__stderr__ is not None:
+            faulthandler.dump_traceback(file=sys.__stderr__, all_threads=True)
         for child in psutil.Process().children(recursive=True):
             child.kill()
         os._exit(1)

@@ -541,8 +541,12 @@ class _Builder:
         if doctor and i and self.sents[i - 1].start in self.refusals and accepts:
             return  # "That's fine, we'll skip it."
         unit = self.unit_of(i)
-        asked = self.sents[unit.question].text if unit is not None else ""
-        if unit is not None and lx.CHITCHAT.search(asked) and not lx.SYMPTOM_RE.search(asked + " " + s.text):
+        question = self.sents[unit.question].text if unit is not None else ""
+        if (
+            unit is not None
+            and lx.CHITCHAT.search(question)
+            and not lx.SYMPTOM_RE.search(f"{question} {s.text}")
+        ):
             return  # "Any questions?" / "No, I'm good."
         if unit is not None and self.answer(i, s, unit):
             return
