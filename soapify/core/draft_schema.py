@@ -49,6 +49,15 @@ VITAL_NAMES: tuple[str, ...] = (
     "pain",
 )
 
+#: Persian names of the time units of durations and intervals ("3 months" → "3 ماه")
+DURATION_UNITS_FA: dict[str, str] = {
+    "day": "روز",
+    "week": "هفته",
+    "month": "ماه",
+    "year": "سال",
+    "hour": "ساعت",
+}
+
 #: How a dose unit (a UCUM code in the item's ``unit``) reads in a note, per language: the engines'
 #: item text and the renderers' medication tables use the same. A unit not listed reads as its code.
 DOSE_UNIT_LABELS: dict[str, dict[str, str]] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from soapify.core.draft_schema import DOSE_UNIT_LABELS, VITAL_LABELS
+from soapify.core.draft_schema import DOSE_UNIT_LABELS, DURATION_UNITS_FA, VITAL_LABELS
 from soapify.nlp.dialogue.scope import clause_bounds, negative_sentence
 from soapify.nlp.dialogue.scope import is_negated as scope_negated
 
@@ -197,7 +197,7 @@ class Medication:
         if self.duration:
             qty, _, du = self.duration.partition(" ")
             duration = (
-                f"به مدت {qty} {_DURATION_FA.get(du.rstrip('s'), du)}" if fa else f"for {self.duration}"
+                f"به مدت {qty} {DURATION_UNITS_FA.get(du.rstrip('s'), du)}" if fa else f"for {self.duration}"
             )
         dose = f"{self.dose} {unit}".strip() if self.dose else None
         return " ".join(x for x in (self.name, dose, route, frequency, duration) if x)
@@ -207,7 +207,6 @@ _ROUTE_FA = {
     "oral": "خوراکی", "injection": "تزریقی", "topical": "موضعی", "inhaled": "استنشاقی", "intravenous": "وریدی",
     "intramuscular": "عضلانی", "subcutaneous": "زیرجلدی", "drops": "قطره",
 }  # fmt: skip
-_DURATION_FA = {"day": "روز", "week": "هفته", "month": "ماه", "year": "سال", "hour": "ساعت"}
 
 
 _ROUTE_RE = re.compile(

@@ -562,9 +562,9 @@ class _Builder:
             self.final[i] = label
             if label != "other" and not (vitals and label == "exam"):
                 self.doctor_item(i, s, label, conf, declined, has_meds=bool(meds) and not taper)
-        elif label != "other" or lx.SYMPTOM_RE.search(s.text) or self.led_history_answer(s, unit):
+        elif label != "other" or lx.SYMPTOM_RE.search(s.text) or self.led_history_answer(i, s, unit):
             question = self.sents[unit.question].text if unit is not None else ""
-            self.patient_item(s, conf, has_meds=bool(meds), asked=question)
+            self.patient_item(i, s, conf, has_meds=bool(meds), asked=question)
 
     def offer(self, i: int, s: Sentence) -> None:
         """A doctor's offer answered is a plan item, declined or agreed (its reply is not history)."""
@@ -663,13 +663,13 @@ class _Builder:
             return "Takes no medications."
         return f"Answers {'no' if no else 'yes'} to: {q.text.strip()}"
 
-    def led_history_answer(self, s: Sentence, unit: Unit | None) -> bool:
+    def led_history_answer(self, i: int, s: Sentence, unit: Unit | None) -> bool:
         """ "Do you smoke?" / "Yes, a pack a day.": a short answer opening with yes or no to a history
         question, naming nothing of its own; it is history read with its question."""
         if unit is None or not _LED_ANSWER.match(s.text) or len(_WORDS.findall(s.text)) > 10:
             return False
         q = self.sents[unit.question].text
-        if unit.answer[:1] != (self.sents.index(s),) or len(_WORDS.findall(q)) > 12:
+        if unit.answer[:1] != (i,) or len(_WORDS.findall(q)) > 12:
             return False  # a later sentence of the answer, or a long recap read back ("i have that you're …")
         return (
             any(cue.search(q) for _, cue in _QUESTION_KINDS)
@@ -681,7 +681,7 @@ class _Builder:
             return f"{self.companion(a) or 'بیمار'} در پاسخ به «{q.strip()}»: {a.text.strip()}"
         return f'Asked "{q.strip()}": {a.text.strip()}'
 
-    def patient_item(self, s: Sentence, conf: float, has_meds: bool = False, asked: str = "") -> None:
+    def patient_item(self, i: int, s: Sentence, conf: float, has_meds: bool = False, asked: str = "") -> None:
         """A patient's statement as history; an answer takes the kind of the question it answers
         ("Any allergies to medications?" / "Sulfa drugs give me a rash." is an allergy)."""
         own = _history_kind(s.text, _PATIENT_KINDS)
@@ -699,8 +699,8 @@ class _Builder:
         )
         if kind == "medication" and has_meds:
             return  # the structured medication item already covers this sentence
-        unit = self.unit_of(self.sents.index(s)) if asked else None
-        text = self.qa_text(asked, s) if self.led_history_answer(s, unit) else self.patient_text(s)
+        unit = self.unit_of(i) if asked else None
+        text = self.qa_text(asked, s) if self.led_history_answer(i, s, unit) else self.patient_text(s)
         self.history_item(s, kind, text, conf)
 
     def kind_of(self, i: int) -> str | None:
@@ -868,9 +868,14 @@ class _Builder:
         q = self.sents[opening]
         if not (lx.DIAGNOSIS.search(q.text) or lx.SYMPTOM_RE.search(q.text)):
             return False  # "how are the kids?", "حالتون چطوره؟"
-        answer = [s for s in self.sents[opening + 1 : opening + 5] if s.speaker != SPEAKER_DOCTOR][:3]
+        replies = [
+            j
+            for j in range(opening + 1, min(opening + 5, len(self.sents)))
+            if self.sents[j].speaker != SPEAKER_DOCTOR
+        ][:3]
+        answer = [self.sents[j] for j in replies]
         said = {m.sentence for m in self.d.mentions if m.source == "said" and not m.negated}
-        if any(self.sents.index(s) in said for s in answer):
+        if said.intersection(replies):
             return False  # "I'm here because of my back pain": the patient's own complaint
         found = [
             (s, m)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from soapify.core.draft_schema import DOSE_UNIT_LABELS, SECTIONS, VITAL_LABELS
+from soapify.core.draft_schema import DOSE_UNIT_LABELS, DURATION_UNITS_FA, SECTIONS, VITAL_LABELS
 
 Language = Literal["en", "fa"]
 
@@ -350,15 +350,12 @@ def dose_text(item: dict, language: str = "en") -> str:
     return dose
 
 
-_FA_SPAN_UNITS = {"day": "روز", "week": "هفته", "month": "ماه", "year": "سال", "hour": "ساعت"}
-
-
 def time_span(text: str, language: str) -> str:
     """An engine's duration or interval ("3 months", "1 week") in the note's language ("3 ماه")."""
     qty, _, unit = text.partition(" ")
     if not language.startswith("fa") or not unit:
         return text
-    return f"{qty} {_FA_SPAN_UNITS.get(unit.rstrip('s'), unit)}"
+    return f"{qty} {DURATION_UNITS_FA.get(unit.rstrip('s'), unit)}"
 
 
 def medication_row(note: NoteDocument, status: str, item: dict) -> list[str]:
