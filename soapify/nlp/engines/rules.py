@@ -553,9 +553,12 @@ class _Builder:
         if doctor:
             if lx.DEMOGRAPHIC.search(s.text) and not lx.ASSISTANT.search(s.text):
                 label = "hpi"  # "martha is a 50-year-old female with ... who presents for ..."
-            if label == "other" and lx.told_diagnosis(s.text):
-                label = "assessment"  # "he has an ear infection", "عفونت ویروسی است"
-            if (prescribing or stops_any) and (
+            if lx.told_diagnosis(s.text) and (
+                label == "other" or (label == "exam" and not lx.CUES["exam"].search(s.text))
+            ):
+                label = "assessment"  # "he has an ear infection", "you have an ankle sprain" after the exam
+            dosed = plan_like and any(m.dose and m.frequency for m in meds)  # "then ibuprofen 400 mg tid"
+            if (prescribing or stops_any or dosed) and (
                 label not in ("plan", "assessment") or not lx.DIAGNOSIS.search(s.text)
             ):
                 label = "plan"  # "take paracetamol 500 mg every 6 hours" names no problem

@@ -108,6 +108,20 @@ def pronouns(gender: str | None) -> dict[str, str]:
     return {"subj": "the patient", "obj": "the patient", "poss": "the patient's", "refl": "themselves"}
 
 
+def _possessive(text: str, word: str, poss: str) -> str:
+    """``word`` ("my", "your") → ``poss``; without a gender, "their" once the sentence has already
+    named the patient ("The patient twisted their ankle", not "… the patient's ankle")."""
+
+    def sub(m: re.Match[str]) -> str:
+        if poss == "the patient's":
+            start = max(text.rfind(c, 0, m.start()) for c in ".;!?")
+            if "the patient" in text[start + 1 : m.start()].lower():
+                return "their"
+        return poss
+
+    return re.sub(word, sub, text, flags=re.IGNORECASE)
+
+
 _I_VERB = re.compile(r"\bi(?:'m|'ve|'d|'ll)?\b(\s+(?:don't|do|have|am|go|[a-z]+))?", re.IGNORECASE)
 
 
@@ -145,7 +159,7 @@ def patient_to_third(
         return f"{p['subj']} {_verb3(verb)}" if verb else p["subj"]
 
     t = _I_VERB.sub(sub_i, t)
-    t = re.sub(r"\bmy\b", p["poss"], t, flags=re.IGNORECASE)
+    t = _possessive(t, r"\bmy\b", p["poss"])
     t = re.sub(r"\bmyself\b", p["refl"], t, flags=re.IGNORECASE)
     t = re.sub(r"\bme\b", p["obj"], t, flags=re.IGNORECASE)
     t = re.sub(r"\bmine\b", p["poss"], t, flags=re.IGNORECASE)
@@ -157,7 +171,8 @@ _DOCTOR_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for a, b in (
         (r"\b(?:i'm|i am|we're|we are) going to\b", "we will"),
         (r"\b(?:i'll|we'll|i will|let's|let us)\b", "we will"),
-        (r"\bi(?:'d| would) like (?:you )?to\b", "we will"),
+        (r"\bi(?:'d| would) like you to\b", "the patient should"),
+        (r"\bi(?:'d| would) like to\b", "we will"),
         (r"\bi want you to\b", "the patient should"),
         (r"\bi want to\b", "we will"),
         (r"\bwe(?:'d| would) like to\b", "we will"),
@@ -194,7 +209,7 @@ def doctor_to_note(text: str, gender: str | None = None) -> str:
         t = _SUBJECT_YOU.sub(lambda m: f"{m.group(1)}{p['subj']} {_verb3(m.group(2))}", t)
     t = re.sub(r"\byou've\b", f"{p['subj']} has", t, flags=re.IGNORECASE)
     t = re.sub(r"\byou have\b", f"{p['subj']} has", t, flags=re.IGNORECASE)
-    t = re.sub(r"\byour\b", p["poss"], t, flags=re.IGNORECASE)
+    t = _possessive(t, r"\byour\b", p["poss"])
     t = re.sub(r"^you\b", p["subj"], t, flags=re.IGNORECASE)
     t = re.sub(r"\byou\b", p["obj"], t, flags=re.IGNORECASE)
     t = re.sub(r"\s{2,}", " ", t).strip()
