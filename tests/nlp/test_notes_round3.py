@@ -61,3 +61,15 @@ def test_without_a_gender_the_second_mention_is_their():
     assert patient_to_third("my ankle hurts", "female") == "Her ankle hurts."
     assert doctor_to_note("you should rest your ankle") == "The patient should rest their ankle."
     assert doctor_to_note("your ankle is swollen") == "The patient's ankle is swollen."
+
+
+def test_a_persian_refusal_without_ra_declines_the_proposal(engine):
+    draft = g(
+        engine,
+        "[doctor] کم‌آبی دارید. بهتره یه سرم بزنیم.\n[patient] نه، سرم نمی‌خوام.\n"
+        "[doctor] باشه، پس او آر اس بخورید، هر بار بعد از اسهال یه لیوان.",
+        "fa",
+    )
+    declined = [it for it in items(draft, "plan") if it["negated"]]
+    assert [it["text"] for it in declined] == ["نپذیرفت: بهتره یه سرم بزنیم."]
+    assert not any("نمی‌خوام" in it["text"] for it in items(draft, "subjective"))  # not history

@@ -214,7 +214,9 @@ CUES: dict[str, re.Pattern[str]] = {
         # Persian orders and instructions: "باید سونوگرافی انجام بدید", "ارجاع می‌دهم", "چیزی نخورید";
         # not the exam's "نفس عمیق بکشید", "دراز بکشید", or "باید بپرسم" (I have to ask)
         r"(?<!\S)(?:باید(?!\s+(?:بپرسم|ببینم|معاینه|نگاه|گوش|بگم|بدونم))|ارجاع|درخواست می|می[\u200c ]?نویسم|"
-        r"انجام بد(?:ید|هید|ین)|[بن](?:خور|گیر|زن|مال|یا|نوش)(?:ید|ین|یید|ئید)|[بن](?:خور|زن|مال|نوش)|مراجعه کن|"
+        r"انجام بد(?:ید|هید|ین|یم)|[بن](?:خور|گیر|زن|مال|یا|نوش)(?:ید|ین|یید|ئید)|[بن](?:خور|زن|مال|نوش)|مراجعه کن|"
+        # "بهتره یه سرم بزنیم", "یه آزمایش بگیریم": what we will do
+        r"ب(?:زن|گیر|نویس|فرست)یم|"
         r"بیار(?:ید|ین)ش?|"
         r"مصرف کن)(?!\w)",
         "assessment": r"\b(?:(?:this|it) (?:looks|sounds|seems) like|(?:my )?(?:assessment|impression) is|i think (?:you|it|this|that)|"
@@ -507,7 +509,7 @@ DECLINE = re.compile(
     r"i (?:don't|do n't|do not) (?:want|think i (?:want|need))|i(?:'m| am) not (?:interested|ready|comfortable)|"
     r"not (?:right )?now|i'll pass|no thanks|no thank you|let's (?:hold off|wait)|i(?:'d| would) like to (?:wait|hold off)|"
     r"i (?:can't|cannot) (?:afford|do)|نمی[\u200c ]?خوام|نمی[\u200c ]?خواهم|فعلا نه|نه ممنون|"
-    r"(?:[^\s.،]+\s+){1,3}(?:رو|را)\s+نمی[\u200c ]?خوا(?:م|هم)(?:\s+(?:بخورم|مصرف کنم|انجام بدم|بکنم|بزنم))?\s*(?:[.،!]|$))",
+    r"(?:[^\s.،]+\s+){1,3}(?:(?:رو|را)\s+)?نمی[\u200c ]?خوا(?:م|هم)(?:\s+(?:بخورم|مصرف کنم|انجام بدم|بکنم|بزنم))?\s*(?:[.،!]|$))",
     re.IGNORECASE,
 )
 # The reason for the visit as the doctor states it (→ the chief complaint), see ``stated_reason``.
