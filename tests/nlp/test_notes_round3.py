@@ -61,6 +61,9 @@ def test_without_a_gender_the_second_mention_is_their():
     assert patient_to_third("my ankle hurts", "female") == "Her ankle hurts."
     assert doctor_to_note("you should rest your ankle") == "The patient should rest their ankle."
     assert doctor_to_note("your ankle is swollen") == "The patient's ankle is swollen."
+    assert doctor_to_note("your peak flow is 250, sixty percent of your best") == (
+        "The patient's peak flow is 250, sixty percent of their best."
+    )
 
 
 def test_a_persian_refusal_without_ra_declines_the_proposal(engine):

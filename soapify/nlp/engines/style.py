@@ -111,15 +111,14 @@ def pronouns(gender: str | None) -> dict[str, str]:
 def _possessive(text: str, word: str, poss: str) -> str:
     """``word`` ("my", "your") → ``poss``; without a gender, "their" once the sentence has already
     named the patient ("The patient twisted their ankle", not "… the patient's ankle")."""
-
-    def sub(m: re.Match[str]) -> str:
-        if poss == "the patient's":
-            start = max(text.rfind(c, 0, m.start()) for c in ".;!?")
-            if "the patient" in text[start + 1 : m.start()].lower():
-                return "their"
-        return poss
-
-    return re.sub(word, sub, text, flags=re.IGNORECASE)
+    out, last = [], 0
+    for m in re.finditer(word, text, flags=re.IGNORECASE):
+        out.append(text[last : m.start()])
+        done = "".join(out)
+        sentence = done[max(done.rfind(c) for c in ".;!?") + 1 :]
+        out.append("their" if poss == "the patient's" and "the patient" in sentence.lower() else poss)
+        last = m.end()
+    return "".join(out) + text[last:]
 
 
 _I_VERB = re.compile(r"\bi(?:'m|'ve|'d|'ll)?\b(\s+(?:don't|do|have|am|go|[a-z]+))?", re.IGNORECASE)
