@@ -76,3 +76,88 @@ def test_a_persian_refusal_without_ra_declines_the_proposal(engine):
     declined = [it for it in items(draft, "plan") if it["negated"]]
     assert [it["text"] for it in declined] == ["نپذیرفت: بهتره یه سرم بزنیم."]
     assert not any("نمی‌خوام" in it["text"] for it in items(draft, "subjective"))  # not history
+
+
+@pytest.mark.parametrize(
+    ("proposal", "reply"),
+    [
+        ("i could also put you in a walking boot.", "i'd rather not."),
+        ("i could also put you in a walking boot, would you like that?", "i'd rather not."),
+        (
+            "i could also put you in a walking boot. how do you feel about that?",
+            "nah, i think i'll be fine with the wrap.",
+        ),
+        ("i'd also like to send you to physical therapy.", "i don't really have time for that with work."),
+        ("one option is a brace for a few weeks.", "i'd really rather not."),
+    ],
+)
+def test_declined_proposals_in_everyday_words(engine, proposal, reply):
+    draft = g(engine, f"[doctor] so this is a lateral ankle sprain.\n[doctor] {proposal}\n[patient] {reply}")
+    declined = [it for it in items(draft, "plan") if it["negated"]]
+    assert len(declined) == 1 and declined[0]["text"].startswith("Declined: ")
+    assert not items(draft, "subjective")  # the refusal is the plan item's evidence, not history
+
+
+def test_a_declined_medicine_is_not_an_order(engine):
+    draft = g(
+        engine,
+        "[doctor] so you have depression.\n[doctor] one option is sertraline, starting at 50 milligrams once a day.\n"
+        "[patient] i'd really rather not take medication.",
+    )
+    (med,) = items(draft, "plan", "medication")
+    assert med["negated"] is True and med["text"].startswith("Declined: sertraline 50 mg")
+    assert not items(draft, "subjective", "medication")
+    draft = g(
+        engine,
+        "[doctor] i could start semaglutide weekly. how do you feel about that?\n[patient] i'd rather not do needles right now.",
+    )
+    (med,) = items(draft, "plan", "medication")
+    assert med["negated"] is True
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "so this is a lateral ankle sprain.",
+        "so she has a left middle ear infection, what we call acute otitis media.",
+        "so he has viral gastroenteritis with mild dehydration.",
+        "i think this is a muscle strain in your low back.",
+        "so you have depression.",
+    ],
+)
+def test_a_diagnosis_told_in_everyday_words_is_the_assessment(engine, said):
+    draft = g(engine, f"[doctor] her lungs are clear and the belly is soft.\n[doctor] {said}")
+    assert len(items(draft, "assessment")) == 1
+    assert [it["kind"] for it in items(draft, "objective")] == ["exam"]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "عفونت گوش میانی راست داره، اوتیت مدیا.",
+        "شما فشار خون بالا دارید، مرحله دو.",
+        "این کمردرد مکانیکیه، به خاطر کشیدگی عضلات.",
+        "خب، دیابتتون کنترل نیست.",
+    ],
+)
+def test_a_persian_diagnosis_with_an_afterthought_or_spoken_copula(engine, said):
+    draft = g(engine, f"[doctor] {said}", "fa")
+    assert len(items(draft, "assessment")) == 1
+
+
+def test_persian_refusals_of_a_drug_and_of_a_referral(engine):
+    draft = g(
+        engine,
+        "[doctor] من پیشنهاد می‌کنم سرترالین رو شروع کنیم، روزی ۲۵ میلی‌گرم.\n"
+        "[patient] نه خانم دکتر، من نمی‌خوام قرص اعصاب بخورم.\n"
+        "[doctor] می‌خوام بفرستمتون فیزیوتراپی، ده جلسه.\n"
+        "[patient] نه دکتر، وقتش رو ندارم. فیزیوتراپی نمی‌رم.\n"
+        "[doctor] ژلوفن رو زیاد نخورید، فشار رو بالا می‌بره.",
+        "fa",
+    )
+    plan = {it["kind"]: it for it in items(draft, "plan") if it["kind"] != "medication"}
+    assert plan["referral"]["negated"] is True
+    meds = {it["name"]: it for it in items(draft, "plan", "medication")}
+    assert meds["سرترالین"]["negated"] is True and meds["سرترالین"]["text"].startswith("نپذیرفت")
+    assert meds["ژلوفن"].get("stopped") is True  # "don't take much ibuprofen" is not a prescription
+    assert not items(draft, "subjective")

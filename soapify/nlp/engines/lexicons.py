@@ -201,7 +201,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"آزمایش|سونوگرافی|عکس|نتیجه",
         "plan": r"\b(?:i(?:'m| am) going to|i'll|i will|we(?:'re| are) going to|we'll|we will|let's|"
         r"i want (?:you|to)|i(?:'d| would) (?:also |just )?like (?:you|to)(?! know| ask| hear| understand)|prescribe|refer|order|schedule|"
-        r"(?:is|are|he's|she's|you're) (?:also )?due for|we could (?:do|give|start|try)|"
+        r"(?:is|are|he's|she's|you're) (?:also )?due for|we could (?:also )?(?:do|give|start|try|put|send|refer|get)|"
+        r"i could (?:also )?(?:put|start|give|send|try|refer|order|prescribe|get)|(?:one|another|the other) option (?:is|would be)|"
         r"follow[- ]?up|come back|see you (?:in|back)|continue|start (?:you|on)|increase|decrease|"
         r"stop taking|recommend|should|(?:the )?plan (?:is|will be)|"
         + _GET_HELP
@@ -216,7 +217,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?<!\S)(?:باید(?!\s+(?:بپرسم|ببینم|معاینه|نگاه|گوش|بگم|بدونم))|ارجاع|درخواست می|می[\u200c ]?نویسم|"
         r"انجام بد(?:ید|هید|ین|یم)|[بن](?:خور|گیر|زن|مال|یا|نوش)(?:ید|ین|یید|ئید)|[بن](?:خور|زن|مال|نوش)|مراجعه کن|"
         # "بهتره یه سرم بزنیم", "یه آزمایش بگیریم": what we will do
-        r"ب(?:زن|گیر|نویس|فرست)یم|"
+        r"ب(?:زن|گیر|نویس|فرست)یم|بفرستم(?:ت|تون|تان|ش)?|"
         r"بیار(?:ید|ین)ش?|"
         r"مصرف کن)(?!\w)",
         "assessment": r"\b(?:(?:this|it) (?:looks|sounds|seems) like|(?:my )?(?:assessment|impression) is|i think (?:you|it|this|that)|"
@@ -238,8 +239,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:x-ray|mri|ct|ultrasound|labs?|blood ?work|echo\w*|ekg|ecg|troponin|d-dimer|chest x-ray|cbc|panel|test|"
         r"culture|a1c|urinalysis|mammogram)|آزمایش|سونوگرافی|"
         r"عکس|رادیولوژی|ام[\u200c ]?آر[\u200c ]?آی|سی[\u200c ]?تی|نوار قلب|اکو",
-        "referral": r"\brefer|specialist|physical therapy|see (?:a|the) (?:cardiologist|neurologist|"
-        r"specialist|surgeon|dermatologist)|ارجاع|متخصص",
+        "referral": r"\brefer|specialist|physical therapy|physiotherapy|see (?:a|the) (?:cardiologist|neurologist|"
+        r"specialist|surgeon|dermatologist)|ارجاع|متخصص|فیزیوتراپی|بفرستم",
         "follow_up": r"\b(?:follow[- ]?up|come back|see you (?:back|again|in)|return (?:in|if)|"
         r"check back|in (?:\w+ )?(?:days?|weeks?|months?) (?:time|to see)|" + _GET_HELP + r")|"
         r"مراجعه|پیگیری|برگرد|اورژانس|"
@@ -474,13 +475,24 @@ def told_diagnosis(text: str) -> bool:
     return bool(DIAGNOSIS.search(text) and TOLD_DIAGNOSIS.search(text) and not FA_RELATIVE.search(text))
 
 
-TOLD_DIAGNOSIS = re.compile(
-    r"\b(?:you|he|she|they)(?:'ve| have| has|'s)? (?:got |developed |probably (?:have|has) |likely (?:have|has) )?"
-    r"(?:an? |some |the )?(?:\w+[ -]){0,3}?(?=(?:\w+itis|infection|fracture|sprain|strain|migraine|pneumonia|"
+_DIAGNOSIS_AHEAD = (
+    r"(?=(?:\w+itis|infection|fracture|sprain|strain|migraine|pneumonia|"
     r"flu|cold|virus|tear|disease|syndrome|disorder|neuropathy|diabetes|hypertension|asthma|copd|reflux|anemia|"
     r"ulcer|gout|depression|anxiety|concussion|embolism|thrombosis|angina|fibrillation|heart failure|hernia|"
-    r"albuminuria|obesity|hyperlipidemia)\b)|"
-    r"(?:دچار|مبتلا به|به نظرم|به نظر من|تشخیص)|(?:است|هست|دارید|داری|دارد|داره|گرفتید|گرفتین|گرفتی)\s*[.!]?\s*$",
+    r"albuminuria|obesity|hyperlipidemia|dehydration|exacerbation|otitis media)\b)"
+)
+TOLD_DIAGNOSIS = re.compile(
+    r"\b(?:you|he|she|they)(?:'ve| have| has|'s)? (?:got |developed |probably (?:have|has) |likely (?:have|has) )?"
+    r"(?:an? |some |the )?(?:\w+[ -]){0,3}?" + _DIAGNOSIS_AHEAD + "|"
+    # "so this is a lateral ankle sprain", "it looks like a viral infection", "what we call otitis media"
+    r"\b(?:this|it|that)(?:'s| is| looks like| sounds like| seems like| looks to be)"
+    r" (?:probably |likely |most likely |definitely |just |a classic )?(?:an? |some |the )?(?:\w+[ -]){0,3}?"
+    + _DIAGNOSIS_AHEAD
+    + r"|\bwhat we call\b|"
+    # Persian: "عفونت ویروسی است", "فشار خون بالا دارید، مرحله دو", "این کمردرد مکانیکیه", "دیابتتون کنترل نیست"
+    r"(?:دچار|مبتلا به|به نظرم|به نظر من|تشخیص)|"
+    r"(?<![^\W\d_])(?:است|هست|نیست|دارید|داری|دارد|داره|گرفتید|گرفتین|گرفتی)\s*(?:[.!،,]|$)|"
+    r"^\W*(?:خب،?\s*|پس،?\s*)?(?:این|اینم)\s",
     re.IGNORECASE,
 )
 # A doctor starting a medicine now (a new prescription is a plan, never a current medication).
@@ -504,12 +516,19 @@ PRESCRIBE = re.compile(
 )
 # The patient turning down what the doctor proposed.
 DECLINE = re.compile(
-    r"^\W*(?:(?:no|nah|um|uh|well|honestly|نه|خیر|دکتر|آقای دکتر|خانم دکتر|فعلا|فعلاً)[\s,.،]+)*"
-    r"(?:i(?:'d| would) rather (?:not|wait|hold off)|not today|maybe (?:later|next time)|"
-    r"i (?:don't|do n't|do not) (?:want|think i (?:want|need))|i(?:'m| am) not (?:interested|ready|comfortable)|"
+    r"^\W*(?:(?:no|nah|eh|hmm|um|uh|well|honestly|actually|to be honest|نه|خیر|دکتر|آقای دکتر|خانم دکتر|فعلا|فعلاً|"
+    r"من|راستش|والا|ببخشید)[\s,.،]+)*"
+    r"(?:i(?:'d| would) (?:really |just |much )?rather (?:not|wait|hold off)|not today|maybe (?:later|next time)|"
+    r"i (?:don't|do n't|do not) (?:really )?(?:want|think i (?:want|need)|have (?:the )?time)|"
+    r"i(?:'m| am) not (?:really )?(?:interested|ready|comfortable|sure i want)|"
     r"not (?:right )?now|i'll pass|no thanks|no thank you|let's (?:hold off|wait)|i(?:'d| would) like to (?:wait|hold off)|"
-    r"i (?:can't|cannot) (?:afford|do)|نمی[\u200c ]?خوام|نمی[\u200c ]?خواهم|فعلا نه|نه ممنون|"
-    r"(?:[^\s.،]+\s+){1,3}(?:(?:رو|را)\s+)?نمی[\u200c ]?خوا(?:م|هم)(?:\s+(?:بخورم|مصرف کنم|انجام بدم|بکنم|بزنم))?\s*(?:[.،!]|$))",
+    r"i (?:can't|cannot) (?:afford|do)|i think i'll (?:be (?:fine|okay|ok|alright)|pass|manage|skip)|"
+    r"i'll be (?:fine|okay|ok) (?:with|without)|let me (?:just )?try (?:\w+ ){1,4}first|"
+    r"i'll (?:just )?(?:stick with|try|do) (?:\w+ ){0,4}(?:instead|first|at home|on my own)|"
+    r"نمی[\u200c ]?خوام|نمی[\u200c ]?خواهم|فعلا نه|نه ممنون|وقت(?:ش)? (?:رو |را )?ندارم|"
+    # "سرم نمی‌خوام", "فیزیوتراپی نمی‌رم", "اون قرص رو نمی‌خورم"
+    r"(?:[^\s.،]+\s+){1,3}(?:(?:رو|را)\s+)?(?:نمی[\u200c ]?خوا(?:م|هم)|نمی[\u200c ]?رم|نمی[\u200c ]?خورم|نمی[\u200c ]?زنم)"
+    r"(?:\s+(?:بخورم|مصرف کنم|انجام بدم|بکنم|بزنم))?\s*(?:[.،!]|$))",
     re.IGNORECASE,
 )
 # The reason for the visit as the doctor states it (→ the chief complaint), see ``stated_reason``.

@@ -195,12 +195,12 @@ _OWN_ACCOUNT = re.compile(
 
 # A medicine the doctor stops: "stop taking the ibuprofen", "ایبوپروفن رو دیگه نخورید".
 _STOP_BEFORE = re.compile(
-    r"\b(?:stop(?:ping)?(?: taking)?|discontinue|hold(?: off on)?|come off(?: of)?|no more|quit(?: taking)?|"
+    r"\b(?:stop(?:ping)?(?: taking)?|discontinue|hold(?: off on)?|come off(?: of)?|no more|quit(?: taking)?|avoid(?: taking)?|"
     r"get off(?: of)?)\s+(?:the |your |all |taking )?(?:\w+\s+){0,1}$",
     re.IGNORECASE,
 )
 _FA_STOP_AFTER = re.compile(
-    r"\s*(?:(?:رو|را)\s+)?(?:(?:دیگه|دیگر|کامل|کاملا|کاملاً|کلا|کلاً|فعلا|فعلاً)\s+){0,2}"
+    r"\s*(?:(?:رو|را)\s+)?(?:(?:دیگه|دیگر|کامل|کاملا|کاملاً|کلا|کلاً|فعلا|فعلاً|زیاد|خیلی)\s+){0,2}"
     r"(?:نخورید|نخورین|نخور|مصرف نکنید|مصرف نکن|قطع کنید|قطع کن|"
     r"کنار بذارید|کنار بگذارید)(?![^\W\d_])"
 )
@@ -554,9 +554,14 @@ class _Builder:
             if lx.DEMOGRAPHIC.search(s.text) and not lx.ASSISTANT.search(s.text):
                 label = "hpi"  # "martha is a 50-year-old female with ... who presents for ..."
             if lx.told_diagnosis(s.text) and (
-                label == "other" or (label == "exam" and not lx.CUES["exam"].search(s.text))
+                label == "other"
+                or (
+                    label in ("exam", "result", "hpi", "ros")
+                    and not any(lx.CUES[c].search(s.text) for c in ("exam", "result", "past_history"))
+                    and not _HISTORY_TOLD.search(s.text)
+                )
             ):
-                label = "assessment"  # "he has an ear infection", "you have an ankle sprain" after the exam
+                label = "assessment"  # "he has an ear infection", "so this is an ankle sprain" after the exam
             dosed = plan_like and any(m.dose and m.frequency for m in meds)  # "then ibuprofen 400 mg tid"
             if (prescribing or stops_any or dosed) and (
                 label not in ("plan", "assessment") or not lx.DIAGNOSIS.search(s.text)
@@ -577,6 +582,9 @@ class _Builder:
         reply = self.sents[unit.answer[0]]
         m = _OFFER.search(s.text)
         offered = s.text[m.end() :] if m else s.text
+        tag = bool(m and _TAG_OBJECT.fullmatch(offered))  # "i could put you in a boot, would you like that?"
+        if tag and m:
+            offered = s.text[: m.start()]
         if not (_proposes(offered) or _OFFERED_THING.search(offered)):
             return  # "do you want to tell me more about the pain?", "می‌خواید توضیح بدم؟"
         declined = bool(lx.DECLINE.search(reply.text)) or unit.polarity == "no"
@@ -589,8 +597,8 @@ class _Builder:
             (k for k in ("test", "referral", "follow_up") if lx.CUES[k].search(s.text)), "instruction"
         )
         what = self.doctor_text(s)
-        if self.lang == "en" and m and s.text[m.end() :].strip(" ?.!"):  # "… a flu shot today"
-            what = doctor_to_note(s.text[m.end() :].strip(" ?.!"), self.gender)
+        if self.lang == "en" and m and offered.strip(" ?.!,"):  # "… a flu shot today"
+            what = doctor_to_note(offered.strip(" ?.!,"), self.gender)
         if self.lang == "en":
             prefix = "Declined: " if declined else "Agreed: "
         else:
@@ -620,11 +628,20 @@ class _Builder:
         """The patient's reply turning down the doctor's proposal in sentence ``i``, if any."""
         j = i + 1
         while j < len(self.sents) and self.sents[j].speaker == SPEAKER_DOCTOR:
+            if j == i + 1 and _TAG_QUESTION.match(self.sents[j].text):
+                j += 1  # "i could start semaglutide. how do you feel about that?"
+                continue
             if j - i > 1 or _proposes(self.sents[j].text) or self.sents[j].question:
                 return None  # the doctor went on, or proposed something else: the reply is about that
             j += 1
         if j < len(self.sents) and lx.DECLINE.search(self.sents[j].text):
             self.refusals.add(self.sents[j].start)
+            k = j + 1  # "نه دکتر، وقتش رو ندارم. فیزیوتراپی نمی‌رم.": the whole refusal is evidence
+            while k < len(self.sents) and self.sents[k].speaker == self.sents[j].speaker:
+                if not lx.DECLINE.search(self.sents[k].text):
+                    break
+                self.refusals.add(self.sents[k].start)
+                k += 1
             return self.sents[j]
         return None
 
@@ -1005,6 +1022,21 @@ _OFFERED_THING = re.compile(
     r"مشاوره|فیزیوتراپی|ترک",
     re.IGNORECASE,
 )
+# A question asking what the patient thinks of the proposal just made (its reply answers the proposal)
+_TAG_QUESTION = re.compile(
+    r"^\W*(?:(?:so|and|okay|ok),? )?(?:how (?:do|would) you feel about (?:that|it|this)|would you like (?:that|to do that|to try (?:that|it))|"
+    r"what do you think|does that sound (?:ok(?:ay)?|good|alright|reasonable)|is that (?:ok(?:ay)?|alright)|"
+    r"are you (?:ok(?:ay)?|alright|open to|interested in) (?:with )?(?:that|it|this)|would that be (?:ok(?:ay)?|alright))\W*$|"
+    r"^\W*(?:نظرتون|نظرت) (?:چیه|چیست)\W*$|^\W*(?:موافقید|موافقی|خوبه|باشه)\W*[؟?]\W*$",
+    re.IGNORECASE,
+)
+# a doctor retelling the history ("she has had diabetes for ten years"), not telling a diagnosis
+_HISTORY_TOLD = re.compile(
+    r"\b(?:had|been|history|diagnosed|years?|since|ago|used to|mentioned|said|told me)\b|"
+    r"(?:داشتید|داشتی|داشته|سال|سابقه|قبلا|قبلاً|گفتید)",
+    re.IGNORECASE,
+)
+_TAG_OBJECT = re.compile(r"\W*(?:that|it|this|to do that|to try (?:that|it))\W*", re.IGNORECASE)
 # "if … ," — the condition of a conditional sentence, up to its comma
 _CONDITION = re.compile(r"(?<!\w)(?:if|unless|in case|اگر|اگه)(?!\w)[^,،]*", re.IGNORECASE)
 

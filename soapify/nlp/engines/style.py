@@ -170,9 +170,10 @@ _DOCTOR_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for a, b in (
         (r"\b(?:i'm|i am|we're|we are) going to\b", "we will"),
         (r"\b(?:i'll|we'll|i will|let's|let us)\b", "we will"),
-        (r"\bi(?:'d| would) like you to\b", "the patient should"),
-        (r"\bi(?:'d| would) like to\b", "we will"),
+        (r"\bi(?:'d| would) (?:also |just )?like you to\b", "the patient should"),
+        (r"\bi(?:'d| would) (?:also |just )?like to\b", "we will"),
         (r"\bi want you to\b", "the patient should"),
+        (r"\bi could\b", "we could"),
         (r"\bi want to\b", "we will"),
         (r"\bwe(?:'d| would) like to\b", "we will"),
         (r"\bi think\b", ""),
