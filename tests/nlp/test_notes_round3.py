@@ -161,3 +161,64 @@ def test_persian_refusals_of_a_drug_and_of_a_referral(engine):
     assert meds["سرترالین"]["negated"] is True and meds["سرترالین"]["text"].startswith("نپذیرفت")
     assert meds["ژلوفن"].get("stopped") is True  # "don't take much ibuprofen" is not a prescription
     assert not items(draft, "subjective")
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "expected"),
+    [
+        (
+            "any trouble controlling your bladder or bowels?",
+            "no, nothing like that.",
+            "Denies trouble controlling their bladder or bowels.",
+        ),
+        (
+            "do you ever have thoughts of hurting yourself?",
+            "no. no, nothing like that.",
+            "Denies thoughts of hurting themselves.",
+        ),
+        (
+            "any contractions, bleeding, or leaking fluid?",
+            "no, none of that.",
+            "Denies contractions, bleeding, or leaking fluid.",
+        ),
+        ("any lows, like shaky or sweaty?", "no, never.", "Denies lows, like shaky or sweaty."),
+    ],
+)
+def test_a_denial_the_lexicon_has_no_name_for_is_kept(engine, question, answer, expected):
+    draft = g(engine, f"[doctor] {question}\n[patient] {answer}")
+    (ros,) = items(draft, "subjective", "ros")
+    assert ros["text"] == expected and ros["negated"] is True and len(ros["evidence"]) == 2
+
+
+def test_persian_denials_without_a_lexicon_name(engine):
+    draft = g(
+        engine,
+        "[doctor] فکر آسیب زدن به خودتون یا خودکشی داشتید؟\n[patient] نه، اصلاً. هیچ وقت.\n"
+        "[doctor] مشکل در کنترل ادرار یا مدفوع چی؟\n[patient] نه اصلاً.",
+        "fa",
+    )
+    assert [it["text"] for it in items(draft, "subjective", "ros")] == [
+        "فکر آسیب زدن به خودتون یا خودکشی: ندارد",
+        "مشکل در کنترل ادرار یا مدفوع: ندارد",
+    ]
+
+
+def test_questions_that_are_not_about_symptoms_give_no_denial(engine):
+    draft = g(
+        engine,
+        "[doctor] any questions for me?\n[patient] no.\n[doctor] does that sound okay?\n[patient] yes.",
+    )
+    assert not items(draft, "subjective")
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "negated"),
+    [
+        ("and your appetite?", "i am not really hungry.", False),
+        ("any changes in your appetite?", "no, my appetite is fine.", True),
+    ],
+)
+def test_a_body_function_said_to_be_off_is_a_change_not_a_denial(engine, question, answer, negated):
+    draft = g(engine, f"[doctor] {question}\n[patient] {answer}")
+    ros = items(draft, "subjective", "ros")
+    assert ros and all(it["negated"] is negated for it in ros)

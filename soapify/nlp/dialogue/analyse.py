@@ -197,8 +197,8 @@ def _said(i: int, s: Sentence) -> list[Mention]:
     for m in _terms(s):
         if m.group(0).lower() in _FUNCTIONS:
             a, b = clause_bounds(s.text, m.start(), m.end())
-            if not _FUNCTION_PROBLEM.search(s.text, a, b):
-                continue
+            if not _FUNCTION_PROBLEM.search(s.text, a, b) or _FUNCTION_FINE.search(s.text, a, b):
+                continue  # "i do sleep", "my appetite is fine"
         out.append(
             Mention(
                 name=lx.canonical_symptom(m.group(0)),
@@ -212,6 +212,34 @@ def _said(i: int, s: Sentence) -> list[Mention]:
             )
         )
     return out
+
+
+# A question about a function being normal ("are you sleeping well?", "is your appetite okay?"): "no" is a problem
+_NORMAL_STATE_Q = re.compile(
+    r"\b(?:sleep(?:ing)? (?:well|ok(?:ay)?|alright|all right|fine|normally)|appetite (?:ok(?:ay)?|good|normal|fine)|"
+    r"eat(?:ing)? (?:well|normally|ok(?:ay)?)|still enjoy|hear(?:ing)? (?:well|ok(?:ay)?|fine)|"
+    r"see(?:ing)? (?:well|ok(?:ay)?|fine))\b",
+    re.IGNORECASE,
+)
+# an answer saying the function is as it should be ("it's fine", "not bad", "no changes")
+_FUNCTION_FINE = re.compile(
+    r"\b(?:fine|good|great|normal|ok(?:ay)?|alright|all right|same|not (?:too |that )?bad|"
+    r"(?:no|any) (?:problems?|changes?|issues?|trouble|difference))\b",
+    re.IGNORECASE,
+)
+_FUNCTION_WORD = re.compile(r"\b(?:hungry|eat\w*|appetite|sleep\w*|hear\w*|vision|memory|mood)\b", re.I)
+
+
+def _impaired(question: str, answer: str, polarity: str) -> bool:
+    """Whether the answer to a question about a body function says it is impaired: "no" to "are you
+    sleeping well?", or a negative statement about it ("i'm not really hungry") that is not "not bad"."""
+    if _FUNCTION_FINE.search(answer):
+        return False
+    if polarity == "no" and _NORMAL_STATE_Q.search(question):
+        return True
+    return (
+        polarity in ("no", "statement") and negative_sentence(answer) and bool(_FUNCTION_WORD.search(answer))
+    )
 
 
 def answer_polarity(answer: list[Sentence]) -> str:
@@ -280,7 +308,9 @@ def _units(sents: list[Sentence], said: list[Mention]) -> tuple[list[Unit], list
             name = lx.canonical_symptom(m.group(0))
             if name in answer_said or answer_said & named:
                 continue  # the answer names it (its own words decide) or picks others out of the list
-            if polarity == "no" or (
+            if m.group(0).lower() in _FUNCTIONS and _impaired(qtext, first_answer, polarity):
+                negated = False  # "and your appetite?" / "i'm not really hungry": a change, not a denial
+            elif polarity == "no" or (
                 polarity == "statement" and negative_sentence(first_answer) and not answer_said
             ):
                 negated = True

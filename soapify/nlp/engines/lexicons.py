@@ -19,8 +19,8 @@ UNCERTAIN_RE = re.compile(
     re.IGNORECASE,
 )
 BARE_NO = re.compile(
-    r"^\s*(?:no|nope|nah|not really|none|never|no,? (?:i|not|none|nothing)[^.?!]*|"
-    r"نه|خیر|نه خیر|ندارم|نه،? ندارم|نه،? نداشتم|نداشتم)\s*[.!]?\s*$",
+    r"^\s*(?:no|nope|nah|not really|none|never|no,? (?:i|not|none|nothing|never)[^.?!]*|"
+    r"نه|خیر|نه خیر|ندارم|نه،? ندارم|نه،? نداشتم|نداشتم|نه،? (?:اصلا|اصلاً|ابدا|ابداً|هیچ[\u200c ]?وقت|هیچی))\s*[.!]?\s*$",
     re.IGNORECASE,
 )
 BARE_YES = re.compile(

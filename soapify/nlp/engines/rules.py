@@ -670,6 +670,14 @@ class _Builder:
                 self.add("subjective", kind, self.answer_text(kind, q, s, no), spans, negated=no,
                          confidence=0.7)  # fmt: skip
                 return True
+        topic = _asked_topic(q.text, self.lang) if unit.polarity in ("yes", "no") else None
+        if topic:  # "any trouble controlling your bladder?" / "no": a denial the lexicon has no name for
+            no = unit.polarity == "no"
+            if self.lang == "en":
+                text = f"{'Denies' if no else 'Reports'} {topic}."
+            else:
+                text = f"{topic}: {'ندارد' if no else 'دارد'}"
+            self.add("subjective", "ros", text, spans, negated=no, confidence=0.6)
         return True  # a bare "yes" / "no" is never a statement of its own
 
     def answer_text(self, kind: str, q: Sentence, a: Sentence, no: bool) -> str:
@@ -681,7 +689,7 @@ class _Builder:
             return "No known allergies."
         if no and kind == "medication":
             return "Takes no medications."
-        return f"Answers {'no' if no else 'yes'} to: {q.text.strip()}"
+        return self.qa_text(q.text, a)  # 'Asked "Do you drink alcohol?": No, never.'
 
     def led_history_answer(self, i: int, s: Sentence, unit: Unit | None) -> bool:
         """ "Do you smoke?" / "Yes, a pack a day.": a short answer opening with yes or no to a history
@@ -1030,6 +1038,44 @@ _TAG_QUESTION = re.compile(
     r"^\W*(?:نظرتون|نظرت) (?:چیه|چیست)\W*$|^\W*(?:موافقید|موافقی|خوبه|باشه)\W*[؟?]\W*$",
     re.IGNORECASE,
 )
+# A closed question about something the patient may have: "any trouble controlling your bladder?",
+# "do you ever have thoughts of hurting yourself?", "فکر خودکشی داشتید؟"
+_ASKED_EN = re.compile(
+    r"^\W*(?:(?:and|so|okay|ok|now|also|what about)\W+)*(?:(?:do|did|have|has|are|were|is|was)\s+(?:you|he|she|they)\s+"
+    r"(?:ever\s+|also\s+|still\s+|been\s+|noticed\s+)*(?:had|have|having|get|got|getting|gotten|notice|noticed|"
+    r"noticing|feel|felt|feeling|experience[ds]?|experiencing)\s+|any\s+(?:more\s+|other\s+|new\s+)?)"
+    r"(?P<topic>[^?]+?)(?:,?\s+(?:at all|lately|recently|or anything(?: like that)?))?\W*$",
+    re.IGNORECASE,
+)
+_ASKED_FA = re.compile(
+    r"^\W*(?:(?:و|خب|خوب|ببینید)\W+)?(?P<topic>[^؟?]{3,60}?)\s*(?:هم\s+)?(?:داشتید|دارید|داری|داشتی|داشته|دارن|داره|"
+    r"هست|بوده|چی|چطور)\s*[؟?]\W*$"
+)
+_NOT_A_SYMPTOM_Q = re.compile(
+    r"\b(?:questions?|concerns?|ride|plans?|insurance|kids|children|pets?|appointment|chance|idea|time)\b|سوال|سؤال|وقت",
+    re.IGNORECASE,
+)
+
+
+def _asked_topic(question: str, lang: str) -> str | None:
+    """What a closed question asks about, in the note's words ("trouble controlling their bladder or
+    bowels"), or None when it is not such a question."""
+    if _NOT_A_SYMPTOM_Q.search(question) or _TAG_QUESTION.match(question):
+        return None
+    m = (_ASKED_FA if lang == "fa" else _ASKED_EN).match(question)
+    if m is None:
+        return None
+    topic = m.group("topic").strip(" ,.")
+    if lang == "en":
+        topic = re.sub(
+            r"^(?:any|a|an|like|that)\s+", "", topic, flags=re.IGNORECASE
+        )  # "feel like anything is stuck"
+        for a, b in (("yourself", "themselves"), ("your", "their"), ("you", "they")):
+            topic = re.sub(rf"\b{a}\b", b, topic, flags=re.IGNORECASE)
+    words = len(_WORDS.findall(topic))
+    return topic if 1 <= words <= 14 else None
+
+
 # a doctor retelling the history ("she has had diabetes for ten years"), not telling a diagnosis
 _HISTORY_TOLD = re.compile(
     r"\b(?:had|been|history|diagnosed|years?|since|ago|used to|mentioned|said|told me)\b|"
