@@ -61,10 +61,10 @@ DURATION_UNITS_FA: dict[str, str] = {
 #: How a dose unit (a UCUM code in the item's ``unit``) reads in a note, per language: the engines'
 #: item text and the renderers' medication tables use the same. A unit not listed reads as its code.
 DOSE_UNIT_LABELS: dict[str, dict[str, str]] = {
-    "en": {"{tbl}": "tablets", "{puff}": "puffs", "[iU]": "units", "ug": "mcg"},
+    "en": {"{tbl}": "tablets", "{puff}": "puffs", "[iU]": "units", "ug": "mcg", "mg/kg/d": "mg/kg/day"},
     "fa": {
         "mg": "میلی‌گرم", "ug": "میکروگرم", "g": "گرم", "mL": "میلی‌لیتر", "[iU]": "واحد", "{tbl}": "قرص",
-        "{puff}": "پاف",
+        "{puff}": "پاف", "mg/kg": "میلی‌گرم به ازای هر کیلو", "mg/kg/d": "میلی‌گرم به ازای هر کیلو در روز",
     },
 }  # fmt: skip
 

@@ -21,7 +21,8 @@ _VITAL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             # (Persian clinics also say it in cmHg: "یازده روی هفت", "دوازده و نیم روی هشت" = 110/70, 125/80)
             rf"(?:blood pressure|\bbp\b|فشار خون|فشار){_GAP}(\d{{2,3}}|\d{{1,2}}\.5)\s*(?:/|over|on|روی|بر|رو)\s*(\d{{1,3}})(?!\d)",
         ),
-        ("hr", rf"(?:heart rate|pulse|\bhr\b|ضربان قلب|ضربان|نبض){_GAP}(\d{{2,3}})(?![\d/])"),
+        # "pulse ox 97%" is a saturation, not a pulse
+        ("hr", rf"(?:heart rate|pulse(?! ?ox)|\bhr\b|ضربان قلب|ضربان|نبض){_GAP}(\d{{2,3}})(?![\d/])"),
         # "Let me check your pressure. It's 158 over 96.": a pressure said without its name
         ("bp_bare", r"(?<![\d/.])(\d{2,3})\s*(?:/|over)\s*(\d{2,3})(?![\d/])"),
         (
@@ -106,9 +107,47 @@ def _a_reading(text: str, name_start: int, value_start: int) -> bool:
     return not (_CONDITION.search(text, a, value_start) or _THRESHOLD.search(text, name_start, value_start))
 
 
+# A number followed by a time or a count is how long or how often, not a reading: "my heart rate has
+# been racing for 30 minutes", "i've had sugar for 20 years"
+_NOT_A_VALUE_AFTER = re.compile(
+    r"\s*(?:seconds?|minutes?|mins?|hours?|days?|weeks?|months?|years?|ثانیه|دقیقه|ساعت|روز|هفته|ماه|سال)"
+    r"(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# A change of weight is not the weight: "he has lost weight, about 15 pounds", "weight loss of 10 pounds"
+_WEIGHT_CHANGE = re.compile(
+    r"\b(?:lost|lose|losing|loss|gain(?:ed|ing|s)?|put on|dropped|drop|(?:up|down)(?! to)|increase[ds]?|"
+    r"decrease[ds]?)\b|"
+    r"کم کرده|کم شده|کاهش|افزایش|اضافه",
+    re.IGNORECASE,
+)
+# The fetus's heart, not the patient's: "fetal heart rate is 145", "the baby's heart rate was 140",
+# "ضربان قلب جنین ۱۴۵" (said before the name or between the name and the value)
+# ("the baby's heart rate" is left alone: in a paediatric visit the baby is the patient)
+_FETAL = re.compile(r"\b(?:fetal|fetus(?:'s)?)\s*$|جنین\s*$", re.IGNORECASE)
+_FETAL_GAP = re.compile(r"\b(?:fetal|fetus)\b|جنین", re.IGNORECASE)
+
+
+def _not_the_patients(name: str, text: str, m: re.Match[str]) -> bool:
+    """Whether the vital matched by ``m`` is not a reading of the patient's own: a time or a count, a
+    change of weight, or the fetus's heart."""
+    if _NOT_A_VALUE_AFTER.match(text, m.end(1)):
+        return True
+    gap = text[m.start() : m.start(1)]
+    if name == "weight" and (
+        _WEIGHT_CHANGE.search(gap) or _WEIGHT_CHANGE.search(text, max(0, m.start() - 15), m.start())
+    ):
+        return True
+    if name == "hr":
+        before = text[max(0, m.start() - 20) : m.start()]
+        return bool(_FETAL.search(before) or _FETAL_GAP.search(gap))
+    return False
+
+
 def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -> list[Vital]:
     """Vitals in one sentence; offsets are transcript offsets (``offset`` = sentence start).
-    Thresholds and conditions are not readings ("come back if the fever goes above 39")."""
+    Thresholds and conditions are not readings ("come back if the fever goes above 39"), nor is the
+    fetal heart rate of a pregnant patient."""
     nv = view or number_view(text, offset)
     found: list[Vital] = []
     taken: list[tuple[int, int]] = []
@@ -117,7 +156,7 @@ def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
             named_from = max(0, m.start() - 40) if name == "bp_bare" else m.start()  # "below 130/80"
-            if not _a_reading(nv.text, named_from, m.start(1)):
+            if not _a_reading(nv.text, named_from, m.start(1)) or _not_the_patients(name, nv.text, m):
                 continue
             vital = _vital_from_match(name, m)
             if vital is None:
@@ -188,11 +227,21 @@ class Medication:
         """What a clinician reads: "ibuprofen 2 tablets twice a day for 5 days",
         "آزیترومایسین 500 میلی‌گرم روزی یک بار به مدت 3 روز" (the fields keep the UCUM codes)."""
         fa = lang == "fa"
-        unit = DOSE_UNIT_LABELS["fa" if fa else "en"].get(self.unit or "", self.unit or "")
+        # a weight-based dose keeps its basis: "mg/kg/d" reads "mg/kg/day", "میلی‌گرم به ازای هر کیلو در روز"
+        base, per_kg, per_day = (self.unit or "").partition("/kg")
+        unit = DOSE_UNIT_LABELS["fa" if fa else "en"].get(base, base)
+        if per_kg:
+            unit += (
+                (" به ازای هر کیلو" + (" در روز" if per_day else ""))
+                if fa
+                else ("/kg" + (per_day and "/day"))
+            )
         if not fa and self.dose == "1" and self.unit in ("{tbl}", "{puff}", "[iU]"):
             unit = unit[:-1]  # "1 tablet"
         route = _ROUTE_FA.get(self.route or "", self.route) if fa else self.route
-        frequency = "در صورت نیاز" if fa and self.frequency == "as needed" else self.frequency
+        frequency = self.frequency
+        if fa and frequency and frequency.endswith("as needed"):
+            frequency = (frequency.removesuffix("as needed") + "در صورت نیاز").strip()
         duration = None
         if self.duration:
             qty, _, du = self.duration.partition(" ")
@@ -213,7 +262,32 @@ _ROUTE_RE = re.compile(
     r"(?<![\w])(?:" + "|".join(re.escape(r) for r in sorted(lx.ROUTES, key=len, reverse=True)) + r")(?![\w])",
     re.IGNORECASE,
 )
-_MED_DURATION = re.compile(r"for\b", re.IGNORECASE)
+_MED_DURATION = re.compile(r"for\b|(?:over|during) the (?:next|coming|following)\b", re.IGNORECASE)
+# Where a route stops being this drug's: "start lisinopril 10 mg daily, and use your inhaler as needed"
+_ROUTE_STOP = re.compile(r";|\b(?:and|but)\b|(?<![^\W\d_])و(?![^\W\d_])|ولی|اما", re.IGNORECASE)
+# How long a course is, said before its length: "برای یک هفته", "تا ده روز" (up to), "طی ده روز آینده";
+# not the range "دو تا سه روز"
+_FA_MED_DURATION_BEFORE = re.compile(r"(?:به مدت|برای|طی|در طول|(?<!\S)تا)\s*$")
+_FA_RANGE_BEFORE = re.compile(r"(?:\d+|(?<![^\W\d_])(?:" + "|".join(FA_NUMBERS) + r"))\s+تا\s*$")
+# The basis of a weight-based dose, after its unit: "90 mg/kg/day", "90 milligrams per kilo per day",
+# "45 mg/kg", "۱۵ میلی‌گرم به ازای هر کیلو (در روز)", "میلی‌گرم بر کیلوگرم"
+_PER_KG = re.compile(
+    r"\s*(?:/|per|a|an|each|for each|for every)\s*(?:kg|kilo(?:gram)?s?)(?:\s*(?:of\s*)?body\s*weight)?(?![\w])"
+    r"(?:\s*(?:/|per|a|each)\s*(?P<day>day|d)(?![\w])|\s*(?:/|per)\s*dose(?![\w]))?"
+    r"|\s*(?:به ازای هر|برای هر|در هر|هر|بر|/)\s*کیلو(?:گرم)?(?:\s*وزن(?:\s*بدن)?)?"
+    r"(?:\s*(?P<fa_day>در روز|در شبانه[\u200c ]?روز|روزانه))?(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# "as needed" said with another frequency: "every 6 hours as needed", "هر ۶ ساعت در صورت نیاز"
+_PRN_AFTER = re.compile(
+    r"[\s,،]*(?:only\s+)?(?P<en>as needed|as necessary|as required|prn|if needed|when needed|"
+    r"when (?:i|you) need(?:ed)?(?: (?:it|them))?)\b|[\s,،]*(?P<fa>در صورت نیاز|در صورت لزوم)",
+    re.IGNORECASE,
+)
+_PRN_SAID = re.compile(
+    r"as needed|prn|when (?:i|you) need(?:ed)?(?: (?:it|them))?|در صورت نیاز", re.IGNORECASE
+)
+_LIST_GAP = re.compile(r"[\s,،]*")
 _WORD_RE = re.compile(r"[\w‌-]+")
 
 
@@ -307,10 +381,14 @@ def extract_medications(
             med.dose = d.group(1)
             med.unit = lx.DOSE_UNITS.get(d.group(2).lower(), d.group(2))
             end = max(end, b + d.end())
+            if kg := _PER_KG.match(window, d.end()):  # a fraction of the dose without its basis
+                med.unit += "/kg" + ("/d" if kg.group("day") or kg.group("fa_day") else "")
+                end = max(end, b + kg.end())
         elif bare:  # "ایبوپروفن چهارصد": the strength without its unit (the unit is not guessed)
             med.dose = bare.group(1)
             end = max(end, b + bare.end())
-        r = _ROUTE_RE.search(window)
+        cut = _ROUTE_STOP.search(window)
+        r = _ROUTE_RE.search(window, 0, cut.start() if cut else len(window))
         if r:
             med.route = lx.ROUTES[r.group(0).lower()]
             end = max(end, b + r.end())
@@ -322,6 +400,16 @@ def extract_medications(
                     "حداکثر " if re.search(r"[\u0600-\u06FF]", med.frequency) else "no more than "
                 ) + med.frequency
             end = max(end, b + f.end())
+            # "every 6 hours as needed", "در صورت نیاز هر ۶ ساعت": both, said regular one first
+            if _PRN_SAID.fullmatch(low, b + f.start(), b + f.end()):
+                g = lx.FREQ_RE.match(low, _LIST_GAP.match(low, b + f.end()).end(), stop)
+                if g and not _PRN_SAID.fullmatch(low, g.start(), g.end()):
+                    prn = " در صورت نیاز" if re.search(r"[\u0600-\u06FF]", f.group(0)) else " as needed"
+                    med.frequency = _said(text, offset, nv, g.start(), g.end()) + prn
+                    end = max(end, g.end())
+            elif prn := _PRN_AFTER.match(low, b + f.end(), stop):
+                med.frequency += " در صورت نیاز" if prn.group("fa") else " as needed"
+                end = max(end, prn.end())
         else:
             before = low[max(0, a - 30) : a]
             f = lx.FREQ_RE.search(before)
@@ -330,7 +418,8 @@ def extract_medications(
                 med.frequency = _frequency(_said(text, offset, nv, a, a + len(f.group(0))))
         # "for 10 days", "به مدت ده روز"; in a prescription also a course said last ("…، هشت هفته.")
         du = [d for d in extract_durations(window) if _MED_DURATION.match(window[d[0] : d[1]])
-              or window[max(0, d[0] - 7) : d[0]].endswith("به مدت ")
+              or (_FA_MED_DURATION_BEFORE.search(window, max(0, d[0] - 12), d[0])
+                  and not _FA_RANGE_BEFORE.search(window, 0, d[0]))
               or (heard and re.match(r"\s*(?:[.،,;]|$)", window[d[1]:]) and window[:d[0]].rstrip().endswith(("،", ",")))]  # fmt: skip
         if du:
             med.duration = du[0][2]
@@ -351,6 +440,8 @@ _PRN = re.compile(r"^(?:prn|when (?:i|you) need(?:ed)?(?: (?:it|them))?)$", re.I
 
 def _frequency(heard: str) -> str:
     """'when i need it' / 'prn' → 'as needed'; other frequencies as said."""
+    if heard.strip() == "روزی":  # "روزی ۲۵ میلی‌گرم": so much a day
+        return "روزانه"
     return "as needed" if _PRN.match(heard.strip()) else heard
 
 
@@ -364,10 +455,26 @@ _EVERY_BEFORE = re.compile(r"(?:every|each|per|هر)\s+$", re.IGNORECASE)
 _EN_QTY = {"a": "1", "an": "1", "a few": "a few", "a couple": "2", "a couple of": "2", "several": "several"}
 
 
+# Words between "for" and a length that still make it a course: "for up to 10 days", "for the next 10 days"
+_FOR_BEFORE = re.compile(
+    r"\b(?:for|over|during)\s+(?:up to|the next|the coming|the following|another|at least|a total of)\s+$",
+    re.IGNORECASE,
+)
+# A length said without a number: "for the next week", "over the coming month"
+_FOR_THE_NEXT = re.compile(
+    r"\b(?:for|over|during)\s+the\s+(?:next|coming|following)\s+(day|week|month|year)\b", re.IGNORECASE
+)
+
+
 def extract_durations(text: str) -> list[tuple[int, int, str]]:
-    """Durations in ``text`` (already digit-normalised): (start, end, '3 days')."""
+    """Durations in ``text`` (already digit-normalised): (start, end, '3 days'); a course said "for up
+    to"/"for the next" starts at its "for"."""
     out: list[tuple[int, int, str]] = []
+    for m in _FOR_THE_NEXT.finditer(text):
+        out.append((m.start(), m.end(), f"1 {m.group(1).lower()}"))
     for m in lx.DURATION_RE.finditer(text):
+        if any(a <= m.start() < b for a, b, _ in out):
+            continue
         if _FREQ_BEFORE.search(text, 0, m.start()) and m.group(0).lower().startswith(("a ", "an ")):
             continue
         if _PER_COUNT.search(text, 0, m.start()) and m.group(0).lower().startswith(("a ", "an ")):
@@ -380,7 +487,8 @@ def extract_durations(text: str) -> list[tuple[int, int, str]]:
             unit = unit[:-1]
         elif qty not in ("1",) and not unit.endswith("s"):
             unit += "s"
-        out.append((m.start(), m.end(), f"{qty} {unit}"))
+        lead = _FOR_BEFORE.search(text, max(0, m.start() - 25), m.start())
+        out.append((lead.start() if lead else m.start(), m.end(), f"{qty} {unit}"))
     for m in lx.FA_DURATION_RE.finditer(text):
         if _EVERY_BEFORE.search(text, 0, m.start()):
             continue
@@ -388,7 +496,7 @@ def extract_durations(text: str) -> list[tuple[int, int, str]]:
         qty = raw if raw.isdigit() else str(FA_NUMBERS.get(raw, raw))
         unit = lx.FA_UNITS[m.group(2)]
         out.append((m.start(), m.end(), f"{qty} {unit}{'' if qty == '1' else 's'}"))
-    return out
+    return sorted(out)
 
 
 def is_negated(text: str, term_start: int | None = None, term_end: int | None = None) -> bool:
