@@ -222,3 +222,41 @@ def test_a_body_function_said_to_be_off_is_a_change_not_a_denial(engine, questio
     draft = g(engine, f"[doctor] {question}\n[patient] {answer}")
     ros = items(draft, "subjective", "ros")
     assert ros and all(it["negated"] is negated for it in ros)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "once the pain settles, start some gentle range of motion exercises.",
+        "also try to cut back on salt and aim for thirty minutes of walking most days.",
+        "keep checking your blood pressure at home and bring the log next time.",
+        "keep moving as much as you can, bed rest actually makes it worse.",
+        "i'm also going to give you a pair of crutches for a few days.",
+        "if you get a fever or any contractions, go to labor and delivery right away.",
+    ],
+)
+def test_instructions_for_after_the_visit_are_the_plan(engine, said):
+    draft = g(engine, f"[doctor] so this is a lateral ankle sprain.\n[doctor] {said}")
+    (item,) = items(draft, "plan")
+    assert item["kind"] in ("instruction", "follow_up") and not item["text"].startswith("I'm")
+
+
+@pytest.mark.parametrize(
+    "said", ["keep your arm straight for me.", "try to push against my hand.", "take a deep breath."]
+)
+def test_commands_during_the_exam_are_not_instructions(engine, said):
+    draft = g(engine, f"[doctor] {said}")
+    assert not items(draft, "plan")
+
+
+def test_supplements_and_rehydration_are_medicines(engine):
+    draft = g(
+        engine,
+        "[doctor] so he has viral gastroenteritis.\n[doctor] we'll also give zinc, 20 milligrams once a day for ten days.",
+    )
+    (med,) = items(draft, "plan", "medication")
+    assert (med["name"], med["dose"], med["duration"]) == ("zinc", "20", "10 days")
+    assert items(draft, "assessment")[0]["problem"] == "viral gastroenteritis"
+    draft = g(engine, "[doctor] قرص زینک هم روزی بیست میلی‌گرم تا ده روز.", "fa")
+    (med,) = items(draft, "plan", "medication")
+    assert (med["name"], med["dose"], med["frequency"]) == ("زینک", "20", "روزانه")

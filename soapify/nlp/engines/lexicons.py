@@ -177,7 +177,7 @@ def exam_system(text: str) -> str:
 # ------------------------------------------------------------------ sections by cue words
 # Getting help, as advice says it: a plan cue and a follow-up cue alike.
 _GET_HELP = (
-    r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital)|call 911|call (?:us|me|the (?:office|clinic))|"
+    r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital|labor and delivery)|call 911|call (?:us|me|the (?:office|clinic))|"
     r"tell the nurse"
 )
 #: the dosage forms a Persian prescription names ("قرص متوکاربامول", "شربت آزیترومایسین")
@@ -199,7 +199,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"lab(?:s| work| results)?|blood work|hemoglobin|a1c|cholesterol|results? (?:show|came|were)|"
         r"came back|showed|revealed|demonstrat|dipstick|urinalysis|urine test|rapid strep|strep test|swab (?:is|was|came))|"
         r"آزمایش|سونوگرافی|عکس|نتیجه",
-        "plan": r"\b(?:i(?:'m| am) going to|i'll|i will|we(?:'re| are) going to|we'll|we will|let's|"
+        "plan": r"\b(?:i(?:'m| am) (?:also |just |then )?going to|i'll|i will|we(?:'re| are) (?:also |just )?going to|we'll|we will|let's|"
         r"i want (?:you|to)|i(?:'d| would) (?:also |just )?like (?:you|to)(?! know| ask| hear| understand)|prescribe|refer|order|schedule|"
         r"(?:is|are|he's|she's|you're) (?:also )?due for|we could (?:also )?(?:do|give|start|try|put|send|refer|get)|"
         r"i could (?:also )?(?:put|start|give|send|try|refer|order|prescribe|get)|(?:one|another|the other) option (?:is|would be)|"
@@ -243,7 +243,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"specialist|surgeon|dermatologist)|ارجاع|متخصص|فیزیوتراپی|بفرستم",
         "follow_up": r"\b(?:follow[- ]?up|come back|see you (?:back|again|in)|return (?:in|if)|"
         r"check back|in (?:\w+ )?(?:days?|weeks?|months?) (?:time|to see)|" + _GET_HELP + r")|"
-        r"مراجعه|پیگیری|برگرد|اورژانس|"
+        r"مراجعه|پیگیری|برگرد|اورژانس|زایشگاه|"
         r"بیار(?:ید|ین)ش?|"
         # "شش هفته دیگه دوباره ببینمتون", "یه ماه دیگه بیا"
         r"(?:دوباره|مجدد[اًا]?)\s+(?:ببینم|ببینمت|ببینمتون|ببینیم|بیا|بیاید|بیاین)|"
@@ -333,7 +333,8 @@ DRUGS = frozenset(
     """
     contraceptive contraceptives microgynon yasmin yaz ضدبارداری ویتامین
     tiotropium spiriva salbutamol ventolin calpol dimenhydrinate dramamine ondansetron zofran co-amoxiclav
-    augmentin pyridoxine doxylamine diclegis
+    augmentin pyridoxine doxylamine diclegis cefdinir cefuroxime methocarbamol zinc ors pedialyte multivitamin
+    متوکاربامول نیتروفورانتوئین زینک گلی‌کلازید گلیکلازید مولتی‌ویتامین سفدینیر
     اسپیریوا تیوتروپیوم سالبوتامول ونتولین دیمن‌هیدرینات دیمنهیدرینات اندانسترون اوندانسترون کوآموکسی‌کلاو
     پیریدوکسین فولیک سرترالین فلوکستین سیتالوپرام
     acetaminophen tylenol ibuprofen advil motrin naproxen aleve aspirin celecoxib meloxicam diclofenac
@@ -385,7 +386,9 @@ FREQ_RE = re.compile(
     r"every morning|every (?:\d+ )?(?:to \d+ )?hours?|every other day|at bedtime|at night|in the morning|"
     r"as needed|when (?:i|you) need(?:ed)?(?: (?:it|them))?|with meals)\b|روزی \S+ (?:بار|عدد)|هر \S+ ساعت|شب‌ها|شبها|در صورت نیاز|"
     # "روزی یه دونه", "شبی یک عدد", "هفته‌ای دو بار"
-    r"(?:روزی|شبی|صبحی|هفته[\u200c ]?ای|ماهی) (?:یکی|(?:[^\s،,.]+ )?[^\s،,.]+ (?:(?:تا|عدد|دونه|قرص) )?(?:بار|دونه|عدد|قرص|تا))(?!\w)",
+    r"(?:روزی|شبی|صبحی|هفته[\u200c ]?ای|ماهی) (?:یکی|(?:(?!میلی|سی)[^\s،,.]+ )?(?!میلی|سی)[^\s،,.]+ (?:(?:تا|عدد|دونه|قرص) )?(?:بار|دونه|عدد|قرص|تا))(?!\w)|"
+    # "روزی ۲۵ میلی‌گرم", "روزی بیست میلی‌گرم": so much a day (the dose is read apart)
+    r"روزی(?= (?:[^\s،,.]+ (?:و )?){1,3}(?:میلی[\u200c ]?گرم|میلی گرم|میکروگرم|گرم|واحد|سی[\u200c ]?سی)(?![^\W\d_]))",
     re.IGNORECASE,
 )
 DOSE_RE = re.compile(

@@ -312,6 +312,7 @@ def _combine(probs: np.ndarray, s: Sentence, cue: str) -> tuple[str, float]:
             or p.max() < 0.6
             or (cue == "plan" and top == "assessment")
             or (cue == "result" and top == "assessment" and not lx.DIAGNOSIS.search(s.text))
+            or (cue == "plan" and _instruction(s.text))
         ):
             p[SENT_LABELS.index(cue)] = p.max() + 0.05
     if cue != "other" and cue in SENT_LABELS:
@@ -319,6 +320,33 @@ def _combine(probs: np.ndarray, s: Sentence, cue: str) -> tuple[str, float]:
     p = p / p.sum()
     k = int(p.argmax())
     return SENT_LABELS[k], round(float(p[k]), 3)
+
+
+# A doctor's instruction for after the visit, said as an order ("keep checking your blood pressure at
+# home", "also try to cut back on salt", "no juice or soda"), not a command during the exam ("keep your
+# arm straight", "try to push against my hand", "take a deep breath")
+_INSTRUCTION = re.compile(
+    r"^\W*(?:(?:so|and|also|okay|ok|then|now|for now|in the meantime|meanwhile|once [^,]{3,40},|after [^,]{3,40},|"
+    r"until [^,]{3,40},)\W*)*"
+    r"(?:keep (?:taking|using|checking|doing|moving|drinking|an eye|track)|continue (?:to|taking|using|with)|"
+    r"start (?:some|doing|taking|using|with|on)|try (?:to (?:cut|avoid|limit|eat|drink|get|walk|lose|sleep|stay|keep)|"
+    r"cutting|avoiding|limiting)|cut (?:back|down)|aim for|avoid|limit|stay (?:off|away|hydrated|home)|"
+    r"make sure (?:you|to|he|she)|bring (?:the|your|him|her|a)|drink (?:plenty|lots|more|fluids|water)|"
+    r"give (?:him|her|them|the baby|the child) (?!a (?:hug|minute|second))|"
+    r"(?:ice|elevate|rest) (?:it|the|your)|wear (?:the|a|your)|no (?:\w+ )?(?:or|and) \w+\W*$|"
+    r"no more \w+|don't (?:take|eat|drink|lift|drive|use|give)|do not (?:take|eat|drink|lift|drive|use|give))\b",
+    re.IGNORECASE,
+)
+_EXAM_COMMAND = re.compile(
+    r"\b(?:my (?:hand|hands|finger|fingers|arm)|deep breaths?|breathe|look (?:up|down|at|straight)|follow|lie|lay|"
+    r"sit up|stand up|bend|squeeze|push|pull|relax|cough for me|open (?:your|wide)|say ah|hold (?:still|it there)|"
+    r"touch (?:your|my)|(?:your|the) (?:arm|leg|knee|hand|head|foot|feet|eyes?|neck|toes?) (?:up|down|straight|still|out))\b",
+    re.IGNORECASE,
+)
+
+
+def _instruction(text: str) -> bool:
+    return bool(_INSTRUCTION.match(text)) and not _EXAM_COMMAND.search(text)
 
 
 def cue_label(s: Sentence) -> str | None:
@@ -334,6 +362,8 @@ def cue_label(s: Sentence) -> str | None:
             return "exam"  # "لوزه‌ها قرمز و متورم هستند"
         if lx.HEDGED_ASSESSMENT.search(t) and lx.DIAGNOSIS.search(t):
             return "assessment"  # "this could be a pulmonary embolism"
+        if _instruction(t):
+            return "plan"  # "once the pain settles, start some gentle range of motion exercises"
         for label in ("exam", "plan", "result", "assessment"):
             if lx.CUES[label].search(t):
                 return label
@@ -1051,8 +1081,11 @@ _ASKED_FA = re.compile(
     r"^\W*(?:(?:و|خب|خوب|ببینید)\W+)?(?P<topic>[^؟?]{3,60}?)\s*(?:هم\s+)?(?:داشتید|دارید|داری|داشتی|داشته|دارن|داره|"
     r"هست|بوده|چی|چطور)\s*[؟?]\W*$"
 )
+# not a symptom: the visit itself, the exam in progress ("any pain when i push here?"), a procedure had
 _NOT_A_SYMPTOM_Q = re.compile(
-    r"\b(?:questions?|concerns?|ride|plans?|insurance|kids|children|pets?|appointment|chance|idea|time)\b|سوال|سؤال|وقت",
+    r"\b(?:questions?|concerns?|ride|plans?|insurance|kids|children|pets?|appointment|chance|idea|time|"
+    r"i|me|my|here|this|colonoscopy|mammogram|x-?rays?|scans?|tests?|surgery|surgeries|procedures?|"
+    r"vaccines?|shots?|results?)\b|سوال|سؤال|وقت|اینجا|این|آزمایش|عکس|واکسن|جراحی",
     re.IGNORECASE,
 )
 

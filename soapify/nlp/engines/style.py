@@ -168,7 +168,7 @@ def patient_to_third(
 _DOCTOR_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(a, re.IGNORECASE), b)
     for a, b in (
-        (r"\b(?:i'm|i am|we're|we are) going to\b", "we will"),
+        (r"\b(?:i'm|i am|we're|we are) (?:also |just |then )?going to\b", "we will"),
         (r"\b(?:i'll|we'll|i will|let's|let us)\b", "we will"),
         (r"\bi(?:'d| would) (?:also |just )?like you to\b", "the patient should"),
         (r"\bi(?:'d| would) (?:also |just )?like to\b", "we will"),
