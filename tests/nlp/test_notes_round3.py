@@ -260,3 +260,47 @@ def test_supplements_and_rehydration_are_medicines(engine):
     draft = g(engine, "[doctor] قرص زینک هم روزی بیست میلی‌گرم تا ده روز.", "fa")
     (med,) = items(draft, "plan", "medication")
     assert (med["name"], med["dose"], med["frequency"]) == ("زینک", "20", "روزانه")
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "ریه‌ها پاکه.",
+        "زبونتون یه کم خشکه.",
+        "حرکات کمر محدود و دردناکه.",
+        "حساسیت زاویه دنده‌ای مهره‌ای ندارید.",
+    ],
+)
+def test_persian_exam_findings_in_everyday_words(engine, said):
+    draft = g(engine, f"[doctor] {said}", "fa")
+    assert [it["kind"] for it in items(draft, "objective")] == ["exam"]
+    assert not items(draft, "subjective")  # "حساسیت" here is tenderness, not an allergy
+
+
+@pytest.mark.parametrize(
+    ("said", "kind"),
+    [
+        ("یه آزمایش خون هم بدید، قند و چربی و کراتینین.", "test"),
+        ("فعلاً عکس و ام آر آی لازم نیست.", "test"),
+        ("روزی سی دقیقه پیاده‌روی کنید و نون و برنج رو کم کنید.", "instruction"),
+        ("کیسه آب گرم هم بذارید.", "instruction"),
+    ],
+)
+def test_persian_orders_and_advice_are_the_plan(engine, said, kind):
+    draft = g(engine, f"[doctor] {said}", "fa")
+    assert [it["kind"] for it in items(draft, "plan")] == [kind]
+    assert not items(draft, "objective")
+
+
+def test_an_exam_command_in_persian_is_not_advice(engine):
+    assert not items(g(engine, "[doctor] دهانتون رو باز کنید.", "fa"), "plan")
+
+
+def test_persian_thanks_and_a_no_but(engine):
+    draft = g(
+        engine,
+        "[patient] خیلی ممنون آقای دکتر، لطف کردید.\n[doctor] ادرارتون کدره؟\n[patient] نه، ولی یه کم کدره و بو میده.",
+        "fa",
+    )
+    (hpi,) = items(draft, "subjective")
+    assert "کدره" in hpi["text"] and hpi["negated"] is False

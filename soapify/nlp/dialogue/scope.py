@@ -130,4 +130,10 @@ def is_uncertain(text: str, start: int | None = None, end: int | None = None) ->
 def negative_sentence(text: str) -> bool:
     """The sentence as a whole is a denial (a negation cue anywhere, Persian negated verbs included)."""
     t = _PSEUDO.sub(" ", text)
+    but = _NO_BUT.match(t)  # "نه، ولی یه کم کدره": what follows the "but" is said, not denied
+    if but:
+        t = t[but.end() :]
     return bool(PRE_NEG.search(t) or POST_NEG.search(t) or FA_NEG_VERB.search(t))
+
+
+_NO_BUT = re.compile(r"^\W*(?:no|nope|نه|خیر)[\s,،.]+(?:but|ولی|اما)(?![^\W\d_])", re.IGNORECASE)

@@ -194,7 +194,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"let me (?:take a look|examine|listen|feel)|press(?:ing)? (?:here|on)|"
         r"(?:temperature|pulse|heart rate|oxygen(?: level| saturation)?|vitals?|vital signs) (?:is|are|was|were) "
         r"(?:normal|fine|good|stable|unremarkable)|"
-        r"\w+ exam(?:ination)? (?:is|was) (?:normal|unremarkable))|معاینه",
+        r"\w+ exam(?:ination)? (?:is|was) (?:normal|unremarkable))|معاینه|حساسیت\s+(?:زاویه|در لمس|به لمس|ناحیه|شکم)",
         "result": r"\b(?:x-ray|xray|mri|ct scan|cat scan|ultrasound|echo(?:cardiogram)?|ekg|ecg|"
         r"lab(?:s| work| results)?|blood work|hemoglobin|a1c|cholesterol|results? (?:show|came|were)|"
         r"came back|showed|revealed|demonstrat|dipstick|urinalysis|urine test|rapid strep|strep test|swab (?:is|was|came))|"
@@ -219,11 +219,17 @@ CUES: dict[str, re.Pattern[str]] = {
         # "بهتره یه سرم بزنیم", "یه آزمایش بگیریم": what we will do
         r"ب(?:زن|گیر|نویس|فرست)یم|بفرستم(?:ت|تون|تان|ش)?|"
         r"بیار(?:ید|ین)ش?|"
-        r"مصرف کن)(?!\w)",
+        # "پیاده‌روی کنید", "بار سنگین بلند نکنید", "کیسه آب گرم بذارید", "فوری برید زایشگاه"; not the exam's
+        # "دهانتون رو باز کنید" or "نگاه کنید"
+        r"(?<!باز )(?<!نگاه )(?<!صبر )ن?(?:کنید|کنین)|بذارید|بذارین|بگذارید|برید|بیاید|بیاین|"
+        r"مصرف کن)(?!\w)|"
+        # an ordered test: "یه آزمایش خون هم بدید", "کشت ادرار بدید"; no imaging: "عکس لازم نیست"
+        r"(?:آزمایش|کشت|نوار قلب|عکس|سونوگرافی|ام[\u200c ]?آر[\u200c ]?آی|سی[\u200c ]?تی|تی اس اچ)[^.؟?]*"
+        r"(?:بدید|بدهید|بدین|بگیرید|بگیرین|لازم نیست|نیازی نیست)(?![^\W\d_])",
         "assessment": r"\b(?:(?:this|it) (?:looks|sounds|seems) like|(?:my )?(?:assessment|impression) is|i think (?:you|it|this|that)|"
         r"consistent with|diagnos|most likely|you have (?:a|an)|my impression|suggestive of|"
         r"in terms of your|for your)|تشخیص|به نظر می‌?رسد|احتمالا",
-        "allergy": r"\ballerg|حساسیت|آلرژی",
+        "allergy": r"\ballerg|حساسیت(?!\s+(?:زاویه|در لمس|به لمس|ناحیه|شکم))|آلرژی",
         "family_history": r"\b(?:(?:my|your) (?:mom|mother|dad|father|brother|sister|parents|family|"
         r"grand\w+|aunt|uncle)|family history|runs in (?:the|my|your) family)|خانواده|"
         r"(?<![^\W\d_])(?:پدر|مادر|برادر|خواهر|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی)"
@@ -255,9 +261,9 @@ CUES: dict[str, re.Pattern[str]] = {
 # conditions that name the same words are not findings (``FA_NOT_FINDING``).
 FA_FINDING = re.compile(
     r"(?<![^\W\d_])(?:گلو|لوزه|حلق|ریه|قلب|شکم|گوش|پرده|زانو|مچ|پوست|گردن|غدد|غده|چشم|بینی|سینه|"
-    r"کمر|ستون فقرات|مفصل|زخم|پا|پاها|عضلات|قدرت|رفلکس|تست)[\w\u200c]*(?:\s+\S+){0,8}?\s+"
+    r"کمر|ستون فقرات|مفصل|زخم|پا|پاها|عضلات|قدرت|رفلکس|تست|زبون|زبان|دست|حرکات|تیروئید|صداهای روده|زاویه)[\w\u200c]*(?:\s+\S+){0,8}?\s+"
     r"(?:قرمز|متورم|صاف|طبیعی|نرمال|سالم|حساس|ملتهب|چرکی|تمیز|نرم|خس[\u200c ]?خس|تورم|کبود|سوفل|ترشح|قرمزی|"
-    r"برآمده|مثبت|منفی|درد در لمس)(?:ه|ند|اند|[\u200c ]?ست)?(?![^\W\d_])"
+    r"برآمده|مثبت|منفی|درد در لمس|پاک|سفت|سفتی|ادم|محدود|دردناک|اسپاسم|خشک|بزرگ|لرزش|حساسیت)(?:ه|ند|اند|[\u200c ]?ست)?(?![^\W\d_])"
 )
 FA_NOT_FINDING = re.compile(r"(?<![^\W\d_])(?:اگر|اگه|در صورت|نگه دار|بشویید|بشورید)")
 
@@ -301,8 +307,8 @@ _GREETING = re.compile(
     # Persian thanks and blessings, with a greeting and a title around them: "سلام خانم دکتر، ممنون",
     # "دستتون درد نکنه خانم دکتر", "ممنون دکتر، خدا خیرتون بده", "شکر خدا، می‌گذرونیم"
     rf"^\W*(?:(?:{_FA_HELLO}|چشم|باشه)[\s,،.!]+)?(?:(?:آقای|خانم)\s+)?(?:دکتر(?:\s+جان)?[\s,،.!]+)?"
-    r"(?:(?:ممنون(?:م)?|مرسی|متشکرم|سپاس|دست(?:تون| شما) درد نکنه|خدا خیرتون بده|خدا خیرت بده|"
-    r"خدا حفظتون کنه|شکر خدا|خدا رو شکر|می[\u200c ]?گذرونیم|بد نیستم)(?:[\s,،.!]+(?:(?:آقای|خانم)\s+)?(?:دکتر(?:\s+جان)?)?)?)+\W*$",
+    r"(?:(?:(?:خیلی\s+)?(?:ممنون(?:م)?|مرسی|متشکرم)|سپاس|لطف کردید|لطف کردین|زحمت کشیدید|دست(?:تون| شما) درد نکنه|خدا خیرتون بده|خدا خیرت بده|"
+    r"خدا حفظتون کنه|شکر خدا|خدا رو شکر|می[\u200c ]?گذرونیم|بد نیستم)(?:[\s,،.!]+(?:(?:آقای|خانم)\s+)?(?:دکتر(?:\s+جان)?)?)?[\s,،.!]*)+\W*$",
     re.IGNORECASE,
 )
 

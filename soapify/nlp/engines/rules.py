@@ -1023,7 +1023,8 @@ _HOW_IS_IT = re.compile(
 _DENIAL = re.compile(
     r"^\W*(?:(?:no|nope|nah)\b|never\b|none\b|nothing\b|not really\b|"
     r"i (?:don't|do n't|do not|have never|never|haven't|have not|did not|didn't|am not|'m not)\b(?! know)|"
-    r"(?:he|she|the patient) (?:denies|does not|doesn't|has never|never)\b|نه|خیر|ندارم|هیچ)",
+    r"(?:he|she|the patient) (?:denies|does not|doesn't|has never|never)\b|نه|خیر|ندارم|هیچ)"
+    r"(?![\s,،.]+(?:but|ولی|اما)(?![^\W\d_]))",  # "no, but it's a bit cloudy" says something
     re.IGNORECASE,
 )
 # "no metformin", "i stopped the lisinopril", "not taking my aspirin" (right before the drug's name)
