@@ -304,3 +304,31 @@ def test_persian_thanks_and_a_no_but(engine):
     )
     (hpi,) = items(draft, "subjective")
     assert "کدره" in hpi["text"] and hpi["negated"] is False
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("which ankle?", "the right one."),
+        ("how many doses do you miss?", "maybe twice a week."),
+        ("and your fasting sugars at home?", "usually around 150, 160."),
+    ],
+)
+def test_a_short_answer_keeps_its_question(engine, question, answer):
+    draft = g(engine, f"[doctor] {question}\n[patient] {answer}")
+    (item,) = items(draft, "subjective")
+    assert item["text"] == f'Asked "{question}": {answer}'
+
+
+def test_an_answer_with_its_own_words_stands_alone(engine):
+    draft = g(
+        engine,
+        "[doctor] any fever?\n[patient] no fever and no weakness.\n[doctor] where?\n[patient] it hurts on the right.",
+    )
+    assert not any(it["text"].startswith("Asked") for it in items(draft, "subjective"))
+
+
+def test_a_persian_short_answer_keeps_its_question(engine):
+    draft = g(engine, "[doctor] بچه چند سالشه؟\n[patient] سه سال و نیمشه.", "fa")
+    (item,) = items(draft, "subjective")
+    assert item["text"] == "بیمار در پاسخ به «بچه چند سالشه؟»: سه سال و نیمشه."

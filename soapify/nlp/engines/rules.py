@@ -758,8 +758,25 @@ class _Builder:
         if kind == "medication" and has_meds:
             return  # the structured medication item already covers this sentence
         unit = self.unit_of(i) if asked else None
-        text = self.qa_text(asked, s) if self.led_history_answer(i, s, unit) else self.patient_text(s)
+        led = self.led_history_answer(i, s, unit) or self.fragment_answer(i, s, unit)
+        text = self.qa_text(asked, s) if led else self.patient_text(s)
         self.history_item(s, kind, text, conf)
+
+    def fragment_answer(self, i: int, s: Sentence, unit: Unit | None) -> bool:
+        """ "Which ankle?" / "The right one.", "How often do you miss it?" / "Maybe twice a week.": a
+        short answer with no subject of its own means nothing without its question."""
+        if unit is None or unit.answer[:1] != (i,) or len(_WORDS.findall(s.text)) > 7:
+            return False
+        q = self.sents[unit.question].text
+        if lx.SYMPTOM_RE.search(s.text) or _REQUEST.match(q):
+            return False  # "no fever and no weakness" names its topic; "can you show me?" adds nothing
+        if self.lang == "fa":  # no subject pronoun to go by: "سه سال و نیمشه", "روزی نیم پاکت"
+            return len(_WORDS.findall(s.text)) <= 4
+        return (
+            len(_WORDS.findall(q)) <= 14
+            and not _OWN_SUBJECT_START.match(s.text)
+            and not lx.CHITCHAT.search(q)
+        )
 
     def kind_of(self, i: int) -> str | None:
         """The history kind sentence ``i`` was filed as, if it was."""
@@ -1110,6 +1127,15 @@ def _asked_topic(question: str, lang: str) -> str | None:
     return topic if 1 <= words <= 14 else None
 
 
+_REQUEST = re.compile(
+    r"^\W*(?:\w+\W+){0,2}?(?:can|could|would) you (?:show|point|tell|describe|explain)\b", re.I
+)
+# an answer that is a sentence of its own ("it hurts when i walk", "i quit five years ago", "درد دارم")
+_OWN_SUBJECT_START = re.compile(
+    r"^\W*(?:(?:yes|yeah|no|well|um|uh|oh|so|and|but)\W+)*(?:i|i'm|i've|i'd|i'll|it|it's|he|he's|she|she's|we|"
+    r"they|my|there|there's|that|that's|this|you)\b",
+    re.IGNORECASE,
+)
 # a doctor retelling the history ("she has had diabetes for ten years"), not telling a diagnosis
 _HISTORY_TOLD = re.compile(
     r"\b(?:had|been|history|diagnosed|years?|since|ago|used to|mentioned|said|told me)\b|"
