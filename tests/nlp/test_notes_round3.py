@@ -332,3 +332,45 @@ def test_a_persian_short_answer_keeps_its_question(engine):
     draft = g(engine, "[doctor] بچه چند سالشه؟\n[patient] سه سال و نیمشه.", "fa")
     (item,) = items(draft, "subjective")
     assert item["text"] == "بیمار در پاسخ به «بچه چند سالشه؟»: سه سال و نیمشه."
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "if it's not better in four to six weeks, come back and see me.",
+        "if you ever have thoughts of harming yourself, call 988.",
+    ],
+)
+def test_conditional_returns_and_crisis_lines_are_follow_up(engine, said):
+    draft = g(engine, f"[doctor] so you have a muscle strain.\n[doctor] {said}")
+    assert [it["kind"] for it in items(draft, "plan")] == ["follow_up"]
+
+
+def test_a_recheck_in_weeks_and_a_repeat_test(engine):
+    draft = g(
+        engine,
+        "[doctor] so she has an ear infection.\n[doctor] and we'll recheck her ears in about three weeks.\n"
+        "[doctor] we'll repeat the a1c in three months.",
+    )
+    plan = {it["kind"]: it for it in items(draft, "plan")}
+    assert plan["follow_up"]["interval"] == "3 weeks" and "test" in plan
+
+
+@pytest.mark.parametrize(
+    ("said", "cc"),
+    [("my lower back's been killing me.", "lower back pain"), ("my knee's been really sore.", "knee pain")],
+)
+def test_a_contracted_has_been_still_names_the_complaint(engine, said, cc):
+    draft = g(engine, f"[doctor] what brings you in?\n[patient] {said}")
+    assert items(draft, "subjective", "chief_complaint")[0]["name"] == cc
+
+
+def test_third_person_rewrites():
+    assert patient_to_third("i got laid off in june") == "The patient got laid off in june."
+    assert patient_to_third("my back has been killing me") == "The patient's back has been killing them."
+    assert doctor_to_note("if you ever have thoughts of harming yourself, call 988.", "female") == (
+        "If she ever has thoughts of harming herself, call 988."
+    )
+    assert doctor_to_note("after you finish the antibiotics, come back.") == (
+        "After the patient finishes the antibiotics, come back."
+    )

@@ -177,7 +177,8 @@ def exam_system(text: str) -> str:
 # ------------------------------------------------------------------ sections by cue words
 # Getting help, as advice says it: a plan cue and a follow-up cue alike.
 _GET_HELP = (
-    r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital|labor and delivery)|call 911|call (?:us|me|the (?:office|clinic))|"
+    r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital|labor and delivery)|call (?:911|988|999|112|115)|"
+    r"call (?:us|me|the (?:office|clinic))|"
     r"tell the nurse"
 )
 #: the dosage forms a Persian prescription names ("قرص متوکاربامول", "شربت آزیترومایسین")
@@ -241,13 +242,13 @@ CUES: dict[str, re.Pattern[str]] = {
         r"in the past|years ago|medical (?:problems|conditions|history))|سابقه|جراحی|عمل",
         "medication": r"\b(?:i take|i(?:'m| am) (?:on|taking)|medications?|meds|pills?|mg|milligrams?|"
         r"prescription)|دارو|قرص|میلی‌?گرم",
-        "test": r"\b(?:order(?:ing)?|get(?:ting)?|check(?:ing)?|draw(?:ing)?|repeat(?:ing)?|need) (?:a |an |some |your )?"
+        "test": r"\b(?:order(?:ing)?|get(?:ting)?|check(?:ing)?|draw(?:ing)?|repeat(?:ing)?|need|send) (?:a |an |some |your |the |her |his )?"
         r"(?:x-ray|mri|ct|ultrasound|labs?|blood ?work|echo\w*|ekg|ecg|troponin|d-dimer|chest x-ray|cbc|panel|test|"
         r"culture|a1c|urinalysis|mammogram)|آزمایش|سونوگرافی|"
         r"عکس|رادیولوژی|ام[\u200c ]?آر[\u200c ]?آی|سی[\u200c ]?تی|نوار قلب|اکو",
         "referral": r"\brefer|specialist|physical therapy|physiotherapy|see (?:a|the) (?:cardiologist|neurologist|"
         r"specialist|surgeon|dermatologist)|ارجاع|متخصص|فیزیوتراپی|بفرستم",
-        "follow_up": r"\b(?:follow[- ]?up|come back|see you (?:back|again|in)|return (?:in|if)|"
+        "follow_up": r"\b(?:follow[- ]?up|come back|see you (?:back|again|in)|return (?:in|if)|re-?check (?:\w+ ){0,3}in\b|"
         r"check back|in (?:\w+ )?(?:days?|weeks?|months?) (?:time|to see)|" + _GET_HELP + r")|"
         r"مراجعه|پیگیری|برگرد|اورژانس|زایشگاه|"
         r"بیار(?:ید|ین)ش?|"
@@ -621,7 +622,8 @@ BODY_PART = (
 )
 _BODY_PART_RE = re.compile(rf"\b{BODY_PART}\b", re.IGNORECASE)
 PART_COMPLAINT = re.compile(
-    rf"\bmy ({BODY_PART})(?: (?:has been|is|was|keeps|started|just))? (?:hurt(?:s|ing)?|sore|swollen|aching|killing me|bothering me)|"
+    rf"\bmy ({BODY_PART})(?:'s been|'s| (?:has been|is|was|keeps|started|just))? (?:(?:really|so|very|kind of|pretty) )?"
+    r"(?:hurt(?:s|ing)?|sore|swollen|aching|killing me|bothering me)|"
     rf"\b(?:pain|hurt|injur\w+|swelling) (?:in|on|to) my ({BODY_PART})|\b(?:hurt|injured|twisted|sprained|broke) my ({BODY_PART})|"
     # "سرم درد می‌کنه", "زانوم خیلی درد داره"
     r"\b(سر|کمر|شکم|دل|زانو|پا|دست|گلو|سینه|قفسه سینه|گوش|چشم|دندان|دندون|گردن|شانه|شونه|مچ)(?:م|ش|تان|تون|ت)?"

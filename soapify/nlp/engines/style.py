@@ -116,12 +116,13 @@ def _possessive(text: str, word: str, poss: str) -> str:
         out.append(text[last : m.start()])
         done = "".join(out)
         sentence = done[max(done.rfind(c) for c in ".;!?") + 1 :]
-        out.append("their" if poss == "the patient's" and "the patient" in sentence.lower() else poss)
+        named = poss in ("the patient's", "the patient") and "the patient" in sentence.lower()
+        out.append(("their" if poss == "the patient's" else "them") if named else poss)
         last = m.end()
     return "".join(out) + text[last:]
 
 
-_I_VERB = re.compile(r"\bi(?:'m|'ve|'d|'ll)?\b(\s+(?:don't|do|have|am|go|[a-z]+))?", re.IGNORECASE)
+_I_VERB = re.compile(r"\bi(?:'m|'ve|'d|'ll)?\b(\s+(?:don't|do|have|am|go|[a-z]+)\b)?", re.IGNORECASE)
 
 
 def patient_to_third(
@@ -160,7 +161,7 @@ def patient_to_third(
     t = _I_VERB.sub(sub_i, t)
     t = _possessive(t, r"\bmy\b", p["poss"])
     t = re.sub(r"\bmyself\b", p["refl"], t, flags=re.IGNORECASE)
-    t = re.sub(r"\bme\b", p["obj"], t, flags=re.IGNORECASE)
+    t = _possessive(t, r"\bme\b", p["obj"])  # "… has been killing them", not "killing the patient"
     t = re.sub(r"\bmine\b", p["poss"], t, flags=re.IGNORECASE)
     return sentence_case(t)
 
@@ -187,8 +188,9 @@ _DOCTOR_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 _SUBJECT_YOU = re.compile(
     r"((?:^|[,.;:]\s*|\b(?:and|or|but|that|if|when|because|so|since|until|before|after|while|know|think|said|see|hope)\s+))you\b"
-    r"\s+(\w+ed|can|could|should|might|may|must|need|feel|take|get|go|said|mentioned|know|had|did|want|"
-    r"think|have|haven't|don't|didn't|can't|seem|look|sound|continue|keep|start|came|went|got|were|are)\b",
+    r"\s+((?:ever|still|also|just|really|only|usually)\s+)?(\w+ed|can|could|should|might|may|must|need|feel|take|get|go|said|mentioned|know|had|did|want|"
+    r"think|have|haven't|don't|didn't|can't|seem|look|sound|continue|keep|start|came|went|got|were|are|"
+    r"finish|notice|develop|run|use|experience|wake|lose|gain|miss|forget|stop|try|walk|eat|drink|sleep)\b",
     re.IGNORECASE,
 )
 
@@ -206,10 +208,11 @@ def doctor_to_note(text: str, gender: str | None = None) -> str:
     t = re.sub(r"\byou do\b", f"{p['subj']} does", t, flags=re.IGNORECASE)
     t = re.sub(r"\byou don't\b", f"{p['subj']} doesn't", t, flags=re.IGNORECASE)
     for _ in range(2):  # twice: "you said you haven't" has two overlapping matches
-        t = _SUBJECT_YOU.sub(lambda m: f"{m.group(1)}{p['subj']} {_verb3(m.group(2))}", t)
+        t = _SUBJECT_YOU.sub(lambda m: f"{m.group(1)}{p['subj']} {m.group(2) or ''}{_verb3(m.group(3))}", t)
     t = re.sub(r"\byou've\b", f"{p['subj']} has", t, flags=re.IGNORECASE)
     t = re.sub(r"\byou have\b", f"{p['subj']} has", t, flags=re.IGNORECASE)
     t = _possessive(t, r"\byour\b", p["poss"])
+    t = re.sub(r"\byourself\b", p["refl"], t, flags=re.IGNORECASE)
     t = re.sub(r"^you\b", p["subj"], t, flags=re.IGNORECASE)
     t = re.sub(r"\byou\b", p["obj"], t, flags=re.IGNORECASE)
     t = re.sub(r"\s{2,}", " ", t).strip()
