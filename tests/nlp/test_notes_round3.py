@@ -374,3 +374,18 @@ def test_third_person_rewrites():
     assert doctor_to_note("after you finish the antibiotics, come back.") == (
         "After the patient finishes the antibiotics, come back."
     )
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "oh no, poor thing.",
+        "i'm sorry to hear that.",
+        "hi, congratulations on the pregnancy.",
+        "let me check your feet.",
+        "okay, let me take a look at your ears.",
+    ],
+)
+def test_sympathy_congratulations_and_exam_announcements_are_not_content(engine, said):
+    draft = g(engine, f"[doctor] {said}")
+    assert not any(draft["sections"][s]["items"] for s in draft["sections"])

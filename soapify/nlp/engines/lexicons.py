@@ -450,7 +450,15 @@ CHITCHAT = re.compile(
     # a social question anywhere in the sentence: "oh nice, how was the flight?"
     r"\bhow (?:was|is|were|are|did) (?:the |your )?(?:trip|flight|vacation|holidays?|weekend|drive|game|wedding|"
     r"party|summer|christmas|thanksgiving|birthday|kids|grandkids|garden)\b|"
-    r"\bdid you (?:have|enjoy) (?:a |the |your )?(?:good |nice |great )?(?:trip|vacation|weekend|holidays?)\b",
+    r"\bdid you (?:have|enjoy) (?:a |the |your )?(?:good |nice |great )?(?:trip|vacation|weekend|holidays?)\b|"
+    # sympathy and congratulations: "oh no, poor thing", "i'm sorry to hear that", "congratulations on the pregnancy"
+    r"^\W*(?:(?:oh|aw|ah|well|hi|hello)\W+)*(?:(?:oh )?no,? )?(?:poor (?:thing|baby|guy|girl|boy|kid)|"
+    r"i'm (?:so |very |really )?sorry (?:to hear (?:that|this|about \w+)|about (?:that|this|your \w+))|"
+    r"that's (?:too bad|a shame|tough|rough)|good for you|congratulations(?: on [^.?!]{1,40})?|congrats)\W*$|"
+    # an exam announced, nothing found yet: "let me check your feet", "okay, let's take a quick look"
+    r"^\W*(?:(?:okay|ok|alright|all right|so|now|and|next)\W+)*(?:let me|let's|i'm going to|i'll|i want to|"
+    r"i'd like to|i'm just going to) (?:just |quickly )?(?:check|look at|take a (?:quick )?look(?: at)?|listen to|"
+    r"examine|feel|have a look(?: at)?)(?: (?:your|you|his|her|the|that|this)(?: \w+){0,2})?(?: (?:real )?quick)?\W*$",
     re.IGNORECASE,
 )
 # A doctor telling the patient what is wrong: "he has an ear infection", "this is a viral infection".
