@@ -389,3 +389,21 @@ def test_third_person_rewrites():
 def test_sympathy_congratulations_and_exam_announcements_are_not_content(engine, said):
     draft = g(engine, f"[doctor] {said}")
     assert not any(draft["sections"][s]["items"] for s in draft["sections"])
+
+
+def test_the_answer_gives_the_dose_of_a_drug_named_in_the_question(engine):
+    draft = g(
+        engine,
+        "[doctor] are you taking the metformin every day?\n[patient] yeah, 500 twice a day, most days.",
+    )
+    (med,) = items(draft, "subjective", "medication")
+    assert (med["dose"], med["frequency"]) == ("500", "twice a day") and len(med["evidence"]) == 2
+
+
+def test_a_medicine_run_out_is_not_taken(engine):
+    draft = g(
+        engine,
+        "[doctor] what about the fluticasone?\n[patient] i was on the fluticasone but i ran out a couple months ago.",
+    )
+    (med,) = items(draft, "subjective", "medication")
+    assert med["negated"] is True

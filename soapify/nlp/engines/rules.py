@@ -549,11 +549,27 @@ class _Builder:
             spans = [(m.start, m.end, s.segment_id)]
             if refused is not None:
                 spans.append(self.span(refused))
+            if s.question and asked is not None and asked.polarity == "yes" and asked.answer:
+                # "are you taking the metformin every day?" / "yeah, 500 twice a day": the answer's dose
+                reply = self.sents[asked.answer[0]]
+                said = re.sub(
+                    r"^\W*(?:(?:yes|yeah|yep|yup|uh-huh|mm-hmm|correct|right|i do|i am|آره|بله)\W+)+",
+                    "",
+                    reply.text,
+                    flags=re.I,
+                )
+                told = extract_medications(f"{m.name} {said}")
+                if told and (told[0].dose or told[0].frequency):
+                    m = replace(m, dose=told[0].dose or m.dose, unit=told[0].unit or m.unit,
+                                frequency=told[0].frequency or m.frequency)  # fmt: skip
+                    text = m.display(self.lang)
+                    spans.append(self.span(reply))
             negated = (
                 refused is not None
                 if plan_like
                 else _refusing(s.text, name_start, name_end)
                 or (asked.polarity == "no" if asked else bool(_NOT_TAKING.search(s.text, 0, name_start)))
+                or bool(_NO_LONGER.match(s.text, name_end))  # "i was on the fluticasone but i ran out'
             )
             extra = {"stopped": True} if stopped else {}
             self.add(
@@ -1048,6 +1064,12 @@ _DENIAL = re.compile(
 _NOT_TAKING = re.compile(
     r"(?:\b(?:no|not on|not taking|never (?:took|taken|take)|stopped(?: taking)?|quit|don't take|do n't take|"
     r"do not take|off(?: of)?)\b|نمی[\u200c ]?خورم|قطع)(?:\s+(?:the|my|your|any|his|her))?\s*$",
+    re.IGNORECASE,
+)
+# after the name: the medicine is no longer taken ("… but i ran out a couple months ago", "… and stopped it")
+_NO_LONGER = re.compile(
+    r"[^.;]{0,30}?\b(?:but|and|then)\s+(?:i|he|she|we)\s+(?:ran out|stopped|quit|gave up|haven't (?:taken|used|had)|"
+    r"have not (?:taken|used)|don't (?:take|use) it|came off)\b",
     re.IGNORECASE,
 )
 # The patient refusing a medicine: "i'd rather not take lipitor", "لیپیتور رو نمی‌خوام بخورم"
