@@ -407,3 +407,45 @@ def test_a_medicine_run_out_is_not_taken(engine):
     )
     (med,) = items(draft, "subjective", "medication")
     assert med["negated"] is True
+
+
+@pytest.mark.parametrize(
+    ("dialogue", "cc"),
+    [
+        (
+            "[doctor] how have you been?\n[patient] pretty good, doc. just here for my diabetes check.",
+            "Diabetes check.",
+        ),
+        (
+            "[doctor] what is going on?\n[patient] i have just been feeling really down lately. and anxious, like all the time.",
+            "Low mood.",
+        ),
+        (
+            "[patient] this is maya, she is four. she has been pulling at her ear and crying a lot at night.\n"
+            "[doctor] any runny nose?\n[patient] she had a cold last week, runny nose, it is mostly better now.",
+            "Ear pulling.",
+        ),
+        (
+            "[doctor] so last time your blood pressure was high and i asked you to check it at home. how did that go?\n"
+            "[patient] it is mostly like 150 over 95.\n[doctor] any headaches?\n[patient] some headaches in the morning.",
+            "Blood pressure follow-up.",
+        ),
+    ],
+)
+def test_the_chief_complaint_is_why_they_came(engine, dialogue, cc):
+    draft = g(engine, dialogue)
+    assert items(draft, "subjective", "chief_complaint")[0]["text"] == cc
+
+
+def test_colloquial_persian_symptoms(engine):
+    draft = g(
+        engine,
+        "[doctor] چه مشکلی دارید؟\n[patient] موقع ادرار کردن می‌سوزه، سه روزه.\n[doctor] خواب چطوره؟\n[patient] خوابم نمی‌بره، استرس دارم.",
+        "fa",
+    )
+    assert items(draft, "subjective", "chief_complaint")[0]["name"] == "سوزش ادرار"
+    assert {it["name"] for it in items(draft, "subjective", "ros")} == {
+        "painful urination",
+        "insomnia",
+        "anxiety",
+    }

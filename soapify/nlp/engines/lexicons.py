@@ -41,7 +41,8 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
     ),
     "Eyes": ("blurry vision", "blurred vision", "vision", "eye pain", "تاری دید"),
     "Ears, Nose, Mouth and Throat": (
-        "sore throat", "runny nose", "congestion", "nasal congestion", "ear pain", "sinus",
+        "sore throat", "runny nose", "congestion", "nasal congestion", "ear pain", "sinus", "pulling at her ear",
+        "pulling at his ear", "pulling at her ears", "pulling at his ears", "tugging at her ear", "tugging at his ear",
         "hearing", "گلودرد", "گلو درد", "آبریزش بینی", "گوش درد", "گرفتگی بینی",
     ),
     "Cardiovascular": (
@@ -50,7 +51,7 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
     ),
     "Respiratory": (
         "shortness of breath", "cough", "wheezing", "trouble breathing", "difficulty breathing",
-        "short of breath", "sleep apnea", "سرفه", "تنگی نفس", "خس خس",
+        "short of breath", "sleep apnea", "سرفه", "تنگی نفس", "نفس تنگی", "خس خس",
     ),
     "Gastrointestinal": (
         "diarrhoea", "nausea", "vomiting", "threw up", "throwing up", "thrown up", "throw up", "vomited", "nauseated", "nauseous", "diarrhea", "constipation", "abdominal pain", "stomach pain",
@@ -65,7 +66,7 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
         "burning with urination", "painful urination", "blood in urine", "frequency", "urgency",
         "burns when i pee", "burning when i pee", "hurts when i pee", "burns when i urinate", "have to go all the time",
         "have to pee all the time", "blood in my urine", "pink on the tissue",
-        "سوزش ادرار", "تکرر ادرار",
+        "سوزش ادرار", "تکرر ادرار", "موقع ادرار می‌سوزه", "موقع ادرار کردن می‌سوزه", "درد پهلو",
     ),
     "Musculoskeletal": (
         "back pain", "joint pain", "knee pain", "muscle aches", "muscle pain", "neck pain",
@@ -75,10 +76,12 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
         "headache", "headaches", "dizziness", "dizzy", "numbness", "tingling", "trouble speaking",
         "lightheaded", "lightheadedness", "seizure", "syncope", "passing out", "memory",
         "سردرد", "سر درد", "سرگیجه", "گیج میره", "گیج می‌ره", "گیج می‌رود", "بی‌حسی", "بی حسی", "گزگز", "تشنج",
+        "سوزن سوزن",
     ),
     "Psychiatric": (
-        "depression", "anxiety", "suicidal", "homicidal", "mood", "sleep", "insomnia",
-        "افسردگی", "اضطراب", "بی‌خوابی", "بی خوابی",
+        "depression", "anxiety", "suicidal", "homicidal", "mood", "sleep", "insomnia", "anxious", "depressed",
+        "feeling down", "feeling really down", "feeling so down", "feeling low", "panic attacks", "panic attack",
+        "افسردگی", "اضطراب", "بی‌خوابی", "بی خوابی", "استرس", "خوابم نمی‌بره", "خوابم نمیبره", "حمله پانیک",
     ),
     "Skin": ("rash", "itching", "itchy", "bruising", "lesion", "wound", "hives", "جوش", "خارش", "بثورات", "کهیر"),
 }  # fmt: skip
@@ -94,6 +97,9 @@ FA_SYMPTOM_EN = {
     "کهیر": "hives", "خسته": "fatigue", "گیج میره": "dizziness", "گیج می‌ره": "dizziness", "گیج می‌رود": "dizziness",
     "مدفوع سیاه": "black stools", "استفراغ خونی": "vomiting blood", "خون بالا آوردن": "vomiting blood",
     "خون بالا آوردم": "vomiting blood", "سوزش معده": "heartburn", "کاهش وزن": "weight loss",
+    "استرس": "anxiety", "خوابم نمی‌بره": "insomnia", "خوابم نمیبره": "insomnia", "نفس تنگی": "shortness of breath",
+    "موقع ادرار می‌سوزه": "painful urination", "موقع ادرار کردن می‌سوزه": "painful urination", "درد پهلو": "flank pain",
+    "سوزن سوزن": "tingling", "حمله پانیک": "panic attacks",
 }  # fmt: skip
 
 CANONICAL_EN = {
@@ -106,6 +112,10 @@ CANONICAL_EN = {
     "have to go all the time": "urinary frequency", "have to pee all the time": "urinary frequency",
     "blood in my urine": "blood in urine", "pink on the tissue": "blood in urine",
     "diarrhoea": "diarrhea", "black stool": "black stools", "tarry stools": "black stools", "blood in my stool": "blood in stool",
+    "pulling at her ear": "ear pulling", "pulling at his ear": "ear pulling", "pulling at her ears": "ear pulling",
+    "pulling at his ears": "ear pulling", "tugging at her ear": "ear pulling", "tugging at his ear": "ear pulling",
+    "anxious": "anxiety", "depressed": "low mood", "feeling down": "low mood", "feeling really down": "low mood",
+    "feeling so down": "low mood", "feeling low": "low mood", "panic attack": "panic attacks",
     "mood": "mood changes", "hearing": "hearing changes", "appetite": "appetite changes", "sinus": "sinus problems", "threw up": "vomiting", "throwing up": "vomiting", "thrown up": "vomiting", "throw up": "vomiting", "vomited": "vomiting", "nauseated": "nausea", "nauseous": "nausea", "feverish": "fever", "trouble breathing": "shortness of breath", "difficulty breathing": "shortness of breath",
 }  # fmt: skip
 
@@ -119,7 +129,9 @@ def canonical_symptom(term: str) -> str:
 _FA_SYMPTOM_NAMES = {
     "ترش می‌کنم": "ترش کردن", "ترش میکنم": "ترش کردن", "خون بالا آوردم": "استفراغ خونی",
     "خون بالا آوردن": "استفراغ خونی", "سر دل": "ناراحتی سر دل", "خسته": "خستگی", "گیج میره": "سرگیجه",
-    "گیج می‌ره": "سرگیجه", "گیج می‌رود": "سرگیجه",
+    "گیج می‌ره": "سرگیجه", "گیج می‌رود": "سرگیجه", "خوابم نمی‌بره": "بی‌خوابی", "خوابم نمیبره": "بی‌خوابی",
+    "نفس تنگی": "تنگی نفس", "موقع ادرار می‌سوزه": "سوزش ادرار", "موقع ادرار کردن می‌سوزه": "سوزش ادرار",
+    "سوزن سوزن": "گزگز",
 }  # fmt: skip
 
 

@@ -957,13 +957,22 @@ class _Builder:
         if opening is None or not _HOW_IS_IT.search(self.sents[opening].text):
             return False
         q = self.sents[opening]
-        if not (lx.DIAGNOSIS.search(q.text) or lx.SYMPTOM_RE.search(q.text)):
+        if (
+            opening
+            and _HOW_DID_IT_GO.search(q.text)
+            and self.sents[opening - 1].speaker == SPEAKER_DOCTOR
+            and _FOLLOWED_CONDITION.search(self.sents[opening - 1].text)
+        ):
+            q = self.sents[opening - 1]  # "last time your blood pressure was high … how did that go?"
+        if not (
+            lx.DIAGNOSIS.search(q.text) or lx.SYMPTOM_RE.search(q.text) or _FOLLOWED_CONDITION.search(q.text)
+        ):
             return False  # "how are the kids?", "حالتون چطوره؟"
-        replies = [
-            j
-            for j in range(opening + 1, min(opening + 5, len(self.sents)))
-            if self.sents[j].speaker != SPEAKER_DOCTOR
-        ][:3]
+        replies = []  # the answer to this question, not to the next one
+        for j in range(opening + 1, min(opening + 4, len(self.sents))):
+            if self.sents[j].speaker == SPEAKER_DOCTOR:
+                break
+            replies.append(j)
         answer = [self.sents[j] for j in replies]
         said = {m.sentence for m in self.d.mentions if m.source == "said" and not m.negated}
         if said.intersection(replies):
@@ -974,7 +983,15 @@ class _Builder:
             for m in [lx.DIAGNOSIS.search(s.text)]
             if m and not is_negated(s.text, m.start(), m.end())
         ]
-        found += [(q, m) for m in [lx.DIAGNOSIS.search(q.text) or lx.SYMPTOM_RE.search(q.text)] if m]
+        found += [
+            (q, m)
+            for m in [
+                lx.DIAGNOSIS.search(q.text)
+                or _FOLLOWED_CONDITION.search(q.text)
+                or lx.SYMPTOM_RE.search(q.text)
+            ]
+            if m
+        ]
         if not found:
             return False
         s, m = found[0]
@@ -997,6 +1014,8 @@ class _Builder:
             s = self.sents[i]
             if s.speaker == SPEAKER_DOCTOR or _HYPOTHETICAL.search(s.text) or lx.CHITCHAT.search(s.text):
                 continue
+            if _RESOLVED.search(s.text):
+                continue  # "she had a cold last week, runny nose, it's mostly better now": not why they came
             if self.answers_allergy_question(i) or lx.CUES["allergy"].search(s.text):
                 continue  # "penicillin gives me a rash" is a reaction, not why the patient came
             part = None if s.question else lx.PART_COMPLAINT.search(s.text)
@@ -1031,7 +1050,9 @@ class _Builder:
 
 #: the patient stating the reason for the visit in the first person
 _OWN_REASON = re.compile(
-    r"\b(?:i'm|i am|i came|i've come|i have come)\s+(?:in\s+|here\s+)?(?:here\s+)?(?:for|about)\b", re.I
+    r"\b(?:i'm|i am|i came|i've come|i have come)\s+(?:in\s+|here\s+)?(?:here\s+)?(?:for|about)\b|"
+    r"(?:^|[,.]\s*)(?:just |only )?here (?:for|about)\b",  # "pretty good, doc. just here for my diabetes check"
+    re.I,
 )
 
 #: what a patient's own stated reason must name: a symptom, a condition or the kind of visit
@@ -1039,7 +1060,7 @@ _A_REASON = re.compile(
     lx.SYMPTOM_RE.pattern
     + "|"
     + lx.DIAGNOSIS.pattern
-    + r"|\b(?:follow[- ]?up|check[- ]?up|physical|refill|pain|injury|results?|blood pressure|blood sugars?|"
+    + r"|\b(?:follow[- ]?up|check[- ]?up|check|physical|refill|pain|injury|results?|blood pressure|blood sugars?|"
     r"cholesterol|thyroid|medications?|prescriptions?)\b",
     re.IGNORECASE,
 )
@@ -1049,7 +1070,22 @@ _A_REASON = re.compile(
 _OPENING_SENTENCES = 12
 # the doctor opens by asking how a known condition is doing
 _HOW_IS_IT = re.compile(
-    r"\bhow(?:'s| is| are| has| have)(?: been)? (?:your|the)\b|چطوره|چطورن|چطور شده|بهتر شده|بهتره",
+    r"\bhow(?:'s| is| are| has| have)(?: been)? (?:your|the)\b|چطوره|چطورن|چطور شده|بهتر شده|بهتره|"
+    r"\bhow (?:did|has) (?:that|it) (?:go|gone|been)\b|\bhow(?:'s| is) (?:that|it) (?:going|been)\b",
+    re.IGNORECASE,
+)
+_HOW_DID_IT_GO = re.compile(
+    r"\bhow (?:did|has|is|'s) (?:that|it)\b|^\W*how(?:'s| is) (?:that|it)\b", re.IGNORECASE
+)
+# a complaint that is over ("it's mostly better now", "that went away", "خوب شده")
+_RESOLVED = re.compile(
+    r"\b(?:(?:is|it's|it is|that's|they're|are) (?:mostly |all |much )?(?:better|gone|resolved|fine) now|"
+    r"(?:went|has gone|is gone) away|cleared up|resolved)\b|(?:خوب شده|برطرف شده|رفع شده|بهتر شده)",
+    re.IGNORECASE,
+)
+# a condition a visit follows up, named without a diagnosis word ("your blood pressure", "your sugars")
+_FOLLOWED_CONDITION = re.compile(
+    r"\b(?:blood pressure|blood sugars?|sugars|cholesterol|a1c|thyroid|weight)\b|فشار(?:تون| خون)|قند(?:تون| خون)|چربی خون",
     re.IGNORECASE,
 )
 
