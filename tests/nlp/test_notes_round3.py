@@ -449,3 +449,33 @@ def test_colloquial_persian_symptoms(engine):
         "insomnia",
         "anxiety",
     }
+
+
+def test_a_verbless_persian_order_with_a_one_word_frequency(engine):
+    draft = g(
+        engine,
+        "[doctor] به جاش ناپروکسن ۲۵۰ روزی دوبار بعد از غذا، یک هفته، با امپرازول بیست میلی‌گرم صبح ناشتا.",
+        "fa",
+    )
+    meds = {it["name"]: it for it in items(draft, "plan", "medication")}
+    assert (meds["ناپروکسن"]["dose"], meds["ناپروکسن"]["frequency"]) == ("250", "روزی دوبار")
+    assert meds["امپرازول"]["frequency"] == "صبح ناشتا"
+    assert not items(draft, "subjective")
+
+
+def test_an_allergy_clause_does_not_hide_the_new_prescription(engine):
+    draft = g(
+        engine,
+        "[doctor] چون به سفالکسین حساسیت دارید، براتون نیتروفورانتوئین صد میلی‌گرم هر دوازده ساعت به مدت پنج روز می‌نویسم.",
+        "fa",
+    )
+    (med,) = items(draft, "plan", "medication")
+    assert (med["name"], med["dose"], med["duration"]) == ("نیتروفورانتوئین", "100", "5 days")
+
+
+def test_spoken_compound_numbers_in_a_duration(engine):
+    draft = g(engine, "[doctor] معاینه کنیم.\n[patient] بیست و چهار هفته‌مه.", "fa")
+    (hpi,) = items(draft, "subjective")  # "معاینه کنیم" announces the exam, it is no finding
+    assert hpi["duration"] == "24 weeks"
+    draft = g(engine, "[patient] i've had a fever for twenty four hours.")
+    assert items(draft, "subjective", "hpi")[0]["duration"] == "24 hours"

@@ -332,7 +332,7 @@ def _a_name(word: str) -> bool:
 
 # A bare number right after a drug name is its strength: "ایبوپروفن 400", "tylenol 500" (not "2 بار")
 _BARE_STRENGTH = re.compile(
-    r"^\s+(\d{2,4}(?:\.\d+)?)(?![\d.]|\s*(?:(?:بار|روز|هفته|ماه|سال|ساعت|دقیقه|ثانیه|درصد|در صد)\w*|تا|عدد|"
+    r"^\s+(\d{2,4}(?:\.\d+)?)(?![\d.]|\s*(?:(?:بار|روز(?!ی)|هفته|ماه|سال|ساعت|دقیقه|ثانیه|درصد|در صد)\w*|تا|عدد|"
     r"دونه|قرص|٪|times?|days?|weeks?|months?|years?|hours?|minutes?|mins?|seconds?|percent|x|%|/|over|روی)(?!\w))",
     re.IGNORECASE,
 )

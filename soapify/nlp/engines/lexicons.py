@@ -404,6 +404,8 @@ FREQ_RE = re.compile(
     r"(?:day|week|night)|daily|weekly|nightly)|\b(?:daily|nightly|weekly|bid|tid|qid|qd|qhs|prn|every day|every night|"
     r"every morning|every (?:\d+ )?(?:to \d+ )?hours?|every other day|at bedtime|at night|in the morning|"
     r"as needed|when (?:i|you) need(?:ed)?(?: (?:it|them))?|with meals)\b|روزی \S+ (?:بار|عدد)|هر \S+ ساعت|شب‌ها|شبها|در صورت نیاز|"
+    # "روزی دوبار" (one word), "صبح ناشتا"
+    r"روزی (?:یک|یه|دو|سه|چهار)[\u200c]?بار|صبح(?:[\u200c ]?ها)? ناشتا|قبل از صبحانه|"
     # "روزی یه دونه", "شبی یک عدد", "هفته‌ای دو بار"
     r"(?:روزی|شبی|صبحی|هفته[\u200c ]?ای|ماهی) (?:یکی|(?:(?!میلی|سی)[^\s،,.]+ )?(?!میلی|سی)[^\s،,.]+ (?:(?:تا|عدد|دونه|قرص) )?(?:بار|دونه|عدد|قرص|تا))(?!\w)|"
     # "روزی ۲۵ میلی‌گرم", "روزی بیست میلی‌گرم": so much a day (the dose is read apart)
@@ -449,7 +451,7 @@ CHITCHAT = re.compile(
     # Persian: "خب بذارید معاینه کنم", "معاینه می‌کنم" (the exam is announced, nothing found yet);
     # "چشم، ممنون آقای دکتر"
     r"^\W*(?:خب\s+)?(?:(?:بذارید|بگذارید|اجازه بدید|اجازه بدهید)\s+(?:\S+\s+){0,2}معاینه\S*\s+کنم|"
-    r"(?:\S+\s+)?معاینه\S*\s+(?:می[\u200c ]?)?کنم)\W*$|^\W*(?:چشم|باشه)[\s،,]+(?:ممنون|مرسی|متشکرم)|"
+    r"(?:\S+\s+)?معاینه\S*\s+(?:می[\u200c ]?)?کنی?م)\W*$|^\W*(?:چشم|باشه)[\s،,]+(?:ممنون|مرسی|متشکرم)|"
     # a greeting at the door: "Morning, Mr. Okafor, come on in.", "بفرمایید بشینید"
     r"^\W*(?:(?:good )?(?:morning|afternoon|evening)|hi|hello|hey)\b[^?!]*?\b(?:come (?:on )?in|have a seat|take a seat)\W*$|"
     r"^\W*(?:come (?:on )?in|have a seat|take a seat|بفرمایید(?: بشینید)?)\W*$|"

@@ -229,7 +229,8 @@ def _stops(text: str, start: int, end: int) -> bool:
 _RECENT = re.compile(
     r"\b(?:since (?:yesterday|last night|this morning|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
     r"for (?:about |around |almost |nearly |like |maybe |roughly |over |just )?(?:the (?:past|last) )?"
-    r"(?:a |an |one |two |three |four |five |six |seven |\d+ |a few |a couple of |several )?"
+    r"(?:a |an |one |two |three |four |five |six |seven |eight |nine |ten |twelve |(?:twenty|thirty|forty)(?:[- ]\w+)? |"
+    r"\d+ |a few |a couple of |several )?"
     r"(?:days?|weeks?|hours?)|today|yesterday|last night|this morning|this week)\b|از دیروز|از دیشب|روز پیش|امروز",
     re.IGNORECASE,
 )
@@ -808,7 +809,7 @@ class _Builder:
         # further in is part of what it says ("started the iron pills she had not taken in a year")
         short = len(_WORDS.findall(text)) <= 12
         negated = bool(_DENIAL.match(text)) or bool(terms and all(neg_terms) and short)
-        durations = extract_durations(normalize_digits(text))
+        durations = extract_durations(number_view(text).text)  # "بیست و چهار هفته" is 24 weeks
         allergen = _allergen(text, denied=negated) if kind == "allergy" else None
         self.add(
             "subjective", kind, note_text, [self.span(s)], negated=negated,
