@@ -479,3 +479,13 @@ def test_spoken_compound_numbers_in_a_duration(engine):
     assert hpi["duration"] == "24 weeks"
     draft = g(engine, "[patient] i've had a fever for twenty four hours.")
     assert items(draft, "subjective", "hpi")[0]["duration"] == "24 hours"
+
+
+def test_weeks_of_pregnancy_and_screening_scores_are_kept(engine):
+    draft = g(
+        engine,
+        "[doctor] how far along are you?\n[patient] i'm 22 weeks.\n[doctor] your phq-9 score is 16 and your gad-7 is 12.",
+    )
+    (hpi,) = items(draft, "subjective", "hpi")
+    assert hpi["duration"] == "22 weeks"
+    assert [it["kind"] for it in items(draft, "objective")] == ["result"]

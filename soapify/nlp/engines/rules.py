@@ -617,7 +617,12 @@ class _Builder:
             self.final[i] = label
             if label != "other" and not (vitals and label == "exam"):
                 self.doctor_item(i, s, label, conf, declined, has_meds=bool(meds) and not taper)
-        elif label != "other" or lx.SYMPTOM_RE.search(s.text) or self.led_history_answer(i, s, unit):
+        elif (
+            label != "other"
+            or lx.SYMPTOM_RE.search(s.text)
+            or self.led_history_answer(i, s, unit)
+            or _PREGNANCY.search(s.text)  # "i'm 22 weeks", "بیست و چهار هفته‌مه"
+        ):
             question = self.sents[unit.question].text if unit is not None else ""
             self.patient_item(i, s, conf, has_meds=bool(meds), asked=question)
 
@@ -1077,6 +1082,12 @@ _HOW_IS_IT = re.compile(
 )
 _HOW_DID_IT_GO = re.compile(
     r"\bhow (?:did|has|is|'s) (?:that|it)\b|^\W*how(?:'s| is) (?:that|it)\b", re.IGNORECASE
+)
+# the patient's pregnancy and how far along it is
+_PREGNANCY = re.compile(
+    r"\b(?:i'm|i am|she's|she is|we're)\s+(?:\w+[ -]){0,2}?(?:\d+|\w+) weeks?(?: pregnant| along)?\b|\bpregnant\b|"
+    r"(?:باردار(?:م|ه|ید|ی)?|حامله(?:م|ه|ام)?)(?![^\W\d_])|هفته[\u200c ]?(?:مه|ام است|امه)(?![^\W\d_])",
+    re.IGNORECASE,
 )
 # a complaint that is over ("it's mostly better now", "that went away", "خوب شده")
 _RESOLVED = re.compile(
