@@ -489,3 +489,22 @@ def test_weeks_of_pregnancy_and_screening_scores_are_kept(engine):
     (hpi,) = items(draft, "subjective", "hpi")
     assert hpi["duration"] == "22 weeks"
     assert [it["kind"] for it in items(draft, "objective")] == ["result"]
+
+
+def test_persian_items_leave_out_fillers_and_speak_of_the_patient(engine):
+    draft = g(
+        engine,
+        "[doctor] دلتون کجا درد می‌کنه؟\n[patient] آره، راستش دلم پیچ می‌زنه، دور ناف.\n"
+        "[doctor] خب ببینید، شما گاستروانتریت حاد دارید.",
+        "fa",
+    )
+    texts = [it["text"] for s in ("subjective", "assessment") for it in items(draft, s)]
+    assert "بیمار گزارش می‌دهد: دلم پیچ می‌زنه، دور ناف." in texts
+    assert "بیمار گاستروانتریت حاد دارد." in texts
+
+
+def test_a_leading_no_is_kept_in_a_persian_quote():
+    from soapify.nlp.engines.style import fa_patient_quote
+
+    assert fa_patient_quote("نه، تب ندارم.") == "نه، تب ندارم."
+    assert fa_patient_quote("آقای دکتر، سرم درد می‌کنه.") == "سرم درد می‌کنه."

@@ -33,6 +33,8 @@ from .style import (
     FIRST_PERSON_EN,
     FIRST_PERSON_FA,
     doctor_to_note,
+    fa_doctor_to_note,
+    fa_patient_quote,
     guess_gender,
     patient_to_third,
     render_section,
@@ -444,11 +446,11 @@ class _Builder:
         who = self.companion(s)
         if self.lang == "fa":
             who = who or ("والد بیمار" if self.caregiver else "بیمار")
-            return f"{who} گزارش می‌دهد: {s.text.strip()}"
+            return f"{who} گزارش می‌دهد: {fa_patient_quote(s.text)}"
         return patient_to_third(s.text, self.gender, caregiver=self.caregiver, speaker=who)
 
     def doctor_text(self, s: Sentence) -> str:
-        return s.text.strip() if self.lang == "fa" else doctor_to_note(s.text, self.gender)
+        return fa_doctor_to_note(s.text) if self.lang == "fa" else doctor_to_note(s.text, self.gender)
 
     def unit_of(self, i: int) -> Unit | None:
         k = self.d.answer_of.get(i)

@@ -311,3 +311,33 @@ def render_section(items: list[dict], language: str) -> str:
         if body:
             lines.append(f"{labels.get(kind, kind)}: {body}")
     return "\n".join(lines)
+
+
+# Persian: the words a note leaves out ("آره، …", "راستش …", "خب ببینید، …", "آقای دکتر، …")
+_FA_PATIENT_LEAD = re.compile(
+    r"^(?:(?:آره|آرە|بله|راستش|خب|خوب|والا|والله|ببینید|ببخشید|دکتر(?:\s+جان)?|(?:آقای|خانم)\s+دکتر(?:\s+جان)?)[\s،,.!]+)+"
+)
+_FA_DOCTOR_LEAD = re.compile(r"^(?:(?:خب|خوب|ببینید|ببین|پس|ببینید|عزیزم|(?:آقای|خانم)\s+\S+)[\s،,.!]+)+")
+_FA_YOU = (
+    (re.compile(r"(?<![^\W\d_])شما(?![^\W\d_])"), "بیمار"),
+    (re.compile(r"(?<![^\W\d_])(?:دارید|دارین)(?![^\W\d_])"), "دارد"),
+    (re.compile(r"(?<![^\W\d_])(?:هستید|هستین)(?![^\W\d_])"), "است"),
+)
+
+
+def fa_patient_quote(text: str) -> str:
+    """A Persian patient sentence as the note quotes it: without "yes"/"well"/"doctor" in front (a
+    leading "نه" stays: it is what was said)."""
+    rest = _FA_PATIENT_LEAD.sub("", text.strip())
+    return rest if len(rest) >= 2 else text.strip()
+
+
+def fa_doctor_to_note(text: str) -> str:
+    """A Persian doctor sentence in the note's voice: no "خب ببینید، …" in front, "شما … دارید" →
+    "بیمار … دارد" (the rest is kept as said)."""
+    t = _FA_DOCTOR_LEAD.sub("", text.strip())
+    if len(t) < 2:
+        t = text.strip()
+    for pat, rep in _FA_YOU:
+        t = pat.sub(rep, t)
+    return t
