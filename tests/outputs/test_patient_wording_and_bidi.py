@@ -158,3 +158,17 @@ def test_an_engines_interval_and_course_are_persian_on_a_persian_page():
     text = " ".join(str(line) for s in patient_view(note)["sections"] for line in s["items"])
     assert "3 ماه دیگر مراجعه کنید." in text and "months" not in text
     assert "weeks" not in render_markdown(note)
+
+
+def test_their_and_them_in_a_line_about_the_patient_become_your_and_you():
+    assert second_person("The patient should rest their ankle and call if it bothers them.") == (
+        "You should rest your ankle and call if it bothers you."
+    )
+    assert second_person("Their mother has diabetes.") == "Their mother has diabetes."  # no patient named
+
+
+def test_a_persian_line_about_the_patient_addresses_the_patient():
+    note = make_note("fa")
+    note.draft["sections"]["plan"]["items"] = [item("instruction", "اگر بیمار تب دارد، فوراً مراجعه کند.")]
+    page = str(patient_view(note))
+    assert "اگر شما تب دارید، فوراً مراجعه کند." in page and "بیمار" not in page

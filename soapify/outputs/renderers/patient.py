@@ -303,6 +303,10 @@ def _second_person_verb(word: str) -> str:
     return word[:-1]
 
 
+_FA_PATIENT = re.compile(r"(?<![^\W\d_])بیمار(?![^\W\d_])")
+_FA_HAS = re.compile(r"(?<![^\W\d_])دارد(?![^\W\d_])")
+
+
 def _you(matched: str, word: str) -> str:
     return word.capitalize() if matched[:1].isupper() else word
 
@@ -311,6 +315,9 @@ def second_person(text: str) -> str:
     """An English note line about "the patient" addressed to the patient reading it: "If the patient
     gets a fever over 38, pain in the patient's back" -> "If you get a fever over 38, pain in your
     back". Other third-person wording ("he", "she": maybe someone else) is left as written."""
+    if _PATIENT.search(text):  # the notes say "their"/"them" once a sentence has named the patient
+        text = re.sub(r"\btheir\b", "your", text)
+        text = re.sub(r"\bthem\b", "you", text)
     text = _PATIENT_POSSESSIVE.sub(lambda m: _you(m.group(1), "your"), text)
 
     def subject(m: re.Match[str]) -> str:
@@ -330,6 +337,8 @@ def _for_patient(note: NoteDocument, line: str) -> str:
     """A note line as the patient reads it: Latin digits; in English, "you" for "the patient" and a
     capital first letter when the line starts with a lowercase word ("pain" -> "Pain"; "eGFR" stays)."""
     line = line.translate(_LATIN_DIGITS)
+    if lang_of(note) == "fa" and _FA_PATIENT.search(line):  # "بیمار … دارد" → "شما … دارید"
+        return _FA_HAS.sub("دارید", _FA_PATIENT.sub("شما", line))
     if lang_of(note) != "en" or not line:
         return line
     line = second_person(line)
