@@ -508,3 +508,16 @@ def test_a_leading_no_is_kept_in_a_persian_quote():
 
     assert fa_patient_quote("نه، تب ندارم.") == "نه، تب ندارم."
     assert fa_patient_quote("آقای دکتر، سرم درد می‌کنه.") == "سرم درد می‌کنه."
+
+
+@pytest.mark.parametrize(
+    ("said", "kind"),
+    [
+        ("there's swelling and bruising over the outside of the ankle.", "exam"),
+        ("your urine dip is positive for leukocytes and nitrites.", "result"),
+        ("after the neb your peak flow went up to 350.", "result"),
+    ],
+)
+def test_findings_and_results_in_their_place(engine, said, kind):
+    draft = g(engine, f"[doctor] {said}")
+    assert [it["kind"] for it in items(draft, "objective")] == [kind]

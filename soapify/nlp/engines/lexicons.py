@@ -205,13 +205,16 @@ CUES: dict[str, re.Pattern[str]] = {
         r"your (?:lungs|heart|abdomen|belly|knee|throat|ears?) (?:sound|look|is|are)|"
         r"(?:lungs|heart) (?:are|is|sound)|tender(?:ness)? to palpation|range of motion|murmur|"
         r"let me (?:take a look|examine|listen|feel)|press(?:ing)? (?:here|on)|"
+        r"there(?:'s| is) (?:some |mild |moderate |a little |significant )?(?:swelling|bruising|tenderness|redness|erythema|"
+        r"effusion|warmth|crepitus)|"
         r"(?:temperature|pulse|heart rate|oxygen(?: level| saturation)?|vitals?|vital signs) (?:is|are|was|were) "
         r"(?:normal|fine|good|stable|unremarkable)|"
         r"\w+ exam(?:ination)? (?:is|was) (?:normal|unremarkable))|معاینه|حساسیت\s+(?:زاویه|در لمس|به لمس|ناحیه|شکم)",
         "result": r"\b(?:x-ray|xray|mri|ct scan|cat scan|ultrasound|echo(?:cardiogram)?|ekg|ecg|"
         r"lab(?:s| work| results)?|blood work|hemoglobin|a1c|cholesterol|results? (?:show|came|were)|"
         r"came back|showed|revealed|demonstrat|dipstick|urinalysis|urine test|rapid strep|strep test|swab (?:is|was|came)|"
-        r"phq-?\s?[29]|gad-?\s?7|(?:your |the )?(?:questionnaire |screening )?score (?:is|was|of)|scored)|"
+        r"phq-?\s?[29]|gad-?\s?7|(?:your |the )?(?:questionnaire |screening )?score (?:is|was|of)|scored|"
+        r"urine dip|dip(?:stick)? (?:is|was|shows?|showed)|nitrites|leukocytes|peak flows?|ketones)|"
         r"آزمایش|سونوگرافی|عکس|نتیجه",
         "plan": r"\b(?:i(?:'m| am) (?:also |just |then )?going to|i'll|i will|we(?:'re| are) (?:also |just )?going to|we'll|we will|let's|"
         r"i want (?:you|to)|i(?:'d| would) (?:also |just )?like (?:you|to)(?! know| ask| hear| understand)|prescribe|refer|order|schedule|"
