@@ -521,3 +521,12 @@ def test_a_leading_no_is_kept_in_a_persian_quote():
 def test_findings_and_results_in_their_place(engine, said, kind):
     draft = g(engine, f"[doctor] {said}")
     assert [it["kind"] for it in items(draft, "objective")] == [kind]
+
+
+def test_an_allergy_and_its_reaction_are_one_item(engine):
+    draft = g(
+        engine, "[doctor] any allergies to medications?\n[patient] yeah, i'm allergic to sulfa. i get a rash."
+    )
+    (allergy,) = items(draft, "subjective", "allergy")
+    assert allergy["name"] == "sulfa" and "rash" in allergy["text"] and len(allergy["evidence"]) == 2
+    assert not items(draft, "subjective", "ros")  # the rash is the reaction, not a symptom now

@@ -400,6 +400,7 @@ class _Builder:
         self.gender = guess_gender(transcript.text) if lang == "en" else None
         self.items: dict[str, list[Item]] = {s: [] for s in SECTIONS}
         self.mentioned: set[int] = set()  # sentences whose symptoms became ROS items
+        self.reactions: set[int] = set()  # sentences telling an allergy's reaction (not symptoms now)
         self.final = list(labels)  # the section each doctor statement went to, after the builder's rules
         self.history_kinds: dict[int, str] = {}  # sentence start -> the history kind it was filed as
         self.refusals: set[int] = set()  # starts of the patient's replies turning down a proposal
@@ -818,11 +819,30 @@ class _Builder:
         negated = bool(_DENIAL.match(text)) or bool(terms and all(neg_terms) and short)
         durations = extract_durations(number_view(text).text)  # "بیست و چهار هفته" is 24 weeks
         allergen = _allergen(text, denied=negated) if kind == "allergy" else None
+        if kind == "allergy" and allergen is None and not negated and self.reaction_of_last_allergy(s, terms):
+            return  # "i'm allergic to sulfa. i get a rash.": one allergy, with its reaction
         self.add(
             "subjective", kind, note_text, [self.span(s)], negated=negated,
             uncertain=is_uncertain(text), confidence=conf, duration=durations[0][2] if durations else None,
             name=allergen,
         )  # fmt: skip
+
+    def reaction_of_last_allergy(self, s: Sentence, terms: list[re.Match[str]]) -> bool:
+        """Add the symptoms of ``s`` as the reaction of the allergy the patient named just before, if
+        there is one (the same speaker, the sentence before); True when added."""
+        last = self.items["subjective"][-1] if self.items["subjective"] else None
+        if not terms or last is None or last["kind"] != "allergy" or not last.get("name") or last["negated"]:
+            return False
+        before = last["evidence"][-1] if last["evidence"] else None
+        prev = next((x for x in reversed(self.sents) if x.end <= s.start), None)
+        if before is None or prev is None or prev.speaker != s.speaker or before["start"] != prev.start:
+            return False
+        reaction = ", ".join(dict.fromkeys(m.group(0) for m in terms))
+        label = "واکنش" if self.lang == "fa" else "reaction"
+        last["text"] = f"{last['text'].rstrip('.')} ({label}: {reaction})."
+        last["evidence"].append(_ev(self.t, s.start, s.end, s.segment_id))
+        self.reactions.add(s.start)
+        return True
 
     def review_of_systems(self) -> None:
         """One ROS item per symptom the dialogue settled: said by the patient, answered to a question, or
@@ -835,6 +855,7 @@ class _Builder:
             if m.source == "said" and (
                 _not_the_patients_now(s.text, m.start - s.start, self.kind_of(m.sentence))
                 or s.start in self.refusals  # "i'd rather not, my sister had muscle pain on it"
+                or s.start in self.reactions  # "i'm allergic to sulfa. i get a rash.": a reaction
             ):
                 continue
             if (
