@@ -249,7 +249,8 @@ def test_the_vocabulary_migration_keeps_keywords_an_administrator_edited():
         ChecklistCatalog.objects.get(key="character", owner=None).keywords == migration.KEYWORDS["character"]
     )
     assert ChecklistCatalog.objects.get(key="red_flags", owner=None).keywords == {"any": ["bleeding"]}
-    # the data file and the migration agree
+    # the data file and the migration agree, where no later migration (0005) changed the item again
     starter = {i["key"]: i["keywords"] for i in json.loads(migration.BEFORE.read_text())["catalog_items"]}
     assert set(migration.KEYWORDS) <= set(starter)
-    assert all(catalog_by_key()[k]["keywords"] == v for k, v in migration.KEYWORDS.items())
+    later = importlib.import_module("soapify.checklist.migrations.0005_typed_visit_words").KEYWORDS
+    assert all(catalog_by_key()[k]["keywords"] == v for k, v in migration.KEYWORDS.items() if k not in later)

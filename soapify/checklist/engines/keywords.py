@@ -23,7 +23,11 @@ _NEGATION = re.compile(
     r"nothing|neither|nor)\b|n't"
     r"|(?:^|\s)(?:نه|خیر|هیچ|ندارم|نداره|ندارد|نداشتم|نمی|نکشیدم|نمیکشم|بدون)",
 )
-_NEGATIVE_ANSWER = re.compile(r"^\W*(?:no|nope|never|none|not really|nah|نه|خیر|نخیر|هیچ)\b")
+# "no, just the tylenol" / "نه، فقط استامینوفن" names what there is: no denial
+_NEGATIVE_ANSWER = re.compile(
+    r"^\W*(?:no|nope|never|none|not really|nah|نه|خیر|نخیر|هیچ)\b"
+    r"(?![\s,،.]*(?:just|only|but|except|apart from|other than|besides|فقط|ولی|اما|جز|به جز|بجز)(?!\w))"
+)
 
 
 @dataclass(frozen=True, slots=True)

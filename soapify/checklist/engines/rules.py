@@ -214,6 +214,9 @@ class RulesEvaluator:
                     max(sentence.start, h.start - _EXCLUDE_REACH),
                     min(sentence.end, h.end + _EXCLUDE_REACH),
                 )
+                # "any medical problems, medicines or allergies?" lists the allergies as a topic of
+                # their own; "medication or food allergies" and "allergic to any medications" do not
+                return any(not _coordinated(norm, h, m) for m in pattern.finditer(norm, lo, hi))
             return pattern.search(norm, lo, hi) is not None
 
         return [h for h in hits if not excluded(h)]
@@ -261,6 +264,7 @@ class RulesEvaluator:
         hit_starts = [h.start for h in hits]
         best: tuple[float, int, str] = (0.0, -1, "")
         best_key: tuple[bool, bool, float] = (False, False, 0.0)
+        own_best: tuple[float, int] = (0.0, -1)  # the best answered segment naming the item
         accepted = 0
         for j, seg in enumerate(context.segments):
             shown = context.patterns[j]
@@ -279,6 +283,8 @@ class RulesEvaluator:
                 continue
             if not seg.says_something and not hinted:
                 continue
+            if profile.history and not hinted and "told_diagnosis" in shown:
+                continue  # the doctor's assessment of today's problem is not the patient's history
             accepted += 1
             if profile.opening and accepted > profile.opening:
                 break
@@ -291,6 +297,8 @@ class RulesEvaluator:
                 and seg.attribute in profile.attributes
                 # "when was your last period?" asks when something last happened, not when this began
                 and not (seg.attribute == "onset" and _LAST_TIME.search(seg.sentences[0]))
+                # "how much alcohol?", "وزنش چقدره؟" ask an amount, not how bad the complaint is
+                and not (seg.attribute == "severity" and _AMOUNT_OF.search(seg.sentences[0]))
             )
             if answers_attribute and not seg.question and score < _ATTRIBUTE_SCORE:
                 score, why = _ATTRIBUTE_SCORE, f"answer to a {seg.attribute} question"
@@ -308,7 +316,18 @@ class RulesEvaluator:
             key = (score >= self.topic_cover_threshold, hinted or states_it, score)
             if score > 0 and key > best_key:
                 best, best_key = (score, j, why), key
+            if (
+                (hinted or states_it)
+                and not seg.question
+                and score >= max(_NAMED_EVIDENCE_MIN, own_best[0] + 1e-9)
+            ):
+                own_best = (score, j)
         score, j, why = best
+        if best_key[0] and not best_key[1] and own_best[1] >= 0:
+            # covered by the classifier alone; the evidence shown is the segment that names the item
+            # ("who do we have here today? / she's been pulling at her right ear"), not the one the
+            # classifier liked more ("two nights ago", "I'd rather not take pills")
+            j = own_best[1]
         details = dict(result.details)
         details["topic_score"] = round(score, 3)
         details["topic_profile"] = {"sections": list(profile.sections), "source": profile.source}
@@ -328,7 +347,10 @@ class RulesEvaluator:
             result.confidence_score = round(min(1.0, 0.6 + 0.4 * score), 3)
             details["reason"] = f"trained classifier: {why}"
         elif (
-            result.status == "covered" and profile.roles and hits and not _hit_in_role(hits, context, profile)
+            (result.status == "covered" or keyword_partial)
+            and profile.roles
+            and hits
+            and not _hit_in_role(hits, context, profile)
         ):
             # every keyword sits in a statement of the wrong speaker (the doctor's plan, not history)
             if chosen is not None and score >= self.topic_partial_threshold:
@@ -531,7 +553,8 @@ class RulesEvaluator:
         certain = [h for h in hits if not is_uncertain(norm, sentences, h.sentence)]
         chosen = best_hit(certain or hits, sims)
         span = evidence_span(transcript, sentences, chosen.sentence)
-        negated = is_negated(norm, sentences, chosen)
+        # "if it's not improving in two weeks, come back" sets a condition, it answers nothing
+        negated = is_negated(norm, sentences, chosen) and not _hypothetical(sentences[chosen.sentence])
         extra = {"polarity": "negated" if negated else "affirmed"}
         sim = float(sims[chosen.sentence]) if sims is not None else 0.0
         if not certain:
@@ -559,23 +582,53 @@ class _TopicContext:
 #: medications", "به دارویی حساسیت", not "what medications are you taking, and any allergies?"
 _EXCLUDE_REACH = 20
 
+#: the least section score at which a segment holding the item's own words (keyword or pattern) is shown
+#: as the evidence of an item the classifier covered with another segment: it need not reach the cover
+#: threshold, only not be rejected outright (a family-history question naming "history of" scores ~0)
+_NAMED_EVIDENCE_MIN = 0.1
+
+#: only a coordinator and determiners between two terms: two items of a list ("medicines or allergies",
+#: "medications, and any allergies", "surgery and will need"), not one modifying the other
+_COORDINATOR_GAP = re.compile(
+    r"^[\s,،]*(?:or|and|and also|as well as|plus|یا|و)\s+(?:(?:any|some|your|his|her|their|the|other|also)\s+)*$",
+    re.IGNORECASE,
+)
+
+
+def _coordinated(norm: str, h: Hit, m: re.Match) -> bool:
+    """Whether the exclusion term ``m`` is another item of a list the keyword hit ``h`` is in."""
+    if m.start() < h.end and m.end() > h.start:
+        return False  # the same words
+    gap = norm[h.end : m.start()] if m.start() >= h.end else norm[m.end() : h.start]
+    return bool(_COORDINATOR_GAP.match(gap))
+
 
 #: a doctor's conditional advice or warning: "if the pain gets severe or sudden, go to the ER",
 #: "اگه سردرد خیلی شدید و ناگهانی اومد …"; not "if I understand correctly, it started yesterday"
 _CONDITIONAL = re.compile(
-    r"\b(?:if|unless|in case|whenever|should (?:he|she|it|you|they|the))\b(?! (?:i|we) (?:understand|heard|remember|recall)\b)"
+    r"\b(?:if|unless|in case|whenever|should (?:he|she|it|you|they|the)|once (?:the|it|it's|you|your|he|she|they|that|this)"
+    r")\b(?! (?:i|we) (?:understand|heard|remember|recall)\b)"
     r"|(?<![\u0600-\u06FF])(?:اگر|اگه|در صورت|درصورت|چنانچه|هر وقت|هروقت)(?![\u0600-\u06FF])",
     re.IGNORECASE,
 )
 
 
+#: a doctor announcing what will be done: "we'll give you an air cast and crutches for a few days"
+_PLANNED = re.compile(
+    r"^\W*(?:(?:so|okay|ok|and|then|also|now|alright|all right)\W+)*(?:i'll|we'll|i will|we will|"
+    r"(?:i'm|we're|i am|we are) (?:going to|gonna))\b",
+    re.IGNORECASE,
+)
+
+
 def _hypothetical(sentence: Sentence) -> bool:
-    """A doctor's statement (not a question) that sets a condition: advice, not the patient's history."""
+    """A doctor's statement (not a question) that sets a condition or announces the plan: advice or
+    the plan, not the patient's history."""
     text = sentence.text.rstrip()
     return (
         (sentence.speaker or "") == "doctor"
         and not text.endswith(("?", "؟"))
-        and bool(_CONDITIONAL.search(text))
+        and bool(_CONDITIONAL.search(text) or _PLANNED.search(text))
     )
 
 
@@ -583,6 +636,18 @@ def _hypothetical(sentence: Sentence) -> bool:
 _LAST_TIME = re.compile(
     r"\b(?:when (?:was|is|were|did) (?:your|his|her|their|the|you|he|she) last|last (?:time|period|menstrua\w*|"
     r"visit|appointment|dose|meal|checkup|check-up))\b|آخرین|دفعه آخر|بار آخر|پریود|قاعدگی",
+    re.IGNORECASE,
+)
+
+
+#: a "how much" question about something other than the complaint: weight, age, a habit, a medicine
+_AMOUNT_OF = re.compile(
+    r"\bhow (?:much|many) (?:\w+ )?(?:alcohol|drinks?|beers?|wine|liquor|cigarettes?|packs?|cups?|coffee|tea|water|"
+    r"caffeine|fluids?|sleep|hours|money|medicines?|medications?|pills?|tablets?|mg|milligrams?|weight|pounds|kilos?)\b|"
+    r"\bhow much (?:do|does|did) (?:you|he|she|they) (?:\w+ )?(?:weigh|drink|smoke|sleep|eat|pay)\b|"
+    r"\bhow (?:old|tall|heavy)\b|"
+    r"(?<![^\W\d_])(?:وزن|کیلو|قد|سن|سیگار|الکل|مشروب|چای|قهوه|آب|مایعات|خواب|دارو|قرص|غذا|نمک|قند|پول|هزینه)"
+    r"(?:\u200c?ها)?(?:ش|ت|م|تون|تان|شون|ی)?\s+(?:\S+\s+){0,2}?چقدر",  # "وزنش", not "آبریزش"
     re.IGNORECASE,
 )
 
@@ -644,6 +709,11 @@ def _best_in_role(
 
 def _with_evidence(transcript: TranscriptView, result: ItemResult, seg: Segment) -> ItemResult:
     start, end = seg.evidence
+    if len(seg.sentences) > 1 and (
+        seg.polarity in ("yes", "no") or len(_WORD.findall(seg.sentences[1])) <= 5
+    ):
+        # "No." or "Not that we know of." says nothing without its question: show both
+        start = seg.start
     result.evidence_text = transcript.text[start:end]
     result.anchor_positions = [{"start": start, "end": end}]
     return result

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from soapify.checklist.engines.base import is_persian
 from soapify.checklist.engines.keywords import compile_group
 from soapify.core.transcript import TranscriptView
 from soapify.nlp.dialogue import analyse
@@ -39,7 +40,9 @@ from soapify.nlp.engines.lexicons import (
     FA_DOSAGE_FORM,
     FA_FINDING,
     FA_NOT_FINDING,
+    FA_RELATIVE,
     FILLER_RE,
+    TOLD_DIAGNOSIS,
     is_pleasantry,
     stated_reason,
     told_diagnosis,
@@ -228,7 +231,9 @@ def segment_patterns(seg: Segment) -> set[str]:
 
     * ``told_diagnosis``: a doctor's own statement that names a condition ("he has an ear
       infection", "this is a moderate asthma flare", "عفونت ویروسی است"; the notes engine's rule plus
-      "this is / it looks like …"), not a question and its answer ("do you have any lung disease?" / "no");
+      "this is / it looks like …", a child named as the subject, "Lily has an ear infection", and how
+      well a known condition is controlled, "your diabetes is not as well controlled", "فشارتون
+      هنوز کنترل نشده"), not a question and its answer ("do you have any lung disease?" / "no");
     * ``exam_finding``: a doctor's statement of what is heard, felt or seen on examination ("I hear
       wheezing on both sides", "the ear drum is red and bulging", "ریه‌ها صاف است");
     * ``vital_reading``: a doctor's statement reading a vital sign with its value (the notes
@@ -238,6 +243,9 @@ def segment_patterns(seg: Segment) -> set[str]:
       dose ("drink plenty of water", "شام رو سه ساعت قبل خواب بخور");
     * ``stated_duration``: the patient telling how long a complaint has lasted ("for the last three
       days it burns", "دو ماهه سر دلم می‌سوزه"), not how long a medicine has been taken;
+    * ``stated_onset``: the patient telling when a complaint began, the time with the complaint ("I
+      rolled my ankle playing basketball yesterday evening", "it started hurting two days ago"), not
+      when a medicine was taken or an old operation done;
     * ``adherence_check``: a question whether a medicine is taken as it should be ("does he take
       the preventer inhaler every day?", "پروپرانولول رو مرتب می‌خورید؟").
     """
@@ -245,7 +253,9 @@ def segment_patterns(seg: Segment) -> set[str]:
     doctor = [t for t in _said_by(seg) if seg.role == "doctor"]
     patient = [t for t in _said_by(seg) if seg.role != "doctor"]
     statement = seg.role == "doctor" and len(seg.sentences) == 1 and not seg.question
-    if statement and (told_diagnosis(seg.text) or _this_is_a_condition(seg.text)):
+    if statement and (
+        told_diagnosis(seg.text) or _this_is_a_condition(seg.text) or _assessed_condition(seg.text)
+    ):
         found.add("told_diagnosis")
     for text in doctor:
         if _exam_finding(text):
@@ -256,6 +266,8 @@ def segment_patterns(seg: Segment) -> set[str]:
             found.add("self_care_advice")
     if any(_stated_duration(text) for text in patient):
         found.add("stated_duration")
+    if any(_stated_onset(text) for text in patient):
+        found.add("stated_onset")
     asked = seg.sentences[0] if len(seg.sentences) > 1 or seg.question else ""
     if asked and _ADHERENCE_Q.search(asked):
         found.add("adherence_check")
@@ -311,18 +323,70 @@ _NOT_DESCRIBING = re.compile(
 
 def _this_is_a_condition(text: str) -> bool:
     """ "This is / it looks like …" with a condition's name within the next six words of its clause."""
-    for m in _THIS_IS.finditer(text):
-        clause = re.split(r"[,.;:!?]", text[m.end() : m.end() + 80], maxsplit=1)[0]
-        dx = DIAGNOSIS.search(clause)
-        between = clause[: dx.start()] if dx else ""
-        if (
-            dx
-            and len(_WORD.findall(between)) <= 6
-            and not _NOT_DESCRIBING.search(between)
-            and not _NOT_A_CONDITION.match(clause, dx.end())
-        ):
-            return True
-    return False
+    return any(_condition_ahead(text, m.end()) for m in _THIS_IS.finditer(text))
+
+
+# Conditions the notes engine's ``lexicons.DIAGNOSIS`` does not name yet (said the way it says the
+# others: "you have early nerve damage", "این یه کشیدگی عضلانی کمره").
+_MORE_CONDITIONS = re.compile(
+    r"\b(?:nerve damage|kidney damage|sprain\w*|strain\w*|torn \w+)\b|کشیدگی|رگ[\s\u200c]?به[\s\u200c]?رگ|"
+    r"ضرب[\s\u200c]?دیدگی",
+    re.IGNORECASE,
+)
+# The patient named as the subject: a name or a child ("so Lily has a right middle ear infection", "your
+# son has croup"), not a parent, spouse or sibling (their conditions are family history).
+_NAMED_HAS = re.compile(
+    r"^\W*(?:(?:so|okay|ok|well|alright|now|and)\W+)*(?:your (?:son|daughter|baby|child|kid|boy|girl|little one)|"
+    r"(?!(?:he|she|it|this|that|there|everyone|everybody|nobody|somebody|someone|who|which|what|mom|dad|mum|"
+    r"mother|father|brother|sister|wife|husband|grandma|grandpa|everything|nothing|today|here|let)\b)[a-z]+)"
+    r" (?:has|is)\s",
+    re.IGNORECASE,
+)
+# "you have early nerve damage in your feet": the notes engine's form, for the conditions above
+_YOU_HAVE = re.compile(
+    r"\b(?:you|he|she|they) (?:have|has|'ve got|have got|probably have|likely have)\s", re.I
+)
+# How well a known condition is controlled is its assessment: "your diabetes is not as well controlled as
+# before", "your blood pressure is still not under control", "فشارتون هنوز کنترل نشده", "قندتون کنترل نیست".
+_CONTROL = re.compile(
+    r"\b(?:your|his|her|their|the) (?:blood pressure|bp|diabetes|blood sugars?|sugars?|a1c|asthma|copd|cholesterol|"
+    r"thyroid|reflux|hypertension|heart failure|epilepsy|seizures|migraines?)\b"
+    r"(?: \w+){0,2}? (?:is|are|isn't|aren't|has been|have been|remains?)(?: \w+){0,3}? "
+    r"(?:(?:well[- ]|poorly |better |not )?controlled|uncontrolled|under control|out of control)\b|"
+    r"(?<![^\W\d_])(?:فشار|قند|دیابت|آسم|تیروئید|چربی|میگرن)[\w\u200c]*(?:\s+\S+){0,2}?\s+کنترل\s*"
+    r"(?:نشده|شده|نیست|هست|است|ه|شدس|نمیشه)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
+
+def _assessed_condition(text: str) -> bool:
+    """A doctor's assessment the notes engine's rules miss: a condition it does not know told the usual
+    way, the patient named as the subject, or how well a known condition is controlled."""
+    control = _CONTROL.search(text)
+    if control and not _CONDITION_WORD.search(text, 0, control.start()):
+        return True  # not "if your sugar is not controlled, call us"
+    if FA_RELATIVE.search(text):
+        return False
+    if _MORE_CONDITIONS.search(text) and (
+        (is_persian(text) and TOLD_DIAGNOSIS.search(text))
+        or any(_condition_ahead(text, m.end()) for m in _YOU_HAVE.finditer(text))
+    ):
+        return True
+    m = _NAMED_HAS.match(text)
+    return m is not None and _condition_ahead(text, m.end())
+
+
+def _condition_ahead(text: str, start: int) -> bool:
+    """A condition's name within the next six describing words of the clause from ``start``."""
+    clause = re.split(r"[,.;:!?]", text[start : start + 80], maxsplit=1)[0]
+    dx = DIAGNOSIS.search(clause) or _MORE_CONDITIONS.search(clause)
+    between = clause[: dx.start()] if dx else ""
+    return (
+        dx is not None
+        and len(_WORD.findall(between)) <= 6
+        and not _NOT_DESCRIBING.search(between)
+        and not _NOT_A_CONDITION.match(clause, dx.end())
+    )
 
 
 _EXAM_FINDING = re.compile(
@@ -338,17 +402,27 @@ _EXAM_FINDING = re.compile(
     # findings only an examination gives
     r"\b(?:crackles|rales|rhonchi|breath sounds|bowel sounds|air entry|air movement|clear to auscultation|"
     r"tender(?:ness)? (?:to|on) palpation|(?:no|without) (?:\w+ )?(?:edema|lymphadenopathy|murmurs?|wheez\w*|"
-    r"crackles|rales)|(?:lungs?|heart|abdomen|belly|throat|tonsils|ear ?drums?|tympanic membranes?|pupils|"
-    r"skin|wound|incision) (?:is|are|sounds?|looks?|feels?) (?:\w+ ){0,2}?(?:clear|normal|soft|red|swollen|"
-    r"bulging|inflamed|regular|tender|benign|unremarkable|healthy|healing|warm|dry))\b",
+    r"crackles|rales|ulcers?|deformity|effusion)|(?:lungs?|heart|abdomen|belly|throat|tonsils|ear ?drums?|"
+    r"tympanic membranes?|pupils|skin|wound|incision) (?:is|are|sounds?|looks?|feels?) (?:\w+ ){0,2}?(?:clear|"
+    r"normal|soft|red|swollen|bulging|inflamed|regular|tender|benign|unremarkable|healthy|healing|warm|dry|intact)|"
+    # what a neurological or vascular check finds: "reduced feeling on the monofilament", "absent reflexes"
+    r"(?:reduced|decreased|diminished|absent|normal|intact) (?:feeling|sensation|reflexes|pulses|strength)|"
+    r"(?:it's|it is|you're|you are) tender (?:over|at|on|along))\b",
     re.IGNORECASE,
+)
+
+
+# A Persian request to the patient ("دراز بکشید، پاتونو صاف بالا بیارید", "دهنتو باز کن"): the
+# examination's instructions, whose words ("صاف": straight) only look like findings ("ریه‌ها صافه": clear).
+_FA_REQUEST = re.compile(
+    r"(?<![^\W\d_])(?:ب[\w\u200c]+(?:ید|ین)|[\w\u200c]+ (?:کنید|کنین|کن|بده|بدید|بدین))(?![^\W\d_])|دراز بکش|نفس عمیق"
 )
 
 
 def _exam_finding(text: str) -> bool:
     if _EXAM_FINDING.search(text):
         return True
-    return bool(FA_FINDING.search(text) and not FA_NOT_FINDING.search(text))
+    return bool(FA_FINDING.search(text) and not FA_NOT_FINDING.search(text) and not _FA_REQUEST.search(text))
 
 
 # A medicine with its dose is the medication plan, not self-care advice.
@@ -365,10 +439,15 @@ _ADVICE = re.compile(
     r"wear|lose (?:some )?weight|"
     r"(?:stop|quit) smoking|get (?:plenty|some rest|some sleep|enough|more)|sleep (?:with|on)|"
     r"(?:don't|do not|do n't) (?:eat|drink|lift|smoke|lie|scratch|push|strain|skip)|make sure (?:you |to )?"
-    r"(?:drink|eat|rest|get|stay|keep|avoid|wash|use (?:the|a|your) spacer))\b|"
+    r"(?:drink|eat|rest|get|stay|keep|avoid|wash|use (?:the|a|your) spacer)|"
+    # feeding a child: "give him plenty of fluids", "don't give her juice"
+    r"(?:(?:don't|do not|do n't) )?give (?:him|her|them|the baby) (?:plenty|lots|small|frequent|extra|more|sips|"
+    r"fluids|water|juice|soda|milk|food))\b|"
     # said as advice: "you should avoid …", "it's important to drink …", "I want you to rest"
-    r"\b(?:you (?:should|need to|must|have to)|it(?:'s| is) (?:important|best|a good idea) to|"
-    r"i (?:want|would like|'d like) you to|i recommend (?:that you )?)\s+(?:try to\s+)?(?:avoid|drink|rest|elevate|"
+    r"\b(?:you (?:should|need to|must|have to)(?: also| really| just)?|it(?:'s| is) (?:important|best|a good idea) to|"
+    # "i want you to", "i'd also like you to", "i would really like you to"
+    r"i(?:'d| would)?(?: also| really| just)? (?:want|like) you to|i recommend (?:that you )?)\s+(?:try to\s+)?"
+    r"(?:also\s+)?(?:avoid|drink|rest|elevate|"
     r"eat|limit|reduce|cut|stay|keep|lose|stop smoking|quit smoking|exercise|walk|sleep|wear)\b",
     re.IGNORECASE,
 )
@@ -376,14 +455,33 @@ _ADVICE = re.compile(
 _FA_ADVICE = re.compile(
     r"(?<![\u0600-\u06FF])(?:[بن](?:خور|نوش|خواب)(?:ید|ین)?|استراحت کن(?:ید|ین)?|پرهیز کن(?:ید|ین)?|"
     r"کم(?:ش|تر)? کن(?:ید|ین|ی)?|بالا (?:بیار|بذار|بگذار)(?:ید|ین)?|ترک کن(?:ید|ین|ی)?|ورزش کن(?:ید|ین)?|"
-    r"پیاده[\s\u200c]?روی کن(?:ید|ین)?|راه برو(?:ید|ین)?|بشور(?:ید|ین)?|بشویید)(?![\u0600-\u06FF])"
+    r"پیاده[\s\u200c]?روی کن(?:ید|ین)?|راه برو(?:ید|ین)?|راه بر(?:ید|ین)|بشور(?:ید|ین)?|بشویید|"
+    # heat, ice, stretching, not lying about: "کیسه آب گرم بذارید", "زیاد دراز نکشید"
+    r"(?:آب گرم|یخ|کمپرس\S*) (?:بذار|بگذار)(?:ید|ین)?|دراز نکش(?:ید|ین)?|حرکات (?:کششی|ورزشی)|نرمش کن(?:ید|ین)?)"
+    r"(?![\u0600-\u06FF])"
+)
+
+
+# Persian feeding advice to a parent, "give" or "don't give" with food or drink: "غذای معمولیشو بدید،
+# فقط آبمیوه و نوشابه ندید"
+_FA_FEEDING = re.compile(
+    r"(?<![^\W\d_])(?:غذا|آبمیوه|نوشابه|مایعات|شیر|آب|چای|میوه|سوپ|ماست|شیرینی|نمک|روغن|چیپس|فست[\s\u200c]?فود)"
+    r"[\w\u200c]*(?:\s+\S+){0,4}?\s+(?:بدید|بدین|بدهید|ندید|ندین|ندهید|بده|نده)(?![^\W\d_])"
+)
+# The examination's instructions, not advice: "lie back and raise your leg", "دراز بکشید، پاتونو بالا بیارید"
+_EXAM_REQUEST = re.compile(
+    r"\b(?:lie (?:down|back|flat)|take a (?:deep|big) breath|open (?:your|his|her) mouth|say ah+|squeeze my|"
+    r"push against|follow my finger|bend (?:forward|over)|for me)\b|دراز بکش|نفس عمیق|دهن\S* (?:رو |را )?باز|بگید آ|بگو آ",
+    re.IGNORECASE,
 )
 
 
 def _self_care_advice(text: str) -> bool:
     if _MEDICINE.search(text) or any(w in DRUGS for w in _WORD.findall(text.lower())):
         return False
-    return bool(_ADVICE.search(text) or _FA_ADVICE.search(text))
+    if _EXAM_REQUEST.search(text):
+        return False
+    return bool(_ADVICE.search(text) or _FA_ADVICE.search(text) or _FA_FEEDING.search(text))
 
 
 _DURATION_EN = re.compile(
@@ -411,6 +509,30 @@ def _stated_duration(text: str) -> bool:
     if _NOT_A_COMPLAINT.search(text) or _MEDICINE.search(text):
         return False
     return bool(_DURATION_EN.search(text) or _DURATION_FA.search(text))
+
+
+# English only: Persian says it with the onset item's own keywords ("از دیروز", "دو روز پیش")
+_ONSET_TIME = re.compile(
+    r"\b(?:yesterday|last night|this (?:morning|afternoon|evening)|(?:a|an|one|two|three|four|five|six|seven|eight|"
+    r"nine|ten|a few|a couple(?: of)?|several|\d+) (?:hours?|days?|nights?|weeks?|months?|years?) ago|"
+    r"(?:on|since|last) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
+    re.IGNORECASE,
+)
+_COMPLAINT = re.compile(
+    r"\b(?:pain\w*|hurt\w*|ach\w*|sore|swell\w*|swollen|rolled|twisted|sprained|fell|injur\w*|started|began|"
+    r"came on|noticed|woke up|fever\w*|cough\w*|vomit\w*|threw up|rash|bleed\w*|dizz\w*|itch\w*|numb\w*)\b",
+    re.IGNORECASE,
+)
+# an old operation, illness or fracture is history, not the onset of today's complaint
+_PAST_EVENT = re.compile(
+    r"\b(?:surger\w*|operat\w*|diagnosed|broke|fractured|had (?:a|an|my))\b", re.IGNORECASE
+)
+
+
+def _stated_onset(text: str) -> bool:
+    if _NOT_A_COMPLAINT.search(text) or _MEDICINE.search(text) or _PAST_EVENT.search(text):
+        return False
+    return bool(_ONSET_TIME.search(text) and _COMPLAINT.search(text))
 
 
 _ADHERENCE_Q = re.compile(
