@@ -530,3 +530,23 @@ def test_an_allergy_and_its_reaction_are_one_item(engine):
     (allergy,) = items(draft, "subjective", "allergy")
     assert allergy["name"] == "sulfa" and "rash" in allergy["text"] and len(allergy["evidence"]) == 2
     assert not items(draft, "subjective", "ros")  # the rash is the reaction, not a symptom now
+
+
+def test_a_drug_avoided_or_only_discussed_is_no_order_and_a_switch_stops_the_old_one(engine):
+    draft = g(
+        engine,
+        "[doctor] so this is a gout flare.\n"
+        "[doctor] i'd rather avoid colchicine because of the diarrhea you had with it last time.\n"
+        "[doctor] once this settles we can talk about allopurinol if it keeps happening.\n"
+        "[doctor] i'm going to switch your hydrochlorothiazide to losartan 50 milligrams daily.",
+    )
+    meds = {it["name"]: it for it in items(draft, "plan", "medication")}
+    assert set(meds) == {"hydrochlorothiazide", "losartan"}
+    assert meds["hydrochlorothiazide"].get("stopped") is True and not meds["losartan"].get("stopped")
+
+
+def test_an_allergen_named_alone_in_answer(engine):
+    draft = g(engine, "[doctor] any allergies to medications?\n[patient] sulfa. i get a rash.")
+    (allergy,) = items(draft, "subjective", "allergy")
+    assert allergy["name"] == "sulfa" and allergy["text"] == "Allergic to sulfa (reaction: rash)."
+    assert not items(draft, "subjective", "ros")

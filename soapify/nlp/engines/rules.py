@@ -197,7 +197,8 @@ _OWN_ACCOUNT = re.compile(
 
 # A medicine the doctor stops: "stop taking the ibuprofen", "ایبوپروفن رو دیگه نخورید".
 _STOP_BEFORE = re.compile(
-    r"\b(?:stop(?:ping)?(?: taking)?|discontinue|hold(?: off on)?|come off(?: of)?|no more|quit(?: taking)?|avoid(?: taking)?|"
+    r"\b(?:stop(?:ping)?(?: taking)?|discontinue|hold(?: off on)?|come off(?: of)?|no more|quit(?: taking)?|"
+    r"switch(?:ing)?(?: you)?(?: (?:from|off))?|"
     r"get off(?: of)?)\s+(?:the |your |all |taking )?(?:\w+\s+){0,1}$",
     re.IGNORECASE,
 )
@@ -509,6 +510,14 @@ class _Builder:
                 for m in meds
                 if not _AS_A_CAUSE.search(s.text, *clause_bounds(s.text, m.name_span[0] - s.start))
             ]
+        if doctor and meds:  # "i'd rather avoid colchicine", "we can talk about allopurinol": no order
+            meds = [
+                m
+                for m in meds
+                if not _NOT_ORDERED_BEFORE.search(
+                    s.text[clause_bounds(s.text, m.name_span[0] - s.start)[0] : m.name_span[0] - s.start]
+                )
+            ]
         if allergy and meds:  # "چون به پنی‌سیلین حساسیت داره، آزیترومایسین ... می‌نویسم": not the allergen
             allergens = {(m.group("en") or m.group("fa") or "").lower() for m in _ALLERGEN.finditer(s.text)}
             meds = [
@@ -625,6 +634,7 @@ class _Builder:
             or lx.SYMPTOM_RE.search(s.text)
             or self.led_history_answer(i, s, unit)
             or _PREGNANCY.search(s.text)  # "i'm 22 weeks", "بیست و چهار هفته‌مه"
+            or self.answers_allergy_question(i)  # "any allergies?" / "Sulfa."
         ):
             question = self.sents[unit.question].text if unit is not None else ""
             self.patient_item(i, s, conf, has_meds=bool(meds), asked=question)
@@ -819,6 +829,11 @@ class _Builder:
         negated = bool(_DENIAL.match(text)) or bool(terms and all(neg_terms) and short)
         durations = extract_durations(number_view(text).text)  # "بیست و چهار هفته" is 24 weeks
         allergen = _allergen(text, denied=negated) if kind == "allergy" else None
+        words = _WORDS.findall(text)
+        if kind == "allergy" and allergen is None and not negated and not terms and 1 <= len(words) <= 3:
+            if not (lx.BARE_YES.match(text) or lx.CUES["allergy"].search(text)):
+                allergen = " ".join(words).lower()  # "any allergies?" / "Sulfa. I get a rash."
+                note_text = f"Allergic to {allergen}." if self.lang == "en" else f"حساسیت به {allergen}"
         if kind == "allergy" and allergen is None and not negated and self.reaction_of_last_allergy(s, terms):
             return  # "i'm allergic to sulfa. i get a rash.": one allergy, with its reaction
         self.add(
@@ -1135,6 +1150,13 @@ _DENIAL = re.compile(
 _NOT_TAKING = re.compile(
     r"(?:\b(?:no|not on|not taking|never (?:took|taken|take)|stopped(?: taking)?|quit|don't take|do n't take|"
     r"do not take|off(?: of)?)\b|نمی[\u200c ]?خورم|قطع)(?:\s+(?:the|my|your|any|his|her))?\s*$",
+    re.IGNORECASE,
+)
+# before a medicine's name: it is not ordered ("i'd rather avoid colchicine", "we can talk about
+# allopurinol if …", "consider metformin later")
+_NOT_ORDERED_BEFORE = re.compile(
+    r"\b(?:avoid(?:ing)?|stay away from|talk about|discuss(?:ing)?|consider(?:ing)?|think about|look into|"
+    r"intoleran\w+ (?:to|of))\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
 # after the name: the medicine is no longer taken ("… but i ran out a couple months ago", "… and stopped it")
