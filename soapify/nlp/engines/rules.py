@@ -830,10 +830,12 @@ class _Builder:
         durations = extract_durations(number_view(text).text)  # "بیست و چهار هفته" is 24 weeks
         allergen = _allergen(text, denied=negated) if kind == "allergy" else None
         words = _WORDS.findall(text)
-        if kind == "allergy" and allergen is None and not negated and not terms and 1 <= len(words) <= 3:
-            if not (lx.BARE_YES.match(text) or lx.CUES["allergy"].search(text)):
-                allergen = " ".join(words).lower()  # "any allergies?" / "Sulfa. I get a rash."
-                note_text = f"Allergic to {allergen}." if self.lang == "en" else f"حساسیت به {allergen}"
+        named_alone = (
+            kind == "allergy" and allergen is None and not negated and not terms and 1 <= len(words) <= 3
+        )
+        if named_alone and not (lx.BARE_YES.match(text) or lx.CUES["allergy"].search(text)):
+            allergen = " ".join(words).lower()  # "any allergies?" / "Sulfa. I get a rash."
+            note_text = f"Allergic to {allergen}." if self.lang == "en" else f"حساسیت به {allergen}"
         if kind == "allergy" and allergen is None and not negated and self.reaction_of_last_allergy(s, terms):
             return  # "i'm allergic to sulfa. i get a rash.": one allergy, with its reaction
         self.add(
