@@ -190,3 +190,20 @@ def test_the_mothers_heart_rate_is_kept_beside_the_fetal_one(engine):
 )
 def test_a_time_a_change_or_a_saturation_is_not_read_as_another_vital(text, expected):
     assert [v.label() for v in extract_vitals(text)] == expected
+
+
+def test_vitamin_letters_bare_strength_at_the_end_and_no_frequency_from_the_clause_before():
+    meds = {m.name: m for m in extract_medications("start vitamin d, 2000 units a day, and atorvastatin 20.")}
+    assert (meds["vitamin d"].dose, meds["vitamin d"].frequency) == ("2000", "a day")
+    assert (meds["atorvastatin"].dose, meds["atorvastatin"].frequency) == ("20", None)
+
+
+def test_a_dosage_form_said_before_the_name_is_that_drugs_route():
+    meds = {
+        m.name: m
+        for m in extract_medications("استامینوفن ۵۰۰ هر هشت ساعت بخورید، ژل دیکلوفناک هم روی زانو بمالید.")
+    }
+    assert (meds["استامینوفن"].route, meds["استامینوفن"].frequency) == (None, "هر هشت ساعت")
+    assert (meds["دیکلوفناک"].route, meds["دیکلوفناک"].frequency) == ("topical", None)
+    (gel,) = extract_medications("use diclofenac gel on the knee up to four times a day.")
+    assert gel.route == "topical"

@@ -330,9 +330,11 @@ def _a_name(word: str) -> bool:
     return not _NOT_A_NAME.search(word)
 
 
+_FORM_BEFORE = re.compile(r"(?<![^\W\d_])(ژل|پماد|کرم|قطره|اسپری|gel|cream|ointment)\s+$", re.IGNORECASE)
+_VITAMIN_LETTER = re.compile(r"[ -](?:d3?|b ?12|b ?6|b1|c|e|k|a|د|ث|ب ?۱۲|ب ?12)(?![^\W\d_])", re.IGNORECASE)
 # A bare number right after a drug name is its strength: "ایبوپروفن 400", "tylenol 500" (not "2 بار")
 _BARE_STRENGTH = re.compile(
-    r"^\s+(\d{2,4}(?:\.\d+)?)(?![\d.]|\s*(?:(?:بار|روز(?!ی)|هفته|ماه|سال|ساعت|دقیقه|ثانیه|درصد|در صد)\w*|تا|عدد|"
+    r"^\s+(\d{2,4}(?:\.\d+)?)(?!\d|\.\d|\s*(?:(?:بار|روز(?!ی)|هفته|ماه|سال|ساعت|دقیقه|ثانیه|درصد|در صد)\w*|تا|عدد|"
     r"دونه|قرص|٪|times?|days?|weeks?|months?|years?|hours?|minutes?|mins?|seconds?|percent|x|%|/|over|روی)(?!\w))",
     re.IGNORECASE,
 )
@@ -359,7 +361,11 @@ def extract_medications(
                 "ویتامین",
             } and not lx.DOSE_RE.search(low[m.end() : m.end() + 40]):
                 continue
-            hits.append((m.start(), m.end(), w))
+            end = m.end()
+            if w in ("vitamin", "ویتامین") and (letter := _VITAMIN_LETTER.match(low, end)):
+                end = letter.end()  # "vitamin d", "vitamin b12", "ویتامین د"
+                w = low[m.start() : end]
+            hits.append((m.start(), end, w))
     if heard:  # "قرص متوکاربامول": a name the lexicon does not know, after its dosage form or before its dose
         before_dose = [] if hits else [m for m in _FA_NAME_BEFORE_DOSE.finditer(low) if _a_name(m.group(1))]
         for m in (*_FA_HEARD_DRUG.finditer(low), *before_dose):
@@ -389,9 +395,13 @@ def extract_medications(
             end = max(end, b + bare.end())
         cut = _ROUTE_STOP.search(window)
         r = _ROUTE_RE.search(window, 0, cut.start() if cut else len(window))
+        if r and stop - b == len(window) and not window[r.end() :].strip(" ،,"):
+            r = None  # "استامینوفن …، ژل دیکلوفناک": the form said right before the next drug is that drug's
         if r:
             med.route = lx.ROUTES[r.group(0).lower()]
             end = max(end, b + r.end())
+        elif form := _FORM_BEFORE.search(low, max(0, a - 12), a):  # "ژل دیکلوفناک", "پماد موپیروسین"
+            med.route = lx.ROUTES[form.group(1).lower()]
         f = lx.FREQ_RE.search(window)
         if f:
             med.frequency = _frequency(_said(text, offset, nv, b + f.start(), b + f.end()))
@@ -411,7 +421,9 @@ def extract_medications(
                 med.frequency += " در صورت نیاز" if prn.group("fa") else " as needed"
                 end = max(end, prn.end())
         else:
-            before = low[max(0, a - 30) : a]
+            prev_end = hits[i - 1][1] if i else 0
+            before = low[max(0, a - 30, prev_end) : a]
+            before = re.split(r"[,،;.]|\band\b", before)[-1]  # not the frequency of the clause before
             f = lx.FREQ_RE.search(before)
             if f:  # "روزی دو بار استامینوفن", "twice a day i take ..."
                 a = a - len(before) + f.start()

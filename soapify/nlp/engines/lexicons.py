@@ -401,12 +401,15 @@ ROUTES = {
     "intravenous": "intravenous", "im": "intramuscular", "shot": "intramuscular", "injection": "injection",
     "subcutaneous": "subcutaneous", "topical": "topical", "cream": "topical", "ointment": "topical",
     "inhaler": "inhaled", "inhaled": "inhaled", "nebulizer": "inhaled", "drops": "drops",
+    "gel": "topical", "patch": "topical",
     "خوراکی": "oral", "تزریقی": "injection", "آمپول": "injection", "پماد": "topical", "اسپری": "inhaled",
+    "ژل": "topical", "کرم": "topical", "قطره": "drops", "موضعی": "topical",
 }  # fmt: skip
 FREQ_RE = re.compile(
     r"\b(?:once|twice|one time|two times|three times|four times|1 time|2 times|3 times|4 times) (?:(?:a|per|each) "
     r"(?:day|week|night)|daily|weekly|nightly)|\b(?:daily|nightly|weekly|bid|tid|qid|qd|qhs|prn|every day|every night|"
     r"every morning|every (?:\d+ )?(?:to \d+ )?hours?|every other day|at bedtime|at night|in the morning|"
+    r"(?:(?<=units )|(?<=tablets ))(?:a|per) day|"
     r"as needed|when (?:i|you) need(?:ed)?(?: (?:it|them))?|with meals)\b|روزی \S+ (?:بار|عدد)|هر \S+ ساعت|شب‌ها|شبها|در صورت نیاز|"
     # "روزی دوبار" (one word), "صبح ناشتا"
     r"روزی (?:یک|یه|دو|سه|چهار)[\u200c]?بار|صبح(?:[\u200c ]?ها)? ناشتا|قبل از صبحانه|"
@@ -533,6 +536,7 @@ TOLD_DIAGNOSIS = re.compile(
 )
 # A doctor starting a medicine now (a new prescription is a plan, never a current medication).
 PRESCRIBE = re.compile(
+    r"^\W*(?:(?:so|and|also|okay|ok|then|now|for now)\W+)*(?:start|begin|add)\s+(?!(?:feeling|to|having|getting|with the)\b)|"
     r"\b(?:prescrib\w*|(?:you can |please )?keep (?:taking|using)|continue (?:taking|using|on|with)|stay on|(?:i'm|i am|we're|we are) (?:going to|gonna) (?:start|put|give|send|try)|"
     r"(?:i|we)(?:'ll| will) (?:start|put|give|send|try|call in)|start (?:you|him|her) on|put (?:you|him|her) on|"
     r"(?:take|use|give (?:him|her))\b.*\b(?:times? a day|twice|every \d+ hours|daily))|"
