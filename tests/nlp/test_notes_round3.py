@@ -550,3 +550,32 @@ def test_an_allergen_named_alone_in_answer(engine):
     (allergy,) = items(draft, "subjective", "allergy")
     assert allergy["name"] == "sulfa" and allergy["text"] == "Allergic to sulfa (reaction: rash)."
     assert not items(draft, "subjective", "ros")
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["هموگلوبین‌تون ۹.۲ه، MCV هفتاد و یکه، فریتین ۶.", "TSH شما ۸.۴ است.", "فریتین ۶ هست."],
+)
+def test_persian_lab_values_are_results(engine, said):
+    draft = g(engine, f"[doctor] {said}", "fa")
+    assert [it["kind"] for it in items(draft, "objective")] == ["result"]
+
+
+def test_english_lab_names_are_results(engine):
+    draft = g(engine, "[doctor] your tsh is 8.4 and free t4 is low normal.")
+    assert [it["kind"] for it in items(draft, "objective")] == ["result"]
+
+
+@pytest.mark.parametrize(
+    ("said", "lang", "name", "dose", "unit"),
+    [
+        ("دوز لووتیروکسین رو به ۷۵ میکروگرم افزایش میدیم.", "fa", "لووتیروکسین", "75", "ug"),
+        ("دوز آملودیپین رو به ده میلی‌گرم افزایش میدیم.", "fa", "آملودیپین", "10", "mg"),
+        ("let's increase your lisinopril to 20 mg daily.", "en", "lisinopril", "20", "mg"),
+    ],
+)
+def test_a_dose_change_is_a_plan_with_the_new_dose(engine, said, lang, name, dose, unit):
+    draft = g(engine, f"[doctor] {said}", lang)
+    (med,) = items(draft, "plan", "medication")
+    assert (med["name"], med["dose"], med["unit"]) == (name, dose, unit)
+    assert not items(draft, "subjective")

@@ -214,7 +214,13 @@ CUES: dict[str, re.Pattern[str]] = {
         r"lab(?:s| work| results)?|blood work|hemoglobin|a1c|cholesterol|results? (?:show|came|were)|"
         r"came back|showed|revealed|demonstrat|dipstick|urinalysis|urine test|rapid strep|strep test|swab (?:is|was|came)|"
         r"phq-?\s?[29]|gad-?\s?7|(?:your |the )?(?:questionnaire |screening )?score (?:is|was|of)|scored|"
-        r"urine dip|dip(?:stick)? (?:is|was|shows?|showed)|nitrites|leukocytes|peak flows?|ketones)|"
+        r"urine dip|dip(?:stick)? (?:is|was|shows?|showed)|nitrites|leukocytes|peak flows?|ketones|ferritin|tsh|"
+        r"free t4|creatinine|potassium (?:is|was|of|level)|sodium (?:is|was|of|level)|ldl|hdl|triglycerides|platelets|"
+        r"white (?:blood )?count|wbc|esr|crp|psa|e?gfr|mcv)|"
+        # Persian lab values: "هموگلوبین‌تون ۹.۲ه"، "TSH شما ۸.۴ است"، "فریتین ۶ هست"
+        r"(?<![^\W\d_])(?:هموگلوبین|فریتین|تی[\u200c ]?اس[\u200c ]?اچ|TSH|T4|MCV|کراتینین|پتاسیم|سدیم|قند ناشتا|"
+        r"HbA1c|A1c|ای[\u200c ]?وان[\u200c ]?سی|کلسترول|تری[\u200c ]?گلیسیرید|ال[\u200c ]?دی[\u200c ]?ال|LDL|HDL|پلاکت|"
+        r"گلبول سفید|WBC|ESR|CRP|سی[\u200c ]?آر[\u200c ]?پی|ویتامین د)(?:[\w\u200c]*)(?:\s+\S+){0,3}?\s*[\d۰-۹]|"
         r"آزمایش|سونوگرافی|عکس|نتیجه",
         "plan": r"\b(?:i(?:'m| am) (?:also |just |then )?going to|i'll|i will|we(?:'re| are) (?:also |just )?going to|we'll|we will|let's|"
         r"i want (?:you|to)|i(?:'d| would) (?:also |just )?like (?:you|to)(?! know| ask| hear| understand)|prescribe|refer|order|schedule|"
@@ -421,7 +427,7 @@ FREQ_RE = re.compile(
 )
 DOSE_RE = re.compile(
     r"(\d+(?:\.\d+)?)\s*(mg|m g|milligrams?|mcg|micrograms?|g|grams?|units?|ml|milliliters?|iu|puffs?|tablets?|"
-    r"pills?|میلی‌?گرم|میلی گرم|میلی‌?لیتر|میلی لیتر|سی‌?سی|سی سی|واحد|عدد|قرص)(?![\w])",
+    r"pills?|میلی‌?گرم|میلی گرم|میکرو‌?گرم|میکرو گرم|میلی‌?لیتر|میلی لیتر|سی‌?سی|سی سی|واحد|عدد|قرص)(?![\w])",
     re.IGNORECASE,
 )
 DOSE_UNITS = {
@@ -429,7 +435,7 @@ DOSE_UNITS = {
     "g": "g", "gram": "g", "grams": "g", "unit": "[iU]", "units": "[iU]", "iu": "[iU]", "ml": "mL",
     "milliliter": "mL", "milliliters": "mL", "puff": "{puff}", "puffs": "{puff}", "tablet": "{tbl}",
     "tablets": "{tbl}", "pill": "{tbl}", "pills": "{tbl}", "میلی‌گرم": "mg", "میلی گرم": "mg",
-    "میلیگرم": "mg", "واحد": "[iU]", "عدد": "{tbl}", "قرص": "{tbl}", "میلی‌لیتر": "mL", "میلی لیتر": "mL",
+    "میلیگرم": "mg", "میکروگرم": "ug", "میکرو‌گرم": "ug", "میکرو گرم": "ug", "واحد": "[iU]", "عدد": "{tbl}", "قرص": "{tbl}", "میلی‌لیتر": "mL", "میلی لیتر": "mL",
     "میلیلیتر": "mL", "سی‌سی": "mL", "سی سی": "mL", "سیسی": "mL",
 }  # fmt: skip
 DURATION_RE = re.compile(
@@ -537,6 +543,11 @@ TOLD_DIAGNOSIS = re.compile(
 # A doctor starting a medicine now (a new prescription is a plan, never a current medication).
 PRESCRIBE = re.compile(
     r"^\W*(?:(?:so|and|also|okay|ok|then|now|for now)\W+)*(?:start|begin|add)\s+(?!(?:feeling|to|having|getting|with the)\b)|"
+    # a dose change: "increase your lisinopril to 20", "دوز لووتیروکسین رو به ۷۵ میکروگرم افزایش میدیم"
+    r"\b(?:increas\w*|decreas\w*|rais\w*|lower(?:ing)?|bump(?:ing)? up|go(?:ing)? up on|double|halve)\s+(?:your |the |his |her )?"
+    r"(?:dose (?:of )?)?\w+\s+(?:to|from|by)\b|"
+    r"(?:افزایش|کاهش)\s+(?:می[\u200c ]?)?(?:دیم|دهیم|دم|دهم|بدید|بدهید|بدین)|(?:زیاد|کم)(?:ش)?\s+(?:کنید|کنین|کن|می[\u200c ]?کنیم)|"
+    r"می[\u200c ]?بر(?:م|یم) بالا|"
     r"\b(?:prescrib\w*|(?:you can |please )?keep (?:taking|using)|continue (?:taking|using|on|with)|stay on|(?:i'm|i am|we're|we are) (?:going to|gonna) (?:start|put|give|send|try)|"
     r"(?:i|we)(?:'ll| will) (?:start|put|give|send|try|call in)|start (?:you|him|her) on|put (?:you|him|her) on|"
     r"(?:take|use|give (?:him|her))\b.*\b(?:times? a day|twice|every \d+ hours|daily))|"

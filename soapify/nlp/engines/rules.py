@@ -316,6 +316,7 @@ def _combine(probs: np.ndarray, s: Sentence, cue: str) -> tuple[str, float]:
             or p.max() < 0.6
             or (cue == "plan" and top == "assessment")
             or (cue == "result" and top == "assessment" and not lx.DIAGNOSIS.search(s.text))
+            or (cue == "result" and top == "exam" and not lx.CUES["exam"].search(s.text))  # "your tsh is 8.4"
             or (cue == "plan" and (_instruction(s.text) or lx.CUES["follow_up"].search(s.text)))
         ):
             p[SENT_LABELS.index(cue)] = p.max() + 0.05
