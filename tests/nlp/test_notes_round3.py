@@ -579,3 +579,14 @@ def test_a_dose_change_is_a_plan_with_the_new_dose(engine, said, lang, name, dos
     (med,) = items(draft, "plan", "medication")
     assert (med["name"], med["dose"], med["unit"]) == (name, dose, unit)
     assert not items(draft, "subjective")
+
+
+def test_persian_forms_of_address_and_relatives(engine):
+    draft = g(
+        engine,
+        "[doctor] سلام مادر جان، بفرمایید بشینید.\n[patient] خدا خیرت بده پسرم.\n"
+        "[patient] مامانم هم سردردای شدید داره.",
+        "fa",
+    )
+    (fh,) = items(draft, "subjective")
+    assert fh["kind"] == "family_history" and "مامانم" in fh["text"]

@@ -255,8 +255,8 @@ CUES: dict[str, re.Pattern[str]] = {
         "allergy": r"\ballerg|حساسیت(?!\s+(?:زاویه|در لمس|به لمس|ناحیه|شکم))|آلرژی",
         "family_history": r"\b(?:(?:my|your) (?:mom|mother|dad|father|brother|sister|parents|family|"
         r"grand\w+|aunt|uncle)|family history|runs in (?:the|my|your) family)|خانواده|"
-        r"(?<![^\W\d_])(?:پدر|مادر|برادر|خواهر|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی)"
-        r"(?:م|ت|ش|تون|تان|شون|شان)?(?![^\W\d_])",
+        r"(?<![^\W\d_])(?:پدر|مادر|برادر|خواهر|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی|مامان|بابا|داداش|آبجی)"
+        r"(?:م|ت|ش|تون|تان|شون|شان)?(?![^\W\d_])(?!\s+جان)",
         "social_history": r"\b(?:(?:non-?)?smok\w*|cigarette|alcohol|drink(?:s|ing)? (?:alcohol|beer|wine)|"
         r"beers?|wine|drugs|marijuana|exercise|work(?:ing)? as|married|live(?:s)? with|job|"
         r"hiking|walking)|سیگار|الکل|ورزش",
@@ -315,7 +315,7 @@ _WORD = re.compile(r"\w+")
 # a whole sentence of greeting, thanks or "how are you" (with at most a name, or a title and a
 # name, after a greeting: "hello doctor smith", "سلام آقای دکتر", "سلام، خسته نباشید")
 _TITLE = r"(?:doctor|doc|dr\.?|mr\.?|mrs\.?|ms\.?|miss|sir|ma'am)(?:\s+\w+)?|\w+"
-_FA_TITLE = r"(?:(?:آقای|خانم)\s+)?دکتر(?:\s+\S+)?|\S+"
+_FA_TITLE = r"(?:(?:آقای|خانم)\s+)?دکتر(?:\s+\S+)?|(?:مادر|پدر|حاج ?خانم|حاج ?آقا|خاله|عمو)\s+جان|\S+"
 _FA_HELLO = r"(?:سلام|وقت(?:تون|تان)? بخیر|روز(?:تون)? بخیر|صبح(?:تون)? بخیر|عصر(?:تون)? بخیر|خسته نباشید)"
 _GREETING = re.compile(
     r"^\W*(?:(?:hi|hello|hey|so|well|oh|okay|ok|yeah|good|great|and)[\s,.!]+)*(?:"
@@ -325,12 +325,13 @@ _GREETING = re.compile(
     r"(?:understood[\s,.!]+)?thank(?:s| you)(?: so much| very much)?(?:,? (?:doctor|doc|dr\.?(?: \w+)?))?|you're welcome|have a (?:good|great|nice) (?:day|one|weekend)|"
     r"(?:i'm|i am|my name is) (?:dr\.?|doctor)(?: \w+)?|"
     rf"(?:hi|hello|hey|good (?:morning|afternoon|evening))(?:[\s,]+(?:{_TITLE}))?|"
-    rf"{_FA_HELLO}(?:[\s,،]+(?:{_FA_TITLE}))?(?:[\s,،.!]+{_FA_HELLO})?|"
+    rf"{_FA_HELLO}(?:[\s,،]+(?:{_FA_TITLE}))?(?:[\s,،.!]+{_FA_HELLO})?(?:[\s,،.!]+بفرمایید(?: بشینید| بنشینید)?)?|"
     r"خداحافظ|ممنون(?:م)?|مرسی|خوبم|حالتون چطوره|حال شما چطوره|شما چطورید|شما چطوری)\W*$|"
     # Persian thanks and blessings, with a greeting and a title around them: "سلام خانم دکتر، ممنون",
     # "دستتون درد نکنه خانم دکتر", "ممنون دکتر، خدا خیرتون بده", "شکر خدا، می‌گذرونیم"
     rf"^\W*(?:(?:{_FA_HELLO}|چشم|باشه)[\s,،.!]+)?(?:(?:آقای|خانم)\s+)?(?:دکتر(?:\s+جان)?[\s,،.!]+)?"
     r"(?:(?:(?:خیلی\s+)?(?:ممنون(?:م)?|مرسی|متشکرم)|سپاس|لطف کردید|لطف کردین|زحمت کشیدید|دست(?:تون| شما) درد نکنه|خدا خیرتون بده|خدا خیرت بده|"
+    r"پسرم|دخترم|عزیزم|مادر جان|پدر جان|"
     r"خدا حفظتون کنه|شکر خدا|خدا رو شکر|می[\u200c ]?گذرونیم|بد نیستم)(?:[\s,،.!]+(?:(?:آقای|خانم)\s+)?(?:دکتر(?:\s+جان)?)?)?[\s,،.!]*)+\W*$",
     re.IGNORECASE,
 )
@@ -509,7 +510,7 @@ DIAGNOSIS = re.compile(
 )
 #: a relative named in Persian: "پس پدرتون سرطان داره" is family history, not the patient's diagnosis
 FA_RELATIVE = re.compile(
-    r"(?<![^\W\d_])(?:پدر|مادر|برادر|خواهر|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی|همسر|شوهر)"
+    r"(?<![^\W\d_])(?:پدر|مادر|برادر|خواهر|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی|همسر|شوهر|مامان|بابا|داداش|آبجی)"
     r"(?:م|ت|ش|تون|تان|شون|شان)?(?![^\W\d_])"
 )
 
