@@ -590,3 +590,37 @@ def test_persian_forms_of_address_and_relatives(engine):
     )
     (fh,) = items(draft, "subjective")
     assert fh["kind"] == "family_history" and "مامانم" in fh["text"]
+
+
+def test_short_vitals_and_exam_fragments(engine):
+    draft = g(engine, "[doctor] oxygen is 99 percent.\n[doctor] bmi is 26.\n[doctor] lungs clear.")
+    got = [(it["kind"], it.get("name")) for it in items(draft, "objective")]
+    assert got == [("vital", "spo2"), ("vital", "bmi"), ("exam", None)]
+
+
+@pytest.mark.parametrize(
+    ("said", "kind"),
+    [
+        ("this is strep throat.", "problem"),
+        ("we will check a uric acid level and kidney function today.", "test"),
+        ("we'll get you a mammogram.", "test"),
+        ("since you're over 65, we'll get a bone density scan.", "test"),
+    ],
+)
+def test_diagnoses_and_orders_in_everyday_words(engine, said, kind):
+    draft = g(engine, f"[doctor] {said}")
+    assert [it["kind"] for s in ("objective", "assessment", "plan") for it in items(draft, s)] == [kind]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "hi mr. alvarez, nice to see you again.",
+        "that's a relief.",
+        "sounds good, thanks doctor.",
+        "that wasn't bad.",
+    ],
+)
+def test_relief_agreement_and_named_greetings_are_not_content(engine, said):
+    draft = g(engine, f"[patient] {said}")
+    assert not any(draft["sections"][s]["items"] for s in draft["sections"])

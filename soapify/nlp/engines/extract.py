@@ -36,9 +36,11 @@ _VITAL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "spo2",
-            rf"(?:oxygen saturation|o2 sat\w*|\bsats?\b|saturation|spo2|pulse ox\w*|oxygen level|اکسیژن){_GAP}"
+            rf"(?:oxygen saturation|o2 sat\w*|\bsats?\b|saturation|spo2|pulse ox\w*|oxygen level|اکسیژن|"
+            rf"\boxygen(?=(?:'s| is| was| at| of) \d{{2,3}}\s*(?:%|percent))){_GAP}"
             r"(\d{2,3})(?:\s*(?:%|percent|درصد))?",
         ),
+        ("bmi", rf"(?:\bbmi\b|body mass index|شاخص توده بدنی){_GAP}(\d{{2}}(?:\.\d)?)(?![\d])"),
         (
             "weight",
             rf"(?:weight|weigh(?:s|ing)?|وزن){_GAP}(\d{{2,3}}(?:\.\d)?)\s*"
@@ -62,6 +64,7 @@ _RANGES = {
     "weight": (1, 700),
     "height": (30, 250),
     "glucose": (20, 900),
+    "bmi": (10, 80),
 }
 
 
@@ -77,9 +80,14 @@ class Vital:
 
     def label(self, language: str = "en") -> str:
         names = VITAL_LABELS["fa" if language == "fa" else "en"]
-        unit = {"mm[Hg]": "mmHg", "/min": "/min", "Cel": "°C", "[degF]": "°F", "[lb_av]": "lb"}.get(
-            self.unit, self.unit
-        )
+        unit = {
+            "mm[Hg]": "mmHg",
+            "/min": "/min",
+            "Cel": "°C",
+            "[degF]": "°F",
+            "[lb_av]": "lb",
+            "kg/m2": "kg/m²",
+        }.get(self.unit, self.unit)
         value = self.value if isinstance(self.value, str) else f"{self.value:g}"
         return f"{names[self.name]}: {value} {unit}".strip()
 
@@ -207,6 +215,8 @@ def _vital_from_match(name: str, m: re.Match[str]) -> Vital | None:
         return Vital(name, v, unit, 0, 0)
     if name == "glucose":
         return Vital(name, v, "mg/dL", 0, 0)
+    if name == "bmi":
+        return Vital(name, v, "kg/m2", 0, 0)
     return None
 
 

@@ -204,6 +204,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:see|note)(?! (?:that )?you\b| here\b| in (?:your|the|my) (?:chart|records?|notes?)\b| from (?:your|the)\b))\b|"
         r"your (?:lungs|heart|abdomen|belly|knee|throat|ears?) (?:sound|look|is|are)|"
         r"(?:lungs|heart) (?:are|is|sound)|tender(?:ness)? to palpation|range of motion|murmur|"
+        r"^\W*(?:(?:and|the|her|his|your)\s+)?(?:lungs (?:are )?clear|(?:abdomen|belly) (?:is )?soft|heart (?:is )?regular)\b|"
         r"let me (?:take a look|examine|listen|feel)|press(?:ing)? (?:here|on)|"
         r"there(?:'s| is) (?:some |mild |moderate |a little |significant )?(?:swelling|bruising|tenderness|redness|erythema|"
         r"effusion|warmth|crepitus)|"
@@ -264,7 +265,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"in the past|years ago|medical (?:problems|conditions|history))|سابقه|جراحی|عمل",
         "medication": r"\b(?:i take|i(?:'m| am) (?:on|taking)|medications?|meds|pills?|mg|milligrams?|"
         r"prescription)|دارو|قرص|میلی‌?گرم",
-        "test": r"\b(?:order(?:ing)?|get(?:ting)?|check(?:ing)?|draw(?:ing)?|repeat(?:ing)?|need|send) (?:a |an |some |your |the |her |his )?"
+        "test": r"\bcheck(?:ing)? (?:a |an |your |the |her |his )?(?:[a-z0-9]+ ){0,3}?(?:level|levels|function|panel|count)\b|"
+        r"\b(?:bone density|dexa|colonoscopy) (?:scan|test)?|"
+        r"\b(?:order(?:ing)?|get(?:ting)?|check(?:ing)?|draw(?:ing)?|repeat(?:ing)?|need|send) (?:you |him |her )?(?:a |an |some |your |the |her |his )?"
         r"(?:x-ray|mri|ct|ultrasound|labs?|blood ?work|echo\w*|ekg|ecg|troponin|d-dimer|chest x-ray|cbc|panel|test|"
         r"culture|a1c|urinalysis|mammogram)|آزمایش|سونوگرافی|"
         r"عکس|رادیولوژی|ام[\u200c ]?آر[\u200c ]?آی|سی[\u200c ]?تی|نوار قلب|اکو",
@@ -483,6 +486,12 @@ CHITCHAT = re.compile(
     r"^\W*(?:(?:oh|aw|ah|well|hi|hello)\W+)*(?:(?:oh )?no,? )?(?:poor (?:thing|baby|guy|girl|boy|kid)|"
     r"i'm (?:so |very |really )?sorry (?:to hear (?:that|this|about \w+)|about (?:that|this|your \w+))|"
     r"that's (?:too bad|a shame|tough|rough)|good for you|congratulations(?: on [^.?!]{1,40})?|congrats)\W*$|"
+    # relief and agreement: "that's a relief", "sounds good, thanks doctor", "that wasn't bad"
+    r"^\W*(?:(?:oh|well|okay|ok|yeah|good)\W+)*(?:that's a relief|what a relief|that wasn't (?:too |so )?bad|"
+    r"sounds (?:good|great|fine|like a plan)(?:,? thanks?(?: you)?)?(?:,? (?:doc|doctor|dr\.?)(?: \w+)?)?|"
+    r"(?:great|perfect|awesome),? thanks?(?: you)?(?:,? (?:doc|doctor))?)\W*$|"
+    # a greeting with the patient's name: "hi mr. alvarez, nice to see you again"
+    r"\bnice to (?:see|meet) you(?: again| too| as well)?\W*$|"
     # an exam announced, nothing found yet: "let me check your feet", "okay, let's take a quick look"
     r"^\W*(?:(?:okay|ok|alright|all right|so|now|and|next)\W+)*(?:let me|let's|i'm going to|i'll|i want to|"
     r"i'd like to|i'm just going to) (?:just |quickly )?(?:check|look at|take a (?:quick )?look(?: at)?|listen to|"
@@ -496,7 +505,8 @@ DIAGNOSIS = re.compile(
     r"disorder|cancer|tumou?r|hernia|neuropathy|ulcer|gout|depression|anxiety|insomnia|concussion|"
     r"dislocation|cellulitis|eczema|psoriasis|allergies|obesity|hypothyroidism|hyperlipidemia|embolism|"
     r"thrombosis|infarction|angina|fibrillation|heart failure|stroke|dehydrat\w*|allergic reaction|urticaria|"
-    r"hives|sprained|hyperemesis)\b|"
+    r"hives|sprained|hyperemesis|strep(?: throat)?|mono(?:nucleosis)?|shingles|kidney stones?|uti|"
+    r"urinary tract infection|gastroenteritis)\b|"
     r"عفونت|ویروسی|باکتریایی|باکتریال|میکروبی|سرماخوردگی|آنفولانزا|آنفلوانزا|میگرن|سینوزیت|فشار خون بالا|دیابت|"
     r"آسم|رفلاکس|گاستروانتریت|شکستگی|پیچ[\u200c ]?خوردگی|التهاب|کم[\u200c ]?خونی|حساسیت فصلی|آلرژی|اگزما|"
     # the Persian names of "-itis" (English has \w+itis; in Persian many ordinary words end in -یت)
@@ -525,7 +535,7 @@ _DIAGNOSIS_AHEAD = (
     r"(?=(?:\w+itis|infection|fracture|sprain|strain|migraine|pneumonia|"
     r"flu|cold|virus|tear|disease|syndrome|disorder|neuropathy|diabetes|hypertension|asthma|copd|reflux|anemia|"
     r"ulcer|gout|depression|anxiety|concussion|embolism|thrombosis|angina|fibrillation|heart failure|hernia|"
-    r"albuminuria|obesity|hyperlipidemia|dehydration|exacerbation|otitis media)\b)"
+    r"albuminuria|obesity|hyperlipidemia|dehydration|exacerbation|otitis media|strep|flare|shingles|uti)\b)"
 )
 TOLD_DIAGNOSIS = re.compile(
     r"\b(?:you|he|she|they)(?:'ve| have| has|'s)? (?:got |developed |probably (?:have|has) |likely (?:have|has) )?"

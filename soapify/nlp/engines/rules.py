@@ -628,7 +628,9 @@ class _Builder:
             ):
                 label = "plan"  # "take paracetamol 500 mg every 6 hours" names no problem
             self.final[i] = label
-            if label != "other" and not (vitals and label == "exam"):
+            if label != "other" and not (
+                vitals and (label == "exam" or (label == "result" and len(_WORDS.findall(s.text)) <= 6))
+            ):  # "bmi is 26": the vital item says it
                 self.doctor_item(i, s, label, conf, declined, has_meds=bool(meds) and not taper)
         elif (
             label != "other"
