@@ -510,7 +510,7 @@ def test_only_a_medicine_stopped_now_is_stopped(engine, said, stopped):
 @pytest.mark.parametrize(
     ("text", "read"),
     [
-        ("دمای بدنش سی و هشت و پنجه", "دمای بدنش سی و هشت و پنجه"),  # 38 and 5, not 43
+        ("دمای بدنش سی و هشت و پنجه", "دمای بدنش 38.5ه"),  # a ones word twice is tenths: 38.5, not 43
         ("متفورمین هزار و پانصد میلی‌گرم", "متفورمین 1500 میلی‌گرم"),
         ("دو هزار و پانصد میلی‌گرم", "دو هزار و پانصد میلی‌گرم"),  # a multiple of a thousand: left as said
         ("به مدت یک هفته", "به مدت یک هفته"),  # "هفته" is not "هفت"

@@ -624,3 +624,9 @@ def test_diagnoses_and_orders_in_everyday_words(engine, said, kind):
 def test_relief_agreement_and_named_greetings_are_not_content(engine, said):
     draft = g(engine, f"[patient] {said}")
     assert not any(draft["sections"][s]["items"] for s in draft["sections"])
+
+
+def test_a_persian_temperature_with_its_tenths_said_without_dahom(engine):
+    draft = g(engine, "[doctor] دمای بدنتون الان سی و هفت و هشته.", "fa")
+    (vital,) = items(draft, "objective", "vital")
+    assert vital["value"] == 37.8

@@ -267,6 +267,10 @@ def _fa_spoken_value(m: re.Match[str], src: str) -> float | None:
             return None
         value = fa_words_to_number(whole)
         return None if value is None else value + _FA_ONES[last] / 10
+    parts = phrase.split(" و ")
+    if len(parts) == 3 and parts[0] in _FA_TENS and parts[1] in _FA_ONES and parts[2] in _FA_ONES:
+        # "سی و هفت و هشت(ه)" = 37.8: a ones word twice is tenths said without "دهم"
+        return _FA_TENS[parts[0]] + _FA_ONES[parts[1]] + _FA_ONES[parts[2]] / 10
     if " و " not in phrase and (
         phrase in _FA_LONE_AMBIGUOUS
         or not (_FA_UNIT_AFTER.match(src, m.end()) or phrase in _FA_TENS or phrase in _FA_HUNDREDS or over)
