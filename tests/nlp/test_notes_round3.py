@@ -630,3 +630,23 @@ def test_a_persian_temperature_with_its_tenths_said_without_dahom(engine):
     draft = g(engine, "[doctor] دمای بدنتون الان سی و هفت و هشته.", "fa")
     (vital,) = items(draft, "objective", "vital")
     assert vital["value"] == 37.8
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "سینوس پیشونی و گونه‌تون موقع فشار دادن حساسه.",
+        "زانوی چپ یه کم ورم داره، خرچ خرچ میده، خم کردنش محدوده.",
+        "رنگتون پریده‌ست، ملتحمه هم رنگ پریده‌ست.",
+        "سوفل خفیفی شنیده میشه.",
+    ],
+)
+def test_more_persian_exam_findings(engine, said):
+    draft = g(engine, f"[doctor] {said}", "fa")
+    assert [it["kind"] for it in items(draft, "objective")] == ["exam"]
+
+
+def test_a_persian_topical_drug_by_name(engine):
+    draft = g(engine, "[doctor] ژل آداپالن شب‌ها روی صورت بزنید.", "fa")
+    (med,) = items(draft, "plan", "medication")
+    assert (med["name"], med["route"]) == ("آداپالن", "topical")
