@@ -650,3 +650,70 @@ def test_a_persian_topical_drug_by_name(engine):
     draft = g(engine, "[doctor] ژل آداپالن شب‌ها روی صورت بزنید.", "fa")
     (med,) = items(draft, "plan", "medication")
     assert (med["name"], med["route"]) == ("آداپالن", "topical")
+
+
+@pytest.mark.parametrize(
+    ("said", "lang", "name", "dose"),
+    [
+        (
+            "let's reduce the amlodipine from ten milligrams to five milligrams once a day.",
+            "en",
+            "amlodipine",
+            "5",
+        ),
+        ("فوروزماید رو از چهل کنیم بیست میلی‌گرم.", "fa", "فوروزماید", "20"),
+        ("i'm starting ferrous sulfate, 325 milligrams, every other day.", "en", "ferrous sulfate", "325"),
+    ],
+)
+def test_the_new_dose_of_a_change_and_a_started_salt(engine, said, lang, name, dose):
+    draft = g(engine, f"[doctor] {said}", lang)
+    (med,) = items(draft, "plan", "medication")
+    assert (med["name"], med["dose"]) == (name, dose)
+
+
+def test_the_drug_after_with_is_not_the_one_stopped(engine):
+    draft = g(engine, "[doctor] لوراتادین رو دیگه با ستیریزین نخورید.", "fa")
+    meds = {it["name"]: bool(it.get("stopped")) for it in items(draft, "plan", "medication")}
+    assert meds["لوراتادین"] is True and meds.get("ستیریزین") is not True
+
+
+def test_a_drug_kept_for_if_it_is_needed_is_no_order(engine):
+    draft = g(engine, "[doctor] if that isn't enough, let me know and we can add gabapentin.")
+    assert not items(draft, "plan", "medication")
+
+
+def test_a_spoken_emergency_number_and_oxygen_without_is(engine):
+    draft = g(
+        engine, "[doctor] oxygen ninety-seven percent.\n[doctor] if you have chest pain, call nine one one."
+    )
+    assert items(draft, "objective", "vital")[0]["value"] == 97.0
+    (fu,) = items(draft, "plan", "follow_up")
+    assert fu["text"].endswith("call nine one one.")
+
+
+@pytest.mark.parametrize("said", ["ورم ملتحمه‌ست.", "سنگ حالبه.", "افت فشار وضعیتی دارن.", "ریفلاکس معده‌ست."])
+def test_persian_diagnoses_with_the_copula_attached(engine, said):
+    draft = g(engine, f"[doctor] {said}", "fa")
+    assert len(items(draft, "assessment")) == 1
+
+
+def test_persian_spoken_saturation_and_a_standing_pressure(engine):
+    draft = g(
+        engine,
+        "[doctor] اشباع اکسیژن نود و هشت درصد.\n[doctor] ایستاده بعد سه دقیقه صد و ده روی هفتاد.",
+        "fa",
+    )
+    assert [(it["name"], it["value"]) for it in items(draft, "objective", "vital")] == [
+        ("spo2", 98.0),
+        ("bp", "110/70"),
+    ]
+
+
+def test_a_function_that_fails_is_a_problem_and_a_companion_introduction_is_not_content(engine):
+    draft = g(
+        engine,
+        "[doctor] how are you sleeping?\n[patient] i can't sleep without it.\n[patient] i'm his wife, by the way.",
+    )
+    ros = items(draft, "subjective", "ros")
+    assert [(it["name"], it["negated"]) for it in ros] == [("sleep problems", False)]
+    assert not any("wife" in it["text"] for it in items(draft, "subjective"))

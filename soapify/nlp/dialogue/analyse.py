@@ -206,12 +206,24 @@ def _said(i: int, s: Sentence) -> list[Mention]:
                 start=s.start + m.start(),
                 end=s.start + m.end(),
                 sentence=i,
-                negated=is_negated(s.text, m.start(), m.end()),
+                negated=is_negated(s.text, m.start(), m.end()) and not cannot_do(s.text, m, m.group(0)),
                 uncertain=is_uncertain(s.text, m.start(), m.end()),
                 speaker=s.speaker,
             )
         )
     return out
+
+
+_CANNOT = re.compile(
+    r"\b(?:can't|cannot|ca n't|couldn't|could n't|won't|wo n't|unable to|not able to|hard to|trouble)\s+(?:\w+\s+){0,1}$",
+    re.IGNORECASE,
+)
+
+
+def cannot_do(text: str, m: re.Match[str], term: str) -> bool:
+    """ "i can't sleep without it", "i'm worried i won't sleep": a body function that fails is a problem,
+    not a denial."""
+    return term.lower() in _FUNCTIONS and bool(_CANNOT.search(text, 0, m.start()))
 
 
 # A question about a function being normal ("are you sleeping well?", "is your appetite okay?"): "no" is a problem

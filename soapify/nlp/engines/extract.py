@@ -24,7 +24,7 @@ _VITAL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         # "pulse ox 97%" is a saturation, not a pulse
         ("hr", rf"(?:heart rate|pulse(?! ?ox)|\bhr\b|ضربان قلب|ضربان|نبض){_GAP}(\d{{2,3}})(?![\d/])"),
         # "Let me check your pressure. It's 158 over 96.": a pressure said without its name
-        ("bp_bare", r"(?<![\d/.])(\d{2,3})\s*(?:/|over)\s*(\d{2,3})(?![\d/])"),
+        ("bp_bare", r"(?<![\d/.])(\d{2,3})\s*(?:/|over|روی)\s*(\d{2,3})(?![\d/])"),
         (
             "rr",
             rf"(?:respiratory rate|respirations|\brr\b|breathing rate|تعداد تنفس|تنفس){_GAP}(\d{{1,2}})(?![\d/])",
@@ -37,7 +37,7 @@ _VITAL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "spo2",
             rf"(?:oxygen saturation|o2 sat\w*|\bsats?\b|saturation|spo2|pulse ox\w*|oxygen level|اکسیژن|"
-            rf"\boxygen(?=(?:'s| is| was| at| of) \d{{2,3}}\s*(?:%|percent))){_GAP}"
+            rf"\boxygen(?=(?:'s| is| was| at| of)? \d{{2,3}}\s*(?:%|percent))){_GAP}"
             r"(\d{2,3})(?:\s*(?:%|percent|درصد))?",
         ),
         ("bmi", rf"(?:\bbmi\b|body mass index|شاخص توده بدنی){_GAP}(\d{{2}}(?:\.\d)?)(?![\d])"),
@@ -340,6 +340,11 @@ def _a_name(word: str) -> bool:
     return not _NOT_A_NAME.search(word)
 
 
+# a dose change said "from X to Y" ("از ۵۰ به ۷۵"): the new dose is the second
+_FROM_BEFORE = re.compile(r"(?:\bfrom|(?<![^\W\d_])از)\s*$", re.IGNORECASE)
+_TO_BETWEEN = re.compile(
+    r"\s*(?:(?:a day|daily|روزانه)\s*)?(?:to|down to|up to|به|کنیم|بکنیم)\s*", re.IGNORECASE
+)
 _FORM_BEFORE = re.compile(r"(?<![^\W\d_])(ژل|پماد|کرم|قطره|اسپری|gel|cream|ointment)\s+$", re.IGNORECASE)
 _VITAMIN_LETTER = re.compile(r"[ -](?:d3?|b ?12|b ?6|b1|c|e|k|a|د|ث|ب ?۱۲|ب ?12)(?![^\W\d_])", re.IGNORECASE)
 # A bare number right after a drug name is its strength: "ایبوپروفن 400", "tylenol 500" (not "2 بار")
@@ -372,6 +377,11 @@ def extract_medications(
             } and not lx.DOSE_RE.search(low[m.end() : m.end() + 40]):
                 continue
             end = m.end()
+            if w == "ferrous" and (
+                salt := re.match(r" (?:sulfate|sulphate|gluconate|fumarate)\b", low[end:])
+            ):
+                end += salt.end()
+                w = low[m.start() : end]
             if w in ("vitamin", "ویتامین") and (letter := _VITAMIN_LETTER.match(low, end)):
                 end = letter.end()  # "vitamin d", "vitamin b12", "ویتامین د"
                 w = low[m.start() : end]
@@ -392,6 +402,10 @@ def extract_medications(
         med = Medication(name=w, start=a, end=b, name_span=nv.span(a, b))
         end = b
         d = lx.DOSE_RE.search(window)
+        if d and _FROM_BEFORE.search(window, 0, d.start()):  # "from ten milligrams to five milligrams"
+            to = lx.DOSE_RE.search(window, d.end())
+            if to and _TO_BETWEEN.fullmatch(window, d.end(), to.start()):
+                d = to
         bare = _BARE_STRENGTH.match(window)
         if d and d.start() < 40:
             med.dose = d.group(1)

@@ -190,6 +190,7 @@ def exam_system(text: str) -> str:
 # Getting help, as advice says it: a plan cue and a follow-up cue alike.
 _GET_HELP = (
     r"go (?:straight )?to (?:the )?(?:emergency|er|urgent care|hospital|labor and delivery)|call (?:911|988|999|112|115)|"
+    r"call nine[- ]one[- ]one|call 9-1-1|call (?:an|the) ambulance|"
     r"call (?:us|me|the (?:office|clinic))|"
     r"tell the nurse"
 )
@@ -220,7 +221,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"white (?:blood )?count|wbc|esr|crp|psa|e?gfr|mcv)|"
         # Persian lab values: "هموگلوبین‌تون ۹.۲ه"، "TSH شما ۸.۴ است"، "فریتین ۶ هست"
         r"(?<![^\W\d_])(?:هموگلوبین|فریتین|تی[\u200c ]?اس[\u200c ]?اچ|TSH|T4|MCV|کراتینین|پتاسیم|سدیم|قند ناشتا|"
-        r"HbA1c|A1c|ای[\u200c ]?وان[\u200c ]?سی|کلسترول|تری[\u200c ]?گلیسیرید|ال[\u200c ]?دی[\u200c ]?ال|LDL|HDL|پلاکت|"
+        r"HbA1c|A1c|ای[\u200c ]?وان[\u200c ]?سی|کلسترول|تری[\u200c ]?گلیسی?رید|ال[\u200c ]?دی[\u200c ]?ال|LDL|HDL|پلاکت|"
+        r"اچ[\u200c ]?دی[\u200c ]?ال|ALT|AST|"
         r"گلبول سفید|WBC|ESR|CRP|سی[\u200c ]?آر[\u200c ]?پی|ویتامین د)(?:[\w\u200c]*)(?:\s+\S+){0,3}?\s*[\d۰-۹]|"
         r"آزمایش|سونوگرافی|عکس|نتیجه",
         "plan": r"\b(?:i(?:'m| am) (?:also |just |then )?going to|i'll|i will|we(?:'re| are) (?:also |just )?going to|we'll|we will|let's|"
@@ -370,7 +372,7 @@ DRUGS = frozenset(
     """
     contraceptive contraceptives microgynon yasmin yaz ضدبارداری ویتامین
     tiotropium spiriva salbutamol ventolin calpol dimenhydrinate dramamine ondansetron zofran co-amoxiclav
-    augmentin pyridoxine doxylamine diclegis cefdinir cefuroxime methocarbamol zinc ors pedialyte multivitamin
+    augmentin pyridoxine doxylamine diclegis ferrous oxybutynin cefdinir cefuroxime methocarbamol zinc ors pedialyte multivitamin
     متوکاربامول نیتروفورانتوئین زینک گلی‌کلازید گلیکلازید مولتی‌ویتامین سفدینیر
     داکسی‌سایکلین داکسی‌سیکلین فلوتیکازون آداپالن بنزوئیل‌پراکساید ایزوترتینوئین فروس فروس‌سولفات
     بودزوناید کلاریترومایسین فکسوفنادین هیدروکسی‌زین متیمازول والسارتان آتنولول متوپرولول اسپیرونولاکتون
@@ -497,6 +499,9 @@ CHITCHAT = re.compile(
     r"^\W*(?:(?:oh|well|okay|ok|yeah|good)\W+)*(?:that's a relief|what a relief|that wasn't (?:too |so )?bad|"
     r"sounds (?:good|great|fine|like a plan)(?:,? thanks?(?: you)?)?(?:,? (?:doc|doctor|dr\.?)(?: \w+)?)?|"
     r"(?:great|perfect|awesome),? thanks?(?: you)?(?:,? (?:doc|doctor))?)\W*$|"
+    # a companion saying who they are: "i'm his wife, by the way", "this is my daughter"
+    r"^\W*(?:(?:oh|and|hi|hello|yes|yeah)\W+)*(?:i'm|i am) (?:his|her|their|the patient's) (?:wife|husband|daughter|son|"
+    r"mother|mom|father|dad|sister|brother|caregiver|partner)\b[^.?!]{0,20}\W*$|"
     # a greeting with the patient's name: "hi mr. alvarez, nice to see you again"
     r"\bnice to (?:see|meet) you(?: again| too| as well)?\W*$|"
     # an exam announced, nothing found yet: "let me check your feet", "okay, let's take a quick look"
@@ -513,7 +518,8 @@ DIAGNOSIS = re.compile(
     r"dislocation|cellulitis|eczema|psoriasis|allergies|obesity|hypothyroidism|hyperlipidemia|embolism|"
     r"thrombosis|infarction|angina|fibrillation|heart failure|stroke|dehydrat\w*|allergic reaction|urticaria|"
     r"hives|sprained|hyperemesis|strep(?: throat)?|mono(?:nucleosis)?|shingles|kidney stones?|uti|"
-    r"urinary tract infection|gastroenteritis)\b|"
+    r"urinary tract infection|gastroenteritis|croup|bppv|vertigo|hypotension|conjunctivitis|cellulitis|"
+    r"reflux|dysmenorrh?o?ea)\b|"
     r"عفونت|ویروسی|باکتریایی|باکتریال|میکروبی|سرماخوردگی|آنفولانزا|آنفلوانزا|میگرن|سینوزیت|فشار خون بالا|دیابت|"
     r"آسم|رفلاکس|گاستروانتریت|شکستگی|پیچ[\u200c ]?خوردگی|التهاب|کم[\u200c ]?خونی|حساسیت فصلی|آلرژی|اگزما|"
     # the Persian names of "-itis" (English has \w+itis; in Persian many ordinary words end in -یت)
@@ -522,7 +528,8 @@ DIAGNOSIS = re.compile(
     r"پنومونی|ذات[\u200c ]?الریه|آنژین|گلودرد چرکی|استرپتوکوکی|کووید|کرونا|چربی خون|کبد چرب|سنگ کلیه|"
     r"زخم معده|فتق|سرطان|تومور|سندرم|اختلال|افسردگی|اضطراب|بی[\u200c ]?خوابی|دررفتگی|کم[\u200c ]?کاری تیروئید|"
     r"پرکاری تیروئید|نقرس|کمردرد مکانیکی|سیاتیک|دیسک کمر|فتق دیسک|رادیکولوپاتی|انسدادی مزمن|سی[\u200c ]?او[\u200c ]?پی[\u200c ]?دی|"
-    r"کم[\u200c ]?آبی|واکنش حساسیتی|واکنش آلرژیک|کهیر|ویار|تهوع بارداری",
+    r"کم[\u200c ]?آبی|واکنش حساسیتی|واکنش آلرژیک|کهیر|ویار|تهوع بارداری|سنگ حالب|ریفلاکس|افت فشار|دیسمنوره|"
+    r"سرگیجه وضعیتی|کروپ|سیاتیک",
     re.IGNORECASE,
 )
 #: a relative named in Persian: "پس پدرتون سرطان داره" is family history, not the patient's diagnosis
@@ -535,14 +542,19 @@ FA_RELATIVE = re.compile(
 def told_diagnosis(text: str) -> bool:
     """A statement telling the patient a diagnosis ("he has an ear infection", "عفونت ویروسی است"),
     not a relative's condition."""
-    return bool(DIAGNOSIS.search(text) and TOLD_DIAGNOSIS.search(text) and not FA_RELATIVE.search(text))
+    if FA_RELATIVE.search(text) or not DIAGNOSIS.search(text):
+        return False
+    # the spoken copula attached to the diagnosis at the end: "سنگ حالبه", "ریفلاکسه"
+    attached = any(re.match(r"[\u200c]?ه\W*$", text[m.end() :]) for m in DIAGNOSIS.finditer(text))
+    return attached or bool(TOLD_DIAGNOSIS.search(text))
 
 
 _DIAGNOSIS_AHEAD = (
     r"(?=(?:\w+itis|infection|fracture|sprain|strain|migraine|pneumonia|"
     r"flu|cold|virus|tear|disease|syndrome|disorder|neuropathy|diabetes|hypertension|asthma|copd|reflux|anemia|"
     r"ulcer|gout|depression|anxiety|concussion|embolism|thrombosis|angina|fibrillation|heart failure|hernia|"
-    r"albuminuria|obesity|hyperlipidemia|dehydration|exacerbation|otitis media|strep|flare|shingles|uti)\b)"
+    r"albuminuria|obesity|hyperlipidemia|dehydration|exacerbation|otitis media|strep|flare|shingles|uti|croup|"
+    r"bppv|vertigo|hypotension|reflux)\b)"
 )
 TOLD_DIAGNOSIS = re.compile(
     r"\b(?:you|he|she|they)(?:'ve| have| has|'s)? (?:got |developed |probably (?:have|has) |likely (?:have|has) )?"
@@ -554,7 +566,8 @@ TOLD_DIAGNOSIS = re.compile(
     + r"|\bwhat we call\b|"
     # Persian: "عفونت ویروسی است", "فشار خون بالا دارید، مرحله دو", "این کمردرد مکانیکیه", "دیابتتون کنترل نیست"
     r"(?:دچار|مبتلا به|به نظرم|به نظر من|تشخیص)|"
-    r"(?<![^\W\d_])(?:است|هست|نیست|دارید|داری|دارد|داره|گرفتید|گرفتین|گرفتی)\s*(?:[.!،,]|$)|"
+    r"(?<![^\W\d_])(?:است|هست|نیست|دارید|داری|دارد|داره|دارن|دارند|گرفتید|گرفتین|گرفتی)\s*(?:[.!،,]|$)|"
+    r"\u200cست\s*(?:[.!،,]|$)|"
     r"^\W*(?:خب،?\s*|پس،?\s*)?(?:این|اینم)\s",
     re.IGNORECASE,
 )
@@ -565,7 +578,8 @@ PRESCRIBE = re.compile(
     r"\b(?:increas\w*|decreas\w*|rais\w*|lower(?:ing)?|bump(?:ing)? up|go(?:ing)? up on|double|halve)\s+(?:your |the |his |her )?"
     r"(?:dose (?:of )?)?\w+\s+(?:to|from|by)\b|"
     r"(?:افزایش|کاهش)\s+(?:می[\u200c ]?)?(?:دیم|دهیم|دم|دهم|بدید|بدهید|بدین)|(?:زیاد|کم)(?:ش)?\s+(?:کنید|کنین|کن|می[\u200c ]?کنیم)|"
-    r"می[\u200c ]?بر(?:م|یم) بالا|"
+    r"می[\u200c ]?بر(?:م|یم) بالا|(?<![^\W\d_])از\s+\S+\s+(?:کنیم|بکنیم|کنید|بکنید)\s+\S+|"  # "از چهل کنیم بیست"
+    r"\b(?:i'm|i am|we're|we are) (?:starting|putting|giving|prescribing|adding|switching)\b|"
     r"\b(?:prescrib\w*|(?:you can |please )?keep (?:taking|using)|continue (?:taking|using|on|with)|stay on|(?:i'm|i am|we're|we are) (?:going to|gonna) (?:start|put|give|send|try)|"
     r"(?:i|we)(?:'ll| will) (?:start|put|give|send|try|call in)|start (?:you|him|her) on|put (?:you|him|her) on|"
     r"(?:take|use|give (?:him|her))\b.*\b(?:times? a day|twice|every \d+ hours|daily))|"

@@ -20,6 +20,7 @@ import numpy as np
 from soapify.core.draft_schema import ITEM_KINDS, SECTIONS, Draft, Item, empty_draft
 from soapify.core.transcript import SPEAKER_DOCTOR, SPEAKER_PATIENT, TranscriptView, detect_language
 from soapify.nlp.dialogue import Dialogue, Mention, Unit, analyse, clause_bounds
+from soapify.nlp.dialogue.analyse import cannot_do
 
 from . import lexicons as lx
 from . import problems
@@ -203,12 +204,13 @@ _STOP_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _FA_STOP_AFTER = re.compile(
-    r"\s*(?:(?:رو|را)\s+)?(?:(?:دیگه|دیگر|کامل|کاملا|کاملاً|کلا|کلاً|فعلا|فعلاً|زیاد|خیلی)\s+){0,2}"
+    r"\s*(?:(?:رو|را)\s+)?(?:(?:دیگه|دیگر|کامل|کاملا|کاملاً|کلا|کلاً|فعلا|فعلاً|زیاد|خیلی|با\s+\S+)\s+){0,2}"
     r"(?:نخورید|نخورین|نخور|مصرف نکنید|مصرف نکن|قطع کنید|قطع کن|"
     r"کنار بذارید|کنار بگذارید)(?![^\W\d_])"
 )
 
 
+_WITH_BEFORE = re.compile(r"(?<![^\W\d_])با\s+$")
 # "don't stop your metformin", "hold it the morning of the procedure", "stop it once the pain is
 # gone": not a medicine stopped now
 _NOT_A_STOP = re.compile(
@@ -224,6 +226,8 @@ def _stops(text: str, start: int, end: int) -> bool:
     before = _STOP_BEFORE.search(text[a:start])
     if before is None and not _FA_STOP_AFTER.match(text, end):
         return False
+    if before is None and _WITH_BEFORE.search(text, a, start):
+        return False  # "لوراتادین رو دیگه با ستیریزین نخورید": the drug after "با" is not the one stopped
     return not _NOT_A_STOP.search(text, a, b)
 
 
@@ -518,6 +522,7 @@ class _Builder:
                 if not _NOT_ORDERED_BEFORE.search(
                     s.text[clause_bounds(s.text, m.name_span[0] - s.start)[0] : m.name_span[0] - s.start]
                 )
+                and not _NOT_ORDERED_BEFORE.search(s.text[: m.name_span[0] - s.start])
             ]
         if allergy and meds:  # "چون به پنی‌سیلین حساسیت داره، آزیترومایسین ... می‌نویسم": not the allergen
             allergens = {(m.group("en") or m.group("fa") or "").lower() for m in _ALLERGEN.finditer(s.text)}
@@ -825,7 +830,9 @@ class _Builder:
         self.history_kinds[s.start] = kind
         text = s.text
         terms = list(lx.SYMPTOM_RE.finditer(text))
-        neg_terms = [is_negated(text, m.start(), m.end()) for m in terms]
+        neg_terms = [
+            is_negated(text, m.start(), m.end()) and not cannot_do(text, m, m.group(0)) for m in terms
+        ]
         # a narrative statement is a denial only when it opens with one ("no, i don't smoke"); a negation
         # further in is part of what it says ("started the iron pills she had not taken in a year")
         short = len(_WORDS.findall(text)) <= 12
@@ -1161,7 +1168,9 @@ _NOT_TAKING = re.compile(
 # allopurinol if …", "consider metformin later")
 _NOT_ORDERED_BEFORE = re.compile(
     r"\b(?:avoid(?:ing)?|stay away from|talk about|discuss(?:ing)?|consider(?:ing)?|think about|look into|"
-    r"intoleran\w+ (?:to|of))\s+(?:\w+\s+){0,2}$",
+    r"intoleran\w+ (?:to|of))\s+(?:\w+\s+){0,2}$|"
+    # a drug kept for later: "if that isn't enough, let me know and we can add gabapentin"
+    r"^(?=.*\b(?:if|unless|in case)\b).*\b(?:we|i|you) (?:can|could|might|may) (?:also )?(?:add|try|start|switch to|use)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
 # after the name: the medicine is no longer taken ("… but i ran out a couple months ago", "… and stopped it")

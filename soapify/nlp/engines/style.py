@@ -6,7 +6,11 @@ import re
 
 from . import lexicons as lx
 
-_REPEAT = re.compile(r"\b(\w+(?:'\w+)?)(?:\s*,?\s+\1\b)+", re.IGNORECASE)
+# a word said twice in a row ("i , i have"), not a number ("nine one one", "twenty twenty")
+_REPEAT = re.compile(
+    r"\b(?!(?:one|two|three|four|five|six|seven|eight|nine|zero|oh|ten|twenty|\d+)\b)(\w+(?:'\w+)?)(?:\s*,?\s+\1\b)+",
+    re.IGNORECASE,
+)
 _LEAD = re.compile(
     r"^(?:(?:yeah|yes|yep|okay|ok|so|well|and|but|oh|um|uh|right|alright|all right|sure|mm-hmm)\s*[,.]?\s+)+",
     re.IGNORECASE,

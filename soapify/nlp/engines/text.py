@@ -276,7 +276,10 @@ def _fa_spoken_value(m: re.Match[str], src: str) -> float | None:
         or not (_FA_UNIT_AFTER.match(src, m.end()) or phrase in _FA_TENS or phrase in _FA_HUNDREDS or over)
     ):
         return None  # a lone word is a number before a unit, or a ten or hundred ("ایبوپروفن چهارصد")
-    if src[m.end() :].lstrip().startswith(("در صد", "درصد", "%", "٪")) or (
+    oxygen = re.search(
+        r"(?:اکسیژن|اشباع)\S*(?:\s+\S+){0,2}\s*$", src[: m.start()]
+    )  # "اشباع اکسیژن نود و هشت درصد"
+    if (src[m.end() :].lstrip().startswith(("در صد", "درصد", "%", "٪")) and not oxygen) or (
         phrase == "صد" and re.search(r"(?<![^\W\d_])در\s*$", src[: m.start()])
     ):
         return None  # "صد در صد" (wholly), "هشتاد درصد": a share, not a reading or a dose
