@@ -494,7 +494,7 @@ def test_weeks_of_pregnancy_and_screening_scores_are_kept(engine):
 def test_persian_items_leave_out_fillers_and_speak_of_the_patient(engine):
     draft = g(
         engine,
-        "[doctor] دلتون کجا درد می‌کنه؟\n[patient] آره، راستش دلم پیچ می‌زنه، دور ناف.\n"
+        "[doctor] دلتون کجا درد می‌کنه؟\n[patient] راستش دلم پیچ می‌زنه، دور ناف.\n"
         "[doctor] خب ببینید، شما گاستروانتریت حاد دارید.",
         "fa",
     )
@@ -507,6 +507,7 @@ def test_a_leading_no_is_kept_in_a_persian_quote():
     from soapify.nlp.engines.style import fa_patient_quote
 
     assert fa_patient_quote("نه، تب ندارم.") == "نه، تب ندارم."
+    assert fa_patient_quote("آره، دو روزه.") == "آره، دو روزه."
     assert fa_patient_quote("آقای دکتر، سرم درد می‌کنه.") == "سرم درد می‌کنه."
 
 
@@ -717,3 +718,11 @@ def test_a_function_that_fails_is_a_problem_and_a_companion_introduction_is_not_
     ros = items(draft, "subjective", "ros")
     assert [(it["name"], it["negated"]) for it in ros] == [("sleep problems", False)]
     assert not any("wife" in it["text"] for it in items(draft, "subjective"))
+
+
+def test_an_answer_to_two_questions_in_one_breath_quotes_both(engine):
+    draft = g(engine, "[doctor] خونریزیت زیاده؟ لخته داره؟\n[patient] نه، زیاد نیست.", "fa")
+    (item,) = items(draft, "subjective")
+    assert item["text"] == "بیمار در پاسخ به «خونریزیت زیاده؟ لخته داره؟»: نه، زیاد نیست."
+    draft = g(engine, "[doctor] when did it start?\n[patient] um, tuesday morning.")
+    assert items(draft, "subjective")[0]["text"] == 'Asked "when did it start?": tuesday morning.'

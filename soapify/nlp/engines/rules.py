@@ -33,6 +33,7 @@ from .style import (
     CAREGIVER_FA,
     FIRST_PERSON_EN,
     FIRST_PERSON_FA,
+    clean_spoken,
     doctor_to_note,
     fa_doctor_to_note,
     fa_patient_quote,
@@ -777,10 +778,23 @@ class _Builder:
             and _history_kind(s.text, _PATIENT_KINDS) == "hpi"
         )
 
+    def asked_text(self, unit: Unit) -> str:
+        """The questions the answer answers: the doctor's last question with the ones asked right
+        before it in the same breath ("خونریزیت زیاده؟ لخته داره؟"), at most three."""
+        k = unit.question
+        while (
+            k > 0
+            and unit.question - k < 2
+            and self.sents[k - 1].speaker == SPEAKER_DOCTOR
+            and self.sents[k - 1].question
+        ):
+            k -= 1
+        return " ".join(self.sents[j].text.strip() for j in range(k, unit.question + 1))
+
     def qa_text(self, q: str, a: Sentence) -> str:
         if self.lang == "fa":
-            return f"{self.companion(a) or 'بیمار'} در پاسخ به «{q.strip()}»: {a.text.strip()}"
-        return f'Asked "{q.strip()}": {a.text.strip()}'
+            return f"{self.companion(a) or 'بیمار'} در پاسخ به «{q.strip()}»: {a.text.strip()}"  # its "آره" answers
+        return f'Asked "{q.strip()}": {clean_spoken(a.text).strip()}'
 
     def patient_item(self, i: int, s: Sentence, conf: float, has_meds: bool = False, asked: str = "") -> None:
         """A patient's statement as history; an answer takes the kind of the question it answers
@@ -802,7 +816,11 @@ class _Builder:
             return  # the structured medication item already covers this sentence
         unit = self.unit_of(i) if asked else None
         led = self.led_history_answer(i, s, unit) or self.fragment_answer(i, s, unit)
-        text = self.qa_text(asked, s) if led else self.patient_text(s)
+        text = (
+            self.qa_text(self.asked_text(unit) if unit is not None else asked, s)
+            if led
+            else self.patient_text(s)
+        )
         self.history_item(s, kind, text, conf)
 
     def fragment_answer(self, i: int, s: Sentence, unit: Unit | None) -> bool:

@@ -319,7 +319,7 @@ def render_section(items: list[dict], language: str) -> str:
 
 # Persian: the words a note leaves out ("آره، …", "راستش …", "خب ببینید، …", "آقای دکتر، …")
 _FA_PATIENT_LEAD = re.compile(
-    r"^(?:(?:آره|آرە|بله|راستش|خب|خوب|والا|والله|ببینید|ببخشید|دکتر(?:\s+جان)?|(?:آقای|خانم)\s+دکتر(?:\s+جان)?)[\s،,.!]+)+"
+    r"^(?:(?:راستش|خب|خوب|والا|والله|ببینید|ببخشید|دکتر(?:\s+جان)?|(?:آقای|خانم)\s+دکتر(?:\s+جان)?)[\s،,.!]+)+"
 )
 _FA_DOCTOR_LEAD = re.compile(r"^(?:(?:خب|خوب|ببینید|ببین|پس|ببینید|عزیزم|(?:آقای|خانم)\s+\S+)[\s،,.!]+)+")
 _FA_YOU = (
@@ -330,8 +330,8 @@ _FA_YOU = (
 
 
 def fa_patient_quote(text: str) -> str:
-    """A Persian patient sentence as the note quotes it: without "yes"/"well"/"doctor" in front (a
-    leading "نه" stays: it is what was said)."""
+    """A Persian patient sentence as the note quotes it: without "well"/"doctor" in front (a leading
+    "آره" or "نه" stays: it answers the question)."""
     rest = _FA_PATIENT_LEAD.sub("", text.strip())
     return rest if len(rest) >= 2 else text.strip()
 
