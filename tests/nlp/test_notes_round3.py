@@ -726,3 +726,13 @@ def test_an_answer_to_two_questions_in_one_breath_quotes_both(engine):
     assert item["text"] == "بیمار در پاسخ به «خونریزیت زیاده؟ لخته داره؟»: نه، زیاد نیست."
     draft = g(engine, "[doctor] when did it start?\n[patient] um, tuesday morning.")
     assert items(draft, "subjective")[0]["text"] == 'Asked "when did it start?": tuesday morning.'
+
+
+@pytest.mark.parametrize(
+    ("said", "cc"),
+    [("از دیروز چشمم قرمز شده و ترشح چشم دارم.", "red eye"), ("شبا سوزش پشت جناغ دارم.", "heartburn")],
+)
+def test_persian_eye_and_heartburn_complaints(engine, said, cc):
+    draft = g(engine, f"[doctor] چی شده؟\n[patient] {said}", "fa")
+    (item,) = items(draft, "subjective", "chief_complaint")
+    assert item["name"] == cc and "چشمم" not in item["text"]

@@ -39,7 +39,10 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
         "weakness", "malaise", "appetite",
         "تب", "لرز", "خستگی", "خسته", "ضعف", "کاهش وزن", "تعریق شبانه", "بی‌اشتهایی", "بی اشتهایی",
     ),
-    "Eyes": ("blurry vision", "blurred vision", "vision", "eye pain", "تاری دید"),
+    "Eyes": (
+        "blurry vision", "blurred vision", "vision", "eye pain", "red eye", "red eyes", "eye discharge", "pink eye",
+        "itchy eyes", "تاری دید", "قرمزی چشم", "ترشح چشم", "خارش چشم", "چشم درد", "چشمم قرمز",
+    ),
     "Ears, Nose, Mouth and Throat": (
         "sore throat", "runny nose", "congestion", "nasal congestion", "ear pain", "sinus", "pulling at her ear",
         "pulling at his ear", "pulling at her ears", "pulling at his ears", "tugging at her ear", "tugging at his ear",
@@ -59,6 +62,7 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
         "black stools", "black stool", "tarry stools", "bloody stools", "vomiting blood", "blood in my stool",
         "حالت تهوع", "تهوع", "استفراغ", "اسهال", "یبوست", "دل درد", "دل‌درد", "درد شکم", "سوزش معده",
         "سوزش سر دل", "سر دل", "ترش کردن", "ترش می‌کنم", "ترش میکنم", "ریفلاکس", "رفلاکس", "نفخ",
+        "سوزش پشت جناغ", "سوزش سینه",
         "مدفوع سیاه", "استفراغ خونی", "خون بالا آوردن", "خون بالا آوردم", "بالا میارم", "بالا می‌آرم",
         "بالا آوردم", "بالا میاره",
     ),
@@ -99,7 +103,9 @@ FA_SYMPTOM_EN = {
     "خون بالا آوردم": "vomiting blood", "سوزش معده": "heartburn", "کاهش وزن": "weight loss",
     "استرس": "anxiety", "خوابم نمی‌بره": "insomnia", "خوابم نمیبره": "insomnia", "نفس تنگی": "shortness of breath",
     "موقع ادرار می‌سوزه": "painful urination", "موقع ادرار کردن می‌سوزه": "painful urination", "درد پهلو": "flank pain",
-    "سوزن سوزن": "tingling", "حمله پانیک": "panic attacks",
+    "سوزن سوزن": "tingling", "حمله پانیک": "panic attacks", "قرمزی چشم": "red eye", "ترشح چشم": "eye discharge",
+    "خارش چشم": "itchy eyes", "چشم درد": "eye pain", "چشمم قرمز": "red eye", "سوزش پشت جناغ": "heartburn",
+    "سوزش سینه": "heartburn",
 }  # fmt: skip
 
 CANONICAL_EN = {
@@ -114,6 +120,7 @@ CANONICAL_EN = {
     "diarrhoea": "diarrhea", "black stool": "black stools", "tarry stools": "black stools", "blood in my stool": "blood in stool",
     "pulling at her ear": "ear pulling", "pulling at his ear": "ear pulling", "pulling at her ears": "ear pulling",
     "pulling at his ears": "ear pulling", "tugging at her ear": "ear pulling", "tugging at his ear": "ear pulling",
+    "red eyes": "red eye", "pink eye": "red eye",
     "anxious": "anxiety", "depressed": "low mood", "feeling down": "low mood", "feeling really down": "low mood",
     "feeling so down": "low mood", "feeling low": "low mood", "panic attack": "panic attacks",
     "mood": "mood changes", "hearing": "hearing changes", "appetite": "appetite changes", "sinus": "sinus problems", "threw up": "vomiting", "throwing up": "vomiting", "thrown up": "vomiting", "throw up": "vomiting", "vomited": "vomiting", "nauseated": "nausea", "nauseous": "nausea", "feverish": "fever", "trouble breathing": "shortness of breath", "difficulty breathing": "shortness of breath",
@@ -131,7 +138,7 @@ _FA_SYMPTOM_NAMES = {
     "خون بالا آوردن": "استفراغ خونی", "سر دل": "ناراحتی سر دل", "خسته": "خستگی", "گیج میره": "سرگیجه",
     "گیج می‌ره": "سرگیجه", "گیج می‌رود": "سرگیجه", "خوابم نمی‌بره": "بی‌خوابی", "خوابم نمیبره": "بی‌خوابی",
     "نفس تنگی": "تنگی نفس", "موقع ادرار می‌سوزه": "سوزش ادرار", "موقع ادرار کردن می‌سوزه": "سوزش ادرار",
-    "سوزن سوزن": "گزگز",
+    "سوزن سوزن": "گزگز", "چشمم قرمز": "قرمزی چشم",
 }  # fmt: skip
 
 
