@@ -736,3 +736,9 @@ def test_persian_eye_and_heartburn_complaints(engine, said, cc):
     draft = g(engine, f"[doctor] چی شده؟\n[patient] {said}", "fa")
     (item,) = items(draft, "subjective", "chief_complaint")
     assert item["name"] == cc and "چشمم" not in item["text"]
+
+
+def test_a_drug_the_patient_may_use_if_needed_is_still_a_medicine(engine):
+    draft = g(engine, "[doctor] if the pain is bad, you can use ibuprofen 400 mg every 8 hours.")
+    (med,) = items(draft, "plan", "medication")
+    assert med["name"] == "ibuprofen"

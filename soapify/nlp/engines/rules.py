@@ -1188,7 +1188,8 @@ _NOT_ORDERED_BEFORE = re.compile(
     r"\b(?:avoid(?:ing)?|stay away from|talk about|discuss(?:ing)?|consider(?:ing)?|think about|look into|"
     r"intoleran\w+ (?:to|of))\s+(?:\w+\s+){0,2}$|"
     # a drug kept for later: "if that isn't enough, let me know and we can add gabapentin"
-    r"^(?=.*\b(?:if|unless|in case)\b).*\b(?:we|i|you) (?:can|could|might|may) (?:also )?(?:add|try|start|switch to|use)\s+(?:\w+\s+){0,2}$",
+    # ("if the pain is bad, you can use ibuprofen" is an instruction to the patient, still a medicine)
+    r"^(?=.*\b(?:if|unless|in case)\b).*\b(?:we|i) (?:can|could|might|may) (?:also )?(?:add|try|start|switch to|use)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
 # after the name: the medicine is no longer taken ("… but i ran out a couple months ago", "… and stopped it")
