@@ -742,3 +742,18 @@ def test_a_drug_the_patient_may_use_if_needed_is_still_a_medicine(engine):
     draft = g(engine, "[doctor] if the pain is bad, you can use ibuprofen 400 mg every 8 hours.")
     (med,) = items(draft, "plan", "medication")
     assert med["name"] == "ibuprofen"
+
+
+@pytest.mark.parametrize(
+    ("said", "lang"),
+    [
+        ("i injected 40 milligrams of triamcinolone with lidocaine into the right knee.", "en"),
+        ("we gave him one dose of dexamethasone here, seven milligrams.", "en"),
+        ("یه آمپول دیکلوفناک ۷۵ براتون زدیم.", "fa"),
+    ],
+)
+def test_a_medicine_given_in_the_room_is_not_a_home_medicine(engine, said, lang):
+    draft = g(engine, f"[doctor] {said}", lang)
+    assert not items(draft, "subjective", "medication")
+    (med,) = items(draft, "plan", "medication")
+    assert med["text"].endswith(("(given in clinic)", "(در مطب تزریق/داده شد)"))

@@ -492,7 +492,8 @@ class _Builder:
                 name=v.name, value=v.value, unit=v.unit, systolic=v.systolic, diastolic=v.diastolic,
                 negated=False, uncertain=is_uncertain(s.text),
             )  # fmt: skip
-        prescribing = doctor and not s.question and bool(lx.PRESCRIBE.search(s.text))
+        given_here = doctor and not s.question and bool(_GIVEN_HERE.search(s.text))  # "i injected 40 mg of …"
+        prescribing = doctor and not s.question and (bool(lx.PRESCRIBE.search(s.text)) or given_here)
         before = bool(_PRESCRIBED_BEFORE.search(s.text))  # "last time we started you on …": taken now
         prescribing = prescribing and not before
         plan_like = (
@@ -555,6 +556,8 @@ class _Builder:
             if not doctor and answers_a_proposal and _refusing(s.text, name_start, name_end):
                 continue  # "i'd rather not take lipitor" answers the proposal: the plan says declined
             text = m.display(self.lang)
+            if given_here:
+                text += " (given in clinic)" if self.lang == "en" else " (در مطب تزریق/داده شد)"
             proposed = (
                 " ".join(x.text for x in self.sents[i : self.sents.index(declined)]) if declined else ""
             )
@@ -1282,6 +1285,14 @@ _REQUEST = re.compile(
 _OWN_SUBJECT_START = re.compile(
     r"^\W*(?:(?:yes|yeah|no|well|um|uh|oh|so|and|but)\W+)*(?:i|i'm|i've|i'd|i'll|it|it's|he|he's|she|she's|we|"
     r"they|my|there|there's|that|that's|this|you)\b",
+    re.IGNORECASE,
+)
+# a medicine given in the room: "i injected 40 milligrams of triamcinolone into the knee", "we gave him one
+# dose of dexamethasone here", "یه آمپول دیکلوفناک براتون زدیم"
+_GIVEN_HERE = re.compile(
+    r"\b(?:i|we)(?: just| already)? (?:injected|gave (?:you|him|her|them)|administered|put in)\b|"
+    r"\b(?:given|injected) (?:here|today|in (?:the )?(?:clinic|office))\b|"
+    r"(?:براتون|بهتون|براش|بهش)\s+(?:\S+\s+){0,3}?(?:زدیم|تزریق کردیم|دادیم)(?![^\W\d_])",
     re.IGNORECASE,
 )
 # a doctor retelling the history ("she has had diabetes for ten years"), not telling a diagnosis
