@@ -757,3 +757,20 @@ def test_a_medicine_given_in_the_room_is_not_a_home_medicine(engine, said, lang)
     assert not items(draft, "subjective", "medication")
     (med,) = items(draft, "plan", "medication")
     assert med["text"].endswith(("(given in clinic)", "(در مطب تزریق/داده شد)"))
+
+
+def test_a_question_about_its_own_subject_takes_no_symptom_from_before(engine):
+    draft = g(
+        engine,
+        "[patient] صبح که پا میشم سرم گیج میره.\n[doctor] دیازپام رو از کی می‌خورن؟\n[patient] شیش ماه.\n"
+        "[doctor] شبا چند بار برای دستشویی بیدار میشین؟\n[patient] سه چهار بار.",
+        "fa",
+    )
+    assert not any(it["text"].startswith("گیج میره (") for it in items(draft, "subjective"))
+
+
+def test_a_companion_saying_who_they_are_in_persian_and_a_bare_dose_change(engine):
+    draft = g(engine, "[patient] دکتر من دخترشونم.\n[doctor] فوروزماید رو از چهل کنیم بیست.", "fa")
+    assert not items(draft, "subjective")
+    (med,) = items(draft, "plan", "medication")
+    assert med["dose"] == "20"

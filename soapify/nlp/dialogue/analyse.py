@@ -174,6 +174,21 @@ _OWN_SUBJECT = re.compile(
 )
 
 
+# a Persian question about something of its own: a medicine, urination, periods, smoking, sleep
+_FA_OWN_TOPIC = re.compile(
+    r"دستشویی|ادرار|مدفوع|پریود|قاعدگی|سیگار|قلیون|قلیان|الکل|خواب|غذا|ورزش|وزن|قد(?![^\W\d_])|سن(?![^\W\d_])"
+)
+
+
+def _names_own_topic(question: str) -> bool:
+    """ "دیازپام رو از کی می‌خورن؟", "شبا چند بار برای دستشویی بیدار میشین؟", "how long have you been on the
+    metformin?": the question asks about its own subject, not the symptom talked about before."""
+    words = re.findall(r"[\w\u200c-]+", question.lower())
+    if any(w in lx.DRUGS or lx.DRUG_SUFFIX.fullmatch(w) for w in words):
+        return True
+    return bool(_FA_OWN_TOPIC.search(question))
+
+
 def _terms(s: Sentence) -> list[re.Match[str]]:
     found = lx.SYMPTOM_RE.finditer(s.text)
     if not s.question:
@@ -339,7 +354,12 @@ def _units(sents: list[Sentence], said: list[Mention]) -> tuple[list[Unit], list
                     speaker=ans[0].speaker if ans else None, source="answer",
                 )
             )  # fmt: skip
-        if not terms and attribute and not _OWN_SUBJECT.search(sents[q].text):
+        if (
+            not terms
+            and attribute
+            and not _OWN_SUBJECT.search(sents[q].text)
+            and not _names_own_topic(sents[q].text)
+        ):
             # "How high?" asks about the problem under discussion: the last affirmed term before it
             # (not "When was your last period?", "How often is he using the inhaler?": their own subject)
             prior = [m for m in said + topics_all if m.start < sents[q].start and not m.negated]

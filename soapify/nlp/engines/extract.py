@@ -345,6 +345,10 @@ _FROM_BEFORE = re.compile(r"(?:\bfrom|(?<![^\W\d_])از)\s*$", re.IGNORECASE)
 _TO_BETWEEN = re.compile(
     r"\s*(?:(?:a day|daily|روزانه)\s*)?(?:to|down to|up to|به|کنیم|بکنیم)\s*", re.IGNORECASE
 )
+_FROM_TO_BARE = re.compile(
+    r"^\s+(?:(?:رو|را|dose)\s+)?(?:از|from)\s+\d{1,4}(?:\.\d+)?\s+(?:به|کنیم|بکنیم|کنید|to|down to|up to)\s+(\d{1,4}(?:\.\d+)?)(?!\d)",
+    re.IGNORECASE,
+)
 _FORM_BEFORE = re.compile(r"(?<![^\W\d_])(ژل|پماد|کرم|قطره|اسپری|gel|cream|ointment)\s+$", re.IGNORECASE)
 _VITAMIN_LETTER = re.compile(r"[ -](?:d3?|b ?12|b ?6|b1|c|e|k|a|د|ث|ب ?۱۲|ب ?12)(?![^\W\d_])", re.IGNORECASE)
 # A bare number right after a drug name is its strength: "ایبوپروفن 400", "tylenol 500" (not "2 بار")
@@ -414,6 +418,9 @@ def extract_medications(
             if kg := _PER_KG.match(window, d.end()):  # a fraction of the dose without its basis
                 med.unit += "/kg" + ("/d" if kg.group("day") or kg.group("fa_day") else "")
                 end = max(end, b + kg.end())
+        elif changed := _FROM_TO_BARE.match(window):  # "فوروزماید رو از چهل کنیم بیست", "from 40 to 20"
+            med.dose = changed.group(1)
+            end = max(end, b + changed.end())
         elif bare:  # "ایبوپروفن چهارصد": the strength without its unit (the unit is not guessed)
             med.dose = bare.group(1)
             end = max(end, b + bare.end())

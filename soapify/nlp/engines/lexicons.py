@@ -384,6 +384,7 @@ DRUGS = frozenset(
     داکسی‌سایکلین داکسی‌سیکلین فلوتیکازون آداپالن بنزوئیل‌پراکساید ایزوترتینوئین فروس فروس‌سولفات
     بودزوناید کلاریترومایسین فکسوفنادین هیدروکسی‌زین متیمازول والسارتان آتنولول متوپرولول اسپیرونولاکتون
     هیدروکلروتیازید گلی‌بن‌کلامید سیتاگلیپتین امپاگلیفلوزین پیوگلیتازون کلسیم ویتامین‌د
+    دیازپام تامسولوسین لورازپام کلونازپام اکسازپام زولپیدم کلیندامایسین کلرامفنیکل مفنامیک‌اسید نوافن
     اسپیریوا تیوتروپیوم سالبوتامول ونتولین دیمن‌هیدرینات دیمنهیدرینات اندانسترون اوندانسترون کوآموکسی‌کلاو
     پیریدوکسین فولیک سرترالین فلوکستین سیتالوپرام
     acetaminophen tylenol ibuprofen advil motrin naproxen aleve aspirin celecoxib meloxicam diclofenac
@@ -509,6 +510,9 @@ CHITCHAT = re.compile(
     # a companion saying who they are: "i'm his wife, by the way", "this is my daughter"
     r"^\W*(?:(?:oh|and|hi|hello|yes|yeah)\W+)*(?:i'm|i am) (?:his|her|their|the patient's) (?:wife|husband|daughter|son|"
     r"mother|mom|father|dad|sister|brother|caregiver|partner)\b[^.?!]{0,20}\W*$|"
+    # the same in Persian: "من دخترشونم", "همسرشون هستم"
+    r"^\W*(?:(?:آقای\s+|خانم\s+)?دکتر[،,]?\s+)?(?:من\s+)?(?:دختر|پسر|همسر|خانم|شوهر|عروس|داماد|نوه|مادر|پدر)"
+    r"(?:ش|شون|شان)(?:\s*(?:هستم|ام)|م)\W*$|"
     # a greeting with the patient's name: "hi mr. alvarez, nice to see you again"
     r"\bnice to (?:see|meet) you(?: again| too| as well)?\W*$|"
     # an exam announced, nothing found yet: "let me check your feet", "okay, let's take a quick look"
