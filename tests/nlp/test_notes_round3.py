@@ -774,3 +774,12 @@ def test_a_companion_saying_who_they_are_in_persian_and_a_bare_dose_change(engin
     assert not items(draft, "subjective")
     (med,) = items(draft, "plan", "medication")
     assert med["dose"] == "20"
+
+
+def test_wont_and_story_prompts_and_long_exam_announcements(engine):
+    assert patient_to_third("i'm worried i won't sleep", "female") == "She is worried she won't sleep."
+    draft = g(
+        engine,
+        "[doctor] mrs. kowalski, tell me about the falls.\n[doctor] let me check her blood pressure lying and standing.",
+    )
+    assert not any(draft["sections"][s]["items"] for s in draft["sections"])

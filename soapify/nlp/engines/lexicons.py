@@ -518,7 +518,10 @@ CHITCHAT = re.compile(
     # an exam announced, nothing found yet: "let me check your feet", "okay, let's take a quick look"
     r"^\W*(?:(?:okay|ok|alright|all right|so|now|and|next)\W+)*(?:let me|let's|i'm going to|i'll|i want to|"
     r"i'd like to|i'm just going to) (?:just |quickly )?(?:check|look at|take a (?:quick )?look(?: at)?|listen to|"
-    r"examine|feel|have a look(?: at)?)(?: (?:your|you|his|her|the|that|this)(?: \w+){0,2})?(?: (?:real )?quick)?\W*$",
+    r"examine|feel|have a look(?: at)?)(?: (?:your|you|his|her|the|that|this)(?: \w+){0,5})?(?: (?:real )?quick)?\W*$|"
+    # the doctor inviting the story: "mrs. kowalski, tell me about the falls", "walk me through what happened"
+    r"^\W*(?:(?:so|okay|ok|alright|now|and)\W+)*(?:(?:mr|mrs|ms|miss)\.?\s+\w+,\s*)?(?:so,?\s+)?"
+    r"(?:tell me (?:about|more about|what happened)|walk me through)\b[^?]{0,40}$",
     re.IGNORECASE,
 )
 # A doctor telling the patient what is wrong: "he has an ear infection", "this is a viral infection".

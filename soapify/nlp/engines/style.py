@@ -126,7 +126,7 @@ def _possessive(text: str, word: str, poss: str) -> str:
     return "".join(out) + text[last:]
 
 
-_I_VERB = re.compile(r"\bi(?:'m|'ve|'d|'ll)?\b(\s+(?:don't|do|have|am|go|[a-z]+)\b)?", re.IGNORECASE)
+_I_VERB = re.compile(r"\bi(?:'m|'ve|'d|'ll)?\b(\s+(?:don't|do|have|am|go|[a-z]+(?:'t)?)\b)?", re.IGNORECASE)
 
 
 def patient_to_third(
