@@ -520,7 +520,7 @@ CHITCHAT = re.compile(
     r"i'd like to|i'm just going to) (?:just |quickly )?(?:check|look at|take a (?:quick )?look(?: at)?|listen to|"
     r"examine|feel|have a look(?: at)?)(?: (?:your|you|his|her|the|that|this)(?: \w+){0,5})?(?: (?:real )?quick)?\W*$|"
     # the doctor inviting the story: "mrs. kowalski, tell me about the falls", "walk me through what happened"
-    r"^\W*(?:(?:so|okay|ok|alright|now|and)\W+)*(?:(?:mr|mrs|ms|miss)\.?\s+\w+,\s*)?(?:so,?\s+)?"
+    r"^\W*(?:(?:so|okay|ok|alright|now|and)\W+)*(?:(?:(?:mr|mrs|ms|miss)\.?\s+)?\w+,\s*)?(?:so,?\s+)?"
     r"(?:tell me (?:about|more about|what happened)|walk me through)\b[^?]{0,40}$",
     re.IGNORECASE,
 )
