@@ -443,14 +443,15 @@ def extract_medications(
             end = max(end, b + f.end())
             # "every 6 hours as needed", "در صورت نیاز هر ۶ ساعت": both, said regular one first
             if _PRN_SAID.fullmatch(low, b + f.start(), b + f.end()):
-                g = lx.FREQ_RE.match(low, _LIST_GAP.match(low, b + f.end()).end(), stop)
+                gap = _LIST_GAP.match(low, b + f.end())
+                g = lx.FREQ_RE.match(low, gap.end() if gap else b + f.end(), stop)
                 if g and not _PRN_SAID.fullmatch(low, g.start(), g.end()):
                     prn = " در صورت نیاز" if re.search(r"[\u0600-\u06FF]", f.group(0)) else " as needed"
                     med.frequency = _said(text, offset, nv, g.start(), g.end()) + prn
                     end = max(end, g.end())
-            elif prn := _PRN_AFTER.match(low, b + f.end(), stop):
-                med.frequency += " در صورت نیاز" if prn.group("fa") else " as needed"
-                end = max(end, prn.end())
+            elif prn_after := _PRN_AFTER.match(low, b + f.end(), stop):
+                med.frequency += " در صورت نیاز" if prn_after.group("fa") else " as needed"
+                end = max(end, prn_after.end())
         else:
             prev_end = hits[i - 1][1] if i else 0
             before = low[max(0, a - 30, prev_end) : a]

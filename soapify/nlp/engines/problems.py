@@ -123,8 +123,8 @@ def _mention(s: Sentence, i: int, lang: str, label: str) -> Problem | None:
     if told and (d := lx.DIAGNOSIS.search(told.group(1))):
         # the diagnosis and the words that qualify it before it ("an acute exacerbation of your arthritis")
         # up to its last diagnosis word ("viral gastroenteritis", not "viral"), before what it comes with
-        head = re.split(r"\s+(?:with|and|due to|from|because|secondary to)\s+|[,;]", told.group(1))[0]
-        end = max((m.end() for m in lx.DIAGNOSIS.finditer(head)), default=d.end())
+        lead = re.split(r"\s+(?:with|and|due to|from|because|secondary to)\s+|[,;]", told.group(1))[0]
+        end = max((m.end() for m in lx.DIAGNOSIS.finditer(lead)), default=d.end())
         said = told.group(1)[:end].strip()
         said = re.sub(rf"^{_DET}", "", said, flags=re.IGNORECASE)
         a = s.start + told.start(1) + told.group(1).find(said)

@@ -747,13 +747,13 @@ class _Builder:
                 self.add("subjective", kind, self.answer_text(kind, q, s, no), spans, negated=no,
                          confidence=0.7)  # fmt: skip
                 return True
-        topic = _asked_topic(q.text, self.lang) if unit.polarity in ("yes", "no") else None
-        if topic:  # "any trouble controlling your bladder?" / "no": a denial the lexicon has no name for
+        asked = _asked_topic(q.text, self.lang) if unit.polarity in ("yes", "no") else None
+        if asked:  # "any trouble controlling your bladder?" / "no": a denial the lexicon has no name for
             no = unit.polarity == "no"
             if self.lang == "en":
-                text = f"{'Denies' if no else 'Reports'} {topic}."
+                text = f"{'Denies' if no else 'Reports'} {asked}."
             else:
-                text = f"{topic}: {'ندارد' if no else 'دارد'}"
+                text = f"{asked}: {'ندارد' if no else 'دارد'}"
             self.add("subjective", "ros", text, spans, negated=no, confidence=0.6)
         return True  # a bare "yes" / "no" is never a statement of its own
 
@@ -888,7 +888,7 @@ class _Builder:
         reaction = ", ".join(dict.fromkeys(m.group(0) for m in terms))
         label = "واکنش" if self.lang == "fa" else "reaction"
         last["text"] = f"{last['text'].rstrip('.')} ({label}: {reaction})."
-        last["evidence"].append(_ev(self.t, s.start, s.end, s.segment_id))
+        last["evidence"].append(_ev(self.t, s.start, s.end, s.segment_id))  # type: ignore[arg-type]
         self.reactions.add(s.start)
         return True
 
