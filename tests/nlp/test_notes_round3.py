@@ -783,3 +783,21 @@ def test_wont_and_story_prompts_and_long_exam_announcements(engine):
         "[doctor] mrs. kowalski, tell me about the falls.\n[doctor] let me check her blood pressure lying and standing.",
     )
     assert not any(draft["sections"][s]["items"] for s in draft["sections"])
+
+
+def test_it_for_the_medicine_just_named(engine):
+    draft = g(
+        engine,
+        "[doctor] second, the zolpidem.\n[doctor] we'll cut it to five milligrams at bedtime for two weeks, and then stop.",
+    )
+    (med,) = items(draft, "plan", "medication")
+    assert (med["name"], med["dose"], med["frequency"], med["duration"]) == (
+        "zolpidem",
+        "5",
+        "at bedtime",
+        "2 weeks",
+    )
+    assert not items(draft, "objective")  # "Second, the zolpidem." is a heading, not a finding
+    draft = g(engine, "[doctor] i'm prescribing amoxicillin.\n[doctor] take it twice a day for ten days.")
+    (med,) = items(draft, "plan")
+    assert med["frequency"] == "twice a day" and len(med["evidence"]) == 2

@@ -483,6 +483,8 @@ class _Builder:
         doctor = s.speaker == SPEAKER_DOCTOR
         if _noise(s) and not (s.question and doctor):
             return  # pleasantries, the patient's own questions, scribe commands
+        if doctor and _TOPIC_HEADING.match(s.text):
+            return  # "Second, the zolpidem.": what the next sentences are about, no statement of its own
         nv = number_view(s.text, s.start)
         reported = not doctor and not self.d.roles_inferred  # a patient's own reading is history
         vitals = [] if s.question or reported else extract_vitals(s.text, s.start, nv)
@@ -501,10 +503,17 @@ class _Builder:
         )
         allergy = bool(lx.CUES["allergy"].search(s.text)) or self.answers_allergy_question(i)
         meds = extract_medications(s.text, s.start, nv, heard=plan_like) if prescribing or not allergy else []
+        completed = False  # the sentence's "it" completed the medicine named just before
         if doctor and not s.question and not prescribing and _ordered(s.text, meds, self.lang):
             # "پنتوپرازول چهل میلی‌گرم روزی یه دونه، هشت هفته": a dose with how to take it, no verb
             prescribing = plan_like = True
             meds = extract_medications(s.text, s.start, nv, heard=True)
+        if doctor and not s.question and not meds and (said_it := self.drug_it(i, s)) is not None:
+            # "Second, the zolpidem. We'll cut it to five milligrams at bedtime for two weeks."
+            completed = self.complete_last_medication(said_it, s)
+            if not completed:
+                meds = [said_it]
+                prescribing = plan_like = True
         if (
             plan_like and meds and lx.CUES["follow_up"].search(s.text)
         ):  # "If he needs the albuterol more …, call 911"
@@ -640,7 +649,9 @@ class _Builder:
             if label != "other" and not (
                 vitals and (label == "exam" or (label == "result" and len(_WORDS.findall(s.text)) <= 6))
             ):  # "bmi is 26": the vital item says it
-                self.doctor_item(i, s, label, conf, declined, has_meds=bool(meds) and not taper)
+                self.doctor_item(
+                    i, s, label, conf, declined, has_meds=(bool(meds) or completed) and not taper
+                )
         elif (
             label != "other"
             or lx.SYMPTOM_RE.search(s.text)
@@ -874,6 +885,43 @@ class _Builder:
             uncertain=is_uncertain(text), confidence=conf, duration=durations[0][2] if durations else None,
             name=allergen,
         )  # fmt: skip
+
+    def drug_it(self, i: int, s: Sentence) -> Any:
+        """The medicine a doctor's "it" stands for when the sentence gives it a new dose or schedule and
+        the doctor's sentence just before named exactly one medicine ("Second, the zolpidem. We'll cut
+        it to five milligrams at bedtime for two weeks."); its name's span is the "it"."""
+        it = _IT.search(s.text)
+        if it is None or not (lx.DOSE_RE.search(s.text, it.end()) or lx.FREQ_RE.search(s.text, it.end())):
+            return None
+        prev = self.sents[i - 1] if i else None
+        if prev is None or prev.speaker != SPEAKER_DOCTOR or prev.question:
+            return None
+        named = {m.name for m in extract_medications(prev.text)}
+        if len(named) != 1:
+            return None
+        (name,) = named
+        told = extract_medications(f"{name} {number_view(s.text[it.end() :]).text}")
+        if not told or not (told[0].dose or told[0].frequency):
+            return None
+        a, b = s.start + it.start(), s.start + it.end()
+        return replace(told[0], name=name, start=a, end=s.end, name_span=(a, b))
+
+    def complete_last_medication(self, med: Any, s: Sentence) -> bool:
+        """ "I'm prescribing amoxicillin. Take it twice a day for ten days.": the plan's item for the
+        medicine just named gets the dose and schedule said with "it" (one item, both sentences as
+        evidence); False when there is no such item without a dose or schedule."""
+        for item in reversed(self.items["plan"]):
+            if item["kind"] != "medication" or item.get("name") != med.name:
+                continue
+            if item.get("dose") or item.get("frequency") or item.get("stopped") or item["negated"]:
+                return False
+            for key in ("dose", "unit", "frequency", "duration"):
+                if getattr(med, key):
+                    item[key] = getattr(med, key)
+            item["text"] = med.display(self.lang)
+            item["evidence"].append(_ev(self.t, s.start, s.end, s.segment_id))  # type: ignore[arg-type]
+            return True
+        return False
 
     def reaction_of_last_allergy(self, s: Sentence, terms: list[re.Match[str]]) -> bool:
         """Add the symptoms of ``s`` as the reaction of the allergy the patient named just before, if
@@ -1286,6 +1334,16 @@ _OWN_SUBJECT_START = re.compile(
     r"^\W*(?:(?:yes|yeah|no|well|um|uh|oh|so|and|but)\W+)*(?:i|i'm|i've|i'd|i'll|it|it's|he|he's|she|she's|we|"
     r"they|my|there|there's|that|that's|this|you)\b",
     re.IGNORECASE,
+)
+# a doctor announcing the next topic: "Second, the zolpidem.", "Next, your oxybutynin."
+_TOPIC_HEADING = re.compile(
+    r"^\W*(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|fourth|next|then|lastly|finally|and now|now)[,:]?\s+"
+    r"(?:about\s+|for\s+)?(?:the|your|his|her)\s+[\w-]+(?:\s+[\w-]+)?\W*$",
+    re.IGNORECASE,
+)
+# "it" for a medicine just named ("we'll cut it to five milligrams"), Persian "اونو/اینو/همینو"
+_IT = re.compile(
+    r"\b(?:it|that one|this one)\b|(?<![^\W\d_])(?:اونو|اینو|همینو|همون رو|اون رو)(?![^\W\d_])", re.IGNORECASE
 )
 # a medicine given in the room: "i injected 40 milligrams of triamcinolone into the knee", "we gave him one
 # dose of dexamethasone here", "یه آمپول دیکلوفناک براتون زدیم"
