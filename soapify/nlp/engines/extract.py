@@ -351,6 +351,12 @@ _FROM_TO_BARE = re.compile(
 )
 _FORM_BEFORE = re.compile(r"(?<![^\W\d_])(ژل|پماد|کرم|قطره|اسپری|gel|cream|ointment)\s+$", re.IGNORECASE)
 _VITAMIN_LETTER = re.compile(r"[ -](?:d3?|b ?12|b ?6|b1|c|e|k|a|د|ث|ب ?۱۲|ب ?12)(?![^\W\d_])", re.IGNORECASE)
+# the word a name takes after it: a vitamin's letter, an iron salt
+_NAME_TAILS = {
+    "vitamin": _VITAMIN_LETTER,
+    "ویتامین": _VITAMIN_LETTER,
+    "ferrous": re.compile(r" (?:sulfate|sulphate|gluconate|fumarate)\b"),
+}
 # A bare number right after a drug name is its strength: "ایبوپروفن 400", "tylenol 500" (not "2 بار")
 _BARE_STRENGTH = re.compile(
     r"^\s+(\d{2,4}(?:\.\d+)?)(?!\d|\.\d|\s*(?:(?:بار|روز(?!ی)|هفته|ماه|سال|ساعت|دقیقه|ثانیه|درصد|در صد)\w*|تا|عدد|"
@@ -381,13 +387,8 @@ def extract_medications(
             } and not lx.DOSE_RE.search(low[m.end() : m.end() + 40]):
                 continue
             end = m.end()
-            if w == "ferrous" and (
-                salt := re.match(r" (?:sulfate|sulphate|gluconate|fumarate)\b", low[end:])
-            ):
-                end += salt.end()
-                w = low[m.start() : end]
-            if w in ("vitamin", "ویتامین") and (letter := _VITAMIN_LETTER.match(low, end)):
-                end = letter.end()  # "vitamin d", "vitamin b12", "ویتامین د"
+            if (tail := _NAME_TAILS.get(w)) and (said := tail.match(low, end)):
+                end = said.end()  # "vitamin d", "vitamin b12", "ویتامین د", "ferrous sulfate"
                 w = low[m.start() : end]
             hits.append((m.start(), end, w))
     if heard:  # "قرص متوکاربامول": a name the lexicon does not know, after its dosage form or before its dose

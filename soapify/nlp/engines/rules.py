@@ -527,14 +527,7 @@ class _Builder:
                 if not _AS_A_CAUSE.search(s.text, *clause_bounds(s.text, m.name_span[0] - s.start))
             ]
         if doctor and meds:  # "i'd rather avoid colchicine", "we can talk about allopurinol": no order
-            meds = [
-                m
-                for m in meds
-                if not _NOT_ORDERED_BEFORE.search(
-                    s.text[clause_bounds(s.text, m.name_span[0] - s.start)[0] : m.name_span[0] - s.start]
-                )
-                and not _NOT_ORDERED_BEFORE.search(s.text[: m.name_span[0] - s.start])
-            ]
+            meds = [m for m in meds if not _NOT_ORDERED_BEFORE.search(s.text[: m.name_span[0] - s.start])]
         if allergy and meds:  # "چون به پنی‌سیلین حساسیت داره، آزیترومایسین ... می‌نویسم": not the allergen
             allergens = {(m.group("en") or m.group("fa") or "").lower() for m in _ALLERGEN.finditer(s.text)}
             meds = [
@@ -1193,14 +1186,16 @@ _A_REASON = re.compile(
 #: how far into the visit a doctor's "I see you've been having ..." or "you're here for ..." still
 #: states the reason for it (``lexicons.REASON_OPENING``); a dictated one counts wherever it is
 _OPENING_SENTENCES = 12
-# the doctor opens by asking how a known condition is doing
-_HOW_IS_IT = re.compile(
-    r"\bhow(?:'s| is| are| has| have)(?: been)? (?:your|the)\b|چطوره|چطورن|چطور شده|بهتر شده|بهتره|"
+# the doctor asks how something said just before went ("… check it at home. how did that go?")
+_HOW_DID_IT_GO = re.compile(
     r"\bhow (?:did|has) (?:that|it) (?:go|gone|been)\b|\bhow(?:'s| is) (?:that|it) (?:going|been)\b",
     re.IGNORECASE,
 )
-_HOW_DID_IT_GO = re.compile(
-    r"\bhow (?:did|has|is|'s) (?:that|it)\b|^\W*how(?:'s| is) (?:that|it)\b", re.IGNORECASE
+# the doctor opens by asking how a known condition is doing
+_HOW_IS_IT = re.compile(
+    r"\bhow(?:'s| is| are| has| have)(?: been)? (?:your|the)\b|چطوره|چطورن|چطور شده|بهتر شده|بهتره|"
+    + _HOW_DID_IT_GO.pattern,
+    re.IGNORECASE,
 )
 # the patient's pregnancy and how far along it is
 _PREGNANCY = re.compile(
