@@ -399,7 +399,7 @@ DRUGS = frozenset(
     medrol dexamethasone hydrocortisone albuterol proair ventolin symbicort advair fluticasone flonase
     montelukast singulair cetirizine zyrtec loratadine claritin benadryl diphenhydramine amoxicillin
     augmentin azithromycin zithromax doxycycline cephalexin keflex ciprofloxacin levofloxacin bactrim
-    nitrofurantoin macrobid clindamycin penicillin metronidazole flagyl fluconazole diflucan valacyclovir
+    nitrofurantoin macrobid phenazopyridine pyridium clindamycin penicillin metronidazole flagyl fluconazole diflucan valacyclovir
     acyclovir sertraline zoloft fluoxetine prozac citalopram escitalopram lexapro paroxetine bupropion
     wellbutrin trazodone venlafaxine effexor duloxetine cymbalta mirtazapine buspirone alprazolam xanax
     lorazepam ativan clonazepam diazepam zolpidem ambien quetiapine seroquel aripiprazole lithium
@@ -436,7 +436,7 @@ FREQ_RE = re.compile(
     r"\b(?:once|twice|one time|two times|three times|four times|1 time|2 times|3 times|4 times) (?:(?:a|per|each) "
     r"(?:day|week|night)|daily|weekly|nightly)|\b(?:daily|nightly|weekly|bid|tid|qid|qd|qhs|prn|every day|every night|"
     r"every morning|every (?:\d+ )?(?:to \d+ )?hours?|every other day|at bedtime|at night|in the morning|"
-    r"(?:(?<=units )|(?<=tablets ))(?:a|per) day|"
+    r"(?:(?<=units )|(?<=tablets ))(?:a|per) day|(?:\d+|one|two|three|four|five|six) days? (?:a|per|each) week|most days|"
     r"as needed|when (?:i|you) need(?:ed)?(?: (?:it|them))?|with meals)\b|روزی \S+ (?:بار|عدد)|هر \S+ ساعت|شب‌ها|شبها|در صورت نیاز|"
     # "روزی دوبار" (one word), "صبح ناشتا"
     r"روزی (?:یک|یه|دو|سه|چهار)[\u200c]?بار|صبح(?:[\u200c ]?ها)? ناشتا|قبل از صبحانه|"
@@ -615,17 +615,24 @@ PRESCRIBE = re.compile(
 DECLINE = re.compile(
     r"^\W*(?:(?:no|nah|eh|hmm|um|uh|well|honestly|actually|to be honest|نه|خیر|دکتر|آقای دکتر|خانم دکتر|فعلا|فعلاً|"
     r"من|راستش|والا|ببخشید)[\s,.،]+)*"
-    r"(?:i(?:'d| would) (?:really |just |much )?rather (?:not|wait|hold off)|not today|maybe (?:later|next time)|"
-    r"i (?:don't|do n't|do not) (?:really )?(?:want|think i (?:want|need)|have (?:the )?time)|"
+    r"(?:i(?:'d| would) (?:really |just |much )?rather (?:not|wait|hold off|just (?:do|try|stick|keep|manage))|"
+    r"not today|maybe (?:later|next time)|"
+    r"i (?:don't|do n't|do not) (?:really )?(?:want|think i (?:want|need|can)|have (?:the )?time)|"
     r"i(?:'m| am) not (?:really )?(?:interested|ready|comfortable|sure i want)|"
     r"not (?:right )?now|i'll pass|no thanks|no thank you|let's (?:hold off|wait)|i(?:'d| would) like to (?:wait|hold off)|"
-    r"i (?:can't|cannot) (?:afford|do)|i think i'll (?:be (?:fine|okay|ok|alright)|pass|manage|skip)|"
+    r"i (?:can't|cannot) (?:afford|do)|(?:i think )?i'll (?:be (?:fine|okay|ok|alright)|pass|manage|(?:just )?skip)|"
     r"i'll be (?:fine|okay|ok) (?:with|without)|let me (?:just )?try (?:\w+ ){1,4}first|"
     r"i'll (?:just )?(?:stick with|try|do) (?:\w+ ){0,4}(?:instead|first|at home|on my own)|"
     r"نمی[\u200c ]?خوام|نمی[\u200c ]?خواهم|فعلا نه|نه ممنون|وقت(?:ش)? (?:رو |را )?ندارم|"
     # "سرم نمی‌خوام", "فیزیوتراپی نمی‌رم", "اون قرص رو نمی‌خورم"
     r"(?:[^\s.،]+\s+){1,3}(?:(?:رو|را)\s+)?(?:نمی[\u200c ]?خوا(?:م|هم)|نمی[\u200c ]?رم|نمی[\u200c ]?خورم|نمی[\u200c ]?زنم)"
     r"(?:\s+(?:بخورم|مصرف کنم|انجام بدم|بکنم|بزنم))?\s*(?:[.،!]|$))",
+    re.IGNORECASE,
+)
+# A reason given with a refusal ("my insurance has a big copay", "i can't take more time off work"):
+# still the refusal, not history.
+DECLINE_REASON = re.compile(
+    r"\b(?:afford|co-?pays?|deductible|expensive|costs?|insurance|time off)\b|هزینه|گرونه|بیمه",
     re.IGNORECASE,
 )
 # The reason for the visit as the doctor states it (→ the chief complaint), see ``stated_reason``.

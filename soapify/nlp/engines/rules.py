@@ -55,6 +55,18 @@ _PROBLEM = re.compile(
 )
 
 
+def _dosed(item: Item) -> bool:
+    """Whether a medication item says a dose, a schedule or a course."""
+    return bool(item.get("dose") or item.get("frequency") or item.get("duration"))
+
+
+def _same_medicine(a: Item, b: Item) -> bool:
+    return (
+        a["kind"] == b["kind"] == "medication"
+        and (a.get("name") or "").lower() == (b.get("name") or "").lower()
+    )
+
+
 def _ev(transcript: TranscriptView, start: int, end: int, segment_id: int | None) -> dict:
     return {"start": start, "end": end, "text": transcript.text[start:end], "segment_id": segment_id}
 
@@ -470,6 +482,7 @@ class _Builder:
         for i, s in enumerate(self.sents):
             self.sentence(i, s)
         self.review_of_systems()
+        self.reconcile_medications()
         self.problems()
         draft = empty_draft(self.lang)
         for section in SECTIONS:
@@ -633,6 +646,8 @@ class _Builder:
                 )
             ):
                 label = "assessment"  # "he has an ear infection", "so this is an ankle sprain" after the exam
+            if declined is not None and label == "assessment":
+                label = "plan"  # "you can also take phenazopyridine if you want" / "i'll skip that one"
             dosed = plan_like and any(m.dose and m.frequency for m in meds)  # "then ibuprofen 400 mg tid"
             if (prescribing or stops_any or dosed) and (
                 label not in ("plan", "assessment") or not lx.DIAGNOSIS.search(s.text)
@@ -719,7 +734,9 @@ class _Builder:
             self.refusals.add(self.sents[j].start)
             k = j + 1  # "نه دکتر، وقتش رو ندارم. فیزیوتراپی نمی‌رم.": the whole refusal is evidence
             while k < len(self.sents) and self.sents[k].speaker == self.sents[j].speaker:
-                if not lx.DECLINE.search(self.sents[k].text):
+                if not (
+                    lx.DECLINE.search(self.sents[k].text) or lx.DECLINE_REASON.search(self.sents[k].text)
+                ):
                     break
                 self.refusals.add(self.sents[k].start)
                 k += 1
@@ -1020,6 +1037,38 @@ class _Builder:
                 text = ("Declined: " if self.lang == "en" else "نپذیرفت: ") + text
             self.add("plan", kind, text, spans, confidence=conf, uncertain=unc, interval=interval,
                      negated=declined is not None)  # fmt: skip
+
+    def reconcile_medications(self) -> None:
+        """One line per medicine: a medicine the plan stops is not also an active order from a sentence
+        before the stop (that line is what the patient was taking: the medication list), and a bare
+        name is left out when the same medicine has an entry with a dose or schedule."""
+        plan, subjective = self.items["plan"], self.items["subjective"]
+        stops = {
+            it["name"]: it["evidence"][0]["start"]
+            for it in plan
+            if it["kind"] == "medication" and it.get("stopped") and it.get("name")
+        }
+        taken = [
+            it
+            for it in plan
+            if it["kind"] == "medication"
+            and not (it.get("stopped") or it["negated"])
+            and it["evidence"][0]["start"] < stops.get(it.get("name", ""), -1)
+        ]
+        for it in taken:
+            plan.remove(it)
+            if not any(_same_medicine(it, x) and _dosed(x) for x in subjective):
+                subjective.append(it)
+        meds = [it for it in (*subjective, *plan) if it["kind"] == "medication" and it.get("name")]
+        for it in meds:
+            if _dosed(it) or it["negated"] or it.get("stopped"):
+                continue
+            if any(
+                x is not it and _same_medicine(it, x) and _dosed(x) and not (x["negated"] or x.get("stopped"))
+                for x in meds
+            ):
+                section = subjective if any(x is it for x in subjective) else plan
+                section[:] = [x for x in section if x is not it]
 
     def problems(self) -> None:
         """Link assessment statements and plan items to the problem they are about (``problem``), and
@@ -1359,8 +1408,20 @@ _TAG_OBJECT = re.compile(r"\W*(?:that|it|this|to do that|to try (?:that|it))\W*"
 _CONDITION = re.compile(r"(?<!\w)(?:if|unless|in case|اگر|اگه)(?!\w)[^,،]*", re.IGNORECASE)
 
 
+# an option left to the patient: "you can also take phenazopyridine if you want", "you could try a brace"
+_OPTION = re.compile(
+    r"\byou (?:can|could|may) (?:also )?(?:take|try|use|have|get)\b|\bif you(?:'d| would)? (?:want|like)\b",
+    re.IGNORECASE,
+)
+
+
 def _proposes(text: str) -> bool:
-    return bool(lx.CUES["plan"].search(text) or lx.PRESCRIBE.search(text) or lx.CUES["test"].search(text))
+    return bool(
+        lx.CUES["plan"].search(text)
+        or lx.PRESCRIBE.search(text)
+        or lx.CUES["test"].search(text)
+        or _OPTION.search(text)
+    )
 
 
 _TAKES = re.compile(
@@ -1392,7 +1453,8 @@ _PAST_OR_RECAP = re.compile(
     re.IGNORECASE,
 )
 _AS_A_CAUSE = re.compile(
-    r"\b(?:side effects?|caus\w*|because of|due to|worse(?:ned)?|reaction|from the)\b|عوارض|بدتر|باعث|به[\u200c ]?خاطر|بخاطر",
+    r"\b(?:side effects?|caus\w*|because of|due to|worse(?:ned)?|reaction|from the|adding (?:to|some)|"
+    r"contribut\w*|overuse|rebound)\b|عوارض|بدتر|باعث|به[\u200c ]?خاطر|بخاطر",
     re.IGNORECASE,
 )
 

@@ -1,0 +1,90 @@
+"""The rules engine on the fourth clinician round's defect patterns (made-up English dialogue)."""
+
+from __future__ import annotations
+
+import pytest
+
+from soapify.core.draft_schema import check_evidence
+from soapify.core.transcript import parse_dialogue
+from soapify.nlp.engines.rules import RulesEngine
+
+
+@pytest.fixture(scope="module")
+def engine() -> RulesEngine:
+    return RulesEngine()
+
+
+def g(engine: RulesEngine, text: str, language: str | None = None) -> dict:
+    tv = parse_dialogue(text)
+    draft = engine.generate(tv, language=language).draft
+    assert check_evidence(draft, tv.text) == []
+    return draft
+
+
+def items(draft, section, kind=None):
+    return [it for it in draft["sections"][section]["items"] if kind is None or it["kind"] == kind]
+
+
+def meds(draft, section):
+    return items(draft, section, "medication")
+
+
+# ---------------------------------------------------------------- pattern 3: declines, limits, stops
+
+KNEE_REFERRAL = """[doctor] what brings you in?
+[patient] my left knee has been aching for two weeks.
+[doctor] this looks like patellofemoral pain. i want to send you to physical therapy for six sessions.
+[patient] well, i don't think i can manage that, the sessions cost too much with my insurance. i'd rather just try the stretches on my own.
+[doctor] that's fine. i'll print some knee exercises for you."""
+
+
+def test_a_referral_turned_down_in_everyday_words_is_declined(engine):
+    draft = g(engine, KNEE_REFERRAL)
+    (ref,) = items(draft, "plan", "referral")
+    assert ref["negated"] and ref["text"].startswith("Declined: ")
+    # the reason given with the refusal is its evidence, not social history
+    assert not any("stretches" in it["text"] for it in items(draft, "subjective"))
+    assert any("exercises" in it["text"] for it in items(draft, "plan", "instruction"))
+
+
+SORE_THROAT_OPTION = """[doctor] what brings you in?
+[patient] my throat has been sore for three days.
+[doctor] this looks like a viral sore throat. drink plenty of warm fluids. you could also take some ibuprofen if you want, it takes the edge off.
+[patient] i'll skip the pills, the warm drinks are enough for me.
+[doctor] okay."""
+
+
+def test_a_declined_option_marks_the_option_not_the_advice_before_it(engine):
+    draft = g(engine, SORE_THROAT_OPTION)
+    plan = items(draft, "plan")
+    fluids = [it for it in plan if "fluids" in it["text"]]
+    assert fluids and not any(it["negated"] for it in fluids)
+    declined = [it for it in plan if it["negated"]]
+    assert len(declined) == 1 and declined[0].get("name") == "ibuprofen"
+    assert not any("ibuprofen" in it["text"] for it in items(draft, "assessment"))
+
+
+LIMIT = """[doctor] how often do you take something for the pain?
+[patient] ibuprofen, three tablets most days.
+[doctor] i think the ibuprofen is contributing to the rebound headaches. please use the ibuprofen no more than three days a week."""
+
+
+def test_a_limit_is_the_frequency_and_a_cause_is_no_order(engine):
+    draft = g(engine, LIMIT)
+    (taken,) = meds(draft, "subjective")
+    assert (taken["name"], taken["frequency"]) == ("ibuprofen", "most days")
+    (order,) = meds(draft, "plan")
+    assert order["frequency"] == "no more than three days a week"
+
+
+STOP_AFTER_LIST = """[doctor] let me read back your medicines. so losartan fifty milligrams once a day, furosemide forty milligrams in the morning, and atorvastatin twenty milligrams at night.
+[patient] that's right.
+[doctor] your potassium is low, so i'm going to stop the furosemide. keep the others the same."""
+
+
+def test_a_stopped_medicine_is_not_also_an_active_order(engine):
+    draft = g(engine, STOP_AFTER_LIST)
+    furosemide = [it for it in meds(draft, "plan") if it["name"] == "furosemide"]
+    assert len(furosemide) == 1 and furosemide[0]["stopped"]
+    assert [it["name"] for it in meds(draft, "subjective")] == ["furosemide"]
+    assert meds(draft, "subjective")[0]["dose"] == "40"
