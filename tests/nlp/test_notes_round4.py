@@ -88,3 +88,53 @@ def test_a_stopped_medicine_is_not_also_an_active_order(engine):
     assert len(furosemide) == 1 and furosemide[0]["stopped"]
     assert [it["name"] for it in meds(draft, "subjective")] == ["furosemide"]
     assert meds(draft, "subjective")[0]["dose"] == "40"
+
+
+# ---------------------------------------------------------------- patterns 1 and 4: the medication list
+
+WRIST_ORDER = """[doctor] what happened?
+[patient] i fell on my wrist skating on saturday.
+[doctor] it's a wrist sprain. i'm going to prescribe ibuprofen six hundred milligrams three times a day with meals.
+[doctor] and tramadol fifty milligrams at night for the worst pain, it can make you sleepy."""
+
+
+def test_a_second_drug_said_after_a_prescription_is_a_plan_medication(engine):
+    draft = g(engine, WRIST_ORDER)
+    assert meds(draft, "subjective") == []
+    assert [(m["name"], m["dose"]) for m in meds(draft, "plan")] == [("ibuprofen", "600"), ("tramadol", "50")]
+
+
+OTHERS_AND_PAST = """[doctor] did you bring your pill bottles?
+[patient] yes, here. lisinopril ten milligrams once a day.
+[doctor] and finasteride...
+[doctor] is this one yours?
+[patient] no, that's my brother's. he left it in my car.
+[doctor] any antibiotics before?
+[patient] once, years ago. they gave me doxycycline for a chest infection."""
+
+
+def test_someone_elses_and_past_drugs_are_not_current_medications(engine):
+    draft = g(engine, OTHERS_AND_PAST)
+    assert [m["name"] for m in meds(draft, "subjective")] == ["lisinopril"]
+
+
+SPLIT_DOSE = """[doctor] are you still taking the glipizide five milligrams twice a day?
+[patient] yes, one with breakfast, one at bedtime."""
+
+
+def test_a_schedule_split_into_its_doses_keeps_the_asked_frequency(engine):
+    draft = g(engine, SPLIT_DOSE)
+    (med,) = meds(draft, "subjective")
+    assert (med["name"], med["dose"], med["frequency"]) == ("glipizide", "5", "twice a day")
+
+
+ALIAS = """[doctor] you have strep throat. i'm going to prescribe amoxicillin, that's amoxil, five hundred milligrams twice a day for ten days.
+[doctor] you can keep giving ibuprofen for the fever. the ibuprofen would be ten mls every six hours as needed."""
+
+
+def test_one_line_per_medicine(engine):
+    draft = g(engine, ALIAS)
+    names = [m["name"] for m in meds(draft, "plan")]
+    assert names == ["amoxicillin", "ibuprofen"]
+    (ibu,) = [m for m in meds(draft, "plan") if m["name"] == "ibuprofen"]
+    assert (ibu["dose"], ibu["unit"]) == ("10", "mL")

@@ -447,13 +447,13 @@ FREQ_RE = re.compile(
     re.IGNORECASE,
 )
 DOSE_RE = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(mg|m g|milligrams?|mcg|micrograms?|g|grams?|units?|ml|milliliters?|iu|puffs?|tablets?|"
+    r"(\d+(?:\.\d+)?)\s*(mg|m g|milligrams?|mcg|micrograms?|g|grams?|units?|mls?|milliliters?|iu|puffs?|tablets?|"
     r"pills?|میلی‌?گرم|میلی گرم|میکرو‌?گرم|میکرو گرم|میلی‌?لیتر|میلی لیتر|سی‌?سی|سی سی|واحد|عدد|قرص)(?![\w])",
     re.IGNORECASE,
 )
 DOSE_UNITS = {
     "mg": "mg", "m g": "mg", "milligram": "mg", "milligrams": "mg", "mcg": "ug", "microgram": "ug", "micrograms": "ug",
-    "g": "g", "gram": "g", "grams": "g", "unit": "[iU]", "units": "[iU]", "iu": "[iU]", "ml": "mL",
+    "g": "g", "gram": "g", "grams": "g", "unit": "[iU]", "units": "[iU]", "iu": "[iU]", "ml": "mL", "mls": "mL",
     "milliliter": "mL", "milliliters": "mL", "puff": "{puff}", "puffs": "{puff}", "tablet": "{tbl}",
     "tablets": "{tbl}", "pill": "{tbl}", "pills": "{tbl}", "میلی‌گرم": "mg", "میلی گرم": "mg",
     "میلیگرم": "mg", "میکروگرم": "ug", "میکرو‌گرم": "ug", "میکرو گرم": "ug", "واحد": "[iU]", "عدد": "{tbl}", "قرص": "{tbl}", "میلی‌لیتر": "mL", "میلی لیتر": "mL",
@@ -594,7 +594,7 @@ PRESCRIBE = re.compile(
     r"(?:افزایش|کاهش)\s+(?:می[\u200c ]?)?(?:دیم|دهیم|دم|دهم|بدید|بدهید|بدین)|(?:زیاد|کم)(?:ش)?\s+(?:کنید|کنین|کن|می[\u200c ]?کنیم)|"
     r"می[\u200c ]?بر(?:م|یم) بالا|(?<![^\W\d_])از\s+\S+\s+(?:کنیم|بکنیم|کنید|بکنید)\s+\S+|"  # "از چهل کنیم بیست"
     r"\b(?:i'm|i am|we're|we are) (?:starting|putting|giving|prescribing|adding|switching)\b|"
-    r"\b(?:prescrib\w*|(?:you can |please )?keep (?:taking|using)|continue (?:taking|using|on|with)|stay on|(?:i'm|i am|we're|we are) (?:going to|gonna) (?:start|put|give|send|try)|"
+    r"\b(?:prescrib\w*|(?:you can |please )?keep (?:taking|using|giving)|continue (?:taking|using|on|with)|stay on|(?:i'm|i am|we're|we are) (?:going to|gonna) (?:start|put|give|send|try)|"
     r"(?:i|we)(?:'ll| will) (?:start|put|give|send|try|call in)|start (?:you|him|her) on|put (?:you|him|her) on|"
     r"(?:take|use|give (?:him|her))\b.*\b(?:times? a day|twice|every \d+ hours|daily))|"
     r"تجویز|می‌?نویسم|بخورید|مصرف کنید|شروع کنید|ادامه دهید|ادامه بدید|"

@@ -423,6 +423,7 @@ class _Builder:
         self.final = list(labels)  # the section each doctor statement went to, after the builder's rules
         self.history_kinds: dict[int, str] = {}  # sentence start -> the history kind it was filed as
         self.refusals: set[int] = set()  # starts of the patient's replies turning down a proposal
+        self.prescribed: set[int] = set()  # the doctor's sentences that ordered a medicine
         # a parent speaks for the child who is the patient (the patient's own words; not a companion's
         # "دخترم" about a grown daughter who speaks for herself)
         self.caregiver = _caregiver(dialogue.sentences)
@@ -521,6 +522,18 @@ class _Builder:
             # "پنتوپرازول چهل میلی‌گرم روزی یه دونه، هشت هفته": a dose with how to take it, no verb
             prescribing = plan_like = True
             meds = extract_medications(s.text, s.start, nv, heard=True)
+        if (
+            doctor
+            and not s.question
+            and not prescribing
+            and (i - 1) in self.prescribed
+            and _more_of_the_order(s.text, meds)
+        ):
+            # "… you can keep using tylenol. and cyclobenzaprine ten milligrams at bedtime for the spasm."
+            prescribing = plan_like = True
+            meds = extract_medications(s.text, s.start, nv, heard=True)
+        if prescribing:
+            self.prescribed.add(i)
         if doctor and not s.question and not meds and (said_it := self.drug_it(i, s)) is not None:
             # "Second, the zolpidem. We'll cut it to five milligrams at bedtime for two weeks."
             completed = self.complete_last_medication(said_it, s)
@@ -564,12 +577,15 @@ class _Builder:
             first = named.setdefault(m.name, m)
             if first is not m and _stops(s.text, m.name_span[0] - s.start, m.name_span[1] - s.start):
                 named[m.name] = m
-        meds = [m for m in meds if named[m.name] is m]
+        meds = _one_per_alias(s.text, s.start, [m for m in meds if named[m.name] is m])
         for m in meds:
             answers_a_proposal = i and self.sents[i - 1].speaker == SPEAKER_DOCTOR
             name_start, name_end = m.name_span[0] - s.start, m.name_span[1] - s.start
             if not doctor and answers_a_proposal and _refusing(s.text, name_start, name_end):
                 continue  # "i'd rather not take lipitor" answers the proposal: the plan says declined
+            past = self.taken_in_the_past(i, name_start) and not _NO_LONGER.match(s.text, name_end)
+            if not plan_like and (past or self.someone_elses(i, name_end)):
+                continue  # "and tamsulosin…" / "that's stan's"; "when she was two they gave her amoxicillin"
             text = m.display(self.lang)
             if given_here:
                 text += " (given in clinic)" if self.lang == "en" else " (در مطب تزریق/داده شد)"
@@ -598,8 +614,10 @@ class _Builder:
                 )
                 told = extract_medications(f"{m.name} {said}")
                 if told and (told[0].dose or told[0].frequency):
+                    # "one in the morning, one at night" splits the asked "twice a day": it stays
+                    split = m.frequency and len(_DOSE_TIME.findall(said)) > 1
                     m = replace(m, dose=told[0].dose or m.dose, unit=told[0].unit or m.unit,
-                                frequency=told[0].frequency or m.frequency)  # fmt: skip
+                                frequency=m.frequency if split else told[0].frequency or m.frequency)  # fmt: skip
                     text = m.display(self.lang)
                     spans.append(self.span(reply))
             negated = (
@@ -702,6 +720,23 @@ class _Builder:
         self.add(
             "plan", kind, prefix + what, [self.span(s), self.span(reply)], confidence=0.6, negated=declined
         )
+
+    def someone_elses(self, i: int, name_end: int) -> bool:
+        """Whether the medicine named in sentence ``i`` (ending at ``name_end``) belongs to someone else:
+        said so after it in the sentence or in the two sentences after ("and tamsulosin…" / "oh, this is
+        your husband's?" / "that's stan's")."""
+        after = [self.sents[i].text[name_end:], *(x.text for x in self.sents[i + 1 : i + 3])]
+        return any(_SOMEONE_ELSES.search(t) for t in after)
+
+    def taken_in_the_past(self, i: int, name_start: int) -> bool:
+        """Whether the patient's sentence tells a medicine given once in the past ("once, when she was
+        two. they gave her amoxicillin"): a past verb before the name, and a past time in the sentence
+        or the one before it in the same turn."""
+        s = self.sents[i]
+        if s.speaker == SPEAKER_DOCTOR or not _GIVEN_THEN.search(s.text, 0, name_start):
+            return False
+        before = self.sents[i - 1].text if i and self.sents[i - 1].turn == s.turn else ""
+        return bool(_PAST_TIME.search(s.text) or _PAST_TIME.search(before))
 
     def answers_allergy_question(self, i: int) -> bool:
         """ "Any allergies to medications?" / "Yes, penicillin gives me a rash.": the drug is an allergen."""
@@ -1411,6 +1446,61 @@ _CONDITION = re.compile(r"(?<!\w)(?:if|unless|in case|اگر|اگه)(?!\w)[^,،]
 # an option left to the patient: "you can also take phenazopyridine if you want", "you could try a brace"
 _OPTION = re.compile(
     r"\byou (?:can|could|may) (?:also )?(?:take|try|use|have|get)\b|\bif you(?:'d| would)? (?:want|like)\b",
+    re.IGNORECASE,
+)
+
+
+# a time of day a dose is taken: "one in the morning, one at night", "one with breakfast, one at bedtime"
+_DOSE_TIME = re.compile(
+    r"\b(?:in the (?:morning|evening|afternoon)|at (?:night|bedtime|lunch(?:time)?|dinner(?:time)?)|"
+    r"with (?:breakfast|lunch|dinner|supper)|before bed)\b",
+    re.IGNORECASE,
+)
+# between a medicine's two names: "nitrofurantoin, that's macrobid, 100 milligrams"
+_ALIAS_GAP = re.compile(r"\W*(?:that's|that is|also called|aka|known as|brand name)\W*", re.IGNORECASE)
+
+
+def _one_per_alias(text: str, offset: int, meds: list) -> list:
+    """A medicine said with its other name ("nitrofurantoin, that's macrobid, 100 mg twice a day") is one
+    medicine: the first name with what is said after the second."""
+    out: list = []
+    for m in meds:
+        last = out[-1] if out else None
+        gap = text[last.name_span[1] - offset : m.name_span[0] - offset] if last is not None else ""
+        if last is not None and _ALIAS_GAP.fullmatch(gap):
+            m = replace(m, name=last.name, start=last.start, name_span=last.name_span)
+            out[-1] = m
+        else:
+            out.append(m)
+    return out
+
+
+# more of an order just given: "and cyclobenzaprine ten milligrams at bedtime", "also the cream twice a day"
+_MORE = re.compile(r"^\W*(?:and|also|plus|then)\b", re.IGNORECASE)
+
+
+def _more_of_the_order(text: str, meds: list) -> bool:
+    """Whether a doctor's verbless sentence right after a prescription orders another medicine: a dose
+    with how often, or a dose led by "and"/"also"; never what is taken now."""
+    if _CURRENT_USE.search(text) or _PAST_OR_RECAP.search(text):
+        return False
+    return any(m.dose and (m.frequency or m.duration or _MORE.match(text)) for m in meds)
+
+
+# a thing that belongs to someone else: "that's stan's", "this is actually your husband's?", "not mine"
+_SOMEONE_ELSES = re.compile(
+    r"\b(?:(?:that|it|this|those|these)(?:'s| is| are)|they're|they are)\s+(?:actually\s+|really\s+|all\s+)?"
+    r"(?:(?:my|your|his|her|our|their)\s+)?[a-z]+'s(?=\s*(?:[.,?!;]|$))|\b(?:not|isn't|aren't) mine\b",
+    re.IGNORECASE,
+)
+# a medicine given at some time before: "they gave her amoxicillin", "i was on prednisone", "i took …"
+_GIVEN_THEN = re.compile(
+    r"\b(?:(?:they|he|she|the doctor|we)\s+(?:gave|prescribed|put)|(?:i|he|she)\s+(?:was|were)\s+(?:on|given)|"
+    r"(?:i|he|she)\s+took)\b",
+    re.IGNORECASE,
+)
+_PAST_TIME = re.compile(
+    r"\bwhen (?:i|he|she|they) (?:was|were)\b|\b(?:years?|months?) ago\b|\blast year\b|\bas a (?:kid|child|baby|teen\w*)\b",
     re.IGNORECASE,
 )
 
