@@ -138,3 +138,40 @@ def test_one_line_per_medicine(engine):
     assert names == ["amoxicillin", "ibuprofen"]
     (ibu,) = [m for m in meds(draft, "plan") if m["name"] == "ibuprofen"]
     assert (ibu["dose"], ibu["unit"]) == ("10", "mL")
+
+
+# ---------------------------------------------------------------- pattern 2: "no" to a red-flag question
+
+RED_FLAGS = """[doctor] what brings you in?
+[patient] i've had neck pain for a week after gardening.
+[doctor] any weakness in your arms, or trouble with your balance or walking?
+[patient] no, nothing like that.
+[doctor] any fever, night sweats, history of cancer?
+[patient] no, no and no.
+[doctor] does it wake you up at night?
+[patient] no.
+[doctor] any nausea, blurred vision, dizziness or ringing in your ears?
+[patient] no nausea. no.
+[doctor] any pain in your chest or your jaw?
+[patient] no, just the neck, like a knot back here."""
+
+
+def test_a_no_to_a_multi_item_red_flag_question_is_a_denial_of_what_was_asked(engine):
+    draft = g(engine, RED_FLAGS)
+    texts = [it["text"] for it in items(draft, "subjective") if it["negated"]]
+    assert "Denies weakness in their arms, or trouble with their balance or walking." in texts
+    assert "Denies fever, night sweats, history of cancer." in texts
+    assert 'Asked "does it wake you up at night?": no.' in texts
+    assert "Denies nausea, blurred vision, dizziness or ringing in their ears." in texts
+    assert "Denies pain in their chest or their jaw." in texts
+    # nothing garbled ("no and no"), and the partial answer's own words are not a denial
+    assert not any("no and no" in t for t in texts)
+    assert not any("knot" in t for t in texts)
+
+
+def test_a_no_to_a_question_about_something_else_is_no_denial(engine):
+    draft = g(
+        engine,
+        "[doctor] did you bring your pill bottles?\n[patient] no.\n[doctor] do you have a ride home?\n[patient] no.",
+    )
+    assert items(draft, "subjective") == []

@@ -19,7 +19,7 @@ UNCERTAIN_RE = re.compile(
     re.IGNORECASE,
 )
 BARE_NO = re.compile(
-    r"^\s*(?:no|nope|nah|not really|none|never|no,? (?:i|not|none|nothing|never)[^.?!]*|"
+    r"^\s*(?:no|nope|nah|not really|none|never|no,? (?:i|not|none|nothing|never)[^.?!]*|no(?:,?\s+(?:and\s+)?no)+|"
     r"نه|خیر|نه خیر|ندارم|نه،? ندارم|نه،? نداشتم|نداشتم|نه،? (?:اصلا|اصلاً|ابدا|ابداً|هیچ[\u200c ]?وقت|هیچی))\s*[.!]?\s*$",
     re.IGNORECASE,
 )

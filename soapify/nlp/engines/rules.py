@@ -424,6 +424,7 @@ class _Builder:
         self.history_kinds: dict[int, str] = {}  # sentence start -> the history kind it was filed as
         self.refusals: set[int] = set()  # starts of the patient's replies turning down a proposal
         self.prescribed: set[int] = set()  # the doctor's sentences that ordered a medicine
+        self.denied_questions: set[int] = set()  # questions whose "no" is a denial item already
         # a parent speaks for the child who is the patient (the patient's own words; not a companion's
         # "دخترم" about a grown daughter who speaks for herself)
         self.caregiver = _caregiver(dialogue.sentences)
@@ -793,10 +794,21 @@ class _Builder:
                 text = f"{topic.text} ({q.text.strip()}): {values}"
             self.add("subjective", "hpi", text, spans, confidence=0.75, name=topic.name)
             return len(_WORDS.findall(s.text)) <= 8
+        no = unit.polarity == "no" and bool(lx.BARE_NO.match(s.text))
         if unit.topics and bare:
+            if no:  # "any trouble with your bladder, or numbness?" / "no": more than the named terms
+                self.deny_asked(q, s, unit)
             return True  # the ROS items from the dialogue cover "Any rash?" / "No."
+        if no and not first:  # "any vomiting or weakness?" / "no vomiting. no.": the rest denied too
+            self.deny_asked(q, s, unit)
+            return True
+        if first and unit.polarity == "no" and _NO_JUST.match(s.text):
+            self.deny_asked(q, s, unit)  # "any pain in your back?" / "no, just low down": denied, and
+            return False  # what the rest says is history
         if not bare or not first:
             return False
+        if _ERRAND_Q.search(q.text):
+            return True  # "did you bring your pill bottles?" / "no": the visit's logistics
         for kind in ("allergy", "medication", "family_history", "social_history", "past_history"):
             if lx.CUES[kind].search(q.text):
                 no = unit.polarity == "no"
@@ -811,7 +823,35 @@ class _Builder:
             else:
                 text = f"{asked}: {'ندارد' if no else 'دارد'}"
             self.add("subjective", "ros", text, spans, negated=no, confidence=0.6)
+            self.denied_questions.add(unit.question)
+        elif no:  # "do they wake you up at night?" / "no"
+            self.deny_asked(q, s, unit)
         return True  # a bare "yes" / "no" is never a statement of its own
+
+    def deny_asked(self, q: Sentence, a: Sentence, unit: Unit) -> None:
+        """The patient's "no" to a closed question about symptoms, as a denial of what was asked (English):
+        "Denies <the question's topic>." when the question names more than the lexicon's terms (they
+        have ROS items of their own), else the question with its answer when the question is about the
+        complaint ("do they wake you up at night?") or names a symptom; once per question."""
+        if self.lang != "en" or unit.question in self.denied_questions:
+            return
+        asked = _asked_topic(q.text, self.lang)
+        if asked is not None:
+            if unit.topics and not _names_more(asked):
+                return
+            kind, text = "ros", f"Denies {asked}."
+        elif (
+            _CLOSED_Q.match(q.text)
+            and not (
+                _NOT_A_SYMPTOM_Q.search(q.text) or _TAG_QUESTION.match(q.text) or lx.CHITCHAT.search(q.text)
+            )
+            and not any(lx.CUES[k].search(q.text) for k in _PATIENT_KINDS)
+        ):
+            kind, text = "hpi", f'Asked "{q.text.strip()}": no.'
+        else:
+            return
+        self.denied_questions.add(unit.question)
+        self.add("subjective", kind, text, [self.span(q), self.span(a)], negated=True, confidence=0.6)
 
     def answer_text(self, kind: str, q: Sentence, a: Sentence, no: bool) -> str:
         if len(_WORDS.findall(a.text)) >= 4:  # "No, I have never smoked in my entire life."
@@ -1303,7 +1343,7 @@ _DENIAL = re.compile(
     r"^\W*(?:(?:no|nope|nah)\b|never\b|none\b|nothing\b|not really\b|"
     r"i (?:don't|do n't|do not|have never|never|haven't|have not|did not|didn't|am not|'m not)\b(?! know)|"
     r"(?:he|she|the patient) (?:denies|does not|doesn't|has never|never)\b|نه|خیر|ندارم|هیچ)"
-    r"(?![\s,،.]+(?:but|ولی|اما)(?![^\W\d_]))",  # "no, but it's a bit cloudy" says something
+    r"(?![\s,،.]+(?:but|just|only|ولی|اما)(?![^\W\d_]))",  # "no, but it's a bit cloudy" says something
     re.IGNORECASE,
 )
 # "no metformin", "i stopped the lisinopril", "not taking my aspirin" (right before the drug's name)
@@ -1384,6 +1424,28 @@ _NOT_A_SYMPTOM_Q = re.compile(
     r"vaccines?|shots?|results?)\b|سوال|سؤال|وقت|اینجا|این|آزمایش|عکس|واکسن|جراحی",
     re.IGNORECASE,
 )
+
+
+# a question about the visit's logistics: "did you bring your pill bottles?", "do you have a ride home?"
+_ERRAND_Q = re.compile(r"\b(?:bring|brought|ride|drive you|parking|paperwork|forms?)\b", re.IGNORECASE)
+# a "no" that goes on to say what there is instead: "no, just low down", "no, only when i run"
+_NO_JUST = re.compile(r"^\W*no\W+(?:just|only|mostly)\b", re.IGNORECASE)
+# a closed question about the complaint itself or about a symptom: "do they wake you up at night?",
+# "did any of them come on suddenly, like the worst headache of your life?"
+_CLOSED_Q = re.compile(
+    r"^\W*(?:(?:and|so|okay|ok|now|also|alright)\W+)*(?:do|does|did|is|are|was|were|has|have)\s+"
+    r"(?:it|they|this|that|the pain|any of (?:them|these|those))\b|"
+    r"^(?=.*(?:" + lx.SYMPTOM_RE.pattern + r"))\W*(?:(?:and|so|okay|ok|now|also|alright)\W+)*"
+    r"(?:do|does|did|is|are|was|were|has|have|any)\b",
+    re.IGNORECASE,
+)
+# the items of an asked topic: "trouble controlling their bladder or bowels, or numbness around their groin"
+_LIST_ITEMS = re.compile(r",\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+", re.IGNORECASE)
+
+
+def _names_more(asked: str) -> bool:
+    """Whether a question's topic lists something the symptom lexicon has no term for."""
+    return any(not lx.SYMPTOM_RE.search(item) for item in _LIST_ITEMS.split(asked) if item.strip())
 
 
 def _asked_topic(question: str, lang: str) -> str | None:
