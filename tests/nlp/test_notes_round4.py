@@ -175,3 +175,29 @@ def test_a_no_to_a_question_about_something_else_is_no_denial(engine):
         "[doctor] did you bring your pill bottles?\n[patient] no.\n[doctor] do you have a ride home?\n[patient] no.",
     )
     assert items(draft, "subjective") == []
+
+
+# ---------------------------------------------------------------- pattern 9: allergies
+
+ALLERGY = """[doctor] what brings you in?
+[patient] i have a cough for five days.
+[doctor] have you had antibiotics before?
+[patient] i can't recall which one, but i'm allergic to cefalexin. my face swelled up and i got hives.
+[doctor] any other allergies?
+[patient] only cats.
+[doctor] this looks like bronchitis. i'm going to prescribe azithromycin five hundred milligrams once a day for three days.
+[patient] is that okay with my allergy?
+[doctor] yes, it's a different family, so it's safe with your allergy."""
+
+
+def test_an_allergy_is_not_denied_by_a_nearby_not_and_keeps_its_reaction(engine):
+    draft = g(engine, ALLERGY)
+    allergies = items(draft, "subjective", "allergy")
+    cef = [it for it in allergies if it.get("name") == "cefalexin"]
+    assert len(cef) == 1 and not cef[0]["negated"]
+    assert "hives" in cef[0]["text"]
+    # the reaction is no current symptom
+    assert not any(it.get("name") == "hives" for it in items(draft, "subjective", "ros"))
+    assert [it.get("name") for it in allergies] == ["cefalexin", "cats"]
+    # the doctor's reassurance is no allergy entry
+    assert not any("safe" in it["text"] for it in allergies)

@@ -956,14 +956,24 @@ class _Builder:
         negated = bool(_DENIAL.match(text)) or bool(terms and all(neg_terms) and short)
         durations = extract_durations(number_view(text).text)  # "بیست و چهار هفته" is 24 weeks
         allergen = _allergen(text, denied=negated) if kind == "allergy" else None
+        if kind == "allergy" and negated and _allergen(text, denied=False) is not None:
+            # "i don't remember the name, but i'm allergic to bactrim": the allergy is not denied
+            negated, allergen = False, _allergen(text, denied=False)
         words = _WORDS.findall(text)
         named_alone = (
             kind == "allergy" and allergen is None and not negated and not terms and 1 <= len(words) <= 3
         )
         if named_alone and not (lx.BARE_YES.match(text) or lx.CUES["allergy"].search(text)):
-            allergen = " ".join(words).lower()  # "any allergies?" / "Sulfa. I get a rash."
+            named = re.sub(r"^(?:(?:just|only|maybe|um|uh|like|some)\s+)+", "", " ".join(words), flags=re.I)
+            allergen = named.lower()  # "any allergies?" / "Sulfa. I get a rash.", "just seasonal stuff"
             note_text = f"Allergic to {allergen}." if self.lang == "en" else f"حساسیت به {allergen}"
-        if kind == "allergy" and allergen is None and not negated and self.reaction_of_last_allergy(s, terms):
+        if (
+            kind in ("allergy", "hpi")
+            and allergen is None
+            and not negated
+            and not _NOW.search(text)
+            and self.reaction_of_last_allergy(s, terms)
+        ):
             return  # "i'm allergic to sulfa. i get a rash.": one allergy, with its reaction
         self.add(
             "subjective", kind, note_text, [self.span(s)], negated=negated,
@@ -1086,6 +1096,8 @@ class _Builder:
         unc = is_uncertain(s.text)
         if label in ("hpi", "ros"):
             kind = _history_kind(s.text, _PATIENT_KINDS[:-1])
+            if kind == "allergy" and _SAFE_WITH.search(s.text):
+                return  # "it's not related, so it's safe with your allergy": reassurance, no allergy
             self.history_item(s, kind, text, conf)
         elif label in ("exam", "result"):
             negated = bool(_NEGATIVE_FINDING.match(s.text))  # "no murmurs", "there is no effusion"
@@ -1428,6 +1440,14 @@ _NOT_A_SYMPTOM_Q = re.compile(
 
 # a question about the visit's logistics: "did you bring your pill bottles?", "do you have a ride home?"
 _ERRAND_Q = re.compile(r"\b(?:bring|brought|ride|drive you|parking|paperwork|forms?)\b", re.IGNORECASE)
+# a symptom of these days, not an allergy's reaction told just after it: "… and i have a rash right now"
+_NOW = re.compile(r"\b(?:now|right now|today|these days|currently|at the moment)\b", re.IGNORECASE)
+# the doctor saying a medicine goes with the patient's allergy: "it's safe with your allergy", "not related"
+_SAFE_WITH = re.compile(
+    r"\b(?:safe|fine|okay|ok|compatible)\s+(?:with|for)\s+(?:your|his|her|their|the)\b|"
+    r"\b(?:not|isn't|is not) related\b|\bno cross[- ]?reactivity\b",
+    re.IGNORECASE,
+)
 # a "no" that goes on to say what there is instead: "no, just low down", "no, only when i run"
 _NO_JUST = re.compile(r"^\W*no\W+(?:just|only|mostly)\b", re.IGNORECASE)
 # a closed question about the complaint itself or about a symptom: "do they wake you up at night?",
