@@ -201,3 +201,33 @@ def test_an_allergy_is_not_denied_by_a_nearby_not_and_keeps_its_reaction(engine)
     assert [it.get("name") for it in allergies] == ["cefalexin", "cats"]
     # the doctor's reassurance is no allergy entry
     assert not any("safe" in it["text"] for it in allergies)
+
+
+# ---------------------------------------------------------------- pattern 7: whose words, whose sex
+
+GREETED_MAN = """[doctor] good afternoon mr. olsen, what can i do for you?
+[patient] my shoulder has been hurting for two weeks.
+[doctor] how are you sleeping?
+[patient] badly. my wife just had surgery, she's still in a sling and she needs help at night.
+[patient] she's doing better though, she can walk now.
+[doctor] you have tenderness over the front of your shoulder."""
+
+
+def test_the_patients_sex_is_not_taken_from_a_third_persons_pronouns(engine):
+    draft = g(engine, GREETED_MAN)
+    exam = items(draft, "objective", "exam")
+    assert exam and exam[0]["text"].startswith("He has tenderness")
+    assert not any(" her shoulder" in it["text"] for it in items(draft, "subjective"))
+
+
+PARENT = """[doctor] hello, who have we got here?
+[patient] this is leo, he's six. i'm his dad.
+[patient] he's had a cough for four days.
+[patient] to be honest i have the same cough now."""
+
+
+def test_a_parents_own_complaint_is_not_the_childs(engine):
+    draft = g(engine, PARENT)
+    texts = [it["text"] for it in items(draft, "subjective", "hpi")]
+    assert "To be honest the parent has the same cough now." in texts
+    assert not any(t.startswith("He has the same cough") for t in texts)

@@ -161,12 +161,23 @@ _RELATIVE_EN = re.compile(
 _DRUG_WORD = re.compile(r"\b(?:drugs?|medications?|medicines?)\b|دارو", re.IGNORECASE)
 
 
+# the speaker introducing themself as the patient's parent: "i'm her mom", "من مادرش هستم"
+_PARENT_INTRO = re.compile(
+    r"\b(?:i'm|i am) (?:his|her|their|the) (?:mom|mum|mother|dad|father|parent|guardian)\b|"
+    r"(?<![^\W\d_])(?:مادرش|پدرش|مامانش|باباش)\s+(?:هستم|ام)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
+
 def _caregiver(sents: list[Sentence]) -> bool:
     """Whether the visit opens about the speaker's child ("what seems to be the problem with your
     son?", "my daughter has had a fever", "پسرم از دیروز تب داره"): the doctor's first three
     sentences and the patient's first two; a child named later is family history, not the patient."""
     if any(CAREGIVER_ASKED.search(s.text) for s in [s for s in sents if s.speaker == SPEAKER_DOCTOR][:3]):
         return True
+    for s in [s for s in sents if s.speaker == SPEAKER_PATIENT][:3]:
+        if _PARENT_INTRO.search(s.text):
+            return True  # "this is maya, she's four. i'm her mom."
     for s in [s for s in sents if s.speaker == SPEAKER_PATIENT][:2]:
         child = CAREGIVER_EN.search(s.text) or CAREGIVER_FA.search(s.text)
         own = FIRST_PERSON_EN.search(s.text) or FIRST_PERSON_FA.search(s.text)

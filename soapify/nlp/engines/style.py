@@ -90,6 +90,8 @@ CAREGIVER_EN = re.compile(rf"\bmy {_CHILD_EN}\b|\b(?:he|she)'s (?:my|our) {_CHIL
 CAREGIVER_FA = re.compile(
     r"(?:پسرم|دخترم|بچه[\u200c ]?ام|بچم|نوزادم|پسر\s?کوچولوم|دختر\s?کوچولوم)(?![^\W\d_])"
 )
+# the child brought to the visit introduced: "this is maya, she's four"
+_THIRD_PERSON_CHILD = re.compile(r"\bthis is \w+,? (?:she|he)(?:'s| is)\b", re.IGNORECASE)
 CAREGIVER_ASKED = re.compile(
     rf"\b(?:your|the) {_CHILD_EN}\b.*\b(?:problem|wrong|matter|going on|brings?|symptoms?|sick|ill)\b|"
     rf"\b(?:problem|wrong|matter|going on|brings?|symptoms?)\b.*\b(?:your|the) {_CHILD_EN}\b|"
@@ -235,13 +237,33 @@ def sentence_case(text: str) -> str:
     return t
 
 
+# the doctor greeting the patient by title: "hi mr. patel", "good morning mrs. kowalski"
+_GREETED = re.compile(
+    r"^\W*(?:\[doctor\]\s*)?(?:hi|hello|hey|good (?:morning|afternoon|evening)|welcome)(?: there)?[,\s]+"
+    r"(mr|mrs|ms|miss)\b",
+    re.IGNORECASE,
+)
+# a sentence about someone else: what its pronouns say is not the patient's sex
+_THIRD_PERSON = re.compile(
+    r"\b(?:baby|wife|husband|mom|mother|dad|father|sister|brother|daughter|son|friend|boss|partner|"
+    r"girlfriend|boyfriend|grand\w+|aunt|uncle|neighbou?r|co-?worker)\b",
+    re.IGNORECASE,
+)
+
+
 def guess_gender(text: str) -> str | None:
-    """'female'/'male' from the visit: the stated demographics first, then pronoun counts."""
+    """'female'/'male' from the visit: the stated demographics first, then the doctor's greeting by
+    title (not when the visit is about a child), then pronoun counts outside sentences about someone
+    else ("we have a new baby, she's three months")."""
     for m in lx.DEMOGRAPHIC.finditer(text):
         word = (m.group(2) or "").lower()
         if word:
             return "female" if word in ("female", "woman", "lady", "girl") else "male"
-    low = text.lower()
+    child = CAREGIVER_EN.search(text) or CAREGIVER_ASKED.search(text) or _THIRD_PERSON_CHILD.search(text)
+    greeted = _GREETED.search(text[:200])
+    if greeted and not child:
+        return "male" if greeted.group(1).lower() == "mr" else "female"
+    low = " ".join(x for x in re.split(r"(?<=[.?!\n])", text.lower()) if not _THIRD_PERSON.search(x))
     fem = len(re.findall(r"\b(?:female|woman|she|her|mrs|ms|miss|lady|girl)\b", low))
     male = len(re.findall(r"\b(?:male|man|he|his|him|mr|gentleman|guy|boy)\b", low))
     if fem > male and fem >= 2:
