@@ -231,3 +231,41 @@ def test_a_parents_own_complaint_is_not_the_childs(engine):
     texts = [it["text"] for it in items(draft, "subjective", "hpi")]
     assert "To be honest the parent has the same cough now." in texts
     assert not any(t.startswith("He has the same cough") for t in texts)
+
+
+# ---------------------------------------------------------------- patterns 6 and 10: small talk, history kind
+
+SMALL_TALK = """[doctor] good morning mrs. ferreira, and you brought your son along today.
+[patient] hi doctor. so windy out there this morning.
+[doctor] it sure is, my umbrella flipped inside out.
+[doctor] okay, let's go through your medications first.
+[patient] i take metformin five hundred milligrams twice a day.
+[doctor] any allergies?
+[patient] penicillin.
+[doctor] okay, penicillin allergy, good to know."""
+
+
+def test_small_talk_and_remarks_about_the_visit_are_no_content(engine):
+    draft = g(engine, SMALL_TALK)
+    texts = [it["text"] for s in draft["sections"].values() for it in s["items"]]
+    for said in ("windy", "umbrella", "son along", "go through", "good to know"):
+        assert not any(said in t.lower() for t in texts), said
+    assert [m["name"] for m in meds(draft, "subjective")] == ["metformin"]
+    assert [it.get("name") for it in items(draft, "subjective", "allergy")] == ["penicillin"]
+
+
+HISTORY_KIND = """[doctor] what happened?
+[patient] i was helping my brother carry a sofa up the stairs and i felt a pop in my back.
+[doctor] any liver problems or stomach ulcers?
+[patient] no.
+[doctor] does your father have any heart problems?
+[patient] my father had a heart attack at sixty."""
+
+
+def test_the_patients_own_account_with_a_relative_is_not_family_history(engine):
+    draft = g(engine, HISTORY_KIND)
+    assert any("sofa" in it["text"] for it in items(draft, "subjective", "hpi"))
+    assert not any("sofa" in it["text"] for it in items(draft, "subjective", "family_history"))
+    assert any("heart attack" in it["text"] for it in items(draft, "subjective", "family_history"))
+    (pmh,) = [it for it in items(draft, "subjective", "past_history") if it["negated"]]
+    assert pmh["text"] == "No history of liver problems or stomach ulcers."

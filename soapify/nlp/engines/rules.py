@@ -267,10 +267,20 @@ _RECENT = re.compile(
 )
 
 
+# the patient telling what they did or felt: "i was carrying boxes", "i felt something go"
+_OWN_ACTION = re.compile(
+    r"\bi (?:was|were) \w+ing\b|\bi (?:felt|fell|hurt|lifted|twisted|slipped|tripped|injured|pulled|strained)\b",
+    re.IGNORECASE,
+)
+
+
 def _history_kind(text: str, kinds: tuple[str, ...]) -> str:
     """The history kind by cue words; "I've had", the one past-history cue that also opens a
-    complaint, yields to a recent time ("I've had a fever since yesterday")."""
+    complaint, yields to a recent time ("I've had a fever since yesterday"); a relative named in the
+    patient's own account ("we were moving my sister and i felt something go") is no family history."""
     kind = next((k for k in kinds if lx.CUES[k].search(text)), "hpi")
+    if kind == "family_history" and _OWN_ACTION.search(text):
+        return "hpi"
     if kind == "past_history" and _RECENT.search(text):
         cues = {m.group(0).lower() for m in lx.CUES["past_history"].finditer(text)}
         if cues == {"i've had"}:
@@ -509,6 +519,13 @@ class _Builder:
         doctor = s.speaker == SPEAKER_DOCTOR
         if _noise(s) and not (s.question and doctor):
             return  # pleasantries, the patient's own questions, scribe commands
+        if (
+            i
+            and _AGREES.match(s.text)
+            and lx.CHITCHAT.search(self.sents[i - 1].text)
+            and not lx.SYMPTOM_RE.search(s.text)
+        ):
+            return  # "cold out there today, huh." / "it is, i had to scrape my windshield.": small talk
         if doctor and _TOPIC_HEADING.match(s.text):
             return  # "Second, the zolpidem.": what the next sentences are about, no statement of its own
         nv = number_view(s.text, s.start)
@@ -829,11 +846,17 @@ class _Builder:
         asked = _asked_topic(q.text, self.lang) if unit.polarity in ("yes", "no") else None
         if asked:  # "any trouble controlling your bladder?" / "no": a denial the lexicon has no name for
             no = unit.polarity == "no"
-            if self.lang == "en":
+            kind = "ros"
+            if self.lang == "en" and _a_condition(asked):  # "any stomach ulcers or kidney problems?" / "no"
+                kind, text = (
+                    "past_history",
+                    f"{'No history' if no else 'History'} of {_HISTORY_OF.sub('', asked)}.",
+                )
+            elif self.lang == "en":
                 text = f"{'Denies' if no else 'Reports'} {asked}."
             else:
                 text = f"{asked}: {'ندارد' if no else 'دارد'}"
-            self.add("subjective", "ros", text, spans, negated=no, confidence=0.6)
+            self.add("subjective", kind, text, spans, negated=no, confidence=0.6)
             self.denied_questions.add(unit.question)
         elif no:  # "do they wake you up at night?" / "no"
             self.deny_asked(q, s, unit)
@@ -851,6 +874,8 @@ class _Builder:
             if unit.topics and not _names_more(asked):
                 return
             kind, text = "ros", f"Denies {asked}."
+            if _a_condition(asked):
+                kind, text = "past_history", f"No history of {_HISTORY_OF.sub('', asked)}."
         elif (
             _CLOSED_Q.match(q.text)
             and not (
@@ -1459,6 +1484,8 @@ _SAFE_WITH = re.compile(
     r"\b(?:not|isn't|is not) related\b|\bno cross[- ]?reactivity\b",
     re.IGNORECASE,
 )
+# agreeing with what was just said: "it is, …", "tell me about it"
+_AGREES = re.compile(r"^\W*(?:it (?:sure )?(?:is|was)|i know|tell me about it)\b", re.IGNORECASE)
 # a "no" that goes on to say what there is instead: "no, just low down", "no, only when i run"
 _NO_JUST = re.compile(r"^\W*no\W+(?:just|only|mostly)\b", re.IGNORECASE)
 # a closed question about the complaint itself or about a symptom: "do they wake you up at night?",
@@ -1472,6 +1499,22 @@ _CLOSED_Q = re.compile(
 )
 # the items of an asked topic: "trouble controlling their bladder or bowels, or numbness around their groin"
 _LIST_ITEMS = re.compile(r",\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+", re.IGNORECASE)
+
+
+# conditions a question asks about, not symptoms: "stomach ulcers or kidney problems", "diabetes"
+_CONDITION_WORDS = re.compile(
+    r"\b(?:kidney|heart|liver|lung|thyroid|stomach|bleeding|clotting) (?:problems?|disease)\b|\bulcers?\b",
+    re.IGNORECASE,
+)
+_HISTORY_OF = re.compile(r"^(?:a\s+)?(?:past\s+)?history of\s+", re.IGNORECASE)
+
+
+def _a_condition(asked: str) -> bool:
+    """Whether an asked topic is past medical history (conditions, no symptom)."""
+    return bool(
+        (lx.DIAGNOSIS.search(asked) or _CONDITION_WORDS.search(asked) or _HISTORY_OF.match(asked))
+        and not lx.SYMPTOM_RE.search(asked)
+    )
 
 
 def _names_more(asked: str) -> bool:
