@@ -269,3 +269,26 @@ def test_the_patients_own_account_with_a_relative_is_not_family_history(engine):
     assert any("heart attack" in it["text"] for it in items(draft, "subjective", "family_history"))
     (pmh,) = [it for it in items(draft, "subjective", "past_history") if it["negated"]]
     assert pmh["text"] == "No history of liver problems or stomach ulcers."
+
+
+# ---------------------------------------------------------------- pattern 1: the doctor's advice is plan
+
+ADVICE = """[doctor] what brings you in?
+[patient] my elbow hurts when i grip things, for a month now.
+[doctor] you have tenderness over the outer elbow. this looks like tennis elbow.
+[doctor] i'm going to prescribe naproxen two hundred twenty milligrams twice a day. take it with food.
+[doctor] stay active, but take breaks from the mouse every hour, and do some wrist stretches.
+[doctor] cut your gaming down for a couple of weeks.
+[patient] can i get a note for my boss?
+[doctor] yes, modified duty, no typing over four hours a day for two weeks.
+[doctor] if you keep forgetting the evening dose, maybe keep the pills by your phone charger."""
+
+
+def test_the_doctors_advice_is_in_the_plan(engine):
+    draft = g(engine, ADVICE)
+    plan = [it["text"] for it in items(draft, "plan")]
+    for said in ("with food", "breaks", "gaming", "modified duty", "phone charger"):
+        assert any(said in t.lower() for t in plan), said
+    others = [it["text"] for s in ("subjective", "objective", "assessment") for it in items(draft, s)]
+    for said in ("with food", "breaks", "gaming", "modified duty", "phone charger"):
+        assert not any(said in t.lower() for t in others), said

@@ -369,11 +369,14 @@ def _combine(probs: np.ndarray, s: Sentence, cue: str) -> tuple[str, float]:
 # home", "also try to cut back on salt", "no juice or soda"), not a command during the exam ("keep your
 # arm straight", "try to push against my hand", "take a deep breath")
 _INSTRUCTION = re.compile(
-    r"^\W*(?:(?:so|and|also|okay|ok|then|now|for now|in the meantime|meanwhile|once [^,]{3,40},|after [^,]{3,40},|"
-    r"until [^,]{3,40},)\W*)*"
-    r"(?:keep (?:taking|using|checking|doing|moving|drinking|an eye|track)|continue (?:to|taking|using|with)|"
+    r"^\W*(?:(?:so|and|also|okay|ok|yes|sure|then|now|for now|maybe|in the meantime|meanwhile|once [^,]{3,40},|"
+    r"after [^,]{3,40},|until [^,]{3,40},|if [^,]{3,60},)\W*)*"
+    r"(?:keep (?:taking|using|checking|doing|moving|drinking|an eye|track|the)|continue (?:to|taking|using|with)|"
     r"start (?:some|doing|taking|using|with|on)|try (?:to (?:cut|avoid|limit|eat|drink|get|walk|lose|sleep|stay|keep)|"
-    r"cutting|avoiding|limiting)|cut (?:back|down)|aim for|avoid|limit|stay (?:off|away|hydrated|home)|"
+    r"cutting|avoiding|limiting)|cut (?:back|down|(?:the |your )?\w+ (?:back|down))|aim for|avoid|limit|"
+    r"stay (?:off|away|hydrated|home|active)|take (?:breaks|a break|it easy)|"
+    r"take (?:it|them|this|that|the \w+) (?:with|after|before) (?:food|meals?|water|breakfast|dinner)|"
+    r"do (?:some|these|the|your) (?:\w+ )?(?:stretches|exercises)|(?:light|modified|restricted) duty|"
     r"make sure (?:you|to|he|she)|bring (?:the|your|him|her|a)|drink (?:plenty|lots|more|fluids|water)|"
     r"give (?:him|her|them|the baby|the child) (?!a (?:hug|minute|second))|"
     r"(?:ice|elevate|rest) (?:it|the|your)|wear (?:the|a|your)|no (?:\w+ )?(?:or|and) \w+\W*$|"
