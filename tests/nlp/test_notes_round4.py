@@ -86,8 +86,9 @@ def test_a_stopped_medicine_is_not_also_an_active_order(engine):
     draft = g(engine, STOP_AFTER_LIST)
     furosemide = [it for it in meds(draft, "plan") if it["name"] == "furosemide"]
     assert len(furosemide) == 1 and furosemide[0]["stopped"]
-    assert [it["name"] for it in meds(draft, "subjective")] == ["furosemide"]
-    assert meds(draft, "subjective")[0]["dose"] == "40"
+    # the list read back is what the patient takes
+    assert [it["name"] for it in meds(draft, "subjective")] == ["losartan", "furosemide", "atorvastatin"]
+    assert meds(draft, "subjective")[1]["dose"] == "40"
 
 
 # ---------------------------------------------------------------- patterns 1 and 4: the medication list
@@ -292,3 +293,28 @@ def test_the_doctors_advice_is_in_the_plan(engine):
     others = [it["text"] for s in ("subjective", "objective", "assessment") for it in items(draft, s)]
     for said in ("with food", "breaks", "gaming", "modified duty", "phone charger"):
         assert not any(said in t.lower() for t in others), said
+
+
+READ_BACK = """[doctor] let me see the bottles. so losartan fifty milligrams once a day, simvastatin twenty milligrams at night, and finasteride...
+[doctor] oh, is this one your son's?
+[patient] yes, that's his.
+[doctor] okay. if you faint or fall, call nine one one."""
+
+
+def test_a_list_read_back_is_the_medication_list_and_only_the_last_drug_is_someone_elses(engine):
+    draft = g(engine, READ_BACK)
+    assert [m["name"] for m in meds(draft, "subjective")] == ["losartan", "simvastatin"]
+    assert meds(draft, "plan") == []
+    (fu,) = items(draft, "plan", "follow_up")
+    assert fu["text"].startswith("If the patient faints")
+
+
+RETRACTED = """[doctor] your ankles are swollen. i'll start furosemide twenty milligrams in the morning.
+[doctor] actually, your kidney numbers are borderline, so stop the furosemide and we'll recheck next week."""
+
+
+def test_an_order_stopped_later_in_the_visit_leaves_only_the_stop(engine):
+    draft = g(engine, RETRACTED)
+    (med,) = meds(draft, "plan")
+    assert med["stopped"] and med["name"] == "furosemide"
+    assert meds(draft, "subjective") == []

@@ -555,6 +555,15 @@ class _Builder:
             prescribing = plan_like = True
             meds = extract_medications(s.text, s.start, nv, heard=True)
         if (
+            plan_like
+            and not prescribing
+            and sum(1 for m in meds if m.dose) >= 2
+            and not lx.CUES["plan"].search(s.text)
+        ):
+            plan_like = (
+                False  # "so amlodipine ten milligrams once a day, lisinopril twenty …": the list read back
+            )
+        if (
             doctor
             and not s.question
             and not prescribing
@@ -616,7 +625,8 @@ class _Builder:
             if not doctor and answers_a_proposal and _refusing(s.text, name_start, name_end):
                 continue  # "i'd rather not take lipitor" answers the proposal: the plan says declined
             past = self.taken_in_the_past(i, name_start) and not _NO_LONGER.match(s.text, name_end)
-            if not plan_like and (past or self.someone_elses(i, name_end)):
+            later = [n.name_span[0] - s.start for n in meds if n.name_span[0] > m.name_span[0]]
+            if not plan_like and (past or self.someone_elses(i, name_end, min(later, default=None))):
                 continue  # "and tamsulosin…" / "that's stan's"; "when she was two they gave her amoxicillin"
             text = m.display(self.lang)
             if given_here:
@@ -753,12 +763,20 @@ class _Builder:
             "plan", kind, prefix + what, [self.span(s), self.span(reply)], confidence=0.6, negated=declined
         )
 
-    def someone_elses(self, i: int, name_end: int) -> bool:
+    def someone_elses(self, i: int, name_end: int, next_start: int | None) -> bool:
         """Whether the medicine named in sentence ``i`` (ending at ``name_end``) belongs to someone else:
-        said so after it in the sentence or in the two sentences after ("and tamsulosin…" / "oh, this is
-        your husband's?" / "that's stan's")."""
-        after = [self.sents[i].text[name_end:], *(x.text for x in self.sents[i + 1 : i + 3])]
-        return any(_SOMEONE_ELSES.search(t) for t in after)
+        said so after it, before another medicine is named, in the sentence or in the two sentences
+        after ("and tamsulosin…" / "oh, this is your husband's?" / "that's stan's")."""
+        if _SOMEONE_ELSES.search(self.sents[i].text[name_end:next_start]):
+            return True
+        if next_start is not None:
+            return False
+        for x in self.sents[i + 1 : i + 3]:
+            if extract_medications(x.text):
+                return False
+            if _SOMEONE_ELSES.search(x.text):
+                return True
+        return False
 
     def taken_in_the_past(self, i: int, name_start: int) -> bool:
         """Whether the patient's sentence tells a medicine given once in the past ("once, when she was
@@ -1166,25 +1184,23 @@ class _Builder:
 
     def reconcile_medications(self) -> None:
         """One line per medicine: a medicine the plan stops is not also an active order from a sentence
-        before the stop (that line is what the patient was taking: the medication list), and a bare
-        name is left out when the same medicine has an entry with a dose or schedule."""
+        before the stop (the stop replaces it), and a bare name is left out when the same medicine has
+        an entry with a dose or schedule."""
         plan, subjective = self.items["plan"], self.items["subjective"]
         stops = {
             it["name"]: it["evidence"][0]["start"]
             for it in plan
             if it["kind"] == "medication" and it.get("stopped") and it.get("name")
         }
-        taken = [
+        plan[:] = [
             it
             for it in plan
-            if it["kind"] == "medication"
-            and not (it.get("stopped") or it["negated"])
-            and it["evidence"][0]["start"] < stops.get(it.get("name", ""), -1)
+            if not (
+                it["kind"] == "medication"
+                and not (it.get("stopped") or it["negated"])
+                and it["evidence"][0]["start"] < stops.get(it.get("name", ""), -1)
+            )
         ]
-        for it in taken:
-            plan.remove(it)
-            if not any(_same_medicine(it, x) and _dosed(x) for x in subjective):
-                subjective.append(it)
         meds = [it for it in (*subjective, *plan) if it["kind"] == "medication" and it.get("name")]
         for it in meds:
             if _dosed(it) or it["negated"] or it.get("stopped"):
@@ -1461,7 +1477,7 @@ _ASKED_EN = re.compile(
     r"^\W*(?:(?:and|so|okay|ok|now|also|what about)\W+)*(?:(?:do|did|have|has|are|were|is|was)\s+(?:you|he|she|they)\s+"
     r"(?:ever\s+|also\s+|still\s+|been\s+|noticed\s+)*(?:had|have|having|get|got|getting|gotten|notice|noticed|"
     r"noticing|feel|felt|feeling|experience[ds]?|experiencing)\s+|any\s+(?:more\s+|other\s+|new\s+)?)"
-    r"(?P<topic>[^?]+?)(?:,?\s+(?:at all|lately|recently|or anything(?: like that)?))?\W*$",
+    r"(?P<topic>[^?]+?)(?:,?\s+(?:at all|lately|recently|(?:or )?anything(?: like that)?))?\W*$",
     re.IGNORECASE,
 )
 _ASKED_FA = re.compile(
@@ -1628,8 +1644,10 @@ def _more_of_the_order(text: str, meds: list) -> bool:
 
 # a thing that belongs to someone else: "that's stan's", "this is actually your husband's?", "not mine"
 _SOMEONE_ELSES = re.compile(
-    r"\b(?:(?:that|it|this|those|these)(?:'s| is| are)|they're|they are)\s+(?:actually\s+|really\s+|all\s+)?"
-    r"(?:(?:my|your|his|her|our|their)\s+)?[a-z]+'s(?=\s*(?:[.,?!;]|$))|\b(?:not|isn't|aren't) mine\b",
+    r"\b(?:(?:that|it|this|those|these)(?:'s| is| are)|they're|they are|(?:is|are) (?:this|that|it|these|those)"
+    r"(?: ones?)?)\s+(?:actually\s+|really\s+|all\s+)?"
+    r"(?:(?:(?:my|your|his|her|our|their)\s+)?[a-z]+'s|his|hers|theirs)(?=\s*(?:[.,?!;]|$))|"
+    r"\b(?:not|isn't|aren't) mine\b",
     re.IGNORECASE,
 )
 # a medicine given at some time before: "they gave her amoxicillin", "i was on prednisone", "i took …"

@@ -196,7 +196,8 @@ _SUBJECT_YOU = re.compile(
     r"((?:^|[,.;:]\s*|\b(?:and|or|but|that|if|when|because|so|since|until|before|after|while|know|think|said|see|hope)\s+))you\b"
     r"\s+((?:ever|still|also|just|really|only|usually)\s+)?(\w+ed|can|could|should|might|may|must|need|feel|take|get|go|said|mentioned|know|had|did|want|"
     r"think|have|haven't|don't|didn't|can't|seem|look|sound|continue|keep|start|came|went|got|were|are|"
-    r"finish|notice|develop|run|use|experience|wake|lose|gain|miss|forget|stop|try|walk|eat|drink|sleep)\b",
+    r"finish|notice|develop|run|use|experience|wake|lose|gain|miss|forget|stop|try|walk|eat|drink|sleep|"
+    r"faint|fall|stand|sit|lie|bend|pass out|throw up|vomit|see|hear|check|call|come)\b",
     re.IGNORECASE,
 )
 
