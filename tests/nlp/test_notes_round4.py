@@ -318,3 +318,18 @@ def test_an_order_stopped_later_in_the_visit_leaves_only_the_stop(engine):
     (med,) = meds(draft, "plan")
     assert med["stopped"] and med["name"] == "furosemide"
     assert meds(draft, "subjective") == []
+
+
+NO_BUT_HAS = """[doctor] hello mrs. duarte, what brings you in?
+[patient] i've had pelvic cramping for two days.
+[doctor] is there any chance you could be pregnant?
+[patient] no, i had my tubes tied.
+[doctor] any pain in your back or your sides?
+[patient] no."""
+
+
+def test_a_no_that_says_what_there_is_is_kept_and_a_denial_uses_the_patients_pronouns(engine):
+    draft = g(engine, NO_BUT_HAS)
+    texts = [it["text"] for it in items(draft, "subjective")]
+    assert any("tubes tied" in t for t in texts)
+    assert "Denies pain in her back or her sides." in texts

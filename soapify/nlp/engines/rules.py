@@ -39,6 +39,7 @@ from .style import (
     fa_patient_quote,
     guess_gender,
     patient_to_third,
+    pronouns,
     render_section,
     sentence_case,
 )
@@ -832,7 +833,8 @@ class _Builder:
         """An answer to a doctor's question, read together with the question; True when it is covered."""
         q = self.sents[unit.question]
         first = unit.answer and unit.answer[0] == i
-        bare = bool(lx.BARE_NO.match(s.text) or lx.BARE_YES.match(s.text))
+        # "no, i have an iud" says what there is: not a bare "no"
+        bare = bool(lx.BARE_NO.match(s.text) or lx.BARE_YES.match(s.text)) and not _NO_BUT_HAS.match(s.text)
         spans = [self.span(q), self.span(s)]
         if first and unit.polarity == "value" and unit.topics and unit.values:
             topic = unit.topics[0]
@@ -843,7 +845,7 @@ class _Builder:
                 text = f"{topic.text} ({q.text.strip()}): {values}"
             self.add("subjective", "hpi", text, spans, confidence=0.75, name=topic.name)
             return len(_WORDS.findall(s.text)) <= 8
-        no = unit.polarity == "no" and bool(lx.BARE_NO.match(s.text))
+        no = unit.polarity == "no" and bool(lx.BARE_NO.match(s.text)) and not _NO_BUT_HAS.match(s.text)
         if unit.topics and bare:
             if no:  # "any trouble with your bladder, or numbness?" / "no": more than the named terms
                 self.deny_asked(q, s, unit)
@@ -864,7 +866,7 @@ class _Builder:
                 self.add("subjective", kind, self.answer_text(kind, q, s, no), spans, negated=no,
                          confidence=0.7)  # fmt: skip
                 return True
-        asked = _asked_topic(q.text, self.lang) if unit.polarity in ("yes", "no") else None
+        asked = self.asked_topic(q.text) if unit.polarity in ("yes", "no") else None
         if asked:  # "any trouble controlling your bladder?" / "no": a denial the lexicon has no name for
             no = unit.polarity == "no"
             kind = "ros"
@@ -883,6 +885,16 @@ class _Builder:
             self.deny_asked(q, s, unit)
         return True  # a bare "yes" / "no" is never a statement of its own
 
+    def asked_topic(self, question: str) -> str | None:
+        """``_asked_topic`` with the patient's pronouns when the sex is known ("pain in her back")."""
+        asked = _asked_topic(question, self.lang)
+        if asked is None or self.lang != "en" or self.gender not in ("female", "male"):
+            return asked
+        p = pronouns(self.gender)
+        for a, b in (("themselves", p["refl"]), ("their", p["poss"]), ("they", p["subj"])):
+            asked = re.sub(rf"\b{a}\b", b, asked)
+        return asked
+
     def deny_asked(self, q: Sentence, a: Sentence, unit: Unit) -> None:
         """The patient's "no" to a closed question about symptoms, as a denial of what was asked (English):
         "Denies <the question's topic>." when the question names more than the lexicon's terms (they
@@ -890,7 +902,7 @@ class _Builder:
         complaint ("do they wake you up at night?") or names a symptom; once per question."""
         if self.lang != "en" or unit.question in self.denied_questions:
             return
-        asked = _asked_topic(q.text, self.lang)
+        asked = self.asked_topic(q.text)
         if asked is not None:
             if unit.topics and not _names_more(asked):
                 return
@@ -1505,6 +1517,10 @@ _SAFE_WITH = re.compile(
 )
 # agreeing with what was just said: "it is, …", "tell me about it"
 _AGREES = re.compile(r"^\W*(?:it (?:sure )?(?:is|was)|i know|tell me about it)\b", re.IGNORECASE)
+# a "no" followed by what the patient has or does: "no, i have an iud", "no, i use condoms"
+_NO_BUT_HAS = re.compile(
+    r"^\W*no\W+i(?:'m| am| have| had| use| take| got| get| was)\s+(?!(?:not|never|no)\b)\w", re.IGNORECASE
+)
 # a "no" that goes on to say what there is instead: "no, just low down", "no, only when i run"
 _NO_JUST = re.compile(r"^\W*no\W+(?:just|only|mostly)\b", re.IGNORECASE)
 # a closed question about the complaint itself or about a symptom: "do they wake you up at night?",
