@@ -162,11 +162,9 @@ _RELATIVE_EN = re.compile(
 _DRUG_WORD = re.compile(r"\b(?:drugs?|medications?|medicines?)\b|دارو", re.IGNORECASE)
 
 
-# the speaker introducing themself as the patient's parent: "i'm her mom", "من مادرش هستم"
+# the speaker introducing themself as the patient's parent: "i'm her mom"
 _PARENT_INTRO = re.compile(
-    r"\b(?:i'm|i am) (?:his|her|their|the) (?:mom|mum|mother|dad|father|parent|guardian)\b|"
-    r"(?<![^\W\d_])(?:مادرش|پدرش|مامانش|باباش)\s+(?:هستم|ام)(?![^\W\d_])",
-    re.IGNORECASE,
+    r"\b(?:i'm|i am) (?:his|her|their|the) (?:mom|mum|mother|dad|father|parent|guardian)\b", re.I
 )
 
 
