@@ -309,3 +309,73 @@ def test_a_persian_finding_over_a_part_the_notes_list_lacks_is_an_exam(evaluator
 def test_blood_pressure_and_weight_are_vital_signs(evaluator):
     dialogue = "[doctor] your blood pressure is 128 over 76.\n[doctor] and you weigh 82 kilos today.\n[patient] okay."
     assert status(evaluator, dialogue, "vital_signs") == "covered"
+
+
+# --- second pass: blood asked about, a prescription without a verb, a result read out, and more ----------
+
+
+@pytest.mark.parametrize(
+    "dialogue",
+    [
+        "[doctor] any blood in the stool?\n[patient] i saw a little on the paper once.",
+        "[doctor] تو ادرارش خون دیدین؟\n[patient] نه، ندیدیم.",
+        "[doctor] استفراغش خونی بوده؟\n[patient] نه، زرد بود.",
+    ],
+)
+def test_blood_asked_about_is_a_red_flag_shown_with_its_question(evaluator, dialogue):
+    r = result(evaluator, dialogue, "red_flags")
+    assert r.status == "covered"
+    assert r.evidence_text.startswith(dialogue.split("\n")[0].removeprefix("[doctor] "))
+
+
+def test_a_persian_prescription_without_a_verb_is_the_medication_plan(evaluator):
+    dialogue = "[doctor] یه آزمایش خون هم بدید.\n[doctor] سفالکسین پونصد میلی‌گرم روزی چهار بار، هفت روز.\n[patient] چشم."
+    r = result(evaluator, dialogue, "medication_plan")
+    assert r.status == "covered"
+    assert "سفالکسین" in r.evidence_text
+
+
+def test_a_headache_type_is_a_diagnosis(evaluator):
+    dialogue = "[doctor] your neurological exam is normal.\n[doctor] this looks like a cluster headache.\n[patient] okay."
+    r = result(evaluator, dialogue, "diagnosis_stated")
+    assert r.status == "covered"
+    assert "cluster headache" in r.evidence_text
+
+
+@pytest.mark.parametrize(
+    "key, dialogue",
+    [
+        # how much of a medicine by its name is no severity
+        ("severity", "[doctor] how much ibuprofen are you taking?\n[patient] four hundred, three times."),
+        # praise is no occupation, a product's name no children
+        ("social_occupation", "[doctor] great job, you can sit up now.\n[patient] thanks."),
+        ("social_occupation", "[doctor] which syrup did you give?\n[patient] the children's one, five mls."),
+        # what is taken is not whether it is taken as prescribed
+        ("medication_adherence", "[doctor] what have you been taking for it?\n[patient] just tylenol."),
+    ],
+)
+def test_more_words_in_another_sense_cover_nothing(evaluator, key, dialogue):
+    assert status(evaluator, dialogue, key) == "missing"
+
+
+def test_a_persian_conditional_return_touches_the_follow_up_but_urgent_advice_does_not(evaluator):
+    dialogue = "[doctor] اگه تا یه هفته خوب نشد با جواب آزمایش بیاید.\n[patient] چشم."
+    assert status(evaluator, dialogue, "follow_up") == "partial"
+    urgent = "[doctor] اگه نفستون تنگ شد فوری برید اورژانس.\n[patient] چشم."
+    assert status(evaluator, urgent, "follow_up") == "missing"
+
+
+def test_a_result_read_out_is_a_result_reviewed(evaluator):
+    dialogue = "[doctor] the throat swab is positive for strep.\n[patient] oh, okay."
+    assert status(evaluator, dialogue, "results_reviewed") == "covered"
+    assert "result_read" not in patterns("[doctor] if the culture is positive, i'll call you.")
+
+
+def test_persian_advice_in_short_is_patient_education(evaluator):
+    dialogue = "[doctor] شبا زود بخوابید، خواب منظم، چای و قهوه کمتر.\n[patient] باشه."
+    assert status(evaluator, dialogue, "patient_education") == "covered"
+
+
+def test_what_it_is_like_is_told_even_beside_a_no(evaluator):
+    dialogue = "[doctor] was there any blood in it?\n[patient] no blood. it was watery, like water."
+    assert status(evaluator, dialogue, "character") == "covered"

@@ -61,6 +61,7 @@ from soapify.checklist.engines.topics import (
     classified_profile,
     load_classifier,
     names_condition,
+    names_drug,
     segment_patterns,
     segment_vectors,
     segments,
@@ -281,7 +282,10 @@ class RulesEvaluator:
             shown = context.patterns[j]
             patterned = bool(shown & set(profile.patterns))
             hinted = patterned or any(seg.start <= h < seg.end for h in hit_starts)
-            only_touched = not hinted and bool(shown & set(profile.partial_patterns))
+            # (urgent advice, "if it gets worse go to the emergency room", is the safety net, not a return)
+            only_touched = (
+                not hinted and bool(shown & set(profile.partial_patterns)) and "urgent_return" not in shown
+            )
             # for an item of its own section (no hint needed) a pattern is evidence in itself,
             # whoever says it: "he is a 56-year-old man here with abnormal lab findings" states
             # the reason for the visit; for items sharing a section it stays a hint (a return
@@ -305,13 +309,15 @@ class RulesEvaluator:
             why = "section"
             if profile.needs_hint and not hinted:
                 score = min(score, self.topic_cover_threshold - 1e-3) if only_touched else 0.0
+                if only_touched and lang == "fa":  # the English classifier cannot read it; the pattern can
+                    score = self.topic_partial_threshold
             answers_attribute = (
                 bool(seg.attribute)
                 and seg.attribute in profile.attributes
                 # "when was your last period?" asks when something last happened, not when this began
                 and not (seg.attribute == "onset" and LAST_TIME.search(seg.sentences[0]))
                 # "how much alcohol?", "وزنش چقدره؟" ask an amount, not how bad the complaint is
-                and not (seg.attribute == "severity" and _AMOUNT_OF.search(seg.sentences[0]))
+                and not (seg.attribute == "severity" and _amount_asked(seg.sentences[0]))
             )
             # of two answers or statements that decide the item: an answer to the item's own question, then
             # the pattern the profile lists first ("go to the emergency room" before "let me know"),
@@ -326,7 +332,7 @@ class RulesEvaluator:
             elif states_it and score < _ATTRIBUTE_SCORE:
                 said = shown & (set(profile.patterns) | set(profile.decisive))
                 score, why = _ATTRIBUTE_SCORE, "stated: " + ", ".join(sorted(said))
-            elif not hinted and (score < profile.unhinted_min or lang == "fa"):
+            elif not hinted and not only_touched and (score < profile.unhinted_min or lang == "fa"):
                 # the classifier alone, unsure (a short remark is not an exam or a result), or on
                 # Persian, which the English sentence model does not read: its guess decides nothing
                 continue
@@ -364,7 +370,10 @@ class RulesEvaluator:
             status = "unclear"
         elif chosen is not None and score >= self.topic_cover_threshold and not capped:
             status = "covered"
-            result = _with_evidence(transcript, result, chosen)
+            # an answer decided by its question ("any blood in the urine?" / "it looked a little pink
+            # yesterday") is shown with the question
+            said = context.patterns[j] & (set(profile.patterns) | set(profile.decisive))
+            result = _with_evidence(transcript, result, chosen, with_question=bool(said & _FROM_QUESTION))
             result.confidence_score = round(min(1.0, 0.6 + 0.4 * score), 3)
             details["reason"] = f"trained classifier: {why}"
         elif (
@@ -599,6 +608,10 @@ class _TopicContext:
         self.patterns = patterns
 
 
+#: patterns found in a unit's question: its answer is shown with the question ("any blood in the urine?" /
+#: "I think it looked a little pink yesterday")
+_FROM_QUESTION = frozenset({"bleeding_asked", "past_illness", "modifying_factor", "adherence_check"})
+
 #: the rank of a segment that neither answers the item's question nor states one of its decisive patterns
 _NO_RANK = -99
 
@@ -690,6 +703,15 @@ _AMOUNT_OF = re.compile(
 )
 
 
+def _amount_asked(question: str) -> bool:
+    """A "how much" question about something other than the complaint: weight, a habit, a medicine by
+    its class or its name ("how much tylenol did you give?")."""
+    return bool(_AMOUNT_OF.search(question) or (_HOW_MUCH.search(question) and names_drug(question)))
+
+
+_HOW_MUCH = re.compile(r"\bhow (?:much|many)\b|چقدر|چند تا", re.IGNORECASE)
+
+
 #: the tag that makes a statement look like a question ("... an exacerbation of your arthritis, okay?")
 _TAG_QUESTION = re.compile(
     r"[\s,](?:okay|ok|all right|alright|right|yeah|you know|does that make sense|sound good|باشه|خب|درسته)"
@@ -745,10 +767,12 @@ def _best_in_role(
     return context.segments[max(found, key=lambda j: float(context.probs[j, cols].sum()) if cols else 0.0)]
 
 
-def _with_evidence(transcript: TranscriptView, result: ItemResult, seg: Segment) -> ItemResult:
+def _with_evidence(
+    transcript: TranscriptView, result: ItemResult, seg: Segment, *, with_question: bool = False
+) -> ItemResult:
     start, end = seg.evidence
     if len(seg.sentences) > 1 and (
-        seg.polarity in ("yes", "no") or len(_WORD.findall(seg.sentences[1])) <= 5
+        with_question or seg.polarity in ("yes", "no") or len(_WORD.findall(seg.sentences[1])) <= 5
     ):
         # "No." or "Not that we know of." says nothing without its question: show both
         start = seg.start

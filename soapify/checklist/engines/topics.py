@@ -302,6 +302,8 @@ def segment_patterns(seg: Segment) -> set[str]:
     found |= _history_patterns(seg, asked, patient)
     if seg.role == "doctor" and not seg.question:
         found |= _plan_patterns(seg.text)
+        if _RESULT_READ.search(seg.text) and not _IF.search(seg.text):
+            found.add("result_read")
     return found
 
 
@@ -360,7 +362,8 @@ def _this_is_a_condition(text: str) -> bool:
 # Conditions the notes engine's ``lexicons.DIAGNOSIS`` does not name yet (said the way it says the
 # others: "you have early nerve damage", "این یه کشیدگی عضلانی کمره").
 _MORE_CONDITIONS = re.compile(
-    r"\b(?:nerve damage|kidney damage|sprain\w*|strain\w*|torn \w+)\b|کشیدگی|رگ[\s\u200c]?به[\s\u200c]?رگ|"
+    r"\b(?:nerve damage|kidney damage|sprain\w*|strain\w*|torn \w+|(?:tension|cluster|rebound|medication[- ]overuse)"
+    r"(?:[- ]type)? headaches?)\b|کشیدگی|رگ[\s\u200c]?به[\s\u200c]?رگ|"
     r"ضرب[\s\u200c]?دیدگی",
     re.IGNORECASE,
 )
@@ -505,7 +508,10 @@ _FA_ADVICE = re.compile(
     r"کم(?:ش|تر)? کن(?:ید|ین|ی)?|بالا (?:بیار|بذار|بگذار)(?:ید|ین)?|ترک کن(?:ید|ین|ی)?|ورزش کن(?:ید|ین)?|"
     r"پیاده[\s\u200c]?روی کن(?:ید|ین)?|راه برو(?:ید|ین)?|راه بر(?:ید|ین)|بشور(?:ید|ین)?|بشویید|"
     # heat, ice, stretching, not lying about: "کیسه آب گرم بذارید", "زیاد دراز نکشید"
-    r"(?:آب گرم|یخ|کمپرس\S*) (?:بذار|بگذار)(?:ید|ین)?|دراز نکش(?:ید|ین)?|حرکات (?:کششی|ورزشی)|نرمش کن(?:ید|ین)?)"
+    r"(?:آب گرم|یخ|کمپرس\S*) (?:بذار|بگذار)(?:ید|ین)?|دراز نکش(?:ید|ین)?|حرکات (?:کششی|ورزشی)|نرمش کن(?:ید|ین)?|"
+    # a list of advice in short: "خواب منظم، قهوه کمتر"
+    r"(?:قهوه|چای|نمک|شکر|شیرینی|سیگار|نوشابه|چربی|فست[\s\u200c]?فود|صفحه[\s\u200c]?نمایش|گوشی)\s+(?:کمتر|ممنوع)|"
+    r"(?:خواب|ورزش|غذا)\s+(?:منظم|کافی|سبک))"
     r"(?![\u0600-\u06FF])"
 )
 
@@ -654,7 +660,8 @@ _ALLERGY_WORDS = re.compile(r"\b(?:allerg\w*|reactions?|rash|hives)\b|حساسی
 _TOKEN = re.compile(r"[\w\u200c]+")
 
 
-def _names_drug(text: str) -> bool:
+def names_drug(text: str) -> bool:
+    """Whether ``text`` names a medicine (the notes engine's list or a drug-class ending)."""
     return bool(DRUG_SUFFIX.search(text)) or any(w in DRUGS for w in _TOKEN.findall(text.lower()))
 
 
@@ -740,6 +747,15 @@ _MODIFIER = re.compile(
     r"(?<![^\W\d_])وقتی (?:از جام|از جاش|پا می|بلند می|راه می|خم می|غذا می|سرفه می|دراز می)",
     re.IGNORECASE,
 )
+# blood where it should not be, asked about: "any blood in the stool?", "خون تو ادرار دیدید؟", "تو مدفوعش خون
+# یا بلغم دیدین؟"
+_BLEEDING_Q = re.compile(
+    r"\bblood (?:in|on) (?:the |your |his |her )?(?:stools?|poop|urine|pee|vomit|diaper|phlegm|sputum|mucus|tissue)\b|"
+    r"\b(?:bloody|black|tarry) (?:stools?|poop|diarrh\w*|vomit|urine|phlegm|sputum)\b|"
+    r"(?<![^\W\d_])خون(?:ی)?(?:\s+\S+){0,3}?\s+(?:دیدی\S*|دیده\S*|داشت\S*|داره|دارن|هست)|"
+    r"(?<![^\W\d_])(?:ادرار|مدفوع|استفراغ|خلط)\S*(?:\s+\S+){0,2}?\s+خون",
+    re.IGNORECASE,
+)
 _SINCE = re.compile(r"\bsince\b|از وقتی|از موقعی|از زمانی|از همون موقع", re.IGNORECASE)
 
 
@@ -748,13 +764,15 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
     found: set[str] = set()
     said = " ".join(patient)
     denied = seg.polarity == "no"
-    if said and not denied:
-        if _stated_complaint(said):
-            found.add("stated_complaint")
-        if _LOCATION.search(said) or PART_COMPLAINT.search(said):
-            found.add("stated_location")
-        if _QUALITY.search(said):
-            found.add("stated_quality")
+    if said and not denied and _stated_complaint(said):
+        found.add("stated_complaint")
+    # where and what it is like are told even beside a "no" ("no blood. it was watery", "not down the leg")
+    if said and (_LOCATION.search(said) or PART_COMPLAINT.search(said)):
+        found.add("stated_location")
+    if said and _QUALITY.search(said):
+        found.add("stated_quality")
+    if asked and said and _BLEEDING_Q.search(asked):
+        found.add("bleeding_asked")
     if said and _RELATIVE_ILL.search(said):
         found.add("relative_illness")
     if said and _medicine_taken(asked, said, denied):
@@ -780,9 +798,9 @@ def _medicine_taken(asked: str, said: str, denied: bool) -> bool:
     if _ALLERGY_WORDS.search(f"{asked} {said}"):
         return False
     asks_taking = bool(asked and _TAKING_Q.search(asked))
-    if _names_drug(said):
+    if names_drug(said):
         return bool(_TAKEN.search(said)) or asks_taking
-    return asks_taking and not denied and _names_drug(asked)
+    return asks_taking and not denied and names_drug(asked)
 
 
 #: a doctor's conditional advice ("if …", "اگه …") or a courtesy: not the plan's order of a test or medicine
@@ -804,6 +822,14 @@ _TEST_PLANNED = re.compile(
     r"(?![^\W\d_])",
     re.IGNORECASE,
 )
+# a test's result read out: "the urine dip shows positive leukocytes", "your a1c came back at 8.4"
+_RESULT_READ = re.compile(
+    r"\b(?:dip(?:stick)?|urine(?: test)?|urinalysis|swab|culture|x-?ray|scan|ct|mri|ultrasound|ecg|ekg|labs?|"
+    r"blood (?:work|tests?|counts?)|bloodwork|a1c|a one c|tests?)\b(?: \w+){0,2}? (?:shows?|showed|came back|is back|"
+    r"was|were|is|are) (?:\w+ ){0,2}?(?:positive|negative|normal|abnormal|elevated|high|low|clear|unremarkable|"
+    r"\d|one|two|three|four|five|six|seven|eight|nine|ten)",
+    re.IGNORECASE,
+)
 _RESULT_WORDS = re.compile(
     r"\b(?:came back|showed|shows|positive|negative|normal)\b|مثبت|منفی|نرمال|طبیعی|آوردید|آوردین",
     re.IGNORECASE,
@@ -819,6 +845,10 @@ _DRUG_CHANGE = re.compile(
 )
 
 
+# a Persian prescription dictated without a verb: "نیتروفورانتوئین صد میلی‌گرم روزی دو بار، پنج روز"
+_FA_SCHEDULE = re.compile(r"(?<![^\W\d_])(?:روزی|شبی|هر\s+\S+\s+ساعت)(?![^\W\d_])")
+
+
 def _plan_patterns(text: str) -> set[str]:
     """What a doctor's statement (not a question) plans: ``test_planned`` (a test ordered or asked for) and
     ``drug_plan`` (a medicine started, stopped or changed); neither in conditional advice."""
@@ -827,7 +857,7 @@ def _plan_patterns(text: str) -> set[str]:
         return found
     if _TEST_PLANNED.search(text) and not _RESULT_WORDS.search(text):
         found.add("test_planned")
-    if _names_drug(text) and _DRUG_CHANGE.search(text):
+    if names_drug(text) and (_DRUG_CHANGE.search(text) or _FA_SCHEDULE.search(text)):
         found.add("drug_plan")
     return found
 
