@@ -737,7 +737,8 @@ _ELAPSED = re.compile(
 # what makes it worse or better: asked ("is it worse at any particular time?", "با سرفه بدتر میشه؟") or told
 # ("when I stand up the room goes gray", "وقتی از جام پا میشم چشمام سیاهی میره")
 _MODIFIER_Q = re.compile(
-    r"\b(?:it|that|the pain|anything)\b[^?]*\b(?:worse|better)\b|\btrigger\w*|"
+    r"\b(?:it|that|the pain|anything)\b[^?]*\bworse\b|\bmakes? (?:it|the pain|things) (?:better|worse)\b|"
+    r"\bbetter or worse\b|\btrigger\w*|"
     r"(?<![^\W\d_])(?:بدتر|بهتر)(?:ش)?\s*(?:می|نمی)",
     re.IGNORECASE,
 )
@@ -825,7 +826,8 @@ _TEST_PLANNED = re.compile(
 # a test's result read out: "the urine dip shows positive leukocytes", "your a1c came back at 8.4"
 _RESULT_READ = re.compile(
     r"\b(?:dip(?:stick)?|urine(?: test)?|urinalysis|swab|culture|x-?ray|scan|ct|mri|ultrasound|ecg|ekg|labs?|"
-    r"blood (?:work|tests?|counts?)|bloodwork|a1c|a one c|tests?)\b(?: \w+){0,2}? (?:shows?|showed|came back|is back|"
+    r"blood (?:work|tests?|counts?)|bloodwork|a1c|a one c|(?:strep|flu|covid|pregnancy|urine|rapid|pcr|lab|stool) tests?)"
+    r"\b(?: \w+){0,2}? (?:shows?|showed|came back|is back|"
     r"was|were|is|are) (?:\w+ ){0,2}?(?:positive|negative|normal|abnormal|elevated|high|low|clear|unremarkable|"
     r"\d|one|two|three|four|five|six|seven|eight|nine|ten)",
     re.IGNORECASE,
