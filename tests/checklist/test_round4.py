@@ -379,3 +379,20 @@ def test_persian_advice_in_short_is_patient_education(evaluator):
 def test_what_it_is_like_is_told_even_beside_a_no(evaluator):
     dialogue = "[doctor] was there any blood in it?\n[patient] no blood. it was watery, like water."
     assert status(evaluator, dialogue, "character") == "covered"
+
+
+def test_a_persian_since_when_answer_is_the_duration_shown_over_a_medicine_list(evaluator):
+    dialogue = (
+        "[doctor] از کی؟\n[patient] ده روزی میشه.\n"
+        "[doctor] چه داروهایی میخورید؟\n[patient] متفورمین روزی دو تا، آسپرین هم یه ماه پیش شروع کردم."
+    )
+    r = result(evaluator, dialogue, "duration")
+    assert r.status == "covered"
+    assert "ده روزی" in r.evidence_text
+
+
+def test_a_medicine_asked_by_name_is_shown_with_its_question(evaluator):
+    dialogue = "[doctor] لووتیروکسین رو چطوری مصرف می‌کنید؟\n[patient] صبح ناشتا، یه دونه."
+    r = result(evaluator, dialogue, "current_medications")
+    assert r.status == "covered"
+    assert r.evidence_text.startswith("لووتیروکسین")

@@ -610,7 +610,9 @@ class _TopicContext:
 
 #: patterns found in a unit's question: its answer is shown with the question ("any blood in the urine?" /
 #: "I think it looked a little pink yesterday")
-_FROM_QUESTION = frozenset({"bleeding_asked", "past_illness", "modifying_factor", "adherence_check"})
+_FROM_QUESTION = frozenset(
+    {"bleeding_asked", "past_illness", "modifying_factor", "adherence_check", "medicine_taken"}
+)
 
 #: the rank of a segment that neither answers the item's question nor states one of its decisive patterns
 _NO_RANK = -99

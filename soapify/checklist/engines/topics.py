@@ -653,7 +653,9 @@ _TAKEN = re.compile(
 _TAKING_Q = re.compile(
     r"\b(?:what|which|anything|any)\b[^?]*\b(?:taking|take|taken|tried|try|given|give|using|use)\b|"
     r"\bstill (?:taking|on)\b|\b(?:are|is) (?:you|she|he|they) (?:taking|on)\b|"
-    r"(?<![^\W\d_])(?:چی|چه)(?:\s+\S+){0,2}?\s+(?:خوردی\S*|می[\s\u200c]?خور\S*|میخور\S*|مصرف\S*|دادی\S*|زدی\S*)",
+    r"(?<![^\W\d_])(?:چی|چه)(?:\s+\S+){0,2}?\s+(?:خوردی\S*|می[\s\u200c]?خور\S*|میخور\S*|مصرف\S*|دادی\S*|زدی\S*)|"
+    # "متفورمین رو چطوری مصرف می‌کنید؟", "آتورواستاتین هم میخورید؟"
+    r"(?:مصرف می[\s\u200c]?کنی\S*|می[\s\u200c]?خوری\S*|میخوری\S*)\s*[؟?]",
     re.IGNORECASE,
 )
 _ALLERGY_WORDS = re.compile(r"\b(?:allerg\w*|reactions?|rash|hives)\b|حساسیت|آلرژی|کهیر", re.IGNORECASE)
@@ -757,6 +759,12 @@ _BLEEDING_Q = re.compile(
     r"(?<![^\W\d_])(?:ادرار|مدفوع|استفراغ|خلط)\S*(?:\s+\S+){0,2}?\s+خون",
     re.IGNORECASE,
 )
+# when it began, asked: "when did it start?", «از کی؟», «از کی شروع شده؟»
+_ONSET_Q = re.compile(
+    r"\bwhen did (?:it|this|that|the \w+) (?:start|begin|come on)\b|(?<![^\W\d_])از (?:کی|چه (?:موقع|زمانی))"
+    r"(?![^\W\d_])|(?<![^\W\d_])کی شروع",
+    re.IGNORECASE,
+)
 _SINCE = re.compile(r"\bsince\b|از وقتی|از موقعی|از زمانی|از همون موقع", re.IGNORECASE)
 
 
@@ -786,7 +794,7 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
     if said and not denied and (_MODIFIER.search(said) or (asked and _MODIFIER_Q.search(asked))):
         found.add("modifying_factor")
     if said and not LAST_TIME.search(asked):
-        if seg.attribute == "onset" and _ELAPSED.search(said):
+        if (seg.attribute == "onset" or _ONSET_Q.search(asked)) and _ELAPSED.search(said):
             found.add("elapsed_since_onset")
         if seg.attribute == "duration" and _SINCE.search(said):
             found.add("onset_since")
