@@ -55,10 +55,13 @@ from soapify.checklist.engines.keywords import (
 )
 from soapify.checklist.engines.sentences import Sentence, evidence_span, is_uncertain, split_sentences
 from soapify.checklist.engines.topics import (
+    LAST_TIME,
     Segment,
     TopicProfile,
     classified_profile,
     load_classifier,
+    names_condition,
+    names_drug,
     segment_patterns,
     segment_vectors,
     segments,
@@ -154,10 +157,13 @@ class RulesEvaluator:
         sentences = split_sentences(transcript)
         starts = [s.start for s in sentences]
         compiled = [self._compile(item) for item in items]
+        found = [find_hits(norm, starts, comp) for comp in compiled]
         hits = [
-            self._without_excluded(find_hits(norm, starts, comp), item, sentences, norm)
-            for item, comp in zip(items, compiled, strict=True)
+            self._without_excluded(item_hits, item, sentences, norm)
+            for item, item_hits in zip(items, found, strict=True)
         ]
+        # where an item's own words were voided (a plan word, a condition, another sense of the word)
+        voided = [_set_aside(item_hits, kept) for item_hits, kept in zip(found, hits, strict=True)]
         sims = None
         if self.semantic and items:
             # Similarity decides the status only of items the keywords did not find at all; with
@@ -175,7 +181,7 @@ class RulesEvaluator:
             item_sims = sims[:, i] if sims is not None else None
             result = self._evaluate_item(transcript, norm, sentences, hits[i], item, comp, item_sims, lang)
             if context is not None:
-                result = self._with_topics(transcript, result, item, hits[i], context, lang)
+                result = self._with_topics(transcript, result, item, hits[i], voided[i], context, lang)
             else:
                 result.notes = _notes(result)
             result.model = model
@@ -198,6 +204,8 @@ class RulesEvaluator:
         def excluded(h: Hit) -> bool:  # an exclusion term beside the hit, in the same sentence
             sentence = sentences[h.sentence]
             if profile.history and _hypothetical(sentence):
+                return True
+            if profile.named_condition and not _weighs_a_condition(sentence, h, norm):
                 return True
             if pattern is None:
                 return False
@@ -255,22 +263,29 @@ class RulesEvaluator:
         result: ItemResult,
         item: ItemSpec,
         hits: list[Hit],
+        voided: list[int],
         context: _TopicContext,
         lang: str,
     ) -> ItemResult:
-        """The keyword verdict checked and completed by the section classifier (see the module doc)."""
+        """The keyword verdict checked and completed by the section classifier (see the module doc).
+        ``voided``: where the item's keywords were set aside by its profile's exclusions; the classifier
+        alone does not cover the item from those segments either ("we don't need an x-ray right now"
+        reviews no result, whatever its section score)."""
         profile = self._profile(item)
         cols = [context.sections.index(s) for s in profile.sections if s in context.sections]
         hit_starts = [h.start for h in hits]
         best: tuple[float, int, str] = (0.0, -1, "")
-        best_key: tuple[bool, bool, float] = (False, False, 0.0)
+        best_key: tuple[bool, bool, int, float] = (False, False, _NO_RANK, 0.0)
         own_best: tuple[float, int] = (0.0, -1)  # the best answered segment naming the item
         accepted = 0
         for j, seg in enumerate(context.segments):
             shown = context.patterns[j]
             patterned = bool(shown & set(profile.patterns))
             hinted = patterned or any(seg.start <= h < seg.end for h in hit_starts)
-            only_touched = not hinted and bool(shown & set(profile.partial_patterns))
+            # (urgent advice, "if it gets worse go to the emergency room", is the safety net, not a return)
+            only_touched = (
+                not hinted and bool(shown & set(profile.partial_patterns)) and "urgent_return" not in shown
+            )
             # for an item of its own section (no hint needed) a pattern is evidence in itself,
             # whoever says it: "he is a 56-year-old man here with abnormal lab findings" states
             # the reason for the visit; for items sharing a section it stays a hint (a return
@@ -280,6 +295,8 @@ class RulesEvaluator:
             )
             states_it = (patterned and not profile.needs_hint or decisive) and not seg.question
             if profile.roles and seg.role not in profile.roles and not states_it:
+                continue
+            if not hinted and not states_it and any(seg.start <= v < seg.end for v in voided):
                 continue
             if not seg.says_something and not hinted:
                 continue
@@ -292,20 +309,30 @@ class RulesEvaluator:
             why = "section"
             if profile.needs_hint and not hinted:
                 score = min(score, self.topic_cover_threshold - 1e-3) if only_touched else 0.0
+                if only_touched and lang == "fa":  # the English classifier cannot read it; the pattern can
+                    score = self.topic_partial_threshold
             answers_attribute = (
                 bool(seg.attribute)
                 and seg.attribute in profile.attributes
                 # "when was your last period?" asks when something last happened, not when this began
-                and not (seg.attribute == "onset" and _LAST_TIME.search(seg.sentences[0]))
+                and not (seg.attribute == "onset" and LAST_TIME.search(seg.sentences[0]))
                 # "how much alcohol?", "وزنش چقدره؟" ask an amount, not how bad the complaint is
-                and not (seg.attribute == "severity" and _AMOUNT_OF.search(seg.sentences[0]))
+                and not (seg.attribute == "severity" and _amount_asked(seg.sentences[0]))
             )
+            # of two answers or statements that decide the item: an answer to the item's own question, then
+            # the pattern the profile lists first ("go to the emergency room" before "let me know"),
+            # whatever their order in the visit
+            rank = _NO_RANK
+            if answers_attribute:
+                rank = 0
+            elif decisive:
+                rank = -min(profile.decisive.index(p) for p in shown & set(profile.decisive))
             if answers_attribute and not seg.question and score < _ATTRIBUTE_SCORE:
                 score, why = _ATTRIBUTE_SCORE, f"answer to a {seg.attribute} question"
             elif states_it and score < _ATTRIBUTE_SCORE:
                 said = shown & (set(profile.patterns) | set(profile.decisive))
                 score, why = _ATTRIBUTE_SCORE, "stated: " + ", ".join(sorted(said))
-            elif not hinted and (score < profile.unhinted_min or lang == "fa"):
+            elif not hinted and not only_touched and (score < profile.unhinted_min or lang == "fa"):
                 # the classifier alone, unsure (a short remark is not an exam or a result), or on
                 # Persian, which the English sentence model does not read: its guess decides nothing
                 continue
@@ -313,7 +340,7 @@ class RulesEvaluator:
                 score = min(score, self.topic_cover_threshold - 1e-3)
             # the best segment: one that reaches the cover threshold, then one holding the item's own
             # words (a told diagnosis, not "pedal pulses are present" that the classifier also liked)
-            key = (score >= self.topic_cover_threshold, hinted or states_it, score)
+            key = (score >= self.topic_cover_threshold, hinted or states_it, rank, score)
             if score > 0 and key > best_key:
                 best, best_key = (score, j, why), key
             if (
@@ -343,7 +370,10 @@ class RulesEvaluator:
             status = "unclear"
         elif chosen is not None and score >= self.topic_cover_threshold and not capped:
             status = "covered"
-            result = _with_evidence(transcript, result, chosen)
+            # an answer decided by its question ("any blood in the urine?" / "it looked a little pink
+            # yesterday") is shown with the question
+            said = context.patterns[j] & (set(profile.patterns) | set(profile.decisive))
+            result = _with_evidence(transcript, result, chosen, with_question=bool(said & _FROM_QUESTION))
             result.confidence_score = round(min(1.0, 0.6 + 0.4 * score), 3)
             details["reason"] = f"trained classifier: {why}"
         elif (
@@ -578,6 +608,15 @@ class _TopicContext:
         self.patterns = patterns
 
 
+#: patterns found in a unit's question: its answer is shown with the question ("any blood in the urine?" /
+#: "I think it looked a little pink yesterday")
+_FROM_QUESTION = frozenset(
+    {"bleeding_asked", "past_illness", "modifying_factor", "adherence_check", "medicine_taken"}
+)
+
+#: the rank of a segment that neither answers the item's question nor states one of its decisive patterns
+_NO_RANK = -99
+
 #: how close (characters) an ``exclude`` term must be to a keyword hit to void it: "allergic to any
 #: medications", "به دارویی حساسیت", not "what medications are you taking, and any allergies?"
 _EXCLUDE_REACH = 20
@@ -621,6 +660,28 @@ _PLANNED = re.compile(
 )
 
 
+def _set_aside(found: list[Hit], kept: list[Hit]) -> list[int]:
+    """Where the keyword hits ``found`` lost to the item's exclusions begin."""
+    kept_starts = {h.start for h in kept}
+    return [h.start for h in found if h.start not in kept_starts]
+
+
+def _weighs_a_condition(sentence: Sentence, h: Hit, norm: str) -> bool:
+    """Whether a differential's words ("could be", "ممکنه") name a condition in their sentence and are
+    not a doctor's conditional warning: "it could be a kidney stone" weighs a diagnosis; "any chance you
+    could be pregnant?", "ممکنه اوایل یه کم نفخ بده" (a side effect) and "if you get a fever, come back,
+    it might be spreading to the kidneys" do not."""
+    if (sentence.speaker or "") == "doctor" and _CONDITIONAL.search(sentence.text):
+        return False
+    lo = max(sentence.start, h.start - _CONDITION_REACH)
+    hi = min(sentence.end, h.end + _CONDITION_REACH)
+    return names_condition(norm[lo:hi])
+
+
+#: how far (characters) from a differential's words the condition it weighs may be named
+_CONDITION_REACH = 60
+
+
 def _hypothetical(sentence: Sentence) -> bool:
     """A doctor's statement (not a question) that sets a condition or announces the plan: advice or
     the plan, not the patient's history."""
@@ -630,14 +691,6 @@ def _hypothetical(sentence: Sentence) -> bool:
         and not text.endswith(("?", "؟"))
         and bool(_CONDITIONAL.search(text) or _PLANNED.search(text))
     )
-
-
-#: a question about the last time something happened, not about when the complaint began
-_LAST_TIME = re.compile(
-    r"\b(?:when (?:was|is|were|did) (?:your|his|her|their|the|you|he|she) last|last (?:time|period|menstrua\w*|"
-    r"visit|appointment|dose|meal|checkup|check-up))\b|آخرین|دفعه آخر|بار آخر|پریود|قاعدگی",
-    re.IGNORECASE,
-)
 
 
 #: a "how much" question about something other than the complaint: weight, age, a habit, a medicine
@@ -650,6 +703,15 @@ _AMOUNT_OF = re.compile(
     r"(?:\u200c?ها)?(?:ش|ت|م|تون|تان|شون|ی)?\s+(?:\S+\s+){0,2}?چقدر",  # "وزنش", not "آبریزش"
     re.IGNORECASE,
 )
+
+
+def _amount_asked(question: str) -> bool:
+    """A "how much" question about something other than the complaint: weight, a habit, a medicine by
+    its class or its name ("how much tylenol did you give?")."""
+    return bool(_AMOUNT_OF.search(question) or (_HOW_MUCH.search(question) and names_drug(question)))
+
+
+_HOW_MUCH = re.compile(r"\bhow (?:much|many)\b|چقدر|چند تا", re.IGNORECASE)
 
 
 #: the tag that makes a statement look like a question ("... an exacerbation of your arthritis, okay?")
@@ -707,10 +769,12 @@ def _best_in_role(
     return context.segments[max(found, key=lambda j: float(context.probs[j, cols].sum()) if cols else 0.0)]
 
 
-def _with_evidence(transcript: TranscriptView, result: ItemResult, seg: Segment) -> ItemResult:
+def _with_evidence(
+    transcript: TranscriptView, result: ItemResult, seg: Segment, *, with_question: bool = False
+) -> ItemResult:
     start, end = seg.evidence
     if len(seg.sentences) > 1 and (
-        seg.polarity in ("yes", "no") or len(_WORD.findall(seg.sentences[1])) <= 5
+        with_question or seg.polarity in ("yes", "no") or len(_WORD.findall(seg.sentences[1])) <= 5
     ):
         # "No." or "Not that we know of." says nothing without its question: show both
         start = seg.start

@@ -42,6 +42,8 @@ from soapify.nlp.engines.lexicons import (
     FA_NOT_FINDING,
     FA_RELATIVE,
     FILLER_RE,
+    PART_COMPLAINT,
+    SYMPTOM_RE,
     TOLD_DIAGNOSIS,
     is_pleasantry,
     stated_reason,
@@ -141,6 +143,7 @@ class TopicProfile:
     exclude_clause: bool = (
         False  # ``exclude`` terms void the keywords of their whole clause, not only beside them
     )
+    named_condition: bool = False  # a keyword counts only beside a condition's name, not in a warning
     source: str = "map"  # "map" (item_topics.json) or "classified" (from the item's own text)
 
 
@@ -162,7 +165,8 @@ _INTERVAL = (
 _FA_INTERVAL = r"(?:[0-9۰-۹]+|یک|دو|سه|چهار|پنج|شش|یه|چند)\s*(?:روز|هفته|ماه|سال)\s*(?:دیگر|دیگه|بعد)"
 
 _COURTESY = re.compile(
-    r"\bif (?:you (?:need|have|want) (?:anything|any\w*|me|us|help)|there(?:'s| is) anything|anything (?:else )?comes up)\b"
+    r"\bif (?:you (?:need|have|want) (?:anything|any\w*|me|us|help)|there(?:'s| is) anything|anything (?:else )?comes up|"
+    r"(?:that|this|it) (?:works|suits|is (?:ok|okay|fine|alright))|you(?:'d| would)? (?:prefer|like|want))\b"
     r"|اگر سوالی|اگه سوالی|اگر کاری",
     re.IGNORECASE,
 )
@@ -180,7 +184,16 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         # not logistics: "if you need a refill, call us"
         r"^(?!.*\b(?:refills?|pharmacy|appointments?|questions?|paperwork|forms?|insurance)\b)"
         rf".*(?:{_CONDITION}|{_FA_CONDITION}).*(?:\b(?:right away|immediately|at once|straight away|call (?:us|me|911)|"
-        r"emergency|urgent care|tell the nurse)\b|فورا|فوراً|بلافاصله|اورژانس)",
+        r"call nine[- ]one[- ]one|(?:an|the) ambulance|emergency|urgent care|tell the nurse)\b|فورا|فوراً|بلافاصله|"
+        r"اورژانس|(?:سریع|زود)\s+(?:\S+\s+)?(?:بیا|مراجعه|بر|ببر))",
+        re.IGNORECASE,
+    ),
+    # a condition with a call or word to the clinic: "if the sugar drops below 70, eat some sugar and let me know",
+    # "اگه خیلی اذیت کرد بهم زنگ بزنید"; safety-net advice (logistics and courtesies are not: see below)
+    "conditional_contact": re.compile(
+        r"^(?!.*\b(?:refills?|pharmacy|appointments?|questions?|paperwork|forms?|insurance)\b)"
+        rf".*(?:{_CONDITION}|{_FA_CONDITION}).*(?:\b(?:call (?:us|me|the (?:office|clinic))|let (?:me|us|the (?:office|"
+        r"clinic)) know|give (?:us|me) a call|get in touch)\b|خبر بد(?:ید|ین|ه|هید)|زنگ بزن(?:ید|ین)?|تماس بگیر(?:ید|ین))",
         re.IGNORECASE,
     ),
     # "come back in two weeks", "see you next month", "دو هفته دیگر مراجعه کنید"
@@ -209,11 +222,14 @@ def pattern_hits(text: str) -> set[str]:
     found: set[str] = set()
     if stated_reason(text):  # "a 56-year-old man here with abnormal labs" (the notes engine's rule)
         found.add("reason_for_visit")
+    courtesy = bool(_COURTESY.search(text))
     cond = PATTERNS["conditional_return"].search(text)
-    if cond and not _COURTESY.search(text):
+    if cond and not courtesy:
         found.add("conditional_return")
-        if PATTERNS["urgent_return"].search(text):
-            found.add("urgent_return")
+    elif not courtesy and PATTERNS["conditional_contact"].search(text):
+        found.add("conditional_contact")  # word sent, no return: "… let me know", "… خبر بدید"
+    if not courtesy and PATTERNS["urgent_return"].search(text):
+        found.add("urgent_return")  # also without a verb of returning: "if you faint, call nine one one"
     interval = PATTERNS["return_interval"].search(text)
     if interval:
         first_condition = _CONDITION_WORD.search(text)
@@ -247,7 +263,19 @@ def segment_patterns(seg: Segment) -> set[str]:
       rolled my ankle playing basketball yesterday evening", "it started hurting two days ago"), not
       when a medicine was taken or an old operation done;
     * ``adherence_check``: a question whether a medicine is taken as it should be ("does he take
-      the preventer inhaler every day?", "پروپرانولول رو مرتب می‌خورید؟").
+      the preventer inhaler every day?", "پروپرانولول رو مرتب می‌خورید؟");
+    * the history in the patient's words (``_history_patterns``): ``stated_complaint`` (a symptom, a
+      body part that hurts, a raised sugar: «کمرم خیلی درد می‌کنه», "my back is killing me"),
+      ``stated_location`` ("pulling at her right ear", «زیر دلم»), ``stated_quality`` ("like a band",
+      «نبض میزنه»), ``medicine_taken`` ("I gave her some tylenol", «ژلوفن خوردم», yes to "are you still
+      taking the metformin?"), ``past_illness`` ("has she had ear infections before?", «سابقه سرطان؟»,
+      "you were in hospital last month"), ``relative_illness`` ("my mom gets migraines", «مادرم دیابت
+      داره»), ``elapsed_since_onset`` ("when did it start?" / "ten days ago": the duration so far),
+      ``onset_since`` ("how long?" / "since they changed my pills"), ``modifying_factor`` ("is it worse
+      at any time?", "when I stand up", «وقتی از جام پا میشم»);
+    * the plan in a doctor's statement (``_plan_patterns``, not in conditional advice): ``test_planned``
+      ("I'll send the urine for culture", «آزمایش سدیم و پتاسیم می‌نویسم») and ``drug_plan`` ("I'm going
+      to stop the hydrochlorothiazide", «استامینوفن کدئین رو قطع کنید»).
     """
     found = pattern_hits(seg.text)
     doctor = [t for t in _said_by(seg) if seg.role == "doctor"]
@@ -271,6 +299,11 @@ def segment_patterns(seg: Segment) -> set[str]:
     asked = seg.sentences[0] if len(seg.sentences) > 1 or seg.question else ""
     if asked and _ADHERENCE_Q.search(asked):
         found.add("adherence_check")
+    found |= _history_patterns(seg, asked, patient)
+    if seg.role == "doctor" and not seg.question:
+        found |= _plan_patterns(seg.text)
+        if _RESULT_READ.search(seg.text) and not _IF.search(seg.text):
+            found.add("result_read")
     return found
 
 
@@ -296,7 +329,7 @@ def _said_by(seg: Segment) -> tuple[str, ...]:
     return () if seg.question else seg.sentences
 
 
-_VITAL_KINDS = frozenset({"bp", "hr", "rr", "temperature", "spo2"})
+_VITAL_KINDS = frozenset({"bp", "hr", "rr", "temperature", "spo2", "weight"})
 
 
 def vital_kinds(text: str) -> set[str]:
@@ -329,7 +362,8 @@ def _this_is_a_condition(text: str) -> bool:
 # Conditions the notes engine's ``lexicons.DIAGNOSIS`` does not name yet (said the way it says the
 # others: "you have early nerve damage", "این یه کشیدگی عضلانی کمره").
 _MORE_CONDITIONS = re.compile(
-    r"\b(?:nerve damage|kidney damage|sprain\w*|strain\w*|torn \w+)\b|کشیدگی|رگ[\s\u200c]?به[\s\u200c]?رگ|"
+    r"\b(?:nerve damage|kidney damage|sprain\w*|strain\w*|torn \w+|(?:tension|cluster|rebound|medication[- ]overuse)"
+    r"(?:[- ]type)? headaches?)\b|کشیدگی|رگ[\s\u200c]?به[\s\u200c]?رگ|"
     r"ضرب[\s\u200c]?دیدگی",
     re.IGNORECASE,
 )
@@ -376,6 +410,11 @@ def _assessed_condition(text: str) -> bool:
     return m is not None and _condition_ahead(text, m.end())
 
 
+def names_condition(text: str) -> bool:
+    """Whether ``text`` names a condition (the notes engine's list and the few it lacks)."""
+    return bool(DIAGNOSIS.search(text) or _MORE_CONDITIONS.search(text))
+
+
 def _condition_ahead(text: str, start: int) -> bool:
     """A condition's name within the next six describing words of the clause from ``start``."""
     clause = re.split(r"[,.;:!?]", text[start : start + 80], maxsplit=1)[0]
@@ -419,10 +458,22 @@ _FA_REQUEST = re.compile(
 )
 
 
+# Persian findings over parts the notes engine's list lacks: "روی مثانه یه کم حساسیت هست", "ضربه به پهلوها درد
+# نداره"
+_FA_MORE_FINDING = re.compile(
+    r"(?<![^\W\d_])(?:مثانه|پهلو|ناف|فک|کتف|لگن|ران|ساق|مهره)[\w\u200c]*(?:\s+\S+){0,4}?\s+"
+    r"(?:حساسیت|حساس|درد|تورم|ورم|قرمزی)(?![^\W\d_])"
+)
+
+
 def _exam_finding(text: str) -> bool:
     if _EXAM_FINDING.search(text):
         return True
-    return bool(FA_FINDING.search(text) and not FA_NOT_FINDING.search(text) and not _FA_REQUEST.search(text))
+    return bool(
+        (FA_FINDING.search(text) or _FA_MORE_FINDING.search(text))
+        and not FA_NOT_FINDING.search(text)
+        and not _FA_REQUEST.search(text)
+    )
 
 
 # A medicine with its dose is the medication plan, not self-care advice.
@@ -457,7 +508,10 @@ _FA_ADVICE = re.compile(
     r"کم(?:ش|تر)? کن(?:ید|ین|ی)?|بالا (?:بیار|بذار|بگذار)(?:ید|ین)?|ترک کن(?:ید|ین|ی)?|ورزش کن(?:ید|ین)?|"
     r"پیاده[\s\u200c]?روی کن(?:ید|ین)?|راه برو(?:ید|ین)?|راه بر(?:ید|ین)|بشور(?:ید|ین)?|بشویید|"
     # heat, ice, stretching, not lying about: "کیسه آب گرم بذارید", "زیاد دراز نکشید"
-    r"(?:آب گرم|یخ|کمپرس\S*) (?:بذار|بگذار)(?:ید|ین)?|دراز نکش(?:ید|ین)?|حرکات (?:کششی|ورزشی)|نرمش کن(?:ید|ین)?)"
+    r"(?:آب گرم|یخ|کمپرس\S*) (?:بذار|بگذار)(?:ید|ین)?|دراز نکش(?:ید|ین)?|حرکات (?:کششی|ورزشی)|نرمش کن(?:ید|ین)?|"
+    # a list of advice in short: "خواب منظم، قهوه کمتر"
+    r"(?:قهوه|چای|نمک|شکر|شیرینی|سیگار|نوشابه|چربی|فست[\s\u200c]?فود|صفحه[\s\u200c]?نمایش|گوشی)\s+(?:کمتر|ممنوع)|"
+    r"(?:خواب|ورزش|غذا)\s+(?:منظم|کافی|سبک))"
     r"(?![\u0600-\u06FF])"
 )
 
@@ -485,8 +539,10 @@ def _self_care_advice(text: str) -> bool:
 
 
 _DURATION_EN = re.compile(
-    r"\bfor (?:the )?(?:last |past )?(?:about |around |almost |nearly |over |like |maybe )?"
-    r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|a couple(?: of)?|several|\d+)"
+    r"\b(?:for (?:the )?(?:last |past )?|(?:(?:in|over|for) )?the (?:last|past) )(?:about |around |almost |nearly |"
+    r"over |like |maybe )?"
+    r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|a couple(?: of)?|couple(?: of)?|"
+    r"few|several|\d+)"
     r"(?: or \w+)? (?:hours?|days?|nights?|weeks?|months?|years?)\b",
     re.IGNORECASE,
 )
@@ -542,6 +598,278 @@ _ADHERENCE_Q = re.compile(
     r"(?:مرتب|منظم|هر روز|سر وقت|سروقت)\s+(?:\S+\s+)?(?:می[\s\u200c]?(?:خور|زن)|مصرف|استفاده)",
     re.IGNORECASE,
 )
+
+
+# --- the history in the patient's words and the plan in the doctor's (thirteenth session) -------------
+
+#: a question about the last time something happened, not about when the complaint began ("when was your
+#: last period?")
+LAST_TIME = re.compile(
+    r"\b(?:when (?:was|is|were|did) (?:your|his|her|their|the|you|he|she) last|last (?:time|period|menstrua\w*|"
+    r"visit|appointment|dose|meal|checkup|check-up))\b|آخرین|دفعه آخر|بار آخر|پریود|قاعدگی",
+    re.IGNORECASE,
+)
+# a raised or low sugar or pressure told as the complaint: "قندم این چند وقت یه کم بالا بوده"
+_RAISED = re.compile(
+    r"\bmy (?:blood )?(?:sugars?|pressure|bp|numbers)\b(?: \w+){0,3}? (?:high|up|low|all over the place)\b|"
+    r"(?<![^\W\d_])(?:قند|فشار)(?:م|ش|مون|تون|ش)?(?:\s+\S+){0,5}?\s+(?:بالا|پایین)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# a Persian symptom with a verb of having it: "سوزش دارم", "اسهال داره", "تب کرده"
+_FA_COMPLAINT = re.compile(
+    r"(?<![^\W\d_])(?:درد|سوزش|خارش|ورم|تورم|تب|سرفه|اسهال|استفراغ|تهوع|سرگیجه|بی[\s\u200c]?حسی|ضعف|خونریزی|کهیر|"
+    r"دل[\s\u200c]?درد|سردرد|گلودرد|کمردرد|گوش[\s\u200c]?درد|دندون[\s\u200c]?درد|تنگی نفس|لکه|زخم|جوش)[\w\u200c]*"
+    r"\s+(?:\S+\s+)?(?:دارم|داره|دارد|داریم|داشتم|کرده|کردم|گرفتم|گرفته|می[\s\u200c]?کن\S*|میکن\S*)(?![^\W\d_])"
+)
+# a pronoun of the patient (or a parent's child): not small talk ("cold out there today, huh")
+_PERSONAL = re.compile(r"\b(?:i|i'm|i've|my|me|she|she's|her|he|he's|his|we|we've)\b", re.IGNORECASE)
+
+
+def _stated_complaint(text: str) -> bool:
+    """The patient telling what is wrong: a symptom, a body part that hurts, a raised sugar or pressure."""
+    if is_persian(text):
+        return bool(
+            SYMPTOM_RE.search(text)
+            or PART_COMPLAINT.search(text)
+            or _FA_COMPLAINT.search(text)
+            or _RAISED.search(text)
+        )
+    return bool(_PERSONAL.search(text)) and bool(
+        SYMPTOM_RE.search(text) or PART_COMPLAINT.search(text) or _RAISED.search(text)
+    )
+
+
+# the patient taking a medicine now: "I gave her some tylenol", "I've been taking advil", "ژلوفن خوردم";
+# not "they gave her amoxicillin" (a past episode's treatment)
+_TAKEN = re.compile(
+    r"\b(?:i|we|she|he)(?:'m|'re|'s|'ve| am| are| is| have| has)?(?: been| also| just| only| already)? "
+    r"(?:take|takes|taking|took|tried|gave|give|giving|use|uses|using|used)\b|\b(?:i'm|she's|he's|i am|she is|he is) on\b|"
+    r"(?<![^\W\d_])(?:خوردم|می[\s\u200c]?خورم|دادم|می[\s\u200c]?دم|مصرف می[\s\u200c]?کنم|مصرف کردم|زدم|می[\s\u200c]?زنم|"
+    r"استفاده می[\s\u200c]?کنم|استفاده کردم)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# a question about what is taken or tried: "what have you been taking?", "are you still taking the metformin?",
+# "چی خوردین تا حالا؟", "برای سردرد چی میخورید؟"
+_TAKING_Q = re.compile(
+    r"\b(?:what|which|anything|any)\b[^?]*\b(?:taking|take|taken|tried|try|given|give|using|use)\b|"
+    r"\bstill (?:taking|on)\b|\b(?:are|is) (?:you|she|he|they) (?:taking|on)\b|"
+    r"(?<![^\W\d_])(?:چی|چه)(?:\s+\S+){0,2}?\s+(?:خوردی\S*|می[\s\u200c]?خور\S*|میخور\S*|مصرف\S*|دادی\S*|زدی\S*)|"
+    # "متفورمین رو چطوری مصرف می‌کنید؟", "آتورواستاتین هم میخورید؟"
+    r"(?:مصرف می[\s\u200c]?کنی\S*|می[\s\u200c]?خوری\S*|میخوری\S*)\s*[؟?]",
+    re.IGNORECASE,
+)
+_ALLERGY_WORDS = re.compile(r"\b(?:allerg\w*|reactions?|rash|hives)\b|حساسیت|آلرژی|کهیر", re.IGNORECASE)
+_TOKEN = re.compile(r"[\w\u200c]+")
+
+
+def names_drug(text: str) -> bool:
+    """Whether ``text`` names a medicine (the notes engine's list or a drug-class ending)."""
+    return bool(DRUG_SUFFIX.search(text)) or any(w in DRUGS for w in _TOKEN.findall(text.lower()))
+
+
+# a question about an illness before: "has she had ear infections before?", "how many of these have you had?",
+# "any stomach ulcers or kidney problems?", "قبلا عفونت ادراری داشتید؟", "سابقه سرطان؟", "دیابت یا مشکل کلیه؟"
+_PAST_ILLNESS_Q = re.compile(
+    r"\b(?:ha(?:ve|s)|did) (?:you|she|he|they) (?:ever )?(?:had|been (?:diagnosed|treated|told|admitted))\b[^?]*"
+    r"\b(?:before|previously|in the past)\b|"
+    r"\bhow many (?:of these|times|episodes)\b[^?]*\bhad\b|\bever been (?:diagnosed|told|hospitali[sz]ed|admitted)\b|"
+    r"\b(?:any|a) (?:past |prior |previous )?history of\b|"
+    r"\b(?:any|do you have|does (?:she|he) have)\b[^?]*\b(?:diabetes|high blood pressure|hypertension|asthma|"
+    r"(?:kidney|heart|liver|lung|thyroid) (?:problems?|disease|issues?)|ulcers?|cancer)\b|"
+    r"(?<![^\W\d_])(?:قبلا|قبلاً|تا حالا|تاحالا)(?:\s+\S+){0,4}?\s+(?:داشتی\S*|شدی\S*|گرفتی\S*|بستری\S*)|"
+    r"(?<![^\W\d_])سابقه(?!\s+(?:خانوادگی|فامیلی))|"
+    r"(?<![^\W\d_])(?:دیابت|فشار خون|مشکل (?:کلیه|قلب|کبد|تیروئید|ریه)|بیماری (?:قلبی|کلیوی|خاص|زمینه\S*)|آسم|سرطان|"
+    r"تیروئید)(?![^\W\d_])[^؟?]*[؟?]",
+    re.IGNORECASE,
+)
+_NOT_OWN_ILLNESS = re.compile(
+    r"\b(?:family|mother|father|mom|dad|parents|siblings|relatives|surger\w*|operations?)\b|خانواد|فامیل|عمل|جراحی",
+    re.IGNORECASE,
+)
+# a stay in hospital told by the doctor: "you were in hospital last month for the heart rhythm"
+_HOSPITAL_STAY = re.compile(
+    r"\b(?:you|she|he) (?:were|was|have been|has been) (?:in (?:the )?hospital|hospitali[sz]ed|admitted)\b|"
+    r"(?<![^\W\d_])بستری (?:بودید|بودین|بوده|شدید|شدین|شده)",
+    re.IGNORECASE,
+)
+# a blood relative's illness: "my mom gets migraines", "مادرم دیابت داره"; not a spouse, a child or a sick
+# contact ("my mom had it too")
+_RELATIVE_ILL = re.compile(
+    r"\bmy (?:mom|mother|mum|dad|father|parents?|brothers?|sisters?|siblings?|grandma|grandmother|grandpa|grandfather|"
+    r"aunts?|uncles?|cousins?)(?: \w+){0,2}? (?:gets|got|has|had|have|suffers|suffered|was diagnosed|were diagnosed|"
+    r"died|passed away)\b(?! (?:to|it|that|this|the same)\b)|"
+    r"(?<![^\W\d_])(?:پدر|مادر|برادر|خواهر|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی|مامان|بابا|داداش|آبجی)(?:م|ش|تون|تان)?"
+    r"(?:\s+\S+){0,4}?\s+(?:داره|دارد|دارن|داشت|داشته|داشتن|گرفت|گرفته|مبتلا\S*|فوت کرد\S*|سکته کرد\S*)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# where it is, in the patient's words: "my back is killing me", "pulling at her right ear", "into my right butt
+# cheek", "a band across my forehead", "کمرم درد می‌کنه", "زیر دلم یه کم سنگینه"
+_SITE = (
+    r"(?:back|ears?|eyes?|arms?|legs?|knees?|hips?|shoulders?|feet|foot|hands?|chest|belly|abdomen|stomach|head|"
+    r"forehead|temples?|butt(?: cheek)?|buttocks?|groin|flank|neck|toes?|fingers?|throat|thigh|calf|wrist|ankle|jaw|side)"
+)
+_LOCATION = re.compile(
+    rf"\b(?:my|her|his|the|your) (?:right|left|lower|upper|low|middle|mid|inner|outer) {_SITE}\b|"
+    rf"\b(?:in|into|down|across|around|behind|over|at) (?:my|her|his|the|both) (?:\w+ ){{0,3}}?{_SITE}\b(?! of\b)|"
+    r"(?<![^\W\d_])(?:زیر|بالای|پشت|جلوی|کنار|وسط|پایین|دور)\s+(?:دل|شکم|ناف|ران|سر|گوش|چشم|کمر|گردن|سینه|زانو|پا|"
+    r"دست|کتف|شونه|شانه|معده|مقعد)|(?<![^\W\d_])(?:سمت|طرف)\s+(?:راست|چپ)|(?<![^\W\d_])شقیقه",
+    re.IGNORECASE,
+)
+# what it is like, in the patient's words: "like a band", "lightheaded, no spinning", "نبض میزنه", "تیر میکشه"
+_QUALITY = re.compile(
+    r"\b(?:like a (?:band|vise|vice|knife|weight|belt|pressure)|band[- ]like|light[- ]?headed|woozy|"
+    r"(?:room|everything) (?:is |kind of )?spin\w*|spinning|throbb\w*|pounding|pulsing|shooting|electric shocks?|"
+    r"watery|crampy|pressure[- ]like)\b|"
+    r"نبض\s*(?:می|نمی)?[\s\u200c]?زن|تیر\s*(?:می|نمی)?[\s\u200c]?کش|سیاهی\s*(?:می|نمی)?[\s\u200c]?ر|"
+    r"(?:دور سرم|دور خودم|دور خودش|اتاق|همه چی)\s+(?:\S+\s+)?(?:می|نمی)[\s\u200c]?چرخ|آبکی|فشاری|سوزنی|کوبنده|"
+    r"ضربان[\s\u200c]?دار|مثل (?:چاقو|سوزن|کمربند|یه کمربند)",
+    re.IGNORECASE,
+)
+# how long ago it began, in the answer to "when did it start?": "about ten days ago", "since yesterday",
+# "دو هفته‌ای میشه"; the time since the onset is the duration so far
+_ELAPSED = re.compile(
+    r"\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|a couple(?: of)?|several|\d+)"
+    r" (?:hours?|days?|nights?|weeks?|months?|years?) ago\b|"
+    r"\bsince (?:yesterday|last night|this morning|(?:last )?(?:monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday))\b|"
+    r"(?<![^\W\d_])(?:[0-9۰-۹]+|یک|یه|دو|سه|چهار|پنج|شش|شیش|هفت|هشت|نه|ده|چند)\s*(?:روز|هفته|ماه|سال|ساعت)|"
+    r"از (?:دیروز|پریروز|دیشب)",
+    re.IGNORECASE,
+)
+# what makes it worse or better: asked ("is it worse at any particular time?", "با سرفه بدتر میشه؟") or told
+# ("when I stand up the room goes gray", "وقتی از جام پا میشم چشمام سیاهی میره")
+_MODIFIER_Q = re.compile(
+    r"\b(?:it|that|the pain|anything)\b[^?]*\bworse\b|\bmakes? (?:it|the pain|things) (?:better|worse)\b|"
+    r"\bbetter or worse\b|\btrigger\w*|"
+    r"(?<![^\W\d_])(?:بدتر|بهتر)(?:ش)?\s*(?:می|نمی)",
+    re.IGNORECASE,
+)
+_MODIFIER = re.compile(
+    r"\b(?:worse|better) (?:when|with|after|if|in the|at night|by the end)\b|"
+    r"\bwhen (?:i|she|he) (?:stand|get up|sit up|bend|walk|lie down|eat|cough|climb|lift|move|exercise)\b|"
+    r"(?<![^\W\d_])وقتی (?:از جام|از جاش|پا می|بلند می|راه می|خم می|غذا می|سرفه می|دراز می)",
+    re.IGNORECASE,
+)
+# blood where it should not be, asked about: "any blood in the stool?", "خون تو ادرار دیدید؟", "تو مدفوعش خون
+# یا بلغم دیدین؟"
+_BLEEDING_Q = re.compile(
+    r"\bblood (?:in|on) (?:the |your |his |her )?(?:stools?|poop|urine|pee|vomit|diaper|phlegm|sputum|mucus|tissue)\b|"
+    r"\b(?:bloody|black|tarry) (?:stools?|poop|diarrh\w*|vomit|urine|phlegm|sputum)\b|"
+    r"(?<![^\W\d_])خون(?:ی)?(?:\s+\S+){0,3}?\s+(?:دیدی\S*|دیده\S*|داشت\S*|داره|دارن|هست)|"
+    r"(?<![^\W\d_])(?:ادرار|مدفوع|استفراغ|خلط)\S*(?:\s+\S+){0,2}?\s+خون",
+    re.IGNORECASE,
+)
+# when it began, asked: "when did it start?", «از کی؟», «از کی شروع شده؟»
+_ONSET_Q = re.compile(
+    r"\bwhen did (?:it|this|that|the \w+) (?:start|begin|come on)\b|(?<![^\W\d_])از (?:کی|چه (?:موقع|زمانی))"
+    r"(?![^\W\d_])|(?<![^\W\d_])کی شروع",
+    re.IGNORECASE,
+)
+_SINCE = re.compile(r"\bsince\b|از وقتی|از موقعی|از زمانی|از همون موقع", re.IGNORECASE)
+
+
+def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
+    """What a segment tells about the history (module doc of ``segment_patterns``)."""
+    found: set[str] = set()
+    said = " ".join(patient)
+    denied = seg.polarity == "no"
+    if said and not denied and _stated_complaint(said):
+        found.add("stated_complaint")
+    # where and what it is like are told even beside a "no" ("no blood. it was watery", "not down the leg")
+    if said and (_LOCATION.search(said) or PART_COMPLAINT.search(said)):
+        found.add("stated_location")
+    if said and _QUALITY.search(said):
+        found.add("stated_quality")
+    if asked and said and _BLEEDING_Q.search(asked):
+        found.add("bleeding_asked")
+    if said and _RELATIVE_ILL.search(said):
+        found.add("relative_illness")
+    if said and _medicine_taken(asked, said, denied):
+        found.add("medicine_taken")
+    if asked and said and _PAST_ILLNESS_Q.search(asked) and not _NOT_OWN_ILLNESS.search(asked):
+        found.add("past_illness")
+    told = seg.text if seg.role == "doctor" and not seg.question else asked  # said, or asked back
+    if told and _HOSPITAL_STAY.search(told):
+        found.add("past_illness")
+    if said and not denied and (_MODIFIER.search(said) or (asked and _MODIFIER_Q.search(asked))):
+        found.add("modifying_factor")
+    if said and not LAST_TIME.search(asked):
+        if (seg.attribute == "onset" or _ONSET_Q.search(asked)) and _ELAPSED.search(said):
+            found.add("elapsed_since_onset")
+        if seg.attribute == "duration" and _SINCE.search(said):
+            found.add("onset_since")
+    return found
+
+
+def _medicine_taken(asked: str, said: str, denied: bool) -> bool:
+    """The patient (or a parent) telling a medicine taken now, or saying yes to "are you still taking …?";
+    a drug named with a reaction is an allergy ("I'm allergic to bactrim, I got hives")."""
+    if _ALLERGY_WORDS.search(f"{asked} {said}"):
+        return False
+    asks_taking = bool(asked and _TAKING_Q.search(asked))
+    if names_drug(said):
+        return bool(_TAKEN.search(said)) or asks_taking
+    return asks_taking and not denied and names_drug(asked)
+
+
+#: a doctor's conditional advice ("if …", "اگه …") or a courtesy: not the plan's order of a test or medicine
+_IF = re.compile(
+    r"\b(?:if|unless|in case)\b|\bonce (?:the|it|it's|you|your|he|she|they|that|this)\b|"
+    r"(?<![^\W\d_])(?:اگر|اگه|در صورت|درصورت)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# a test the doctor will do or asks for: "I'll send the urine for culture", "we'll recheck the a one c",
+# "آزمایش سدیم و پتاسیم و کراتینین می‌نویسم", "یه کشت ادرار هم … بدید"
+_TEST_PLANNED = re.compile(
+    r"\b(?:i'll|we'll|i will|we will|(?:i'm|we're|i am|we are) (?:going to|gonna)|let's|let me|i'd like to|"
+    r"i want to|i would like to)(?: \w+){0,2}? (?:send|check|recheck|order|draw|get|repeat|do|run)\b(?: \w+){0,5}? "
+    r"(?:cultures?|urine|blood (?:work|tests?|counts?)|bloodwork|kidney function|potassium|sodium|electrolytes|a1c|"
+    r"a one c|labs?|cholesterol|lipids?|thyroid|x-?rays?|scans?|ultrasound|ecg|ekg|swabs?|panel|levels?|tests?|mri|"
+    r"ct)\b|"
+    r"(?<![^\W\d_])(?:آزمایش|کشت|تست|عکس|سونو\S*|نوار قلب|ام[\s\u200c]?آر[\s\u200c]?آی|سی[\s\u200c]?تی|HbA1c|A1c|"
+    r"چربی خون)[^.؟?!]*?\s(?:می[\s\u200c]?نویسم|بدید|بدین|بدهید|بگیرید|بگیرین|انجام بد\S*|درخواست می\S*)"
+    r"(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# a test's result read out: "the urine dip shows positive leukocytes", "your a1c came back at 8.4"
+_RESULT_READ = re.compile(
+    r"\b(?:dip(?:stick)?|urine(?: test)?|urinalysis|swab|culture|x-?ray|scan|ct|mri|ultrasound|ecg|ekg|labs?|"
+    r"blood (?:work|tests?|counts?)|bloodwork|a1c|a one c|(?:strep|flu|covid|pregnancy|urine|rapid|pcr|lab|stool) tests?)"
+    r"\b(?: \w+){0,2}? (?:shows?|showed|came back|is back|"
+    r"was|were|is|are) (?:\w+ ){0,2}?(?:positive|negative|normal|abnormal|elevated|high|low|clear|unremarkable|"
+    r"\d|one|two|three|four|five|six|seven|eight|nine|ten)",
+    re.IGNORECASE,
+)
+_RESULT_WORDS = re.compile(
+    r"\b(?:came back|showed|shows|positive|negative|normal)\b|مثبت|منفی|نرمال|طبیعی|آوردید|آوردین",
+    re.IGNORECASE,
+)
+# a change to a medicine: "i'm going to stop the hydrochlorothiazide", "limit the advil to two days a week",
+# "متفورمین رو میکنیم هزار", "استامینوفن کدئین رو قطع کنید"; not a reading of the list taken now
+_DRUG_CHANGE = re.compile(
+    r"\b(?:stop|start|increase|decrease|reduce|limit|switch|change|prescrib\w*|cut (?:down|back)|hold|add|double|"
+    r"halve|taper|continue|give (?:you|her|him))\b|"
+    r"(?<![^\W\d_])(?:قطع کن\S*|شروع (?:می|کن)\S*|می[\s\u200c]?نویسم|میکنیم|می[\s\u200c]?کنیم|کم کن\S*|"
+    r"اضافه می\S*|ادامه بد\S*|عوض می\S*)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
+
+# a Persian prescription dictated without a verb: "نیتروفورانتوئین صد میلی‌گرم روزی دو بار، پنج روز"
+_FA_SCHEDULE = re.compile(r"(?<![^\W\d_])(?:روزی|شبی|هر\s+\S+\s+ساعت)(?![^\W\d_])")
+
+
+def _plan_patterns(text: str) -> set[str]:
+    """What a doctor's statement (not a question) plans: ``test_planned`` (a test ordered or asked for) and
+    ``drug_plan`` (a medicine started, stopped or changed); neither in conditional advice."""
+    found: set[str] = set()
+    if _IF.search(text):
+        return found
+    if _TEST_PLANNED.search(text) and not _RESULT_WORDS.search(text):
+        found.add("test_planned")
+    if names_drug(text) and (_DRUG_CHANGE.search(text) or _FA_SCHEDULE.search(text)):
+        found.add("drug_plan")
+    return found
 
 
 def segments(transcript: TranscriptView, *, language: str | None = None) -> list[Segment]:
@@ -679,6 +1007,7 @@ def starter_profiles() -> dict[str, TopicProfile]:
                     decisive=tuple(v.get("decisive", ())),
                     history=bool(v.get("history", False)),
                     exclude_clause=bool(v.get("exclude_clause", False)),
+                    named_condition=bool(v.get("named_condition", False)),
                 )
                 for key, v in raw.items()
             }
