@@ -10,7 +10,7 @@ from soapify.nlp.dialogue.scope import clause_bounds, negative_sentence
 from soapify.nlp.dialogue.scope import is_negated as scope_negated
 
 from . import lexicons as lx
-from .text import FA_NUMBERS, NumberView, number_view
+from .text import FA_NUMBERS, NumberView, fa_words_to_number, number_view
 
 _GAP = r"[^0-9.?!]{0,40}?"
 _VITAL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -259,7 +259,10 @@ class Medication:
                 f"به مدت {qty} {DURATION_UNITS_FA.get(du.rstrip('s'), du)}" if fa else f"for {self.duration}"
             )
         dose = f"{self.dose} {unit}".strip() if self.dose else None
-        return " ".join(x for x in (self.name, dose, route, frequency, duration) if x)
+        if fa and dose and (tablet := self.extra.get("tablet")):
+            dose += f" (نصف قرص {tablet})"  # "آتنولول 25 (نصف قرص 50)"
+        meals = self.extra.get("meals") if fa else None  # "روزی دو بار بعد غذا"
+        return " ".join(x for x in (self.name, dose, route, frequency, meals, duration) if x)
 
 
 _ROUTE_FA = {
@@ -278,7 +281,8 @@ _ROUTE_STOP = re.compile(r";|\b(?:and|but)\b|(?<![^\W\d_])و(?![^\W\d_])|ولی|
 # How long a course is, said before its length: "برای یک هفته", "تا ده روز" (up to), "طی ده روز آینده";
 # not the range "دو تا سه روز"
 _FA_MED_DURATION_BEFORE = re.compile(r"(?:به مدت|برای|طی|در طول|(?<!\S)تا)\s*$")
-_FA_RANGE_BEFORE = re.compile(r"(?:\d+|(?<![^\W\d_])(?:" + "|".join(FA_NUMBERS) + r"))\s+تا\s*$")
+# (the "سی" of the unit "سی سی" is no number: "روزی پنج سی سی تا ده روز" is a course of ten days)
+_FA_RANGE_BEFORE = re.compile(r"(?:\d+|(?<![^\W\d_])(?<!سی )(?:" + "|".join(FA_NUMBERS) + r"))\s+تا\s*$")
 # The basis of a weight-based dose, after its unit: "90 mg/kg/day", "90 milligrams per kilo per day",
 # "45 mg/kg", "۱۵ میلی‌گرم به ازای هر کیلو (در روز)", "میلی‌گرم بر کیلوگرم"
 _PER_KG = re.compile(
@@ -327,7 +331,8 @@ _FA_NAME_BEFORE_DOSE = re.compile(
     r"(?=\s+\d+(?:\.\d+)?\s*(?:میلی[\u200c ]?گرم|میلیگرم|میکروگرم|میلی[\u200c ]?لیتر|واحد)(?!\w))"
 )
 _AT_MOST = re.compile(
-    r"(?:بیشتر از|no more than|not more than|more than|at most|maximum of|max|up to)\s*$", re.IGNORECASE
+    r"(?:بیشتر از|حداکثر|no more than|not more than|more than|at most|maximum of|max|up to)\s*$",
+    re.IGNORECASE,
 )
 # Words that stand before a dose and are no drug: times of day, verbs, "its dose"
 _NOT_A_NAME = re.compile(
@@ -365,6 +370,48 @@ _BARE_STRENGTH = re.compile(
 )
 
 
+# A tablet named by its strength is no drug: "قرص هزاری" (the 1000 tablet), "پونصدی", "بیست و پنجی"
+def _a_strength_word(word: str) -> bool:
+    body = word.removesuffix("ی").rstrip("\u200c")
+    return body != word and fa_words_to_number(body.replace("\u200c", " ")) is not None
+
+
+# Two Persian drug names said one after the other are one combination product: "استامینوفن کدئین"
+_FA_COMBINED_GAP = re.compile(r"\s*[-+/]?\s*")
+_PERSIAN = re.compile(r"[\u0600-\u06FF]")
+# a small strength said in words before a time of day: "آملودیپین پنج صبح یکی" (5 mg, not 5 o'clock)
+_FA_SMALL_STRENGTH = re.compile(
+    r"^\s+(یک|دو|سه|چهار|پنج|شش|شیش|هفت|هشت)(?=\s+(?:نصف|نیم|صبح|شب|ظهر|عصر|روزی|شبی|هر|یکی)(?![^\W\d_]))"
+)
+# half a tablet after its strength: "آتنولول پنجاه نصف صبح" is 25
+# ("نیم" only with its tablet: "نیم ساعت قبل از غذا" is a time)
+_FA_HALF = re.compile(r"\s*(?:،\s*)?(?:نصف(?:\s+(?:قرص|دونه|عدد))?|نیم\s+(?:قرص|دونه|عدد))(?![^\W\d_])")
+# a time of day that is the whole schedule, said after the dose: "صبح یکی", "صبحا", "شب‌ها", "صبح و شب"
+_FA_TIME_OF_DAY = re.compile(
+    r"\s*(?:،\s*)?((?:صبح|شب|ظهر|عصر)(?:[\u200c ]?ها|ا)?(?:\s+و\s+(?:صبح|شب|ظهر|عصر))?"
+    r"(?:\s+(?:یکی|یه دونه|یک عدد|ناشتا|قبل از خواب))?)(?=\s*(?:[.،,;]|$))"
+)
+# how it is taken with meals, said after the frequency: "روزی دو بار بعد غذا"
+_FA_WITH_MEALS = re.compile(r"\s*(?:،\s*)?((?:بعد|قبل)(?: از)? (?:غذا|صبحانه|ناهار|شام)|با غذا)(?![^\W\d_])")
+# the condition a Persian order is taken on: "اگه تب کرد شربت استامینوفن"، "اگه درد داشتی"، "موقع حمله"
+_FA_ON_CONDITION = re.compile(
+    r"(?<![^\W\d_])(?:اگه|اگر|هر وقت|هروقت|موقع|در صورت)\s+(?P<what>[^،,.؟?!]{2,30}?)"
+    r"(?:\s+(?:کرد|کردی|کردید|کردین|داشت|داشتی|داشتید|داشتین|شد|شدی|شدید|گرفت|گرفتی|گرفتید|بود))?"
+    r"(?=\s*(?:[،,.؟?!]|$)|\s+(?:" + lx.FA_DOSAGE_FORM + r"|\S+\s+\d))"
+)
+
+
+def _fa_condition(text: str) -> str | None:
+    """What a Persian order is taken on, as the note says it: "در صورت تب", "در صورت حمله"."""
+    for m in _FA_ON_CONDITION.finditer(text):
+        what = m.group("what")
+        if sym := lx.SYMPTOM_RE.search(what):
+            return "در صورت " + lx.fa_symptom_name(sym.group(0))
+        if re.match(r"(?:حمله|نیاز|لازم|درد)(?![^\W\d_])", what):
+            return "در صورت " + ("نیاز" if what.startswith("لازم") else what.split()[0])
+    return None
+
+
 def extract_medications(
     text: str, offset: int = 0, view: NumberView | None = None, *, heard: bool = False
 ) -> list[Medication]:
@@ -376,7 +423,7 @@ def extract_medications(
     hits: list[tuple[int, int, str]] = []
     for m in _WORD_RE.finditer(low):
         w = m.group(0)
-        if w in lx.DRUGS or lx.DRUG_SUFFIX.fullmatch(w):
+        if (w in lx.DRUGS or lx.DRUG_SUFFIX.fullmatch(w)) and w not in lx.DRUG_CLASS_WORDS:
             if w in {
                 "vitamin",
                 "iron",
@@ -394,9 +441,27 @@ def extract_medications(
     if heard:  # "قرص متوکاربامول": a name the lexicon does not know, after its dosage form or before its dose
         before_dose = [] if hits else [m for m in _FA_NAME_BEFORE_DOSE.finditer(low) if _a_name(m.group(1))]
         for m in (*_FA_HEARD_DRUG.finditer(low), *before_dose):
-            if not any(a <= m.start(1) < b for a, b, _ in hits) and m.group(1) not in lx.DRUGS:
+            if (
+                not any(a <= m.start(1) < b for a, b, _ in hits)
+                and m.group(1) not in lx.DRUGS
+                and not _a_strength_word(m.group(1))
+            ):
                 hits.append((m.start(1), m.end(1), m.group(1)))
         hits.sort()
+    merged: list[tuple[int, int, str]] = []
+    for a, b, w in hits:
+        prev = merged[-1] if merged else None
+        if (
+            prev
+            and _PERSIAN.search(w)
+            and _PERSIAN.search(prev[2])
+            and _FA_COMBINED_GAP.fullmatch(low, prev[1], a)
+        ):
+            one = f"{prev[2]}\u200c{w}"  # "آموکسی سیلین" is one name said in two words
+            merged[-1] = (prev[0], b, one if one in lx.DRUGS else f"{prev[2]}-{w}")  # "استامینوفن-کدئین"
+        else:
+            merged.append((a, b, w))
+    hits = merged
     if heard and not hits:
         for m in _HEARD_DRUG.finditer(low):
             a, b = nv.span(m.start(1), m.end(1))
@@ -425,6 +490,13 @@ def extract_medications(
         elif bare:  # "ایبوپروفن چهارصد": the strength without its unit (the unit is not guessed)
             med.dose = bare.group(1)
             end = max(end, b + bare.end())
+        elif small := _FA_SMALL_STRENGTH.match(window):  # "آملودیپین پنج صبح یکی"
+            med.dose = str(FA_NUMBERS[small.group(1)])
+            end = max(end, b + small.end())
+        if med.dose and (half := _FA_HALF.match(low, end, stop)):  # "آتنولول پنجاه نصف صبح": 25
+            med.extra["tablet"] = med.dose
+            med.dose = f"{float(med.dose) / 2:g}"
+            end = half.end()
         cut = _ROUTE_STOP.search(window)
         r = _ROUTE_RE.search(window, 0, cut.start() if cut else len(window))
         if r and stop - b == len(window) and not window[r.end() :].strip(" ،,"):
@@ -453,6 +525,9 @@ def extract_medications(
             elif prn_after := _PRN_AFTER.match(low, b + f.end(), stop):
                 med.frequency += " در صورت نیاز" if prn_after.group("fa") else " as needed"
                 end = max(end, prn_after.end())
+        elif when := _FA_TIME_OF_DAY.match(low, end, stop):  # "آملودیپین پنج صبح یکی"
+            med.frequency = _said(text, offset, nv, when.start(1), when.end(1))
+            end = when.end()
         else:
             prev_end = hits[i - 1][1] if i else 0
             before = low[max(0, a - 30, prev_end) : a]
@@ -461,6 +536,13 @@ def extract_medications(
             if f:  # "روزی دو بار استامینوفن", "twice a day i take ..."
                 a = a - len(before) + f.start()
                 med.frequency = _frequency(_said(text, offset, nv, a, a + len(f.group(0))))
+        if med.frequency and (meals := _FA_WITH_MEALS.match(low, end, stop)):  # "روزی دو بار بعد غذا"
+            med.extra["meals"] = _said(text, offset, nv, meals.start(1), meals.end(1))
+            end = meals.end()
+        if _PERSIAN.search(w) and "در صورت" not in (med.frequency or ""):
+            lo = hits[i - 1][1] if i else 0  # the condition said around this drug, not the one before
+            if condition := _fa_condition(low[lo:stop]):  # "اگه تب کرد شربت استامینوفن": در صورت تب
+                med.frequency = f"{med.frequency} {condition}" if med.frequency else condition
         # "for 10 days", "به مدت ده روز"; in a prescription also a course said last ("…، هشت هفته.")
         du = [d for d in extract_durations(window) if _MED_DURATION.match(window[d[0] : d[1]])
               or (_FA_MED_DURATION_BEFORE.search(window, max(0, d[0] - 12), d[0])

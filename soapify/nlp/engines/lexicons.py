@@ -418,6 +418,8 @@ DRUGS = frozenset(
     دکسترومتورفان هیوسین کوآموکسی‌کلاو مونته‌لوکاست بکلومتازون پردنیزون متیل‌پردنیزولون
     """.split()
 )
+#: words in ``DRUGS`` that name a kind of medicine, not one to order ("خود مسکن زیاد سردرد رو بیشتر میکنه")
+DRUG_CLASS_WORDS = frozenset({"مسکن"})
 DRUG_SUFFIX = re.compile(
     r"\b[a-z]{3,}(?:pril|sartan|olol|statin|prazole|tidine|dipine|cillin|mycin|floxacin|cycline|"
     r"triptan|formin|gliptin|gliflozin|lukast|azepam|oxetine|afil|parin|xaban|semide|thiazide|sone|olone)\b",
@@ -442,6 +444,9 @@ FREQ_RE = re.compile(
     r"روزی (?:یک|یه|دو|سه|چهار)[\u200c]?بار|صبح(?:[\u200c ]?ها)? ناشتا|قبل از صبحانه|"
     # "روزی یه دونه", "شبی یک عدد", "هفته‌ای دو بار"
     r"(?:روزی|شبی|صبحی|هفته[\u200c ]?ای|ماهی) (?:یکی|(?:(?!میلی|سی)[^\s،,.]+ )?(?!میلی|سی)[^\s،,.]+ (?:(?:تا|عدد|دونه|قرص) )?(?:بار|دونه|عدد|قرص|تا))(?!\w)|"
+    # "هر روز یکی دو تا", "دو تا در روز"
+    r"هر روز(?: (?:یکی|یه|یک|دو|سه)(?: (?:دو|سه|چهار))? (?:تا|دونه|عدد|بار))?(?!\w)|"
+    r"(?<!\w)(?:یکی|یه|یک|دو|سه|چهار|\d+) (?:تا|عدد|بار|دونه|قرص) در روز|"
     # "روزی ۲۵ میلی‌گرم", "روزی بیست میلی‌گرم": so much a day (the dose is read apart)
     r"روزی(?= (?:[^\s،,.]+ (?:و )?){1,3}(?:میلی[\u200c ]?گرم|میلی گرم|میکروگرم|گرم|واحد|سی[\u200c ]?سی)(?![^\W\d_]))",
     re.IGNORECASE,

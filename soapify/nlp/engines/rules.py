@@ -653,6 +653,8 @@ class _Builder:
             or self.answers_allergy_question(i)  # "any allergies?" / "Sulfa."
         ):
             question = self.sents[unit.question].text if unit is not None else ""
+            if self.lang == "fa" and meds and _only_medicines(s, meds):
+                return  # "آملودیپین پنج صبح یکی.": the medication item says it all
             self.patient_item(i, s, conf, has_meds=bool(meds), asked=question)
 
     def offer(self, i: int, s: Sentence) -> None:
@@ -1251,6 +1253,14 @@ _REFUSING_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _REFUSING_AFTER = re.compile(r"^\s*(?:(?:رو|را)\s+)?نمی[\u200c ]?خوا(?:م|هم)")
+
+
+def _only_medicines(s: Sentence, meds: list) -> bool:
+    """Whether a sentence says nothing but the medicines read from it (a word or so besides)."""
+    rest = s.text
+    for m in sorted(meds, key=lambda m: m.start, reverse=True):
+        rest = rest[: m.start - s.start] + " " + rest[m.end - s.start :]
+    return len(_WORDS.findall(rest)) <= 1
 
 
 def _refusing(text: str, start: int, end: int) -> bool:

@@ -1,0 +1,108 @@
+"""The rules engine on the fourth clinician round's Persian findings (made-up colloquial dialogue)."""
+
+from __future__ import annotations
+
+import pytest
+
+from soapify.core.draft_schema import check_evidence
+from soapify.core.transcript import parse_dialogue
+from soapify.nlp.engines.rules import RulesEngine
+
+
+@pytest.fixture(scope="module")
+def engine() -> RulesEngine:
+    return RulesEngine()
+
+
+def g(engine: RulesEngine, text: str) -> dict:
+    tv = parse_dialogue(text)
+    draft = engine.generate(tv, language="fa").draft
+    assert check_evidence(draft, tv.text) == []
+    return draft
+
+
+def items(draft, section, kind=None):
+    return [it for it in draft["sections"][section]["items"] if kind is None or it["kind"] == kind]
+
+
+def meds(draft, section):
+    return {it["name"]: it for it in items(draft, section, "medication")}
+
+
+# ------------------------------------------------------------------ medication orders
+
+
+def test_half_a_tablet_halves_the_strength_and_a_time_of_day_is_its_schedule(engine):
+    draft = g(
+        engine,
+        "[doctor] چه قرصایی میخورید؟\n[patient] کاپتوپریل بیست و پنج نصف صبح. لووتیروکسین صد صبح یکی.",
+    )
+    taken = meds(draft, "subjective")
+    assert (taken["کاپتوپریل"]["dose"], taken["کاپتوپریل"]["frequency"]) == ("12.5", "صبح")
+    assert taken["کاپتوپریل"]["text"] == "کاپتوپریل 12.5 (نصف قرص 25) صبح"
+    assert (taken["لووتیروکسین"]["dose"], taken["لووتیروکسین"]["frequency"]) == ("100", "صبح یکی")
+    # the medication items say it all: no quote of the same list as history
+    assert not items(draft, "subjective", "hpi")
+
+
+def test_a_small_strength_in_words_before_a_time_of_day(engine):
+    draft = g(engine, "[doctor] داروهاتون؟\n[patient] آملودیپین ده صبح یکی، آتنولول پنج شب.")
+    taken = meds(draft, "subjective")
+    assert (taken["آتنولول"]["dose"], taken["آتنولول"]["frequency"]) == ("5", "شب")
+
+
+def test_a_tablet_named_by_its_strength_is_no_drug(engine):
+    draft = g(engine, "[doctor] گلی‌کلازید رو میکنیم هشتاد میلی‌گرم، یعنی قرص هشتادی، روزی دو بار قبل از غذا.")
+    (med,) = items(draft, "plan", "medication")
+    assert (med["name"], med["dose"], med["frequency"]) == ("گلی‌کلازید", "80", "روزی دو بار")
+    assert med["text"] == "گلی‌کلازید 80 میلی‌گرم روزی دو بار قبل از غذا"
+
+
+def test_a_course_in_cc_keeps_its_length(engine):
+    draft = g(engine, "[doctor] شربت سفیکسیم هم می‌نویسم، روزی چهار سی سی تا هفت روز.")
+    (med,) = items(draft, "plan", "medication")
+    assert (med["dose"], med["duration"]) == ("4", "7 days")
+
+
+def test_a_condition_said_with_the_order_is_kept(engine):
+    draft = g(engine, "[doctor] اگه سرفه‌ش زیاد شد شربت دکسترومتورفان، هر هشت ساعت پنج سی سی.")
+    (med,) = items(draft, "plan", "medication")
+    assert med["frequency"] == "هر هشت ساعت در صورت سرفه"
+    draft = g(engine, "[doctor] قرص مفنامیک روزی سه بار بخورید، اگه درد داشتی.")
+    (med,) = items(draft, "plan", "medication")
+    assert med["frequency"] == "روزی سه بار در صورت درد"
+
+
+def test_at_an_attack_with_a_daily_limit(engine):
+    draft = g(engine, "[doctor] موقع حمله سوماتریپتان پنجاه بخورید، حداکثر سه تا در روز.")
+    (med,) = items(draft, "plan", "medication")
+    assert med["frequency"] == "حداکثر سه تا در روز در صورت حمله"
+
+
+def test_a_combination_product_is_one_drug_and_stopping_it_stops_both(engine):
+    draft = g(
+        engine,
+        "[doctor] برای درد چی میخورید؟\n[patient] استامینوفن کدئین، هر روز یکی دو تا.\n"
+        "[doctor] استامینوفن کدئین رو دیگه نخورید.",
+    )
+    (taken,) = items(draft, "subjective", "medication")
+    assert (taken["name"], taken["frequency"]) == ("استامینوفن-کدئین", "هر روز یکی دو تا")
+    (stop,) = items(draft, "plan", "medication")
+    assert stop["text"] == "قطع استامینوفن-کدئین" and stop["stopped"]
+
+
+def test_a_word_for_painkillers_in_general_is_no_medication(engine):
+    draft = g(engine, "[doctor] مصرف زیاد مسکن خودش سردرد میاره.")
+    assert not items(draft, "subjective", "medication") and not items(draft, "plan", "medication")
+
+
+def test_a_name_said_in_two_words_stays_one_name(engine):
+    draft = g(engine, "[doctor] آموکسی سیلین پونصد هر هشت ساعت می‌نویسم.")
+    (med,) = items(draft, "plan", "medication")
+    assert (med["name"], med["dose"]) == ("آموکسی‌سیلین", "500")
+
+
+def test_half_an_hour_before_food_is_no_half_tablet(engine):
+    draft = g(engine, "[doctor] پنتوپرازول چهل نیم ساعت قبل از صبحانه بخورید.")
+    (med,) = items(draft, "plan", "medication")
+    assert med["dose"] == "40"
