@@ -106,3 +106,43 @@ def test_half_an_hour_before_food_is_no_half_tablet(engine):
     draft = g(engine, "[doctor] پنتوپرازول چهل نیم ساعت قبل از صبحانه بخورید.")
     (med,) = items(draft, "plan", "medication")
     assert med["dose"] == "40"
+
+
+# ------------------------------------------------------------------ negation
+
+
+def ros(draft):
+    return {it["name"]: it["negated"] for it in items(draft, "subjective", "ros")}
+
+
+def test_it_happened_and_stopped_since_is_no_denial(engine):
+    draft = g(engine, "[doctor] استفراغ چی؟\n[patient] پریروز سه بار بالا آورد، از دیروز دیگه نه.")
+    assert ros(draft)["vomiting"] is False
+
+
+def test_none_of_them_denies_each_item_asked_even_if_the_advice_names_them_later(engine):
+    draft = g(
+        engine,
+        "[doctor] سرگیجه، تپش قلب، سفتی گردن یا تب؟\n[patient] نه هیچکدوم.\n"
+        "[doctor] اگه تب یا سفتی گردن پیدا کرد فوری بیارینش اورژانس.",
+    )
+    assert ros(draft) == {"dizziness": True, "تپش قلب": True, "neck stiffness": True, "fever": True}
+
+
+def test_a_no_with_a_few_words_keeps_the_question_it_answers(engine):
+    draft = g(engine, "[doctor] مشکلی تو راه رفتن ندارید؟ تعادلتون خوبه؟\n[patient] نه، نه، همه چی خوبه.")
+    (hpi,) = items(draft, "subjective", "hpi")
+    assert hpi["text"] == "بیمار در پاسخ به «مشکلی تو راه رفتن ندارید؟ تعادلتون خوبه؟»: نه، نه، همه چی خوبه."
+
+
+def test_a_parent_answering_is_the_parent_with_or_without_the_question(engine):
+    draft = g(
+        engine,
+        "[doctor] چی شده؟\n[patient] دخترم از دیشب سرفه میکنه.\n[doctor] خلط داره؟\n[patient] نه خلط نداره.",
+    )
+    assert all(it["text"].startswith("والد بیمار") for it in items(draft, "subjective", "hpi"))
+
+
+def test_fainting_denied_is_a_pertinent_negative(engine):
+    draft = g(engine, "[doctor] افتادید؟\n[patient] نزدیک بود بیفتم. غش نکردم.")
+    assert ros(draft)["syncope"] is True

@@ -42,6 +42,7 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
     "Eyes": (
         "blurry vision", "blurred vision", "vision", "eye pain", "red eye", "red eyes", "eye discharge", "pink eye",
         "itchy eyes", "تاری دید", "قرمزی چشم", "ترشح چشم", "خارش چشم", "چشم درد", "چشمم قرمز",
+        "حساسیت به نور", "دوبینی",
     ),
     "Ears, Nose, Mouth and Throat": (
         "sore throat", "runny nose", "congestion", "nasal congestion", "ear pain", "sinus", "pulling at her ear",
@@ -64,7 +65,7 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
         "سوزش سر دل", "سر دل", "ترش کردن", "ترش می‌کنم", "ترش میکنم", "ریفلاکس", "رفلاکس", "نفخ",
         "سوزش پشت جناغ", "سوزش سینه",
         "مدفوع سیاه", "استفراغ خونی", "خون بالا آوردن", "خون بالا آوردم", "بالا میارم", "بالا می‌آرم",
-        "بالا آوردم", "بالا میاره",
+        "بالا آوردم", "بالا میاره", "بالا آورد", "بالا آورده",
     ),
     "Genitourinary": (
         "burning with urination", "painful urination", "blood in urine", "frequency", "urgency",
@@ -75,12 +76,13 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
     "Musculoskeletal": (
         "back pain", "joint pain", "knee pain", "muscle aches", "muscle pain", "neck pain",
         "shoulder pain", "hip pain", "stiffness", "کمردرد", "کمر درد", "درد مفاصل", "زانو درد", "گردن درد",
+        "سفتی گردن",
     ),
     "Neurological": (
         "headache", "headaches", "dizziness", "dizzy", "numbness", "tingling", "trouble speaking",
         "lightheaded", "lightheadedness", "seizure", "syncope", "passing out", "memory",
         "سردرد", "سر درد", "سرگیجه", "گیج میره", "گیج می‌ره", "گیج می‌رود", "بی‌حسی", "بی حسی", "گزگز", "تشنج",
-        "سوزن سوزن",
+        "سوزن سوزن", "غش",
     ),
     "Psychiatric": (
         "depression", "anxiety", "suicidal", "homicidal", "mood", "sleep", "insomnia", "anxious", "depressed",
@@ -105,7 +107,9 @@ FA_SYMPTOM_EN = {
     "موقع ادرار می‌سوزه": "painful urination", "موقع ادرار کردن می‌سوزه": "painful urination", "درد پهلو": "flank pain",
     "سوزن سوزن": "tingling", "حمله پانیک": "panic attacks", "قرمزی چشم": "red eye", "ترشح چشم": "eye discharge",
     "خارش چشم": "itchy eyes", "چشم درد": "eye pain", "چشمم قرمز": "red eye", "سوزش پشت جناغ": "heartburn",
-    "سوزش سینه": "heartburn",
+    "سوزش سینه": "heartburn", "بالا آورد": "vomiting", "بالا آورده": "vomiting", "حساسیت به نور": "photophobia",
+    "سفتی گردن": "neck stiffness",
+    "غش": "syncope", "دوبینی": "double vision",
 }  # fmt: skip
 
 CANONICAL_EN = {
@@ -138,7 +142,7 @@ _FA_SYMPTOM_NAMES = {
     "خون بالا آوردن": "استفراغ خونی", "سر دل": "ناراحتی سر دل", "خسته": "خستگی", "گیج میره": "سرگیجه",
     "گیج می‌ره": "سرگیجه", "گیج می‌رود": "سرگیجه", "خوابم نمی‌بره": "بی‌خوابی", "خوابم نمیبره": "بی‌خوابی",
     "نفس تنگی": "تنگی نفس", "موقع ادرار می‌سوزه": "سوزش ادرار", "موقع ادرار کردن می‌سوزه": "سوزش ادرار",
-    "سوزن سوزن": "گزگز", "چشمم قرمز": "قرمزی چشم",
+    "سوزن سوزن": "گزگز", "چشمم قرمز": "قرمزی چشم", "بالا آورد": "استفراغ", "بالا آورده": "استفراغ",
 }  # fmt: skip
 
 

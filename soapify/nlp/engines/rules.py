@@ -802,7 +802,8 @@ class _Builder:
 
     def qa_text(self, q: str, a: Sentence) -> str:
         if self.lang == "fa":
-            return f"{self.companion(a) or 'بیمار'} در پاسخ به «{q.strip()}»: {a.text.strip()}"  # its "آره" answers
+            who = self.companion(a) or ("والد بیمار" if self.caregiver else "بیمار")
+            return f"{who} در پاسخ به «{q.strip()}»: {a.text.strip()}"  # its "آره" answers
         return f'Asked "{q.strip()}": {clean_spoken(a.text).strip()}'
 
     def patient_item(self, i: int, s: Sentence, conf: float, has_meds: bool = False, asked: str = "") -> None:
@@ -841,7 +842,9 @@ class _Builder:
         if lx.SYMPTOM_RE.search(s.text) or _REQUEST.match(q):
             return False  # "no fever and no weakness" names its topic; "can you show me?" adds nothing
         if self.lang == "fa":  # no subject pronoun to go by: "سه سال و نیمشه", "روزی نیم پاکت"
-            return len(_WORDS.findall(s.text)) <= 4
+            # a yes or no with a few words more answers the question, too: "نه، نه، همه چی عادیه"
+            words = len(_WORDS.findall(s.text))
+            return words <= 4 or (bool(_LED_ANSWER.match(s.text)) and words <= 7)
         return (
             len(_WORDS.findall(q)) <= 14
             and not _OWN_SUBJECT_START.match(s.text)
@@ -967,7 +970,11 @@ class _Builder:
             if key in seen:
                 continue
             if m.negated and any(
-                x.name == m.name and not x.negated and not x.uncertain and x.source != "context"
+                x.name == m.name
+                and not x.negated
+                and not x.uncertain
+                and x.source != "context"
+                and not self.doctor_not_history(x)
                 for x in self.d.mentions
             ):
                 # reported somewhere: a denial elsewhere ("denied it in the past") does not undo it;
@@ -987,6 +994,16 @@ class _Builder:
                 "subjective", "ros", label, spans, negated=m.negated, uncertain=m.uncertain,
                 confidence=0.75 if m.source == "answer" else 0.7, name=m.name,
             )  # fmt: skip
+
+    def doctor_not_history(self, m: Mention) -> bool:
+        """A symptom the doctor named in advice, a plan or the exam ("اگه ... با تب بود، فوری برید
+        اورژانس"): no report of the patient's that would undo the patient's denial."""
+        return (
+            m.speaker == SPEAKER_DOCTOR
+            and m.source == "said"
+            and self.final[m.sentence] not in ("hpi", "ros")
+            and bool(_HYPOTHETICAL.search(self.sents[m.sentence].text))
+        )
 
     def doctor_item(
         self, i: int, s: Sentence, label: str, conf: float, declined: Sentence | None, has_meds: bool = False
