@@ -146,3 +146,82 @@ def test_a_parent_answering_is_the_parent_with_or_without_the_question(engine):
 def test_fainting_denied_is_a_pertinent_negative(engine):
     draft = g(engine, "[doctor] افتادید؟\n[patient] نزدیک بود بیفتم. غش نکردم.")
     assert ros(draft)["syncope"] is True
+
+
+# ------------------------------------------------------------------ «حساسیت» that is no allergy
+
+
+def test_tenderness_on_a_place_is_an_exam_finding_not_an_allergy(engine):
+    draft = g(engine, "[doctor] روی کیسه صفرا کمی حساسیت هست، کبد بزرگ نیست.")
+    assert not items(draft, "subjective", "allergy")
+    assert [it["kind"] for it in items(draft, "objective")] == ["exam"]
+
+
+def test_sensitivity_to_light_or_noise_is_a_symptom_not_an_allergy(engine):
+    draft = g(
+        engine,
+        "[doctor] با سردرد حساسیت به نور یا صدا هم دارید؟\n[patient] آره، صدای بلند اذیتم میکنه، نور هم همینطور.",
+    )
+    assert not items(draft, "subjective", "allergy")
+    assert ros(draft)["photophobia"] is False
+
+
+def test_a_drug_left_out_because_of_an_allergy_is_a_plan_decision(engine):
+    draft = g(engine, "[doctor] چون حساسیت دارید سفالکسین براتون نمی‌نویسم.")
+    assert not items(draft, "subjective", "allergy")
+    (plan,) = items(draft, "plan")
+    assert plan["kind"] == "instruction" and not plan.get("name")
+
+
+def test_a_real_allergy_is_still_an_allergy(engine):
+    draft = g(engine, "[doctor] به دارویی حساسیت دارید؟\n[patient] آره به سولفا، تاول زدم.")
+    assert items(draft, "subjective", "allergy")
+
+
+# ------------------------------------------------------------------ advice said after the first sentence
+
+
+def test_advice_after_a_decision_is_kept_and_the_decision_is_a_plan(engine):
+    draft = g(
+        engine,
+        "[patient] قطره آنتی بیوتیک لازم نداره؟\n"
+        "[doctor] نه، آلرژیکه، آنتی‌بیوتیک لازم نیست. کمپرس سرد بذارید، چشمشو نماله.\n"
+        "[doctor] سه روز مهد نبرینش. آب پرتقال و شکلات نه.",
+    )
+    assert not items(draft, "assessment")
+    plan = [it["text"] for it in items(draft, "plan")]
+    assert plan == [
+        "آلرژیکه، آنتی‌بیوتیک لازم نیست.",
+        "کمپرس سرد بذارید، چشمشو نماله.",
+        "سه روز مهد نبرینش.",
+        "آب پرتقال و شکلات نه.",
+    ]
+
+
+def test_advice_in_the_same_sentence_as_an_order_is_kept(engine):
+    draft = g(engine, "[doctor] قرص هیوسین هم روزی سه بار، دهن خشکی میاره، زیاد آب بنوشید.")
+    assert [it["kind"] for it in items(draft, "plan")] == ["medication", "instruction"]
+    assert items(draft, "plan", "instruction")[0]["text"] == "دهن خشکی میاره، زیاد آب بنوشید."
+
+
+def test_imperative_advice_is_a_plan(engine):
+    draft = g(
+        engine,
+        "[doctor] شبا سرتونو بالاتر بذارید. قبل خواب چیزی نخورید. یه دفترچه غذایی بنویسید.\n"
+        "[doctor] یه برگه رژیم هم بهتون میدم. نگران نباشید.",
+    )
+    assert len(items(draft, "plan", "instruction")) == 5
+
+
+# ------------------------------------------------------------------ small talk
+
+
+def test_greetings_thanks_and_exam_logistics_are_no_content(engine):
+    draft = g(
+        engine,
+        "[doctor] سلام حاج آقا، خوش اومدید، بفرمایید بشینید.\n[patient] سلام آقای دکتر، خسته نباشید، ممنون.\n"
+        "[doctor] بذاریدش رو تخت معاینه‌ش کنم. گلوش قرمزه.\n[doctor] آره دو روز استراحت کنید.",
+    )
+    assert [it["text"] for it in items(draft, "objective")] == ["گلوش قرمزه."]
+    assert not items(draft, "subjective")
+    assert [it["text"] for it in items(draft, "plan")] == ["دو روز استراحت کنید."]

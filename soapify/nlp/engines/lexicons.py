@@ -222,7 +222,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"effusion|warmth|crepitus)|"
         r"(?:temperature|pulse|heart rate|oxygen(?: level| saturation)?|vitals?|vital signs) (?:is|are|was|were) "
         r"(?:normal|fine|good|stable|unremarkable)|"
-        r"\w+ exam(?:ination)? (?:is|was) (?:normal|unremarkable))|معاینه|حساسیت\s+(?:زاویه|در لمس|به لمس|ناحیه|شکم)",
+        r"\w+ exam(?:ination)? (?:is|was) (?:normal|unremarkable))|معاینه|حساسیت\s+(?:زاویه|در لمس|به لمس|ناحیه|شکم)|"
+        # tenderness on a place: "روی مثانه یه کم حساسیت هست"
+        r"(?<![^\W\d_])روی\s+\S+(?:\s+\S+){0,3}?\s+حساسیت",
         "result": r"\b(?:x-ray|xray|mri|ct scan|cat scan|ultrasound|echo(?:cardiogram)?|ekg|ecg|"
         r"lab(?:s| work| results)?|blood work|hemoglobin|a1c|cholesterol|results? (?:show|came|were)|"
         r"came back|showed|revealed|demonstrat|dipstick|urinalysis|urine test|rapid strep|strep test|swab (?:is|was|came)|"
@@ -259,14 +261,24 @@ CUES: dict[str, re.Pattern[str]] = {
         # "پیاده‌روی کنید", "بار سنگین بلند نکنید", "کیسه آب گرم بذارید", "فوری برید زایشگاه"; not the exam's
         # "دهانتون رو باز کنید" or "نگاه کنید"
         r"(?<!باز )(?<!نگاه )(?<!صبر )ن?(?:کنید|کنین)|بذارید|بذارین|بگذارید|برید|بیاید|بیاین|"
-        r"مصرف کن)(?!\w)|"
+        r"مصرف کن|"
+        # more advice as an order: "او آر اس بهش بدین", "خبر بدید", "نگران نباشید", "یه دفترچه بنویسید",
+        # "اول بشینید لبه تخت بعد وایسید"; and what the doctor hands over: "یه برگه بهتون میدم"
+        r"[بن](?:د|ده|نویس|شین|نشین|خواب|پوش|مون|شور|گ|ذار|بر)(?:ید|ین)(?:ش|شون)?|نباشید|نباشین|پاشید|پاشین|وایسید|وایسین|"
+        r"(?:بهت|بهتون|بهش|براتون|براش)\s+می[\u200c ]?دم)(?!\w)|"
+        # "آبمیوه صنعتی و نوشابه نه": none of these
+        r"^[^.؟?]{2,40}\s(?:و|یا)\s+\S+(?:\s+\S+)?\s+نه\W*$|"
         # an ordered test: "یه آزمایش خون هم بدید", "کشت ادرار بدید"; no imaging: "عکس لازم نیست"
         r"(?:آزمایش|کشت|نوار قلب|عکس|سونوگرافی|ام[\u200c ]?آر[\u200c ]?آی|سی[\u200c ]?تی|تی اس اچ)[^.؟?]*"
-        r"(?:بدید|بدهید|بدین|بگیرید|بگیرین|لازم نیست|نیازی نیست)(?![^\W\d_])",
+        r"(?:بدید|بدهید|بدین|بگیرید|بگیرین|لازم نیست|نیازی نیست)(?![^\W\d_])|"
+        # what is not given, as decided: "آنتی‌بیوتیک لازم نیست", "به خاطر حساسیتتون ... بهتون نمیدم"
+        r"(?<![^\W\d_])(?:لازم نیست|نیازی نیست|نیاز نیست|نمی[\u200c ]?(?:دم|دیم|نویسم|نویسیم))(?![^\W\d_])",
         "assessment": r"\b(?:(?:this|it) (?:looks|sounds|seems) like|(?:my )?(?:assessment|impression) is|i think (?:you|it|this|that)|"
         r"consistent with|diagnos|most likely|you have (?:a|an)|my impression|suggestive of|"
         r"in terms of your|for your)|تشخیص|به نظر می‌?رسد|احتمالا",
-        "allergy": r"\ballerg|حساسیت(?!\s+(?:زاویه|در لمس|به لمس|ناحیه|شکم))|آلرژی",
+        # not a tenderness ("حساسیت در لمس", "روی مثانه حساسیت هست") nor a sense ("حساسیت به نور")
+        "allergy": r"\ballerg|(?<!روی )(?<!یه کم )(?<!کمی )"
+        r"حساسیت(?!\s+(?:زاویه|در لمس|به لمس|ناحیه|شکم|به\s+(?:نور|صدا|بو|لمس|سرما|گرما)(?![^\W\d_])))|آلرژی",
         "family_history": r"\b(?:(?:my|your) (?:mom|mother|dad|father|brother|sister|parents|family|"
         r"grand\w+|aunt|uncle)|family history|runs in (?:the|my|your) family)|خانواده|"
         r"(?<![^\W\d_])(?:پدر|مادر|برادر|خواهر|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی|مامان|بابا|داداش|آبجی)"
@@ -335,8 +347,14 @@ _WORD = re.compile(r"\w+")
 # a whole sentence of greeting, thanks or "how are you" (with at most a name, or a title and a
 # name, after a greeting: "hello doctor smith", "سلام آقای دکتر", "سلام، خسته نباشید")
 _TITLE = r"(?:doctor|doc|dr\.?|mr\.?|mrs\.?|ms\.?|miss|sir|ma'am)(?:\s+\w+)?|\w+"
-_FA_TITLE = r"(?:(?:آقای|خانم)\s+)?دکتر(?:\s+\S+)?|(?:مادر|پدر|حاج ?خانم|حاج ?آقا|خاله|عمو)\s+جان|\S+"
-_FA_HELLO = r"(?:سلام|وقت(?:تون|تان)? بخیر|روز(?:تون)? بخیر|صبح(?:تون)? بخیر|عصر(?:تون)? بخیر|خسته نباشید)"
+_FA_TITLE = (
+    r"(?:(?:آقای|خانم)\s+)?دکتر(?:\s+\S+)?|(?:مادر|پدر|حاج ?خانم|حاج ?آقا|خاله|عمو)\s+جان|(?:آقای|خانم)\s+\S+|"
+    r"حاج ?خانم|حاج ?آقا|\S+"
+)
+_FA_HELLO = (
+    r"(?:سلام|وقت(?:تون|تان)? بخیر|روز(?:تون)? بخیر|صبح(?:تون)? بخیر|عصر(?:تون)? بخیر|خسته نباشید|"
+    r"خوش (?:اومدین|اومدید|آمدید))"
+)
 _GREETING = re.compile(
     r"^\W*(?:(?:hi|hello|hey|so|well|oh|okay|ok|yeah|good|great|and)[\s,.!]+)*(?:"
     r"(?:i'm|i am|i've been|we're|doing) (?:doing )?(?:well|good|great|fine|okay|alright|all right|pretty good)"
@@ -345,12 +363,12 @@ _GREETING = re.compile(
     r"(?:understood[\s,.!]+)?thank(?:s| you)(?: so much| very much)?(?:,? (?:doctor|doc|dr\.?(?: \w+)?))?|you're welcome|have a (?:good|great|nice) (?:day|one|weekend)|"
     r"(?:i'm|i am|my name is) (?:dr\.?|doctor)(?: \w+)?|"
     rf"(?:hi|hello|hey|good (?:morning|afternoon|evening))(?:[\s,]+(?:{_TITLE}))?|"
-    rf"{_FA_HELLO}(?:[\s,،]+(?:{_FA_TITLE}))?(?:[\s,،.!]+{_FA_HELLO})?(?:[\s,،.!]+بفرمایید(?: بشینید| بنشینید)?)?|"
+    rf"{_FA_HELLO}(?:[\s,،]+(?:{_FA_TITLE}))?(?:[\s,،.!]+{_FA_HELLO})*(?:[\s,،.!]+بفرمایی[دن](?: بشینی[دن]| بنشینی[دن])?)?|"
     r"خداحافظ|ممنون(?:م)?|مرسی|خوبم|حالتون چطوره|حال شما چطوره|شما چطورید|شما چطوری)\W*$|"
     # Persian thanks and blessings, with a greeting and a title around them: "سلام خانم دکتر، ممنون",
     # "دستتون درد نکنه خانم دکتر", "ممنون دکتر، خدا خیرتون بده", "شکر خدا، می‌گذرونیم"
     rf"^\W*(?:(?:{_FA_HELLO}|چشم|باشه)[\s,،.!]+)?(?:(?:آقای|خانم)\s+)?(?:دکتر(?:\s+جان)?[\s,،.!]+)?"
-    r"(?:(?:(?:خیلی\s+)?(?:ممنون(?:م)?|مرسی|متشکرم)|سپاس|لطف کردید|لطف کردین|زحمت کشیدید|دست(?:تون| شما) درد نکنه|خدا خیرتون بده|خدا خیرت بده|"
+    r"(?:(?:(?:خیلی\s+)?(?:ممنون(?:م)?|مرسی|متشکرم)|سپاس|خسته نباشید|لطف کردید|لطف کردین|زحمت کشیدید|دست(?:تون| شما) درد نکنه|خدا خیرتون بده|خدا خیرت بده|"
     r"پسرم|دخترم|عزیزم|مادر جان|پدر جان|"
     r"خدا حفظتون کنه|شکر خدا|خدا رو شکر|می[\u200c ]?گذرونیم|بد نیستم)(?:[\s,،.!]+(?:(?:آقای|خانم)\s+)?(?:دکتر(?:\s+جان)?)?)?[\s,،.!]*)+\W*$",
     re.IGNORECASE,
@@ -493,7 +511,7 @@ CHITCHAT = re.compile(
     r"(?:the )?nurse (?:will|is going to) (?:come|be) in)\b|"
     # Persian: "خب بذارید معاینه کنم", "معاینه می‌کنم" (the exam is announced, nothing found yet);
     # "چشم، ممنون آقای دکتر"
-    r"^\W*(?:خب\s+)?(?:(?:بذارید|بگذارید|اجازه بدید|اجازه بدهید)\s+(?:\S+\s+){0,2}معاینه\S*\s+کنم|"
+    r"^\W*(?:خب\s+)?(?:(?:بذارید|بگذارید|اجازه بدید|اجازه بدهید)ش?\s+(?:\S+\s+){0,2}معاینه\S*\s+کنم|"
     r"(?:\S+\s+)?معاینه\S*\s+(?:می[\u200c ]?)?کنی?م)\W*$|^\W*(?:چشم|باشه)[\s،,]+(?:ممنون|مرسی|متشکرم)|"
     # a greeting at the door: "Morning, Mr. Okafor, come on in.", "بفرمایید بشینید"
     r"^\W*(?:(?:good )?(?:morning|afternoon|evening)|hi|hello|hey)\b[^?!]*?\b(?:come (?:on )?in|have a seat|take a seat)\W*$|"

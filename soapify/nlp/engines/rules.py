@@ -483,6 +483,8 @@ class _Builder:
         doctor = s.speaker == SPEAKER_DOCTOR
         if _noise(s) and not (s.question and doctor):
             return  # pleasantries, the patient's own questions, scribe commands
+        if self.lang == "fa" and lx.is_greeting(s.text):
+            return  # "سلام آقای دکتر، ممنون، خسته نباشید", "سلام، بفرمایید بشینید"
         if doctor and _TOPIC_HEADING.match(s.text):
             return  # "Second, the zolpidem.": what the next sentences are about, no statement of its own
         nv = number_view(s.text, s.start)
@@ -528,6 +530,8 @@ class _Builder:
             ]
         if doctor and meds:  # "i'd rather avoid colchicine", "we can talk about allopurinol": no order
             meds = [m for m in meds if not _NOT_ORDERED_BEFORE.search(s.text[: m.name_span[0] - s.start])]
+            # "سفالکسین براتون نمی‌نویسم", "آموکسی‌سیلین بهتون نمیدم": withheld, not ordered
+            meds = [m for m in meds if not _FA_NOT_GIVEN.match(s.text, m.name_span[1] - s.start)]
         if allergy and meds:  # "چون به پنی‌سیلین حساسیت داره، آزیترومایسین ... می‌نویسم": not the allergen
             allergens = {(m.group("en") or m.group("fa") or "").lower() for m in _ALLERGEN.finditer(s.text)}
             meds = [
@@ -645,6 +649,8 @@ class _Builder:
                 self.doctor_item(
                     i, s, label, conf, declined, has_meds=(bool(meds) or completed) and not taper
                 )
+            if self.lang == "fa" and label == "plan" and meds and not taper:
+                self.advice_after_medicines(s, meds)
         elif (
             label != "other"
             or lx.SYMPTOM_RE.search(s.text)
@@ -995,6 +1001,21 @@ class _Builder:
                 confidence=0.75 if m.source == "answer" else 0.7, name=m.name,
             )  # fmt: skip
 
+    def advice_after_medicines(self, s: Sentence, meds: list) -> None:
+        """The advice a Persian order goes on to give after its medicines ("متوکاربامول هم شبی یه دونه،
+        خواب آلودگی میاره، بعدش رانندگی نکنید"): an instruction of its own, from the clause after the
+        last medicine to the end of the sentence."""
+        last = max(m.end for m in meds) - s.start
+        sep = _CLAUSE_END.search(s.text, last)
+        if sep is None:
+            return
+        a = sep.end() + len(s.text[sep.end() :]) - len(s.text[sep.end() :].lstrip())
+        tail = s.text[a:].strip()
+        if len(_WORDS.findall(tail)) < 3 or not lx.CUES["plan"].search(tail):
+            return
+        kind = "follow_up" if lx.CUES["follow_up"].search(tail) else "instruction"
+        self.add("plan", kind, fa_doctor_to_note(tail), [(s.start + a, s.end, s.segment_id)], confidence=0.6)
+
     def doctor_not_history(self, m: Mention) -> bool:
         """A symptom the doctor named in advice, a plan or the exam ("اگه ... با تب بود، فوری برید
         اورژانس"): no report of the patient's that would undo the patient's denial."""
@@ -1257,6 +1278,9 @@ _NOT_ORDERED_BEFORE = re.compile(
     r"^(?=.*\b(?:if|unless|in case)\b).*\b(?:we|i) (?:can|could|might|may) (?:also )?(?:add|try|start|switch to|use)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
+_FA_NOT_GIVEN = re.compile(
+    r"[^.،,؟?!]*?(?<![^\W\d_])(?:نمی[\u200c ]?(?:دم|دیم|نویسم|نویسیم)|تجویز نمی[\u200c ]?کنم)(?![^\W\d_])"
+)
 # after the name: the medicine is no longer taken ("… but i ran out a couple months ago", "… and stopped it")
 _NO_LONGER = re.compile(
     r"[^.;]{0,30}?\b(?:but|and|then)\s+(?:i|he|she|we)\s+(?:ran out|stopped|quit|gave up|haven't (?:taken|used|had)|"
@@ -1270,6 +1294,9 @@ _REFUSING_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _REFUSING_AFTER = re.compile(r"^\s*(?:(?:رو|را)\s+)?نمی[\u200c ]?خوا(?:م|هم)")
+
+
+_CLAUSE_END = re.compile(r"[،,.;؛]")
 
 
 def _only_medicines(s: Sentence, meds: list) -> bool:
