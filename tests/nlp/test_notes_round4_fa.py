@@ -225,3 +225,35 @@ def test_greetings_thanks_and_exam_logistics_are_no_content(engine):
     assert [it["text"] for it in items(draft, "objective")] == ["گلوش قرمزه."]
     assert not items(draft, "subjective")
     assert [it["text"] for it in items(draft, "plan")] == ["دو روز استراحت کنید."]
+
+
+# ------------------------------------------------------------------ numbers the doctor states
+
+
+def test_pressures_keep_the_posture_they_were_taken_in(engine):
+    draft = g(engine, "[doctor] فشار نشسته صد و چهل روی نود بود، ایستاده شد صد و پانزده روی هفتاد و پنج.")
+    vitals = [it["text"] for it in items(draft, "objective", "vital")]
+    assert vitals == ["فشار خون (نشسته): 140/90 mmHg", "فشار خون (ایستاده): 115/75 mmHg"]
+
+
+def test_lab_values_are_results_with_the_previous_value(engine):
+    draft = g(
+        engine,
+        "[doctor] پتاسیم‌تون شده پنج و سه دهم. دو ماه پیش چهار و هشت دهم بود.\n"
+        "[doctor] قند ناشتا هم صد و بیست.",
+    )
+    results = [it["text"] for it in items(draft, "objective", "result")]
+    assert results == ["پتاسیم: 5.3 mEq/L (قبلی: 4.8، دو ماه پیش)", "قند ناشتا: 120 mg/dL"]
+    assert not items(draft, "objective", "vital")  # a fasting glucose is a lab, not a vital
+
+
+def test_a_childs_weight_in_kilos(engine):
+    draft = g(engine, "[doctor] وزنش یازده کیلوئه.")
+    (weight,) = items(draft, "objective", "vital")
+    assert (weight["name"], weight["value"]) == ("weight", 11)
+
+
+def test_a_lab_value_with_a_remark_keeps_the_remark(engine):
+    draft = g(engine, "[doctor] تی اس اچ تون چهار و دو دهمه، تیروئیدتون خوبه.")
+    (result,) = items(draft, "objective", "result")
+    assert result["text"] == "TSH: 4.2 mIU/L؛ تیروئیدتون خوبه"

@@ -77,6 +77,7 @@ class Vital:
     end: int
     systolic: float | None = None
     diastolic: float | None = None
+    position: str | None = None  # a pressure's posture, as said: "خوابیده", "ایستاده"
 
     def label(self, language: str = "en") -> str:
         names = VITAL_LABELS["fa" if language == "fa" else "en"]
@@ -89,7 +90,8 @@ class Vital:
             "kg/m2": "kg/m²",
         }.get(self.unit, self.unit)
         value = self.value if isinstance(self.value, str) else f"{self.value:g}"
-        return f"{names[self.name]}: {value} {unit}".strip()
+        name = f"{names[self.name]} ({self.position})" if self.position else names[self.name]
+        return f"{name}: {value} {unit}".strip()
 
 
 def _num(s: str) -> float:
@@ -152,6 +154,12 @@ def _not_the_patients(name: str, text: str, m: re.Match[str]) -> bool:
     return False
 
 
+# the posture a pressure was taken in: "خوابیده ۱۳۵ روی ۸۰، ایستاده ۱۱۰ روی ۷۰"
+_FA_POSITION = re.compile(r"(?<![^\W\d_])(خوابیده|درازکش|دراز کشیده|نشسته|ایستاده)(?![^\W\d_])")
+# a fasting glucose is a lab result, not a vital: "قند ناشتا ۱۶۵"
+_FA_FASTING = re.compile(r"ناشتا")
+
+
 def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -> list[Vital]:
     """Vitals in one sentence; offsets are transcript offsets (``offset`` = sentence start).
     Thresholds and conditions are not readings ("come back if the fever goes above 39"), nor is the
@@ -166,9 +174,15 @@ def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -
             named_from = max(0, m.start() - 40) if name == "bp_bare" else m.start()  # "below 130/80"
             if not _a_reading(nv.text, named_from, m.start(1)) or _not_the_patients(name, nv.text, m):
                 continue
+            if name == "glucose" and _FA_FASTING.search(nv.text, m.start(), m.start(1)):
+                continue  # a lab result (``extract_fa_labs``)
             vital = _vital_from_match(name, m)
             if vital is None:
                 continue
+            if vital.name == "bp":  # the posture said since the reading before
+                since = max((b for a, b in taken if b <= m.start()), default=0)
+                postures = _FA_POSITION.findall(nv.text, since, m.start(1))
+                vital.position = postures[-1] if postures else None
             vital.start, vital.end = nv.span(m.start(), m.end())
             found.append(vital)
             taken.append((m.start(), m.end()))
@@ -218,6 +232,58 @@ def _vital_from_match(name: str, m: re.Match[str]) -> Vital | None:
     if name == "bmi":
         return Vital(name, v, "kg/m2", 0, 0)
     return None
+
+
+# Persian lab values the doctor reads out: "هموگلوبین A1c تون شده هشت و دو دهم", "کراتینین‌تون یک و یک دهمه"
+_FA_LABS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
+    (label, unit, re.compile(r"(?<![^\W\d_])(?:" + pat + r")[\w\u200c]*", re.IGNORECASE))
+    for label, unit, pat in (
+        ("HbA1c", "%", r"(?:هموگلوبین\s*)?(?:hba1c|a1c|ای[\u200c ]?وان[\u200c ]?سی)|قند سه ماهه"),
+        ("قند ناشتا", "mg/dL", r"قند ناشتا"),
+        ("کراتینین", "mg/dL", r"کراتینین"),
+        ("پتاسیم", "mEq/L", r"پتاسیم"),
+        ("سدیم", "mEq/L", r"سدیم"),
+        ("هموگلوبین", "g/dL", r"هموگلوبین(?!\s*(?:a1c|hba1c|ای))"),
+        ("TSH", "mIU/L", r"tsh|تی[\u200c ]?اس[\u200c ]?اچ"),
+        ("فریتین", "ng/mL", r"فریتین"),
+        ("MCV", "fL", r"mcv|ام[\u200c ]?سی[\u200c ]?وی"),
+        ("LDL", "mg/dL", r"ldl|ال[\u200c ]?دی[\u200c ]?ال"),
+        ("HDL", "mg/dL", r"hdl|اچ[\u200c ]?دی[\u200c ]?ال"),
+        ("تری‌گلیسرید", "mg/dL", r"تری[\u200c ]?گلیسی?رید"),
+        ("کلسترول", "mg/dL", r"کلسترول"),
+    )
+)
+# the value after the lab's name, a few words on: "کراتینین‌تون هم 1.1"، "هموگلوبین a1c تون شده 8.2"
+_FA_LAB_VALUE = re.compile(
+    r"(?:\s+(?:تون|تان|ش|شما|هم|الان|شده|بود|بوده|است|هست|روی|حدود)){0,3}\s*(\d+(?:\.\d+)?)(?![\d/])"
+)
+
+
+@dataclass(slots=True)
+class Lab:
+    name: str
+    value: float
+    unit: str
+    start: int
+    end: int
+
+    def label(self) -> str:
+        unit = "" if self.unit == "%" else " "
+        return f"{self.name}: {self.value:g}{unit}{self.unit}"
+
+
+def extract_fa_labs(text: str, offset: int = 0, view: NumberView | None = None) -> list[Lab]:
+    """Persian lab values in one sentence: "HbA1c: 8.2%", "کراتینین: 1.1 mg/dL" (transcript offsets)."""
+    nv = view or number_view(text, offset)
+    found: list[Lab] = []
+    for label, unit, pat in _FA_LABS:
+        for m in pat.finditer(nv.text):
+            v = _FA_LAB_VALUE.match(nv.text, m.end())
+            if v is None or any(lab.start <= nv.span(m.start(), m.end())[0] < lab.end for lab in found):
+                continue
+            a, b = nv.span(m.start(), v.end())
+            found.append(Lab(label, float(v.group(1)), unit, a, b))
+    return sorted(found, key=lambda lab: lab.start)
 
 
 @dataclass(slots=True)

@@ -26,7 +26,14 @@ from . import lexicons as lx
 from . import problems
 from .base import DraftResult
 from .classifier import SENT_LABELS
-from .extract import extract_durations, extract_medications, extract_vitals, is_negated, is_uncertain
+from .extract import (
+    extract_durations,
+    extract_fa_labs,
+    extract_medications,
+    extract_vitals,
+    is_negated,
+    is_uncertain,
+)
 from .style import (
     CAREGIVER_ASKED,
     CAREGIVER_EN,
@@ -411,6 +418,7 @@ class _Builder:
         self.final = list(labels)  # the section each doctor statement went to, after the builder's rules
         self.history_kinds: dict[int, str] = {}  # sentence start -> the history kind it was filed as
         self.refusals: set[int] = set()  # starts of the patient's replies turning down a proposal
+        self.lab_sentence = -1  # the last sentence whose lab values became result items
         # a parent speaks for the child who is the patient (the patient's own words; not a companion's
         # "دخترم" about a grown daughter who speaks for herself)
         self.caregiver = _caregiver(dialogue.sentences)
@@ -496,6 +504,7 @@ class _Builder:
                 name=v.name, value=v.value, unit=v.unit, systolic=v.systolic, diastolic=v.diastolic,
                 negated=False, uncertain=is_uncertain(s.text),
             )  # fmt: skip
+        labs = self.lab_results(i, s, nv) if self.lang == "fa" and doctor and not s.question else False
         given_here = doctor and not s.question and bool(_GIVEN_HERE.search(s.text))  # "i injected 40 mg of …"
         prescribing = doctor and not s.question and (bool(lx.PRESCRIBE.search(s.text)) or given_here)
         before = bool(_PRESCRIBED_BEFORE.search(s.text))  # "last time we started you on …": taken now
@@ -642,6 +651,8 @@ class _Builder:
                 label not in ("plan", "assessment") or not lx.DIAGNOSIS.search(s.text)
             ):
                 label = "plan"  # "take paracetamol 500 mg every 6 hours" names no problem
+            if labs:
+                label = "other"  # "کراتینین‌تون یک و یک دهمه": the result items say it
             self.final[i] = label
             if label != "other" and not (
                 vitals and (label == "exam" or (label == "result" and len(_WORDS.findall(s.text)) <= 6))
@@ -1001,6 +1012,33 @@ class _Builder:
                 confidence=0.75 if m.source == "answer" else 0.7, name=m.name,
             )  # fmt: skip
 
+    def lab_results(self, i: int, s: Sentence, nv: Any) -> bool:
+        """The lab values a Persian doctor reads out, as one result item for the sentence ("HbA1c: 8.2%",
+        "کراتینین: 1.1 mg/dL؛ کلیه‌ها خوبه"), and a value said for the lab just read ("سه ماه پیش هفت و
+        نیم بود") as its previous one; True when the sentence became such an item."""
+        labs = extract_fa_labs(s.text, s.start, nv)
+        if labs:
+            others = [
+                c.strip()
+                for c, a in _clauses(s.text)
+                if _WORDS.search(c)
+                and not any(lab.start < s.start + a + len(c) and s.start + a < lab.end for lab in labs)
+            ]
+            text = "، ".join(lab.label() for lab in labs) + ("؛ " + "، ".join(others) if others else "")
+            one = labs[0] if len(labs) == 1 else None
+            self.add("objective", "result", text, [self.span(s)], confidence=0.85, name=one and one.name,
+                     value=one and one.value, unit=one and one.unit)  # fmt: skip
+            self.lab_sentence = i
+            return True
+        before = _FA_PREVIOUS_VALUE.match(nv.text)
+        last = self.items["objective"][-1] if self.items["objective"] else None
+        if before is None or last is None or last["kind"] != "result" or self.lab_sentence != i - 1:
+            return False
+        when = s.text[: nv.span(before.start("when"), before.end("when"))[1] - s.start].strip()
+        last["text"] += f" (قبلی: {before.group('value')}، {when})"
+        last["evidence"].append(_ev(self.t, s.start, s.end, s.segment_id))  # type: ignore[arg-type]
+        return True
+
     def advice_after_medicines(self, s: Sentence, meds: list) -> None:
         """The advice a Persian order goes on to give after its medicines ("متوکاربامول هم شبی یه دونه،
         خواب آلودگی میاره، بعدش رانندگی نکنید"): an instruction of its own, from the clause after the
@@ -1297,6 +1335,21 @@ _REFUSING_AFTER = re.compile(r"^\s*(?:(?:رو|را)\s+)?نمی[\u200c ]?خوا(?
 
 
 _CLAUSE_END = re.compile(r"[،,.;؛]")
+
+
+def _clauses(text: str) -> list[tuple[str, int]]:
+    """The clauses of a sentence between its commas and stops, each with where it starts."""
+    out, a = [], 0
+    for m in _CLAUSE_END.finditer(text):
+        out.append((text[a : m.start()], a))
+        a = m.end()
+    return [*out, (text[a:], a)]
+
+
+# the previous value of a lab just read: "سه ماه پیش هفت و نیم بود", "دفعه قبل 7.1 بود"
+_FA_PREVIOUS_VALUE = re.compile(
+    r"^\W*(?P<when>(?:\S+\s+){0,3}?(?:پیش|قبل))\s+(?:هم\s+)?(?P<value>\d+(?:\.\d+)?)\s*(?:بود|بوده)\W*$"
+)
 
 
 def _only_medicines(s: Sentence, meds: list) -> bool:
