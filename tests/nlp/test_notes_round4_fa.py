@@ -26,7 +26,7 @@ def items(draft, section, kind=None):
 
 
 def meds(draft, section):
-    return {it["name"]: it for it in items(draft, section, "medication")}
+    return {it.get("name"): it for it in items(draft, section, "medication")}
 
 
 # ------------------------------------------------------------------ medication orders
@@ -257,3 +257,23 @@ def test_a_lab_value_with_a_remark_keeps_the_remark(engine):
     draft = g(engine, "[doctor] تی اس اچ تون چهار و دو دهمه، تیروئیدتون خوبه.")
     (result,) = items(draft, "objective", "result")
     assert result["text"] == "TSH: 4.2 mIU/L؛ تیروئیدتون خوبه"
+
+
+def test_how_a_medicine_asked_about_is_taken_comes_from_the_answer(engine):
+    draft = g(
+        engine,
+        "[doctor] گلی‌بن‌کلامید رو الان چطوری میخورید؟\n[patient] روزی سه تا، قبل هر غذا یکی. پنجی.\n"
+        "[doctor] لووتیروکسین صد هم صبحا میخورید؟\n[patient] بله اونم میخورم.",
+    )
+    taken = meds(draft, "subjective")
+    assert (taken["گلی‌بن‌کلامید"]["dose"], taken["گلی‌بن‌کلامید"]["frequency"]) == ("5", "روزی سه تا")
+    assert (taken["لووتیروکسین"]["dose"], taken["لووتیروکسین"]["frequency"]) == ("100", "صبحا")
+    assert not items(draft, "subjective", "hpi")  # the answers are in the medication items
+
+
+def test_a_drug_named_with_is_and_its_strength_between_commas(engine):
+    draft = g(
+        engine, "[patient] یه قرص فشار هم اضافه کردن.\n[doctor] این قرص فشارتون والسارتانه، هشتاد، شبا."
+    )
+    med = meds(draft, "subjective")["والسارتان"]
+    assert (med["dose"], med["frequency"]) == ("80", "شبا")

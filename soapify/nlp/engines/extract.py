@@ -384,7 +384,7 @@ _FA_HEARD_DRUG = re.compile(
     r"(?<![^\W\d_])" + lx.FA_DOSAGE_FORM + r"(?:های|ها)?\s+"
     r"(?!(?:هم|رو|را|و|که|برای|براش|براتون|برات|بهش|بهتون|بعد|قبل|روزی|هر|شب|صبح|یه|یک|دو|سه)(?![^\W\d_]))"
     # what the form is for, not its name: "قرص فشارتون", "قطره چشمی", "اسپری بینی", "قرص مسکن"
-    r"(?!(?:فشار|قند|چربی|بینی|چشم|چشمی|گوش|گوشی|مسکن|خواب|سرفه|ضد|معده|اعصاب|تیروئید|آنتی|ویتامین)"
+    r"(?!(?:فشار|قند|چربی|بینی|چشم|چشمی|گوش|گوشی|مسکن|خواب|سرفه|ضد|معده|اعصاب|تیروئید|آنتی|ویتامین|ادرار)"
     r"[\u0621-\u064A\u0671-\u06D3\u200c]*(?![^\W\d_]))"
     r"([\u0621-\u064A\u0671-\u06D3][\u0621-\u064A\u0671-\u06D3\u200c]{3,})"
 )
@@ -436,10 +436,12 @@ _BARE_STRENGTH = re.compile(
 )
 
 
-# A tablet named by its strength is no drug: "قرص هزاری" (the 1000 tablet), "پونصدی", "بیست و پنجی"
-def _a_strength_word(word: str) -> bool:
+def fa_strength(word: str) -> str | None:
+    """The strength a Persian tablet is named by ("قرص هزاری" is the 1000 tablet, "پونصدی" 500): no drug
+    of its own ("یکی" is "one of them", not a strength)."""
     body = word.removesuffix("ی").rstrip("\u200c")
-    return body != word and fa_words_to_number(body.replace("\u200c", " ")) is not None
+    value = fa_words_to_number(body.replace("\u200c", " ")) if body != word else None
+    return None if value is None or value < 5 else f"{value:g}"
 
 
 # Two Persian drug names said one after the other are one combination product: "استامینوفن کدئین"
@@ -449,13 +451,17 @@ _PERSIAN = re.compile(r"[\u0600-\u06FF]")
 _FA_SMALL_STRENGTH = re.compile(
     r"^\s+(یک|دو|سه|چهار|پنج|شش|شیش|هفت|هشت)(?=\s+(?:نصف|نیم|صبح|شب|ظهر|عصر|روزی|شبی|هر|یکی)(?![^\W\d_]))"
 )
+# a strength said apart, between commas: "هیدروکلروتیازیده، بیست و پنج، صبحا"
+_FA_STRENGTH_APART = re.compile(r"^\s*[،,]\s*(\d{1,4}(?:\.\d+)?)(?=\s*(?:[،,.]|$))")
 # half a tablet after its strength: "آتنولول پنجاه نصف صبح" is 25
 # ("نیم" only with its tablet: "نیم ساعت قبل از غذا" is a time)
 _FA_HALF = re.compile(r"\s*(?:،\s*)?(?:نصف(?:\s+(?:قرص|دونه|عدد))?|نیم\s+(?:قرص|دونه|عدد))(?![^\W\d_])")
-# a time of day that is the whole schedule, said after the dose: "صبح یکی", "صبحا", "شب‌ها", "صبح و شب"
+# a time of day that is the whole schedule, said after the dose: "صبح یکی", "صبحا", "شب‌ها", "صبح و شب",
+# "بیست هم شبا میخورید؟"
 _FA_TIME_OF_DAY = re.compile(
-    r"\s*(?:،\s*)?((?:صبح|شب|ظهر|عصر)(?:[\u200c ]?ها|ا)?(?:\s+و\s+(?:صبح|شب|ظهر|عصر))?"
-    r"(?:\s+(?:یکی|یه دونه|یک عدد|ناشتا|قبل از خواب))?)(?=\s*(?:[.،,;]|$))"
+    r"\s*(?:،\s*)?(?:هم\s+)?((?:صبح|شب|ظهر|عصر)(?:[\u200c ]?ها|ا)?(?:\s+و\s+(?:صبح|شب|ظهر|عصر))?"
+    r"(?:\s+(?:یکی|یه دونه|یک عدد|ناشتا|قبل از خواب))?)"
+    r"(?=\s*(?:[.،,;؟?]|$)|\s+(?:می[\u200c ]?خور|بخور|مصرف|بدید|بدین|بزن))"
 )
 # how it is taken with meals, said after the frequency: "روزی دو بار بعد غذا"
 _FA_WITH_MEALS = re.compile(r"\s*(?:،\s*)?((?:بعد|قبل)(?: از)? (?:غذا|صبحانه|ناهار|شام)|با غذا)(?![^\W\d_])")
@@ -487,8 +493,13 @@ def extract_medications(
     low = nv.text
     meds: list[Medication] = []
     hits: list[tuple[int, int, str]] = []
+    named_as_is: set[int] = set()  # where a name was said with "is" (what a medicine is, not an order)
     for m in _WORD_RE.finditer(low):
         w = m.group(0)
+        if w not in lx.DRUGS and w[:-1] in lx.DRUGS and w.endswith("ه") and _PERSIAN.match(w):
+            hits.append((m.start(), m.end(), w[:-1]))  # "این قرص هیدروکلروتیازیده": the name with "is"
+            named_as_is.add(m.start())
+            continue
         if (w in lx.DRUGS or lx.DRUG_SUFFIX.fullmatch(w)) and w not in lx.DRUG_CLASS_WORDS:
             if w in {
                 "vitamin",
@@ -510,7 +521,7 @@ def extract_medications(
             if (
                 not any(a <= m.start(1) < b for a, b, _ in hits)
                 and m.group(1) not in lx.DRUGS
-                and not _a_strength_word(m.group(1))
+                and fa_strength(m.group(1)) is None
             ):
                 hits.append((m.start(1), m.end(1), m.group(1)))
         hits.sort()
@@ -519,6 +530,7 @@ def extract_medications(
         prev = merged[-1] if merged else None
         if (
             prev
+            and {prev[2], w} <= lx.DRUGS  # names the lexicon knows, not one only heard
             and _PERSIAN.search(w)
             and _PERSIAN.search(prev[2])
             and _FA_COMBINED_GAP.fullmatch(low, prev[1], a)
@@ -536,6 +548,8 @@ def extract_medications(
         stop = hits[i + 1][0] if i + 1 < len(hits) else len(low)
         window = low[b : min(stop, b + 80)]
         med = Medication(name=w, start=a, end=b, name_span=nv.span(a, b))
+        if a in named_as_is:
+            med.extra["named_as_is"] = True
         end = b
         d = lx.DOSE_RE.search(window)
         if d and _FROM_BEFORE.search(window, 0, d.start()):  # "from ten milligrams to five milligrams"
@@ -559,6 +573,9 @@ def extract_medications(
         elif small := _FA_SMALL_STRENGTH.match(window):  # "آملودیپین پنج صبح یکی"
             med.dose = str(FA_NUMBERS[small.group(1)])
             end = max(end, b + small.end())
+        elif _PERSIAN.match(w) and (apart := _FA_STRENGTH_APART.match(window)):  # "…یده، بیست و پنج، صبحا"
+            med.dose = apart.group(1)
+            end = max(end, b + apart.end())
         if med.dose and (half := _FA_HALF.match(low, end, stop)):  # "آتنولول پنجاه نصف صبح": 25
             med.extra["tablet"] = med.dose
             med.dose = f"{float(med.dose) / 2:g}"

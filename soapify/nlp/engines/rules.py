@@ -31,6 +31,7 @@ from .extract import (
     extract_fa_labs,
     extract_medications,
     extract_vitals,
+    fa_strength,
     is_negated,
     is_uncertain,
 )
@@ -419,6 +420,7 @@ class _Builder:
         self.history_kinds: dict[int, str] = {}  # sentence start -> the history kind it was filed as
         self.refusals: set[int] = set()  # starts of the patient's replies turning down a proposal
         self.lab_sentence = -1  # the last sentence whose lab values became result items
+        self.told_how: set[int] = set()  # starts of answers telling how a medicine asked about is taken
         # a parent speaks for the child who is the patient (the patient's own words; not a companion's
         # "دخترم" about a grown daughter who speaks for herself)
         self.caregiver = _caregiver(dialogue.sentences)
@@ -491,6 +493,8 @@ class _Builder:
         doctor = s.speaker == SPEAKER_DOCTOR
         if _noise(s) and not (s.question and doctor):
             return  # pleasantries, the patient's own questions, scribe commands
+        if s.start in self.told_how:
+            return  # the medication item of the question it answers says it
         if self.lang == "fa" and lx.is_greeting(s.text):
             return  # "سلام آقای دکتر، ممنون، خسته نباشید", "سلام، بفرمایید بشینید"
         if doctor and _TOPIC_HEADING.match(s.text):
@@ -556,6 +560,12 @@ class _Builder:
             and (asked is None or asked.polarity not in ("yes", "no") or not _TAKING_Q.search(s.text))
         ):
             meds = []  # "are you on lisinopril?" asserts nothing until it is answered
+        if self.lang == "fa" and s.question and (told_how := self.taken_as_told(s, asked)) is not None:
+            meds = [told_how]  # "متفورمین رو چطوری مصرف می‌کنید؟" / "روزی دو تا، صبح یکی شب یکی. پونصدی."
+        elif self.lang == "fa" and meds and asked is not None and asked.polarity == "yes" and asked.answer:
+            reply = self.sents[asked.answer[0]]  # "آتورواستاتین هم شبا میخورید؟" / "بله اونم میخورم."
+            if len(_WORDS.findall(reply.text)) <= 5:
+                self.told_how.add(reply.start)  # the medication item says it
         stops_any = taper = False
         # one item per medicine a sentence names: "the ibuprofen can push your pressure up, so stop the
         # ibuprofen" is one stop, not a prescription and a stop
@@ -1012,6 +1022,27 @@ class _Builder:
                 confidence=0.75 if m.source == "answer" else 0.7, name=m.name,
             )  # fmt: skip
 
+    def taken_as_told(self, s: Sentence, asked: Unit | None) -> Any:
+        """ "متفورمین رو چطوری مصرف می‌کنید؟" / "روزی دو تا، صبح یکی شب یکی. پونصدی.": the one medicine
+        the question names, with the dose and schedule its answer tells (evidence: the name to the end
+        of the answer); None when the answer tells neither."""
+        if asked is None or not asked.answer or not _FA_HOW_TAKEN.search(s.text):
+            return None
+        named = extract_medications(s.text, s.start)
+        if len(named) != 1:
+            return None
+        reply = [self.sents[k] for k in asked.answer]
+        said = " ".join(r.text for r in reply)
+        told = extract_medications(f"{named[0].name} {number_view(said).text}")
+        dose = told[0].dose if told else None
+        strength = next((x for w in _WORDS.findall(said) if (x := fa_strength(w))), None)
+        frequency = told[0].frequency if told else None
+        if not (dose or strength or frequency):
+            return None
+        self.told_how.update(r.start for r in reply)
+        unit = told[0].unit if told and dose else None
+        return replace(named[0], dose=dose or strength, unit=unit, frequency=frequency, end=reply[-1].end)
+
     def lab_results(self, i: int, s: Sentence, nv: Any) -> bool:
         """The lab values a Persian doctor reads out, as one result item for the sentence ("HbA1c: 8.2%",
         "کراتینین: 1.1 mg/dL؛ کلیه‌ها خوبه"), and a value said for the lab just read ("سه ماه پیش هفت و
@@ -1335,6 +1366,8 @@ _REFUSING_AFTER = re.compile(r"^\s*(?:(?:رو|را)\s+)?نمی[\u200c ]?خوا(?
 
 
 _CLAUSE_END = re.compile(r"[،,.;؛]")
+# a question on how a medicine is taken: "چطوری مصرف می‌کنید؟", "روزی چند تا میخورید؟"
+_FA_HOW_TAKEN = re.compile(r"چطور|چجوری|چه جوری|چه طور|(?:روزی|شبی|هر بار) چند|چند (?:بار|تا|عدد|میلی)")
 
 
 def _clauses(text: str) -> list[tuple[str, int]]:
@@ -1509,8 +1542,8 @@ def _ordered(text: str, meds: list, lang: str) -> bool:
     course in English ("amoxicillin 500 mg three times a day for 10 days"); never what is taken now."""
     if _CURRENT_USE.search(text) or _PAST_OR_RECAP.search(text):
         return False
-    if lang == "fa":
-        return any(m.dose and (m.frequency or m.duration) for m in meds)
+    if lang == "fa":  # not "این قرص والسارتانه، هشتاد، شبا": what a medicine taken is
+        return any(m.dose and (m.frequency or m.duration) and not m.extra.get("named_as_is") for m in meds)
     return any(m.dose and m.duration for m in meds)
 
 
