@@ -277,3 +277,27 @@ def test_a_drug_named_with_is_and_its_strength_between_commas(engine):
     )
     med = meds(draft, "subjective")["والسارتان"]
     assert (med["dose"], med["frequency"]) == ("80", "شبا")
+
+
+# ------------------------------------------------------------------ chief complaint
+
+
+def test_a_reading_out_of_range_is_the_reason_for_a_follow_up(engine):
+    draft = g(engine, "[doctor] سلام، بفرمایید.\n[patient] سلام. دکتر فشارم این دو هفته همش بالا بوده.")
+    (cc,) = items(draft, "subjective", "chief_complaint")
+    assert cc["text"] == "فشار خون بالا (دو هفته)"
+
+
+def test_burning_when_going_to_the_toilet_is_painful_urination(engine):
+    draft = g(engine, "[patient] دو روزه سوزش موقع دستشویی دارم.")
+    (cc,) = items(draft, "subjective", "chief_complaint")
+    assert cc["text"].startswith("سوزش ادرار")
+
+
+def test_a_count_is_no_answer_to_since_when(engine):
+    draft = g(
+        engine, "[patient] کمرم درد میکنه.\n[doctor] از کی؟\n[patient] چند هفته‌ست، روزی دو سه بار تیر میکشه."
+    )
+    assert not any("(از کی؟): " in it["text"] for it in items(draft, "subjective", "hpi"))
+    draft = g(engine, "[patient] سرم گیج میره.\n[doctor] از کی؟\n[patient] سه روزه.")
+    assert "سرگیجه (از کی؟): سه روز" in [it["text"] for it in items(draft, "subjective", "hpi")]

@@ -761,13 +761,17 @@ class _Builder:
         first = unit.answer and unit.answer[0] == i
         bare = bool(lx.BARE_NO.match(s.text) or lx.BARE_YES.match(s.text))
         spans = [self.span(q), self.span(s)]
-        if first and unit.polarity == "value" and unit.topics and unit.values:
+        said = unit.values
+        if self.lang == "fa" and unit.attribute in ("duration", "onset"):
+            # "از کی شروع شده؟" / "چند ماهه، … هفته‌ای دو سه بار": a count is no answer to since when
+            said = tuple(v for v in said if v.unit in _TIME_UNITS)
+        if first and unit.polarity == "value" and unit.topics and said:
             topic = unit.topics[0]
-            values = ", ".join(v.text for v in unit.values)
+            values = ", ".join(v.text for v in said)
             if self.lang == "en":
                 text = f"{lx.canonical_symptom(topic.name).capitalize()} {unit.attribute}: {values}."
             else:
-                text = f"{topic.text} ({q.text.strip()}): {values}"
+                text = f"{lx.fa_symptom_name(topic.text)} ({q.text.strip()}): {values}"
             self.add("subjective", "hpi", text, spans, confidence=0.75, name=topic.name)
             return len(_WORDS.findall(s.text)) <= 8
         if unit.topics and bare:
@@ -1254,6 +1258,9 @@ class _Builder:
                 # "پسرم از دیشب تب داره، گوشش هم درد می‌کنه": fever and ear pain
                 self.complaint(s, said.get(i, []), also=(pain,) if pain else ())
                 return True
+            if self.lang == "fa" and not s.question and (off := _FA_OFF_READING.search(s.text)):
+                self.complaint(s, [], what=f"{off.group(1)} خون {off.group(2)}")  # "قند خون بالا"
+                return True
         return False
 
     def complaint(
@@ -1366,6 +1373,11 @@ _REFUSING_AFTER = re.compile(r"^\s*(?:(?:رو|را)\s+)?نمی[\u200c ]?خوا(?
 
 
 _CLAUSE_END = re.compile(r"[،,.;؛]")
+_TIME_UNITS = frozenset({"min", "h", "d", "wk", "mo", "a"})  # the units of ``quantities`` that tell a time
+# the patient's own reading out of range, the reason for a follow-up visit: "قندم این چند وقت بالا بوده"
+_FA_OFF_READING = re.compile(
+    r"(?<![^\W\d_])(قند|فشار|چربی)(?:م|ش|تون|\s+خونم|\s+خونش)?(?:\s+\S+){0,6}?\s+(بالا|پایین)(?![^\W\d_])"
+)
 # a question on how a medicine is taken: "چطوری مصرف می‌کنید؟", "روزی چند تا میخورید؟"
 _FA_HOW_TAKEN = re.compile(r"چطور|چجوری|چه جوری|چه طور|(?:روزی|شبی|هر بار) چند|چند (?:بار|تا|عدد|میلی)")
 
