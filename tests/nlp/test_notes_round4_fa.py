@@ -301,3 +301,26 @@ def test_a_count_is_no_answer_to_since_when(engine):
     assert not any("(از کی؟): " in it["text"] for it in items(draft, "subjective", "hpi"))
     draft = g(engine, "[patient] سرم گیج میره.\n[doctor] از کی؟\n[patient] سه روزه.")
     assert "سرگیجه (از کی؟): سه روز" in [it["text"] for it in items(draft, "subjective", "hpi")]
+
+
+def test_not_much_is_a_little_not_a_denial(engine):
+    draft = g(engine, "[doctor] میوه و سبزی میخورید؟\n[patient] نه زیاد، چون دندونام درد میکنه کم میخورم.")
+    (hpi,) = items(draft, "subjective", "hpi")
+    assert hpi["negated"] is False
+
+
+def test_a_later_no_in_the_answer_keeps_the_questions(engine):
+    draft = g(engine, "[doctor] چند سالتونه؟ سیگار میکشید؟\n[patient] چهل و پنج. نه، نمیکشم.")
+    (smoking,) = [it for it in items(draft, "subjective", "social_history") if it["negated"]]
+    assert smoking["text"] == "سیگار میکشید؟ خیر"
+    draft = g(
+        engine, "[doctor] چند سالتونه؟ سیگار میکشید؟\n[patient] چهل و پنج. نه، سیگار نمیکشم، قلیون هم نه."
+    )
+    texts = [it["text"] for it in items(draft, "subjective")]
+    assert "بیمار در پاسخ به «چند سالتونه؟ سیگار میکشید؟»: نه، سیگار نمیکشم، قلیون هم نه." in texts
+
+
+def test_a_short_answer_without_a_subject_keeps_its_question(engine):
+    draft = g(engine, "[doctor] رنگ ادرارتون تغییر کرده؟\n[patient] پریروز یه کم تیره بود.")
+    (hpi,) = items(draft, "subjective", "hpi")
+    assert hpi["text"] == "بیمار در پاسخ به «رنگ ادرارتون تغییر کرده؟»: پریروز یه کم تیره بود."

@@ -37,7 +37,8 @@ _LEAD_NO = re.compile(
     r"^\W*(?:no|nope|nah|not really|never|none|nothing|"
     r"i (?:do not|don't|do n't|have not|haven't|have n't|did not|didn't|did n't|am not|'m not|wasn't|was n't)\b|"
     r"i'm not\b|"
-    r"نه|خیر|نخیر|ندارم|نداشتم|نه خیر)(?!\w)(?![\s,،.]+(?:ولی|اما|but)\b)",
+    r"نه|خیر|نخیر|ندارم|نداشتم|نه خیر)(?!\w)(?![\s,،.]+(?:ولی|اما|but)\b)"
+    r"(?!\s+(?:زیاد|خیلی|چندان|اونقدر|آنقدر)(?!\w))",  # "نه زیاد" (not much) is a little, not a no
     re.IGNORECASE,
 )
 _LEAD_YES = re.compile(

@@ -776,17 +776,20 @@ class _Builder:
             return len(_WORDS.findall(s.text)) <= 8
         if unit.topics and bare:
             return True  # the ROS items from the dialogue cover "Any rash?" / "No."
-        if not bare or not first:
+        # "چند سالتونه؟ سیگار میکشید؟" / "چهل و پنج. نه، نمیکشم.": a later yes or no answers the last question
+        later = self.lang == "fa" and bare and i in unit.answer[1:]
+        if not bare or not (first or later):
             return False
+        polarity = unit.polarity if first else ("no" if lx.BARE_NO.match(s.text) else "yes")
         for kind in ("allergy", "medication", "family_history", "social_history", "past_history"):
             if lx.CUES[kind].search(q.text):
-                no = unit.polarity == "no"
+                no = polarity == "no"
                 self.add("subjective", kind, self.answer_text(kind, q, s, no), spans, negated=no,
                          confidence=0.7)  # fmt: skip
                 return True
-        asked = _asked_topic(q.text, self.lang) if unit.polarity in ("yes", "no") else None
+        asked = _asked_topic(q.text, self.lang) if polarity in ("yes", "no") else None
         if asked:  # "any trouble controlling your bladder?" / "no": a denial the lexicon has no name for
-            no = unit.polarity == "no"
+            no = polarity == "no"
             if self.lang == "en":
                 text = f"{'Denies' if no else 'Reports'} {asked}."
             else:
@@ -867,15 +870,22 @@ class _Builder:
     def fragment_answer(self, i: int, s: Sentence, unit: Unit | None) -> bool:
         """ "Which ankle?" / "The right one.", "How often do you miss it?" / "Maybe twice a week.": a
         short answer with no subject of its own means nothing without its question."""
-        if unit is None or unit.answer[:1] != (i,) or len(_WORDS.findall(s.text)) > 7:
+        later_yes_no = (  # "سی و دو. نه، قرص نمیخورم.": the no answers the run's next question
+            self.lang == "fa"
+            and unit is not None
+            and i in unit.answer[1:]
+            and bool(_LED_ANSWER.match(s.text))
+        )
+        if unit is None or (unit.answer[:1] != (i,) and not later_yes_no) or len(_WORDS.findall(s.text)) > 7:
             return False
         q = self.sents[unit.question].text
         if lx.SYMPTOM_RE.search(s.text) or _REQUEST.match(q):
             return False  # "no fever and no weakness" names its topic; "can you show me?" adds nothing
         if self.lang == "fa":  # no subject pronoun to go by: "سه سال و نیمشه", "روزی نیم پاکت"
             # a yes or no with a few words more answers the question, too: "نه، نه، همه چی عادیه"
+            # ("دیروز یه کم صورتی بود" to "خون تو ادرار دیدید؟")
             words = len(_WORDS.findall(s.text))
-            return words <= 4 or (bool(_LED_ANSWER.match(s.text)) and words <= 7)
+            return words <= 5 or (bool(_LED_ANSWER.match(s.text)) and words <= 7)
         return (
             len(_WORDS.findall(q)) <= 14
             and not _OWN_SUBJECT_START.match(s.text)
@@ -1335,7 +1345,8 @@ _DENIAL = re.compile(
     r"^\W*(?:(?:no|nope|nah)\b|never\b|none\b|nothing\b|not really\b|"
     r"i (?:don't|do n't|do not|have never|never|haven't|have not|did not|didn't|am not|'m not)\b(?! know)|"
     r"(?:he|she|the patient) (?:denies|does not|doesn't|has never|never)\b|نه|خیر|ندارم|هیچ)"
-    r"(?![\s,،.]+(?:but|ولی|اما)(?![^\W\d_]))",  # "no, but it's a bit cloudy" says something
+    r"(?![\s,،.]+(?:but|ولی|اما)(?![^\W\d_]))"  # "no, but it's a bit cloudy" says something
+    r"(?!\s+(?:زیاد|خیلی|چندان|اونقدر|آنقدر)(?![^\W\d_]))",  # "نه زیاد" (not much) says a little
     re.IGNORECASE,
 )
 # "no metformin", "i stopped the lisinopril", "not taking my aspirin" (right before the drug's name)
