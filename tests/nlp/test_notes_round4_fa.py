@@ -324,3 +324,23 @@ def test_a_short_answer_without_a_subject_keeps_its_question(engine):
     draft = g(engine, "[doctor] رنگ ادرارتون تغییر کرده؟\n[patient] پریروز یه کم تیره بود.")
     (hpi,) = items(draft, "subjective", "hpi")
     assert hpi["text"] == "بیمار در پاسخ به «رنگ ادرارتون تغییر کرده؟»: پریروز یه کم تیره بود."
+
+
+def test_what_is_not_needed_is_a_plan_item_not_to_do(engine):
+    draft = g(
+        engine, "[patient] سی تی اسکن نمیخواد؟\n[doctor] نه، الان علامت خطری ندارید، سی تی کمکی نمیکنه."
+    )
+    (plan,) = items(draft, "plan")
+    assert plan["negated"] and plan["text"] == "الان علامت خطری ندارید، سی تی کمکی نمیکنه."
+    assert not items(draft, "subjective")
+
+
+def test_a_condition_ruled_out_is_a_negated_assessment_and_the_patient_agreeing_is_no_content(engine):
+    draft = g(
+        engine,
+        "[doctor] خدا رو شکر کم آبی نداره. صداهای روده کمی زیاده.\n[doctor] سرم لازم نیست.\n[patient] باشه، پس نمیخواد.",
+    )
+    (problem,) = items(draft, "assessment")
+    assert problem["negated"] and problem["text"] == "کم آبی نداره." and not problem.get("name")
+    assert [it["text"] for it in items(draft, "objective", "exam")] == ["صداهای روده کمی زیاده."]
+    assert not items(draft, "subjective")

@@ -634,6 +634,8 @@ class _Builder:
         accepts = _ACCEPTS.match(s.text) and len(_WORDS.findall(s.text)) <= 8  # not "okay, then let's …"
         if doctor and i and self.sents[i - 1].start in self.refusals and accepts:
             return  # "That's fine, we'll skip it."
+        if not doctor and self.lang == "fa" and _FA_ACCEPTS.match(s.text):
+            return  # "باشه، پس نمیخواد": the patient agrees with what the doctor said
         unit = self.unit_of(i)
         question = self.sents[unit.question].text if unit is not None else ""
         if (
@@ -663,6 +665,11 @@ class _Builder:
                 label = "plan"  # "take paracetamol 500 mg every 6 hours" names no problem
             if labs:
                 label = "other"  # "کراتینین‌تون یک و یک دهمه": the result items say it
+            elif self.lang == "fa" and label == "other" and _FA_RULED_OUT.search(s.text):
+                # "خدا رو شکر کم آبی نداره": a condition ruled out, no problem of the patient's
+                self.add(
+                    "assessment", "problem", self.doctor_text(s), [self.span(s)], confidence=0.6, negated=True
+                )
             self.final[i] = label
             if label != "other" and not (
                 vitals and (label == "exam" or (label == "result" and len(_WORDS.findall(s.text)) <= 6))
@@ -1141,8 +1148,9 @@ class _Builder:
             if declined is not None:
                 spans.append(self.span(declined))
                 text = ("Declined: " if self.lang == "en" else "نپذیرفت: ") + text
+            not_needed = self.lang == "fa" and bool(_FA_NOT_NEEDED.search(s.text))  # "عکس لازم نیست"
             self.add("plan", kind, text, spans, confidence=conf, uncertain=unc, interval=interval,
-                     negated=declined is not None)  # fmt: skip
+                     negated=declined is not None or not_needed)  # fmt: skip
 
     def problems(self) -> None:
         """Link assessment statements and plan items to the problem they are about (``problem``), and
@@ -1384,6 +1392,15 @@ _REFUSING_AFTER = re.compile(r"^\s*(?:(?:رو|را)\s+)?نمی[\u200c ]?خوا(?
 
 
 _CLAUSE_END = re.compile(r"[،,.;؛]")
+# what the doctor decides is not needed: "آنتی‌بیوتیک لازم نیست", "ام آر آی الان کمکی نمیکنه"
+_FA_NOT_NEEDED = re.compile(
+    r"(?<![^\W\d_])(?:لازم نیست|نیازی نیست|نیاز نیست|کمکی نمی[\u200c ]?کن[هد]|نمی[\u200c ]?(?:دم|دیم|نویسم|نویسیم))"
+    r"(?![^\W\d_])"
+)
+# a condition the doctor rules out: "کم آبی نداره", "شکستگی نیست"
+_FA_RULED_OUT = re.compile(
+    r"(?:" + lx.DIAGNOSIS.pattern + r")[\w\u200c]*\s+(?:نداره|ندارد|ندارید|نیست)(?![^\W\d_])", re.IGNORECASE
+)
 _TIME_UNITS = frozenset({"min", "h", "d", "wk", "mo", "a"})  # the units of ``quantities`` that tell a time
 # the patient's own reading out of range, the reason for a follow-up visit: "قندم این چند وقت بالا بوده"
 _FA_OFF_READING = re.compile(
@@ -1530,6 +1547,9 @@ _TAKES = re.compile(
     r"\b(?:take|taking|took|use|using|on|prescribed)\b|می[\u200c ]?خورم|مصرف می[\u200c ]?کنم", re.I
 )
 # The doctor accepting a refusal: "That's fine, we'll skip it.", "باشه، مشکلی نیست"
+_FA_ACCEPTS = re.compile(
+    r"^\W*(?:باشه|چشم|خب|اوکی|آهان)[\s،,]+(?:پس\s+)?(?:نمی[\u200c ]?خواد|لازم نیست|قبول|حله|متوجه شدم)\W*$"
+)
 _ACCEPTS = re.compile(
     r"^\W*(?:(?:that's|that is) (?:fine|ok(?:ay)?|alright|all right|no problem)|no problem|ok(?:ay)?|sure|"
     r"absolutely|of course|i understand|باشه|مشکلی نیست|اشکالی نداره)\b",
