@@ -344,3 +344,29 @@ def test_a_condition_ruled_out_is_a_negated_assessment_and_the_patient_agreeing_
     assert problem["negated"] and problem["text"] == "کم آبی نداره." and not problem.get("name")
     assert [it["text"] for it in items(draft, "objective", "exam")] == ["صداهای روده کمی زیاده."]
     assert not items(draft, "subjective")
+
+
+# ------------------------------------------------------------------ guards
+
+
+def test_a_condition_belongs_to_the_drug_it_is_said_with(engine):
+    draft = g(engine, "[doctor] ایبوپروفن چهارصد روزی سه بار، اگه سرفه کرد شربت دکسترومتورفان هر هشت ساعت.")
+    plan = meds(draft, "plan")
+    assert plan["ایبوپروفن"]["frequency"] == "روزی سه بار"
+    assert plan["دکسترومتورفان"]["frequency"] == "هر هشت ساعت در صورت سرفه"
+
+
+def test_a_lab_checked_again_later_is_no_value(engine):
+    draft = g(engine, "[doctor] کراتینین رو دو هفته دیگه دوباره چک کنید.")
+    assert not items(draft, "objective")
+    assert items(draft, "plan")
+
+
+def test_commands_during_the_exam_are_no_advice(engine):
+    draft = g(engine, "[doctor] رو تخت دراز بکشید. نفس عمیق بکشید. دستمو فشار بدید.")
+    assert not items(draft, "plan")
+
+
+def test_it_stopped_since_in_the_patients_own_words(engine):
+    draft = g(engine, "[doctor] تب داره؟\n[patient] تا دیروز تب داشت، امروز دیگه نداره.")
+    assert ros(draft)["fever"] is False

@@ -289,7 +289,7 @@ def answer_polarity(answer: list[Sentence]) -> str:
 # "دیشب دو بار بالا آورد، از صبح دیگه نه": it happened and has stopped since, not a denial
 _NO_MORE_SINCE = re.compile(
     r"[،,]\s*(?:ولی\s+|اما\s+)?(?:(?:از\s+)?\S+\s+)?(?:دیگه|دیگر)\s+"
-    r"(?:نه|نداره|نداشته|نکرده|نیاورده|نیومده|قطع شده)\W*$"
+    r"(?:نه|نداره|ندارم|نداشته|نکرده|نکرد|نکردم|نیاورده|نیومده|قطع شده)\W*$"
 )
 
 

@@ -259,6 +259,9 @@ _FA_LAB_VALUE = re.compile(
 )
 
 
+_A_COUNT_AFTER = re.compile(r"\s*(?:بار|تا|عدد|دونه)(?![^\W\d_])")
+
+
 @dataclass(slots=True)
 class Lab:
     name: str
@@ -279,7 +282,13 @@ def extract_fa_labs(text: str, offset: int = 0, view: NumberView | None = None) 
     for label, unit, pat in _FA_LABS:
         for m in pat.finditer(nv.text):
             v = _FA_LAB_VALUE.match(nv.text, m.end())
-            if v is None or any(lab.start <= nv.span(m.start(), m.end())[0] < lab.end for lab in found):
+            if (
+                v is None
+                or _NOT_A_VALUE_AFTER.match(nv.text, v.end())
+                or _A_COUNT_AFTER.match(nv.text, v.end())
+            ):
+                continue  # "پتاسیم رو دو هفته دیگه چک کنیم": a time, not a value
+            if any(lab.start <= nv.span(m.start(), m.end())[0] < lab.end for lab in found):
                 continue
             a, b = nv.span(m.start(), v.end())
             found.append(Lab(label, float(v.group(1)), unit, a, b))
@@ -449,7 +458,7 @@ _FA_COMBINED_GAP = re.compile(r"\s*[-+/]?\s*")
 _PERSIAN = re.compile(r"[\u0600-\u06FF]")
 # a small strength said in words before a time of day: "آملودیپین پنج صبح یکی" (5 mg, not 5 o'clock)
 _FA_SMALL_STRENGTH = re.compile(
-    r"^\s+(یک|دو|سه|چهار|پنج|شش|شیش|هفت|هشت)(?=\s+(?:نصف|نیم|صبح|شب|ظهر|عصر|روزی|شبی|هر|یکی)(?![^\W\d_]))"
+    r"^\s+(یک|دو|سه|چهار|پنج|شش|شیش|هفت|هشت)(?=\s+(?:نصف|نیم|صبح|شب|ظهر|عصر|یکی)(?![^\W\d_]))"
 )
 # a strength said apart, between commas: "هیدروکلروتیازیده، بیست و پنج، صبحا"
 _FA_STRENGTH_APART = re.compile(r"^\s*[،,]\s*(\d{1,4}(?:\.\d+)?)(?=\s*(?:[،,.]|$))")
@@ -623,8 +632,10 @@ def extract_medications(
             med.extra["meals"] = _said(text, offset, nv, meals.start(1), meals.end(1))
             end = meals.end()
         if _PERSIAN.search(w) and "در صورت" not in (med.frequency or ""):
-            lo = hits[i - 1][1] if i else 0  # the condition said around this drug, not the one before
-            if condition := _fa_condition(low[lo:stop]):  # "اگه تب کرد شربت استامینوفن": در صورت تب
+            # the condition said before this drug (after the one before), or after the last drug
+            lo = hits[i - 1][1] if i else 0
+            around = low[lo:stop] if i + 1 == len(hits) else low[lo:a]
+            if condition := _fa_condition(around):  # "اگه تب کرد شربت استامینوفن": در صورت تب
                 med.frequency = f"{med.frequency} {condition}" if med.frequency else condition
         # "for 10 days", "به مدت ده روز"; in a prescription also a course said last ("…، هشت هفته.")
         du = [d for d in extract_durations(window) if _MED_DURATION.match(window[d[0] : d[1]])

@@ -363,6 +363,13 @@ _EXAM_COMMAND = re.compile(
 )
 
 
+# a Persian command during the exam, not advice for after the visit
+_FA_EXAM_COMMAND = re.compile(
+    r"(?:رو|روی) تخت (?:دراز|بخواب|بشین)|نفس عمیق|دراز بکش|(?<![^\W\d_])آ بگ|دهن\S*\s+(?:رو\s+)?باز|"
+    r"دست\S*\s+(?:رو\s+|را\s+)?(?:بدید|بدین|فشار بدید)"
+)
+
+
 def _instruction(text: str) -> bool:
     return bool(_INSTRUCTION.match(text)) and not _EXAM_COMMAND.search(text)
 
@@ -372,6 +379,8 @@ def cue_label(s: Sentence) -> str | None:
     t = normalize_digits(s.text)
     doctor = s.speaker == SPEAKER_DOCTOR
     if doctor and not s.question:
+        if _FA_EXAM_COMMAND.search(t):
+            return None  # "رو تخت دراز بکشید", "نفس عمیق بکشید": said during the exam
         if _RETURN_VISIT.search(t):
             return "plan"  # "دو هفته دیگه بیا با سونوگرافی … ببینمت": a return visit, whatever it brings
         if lx.HISTORY_VERB.search(t) or _RECAP.search(t):
