@@ -370,3 +370,13 @@ def test_commands_during_the_exam_are_no_advice(engine):
 def test_it_stopped_since_in_the_patients_own_words(engine):
     draft = g(engine, "[doctor] تب داره؟\n[patient] تا دیروز تب داشت، امروز دیگه نداره.")
     assert ros(draft)["fever"] is False
+
+
+def test_a_new_dose_of_a_medicine_taken_says_the_change(engine):
+    draft = g(
+        engine,
+        "[doctor] لوزارتان رو چطوری میخورید؟\n[patient] روزی یکی، صبحا. پنجاهی.\n"
+        "[doctor] لوزارتان رو میکنیم صد میلی‌گرم، روزی یه بار.",
+    )
+    (order,) = items(draft, "plan", "medication")
+    assert order["text"] == "لوزارتان 100 میلی‌گرم روزی یه بار (افزایش دوز از 50)"

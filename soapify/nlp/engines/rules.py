@@ -603,6 +603,8 @@ class _Builder:
             )  # "stop it, but one a day for a week first"
             if stopped:
                 text = ("Stop " if self.lang == "en" else "قطع ") + (m.name if self.lang == "fa" else text)
+            elif self.lang == "fa" and plan_like:
+                text += self.dose_change(m)  # "متفورمین 1000 میلی‌گرم … (افزایش دوز از 500)"
             spans = [(m.start, m.end, s.segment_id)]
             if refused is not None:
                 spans.append(self.span(refused))
@@ -1072,6 +1074,15 @@ class _Builder:
         self.told_how.update(r.start for r in reply)
         unit = told[0].unit if told and dose else None
         return replace(named[0], dose=dose or strength, unit=unit, frequency=frequency, end=reply[-1].end)
+
+    def dose_change(self, med: Any) -> str:
+        """ " (افزایش دوز از 500)" when the medicine ordered is one the patient takes at another dose."""
+        taken = [it.get("dose") for it in self.items["subjective"]
+                 if it["kind"] == "medication" and it.get("name") == med.name and not it["negated"]]  # fmt: skip
+        before = next((d for d in reversed(taken) if d), None)
+        if not med.dose or not before or float(before) == float(med.dose):
+            return ""
+        return f" ({'افزایش' if float(med.dose) > float(before) else 'کاهش'} دوز از {before})"
 
     def lab_results(self, i: int, s: Sentence, nv: Any) -> bool:
         """The lab values a Persian doctor reads out, as one result item for the sentence ("HbA1c: 8.2%",
