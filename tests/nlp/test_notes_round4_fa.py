@@ -380,3 +380,8 @@ def test_a_new_dose_of_a_medicine_taken_says_the_change(engine):
     )
     (order,) = items(draft, "plan", "medication")
     assert order["text"] == "لوزارتان 100 میلی‌گرم روزی یه بار (افزایش دوز از 50)"
+
+
+def test_a_tubal_ligation_is_past_history(engine):
+    draft = g(engine, "[doctor] احتمال بارداری هست؟\n[patient] نه، سال‌ها پیش لوله‌هامو بستم.")
+    assert [it["kind"] for it in items(draft, "subjective")] == ["past_history"]

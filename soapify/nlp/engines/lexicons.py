@@ -294,7 +294,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"beers?|wine|drugs|marijuana|exercise|work(?:ing)? as|married|live(?:s)? with|job|"
         r"hiking|walking)|سیگار|الکل|ورزش",
         "past_history": r"\b(?:history of|diagnosed with|i've had|surgery|operation|hospitali[sz]ed|"
-        r"in the past|years ago|medical (?:problems|conditions|history))|سابقه|جراحی|عمل",
+        r"in the past|years ago|medical (?:problems|conditions|history))|سابقه|جراحی|عمل|"
+        r"لوله\S*\s+(?:رو\s+|را\s+)?بست",  # "لوله‌هامم بستم": a tubal ligation
         "medication": r"\b(?:i take|i(?:'m| am) (?:on|taking)|medications?|meds|pills?|mg|milligrams?|"
         r"prescription)|دارو|قرص|میلی‌?گرم",
         "test": r"\bcheck(?:ing)? (?:a |an |your |the |her |his )?(?:[a-z0-9]+ ){0,3}?(?:level|levels|function|panel|count)\b|"
