@@ -385,3 +385,11 @@ def test_a_new_dose_of_a_medicine_taken_says_the_change(engine):
 def test_a_tubal_ligation_is_past_history(engine):
     draft = g(engine, "[doctor] احتمال بارداری هست؟\n[patient] نه، سال‌ها پیش لوله‌هامو بستم.")
     assert [it["kind"] for it in items(draft, "subjective")] == ["past_history"]
+
+
+def test_how_to_take_it_names_the_medicine_ordered_last(engine):
+    draft = g(
+        engine,
+        "[doctor] سفیکسیم چهارصد روزی یه بار، هفت روز.\n[patient] قبل غذا یا بعدش؟\n[doctor] آره بعد از شام بخورید.",
+    )
+    assert items(draft, "plan", "instruction")[0]["text"] == "سفیکسیم: بعد از شام بخورید."

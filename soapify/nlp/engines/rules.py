@@ -690,6 +690,8 @@ class _Builder:
                 )
             if self.lang == "fa" and label == "plan" and meds and not taper:
                 self.advice_after_medicines(s, meds)
+            if self.lang == "fa" and label == "plan" and not meds:
+                self.name_the_medicine(s)  # "آره با غذا بخورید." after the order: how to take it
         elif (
             label != "other"
             or lx.SYMPTOM_RE.search(s.text)
@@ -1111,6 +1113,20 @@ class _Builder:
         last["evidence"].append(_ev(self.t, s.start, s.end, s.segment_id))  # type: ignore[arg-type]
         return True
 
+    def name_the_medicine(self, s: Sentence) -> None:
+        """A Persian instruction on how to take a medicine that names none ("با غذا بخورید") is about
+        the medicine ordered last: its plan item says which ("نیتروفورانتوئین: با غذا بخورید.")."""
+        plan = self.items["plan"]
+        if not plan or plan[-1]["kind"] != "instruction" or plan[-1]["evidence"][0]["start"] != s.start:
+            return
+        if not _FA_HOW_TO_TAKE.match(plan[-1]["text"]):
+            return
+        ordered = [
+            it for it in plan[:-1] if it["kind"] == "medication" and not it.get("stopped") and it.get("name")
+        ]
+        if ordered:
+            plan[-1]["text"] = f"{ordered[-1]['name']}: {plan[-1]['text']}"
+
     def advice_after_medicines(self, s: Sentence, meds: list) -> None:
         """The advice a Persian order goes on to give after its medicines ("متوکاربامول هم شبی یه دونه،
         خواب آلودگی میاره، بعدش رانندگی نکنید"): an instruction of its own, from the clause after the
@@ -1412,6 +1428,11 @@ _REFUSING_AFTER = re.compile(r"^\s*(?:(?:رو|را)\s+)?نمی[\u200c ]?خوا(?
 
 
 _CLAUSE_END = re.compile(r"[،,.;؛]")
+# how to take a medicine, said without naming it: "با غذا بخورید", "ناشتا بخورید", "بعد از شام بخورید"
+_FA_HOW_TO_TAKE = re.compile(
+    r"^\W*(?:با غذا|(?:بعد|قبل)(?: از)? (?:غذا|صبحانه|ناهار|شام)|ناشتا|شب(?:‌ها|ها|ا)?|صبح(?:‌ها|ها|ا)?)\s+"
+    r"(?:بخورید|بخورین|بخوره|میل کنید|مصرف کنید)\W*$"
+)
 # what the doctor decides is not needed: "آنتی‌بیوتیک لازم نیست", "ام آر آی الان کمکی نمیکنه"
 _FA_NOT_NEEDED = re.compile(
     r"(?<![^\W\d_])(?:لازم نیست|نیازی نیست|نیاز نیست|کمکی نمی[\u200c ]?کن[هد]|نمی[\u200c ]?(?:دم|دیم|نویسم|نویسیم))"
