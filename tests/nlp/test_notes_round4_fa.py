@@ -393,3 +393,8 @@ def test_how_to_take_it_names_the_medicine_ordered_last(engine):
         "[doctor] سفیکسیم چهارصد روزی یه بار، هفت روز.\n[patient] قبل غذا یا بعدش؟\n[doctor] آره بعد از شام بخورید.",
     )
     assert items(draft, "plan", "instruction")[0]["text"] == "سفیکسیم: بعد از شام بخورید."
+
+
+def test_a_greeting_saying_who_came_along_keeps_only_the_companion(engine):
+    draft = g(engine, "[doctor] سلام، با کی اومدین؟\n[patient] سلام خانم دکتر، با پسرم اومدم.")
+    assert [it["text"] for it in items(draft, "subjective")] == ["همراه بیمار: پسر"]

@@ -506,6 +506,13 @@ class _Builder:
             return  # the medication item of the question it answers says it
         if self.lang == "fa" and lx.is_greeting(s.text):
             return  # "سلام آقای دکتر، ممنون، خسته نباشید", "سلام، بفرمایید بشینید"
+        came = _FA_CAME_WITH.search(s.text) if self.lang == "fa" and not doctor else None
+        if came and (not came.start() or lx.is_greeting(s.text[: came.start()])):
+            # "سلام دکتر جون، با دخترم اومدم.": who came with the patient, not a greeting quoted
+            a, b = s.start + came.start("who"), s.start + came.end("who")
+            self.add("subjective", "social_history", f"همراه بیمار: {came.group('who')}", [(a, b, s.segment_id)],
+                     confidence=0.6)  # fmt: skip
+            return
         if doctor and _TOPIC_HEADING.match(s.text):
             return  # "Second, the zolpidem.": what the next sentences are about, no statement of its own
         nv = number_view(s.text, s.start)
@@ -1428,6 +1435,11 @@ _REFUSING_AFTER = re.compile(r"^\s*(?:(?:رو|را)\s+)?نمی[\u200c ]?خوا(?
 
 
 _CLAUSE_END = re.compile(r"[،,.;؛]")
+# who came with the patient: "با دخترم اومدم", "با همسرم آمدم"
+_FA_CAME_WITH = re.compile(
+    r"(?<![^\W\d_])با\s+(?P<who>(?:دختر|پسر|همسر|شوهر|خانم|مادر|پدر|خواهر|برادر|عروس|داماد|نوه))(?:م|مون)?"
+    r"\s+(?:اومدم|آمدم|اومدیم|آمدیم|اومدم اینجا)\W*$"
+)
 # how to take a medicine, said without naming it: "با غذا بخورید", "ناشتا بخورید", "بعد از شام بخورید"
 _FA_HOW_TO_TAKE = re.compile(
     r"^\W*(?:با غذا|(?:بعد|قبل)(?: از)? (?:غذا|صبحانه|ناهار|شام)|ناشتا|شب(?:‌ها|ها|ا)?|صبح(?:‌ها|ها|ا)?)\s+"
