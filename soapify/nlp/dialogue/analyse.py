@@ -37,7 +37,8 @@ _LEAD_NO = re.compile(
     r"^\W*(?:no|nope|nah|not really|never|none|nothing|"
     r"i (?:do not|don't|do n't|have not|haven't|have n't|did not|didn't|did n't|am not|'m not|wasn't|was n't)\b|"
     r"i'm not\b|"
-    r"نه|خیر|نخیر|ندارم|نداشتم|نه خیر)(?!\w)(?![\s,،.]+(?:ولی|اما|but)\b)",
+    r"نه|خیر|نخیر|ندارم|نداشتم|نه خیر)(?!\w)(?![\s,،.]+(?:ولی|اما|but)\b)"
+    r"(?!\s+(?:زیاد|خیلی|چندان|اونقدر|آنقدر)(?!\w))",  # "نه زیاد" (not much) is a little, not a no
     re.IGNORECASE,
 )
 _LEAD_YES = re.compile(
@@ -285,6 +286,19 @@ def answer_polarity(answer: list[Sentence]) -> str:
     return "statement"
 
 
+# "دیشب دو بار بالا آورد، از صبح دیگه نه": it happened and has stopped since, not a denial
+_NO_MORE_SINCE = re.compile(
+    r"[،,]\s*(?:ولی\s+|اما\s+)?(?:(?:از\s+)?\S+\s+)?(?:دیگه|دیگر)\s+"
+    r"(?:نه|نداره|ندارم|نداشته|نکرده|نکرد|نکردم|نیاورده|نیومده|قطع شده)\W*$"
+)
+
+
+def _stopped_since(answer: str) -> bool:
+    """Whether the answer's only negation is that it stopped since ("از صبح دیگه نه")."""
+    m = _NO_MORE_SINCE.search(answer)
+    return m is not None and not negative_sentence(answer[: m.start()])
+
+
 def _attribute(q: str) -> str | None:
     return next((name for name, pat in _ATTRIBUTES if pat.search(q)), None)
 
@@ -338,7 +352,10 @@ def _units(sents: list[Sentence], said: list[Mention]) -> tuple[list[Unit], list
             if m.group(0).lower() in _FUNCTIONS and _impaired(qtext, first_answer, polarity):
                 negated = False  # "and your appetite?" / "i'm not really hungry": a change, not a denial
             elif polarity == "no" or (
-                polarity == "statement" and negative_sentence(first_answer) and not answer_said
+                polarity == "statement"
+                and negative_sentence(first_answer)
+                and not answer_said
+                and not _stopped_since(first_answer)
             ):
                 negated = True
             elif polarity in ("yes", "value") or (polarity == "statement" and attribute and not answer_said):

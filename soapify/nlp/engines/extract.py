@@ -10,7 +10,7 @@ from soapify.nlp.dialogue.scope import clause_bounds, negative_sentence
 from soapify.nlp.dialogue.scope import is_negated as scope_negated
 
 from . import lexicons as lx
-from .text import FA_NUMBERS, NumberView, number_view
+from .text import FA_NUMBERS, NumberView, fa_words_to_number, number_view
 
 _GAP = r"[^0-9.?!]{0,40}?"
 _VITAL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -77,6 +77,7 @@ class Vital:
     end: int
     systolic: float | None = None
     diastolic: float | None = None
+    position: str | None = None  # a pressure's posture, as said: "خوابیده", "ایستاده"
 
     def label(self, language: str = "en") -> str:
         names = VITAL_LABELS["fa" if language == "fa" else "en"]
@@ -89,7 +90,8 @@ class Vital:
             "kg/m2": "kg/m²",
         }.get(self.unit, self.unit)
         value = self.value if isinstance(self.value, str) else f"{self.value:g}"
-        return f"{names[self.name]}: {value} {unit}".strip()
+        name = f"{names[self.name]} ({self.position})" if self.position else names[self.name]
+        return f"{name}: {value} {unit}".strip()
 
 
 def _num(s: str) -> float:
@@ -152,6 +154,12 @@ def _not_the_patients(name: str, text: str, m: re.Match[str]) -> bool:
     return False
 
 
+# the posture a pressure was taken in: "خوابیده ۱۳۵ روی ۸۰، ایستاده ۱۱۰ روی ۷۰"
+_FA_POSITION = re.compile(r"(?<![^\W\d_])(خوابیده|درازکش|دراز کشیده|نشسته|ایستاده)(?![^\W\d_])")
+# a fasting glucose is a lab result, not a vital: "قند ناشتا ۱۶۵"
+_FA_FASTING = re.compile(r"ناشتا")
+
+
 def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -> list[Vital]:
     """Vitals in one sentence; offsets are transcript offsets (``offset`` = sentence start).
     Thresholds and conditions are not readings ("come back if the fever goes above 39"), nor is the
@@ -166,9 +174,15 @@ def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -
             named_from = max(0, m.start() - 40) if name == "bp_bare" else m.start()  # "below 130/80"
             if not _a_reading(nv.text, named_from, m.start(1)) or _not_the_patients(name, nv.text, m):
                 continue
+            if name == "glucose" and _FA_FASTING.search(nv.text, m.start(), m.start(1)):
+                continue  # a lab result (``extract_fa_labs``)
             vital = _vital_from_match(name, m)
             if vital is None:
                 continue
+            if vital.name == "bp":  # the posture said since the reading before
+                since = max((b for a, b in taken if b <= m.start()), default=0)
+                postures = _FA_POSITION.findall(nv.text, since, m.start(1))
+                vital.position = postures[-1] if postures else None
             vital.start, vital.end = nv.span(m.start(), m.end())
             found.append(vital)
             taken.append((m.start(), m.end()))
@@ -220,6 +234,67 @@ def _vital_from_match(name: str, m: re.Match[str]) -> Vital | None:
     return None
 
 
+# Persian lab values the doctor reads out: "هموگلوبین A1c تون شده هشت و دو دهم", "کراتینین‌تون یک و یک دهمه"
+_FA_LABS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
+    (label, unit, re.compile(r"(?<![^\W\d_])(?:" + pat + r")[\w\u200c]*", re.IGNORECASE))
+    for label, unit, pat in (
+        ("HbA1c", "%", r"(?:هموگلوبین\s*)?(?:hba1c|a1c|ای[\u200c ]?وان[\u200c ]?سی)|قند سه ماهه"),
+        ("قند ناشتا", "mg/dL", r"قند ناشتا"),
+        ("کراتینین", "mg/dL", r"کراتینین"),
+        ("پتاسیم", "mEq/L", r"پتاسیم"),
+        ("سدیم", "mEq/L", r"سدیم"),
+        ("هموگلوبین", "g/dL", r"هموگلوبین(?!\s*(?:a1c|hba1c|ای))"),
+        ("TSH", "mIU/L", r"tsh|تی[\u200c ]?اس[\u200c ]?اچ"),
+        ("فریتین", "ng/mL", r"فریتین"),
+        ("MCV", "fL", r"mcv|ام[\u200c ]?سی[\u200c ]?وی"),
+        ("LDL", "mg/dL", r"ldl|ال[\u200c ]?دی[\u200c ]?ال"),
+        ("HDL", "mg/dL", r"hdl|اچ[\u200c ]?دی[\u200c ]?ال"),
+        ("تری‌گلیسرید", "mg/dL", r"تری[\u200c ]?گلیسی?رید"),
+        ("کلسترول", "mg/dL", r"کلسترول"),
+    )
+)
+# the value after the lab's name, a few words on: "کراتینین‌تون هم 1.1"، "هموگلوبین a1c تون شده 8.2"
+_FA_LAB_VALUE = re.compile(
+    r"(?:\s+(?:تون|تان|ش|شما|هم|الان|شده|بود|بوده|است|هست|روی|حدود)){0,3}\s*(\d+(?:\.\d+)?)(?![\d/])"
+)
+
+
+_A_COUNT_AFTER = re.compile(r"\s*(?:بار|تا|عدد|دونه)(?![^\W\d_])")
+
+
+@dataclass(slots=True)
+class Lab:
+    name: str
+    value: float
+    unit: str
+    start: int
+    end: int
+
+    def label(self) -> str:
+        unit = "" if self.unit == "%" else " "
+        return f"{self.name}: {self.value:g}{unit}{self.unit}"
+
+
+def extract_fa_labs(text: str, offset: int = 0, view: NumberView | None = None) -> list[Lab]:
+    """Persian lab values in one sentence: "HbA1c: 8.2%", "کراتینین: 1.1 mg/dL" (transcript offsets)."""
+    nv = view or number_view(text, offset)
+    found: list[Lab] = []
+    for label, unit, pat in _FA_LABS:
+        for m in pat.finditer(nv.text):
+            v = _FA_LAB_VALUE.match(nv.text, m.end())
+            if (
+                v is None
+                or _NOT_A_VALUE_AFTER.match(nv.text, v.end())
+                or _A_COUNT_AFTER.match(nv.text, v.end())
+            ):
+                continue  # "پتاسیم رو دو هفته دیگه چک کنیم": a time, not a value
+            if any(lab.start <= nv.span(m.start(), m.end())[0] < lab.end for lab in found):
+                continue
+            a, b = nv.span(m.start(), v.end())
+            found.append(Lab(label, float(v.group(1)), unit, a, b))
+    return sorted(found, key=lambda lab: lab.start)
+
+
 @dataclass(slots=True)
 class Medication:
     name: str
@@ -259,7 +334,10 @@ class Medication:
                 f"به مدت {qty} {DURATION_UNITS_FA.get(du.rstrip('s'), du)}" if fa else f"for {self.duration}"
             )
         dose = f"{self.dose} {unit}".strip() if self.dose else None
-        return " ".join(x for x in (self.name, dose, route, frequency, duration) if x)
+        if fa and dose and (tablet := self.extra.get("tablet")):
+            dose += f" (نصف قرص {tablet})"  # "آتنولول 25 (نصف قرص 50)"
+        meals = self.extra.get("meals") if fa else None  # "روزی دو بار بعد غذا"
+        return " ".join(x for x in (self.name, dose, route, frequency, meals, duration) if x)
 
 
 _ROUTE_FA = {
@@ -278,7 +356,8 @@ _ROUTE_STOP = re.compile(r";|\b(?:and|but)\b|(?<![^\W\d_])و(?![^\W\d_])|ولی|
 # How long a course is, said before its length: "برای یک هفته", "تا ده روز" (up to), "طی ده روز آینده";
 # not the range "دو تا سه روز"
 _FA_MED_DURATION_BEFORE = re.compile(r"(?:به مدت|برای|طی|در طول|(?<!\S)تا)\s*$")
-_FA_RANGE_BEFORE = re.compile(r"(?:\d+|(?<![^\W\d_])(?:" + "|".join(FA_NUMBERS) + r"))\s+تا\s*$")
+# (the "سی" of the unit "سی سی" is no number: "روزی پنج سی سی تا ده روز" is a course of ten days)
+_FA_RANGE_BEFORE = re.compile(r"(?:\d+|(?<![^\W\d_])(?<!سی )(?:" + "|".join(FA_NUMBERS) + r"))\s+تا\s*$")
 # The basis of a weight-based dose, after its unit: "90 mg/kg/day", "90 milligrams per kilo per day",
 # "45 mg/kg", "۱۵ میلی‌گرم به ازای هر کیلو (در روز)", "میلی‌گرم بر کیلوگرم"
 _PER_KG = re.compile(
@@ -314,7 +393,7 @@ _FA_HEARD_DRUG = re.compile(
     r"(?<![^\W\d_])" + lx.FA_DOSAGE_FORM + r"(?:های|ها)?\s+"
     r"(?!(?:هم|رو|را|و|که|برای|براش|براتون|برات|بهش|بهتون|بعد|قبل|روزی|هر|شب|صبح|یه|یک|دو|سه)(?![^\W\d_]))"
     # what the form is for, not its name: "قرص فشارتون", "قطره چشمی", "اسپری بینی", "قرص مسکن"
-    r"(?!(?:فشار|قند|چربی|بینی|چشم|چشمی|گوش|گوشی|مسکن|خواب|سرفه|ضد|معده|اعصاب|تیروئید|آنتی|ویتامین)"
+    r"(?!(?:فشار|قند|چربی|بینی|چشم|چشمی|گوش|گوشی|مسکن|خواب|سرفه|ضد|معده|اعصاب|تیروئید|آنتی|ویتامین|ادرار)"
     r"[\u0621-\u064A\u0671-\u06D3\u200c]*(?![^\W\d_]))"
     r"([\u0621-\u064A\u0671-\u06D3][\u0621-\u064A\u0671-\u06D3\u200c]{3,})"
 )
@@ -327,7 +406,8 @@ _FA_NAME_BEFORE_DOSE = re.compile(
     r"(?=\s+\d+(?:\.\d+)?\s*(?:میلی[\u200c ]?گرم|میلیگرم|میکروگرم|میلی[\u200c ]?لیتر|واحد)(?!\w))"
 )
 _AT_MOST = re.compile(
-    r"(?:بیشتر از|no more than|not more than|more than|at most|maximum of|max|up to)\s*$", re.IGNORECASE
+    r"(?:بیشتر از|حداکثر|no more than|not more than|more than|at most|maximum of|max|up to)\s*$",
+    re.IGNORECASE,
 )
 # Words that stand before a dose and are no drug: times of day, verbs, "its dose"
 _NOT_A_NAME = re.compile(
@@ -365,6 +445,54 @@ _BARE_STRENGTH = re.compile(
 )
 
 
+def fa_strength(word: str) -> str | None:
+    """The strength a Persian tablet is named by ("قرص هزاری" is the 1000 tablet, "پونصدی" 500): no drug
+    of its own ("یکی" is "one of them", not a strength)."""
+    body = word.removesuffix("ی").rstrip("\u200c")
+    value = fa_words_to_number(body.replace("\u200c", " ")) if body != word else None
+    return None if value is None or value < 5 else f"{value:g}"
+
+
+# Two Persian drug names said one after the other are one combination product: "استامینوفن کدئین"
+_FA_COMBINED_GAP = re.compile(r"\s*[-+/]?\s*")
+_PERSIAN = re.compile(r"[\u0600-\u06FF]")
+# a small strength said in words before a time of day: "آملودیپین پنج صبح یکی" (5 mg, not 5 o'clock)
+_FA_SMALL_STRENGTH = re.compile(
+    r"^\s+(یک|دو|سه|چهار|پنج|شش|شیش|هفت|هشت)(?=\s+(?:نصف|نیم|صبح|شب|ظهر|عصر|یکی)(?![^\W\d_]))"
+)
+# a strength said apart, between commas: "هیدروکلروتیازیده، بیست و پنج، صبحا"
+_FA_STRENGTH_APART = re.compile(r"^\s*[،,]\s*(\d{1,4}(?:\.\d+)?)(?=\s*(?:[،,.]|$))")
+# half a tablet after its strength: "آتنولول پنجاه نصف صبح" is 25
+# ("نیم" only with its tablet: "نیم ساعت قبل از غذا" is a time)
+_FA_HALF = re.compile(r"\s*(?:،\s*)?(?:نصف(?:\s+(?:قرص|دونه|عدد))?|نیم\s+(?:قرص|دونه|عدد))(?![^\W\d_])")
+# a time of day that is the whole schedule, said after the dose: "صبح یکی", "صبحا", "شب‌ها", "صبح و شب",
+# "بیست هم شبا میخورید؟"
+_FA_TIME_OF_DAY = re.compile(
+    r"\s*(?:،\s*)?(?:هم\s+)?((?:صبح|شب|ظهر|عصر)(?:[\u200c ]?ها|ا)?(?:\s+و\s+(?:صبح|شب|ظهر|عصر))?"
+    r"(?:\s+(?:یکی|یه دونه|یک عدد|ناشتا|قبل از خواب))?)"
+    r"(?=\s*(?:[.،,;؟?]|$)|\s+(?:می[\u200c ]?خور|بخور|مصرف|بدید|بدین|بزن))"
+)
+# how it is taken with meals, said after the frequency: "روزی دو بار بعد غذا"
+_FA_WITH_MEALS = re.compile(r"\s*(?:،\s*)?((?:بعد|قبل)(?: از)? (?:غذا|صبحانه|ناهار|شام)|با غذا)(?![^\W\d_])")
+# the condition a Persian order is taken on: "اگه تب کرد شربت استامینوفن"، "اگه درد داشتی"، "موقع حمله"
+_FA_ON_CONDITION = re.compile(
+    r"(?<![^\W\d_])(?:اگه|اگر|هر وقت|هروقت|موقع|در صورت)\s+(?P<what>[^،,.؟?!]{2,30}?)"
+    r"(?:\s+(?:کرد|کردی|کردید|کردین|داشت|داشتی|داشتید|داشتین|شد|شدی|شدید|گرفت|گرفتی|گرفتید|بود))?"
+    r"(?=\s*(?:[،,.؟?!]|$)|\s+(?:" + lx.FA_DOSAGE_FORM + r"|\S+\s+\d))"
+)
+
+
+def _fa_condition(text: str) -> str | None:
+    """What a Persian order is taken on, as the note says it: "در صورت تب", "در صورت حمله"."""
+    for m in _FA_ON_CONDITION.finditer(text):
+        what = m.group("what")
+        if sym := lx.SYMPTOM_RE.search(what):
+            return "در صورت " + lx.fa_symptom_name(sym.group(0))
+        if re.match(r"(?:حمله|نیاز|لازم|درد)(?![^\W\d_])", what):
+            return "در صورت " + ("نیاز" if what.startswith("لازم") else what.split()[0])
+    return None
+
+
 def extract_medications(
     text: str, offset: int = 0, view: NumberView | None = None, *, heard: bool = False
 ) -> list[Medication]:
@@ -374,9 +502,14 @@ def extract_medications(
     low = nv.text
     meds: list[Medication] = []
     hits: list[tuple[int, int, str]] = []
+    named_as_is: set[int] = set()  # where a name was said with "is" (what a medicine is, not an order)
     for m in _WORD_RE.finditer(low):
         w = m.group(0)
-        if w in lx.DRUGS or lx.DRUG_SUFFIX.fullmatch(w):
+        if w not in lx.DRUGS and w[:-1] in lx.DRUGS and w.endswith("ه") and _PERSIAN.match(w):
+            hits.append((m.start(), m.end(), w[:-1]))  # "این قرص هیدروکلروتیازیده": the name with "is"
+            named_as_is.add(m.start())
+            continue
+        if (w in lx.DRUGS or lx.DRUG_SUFFIX.fullmatch(w)) and w not in lx.DRUG_CLASS_WORDS:
             if w in {
                 "vitamin",
                 "iron",
@@ -394,9 +527,28 @@ def extract_medications(
     if heard:  # "قرص متوکاربامول": a name the lexicon does not know, after its dosage form or before its dose
         before_dose = [] if hits else [m for m in _FA_NAME_BEFORE_DOSE.finditer(low) if _a_name(m.group(1))]
         for m in (*_FA_HEARD_DRUG.finditer(low), *before_dose):
-            if not any(a <= m.start(1) < b for a, b, _ in hits) and m.group(1) not in lx.DRUGS:
+            if (
+                not any(a <= m.start(1) < b for a, b, _ in hits)
+                and m.group(1) not in lx.DRUGS
+                and fa_strength(m.group(1)) is None
+            ):
                 hits.append((m.start(1), m.end(1), m.group(1)))
         hits.sort()
+    merged: list[tuple[int, int, str]] = []
+    for a, b, w in hits:
+        prev = merged[-1] if merged else None
+        if (
+            prev
+            and {prev[2], w} <= lx.DRUGS  # names the lexicon knows, not one only heard
+            and _PERSIAN.search(w)
+            and _PERSIAN.search(prev[2])
+            and _FA_COMBINED_GAP.fullmatch(low, prev[1], a)
+        ):
+            one = f"{prev[2]}\u200c{w}"  # "آموکسی سیلین" is one name said in two words
+            merged[-1] = (prev[0], b, one if one in lx.DRUGS else f"{prev[2]}-{w}")  # "استامینوفن-کدئین"
+        else:
+            merged.append((a, b, w))
+    hits = merged
     if heard and not hits:
         for m in _HEARD_DRUG.finditer(low):
             a, b = nv.span(m.start(1), m.end(1))
@@ -405,6 +557,8 @@ def extract_medications(
         stop = hits[i + 1][0] if i + 1 < len(hits) else len(low)
         window = low[b : min(stop, b + 80)]
         med = Medication(name=w, start=a, end=b, name_span=nv.span(a, b))
+        if a in named_as_is:
+            med.extra["named_as_is"] = True
         end = b
         d = lx.DOSE_RE.search(window)
         if d and _FROM_BEFORE.search(window, 0, d.start()):  # "from ten milligrams to five milligrams"
@@ -425,6 +579,16 @@ def extract_medications(
         elif bare:  # "ایبوپروفن چهارصد": the strength without its unit (the unit is not guessed)
             med.dose = bare.group(1)
             end = max(end, b + bare.end())
+        elif small := _FA_SMALL_STRENGTH.match(window):  # "آملودیپین پنج صبح یکی"
+            med.dose = str(FA_NUMBERS[small.group(1)])
+            end = max(end, b + small.end())
+        elif _PERSIAN.match(w) and (apart := _FA_STRENGTH_APART.match(window)):  # "…یده، بیست و پنج، صبحا"
+            med.dose = apart.group(1)
+            end = max(end, b + apart.end())
+        if med.dose and (half := _FA_HALF.match(low, end, stop)):  # "آتنولول پنجاه نصف صبح": 25
+            med.extra["tablet"] = med.dose
+            med.dose = f"{float(med.dose) / 2:g}"
+            end = half.end()
         cut = _ROUTE_STOP.search(window)
         r = _ROUTE_RE.search(window, 0, cut.start() if cut else len(window))
         if r and stop - b == len(window) and not window[r.end() :].strip(" ،,"):
@@ -453,6 +617,9 @@ def extract_medications(
             elif prn_after := _PRN_AFTER.match(low, b + f.end(), stop):
                 med.frequency += " در صورت نیاز" if prn_after.group("fa") else " as needed"
                 end = max(end, prn_after.end())
+        elif when := _FA_TIME_OF_DAY.match(low, end, stop):  # "آملودیپین پنج صبح یکی"
+            med.frequency = _said(text, offset, nv, when.start(1), when.end(1))
+            end = when.end()
         else:
             prev_end = hits[i - 1][1] if i else 0
             before = low[max(0, a - 30, prev_end) : a]
@@ -461,6 +628,15 @@ def extract_medications(
             if f:  # "روزی دو بار استامینوفن", "twice a day i take ..."
                 a = a - len(before) + f.start()
                 med.frequency = _frequency(_said(text, offset, nv, a, a + len(f.group(0))))
+        if med.frequency and (meals := _FA_WITH_MEALS.match(low, end, stop)):  # "روزی دو بار بعد غذا"
+            med.extra["meals"] = _said(text, offset, nv, meals.start(1), meals.end(1))
+            end = meals.end()
+        if _PERSIAN.search(w) and "در صورت" not in (med.frequency or ""):
+            # the condition said before this drug (after the one before), or after the last drug
+            lo = hits[i - 1][1] if i else 0
+            around = low[lo:stop] if i + 1 == len(hits) else low[lo:a]
+            if condition := _fa_condition(around):  # "اگه تب کرد شربت استامینوفن": در صورت تب
+                med.frequency = f"{med.frequency} {condition}" if med.frequency else condition
         # "for 10 days", "به مدت ده روز"; in a prescription also a course said last ("…، هشت هفته.")
         du = [d for d in extract_durations(window) if _MED_DURATION.match(window[d[0] : d[1]])
               or (_FA_MED_DURATION_BEFORE.search(window, max(0, d[0] - 12), d[0])

@@ -20,7 +20,9 @@ UNCERTAIN_RE = re.compile(
 )
 BARE_NO = re.compile(
     r"^\s*(?:no|nope|nah|not really|none|never|no,? (?:i|not|none|nothing|never)[^.?!]*|no(?:,?\s+(?:and\s+)?no)+|"
-    r"نه|خیر|نه خیر|ندارم|نه،? ندارم|نه،? نداشتم|نداشتم|نه،? (?:اصلا|اصلاً|ابدا|ابداً|هیچ[\u200c ]?وقت|هیچی))\s*[.!]?\s*$",
+    r"نه|خیر|نه خیر|ندارم|نه،? ندارم|نه،? نداشتم|نداشتم|نه،? (?:اصلا|اصلاً|ابدا|ابداً|هیچ[\u200c ]?وقت|هیچی)|"
+    # "نه، نمیکشم", "نه، نخوردم": no and the verb denied, nothing more
+    r"نه،? (?:نمی[\u200c ]?\S{2,}|ن(?:کرد|خورد|کشید|داشت|رفت|دید|بود|زد)\S*))\s*[.!]?\s*$",
     re.IGNORECASE,
 )
 BARE_YES = re.compile(
@@ -42,6 +44,7 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
     "Eyes": (
         "blurry vision", "blurred vision", "vision", "eye pain", "red eye", "red eyes", "eye discharge", "pink eye",
         "itchy eyes", "تاری دید", "قرمزی چشم", "ترشح چشم", "خارش چشم", "چشم درد", "چشمم قرمز",
+        "حساسیت به نور", "دوبینی",
     ),
     "Ears, Nose, Mouth and Throat": (
         "sore throat", "runny nose", "congestion", "nasal congestion", "ear pain", "sinus", "pulling at her ear",
@@ -64,23 +67,25 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
         "سوزش سر دل", "سر دل", "ترش کردن", "ترش می‌کنم", "ترش میکنم", "ریفلاکس", "رفلاکس", "نفخ",
         "سوزش پشت جناغ", "سوزش سینه",
         "مدفوع سیاه", "استفراغ خونی", "خون بالا آوردن", "خون بالا آوردم", "بالا میارم", "بالا می‌آرم",
-        "بالا آوردم", "بالا میاره",
+        "بالا آوردم", "بالا میاره", "بالا آورد", "بالا آورده",
     ),
     "Genitourinary": (
         "burning with urination", "painful urination", "blood in urine", "frequency", "urgency",
         "burns when i pee", "burning when i pee", "hurts when i pee", "burns when i urinate", "have to go all the time",
         "have to pee all the time", "blood in my urine", "pink on the tissue",
         "سوزش ادرار", "تکرر ادرار", "موقع ادرار می‌سوزه", "موقع ادرار کردن می‌سوزه", "درد پهلو",
+        "موقع دستشویی سوزش", "موقع ادرار سوزش", "سوزش موقع ادرار", "سوزش موقع دستشویی",
     ),
     "Musculoskeletal": (
         "back pain", "joint pain", "knee pain", "muscle aches", "muscle pain", "neck pain",
         "shoulder pain", "hip pain", "stiffness", "کمردرد", "کمر درد", "درد مفاصل", "زانو درد", "گردن درد",
+        "سفتی گردن",
     ),
     "Neurological": (
         "headache", "headaches", "dizziness", "dizzy", "numbness", "tingling", "trouble speaking",
         "lightheaded", "lightheadedness", "seizure", "syncope", "passing out", "memory",
         "سردرد", "سر درد", "سرگیجه", "گیج میره", "گیج می‌ره", "گیج می‌رود", "بی‌حسی", "بی حسی", "گزگز", "تشنج",
-        "سوزن سوزن",
+        "سوزن سوزن", "غش",
     ),
     "Psychiatric": (
         "depression", "anxiety", "suicidal", "homicidal", "mood", "sleep", "insomnia", "anxious", "depressed",
@@ -105,7 +110,11 @@ FA_SYMPTOM_EN = {
     "موقع ادرار می‌سوزه": "painful urination", "موقع ادرار کردن می‌سوزه": "painful urination", "درد پهلو": "flank pain",
     "سوزن سوزن": "tingling", "حمله پانیک": "panic attacks", "قرمزی چشم": "red eye", "ترشح چشم": "eye discharge",
     "خارش چشم": "itchy eyes", "چشم درد": "eye pain", "چشمم قرمز": "red eye", "سوزش پشت جناغ": "heartburn",
-    "سوزش سینه": "heartburn",
+    "سوزش سینه": "heartburn", "بالا آورد": "vomiting", "بالا آورده": "vomiting", "حساسیت به نور": "photophobia",
+    "سفتی گردن": "neck stiffness",
+    "غش": "syncope", "دوبینی": "double vision", "موقع دستشویی سوزش": "painful urination",
+    "موقع ادرار سوزش": "painful urination", "سوزش موقع ادرار": "painful urination",
+    "سوزش موقع دستشویی": "painful urination",
 }  # fmt: skip
 
 CANONICAL_EN = {
@@ -138,7 +147,8 @@ _FA_SYMPTOM_NAMES = {
     "خون بالا آوردن": "استفراغ خونی", "سر دل": "ناراحتی سر دل", "خسته": "خستگی", "گیج میره": "سرگیجه",
     "گیج می‌ره": "سرگیجه", "گیج می‌رود": "سرگیجه", "خوابم نمی‌بره": "بی‌خوابی", "خوابم نمیبره": "بی‌خوابی",
     "نفس تنگی": "تنگی نفس", "موقع ادرار می‌سوزه": "سوزش ادرار", "موقع ادرار کردن می‌سوزه": "سوزش ادرار",
-    "سوزن سوزن": "گزگز", "چشمم قرمز": "قرمزی چشم",
+    "سوزن سوزن": "گزگز", "چشمم قرمز": "قرمزی چشم", "موقع دستشویی سوزش": "سوزش ادرار",
+    "موقع ادرار سوزش": "سوزش ادرار", "سوزش موقع ادرار": "سوزش ادرار", "سوزش موقع دستشویی": "سوزش ادرار", "بالا آورد": "استفراغ", "بالا آورده": "استفراغ",
 }  # fmt: skip
 
 
@@ -218,7 +228,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"effusion|warmth|crepitus)|"
         r"(?:temperature|pulse|heart rate|oxygen(?: level| saturation)?|vitals?|vital signs) (?:is|are|was|were) "
         r"(?:normal|fine|good|stable|unremarkable)|"
-        r"\w+ exam(?:ination)? (?:is|was) (?:normal|unremarkable))|معاینه|حساسیت\s+(?:زاویه|در لمس|به لمس|ناحیه|شکم)",
+        r"\w+ exam(?:ination)? (?:is|was) (?:normal|unremarkable))|معاینه|حساسیت\s+(?:زاویه|در لمس|به لمس|ناحیه|شکم)|"
+        # tenderness on a place: "روی مثانه یه کم حساسیت هست"
+        r"(?<![^\W\d_])روی\s+\S+(?:\s+\S+){0,3}?\s+حساسیت",
         "result": r"\b(?:x-ray|xray|mri|ct scan|cat scan|ultrasound|echo(?:cardiogram)?|ekg|ecg|"
         r"lab(?:s| work| results)?|blood work|hemoglobin|a1c|cholesterol|results? (?:show|came|were)|"
         r"came back|showed|revealed|demonstrat|dipstick|urinalysis|urine test|rapid strep|strep test|swab (?:is|was|came)|"
@@ -255,14 +267,25 @@ CUES: dict[str, re.Pattern[str]] = {
         # "پیاده‌روی کنید", "بار سنگین بلند نکنید", "کیسه آب گرم بذارید", "فوری برید زایشگاه"; not the exam's
         # "دهانتون رو باز کنید" or "نگاه کنید"
         r"(?<!باز )(?<!نگاه )(?<!صبر )ن?(?:کنید|کنین)|بذارید|بذارین|بگذارید|برید|بیاید|بیاین|"
-        r"مصرف کن)(?!\w)|"
+        r"مصرف کن|"
+        # more advice as an order: "او آر اس بهش بدین", "خبر بدید", "نگران نباشید", "یه دفترچه بنویسید",
+        # "اول بشینید لبه تخت بعد وایسید"; and what the doctor hands over: "یه برگه بهتون میدم"
+        r"[بن](?:د|ده|نویس|شین|نشین|پوش|مون|شور|ذار|بر)(?:ید|ین)(?:ش|شون)?|نباشید|نباشین|پاشید|پاشین|وایسید|وایسین|"
+        r"(?:بهت|بهتون|بهش|براتون|براش)\s+می[\u200c ]?دم)(?!\w)|"
+        # "آبمیوه صنعتی و نوشابه نه": none of these
+        r"^[^.؟?]{2,40}\s(?:و|یا)\s+\S+(?:\s+\S+)?\s+نه\W*$|"
         # an ordered test: "یه آزمایش خون هم بدید", "کشت ادرار بدید"; no imaging: "عکس لازم نیست"
         r"(?:آزمایش|کشت|نوار قلب|عکس|سونوگرافی|ام[\u200c ]?آر[\u200c ]?آی|سی[\u200c ]?تی|تی اس اچ)[^.؟?]*"
-        r"(?:بدید|بدهید|بدین|بگیرید|بگیرین|لازم نیست|نیازی نیست)(?![^\W\d_])",
+        r"(?:بدید|بدهید|بدین|بگیرید|بگیرین|لازم نیست|نیازی نیست)(?![^\W\d_])|"
+        # what is not given, as decided: "آنتی‌بیوتیک لازم نیست", "به خاطر حساسیتتون ... بهتون نمیدم"
+        r"(?<![^\W\d_])(?:لازم نیست|نیازی نیست|نیاز نیست|نمی[\u200c ]?(?:دم|دیم|نویسم|نویسیم)|"
+        r"کمکی نمی[\u200c ]?کنه|کمکی نمی[\u200c ]?کند)(?![^\W\d_])",
         "assessment": r"\b(?:(?:this|it) (?:looks|sounds|seems) like|(?:my )?(?:assessment|impression) is|i think (?:you|it|this|that)|"
         r"consistent with|diagnos|most likely|you have (?:a|an)|my impression|suggestive of|"
         r"in terms of your|for your)|تشخیص|به نظر می‌?رسد|احتمالا",
-        "allergy": r"\ballerg|حساسیت(?!\s+(?:زاویه|در لمس|به لمس|ناحیه|شکم))|آلرژی",
+        # not a tenderness ("حساسیت در لمس", "روی مثانه حساسیت هست") nor a sense ("حساسیت به نور")
+        "allergy": r"\ballerg|(?<!روی )(?<!یه کم )(?<!کمی )"
+        r"حساسیت(?!\s+(?:زاویه|در لمس|به لمس|ناحیه|شکم|به\s+(?:نور|صدا|بو|لمس|سرما|گرما)(?![^\W\d_])))|آلرژی",
         "family_history": r"\b(?:(?:my|your) (?:mom|mother|dad|father|brother|sister|parents|family|"
         r"grand\w+|aunt|uncle)|family history|runs in (?:the|my|your) family)|خانواده|"
         r"(?<![^\W\d_])(?:پدر|مادر|برادر|خواهر|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی|مامان|بابا|داداش|آبجی)"
@@ -271,7 +294,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"beers?|wine|drugs|marijuana|exercise|work(?:ing)? as|married|live(?:s)? with|job|"
         r"hiking|walking)|سیگار|الکل|ورزش",
         "past_history": r"\b(?:history of|diagnosed with|i've had|surgery|operation|hospitali[sz]ed|"
-        r"in the past|years ago|medical (?:problems|conditions|history))|سابقه|جراحی|عمل",
+        r"in the past|years ago|medical (?:problems|conditions|history))|سابقه|جراحی|عمل|"
+        r"لوله\S*\s+(?:رو\s+|را\s+)?بست",  # "لوله‌هامم بستم": a tubal ligation
         "medication": r"\b(?:i take|i(?:'m| am) (?:on|taking)|medications?|meds|pills?|mg|milligrams?|"
         r"prescription)|دارو|قرص|میلی‌?گرم",
         "test": r"\bcheck(?:ing)? (?:a |an |your |the |her |his )?(?:[a-z0-9]+ ){0,3}?(?:level|levels|function|panel|count)\b|"
@@ -300,7 +324,7 @@ FA_FINDING = re.compile(
     r"سینوس|پیشونی|پیشانی|گونه|ملتحمه|رنگ|صورت|لثه|ناخن)[\w\u200c]*(?:\s+\S+){0,8}?\s+"
     r"(?:قرمز|متورم|صاف|طبیعی|نرمال|سالم|حساس|ملتهب|چرکی|تمیز|نرم|خس[\u200c ]?خس|تورم|کبود|سوفل|ترشح|قرمزی|"
     r"برآمده|مثبت|منفی|درد در لمس|پاک|سفت|سفتی|ادم|محدود|دردناک|اسپاسم|خشک|بزرگ|لرزش|حساسیت|ورم|پریده|"
-    r"خرچ[\u200c ]?خرچ|زرد)(?:ه|ند|اند|[\u200c ]?ست)?(?![^\W\d_])|"
+    r"خرچ[\u200c ]?خرچ|زرد|زیاد|کم)(?:ه|ند|اند|[\u200c ]?ست)?(?![^\W\d_])|"
     # a sound heard: "سوفل خفیفی شنیده میشه", "خس خس سمع میشه"
     r"(?<![^\W\d_])(?:سوفل|خس[\u200c ]?خس|رال|ویزینگ)[\w\u200c]*(?:\s+\S+){0,3}?\s+(?:شنیده|سمع)"
 )
@@ -331,8 +355,14 @@ _WORD = re.compile(r"\w+")
 # a whole sentence of greeting, thanks or "how are you" (with at most a name, or a title and a
 # name, after a greeting: "hello doctor smith", "سلام آقای دکتر", "سلام، خسته نباشید")
 _TITLE = r"(?:doctor|doc|dr\.?|mr\.?|mrs\.?|ms\.?|miss|sir|ma'am)(?:\s+\w+)?|\w+"
-_FA_TITLE = r"(?:(?:آقای|خانم)\s+)?دکتر(?:\s+\S+)?|(?:مادر|پدر|حاج ?خانم|حاج ?آقا|خاله|عمو)\s+جان|\S+"
-_FA_HELLO = r"(?:سلام|وقت(?:تون|تان)? بخیر|روز(?:تون)? بخیر|صبح(?:تون)? بخیر|عصر(?:تون)? بخیر|خسته نباشید)"
+_FA_TITLE = (
+    r"(?:(?:آقای|خانم)\s+)?دکتر(?:\s+\S+)?|(?:مادر|پدر|حاج ?خانم|حاج ?آقا|خاله|عمو)\s+جان|(?:آقای|خانم)\s+\S+|"
+    r"حاج ?خانم|حاج ?آقا|\S+"
+)
+_FA_HELLO = (
+    r"(?:سلام|وقت(?:تون|تان)? بخیر|روز(?:تون)? بخیر|صبح(?:تون)? بخیر|عصر(?:تون)? بخیر|خسته نباشید|"
+    r"خوش (?:اومدین|اومدید|آمدید))"
+)
 _GREETING = re.compile(
     r"^\W*(?:(?:hi|hello|hey|so|well|oh|okay|ok|yeah|good|great|and)[\s,.!]+)*(?:"
     r"(?:i'm|i am|i've been|we're|doing) (?:doing )?(?:well|good|great|fine|okay|alright|all right|pretty good)"
@@ -341,12 +371,12 @@ _GREETING = re.compile(
     r"(?:understood[\s,.!]+)?thank(?:s| you)(?: so much| very much)?(?:,? (?:doctor|doc|dr\.?(?: \w+)?))?|you're welcome|have a (?:good|great|nice) (?:day|one|weekend)|"
     r"(?:i'm|i am|my name is) (?:dr\.?|doctor)(?: \w+)?|"
     rf"(?:hi|hello|hey|good (?:morning|afternoon|evening))(?:[\s,]+(?:{_TITLE}))?|"
-    rf"{_FA_HELLO}(?:[\s,،]+(?:{_FA_TITLE}))?(?:[\s,،.!]+{_FA_HELLO})?(?:[\s,،.!]+بفرمایید(?: بشینید| بنشینید)?)?|"
+    rf"{_FA_HELLO}(?:[\s,،]+(?:{_FA_TITLE}))?(?:[\s,،.!]+{_FA_HELLO})*(?:[\s,،.!]+بفرمایی[دن](?: بشینی[دن]| بنشینی[دن])?)?|"
     r"خداحافظ|ممنون(?:م)?|مرسی|خوبم|حالتون چطوره|حال شما چطوره|شما چطورید|شما چطوری)\W*$|"
     # Persian thanks and blessings, with a greeting and a title around them: "سلام خانم دکتر، ممنون",
     # "دستتون درد نکنه خانم دکتر", "ممنون دکتر، خدا خیرتون بده", "شکر خدا، می‌گذرونیم"
     rf"^\W*(?:(?:{_FA_HELLO}|چشم|باشه)[\s,،.!]+)?(?:(?:آقای|خانم)\s+)?(?:دکتر(?:\s+جان)?[\s,،.!]+)?"
-    r"(?:(?:(?:خیلی\s+)?(?:ممنون(?:م)?|مرسی|متشکرم)|سپاس|لطف کردید|لطف کردین|زحمت کشیدید|دست(?:تون| شما) درد نکنه|خدا خیرتون بده|خدا خیرت بده|"
+    r"(?:(?:(?:خیلی\s+)?(?:ممنون(?:م)?|مرسی|متشکرم)|سپاس|خسته نباشید|لطف کردید|لطف کردین|زحمت کشیدید|دست(?:تون| شما) درد نکنه|خدا خیرتون بده|خدا خیرت بده|"
     r"پسرم|دخترم|عزیزم|مادر جان|پدر جان|"
     r"خدا حفظتون کنه|شکر خدا|خدا رو شکر|می[\u200c ]?گذرونیم|بد نیستم)(?:[\s,،.!]+(?:(?:آقای|خانم)\s+)?(?:دکتر(?:\s+جان)?)?)?[\s,،.!]*)+\W*$",
     re.IGNORECASE,
@@ -418,6 +448,8 @@ DRUGS = frozenset(
     دکسترومتورفان هیوسین کوآموکسی‌کلاو مونته‌لوکاست بکلومتازون پردنیزون متیل‌پردنیزولون
     """.split()
 )
+#: words in ``DRUGS`` that name a kind of medicine, not one to order ("خود مسکن زیاد سردرد رو بیشتر میکنه")
+DRUG_CLASS_WORDS = frozenset({"مسکن"})
 DRUG_SUFFIX = re.compile(
     r"\b[a-z]{3,}(?:pril|sartan|olol|statin|prazole|tidine|dipine|cillin|mycin|floxacin|cycline|"
     r"triptan|formin|gliptin|gliflozin|lukast|azepam|oxetine|afil|parin|xaban|semide|thiazide|sone|olone)\b",
@@ -442,6 +474,9 @@ FREQ_RE = re.compile(
     r"روزی (?:یک|یه|دو|سه|چهار)[\u200c]?بار|صبح(?:[\u200c ]?ها)? ناشتا|قبل از صبحانه|"
     # "روزی یه دونه", "شبی یک عدد", "هفته‌ای دو بار"
     r"(?:روزی|شبی|صبحی|هفته[\u200c ]?ای|ماهی) (?:یکی|(?:(?!میلی|سی)[^\s،,.]+ )?(?!میلی|سی)[^\s،,.]+ (?:(?:تا|عدد|دونه|قرص) )?(?:بار|دونه|عدد|قرص|تا))(?!\w)|"
+    # "هر روز یکی دو تا", "دو تا در روز"
+    r"هر روز(?: (?:یکی|یه|یک|دو|سه)(?: (?:دو|سه|چهار))? (?:تا|دونه|عدد|بار))?(?!\w)|"
+    r"(?<!\w)(?:یکی|یه|یک|دو|سه|چهار|\d+) (?:تا|عدد|بار|دونه|قرص) در روز|"
     # "روزی ۲۵ میلی‌گرم", "روزی بیست میلی‌گرم": so much a day (the dose is read apart)
     r"روزی(?= (?:[^\s،,.]+ (?:و )?){1,3}(?:میلی[\u200c ]?گرم|میلی گرم|میکروگرم|گرم|واحد|سی[\u200c ]?سی)(?![^\W\d_]))",
     re.IGNORECASE,
@@ -485,7 +520,7 @@ CHITCHAT = re.compile(
     r"(?:the )?nurse (?:will|is going to) (?:come|be) in)\b|"
     # Persian: "خب بذارید معاینه کنم", "معاینه می‌کنم" (the exam is announced, nothing found yet);
     # "چشم، ممنون آقای دکتر"
-    r"^\W*(?:خب\s+)?(?:(?:بذارید|بگذارید|اجازه بدید|اجازه بدهید)\s+(?:\S+\s+){0,2}معاینه\S*\s+کنم|"
+    r"^\W*(?:خب\s+)?(?:(?:بذارید|بگذارید|اجازه بدید|اجازه بدهید)ش?\s+(?:\S+\s+){0,2}معاینه\S*\s+کنم|"
     r"(?:\S+\s+)?معاینه\S*\s+(?:می[\u200c ]?)?کنی?م)\W*$|^\W*(?:چشم|باشه)[\s،,]+(?:ممنون|مرسی|متشکرم)|"
     # a greeting at the door: "Morning, Mr. Okafor, come on in.", "بفرمایید بشینید"
     r"^\W*(?:(?:good )?(?:morning|afternoon|evening)|hi|hello|hey)\b[^?!]*?\b(?:come (?:on )?in|have a seat|take a seat)\W*$|"

@@ -26,7 +26,15 @@ from . import lexicons as lx
 from . import problems
 from .base import DraftResult
 from .classifier import SENT_LABELS
-from .extract import extract_durations, extract_medications, extract_vitals, is_negated, is_uncertain
+from .extract import (
+    extract_durations,
+    extract_fa_labs,
+    extract_medications,
+    extract_vitals,
+    fa_strength,
+    is_negated,
+    is_uncertain,
+)
 from .style import (
     CAREGIVER_ASKED,
     CAREGIVER_EN,
@@ -390,6 +398,13 @@ _EXAM_COMMAND = re.compile(
 )
 
 
+# a Persian command during the exam, not advice for after the visit
+_FA_EXAM_COMMAND = re.compile(
+    r"(?:رو|روی) تخت (?:دراز|بخواب|بشین)|نفس عمیق|دراز بکش|(?<![^\W\d_])آ بگ|دهن\S*\s+(?:رو\s+)?باز|"
+    r"دست\S*\s+(?:رو\s+|را\s+)?(?:بدید|بدین|فشار بدید)"
+)
+
+
 def _instruction(text: str) -> bool:
     return bool(_INSTRUCTION.match(text)) and not _EXAM_COMMAND.search(text)
 
@@ -399,6 +414,8 @@ def cue_label(s: Sentence) -> str | None:
     t = normalize_digits(s.text)
     doctor = s.speaker == SPEAKER_DOCTOR
     if doctor and not s.question:
+        if _FA_EXAM_COMMAND.search(t):
+            return None  # "رو تخت دراز بکشید", "نفس عمیق بکشید": said during the exam
         if _RETURN_VISIT.search(t):
             return "plan"  # "دو هفته دیگه بیا با سونوگرافی … ببینمت": a return visit, whatever it brings
         if lx.HISTORY_VERB.search(t) or _RECAP.search(t):
@@ -448,6 +465,8 @@ class _Builder:
         self.refusals: set[int] = set()  # starts of the patient's replies turning down a proposal
         self.prescribed: set[int] = set()  # the doctor's sentences that ordered a medicine
         self.denied_questions: set[int] = set()  # questions whose "no" is a denial item already
+        self.lab_sentence = -1  # the last sentence whose lab values became result items
+        self.told_how: set[int] = set()  # starts of answers telling how a medicine asked about is taken
         # a parent speaks for the child who is the patient (the patient's own words; not a companion's
         # "دخترم" about a grown daughter who speaks for herself)
         self.caregiver = _caregiver(dialogue.sentences)
@@ -528,6 +547,17 @@ class _Builder:
             and not lx.SYMPTOM_RE.search(s.text)
         ):
             return  # "cold out there today, huh." / "it is, i had to scrape my windshield.": small talk
+        if s.start in self.told_how:
+            return  # the medication item of the question it answers says it
+        if self.lang == "fa" and lx.is_greeting(s.text):
+            return  # "سلام آقای دکتر، ممنون، خسته نباشید", "سلام، بفرمایید بشینید"
+        came = _FA_CAME_WITH.search(s.text) if self.lang == "fa" and not doctor else None
+        if came and (not came.start() or lx.is_greeting(s.text[: came.start()])):
+            # "سلام دکتر جون، با دخترم اومدم.": who came with the patient, not a greeting quoted
+            a, b = s.start + came.start("who"), s.start + came.end("who")
+            self.add("subjective", "social_history", f"همراه بیمار: {came.group('who')}", [(a, b, s.segment_id)],
+                     confidence=0.6)  # fmt: skip
+            return
         if doctor and _TOPIC_HEADING.match(s.text):
             return  # "Second, the zolpidem.": what the next sentences are about, no statement of its own
         nv = number_view(s.text, s.start)
@@ -539,6 +569,7 @@ class _Builder:
                 name=v.name, value=v.value, unit=v.unit, systolic=v.systolic, diastolic=v.diastolic,
                 negated=False, uncertain=is_uncertain(s.text),
             )  # fmt: skip
+        labs = self.lab_results(i, s, nv) if self.lang == "fa" and doctor and not s.question else False
         given_here = doctor and not s.question and bool(_GIVEN_HERE.search(s.text))  # "i injected 40 mg of …"
         prescribing = doctor and not s.question and (bool(lx.PRESCRIBE.search(s.text)) or given_here)
         before = bool(_PRESCRIBED_BEFORE.search(s.text))  # "last time we started you on …": taken now
@@ -594,6 +625,8 @@ class _Builder:
             ]
         if doctor and meds:  # "i'd rather avoid colchicine", "we can talk about allopurinol": no order
             meds = [m for m in meds if not _NOT_ORDERED_BEFORE.search(s.text[: m.name_span[0] - s.start])]
+            # "سفالکسین براتون نمی‌نویسم", "آموکسی‌سیلین بهتون نمیدم": withheld, not ordered
+            meds = [m for m in meds if not _FA_NOT_GIVEN.match(s.text, m.name_span[1] - s.start)]
         if allergy and meds:  # "چون به پنی‌سیلین حساسیت داره، آزیترومایسین ... می‌نویسم": not the allergen
             allergens = {(m.group("en") or m.group("fa") or "").lower() for m in _ALLERGEN.finditer(s.text)}
             meds = [
@@ -609,6 +642,12 @@ class _Builder:
             and (asked is None or asked.polarity not in ("yes", "no") or not _TAKING_Q.search(s.text))
         ):
             meds = []  # "are you on lisinopril?" asserts nothing until it is answered
+        if self.lang == "fa" and s.question and (told_how := self.taken_as_told(s, asked)) is not None:
+            meds = [told_how]  # "متفورمین رو چطوری مصرف می‌کنید؟" / "روزی دو تا، صبح یکی شب یکی. پونصدی."
+        elif self.lang == "fa" and meds and asked is not None and asked.polarity == "yes" and asked.answer:
+            reply = self.sents[asked.answer[0]]  # "آتورواستاتین هم شبا میخورید؟" / "بله اونم میخورم."
+            if len(_WORDS.findall(reply.text)) <= 5:
+                self.told_how.add(reply.start)  # the medication item says it
         stops_any = taper = False
         # one item per medicine a sentence names: "the ibuprofen can push your pressure up, so stop the
         # ibuprofen" is one stop, not a prescription and a stop
@@ -641,6 +680,8 @@ class _Builder:
             )  # "stop it, but one a day for a week first"
             if stopped:
                 text = ("Stop " if self.lang == "en" else "قطع ") + (m.name if self.lang == "fa" else text)
+            elif self.lang == "fa" and plan_like:
+                text += self.dose_change(m)  # "متفورمین 1000 میلی‌گرم … (افزایش دوز از 500)"
             spans = [(m.start, m.end, s.segment_id)]
             if refused is not None:
                 spans.append(self.span(refused))
@@ -683,6 +724,8 @@ class _Builder:
         accepts = _ACCEPTS.match(s.text) and len(_WORDS.findall(s.text)) <= 8  # not "okay, then let's …"
         if doctor and i and self.sents[i - 1].start in self.refusals and accepts:
             return  # "That's fine, we'll skip it."
+        if not doctor and self.lang == "fa" and _FA_ACCEPTS.match(s.text):
+            return  # "باشه، پس نمیخواد": the patient agrees with what the doctor said
         unit = self.unit_of(i)
         question = self.sents[unit.question].text if unit is not None else ""
         if (
@@ -712,6 +755,13 @@ class _Builder:
                 label not in ("plan", "assessment") or not lx.DIAGNOSIS.search(s.text)
             ):
                 label = "plan"  # "take paracetamol 500 mg every 6 hours" names no problem
+            if labs:
+                label = "other"  # "کراتینین‌تون یک و یک دهمه": the result items say it
+            elif self.lang == "fa" and label == "other" and _FA_RULED_OUT.search(s.text):
+                # "خدا رو شکر کم آبی نداره": a condition ruled out, no problem of the patient's
+                self.add(
+                    "assessment", "problem", self.doctor_text(s), [self.span(s)], confidence=0.6, negated=True
+                )
             self.final[i] = label
             if label != "other" and not (
                 vitals and (label == "exam" or (label == "result" and len(_WORDS.findall(s.text)) <= 6))
@@ -719,6 +769,10 @@ class _Builder:
                 self.doctor_item(
                     i, s, label, conf, declined, has_meds=(bool(meds) or completed) and not taper
                 )
+            if self.lang == "fa" and label == "plan" and meds and not taper:
+                self.advice_after_medicines(s, meds)
+            if self.lang == "fa" and label == "plan" and not meds:
+                self.name_the_medicine(s)  # "آره با غذا بخورید." after the order: how to take it
         elif (
             label != "other"
             or lx.SYMPTOM_RE.search(s.text)
@@ -727,6 +781,8 @@ class _Builder:
             or self.answers_allergy_question(i)  # "any allergies?" / "Sulfa."
         ):
             question = self.sents[unit.question].text if unit is not None else ""
+            if self.lang == "fa" and meds and _only_medicines(s, meds):
+                return  # "آملودیپین پنج صبح یکی.": the medication item says it all
             self.patient_item(i, s, conf, has_meds=bool(meds), asked=question)
 
     def offer(self, i: int, s: Sentence) -> None:
@@ -834,13 +890,17 @@ class _Builder:
         # "no, i have an iud" says what there is: not a bare "no"
         bare = bool(lx.BARE_NO.match(s.text) or lx.BARE_YES.match(s.text)) and not _NO_BUT_HAS.match(s.text)
         spans = [self.span(q), self.span(s)]
-        if first and unit.polarity == "value" and unit.topics and unit.values:
+        said = unit.values
+        if self.lang == "fa" and unit.attribute in ("duration", "onset"):
+            # "از کی شروع شده؟" / "چند ماهه، … هفته‌ای دو سه بار": a count is no answer to since when
+            said = tuple(v for v in said if v.unit in _TIME_UNITS)
+        if first and unit.polarity == "value" and unit.topics and said:
             topic = unit.topics[0]
-            values = ", ".join(v.text for v in unit.values)
+            values = ", ".join(v.text for v in said)
             if self.lang == "en":
                 text = f"{lx.canonical_symptom(topic.name).capitalize()} {unit.attribute}: {values}."
             else:
-                text = f"{topic.text} ({q.text.strip()}): {values}"
+                text = f"{lx.fa_symptom_name(topic.text)} ({q.text.strip()}): {values}"
             self.add("subjective", "hpi", text, spans, confidence=0.75, name=topic.name)
             return len(_WORDS.findall(s.text)) <= 8
         no = unit.polarity == "no" and bool(lx.BARE_NO.match(s.text)) and not _NO_BUT_HAS.match(s.text)
@@ -848,25 +908,29 @@ class _Builder:
             if no:  # "any trouble with your bladder, or numbness?" / "no": more than the named terms
                 self.deny_asked(q, s, unit)
             return True  # the ROS items from the dialogue cover "Any rash?" / "No."
-        if no and not first:  # "any vomiting or weakness?" / "no vomiting. no.": the rest denied too
+        # "any vomiting or weakness?" / "no vomiting. no.": the rest denied too
+        if no and not first and self.lang == "en":
             self.deny_asked(q, s, unit)
             return True
         if first and unit.polarity == "no" and _NO_JUST.match(s.text):
             self.deny_asked(q, s, unit)  # "any pain in your back?" / "no, just low down": denied, and
             return False  # what the rest says is history
-        if not bare or not first:
+        # "چند سالتونه؟ سیگار میکشید؟" / "چهل و پنج. نه، نمیکشم.": a later yes or no answers the last question
+        later = self.lang == "fa" and bare and i in unit.answer[1:]
+        if not bare or not (first or later):
             return False
         if _ERRAND_Q.search(q.text):
             return True  # "did you bring your pill bottles?" / "no": the visit's logistics
+        polarity = unit.polarity if first else ("no" if lx.BARE_NO.match(s.text) else "yes")
         for kind in ("allergy", "medication", "family_history", "social_history", "past_history"):
             if lx.CUES[kind].search(q.text):
-                no = unit.polarity == "no"
+                no = polarity == "no"
                 self.add("subjective", kind, self.answer_text(kind, q, s, no), spans, negated=no,
                          confidence=0.7)  # fmt: skip
                 return True
-        asked = self.asked_topic(q.text) if unit.polarity in ("yes", "no") else None
+        asked = self.asked_topic(q.text) if polarity in ("yes", "no") else None
         if asked:  # "any trouble controlling your bladder?" / "no": a denial the lexicon has no name for
-            no = unit.polarity == "no"
+            no = polarity == "no"
             kind = "ros"
             if self.lang == "en" and _a_condition(asked):  # "any stomach ulcers or kidney problems?" / "no"
                 kind, text = (
@@ -959,7 +1023,8 @@ class _Builder:
 
     def qa_text(self, q: str, a: Sentence) -> str:
         if self.lang == "fa":
-            return f"{self.companion(a) or 'بیمار'} در پاسخ به «{q.strip()}»: {a.text.strip()}"  # its "آره" answers
+            who = self.companion(a) or ("والد بیمار" if self.caregiver else "بیمار")
+            return f"{who} در پاسخ به «{q.strip()}»: {a.text.strip()}"  # its "آره" answers
         return f'Asked "{q.strip()}": {clean_spoken(a.text).strip()}'
 
     def patient_item(self, i: int, s: Sentence, conf: float, has_meds: bool = False, asked: str = "") -> None:
@@ -992,13 +1057,22 @@ class _Builder:
     def fragment_answer(self, i: int, s: Sentence, unit: Unit | None) -> bool:
         """ "Which ankle?" / "The right one.", "How often do you miss it?" / "Maybe twice a week.": a
         short answer with no subject of its own means nothing without its question."""
-        if unit is None or unit.answer[:1] != (i,) or len(_WORDS.findall(s.text)) > 7:
+        later_yes_no = (  # "سی و دو. نه، قرص نمیخورم.": the no answers the run's next question
+            self.lang == "fa"
+            and unit is not None
+            and i in unit.answer[1:]
+            and bool(_LED_ANSWER.match(s.text))
+        )
+        if unit is None or (unit.answer[:1] != (i,) and not later_yes_no) or len(_WORDS.findall(s.text)) > 7:
             return False
         q = self.sents[unit.question].text
         if lx.SYMPTOM_RE.search(s.text) or _REQUEST.match(q):
             return False  # "no fever and no weakness" names its topic; "can you show me?" adds nothing
         if self.lang == "fa":  # no subject pronoun to go by: "سه سال و نیمشه", "روزی نیم پاکت"
-            return len(_WORDS.findall(s.text)) <= 4
+            # a yes or no with a few words more answers the question, too: "نه، نه، همه چی عادیه"
+            # ("دیروز یه کم صورتی بود" to "خون تو ادرار دیدید؟")
+            words = len(_WORDS.findall(s.text))
+            return words <= 5 or (bool(_LED_ANSWER.match(s.text)) and words <= 7)
         return (
             len(_WORDS.findall(q)) <= 14
             and not _OWN_SUBJECT_START.match(s.text)
@@ -1134,7 +1208,11 @@ class _Builder:
             if key in seen:
                 continue
             if m.negated and any(
-                x.name == m.name and not x.negated and not x.uncertain and x.source != "context"
+                x.name == m.name
+                and not x.negated
+                and not x.uncertain
+                and x.source != "context"
+                and not self.doctor_not_history(x)
                 for x in self.d.mentions
             ):
                 # reported somewhere: a denial elsewhere ("denied it in the past") does not undo it;
@@ -1154,6 +1232,102 @@ class _Builder:
                 "subjective", "ros", label, spans, negated=m.negated, uncertain=m.uncertain,
                 confidence=0.75 if m.source == "answer" else 0.7, name=m.name,
             )  # fmt: skip
+
+    def taken_as_told(self, s: Sentence, asked: Unit | None) -> Any:
+        """ "متفورمین رو چطوری مصرف می‌کنید؟" / "روزی دو تا، صبح یکی شب یکی. پونصدی.": the one medicine
+        the question names, with the dose and schedule its answer tells (evidence: the name to the end
+        of the answer); None when the answer tells neither."""
+        if asked is None or not asked.answer or not _FA_HOW_TAKEN.search(s.text):
+            return None
+        named = extract_medications(s.text, s.start)
+        if len(named) != 1:
+            return None
+        reply = [self.sents[k] for k in asked.answer]
+        said = " ".join(r.text for r in reply)
+        told = extract_medications(f"{named[0].name} {number_view(said).text}")
+        dose = told[0].dose if told else None
+        strength = next((x for w in _WORDS.findall(said) if (x := fa_strength(w))), None)
+        frequency = told[0].frequency if told else None
+        if not (dose or strength or frequency):
+            return None
+        self.told_how.update(r.start for r in reply)
+        unit = told[0].unit if told and dose else None
+        return replace(named[0], dose=dose or strength, unit=unit, frequency=frequency, end=reply[-1].end)
+
+    def dose_change(self, med: Any) -> str:
+        """ " (افزایش دوز از 500)" when the medicine ordered is one the patient takes at another dose."""
+        taken = [it.get("dose") for it in self.items["subjective"]
+                 if it["kind"] == "medication" and it.get("name") == med.name and not it["negated"]]  # fmt: skip
+        before = next((d for d in reversed(taken) if d), None)
+        if not med.dose or not before or float(before) == float(med.dose):
+            return ""
+        return f" ({'افزایش' if float(med.dose) > float(before) else 'کاهش'} دوز از {before})"
+
+    def lab_results(self, i: int, s: Sentence, nv: Any) -> bool:
+        """The lab values a Persian doctor reads out, as one result item for the sentence ("HbA1c: 8.2%",
+        "کراتینین: 1.1 mg/dL؛ کلیه‌ها خوبه"), and a value said for the lab just read ("سه ماه پیش هفت و
+        نیم بود") as its previous one; True when the sentence became such an item."""
+        labs = extract_fa_labs(s.text, s.start, nv)
+        if labs:
+            others = [
+                c.strip()
+                for c, a in _clauses(s.text)
+                if _WORDS.search(c)
+                and not any(lab.start < s.start + a + len(c) and s.start + a < lab.end for lab in labs)
+            ]
+            text = "، ".join(lab.label() for lab in labs) + ("؛ " + "، ".join(others) if others else "")
+            one = labs[0] if len(labs) == 1 else None
+            self.add("objective", "result", text, [self.span(s)], confidence=0.85, name=one and one.name,
+                     value=one and one.value, unit=one and one.unit)  # fmt: skip
+            self.lab_sentence = i
+            return True
+        before = _FA_PREVIOUS_VALUE.match(nv.text)
+        last = self.items["objective"][-1] if self.items["objective"] else None
+        if before is None or last is None or last["kind"] != "result" or self.lab_sentence != i - 1:
+            return False
+        when = s.text[: nv.span(before.start("when"), before.end("when"))[1] - s.start].strip()
+        last["text"] += f" (قبلی: {before.group('value')}، {when})"
+        last["evidence"].append(_ev(self.t, s.start, s.end, s.segment_id))  # type: ignore[arg-type]
+        return True
+
+    def name_the_medicine(self, s: Sentence) -> None:
+        """A Persian instruction on how to take a medicine that names none ("با غذا بخورید") is about
+        the medicine ordered last: its plan item says which ("نیتروفورانتوئین: با غذا بخورید.")."""
+        plan = self.items["plan"]
+        if not plan or plan[-1]["kind"] != "instruction" or plan[-1]["evidence"][0]["start"] != s.start:
+            return
+        if not _FA_HOW_TO_TAKE.match(plan[-1]["text"]):
+            return
+        ordered = [
+            it for it in plan[:-1] if it["kind"] == "medication" and not it.get("stopped") and it.get("name")
+        ]
+        if ordered:
+            plan[-1]["text"] = f"{ordered[-1]['name']}: {plan[-1]['text']}"
+
+    def advice_after_medicines(self, s: Sentence, meds: list) -> None:
+        """The advice a Persian order goes on to give after its medicines ("متوکاربامول هم شبی یه دونه،
+        خواب آلودگی میاره، بعدش رانندگی نکنید"): an instruction of its own, from the clause after the
+        last medicine to the end of the sentence."""
+        last = max(m.end for m in meds) - s.start
+        sep = _CLAUSE_END.search(s.text, last)
+        if sep is None:
+            return
+        a = sep.end() + len(s.text[sep.end() :]) - len(s.text[sep.end() :].lstrip())
+        tail = s.text[a:].strip()
+        if len(_WORDS.findall(tail)) < 3 or not lx.CUES["plan"].search(tail):
+            return
+        kind = "follow_up" if lx.CUES["follow_up"].search(tail) else "instruction"
+        self.add("plan", kind, fa_doctor_to_note(tail), [(s.start + a, s.end, s.segment_id)], confidence=0.6)
+
+    def doctor_not_history(self, m: Mention) -> bool:
+        """A symptom the doctor named in advice, a plan or the exam ("اگه ... با تب بود، فوری برید
+        اورژانس"): no report of the patient's that would undo the patient's denial."""
+        return (
+            m.speaker == SPEAKER_DOCTOR
+            and m.source == "said"
+            and self.final[m.sentence] not in ("hpi", "ros")
+            and bool(_HYPOTHETICAL.search(self.sents[m.sentence].text))
+        )
 
     def doctor_item(
         self, i: int, s: Sentence, label: str, conf: float, declined: Sentence | None, has_meds: bool = False
@@ -1189,8 +1363,9 @@ class _Builder:
             if declined is not None:
                 spans.append(self.span(declined))
                 text = ("Declined: " if self.lang == "en" else "نپذیرفت: ") + text
+            not_needed = self.lang == "fa" and bool(_FA_NOT_NEEDED.search(s.text))  # "عکس لازم نیست"
             self.add("plan", kind, text, spans, confidence=conf, uncertain=unc, interval=interval,
-                     negated=declined is not None)  # fmt: skip
+                     negated=declined is not None or not_needed)  # fmt: skip
 
     def reconcile_medications(self) -> None:
         """One line per medicine: a medicine the plan stops is not also an active order from a sentence
@@ -1346,6 +1521,9 @@ class _Builder:
                 # "پسرم از دیشب تب داره، گوشش هم درد می‌کنه": fever and ear pain
                 self.complaint(s, said.get(i, []), also=(pain,) if pain else ())
                 return True
+            if self.lang == "fa" and not s.question and (off := _FA_OFF_READING.search(s.text)):
+                self.complaint(s, [], what=f"{off.group(1)} خون {off.group(2)}")  # "قند خون بالا"
+                return True
         return False
 
     def complaint(
@@ -1420,7 +1598,8 @@ _DENIAL = re.compile(
     r"^\W*(?:(?:no|nope|nah)\b|never\b|none\b|nothing\b|not really\b|"
     r"i (?:don't|do n't|do not|have never|never|haven't|have not|did not|didn't|am not|'m not)\b(?! know)|"
     r"(?:he|she|the patient) (?:denies|does not|doesn't|has never|never)\b|نه|خیر|ندارم|هیچ)"
-    r"(?![\s,،.]+(?:but|just|only|ولی|اما)(?![^\W\d_]))",  # "no, but it's a bit cloudy" says something
+    r"(?![\s,،.]+(?:but|just|only|ولی|اما)(?![^\W\d_]))"  # "no, but it's a bit cloudy" says something
+    r"(?!\s+(?:زیاد|خیلی|چندان|اونقدر|آنقدر)(?![^\W\d_]))",  # "نه زیاد" (not much) says a little
     re.IGNORECASE,
 )
 # "no metformin", "i stopped the lisinopril", "not taking my aspirin" (right before the drug's name)
@@ -1439,6 +1618,9 @@ _NOT_ORDERED_BEFORE = re.compile(
     r"^(?=.*\b(?:if|unless|in case)\b).*\b(?:we|i) (?:can|could|might|may) (?:also )?(?:add|try|start|switch to|use)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
+_FA_NOT_GIVEN = re.compile(
+    r"[^.،,؟?!]*?(?<![^\W\d_])(?:نمی[\u200c ]?(?:دم|دیم|نویسم|نویسیم)|تجویز نمی[\u200c ]?کنم)(?![^\W\d_])"
+)
 # after the name: the medicine is no longer taken ("… but i ran out a couple months ago", "… and stopped it")
 _NO_LONGER = re.compile(
     r"[^.;]{0,30}?\b(?:but|and|then)\s+(?:i|he|she|we)\s+(?:ran out|stopped|quit|gave up|haven't (?:taken|used|had)|"
@@ -1452,6 +1634,58 @@ _REFUSING_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _REFUSING_AFTER = re.compile(r"^\s*(?:(?:رو|را)\s+)?نمی[\u200c ]?خوا(?:م|هم)")
+
+
+_CLAUSE_END = re.compile(r"[،,.;؛]")
+# who came with the patient: "با دخترم اومدم", "با همسرم آمدم"
+_FA_CAME_WITH = re.compile(
+    r"(?<![^\W\d_])با\s+(?P<who>(?:دختر|پسر|همسر|شوهر|خانم|مادر|پدر|خواهر|برادر|عروس|داماد|نوه))(?:م|مون)?"
+    r"\s+(?:اومدم|آمدم|اومدیم|آمدیم|اومدم اینجا)\W*$"
+)
+# how to take a medicine, said without naming it: "با غذا بخورید", "ناشتا بخورید", "بعد از شام بخورید"
+_FA_HOW_TO_TAKE = re.compile(
+    r"^\W*(?:با غذا|(?:بعد|قبل)(?: از)? (?:غذا|صبحانه|ناهار|شام)|ناشتا|شب(?:‌ها|ها|ا)?|صبح(?:‌ها|ها|ا)?)\s+"
+    r"(?:بخورید|بخورین|بخوره|میل کنید|مصرف کنید)\W*$"
+)
+# what the doctor decides is not needed: "آنتی‌بیوتیک لازم نیست", "ام آر آی الان کمکی نمیکنه"
+_FA_NOT_NEEDED = re.compile(
+    r"(?<![^\W\d_])(?:لازم نیست|نیازی نیست|نیاز نیست|کمکی نمی[\u200c ]?کن[هد]|نمی[\u200c ]?(?:دم|دیم|نویسم|نویسیم))"
+    r"(?![^\W\d_])"
+)
+# a condition the doctor rules out: "کم آبی نداره", "شکستگی نیست"
+_FA_RULED_OUT = re.compile(
+    r"(?:" + lx.DIAGNOSIS.pattern + r")[\w\u200c]*\s+(?:نداره|ندارد|ندارید|نیست)(?![^\W\d_])", re.IGNORECASE
+)
+_TIME_UNITS = frozenset({"min", "h", "d", "wk", "mo", "a"})  # the units of ``quantities`` that tell a time
+# the patient's own reading out of range, the reason for a follow-up visit: "قندم این چند وقت بالا بوده"
+_FA_OFF_READING = re.compile(
+    r"(?<![^\W\d_])(قند|فشار|چربی)(?:م|ش|تون|\s+خونم|\s+خونش)?(?:\s+\S+){0,6}?\s+(بالا|پایین)(?![^\W\d_])"
+)
+# a question on how a medicine is taken: "چطوری مصرف می‌کنید؟", "روزی چند تا میخورید؟"
+_FA_HOW_TAKEN = re.compile(r"چطور|چجوری|چه جوری|چه طور|(?:روزی|شبی|هر بار) چند|چند (?:بار|تا|عدد|میلی)")
+
+
+def _clauses(text: str) -> list[tuple[str, int]]:
+    """The clauses of a sentence between its commas and stops, each with where it starts."""
+    out, a = [], 0
+    for m in _CLAUSE_END.finditer(text):
+        out.append((text[a : m.start()], a))
+        a = m.end()
+    return [*out, (text[a:], a)]
+
+
+# the previous value of a lab just read: "سه ماه پیش هفت و نیم بود", "دفعه قبل 7.1 بود"
+_FA_PREVIOUS_VALUE = re.compile(
+    r"^\W*(?P<when>(?:\S+\s+){0,3}?(?:پیش|قبل))\s+(?:هم\s+)?(?P<value>\d+(?:\.\d+)?)\s*(?:بود|بوده)\W*$"
+)
+
+
+def _only_medicines(s: Sentence, meds: list) -> bool:
+    """Whether a sentence says nothing but the medicines read from it (a word or so besides)."""
+    rest = s.text
+    for m in sorted(meds, key=lambda m: m.start, reverse=True):
+        rest = rest[: m.start - s.start] + " " + rest[m.end - s.start :]
+    return len(_WORDS.findall(rest)) <= 1
 
 
 def _refusing(text: str, start: int, end: int) -> bool:
@@ -1689,6 +1923,9 @@ _TAKES = re.compile(
     r"\b(?:take|taking|took|use|using|on|prescribed)\b|می[\u200c ]?خورم|مصرف می[\u200c ]?کنم", re.I
 )
 # The doctor accepting a refusal: "That's fine, we'll skip it.", "باشه، مشکلی نیست"
+_FA_ACCEPTS = re.compile(
+    r"^\W*(?:باشه|چشم|خب|اوکی|آهان)[\s،,]+(?:پس\s+)?(?:نمی[\u200c ]?خواد|لازم نیست|قبول|حله|متوجه شدم)\W*$"
+)
 _ACCEPTS = re.compile(
     r"^\W*(?:(?:that's|that is) (?:fine|ok(?:ay)?|alright|all right|no problem)|no problem|ok(?:ay)?|sure|"
     r"absolutely|of course|i understand|باشه|مشکلی نیست|اشکالی نداره)\b",
@@ -1725,8 +1962,8 @@ def _ordered(text: str, meds: list, lang: str) -> bool:
     course in English ("amoxicillin 500 mg three times a day for 10 days"); never what is taken now."""
     if _CURRENT_USE.search(text) or _PAST_OR_RECAP.search(text):
         return False
-    if lang == "fa":
-        return any(m.dose and (m.frequency or m.duration) for m in meds)
+    if lang == "fa":  # not "این قرص والسارتانه، هشتاد، شبا": what a medicine taken is
+        return any(m.dose and (m.frequency or m.duration) and not m.extra.get("named_as_is") for m in meds)
     return any(m.dose and m.duration for m in meds)
 
 
