@@ -77,6 +77,7 @@ class Vital:
     end: int
     systolic: float | None = None
     diastolic: float | None = None
+    position: str | None = None  # "lying", "standing, 1 min": said with the reading (orthostatic vitals)
 
     def label(self, language: str = "en") -> str:
         names = VITAL_LABELS["fa" if language == "fa" else "en"]
@@ -89,7 +90,8 @@ class Vital:
             "kg/m2": "kg/m²",
         }.get(self.unit, self.unit)
         value = self.value if isinstance(self.value, str) else f"{self.value:g}"
-        return f"{names[self.name]}: {value} {unit}".strip()
+        name = f"{names[self.name]} ({self.position})" if self.position else names[self.name]
+        return f"{name}: {value} {unit}".strip()
 
 
 def _num(s: str) -> float:
@@ -152,6 +154,27 @@ def _not_the_patients(name: str, text: str, m: re.Match[str]) -> bool:
     return False
 
 
+# The position a pressure or a pulse was taken in, said before it in the sentence: "lying down it's 144
+# over 78, heart rate 62", "standing at 1 minute it's 110 over 64" (English; the orthostatic drop); not
+# a symptom's trigger ("dizzy when standing up, so let's check your pressure")
+_POSITION_EN = re.compile(
+    r"(?<!when )(?<!while )(?<!on )(?<!upon )(?<!after )\b(?:(lying|supine|sitting|seated)(?: (?:down|up|flat))?|(standing)(?: up)?"
+    r"(?: (?:at|after|for) (\d{1,2}) (?:minutes?|mins?)\b)?)",
+    re.IGNORECASE,
+)
+
+
+def _position(text: str, end: int) -> str | None:
+    """The last position named before ``end`` in the sentence: "lying", "standing, 1 min"."""
+    said = list(_POSITION_EN.finditer(text, 0, end))
+    if not said:
+        return None
+    m = said[-1]
+    if m.group(2):
+        return f"standing, {m.group(3)} min" if m.group(3) else "standing"
+    return {"supine": "lying", "seated": "sitting"}.get(m.group(1).lower(), m.group(1).lower())
+
+
 def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -> list[Vital]:
     """Vitals in one sentence; offsets are transcript offsets (``offset`` = sentence start).
     Thresholds and conditions are not readings ("come back if the fever goes above 39"), nor is the
@@ -170,9 +193,11 @@ def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -
             if vital is None:
                 continue
             vital.start, vital.end = nv.span(m.start(), m.end())
+            if vital.name in ("bp", "hr"):
+                vital.position = _position(nv.text, m.start(1))
             found.append(vital)
             taken.append((m.start(), m.end()))
-    return found
+    return sorted(found, key=lambda v: v.start)
 
 
 def _vital_from_match(name: str, m: re.Match[str]) -> Vital | None:
