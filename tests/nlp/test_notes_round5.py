@@ -56,3 +56,43 @@ def test_a_symptoms_trigger_is_no_position(engine):
 [doctor] you said you feel dizzy when standing, so let me check. your blood pressure is one twenty over eighty.""",
     )
     assert texts(draft, "objective", "vital") == ["Blood pressure: 120/80 mmHg"]
+
+
+THYROID_RESULT = """[doctor] how have you been feeling on the levothyroxine?
+[patient] more tired than usual, honestly.
+[doctor] your t s h came back at six point two. back in march it was two point eight, so it's gone up.
+[patient] that makes sense.
+[doctor] we'll recheck the t s h in six weeks."""
+
+
+def test_a_spelled_lab_name_is_written_and_its_earlier_value_kept_with_it(engine):
+    draft = g(engine, THYROID_RESULT)
+    (result,) = texts(draft, "objective", "result")
+    assert result.startswith("The patient's TSH came back at 6.2; back in march it was 2.8")
+    assert any("TSH in six weeks" in t for t in texts(draft, "plan"))
+
+
+SPOKEN_A1C = """[doctor] good to see you again.
+[patient] thanks, doc.
+[doctor] your hemoglobin a one c is seven point nine today."""
+
+
+def test_a_spoken_a1c_is_written_hba1c(engine):
+    (result,) = texts(g(engine, SPOKEN_A1C), "objective", "result")
+    assert "HbA1c" in result and "7.9" in result
+
+
+HOME_PRESSURES = """[doctor] what brings you in?
+[patient] a follow up for my blood pressure.
+[doctor] have you been taking your blood pressure at home?
+[patient] yes, every morning. it's mostly around one forty, one fifty. one day it was one seventy five.
+[doctor] okay."""
+
+
+def test_home_readings_are_kept_together_with_their_question(engine):
+    draft = g(engine, HOME_PRESSURES)
+    hpi = texts(draft, "subjective", "hpi")
+    (readings,) = [t for t in hpi if "140" in t]
+    assert readings.startswith('Asked "have you been taking your blood pressure at home?"')
+    assert "175" in readings
+    assert not any(t.startswith("One day") for t in hpi)

@@ -197,7 +197,9 @@ def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -
                 vital.position = _position(nv.text, m.start(1))
             found.append(vital)
             taken.append((m.start(), m.end()))
-    return sorted(found, key=lambda v: v.start)
+    if any(v.position for v in found):  # lying then standing: in the order said
+        found.sort(key=lambda v: v.start)
+    return found
 
 
 def _vital_from_match(name: str, m: re.Match[str]) -> Vital | None:

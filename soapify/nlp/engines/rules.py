@@ -43,7 +43,7 @@ from .style import (
     render_section,
     sentence_case,
 )
-from .text import Sentence, normalize_digits, number_view
+from .text import Sentence, digits_en, normalize_digits, number_view
 
 VERSION = "2.0.0"
 _KIND_ORDER = {k: i for s in SECTIONS for i, k in enumerate(ITEM_KINDS[s])}
@@ -317,6 +317,39 @@ def _allergen(text: str, *, denied: bool) -> str | None:
     return None
 
 
+# A lab name said letter by letter, as the result lexicon knows it written: "a one c" is HbA1c, "t s h"
+# is TSH (English)
+_SPOKEN_A1C = re.compile(r"\b(?:(?:hemoglobin|h ?b) )?a (?:one|1) c\b", re.IGNORECASE)
+_SPELLED_LAB = re.compile(r"(?<![\w'])([a-z])[ .]([a-z])[ .]([a-z])(?:[ .]([a-z]))?\b(?!')", re.IGNORECASE)
+_SPELLED_LABS = {"tsh": "TSH", "ldl": "LDL", "hdl": "HDL", "psa": "PSA", "gfr": "GFR", "egfr": "eGFR",
+                 "crp": "CRP", "esr": "ESR", "wbc": "WBC", "mcv": "MCV", "bnp": "BNP"}  # fmt: skip
+
+
+def lab_names_en(text: str) -> str:
+    """Spoken lab names written as a note writes them: "your a one c" → "your HbA1c"."""
+    text = _SPOKEN_A1C.sub("HbA1c", text)
+    return _SPELLED_LAB.sub(
+        lambda m: _SPELLED_LABS.get("".join(filter(None, m.groups())).lower(), m.group(0)), text
+    )
+
+
+# A question about the readings the patient takes at home: "are you checking your sugars at home?",
+# "what have your blood pressures been running?" (English)
+_READINGS_Q = re.compile(
+    r"\b(?:sugars?|glucose|blood pressures?|pressures|readings?|numbers)\b.*\b(?:at home|running|been)\b|"
+    r"\b(?:check(?:ing)?|tak(?:e|ing)|monitor(?:ing)?|measur(?:e|ing))\b.*\b(?:sugars?|glucose|blood pressures?|"
+    r"pressures|readings?)\b",
+    re.IGNORECASE,
+)
+
+# An earlier value of the result just given: "last time in june it was 7.6", "back in march it was 140"
+_EARLIER_VALUE = re.compile(
+    r"\b(?:last time|the time before|previously|before that|(?:back )?in (?:january|february|march|april|may|"
+    r"june|july|august|september|october|november|december)|(?:a|one|two|three|six) (?:months?|years?) ago)\b"
+    r".*\b(?:was|were|it's been)\b",
+    re.IGNORECASE,
+)
+
 _NEGATIVE_FINDING = re.compile(
     r"^\W*(?:no|negative|without|there (?:is|are|was|were) no|i (?:do not|don't) (?:see|hear|feel))\b|"
     r"^\W*(?:نه|هیچ|بدون)",
@@ -447,6 +480,7 @@ class _Builder:
         self.history_kinds: dict[int, str] = {}  # sentence start -> the history kind it was filed as
         self.refusals: set[int] = set()  # starts of the patient's replies turning down a proposal
         self.prescribed: set[int] = set()  # the doctor's sentences that ordered a medicine
+        self.read_answers: set[int] = set()  # starts of answer sentences quoted in a readings item
         self.denied_questions: set[int] = set()  # questions whose "no" is a denial item already
         # a parent speaks for the child who is the patient (the patient's own words; not a companion's
         # "دخترم" about a grown daughter who speaks for herself)
@@ -495,7 +529,11 @@ class _Builder:
         return patient_to_third(s.text, self.gender, caregiver=self.caregiver, speaker=who)
 
     def doctor_text(self, s: Sentence) -> str:
-        return fa_doctor_to_note(s.text) if self.lang == "fa" else doctor_to_note(s.text, self.gender)
+        return (
+            fa_doctor_to_note(s.text)
+            if self.lang == "fa"
+            else lab_names_en(doctor_to_note(s.text, self.gender))
+        )
 
     def unit_of(self, i: int) -> Unit | None:
         k = self.d.answer_of.get(i)
@@ -531,6 +569,8 @@ class _Builder:
         if doctor and _TOPIC_HEADING.match(s.text):
             return  # "Second, the zolpidem.": what the next sentences are about, no statement of its own
         nv = number_view(s.text, s.start)
+        if doctor and self.earlier_value(i, s, nv.text):
+            return
         reported = not doctor and not self.d.roles_inferred  # a patient's own reading is history
         vitals = [] if s.question or reported else extract_vitals(s.text, s.start, nv)
         for v in vitals:
@@ -691,6 +731,8 @@ class _Builder:
             and not lx.SYMPTOM_RE.search(f"{question} {s.text}")
         ):
             return  # "Any questions?" / "No, I'm good."
+        if s.start in self.read_answers or (unit is not None and self.home_readings(i, s, unit)):
+            return
         if unit is not None and self.answer(i, s, unit):
             return
         if doctor:
@@ -728,6 +770,43 @@ class _Builder:
         ):
             question = self.sents[unit.question].text if unit is not None else ""
             self.patient_item(i, s, conf, has_meds=bool(meds), asked=question)
+
+    def home_readings(self, i: int, s: Sentence, unit: Unit) -> bool:
+        """ "are you checking your sugars at home?" / "in the morning it's usually like 160, 170. once
+        it was 210.": the numbers answered are one item with their question, the usual range and the
+        outlier together (English)."""
+        q = self.sents[unit.question]
+        said = [j for j in unit.answer if j >= i and re.search(r"\d", number_view(self.sents[j].text).text)]
+        if self.lang != "en" or s.speaker == SPEAKER_DOCTOR or not said or said[0] != i:
+            return False
+        if not _READINGS_Q.search(q.text) or lx.CUES["plan"].search(q.text):
+            return False
+        answer = " ".join(digits_en(clean_spoken(self.sents[j].text)) for j in said)
+        spans = [self.span(q), *(self.span(self.sents[j]) for j in said)]
+        self.add("subjective", "hpi", f'Asked "{q.text.strip()}": {answer}', spans, confidence=0.6)
+        self.read_answers.update(self.sents[j].start for j in said)
+        return True
+
+    def earlier_value(self, i: int, s: Sentence, digits: str) -> bool:
+        """ "your a1c came back at 8.4." / "last time in june it was 7.6.": an earlier value said right
+        after a result is part of that result (its trend), not a reading of today (English)."""
+        results = self.items["objective"]
+        if (
+            self.lang != "en"
+            or s.question
+            or not i
+            or not results
+            or results[-1]["kind"] != "result"
+            or results[-1]["evidence"][-1]["end"] != self.sents[i - 1].end
+            or not _EARLIER_VALUE.search(s.text)
+            or not re.search(r"\d", digits)
+        ):
+            return False
+        last = results[-1]
+        earlier = digits_en(self.doctor_text(s))
+        last["text"] = f"{last['text'].rstrip('.')}; {earlier[:1].lower()}{earlier[1:]}"
+        last["evidence"].append(_ev(self.t, s.start, s.end, s.segment_id))  # type: ignore[arg-type]
+        return True
 
     def offer(self, i: int, s: Sentence) -> None:
         """A doctor's offer answered is a plan item, declined or agreed (its reply is not history)."""
@@ -1168,6 +1247,8 @@ class _Builder:
             self.history_item(s, kind, text, conf)
         elif label in ("exam", "result"):
             negated = bool(_NEGATIVE_FINDING.match(s.text))  # "no murmurs", "there is no effusion"
+            if label == "result" and self.lang == "en":
+                text = digits_en(text)  # "HbA1c came back at 8.4"
             self.add("objective", label, text, spans, confidence=conf, uncertain=unc, negated=negated)
         elif label == "assessment":
             m = _PROBLEM.search(s.text)
