@@ -96,3 +96,29 @@ def test_home_readings_are_kept_together_with_their_question(engine):
     assert readings.startswith('Asked "have you been taking your blood pressure at home?"')
     assert "175" in readings
     assert not any(t.startswith("One day") for t in hpi)
+
+
+# ---------------------------------------------------------------- pattern 11: the reason for the visit
+
+LIMPING_TODDLER = """[doctor] hello, what's going on with this little guy?
+[patient] he's been limping on his left foot since saturday morning and won't put weight on it.
+[doctor] any cough or cold?
+[patient] he's had a cough for about two weeks, but that's getting better.
+[doctor] okay, let's take a look."""
+
+
+def test_the_opening_answer_is_the_chief_complaint_over_a_longer_associated_symptom(engine):
+    (cc,) = texts(g(engine, LIMPING_TODDLER), "subjective", "chief_complaint")
+    assert cc == "Limping on left foot since saturday morning."
+
+
+def test_an_opening_answer_without_a_symptom_word_keeps_its_duration(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in today?
+[patient] i've been rubbing my right eye for three days.
+[doctor] any fever?
+[patient] no.""",
+    )
+    (cc,) = texts(draft, "subjective", "chief_complaint")
+    assert cc == "Rubbing right eye for 3 days."

@@ -1420,6 +1420,14 @@ class _Builder:
                 continue  # "penicillin gives me a rash" is a reaction, not why the patient came
             part = None if s.question else lx.PART_COMPLAINT.search(s.text)
             pain = None
+            if (
+                i not in said
+                and not part
+                and i == self.first_reply(start)
+                and (what := _doing_to_a_part(s.text))
+            ):
+                self.complaint(s, [], what=what)  # "she's been pulling at her right ear since yesterday"
+                return True
             if part:
                 where = next(g for g in part.groups() if g)
                 pain = f"{where} pain" if self.lang == "en" else lx.FA_PART_PAIN.get(where, f"درد {where}")
@@ -1428,6 +1436,14 @@ class _Builder:
                 self.complaint(s, said.get(i, []), also=(pain,) if pain else ())
                 return True
         return False
+
+    def first_reply(self, start: int) -> int | None:
+        """The first patient sentence after the doctor's opening question ``start`` (English)."""
+        if self.lang != "en" or self.sents[start].speaker != SPEAKER_DOCTOR:
+            return None
+        return next(
+            (j for j in range(start + 1, len(self.sents)) if self.sents[j].speaker != SPEAKER_DOCTOR), None
+        )
 
     def complaint(
         self, s: Sentence, terms: list[Mention], what: str | None = None, also: tuple[str, ...] = ()
@@ -1446,6 +1462,28 @@ class _Builder:
         self.add("subjective", "chief_complaint", text, [self.span(s)], confidence=0.7,
                  uncertain=is_uncertain(s.text), duration=dur[0][2] if dur else None,
                  name=lx.canonical_symptom(words[0]))  # fmt: skip
+
+
+#: the reason for the visit told as something done to a body part, with no symptom word: "she's been
+#: pulling at her right ear since yesterday afternoon", "he's been limping on his left foot for two days"
+_DOING_TO_PART = re.compile(
+    rf"\bbeen (\w+ing (?:\w+ ){{0,2}}?(?:(?:my|his|her|their|the) )?{lx.BODY_PART})\b"
+    r"(?: ((?:since|for) [^,.;]*?))?(?= and\b|[,.;]|$)",
+    re.IGNORECASE,
+)
+
+
+def _doing_to_a_part(text: str) -> str | None:
+    """ "pulling at right ear since yesterday afternoon" from the patient's opening answer (a duration
+    the engine reads is added by ``complaint``)."""
+    m = _DOING_TO_PART.search(text)
+    if m is None:
+        return None
+    what = re.sub(r"\b(?:my|his|her|their) ", "", m.group(1), flags=re.IGNORECASE)
+    when = m.group(2)
+    if when and not extract_durations(number_view(when).text):
+        what = f"{what} {when}"
+    return what
 
 
 #: the patient stating the reason for the visit in the first person
