@@ -122,3 +122,35 @@ def test_an_opening_answer_without_a_symptom_word_keeps_its_duration(engine):
     )
     (cc,) = texts(draft, "subjective", "chief_complaint")
     assert cc == "Rubbing right eye for 3 days."
+
+
+# ---------------------------------------------------------------- pattern 12: explanations, told findings
+
+KNEE_EXPLAINED = """[doctor] what brings you in?
+[patient] my right knee has been stiff in the mornings for a few months.
+[doctor] let me examine it. there's some crepitus when i bend it. you have reduced range of motion in your right knee.
+[patient] is that serious?
+[doctor] it's an early sign of wear and tear arthritis, so keeping active really matters.
+[doctor] if it gets hot and swollen, that could mean an infection, so call us.
+[doctor] i'll send you to physical therapy."""
+
+
+def test_a_finding_told_to_the_patient_is_an_exam_finding(engine):
+    draft = g(engine, KNEE_EXPLAINED)
+    assert any("reduced range of motion" in t for t in texts(draft, "objective", "exam"))
+    assert not any("range of motion" in t for t in texts(draft, "plan"))
+
+
+def test_what_a_finding_is_a_sign_of_is_the_problem_not_the_explanation(engine):
+    problems = texts(g(engine, KNEE_EXPLAINED), "assessment", "problem")
+    assert "Early wear and tear arthritis." in problems
+    assert not any("keeping active" in t or "could mean" in t for t in problems)
+
+
+def test_a_told_finding_with_a_decrease_is_no_dose_change(engine):
+    draft = g(
+        engine,
+        """[doctor] let me check your feet. pulses are good. you have decreased sensation to light touch on both heels.""",
+    )
+    assert not items(draft, "plan")
+    assert texts(draft, "objective", "exam")[-1].startswith("The patient has decreased sensation")

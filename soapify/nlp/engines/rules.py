@@ -356,6 +356,26 @@ _NEGATIVE_FINDING = re.compile(
     re.IGNORECASE,
 )
 _DOCTOR_CUES = ("exam", "result", "plan", "assessment", "hpi")
+# An explanation given to the patient: what a finding is a sign of implies the problem ("it's an early
+# sign of nerve damage from the sugar, so it's one more reason to …" is early nerve damage from the
+# sugar); what a warning sign could mean is no problem ("that could mean it's going to your kidneys")
+_SIGN_OF = re.compile(
+    r"^\W*(?:(?:so|well|yes|yeah|no|and),? )?(?:it's|it is|that's|that is|this is|these are) (?:an? |the )?"
+    r"(?P<early>(?:early|first|late) )?(?:signs?|symptoms?) of (?P<what>[^,.;]+)",
+    re.IGNORECASE,
+)
+_WHAT_IT_COULD_MEAN = re.compile(
+    r"^\W*(?:(?:so|and),? )?(?:that|this|it) (?:could|might|may|can) (?:mean|be a sign)\b", re.IGNORECASE
+)
+# A finding told to the patient during the exam: "you have decreased sensation to the monofilament on
+# both big toes", "you have no swelling in your ankles" (English; after an exam statement)
+_TOLD_FINDING = re.compile(
+    r"^\W*(?:(?:and|so|okay|now),? )?you(?: still)? have (?P<no>no )?(?:(?:some|mild|moderate|a little|a bit of|"
+    r"decreased|reduced|diminished|absent|normal|good|full|equal|brisk|mild|slight) )*"
+    r"(?:sensation|feeling|tenderness|swelling|redness|bruising|reflexes|pulses|strength|range of motion|"
+    r"crackles|wheez\w+|fluid|effusion|warmth|edema|murmur)\b",
+    re.IGNORECASE,
+)
 # The doctor recapping what happened: "so you've been doing physical therapy for three months",
 # "پس دیشب رفتید اورژانس", "دفعه قبل که مراجعه کردید"
 _RETURN_VISIT = re.compile(
@@ -581,6 +601,7 @@ class _Builder:
             )  # fmt: skip
         given_here = doctor and not s.question and bool(_GIVEN_HERE.search(s.text))  # "i injected 40 mg of …"
         prescribing = doctor and not s.question and (bool(lx.PRESCRIBE.search(s.text)) or given_here)
+        prescribing = prescribing and not _TOLD_FINDING.match(s.text)  # "you have decreased sensation to …"
         before = bool(_PRESCRIBED_BEFORE.search(s.text))  # "last time we started you on …": taken now
         prescribing = prescribing and not before
         plan_like = (
@@ -738,6 +759,8 @@ class _Builder:
         if doctor:
             if lx.DEMOGRAPHIC.search(s.text) and not lx.ASSISTANT.search(s.text):
                 label = "hpi"  # "martha is a 50-year-old female with ... who presents for ..."
+            if _TOLD_FINDING.match(s.text) and "exam" in self.final[max(0, i - 3) : i]:
+                label = "exam"  # "… no sores. you have decreased sensation to the monofilament …"
             if lx.told_diagnosis(s.text) and (
                 label == "other"
                 or (
@@ -1247,13 +1270,21 @@ class _Builder:
             self.history_item(s, kind, text, conf)
         elif label in ("exam", "result"):
             negated = bool(_NEGATIVE_FINDING.match(s.text))  # "no murmurs", "there is no effusion"
+            if (told := _TOLD_FINDING.match(s.text)) is not None:
+                negated = bool(told.group("no"))  # "you have no swelling in your ankles"
             if label == "result" and self.lang == "en":
                 text = digits_en(text)  # "HbA1c came back at 8.4"
             self.add("objective", label, text, spans, confidence=conf, uncertain=unc, negated=negated)
         elif label == "assessment":
+            if self.lang == "en" and _WHAT_IT_COULD_MEAN.match(s.text):
+                return  # "that could mean it's going to your kidneys": an explanation, no problem
             m = _PROBLEM.search(s.text)
             # a diagnosis, not whatever follows "it's" ("it's out of control")
             name = m.group(1).strip() if m and lx.DIAGNOSIS.search(m.group(1)) else None
+            if self.lang == "en" and (sign := _SIGN_OF.match(text)) is not None:
+                # "it's an early sign of nerve damage from the sugar, so …": the problem it implies
+                name = sign.group("what").strip()
+                text = sentence_case(f"{sign.group('early') or ''}{name}")
             self.add("assessment", "problem", text, spans, confidence=conf, uncertain=unc, name=name)
         elif label == "plan":
             kind = next(
