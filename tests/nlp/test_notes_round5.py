@@ -154,3 +154,45 @@ def test_a_told_finding_with_a_decrease_is_no_dose_change(engine):
     )
     assert not items(draft, "plan")
     assert texts(draft, "objective", "exam")[-1].startswith("The patient has decreased sensation")
+
+
+# ---------------------------------------------------------------- patterns 4, 5: questions kept, echoes dropped
+
+SCHOOL_QUESTION = """[doctor] what brings you in?
+[patient] my son has had a sore throat and a fever since tuesday.
+[doctor] the strep test is positive, so it's strep throat. i'm going to prescribe amoxicillin twice a day for ten days.
+[patient] alright. can he go back to school tomorrow?
+[doctor] after a full day on the antibiotic, yes."""
+
+
+def test_the_answer_to_a_school_question_is_a_plan_item_with_its_question(engine):
+    draft = g(engine, SCHOOL_QUESTION)
+    (school,) = [t for t in texts(draft, "plan") if "school" in t]
+    assert school == 'Asked "can he go back to school tomorrow?": after a full day on the antibiotic, yes.'
+    assert not any("full day" in t for t in texts(draft, "assessment") + texts(draft, "subjective"))
+
+
+ECHOES = """[doctor] what brings you in?
+[patient] i've had a cough and a fever for four days.
+[doctor] there are crackles on the right side of your chest.
+[patient] so it's pneumonia.
+[doctor] yes, this looks like pneumonia. i'm going to stop your lisinopril because of the cough and start azithromycin.
+[patient] okay, stop the blood pressure pill.
+[doctor] right, for now."""
+
+
+def test_the_patient_saying_the_doctors_words_back_is_no_content(engine):
+    draft = g(engine, ECHOES)
+    subjective = texts(draft, "subjective")
+    assert not any("pneumonia" in t.lower() for t in subjective)
+    assert not any("blood pressure pill" in t for t in subjective + texts(draft, "plan"))
+
+
+def test_a_patients_own_so_sentence_without_confirmation_is_kept(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] so i have a rash on my arm since sunday.
+[doctor] let me see.""",
+    )
+    assert any("rash" in t for t in texts(draft, "subjective"))

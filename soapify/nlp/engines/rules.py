@@ -367,6 +367,23 @@ _SIGN_OF = re.compile(
 _WHAT_IT_COULD_MEAN = re.compile(
     r"^\W*(?:(?:so|and),? )?(?:that|this|it) (?:could|might|may|can) (?:mean|be a sign)\b", re.IGNORECASE
 )
+# The patient saying the doctor's words back: checking what was meant ("so it's an infection.", confirmed
+# by the doctor's "yes, …") or reading back an instruction ("okay, stop the water pill.") (English)
+_CHECKS_MEANING = re.compile(
+    r"^\W*so,? (?:it's|it is|that's|that is|this is|i have|i've got) (?!been\b)(?:an? |the |just )?\w+",
+    re.IGNORECASE,
+)
+_CONFIRMED = re.compile(r"^\W*(?:yes|yeah|yep|right|exactly|correct|that's right|that's it)\b", re.IGNORECASE)
+_READS_BACK = re.compile(
+    r"^\W*(?:(?:okay|ok|alright|all right|got it|so),? )+(?:stop|take|keep|start|drink|avoid|cut|use|call|come back)\b",
+    re.IGNORECASE,
+)
+# The patient asking whether the child or the patient may go back to daycare, school or work
+_PERMISSION_Q = re.compile(
+    r"\b(?:can|could|may|should|is it (?:ok|okay|fine|safe) (?:for|if))\b.*\b(?:go|going|return|back)\b.*"
+    r"\b(?:daycare|day care|preschool|nursery|school|work|class|practice|sports?)\b",
+    re.IGNORECASE,
+)
 # A finding told to the patient during the exam: "you have decreased sensation to the monofilament on
 # both big toes", "you have no swelling in your ankles" (English; after an exam statement)
 _TOLD_FINDING = re.compile(
@@ -588,6 +605,10 @@ class _Builder:
             return  # "cold out there today, huh." / "it is, i had to scrape my windshield.": small talk
         if doctor and _TOPIC_HEADING.match(s.text):
             return  # "Second, the zolpidem.": what the next sentences are about, no statement of its own
+        if not doctor and self.lang == "en" and self.echoes(i, s):
+            return  # "so it's an infection." / "yes, …"; "okay, stop the water pill.": the doctor's words back
+        if doctor and self.lang == "en" and self.permission(i, s):
+            return  # "can she go to daycare?" / "once she's fever free for 24 hours, yes."
         nv = number_view(s.text, s.start)
         if doctor and self.earlier_value(i, s, nv.text):
             return
@@ -793,6 +814,36 @@ class _Builder:
         ):
             question = self.sents[unit.question].text if unit is not None else ""
             self.patient_item(i, s, conf, has_meds=bool(meds), asked=question)
+
+    def echoes(self, i: int, s: Sentence) -> bool:
+        """Whether the patient's sentence says the doctor's words back: a check of what was meant that
+        the doctor confirms next, or a short read-back of an instruction just given."""
+        if _CHECKS_MEANING.match(s.text) and len(_WORDS.findall(s.text)) <= 8:
+            after = self.sents[i + 1] if i + 1 < len(self.sents) else None
+            return (
+                after is not None and after.speaker == SPEAKER_DOCTOR and bool(_CONFIRMED.match(after.text))
+            )
+        before = self.sents[i - 1] if i else None
+        return (
+            bool(_READS_BACK.match(s.text))
+            and len(_WORDS.findall(s.text)) <= 8
+            and before is not None
+            and before.speaker == SPEAKER_DOCTOR
+            and not before.question
+        )
+
+    def permission(self, i: int, s: Sentence) -> bool:
+        """ "can she go to daycare?" / "once she's fever free for 24 hours, yes.": the doctor's answer
+        to the patient's question about daycare, school or work is a plan instruction with its question."""
+        q = self.sents[i - 1] if i else None
+        if q is None or q.speaker == SPEAKER_DOCTOR or not q.question or not _PERMISSION_Q.search(q.text):
+            return False
+        if s.question or len(_WORDS.findall(s.text)) > 20:
+            return False
+        answer = digits_en(clean_spoken(s.text))
+        self.add("plan", "instruction", f'Asked "{q.text.strip()}": {answer}', [self.span(q), self.span(s)],
+                 confidence=0.6)  # fmt: skip
+        return True
 
     def home_readings(self, i: int, s: Sentence, unit: Unit) -> bool:
         """ "are you checking your sugars at home?" / "in the morning it's usually like 160, 170. once
