@@ -196,3 +196,15 @@ def test_a_patients_own_so_sentence_without_confirmation_is_kept(engine):
 [doctor] let me see.""",
     )
     assert any("rash" in t for t in texts(draft, "subjective"))
+
+
+FLUIDS = """[doctor] what brings you in?
+[patient] i've been getting cramps in my legs at night for a month.
+[doctor] are you drinking enough fluids?
+[patient] hardly, maybe three small glasses of water a day.
+[doctor] okay."""
+
+
+def test_a_longer_answer_without_a_subject_is_kept_with_its_question(engine):
+    hpi = texts(g(engine, FLUIDS), "subjective", "hpi")
+    assert 'Asked "are you drinking enough fluids?": hardly, maybe three small glasses of water a day.' in hpi

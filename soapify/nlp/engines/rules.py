@@ -1145,8 +1145,11 @@ class _Builder:
     def fragment_answer(self, i: int, s: Sentence, unit: Unit | None) -> bool:
         """ "Which ankle?" / "The right one.", "How often do you miss it?" / "Maybe twice a week.": a
         short answer with no subject of its own means nothing without its question."""
-        if unit is None or unit.answer[:1] != (i,) or len(_WORDS.findall(s.text)) > 7:
+        words = len(_WORDS.findall(s.text))
+        if unit is None or unit.answer[:1] != (i,) or words > (12 if self.lang == "en" else 7):
             return False
+        if words > 7 and _A_SUBJECT.search(s.text):
+            return False  # a longer answer is a fragment only with no subject ("not really, maybe two glasses a day")
         q = self.sents[unit.question].text
         if lx.SYMPTOM_RE.search(s.text) or _REQUEST.match(q):
             return False  # "no fever and no weakness" names its topic; "can you show me?" adds nothing
@@ -1782,6 +1785,11 @@ _REQUEST = re.compile(
 _OWN_SUBJECT_START = re.compile(
     r"^\W*(?:(?:yes|yeah|no|well|um|uh|oh|so|and|but)\W+)*(?:i|i'm|i've|i'd|i'll|it|it's|he|he's|she|she's|we|"
     r"they|my|there|there's|that|that's|this|you)\b",
+    re.IGNORECASE,
+)
+# a subject anywhere in an answer: it says something of its own ("i drink maybe two glasses a day")
+_A_SUBJECT = re.compile(
+    r"\b(?:i|i'm|i've|i'd|i'll|he|he's|she|she's|we|we're|they|they're|it|it's|there's|you|my|his|her)\b",
     re.IGNORECASE,
 )
 # a doctor announcing the next topic: "Second, the zolpidem.", "Next, your oxybutynin."
