@@ -208,3 +208,17 @@ FLUIDS = """[doctor] what brings you in?
 def test_a_longer_answer_without_a_subject_is_kept_with_its_question(engine):
     hpi = texts(g(engine, FLUIDS), "subjective", "hpi")
     assert 'Asked "are you drinking enough fluids?": hardly, maybe three small glasses of water a day.' in hpi
+
+
+def test_a_home_temperature_answered_to_a_fever_question_is_kept_with_it(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] my son has been coughing since sunday.
+[doctor] any fever?
+[patient] on monday night it was thirty nine point two. i gave him some motrin at 3 and it went down.
+[doctor] okay.""",
+    )
+    hpi = texts(draft, "subjective", "hpi")
+    assert 'Asked "any fever?": on monday night it was 39.2.' in hpi
+    assert any("motrin" in t for t in hpi)

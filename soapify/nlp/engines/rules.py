@@ -338,7 +338,9 @@ def lab_names_en(text: str) -> str:
 _READINGS_Q = re.compile(
     r"\b(?:sugars?|glucose|blood pressures?|pressures|readings?|numbers)\b.*\b(?:at home|running|been)\b|"
     r"\b(?:check(?:ing)?|tak(?:e|ing)|monitor(?:ing)?|measur(?:e|ing))\b.*\b(?:sugars?|glucose|blood pressures?|"
-    r"pressures|readings?)\b",
+    r"pressures|readings?)\b|"
+    r"^\W*(?:(?:and|okay|so),? )?(?:any |(?:has|did|have) (?:she|he|you|they) (?:had|have|run) (?:a |any )?)"
+    r"(?:fevers?|temperature)\b",  # "any fever?" / "last night it was 38.9"
     re.IGNORECASE,
 )
 
@@ -850,7 +852,7 @@ class _Builder:
         it was 210.": the numbers answered are one item with their question, the usual range and the
         outlier together (English)."""
         q = self.sents[unit.question]
-        said = [j for j in unit.answer if j >= i and re.search(r"\d", number_view(self.sents[j].text).text)]
+        said = [j for j in unit.answer if j >= i and re.search(r"\d\d", number_view(self.sents[j].text).text)]
         if self.lang != "en" or s.speaker == SPEAKER_DOCTOR or not said or said[0] != i:
             return False
         if not _READINGS_Q.search(q.text) or lx.CUES["plan"].search(q.text):
