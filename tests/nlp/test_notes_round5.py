@@ -48,6 +48,16 @@ def test_a_position_said_with_a_pressure_or_pulse_stays_with_it(engine):
     ]
 
 
+def test_a_weights_change_said_with_it_is_kept(engine):
+    draft = g(
+        engine,
+        """[doctor] good to see you.
+[patient] you too.
+[doctor] your weight is one hundred and seventy pounds today, down about nine pounds since spring.""",
+    )
+    assert texts(draft, "objective", "vital") == ["Weight: 170 lb (down 9 lb)"]
+
+
 def test_a_symptoms_trigger_is_no_position(engine):
     draft = g(
         engine,

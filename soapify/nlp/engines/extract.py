@@ -78,6 +78,7 @@ class Vital:
     systolic: float | None = None
     diastolic: float | None = None
     position: str | None = None  # "lying", "standing, 1 min": said with the reading (orthostatic vitals)
+    change: str | None = None  # "up 6 lb": a weight's change said right after it
 
     def label(self, language: str = "en") -> str:
         names = VITAL_LABELS["fa" if language == "fa" else "en"]
@@ -91,7 +92,8 @@ class Vital:
         }.get(self.unit, self.unit)
         value = self.value if isinstance(self.value, str) else f"{self.value:g}"
         name = f"{names[self.name]} ({self.position})" if self.position else names[self.name]
-        return f"{name}: {value} {unit}".strip()
+        change = f" ({self.change})" if self.change else ""
+        return f"{name}: {value} {unit}".strip() + change
 
 
 def _num(s: str) -> float:
@@ -164,6 +166,14 @@ _POSITION_EN = re.compile(
 )
 
 
+# How much a weight changed, said right after it: "204 pounds, up about 6 pounds" (English)
+_WEIGHT_CHANGED_BY = re.compile(
+    r"(?: (?:today|now|this morning))?\W{0,3}(?:that's |which is |so )?(up|down) (?:about |around |by |roughly )?(\d+(?:\.\d)?) ?"
+    r"(pounds?|lbs?|kilos?|kg|kilograms?)\b",
+    re.IGNORECASE,
+)
+
+
 def _position(text: str, end: int) -> str | None:
     """The last position named before ``end`` in the sentence: "lying", "standing, 1 min"."""
     said = list(_POSITION_EN.finditer(text, 0, end))
@@ -195,6 +205,11 @@ def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -
             vital.start, vital.end = nv.span(m.start(), m.end())
             if vital.name in ("bp", "hr"):
                 vital.position = _position(nv.text, m.start(1))
+            if vital.name == "weight" and (change := _WEIGHT_CHANGED_BY.match(nv.text, m.end())):
+                unit = "kg" if change.group(3).startswith("k") else "lb"
+                vital.change = (
+                    f"{change.group(1)} {change.group(2)} {unit}"  # "204 pounds, up about 6 pounds"
+                )
             found.append(vital)
             taken.append((m.start(), m.end()))
     if any(v.position for v in found):  # lying then standing: in the order said
