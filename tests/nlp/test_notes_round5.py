@@ -232,3 +232,17 @@ def test_a_home_temperature_answered_to_a_fever_question_is_kept_with_it(engine)
     hpi = texts(draft, "subjective", "hpi")
     assert 'Asked "any fever?": on monday night it was 39.2.' in hpi
     assert any("motrin" in t for t in hpi)
+
+
+def test_the_answer_to_a_vaccine_question_is_a_plan_item_with_its_question(engine):
+    draft = g(
+        engine,
+        """[doctor] your ankle should heal in a few weeks.
+[patient] thanks. and should i get a tetanus shot while i'm here?
+[doctor] yes, you're overdue, your last one was twelve years ago.
+[patient] okay.""",
+    )
+    (shot,) = [t for t in texts(draft, "plan") if "tetanus" in t]
+    assert shot.startswith('Asked "and should i get a tetanus shot while i\'m here?": ')
+    assert "overdue" in shot
+    assert not any("overdue" in t for t in texts(draft, "assessment"))

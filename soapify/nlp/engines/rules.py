@@ -380,10 +380,13 @@ _READS_BACK = re.compile(
     r"^\W*(?:(?:okay|ok|alright|all right|got it|so),? )+(?:stop|take|keep|start|drink|avoid|cut|use|call|come back)\b",
     re.IGNORECASE,
 )
-# The patient asking whether the child or the patient may go back to daycare, school or work
+# The patient asking whether the child or the patient may go back to daycare, school or work, or
+# whether a vaccine is due ("do i need a flu shot this year?")
 _PERMISSION_Q = re.compile(
     r"\b(?:can|could|may|should|is it (?:ok|okay|fine|safe) (?:for|if))\b.*\b(?:go|going|return|back)\b.*"
-    r"\b(?:daycare|day care|preschool|nursery|school|work|class|practice|sports?)\b",
+    r"\b(?:daycare|day care|preschool|nursery|school|work|class|practice|sports?)\b|"
+    r"\b(?:do|should|can|could) (?:i|we|she|he) (?:need|get|have) (?:a|an|the|my|her|his)\b.*"
+    r"\b(?:shots?|vaccines?|vaccinations?|boosters?|jabs?)\b",
     re.IGNORECASE,
 )
 # A finding told to the patient during the exam: "you have decreased sensation to the monofilament on
@@ -842,7 +845,8 @@ class _Builder:
             return False
         if s.question or len(_WORDS.findall(s.text)) > 20:
             return False
-        answer = digits_en(clean_spoken(s.text))
+        said = digits_en(self.doctor_text(s))
+        answer = said[:1].lower() + said[1:]  # "yes, the patient is due."
         self.add("plan", "instruction", f'Asked "{q.text.strip()}": {answer}', [self.span(q), self.span(s)],
                  confidence=0.6)  # fmt: skip
         return True
