@@ -246,3 +246,15 @@ def test_the_answer_to_a_vaccine_question_is_a_plan_item_with_its_question(engin
     assert shot.startswith('Asked "and should i get a tetanus shot while i\'m here?": ')
     assert "overdue" in shot
     assert not any("overdue" in t for t in texts(draft, "assessment"))
+
+
+def test_an_offer_said_as_a_statement_is_a_plan_item_not_a_problem(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] my eczema is flaring on both hands.
+[doctor] this is an eczema flare. you are due for your tetanus booster too. we can give it today if you'd like.
+[patient] sure.""",
+    )
+    assert not any("give it today" in t for t in texts(draft, "assessment"))
+    assert any("give it today" in t for t in texts(draft, "plan"))

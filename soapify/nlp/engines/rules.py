@@ -389,6 +389,11 @@ _PERMISSION_Q = re.compile(
     r"\b(?:shots?|vaccines?|vaccinations?|boosters?|jabs?)\b",
     re.IGNORECASE,
 )
+# The doctor offering something in a statement (English): "we can give it today if you'd like"
+_IF_YOU_LIKE = re.compile(
+    r"\b(?:we|i) (?:can|could)\b.*\bif (?:you(?:'d| would)? (?:like|want|prefer)|you're interested)\b",
+    re.IGNORECASE,
+)
 # A finding told to the patient during the exam: "you have decreased sensation to the monofilament on
 # both big toes", "you have no swelling in your ankles" (English; after an exam statement)
 _TOLD_FINDING = re.compile(
@@ -797,7 +802,9 @@ class _Builder:
             ):
                 label = "assessment"  # "he has an ear infection", "so this is an ankle sprain" after the exam
             if declined is not None and label == "assessment":
-                label = "plan"  # "you can also take phenazopyridine if you want" / "i'll skip that one"
+                label = "plan"
+            if self.lang == "en" and label == "assessment" and _IF_YOU_LIKE.search(s.text):
+                label = "plan"  # "we can give it today if you'd like": an offer, no problem  # "you can also take phenazopyridine if you want" / "i'll skip that one"
             dosed = plan_like and any(m.dose and m.frequency for m in meds)  # "then ibuprofen 400 mg tid"
             if (prescribing or stops_any or dosed) and (
                 label not in ("plan", "assessment") or not lx.DIAGNOSIS.search(s.text)
