@@ -77,7 +77,8 @@ class Vital:
     end: int
     systolic: float | None = None
     diastolic: float | None = None
-    position: str | None = None  # a pressure's posture, as said: "خوابیده", "ایستاده"
+    position: str | None = None  # the posture said with the reading: "lying", "standing, 1 min", "خوابیده"
+    change: str | None = None  # "up 6 lb": a weight's change said right after it
 
     def label(self, language: str = "en") -> str:
         names = VITAL_LABELS["fa" if language == "fa" else "en"]
@@ -91,7 +92,8 @@ class Vital:
         }.get(self.unit, self.unit)
         value = self.value if isinstance(self.value, str) else f"{self.value:g}"
         name = f"{names[self.name]} ({self.position})" if self.position else names[self.name]
-        return f"{name}: {value} {unit}".strip()
+        change = f" ({self.change})" if self.change else ""
+        return f"{name}: {value} {unit}".strip() + change
 
 
 def _num(s: str) -> float:
@@ -158,6 +160,33 @@ def _not_the_patients(name: str, text: str, m: re.Match[str]) -> bool:
 _FA_POSITION = re.compile(r"(?<![^\W\d_])(خوابیده|درازکش|دراز کشیده|نشسته|ایستاده)(?![^\W\d_])")
 # a fasting glucose is a lab result, not a vital: "قند ناشتا ۱۶۵"
 _FA_FASTING = re.compile(r"ناشتا")
+# The position a pressure or a pulse was taken in, said before it in the sentence: "lying down it's 144
+# over 78, heart rate 62", "standing at 1 minute it's 110 over 64" (English; the orthostatic drop); not
+# a symptom's trigger ("dizzy when standing up, so let's check your pressure")
+_POSITION_EN = re.compile(
+    r"(?<!when )(?<!while )(?<!on )(?<!upon )(?<!after )\b(?:(lying|supine|sitting|seated)(?: (?:down|up|flat))?|(standing)(?: up)?"
+    r"(?: (?:at|after|for) (\d{1,2}) (?:minutes?|mins?)\b)?)",
+    re.IGNORECASE,
+)
+
+
+# How much a weight changed, said right after it: "204 pounds, up about 6 pounds" (English)
+_WEIGHT_CHANGED_BY = re.compile(
+    r"(?: (?:today|now|this morning))?\W{0,3}(?:that's |which is |so )?(up|down) (?:about |around |by |roughly )?(\d+(?:\.\d)?) ?"
+    r"(pounds?|lbs?|kilos?|kg|kilograms?)\b",
+    re.IGNORECASE,
+)
+
+
+def _position(text: str, end: int) -> str | None:
+    """The last position named before ``end`` in the sentence: "lying", "standing, 1 min"."""
+    said = list(_POSITION_EN.finditer(text, 0, end))
+    if not said:
+        return None
+    m = said[-1]
+    if m.group(2):
+        return f"standing, {m.group(3)} min" if m.group(3) else "standing"
+    return {"supine": "lying", "seated": "sitting"}.get(m.group(1).lower(), m.group(1).lower())
 
 
 def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -> list[Vital]:
@@ -179,13 +208,20 @@ def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -
             vital = _vital_from_match(name, m)
             if vital is None:
                 continue
-            if vital.name == "bp":  # the posture said since the reading before
+            if vital.name in ("bp", "hr"):  # the posture said with it (Persian: since the reading before)
                 since = max((b for a, b in taken if b <= m.start()), default=0)
-                postures = _FA_POSITION.findall(nv.text, since, m.start(1))
-                vital.position = postures[-1] if postures else None
+                postures = _FA_POSITION.findall(nv.text, since, m.start(1)) if vital.name == "bp" else []
+                vital.position = postures[-1] if postures else _position(nv.text, m.start(1))
             vital.start, vital.end = nv.span(m.start(), m.end())
+            if vital.name == "weight" and (change := _WEIGHT_CHANGED_BY.match(nv.text, m.end())):
+                unit = "kg" if change.group(3).startswith("k") else "lb"
+                vital.change = (
+                    f"{change.group(1)} {change.group(2)} {unit}"  # "204 pounds, up about 6 pounds"
+                )
             found.append(vital)
             taken.append((m.start(), m.end()))
+    if any(v.position for v in found):  # lying then standing: in the order said
+        found.sort(key=lambda v: v.start)
     return found
 
 

@@ -51,7 +51,7 @@ from .style import (
     render_section,
     sentence_case,
 )
-from .text import Sentence, normalize_digits, number_view
+from .text import Sentence, digits_en, normalize_digits, number_view
 
 VERSION = "2.0.0"
 _KIND_ORDER = {k: i for s in SECTIONS for i, k in enumerate(ITEM_KINDS[s])}
@@ -325,12 +325,92 @@ def _allergen(text: str, *, denied: bool) -> str | None:
     return None
 
 
+# A lab name said letter by letter, as the result lexicon knows it written: "a one c" is HbA1c, "t s h"
+# is TSH (English)
+_SPOKEN_A1C = re.compile(r"\b(?:(?:hemoglobin|h ?b) )?a (?:one|1) c\b", re.IGNORECASE)
+_SPELLED_LAB = re.compile(r"(?<![\w'])([a-z])[ .]([a-z])[ .]([a-z])(?:[ .]([a-z]))?\b(?!')", re.IGNORECASE)
+_SPELLED_LABS = {"tsh": "TSH", "ldl": "LDL", "hdl": "HDL", "psa": "PSA", "gfr": "GFR", "egfr": "eGFR",
+                 "crp": "CRP", "esr": "ESR", "wbc": "WBC", "mcv": "MCV", "bnp": "BNP"}  # fmt: skip
+
+
+def lab_names_en(text: str) -> str:
+    """Spoken lab names written as a note writes them: "your a one c" → "your HbA1c"."""
+    text = _SPOKEN_A1C.sub("HbA1c", text)
+    return _SPELLED_LAB.sub(
+        lambda m: _SPELLED_LABS.get("".join(filter(None, m.groups())).lower(), m.group(0)), text
+    )
+
+
+# A question about the readings the patient takes at home: "are you checking your sugars at home?",
+# "what have your blood pressures been running?" (English)
+_READINGS_Q = re.compile(
+    r"\b(?:sugars?|glucose|blood pressures?|pressures|readings?|numbers)\b.*\b(?:at home|running|been)\b|"
+    r"\b(?:check(?:ing)?|tak(?:e|ing)|monitor(?:ing)?|measur(?:e|ing))\b.*\b(?:sugars?|glucose|blood pressures?|"
+    r"pressures|readings?)\b|"
+    r"^\W*(?:(?:and|okay|so),? )?(?:any |(?:has|did|have) (?:she|he|you|they) (?:had|have|run) (?:a |any )?)"
+    r"(?:fevers?|temperature)\b",  # "any fever?" / "last night it was 38.9"
+    re.IGNORECASE,
+)
+
+# An earlier value of the result just given: "last time in june it was 7.6", "back in march it was 140"
+_EARLIER_VALUE = re.compile(
+    r"\b(?:last time|the time before|previously|before that|(?:back )?in (?:january|february|march|april|may|"
+    r"june|july|august|september|october|november|december)|(?:a|one|two|three|six) (?:months?|years?) ago)\b"
+    r".*\b(?:was|were|it's been)\b",
+    re.IGNORECASE,
+)
+
 _NEGATIVE_FINDING = re.compile(
     r"^\W*(?:no|negative|without|there (?:is|are|was|were) no|i (?:do not|don't) (?:see|hear|feel))\b|"
     r"^\W*(?:نه|هیچ|بدون)",
     re.IGNORECASE,
 )
 _DOCTOR_CUES = ("exam", "result", "plan", "assessment", "hpi")
+# An explanation given to the patient: what a finding is a sign of implies the problem ("it's an early
+# sign of nerve damage from the sugar, so it's one more reason to …" is early nerve damage from the
+# sugar); what a warning sign could mean is no problem ("that could mean it's going to your kidneys")
+_SIGN_OF = re.compile(
+    r"^\W*(?:(?:so|well|yes|yeah|no|and),? )?(?:it's|it is|that's|that is|this is|these are) (?:an? |the )?"
+    r"(?P<early>(?:early|first|late) )?(?:signs?|symptoms?) of (?P<what>[^,.;]+)",
+    re.IGNORECASE,
+)
+_WHAT_IT_COULD_MEAN = re.compile(
+    r"^\W*(?:(?:so|and),? )?(?:that|this|it) (?:could|might|may|can) (?:mean|be a sign)\b", re.IGNORECASE
+)
+# The patient saying the doctor's words back: checking what was meant ("so it's an infection.", confirmed
+# by the doctor's "yes, …") or reading back an instruction ("okay, stop the water pill.") (English)
+_CHECKS_MEANING = re.compile(
+    r"^\W*so,? (?:it's|it is|that's|that is|this is|i have|i've got) (?!been\b)(?:an? |the |just )?\w+",
+    re.IGNORECASE,
+)
+_CONFIRMED = re.compile(r"^\W*(?:yes|yeah|yep|right|exactly|correct|that's right|that's it)\b", re.IGNORECASE)
+_READS_BACK = re.compile(
+    r"^\W*(?:(?:okay|ok|alright|all right|got it|so),? )+(?:stop|take|keep|start|drink|avoid|cut|use|call|come back)\b",
+    re.IGNORECASE,
+)
+# The patient asking whether the child or the patient may go back to daycare, school or work, or
+# whether a vaccine is due ("do i need a flu shot this year?")
+_PERMISSION_Q = re.compile(
+    r"\b(?:can|could|may|should|is it (?:ok|okay|fine|safe) (?:for|if))\b.*\b(?:go|going|return|back)\b.*"
+    r"\b(?:daycare|day care|preschool|nursery|school|work|class|practice|sports?)\b|"
+    r"\b(?:do|should|can|could) (?:i|we|she|he) (?:need|get|have) (?:a|an|the|my|her|his)\b.*"
+    r"\b(?:shots?|vaccines?|vaccinations?|boosters?|jabs?)\b",
+    re.IGNORECASE,
+)
+# The doctor offering something in a statement (English): "we can give it today if you'd like"
+_IF_YOU_LIKE = re.compile(
+    r"\b(?:we|i) (?:can|could)\b.*\bif (?:you(?:'d| would)? (?:like|want|prefer)|you're interested)\b",
+    re.IGNORECASE,
+)
+# A finding told to the patient during the exam: "you have decreased sensation to the monofilament on
+# both big toes", "you have no swelling in your ankles" (English; after an exam statement)
+_TOLD_FINDING = re.compile(
+    r"^\W*(?:(?:and|so|okay|now),? )?you(?: still)? have (?P<no>no )?(?:(?:some|mild|moderate|a little|a bit of|"
+    r"decreased|reduced|diminished|absent|normal|good|full|equal|brisk|mild|slight) )*"
+    r"(?:sensation|feeling|tenderness|swelling|redness|bruising|reflexes|pulses|strength|range of motion|"
+    r"crackles|wheez\w+|fluid|effusion|warmth|edema|murmur)\b",
+    re.IGNORECASE,
+)
 # The doctor recapping what happened: "so you've been doing physical therapy for three months",
 # "پس دیشب رفتید اورژانس", "دفعه قبل که مراجعه کردید"
 _RETURN_VISIT = re.compile(
@@ -464,6 +544,7 @@ class _Builder:
         self.history_kinds: dict[int, str] = {}  # sentence start -> the history kind it was filed as
         self.refusals: set[int] = set()  # starts of the patient's replies turning down a proposal
         self.prescribed: set[int] = set()  # the doctor's sentences that ordered a medicine
+        self.read_answers: set[int] = set()  # starts of answer sentences quoted in a readings item
         self.denied_questions: set[int] = set()  # questions whose "no" is a denial item already
         self.lab_sentence = -1  # the last sentence whose lab values became result items
         self.told_how: set[int] = set()  # starts of answers telling how a medicine asked about is taken
@@ -514,7 +595,11 @@ class _Builder:
         return patient_to_third(s.text, self.gender, caregiver=self.caregiver, speaker=who)
 
     def doctor_text(self, s: Sentence) -> str:
-        return fa_doctor_to_note(s.text) if self.lang == "fa" else doctor_to_note(s.text, self.gender)
+        return (
+            fa_doctor_to_note(s.text)
+            if self.lang == "fa"
+            else lab_names_en(doctor_to_note(s.text, self.gender))
+        )
 
     def unit_of(self, i: int) -> Unit | None:
         k = self.d.answer_of.get(i)
@@ -560,7 +645,13 @@ class _Builder:
             return
         if doctor and _TOPIC_HEADING.match(s.text):
             return  # "Second, the zolpidem.": what the next sentences are about, no statement of its own
+        if not doctor and self.lang == "en" and self.echoes(i, s):
+            return  # "so it's an infection." / "yes, …"; "okay, stop the water pill.": the doctor's words back
+        if doctor and self.lang == "en" and self.permission(i, s):
+            return  # "can she go to daycare?" / "once she's fever free for 24 hours, yes."
         nv = number_view(s.text, s.start)
+        if doctor and self.earlier_value(i, s, nv.text):
+            return
         reported = not doctor and not self.d.roles_inferred  # a patient's own reading is history
         vitals = [] if s.question or reported else extract_vitals(s.text, s.start, nv)
         for v in vitals:
@@ -572,6 +663,7 @@ class _Builder:
         labs = self.lab_results(i, s, nv) if self.lang == "fa" and doctor and not s.question else False
         given_here = doctor and not s.question and bool(_GIVEN_HERE.search(s.text))  # "i injected 40 mg of …"
         prescribing = doctor and not s.question and (bool(lx.PRESCRIBE.search(s.text)) or given_here)
+        prescribing = prescribing and not _TOLD_FINDING.match(s.text)  # "you have decreased sensation to …"
         before = bool(_PRESCRIBED_BEFORE.search(s.text))  # "last time we started you on …": taken now
         prescribing = prescribing and not before
         plan_like = (
@@ -734,11 +826,15 @@ class _Builder:
             and not lx.SYMPTOM_RE.search(f"{question} {s.text}")
         ):
             return  # "Any questions?" / "No, I'm good."
+        if s.start in self.read_answers or (unit is not None and self.home_readings(i, s, unit)):
+            return
         if unit is not None and self.answer(i, s, unit):
             return
         if doctor:
             if lx.DEMOGRAPHIC.search(s.text) and not lx.ASSISTANT.search(s.text):
                 label = "hpi"  # "martha is a 50-year-old female with ... who presents for ..."
+            if _TOLD_FINDING.match(s.text) and "exam" in self.final[max(0, i - 3) : i]:
+                label = "exam"  # "… no sores. you have decreased sensation to the monofilament …"
             if lx.told_diagnosis(s.text) and (
                 label == "other"
                 or (
@@ -749,7 +845,9 @@ class _Builder:
             ):
                 label = "assessment"  # "he has an ear infection", "so this is an ankle sprain" after the exam
             if declined is not None and label == "assessment":
-                label = "plan"  # "you can also take phenazopyridine if you want" / "i'll skip that one"
+                label = "plan"
+            if self.lang == "en" and label == "assessment" and _IF_YOU_LIKE.search(s.text):
+                label = "plan"  # "we can give it today if you'd like": an offer, no problem  # "you can also take phenazopyridine if you want" / "i'll skip that one"
             dosed = plan_like and any(m.dose and m.frequency for m in meds)  # "then ibuprofen 400 mg tid"
             if (prescribing or stops_any or dosed) and (
                 label not in ("plan", "assessment") or not lx.DIAGNOSIS.search(s.text)
@@ -784,6 +882,74 @@ class _Builder:
             if self.lang == "fa" and meds and _only_medicines(s, meds):
                 return  # "آملودیپین پنج صبح یکی.": the medication item says it all
             self.patient_item(i, s, conf, has_meds=bool(meds), asked=question)
+
+    def echoes(self, i: int, s: Sentence) -> bool:
+        """Whether the patient's sentence says the doctor's words back: a check of what was meant that
+        the doctor confirms next, or a short read-back of an instruction just given."""
+        if _CHECKS_MEANING.match(s.text) and len(_WORDS.findall(s.text)) <= 8:
+            after = self.sents[i + 1] if i + 1 < len(self.sents) else None
+            return (
+                after is not None and after.speaker == SPEAKER_DOCTOR and bool(_CONFIRMED.match(after.text))
+            )
+        before = self.sents[i - 1] if i else None
+        return (
+            bool(_READS_BACK.match(s.text))
+            and len(_WORDS.findall(s.text)) <= 8
+            and before is not None
+            and before.speaker == SPEAKER_DOCTOR
+            and not before.question
+        )
+
+    def permission(self, i: int, s: Sentence) -> bool:
+        """ "can she go to daycare?" / "once she's fever free for 24 hours, yes.": the doctor's answer
+        to the patient's question about daycare, school or work is a plan instruction with its question."""
+        q = self.sents[i - 1] if i else None
+        if q is None or q.speaker == SPEAKER_DOCTOR or not q.question or not _PERMISSION_Q.search(q.text):
+            return False
+        if s.question or len(_WORDS.findall(s.text)) > 20:
+            return False
+        said = digits_en(self.doctor_text(s))
+        answer = said[:1].lower() + said[1:]  # "yes, the patient is due."
+        self.add("plan", "instruction", f'Asked "{q.text.strip()}": {answer}', [self.span(q), self.span(s)],
+                 confidence=0.6)  # fmt: skip
+        return True
+
+    def home_readings(self, i: int, s: Sentence, unit: Unit) -> bool:
+        """ "are you checking your sugars at home?" / "in the morning it's usually like 160, 170. once
+        it was 210.": the numbers answered are one item with their question, the usual range and the
+        outlier together (English)."""
+        q = self.sents[unit.question]
+        said = [j for j in unit.answer if j >= i and re.search(r"\d\d", number_view(self.sents[j].text).text)]
+        if self.lang != "en" or s.speaker == SPEAKER_DOCTOR or not said or said[0] != i:
+            return False
+        if not _READINGS_Q.search(q.text) or lx.CUES["plan"].search(q.text):
+            return False
+        answer = " ".join(digits_en(clean_spoken(self.sents[j].text)) for j in said)
+        spans = [self.span(q), *(self.span(self.sents[j]) for j in said)]
+        self.add("subjective", "hpi", f'Asked "{q.text.strip()}": {answer}', spans, confidence=0.6)
+        self.read_answers.update(self.sents[j].start for j in said)
+        return True
+
+    def earlier_value(self, i: int, s: Sentence, digits: str) -> bool:
+        """ "your a1c came back at 8.4." / "last time in june it was 7.6.": an earlier value said right
+        after a result is part of that result (its trend), not a reading of today (English)."""
+        results = self.items["objective"]
+        if (
+            self.lang != "en"
+            or s.question
+            or not i
+            or not results
+            or results[-1]["kind"] != "result"
+            or results[-1]["evidence"][-1]["end"] != self.sents[i - 1].end
+            or not _EARLIER_VALUE.search(s.text)
+            or not re.search(r"\d", digits)
+        ):
+            return False
+        last = results[-1]
+        earlier = digits_en(self.doctor_text(s))
+        last["text"] = f"{last['text'].rstrip('.')}; {earlier[:1].lower()}{earlier[1:]}"
+        last["evidence"].append(_ev(self.t, s.start, s.end, s.segment_id))  # type: ignore[arg-type]
+        return True
 
     def offer(self, i: int, s: Sentence) -> None:
         """A doctor's offer answered is a plan item, declined or agreed (its reply is not history)."""
@@ -1063,15 +1229,21 @@ class _Builder:
             and i in unit.answer[1:]
             and bool(_LED_ANSWER.match(s.text))
         )
-        if unit is None or (unit.answer[:1] != (i,) and not later_yes_no) or len(_WORDS.findall(s.text)) > 7:
+        words = len(_WORDS.findall(s.text))
+        if (
+            unit is None
+            or (unit.answer[:1] != (i,) and not later_yes_no)
+            or words > (12 if self.lang == "en" else 7)
+        ):
             return False
+        if words > 7 and _A_SUBJECT.search(s.text):
+            return False  # a longer answer is a fragment only with no subject ("not really, maybe two glasses a day")
         q = self.sents[unit.question].text
         if lx.SYMPTOM_RE.search(s.text) or _REQUEST.match(q):
             return False  # "no fever and no weakness" names its topic; "can you show me?" adds nothing
         if self.lang == "fa":  # no subject pronoun to go by: "سه سال و نیمشه", "روزی نیم پاکت"
             # a yes or no with a few words more answers the question, too: "نه، نه، همه چی عادیه"
             # ("دیروز یه کم صورتی بود" to "خون تو ادرار دیدید؟")
-            words = len(_WORDS.findall(s.text))
             return words <= 5 or (bool(_LED_ANSWER.match(s.text)) and words <= 7)
         return (
             len(_WORDS.findall(q)) <= 14
@@ -1342,11 +1514,21 @@ class _Builder:
             self.history_item(s, kind, text, conf)
         elif label in ("exam", "result"):
             negated = bool(_NEGATIVE_FINDING.match(s.text))  # "no murmurs", "there is no effusion"
+            if (told := _TOLD_FINDING.match(s.text)) is not None:
+                negated = bool(told.group("no"))  # "you have no swelling in your ankles"
+            if label == "result" and self.lang == "en":
+                text = digits_en(text)  # "HbA1c came back at 8.4"
             self.add("objective", label, text, spans, confidence=conf, uncertain=unc, negated=negated)
         elif label == "assessment":
+            if self.lang == "en" and _WHAT_IT_COULD_MEAN.match(s.text):
+                return  # "that could mean it's going to your kidneys": an explanation, no problem
             m = _PROBLEM.search(s.text)
             # a diagnosis, not whatever follows "it's" ("it's out of control")
             name = m.group(1).strip() if m and lx.DIAGNOSIS.search(m.group(1)) else None
+            if self.lang == "en" and (sign := _SIGN_OF.match(text)) is not None:
+                # "it's an early sign of nerve damage from the sugar, so …": the problem it implies
+                name = sign.group("what").strip()
+                text = sentence_case(f"{sign.group('early') or ''}{name}")
             self.add("assessment", "problem", text, spans, confidence=conf, uncertain=unc, name=name)
         elif label == "plan":
             kind = next(
@@ -1514,6 +1696,14 @@ class _Builder:
                 continue  # "penicillin gives me a rash" is a reaction, not why the patient came
             part = None if s.question else lx.PART_COMPLAINT.search(s.text)
             pain = None
+            if (
+                i not in said
+                and not part
+                and i == self.first_reply(start)
+                and (what := _doing_to_a_part(s.text))
+            ):
+                self.complaint(s, [], what=what)  # "she's been pulling at her right ear since yesterday"
+                return True
             if part:
                 where = next(g for g in part.groups() if g)
                 pain = f"{where} pain" if self.lang == "en" else lx.FA_PART_PAIN.get(where, f"درد {where}")
@@ -1525,6 +1715,14 @@ class _Builder:
                 self.complaint(s, [], what=f"{off.group(1)} خون {off.group(2)}")  # "قند خون بالا"
                 return True
         return False
+
+    def first_reply(self, start: int) -> int | None:
+        """The first patient sentence after the doctor's opening question ``start`` (English)."""
+        if self.lang != "en" or self.sents[start].speaker != SPEAKER_DOCTOR:
+            return None
+        return next(
+            (j for j in range(start + 1, len(self.sents)) if self.sents[j].speaker != SPEAKER_DOCTOR), None
+        )
 
     def complaint(
         self, s: Sentence, terms: list[Mention], what: str | None = None, also: tuple[str, ...] = ()
@@ -1543,6 +1741,28 @@ class _Builder:
         self.add("subjective", "chief_complaint", text, [self.span(s)], confidence=0.7,
                  uncertain=is_uncertain(s.text), duration=dur[0][2] if dur else None,
                  name=lx.canonical_symptom(words[0]))  # fmt: skip
+
+
+#: the reason for the visit told as something done to a body part, with no symptom word: "she's been
+#: pulling at her right ear since yesterday afternoon", "he's been limping on his left foot for two days"
+_DOING_TO_PART = re.compile(
+    rf"\bbeen (\w+ing (?:\w+ ){{0,2}}?(?:(?:my|his|her|their|the) )?{lx.BODY_PART})\b"
+    r"(?: ((?:since|for) [^,.;]*?))?(?= and\b|[,.;]|$)",
+    re.IGNORECASE,
+)
+
+
+def _doing_to_a_part(text: str) -> str | None:
+    """ "pulling at right ear since yesterday afternoon" from the patient's opening answer (a duration
+    the engine reads is added by ``complaint``)."""
+    m = _DOING_TO_PART.search(text)
+    if m is None:
+        return None
+    what = re.sub(r"\b(?:my|his|her|their) ", "", m.group(1), flags=re.IGNORECASE)
+    when = m.group(2)
+    if when and not extract_durations(number_view(when).text):
+        what = f"{what} {when}"
+    return what
 
 
 #: the patient stating the reason for the visit in the first person
@@ -1815,6 +2035,11 @@ _REQUEST = re.compile(
 _OWN_SUBJECT_START = re.compile(
     r"^\W*(?:(?:yes|yeah|no|well|um|uh|oh|so|and|but)\W+)*(?:i|i'm|i've|i'd|i'll|it|it's|he|he's|she|she's|we|"
     r"they|my|there|there's|that|that's|this|you)\b",
+    re.IGNORECASE,
+)
+# a subject anywhere in an answer: it says something of its own ("i drink maybe two glasses a day")
+_A_SUBJECT = re.compile(
+    r"\b(?:i|i'm|i've|i'd|i'll|he|he's|she|she's|we|we're|they|they're|it|it's|there's|you|my|his|her)\b",
     re.IGNORECASE,
 )
 # a doctor announcing the next topic: "Second, the zolpidem.", "Next, your oxybutynin."

@@ -170,6 +170,17 @@ def words_to_number(phrase: str) -> float | None:
     return None if val is None else float(val)
 
 
+def digits_en(text: str) -> str:
+    """``text`` with its spoken English numbers of more than one word written as digits, the rest kept
+    as said: "came back at eight point four" → "came back at 8.4" (a lone "one" is left alone)."""
+
+    def digits(m: re.Match[str]) -> str:
+        value = words_to_number(m.group(0)) if len(m.group(0).split()) > 1 else None
+        return m.group(0) if value is None else _fmt(value)
+
+    return _PHRASE.sub(digits, text)
+
+
 # ---------------------------------------------------------------- spoken numbers (Persian)
 _FA_ONES = {
     "صفر": 0, "یک": 1, "یه": 1, "دو": 2, "سه": 3, "چهار": 4, "پنج": 5, "شش": 6, "شیش": 6, "هفت": 7,
