@@ -293,6 +293,13 @@ _NO_MORE_SINCE = re.compile(
 )
 
 
+# "گاهی سرم سنگینه، بقیه نه": what the answer names is there, the rest of the list asked is denied
+_REST_NO = re.compile(
+    r"(?<!\w)(?:بقیه|باقی|بقیش|باقیش)(?:\u200c?(?:اش|ش|شون|ها|هاش))?\s+(?:(?:رو|را)\s+)?"
+    r"(?:نه|خیر|ندارم|نداره|نداشتم|نیست)(?!\w)"
+)
+
+
 def _stopped_since(answer: str) -> bool:
     """Whether the answer's only negation is that it stopped since ("از صبح دیگه نه")."""
     m = _NO_MORE_SINCE.search(answer)
@@ -345,10 +352,24 @@ def _units(sents: list[Sentence], said: list[Mention]) -> tuple[list[Unit], list
         topics: list[Mention] = []
         first_answer = ans[0].text if ans else ""
         named = {lx.canonical_symptom(m.group(0)) for m in terms}
+        rest_denied = bool(ans) and any(_REST_NO.search(a.text) for a in ans)
         for m in terms:
             name = lx.canonical_symptom(m.group(0))
-            if name in answer_said or answer_said & named:
-                continue  # the answer names it (its own words decide) or picks others out of the list
+            if name in answer_said:
+                continue  # the answer names it: its own words decide
+            if answer_said & named:
+                if rest_denied:  # "گاهی سرم سنگینه، بقیه نه": the ones not picked out are denied
+                    src = sents[q_for_terms]
+                    topics.append(
+                        Mention(
+                            name=name, text=m.group(0), start=src.start + m.start(), end=src.start + m.end(),
+                            sentence=q_for_terms, negated=True, uncertain=False,
+                            speaker=ans[0].speaker, source="answer",
+                        )
+                    )  # fmt: skip
+                continue  # the answer picks others out of the list
+            if rest_denied:
+                continue  # "the rest, no" after words naming none of the list: none of it is settled
             if m.group(0).lower() in _FUNCTIONS and _impaired(qtext, first_answer, polarity):
                 negated = False  # "and your appetite?" / "i'm not really hungry": a change, not a denial
             elif polarity == "no" or (

@@ -85,7 +85,7 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
         "headache", "headaches", "dizziness", "dizzy", "numbness", "tingling", "trouble speaking",
         "lightheaded", "lightheadedness", "seizure", "syncope", "passing out", "memory",
         "سردرد", "سر درد", "سرگیجه", "گیج میره", "گیج می‌ره", "گیج می‌رود", "بی‌حسی", "بی حسی", "گزگز", "تشنج",
-        "سوزن سوزن", "غش",
+        "سوزن سوزن", "غش", "سنگینی سر", "سرم سنگینه", "سرم سنگین",
     ),
     "Psychiatric": (
         "depression", "anxiety", "suicidal", "homicidal", "mood", "sleep", "insomnia", "anxious", "depressed",
@@ -111,7 +111,7 @@ FA_SYMPTOM_EN = {
     "سوزن سوزن": "tingling", "حمله پانیک": "panic attacks", "قرمزی چشم": "red eye", "ترشح چشم": "eye discharge",
     "خارش چشم": "itchy eyes", "چشم درد": "eye pain", "چشمم قرمز": "red eye", "سوزش پشت جناغ": "heartburn",
     "سوزش سینه": "heartburn", "بالا آورد": "vomiting", "بالا آورده": "vomiting", "حساسیت به نور": "photophobia",
-    "سفتی گردن": "neck stiffness",
+    "سفتی گردن": "neck stiffness", "سنگینی سر": "headache", "سرم سنگینه": "headache", "سرم سنگین": "headache",
     "غش": "syncope", "دوبینی": "double vision", "موقع دستشویی سوزش": "painful urination",
     "موقع ادرار سوزش": "painful urination", "سوزش موقع ادرار": "painful urination",
     "سوزش موقع دستشویی": "painful urination",
@@ -149,6 +149,7 @@ _FA_SYMPTOM_NAMES = {
     "نفس تنگی": "تنگی نفس", "موقع ادرار می‌سوزه": "سوزش ادرار", "موقع ادرار کردن می‌سوزه": "سوزش ادرار",
     "سوزن سوزن": "گزگز", "چشمم قرمز": "قرمزی چشم", "موقع دستشویی سوزش": "سوزش ادرار",
     "موقع ادرار سوزش": "سوزش ادرار", "سوزش موقع ادرار": "سوزش ادرار", "سوزش موقع دستشویی": "سوزش ادرار", "بالا آورد": "استفراغ", "بالا آورده": "استفراغ",
+    "سرم سنگینه": "سنگینی سر", "سرم سنگین": "سنگینی سر",
 }  # fmt: skip
 
 
