@@ -62,3 +62,61 @@ def test_head_heaviness_is_a_headache_and_the_rest_are_denied(engine):
 def test_the_rest_no_after_words_naming_none_of_the_list_records_none_as_present(engine):
     draft = g(engine, "[doctor] تب، لرز، تعریق شبانه؟\n[patient] فقط شبا یه کم اذیت میشم، بقیه نه.")
     assert not [it for it in items(draft, "subjective", "ros") if not it.get("negated")]
+
+
+# ------------------------------------------------------------------ the doctor's impression, the chief complaint
+
+
+def problems_named(draft) -> list[str]:
+    return [it.get("name") or "" for it in items(draft, "assessment", "problem") if not it.get("negated")]
+
+
+def test_a_treated_condition_out_of_control_is_an_assessment(engine):
+    draft = g(
+        engine,
+        "[doctor] قندتون رو چک کردید؟\n[patient] آره، صبحا صد و هشتاده.\n"
+        "[doctor] قندتون هنوز بالاست. متفورمین رو میکنیم هزار میلی‌گرم، شبی یکی.",
+    )
+    assert any("قند" in name for name in problems_named(draft))
+
+
+def test_this_is_a_named_condition_said_with_the_spoken_copula(engine):
+    draft = g(
+        engine,
+        "[patient] آرنج چپم درد میکنه.\n[doctor] معاینه کنم. حرکات آرنج محدوده.\n[doctor] این آرتروز آرنج چپه.",
+    )
+    assert "آرتروز" in problems_named(draft)
+    draft = g(
+        engine,
+        "[patient] هفت هفته‌مه، صبحا حالم بده.\n[doctor] این تهوع و استفراغ دوران بارداریه. نگران نباشید.",
+    )
+    assert any("بارداری" in name for name in problems_named(draft))
+
+
+def test_a_painful_part_with_its_side_is_the_chief_complaint(engine):
+    draft = g(
+        engine,
+        "[doctor] بفرمایید، چه مشکلی دارید؟\n[patient] پای چپم درد میکنه، گاهی هم ورم میکنه.",
+    )
+    (cc,) = items(draft, "subjective", "chief_complaint")
+    assert "درد پای چپ" in cc["text"]
+
+
+def test_an_opening_about_results_is_their_follow_up_and_the_greeting_is_no_content(engine):
+    draft = g(
+        engine,
+        "[doctor] سلام آقای کریمی، جواب آزمایشتون اومده؟\n[patient] سلام دکتر، بله.\n"
+        "[doctor] قندتون صد و بیسته. کمی خسته‌اید؟\n[patient] آره یه کم.",
+    )
+    (cc,) = items(draft, "subjective", "chief_complaint")
+    assert cc["text"] == "پیگیری جواب آزمایش"
+    assert not any("سلام" in it["text"] for it in items(draft, "subjective"))
+
+
+def test_what_an_image_does_not_show_is_part_of_the_result(engine):
+    draft = g(
+        engine,
+        "[patient] مچ دستم درد میکنه.\n[doctor] عکس مچ رو دیدم: بافت نرم یه کم ورم داره. شکستگی نیست.",
+    )
+    assert not items(draft, "assessment", "problem") or "شکستگی" not in problems_named(draft)
+    assert any(it["text"].startswith("شکستگی نیست") for it in items(draft, "objective"))

@@ -569,6 +569,11 @@ CHITCHAT = re.compile(
     r"(?:tell me (?:about|more about|what happened)|walk me through)\b[^?]{0,40}$",
     re.IGNORECASE,
 )
+# a treated condition said to be out of control: "فشارتون کنترل نیست", "قندتون هنوز بالاست"
+FA_UNCONTROLLED = re.compile(
+    r"(?<![^\W\d_])(?:فشار(?:\s*خون)?|قند(?:\s*خون)?|چربی(?:\s*خون)?|کلسترول)(?:تون|ت|ش|شون)?\s+"
+    r"(?:هنوز\s+)?(?:کنترل\s+نیست|کنترل\s+نشده|بالاست|بالا\s+است|بالاس)(?![^\W\d_])"
+)
 # A doctor telling the patient what is wrong: "he has an ear infection", "this is a viral infection".
 DIAGNOSIS = re.compile(
     r"\b(?:\w+itis|infections?|fractures?|sprains?|strains?|migraines?|pneumonia|influenza|flu(?! shots?| vaccines?)|common cold|"
@@ -588,7 +593,8 @@ DIAGNOSIS = re.compile(
     r"زخم معده|فتق|سرطان|تومور|سندرم|اختلال|افسردگی|اضطراب|بی[\u200c ]?خوابی|دررفتگی|کم[\u200c ]?کاری تیروئید|"
     r"پرکاری تیروئید|نقرس|کمردرد مکانیکی|سیاتیک|دیسک کمر|فتق دیسک|رادیکولوپاتی|انسدادی مزمن|سی[\u200c ]?او[\u200c ]?پی[\u200c ]?دی|"
     r"کم[\u200c ]?آبی|واکنش حساسیتی|واکنش آلرژیک|کهیر|ویار|تهوع بارداری|سنگ حالب|ریفلاکس|افت فشار|دیسمنوره|"
-    r"سرگیجه وضعیتی|کروپ|سیاتیک",
+    r"سرگیجه وضعیتی|کروپ|سیاتیک|آرتروز|استئوآرتریت|استئوآرتروز|تهوع و استفراغ (?:دوران )?بارداری|"
+    + FA_UNCONTROLLED.pattern,
     re.IGNORECASE,
 )
 #: a relative named in Persian: "پس پدرتون سرطان داره" is family history, not the patient's diagnosis
@@ -605,7 +611,7 @@ def told_diagnosis(text: str) -> bool:
         return False
     # the spoken copula attached to the diagnosis at the end: "سنگ حالبه", "ریفلاکسه"
     attached = any(re.match(r"[\u200c]?ه\W*$", text[m.end() :]) for m in DIAGNOSIS.finditer(text))
-    return attached or bool(TOLD_DIAGNOSIS.search(text))
+    return attached or bool(TOLD_DIAGNOSIS.search(text) or FA_UNCONTROLLED.search(text))
 
 
 _DIAGNOSIS_AHEAD = (
@@ -764,8 +770,9 @@ PART_COMPLAINT = re.compile(
     rf"\bmy ({BODY_PART})(?:'s been|'s| (?:has been|is|was|keeps|started|just))? (?:(?:really|so|very|kind of|pretty) )?"
     r"(?:hurt(?:s|ing)?|sore|swollen|aching|killing me|bothering me)|"
     rf"\b(?:pain|hurt|injur\w+|swelling) (?:in|on|to) my ({BODY_PART})|\b(?:hurt|injured|twisted|sprained|broke) my ({BODY_PART})|"
-    # "سرم درد می‌کنه", "زانوم خیلی درد داره"
-    r"\b(سر|کمر|شکم|دل|زانو|پا|دست|گلو|سینه|قفسه سینه|گوش|چشم|دندان|دندون|گردن|شانه|شونه|مچ)(?:م|ش|تان|تون|ت)?"
+    # "سرم درد می‌کنه", "زانوم خیلی درد داره", "زانوی راستم درد میکنه" (the side kept: "درد زانوی راست")
+    r"\b((?:سر|کمر|شکم|دل|زانو|پا|دست|گلو|سینه|قفسه سینه|گوش|چشم|دندان|دندون|گردن|شانه|شونه|مچ)"
+    r"(?:ی\s+(?:راست|چپ))?)(?:م|ش|تان|تون|ت)?"
     r"\s+(?:(?:هم|خیلی|کمی|یه کم|یکم|یک کم)\s+)*درد\s*(?:می[\u200c ]?کن(?:د|ه)|داره|دارد)",
     re.IGNORECASE,
 )

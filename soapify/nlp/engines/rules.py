@@ -748,6 +748,17 @@ class _Builder:
                 )
             ):
                 label = "assessment"  # "he has an ear infection", "so this is an ankle sprain" after the exam
+            if (
+                self.lang == "fa"
+                and label == "assessment"
+                and i
+                and self.final[i - 1] in ("result", "exam")
+                and self.sents[i - 1].speaker == SPEAKER_DOCTOR
+                and _FA_NOT_SEEN.match(s.text)
+            ):
+                label = self.final[
+                    i - 1
+                ]  # "عکس زانو رو دیدم: … استئوفیت داره. شکستگی نیست.": what the image does not show
             if declined is not None and label == "assessment":
                 label = "plan"  # "you can also take phenazopyridine if you want" / "i'll skip that one"
             dosed = plan_like and any(m.dose and m.frequency for m in meds)  # "then ibuprofen 400 mg tid"
@@ -915,6 +926,10 @@ class _Builder:
         if first and unit.polarity == "no" and _NO_JUST.match(s.text):
             self.deny_asked(q, s, unit)  # "any pain in your back?" / "no, just low down": denied, and
             return False  # what the rest says is history
+        if self.lang == "fa" and first and _FA_ERRAND_Q.search(q.text):
+            reply = _FA_GREETING_LEAD.sub("", s.text)
+            if lx.BARE_YES.match(reply) or lx.BARE_NO.match(reply):
+                return True  # "جواب آزمایشتون اومده؟" / "سلام دکتر، بله.": the visit's logistics
         # "چند سالتونه؟ سیگار میکشید؟" / "چهل و پنج. نه، نمیکشم.": a later yes or no answers the last question
         later = self.lang == "fa" and bare and i in unit.answer[1:]
         if not bare or not (first or later):
@@ -1435,7 +1450,7 @@ class _Builder:
         chief_q = [
             i for i, s in enumerate(self.sents) if s.speaker == SPEAKER_DOCTOR and lx.CHIEF_Q.search(s.text)
         ]
-        if self.follow_up_of_a_condition():
+        if self.follow_up_of_a_condition() or self.results_follow_up():
             return
         # from the answer to "what brings you in"; if nothing after it, from the start of the visit
         for start in dict.fromkeys([chief_q[0] if chief_q else 0, 0]):
@@ -1494,6 +1509,27 @@ class _Builder:
         text = f"پیگیری {what}" if self.lang == "fa" else f"{name[:1].upper()}{name[1:]} follow-up."
         self.add("subjective", "chief_complaint", text, [(s.start + m.start(), s.start + m.end(), s.segment_id)],
                  confidence=0.5, name=lx.canonical_symptom(m.group(0)))  # fmt: skip
+        return True
+
+    def results_follow_up(self) -> bool:
+        """A Persian visit opened by asking for results ("جواب آزمایشتون اومده؟" / "سلام دکتر، بله.")
+        with no complaint in the reply is their follow-up ("پیگیری جواب آزمایش"), not a symptom told later."""
+        if self.lang != "fa":
+            return False
+        opening = next((i for i, s in enumerate(self.sents[:_OPENING_SENTENCES])
+                        if s.speaker == SPEAKER_DOCTOR and s.question), None)  # fmt: skip
+        if opening is None or not (m := _FA_RESULTS_Q.search(self.sents[opening].text)):
+            return False
+        replies = []
+        for j in range(opening + 1, len(self.sents)):
+            if self.sents[j].speaker == SPEAKER_DOCTOR:
+                break
+            replies.append(j)
+        if not replies or any(x.sentence in replies and not x.negated for x in self.d.mentions):
+            return False  # "بله آوردم. زانوم درد میکنه": the patient's own complaint
+        q = self.sents[opening]
+        self.add("subjective", "chief_complaint", f"پیگیری جواب {m.group(1)}",
+                 [(q.start + m.start(), q.start + m.end(), q.segment_id)], confidence=0.5)  # fmt: skip
         return True
 
     def patient_complaint(self, start: int) -> bool:
@@ -1576,6 +1612,15 @@ _HOW_IS_IT = re.compile(
     + _HOW_DID_IT_GO.pattern,
     re.IGNORECASE,
 )
+# the visit's logistics in Persian: results or papers brought ("جواب آزمایشتون اومده؟", "عکستونو آوردید؟")
+_FA_ERRAND_Q = re.compile(r"جواب\s+\S+\s+(?:اومده|آمده|رسیده)|آورد(?:ید|ین|ی)(?![^\W\d_])")
+_FA_GREETING_LEAD = re.compile(r"^\W*سلام(?:\s+(?:دکتر|آقای دکتر|خانم دکتر))?(?:\s+جان)?\W*")
+# a short "… is not there" ("شکستگی نیست", "سنگ دیده نمیشه")
+_FA_NOT_SEEN = re.compile(
+    r"^\W*(?:\S+\s+){0,2}?\S+\s+(?:نیست|نداره|ندارد|دیده نمی[\u200c ]?شه|دیده نمی[\u200c ]?شود)\W*$"
+)
+# the doctor opening with the results: "جواب آزمایشتون اومده؟", "جواب سونوتونو آوردید؟"
+_FA_RESULTS_Q = re.compile(r"جواب\s+(آزمایش|سونوگرافی|سونو|عکس|نوار قلب|ام[\u200c ]?آر[\u200c ]?آی)")
 # the patient's pregnancy and how far along it is
 _PREGNANCY = re.compile(
     r"\b(?:i'm|i am|she's|she is|we're)\s+(?:\w+[ -]){0,2}?(?:\d+|\w+) weeks?(?: pregnant| along)?\b|\bpregnant\b|"
