@@ -120,3 +120,63 @@ def test_what_an_image_does_not_show_is_part_of_the_result(engine):
     )
     assert not items(draft, "assessment", "problem") or "شکستگی" not in problems_named(draft)
     assert any(it["text"].startswith("شکستگی نیست") for it in items(draft, "objective"))
+
+
+# ------------------------------------------------------------------ medicines
+
+
+def test_a_dose_step_up_said_after_the_order_is_kept(engine):
+    draft = g(engine, "[doctor] فلوکستین ده میلی‌گرم صبحا، بعد از ده روز بکنیدش بیست.")
+    med = meds(draft, "plan")["فلوکستین"]
+    assert med["dose"] == "10"
+    assert med["text"].endswith("بعد از ده روز 20 میلی‌گرم")
+    draft = g(engine, "[doctor] سیتالوپرام ده میلی‌گرم روزی یکی شب، دو هفته، بعد بکنید بیست.")
+    med = meds(draft, "plan")["سیتالوپرام"]
+    assert med["frequency"] == "روزی یکی شب"
+    assert med["text"].endswith("سپس 20 میلی‌گرم")
+
+
+def test_a_b_vitamin_keeps_its_number_and_cetirizine_in_its_persian_spelling(engine):
+    draft = g(engine, "[doctor] ویتامین ب دوازده، پونصد میکروگرم، روزی یکی. سیتریزین ده میلی‌گرم شبی یکی.")
+    ordered = meds(draft, "plan")
+    assert ordered["ویتامین B12"]["dose"] == "500"
+    assert ordered["سیتریزین"]["frequency"] == "شبی یکی"
+
+
+def test_a_medicine_the_patient_is_told_not_to_take_is_no_order(engine):
+    draft = g(
+        engine,
+        "[doctor] قرصی خوردید؟\n[patient] دیازپام دوستم داد، دو شب خوردم.\n"
+        "[doctor] دیازپام رو سرخود نخورید، وابستگی میاره.",
+    )
+    assert all(it.get("stopped") for it in items(draft, "plan", "medication"))
+    draft = g(
+        engine,
+        "[doctor] برای دردتون چی میخورید؟\n[patient] ناپروکسن هر وقت درد داشتم.\n"
+        "[doctor] ناپروکسن خوراکی رو با معده‌تون زیاد نخورید. ژل دیکلوفناک روزی دو بار بمالید.",
+    )
+    texts = [it["text"] for it in items(draft, "plan", "medication")]
+    assert "قطع ناپروکسن خوراکی" in texts
+    assert not any(t.startswith("ناپروکسن") for t in texts)
+
+
+def test_a_medicine_kept_for_no_improvement_is_no_order(engine):
+    draft = g(engine, "[doctor] اگه با این قرصا خوب نشدید خبر بدید، متوکلوپرامید براتون می‌نویسم.")
+    assert not items(draft, "plan", "medication")
+    assert any("متوکلوپرامید" in it["text"] for it in items(draft, "plan"))
+    draft = g(engine, "[doctor] اگه تهوع داشتید متوکلوپرامید ده میلی‌گرم بخورید.")
+    assert "متوکلوپرامید" in meds(draft, "plan")
+
+
+def test_the_answer_names_which_of_the_asked_medicines_is_taken(engine):
+    draft = g(engine, "[doctor] آسپرین یا کلوپیدوگرل میخورید؟\n[patient] آره، آسپرین میخورم.")
+    assert set(meds(draft, "subjective")) == {"آسپرین"}
+
+
+def test_how_to_take_a_medicine_already_taken_is_an_instruction(engine):
+    draft = g(
+        engine,
+        "[doctor] داروهاتون؟\n[patient] قرص آهن میخورم.\n[doctor] آهن رو ببرید عصر، با آب پرتقال.",
+    )
+    assert not items(draft, "plan", "medication")
+    assert any(it["text"].startswith("آهن رو ببرید عصر") for it in items(draft, "plan"))

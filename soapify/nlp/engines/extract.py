@@ -337,7 +337,12 @@ class Medication:
         if fa and dose and (tablet := self.extra.get("tablet")):
             dose += f" (نصف قرص {tablet})"  # "آتنولول 25 (نصف قرص 50)"
         meals = self.extra.get("meals") if fa else None  # "روزی دو بار بعد غذا"
-        return " ".join(x for x in (self.name, dose, route, frequency, meals, duration) if x)
+        said = " ".join(x for x in (self.name, dose, route, frequency, meals, duration) if x)
+        if fa and (then := self.extra.get("then")):
+            # "سرترالین 25 میلی‌گرم … به مدت 1 هفته، سپس 50 میلی‌گرم", "…، بعد از دو هفته 20 میلی‌گرم"
+            after = self.extra.get("after")
+            said += (f"، بعد از {after} " if after else "، سپس ") + f"{then} {unit}".rstrip()
+        return said
 
 
 _ROUTE_FA = {
@@ -430,7 +435,18 @@ _FROM_TO_BARE = re.compile(
     re.IGNORECASE,
 )
 _FORM_BEFORE = re.compile(r"(?<![^\W\d_])(ژل|پماد|کرم|قطره|اسپری|gel|cream|ointment)\s+$", re.IGNORECASE)
-_VITAMIN_LETTER = re.compile(r"[ -](?:d3?|b ?12|b ?6|b1|c|e|k|a|د|ث|ب ?۱۲|ب ?12)(?![^\W\d_])", re.IGNORECASE)
+_VITAMIN_LETTER = re.compile(
+    r"[ -](?:d3?|b ?12|b ?6|b1|c|e|k|a|د|ث|ب ?(?:۱۲|12|۶|6|دوازده|شش|شیش|یک))(?![^\W\d_])", re.IGNORECASE
+)
+# a Persian B vitamin as the note writes it: "ویتامین ب شش" is "ویتامین B6"
+_FA_VITAMIN_B = re.compile(r"ب ?(۱۲|12|دوازده|۶|6|شش|شیش|یک)$")
+_FA_B_NUMBER = {"۱۲": "12", "12": "12", "دوازده": "12", "۶": "6", "6": "6", "شش": "6", "شیش": "6", "یک": "1"}
+# a step up or down said after the order: "…، یه هفته، بعد بکنید پنجاه", "بعد از یه هفته بکنیدش پنجاه"
+_FA_THEN_DOSE = re.compile(
+    r"[^.؟?!]*?(?<![^\W\d_])(?:بعد|بعدش|سپس)(?:\s+از\s+(?P<after>[^،,.]{2,20}?))?\s*[،,]?\s*"
+    r"(?:(?:بکنید|بکنیدش|کنید|کنیدش|بکنیم|بکنیمش|کنیم|کنیمش|برسونید|برسونیدش|برسونیم)\s+(?P<to>\d{1,4}(?:\.\d+)?)|"
+    r"(?P<to_first>\d{1,4}(?:\.\d+)?)\s+(?:بکنید|بکنیدش|کنید|کنیدش|بکنیم|کنیم|بخورید))(?!\d|\.\d)"
+)
 # the word a name takes after it: a vitamin's letter, an iron salt
 _NAME_TAILS = {
     "vitamin": _VITAMIN_LETTER,
@@ -523,6 +539,8 @@ def extract_medications(
             if (tail := _NAME_TAILS.get(w)) and (said := tail.match(low, end)):
                 end = said.end()  # "vitamin d", "vitamin b12", "ویتامین د", "ferrous sulfate"
                 w = low[m.start() : end]
+                if b_vit := _FA_VITAMIN_B.search(w):
+                    w = f"ویتامین B{_FA_B_NUMBER[b_vit.group(1)]}"
             hits.append((m.start(), end, w))
     if heard:  # "قرص متوکاربامول": a name the lexicon does not know, after its dosage form or before its dose
         before_dose = [] if hits else [m for m in _FA_NAME_BEFORE_DOSE.finditer(low) if _a_name(m.group(1))]
@@ -628,6 +646,9 @@ def extract_medications(
             if f:  # "روزی دو بار استامینوفن", "twice a day i take ..."
                 a = a - len(before) + f.start()
                 med.frequency = _frequency(_said(text, offset, nv, a, a + len(f.group(0))))
+        if med.frequency and _PERSIAN.search(w) and (when := _FA_TIME_OF_DAY.match(low, end, stop)):
+            med.frequency += " " + _said(text, offset, nv, when.start(1), when.end(1))  # "روزی یکی صبح"
+            end = when.end()
         if med.frequency and (meals := _FA_WITH_MEALS.match(low, end, stop)):  # "روزی دو بار بعد غذا"
             med.extra["meals"] = _said(text, offset, nv, meals.start(1), meals.end(1))
             end = meals.end()
@@ -645,6 +666,11 @@ def extract_medications(
         if du:
             med.duration = du[0][2]
             end = max(end, b + du[0][1])
+        if med.dose and _PERSIAN.search(w) and (then := _FA_THEN_DOSE.match(low, end, stop)):
+            med.extra["then"] = then.group("to") or then.group("to_first")  # "…، یه هفته، بعد بکنید پنجاه"
+            if then.group("after"):  # "بعد از یه هفته بکنیدش پنجاه"
+                med.extra["after"] = _said(text, offset, nv, then.start("after"), then.end("after"))
+            end = then.end()
         med.start, med.end = nv.span(a, end)
         meds.append(med)
     return meds

@@ -417,7 +417,7 @@ DRUGS = frozenset(
     هیدروکلروتیازید گلی‌بن‌کلامید سیتاگلیپتین امپاگلیفلوزین پیوگلیتازون کلسیم ویتامین‌د
     دیازپام تامسولوسین لورازپام کلونازپام اکسازپام زولپیدم کلیندامایسین کلرامفنیکل مفنامیک‌اسید نوافن
     اسپیریوا تیوتروپیوم سالبوتامول ونتولین دیمن‌هیدرینات دیمنهیدرینات اندانسترون اوندانسترون کوآموکسی‌کلاو
-    پیریدوکسین فولیک سرترالین فلوکستین سیتالوپرام
+    پیریدوکسین فولیک سرترالین فلوکستین سیتالوپرام سیتریزین سیتیریزین ستریزین آهن فروگلوبین
     acetaminophen tylenol ibuprofen advil motrin naproxen aleve aspirin celecoxib meloxicam diclofenac
     tramadol oxycodone hydrocodone morphine codeine gabapentin pregabalin lyrica cyclobenzaprine flexeril
     lisinopril enalapril ramipril losartan valsartan olmesartan amlodipine nifedipine diltiazem verapamil

@@ -235,12 +235,25 @@ _STOP_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _FA_STOP_AFTER = re.compile(
-    r"\s*(?:(?:رو|را)\s+)?(?:(?:دیگه|دیگر|کامل|کاملا|کاملاً|کلا|کلاً|فعلا|فعلاً|زیاد|خیلی|با\s+\S+)\s+){0,2}"
+    r"\s*(?:خوراکی\s+)?(?:(?:رو|را)\s+)?"
+    r"(?:(?:دیگه|دیگر|کامل|کاملا|کاملاً|کلا|کلاً|فعلا|فعلاً|زیاد|خیلی|خودسرانه|سرخود|خودتون|با\s+\S+)\s+){0,2}"
     r"(?:نخورید|نخورین|نخور|مصرف نکنید|مصرف نکن|قطع کنید|قطع کن|"
     r"کنار بذارید|کنار بگذارید)(?![^\W\d_])"
 )
 
 
+# a condition of no improvement: "اگه بهتر نشد", "اگر با این درمانا خوب نشدید", "اگه جواب نداد"
+_FA_IF_NOT_BETTER = re.compile(
+    r"(?<![^\W\d_])(?:اگه|اگر)\s+(?:[^،,.؟?!]{0,30}?\s+)?"
+    r"(?:بهتر|خوب)\s+(?:نشد|نشدید|نشدین|نشدی|نشده)|(?<![^\W\d_])(?:اگه|اگر)\s+[^،,.؟?!]{0,30}?"
+    r"(?:جواب نداد|فایده نداشت|ادامه پیدا کرد|ادامه داشت|بدتر شد)"
+)
+# the doctor's own later order after the name: "… اندانسترون می‌نویسم", "… رو اضافه می‌کنیم"
+_FA_WILL_ORDER = re.compile(
+    r"\s*(?:(?:رو|را|هم|براتون|بهتون)\s+){0,2}"
+    r"(?:می[\u200c ]?(?:نویسم|نویسیم|دم|دیم)|(?:اضافه|شروع|تجویز)\s+می[\u200c ]?(?:کنم|کنیم))(?![^\W\d_])"
+)
+_FA_ROUTE_NAMES = {"oral": "خوراکی", "topical": "موضعی", "injection": "تزریقی", "inhaled": "استنشاقی"}
 _WITH_BEFORE = re.compile(r"(?<![^\W\d_])با\s+$")
 # "don't stop your metformin", "hold it the morning of the procedure", "stop it once the pain is
 # gone": not a medicine stopped now
@@ -627,6 +640,28 @@ class _Builder:
             meds = [m for m in meds if not _NOT_ORDERED_BEFORE.search(s.text[: m.name_span[0] - s.start])]
             # "سفالکسین براتون نمی‌نویسم", "آموکسی‌سیلین بهتون نمیدم": withheld, not ordered
             meds = [m for m in meds if not _FA_NOT_GIVEN.match(s.text, m.name_span[1] - s.start)]
+            # "اگه بهتر نشد بهم بگید، اندانسترون می‌نویسم": a medicine kept for later, not ordered now
+            meds = [
+                m
+                for m in meds
+                if not (
+                    _FA_IF_NOT_BETTER.search(s.text, 0, m.name_span[0] - s.start)
+                    and _FA_WILL_ORDER.match(s.text, m.name_span[1] - s.start)
+                )
+            ]
+        if self.lang == "fa" and plan_like and not prescribing and meds:
+            # "آهن رو ببرید ظهر یا شب، حداقل چهار ساعت فاصله": how to take a medicine already taken, no
+            # new order (the sentence stays the plan's instruction)
+            taken = {it.get("name") for it in self.items["subjective"] if it["kind"] == "medication"}
+            meds = [
+                m
+                for m in meds
+                if m.name not in taken
+                or m.dose
+                or m.frequency
+                or m.duration
+                or _stops(s.text, m.name_span[0] - s.start, m.name_span[1] - s.start)
+            ]
         if allergy and meds:  # "چون به پنی‌سیلین حساسیت داره، آزیترومایسین ... می‌نویسم": not the allergen
             allergens = {(m.group("en") or m.group("fa") or "").lower() for m in _ALLERGEN.finditer(s.text)}
             meds = [
@@ -642,6 +677,10 @@ class _Builder:
             and (asked is None or asked.polarity not in ("yes", "no") or not _TAKING_Q.search(s.text))
         ):
             meds = []  # "are you on lisinopril?" asserts nothing until it is answered
+        if self.lang == "fa" and s.question and meds and asked is not None and asked.answer:
+            answered = {x.name for a in asked.answer for x in extract_medications(self.sents[a].text)}
+            if answered & {m.name for m in meds}:
+                meds = []  # "قرص آهن یا کلسیم هم میخورید؟" / "آره، آهن هم میخورم": the answer's medicine only
         if self.lang == "fa" and s.question and (told_how := self.taken_as_told(s, asked)) is not None:
             meds = [told_how]  # "متفورمین رو چطوری مصرف می‌کنید؟" / "روزی دو تا، صبح یکی شب یکی. پونصدی."
         elif self.lang == "fa" and meds and asked is not None and asked.polarity == "yes" and asked.answer:
@@ -679,7 +718,10 @@ class _Builder:
                 stopped and bool(m.frequency or m.duration)
             )  # "stop it, but one a day for a week first"
             if stopped:
-                text = ("Stop " if self.lang == "en" else "قطع ") + (m.name if self.lang == "fa" else text)
+                if self.lang == "fa":  # "قطع دیکلوفناک خوراکی": the route said, when another form stays
+                    text = "قطع " + " ".join(x for x in (m.name, _FA_ROUTE_NAMES.get(m.route or "")) if x)
+                else:
+                    text = "Stop " + text
             elif self.lang == "fa" and plan_like:
                 text += self.dose_change(m)  # "متفورمین 1000 میلی‌گرم … (افزایش دوز از 500)"
             spans = [(m.start, m.end, s.segment_id)]
