@@ -180,3 +180,12 @@ def test_how_to_take_a_medicine_already_taken_is_an_instruction(engine):
     )
     assert not items(draft, "plan", "medication")
     assert any(it["text"].startswith("آهن رو ببرید عصر") for it in items(draft, "plan"))
+
+
+# ------------------------------------------------------------------ no repeats
+
+
+def test_a_short_no_restating_denials_is_not_quoted_again(engine):
+    draft = g(engine, "[doctor] تنگی نفس، خس خس، درد قفسه سینه؟\n[patient] نه، نفسم راحته.")
+    assert ros(draft) == {"shortness of breath": True, "خس خس": True, "chest pain": True}
+    assert not items(draft, "subjective", "hpi")

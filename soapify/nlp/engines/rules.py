@@ -961,6 +961,16 @@ class _Builder:
             if no:  # "any trouble with your bladder, or numbness?" / "no": more than the named terms
                 self.deny_asked(q, s, unit)
             return True  # the ROS items from the dialogue cover "Any rash?" / "No."
+        if (
+            self.lang == "fa"
+            and first
+            and unit.polarity == "no"
+            and unit.topics
+            and all(t.negated and t.source == "answer" for t in unit.topics)
+            and len(_WORDS.findall(s.text)) <= 5
+            and not lx.SYMPTOM_RE.search(s.text)
+        ):
+            return True  # "ورم لب، تنگی نفس، خس خس؟" / "نه، نفسم خوبه.": the ROS denials say it
         # "any vomiting or weakness?" / "no vomiting. no.": the rest denied too
         if no and not first and self.lang == "en":
             self.deny_asked(q, s, unit)
