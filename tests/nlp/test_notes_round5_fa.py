@@ -189,3 +189,15 @@ def test_a_short_no_restating_denials_is_not_quoted_again(engine):
     draft = g(engine, "[doctor] تنگی نفس، خس خس، درد قفسه سینه؟\n[patient] نه، نفسم راحته.")
     assert ros(draft) == {"shortness of breath": True, "خس خس": True, "chest pain": True}
     assert not items(draft, "subjective", "hpi")
+
+
+def test_bare_symptom_questions_in_a_row_share_the_answer(engine):
+    draft = g(engine, "[doctor] لرز؟ سرفه؟\n[patient] نه.")
+    assert ros(draft) == {"لرز": True, "cough": True}
+
+
+def test_a_medicine_a_relative_handed_over_is_the_patients_own_account(engine):
+    draft = g(engine, "[doctor] دارویی خوردید؟\n[patient] مادرم لورازپام داد، دو سه شب خوردم.")
+    assert not items(draft, "subjective", "family_history")
+    assert not items(draft, "subjective", "medication")
+    assert any("لورازپام" in it["text"] for it in items(draft, "subjective", "hpi"))

@@ -294,13 +294,19 @@ _OWN_ACTION = re.compile(
 )
 
 
+# a relative handing the patient a medicine: "خواهرم آلپرازولام داد", "مامانم از قرصای خودش بهم داد"
+_FA_GIVEN_BY_RELATIVE = re.compile(
+    lx.FA_RELATIVE.pattern + r"[^.،,؟?!]{0,40}?(?<![^\W\d_])(?:بهم\s+)?(?:داد|داده|دادن|دادند)(?![^\W\d_])"
+)
+
+
 def _history_kind(text: str, kinds: tuple[str, ...]) -> str:
     """The history kind by cue words; "I've had", the one past-history cue that also opens a
     complaint, yields to a recent time ("I've had a fever since yesterday"); a relative named in the
     patient's own account ("we were moving my sister and i felt something go") is no family history."""
     kind = next((k for k in kinds if lx.CUES[k].search(text)), "hpi")
-    if kind == "family_history" and _OWN_ACTION.search(text):
-        return "hpi"
+    if kind == "family_history" and (_OWN_ACTION.search(text) or _FA_GIVEN_BY_RELATIVE.search(text)):
+        return "hpi"  # "خواهرم آلپرازولام داد، چند شب خوردم": the patient's own medicine, no family history
     if kind == "past_history" and _RECENT.search(text):
         cues = {m.group(0).lower() for m in lx.CUES["past_history"].finditer(text)}
         if cues == {"i've had"}:
@@ -705,6 +711,8 @@ class _Builder:
             later = [n.name_span[0] - s.start for n in meds if n.name_span[0] > m.name_span[0]]
             if not plan_like and (past or self.someone_elses(i, name_end, min(later, default=None))):
                 continue  # "and tamsulosin…" / "that's stan's"; "when she was two they gave her amoxicillin"
+            if self.lang == "fa" and not doctor and _FA_GIVEN_BY_RELATIVE.search(s.text):
+                continue  # "خواهرم آلپرازولام داد، چند شب خوردم": not prescribed; the quote tells it
             text = m.display(self.lang)
             if given_here:
                 text += " (given in clinic)" if self.lang == "en" else " (در مطب تزریق/داده شد)"
