@@ -201,3 +201,16 @@ def test_a_medicine_a_relative_handed_over_is_the_patients_own_account(engine):
     assert not items(draft, "subjective", "family_history")
     assert not items(draft, "subjective", "medication")
     assert any("لورازپام" in it["text"] for it in items(draft, "subjective", "hpi"))
+
+
+def test_the_doctor_about_to_look_is_no_content(engine):
+    draft = g(
+        engine, "[patient] جواب سونو رو آوردم.\n[doctor] خب، بدید ببینم.\n[doctor] بذارید یه نگاه بکنم."
+    )
+    assert not any("ببینم" in it["text"] or "نگاه" in it["text"] for it in items(draft, "plan"))
+
+
+def test_safety_advice_stays_addressed_to_the_patient(engine):
+    draft = g(engine, "[doctor] اگه تب دارید یا نمیتونید غذا بخورید، همون روز بیاید.")
+    (advice,) = items(draft, "plan")
+    assert "تب دارید" in advice["text"] and "دارد" not in advice["text"].split()

@@ -253,6 +253,11 @@ _FA_WILL_ORDER = re.compile(
     r"\s*(?:(?:رو|را|هم|براتون|بهتون)\s+){0,2}"
     r"(?:می[\u200c ]?(?:نویسم|نویسیم|دم|دیم)|(?:اضافه|شروع|تجویز)\s+می[\u200c ]?(?:کنم|کنیم))(?![^\W\d_])"
 )
+# the doctor about to look at something: "بذارید ببینم", "آفرین، بدید ببینم", "بذارید یه نگاه بکنم"
+_FA_LET_ME_SEE = re.compile(
+    r"^\W*(?:(?:آفرین|خب|خوب|باشه|بسیار خب|خیلی خب)[\s،,]+)?(?:بذارید|بذارین|بگذارید|بذار|بدید|بدین|بده)\s+"
+    r"(?:یه\s+)?(?:ببینم|نگاه کنم|نگاه بکنم|نگاهی بکنم|نگاهی بندازم)\W*$"
+)
 _FA_ROUTE_NAMES = {"oral": "خوراکی", "topical": "موضعی", "injection": "تزریقی", "inhaled": "استنشاقی"}
 _WITH_BEFORE = re.compile(r"(?<![^\W\d_])با\s+$")
 # "don't stop your metformin", "hold it the morning of the procedure", "stop it once the pain is
@@ -570,6 +575,8 @@ class _Builder:
             return  # the medication item of the question it answers says it
         if self.lang == "fa" and lx.is_greeting(s.text):
             return  # "سلام آقای دکتر، ممنون، خسته نباشید", "سلام، بفرمایید بشینید"
+        if self.lang == "fa" and doctor and _FA_LET_ME_SEE.match(s.text):
+            return  # "آفرین، بدید ببینم.", "بذارید ببینم.": the doctor about to look, nothing found yet
         came = _FA_CAME_WITH.search(s.text) if self.lang == "fa" and not doctor else None
         if came and (not came.start() or lx.is_greeting(s.text[: came.start()])):
             # "سلام دکتر جون، با دخترم اومدم.": who came with the patient, not a greeting quoted
