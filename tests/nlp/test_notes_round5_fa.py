@@ -214,3 +214,21 @@ def test_safety_advice_stays_addressed_to_the_patient(engine):
     draft = g(engine, "[doctor] اگه تب دارید یا نمیتونید غذا بخورید، همون روز بیاید.")
     (advice,) = items(draft, "plan")
     assert "تب دارید" in advice["text"] and "دارد" not in advice["text"].split()
+
+
+# ------------------------------------------------------------------ advice
+
+
+def test_an_offer_said_after_the_advice_and_declined(engine):
+    draft = g(
+        engine,
+        "[doctor] قلیون رو باید بذارید کنار، میخواید براتون مشاوره ترک بنویسم؟\n[patient] حالا فعلا نه، خودم کمش میکنم.",
+    )
+    (declined,) = [it for it in items(draft, "plan") if it.get("negated")]
+    assert declined["text"].startswith("نپذیرفت: ")
+    assert not items(draft, "subjective")
+
+
+def test_advice_said_without_a_verb_is_a_plan_item(engine):
+    draft = g(engine, "[doctor] شکر کم، هفته‌ای پنج روز چهل دقیقه پیاده روی.")
+    assert [it["kind"] for it in items(draft, "plan")] == ["instruction"]

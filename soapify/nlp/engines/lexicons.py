@@ -273,6 +273,9 @@ CUES: dict[str, re.Pattern[str]] = {
         # "اول بشینید لبه تخت بعد وایسید"; and what the doctor hands over: "یه برگه بهتون میدم"
         r"[بن](?:د|ده|نویس|شین|نشین|پوش|مون|شور|ذار|بر)(?:ید|ین)(?:ش|شون)?|نباشید|نباشین|پاشید|پاشین|وایسید|وایسین|"
         r"(?:بهت|بهتون|بهش|براتون|براش)\s+می[\u200c ]?دم)(?!\w)|"
+        # advice said without a verb: "نمک کم، روزی سی دقیقه پیاده روی"
+        r"(?:^|[،,]\s*)(?:نمک|شکر|قند|چربی|چای|قهوه|نوشابه)\s+کم(?=\s*(?:[،,.!]|$))|"
+        r"(?<![^\W\d_])(?:روزی|هفته‌ای|هفته ای)\s+(?:\S+\s+){1,3}دقیقه\s+(?:پیاده[\u200c ]?روی|ورزش|نرمش)|"
         # "آبمیوه صنعتی و نوشابه نه": none of these
         r"^[^.؟?]{2,40}\s(?:و|یا)\s+\S+(?:\s+\S+)?\s+نه\W*$|"
         # an ordered test: "یه آزمایش خون هم بدید", "کشت ادرار بدید"; no imaging: "عکس لازم نیست"
@@ -665,7 +668,7 @@ PRESCRIBE = re.compile(
 # The patient turning down what the doctor proposed.
 DECLINE = re.compile(
     r"^\W*(?:(?:no|nah|eh|hmm|um|uh|well|honestly|actually|to be honest|نه|خیر|دکتر|آقای دکتر|خانم دکتر|فعلا|فعلاً|"
-    r"من|راستش|والا|ببخشید)[\s,.،]+)*"
+    r"من|راستش|والا|ببخشید|حالا)[\s,.،]+)*"
     r"(?:i(?:'d| would) (?:really |just |much )?rather (?:not|wait|hold off|just (?:do|try|stick|keep|manage))|"
     r"not today|maybe (?:later|next time)|"
     r"i (?:don't|do n't|do not) (?:really )?(?:want|think i (?:want|need|can)|have (?:the )?time)|"

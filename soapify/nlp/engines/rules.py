@@ -864,6 +864,8 @@ class _Builder:
         tag = bool(m and _TAG_OBJECT.fullmatch(offered))  # "i could put you in a boot, would you like that?"
         if tag and m:
             offered = s.text[: m.start()]
+        if self.lang == "fa" and m and not offered.strip(" ?.!,؟،"):
+            offered = s.text  # "سیگار رو باید ترک کنید، میخواید کمکتون کنم؟": the offer says it before
         if not (_proposes(offered) or _OFFERED_THING.search(offered)):
             return  # "do you want to tell me more about the pain?", "می‌خواید توضیح بدم؟"
         declined = bool(lx.DECLINE.search(reply.text)) or unit.polarity == "no"
