@@ -232,3 +232,25 @@ def test_an_offer_said_after_the_advice_and_declined(engine):
 def test_advice_said_without_a_verb_is_a_plan_item(engine):
     draft = g(engine, "[doctor] شکر کم، هفته‌ای پنج روز چهل دقیقه پیاده روی.")
     assert [it["kind"] for it in items(draft, "plan")] == ["instruction"]
+
+
+# ------------------------------------------------------------------ exam
+
+
+def exam(draft) -> list[str]:
+    return [it["text"] for it in items(draft, "objective", "exam")]
+
+
+def test_a_sign_looked_for_and_not_found_is_an_exam_finding(engine):
+    draft = g(
+        engine,
+        "[doctor] بذارید معاینه کنم. ادم اندام تحتانی ندارید. توده‌ای لمس نمیشه.\n"
+        "[doctor] لب و مخاط دهان مرطوبه.",
+    )
+    assert exam(draft) == ["ادم اندام تحتانی ندارید.", "توده‌ای لمس نمیشه.", "لب و مخاط دهان مرطوبه."]
+
+
+def test_a_finding_said_in_the_vitals_sentence_is_kept(engine):
+    draft = g(engine, "[doctor] فشار ۱۲۰ روی ۸۰، نبض ۷۶، گلو قرمزه.")
+    assert exam(draft) == ["گلو قرمزه."]
+    assert {it["name"] for it in items(draft, "objective", "vital")} == {"bp", "hr"}

@@ -837,6 +837,8 @@ class _Builder:
                 self.doctor_item(
                     i, s, label, conf, declined, has_meds=(bool(meds) or completed) and not taper
                 )
+            elif self.lang == "fa" and vitals and label == "exam":
+                self.findings_beside_vitals(s, vitals)  # "فشار ۱۱۰ روی ۷۰، نبض ۸۴، شکم نرمه."
             if self.lang == "fa" and label == "plan" and meds and not taper:
                 self.advice_after_medicines(s, meds)
             if self.lang == "fa" and label == "plan" and not meds:
@@ -1316,6 +1318,18 @@ class _Builder:
                 "subjective", "ros", label, spans, negated=m.negated, uncertain=m.uncertain,
                 confidence=0.75 if m.source == "answer" else 0.7, name=m.name,
             )  # fmt: skip
+
+    def findings_beside_vitals(self, s: Sentence, vitals: list) -> None:
+        """The exam findings said in the clauses of a vitals sentence that hold no vital sign, one exam
+        item in the doctor's words ("… نبض ۸۴، شکم نرمه." → "شکم نرمه")."""
+        for clause, at in _clauses(s.text):
+            a = s.start + at + (len(clause) - len(clause.lstrip()))
+            b = s.start + at + len(clause.rstrip())
+            if b <= a or any(v.start < b and a < v.end for v in vitals):
+                continue
+            if lx.FA_FINDING.search(clause) and not lx.FA_NOT_FINDING.search(clause):
+                text = fa_doctor_to_note(s.text[a - s.start : b - s.start]).rstrip(".") + "."
+                self.add("objective", "exam", text, [(a, b, s.segment_id)], confidence=0.6)
 
     def taken_as_told(self, s: Sentence, asked: Unit | None) -> Any:
         """ "متفورمین رو چطوری مصرف می‌کنید؟" / "روزی دو تا، صبح یکی شب یکی. پونصدی.": the one medicine
