@@ -254,3 +254,14 @@ def test_a_finding_said_in_the_vitals_sentence_is_kept(engine):
     draft = g(engine, "[doctor] فشار ۱۲۰ روی ۸۰، نبض ۷۶، گلو قرمزه.")
     assert exam(draft) == ["گلو قرمزه."]
     assert {it["name"] for it in items(draft, "objective", "vital")} == {"bp", "hr"}
+
+
+def test_readings_from_the_patients_log_are_history_not_vitals(engine):
+    draft = g(
+        engine,
+        "[patient] فشارامو تو خونه گرفتم.\n[doctor] شبا حدود صد و سی و پنج روی هشتاد و پنجه.\n"
+        "[doctor] فشارتون اینجا ۱۴۲ روی ۹۰.",
+    )
+    (vital,) = items(draft, "objective", "vital")
+    assert (vital["systolic"], vital["diastolic"]) == (142, 90)
+    assert any(it["text"].startswith("فشار خون در منزل (شبا): 135/85") for it in items(draft, "subjective"))

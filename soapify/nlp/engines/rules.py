@@ -258,6 +258,11 @@ _FA_LET_ME_SEE = re.compile(
     r"^\W*(?:(?:آفرین|خب|خوب|باشه|بسیار خب|خیلی خب)[\s،,]+)?(?:بذارید|بذارین|بگذارید|بذار|بدید|بدین|بده)\s+"
     r"(?:یه\s+)?(?:ببینم|نگاه کنم|نگاه بکنم|نگاهی بکنم|نگاهی بندازم)\W*$"
 )
+# when a reading was taken outside the visit: the times of day of a log, or at home
+_FA_HOME_TIME = re.compile(
+    r"(?<![^\W\d_])(?:صبحا|صبح[\u200c ]?ها|عصرا|عصر[\u200c ]?ها|شبا|شب[\u200c ]?ها|ظهرا|تو خونه|در منزل)(?![^\W\d_])"
+)
+_FA_HERE = re.compile(r"(?<![^\W\d_])(?:اینجا|الان|الآن|امروز)(?![^\W\d_])")
 _FA_ROUTE_NAMES = {"oral": "خوراکی", "topical": "موضعی", "injection": "تزریقی", "inhaled": "استنشاقی"}
 _WITH_BEFORE = re.compile(r"(?<![^\W\d_])با\s+$")
 # "don't stop your metformin", "hold it the morning of the procedure", "stop it once the pain is
@@ -589,6 +594,8 @@ class _Builder:
         nv = number_view(s.text, s.start)
         reported = not doctor and not self.d.roles_inferred  # a patient's own reading is history
         vitals = [] if s.question or reported else extract_vitals(s.text, s.start, nv)
+        if self.lang == "fa" and vitals:
+            vitals = [v for v in vitals if not self.home_reading(s, v)]
         for v in vitals:
             self.add(
                 "objective", "vital", v.label(self.lang), [(v.start, v.end, s.segment_id)], confidence=0.9,
@@ -1318,6 +1325,16 @@ class _Builder:
                 "subjective", "ros", label, spans, negated=m.negated, uncertain=m.uncertain,
                 confidence=0.75 if m.source == "answer" else 0.7, name=m.name,
             )  # fmt: skip
+
+    def home_reading(self, s: Sentence, v: Any) -> bool:
+        """A blood pressure read out of the patient's own log ("صبحا بیشتر ۱۵۰ روی ۹۵", "تو خونه حدود
+        ۱۴۰ روی ۹۰"): a history item of readings at home, not a vital taken in the clinic."""
+        when = _FA_HOME_TIME.search(s.text, 0, v.start - s.start)
+        if v.name != "bp" or when is None or _FA_HERE.search(s.text, 0, v.start - s.start):
+            return False
+        label = v.label("fa").replace(":", f" در منزل ({when.group(0)}):", 1)
+        self.add("subjective", "hpi", label, [(v.start, v.end, s.segment_id)], confidence=0.6, name="bp")
+        return True
 
     def findings_beside_vitals(self, s: Sentence, vitals: list) -> None:
         """The exam findings said in the clauses of a vitals sentence that hold no vital sign, one exam
