@@ -265,3 +265,15 @@ def test_readings_from_the_patients_log_are_history_not_vitals(engine):
     (vital,) = items(draft, "objective", "vital")
     assert (vital["systolic"], vital["diastolic"]) == (142, 90)
     assert any(it["text"].startswith("فشار خون در منزل (شبا): 135/85") for it in items(draft, "subjective"))
+
+
+def test_an_allergy_the_doctor_puts_on_file_names_the_substance(engine):
+    draft = g(engine, "[doctor] حساسیت به سفالکسین رو تو پرونده‌تون ثبت میکنم.")
+    (allergy,) = items(draft, "subjective", "allergy")
+    assert allergy["text"] == "حساسیت به سفالکسین"
+
+
+def test_vomiting_said_as_a_verb_is_named_in_the_chief_complaint(engine):
+    draft = g(engine, "[doctor] چی شده؟\n[patient] از دیروز بالا میارم.")
+    (cc,) = items(draft, "subjective", "chief_complaint")
+    assert cc["text"].startswith("استفراغ")

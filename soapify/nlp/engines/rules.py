@@ -263,6 +263,9 @@ _FA_HOME_TIME = re.compile(
     r"(?<![^\W\d_])(?:صبحا|صبح[\u200c ]?ها|عصرا|عصر[\u200c ]?ها|شبا|شب[\u200c ]?ها|ظهرا|تو خونه|در منزل)(?![^\W\d_])"
 )
 _FA_HERE = re.compile(r"(?<![^\W\d_])(?:اینجا|الان|الآن|امروز)(?![^\W\d_])")
+# the doctor putting something on file: "تو پرونده‌تون … ثبت میکنم"
+_FA_ALLERGY_TO = re.compile(r"(?:حساسیت|آلرژی)\s+به\s+([\w\u200c]{3,})")
+_FA_ON_FILE = re.compile(r"پرونده|ثبت\s*(?:می[\u200c ]?)?(?:کنم|کنیم|میکنم|شد)")
 _FA_ROUTE_NAMES = {"oral": "خوراکی", "topical": "موضعی", "injection": "تزریقی", "inhaled": "استنشاقی"}
 _WITH_BEFORE = re.compile(r"(?<![^\W\d_])با\s+$")
 # "don't stop your metformin", "hold it the morning of the procedure", "stop it once the pain is
@@ -1454,6 +1457,11 @@ class _Builder:
             kind = _history_kind(s.text, _PATIENT_KINDS[:-1])
             if kind == "allergy" and _SAFE_WITH.search(s.text):
                 return  # "it's not related, so it's safe with your allergy": reassurance, no allergy
+            if self.lang == "fa" and kind == "allergy" and _FA_ON_FILE.search(s.text):
+                to = _FA_ALLERGY_TO.search(s.text)
+                allergen = to.group(1) if to else _allergen(s.text, denied=False)
+                if allergen is not None and allergen not in _NOT_AN_ALLERGEN:
+                    text = f"حساسیت به {allergen}"  # "تو پرونده‌تون حساسیت به پنی‌سیلین ثبت میکنم"
             self.history_item(s, kind, text, conf)
         elif label in ("exam", "result"):
             negated = bool(_NEGATIVE_FINDING.match(s.text))  # "no murmurs", "there is no effusion"
