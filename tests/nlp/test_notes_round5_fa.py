@@ -265,6 +265,7 @@ def test_readings_from_the_patients_log_are_history_not_vitals(engine):
     (vital,) = items(draft, "objective", "vital")
     assert (vital["systolic"], vital["diastolic"]) == (142, 90)
     assert any(it["text"].startswith("فشار خون در منزل (شبا): 135/85") for it in items(draft, "subjective"))
+    assert not items(draft, "objective", "exam")  # the sentence read out is not quoted as an exam
 
 
 def test_an_allergy_the_doctor_puts_on_file_names_the_substance(engine):
@@ -277,3 +278,13 @@ def test_vomiting_said_as_a_verb_is_named_in_the_chief_complaint(engine):
     draft = g(engine, "[doctor] چی شده؟\n[patient] از دیروز بالا میارم.")
     (cc,) = items(draft, "subjective", "chief_complaint")
     assert cc["text"].startswith("استفراغ")
+
+
+def test_an_opening_with_the_patients_own_readings_is_their_follow_up(engine):
+    draft = g(
+        engine,
+        "[doctor] سلام، حالتون چطوره؟\n[patient] خوبم، قندامو تو دفترچه نوشتم آوردم.\n"
+        "[doctor] صبحا حدود صد و چهل. گاهی هم سرتون درد میکنه؟\n[patient] گاهی سرم درد میکنه.",
+    )
+    (cc,) = items(draft, "subjective", "chief_complaint")
+    assert cc["text"] == "پیگیری قند خون"

@@ -597,8 +597,8 @@ class _Builder:
         nv = number_view(s.text, s.start)
         reported = not doctor and not self.d.roles_inferred  # a patient's own reading is history
         vitals = [] if s.question or reported else extract_vitals(s.text, s.start, nv)
-        if self.lang == "fa" and vitals:
-            vitals = [v for v in vitals if not self.home_reading(s, v)]
+        home = [v for v in vitals if self.home_reading(s, v)] if self.lang == "fa" else []
+        vitals = [v for v in vitals if v not in home]
         for v in vitals:
             self.add(
                 "objective", "vital", v.label(self.lang), [(v.start, v.end, s.segment_id)], confidence=0.9,
@@ -840,6 +840,8 @@ class _Builder:
                 self.add(
                     "assessment", "problem", self.doctor_text(s), [self.span(s)], confidence=0.6, negated=True
                 )
+            if home and not vitals and label in ("exam", "result"):
+                label = "other"  # "صبحا بیشتر ۱۵۰ روی ۹۵": the home readings say it
             self.final[i] = label
             if label != "other" and not (
                 vitals and (label == "exam" or (label == "result" and len(_WORDS.findall(s.text)) <= 6))
@@ -1558,7 +1560,7 @@ class _Builder:
         chief_q = [
             i for i, s in enumerate(self.sents) if s.speaker == SPEAKER_DOCTOR and lx.CHIEF_Q.search(s.text)
         ]
-        if self.follow_up_of_a_condition() or self.results_follow_up():
+        if self.follow_up_of_a_condition() or self.results_follow_up() or self.own_readings_follow_up():
             return
         # from the answer to "what brings you in"; if nothing after it, from the start of the visit
         for start in dict.fromkeys([chief_q[0] if chief_q else 0, 0]):
@@ -1639,6 +1641,25 @@ class _Builder:
         self.add("subjective", "chief_complaint", f"پیگیری جواب {m.group(1)}",
                  [(q.start + m.start(), q.start + m.end(), q.segment_id)], confidence=0.5)  # fmt: skip
         return True
+
+    def own_readings_follow_up(self) -> bool:
+        """A Persian visit the patient opens with their own readings ("فشارامو یادداشت کردم آوردم",
+        "قندامو آوردم") and no complaint is the follow-up of that condition ("پیگیری فشار خون")."""
+        if self.lang != "fa":
+            return False
+        for n, s in enumerate(self.sents[:_OPENING_SENTENCES]):
+            if s.speaker == SPEAKER_DOCTOR:
+                continue
+            if any(m.sentence == n and not m.negated for m in self.d.mentions):
+                return False  # the patient's own complaint comes first
+            if _FA_OFF_READING.search(s.text):
+                return False  # "فشارم این دو هفته همش بالا بوده": a complaint of its own
+            if m := _FA_OWN_READINGS.search(s.text):
+                a, b = s.start + m.start(), s.start + m.end()
+                self.add("subjective", "chief_complaint", f"پیگیری {m.group(1)} خون", [(a, b, s.segment_id)],
+                         confidence=0.5)  # fmt: skip
+                return True
+        return False
 
     def patient_complaint(self, start: int) -> bool:
         """The patient's first complaint from sentence ``start`` on, in the order said: a symptom
@@ -1727,6 +1748,8 @@ _FA_GREETING_LEAD = re.compile(r"^\W*سلام(?:\s+(?:دکتر|آقای دکتر
 _FA_NOT_SEEN = re.compile(
     r"^\W*(?:\S+\s+){0,2}?\S+\s+(?:نیست|نداره|ندارد|دیده نمی[\u200c ]?شه|دیده نمی[\u200c ]?شود)\W*$"
 )
+# the patient's own readings brought: "فشارامو یادداشت کردم", "قندامو آوردم", "دفترچه فشارم"
+_FA_OWN_READINGS = re.compile(r"(?<![^\W\d_])(فشار|قند)(?:ا|ها|\u200cها)(?:مو|م)?(?![^\W\d_])")
 # the doctor opening with the results: "جواب آزمایشتون اومده؟", "جواب سونوتونو آوردید؟"
 _FA_RESULTS_Q = re.compile(r"جواب\s+(آزمایش|سونوگرافی|سونو|عکس|نوار قلب|ام[\u200c ]?آر[\u200c ]?آی)")
 # the patient's pregnancy and how far along it is
