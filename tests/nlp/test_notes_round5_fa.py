@@ -288,3 +288,19 @@ def test_an_opening_with_the_patients_own_readings_is_their_follow_up(engine):
     )
     (cc,) = items(draft, "subjective", "chief_complaint")
     assert cc["text"] == "پیگیری قند خون"
+
+
+# ------------------------------------------------------------------ numbers
+
+
+def test_lab_values_in_words_and_free_t4(engine):
+    draft = g(engine, "[doctor] جواب آزمایشتون: TSH شده شش و نیم. T4 آزاد یک. کراتینین یک، پتاسیم چهار.")
+    texts = " ".join(it["text"] for it in items(draft, "objective", "result"))
+    assert "TSH: 6.5 mIU/L" in texts and "FT4: 1 ng/dL" in texts
+    assert "کراتینین: 1 mg/dL" in texts and "پتاسیم: 4 mEq/L" in texts
+
+
+def test_a_weight_said_without_its_unit(engine):
+    draft = g(engine, "[doctor] نبض هفتاد و دو. وزن هشتاد و یک.")
+    weight = [it for it in items(draft, "objective", "vital") if it["name"] == "weight"]
+    assert weight and weight[0]["value"] == 81 and weight[0]["unit"] == "kg"

@@ -46,6 +46,8 @@ _VITAL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             rf"(?:weight|weigh(?:s|ing)?|وزن){_GAP}(\d{{2,3}}(?:\.\d)?)\s*"
             r"(kg|kilograms?|kilos?|lbs?|pounds?|کیلو(?:گرم)?)",
         ),
+        # a Persian weight said without its unit, ending its clause: "وزن شصت و هفت."
+        ("weight_fa", r"(?<![^\W\d_])وزن(?:تون|ش)?\s+(?:هم\s+)?(\d{2,3}(?:\.\d)?)(?=\s*(?:[.،,]|$))"),
         (
             "height",
             rf"(?:height|tall|قد){_GAP}(\d{{2,3}}(?:\.\d)?)\s*(cm|centimeters?|سانتی‌?متر|سانت|inches)",
@@ -204,6 +206,8 @@ def _vital_from_match(name: str, m: re.Match[str]) -> Vital | None:
         if not (lo <= v <= hi and 20 <= d <= 160 and d < v):
             return None
         return Vital("bp", f"{v:g}/{d:g}", "mm[Hg]", 0, 0, systolic=v, diastolic=d)
+    if name == "weight_fa":
+        return Vital("weight", v, "kg", 0, 0) if 20 <= v <= 300 else None
     if name == "temperature":
         scale = (m.group(2) or "").lower()
         if scale.startswith("f"):
@@ -245,6 +249,7 @@ _FA_LABS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("سدیم", "mEq/L", r"سدیم"),
         ("هموگلوبین", "g/dL", r"هموگلوبین(?!\s*(?:a1c|hba1c|ای))"),
         ("TSH", "mIU/L", r"tsh|تی[\u200c ]?اس[\u200c ]?اچ"),
+        ("FT4", "ng/dL", r"ft4|(?:t4|تی[\u200c ]?فور)\s+آزاد"),
         ("فریتین", "ng/mL", r"فریتین"),
         ("MCV", "fL", r"mcv|ام[\u200c ]?سی[\u200c ]?وی"),
         ("LDL", "mg/dL", r"ldl|ال[\u200c ]?دی[\u200c ]?ال"),
@@ -257,6 +262,22 @@ _FA_LABS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
 _FA_LAB_VALUE = re.compile(
     r"(?:\s+(?:تون|تان|ش|شما|هم|الان|شده|بود|بوده|است|هست|روی|حدود)){0,3}\s*(\d+(?:\.\d+)?)(?![\d/])"
 )
+
+
+# a value in words the number view leaves as said, ending its clause: "tsh شده هشت و نیم.", "کراتینین یک،"
+_FA_LAB_WORDS = re.compile(
+    r"(?:\s+(?:تون|تان|ش|شما|هم|الان|شده|بود|بوده|است|هست|حدود)){0,3}\s+"
+    r"([^\W\d_]+(?:\s+و\s+[^\W\d_]+){0,3})(?=\s*(?:[.،,؛]|$))"
+)
+
+
+def _fa_lab_value(text: str, at: int) -> tuple[float, int] | None:
+    """The value read after a lab's name at ``at`` and where it ends: in digits, else in words."""
+    if v := _FA_LAB_VALUE.match(text, at):
+        return float(v.group(1)), v.end()
+    w = _FA_LAB_WORDS.match(text, at)
+    value = fa_words_to_number(w.group(1)) if w else None
+    return (value, w.end()) if w and value is not None else None
 
 
 _A_COUNT_AFTER = re.compile(r"\s*(?:بار|تا|عدد|دونه)(?![^\W\d_])")
@@ -281,17 +302,13 @@ def extract_fa_labs(text: str, offset: int = 0, view: NumberView | None = None) 
     found: list[Lab] = []
     for label, unit, pat in _FA_LABS:
         for m in pat.finditer(nv.text):
-            v = _FA_LAB_VALUE.match(nv.text, m.end())
-            if (
-                v is None
-                or _NOT_A_VALUE_AFTER.match(nv.text, v.end())
-                or _A_COUNT_AFTER.match(nv.text, v.end())
-            ):
+            v = _fa_lab_value(nv.text, m.end())
+            if v is None or _NOT_A_VALUE_AFTER.match(nv.text, v[1]) or _A_COUNT_AFTER.match(nv.text, v[1]):
                 continue  # "پتاسیم رو دو هفته دیگه چک کنیم": a time, not a value
             if any(lab.start <= nv.span(m.start(), m.end())[0] < lab.end for lab in found):
                 continue
-            a, b = nv.span(m.start(), v.end())
-            found.append(Lab(label, float(v.group(1)), unit, a, b))
+            a, b = nv.span(m.start(), v[1])
+            found.append(Lab(label, v[0], unit, a, b))
     return sorted(found, key=lambda lab: lab.start)
 
 
