@@ -304,3 +304,9 @@ def test_a_weight_said_without_its_unit(engine):
     draft = g(engine, "[doctor] نبض هفتاد و دو. وزن هشتاد و یک.")
     weight = [it for it in items(draft, "objective", "vital") if it["name"] == "weight"]
     assert weight and weight[0]["value"] == 81 and weight[0]["unit"] == "kg"
+
+
+def test_swelling_of_the_lips_keeps_where_it_is(engine):
+    draft = g(engine, "[doctor] ورم لب و زبون یا خارش؟\n[patient] نه.")
+    texts = [it["text"] for it in items(draft, "subjective", "ros")]
+    assert "ورم لب و زبان: ندارد" in texts
