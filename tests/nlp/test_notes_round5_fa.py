@@ -310,3 +310,12 @@ def test_swelling_of_the_lips_keeps_where_it_is(engine):
     draft = g(engine, "[doctor] ورم لب و زبون یا خارش؟\n[patient] نه.")
     texts = [it["text"] for it in items(draft, "subjective", "ros")]
     assert "ورم لب و زبان: ندارد" in texts
+
+
+def test_a_neighbours_story_behind_the_patients_question_is_no_history(engine):
+    draft = g(
+        engine,
+        "[doctor] فیزیوتراپی هم برید.\n[patient] طب سوزنی چطوره؟ همکارم رفته خیلی راضی بوده.\n"
+        "[doctor] فعلا نه.",
+    )
+    assert not items(draft, "subjective")

@@ -266,6 +266,10 @@ _FA_HERE = re.compile(r"(?<![^\W\d_])(?:اینجا|الان|الآن|امروز)
 # the doctor putting something on file: "تو پرونده‌تون … ثبت میکنم"
 _FA_ALLERGY_TO = re.compile(r"(?:حساسیت|آلرژی)\s+به\s+([\w\u200c]{3,})")
 _FA_ON_FILE = re.compile(r"پرونده|ثبت\s*(?:می[\u200c ]?)?(?:کنم|کنیم|میکنم|شد)")
+# someone outside the family the patient tells about: "همسایمون", "دوستم", "همکارم"
+_FA_SOMEONE_ELSE = re.compile(
+    r"(?<![^\W\d_])(?:همسای|دوست|همکار|رفیق|آشنا)[\w\u200c]*(?:مون|م|ش|مان)(?![^\W\d_])"
+)
 _FA_ROUTE_NAMES = {"oral": "خوراکی", "topical": "موضعی", "injection": "تزریقی", "inhaled": "استنشاقی"}
 _WITH_BEFORE = re.compile(r"(?<![^\W\d_])با\s+$")
 # "don't stop your metformin", "hold it the morning of the procedure", "stop it once the pain is
@@ -583,6 +587,16 @@ class _Builder:
             return  # the medication item of the question it answers says it
         if self.lang == "fa" and lx.is_greeting(s.text):
             return  # "سلام آقای دکتر، ممنون، خسته نباشید", "سلام، بفرمایید بشینید"
+        if (
+            self.lang == "fa"
+            and not doctor
+            and i
+            and self.sents[i - 1].speaker == s.speaker
+            and self.sents[i - 1].question
+            and _FA_SOMEONE_ELSE.search(s.text)
+            and not lx.SYMPTOM_RE.search(s.text)
+        ):
+            return  # "آمپول تو زانو چی؟ همسایمون زده خوب شده.": why the patient asks, no history of theirs
         if self.lang == "fa" and doctor and _FA_LET_ME_SEE.match(s.text):
             return  # "آفرین، بدید ببینم.", "بذارید ببینم.": the doctor about to look, nothing found yet
         came = _FA_CAME_WITH.search(s.text) if self.lang == "fa" and not doctor else None
