@@ -319,3 +319,11 @@ def test_a_neighbours_story_behind_the_patients_question_is_no_history(engine):
         "[doctor] فعلا نه.",
     )
     assert not items(draft, "subjective")
+
+
+def test_a_count_in_persian_is_listed_with_a_persian_comma(engine):
+    draft = g(
+        engine, "[patient] اسهال دارم.\n[doctor] روزی چند بار اسهال دارید؟\n[patient] روزی چهار پنج بار."
+    )
+    counted = [it for it in items(draft, "subjective", "hpi") if it.get("name") == "diarrhea"]
+    assert counted and "، " in counted[0]["text"] and ", " not in counted[0]["text"]

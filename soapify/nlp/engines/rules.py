@@ -994,7 +994,7 @@ class _Builder:
             said = tuple(v for v in said if v.unit in _TIME_UNITS)
         if first and unit.polarity == "value" and unit.topics and said:
             topic = unit.topics[0]
-            values = ", ".join(v.text for v in said)
+            values = ("، " if self.lang == "fa" else ", ").join(v.text for v in said)
             if self.lang == "en":
                 text = f"{lx.canonical_symptom(topic.name).capitalize()} {unit.attribute}: {values}."
             else:
