@@ -293,6 +293,22 @@ _NO_MORE_SINCE = re.compile(
 )
 
 
+# a Persian question that is only symptoms: "تب؟", "ورم یا قرمزی؟", "سرفه، خلط؟"
+_FA_BARE_TERMS_Q = re.compile(
+    r"(?=.*[\u0600-\u06FF])\W*(?:"
+    + lx.SYMPTOM_RE.pattern
+    + r")(?:\s*(?:[،,]|\s+یا|\s+و)?\s*(?:"
+    + lx.SYMPTOM_RE.pattern
+    + r"))*\s*[؟?]\W*",
+    re.IGNORECASE,
+)
+# "گاهی سرم سنگینه، بقیه نه": what the answer names is there, the rest of the list asked is denied
+_REST_NO = re.compile(
+    r"(?<!\w)(?:بقیه|باقی|بقیش|باقیش)(?:\u200c?(?:اش|ش|شون|ها|هاش))?\s+(?:(?:رو|را)\s+)?"
+    r"(?:نه|خیر|ندارم|نداره|نداشتم|نیست)(?!\w)"
+)
+
+
 def _stopped_since(answer: str) -> bool:
     """Whether the answer's only negation is that it stopped since ("از صبح دیگه نه")."""
     m = _NO_MORE_SINCE.search(answer)
@@ -338,17 +354,38 @@ def _units(sents: list[Sentence], said: list[Mention]) -> tuple[list[Unit], list
                 if _terms(sents[prev_q]):
                     terms, q_for_terms = _terms(sents[prev_q]), prev_q
                     break
+        asked = [(q_for_terms, m) for m in terms]
+        if terms and q_for_terms == q:
+            # "تب؟ درد مفاصل؟" / "نه.": the bare Persian questions just before share the answer
+            for prev_q in reversed(range(i, q)):
+                if prev_q not in qs or not _FA_BARE_TERMS_Q.fullmatch(sents[prev_q].text):
+                    break
+                asked[:0] = [(prev_q, m) for m in _terms(sents[prev_q])]
         values = tuple(v for a in ans for v in quantities(a.text, a.start))
         if values and polarity in ("statement", "yes") and attribute:
             polarity = "value"
         answer_said = {m.name for m in said if m.sentence in answer}
         topics: list[Mention] = []
         first_answer = ans[0].text if ans else ""
-        named = {lx.canonical_symptom(m.group(0)) for m in terms}
-        for m in terms:
+        named = {lx.canonical_symptom(m.group(0)) for _, m in asked}
+        rest_denied = bool(ans) and any(_REST_NO.search(a.text) for a in ans)
+        for k_src, m in asked:
             name = lx.canonical_symptom(m.group(0))
-            if name in answer_said or answer_said & named:
-                continue  # the answer names it (its own words decide) or picks others out of the list
+            if name in answer_said:
+                continue  # the answer names it: its own words decide
+            if answer_said & named:
+                if rest_denied:  # "گاهی سرم سنگینه، بقیه نه": the ones not picked out are denied
+                    src = sents[k_src]
+                    topics.append(
+                        Mention(
+                            name=name, text=m.group(0), start=src.start + m.start(), end=src.start + m.end(),
+                            sentence=k_src, negated=True, uncertain=False,
+                            speaker=ans[0].speaker, source="answer",
+                        )
+                    )  # fmt: skip
+                continue  # the answer picks others out of the list
+            if rest_denied:
+                continue  # "the rest, no" after words naming none of the list: none of it is settled
             if m.group(0).lower() in _FUNCTIONS and _impaired(qtext, first_answer, polarity):
                 negated = False  # "and your appetite?" / "i'm not really hungry": a change, not a denial
             elif polarity == "no" or (
@@ -362,11 +399,11 @@ def _units(sents: list[Sentence], said: list[Mention]) -> tuple[list[Unit], list
                 negated = False  # "When did the chest pain start?" / "early october" presumes the pain
             else:
                 continue  # unanswered, unsure, or a free answer that does not settle it
-            src = sents[q_for_terms]
+            src = sents[k_src]
             topics.append(
                 Mention(
                     name=name, text=m.group(0), start=src.start + m.start(), end=src.start + m.end(),
-                    sentence=q_for_terms, negated=negated,
+                    sentence=k_src, negated=negated,
                     uncertain=polarity == "uncertain" or bool(ans and is_uncertain(first_answer)),
                     speaker=ans[0].speaker if ans else None, source="answer",
                 )

@@ -46,6 +46,8 @@ _VITAL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             rf"(?:weight|weigh(?:s|ing)?|وزن){_GAP}(\d{{2,3}}(?:\.\d)?)\s*"
             r"(kg|kilograms?|kilos?|lbs?|pounds?|کیلو(?:گرم)?)",
         ),
+        # a Persian weight said without its unit, ending its clause: "وزن شصت و هفت."
+        ("weight_fa", r"(?<![^\W\d_])وزن(?:تون|ش)?\s+(?:هم\s+)?(\d{2,3}(?:\.\d)?)(?=\s*(?:[.،,]|$))"),
         (
             "height",
             rf"(?:height|tall|قد){_GAP}(\d{{2,3}}(?:\.\d)?)\s*(cm|centimeters?|سانتی‌?متر|سانت|inches)",
@@ -240,6 +242,8 @@ def _vital_from_match(name: str, m: re.Match[str]) -> Vital | None:
         if not (lo <= v <= hi and 20 <= d <= 160 and d < v):
             return None
         return Vital("bp", f"{v:g}/{d:g}", "mm[Hg]", 0, 0, systolic=v, diastolic=d)
+    if name == "weight_fa":
+        return Vital("weight", v, "kg", 0, 0) if 20 <= v <= 300 else None
     if name == "temperature":
         scale = (m.group(2) or "").lower()
         if scale.startswith("f"):
@@ -281,6 +285,7 @@ _FA_LABS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("سدیم", "mEq/L", r"سدیم"),
         ("هموگلوبین", "g/dL", r"هموگلوبین(?!\s*(?:a1c|hba1c|ای))"),
         ("TSH", "mIU/L", r"tsh|تی[\u200c ]?اس[\u200c ]?اچ"),
+        ("FT4", "ng/dL", r"ft4|(?:t4|تی[\u200c ]?فور)\s+آزاد"),
         ("فریتین", "ng/mL", r"فریتین"),
         ("MCV", "fL", r"mcv|ام[\u200c ]?سی[\u200c ]?وی"),
         ("LDL", "mg/dL", r"ldl|ال[\u200c ]?دی[\u200c ]?ال"),
@@ -293,6 +298,22 @@ _FA_LABS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
 _FA_LAB_VALUE = re.compile(
     r"(?:\s+(?:تون|تان|ش|شما|هم|الان|شده|بود|بوده|است|هست|روی|حدود)){0,3}\s*(\d+(?:\.\d+)?)(?![\d/])"
 )
+
+
+# a value in words the number view leaves as said, ending its clause: "tsh شده هشت و نیم.", "کراتینین یک،"
+_FA_LAB_WORDS = re.compile(
+    r"(?:\s+(?:تون|تان|ش|شما|هم|الان|شده|بود|بوده|است|هست|حدود)){0,3}\s+"
+    r"([^\W\d_]+(?:\s+و\s+[^\W\d_]+){0,3})(?=\s*(?:[.،,؛]|$))"
+)
+
+
+def _fa_lab_value(text: str, at: int) -> tuple[float, int] | None:
+    """The value read after a lab's name at ``at`` and where it ends: in digits, else in words."""
+    if v := _FA_LAB_VALUE.match(text, at):
+        return float(v.group(1)), v.end()
+    w = _FA_LAB_WORDS.match(text, at)
+    value = fa_words_to_number(w.group(1)) if w else None
+    return (value, w.end()) if w and value is not None else None
 
 
 _A_COUNT_AFTER = re.compile(r"\s*(?:بار|تا|عدد|دونه)(?![^\W\d_])")
@@ -317,17 +338,13 @@ def extract_fa_labs(text: str, offset: int = 0, view: NumberView | None = None) 
     found: list[Lab] = []
     for label, unit, pat in _FA_LABS:
         for m in pat.finditer(nv.text):
-            v = _FA_LAB_VALUE.match(nv.text, m.end())
-            if (
-                v is None
-                or _NOT_A_VALUE_AFTER.match(nv.text, v.end())
-                or _A_COUNT_AFTER.match(nv.text, v.end())
-            ):
+            v = _fa_lab_value(nv.text, m.end())
+            if v is None or _NOT_A_VALUE_AFTER.match(nv.text, v[1]) or _A_COUNT_AFTER.match(nv.text, v[1]):
                 continue  # "پتاسیم رو دو هفته دیگه چک کنیم": a time, not a value
             if any(lab.start <= nv.span(m.start(), m.end())[0] < lab.end for lab in found):
                 continue
-            a, b = nv.span(m.start(), v.end())
-            found.append(Lab(label, float(v.group(1)), unit, a, b))
+            a, b = nv.span(m.start(), v[1])
+            found.append(Lab(label, v[0], unit, a, b))
     return sorted(found, key=lambda lab: lab.start)
 
 
@@ -373,7 +390,12 @@ class Medication:
         if fa and dose and (tablet := self.extra.get("tablet")):
             dose += f" (نصف قرص {tablet})"  # "آتنولول 25 (نصف قرص 50)"
         meals = self.extra.get("meals") if fa else None  # "روزی دو بار بعد غذا"
-        return " ".join(x for x in (self.name, dose, route, frequency, meals, duration) if x)
+        said = " ".join(x for x in (self.name, dose, route, frequency, meals, duration) if x)
+        if fa and (then := self.extra.get("then")):
+            # "سرترالین 25 میلی‌گرم … به مدت 1 هفته، سپس 50 میلی‌گرم", "…، بعد از دو هفته 20 میلی‌گرم"
+            after = self.extra.get("after")
+            said += (f"، بعد از {after} " if after else "، سپس ") + f"{then} {unit}".rstrip()
+        return said
 
 
 _ROUTE_FA = {
@@ -466,7 +488,18 @@ _FROM_TO_BARE = re.compile(
     re.IGNORECASE,
 )
 _FORM_BEFORE = re.compile(r"(?<![^\W\d_])(ژل|پماد|کرم|قطره|اسپری|gel|cream|ointment)\s+$", re.IGNORECASE)
-_VITAMIN_LETTER = re.compile(r"[ -](?:d3?|b ?12|b ?6|b1|c|e|k|a|د|ث|ب ?۱۲|ب ?12)(?![^\W\d_])", re.IGNORECASE)
+_VITAMIN_LETTER = re.compile(
+    r"[ -](?:d3?|b ?12|b ?6|b1|c|e|k|a|د|ث|ب ?(?:۱۲|12|۶|6|دوازده|شش|شیش|یک))(?![^\W\d_])", re.IGNORECASE
+)
+# a Persian B vitamin as the note writes it: "ویتامین ب شش" is "ویتامین B6"
+_FA_VITAMIN_B = re.compile(r"ب ?(۱۲|12|دوازده|۶|6|شش|شیش|یک)$")
+_FA_B_NUMBER = {"۱۲": "12", "12": "12", "دوازده": "12", "۶": "6", "6": "6", "شش": "6", "شیش": "6", "یک": "1"}
+# a step up or down said after the order: "…، یه هفته، بعد بکنید پنجاه", "بعد از یه هفته بکنیدش پنجاه"
+_FA_THEN_DOSE = re.compile(
+    r"[^.؟?!]*?(?<![^\W\d_])(?:بعد|بعدش|سپس)(?:\s+از\s+(?P<after>[^،,.]{2,20}?))?\s*[،,]?\s*"
+    r"(?:(?:بکنید|بکنیدش|کنید|کنیدش|بکنیم|بکنیمش|کنیم|کنیمش|برسونید|برسونیدش|برسونیم)\s+(?P<to>\d{1,4}(?:\.\d+)?)|"
+    r"(?P<to_first>\d{1,4}(?:\.\d+)?)\s+(?:بکنید|بکنیدش|کنید|کنیدش|بکنیم|کنیم|بخورید))(?!\d|\.\d)"
+)
 # the word a name takes after it: a vitamin's letter, an iron salt
 _NAME_TAILS = {
     "vitamin": _VITAMIN_LETTER,
@@ -559,6 +592,8 @@ def extract_medications(
             if (tail := _NAME_TAILS.get(w)) and (said := tail.match(low, end)):
                 end = said.end()  # "vitamin d", "vitamin b12", "ویتامین د", "ferrous sulfate"
                 w = low[m.start() : end]
+                if b_vit := _FA_VITAMIN_B.search(w):
+                    w = f"ویتامین B{_FA_B_NUMBER[b_vit.group(1)]}"
             hits.append((m.start(), end, w))
     if heard:  # "قرص متوکاربامول": a name the lexicon does not know, after its dosage form or before its dose
         before_dose = [] if hits else [m for m in _FA_NAME_BEFORE_DOSE.finditer(low) if _a_name(m.group(1))]
@@ -664,6 +699,9 @@ def extract_medications(
             if f:  # "روزی دو بار استامینوفن", "twice a day i take ..."
                 a = a - len(before) + f.start()
                 med.frequency = _frequency(_said(text, offset, nv, a, a + len(f.group(0))))
+        if med.frequency and _PERSIAN.search(w) and (when := _FA_TIME_OF_DAY.match(low, end, stop)):
+            med.frequency += " " + _said(text, offset, nv, when.start(1), when.end(1))  # "روزی یکی صبح"
+            end = when.end()
         if med.frequency and (meals := _FA_WITH_MEALS.match(low, end, stop)):  # "روزی دو بار بعد غذا"
             med.extra["meals"] = _said(text, offset, nv, meals.start(1), meals.end(1))
             end = meals.end()
@@ -681,6 +719,11 @@ def extract_medications(
         if du:
             med.duration = du[0][2]
             end = max(end, b + du[0][1])
+        if med.dose and _PERSIAN.search(w) and (then := _FA_THEN_DOSE.match(low, end, stop)):
+            med.extra["then"] = then.group("to") or then.group("to_first")  # "…، یه هفته، بعد بکنید پنجاه"
+            if then.group("after"):  # "بعد از یه هفته بکنیدش پنجاه"
+                med.extra["after"] = _said(text, offset, nv, then.start("after"), then.end("after"))
+            end = then.end()
         med.start, med.end = nv.span(a, end)
         meds.append(med)
     return meds

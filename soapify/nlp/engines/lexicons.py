@@ -85,14 +85,15 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
         "headache", "headaches", "dizziness", "dizzy", "numbness", "tingling", "trouble speaking",
         "lightheaded", "lightheadedness", "seizure", "syncope", "passing out", "memory",
         "سردرد", "سر درد", "سرگیجه", "گیج میره", "گیج می‌ره", "گیج می‌رود", "بی‌حسی", "بی حسی", "گزگز", "تشنج",
-        "سوزن سوزن", "غش",
+        "سوزن سوزن", "غش", "سنگینی سر", "سرم سنگینه", "سرم سنگین",
     ),
     "Psychiatric": (
         "depression", "anxiety", "suicidal", "homicidal", "mood", "sleep", "insomnia", "anxious", "depressed",
         "feeling down", "feeling really down", "feeling so down", "feeling low", "panic attacks", "panic attack",
         "افسردگی", "اضطراب", "بی‌خوابی", "بی خوابی", "استرس", "خوابم نمی‌بره", "خوابم نمیبره", "حمله پانیک",
     ),
-    "Skin": ("rash", "itching", "itchy", "bruising", "lesion", "wound", "hives", "جوش", "خارش", "بثورات", "کهیر"),
+    "Skin": ("rash", "itching", "itchy", "bruising", "lesion", "wound", "hives", "جوش", "خارش", "بثورات", "کهیر",
+             "ورم لب و زبون", "ورم لب و زبان", "ورم لب", "ورم صورت"),
 }  # fmt: skip
 
 FA_SYMPTOM_EN = {
@@ -111,7 +112,7 @@ FA_SYMPTOM_EN = {
     "سوزن سوزن": "tingling", "حمله پانیک": "panic attacks", "قرمزی چشم": "red eye", "ترشح چشم": "eye discharge",
     "خارش چشم": "itchy eyes", "چشم درد": "eye pain", "چشمم قرمز": "red eye", "سوزش پشت جناغ": "heartburn",
     "سوزش سینه": "heartburn", "بالا آورد": "vomiting", "بالا آورده": "vomiting", "حساسیت به نور": "photophobia",
-    "سفتی گردن": "neck stiffness",
+    "سفتی گردن": "neck stiffness", "سنگینی سر": "headache", "سرم سنگینه": "headache", "سرم سنگین": "headache",
     "غش": "syncope", "دوبینی": "double vision", "موقع دستشویی سوزش": "painful urination",
     "موقع ادرار سوزش": "painful urination", "سوزش موقع ادرار": "painful urination",
     "سوزش موقع دستشویی": "painful urination",
@@ -149,6 +150,8 @@ _FA_SYMPTOM_NAMES = {
     "نفس تنگی": "تنگی نفس", "موقع ادرار می‌سوزه": "سوزش ادرار", "موقع ادرار کردن می‌سوزه": "سوزش ادرار",
     "سوزن سوزن": "گزگز", "چشمم قرمز": "قرمزی چشم", "موقع دستشویی سوزش": "سوزش ادرار",
     "موقع ادرار سوزش": "سوزش ادرار", "سوزش موقع ادرار": "سوزش ادرار", "سوزش موقع دستشویی": "سوزش ادرار", "بالا آورد": "استفراغ", "بالا آورده": "استفراغ",
+    "سرم سنگینه": "سنگینی سر", "سرم سنگین": "سنگینی سر", "بالا میارم": "استفراغ", "بالا می‌آرم": "استفراغ",
+    "بالا آوردم": "استفراغ", "بالا میاره": "استفراغ", "ورم لب و زبون": "ورم لب و زبان",
 }  # fmt: skip
 
 
@@ -272,6 +275,9 @@ CUES: dict[str, re.Pattern[str]] = {
         # "اول بشینید لبه تخت بعد وایسید"; and what the doctor hands over: "یه برگه بهتون میدم"
         r"[بن](?:د|ده|نویس|شین|نشین|پوش|مون|شور|ذار|بر)(?:ید|ین)(?:ش|شون)?|نباشید|نباشین|پاشید|پاشین|وایسید|وایسین|"
         r"(?:بهت|بهتون|بهش|براتون|براش)\s+می[\u200c ]?دم)(?!\w)|"
+        # advice said without a verb: "نمک کم، روزی سی دقیقه پیاده روی"
+        r"(?:^|[،,]\s*)(?:نمک|شکر|قند|چربی|چای|قهوه|نوشابه)\s+کم(?=\s*(?:[،,.!]|$))|"
+        r"(?<![^\W\d_])(?:روزی|هفته‌ای|هفته ای)\s+(?:\S+\s+){1,3}دقیقه\s+(?:پیاده[\u200c ]?روی|ورزش|نرمش)|"
         # "آبمیوه صنعتی و نوشابه نه": none of these
         r"^[^.؟?]{2,40}\s(?:و|یا)\s+\S+(?:\s+\S+)?\s+نه\W*$|"
         # an ordered test: "یه آزمایش خون هم بدید", "کشت ادرار بدید"; no imaging: "عکس لازم نیست"
@@ -321,10 +327,13 @@ CUES: dict[str, re.Pattern[str]] = {
 FA_FINDING = re.compile(
     r"(?<![^\W\d_])(?:گلو|لوزه|حلق|ریه|قلب|شکم|گوش|پرده|زانو|مچ|پوست|گردن|غدد|غده|چشم|بینی|سینه|"
     r"کمر|ستون فقرات|مفصل|زخم|پا|پاها|عضلات|قدرت|رفلکس|تست|زبون|زبان|دست|حرکات|تیروئید|صداهای روده|زاویه|"
-    r"سینوس|پیشونی|پیشانی|گونه|ملتحمه|رنگ|صورت|لثه|ناخن)[\w\u200c]*(?:\s+\S+){0,8}?\s+"
+    r"سینوس|پیشونی|پیشانی|گونه|ملتحمه|رنگ|صورت|لثه|ناخن|لب|دهان|دهن|مخاط)[\w\u200c]*(?:\s+\S+){0,8}?\s+"
     r"(?:قرمز|متورم|صاف|طبیعی|نرمال|سالم|حساس|ملتهب|چرکی|تمیز|نرم|خس[\u200c ]?خس|تورم|کبود|سوفل|ترشح|قرمزی|"
     r"برآمده|مثبت|منفی|درد در لمس|پاک|سفت|سفتی|ادم|محدود|دردناک|اسپاسم|خشک|بزرگ|لرزش|حساسیت|ورم|پریده|"
-    r"خرچ[\u200c ]?خرچ|زرد|زیاد|کم)(?:ه|ند|اند|[\u200c ]?ست)?(?![^\W\d_])|"
+    r"خرچ[\u200c ]?خرچ|زرد|زیاد|کم|مرطوب)(?:ه|ند|اند|[\u200c ]?ست)?(?![^\W\d_])|"
+    # a sign looked for and not found: "ورم پا ندارید", "ندول لمس نمیشه", "تاول یا پوسته ریزی نیست"
+    r"(?<![^\W\d_])(?:ورم پا|ادم|لرزش|ندول|تاول|پوسته[\u200c ]?ریزی|توده|سوفل|زردی|کبودی)[\w\u200c]*"
+    r"(?:\s+\S+){0,2}?\s+(?:ندارید|ندارین|نداره|ندارد|نیست|دیده نمی[\u200c ]?شه|لمس نمی[\u200c ]?شه)(?![^\W\d_])|"
     # a sound heard: "سوفل خفیفی شنیده میشه", "خس خس سمع میشه"
     r"(?<![^\W\d_])(?:سوفل|خس[\u200c ]?خس|رال|ویزینگ)[\w\u200c]*(?:\s+\S+){0,3}?\s+(?:شنیده|سمع)"
 )
@@ -416,7 +425,7 @@ DRUGS = frozenset(
     هیدروکلروتیازید گلی‌بن‌کلامید سیتاگلیپتین امپاگلیفلوزین پیوگلیتازون کلسیم ویتامین‌د
     دیازپام تامسولوسین لورازپام کلونازپام اکسازپام زولپیدم کلیندامایسین کلرامفنیکل مفنامیک‌اسید نوافن
     اسپیریوا تیوتروپیوم سالبوتامول ونتولین دیمن‌هیدرینات دیمنهیدرینات اندانسترون اوندانسترون کوآموکسی‌کلاو
-    پیریدوکسین فولیک سرترالین فلوکستین سیتالوپرام
+    پیریدوکسین فولیک سرترالین فلوکستین سیتالوپرام سیتریزین سیتیریزین ستریزین آهن فروگلوبین
     acetaminophen tylenol ibuprofen advil motrin naproxen aleve aspirin celecoxib meloxicam diclofenac
     tramadol oxycodone hydrocodone morphine codeine gabapentin pregabalin lyrica cyclobenzaprine flexeril
     lisinopril enalapril ramipril losartan valsartan olmesartan amlodipine nifedipine diltiazem verapamil
@@ -568,6 +577,11 @@ CHITCHAT = re.compile(
     r"(?:tell me (?:about|more about|what happened)|walk me through)\b[^?]{0,40}$",
     re.IGNORECASE,
 )
+# a treated condition said to be out of control: "فشارتون کنترل نیست", "قندتون هنوز بالاست"
+FA_UNCONTROLLED = re.compile(
+    r"(?<![^\W\d_])(?:فشار(?:\s*خون)?|قند(?:\s*خون)?|چربی(?:\s*خون)?|کلسترول)(?:تون|ت|ش|شون)?\s+"
+    r"(?:هنوز\s+)?(?:کنترل\s+نیست|کنترل\s+نشده|بالاست|بالا\s+است|بالاس)(?![^\W\d_])"
+)
 # A doctor telling the patient what is wrong: "he has an ear infection", "this is a viral infection".
 DIAGNOSIS = re.compile(
     r"\b(?:\w+itis|infections?|fractures?|sprains?|strains?|migraines?|pneumonia|influenza|flu(?! shots?| vaccines?)|common cold|"
@@ -587,7 +601,8 @@ DIAGNOSIS = re.compile(
     r"زخم معده|فتق|سرطان|تومور|سندرم|اختلال|افسردگی|اضطراب|بی[\u200c ]?خوابی|دررفتگی|کم[\u200c ]?کاری تیروئید|"
     r"پرکاری تیروئید|نقرس|کمردرد مکانیکی|سیاتیک|دیسک کمر|فتق دیسک|رادیکولوپاتی|انسدادی مزمن|سی[\u200c ]?او[\u200c ]?پی[\u200c ]?دی|"
     r"کم[\u200c ]?آبی|واکنش حساسیتی|واکنش آلرژیک|کهیر|ویار|تهوع بارداری|سنگ حالب|ریفلاکس|افت فشار|دیسمنوره|"
-    r"سرگیجه وضعیتی|کروپ|سیاتیک",
+    r"سرگیجه وضعیتی|کروپ|سیاتیک|آرتروز|استئوآرتریت|استئوآرتروز|تهوع و استفراغ (?:دوران )?بارداری|"
+    + FA_UNCONTROLLED.pattern,
     re.IGNORECASE,
 )
 #: a relative named in Persian: "پس پدرتون سرطان داره" is family history, not the patient's diagnosis
@@ -604,7 +619,7 @@ def told_diagnosis(text: str) -> bool:
         return False
     # the spoken copula attached to the diagnosis at the end: "سنگ حالبه", "ریفلاکسه"
     attached = any(re.match(r"[\u200c]?ه\W*$", text[m.end() :]) for m in DIAGNOSIS.finditer(text))
-    return attached or bool(TOLD_DIAGNOSIS.search(text))
+    return attached or bool(TOLD_DIAGNOSIS.search(text) or FA_UNCONTROLLED.search(text))
 
 
 _DIAGNOSIS_AHEAD = (
@@ -658,7 +673,7 @@ PRESCRIBE = re.compile(
 # The patient turning down what the doctor proposed.
 DECLINE = re.compile(
     r"^\W*(?:(?:no|nah|eh|hmm|um|uh|well|honestly|actually|to be honest|نه|خیر|دکتر|آقای دکتر|خانم دکتر|فعلا|فعلاً|"
-    r"من|راستش|والا|ببخشید)[\s,.،]+)*"
+    r"من|راستش|والا|ببخشید|حالا)[\s,.،]+)*"
     r"(?:i(?:'d| would) (?:really |just |much )?rather (?:not|wait|hold off|just (?:do|try|stick|keep|manage))|"
     r"not today|maybe (?:later|next time)|"
     r"i (?:don't|do n't|do not) (?:really )?(?:want|think i (?:want|need|can)|have (?:the )?time)|"
@@ -763,8 +778,9 @@ PART_COMPLAINT = re.compile(
     rf"\bmy ({BODY_PART})(?:'s been|'s| (?:has been|is|was|keeps|started|just))? (?:(?:really|so|very|kind of|pretty) )?"
     r"(?:hurt(?:s|ing)?|sore|swollen|aching|killing me|bothering me)|"
     rf"\b(?:pain|hurt|injur\w+|swelling) (?:in|on|to) my ({BODY_PART})|\b(?:hurt|injured|twisted|sprained|broke) my ({BODY_PART})|"
-    # "سرم درد می‌کنه", "زانوم خیلی درد داره"
-    r"\b(سر|کمر|شکم|دل|زانو|پا|دست|گلو|سینه|قفسه سینه|گوش|چشم|دندان|دندون|گردن|شانه|شونه|مچ)(?:م|ش|تان|تون|ت)?"
+    # "سرم درد می‌کنه", "زانوم خیلی درد داره", "زانوی راستم درد میکنه" (the side kept: "درد زانوی راست")
+    r"\b((?:سر|کمر|شکم|دل|زانو|پا|دست|گلو|سینه|قفسه سینه|گوش|چشم|دندان|دندون|گردن|شانه|شونه|مچ)"
+    r"(?:ی\s+(?:راست|چپ))?)(?:م|ش|تان|تون|ت)?"
     r"\s+(?:(?:هم|خیلی|کمی|یه کم|یکم|یک کم)\s+)*درد\s*(?:می[\u200c ]?کن(?:د|ه)|داره|دارد)",
     re.IGNORECASE,
 )

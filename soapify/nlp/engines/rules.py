@@ -235,12 +235,42 @@ _STOP_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _FA_STOP_AFTER = re.compile(
-    r"\s*(?:(?:رو|را)\s+)?(?:(?:دیگه|دیگر|کامل|کاملا|کاملاً|کلا|کلاً|فعلا|فعلاً|زیاد|خیلی|با\s+\S+)\s+){0,2}"
+    r"\s*(?:خوراکی\s+)?(?:(?:رو|را)\s+)?"
+    r"(?:(?:دیگه|دیگر|کامل|کاملا|کاملاً|کلا|کلاً|فعلا|فعلاً|زیاد|خیلی|خودسرانه|سرخود|خودتون|با\s+\S+)\s+){0,2}"
     r"(?:نخورید|نخورین|نخور|مصرف نکنید|مصرف نکن|قطع کنید|قطع کن|"
     r"کنار بذارید|کنار بگذارید)(?![^\W\d_])"
 )
 
 
+# a condition of no improvement: "اگه بهتر نشد", "اگر با این درمانا خوب نشدید", "اگه جواب نداد"
+_FA_IF_NOT_BETTER = re.compile(
+    r"(?<![^\W\d_])(?:اگه|اگر)\s+(?:[^،,.؟?!]{0,30}?\s+)?"
+    r"(?:بهتر|خوب)\s+(?:نشد|نشدید|نشدین|نشدی|نشده)|(?<![^\W\d_])(?:اگه|اگر)\s+[^،,.؟?!]{0,30}?"
+    r"(?:جواب نداد|فایده نداشت|ادامه پیدا کرد|ادامه داشت|بدتر شد)"
+)
+# the doctor's own later order after the name: "… اندانسترون می‌نویسم", "… رو اضافه می‌کنیم"
+_FA_WILL_ORDER = re.compile(
+    r"\s*(?:(?:رو|را|هم|براتون|بهتون)\s+){0,2}"
+    r"(?:می[\u200c ]?(?:نویسم|نویسیم|دم|دیم)|(?:اضافه|شروع|تجویز)\s+می[\u200c ]?(?:کنم|کنیم))(?![^\W\d_])"
+)
+# the doctor about to look at something: "بذارید ببینم", "آفرین، بدید ببینم", "بذارید یه نگاه بکنم"
+_FA_LET_ME_SEE = re.compile(
+    r"^\W*(?:(?:آفرین|خب|خوب|باشه|بسیار خب|خیلی خب)[\s،,]+)?(?:بذارید|بذارین|بگذارید|بذار|بدید|بدین|بده)\s+"
+    r"(?:یه\s+)?(?:ببینم|نگاه کنم|نگاه بکنم|نگاهی بکنم|نگاهی بندازم)\W*$"
+)
+# when a reading was taken outside the visit: the times of day of a log, or at home
+_FA_HOME_TIME = re.compile(
+    r"(?<![^\W\d_])(?:صبحا|صبح[\u200c ]?ها|عصرا|عصر[\u200c ]?ها|شبا|شب[\u200c ]?ها|ظهرا|تو خونه|در منزل)(?![^\W\d_])"
+)
+_FA_HERE = re.compile(r"(?<![^\W\d_])(?:اینجا|الان|الآن|امروز)(?![^\W\d_])")
+# the doctor putting something on file: "تو پرونده‌تون … ثبت میکنم"
+_FA_ALLERGY_TO = re.compile(r"(?:حساسیت|آلرژی)\s+به\s+([\w\u200c]{3,})")
+_FA_ON_FILE = re.compile(r"پرونده|ثبت\s*(?:می[\u200c ]?)?(?:کنم|کنیم|میکنم|شد)")
+# someone outside the family the patient tells about: "همسایمون", "دوستم", "همکارم"
+_FA_SOMEONE_ELSE = re.compile(
+    r"(?<![^\W\d_])(?:همسای|دوست|همکار|رفیق|آشنا)[\w\u200c]*(?:مون|م|ش|مان)(?![^\W\d_])"
+)
+_FA_ROUTE_NAMES = {"oral": "خوراکی", "topical": "موضعی", "injection": "تزریقی", "inhaled": "استنشاقی"}
 _WITH_BEFORE = re.compile(r"(?<![^\W\d_])با\s+$")
 # "don't stop your metformin", "hold it the morning of the procedure", "stop it once the pain is
 # gone": not a medicine stopped now
@@ -281,13 +311,19 @@ _OWN_ACTION = re.compile(
 )
 
 
+# a relative handing the patient a medicine: "خواهرم آلپرازولام داد", "مامانم از قرصای خودش بهم داد"
+_FA_GIVEN_BY_RELATIVE = re.compile(
+    lx.FA_RELATIVE.pattern + r"[^.،,؟?!]{0,40}?(?<![^\W\d_])(?:بهم\s+)?(?:داد|داده|دادن|دادند)(?![^\W\d_])"
+)
+
+
 def _history_kind(text: str, kinds: tuple[str, ...]) -> str:
     """The history kind by cue words; "I've had", the one past-history cue that also opens a
     complaint, yields to a recent time ("I've had a fever since yesterday"); a relative named in the
     patient's own account ("we were moving my sister and i felt something go") is no family history."""
     kind = next((k for k in kinds if lx.CUES[k].search(text)), "hpi")
-    if kind == "family_history" and _OWN_ACTION.search(text):
-        return "hpi"
+    if kind == "family_history" and (_OWN_ACTION.search(text) or _FA_GIVEN_BY_RELATIVE.search(text)):
+        return "hpi"  # "خواهرم آلپرازولام داد، چند شب خوردم": the patient's own medicine, no family history
     if kind == "past_history" and _RECENT.search(text):
         cues = {m.group(0).lower() for m in lx.CUES["past_history"].finditer(text)}
         if cues == {"i've had"}:
@@ -636,6 +672,18 @@ class _Builder:
             return  # the medication item of the question it answers says it
         if self.lang == "fa" and lx.is_greeting(s.text):
             return  # "سلام آقای دکتر، ممنون، خسته نباشید", "سلام، بفرمایید بشینید"
+        if (
+            self.lang == "fa"
+            and not doctor
+            and i
+            and self.sents[i - 1].speaker == s.speaker
+            and self.sents[i - 1].question
+            and _FA_SOMEONE_ELSE.search(s.text)
+            and not lx.SYMPTOM_RE.search(s.text)
+        ):
+            return  # "آمپول تو زانو چی؟ همسایمون زده خوب شده.": why the patient asks, no history of theirs
+        if self.lang == "fa" and doctor and _FA_LET_ME_SEE.match(s.text):
+            return  # "آفرین، بدید ببینم.", "بذارید ببینم.": the doctor about to look, nothing found yet
         came = _FA_CAME_WITH.search(s.text) if self.lang == "fa" and not doctor else None
         if came and (not came.start() or lx.is_greeting(s.text[: came.start()])):
             # "سلام دکتر جون، با دخترم اومدم.": who came with the patient, not a greeting quoted
@@ -654,6 +702,8 @@ class _Builder:
             return
         reported = not doctor and not self.d.roles_inferred  # a patient's own reading is history
         vitals = [] if s.question or reported else extract_vitals(s.text, s.start, nv)
+        home = [v for v in vitals if self.home_reading(s, v)] if self.lang == "fa" else []
+        vitals = [v for v in vitals if v not in home]
         for v in vitals:
             self.add(
                 "objective", "vital", v.label(self.lang), [(v.start, v.end, s.segment_id)], confidence=0.9,
@@ -719,6 +769,28 @@ class _Builder:
             meds = [m for m in meds if not _NOT_ORDERED_BEFORE.search(s.text[: m.name_span[0] - s.start])]
             # "سفالکسین براتون نمی‌نویسم", "آموکسی‌سیلین بهتون نمیدم": withheld, not ordered
             meds = [m for m in meds if not _FA_NOT_GIVEN.match(s.text, m.name_span[1] - s.start)]
+            # "اگه بهتر نشد بهم بگید، اندانسترون می‌نویسم": a medicine kept for later, not ordered now
+            meds = [
+                m
+                for m in meds
+                if not (
+                    _FA_IF_NOT_BETTER.search(s.text, 0, m.name_span[0] - s.start)
+                    and _FA_WILL_ORDER.match(s.text, m.name_span[1] - s.start)
+                )
+            ]
+        if self.lang == "fa" and plan_like and not prescribing and meds:
+            # "آهن رو ببرید ظهر یا شب، حداقل چهار ساعت فاصله": how to take a medicine already taken, no
+            # new order (the sentence stays the plan's instruction)
+            taken = {it.get("name") for it in self.items["subjective"] if it["kind"] == "medication"}
+            meds = [
+                m
+                for m in meds
+                if m.name not in taken
+                or m.dose
+                or m.frequency
+                or m.duration
+                or _stops(s.text, m.name_span[0] - s.start, m.name_span[1] - s.start)
+            ]
         if allergy and meds:  # "چون به پنی‌سیلین حساسیت داره، آزیترومایسین ... می‌نویسم": not the allergen
             allergens = {(m.group("en") or m.group("fa") or "").lower() for m in _ALLERGEN.finditer(s.text)}
             meds = [
@@ -734,6 +806,10 @@ class _Builder:
             and (asked is None or asked.polarity not in ("yes", "no") or not _TAKING_Q.search(s.text))
         ):
             meds = []  # "are you on lisinopril?" asserts nothing until it is answered
+        if self.lang == "fa" and s.question and meds and asked is not None and asked.answer:
+            answered = {x.name for a in asked.answer for x in extract_medications(self.sents[a].text)}
+            if answered & {m.name for m in meds}:
+                meds = []  # "قرص آهن یا کلسیم هم میخورید؟" / "آره، آهن هم میخورم": the answer's medicine only
         if self.lang == "fa" and s.question and (told_how := self.taken_as_told(s, asked)) is not None:
             meds = [told_how]  # "متفورمین رو چطوری مصرف می‌کنید؟" / "روزی دو تا، صبح یکی شب یکی. پونصدی."
         elif self.lang == "fa" and meds and asked is not None and asked.polarity == "yes" and asked.answer:
@@ -758,6 +834,8 @@ class _Builder:
             later = [n.name_span[0] - s.start for n in meds if n.name_span[0] > m.name_span[0]]
             if not plan_like and (past or self.someone_elses(i, name_end, min(later, default=None))):
                 continue  # "and tamsulosin…" / "that's stan's"; "when she was two they gave her amoxicillin"
+            if self.lang == "fa" and not doctor and _FA_GIVEN_BY_RELATIVE.search(s.text):
+                continue  # "خواهرم آلپرازولام داد، چند شب خوردم": not prescribed; the quote tells it
             text = m.display(self.lang)
             if given_here:
                 text += " (given in clinic)" if self.lang == "en" else " (در مطب تزریق/داده شد)"
@@ -771,7 +849,10 @@ class _Builder:
                 stopped and bool(m.frequency or m.duration)
             )  # "stop it, but one a day for a week first"
             if stopped:
-                text = ("Stop " if self.lang == "en" else "قطع ") + (m.name if self.lang == "fa" else text)
+                if self.lang == "fa":  # "قطع دیکلوفناک خوراکی": the route said, when another form stays
+                    text = "قطع " + " ".join(x for x in (m.name, _FA_ROUTE_NAMES.get(m.route or "")) if x)
+                else:
+                    text = "Stop " + text
             elif self.lang == "fa" and plan_like:
                 text += self.dose_change(m)  # "متفورمین 1000 میلی‌گرم … (افزایش دوز از 500)"
             spans = [(m.start, m.end, s.segment_id)]
@@ -844,6 +925,17 @@ class _Builder:
                 )
             ):
                 label = "assessment"  # "he has an ear infection", "so this is an ankle sprain" after the exam
+            if (
+                self.lang == "fa"
+                and label == "assessment"
+                and i
+                and self.final[i - 1] in ("result", "exam")
+                and self.sents[i - 1].speaker == SPEAKER_DOCTOR
+                and _FA_NOT_SEEN.match(s.text)
+            ):
+                label = self.final[
+                    i - 1
+                ]  # "عکس زانو رو دیدم: … استئوفیت داره. شکستگی نیست.": what the image does not show
             if declined is not None and label == "assessment":
                 label = "plan"
             if self.lang == "en" and label == "assessment" and _IF_YOU_LIKE.search(s.text):
@@ -860,6 +952,8 @@ class _Builder:
                 self.add(
                     "assessment", "problem", self.doctor_text(s), [self.span(s)], confidence=0.6, negated=True
                 )
+            if home and not vitals and label in ("exam", "result"):
+                label = "other"  # "صبحا بیشتر ۱۵۰ روی ۹۵": the home readings say it
             self.final[i] = label
             if label != "other" and not (
                 vitals and (label == "exam" or (label == "result" and len(_WORDS.findall(s.text)) <= 6))
@@ -867,6 +961,8 @@ class _Builder:
                 self.doctor_item(
                     i, s, label, conf, declined, has_meds=(bool(meds) or completed) and not taper
                 )
+            elif self.lang == "fa" and vitals and label == "exam":
+                self.findings_beside_vitals(s, vitals)  # "فشار ۱۱۰ روی ۷۰، نبض ۸۴، شکم نرمه."
             if self.lang == "fa" and label == "plan" and meds and not taper:
                 self.advice_after_medicines(s, meds)
             if self.lang == "fa" and label == "plan" and not meds:
@@ -962,6 +1058,8 @@ class _Builder:
         tag = bool(m and _TAG_OBJECT.fullmatch(offered))  # "i could put you in a boot, would you like that?"
         if tag and m:
             offered = s.text[: m.start()]
+        if self.lang == "fa" and m and not offered.strip(" ?.!,؟،"):
+            offered = s.text  # "سیگار رو باید ترک کنید، میخواید کمکتون کنم؟": the offer says it before
         if not (_proposes(offered) or _OFFERED_THING.search(offered)):
             return  # "do you want to tell me more about the pain?", "می‌خواید توضیح بدم؟"
         declined = bool(lx.DECLINE.search(reply.text)) or unit.polarity == "no"
@@ -1062,7 +1160,7 @@ class _Builder:
             said = tuple(v for v in said if v.unit in _TIME_UNITS)
         if first and unit.polarity == "value" and unit.topics and said:
             topic = unit.topics[0]
-            values = ", ".join(v.text for v in said)
+            values = ("، " if self.lang == "fa" else ", ").join(v.text for v in said)
             if self.lang == "en":
                 text = f"{lx.canonical_symptom(topic.name).capitalize()} {unit.attribute}: {values}."
             else:
@@ -1074,6 +1172,16 @@ class _Builder:
             if no:  # "any trouble with your bladder, or numbness?" / "no": more than the named terms
                 self.deny_asked(q, s, unit)
             return True  # the ROS items from the dialogue cover "Any rash?" / "No."
+        if (
+            self.lang == "fa"
+            and first
+            and unit.polarity == "no"
+            and unit.topics
+            and all(t.negated and t.source == "answer" for t in unit.topics)
+            and len(_WORDS.findall(s.text)) <= 5
+            and not lx.SYMPTOM_RE.search(s.text)
+        ):
+            return True  # "ورم لب، تنگی نفس، خس خس؟" / "نه، نفسم خوبه.": the ROS denials say it
         # "any vomiting or weakness?" / "no vomiting. no.": the rest denied too
         if no and not first and self.lang == "en":
             self.deny_asked(q, s, unit)
@@ -1081,6 +1189,10 @@ class _Builder:
         if first and unit.polarity == "no" and _NO_JUST.match(s.text):
             self.deny_asked(q, s, unit)  # "any pain in your back?" / "no, just low down": denied, and
             return False  # what the rest says is history
+        if self.lang == "fa" and first and _FA_ERRAND_Q.search(q.text):
+            reply = _FA_GREETING_LEAD.sub("", s.text)
+            if lx.BARE_YES.match(reply) or lx.BARE_NO.match(reply):
+                return True  # "جواب آزمایشتون اومده؟" / "سلام دکتر، بله.": the visit's logistics
         # "چند سالتونه؟ سیگار میکشید؟" / "چهل و پنج. نه، نمیکشم.": a later yes or no answers the last question
         later = self.lang == "fa" and bare and i in unit.answer[1:]
         if not bare or not (first or later):
@@ -1405,6 +1517,28 @@ class _Builder:
                 confidence=0.75 if m.source == "answer" else 0.7, name=m.name,
             )  # fmt: skip
 
+    def home_reading(self, s: Sentence, v: Any) -> bool:
+        """A blood pressure read out of the patient's own log ("صبحا بیشتر ۱۵۰ روی ۹۵", "تو خونه حدود
+        ۱۴۰ روی ۹۰"): a history item of readings at home, not a vital taken in the clinic."""
+        when = _FA_HOME_TIME.search(s.text, 0, v.start - s.start)
+        if v.name != "bp" or when is None or _FA_HERE.search(s.text, 0, v.start - s.start):
+            return False
+        label = v.label("fa").replace(":", f" در منزل ({when.group(0)}):", 1)
+        self.add("subjective", "hpi", label, [(v.start, v.end, s.segment_id)], confidence=0.6, name="bp")
+        return True
+
+    def findings_beside_vitals(self, s: Sentence, vitals: list) -> None:
+        """The exam findings said in the clauses of a vitals sentence that hold no vital sign, one exam
+        item in the doctor's words ("… نبض ۸۴، شکم نرمه." → "شکم نرمه")."""
+        for clause, at in _clauses(s.text):
+            a = s.start + at + (len(clause) - len(clause.lstrip()))
+            b = s.start + at + len(clause.rstrip())
+            if b <= a or any(v.start < b and a < v.end for v in vitals):
+                continue
+            if lx.FA_FINDING.search(clause) and not lx.FA_NOT_FINDING.search(clause):
+                text = fa_doctor_to_note(s.text[a - s.start : b - s.start]).rstrip(".") + "."
+                self.add("objective", "exam", text, [(a, b, s.segment_id)], confidence=0.6)
+
     def taken_as_told(self, s: Sentence, asked: Unit | None) -> Any:
         """ "متفورمین رو چطوری مصرف می‌کنید؟" / "روزی دو تا، صبح یکی شب یکی. پونصدی.": the one medicine
         the question names, with the dose and schedule its answer tells (evidence: the name to the end
@@ -1511,6 +1645,11 @@ class _Builder:
             kind = _history_kind(s.text, _PATIENT_KINDS[:-1])
             if kind == "allergy" and _SAFE_WITH.search(s.text):
                 return  # "it's not related, so it's safe with your allergy": reassurance, no allergy
+            if self.lang == "fa" and kind == "allergy" and _FA_ON_FILE.search(s.text):
+                to = _FA_ALLERGY_TO.search(s.text)
+                allergen = to.group(1) if to else _allergen(s.text, denied=False)
+                if allergen is not None and allergen not in _NOT_AN_ALLERGEN:
+                    text = f"حساسیت به {allergen}"  # "تو پرونده‌تون حساسیت به پنی‌سیلین ثبت میکنم"
             self.history_item(s, kind, text, conf)
         elif label in ("exam", "result"):
             negated = bool(_NEGATIVE_FINDING.match(s.text))  # "no murmurs", "there is no effusion"
@@ -1617,7 +1756,7 @@ class _Builder:
         chief_q = [
             i for i, s in enumerate(self.sents) if s.speaker == SPEAKER_DOCTOR and lx.CHIEF_Q.search(s.text)
         ]
-        if self.follow_up_of_a_condition():
+        if self.follow_up_of_a_condition() or self.results_follow_up() or self.own_readings_follow_up():
             return
         # from the answer to "what brings you in"; if nothing after it, from the start of the visit
         for start in dict.fromkeys([chief_q[0] if chief_q else 0, 0]):
@@ -1677,6 +1816,46 @@ class _Builder:
         self.add("subjective", "chief_complaint", text, [(s.start + m.start(), s.start + m.end(), s.segment_id)],
                  confidence=0.5, name=lx.canonical_symptom(m.group(0)))  # fmt: skip
         return True
+
+    def results_follow_up(self) -> bool:
+        """A Persian visit opened by asking for results ("جواب آزمایشتون اومده؟" / "سلام دکتر، بله.")
+        with no complaint in the reply is their follow-up ("پیگیری جواب آزمایش"), not a symptom told later."""
+        if self.lang != "fa":
+            return False
+        opening = next((i for i, s in enumerate(self.sents[:_OPENING_SENTENCES])
+                        if s.speaker == SPEAKER_DOCTOR and s.question), None)  # fmt: skip
+        if opening is None or not (m := _FA_RESULTS_Q.search(self.sents[opening].text)):
+            return False
+        replies = []
+        for j in range(opening + 1, len(self.sents)):
+            if self.sents[j].speaker == SPEAKER_DOCTOR:
+                break
+            replies.append(j)
+        if not replies or any(x.sentence in replies and not x.negated for x in self.d.mentions):
+            return False  # "بله آوردم. زانوم درد میکنه": the patient's own complaint
+        q = self.sents[opening]
+        self.add("subjective", "chief_complaint", f"پیگیری جواب {m.group(1)}",
+                 [(q.start + m.start(), q.start + m.end(), q.segment_id)], confidence=0.5)  # fmt: skip
+        return True
+
+    def own_readings_follow_up(self) -> bool:
+        """A Persian visit the patient opens with their own readings ("فشارامو یادداشت کردم آوردم",
+        "قندامو آوردم") and no complaint is the follow-up of that condition ("پیگیری فشار خون")."""
+        if self.lang != "fa":
+            return False
+        for n, s in enumerate(self.sents[:_OPENING_SENTENCES]):
+            if s.speaker == SPEAKER_DOCTOR:
+                continue
+            if any(m.sentence == n and not m.negated for m in self.d.mentions):
+                return False  # the patient's own complaint comes first
+            if _FA_OFF_READING.search(s.text):
+                return False  # "فشارم این دو هفته همش بالا بوده": a complaint of its own
+            if m := _FA_OWN_READINGS.search(s.text):
+                a, b = s.start + m.start(), s.start + m.end()
+                self.add("subjective", "chief_complaint", f"پیگیری {m.group(1)} خون", [(a, b, s.segment_id)],
+                         confidence=0.5)  # fmt: skip
+                return True
+        return False
 
     def patient_complaint(self, start: int) -> bool:
         """The patient's first complaint from sentence ``start`` on, in the order said: a symptom
@@ -1796,6 +1975,17 @@ _HOW_IS_IT = re.compile(
     + _HOW_DID_IT_GO.pattern,
     re.IGNORECASE,
 )
+# the visit's logistics in Persian: results or papers brought ("جواب آزمایشتون اومده؟", "عکستونو آوردید؟")
+_FA_ERRAND_Q = re.compile(r"جواب\s+\S+\s+(?:اومده|آمده|رسیده)|آورد(?:ید|ین|ی)(?![^\W\d_])")
+_FA_GREETING_LEAD = re.compile(r"^\W*سلام(?:\s+(?:دکتر|آقای دکتر|خانم دکتر))?(?:\s+جان)?\W*")
+# a short "… is not there" ("شکستگی نیست", "سنگ دیده نمیشه")
+_FA_NOT_SEEN = re.compile(
+    r"^\W*(?:\S+\s+){0,2}?\S+\s+(?:نیست|نداره|ندارد|دیده نمی[\u200c ]?شه|دیده نمی[\u200c ]?شود)\W*$"
+)
+# the patient's own readings brought: "فشارامو یادداشت کردم", "قندامو آوردم", "دفترچه فشارم"
+_FA_OWN_READINGS = re.compile(r"(?<![^\W\d_])(فشار|قند)(?:ا|ها|\u200cها)(?:مو|م)?(?![^\W\d_])")
+# the doctor opening with the results: "جواب آزمایشتون اومده؟", "جواب سونوتونو آوردید؟"
+_FA_RESULTS_Q = re.compile(r"جواب\s+(آزمایش|سونوگرافی|سونو|عکس|نوار قلب|ام[\u200c ]?آر[\u200c ]?آی)")
 # the patient's pregnancy and how far along it is
 _PREGNANCY = re.compile(
     r"\b(?:i'm|i am|she's|she is|we're)\s+(?:\w+[ -]){0,2}?(?:\d+|\w+) weeks?(?: pregnant| along)?\b|\bpregnant\b|"

@@ -356,6 +356,9 @@ _FA_YOU = (
 )
 
 
+_FA_IF = re.compile(r"(?<![^\W\d_])(?:اگه|اگر)(?![^\W\d_])")
+
+
 def fa_patient_quote(text: str) -> str:
     """A Persian patient sentence as the note quotes it: without "well"/"doctor" in front (a leading
     "آره" or "نه" stays: it answers the question)."""
@@ -369,6 +372,8 @@ def fa_doctor_to_note(text: str) -> str:
     t = _FA_DOCTOR_LEAD.sub("", text.strip())
     if len(t) < 2:
         t = text.strip()
+    if _FA_IF.search(t):
+        return t  # "اگه نتونستید آب نگه دارید، …": advice to the patient stays addressed to the patient
     for pat, rep in _FA_YOU:
         t = pat.sub(rep, t)
     return t
