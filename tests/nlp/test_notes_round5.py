@@ -258,3 +258,15 @@ def test_an_offer_said_as_a_statement_is_a_plan_item_not_a_problem(engine):
     )
     assert not any("give it today" in t for t in texts(draft, "assessment"))
     assert any("give it today" in t for t in texts(draft, "plan"))
+
+
+def test_nothing_other_than_names_what_there_is(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] my left knee has been swollen since friday.
+[doctor] have you noticed any other joint pain, like in your hands or hips?
+[patient] nothing other than my usual arthritis in my back.""",
+    )
+    denied = [it["text"] for it in draft["sections"]["subjective"]["items"] if it["negated"]]
+    assert not any("joint pain" in t.lower() for t in denied)

@@ -2009,6 +2009,7 @@ _DENIAL = re.compile(
     r"i (?:don't|do n't|do not|have never|never|haven't|have not|did not|didn't|am not|'m not)\b(?! know)|"
     r"(?:he|she|the patient) (?:denies|does not|doesn't|has never|never)\b|نه|خیر|ندارم|هیچ)"
     r"(?![\s,،.]+(?:but|just|only|ولی|اما)(?![^\W\d_]))"  # "no, but it's a bit cloudy" says something
+    r"(?![\s,،.]+(?:other than|except|besides|apart from|aside from)\b)"  # "nothing other than my usual …"
     r"(?!\s+(?:زیاد|خیلی|چندان|اونقدر|آنقدر)(?![^\W\d_]))",  # "نه زیاد" (not much) says a little
     re.IGNORECASE,
 )
