@@ -55,3 +55,11 @@ def drafted(alice_client, transcribed) -> Encounter:
     assert job_state(alice_client, resp)["status"] == "succeeded", resp.json()
     transcribed.refresh_from_db()
     return transcribed
+
+
+@pytest.fixture(scope="module")
+def engine():
+    """The rules engine, one per test module (a module may define its own ``engine``)."""
+    from soapify.nlp.engines.rules import RulesEngine
+
+    return RulesEngine()

@@ -4,27 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from soapify.core.draft_schema import check_evidence
-from soapify.core.transcript import parse_dialogue
-from soapify.nlp.engines.rules import RulesEngine
 from soapify.nlp.engines.style import doctor_to_note, patient_to_third
-
-
-@pytest.fixture(scope="module")
-def engine() -> RulesEngine:
-    return RulesEngine()
-
-
-def g(engine: RulesEngine, text: str, language: str | None = None) -> dict:
-    tv = parse_dialogue(text)
-    draft = engine.generate(tv, language=language).draft
-    assert check_evidence(draft, tv.text) == []
-    return draft
-
-
-def items(draft, section, kind=None):
-    return [it for it in draft["sections"][section]["items"] if kind is None or it["kind"] == kind]
-
+from tests.nlp.drafting import checked_draft as g
+from tests.nlp.drafting import items
 
 ANKLE = """[doctor] what brings you in today?
 [patient] i twisted my ankle playing soccer yesterday.

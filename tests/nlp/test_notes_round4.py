@@ -2,27 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
-from soapify.core.draft_schema import check_evidence
-from soapify.core.transcript import parse_dialogue
-from soapify.nlp.engines.rules import RulesEngine
-
-
-@pytest.fixture(scope="module")
-def engine() -> RulesEngine:
-    return RulesEngine()
-
-
-def g(engine: RulesEngine, text: str, language: str | None = None) -> dict:
-    tv = parse_dialogue(text)
-    draft = engine.generate(tv, language=language).draft
-    assert check_evidence(draft, tv.text) == []
-    return draft
-
-
-def items(draft, section, kind=None):
-    return [it for it in draft["sections"][section]["items"] if kind is None or it["kind"] == kind]
+from tests.nlp.drafting import checked_draft as g
+from tests.nlp.drafting import items
 
 
 def meds(draft, section):

@@ -38,12 +38,12 @@ _LEAD_NO = re.compile(
     r"i (?:do not|don't|do n't|have not|haven't|have n't|did not|didn't|did n't|am not|'m not|wasn't|was n't)\b|"
     r"i'm not\b|"
     r"نه|خیر|نخیر|ندارم|نداشتم|نه خیر)(?!\w)(?![\s,،.]+(?:ولی|اما|but)\b)"
-    r"(?![\s,،.]+(?:other than|except|besides|apart from|aside from)\b)"  # "nothing other than my usual …"
+    r"(?![\s,،.]+" + lx.EXCEPTION + r")"  # "nothing other than my usual …" names what there is
     r"(?!\s+(?:زیاد|خیلی|چندان|اونقدر|آنقدر)(?!\w))",  # "نه زیاد" (not much) is a little, not a no
     re.IGNORECASE,
 )
 # an exception that names what there is: "nothing other than my usual arthritis", "none except the knee"
-_EXCEPT = re.compile(r"\b(?:other than|except|besides|apart from|aside from)\b", re.IGNORECASE)
+_EXCEPT = re.compile(lx.EXCEPTION, re.IGNORECASE)
 _LEAD_YES = re.compile(
     r"^\W*(?:(?:uh|um|oh|well)[\s,]+)*(?:yes|yeah|yep|yup|uh-huh|mm-hmm|correct|right|"
     r"i (?:do|have|did)(?!\s*n't|\s+not\b|\s+never\b)|"

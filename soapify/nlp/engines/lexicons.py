@@ -18,6 +18,8 @@ UNCERTAIN_RE = re.compile(
     r"kind of|sort of)(?![\w'])|شاید|احتمالا|احتمالاً|احتمال|مشکوک به|فکر می‌?کنم|ممکن است|مطمئن نیستم",
     re.IGNORECASE,
 )
+# an exception that names what there is after a "no": "nothing other than my usual arthritis", "none except …"
+EXCEPTION = r"\b(?:other than|except|besides|apart from|aside from)\b"
 BARE_NO = re.compile(
     r"^\s*(?:no|nope|nah|not really|none|never|no,? (?:i|not|none|nothing|never)[^.?!]*|no(?:,?\s+(?:and\s+)?no)+|"
     r"نه|خیر|نه خیر|ندارم|نه،? ندارم|نه،? نداشتم|نداشتم|نه،? (?:اصلا|اصلاً|ابدا|ابداً|هیچ[\u200c ]?وقت|هیچی)|"

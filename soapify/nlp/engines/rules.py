@@ -1189,16 +1189,16 @@ class _Builder:
         if first and unit.polarity == "no" and _NO_JUST.match(s.text):
             self.deny_asked(q, s, unit)  # "any pain in your back?" / "no, just low down": denied, and
             return False  # what the rest says is history
-        if self.lang == "fa" and first and _FA_ERRAND_Q.search(q.text):
-            reply = _FA_GREETING_LEAD.sub("", s.text)
-            if lx.BARE_YES.match(reply) or lx.BARE_NO.match(reply):
-                return True  # "جواب آزمایشتون اومده؟" / "سلام دکتر، بله.": the visit's logistics
+        if first and _ERRAND_Q.search(q.text):
+            # a yes or no about the visit's logistics: "did you bring your pill bottles?" / "no",
+            # "جواب آزمایشتون اومده؟" / "سلام دکتر، بله."
+            reply = _FA_GREETING_LEAD.sub("", s.text) if self.lang == "fa" else None
+            if bare or (reply is not None and (lx.BARE_YES.match(reply) or lx.BARE_NO.match(reply))):
+                return True
         # "چند سالتونه؟ سیگار میکشید؟" / "چهل و پنج. نه، نمیکشم.": a later yes or no answers the last question
         later = self.lang == "fa" and bare and i in unit.answer[1:]
         if not bare or not (first or later):
             return False
-        if _ERRAND_Q.search(q.text):
-            return True  # "did you bring your pill bottles?" / "no": the visit's logistics
         polarity = unit.polarity if first else ("no" if lx.BARE_NO.match(s.text) else "yes")
         for kind in ("allergy", "medication", "family_history", "social_history", "past_history"):
             if lx.CUES[kind].search(q.text):
@@ -1976,7 +1976,6 @@ _HOW_IS_IT = re.compile(
     re.IGNORECASE,
 )
 # the visit's logistics in Persian: results or papers brought ("جواب آزمایشتون اومده؟", "عکستونو آوردید؟")
-_FA_ERRAND_Q = re.compile(r"جواب\s+\S+\s+(?:اومده|آمده|رسیده)|آورد(?:ید|ین|ی)(?![^\W\d_])")
 _FA_GREETING_LEAD = re.compile(r"^\W*سلام(?:\s+(?:دکتر|آقای دکتر|خانم دکتر))?(?:\s+جان)?\W*")
 # a short "… is not there" ("شکستگی نیست", "سنگ دیده نمیشه")
 _FA_NOT_SEEN = re.compile(
@@ -2009,7 +2008,7 @@ _DENIAL = re.compile(
     r"i (?:don't|do n't|do not|have never|never|haven't|have not|did not|didn't|am not|'m not)\b(?! know)|"
     r"(?:he|she|the patient) (?:denies|does not|doesn't|has never|never)\b|نه|خیر|ندارم|هیچ)"
     r"(?![\s,،.]+(?:but|just|only|ولی|اما)(?![^\W\d_]))"  # "no, but it's a bit cloudy" says something
-    r"(?![\s,،.]+(?:other than|except|besides|apart from|aside from)\b)"  # "nothing other than my usual …"
+    r"(?![\s,،.]+" + lx.EXCEPTION + r")"  # "nothing other than my usual …" names what there is
     r"(?!\s+(?:زیاد|خیلی|چندان|اونقدر|آنقدر)(?![^\W\d_]))",  # "نه زیاد" (not much) says a little
     re.IGNORECASE,
 )
@@ -2149,7 +2148,11 @@ _NOT_A_SYMPTOM_Q = re.compile(
 
 
 # a question about the visit's logistics: "did you bring your pill bottles?", "do you have a ride home?"
-_ERRAND_Q = re.compile(r"\b(?:bring|brought|ride|drive you|parking|paperwork|forms?)\b", re.IGNORECASE)
+_ERRAND_Q = re.compile(
+    r"\b(?:bring|brought|ride|drive you|parking|paperwork|forms?)\b|"
+    r"جواب\s+\S+\s+(?:اومده|آمده|رسیده)|آورد(?:ید|ین|ی)(?![^\W\d_])",
+    re.IGNORECASE,
+)
 # a symptom of these days, not an allergy's reaction told just after it: "… and i have a rash right now"
 _NOW = re.compile(r"\b(?:now|right now|today|these days|currently|at the moment)\b", re.IGNORECASE)
 # the doctor saying a medicine goes with the patient's allergy: "it's safe with your allergy", "not related"
