@@ -59,6 +59,7 @@ from soapify.checklist.engines.topics import (
     Segment,
     TopicProfile,
     classified_profile,
+    item_contexts,
     load_classifier,
     names_condition,
     names_drug,
@@ -159,7 +160,7 @@ class RulesEvaluator:
         compiled = [self._compile(item) for item in items]
         found = [find_hits(norm, starts, comp) for comp in compiled]
         hits = [
-            self._without_excluded(item_hits, item, sentences, norm)
+            _in_context(self._without_excluded(item_hits, item, sentences, norm), item, sentences, norm)
             for item, item_hits in zip(items, found, strict=True)
         ]
         # where an item's own words were voided (a plan word, a condition, another sense of the word)
@@ -184,6 +185,8 @@ class RulesEvaluator:
                 result = self._with_topics(transcript, result, item, hits[i], voided[i], context, lang)
             else:
                 result.notes = _notes(result)
+            if _outside_its_visit(item, norm) or not _evidence_in_context(result, item, sentences, norm):
+                result = _not_discussed(result, item, lang)
             result.model = model
             results.append(result)
         return results
@@ -592,6 +595,72 @@ class RulesEvaluator:
             return "unclear", 0.5, span, extra
         extra["reason"] = "keywords"
         return "covered", 0.75 + 0.25 * _scale(sim, 0.2, 0.7, 0.0, 1.0), span, extra
+
+
+def _in_context(hits: list[Hit], item: ItemSpec, sentences: list[Sentence], norm: str) -> list[Hit]:
+    """The item's keyword hits that mean the item (``topics.item_contexts``): with one of its ``near``
+    words in the sentence, the two before it ("any chest pain? / only when I climb stairs") or the next one
+    of the same turn ("your feet? any numbness?"), and not in
+    a doctor's conditional advice for a history item; none in a visit that never names the item's kind."""
+    context = item_contexts().get(item.key or "")
+    if context is None or not hits:
+        return hits
+    if context.visit is not None and context.visit.search(norm) is None:
+        return []
+
+    def means_it(h: Hit) -> bool:
+        sentence = sentences[h.sentence]
+        if context.not_in_advice and _hypothetical(sentence):
+            return False
+        if context.near is None:
+            return True
+        if context.terms is not None and not context.terms.fullmatch(norm, h.start, h.end):
+            return True
+        lo = sentences[max(0, h.sentence - _NEAR_SENTENCES)].start
+        after = sentences[h.sentence + 1] if h.sentence + 1 < len(sentences) else sentence
+        hi = after.end if after.segment == sentence.segment else sentence.end
+        return context.near.search(norm, lo, hi) is not None
+
+    return [h for h in hits if means_it(h)]
+
+
+#: how many sentences before a keyword's own may hold the word that gives it its sense (the question it
+#: answers)
+_NEAR_SENTENCES = 2
+
+
+def _outside_its_visit(item: ItemSpec, norm: str) -> bool:
+    """Whether the item belongs to a kind of visit this one is not (no diabetes named anywhere)."""
+    context = item_contexts().get(item.key or "")
+    return context is not None and context.visit is not None and context.visit.search(norm) is None
+
+
+def _evidence_in_context(result: ItemResult, item: ItemSpec, sentences: list[Sentence], norm: str) -> bool:
+    """Whether the evidence fits the item's context: not only a doctor's conditional advice for a history
+    item, and, when every keyword needs a ``near`` word, one beside it: a sentence only similar to the item
+    ("does the pain go anywhere?" in a sciatica visit) is not about chest pain."""
+    context = item_contexts().get(item.key or "")
+    if context is None or not result.anchor_positions or not sentences:
+        return True
+    start, end = result.anchor_positions[0]["start"], result.anchor_positions[-1]["end"]
+    first = next((i for i, s in enumerate(sentences) if s.end > start), 0)
+    if context.not_in_advice and all(_hypothetical(s) for s in sentences if s.start < end and s.end > start):
+        return False
+    if context.near is None or context.terms is not None:
+        return True
+    lo = sentences[max(0, first - _NEAR_SENTENCES)].start
+    return context.near.search(norm, lo, end) is not None
+
+
+def _not_discussed(result: ItemResult, item: ItemSpec, lang: str) -> ItemResult:
+    """The result of an item the visit does not concern (or of words of another sense): missing, whatever a
+    similar sentence scored."""
+    result.status = "missing"
+    result.evidence_text, result.anchor_positions = "", []
+    result.details = {**result.details, "reason": "the visit does not concern this item"}
+    result.generated_question = render_question(item, lang)
+    result.notes = _notes(result)
+    return result
 
 
 class _TopicContext:

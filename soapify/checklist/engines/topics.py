@@ -1014,6 +1014,42 @@ def starter_profiles() -> dict[str, TopicProfile]:
         return _profiles
 
 
+@dataclass(frozen=True, slots=True)
+class ItemContext:
+    """Where a specialty item's keyword means the item (``contexts`` and ``visits`` of ``item_topics.json``)."""
+
+    near: re.Pattern | None = None  # one of these words must be beside the keyword
+    terms: re.Pattern | None = None  # only these keywords need ``near`` (all of them when None)
+    not_in_advice: bool = False  # a doctor's conditional advice is not the patient's history
+    visit: re.Pattern | None = None  # the visit must name this (a diabetes item in a diabetes visit)
+
+
+_contexts: dict[str, ItemContext] | None = None
+
+
+def item_contexts() -> dict[str, ItemContext]:
+    """The starter items' keyword contexts, by item key."""
+    global _contexts
+    with _lock:
+        if _contexts is None:
+            raw = json.loads(ITEM_TOPICS.read_text(encoding="utf-8"))
+            visit_of: dict[str, re.Pattern | None] = {}
+            for kind in raw.get("visits", {}).values():
+                words = compile_group(list(kind["words"]))
+                visit_of.update(dict.fromkeys(kind["items"], words))
+            contexts = raw.get("contexts", {})
+            _contexts = {
+                key: ItemContext(
+                    near=compile_group(list(contexts.get(key, {}).get("near", ()))),
+                    terms=compile_group(list(contexts.get(key, {}).get("terms", ()))),
+                    not_in_advice=bool(contexts.get(key, {}).get("not_in_advice", False)),
+                    visit=visit_of.get(key),
+                )
+                for key in set(contexts) | set(visit_of)
+            }
+        return _contexts
+
+
 def classified_profile(
     probs: np.ndarray, sections: tuple[str, ...], *, min_share: float = 0.25
 ) -> TopicProfile:

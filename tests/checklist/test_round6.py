@@ -1,0 +1,132 @@
+"""What fourteen new visits showed (fourteenth session): specialty items covered from words of another
+sense (a cardiology item from "stairs" in a knee injury or «پشت» in a flank question, a diabetes item
+from «غذا» in a dosing instruction in a visit with no diabetes at all). Short made-up dialogues; real
+MiniLM, real artifact."""
+
+from __future__ import annotations
+
+import pytest
+
+from soapify.checklist.engines.rules import RulesEvaluator
+from soapify.checklist.starter import catalog_by_key, item_spec
+from soapify.core.transcript import parse_dialogue
+
+
+@pytest.fixture(scope="module")
+def evaluator() -> RulesEvaluator:
+    return RulesEvaluator()
+
+
+def result(evaluator: RulesEvaluator, dialogue: str, key: str):
+    transcript = parse_dialogue(dialogue)
+    (r,) = evaluator.evaluate(transcript, [item_spec(catalog_by_key()[key])])
+    if r.anchor_positions:
+        a = r.anchor_positions[0]
+        assert transcript.text[a["start"] : a["end"]] == r.evidence_text
+    return r
+
+
+def status(evaluator: RulesEvaluator, dialogue: str, key: str) -> str:
+    return result(evaluator, dialogue, key).status
+
+
+# --- specialty items need their own topic beside the word -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dialogue", "key"),
+    [
+        (
+            "[doctor] how did you hurt the ankle?\n[patient] I slipped on the stairs at the gym while walking "
+            "to the locker room.\n[doctor] let me look at it.",
+            "chest_pain_exertional",
+        ),
+        (
+            "[doctor] does the pain go anywhere?\n[patient] it spreads down the back of my thigh to the calf.",
+            "chest_pain_radiation",
+        ),
+        (
+            "[doctor] سرفه‌تون با راه رفتن بیشتر میشه؟\n[patient] نه، بیشتر شب‌ها که دراز می‌کشم.",
+            "chest_pain_exertional",
+        ),
+        (
+            "[doctor] درد از کجا شروع میشه؟\n[patient] از پشت گردن میاد تا پشت سرم.",
+            "chest_pain_radiation",
+        ),
+        (
+            "[doctor] the wrist shows some swelling over the joint but no deformity.",
+            "dyspnea_orthopnea",
+        ),
+    ],
+)
+def test_a_cardiology_item_needs_chest_pain_or_the_legs_beside_its_word(evaluator, dialogue, key):
+    assert status(evaluator, dialogue, key) == "missing"
+
+
+@pytest.mark.parametrize(
+    ("dialogue", "key"),
+    [
+        (
+            "[doctor] any chest pain?\n[patient] only when I climb the stairs to my flat, it eases when I rest.",
+            "chest_pain_exertional",
+        ),
+        (
+            "[doctor] درد سینه‌تون جایی هم تیر می‌کشه؟\n[patient] آره، می‌ره تو بازوی چپم و فکم.",
+            "chest_pain_radiation",
+        ),
+        (
+            "[doctor] any swelling in your ankles?\n[patient] yes, by the evening my socks leave a mark.",
+            "dyspnea_orthopnea",
+        ),
+    ],
+)
+def test_a_cardiology_item_asked_about_the_chest_or_the_legs_is_covered(evaluator, dialogue, key):
+    assert status(evaluator, dialogue, key) == "covered"
+
+
+def test_chest_pain_in_the_doctors_warning_is_no_history_of_it(evaluator):
+    dialogue = (
+        "[doctor] your knee should settle in a week.\n"
+        "[doctor] if you get chest pain at rest or it spreads to your arm, call an ambulance."
+    )
+    assert status(evaluator, dialogue, "chest_pain_exertional") == "missing"
+    assert status(evaluator, dialogue, "chest_pain_radiation") == "missing"
+
+
+@pytest.mark.parametrize(
+    ("dialogue", "key"),
+    [
+        ("[doctor] این قرص رو بعد از غذا بخورید، روزی سه بار.\n[patient] چشم.", "diet_exercise_diabetes"),
+        (
+            "[doctor] is he eating and drinking okay?\n[patient] he's eating less but drinking fine.",
+            "diet_exercise_diabetes",
+        ),
+        ("[doctor] دستاتون لرزش داره؟\n[patient] وقتی استرس دارم آره.", "hypoglycemia"),
+        ("[doctor] any numbness in the foot since the sprain?\n[patient] no, just sore.", "diabetic_foot"),
+        ("[doctor] صبح که از جاتون پا می‌شید درد بیشتره؟\n[patient] آره، صبح‌ها بدتره.", "diabetic_foot"),
+        ("[doctor] your kidney function was fine on the last bloods.", "eye_kidney_screening"),
+    ],
+)
+def test_a_diabetes_item_in_a_visit_that_never_names_diabetes_is_missing(evaluator, dialogue, key):
+    assert status(evaluator, dialogue, key) == "missing"
+
+
+@pytest.mark.parametrize(
+    ("dialogue", "key"),
+    [
+        (
+            "[doctor] how is the diabetes diet going?\n[patient] I cut out the bread and I walk after dinner.",
+            "diet_exercise_diabetes",
+        ),
+        (
+            "[doctor] قندتون افت هم می‌کنه؟ لرزش، عرق سرد؟\n[patient] یه بار عصر لرزش گرفتم، آبمیوه خوردم خوب شد.",
+            "hypoglycemia",
+        ),
+        (
+            "[doctor] with the metformin, how are your feet? any tingling?\n[patient] a bit of tingling in my toes at night.",
+            "diabetic_foot",
+        ),
+    ],
+)
+def test_a_diabetes_item_in_a_diabetes_visit_is_still_covered(evaluator, dialogue, key):
+    assert status(evaluator, dialogue, key) == "covered"
