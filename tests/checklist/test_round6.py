@@ -130,3 +130,35 @@ def test_a_diabetes_item_in_a_visit_that_never_names_diabetes_is_missing(evaluat
 )
 def test_a_diabetes_item_in_a_diabetes_visit_is_still_covered(evaluator, dialogue, key):
     assert status(evaluator, dialogue, key) == "covered"
+
+
+# --- how bad it is: a number on a scale, or a degree beside the complaint ---------------------------
+
+
+@pytest.mark.parametrize(
+    "dialogue",
+    [
+        "[doctor] از صفر تا ده، سردردتون چنده؟\n[patient] شبا نه. الان حدود پنج.",
+        "[doctor] out of ten, where would you put it?\n[patient] on a good day three, at night maybe seven.",
+        "[doctor] گلوتون چطوره؟\n[patient] گلوم یه کم می‌سوزه، ولی نه خیلی.",
+        "[doctor] از کی سرفه دارید؟\n[patient] ده روزی هست. امونم رو بریده، شبا نمی‌خوابم.",
+        "[doctor] and the headache?\n[patient] my head hurts every afternoon, but not too bad.",
+    ],
+)
+def test_severity_told_with_a_number_or_a_degree_is_covered(evaluator, dialogue):
+    r = result(evaluator, dialogue, "severity")
+    assert r.status == "covered"
+    assert dialogue.split("[patient] ")[1].split(".")[0].split(",")[0] in r.evidence_text
+
+
+@pytest.mark.parametrize(
+    "dialogue",
+    [
+        "[doctor] روزی چقدر چای می‌خورید؟\n[patient] زیاد، شاید شش هفت تا.",
+        "[doctor] how much are you smoking these days?\n[patient] about ten a day, sometimes more.",
+        "[doctor] تا حالا به خاطر فشار بستری شدید؟\n[patient] نه، هیچ وقت.",
+        "[doctor] آب زیاد می‌خورید؟\n[patient] نه زیاد، ولی نه خیلی کم.",
+    ],
+)
+def test_an_amount_or_a_verb_of_becoming_is_no_severity(evaluator, dialogue):
+    assert status(evaluator, dialogue, "severity") == "missing"

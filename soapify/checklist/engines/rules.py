@@ -680,7 +680,14 @@ class _TopicContext:
 #: patterns found in a unit's question: its answer is shown with the question ("any blood in the urine?" /
 #: "I think it looked a little pink yesterday")
 _FROM_QUESTION = frozenset(
-    {"bleeding_asked", "past_illness", "modifying_factor", "adherence_check", "medicine_taken"}
+    {
+        "bleeding_asked",
+        "past_illness",
+        "modifying_factor",
+        "adherence_check",
+        "medicine_taken",
+        "stated_severity",
+    }
 )
 
 #: the rank of a segment that neither answers the item's question nor states one of its decisive patterns
@@ -769,7 +776,9 @@ _AMOUNT_OF = re.compile(
     r"\bhow much (?:do|does|did) (?:you|he|she|they) (?:\w+ )?(?:weigh|drink|smoke|sleep|eat|pay)\b|"
     r"\bhow (?:old|tall|heavy)\b|"
     r"(?<![^\W\d_])(?:وزن|کیلو|قد|سن|سیگار|الکل|مشروب|چای|قهوه|آب|مایعات|خواب|دارو|قرص|غذا|نمک|قند|پول|هزینه)"
-    r"(?:\u200c?ها)?(?:ش|ت|م|تون|تان|شون|ی)?\s+(?:\S+\s+){0,2}?چقدر",  # "وزنش", not "آبریزش"
+    r"(?:\u200c?ها)?(?:ش|ت|م|تون|تان|شون|ی)?\s+(?:\S+\s+){0,2}?چقدر|"  # "وزنش", not "آبریزش"
+    r"چقدر\s+(?:\S+\s+)?(?:آب|چای|قهوه|سیگار|الکل|مشروب|غذا|نمک|دارو|قرص|مایعات)(?![^\W\d_])|"  # "روزی چقدر آب"
+    r"\bhow much (?:are|is|were|was) (?:you|he|she|they) (?:drinking|smoking|eating|sleeping|taking)\b",
     re.IGNORECASE,
 )
 

@@ -271,7 +271,9 @@ def segment_patterns(seg: Segment) -> set[str]:
       taking the metformin?"), ``past_illness`` ("has she had ear infections before?", «سابقه سرطان؟»,
       "you were in hospital last month"), ``relative_illness`` ("my mom gets migraines", «مادرم دیابت
       داره»), ``elapsed_since_onset`` ("when did it start?" / "ten days ago": the duration so far),
-      ``onset_since`` ("how long?" / "since they changed my pills"), ``modifying_factor`` ("is it worse
+      ``onset_since`` ("how long?" / "since they changed my pills"), ``stated_severity`` (a number
+      answered to "zero to ten?", or how bad beside the complaint: «زیر دلم یه کم سنگینه، ولی نه زیاد»),
+      ``modifying_factor`` ("is it worse
       at any time?", "when I stand up", «وقتی از جام پا میشم»);
     * the plan in a doctor's statement (``_plan_patterns``, not in conditional advice): ``test_planned``
       ("I'll send the urine for culture", «آزمایش سدیم و پتاسیم می‌نویسم») and ``drug_plan`` ("I'm going
@@ -736,6 +738,31 @@ _ELAPSED = re.compile(
     r"از (?:دیروز|پریروز|دیشب)",
     re.IGNORECASE,
 )
+# how bad it is, asked on a scale: "zero to ten?", "از صفر تا ده، دردتون چنده؟", «از یک تا ده چند می‌دید؟»
+_SCALE_Q = re.compile(
+    r"\b(?:(?:zero|0|one|1) to (?:ten|10)|out of (?:ten|10))\b|"
+    r"(?<![^\W\d_])از\s+(?:صفر|یک|یه|[0-9۰-۹]+)\s+تا\s+(?:ده|[0-9۰-۹]+)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"\d|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten)\b|"
+    r"(?<![^\W\d_])(?:صفر|یک|یه|دو|سه|چهار|پنج|شش|شیش|هفت|هشت|نه|ده)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# how bad it is, told beside the complaint: "it hurts, but not too bad", «زیر دلم یه کم سنگینه، ولی نه زیاد»,
+# «امونم رو بریده»; a degree word alone («آب زیاد نمی‌خورم») is no severity
+_DEGREE = re.compile(
+    r"\b(?:not (?:too|that|so) bad|pretty bad|really bad|so bad|unbearable|excruciating|the worst|tolerable|"
+    r"can't stand (?:it|the pain))\b|"
+    r"(?:ولی|اما)\s+نه\s+(?:زیاد|خیلی|اونقدر|اون[\s\u200c]قدر|اینقدر|شدید)|"
+    r"(?<![^\W\d_])(?:امونم|امانم|امونمو|طاقتم)(?![^\W\d_])|قابل تحمل|تحمل\S*\s+نمی|"
+    r"(?<![^\W\d_])خیلی\s+(?:شدید|زیاد|بد)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# the patient's own body part in Persian: «گلوم», «سرش», «دلم» (what the degree is about)
+_OWN_PART = re.compile(
+    r"(?<![^\W\d_])(?:سر|کمر|شکم|دل|زانو|پا|دست|گلو|سینه|گوش|چشم|گردن|شونه|شانه|مچ|معده)(?:م|ش|تون|تان)(?![^\W\d_])"
+)
 # what makes it worse or better: asked ("is it worse at any particular time?", "با سرفه بدتر میشه؟") or told
 # ("when I stand up the room goes gray", "وقتی از جام پا میشم چشمام سیاهی میره")
 _MODIFIER_Q = re.compile(
@@ -791,6 +818,14 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
     told = seg.text if seg.role == "doctor" and not seg.question else asked  # said, or asked back
     if told and _HOSPITAL_STAY.search(told):
         found.add("past_illness")
+    if said and (
+        (asked and _SCALE_Q.search(asked) and _NUMBER.search(said))
+        or (
+            _DEGREE.search(said)
+            and (_stated_complaint(f"{asked} {said}") or _LOCATION.search(said) or _OWN_PART.search(said))
+        )
+    ):
+        found.add("stated_severity")
     if said and not denied and (_MODIFIER.search(said) or (asked and _MODIFIER_Q.search(asked))):
         found.add("modifying_factor")
     if said and not LAST_TIME.search(asked):
