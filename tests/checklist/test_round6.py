@@ -162,3 +162,84 @@ def test_severity_told_with_a_number_or_a_degree_is_covered(evaluator, dialogue)
 )
 def test_an_amount_or_a_verb_of_becoming_is_no_severity(evaluator, dialogue):
     assert status(evaluator, dialogue, "severity") == "missing"
+
+
+# --- a referral written, doses missed, work told, a modifier told beside a "no" -----------------------
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "یه معرفی‌نامه هم برای متخصص پوست براتون می‌نویسم.",
+        "معرفیتون می‌کنم به جراح عروق.",
+        "I'm going to refer you to a rheumatologist for the joints.",
+    ],
+)
+def test_a_referral_written_by_the_doctor_is_covered(evaluator, statement):
+    dialogue = f"[patient] باشه.\n[doctor] {statement}\n[patient] ممنون."
+    r = result(evaluator, dialogue, "referral")
+    assert r.status == "covered"
+    assert statement in r.evidence_text
+
+
+@pytest.mark.parametrize(
+    "dialogue",
+    [
+        "[doctor] اسپری کورتونی رو هنوز می‌زنید؟\n[patient] نه، یه ماهه تموم شده، دیگه نخریدم.",
+        "[doctor] how are the pills going?\n[patient] honestly I skip the evening pills most weekends.",
+        "[doctor] قرص فشارتون چطوره؟\n[patient] بعضی وقتا یادم می‌ره بخورم، مخصوصاً شبا.",
+    ],
+)
+def test_doses_missed_in_the_patients_words_are_adherence(evaluator, dialogue):
+    assert status(evaluator, dialogue, "medication_adherence") == "covered"
+
+
+@pytest.mark.parametrize(
+    "dialogue",
+    [
+        "[doctor] ریه‌ها پاکه. ضربان و صدای قلب منظمه، سوفل نمی‌شنوم.",
+        "[doctor] I'm starting you on a new tablet today. Side effects can be a dry cough or some dizziness.",
+    ],
+)
+def test_an_exam_or_the_doctors_counselling_is_no_adherence(evaluator, dialogue):
+    assert status(evaluator, dialogue, "medication_adherence") == "missing"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "راننده‌ی تاکسی‌ام، روزی ده ساعت پشت فرمونم.",
+        "کار کارخونه سنگینه، شیفت شب هم دارم.",
+        "روزمزدم، باید برم.",
+    ],
+)
+def test_work_told_in_persian_is_the_social_history(evaluator, answer):
+    dialogue = f"[doctor] استراحت کنید چند روز.\n[patient] {answer}\n[doctor] باشه."
+    assert status(evaluator, dialogue, "social_occupation") == "covered"
+
+
+@pytest.mark.parametrize(
+    "dialogue",
+    [
+        "[doctor] any questions?\n[patient] no.\n[doctor] I'd watch the game too, but my kids take the remote.",
+        "[doctor] قلیون چی؟\n[patient] گاهی، آخر هفته‌ها با بچه‌ها.",
+        "[doctor] anything for the pain?\n[patient] I took some of my wife's ibuprofen.",
+    ],
+)
+def test_the_doctors_family_or_a_spouses_pills_are_no_social_history(evaluator, dialogue):
+    assert status(evaluator, dialogue, "social_occupation") == "missing"
+
+
+def test_a_modifier_told_beside_a_no_is_covered(evaluator):
+    dialogue = (
+        "[doctor] سرتون گیج می‌ره یا اتاق دور سرتون می‌چرخه؟\n"
+        "[patient] نه، نمی‌چرخه. وقتی بلند می‌شم یه لحظه سیاهی می‌ره."
+    )
+    r = result(evaluator, dialogue, "aggravating_relieving")
+    assert r.status == "covered"
+    assert "وقتی بلند می‌شم" in r.evidence_text
+
+
+def test_the_doctors_plan_that_helps_is_no_relieving_factor(evaluator):
+    dialogue = "[patient] باشه.\n[doctor] ورزش منظم و مشاوره برای این مشکل خیلی کمک می‌کنه."
+    assert status(evaluator, dialogue, "aggravating_relieving") == "missing"

@@ -273,7 +273,8 @@ def segment_patterns(seg: Segment) -> set[str]:
       داره»), ``elapsed_since_onset`` ("when did it start?" / "ten days ago": the duration so far),
       ``onset_since`` ("how long?" / "since they changed my pills"), ``stated_severity`` (a number
       answered to "zero to ten?", or how bad beside the complaint: «زیر دلم یه کم سنگینه، ولی نه زیاد»),
-      ``modifying_factor`` ("is it worse
+      ``doses_missed`` ("he skips the water pill some days", «تموم شده، دیگه نگرفتم»), ``occupation_told``
+      («روزمزدم», «کار بانک»), ``modifying_factor`` ("is it worse
       at any time?", "when I stand up", «وقتی از جام پا میشم»);
     * the plan in a doctor's statement (``_plan_patterns``, not in conditional advice): ``test_planned``
       ("I'll send the urine for culture", «آزمایش سدیم و پتاسیم می‌نویسم») and ``drug_plan`` ("I'm going
@@ -597,7 +598,7 @@ _ADHERENCE_Q = re.compile(
     r"\b(?:do|does|did|are|is|have|has)\s+(?:you|he|she|they)\s+(?:\w+\s+){0,2}?(?:take|taking|use|using)\b"
     r"[^?]*\b(?:every ?day|daily|regularly|each day|every (?:night|morning)|as (?:prescribed|directed)|"
     r"consistently|on a regular basis)\b(?! (?:medications?|medicines?|meds|supplements?|pills?|vitamins?)\b)|"
-    r"(?:مرتب|منظم|هر روز|سر وقت|سروقت)\s+(?:\S+\s+)?(?:می[\s\u200c]?(?:خور|زن)|مصرف|استفاده)",
+    r"(?:مرتب|منظم|هر روز|سر وقت|سروقت|هنوز)\s+(?:\S+\s+)?(?:می[\s\u200c]?(?:خور|زن)|مصرف|استفاده)",
     re.IGNORECASE,
 )
 
@@ -763,6 +764,21 @@ _DEGREE = re.compile(
 _OWN_PART = re.compile(
     r"(?<![^\W\d_])(?:سر|کمر|شکم|دل|زانو|پا|دست|گلو|سینه|گوش|چشم|گردن|شونه|شانه|مچ|معده)(?:م|ش|تون|تان)(?![^\W\d_])"
 )
+# doses missed or a medicine run out, in the patient's (or a carer's) words: "he skips the water pill some days",
+# "I forget the evening one", «دو ماهه تموم شده، دیگه نگرفتم», «بعضی روزا یادم می‌ره بخورم»
+_DOSES_MISSED = re.compile(
+    r"\b(?:skips?|skipped|skipping|miss(?:es|ed|ing)?|forgets?|forgot|forgetting)\b(?: \w+){0,3}? (?:the |my |his |her |a "
+    r"|some )?(?:\w+ )?(?:pills?|medicines?|medications?|meds|doses?|tablets?|inhalers?|insulin|shots?|puffers?)\b|"
+    r"\bran out of\b|"
+    r"(?<![^\W\d_])(?:تموم شده|تمام شده|تموم شد)\S*(?:\s+\S+){0,3}?\s+(?:دیگه|دیگر)\s+(?:نگرفتم|نخریدم|نخوردم|نزدم)|"
+    r"یادم\s+(?:می[\s\u200c]?ره|میره|رفت)\s+(?:\S+\s+)?(?:بخورم|بزنم)",
+    re.IGNORECASE,
+)
+# the patient's work told in Persian: «روزمزدم», «کار بانک هم خیلی فشار آورده», «سر کار تمرکز ندارم», «بازنشسته‌ام»
+_OCCUPATION_TOLD = re.compile(
+    r"(?<![^\W\d_])(?:سر کار|سرکار|روزمزد\S*|شغلم|کارم(?:و| رو)?|کار\s+(?:بانک|اداره|کارخونه|کارخانه|شرکت|مغازه|ساختمون|"
+    r"بیمارستان|مدرسه)|بازنشسته\S*|بیکار\S*|کارمند\S*|کارگر\S*|راننده\S*|معلم\S*|پرستار\S*|فروشنده\S*)(?![^\W\d_])",
+)
 # what makes it worse or better: asked ("is it worse at any particular time?", "با سرفه بدتر میشه؟") or told
 # ("when I stand up the room goes gray", "وقتی از جام پا میشم چشمام سیاهی میره")
 _MODIFIER_Q = re.compile(
@@ -809,6 +825,10 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
         found.add("stated_quality")
     if asked and said and _BLEEDING_Q.search(asked):
         found.add("bleeding_asked")
+    if said and _DOSES_MISSED.search(said):
+        found.add("doses_missed")
+    if said and _OCCUPATION_TOLD.search(said):
+        found.add("occupation_told")
     if said and _RELATIVE_ILL.search(said):
         found.add("relative_illness")
     if said and _medicine_taken(asked, said, denied):
@@ -826,7 +846,8 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
         )
     ):
         found.add("stated_severity")
-    if said and not denied and (_MODIFIER.search(said) or (asked and _MODIFIER_Q.search(asked))):
+    # a modifier told is told beside a "no" too ("no, it doesn't spin. it goes dark when I stand up")
+    if said and (_MODIFIER.search(said) or (not denied and asked and _MODIFIER_Q.search(asked))):
         found.add("modifying_factor")
     if said and not LAST_TIME.search(asked):
         if (seg.attribute == "onset" or _ONSET_Q.search(asked)) and _ELAPSED.search(said):
@@ -890,6 +911,15 @@ _DRUG_CHANGE = re.compile(
 )
 
 
+# a referral written or arranged: «یه معرفی‌نامه برای چشم‌پزشکی», «معرفیتون می‌کنم به متخصص», «ارجاع می‌دم»,
+# "I'll refer you to", "I'm putting in a referral"
+_REFERRAL_MADE = re.compile(
+    r"(?<![^\W\d_])معرفی[\s\u200c]?نامه|(?<![^\W\d_])معرفی(?:تون|ت|ش|شون)?\s+(?:\S+\s+)?می[\s\u200c]?کنم|"
+    r"(?<![^\W\d_])ارجاع(?:تون|ت|ش)?\s+(?:\S+\s+)?می[\s\u200c]?د(?:م|یم)|"
+    r"\b(?:i'll|i will|we'll|we will|(?:i'm|we're|i am|we are) (?:going to|gonna)) (?:\w+ )?(?:refer|put in a referral|"
+    r"send (?:you|him|her|them) to (?:a|an|the) (?:specialist|\w+ologist|surgeon|clinic))\b",
+    re.IGNORECASE,
+)
 # a Persian prescription dictated without a verb: "نیتروفورانتوئین صد میلی‌گرم روزی دو بار، پنج روز"
 _FA_SCHEDULE = re.compile(r"(?<![^\W\d_])(?:روزی|شبی|هر\s+\S+\s+ساعت)(?![^\W\d_])")
 
@@ -904,6 +934,8 @@ def _plan_patterns(text: str) -> set[str]:
         found.add("test_planned")
     if names_drug(text) and (_DRUG_CHANGE.search(text) or _FA_SCHEDULE.search(text)):
         found.add("drug_plan")
+    if _REFERRAL_MADE.search(text):
+        found.add("referral_made")
     return found
 
 
