@@ -243,3 +243,48 @@ def test_a_modifier_told_beside_a_no_is_covered(evaluator):
 def test_the_doctors_plan_that_helps_is_no_relieving_factor(evaluator):
     dialogue = "[patient] باشه.\n[doctor] ورزش منظم و مشاوره برای این مشکل خیلی کمک می‌کنه."
     assert status(evaluator, dialogue, "aggravating_relieving") == "missing"
+
+
+# --- a test declined, announced or awaited is no result reviewed -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "سونوگرافی الان چیزی رو عوض نمی‌کنه، لازم نیست.",
+        "We don't need a CT scan at this point.",
+    ],
+)
+def test_a_test_decided_against_is_neither_ordered_nor_reviewed(evaluator, statement):
+    dialogue = f"[patient] عکس نمی‌خواد؟\n[doctor] {statement}\n[patient] باشه."
+    if statement.startswith("We"):
+        dialogue = f"[patient] do I need a scan?\n[doctor] {statement}\n[patient] okay."
+    assert status(evaluator, dialogue, "tests_ordered") == "missing"
+    assert status(evaluator, dialogue, "results_reviewed") == "missing"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "If the ultrasound shows a stone, I'll phone you tonight.",
+        "ده روز دیگه با جواب آزمایش تیروئید بیاید.",
+        "It's all written on the label of the bottle.",
+    ],
+)
+def test_a_result_awaited_or_a_label_is_no_result_reviewed(evaluator, statement):
+    dialogue = f"[patient] okay.\n[doctor] {statement}\n[patient] thanks."
+    assert status(evaluator, dialogue, "results_reviewed") == "missing"
+
+
+def test_a_test_asked_for_without_a_verb_is_ordered(evaluator):
+    dialogue = (
+        "[patient] okay.\n[doctor] I'd also like a CBC and a lipid panel before you go.\n[patient] sure."
+    )
+    r = result(evaluator, dialogue, "tests_ordered")
+    assert r.status == "covered"
+    assert "CBC" in r.evidence_text
+
+
+def test_a_result_read_out_is_still_reviewed(evaluator):
+    dialogue = "[patient] did the bloods come back?\n[doctor] yes, your blood count came back normal.\n[patient] good."
+    assert status(evaluator, dialogue, "results_reviewed") == "covered"

@@ -63,6 +63,7 @@ from soapify.checklist.engines.topics import (
     load_classifier,
     names_condition,
     names_drug,
+    plans_a_test,
     segment_patterns,
     segment_vectors,
     segments,
@@ -207,6 +208,16 @@ class RulesEvaluator:
         def excluded(h: Hit) -> bool:  # an exclusion term beside the hit, in the same sentence
             sentence = sentences[h.sentence]
             if profile.history and _hypothetical(sentence):
+                return True
+            if (
+                profile.not_in_advice
+                and (sentence.speaker or "") == "doctor"
+                and (_hypothetical(sentence) or plans_a_test(sentence.text))
+            ):
+                return True
+            if profile.declined and _declined(norm, sentence, h):
+                return True
+            if profile.not_words is not None and profile.not_words.fullmatch(norm, h.start, h.end):
                 return True
             if profile.named_condition and not _weighs_a_condition(sentence, h, norm):
                 return True
@@ -756,6 +767,24 @@ def _weighs_a_condition(sentence: Sentence, h: Hit, norm: str) -> bool:
 
 #: how far (characters) from a differential's words the condition it weighs may be named
 _CONDITION_REACH = 60
+
+
+#: a test or treatment decided against: "we don't need an MRI", "not yet", «الان لازم نیست», «عکس چیزی رو عوض نمی‌کنه»
+_DECLINE = re.compile(
+    r"\b(?:(?:do|does|did)(?:n't| not) need|no need|not (?:needed|necessary|yet|now|right now|at this point)|won't (?:change|help)|"
+    r"(?:doesn't|does not|wouldn't|would not) (?:change|help)|don't think (?:we|you) need)\b|"
+    r"لازم نیست|لازم نداره|نیازی نیست|نیاز نیست|نمی[\s\u200c]?خواد|عوض نمی[\s\u200c]?کن\S*|فایده(?:ای)? نداره|"
+    r"کمکی نمی[\s\u200c]?کن\S*|فعلا نه|فعلاً نه",
+    re.IGNORECASE,
+)
+
+
+def _declined(norm: str, sentence: Sentence, h: Hit) -> bool:
+    """Whether the keyword's clause declines it: "we don't need an MRI", «عکس الان چیزی رو عوض نمی‌کنه»."""
+    a, b = clause_bounds(
+        norm[sentence.start : sentence.end], h.start - sentence.start, h.end - sentence.start
+    )
+    return _DECLINE.search(norm, sentence.start + a, sentence.start + b) is not None
 
 
 def _hypothetical(sentence: Sentence) -> bool:

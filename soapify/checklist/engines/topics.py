@@ -144,6 +144,13 @@ class TopicProfile:
         False  # ``exclude`` terms void the keywords of their whole clause, not only beside them
     )
     named_condition: bool = False  # a keyword counts only beside a condition's name, not in a warning
+    not_in_advice: bool = (
+        False  # keywords in a doctor's conditional advice, announced plan or test order do not count
+    )
+    declined: bool = False  # keywords in a clause that declines them ("we don't need an MRI") do not count
+    not_words: re.Pattern | None = (
+        None  # words a prefix keyword also finds that mean something else ("label")
+    )
     source: str = "map"  # "map" (item_topics.json) or "classified" (from the item's own text)
 
 
@@ -876,12 +883,17 @@ _IF = re.compile(
 )
 # a test the doctor will do or asks for: "I'll send the urine for culture", "we'll recheck the a one c",
 # "آزمایش سدیم و پتاسیم و کراتینین می‌نویسم", "یه کشت ادرار هم … بدید"
-_TEST_PLANNED = re.compile(
-    r"\b(?:i'll|we'll|i will|we will|(?:i'm|we're|i am|we are) (?:going to|gonna)|let's|let me|i'd like to|"
-    r"i want to|i would like to)(?: \w+){0,2}? (?:send|check|recheck|order|draw|get|repeat|do|run)\b(?: \w+){0,5}? "
+_TEST_NAME = (
     r"(?:cultures?|urine|blood (?:work|tests?|counts?)|bloodwork|kidney function|potassium|sodium|electrolytes|a1c|"
     r"a one c|labs?|cholesterol|lipids?|thyroid|x-?rays?|scans?|ultrasound|ecg|ekg|swabs?|panel|levels?|tests?|mri|"
-    r"ct)\b|"
+    r"ct|cbc)\b"
+)
+_TEST_PLANNED = re.compile(
+    r"\b(?:i'll|we'll|i will|we will|(?:i'm|we're|i am|we are) (?:going to|gonna)|let's|let me|i'd like to|"
+    r"i want to|i would like to|we should|we need to)(?: \w+){0,2}? (?:send|check|recheck|order|draw|get|repeat|do|run)\b(?: \w+){0,5}? "
+    rf"{_TEST_NAME}|"
+    # "I'd also like a CBC and a basic metabolic panel today"
+    rf"\b(?:i'd|i would|we'd|we would|i want|we want) (?:also )?(?:like )?(?:a|an|some)\b(?: \w+){{0,3}}? {_TEST_NAME}|"
     r"(?<![^\W\d_])(?:آزمایش|کشت|تست|عکس|سونو\S*|نوار قلب|ام[\s\u200c]?آر[\s\u200c]?آی|سی[\s\u200c]?تی|HbA1c|A1c|"
     r"چربی خون)[^.؟?!]*?\s(?:می[\s\u200c]?نویسم|بدید|بدین|بدهید|بگیرید|بگیرین|انجام بد\S*|درخواست می\S*)"
     r"(?![^\W\d_])",
@@ -922,6 +934,15 @@ _REFERRAL_MADE = re.compile(
 )
 # a Persian prescription dictated without a verb: "نیتروفورانتوئین صد میلی‌گرم روزی دو بار، پنج روز"
 _FA_SCHEDULE = re.compile(r"(?<![^\W\d_])(?:روزی|شبی|هر\s+\S+\s+ساعت)(?![^\W\d_])")
+
+
+def plans_a_test(text: str) -> bool:
+    """Whether a doctor's sentence orders or asks for a test (and reads no result), or sets a time ahead
+    ("bring the results in a week", «یه هفته دیگه، با جواب آزمایش»)."""
+    return "test_planned" in _plan_patterns(text) or bool(_AHEAD.search(text))
+
+
+_AHEAD = re.compile(rf"{_INTERVAL}|{_FA_INTERVAL}", re.IGNORECASE)
 
 
 def _plan_patterns(text: str) -> set[str]:
@@ -1075,6 +1096,9 @@ def starter_profiles() -> dict[str, TopicProfile]:
                     history=bool(v.get("history", False)),
                     exclude_clause=bool(v.get("exclude_clause", False)),
                     named_condition=bool(v.get("named_condition", False)),
+                    not_in_advice=bool(v.get("not_in_advice", False)),
+                    declined=bool(v.get("declined", False)),
+                    not_words=compile_group(list(v.get("not_words", ()))),
                 )
                 for key, v in raw.items()
             }
