@@ -288,3 +288,38 @@ def test_a_test_asked_for_without_a_verb_is_ordered(evaluator):
 def test_a_result_read_out_is_still_reviewed(evaluator):
     dialogue = "[patient] did the bloods come back?\n[doctor] yes, your blood count came back normal.\n[patient] good."
     assert status(evaluator, dialogue, "results_reviewed") == "covered"
+
+
+# --- the medicines taken now, not the new prescription ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dialogue", "shown"),
+    [
+        (
+            "[doctor] خب، داروهاش چیه؟ همراهتون هست؟\n[patient_guest] بله. لوزارتان ۵۰ صبح، متفورمین ۱۰۰۰ صبح و شب.\n"
+            "[doctor] داروی جدید: پردنیزولون می‌نویسم، روزی ۳۰ میلی‌گرم، پنج روز.",
+            "لوزارتان",
+        ),
+        (
+            "[doctor] I have amlodipine ten and atorvastatin forty on your list. Is that still right?\n"
+            "[patient] Yes, both every morning.\n[doctor] I'm going to start you on metformin five hundred twice a day.",
+            "both every morning",
+        ),
+        (
+            "[doctor] Anything else you take?\n[patient] A fish oil capsule. And melatonin, I started it on my own.\n"
+            "[doctor] Stop the fish oil a week before surgery.",
+            "melatonin",
+        ),
+        (
+            "[doctor] اسپری بکلومتازون دارید؟ هفته‌ای چند بار زدید؟\n[patient] آره، سه چهار بار.\n"
+            "[doctor] بکلومتازون رو روزی دو بار بزنید.",
+            "سه چهار بار",
+        ),
+    ],
+)
+def test_the_medicines_taken_now_are_the_evidence_not_the_new_prescription(evaluator, dialogue, shown):
+    r = result(evaluator, dialogue, "current_medications")
+    assert r.status == "covered"
+    assert shown in r.evidence_text
+    assert "می‌نویسم" not in r.evidence_text and "start you" not in r.evidence_text

@@ -108,6 +108,7 @@ class Segment:
     question: bool  # a question left without an answer
     attribute: str | None = None  # the unit's attribute ("severity", ...) from the dialogue analysis
     polarity: str = "statement"
+    lead: str = ""  # the questioner's sentence just before the question ("I have amlodipine and metformin." / "Is that right?")
 
     @property
     def says_something(self) -> bool:
@@ -653,7 +654,7 @@ def _stated_complaint(text: str) -> bool:
 # not "they gave her amoxicillin" (a past episode's treatment)
 _TAKEN = re.compile(
     r"\b(?:i|we|she|he)(?:'m|'re|'s|'ve| am| are| is| have| has)?(?: been| also| just| only| already)? "
-    r"(?:take|takes|taking|took|tried|gave|give|giving|use|uses|using|used)\b|\b(?:i'm|she's|he's|i am|she is|he is) on\b|"
+    r"(?:take|takes|taking|took|tried|gave|give|giving|use|uses|using|used|started)\b|\b(?:i'm|she's|he's|i am|she is|he is) on\b|"
     r"(?<![^\W\d_])(?:خوردم|می[\s\u200c]?خورم|دادم|می[\s\u200c]?دم|مصرف می[\s\u200c]?کنم|مصرف کردم|زدم|می[\s\u200c]?زنم|"
     r"استفاده می[\s\u200c]?کنم|استفاده کردم)(?![^\W\d_])",
     re.IGNORECASE,
@@ -663,9 +664,12 @@ _TAKEN = re.compile(
 _TAKING_Q = re.compile(
     r"\b(?:what|which|anything|any)\b[^?]*\b(?:taking|take|taken|tried|try|given|give|using|use)\b|"
     r"\bstill (?:taking|on)\b|\b(?:are|is) (?:you|she|he|they) (?:taking|on)\b|"
+    # the list read back: "I have furosemide forty once a day, carvedilol ... Is that right?"
+    r"\b(?:i have|i've got|i see|you're on|you are on|(?:he's|she's|he is|she is) on)\b|"
     r"(?<![^\W\d_])(?:چی|چه)(?:\s+\S+){0,2}?\s+(?:خوردی\S*|می[\s\u200c]?خور\S*|میخور\S*|مصرف\S*|دادی\S*|زدی\S*)|"
     # "متفورمین رو چطوری مصرف می‌کنید؟", "آتورواستاتین هم میخورید؟"
-    r"(?:مصرف می[\s\u200c]?کنی\S*|می[\s\u200c]?خوری\S*|میخوری\S*)\s*[؟?]",
+    r"(?:مصرف می[\s\u200c]?کنی\S*|می[\s\u200c]?خوری\S*|میخوری\S*|می[\s\u200c]?زنی\S*|دارید|دارین|زدید|زدین|"
+    r"خوردید|خوردین)\s*[؟?]",
     re.IGNORECASE,
 )
 _ALLERGY_WORDS = re.compile(r"\b(?:allerg\w*|reactions?|rash|hives)\b|حساسیت|آلرژی|کهیر", re.IGNORECASE)
@@ -838,7 +842,7 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
         found.add("occupation_told")
     if said and _RELATIVE_ILL.search(said):
         found.add("relative_illness")
-    if said and _medicine_taken(asked, said, denied):
+    if said and _medicine_taken(f"{seg.lead} {asked}".strip() if asked else "", said, denied):
         found.add("medicine_taken")
     if asked and said and _PAST_ILLNESS_Q.search(asked) and not _NOT_OWN_ILLNESS.search(asked):
         found.add("past_illness")
@@ -871,8 +875,17 @@ def _medicine_taken(asked: str, said: str, denied: bool) -> bool:
         return False
     asks_taking = bool(asked and _TAKING_Q.search(asked))
     if names_drug(said):
-        return bool(_TAKEN.search(said)) or asks_taking
+        # a list with doses or times is what is taken now: «آملودیپین ۵ صبح، متفورمین ۵۰۰ صبح و شب»
+        return bool(_TAKEN.search(said) or DOSE_RE.search(said) or _SCHEDULE_SAID.search(said)) or asks_taking
     return asks_taking and not denied and names_drug(asked)
+
+
+#: when a medicine is taken: "twice a day", "every morning", «صبح و شب», «روزی دو تا»
+_SCHEDULE_SAID = re.compile(
+    r"\b(?:once|twice|three times) a day\b|\bevery (?:morning|night|evening|day)\b|\bat (?:night|bedtime)\b|"
+    r"(?<![^\W\d_])(?:روزی|شبی|هر شب|هر روز|صبح و شب|صبح‌ها|شب‌ها|صبحا|شبا)(?![^\W\d_])",
+    re.IGNORECASE,
+)
 
 
 #: a doctor's conditional advice ("if …", "اگه …") or a courtesy: not the plan's order of a test or medicine
@@ -977,6 +990,8 @@ def segments(transcript: TranscriptView, *, language: str | None = None) -> list
         else:
             evidence = (q.start, q.end)
             role = q.speaker or "doctor"
+        before = sents[unit.question - 1] if unit.question > 0 else None
+        lead = before.text if before is not None and before.speaker == q.speaker else ""
         out.append(
             Segment(
                 start=q.start,
@@ -988,6 +1003,7 @@ def segments(transcript: TranscriptView, *, language: str | None = None) -> list
                 question=not answers,
                 attribute=unit.attribute,
                 polarity=unit.polarity,
+                lead=lead,
             )
         )
     for i, s in enumerate(sents):
