@@ -323,3 +323,49 @@ def test_the_medicines_taken_now_are_the_evidence_not_the_new_prescription(evalu
     assert r.status == "covered"
     assert shown in r.evidence_text
     assert "می‌نویسم" not in r.evidence_text and "start you" not in r.evidence_text
+
+
+# --- when it began and how long: in the patient's words, not in a result or a prescription ------------
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["سه روز است که گلوم درد می‌کنه.", "از پریروز سرم گیج می‌ره.", "یه هفته‌ای میشه که سرفه می‌کنم."],
+)
+def test_persian_durations_and_onsets_are_covered(evaluator, answer):
+    dialogue = f"[doctor] خب، چی شده؟\n[patient] {answer}\n[doctor] باشه."
+    for key in ("onset", "duration"):
+        r = result(evaluator, dialogue, key)
+        assert r.status == "covered", key
+        assert answer.rstrip(".") in r.evidence_text
+
+
+def test_a_bare_duration_answered_to_when_it_started_is_the_duration(evaluator):
+    dialogue = (
+        "[doctor] When did the cough begin?\n[patient] Monday. So five days now.\n"
+        "[doctor] Since you're within a week of it starting, we'll wait on antibiotics."
+    )
+    r = result(evaluator, dialogue, "duration")
+    assert r.status == "covered"
+    assert "five days" in r.evidence_text
+
+
+@pytest.mark.parametrize(
+    ("dialogue", "key"),
+    [
+        ("[doctor] کلسترول ۲۴۰ بود؛ شش ماه پیش ۲۰۰ بود.\n[patient] زیاد شده؟", "onset"),
+        ("[doctor] Your creatinine is 1.4, two months ago it was 1.1.\n[patient] Is that bad?", "duration"),
+        (
+            "[doctor] So: continue the amlodipine, start losartan fifty every morning.\n[patient] Okay.",
+            "onset",
+        ),
+        ("[patient_guest] Three tablets twice a day for five days, got it.\n[doctor] Yes.", "duration"),
+    ],
+)
+def test_a_result_or_a_prescription_is_no_onset_or_duration(evaluator, dialogue, key):
+    assert status(evaluator, dialogue, key) == "missing"
+
+
+def test_a_medicine_stopped_months_ago_is_no_duration_of_the_complaint(evaluator):
+    dialogue = "[doctor] قرص چربی رو می‌خورید؟\n[patient] نه، سه ماهی هست قطعش کردم."
+    assert status(evaluator, dialogue, "duration") == "missing"

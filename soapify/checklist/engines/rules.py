@@ -63,11 +63,12 @@ from soapify.checklist.engines.topics import (
     load_classifier,
     names_condition,
     names_drug,
-    plans_a_test,
+    reads_a_result,
     segment_patterns,
     segment_vectors,
     segments,
     starter_profiles,
+    states_the_plan,
     visit_patterns,
 )
 from soapify.core.embeddings import get_embedder
@@ -212,12 +213,18 @@ class RulesEvaluator:
             if (
                 profile.not_in_advice
                 and (sentence.speaker or "") == "doctor"
-                and (_hypothetical(sentence) or plans_a_test(sentence.text))
+                and (_hypothetical(sentence) or states_the_plan(sentence.text))
             ):
                 return True
             if profile.declined and _declined(norm, sentence, h):
                 return True
             if profile.not_words is not None and profile.not_words.fullmatch(norm, h.start, h.end):
+                return True
+            if (
+                profile.not_in_results
+                and (sentence.speaker or "") == "doctor"
+                and reads_a_result(sentence.text)
+            ):
                 return True
             if profile.named_condition and not _weighs_a_condition(sentence, h, norm):
                 return True

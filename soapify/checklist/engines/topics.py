@@ -145,13 +145,13 @@ class TopicProfile:
         False  # ``exclude`` terms void the keywords of their whole clause, not only beside them
     )
     named_condition: bool = False  # a keyword counts only beside a condition's name, not in a warning
-    not_in_advice: bool = (
-        False  # keywords in a doctor's conditional advice, announced plan or test order do not count
-    )
+    # keywords in a doctor's conditional advice, announced plan, test order or medicine change do not count
+    not_in_advice: bool = False
     declined: bool = False  # keywords in a clause that declines them ("we don't need an MRI") do not count
-    not_words: re.Pattern | None = (
-        None  # words a prefix keyword also finds that mean something else ("label")
-    )
+    # words a prefix keyword also finds that mean something else ("label")
+    not_words: re.Pattern | None = None
+    # keywords in a doctor's reading of a result ("three months ago it was 7.5") do not count
+    not_in_results: bool = False
     source: str = "map"  # "map" (item_topics.json) or "classified" (from the item's own text)
 
 
@@ -557,17 +557,19 @@ _DURATION_EN = re.compile(
     r"(?: or \w+)? (?:hours?|days?|nights?|weeks?|months?|years?)\b",
     re.IGNORECASE,
 )
-# "دو ماهه سر دلم می‌سوزه", "سه روزه تب دارم", "یه هفته‌ست"; not an age ("هفت ساله")
+# "دو ماهه سر دلم می‌سوزه", "سه روزه تب دارم", "یه هفته‌ست", «سه روز است که …», «یه هفته‌ای میشه», «ده روزی
+# هست»; not an age ("هفت ساله")
 _DURATION_FA = re.compile(
-    r"(?<![\u0600-\u06FF])(?:[0-9]+|یک|یه|دو|سه|چهار|پنج|شش|هفت|هشت|ده|چند)\s*"
-    r"(?:روزه|ماهه|هفته[\s\u200c]?(?:است|ست))(?![\u0600-\u06FF])"
+    r"(?<![\u0600-\u06FF])(?:[0-9۰-۹]+|یک|یه|دو|سه|چهار|پنج|شش|شیش|هفت|هشت|ده|چند)\s*"
+    r"(?:روزه|ماهه|هفته[\s\u200c]?(?:است|ست)|(?:روز|هفته|ماه|سال)(?:[\s\u200c]?ای|ی)?\s*"
+    r"(?:است|ست|هست|میشه|می[\s\u200c]?شه|می[\s\u200c]?شود))(?![\u0600-\u06FF])"
 )
 # how long a medicine has been taken, or a job or a home: not the complaint
 _NOT_A_COMPLAINT = re.compile(
     r"\b(?:tak(?:e|es|ing)|took|on (?:it|them)|work\w*|job|live[ds]?|living|married|together|widowed|divorced|"
     r"retired|unemployed|employed|school|college|smok\w*|drink\w*|dry|sober|quit|been using|treated|therapy|"
-    r"kept (?:me|him|her)|stayed|improved|felt (?:good|fine|great|better))\b|"
-    r"می[\s\u200c]?خورم|مصرف|کار می|زندگی",
+    r"kept (?:me|him|her)|stayed|improved|felt (?:good|fine|great|better)|twice|once a day|times a day|stopped)\b|"
+    r"می[\s\u200c]?خورم|مصرف|کار می|زندگی|روزی\s+\S+\s+بار|قطع\S*\s+کرد|ترک\s+کرد|گذاشتم کنار",
     re.IGNORECASE,
 )
 
@@ -742,8 +744,9 @@ _QUALITY = re.compile(
 # how long ago it began, in the answer to "when did it start?": "about ten days ago", "since yesterday",
 # "دو هفته‌ای میشه"; the time since the onset is the duration so far
 _ELAPSED = re.compile(
+    # "about ten days ago", or only "four days" answered to "when did it start?"
     r"\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|a couple(?: of)?|several|\d+)"
-    r" (?:hours?|days?|nights?|weeks?|months?|years?) ago\b|"
+    r" (?:hours?|days?|nights?|weeks?|months?|years?)(?: ago)?\b|"
     r"\bsince (?:yesterday|last night|this morning|(?:last )?(?:monday|tuesday|wednesday|thursday|friday|saturday|"
     r"sunday))\b|"
     r"(?<![^\W\d_])(?:[0-9۰-۹]+|یک|یه|دو|سه|چهار|پنج|شش|شیش|هفت|هشت|نه|ده|چند)\s*(?:روز|هفته|ماه|سال|ساعت)|"
@@ -949,10 +952,26 @@ _REFERRAL_MADE = re.compile(
 _FA_SCHEDULE = re.compile(r"(?<![^\W\d_])(?:روزی|شبی|هر\s+\S+\s+ساعت)(?![^\W\d_])")
 
 
-def plans_a_test(text: str) -> bool:
-    """Whether a doctor's sentence orders or asks for a test (and reads no result), or sets a time ahead
-    ("bring the results in a week", «یه هفته دیگه، با جواب آزمایش»)."""
-    return "test_planned" in _plan_patterns(text) or bool(_AHEAD.search(text))
+def reads_a_result(text: str) -> bool:
+    """Whether a doctor's sentence reads out a test result ("your a1c came back at 8.4", «قند ناشتا ۱۶۸،
+    A1c هشت و چهار دهم؛ سه ماه پیش هفت و نیم بود»): a result, not when the complaint began."""
+    return bool(_RESULT_READ.search(text) or (_LAB_NAME.search(text) and re.search(r"[0-9۰-۹]", text)))
+
+
+# a laboratory value named: "a1c", "creatinine", «قند ناشتا», «کراتینین», «هموگلوبین»
+_LAB_NAME = re.compile(
+    r"\b(?:a1c|a one c|creatinine|egfr|ldl|hdl|cholesterol|triglycerides?|potassium|sodium|hemoglobin|tsh|"
+    r"white count|platelets?)\b|(?<![^\W\d_])(?:A1c|HbA1c|قند ناشتا|کراتینین|کلسترول|تری[\s\u200c]?گلیسرید|"
+    r"هموگلوبین|پتاسیم|سدیم|پلاکت|گلبول)",
+    re.IGNORECASE,
+)
+
+
+def states_the_plan(text: str) -> bool:
+    """Whether a doctor's sentence orders or asks for a test (and reads no result), starts, stops or changes
+    a medicine ("continue metformin, start Jardiance ten milligrams"), or sets a time ahead ("bring the
+    results in a week", «یه هفته دیگه، با جواب آزمایش»)."""
+    return bool(_plan_patterns(text) & {"test_planned", "drug_plan"}) or bool(_AHEAD.search(text))
 
 
 _AHEAD = re.compile(rf"{_INTERVAL}|{_FA_INTERVAL}", re.IGNORECASE)
@@ -1115,6 +1134,7 @@ def starter_profiles() -> dict[str, TopicProfile]:
                     not_in_advice=bool(v.get("not_in_advice", False)),
                     declined=bool(v.get("declined", False)),
                     not_words=compile_group(list(v.get("not_words", ()))),
+                    not_in_results=bool(v.get("not_in_results", False)),
                 )
                 for key, v in raw.items()
             }
