@@ -369,3 +369,23 @@ def test_a_result_or_a_prescription_is_no_onset_or_duration(evaluator, dialogue,
 def test_a_medicine_stopped_months_ago_is_no_duration_of_the_complaint(evaluator):
     dialogue = "[doctor] قرص چربی رو می‌خورید؟\n[patient] نه، سه ماهی هست قطعش کردم."
     assert status(evaluator, dialogue, "duration") == "missing"
+
+
+# --- a sign on examination is the exam, the condition named is the diagnosis ------------------------
+
+
+def test_a_sign_heard_is_the_exam_and_the_condition_named_is_the_diagnosis(evaluator):
+    dialogue = (
+        "[doctor] خب، گوش بدم. پایین ریه‌ی راست رال می‌شنوم، سیانوز ندارید.\n"
+        "[doctor] یه برونشیته که بعد از سرماخوردگی اومده، خفیفه.\n[patient] خطرناکه؟"
+    )
+    exam = result(evaluator, dialogue, "physical_exam")
+    assert exam.status == "covered" and "رال" in exam.evidence_text
+    diagnosis = result(evaluator, dialogue, "diagnosis_stated")
+    assert diagnosis.status == "covered" and "برونشیته" in diagnosis.evidence_text
+
+
+def test_a_persian_condition_with_its_copula_mid_sentence_is_the_diagnosis(evaluator):
+    dialogue = "[patient] چی شده دکتر؟\n[doctor] یه میگرنه که با بی‌خوابی بدتر شده.\n[patient] باشه."
+    r = result(evaluator, dialogue, "diagnosis_stated")
+    assert r.status == "covered" and "میگرنه" in r.evidence_text

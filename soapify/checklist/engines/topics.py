@@ -42,6 +42,7 @@ from soapify.nlp.engines.lexicons import (
     FA_NOT_FINDING,
     FA_RELATIVE,
     FILLER_RE,
+    HEDGED_ASSESSMENT,
     PART_COMPLAINT,
     SYMPTOM_RE,
     TOLD_DIAGNOSIS,
@@ -292,8 +293,12 @@ def segment_patterns(seg: Segment) -> set[str]:
     doctor = [t for t in _said_by(seg) if seg.role == "doctor"]
     patient = [t for t in _said_by(seg) if seg.role != "doctor"]
     statement = seg.role == "doctor" and len(seg.sentences) == 1 and not seg.question
-    if statement and (
-        told_diagnosis(seg.text) or _this_is_a_condition(seg.text) or _assessed_condition(seg.text)
+    # a sign found on examination («دو طرف خس‌خس بازدمی هست») is no diagnosis told, unless judged as one
+    judged = not _exam_finding(seg.text) or bool(HEDGED_ASSESSMENT.search(seg.text))
+    if (
+        statement
+        and judged
+        and (told_diagnosis(seg.text) or _this_is_a_condition(seg.text) or _assessed_condition(seg.text))
     ):
         found.add("told_diagnosis")
     for text in doctor:
@@ -417,8 +422,14 @@ def _assessed_condition(text: str) -> bool:
         or any(_condition_ahead(text, m.end()) for m in _YOU_HAVE.finditer(text))
     ):
         return True
+    if is_persian(text) and any(_FA_COPULA.match(text, m.end()) for m in DIAGNOSIS.finditer(text)):
+        return True  # «یه حمله‌ی متوسط آسمه که سرماخوردگی راش انداخته»
     m = _NAMED_HAS.match(text)
     return m is not None and _condition_ahead(text, m.end())
+
+
+# the spoken copula on a condition's name mid-sentence: «آسمه که …», «گاستروانتریته، …»
+_FA_COPULA = re.compile(r"\u200c?(?:ه|ست|است)(?=\s+که\s|\s*[،,؛;.!]|\s*$)")
 
 
 def names_condition(text: str) -> bool:
@@ -473,7 +484,10 @@ _FA_REQUEST = re.compile(
 # نداره"
 _FA_MORE_FINDING = re.compile(
     r"(?<![^\W\d_])(?:مثانه|پهلو|ناف|فک|کتف|لگن|ران|ساق|مهره)[\w\u200c]*(?:\s+\S+){0,4}?\s+"
-    r"(?:حساسیت|حساس|درد|تورم|ورم|قرمزی)(?![^\W\d_])"
+    r"(?:حساسیت|حساس|درد|تورم|ورم|قرمزی)(?![^\W\d_])|"
+    # a sign heard or seen, present or not: «دو طرف خس‌خس بازدمی هست», «توکشیدگی بین دنده‌ها ندارید», «رال نمی‌شنوم»
+    r"(?<![^\W\d_])(?:خس[\s\u200c]?خس|ویز|رال|کراکل|توکشیدگی|سیانوز|نیستاگموس)[\w\u200c]*(?:\s+\S+){0,4}?\s+"
+    r"(?:هست|است|داره|دارید|دارین|ندارید|ندارین|نداره|نیست|شنیده\S*|می[\s\u200c]?شنوم|نمی[\s\u200c]?شنوم)(?![^\W\d_])"
 )
 
 
