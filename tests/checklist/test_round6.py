@@ -389,3 +389,37 @@ def test_a_persian_condition_with_its_copula_mid_sentence_is_the_diagnosis(evalu
     dialogue = "[patient] چی شده دکتر؟\n[doctor] یه میگرنه که با بی‌خوابی بدتر شده.\n[patient] باشه."
     r = result(evaluator, dialogue, "diagnosis_stated")
     assert r.status == "covered" and "میگرنه" in r.evidence_text
+
+
+# --- the chief complaint said colloquially or named in the doctor's question --------------------------
+
+
+@pytest.mark.parametrize(
+    ("dialogue", "shown"),
+    [
+        (
+            "[doctor] سلام، بفرمایید. هوا چقدر سرد شده.\n[patient] آره والا. منم سرم گیج می‌ره از دیروز.",
+            "سرم گیج",
+        ),
+        ("[doctor] سلام، خوش اومدید.\n[patient] سلام دکتر. نفسم تنگه، شبا بدتره.", "نفسم تنگه"),
+        ("[doctor] از کی سوزش معده دارید؟\n[patient] ده روزی هست.\n[doctor] باشه.", "ده روزی هست"),
+    ],
+)
+def test_a_persian_complaint_said_colloquially_or_named_in_the_question_is_the_chief_complaint(
+    evaluator, dialogue, shown
+):
+    r = result(evaluator, dialogue, "chief_complaint")
+    assert r.status == "covered"
+    assert shown in r.evidence_text
+
+
+def test_going_back_to_an_old_dose_is_no_follow_up(evaluator):
+    dialogue = "[patient] باشه.\n[doctor] قرص جدید رو قطع کنید و برگردید به همون قرص قبلی.\n[patient] چشم."
+    assert status(evaluator, dialogue, "follow_up") == "missing"
+
+
+def test_an_interval_answered_to_when_to_come_back_is_the_follow_up(evaluator):
+    dialogue = "[doctor] قرص رو ادامه بدید.\n[patient] کی دوباره بیام؟\n[doctor] ده روز دیگه، با جواب کشت."
+    r = result(evaluator, dialogue, "follow_up")
+    assert r.status == "covered"
+    assert "ده روز دیگه" in r.evidence_text

@@ -109,7 +109,9 @@ class Segment:
     question: bool  # a question left without an answer
     attribute: str | None = None  # the unit's attribute ("severity", ...) from the dialogue analysis
     polarity: str = "statement"
-    lead: str = ""  # the questioner's sentence just before the question ("I have amlodipine and metformin." / "Is that right?")
+    # the questioner's sentence just before the question ("I have amlodipine and metformin." / "Is that right?"),
+    # or, for a sentence on its own, the other speaker's question just before it ("when do I come back?")
+    lead: str = ""
 
     @property
     def says_something(self) -> bool:
@@ -171,7 +173,7 @@ _INTERVAL = (
     r"(?:\s+(?:to|or)\s+\w+)?\s+(?:day|week|month|year)s?\b|\bnext (?:week|month|year|visit|time)\b"
     r"|\b(?:a|one|two|three|four|six)[- ](?:week|month)s?\b)"
 )
-_FA_INTERVAL = r"(?:[0-9۰-۹]+|یک|دو|سه|چهار|پنج|شش|یه|چند)\s*(?:روز|هفته|ماه|سال)\s*(?:دیگر|دیگه|بعد)"
+_FA_INTERVAL = r"(?:[0-9۰-۹]+|یک|دو|سه|چهار|پنج|شش|شیش|هفت|هشت|ده|دوازده|پونزده|یه|چند)\s*(?:روز|هفته|ماه|سال)\s*(?:دیگر|دیگه|بعد)"
 
 _COURTESY = re.compile(
     r"\bif (?:you (?:need|have|want) (?:anything|any\w*|me|us|help)|there(?:'s| is) anything|anything (?:else )?comes up|"
@@ -207,7 +209,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     # "come back in two weeks", "see you next month", "دو هفته دیگر مراجعه کنید"
     "return_interval": re.compile(
-        rf"{_RETURN}.*{_INTERVAL}|{_INTERVAL}.*{_RETURN}|{_FA_INTERVAL}.*{_FA_RETURN}", re.IGNORECASE
+        # «کی بیاریمش؟ / یه هفته دیگه»: the return asked, the interval answered
+        rf"{_RETURN}.*{_INTERVAL}|{_INTERVAL}.*{_RETURN}|{_FA_INTERVAL}.*{_FA_RETURN}|{_FA_RETURN}.*{_FA_INTERVAL}",
+        re.IGNORECASE,
     ),
 }
 
@@ -218,7 +222,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 _SCHEDULED = re.compile(
     r"\b(?:see (?:you|him|her|them)(?: (?:back|again))?|come (?:back|in again|see (?:me|us))|coming back|"
     r"bring (?:him|her|them) back|follow[- ]?up|return (?:visit|appointment|in)|check back|recheck)\b|"
-    rf"{_FA_INTERVAL}.*(?:مراجعه|برگرد|بیا|ببینم|ببینیم|ویزیت|تماس)",
+    rf"{_FA_INTERVAL}.*(?:مراجعه|برگرد|بیا|ببینم|ببینیم|ویزیت|تماس)|(?:مراجعه|برگرد|بیا|ببینم|ببینیم|ویزیت)\S*.*{_FA_INTERVAL}",
     re.IGNORECASE,
 )
 
@@ -290,6 +294,8 @@ def segment_patterns(seg: Segment) -> set[str]:
       to stop the hydrochlorothiazide", «استامینوفن کدئین رو قطع کنید»).
     """
     found = pattern_hits(seg.text)
+    if seg.role == "doctor" and seg.lead and _AHEAD.search(seg.text) and _RETURN_ASKED.search(seg.lead):
+        found |= {"return_interval", "scheduled_return"}  # «کی بیاریمش؟» / «یه هفته دیگه، با جواب آزمایش»
     doctor = [t for t in _said_by(seg) if seg.role == "doctor"]
     patient = [t for t in _said_by(seg) if seg.role != "doctor"]
     statement = seg.role == "doctor" and len(seg.sentences) == 1 and not seg.question
@@ -642,11 +648,15 @@ _RAISED = re.compile(
     r"(?<![^\W\d_])(?:قند|فشار)(?:م|ش|مون|تون|ش)?(?:\s+\S+){0,5}?\s+(?:بالا|پایین)(?![^\W\d_])",
     re.IGNORECASE,
 )
-# a Persian symptom with a verb of having it: "سوزش دارم", "اسهال داره", "تب کرده"
+# a Persian symptom with a verb of having it: "سوزش دارم", "اسهال داره", "تب کرده", «سرگیجه دارید»; or said the
+# colloquial way: «نفسم تنگه», «سرم گیج می‌ره», «حالم خوب نیست»
 _FA_COMPLAINT = re.compile(
+    r"(?<![^\W\d_])(?:نفس(?:م|ش|مون)\s+(?:\S+\s+)?(?:تنگ|بند|بالا نمیاد)|(?:سرم|سرش)\s+گیج|"
+    r"حال(?:م|ش)\s+(?:بده|خوب نیست|خوش نیست))|"
     r"(?<![^\W\d_])(?:درد|سوزش|خارش|ورم|تورم|تب|سرفه|اسهال|استفراغ|تهوع|سرگیجه|بی[\s\u200c]?حسی|ضعف|خونریزی|کهیر|"
     r"دل[\s\u200c]?درد|سردرد|گلودرد|کمردرد|گوش[\s\u200c]?درد|دندون[\s\u200c]?درد|تنگی نفس|لکه|زخم|جوش)[\w\u200c]*"
-    r"\s+(?:\S+\s+)?(?:دارم|داره|دارد|داریم|داشتم|کرده|کردم|گرفتم|گرفته|می[\s\u200c]?کن\S*|میکن\S*)(?![^\W\d_])"
+    r"\s+(?:\S+\s+)?(?:دارم|داره|دارد|داریم|دارید|دارین|داشتم|کرده|کردم|گرفتم|گرفته|می[\s\u200c]?کن\S*|میکن\S*)"
+    r"(?![^\W\d_])"
 )
 # a pronoun of the patient (or a parent's child): not small talk ("cold out there today, huh")
 _PERSONAL = re.compile(r"\b(?:i|i'm|i've|my|me|she|she's|her|he|he's|his|we|we've)\b", re.IGNORECASE)
@@ -844,7 +854,16 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
     found: set[str] = set()
     said = " ".join(patient)
     denied = seg.polarity == "no"
-    if said and not denied and _stated_complaint(said):
+    if (
+        said
+        and not denied
+        and _stated_complaint(said)
+        or said
+        and not denied
+        and asked
+        and _stated_complaint(asked)
+        and (_ELAPSED.search(said) or _stated_duration(said))
+    ):
         found.add("stated_complaint")
     # where and what it is like are told even beside a "no" ("no blood. it was watery", "not down the leg")
     if said and (_LOCATION.search(said) or PART_COMPLAINT.search(said)):
@@ -989,6 +1008,8 @@ def states_the_plan(text: str) -> bool:
 
 
 _AHEAD = re.compile(rf"{_INTERVAL}|{_FA_INTERVAL}", re.IGNORECASE)
+# the patient asking when to come back: "when should I come back?", «کی بیاریمش؟», «کی دوباره بیام؟»
+_RETURN_ASKED = re.compile(rf"\bwhen\b.*{_RETURN}|(?<![^\W\d_])کی\s+(?:\S+\s+)?{_FA_RETURN}", re.IGNORECASE)
 
 
 def _plan_patterns(text: str) -> set[str]:
@@ -1042,6 +1063,8 @@ def segments(transcript: TranscriptView, *, language: str | None = None) -> list
     for i, s in enumerate(sents):
         if i in in_unit or not s.text.strip():
             continue
+        before = sents[i - 1] if i > 0 else None
+        asked_before = before is not None and before.speaker != s.speaker and bool(before.question)
         out.append(
             Segment(
                 start=s.start,
@@ -1051,6 +1074,7 @@ def segments(transcript: TranscriptView, *, language: str | None = None) -> list
                 sentences=(s.text,),
                 role=s.speaker or "other",
                 question=bool(s.question),
+                lead=before.text if asked_before else "",
             )
         )
     out.sort(key=lambda seg: seg.start)
