@@ -423,3 +423,11 @@ def test_an_interval_answered_to_when_to_come_back_is_the_follow_up(evaluator):
     r = result(evaluator, dialogue, "follow_up")
     assert r.status == "covered"
     assert "ده روز دیگه" in r.evidence_text
+
+
+# --- a Persian keyword with its written ezafe -------------------------------------------------------
+
+
+def test_a_persian_keyword_with_its_written_ezafe_is_found(evaluator):
+    dialogue = "[doctor] درد قفسه‌ی سینه یا تنگی نفس داشتید؟\n[patient] نه، هیچ‌کدوم."
+    assert status(evaluator, dialogue, "review_of_systems") == "covered"

@@ -66,6 +66,10 @@ def _bounded(alternatives: list[str]) -> str:
     return rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)"
 
 
+#: Persian word endings after which the ezafe is written as «ی» («قفسه‌ی سینه», «پای چپ», «داروی فشار»)
+_EZAFE_AFTER = frozenset("هاو")
+
+
 def _compile_alternative(alt: str) -> str:
     text = normalize_text(alt.strip())
     prefix = text.endswith("*")
@@ -73,7 +77,9 @@ def _compile_alternative(alt: str) -> str:
     persian = is_persian(text)
     parts: list[str] = []
     for i, tok in enumerate(tokens):
-        if i:
+        if i and persian and tokens[i - 1][-1:] in _EZAFE_AFTER:
+            parts.append(r"(?:[\s\-]*ی)?[\s\-]*")  # the written ezafe: «قفسه‌ی سینه» for «قفسه سینه»
+        elif i:
             parts.append(r"[\s\-]*" if persian else r"[\s\-]+")
         # a "*" ending a word inside the term is a prefix too ("pass* out" finds "passed out")
         parts.append(re.escape(tok[:-1]) + r"\w*" if tok.endswith("*") and tok.strip("*") else re.escape(tok))
