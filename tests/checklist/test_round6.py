@@ -431,3 +431,22 @@ def test_an_interval_answered_to_when_to_come_back_is_the_follow_up(evaluator):
 def test_a_persian_keyword_with_its_written_ezafe_is_found(evaluator):
     dialogue = "[doctor] درد قفسه‌ی سینه یا تنگی نفس داشتید؟\n[patient] نه، هیچ‌کدوم."
     assert status(evaluator, dialogue, "review_of_systems") == "covered"
+
+
+# --- advice on how to live with it and how to give the medicine -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "advice",
+    [
+        "روزی هشت لیوان آب بخورید، مخصوصاً صبح‌ها.",
+        "صبح‌ها اول دو دقیقه لب تخت بشینید، بعد بلند شید.",
+        "Measure it with the dosing cup, and finish the whole course even when he feels better.",
+        "I'd really ask you to cut down the energy drinks, they keep you up at night.",
+    ],
+)
+def test_self_care_advice_in_other_words_is_patient_education(evaluator, advice):
+    dialogue = f"[patient] okay.\n[doctor] {advice}\n[patient] باشه."
+    r = result(evaluator, dialogue, "patient_education")
+    assert r.status == "covered"
+    assert advice.split("،")[0].split(",")[0] in r.evidence_text

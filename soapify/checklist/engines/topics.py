@@ -524,11 +524,14 @@ _ADVICE = re.compile(
     r"(?:drink|eat|rest|get|stay|keep|avoid|wash|use (?:the|a|your) spacer)|"
     # feeding a child: "give him plenty of fluids", "don't give her juice"
     r"(?:(?:don't|do not|do n't) )?give (?:him|her|them|the baby) (?:plenty|lots|small|frequent|extra|more|sips|"
-    r"fluids|water|juice|soda|milk|food))\b|"
+    r"fluids|water|juice|soda|milk|food)|"
+    # how to give a medicine, not which: "use the syringe, not a kitchen spoon", "finish the whole course"
+    r"use (?:the|a) (?:syringe|spacer|dosing cup)|finish (?:the |all the |his |her )?(?:whole |entire |full )?"
+    r"(?:course|antibiotics?|bottle))\b|"
     # said as advice: "you should avoid …", "it's important to drink …", "I want you to rest"
     r"\b(?:you (?:should|need to|must|have to)(?: also| really| just)?|it(?:'s| is) (?:important|best|a good idea) to|"
     # "i want you to", "i'd also like you to", "i would really like you to"
-    r"i(?:'d| would)?(?: also| really| just)? (?:want|like) you to|i recommend (?:that you )?)\s+(?:try to\s+)?"
+    r"i(?:'d| would)?(?: also| really| just)? (?:want|like|ask) you to|i recommend (?:that you )?)\s+(?:try to\s+)?"
     r"(?:also\s+)?(?:avoid|drink|rest|elevate|"
     r"eat|limit|reduce|cut|stay|keep|lose|stop smoking|quit smoking|exercise|walk|sleep|wear)\b",
     re.IGNORECASE,
@@ -544,6 +547,13 @@ _FA_ADVICE = re.compile(
     r"(?:قهوه|چای|نمک|شکر|شیرینی|سیگار|نوشابه|چربی|فست[\s\u200c]?فود|صفحه[\s\u200c]?نمایش|گوشی)\s+(?:کمتر|ممنوع)|"
     r"(?:خواب|ورزش|غذا)\s+(?:منظم|کافی|سبک))"
     r"(?![\u0600-\u06FF])"
+)
+
+
+# how much to drink and how to get up: «روزی شیش هشت لیوان آب», «اول یه دقیقه لبه‌ی تخت بشینه، بعد پا شه»
+_FA_HABIT_ADVICE = re.compile(
+    r"(?<![^\W\d_])(?:لیوان آب|(?:اول|قبلش)\s+(?:\S+\s+){0,4}?بشین(?:ه|ید|ین)?|آروم(?:\s+آروم)?\s+بلند ش\S*)"
+    r"(?![^\W\d_])"
 )
 
 
@@ -566,7 +576,12 @@ def _self_care_advice(text: str) -> bool:
         return False
     if _EXAM_REQUEST.search(text):
         return False
-    return bool(_ADVICE.search(text) or _FA_ADVICE.search(text) or _FA_FEEDING.search(text))
+    return bool(
+        _ADVICE.search(text)
+        or _FA_ADVICE.search(text)
+        or _FA_FEEDING.search(text)
+        or _FA_HABIT_ADVICE.search(text)
+    )
 
 
 _DURATION_EN = re.compile(
