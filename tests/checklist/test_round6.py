@@ -450,3 +450,9 @@ def test_self_care_advice_in_other_words_is_patient_education(evaluator, advice)
     r = result(evaluator, dialogue, "patient_education")
     assert r.status == "covered"
     assert advice.split("،")[0].split(",")[0] in r.evidence_text
+
+
+def test_a_test_given_last_week_is_no_onset(evaluator):
+    dialogue = "[doctor] جواب آزمایش‌ها رو آوردید؟\n[patient] بله، هفته‌ی پیش دادم، اینجاست."
+    assert status(evaluator, dialogue, "onset") == "missing"
+    assert status(evaluator, dialogue, "duration") == "missing"
