@@ -456,3 +456,27 @@ def test_a_test_given_last_week_is_no_onset(evaluator):
     dialogue = "[doctor] جواب آزمایش‌ها رو آوردید؟\n[patient] بله، هفته‌ی پیش دادم، اینجاست."
     assert status(evaluator, dialogue, "onset") == "missing"
     assert status(evaluator, dialogue, "duration") == "missing"
+
+
+# --- the assessment said without "this is" ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("statement", "other"),
+    [
+        (
+            "What you're describing sounds like migraine, with the aura before it.",
+            "It's something we can treat.",
+        ),
+        (
+            "What I'm most worried about is a kidney stone on the right.",
+            "I don't think it's serious, but let's check.",
+        ),
+        ("Your blood pressure is not at goal yet.", "I'll put in a referral for a diabetic eye exam."),
+    ],
+)
+def test_an_assessment_said_in_other_words_is_the_diagnosis_shown(evaluator, statement, other):
+    dialogue = f"[patient] so what is it?\n[doctor] {statement}\n[doctor] {other}\n[patient] okay."
+    r = result(evaluator, dialogue, "diagnosis_stated")
+    assert r.status == "covered"
+    assert statement.split(",")[0] in r.evidence_text

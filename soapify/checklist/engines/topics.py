@@ -362,7 +362,10 @@ def vital_kinds(text: str) -> set[str]:
 # "this is a moderate asthma flare", "it looks like a simple bladder infection", "that's a sprain";
 # not "it's time for your flu shot" (a condition's name used for something else)
 _THIS_IS = re.compile(
-    r"\b(?:this|it|that)(?:'s| is| looks like| sounds like| seems like| seems to be| appears to be)\s",
+    r"\b(?:this|it|that)(?:'s| is| looks like| sounds like| seems like| seems to be| appears to be)\s|"
+    # "what you're describing sounds like depression", "what I'm more suspicious of is a sprain"
+    r"\bwhat you(?:'re| are) (?:describing|telling me) (?:sounds|looks|seems) like\s|"
+    r"\bwhat (?:i'm|i am) (?:most |more )?(?:suspicious of|worried about|thinking(?: of)?) is\s",
     re.IGNORECASE,
 )
 _NOT_A_CONDITION = re.compile(
@@ -408,7 +411,7 @@ _CONTROL = re.compile(
     r"\b(?:your|his|her|their|the) (?:blood pressure|bp|diabetes|blood sugars?|sugars?|a1c|asthma|copd|cholesterol|"
     r"thyroid|reflux|hypertension|heart failure|epilepsy|seizures|migraines?)\b"
     r"(?: \w+){0,2}? (?:is|are|isn't|aren't|has been|have been|remains?)(?: \w+){0,3}? "
-    r"(?:(?:well[- ]|poorly |better |not )?controlled|uncontrolled|under control|out of control)\b|"
+    r"(?:(?:well[- ]|poorly |better |not )?controlled|uncontrolled|under control|out of control|(?:not )?at goal)\b|"
     r"(?<![^\W\d_])(?:فشار|قند|دیابت|آسم|تیروئید|چربی|میگرن)[\w\u200c]*(?:\s+\S+){0,2}?\s+کنترل\s*"
     r"(?:نشده|شده|نیست|هست|است|ه|شدس|نمیشه)(?![^\W\d_])",
     re.IGNORECASE,
