@@ -480,3 +480,20 @@ def test_an_assessment_said_in_other_words_is_the_diagnosis_shown(evaluator, sta
     r = result(evaluator, dialogue, "diagnosis_stated")
     assert r.status == "covered"
     assert statement.split(",")[0] in r.evidence_text
+
+
+# --- thoughts of self-harm asked are the red flags of a mood visit -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "dialogue",
+    [
+        "[doctor] Have you had any thoughts of harming yourself lately?\n[patient] No, never. I have my kids.\n"
+        "[doctor] It's not a weakness to feel this way.",
+        "[doctor] فکر خودکشی هم به سرتون زده؟\n[patient] نه، اصلاً.\n[doctor] ضعف نیست که آدم این‌جوری بشه.",
+    ],
+)
+def test_thoughts_of_self_harm_asked_are_the_red_flags_shown(evaluator, dialogue):
+    r = result(evaluator, dialogue, "red_flags")
+    assert r.status == "covered"
+    assert dialogue.split("\n")[0].removeprefix("[doctor] ") in r.evidence_text

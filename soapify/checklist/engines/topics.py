@@ -287,7 +287,8 @@ def segment_patterns(seg: Segment) -> set[str]:
       ``onset_since`` ("how long?" / "since they changed my pills"), ``stated_severity`` (a number
       answered to "zero to ten?", or how bad beside the complaint: «زیر دلم یه کم سنگینه، ولی نه زیاد»),
       ``doses_missed`` ("he skips the water pill some days", «تموم شده، دیگه نگرفتم»), ``occupation_told``
-      («روزمزدم», «کار بانک»), ``modifying_factor`` ("is it worse
+      («روزمزدم», «کار بانک»), ``self_harm_asked`` ("thoughts of hurting yourself?", «به آسیب زدن به
+      خودتون فکر کردید؟»), ``modifying_factor`` ("is it worse
       at any time?", "when I stand up", «وقتی از جام پا میشم»);
     * the plan in a doctor's statement (``_plan_patterns``, not in conditional advice): ``test_planned``
       ("I'll send the urine for culture", «آزمایش سدیم و پتاسیم می‌نویسم») and ``drug_plan`` ("I'm going
@@ -858,6 +859,14 @@ _BLEEDING_Q = re.compile(
     r"(?<![^\W\d_])(?:ادرار|مدفوع|استفراغ|خلط)\S*(?:\s+\S+){0,2}?\s+خون",
     re.IGNORECASE,
 )
+# thoughts of self-harm or suicide, asked: "have you had thoughts of hurting yourself?", "better off dead",
+# «به آسیب زدن به خودتون فکر کردید؟», «فکر خودکشی داشتید؟», «کاش دیگه نباشید؟»
+_SELF_HARM_Q = re.compile(
+    r"\b(?:hurt(?:ing)? (?:yourself|himself|herself)|harm(?:ing)? (?:yourself|himself|herself)|self[- ]harm|suicid\w*|"
+    r"kill(?:ing)? (?:yourself|himself|herself)|better off dead|end (?:your|his|her) life)\b|"
+    r"آسیب\s+(?:زدن\s+)?به\s+خود|خودکشی|کاش\s+(?:دیگه\s+)?نباش|به\s+زندگی\s+(?:\S+\s+)?پایان",
+    re.IGNORECASE,
+)
 # when it began, asked: "when did it start?", «از کی؟», «از کی شروع شده؟»
 _ONSET_Q = re.compile(
     r"\bwhen did (?:it|this|that|the \w+) (?:start|begin|come on)\b|(?<![^\W\d_])از (?:کی|چه (?:موقع|زمانی))"
@@ -890,6 +899,8 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
         found.add("stated_quality")
     if asked and said and _BLEEDING_Q.search(asked):
         found.add("bleeding_asked")
+    if asked and said and _SELF_HARM_Q.search(asked):
+        found.add("self_harm_asked")
     if said and _DOSES_MISSED.search(said):
         found.add("doses_missed")
     if said and _OCCUPATION_TOLD.search(said):
