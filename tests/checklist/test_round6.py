@@ -497,3 +497,29 @@ def test_thoughts_of_self_harm_asked_are_the_red_flags_shown(evaluator, dialogue
     r = result(evaluator, dialogue, "red_flags")
     assert r.status == "covered"
     assert dialogue.split("\n")[0].removeprefix("[doctor] ") in r.evidence_text
+
+
+# --- the patient's own past: asked in the sentence before, or told unasked ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("dialogue", "shown"),
+    [
+        (
+            "[doctor] قبلاً هم سنگ کلیه شده بودید؟ دارویی مصرف می‌کنید؟\n[patient] دو سال پیش یه بار، خودش دفع شد.",
+            "دو سال پیش یه بار",
+        ),
+        (
+            "[doctor] دارویی بهش دادید؟\n[patient_guest] نه. واکسن‌هاش کامله، تا حالا هم بستری نشده.",
+            "واکسن‌هاش کامله",
+        ),
+        (
+            "[doctor] anything else I should know?\n[patient_guest] he's never been in the hospital, shots are up to date.",
+            "never",
+        ),
+    ],
+)
+def test_the_patients_past_asked_before_or_told_unasked_is_the_past_history(evaluator, dialogue, shown):
+    r = result(evaluator, dialogue, "past_medical_history")
+    assert r.status == "covered"
+    assert shown in r.evidence_text

@@ -735,7 +735,8 @@ _PAST_ILLNESS_Q = re.compile(
     r"\b(?:any|a) (?:past |prior |previous )?history of\b|"
     r"\b(?:any|do you have|does (?:she|he) have)\b[^?]*\b(?:diabetes|high blood pressure|hypertension|asthma|"
     r"(?:kidney|heart|liver|lung|thyroid) (?:problems?|disease|issues?)|ulcers?|cancer)\b|"
-    r"(?<![^\W\d_])(?:قبلا|قبلاً|تا حالا|تاحالا)(?:\s+\S+){0,4}?\s+(?:داشتی\S*|شدی\S*|گرفتی\S*|بستری\S*)|"
+    r"(?<![^\W\d_])(?:قبلا|قبلاً|تا حالا|تاحالا)(?:\s+\S+){0,4}?\s+(?:داشتی\S*|شدی\S*|گرفتی\S*|بستری\S*|"
+    r"شده بودی\S*)|"
     r"(?<![^\W\d_])سابقه(?!\s+(?:خانوادگی|فامیلی))|"
     r"(?<![^\W\d_])(?:دیابت|فشار خون|مشکل (?:کلیه|قلب|کبد|تیروئید|ریه)|بیماری (?:قلبی|کلیوی|خاص|زمینه\S*)|آسم|سرطان|"
     r"تیروئید)(?![^\W\d_])[^؟?]*[؟?]",
@@ -859,6 +860,13 @@ _BLEEDING_Q = re.compile(
     r"(?<![^\W\d_])(?:ادرار|مدفوع|استفراغ|خلط)\S*(?:\s+\S+){0,2}?\s+خون",
     re.IGNORECASE,
 )
+# the patient's own past told without a question: never or once admitted, the vaccines complete
+_OWN_PAST = re.compile(
+    r"(?<![^\W\d_])(?:تا حالا|تاحالا|قبلا|قبلاً|هیچ[\s\u200c]?وقت)(?:\s+\S+){0,3}?\s+بستری|"
+    r"(?<![^\W\d_])واکسن\S*\s+(?:\S+\s+)?کامل|"
+    r"\b(?:never|ever) been (?:in (?:the )?hospital|hospitali[sz]ed|admitted)\b|\b(?:shots|vaccines?) (?:are )?up to date\b",
+    re.IGNORECASE,
+)
 # thoughts of self-harm or suicide, asked: "have you had thoughts of hurting yourself?", "better off dead",
 # «به آسیب زدن به خودتون فکر کردید؟», «فکر خودکشی داشتید؟», «کاش دیگه نباشید؟»
 _SELF_HARM_Q = re.compile(
@@ -909,8 +917,12 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
         found.add("relative_illness")
     if said and _medicine_taken(f"{seg.lead} {asked}".strip() if asked else "", said, denied):
         found.add("medicine_taken")
-    if asked and said and _PAST_ILLNESS_Q.search(asked) and not _NOT_OWN_ILLNESS.search(asked):
+    # the question may be the sentence before the one answered: «قبلاً هم این‌جوری شده بودید؟ به دارویی حساسیت دارید؟»
+    question = f"{seg.lead} {asked}".strip() if asked else ""
+    if said and question and _PAST_ILLNESS_Q.search(question) and not _NOT_OWN_ILLNESS.search(question):
         found.add("past_illness")
+    if said and _OWN_PAST.search(said):
+        found.add("past_illness")  # told unasked: «تا حالا هم بستری نشده», «واکسن‌هاش هم کامله»
     told = seg.text if seg.role == "doctor" and not seg.question else asked  # said, or asked back
     if told and _HOSPITAL_STAY.search(told):
         found.add("past_illness")
