@@ -918,8 +918,8 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
     if said and _medicine_taken(f"{seg.lead} {asked}".strip() if asked else "", said, denied):
         found.add("medicine_taken")
     # the question may be the sentence before the one answered: «قبلاً هم این‌جوری شده بودید؟ به دارویی حساسیت دارید؟»
-    question = f"{seg.lead} {asked}".strip() if asked else ""
-    if said and question and _PAST_ILLNESS_Q.search(question) and not _NOT_OWN_ILLNESS.search(question):
+    questions = (asked, seg.lead) if asked else ()
+    if said and any(q and _PAST_ILLNESS_Q.search(q) and not _NOT_OWN_ILLNESS.search(q) for q in questions):
         found.add("past_illness")
     if said and _OWN_PAST.search(said):
         found.add("past_illness")  # told unasked: «تا حالا هم بستری نشده», «واکسن‌هاش هم کامله»
