@@ -19,6 +19,7 @@ section decides.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -301,11 +302,10 @@ def segment_patterns(seg: Segment) -> set[str]:
     patient = [t for t in _said_by(seg) if seg.role != "doctor"]
     statement = seg.role == "doctor" and len(seg.sentences) == 1 and not seg.question
     # a sign found on examination («دو طرف خس‌خس بازدمی هست») is no diagnosis told, unless judged as one
-    judged = not _exam_finding(seg.text) or bool(HEDGED_ASSESSMENT.search(seg.text))
     if (
         statement
-        and judged
         and (told_diagnosis(seg.text) or _this_is_a_condition(seg.text) or _assessed_condition(seg.text))
+        and (not _exam_finding(seg.text) or HEDGED_ASSESSMENT.search(seg.text))
     ):
         found.add("told_diagnosis")
     for text in doctor:
@@ -1026,6 +1026,7 @@ _REFERRAL_MADE = re.compile(
 _FA_SCHEDULE = re.compile(r"(?<![^\W\d_])(?:روزی|شبی|هر\s+\S+\s+ساعت)(?![^\W\d_])")
 
 
+@functools.lru_cache(maxsize=4096)
 def reads_a_result(text: str) -> bool:
     """Whether a doctor's sentence reads out a test result ("your a1c came back at 8.4", «قند ناشتا ۱۶۸،
     A1c هشت و چهار دهم؛ سه ماه پیش هفت و نیم بود»): a result, not when the complaint began."""
@@ -1041,6 +1042,7 @@ _LAB_NAME = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def states_the_plan(text: str) -> bool:
     """Whether a doctor's sentence orders or asks for a test (and reads no result), starts, stops or changes
     a medicine ("continue metformin, start Jardiance ten milligrams"), or sets a time ahead ("bring the
