@@ -1,7 +1,10 @@
 """What fourteen new visits showed (fourteenth session): specialty items covered from words of another
-sense (a cardiology item from "stairs" in a knee injury or «پشت» in a flank question, a diabetes item
-from «غذا» in a dosing instruction in a visit with no diabetes at all). Short made-up dialogues; real
-MiniLM, real artifact."""
+sense (a cardiology item from "stairs" in a knee injury or «پشت» in a flank question, a diabetes item from
+«غذا» in a dosing instruction in a visit with no diabetes at all); the history in the patient's words
+(severity as a number or «یه کم ولی نه زیاد», Persian durations, doses missed, work, a modifier beside a
+"no", the medicines taken now, the past told unasked, the complaint said colloquially); the plan in the
+doctor's (a referral written, a test declined or awaited, self-care advice, a return asked for) and the
+assessment said without "this is". Short made-up dialogues, none from the visits; real MiniLM, real artifact."""
 
 from __future__ import annotations
 
