@@ -672,6 +672,8 @@ class _Builder:
             return  # the medication item of the question it answers says it
         if self.lang == "fa" and lx.is_greeting(s.text):
             return  # "سلام آقای دکتر، ممنون، خسته نباشید", "سلام، بفرمایید بشینید"
+        if self.lang == "fa" and lx.FA_SMALL_TALK.search(s.text) and not lx.SYMPTOM_RE.search(s.text):
+            return  # "ببخشید دیر شد، ترافیک بود", "ممنون که وقت گذاشتید"
         if (
             self.lang == "fa"
             and not doctor
@@ -2343,7 +2345,8 @@ _TAKES = re.compile(
 )
 # The doctor accepting a refusal: "That's fine, we'll skip it.", "باشه، مشکلی نیست"
 _FA_ACCEPTS = re.compile(
-    r"^\W*(?:باشه|چشم|خب|اوکی|آهان)[\s،,]+(?:پس\s+)?(?:نمی[\u200c ]?خواد|لازم نیست|قبول|حله|متوجه شدم)\W*$"
+    r"^\W*(?:باشه|چشم|خب|اوکی|آهان)[\s،,]+(?:پس\s+)?(?:نمی[\u200c ]?خواد|لازم نیست|قبول|حله|متوجه شدم|"
+    r"امتحان می[\u200c ]?کنم|سعی(?:م)?(?:و|رو)? می[\u200c ]?کنم|هر ?چی (?:شما|خودتون) (?:بگید|بگین|صلاح بدونید))\W*$"
 )
 _ACCEPTS = re.compile(
     r"^\W*(?:(?:that's|that is) (?:fine|ok(?:ay)?|alright|all right|no problem)|no problem|ok(?:ay)?|sure|"

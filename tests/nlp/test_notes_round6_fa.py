@@ -1,0 +1,61 @@
+"""The rules engine on the sixth clinician round's Persian findings (made-up colloquial dialogue, worded
+unlike the visits the findings came from)."""
+
+from __future__ import annotations
+
+from tests.nlp.drafting import items
+from tests.nlp.drafting import persian_draft as g
+
+
+def texts(draft, section, kind=None) -> list[str]:
+    return [it["text"] for it in items(draft, section, kind)]
+
+
+# ------------------------------------------------------------------ small talk is no note content
+
+
+def test_goodbyes_regards_and_blessings_are_no_history(engine):
+    draft = g(
+        engine,
+        "[doctor] گلوتون از کی درد می‌کنه؟\n[patient] از دیروز صبح، قورت دادن سخته.\n"
+        "[doctor] آموکسی‌سیلین پونصد، روزی سه بار، ده روز.\n[patient] خب خدا رو شکر. قربون شما.\n"
+        "[patient] سلام به خانمتون برسونید. خدانگهدار.\n[patient] مرسی خانم دکتر، خدافظ.\n"
+        "[patient] خدا خیرتون بده پدر، ایشالله همیشه سالم باشید.",
+    )
+    said = " ".join(texts(draft, "subjective") + texts(draft, "plan"))
+    for word in ("شکر", "قربون", "خدافظ", "خدانگهدار", "ایشالله"):
+        assert word not in said
+    assert any("قورت" in t for t in texts(draft, "subjective"))
+
+
+def test_traffic_lateness_and_thanks_for_the_time_are_no_history(engine):
+    draft = g(
+        engine,
+        "[doctor] بفرمایید، چه مشکلی دارید؟\n[patient] ببخشید دیر رسیدم، جای پارک پیدا نمی‌شد.\n"
+        "[patient] دو هفته‌ست زانوی چپم موقع پله اومدن درد می‌گیره.\n"
+        "[doctor] زانو یه کم ورم داره. آرتروز زانوئه.\n"
+        "[patient] دستتون درد نکنه که اینقدر با حوصله توضیح دادید.",
+    )
+    said = " ".join(texts(draft, "subjective"))
+    assert "پارک" not in said and "حوصله" not in said
+    assert "پله" in said
+
+
+def test_the_answer_to_a_social_question_is_no_history(engine):
+    draft = g(
+        engine,
+        "[doctor] سلام، سفر شمال خوش گذشت؟\n[patient] عالی بود، هوا هم خوب بود.\n"
+        "[doctor] خب، چی شده؟\n[patient] از سه روز پیش گوش راستم درد می‌کنه.",
+    )
+    said = " ".join(texts(draft, "subjective"))
+    assert "عالی" not in said
+    assert "گوش" in said
+
+
+def test_agreeing_to_try_is_no_history(engine):
+    draft = g(
+        engine,
+        "[doctor] شب‌ها قبل خواب گوشی رو کنار بذارید.\n[patient] باشه، سعی می‌کنم.\n"
+        "[doctor] قرص رو هم عصر بخورید.\n[patient] چشم، هر چی شما صلاح بدونید.",
+    )
+    assert not items(draft, "subjective", "hpi")
