@@ -59,3 +59,51 @@ def test_agreeing_to_try_is_no_history(engine):
         "[doctor] قرص رو هم عصر بخورید.\n[patient] چشم، هر چی شما صلاح بدونید.",
     )
     assert not items(draft, "subjective", "hpi")
+
+
+# ------------------------------------------------------------------ the chief complaint said colloquially
+
+
+def chief(draft) -> str:
+    (cc,) = items(draft, "subjective", "chief_complaint")
+    return cc["text"]
+
+
+def test_burning_when_peeing_is_the_chief_complaint(engine):
+    draft = g(
+        engine,
+        "[doctor] بفرمایید، چی شده؟\n[patient] سه روزه جیشم می‌سوزه، زود به زود هم باید برم.",
+    )
+    assert chief(draft).startswith("سوزش ادرار")
+
+
+def test_a_caught_back_or_neck_is_its_pain(engine):
+    draft = g(engine, "[doctor] چه مشکلی دارید؟\n[patient] دیروز موقع جابجا کردن مبل کمرم گرفت.")
+    assert chief(draft).startswith("کمردرد")
+    draft = g(engine, "[doctor] چی شده؟\n[patient] از صبح گردنم گرفته، نمی‌تونم سرمو بچرخونم.")
+    assert chief(draft).startswith("گردن درد")
+
+
+def test_breath_gone_tight_is_shortness_of_breath(engine):
+    draft = g(engine, "[doctor] سلام، بفرمایید.\n[patient] دو روزه نفسم تنگه، سرفه هم می‌کنم.")
+    assert chief(draft).startswith("تنگی نفس")
+
+
+def test_the_doctors_opening_since_when_names_the_complaint(engine):
+    draft = g(
+        engine,
+        "[doctor] سلام، خوب هستید؟\n[patient] سلام، ممنون.\n[doctor] از کی سرفه می‌کنید؟\n"
+        "[patient] یه هفته‌ای می‌شه. شبا بدتره.",
+    )
+    assert chief(draft).startswith("سرفه (")
+    assert "هفته" in chief(draft)
+
+
+def test_results_brought_after_small_talk_are_a_results_follow_up(engine):
+    draft = g(
+        engine,
+        "[doctor] سلام، تعطیلات خوش گذشت؟\n[patient] بله، مرسی.\n"
+        "[doctor] خب، سونوگرافی‌تون رو آوردید؟\n[patient] بله، بفرمایید.\n"
+        "[doctor] کبد یه کم چرب شده. گاهی گزگز دست دارید؟\n[patient] گاهی.",
+    )
+    assert chief(draft) == "پیگیری جواب سونوگرافی"

@@ -1760,6 +1760,8 @@ class _Builder:
         ]
         if self.follow_up_of_a_condition() or self.results_follow_up() or self.own_readings_follow_up():
             return
+        if self.asked_since_when():
+            return
         # from the answer to "what brings you in"; if nothing after it, from the start of the visit
         for start in dict.fromkeys([chief_q[0] if chief_q else 0, 0]):
             if self.patient_complaint(start):
@@ -1825,8 +1827,15 @@ class _Builder:
         if self.lang != "fa":
             return False
         opening = next((i for i, s in enumerate(self.sents[:_OPENING_SENTENCES])
-                        if s.speaker == SPEAKER_DOCTOR and s.question), None)  # fmt: skip
-        if opening is None or not (m := _FA_RESULTS_Q.search(self.sents[opening].text)):
+                        if s.speaker == SPEAKER_DOCTOR and s.question
+                        and not (lx.CHITCHAT.search(s.text) or lx.is_greeting(s.text))), None)  # fmt: skip
+        if opening is None:
+            return False
+        q = self.sents[opening]
+        if not (m := _FA_RESULTS_Q.search(q.text)) and opening and self.sents[opening - 1].turn == q.turn:
+            q = self.sents[opening - 1]  # "بریم سراغ آزمایش‌ها. آوردید؟"
+            m = _FA_RESULTS_Q.search(q.text)
+        if m is None:
             return False
         replies = []
         for j in range(opening + 1, len(self.sents)):
@@ -1835,8 +1844,7 @@ class _Builder:
             replies.append(j)
         if not replies or any(x.sentence in replies and not x.negated for x in self.d.mentions):
             return False  # "بله آوردم. زانوم درد میکنه": the patient's own complaint
-        q = self.sents[opening]
-        self.add("subjective", "chief_complaint", f"پیگیری جواب {m.group(1)}",
+        self.add("subjective", "chief_complaint", f"پیگیری جواب {m.group(1) or m.group(2)}",
                  [(q.start + m.start(), q.start + m.end(), q.segment_id)], confidence=0.5)  # fmt: skip
         return True
 
@@ -1857,6 +1865,34 @@ class _Builder:
                 self.add("subjective", "chief_complaint", f"پیگیری {m.group(1)} خون", [(a, b, s.segment_id)],
                          confidence=0.5)  # fmt: skip
                 return True
+        return False
+
+    def asked_since_when(self) -> bool:
+        """A Persian visit the doctor opens by asking since when a complaint is there ("از کی سرگیجه
+        دارید؟" / "دو هفته‌ای می‌شه") has that complaint as its chief complaint, with the time told."""
+        if self.lang != "fa":
+            return False
+        for u in self.d.units:
+            q = self.sents[u.question]
+            if u.question >= _OPENING_SENTENCES or q.speaker != SPEAKER_DOCTOR:
+                return False
+            if lx.CHITCHAT.search(q.text) or lx.is_greeting(q.text):
+                continue  # "خوب هستید؟", "سفر خوش گذشت؟"
+            m = lx.SYMPTOM_RE.search(q.text)
+            if u.attribute != "duration" or u.polarity == "no" or m is None:
+                return False
+            for j in u.answer:
+                a = self.sents[j]
+                dur = extract_durations(normalize_digits(a.text)) or extract_durations(
+                    number_view(a.text).text
+                )
+                if dur:
+                    text = f"{lx.fa_symptom_name(m.group(0))} ({a.text[dur[0][0] : dur[0][1]]})"
+                    self.add("subjective", "chief_complaint", text,
+                             [(q.start + m.start(), q.start + m.end(), q.segment_id), self.span(a)],
+                             confidence=0.6, duration=dur[0][2], name=lx.canonical_symptom(m.group(0)))  # fmt: skip
+                    return True
+            return False
         return False
 
     def patient_complaint(self, start: int) -> bool:
@@ -1986,7 +2022,11 @@ _FA_NOT_SEEN = re.compile(
 # the patient's own readings brought: "فشارامو یادداشت کردم", "قندامو آوردم", "دفترچه فشارم"
 _FA_OWN_READINGS = re.compile(r"(?<![^\W\d_])(فشار|قند)(?:ا|ها|\u200cها)(?:مو|م)?(?![^\W\d_])")
 # the doctor opening with the results: "جواب آزمایشتون اومده؟", "جواب سونوتونو آوردید؟"
-_FA_RESULTS_Q = re.compile(r"جواب\s+(آزمایش|سونوگرافی|سونو|عکس|نوار قلب|ام[\u200c ]?آر[\u200c ]?آی)")
+_FA_RESULTS = r"(آزمایش|سونوگرافی|سونو|عکس|نوار قلب|ام[\u200c ]?آر[\u200c ]?آی)"
+# "جواب آزمایشتون اومده؟", "بریم سراغ آزمایش‌ها", "آزمایش‌هاتون رو آوردید؟"
+_FA_RESULTS_Q = re.compile(
+    rf"(?:جواب|سراغ)\s+{_FA_RESULTS}|{_FA_RESULTS}(?:\u200c?ها|ا)?(?:\u200c?(?:تون|ت))?\s+(?:رو\s+|را\s+)?(?:آوردید|آوردین|آوردی)"
+)
 # the patient's pregnancy and how far along it is
 _PREGNANCY = re.compile(
     r"\b(?:i'm|i am|she's|she is|we're)\s+(?:\w+[ -]){0,2}?(?:\d+|\w+) weeks?(?: pregnant| along)?\b|\bpregnant\b|"
