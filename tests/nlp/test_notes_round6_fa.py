@@ -107,3 +107,48 @@ def test_results_brought_after_small_talk_are_a_results_follow_up(engine):
         "[doctor] کبد یه کم چرب شده. گاهی گزگز دست دارید؟\n[patient] گاهی.",
     )
     assert chief(draft) == "پیگیری جواب سونوگرافی"
+
+
+# ------------------------------------------------------------------ declined offers
+
+
+def declined(draft) -> list[dict]:
+    return [it for it in items(draft, "plan") if it.get("negated")]
+
+
+def test_an_offer_declined_with_thanks_is_one_declined_plan_item(engine):
+    draft = g(
+        engine,
+        "[patient] از دیروز آبریزش بینی دارم.\n"
+        "[doctor] یه قرص ستیریزین هم بنویسم؟ شبی یکی بخورید راحت‌تر می‌خوابید.\n"
+        "[patient] نه، مرسی، اونو نمی‌خوام. همین قطره کافیه.",
+    )
+    (item,) = declined(draft)
+    assert item["text"].startswith("نپذیرفت: ") and "ستیریزین" in item["text"]
+    said = " ".join(texts(draft, "subjective") + texts(draft, "plan", "instruction"))
+    assert "نمی‌خوام" not in said and "کافیه" not in said and "راحت‌تر" not in said
+
+
+def test_a_medicine_refused_as_not_that_one_is_declined_not_taken(engine):
+    draft = g(
+        engine,
+        "[doctor] ریتمتون نامنظمه. یه راه اینه که وارفارین شروع کنیم.\n[patient] نه، وارفارین نه. می‌ترسم.",
+    )
+    (item,) = declined(draft)
+    assert "وارفارین" in item["text"]
+    assert not items(draft, "subjective", "medication")
+
+
+def test_sick_leave_refused_as_not_possible_leaves_the_advice_after_it(engine):
+    draft = g(
+        engine,
+        "[doctor] دو روز استعلاجی براتون بنویسم؟ ماسک هم بزنید.\n[patient] نه، نمی‌شه، امتحان دارم.",
+    )
+    (item,) = declined(draft)
+    assert "استعلاجی" in item["text"]
+    assert any("ماسک" in t for t in texts(draft, "plan", "instruction") if not t.startswith("نپذیرفت"))
+
+
+def test_a_relatives_medicine_is_not_the_patients(engine):
+    draft = g(engine, "[doctor] کسی تو خانواده قند داره؟\n[patient] پدرم قند داشت، متفورمین می‌خورد.")
+    assert not items(draft, "subjective", "medication")

@@ -713,7 +713,7 @@ PRESCRIBE = re.compile(
 # The patient turning down what the doctor proposed.
 DECLINE = re.compile(
     r"^\W*(?:(?:no|nah|eh|hmm|um|uh|well|honestly|actually|to be honest|نه|خیر|دکتر|آقای دکتر|خانم دکتر|فعلا|فعلاً|"
-    r"من|راستش|والا|ببخشید|حالا)[\s,.،]+)*"
+    r"من|راستش|والا|ببخشید|حالا|ممنون|مرسی|نه ممنون|نه مرسی)[\s,.،]+)*"
     r"(?:i(?:'d| would) (?:really |just |much )?rather (?:not|wait|hold off|just (?:do|try|stick|keep|manage))|"
     r"not today|maybe (?:later|next time)|"
     r"i (?:don't|do n't|do not) (?:really )?(?:want|think i (?:want|need|can)|have (?:the )?time)|"
@@ -723,6 +723,9 @@ DECLINE = re.compile(
     r"i'll be (?:fine|okay|ok) (?:with|without)|let me (?:just )?try (?:\w+ ){1,4}first|"
     r"i'll (?:just )?(?:stick with|try|do) (?:\w+ ){0,4}(?:instead|first|at home|on my own)|"
     r"نمی[\u200c ]?خوام|نمی[\u200c ]?خواهم|فعلا نه|نه ممنون|وقت(?:ش)? (?:رو |را )?ندارم|"
+    # "انسولین نه، تو رو خدا", "نه دکتر، نمی‌شه", "همین یکی بسه"
+    r"[^\s.،,؟?]+(?:\s+[^\s.،,؟?]+)?\s+نه\s*(?:[،,.!]|$)|نمی[\u200c ]?شه\s*(?:[.،!]|$)|"
+    r"(?:همین|همون)(?:\s+\S+)?\s+(?:بسه|کافیه)\s*(?:[.،!]|$)|"
     # "سرم نمی‌خوام", "فیزیوتراپی نمی‌رم", "اون قرص رو نمی‌خورم"
     r"(?:[^\s.،]+\s+){1,3}(?:(?:رو|را)\s+)?(?:نمی[\u200c ]?خوا(?:م|هم)|نمی[\u200c ]?رم|نمی[\u200c ]?خورم|نمی[\u200c ]?زنم)"
     r"(?:\s+(?:بخورم|مصرف کنم|انجام بدم|بکنم|بزنم))?\s*(?:[.،!]|$))",

@@ -312,6 +312,10 @@ _OWN_ACTION = re.compile(
 
 
 # a relative handing the patient a medicine: "خواهرم آلپرازولام داد", "مامانم از قرصای خودش بهم داد"
+# the medicine used by someone else, said after its name: "(مادرم) انسولین می‌زد", "(خواهرم) سرترالین می‌خوره"
+_FA_THEY_TOOK = re.compile(
+    r"\s*(?:\S+\s+){0,2}?می[\u200c ]?(?:زد|خورد|زنه|خوره|زدن|خوردن|زنن|خورن)(?![^\W\d_])"
+)
 _FA_GIVEN_BY_RELATIVE = re.compile(
     lx.FA_RELATIVE.pattern + r"[^.،,؟?!]{0,40}?(?<![^\W\d_])(?:بهم\s+)?(?:داد|داده|دادن|دادند)(?![^\W\d_])"
 )
@@ -838,6 +842,15 @@ class _Builder:
                 continue  # "and tamsulosin…" / "that's stan's"; "when she was two they gave her amoxicillin"
             if self.lang == "fa" and not doctor and _FA_GIVEN_BY_RELATIVE.search(s.text):
                 continue  # "خواهرم آلپرازولام داد، چند شب خوردم": not prescribed; the quote tells it
+            if self.lang == "fa" and not doctor and s.start in self.refusals:
+                continue  # "نه دکتر، انسولین نه": the plan item says it was declined
+            if (
+                self.lang == "fa"
+                and not doctor
+                and lx.FA_RELATIVE.search(s.text, 0, name_start)
+                and _FA_THEY_TOOK.match(s.text, name_end)
+            ):
+                continue  # "مادرم دیابت داشت، انسولین می‌زد": the relative's medicine (family history)
             text = m.display(self.lang)
             if given_here:
                 text += " (given in clinic)" if self.lang == "en" else " (در مطب تزریق/داده شد)"
@@ -1069,6 +1082,16 @@ class _Builder:
             return
         if declined or len(_WORDS.findall(reply.text)) <= 4:
             self.refusals.add(reply.start)  # the reply is the plan item's evidence, not history
+        if declined and self.lang == "fa":
+            r = unit.answer[0]
+            for k in range(i + 1, r):  # "… بنویسم؟ دو سه روز بخورید سوزشش آروم می‌شه.": the offer's pitch
+                x = self.sents[k]
+                if x.speaker == s.speaker and _FA_TAKE_IT.search(x.text) and not extract_medications(x.text):
+                    self.refusals.add(x.start)
+            for x in self.sents[r + 1 :]:  # "نه، ممنون، اونو نمی‌خوام. همین یکی بسه.": the whole refusal
+                if x.turn != reply.turn or not lx.DECLINE.search(x.text):
+                    break
+                self.refusals.add(x.start)
         # "Yes, but I'm allergic to penicillin": the rest of the reply is still history
         kind = next(
             (k for k in ("test", "referral", "follow_up") if lx.CUES[k].search(s.text)), "instruction"
@@ -1136,6 +1159,9 @@ class _Builder:
             if j - i > 1 or _proposes(self.sents[j].text) or self.sents[j].question:
                 return None  # the doctor went on, or proposed something else: the reply is about that
             j += 1
+        asked = self.unit_of(j) if j < len(self.sents) else None
+        if asked is not None and asked.question != i and _OFFER.search(self.sents[asked.question].text):
+            return None  # "… استراحت بنویسم؟ نباید بار سنگین بلند کنید." / "نه، نمی‌شه": the offer is declined
         if j < len(self.sents) and lx.DECLINE.search(self.sents[j].text):
             self.refusals.add(self.sents[j].start)
             k = j + 1  # "نه دکتر، وقتش رو ندارم. فیزیوتراپی نمی‌رم.": the whole refusal is evidence
@@ -2148,7 +2174,9 @@ def _refusing(text: str, start: int, end: int) -> bool:
 _OFFER = re.compile(
     r"\b(?:would you like|do you want (?:me to|to|a|an|the)|shall i|should i (?:refer|order|give|prescribe)|"
     r"can i (?:give|refer|order|prescribe|offer)|are you interested in|how about (?:a|an|we))\b|"
-    r"می[\u200c ]?خوای[^؟?]*(?:کنم|بدم|بنویسم)|می[\u200c ]?خواید[^؟?]*(?:کنم|بدم|بنویسم)|موافق(?:ی|ید)",
+    r"می[\u200c ]?خوای[^؟?]*(?:کنم|بدم|بنویسم)|می[\u200c ]?خواید[^؟?]*(?:کنم|بدم|بنویسم)|موافق(?:ی|ید)|"
+    # "یه قرص … هم بنویسم؟", "سه روز استراحت براتون بنویسم؟", "معرفیتون کنم؟"
+    r"(?<![^\W\d_])(?:بنویسم|بدم|بزنم|شروع کنیم|بفرستمتون|(?:معرفی|ارجاع)(?:تون|ت)?\s+(?:کنم|بدم))\W*$",
     re.IGNORECASE,
 )
 # what an offer can be about: a medicine, a test, a referral, a vaccine, a procedure
@@ -2156,9 +2184,11 @@ _OFFERED_THING = re.compile(
     r"\b(?:prescri\w*|antibiotics?|medicines?|medications?|pills?|shots?|vaccines?|injections?|tests?|x-?rays?|"
     r"scans?|mri|ct|ultrasound|blood ?work|labs?|referr\w*|refer|specialist|therapy|counsel\w*|program|"
     r"procedure|surgery|inhaler|patch)\b|دارو|قرص|آمپول|واکسن|آزمایش|عکس|سونوگرافی|ارجاع|معرفی|متخصص|"
-    r"مشاوره|فیزیوتراپی|ترک",
+    r"مشاوره|فیزیوتراپی|ترک|استراحت|استعلاجی|گواهی",
     re.IGNORECASE,
 )
+# the doctor telling how to take what is being offered, before the reply: "دو سه روز بخورید، زودتر آروم می‌شه"
+_FA_TAKE_IT = re.compile(r"(?<![^\W\d_])(?:بخورید|بخورین|مصرف کنید)(?![^\W\d_])")
 # A question asking what the patient thinks of the proposal just made (its reply answers the proposal)
 _TAG_QUESTION = re.compile(
     r"^\W*(?:(?:so|and|okay|ok),? )?(?:how (?:do|would) you feel about (?:that|it|this)|would you like (?:that|to do that|to try (?:that|it))|"
