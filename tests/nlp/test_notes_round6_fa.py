@@ -152,3 +152,18 @@ def test_sick_leave_refused_as_not_possible_leaves_the_advice_after_it(engine):
 def test_a_relatives_medicine_is_not_the_patients(engine):
     draft = g(engine, "[doctor] کسی تو خانواده قند داره؟\n[patient] پدرم قند داشت، متفورمین می‌خورد.")
     assert not items(draft, "subjective", "medication")
+
+
+# ------------------------------------------------------------------ which tablet is no medicine's name
+
+
+def test_which_tablet_is_no_medicine_name(engine):
+    draft = g(
+        engine,
+        "[doctor] پس یه قرص دیگه اضافه می‌کنیم: لوزارتان ۲۵ میلی‌گرم صبح‌ها.\n"
+        "[doctor] اگه سرفه کردید قرص تازه رو قطع کنید. قرص قبلی رو مثل قبل بخورید.\n"
+        "[doctor] قرص خواهرتون رو هم دیگه نخورید. اول ادرار صبح رو بیارید، قبل از اولین قرص نمونه بدید.",
+    )
+    names = {it.get("name") for it in items(draft, "plan", "medication")}
+    assert "لوزارتان" in names
+    assert not names & {"دیگه", "تازه", "قبلی", "خواهرتون", "نمونه"}
