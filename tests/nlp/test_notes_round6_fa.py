@@ -167,3 +167,35 @@ def test_which_tablet_is_no_medicine_name(engine):
     names = {it.get("name") for it in items(draft, "plan", "medication")}
     assert "لوزارتان" in names
     assert not names & {"دیگه", "تازه", "قبلی", "خواهرتون", "نمونه"}
+
+
+# ------------------------------------------------------------------ relatives: said to, spoken for, ill lately
+
+
+def test_mother_said_to_the_patient_is_no_family_history(engine):
+    draft = g(engine, "[doctor] شبا خوب می‌خوابید؟\n[patient] نه پسرم، همه‌ش از کمردرد بیدار می‌شم پدر.")
+    assert not items(draft, "subjective", "family_history")
+
+
+def test_a_companion_speaking_of_their_own_parent_speaks_of_the_patient(engine):
+    draft = g(
+        engine,
+        "پزشک: چی شده؟\nهمراه: بابام از دیروز سرفه می‌کنه، شبا هم خس‌خس داره.\n"
+        "پزشک: تب داشته؟\nهمراه: نه، تب نداشته.",
+    )
+    assert not items(draft, "subjective", "family_history")
+
+
+def test_a_relative_ill_last_week_is_a_sick_contact_not_family_history(engine):
+    draft = g(
+        engine,
+        "[patient] از پریروز گلوم درد می‌کنه.\n[doctor] کسی دور و برتون مریض بوده؟\n"
+        "[patient] برادرم هفته‌ی قبل همین علامت‌ها رو داشت.",
+    )
+    assert not items(draft, "subjective", "family_history")
+    assert any("برادرم" in t for t in texts(draft, "subjective", "hpi"))
+
+
+def test_a_relatives_tablets_the_patient_took_are_no_family_history(engine):
+    draft = g(engine, "[doctor] چیزی خوردید؟\n[patient] دو شب از قرص خواب بابام خوردم.")
+    assert not items(draft, "subjective", "family_history")

@@ -319,7 +319,8 @@ CUES: dict[str, re.Pattern[str]] = {
         "family_history": r"\b(?:(?:my|your) (?:mom|mother|dad|father|brother|sister|parents|family|"
         r"grand\w+|aunt|uncle)|family history|runs in (?:the|my|your) family)|خانواده|"
         r"(?<![^\W\d_])(?:پدر|مادر|برادر|خواهر|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی|مامان|بابا|داداش|آبجی)"
-        r"(?:م|ت|ش|تون|تان|شون|شان)?(?![^\W\d_])(?!\s+جان)",
+        # (not "… مادر." said to the patient: "آب زیاد نمی‌خورم مادر.", "مادر جان")
+        r"(?:(?:م|ت|ش|تون|تان|شون|شان)(?![^\W\d_])|(?![^\W\d_])(?!\s*(?:[.!]|$)))(?!\s+جان)",
         "social_history": r"\b(?:(?:non-?)?smok\w*|cigarette|alcohol|drink(?:s|ing)? (?:alcohol|beer|wine)|"
         r"beers?|wine|drugs|marijuana|exercise|work(?:ing)? as|married|live(?:s)? with|job|"
         r"hiking|walking)|سیگار|الکل|ورزش",
@@ -649,6 +650,16 @@ DIAGNOSIS = re.compile(
 FA_RELATIVE = re.compile(
     r"(?<![^\W\d_])(?:پدر|مادر|برادر|خواهر|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی|همسر|شوهر|مامان|بابا|داداش|آبجی)"
     r"(?:م|ت|ش|تون|تان|شون|شان)?(?![^\W\d_])"
+)
+
+
+#: the speaker's own relative ("مامانم", "پسرم", "خانمم"): said by a companion, the patient
+FA_MY_RELATIVE = re.compile(
+    r"(?<![^\W\d_])(?:پدر|مادر|مامان|بابا|پسر|دختر|همسر|شوهر|خانم|نوه|برادر|خواهر|داداش|آبجی)م(?![^\W\d_])"
+)
+#: a recent time: a relative ill "last week" is a sick contact, not family history
+FA_RECENT = re.compile(
+    r"(?<![^\W\d_])(?:هفته[\u200c ]?(?:ی\s+)?(?:پیش|قبل|گذشته)|دیروز|پریروز|دیشب|این چند روز|چند روز پیش|روز پیش)(?![^\W\d_])"
 )
 
 

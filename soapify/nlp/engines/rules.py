@@ -317,7 +317,13 @@ _FA_THEY_TOOK = re.compile(
     r"\s*(?:\S+\s+){0,2}?می[\u200c ]?(?:زد|خورد|زنه|خوره|زدن|خوردن|زنن|خورن)(?![^\W\d_])"
 )
 _FA_GIVEN_BY_RELATIVE = re.compile(
-    lx.FA_RELATIVE.pattern + r"[^.،,؟?!]{0,40}?(?<![^\W\d_])(?:بهم\s+)?(?:داد|داده|دادن|دادند)(?![^\W\d_])"
+    lx.FA_RELATIVE.pattern
+    + r"[^.،,؟?!]{0,40}?(?<![^\W\d_])(?:بهم\s+)?(?:داد|داده|دادن|دادند)(?![^\W\d_])|"
+    # the patient taking a relative's medicine: "چند شب از قرصای مامانم خوردم"
+    + lx.FA_DOSAGE_FORM
+    + r"\S*\s+(?:\S+\s+)?"
+    + lx.FA_RELATIVE.pattern
+    + r"[^.؟?!]{0,20}?(?<![^\W\d_])(?:خوردم|زدم|مصرف کردم)(?![^\W\d_])"
 )
 
 
@@ -328,6 +334,8 @@ def _history_kind(text: str, kinds: tuple[str, ...]) -> str:
     kind = next((k for k in kinds if lx.CUES[k].search(text)), "hpi")
     if kind == "family_history" and (_OWN_ACTION.search(text) or _FA_GIVEN_BY_RELATIVE.search(text)):
         return "hpi"  # "خواهرم آلپرازولام داد، چند شب خوردم": the patient's own medicine, no family history
+    if kind == "family_history" and lx.FA_RECENT.search(text):
+        return "hpi"  # "پسرخاله‌ش هفته‌ی پیش همین‌جوری شد": a sick contact, not family history
     if kind == "past_history" and _RECENT.search(text):
         cues = {m.group(0).lower() for m in lx.CUES["past_history"].finditer(text)}
         if cues == {"i've had"}:
@@ -1336,7 +1344,10 @@ class _Builder:
     def patient_item(self, i: int, s: Sentence, conf: float, has_meds: bool = False, asked: str = "") -> None:
         """A patient's statement as history; an answer takes the kind of the question it answers
         ("Any allergies to medications?" / "Sulfa drugs give me a rash." is an allergy)."""
-        own = _history_kind(s.text, _PATIENT_KINDS)
+        text = s.text
+        if self.lang == "fa" and (self.companion(s) or self.caregiver):
+            text = lx.FA_MY_RELATIVE.sub("", text)  # "مامانم یه کم گوشش سنگینه": the patient, not a relative
+        own = _history_kind(text, _PATIENT_KINDS)
         from_question = (
             None
             if _OWN_ACCOUNT.search(s.text) or lx.PART_COMPLAINT.search(s.text)
