@@ -199,3 +199,51 @@ def test_a_relative_ill_last_week_is_a_sick_contact_not_family_history(engine):
 def test_a_relatives_tablets_the_patient_took_are_no_family_history(engine):
     draft = g(engine, "[doctor] چیزی خوردید؟\n[patient] دو شب از قرص خواب بابام خوردم.")
     assert not items(draft, "subjective", "family_history")
+
+
+# ------------------------------------------------------------------ what an allergy question's answer is
+
+
+def test_a_past_episode_cured_with_a_drug_is_past_history_not_an_allergy(engine):
+    draft = g(
+        engine,
+        "[doctor] قبلاً هم گلودرد چرکی گرفتید؟ به دارویی حساسیت دارید؟\n"
+        "[patient] دو سال پیش یه بار، با پنی‌سیلین خوب شد. حساسیت هم ندارم.",
+    )
+    allergies = items(draft, "subjective", "allergy")
+    assert all(it["negated"] for it in allergies)
+    assert not any("پنی‌سیلین" in it["text"] for it in allergies)
+    assert any("خوب شد" in t for t in texts(draft, "subjective", "past_history"))
+
+
+def test_vaccines_and_admissions_under_an_allergy_question_are_past_history(engine):
+    draft = g(
+        engine,
+        "[doctor] به دارویی حساسیت داره؟\n[patient] نه. واکسن‌هاش رو به‌موقع زده. تا حالا هم بستری نشده.",
+    )
+    assert not any("واکسن" in t or "بستری" in t for t in texts(draft, "subjective", "allergy"))
+    past = " ".join(texts(draft, "subjective", "past_history"))
+    assert "واکسن" in past and "بستری" in past
+
+
+def test_thank_god_is_no_medicine(engine):
+    draft = g(engine, "[doctor] سابقه‌ی بیماری دارید؟\n[patient] نه، خداروشکر، هیچ مشکلی نداشتم.")
+    assert not items(draft, "subjective", "medication")
+
+
+def test_a_later_sentence_naming_no_allergen_is_no_allergy(engine):
+    draft = g(
+        engine,
+        "[doctor] دارویی مصرف می‌کنید؟ حساسیتی دارید؟\n"
+        "[patient] نه، هیچی. یه شب از قرص‌های بابام خوردم، کلونازپام. راحت خوابیدم.",
+    )
+    assert not any("خوابیدم" in t or "کلونازپام" in t for t in texts(draft, "subjective", "allergy"))
+    assert any("کلونازپام" in t for t in texts(draft, "subjective", "hpi"))
+
+
+def test_a_medicine_named_under_a_medicines_and_allergies_question_is_no_allergy(engine):
+    draft = g(
+        engine,
+        "[doctor] غیر از شربت سرفه چیزی بهش دادید؟ به دارویی حساسیت داره؟\n[patient] نه، فقط ایبوپروفن.",
+    )
+    assert not any("ایبوپروفن" in t for t in texts(draft, "subjective", "allergy"))

@@ -328,7 +328,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"in the past|years ago|medical (?:problems|conditions|history))|سابقه|جراحی|عمل|"
         r"لوله\S*\s+(?:رو\s+|را\s+)?بست",  # "لوله‌هامم بستم": a tubal ligation
         "medication": r"\b(?:i take|i(?:'m| am) (?:on|taking)|medications?|meds|pills?|mg|milligrams?|"
-        r"prescription)|دارو|قرص|میلی‌?گرم",
+        r"prescription)|(?<![^\W\d_])(?:دارو|قرص)|میلی‌?گرم",  # (not "خداروشکر")
         "test": r"\bcheck(?:ing)? (?:a |an |your |the |her |his )?(?:[a-z0-9]+ ){0,3}?(?:level|levels|function|panel|count)\b|"
         r"\b(?:bone density|dexa|colonoscopy) (?:scan|test)?|"
         r"\b(?:order(?:ing)?|get(?:ting)?|check(?:ing)?|draw(?:ing)?|repeat(?:ing)?|need|send) (?:you |him |her )?(?:a |an |some |your |the |her |his )?"

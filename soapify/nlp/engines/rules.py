@@ -1360,9 +1360,37 @@ class _Builder:
             if own in ("allergy", "family_history", "medication") or from_question is None
             else from_question
         )
+        if self.lang == "fa" and _FA_GIVEN_BY_RELATIVE.search(s.text):
+            kind = "hpi"  # "یه شب از قرص‌های بابام خوردم": told as said, whatever was asked
+        if (
+            self.lang == "fa"
+            and kind in ("allergy", "medication")
+            and own == "hpi"
+            and _FA_PAST_CARE.search(s.text)
+        ):
+            kind = "past_history"  # "واکسن‌هاش کامله", "تا حالا بستری نشده", "پارسال با یه آنتی‌بیوتیک خوب شد"
+        if (
+            self.lang == "fa"
+            and kind == "allergy"
+            and own == "hpi"
+            and (u := self.unit_of(i)) is not None
+            and _TAKING_Q.search(self.asked_text(u))
+            and extract_medications(s.text)
+        ):
+            kind = "medication"  # "غیر از استامینوفن دارویی دادید؟ به دارویی حساسیت داره؟" / "نه، فقط استامینوفن."
+        unit = self.unit_of(i) if asked else None
+        if (
+            self.lang == "fa"
+            and kind == "allergy"
+            and own == "hpi"
+            and unit is not None
+            and unit.answer[:1] != (i,)
+            and self.kind_of(i - 1) != "allergy"  # "ایبوپروفن. یه بار خوردم نفسم بدتر شد.": its reaction
+            and not (lx.SYMPTOM_RE.search(s.text) or extract_medications(s.text))
+        ):
+            kind = "hpi"  # "… آلپرازولام نیم. خوب خوابیدم.": a later sentence naming no allergen nor reaction
         if kind == "medication" and has_meds:
             return  # the structured medication item already covers this sentence
-        unit = self.unit_of(i) if asked else None
         led = self.led_history_answer(i, s, unit) or self.fragment_answer(i, s, unit)
         text = (
             self.qa_text(self.asked_text(unit) if unit is not None else asked, s)
@@ -1418,6 +1446,7 @@ class _Builder:
         # further in is part of what it says ("started the iron pills she had not taken in a year")
         short = len(_WORDS.findall(text)) <= 12
         negated = bool(_DENIAL.match(text)) or bool(terms and all(neg_terms) and short)
+        negated = negated or (kind == "allergy" and bool(_FA_NO_ALLERGY.search(text)))  # "حساسیت هم نداره"
         durations = extract_durations(number_view(text).text)  # "بیست و چهار هفته" is 24 weeks
         allergen = _allergen(text, denied=negated) if kind == "allergy" else None
         if kind == "allergy" and negated and _allergen(text, denied=False) is not None:
@@ -1427,6 +1456,7 @@ class _Builder:
         named_alone = (
             kind == "allergy" and allergen is None and not negated and not terms and 1 <= len(words) <= 3
         )
+        named_alone = named_alone and not _FA_VERB.search(text)  # "خوب خوابیدم" names no allergen
         if named_alone and not (lx.BARE_YES.match(text) or lx.CUES["allergy"].search(text)):
             named = re.sub(r"^(?:(?:just|only|maybe|um|uh|like|some)\s+)+", "", " ".join(words), flags=re.I)
             allergen = named.lower()  # "any allergies?" / "Sulfa. I get a rash.", "just seasonal stuff"
@@ -2082,6 +2112,15 @@ _FOLLOWED_CONDITION = re.compile(
     re.IGNORECASE,
 )
 
+# Persian: no allergy said after its word ("حساسیت هم نداره", "حساسیت دارویی ندارم")
+_FA_NO_ALLERGY = re.compile(
+    r"(?:حساسیت|آلرژی)(?:\s+(?:دارویی|غذایی|به\s+\S+))?\s+(?:هم\s+)?"
+    r"(?:ندارم|نداره|ندارد|نداریم|ندارن|نداشته|نداشتم|نداشت)(?![^\W\d_])"
+)
+# a Persian verb ending a short answer: "خوب خوابیدم", "می‌خورم" (no name of anything)
+_FA_VERB = re.compile(r"(?:یدم|ردم|ادم|ستم|شدم|دیم)\W*$|(?<![^\W\d_])می[\u200c ]?\S")
+# care in the past said under an allergy or medicine question: vaccines, admissions, an episode cured
+_FA_PAST_CARE = re.compile(r"واکسن|بستری|(?<![^\W\d_])(?:خوب|بهتر|درمان)\s+شد(?![^\W\d_])")
 _DENIAL = re.compile(
     r"^\W*(?:(?:no|nope|nah)\b|never\b|none\b|nothing\b|not really\b|"
     r"i (?:don't|do n't|do not|have never|never|haven't|have not|did not|didn't|am not|'m not)\b(?! know)|"
@@ -2472,7 +2511,8 @@ def _ordered(text: str, meds: list, lang: str) -> bool:
 
 # A question whether the patient takes a medicine ("are you still taking the lisinopril?")
 _TAKING_Q = re.compile(
-    r"^(?!.*side effects?)(?:.*\b(?:tak(?:e|ing)|using|still on|are you on)\b|.*(?:مصرف|می[\u200c ]?خورید))",
+    r"^(?!.*side effects?)(?:.*\b(?:tak(?:e|ing)|using|still on|are you on)\b|.*(?:مصرف|می[\u200c ]?خورید)|"
+    r".*دارو\S*\s+(?:\S+\s+)?(?:دادید|دادین|می[\u200c ]?دید|می[\u200c ]?دین|می[\u200c ]?خوره|خورده))",
     re.IGNORECASE,
 )
 # A doctor's sentence about the patient's history (dictation or recap), not an explanation in general
