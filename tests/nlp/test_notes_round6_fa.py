@@ -247,3 +247,45 @@ def test_a_medicine_named_under_a_medicines_and_allergies_question_is_no_allergy
         "[doctor] غیر از شربت سرفه چیزی بهش دادید؟ به دارویی حساسیت داره؟\n[patient] نه، فقط ایبوپروفن.",
     )
     assert not any("ایبوپروفن" in t for t in texts(draft, "subjective", "allergy"))
+
+
+# ------------------------------------------------------------------ the exam and the impression said colloquially
+
+
+def test_commands_during_the_exam_are_no_advice(engine):
+    draft = g(
+        engine,
+        "[patient] شونه‌ی راستم درد می‌کنه.\n[doctor] با انگشت نشون بدید کجاست.\n[doctor] خب، وایسید.\n"
+        "[doctor] به جلو خم شید. حرکات شونه محدوده.\n[doctor] روزی سه بار یخ بذارید.",
+    )
+    plan = texts(draft, "plan")
+    assert not any("نشون" in t or "وایسید" in t for t in plan)
+    assert any("یخ" in t for t in plan)
+
+
+def test_wheeze_that_is_there_and_retractions_that_are_not_are_exam_findings(engine):
+    draft = g(
+        engine,
+        "[patient] نفسم تنگه.\n[doctor] ریه‌ها رو گوش بدم. سمت چپ خس‌خس داره، توکشیدگی نداره.",
+    )
+    assert any("خس‌خس" in t for t in texts(draft, "objective", "exam"))
+
+
+def test_a_condition_named_with_its_trigger_is_the_impression(engine):
+    draft = g(
+        engine,
+        "[patient] دو روزه سرفه می‌کنم و نفسم تنگه.\n[doctor] خب، یه حمله‌ی خفیف آسمه که گرده‌ی گل راش انداخته.",
+    )
+    assert any("آسم" in t for t in texts(draft, "assessment", "problem"))
+
+
+def test_a_test_for_later_is_no_result_and_a_verbless_return_is_a_follow_up(engine):
+    draft = g(
+        engine,
+        "[doctor] پس بریم سراغ جواب‌ها ببینیم چی شده.\n[doctor] قند ناشتا ۱۲۰ه.\n"
+        "[doctor] تیروئید رو تو آزمایش بعدی چک می‌کنیم.\n[patient] کی بیام؟\n"
+        "[doctor] دو ماه دیگه، با آزمایش جدید.",
+    )
+    results = texts(draft, "objective", "result")
+    assert not any("بعدی" in t or "بریم" in t for t in results)
+    assert any("دو ماه دیگه" in t for t in texts(draft, "plan", "follow_up"))

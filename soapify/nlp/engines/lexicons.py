@@ -357,10 +357,11 @@ FA_FINDING = re.compile(
     r"برآمده|مثبت|منفی|درد در لمس|پاک|سفت|سفتی|ادم|محدود|دردناک|اسپاسم|خشک|بزرگ|لرزش|حساسیت|ورم|پریده|"
     r"خرچ[\u200c ]?خرچ|زرد|زیاد|کم|مرطوب)(?:ه|ند|اند|[\u200c ]?ست)?(?![^\W\d_])|"
     # a sign looked for and not found: "ورم پا ندارید", "ندول لمس نمیشه", "تاول یا پوسته ریزی نیست"
-    r"(?<![^\W\d_])(?:ورم پا|ادم|لرزش|ندول|تاول|پوسته[\u200c ]?ریزی|توده|سوفل|زردی|کبودی)[\w\u200c]*"
+    r"(?<![^\W\d_])(?:ورم پا|ادم|لرزش|ندول|تاول|پوسته[\u200c ]?ریزی|توده|سوفل|زردی|کبودی|توکشیدگی|رتراکسیون|سیانوز)[\w\u200c]*"
     r"(?:\s+\S+){0,2}?\s+(?:ندارید|ندارین|نداره|ندارد|نیست|دیده نمی[\u200c ]?شه|لمس نمی[\u200c ]?شه)(?![^\W\d_])|"
-    # a sound heard: "سوفل خفیفی شنیده میشه", "خس خس سمع میشه"
-    r"(?<![^\W\d_])(?:سوفل|خس[\u200c ]?خس|رال|ویزینگ)[\w\u200c]*(?:\s+\S+){0,3}?\s+(?:شنیده|سمع)"
+    # a sound heard: "سوفل خفیفی شنیده میشه", "خس خس سمع میشه", "دو طرف خس‌خس بازدمی هست"
+    r"(?<![^\W\d_])(?:سوفل|خس[\u200c ]?خس|رال|ویزینگ)[\w\u200c]*(?:\s+\S+){0,3}?\s+"
+    r"(?:شنیده|سمع|هست|داره|دارد|دارید|داریم)(?![^\W\d_])"
 )
 FA_NOT_FINDING = re.compile(r"(?<![^\W\d_])(?:اگر|اگه|در صورت|نگه دار|بشویید|بشورید)")
 
@@ -607,6 +608,8 @@ CHITCHAT = re.compile(
     # the doctor inviting the story: "mrs. kowalski, tell me about the falls", "walk me through what happened"
     r"^\W*(?:(?:so|okay|ok|alright|now|and)\W+)*(?:(?:(?:mr|mrs|ms|miss)\.?\s+)?\w+,\s*)?(?:so,?\s+)?"
     r"(?:tell me (?:about|more about|what happened)|walk me through)\b[^?]{0,40}$|"
+    # the doctor turning to the results, nothing read yet: "پس بریم سراغ آزمایش‌ها ببینیم …"
+    r"^\W*(?:(?:خب|پس|حالا)[\s،,]+)*(?:بریم|بیاید بریم|بیاین بریم)\s+سراغ\s|"
     # a Persian social question: "عروسی پسرتون چطور گذشت؟", "دیشب بازی رو دیدید؟", "سفر خوش گذشت؟"
     r"(?<![^\W\d_])(?:عروسی|سفر|مسافرت|زیارت|بازی|فوتبال|تعطیلات|مهمونی|مهمانی|جشن|تولد)\S*\s+(?:\S+\s+){0,2}?"
     r"(?:چطور|چطوری|خوش گذشت|دیدید|دیدین|دیدی)(?![^\W\d_])",
@@ -669,7 +672,8 @@ def told_diagnosis(text: str) -> bool:
     if FA_RELATIVE.search(text) or not DIAGNOSIS.search(text):
         return False
     # the spoken copula attached to the diagnosis at the end: "سنگ حالبه", "ریفلاکسه"
-    attached = any(re.match(r"[\u200c]?ه\W*$", text[m.end() :]) for m in DIAGNOSIS.finditer(text))
+    # (or before what brought it on: "یه حمله‌ی آسمه که سرماخوردگی راش انداخته")
+    attached = any(re.match(r"[\u200c]?ه(?:\W*$|\s+که\s)", text[m.end() :]) for m in DIAGNOSIS.finditer(text))
     return attached or bool(TOLD_DIAGNOSIS.search(text) or FA_UNCONTROLLED.search(text))
 
 

@@ -463,8 +463,15 @@ _TOLD_FINDING = re.compile(
 # "پس دیشب رفتید اورژانس", "دفعه قبل که مراجعه کردید"
 _RETURN_VISIT = re.compile(
     r"\b(?:see you (?:back|again) in|come back in \w+ (?:days?|weeks?|months?))\b|"
-    r"(?:روز|هفته|ماه)\s+(?:دیگه|دیگر|بعد)\s+(?:\S+\s+){0,5}?(?:بیا|بیاید|بیاین|ببینم|ببینمت|ببینمتون|ببینیم)(?![^\W\d_])",
+    r"(?:روز|هفته|ماه)\s+(?:دیگه|دیگر|بعد)\s+(?:\S+\s+){0,5}?(?:بیا|بیاید|بیاین|ببینم|ببینمت|ببینمتون|ببینیم)(?![^\W\d_])|"
+    # the answer to "when do we come back?" said without its verb: "یه هفته دیگه، با جواب آزمایش"
+    r"^\W*(?:\S+\s+){0,2}?(?:روز|هفته|ماه)\s+(?:دیگه|دیگر|بعد)\s*[،,]",
     re.IGNORECASE,
+)
+# a test named for later or not needed, with no value: "آنزیم‌های کبد رو تو آزمایش بعدی می‌بینیم",
+# "عکس الان چیزی رو عوض نمی‌کنه": a plan, not a result
+_FA_NO_RESULT_YET = re.compile(
+    r"(?<![^\W\d_])(?:بعدی|دیگه|دیگر|می[\u200c ]?بینیم|لازم نیست|نیازی نیست|عوض نمی[\u200c ]?کنه)(?![^\W\d_])"
 )
 _RECAP = re.compile(
     r"^\W*(?:(?:so|and|okay|ok)[\s,]+)*(?:you've been|you have been|you had|you were|you went|you've had|you did)\b|"
@@ -529,7 +536,9 @@ _EXAM_COMMAND = re.compile(
 # a Persian command during the exam, not advice for after the visit
 _FA_EXAM_COMMAND = re.compile(
     r"(?:رو|روی) تخت (?:دراز|بخواب|بشین)|نفس عمیق|دراز بکش|(?<![^\W\d_])آ بگ|دهن\S*\s+(?:رو\s+)?باز|"
-    r"دست\S*\s+(?:رو\s+|را\s+)?(?:بدید|بدین|فشار بدید)"
+    r"دست\S*\s+(?:رو\s+|را\s+)?(?:بدید|بدین|فشار بدید)|"
+    # "با دست نشون بدید", "پاشید بایستید", "به جلو خم شید"
+    r"(?<![^\W\d_])(?:(?:نشون|نشان)\s+(?:بدید|بدین|بدهید)|پاشید|پاشین|بایستید|وایسید|وایسین|خم\s+(?:بشید|شید))(?![^\W\d_])"
 )
 
 
@@ -556,6 +565,8 @@ def cue_label(s: Sentence) -> str | None:
             return "plan"  # "once the pain settles, start some gentle range of motion exercises"
         for label in ("exam", "plan", "result", "assessment"):
             if lx.CUES[label].search(t):
+                if label == "result" and _FA_NO_RESULT_YET.search(t) and not re.search(r"\d", t):
+                    return "plan"  # "آنزیم‌های کبد رو تو آزمایش بعدی می‌بینیم"
                 return label
         if any(lx.CUES[k].search(t) for k in ("follow_up", "referral")):
             return "plan"  # "شش هفته دیگه دوباره ببینمتون", "اگه ... فوری برید اورژانس"
@@ -698,6 +709,14 @@ class _Builder:
             return  # "آمپول تو زانو چی؟ همسایمون زده خوب شده.": why the patient asks, no history of theirs
         if self.lang == "fa" and doctor and _FA_LET_ME_SEE.match(s.text):
             return  # "آفرین، بدید ببینم.", "بذارید ببینم.": the doctor about to look, nothing found yet
+        if (
+            self.lang == "fa"
+            and doctor
+            and _FA_EXAM_COMMAND.search(s.text)
+            and len(_WORDS.findall(s.text)) <= 6
+            and not lx.FA_FINDING.search(s.text)
+        ):
+            return  # "با دست نشون بدید.", "خب، پاشید بایستید...": a command during the exam, no advice
         came = _FA_CAME_WITH.search(s.text) if self.lang == "fa" and not doctor else None
         if came and (not came.start() or lx.is_greeting(s.text[: came.start()])):
             # "سلام دکتر جون، با دخترم اومدم.": who came with the patient, not a greeting quoted
