@@ -289,3 +289,15 @@ def test_a_test_for_later_is_no_result_and_a_verbless_return_is_a_follow_up(engi
     results = texts(draft, "objective", "result")
     assert not any("بعدی" in t or "بریم" in t for t in results)
     assert any("دو ماه دیگه" in t for t in texts(draft, "plan", "follow_up"))
+
+
+# ------------------------------------------------------------------ a no after a lead-in
+
+
+def test_a_no_after_a_lead_in_says_the_medicine_is_not_taken(engine):
+    draft = g(
+        engine,
+        "[doctor] قرص تیروئیدتون، لووتیروکسین، رو مرتب می‌خورید؟\n[patient] والا نه، یه ماهه تموم شده، نگرفتم.",
+    )
+    (med,) = items(draft, "subjective", "medication")
+    assert med["name"] == "لووتیروکسین" and med["negated"] is True

@@ -32,6 +32,8 @@ BARE_YES = re.compile(
     r"(?:\s*[,.]\s*(?:i do|i have|sometimes|a little|a bit|دارم))?\s*[.!]?\s*$",
     re.IGNORECASE,
 )
+# a Persian lead-in before a yes or no: "راستش نه، …", "والا آره", "دکتر جان، نه"
+FA_LEAD_IN = r"(?:(?:راستش|والا|والله|خب|ببخشید|(?:آقای\s+|خانم\s+)?دکتر(?:\s+جان)?)[\s,،]+)*"
 FILLER_RE = re.compile(
     r"(?<![\w'])(?:um+|uh+|uhm|hmm+|mm-hmm|erm|you know|i mean|like,)(?![\w'])\s*,?\s*", re.IGNORECASE
 )

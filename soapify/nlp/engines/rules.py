@@ -2492,7 +2492,9 @@ _ACCEPTS = re.compile(
     r"absolutely|of course|i understand|باشه|مشکلی نیست|اشکالی نداره)\b",
     re.IGNORECASE,
 )
-_LED_ANSWER = re.compile(r"^\W*(?:yes|yeah|yep|no|nope|never|not really|آره|بله|نه|خیر)\b", re.IGNORECASE)
+_LED_ANSWER = re.compile(
+    r"^\W*" + lx.FA_LEAD_IN + r"(?:yes|yeah|yep|no|nope|never|not really|آره|بله|نه|خیر)\b", re.IGNORECASE
+)
 _CURRENT_USE = re.compile(
     r"\b(?:you(?:'re| are) (?:on|taking)|you take|you(?:'ve| have) been (?:on|taking)|(?:she|he)(?:'s| is) (?:on|taking)|"
     r"(?:she|he) takes|currently|still)\b|می[\u200c ]?خور(?:ید|ه|ن|ین)|مصرف می[\u200c ]?کن|استفاده می[\u200c ]?کن",
