@@ -301,3 +301,15 @@ def test_a_no_after_a_lead_in_says_the_medicine_is_not_taken(engine):
     )
     (med,) = items(draft, "subjective", "medication")
     assert med["name"] == "لووتیروکسین" and med["negated"] is True
+
+
+# ------------------------------------------------------------------ a referral letter
+
+
+def test_a_referral_letter_is_a_referral(engine):
+    draft = g(
+        engine,
+        "[patient] چند وقته تار می‌بینم.\n[doctor] یه معرفی‌نامه هم برای دندون‌پزشک.\n"
+        "[doctor] معرفی‌نامه می‌دم برای متخصص چشم، حتماً این ماه برید.",
+    )
+    assert len(items(draft, "plan", "referral")) == 2

@@ -338,7 +338,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"culture|a1c|urinalysis|mammogram)|آزمایش|سونوگرافی|"
         r"عکس|رادیولوژی|ام[\u200c ]?آر[\u200c ]?آی|سی[\u200c ]?تی|نوار قلب|اکو",
         "referral": r"\brefer|specialist|physical therapy|physiotherapy|see (?:a|the) (?:cardiologist|neurologist|"
-        r"specialist|surgeon|dermatologist)|ارجاع|متخصص|فیزیوتراپی|بفرستم",
+        r"specialist|surgeon|dermatologist)|ارجاع|متخصص|فیزیوتراپی|بفرستم|"
+        # "یه معرفی‌نامه هم برای چشم‌پزشکی", "معرفی‌نامه برای روان‌شناس می‌دم", "معرفیتون می‌کنم به …"
+        r"معرفی[\u200c ]?نامه|معرفی(?:ت|تون)\s|(?:برای|به|پیش)\s+(?:یه\s+)?(?:روان[\u200c ]?شناس|روان[\u200c ]?پزشک|چشم[\u200c ]?پزشک|"
+        r"دندون[\u200c ]?پزشک|دندان[\u200c ]?پزشک|متخصص|جراح|مشاور|کاردیولوژیست)",
         "follow_up": r"\b(?:follow[- ]?up|come back|see you (?:back|again|in)|return (?:in|if)|re-?check (?:\w+ ){0,3}in\b|"
         r"check back|in (?:\w+ )?(?:days?|weeks?|months?) (?:time|to see)|" + _GET_HELP + r")|"
         r"مراجعه|پیگیری|برگرد|اورژانس|زایشگاه|"
