@@ -313,3 +313,17 @@ def test_a_referral_letter_is_a_referral(engine):
         "[doctor] معرفی‌نامه می‌دم برای متخصص چشم، حتماً این ماه برید.",
     )
     assert len(items(draft, "plan", "referral")) == 2
+
+
+# ------------------------------------------------------------------ medicines by the names Iranian patients use
+
+
+def test_brand_and_combination_names_in_persian_are_medicines(engine):
+    draft = g(
+        engine,
+        "[doctor] سیمبیکورت رو شروع کنید، روزی دو بار، هر بار یه پاف.\n"
+        "[doctor] لوزارتان‌اچ رو قطع کنید، جاش آملودیپین پنج میلی‌گرم صبح‌ها بخورید.",
+    )
+    plan = {it.get("name"): it for it in items(draft, "plan", "medication")}
+    assert "سیمبیکورت" in plan
+    assert plan["لوزارتان‌اچ"].get("stopped") is True
