@@ -327,3 +327,16 @@ def test_brand_and_combination_names_in_persian_are_medicines(engine):
     plan = {it.get("name"): it for it in items(draft, "plan", "medication")}
     assert "سیمبیکورت" in plan
     assert plan["لوزارتان‌اچ"].get("stopped") is True
+
+
+# ------------------------------------------------------------------ one of a list picked out by a synonym
+
+
+def test_tingling_told_in_other_words_does_not_confirm_numbness(engine):
+    draft = g(
+        engine,
+        "[doctor] دستاتون گزگز یا بی‌حسی داره؟\n[patient] گاهی سر انگشتام سوزن‌سوزن می‌شه.",
+    )
+    present = [it["text"] for it in items(draft, "subjective", "ros") if not it["negated"]]
+    assert not any("بی‌حسی" in t for t in present)
+    assert any("گزگز" in t for t in present)
