@@ -340,3 +340,17 @@ def test_tingling_told_in_other_words_does_not_confirm_numbness(engine):
     present = [it["text"] for it in items(draft, "subjective", "ros") if not it["negated"]]
     assert not any("بی‌حسی" in t for t in present)
     assert any("گزگز" in t for t in present)
+
+
+# ------------------------------------------------------------------ one no to questions asked together
+
+
+def test_one_no_to_stacked_questions_denies_the_allergy_asked_first(engine):
+    draft = g(
+        engine,
+        "[doctor] به چیزی آلرژی دارید؟ قرص خاصی می‌خورید؟\n[patient] نه، هیچی. فقط گاهی قلیون می‌کشم.",
+    )
+    (allergy,) = items(draft, "subjective", "allergy")
+    assert allergy["negated"] is True
+    meds = items(draft, "subjective", "medication")
+    assert meds and all(it["negated"] for it in meds)

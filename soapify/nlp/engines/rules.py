@@ -1255,12 +1255,24 @@ class _Builder:
         if not bare or not (first or later):
             return False
         polarity = unit.polarity if first else ("no" if lx.BARE_NO.match(s.text) else "yes")
-        for kind in ("allergy", "medication", "family_history", "social_history", "past_history"):
-            if lx.CUES[kind].search(q.text):
-                no = polarity == "no"
-                self.add("subjective", kind, self.answer_text(kind, q, s, no), spans, negated=no,
-                         confidence=0.7)  # fmt: skip
-                return True
+        stacked = [q]  # "حساسیت دارویی؟ بیماری دیگه؟" / "نه، هیچی.": a Persian no denies each question asked
+        k = unit.question
+        while self.lang == "fa" and polarity == "no" and k > 0 and unit.question - k < 2:
+            if self.sents[k - 1].speaker != SPEAKER_DOCTOR or not self.sents[k - 1].question:
+                break
+            k -= 1
+            stacked.insert(0, self.sents[k])
+        found = False
+        for asked_q in stacked:
+            for kind in ("allergy", "medication", "family_history", "social_history", "past_history"):
+                if lx.CUES[kind].search(asked_q.text):
+                    no = polarity == "no"
+                    self.add("subjective", kind, self.answer_text(kind, asked_q, s, no),
+                             [self.span(asked_q), self.span(s)], negated=no, confidence=0.7)  # fmt: skip
+                    found = True
+                    break
+        if found:
+            return True
         asked = self.asked_topic(q.text) if polarity in ("yes", "no") else None
         if asked:  # "any trouble controlling your bladder?" / "no": a denial the lexicon has no name for
             no = polarity == "no"
