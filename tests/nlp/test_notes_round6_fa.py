@@ -354,3 +354,23 @@ def test_one_no_to_stacked_questions_denies_the_allergy_asked_first(engine):
     assert allergy["negated"] is True
     meds = items(draft, "subjective", "medication")
     assert meds and all(it["negated"] for it in meds)
+
+
+# ------------------------------------------------------------------ replies to the patient's own questions
+
+
+def test_not_needed_in_reply_to_the_patients_question_says_what_is_not_needed(engine):
+    draft = g(
+        engine,
+        "[patient] سرم درد می‌کنه. سی‌تی‌اسکن لازم نیست؟ خواهرم گفت حتماً بگیر.\n"
+        "[doctor] نه، فعلاً لازم نیست. این سردرد تنشیه.",
+    )
+    assert any("سی‌تی‌اسکن" in it["text"] and it["negated"] for it in items(draft, "plan"))
+
+
+def test_trying_without_a_promise_is_no_history(engine):
+    draft = g(
+        engine,
+        "[doctor] سیگار رو باید کنار بذارید.\n[patient] سعی می‌کنم...\n[patient] ولی قول نمی‌دم.",
+    )
+    assert not items(draft, "subjective", "hpi")

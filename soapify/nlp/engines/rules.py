@@ -1785,6 +1785,20 @@ class _Builder:
                 spans.append(self.span(declined))
                 text = ("Declined: " if self.lang == "en" else "نپذیرفت: ") + text
             not_needed = self.lang == "fa" and bool(_FA_NOT_NEEDED.search(s.text))  # "عکس لازم نیست"
+            before = self.sents[i - 1] if i else None  # the patient's turn just before, its last question
+            asked = next(
+                (x for x in reversed(self.sents[:i]) if before and x.turn == before.turn and x.question), None
+            )
+            if (
+                not_needed
+                and asked is not None
+                and asked.speaker != SPEAKER_DOCTOR
+                and len(_WORDS.findall(s.text)) <= 6
+                and not _shared_words(_FA_NOT_NEEDED.sub(" ", asked.text), _FA_NOT_NEEDED.sub(" ", s.text))
+            ):
+                # "ام‌آرآی نمی‌خواد؟" / "نه، الان لازم نیست.": what is not needed is what was asked
+                text = f"در پاسخ به «{asked.text.strip()}»: {text}"
+                spans.insert(0, self.span(asked))
             self.add("plan", kind, text, spans, confidence=conf, uncertain=unc, interval=interval,
                      negated=declined is not None or not_needed)  # fmt: skip
 
@@ -2247,6 +2261,11 @@ def _only_medicines(s: Sentence, meds: list) -> bool:
     return len(_WORDS.findall(rest)) <= 1
 
 
+def _shared_words(a: str, b: str) -> bool:
+    """Whether two sentences share a word of three letters or more ("آنتی‌بیوتیک" in both)."""
+    return bool({w for w in _WORDS.findall(a) if len(w) > 2} & set(_WORDS.findall(b)))
+
+
 def _refusing(text: str, start: int, end: int) -> bool:
     return bool(_REFUSING_BEFORE.search(text, 0, start) or _REFUSING_AFTER.match(text[end:]))
 
@@ -2497,7 +2516,9 @@ _TAKES = re.compile(
 # The doctor accepting a refusal: "That's fine, we'll skip it.", "باشه، مشکلی نیست"
 _FA_ACCEPTS = re.compile(
     r"^\W*(?:باشه|چشم|خب|اوکی|آهان)[\s،,]+(?:پس\s+)?(?:نمی[\u200c ]?خواد|لازم نیست|قبول|حله|متوجه شدم|"
-    r"امتحان می[\u200c ]?کنم|سعی(?:م)?(?:و|رو)? می[\u200c ]?کنم|هر ?چی (?:شما|خودتون) (?:بگید|بگین|صلاح بدونید))\W*$"
+    r"امتحان می[\u200c ]?کنم|سعی(?:م)?(?:و|رو)? می[\u200c ]?کنم|هر ?چی (?:شما|خودتون) (?:بگید|بگین|صلاح بدونید))\W*$|"
+    # the same without "باشه": "سعی می‌کنم...", "ولی قول نمی‌دم"
+    r"^\W*(?:(?:ولی|اما)\s+)?(?:امتحان می[\u200c ]?کنم|سعی(?:م)?(?:و|رو)? می[\u200c ]?کنم|قول نمی[\u200c ]?دم)\W*$"
 )
 _ACCEPTS = re.compile(
     r"^\W*(?:(?:that's|that is) (?:fine|ok(?:ay)?|alright|all right|no problem)|no problem|ok(?:ay)?|sure|"
