@@ -374,3 +374,16 @@ def test_trying_without_a_promise_is_no_history(engine):
         "[doctor] سیگار رو باید کنار بذارید.\n[patient] سعی می‌کنم...\n[patient] ولی قول نمی‌دم.",
     )
     assert not items(draft, "subjective", "hpi")
+
+
+# ------------------------------------------------------------------ an orthostatic pressure
+
+
+def test_a_pressure_taken_after_standing_up_is_the_standing_pressure(engine):
+    draft = g(
+        engine,
+        "[patient] وقتی پا می‌شم سرم گیج می‌ره.\n"
+        "[doctor] فشار نشسته ۱۴۰ روی ۸۵. یه دقیقه بعد از ایستادن ۱۱۵ روی ۷۰.",
+    )
+    bps = [it["text"] for it in items(draft, "objective", "vital") if it.get("name") == "bp"]
+    assert any("(ایستاده)" in t and "115/70" in t for t in bps)
