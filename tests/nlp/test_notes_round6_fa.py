@@ -301,6 +301,7 @@ def test_a_no_after_a_lead_in_says_the_medicine_is_not_taken(engine):
     )
     (med,) = items(draft, "subjective", "medication")
     assert med["name"] == "لووتیروکسین" and med["negated"] is True
+    assert "مصرف نمی‌کند" in med["text"]  # the section reads "داروها: لووتیروکسین (مصرف نمی‌کند)"
 
 
 # ------------------------------------------------------------------ a referral letter

@@ -925,6 +925,8 @@ class _Builder:
                 or bool(_NO_LONGER.match(s.text, name_end))  # "i was on the fluticasone but i ran out'
             )
             extra = {"stopped": True} if stopped else {}
+            if self.lang == "fa" and negated and not stopped and refused is None and not plan_like:
+                text += " (مصرف نمی‌کند)"  # "آتورواستاتین رو می‌خورید؟" / "نه، قطعش کردم": not "داروها: آتورواستاتین"
             self.add(
                 "plan" if plan_like or stopped else "subjective", "medication",
                 (("Declined: " if self.lang == "en" else "نپذیرفت: ") + text) if refused is not None else text,
