@@ -388,3 +388,11 @@ def test_a_pressure_taken_after_standing_up_is_the_standing_pressure(engine):
     )
     bps = [it["text"] for it in items(draft, "objective", "vital") if it.get("name") == "bp"]
     assert any("(ایستاده)" in t and "115/70" in t for t in bps)
+
+
+# ------------------------------------------------------------------ labs listed after "I'll write"
+
+
+def test_labs_listed_after_ill_write_are_an_order(engine):
+    draft = g(engine, "[doctor] قندتون بالاست.\n[doctor] برای ماه بعد می‌نویسم: TSH، کراتینین و پتاسیم.")
+    assert any("کراتینین" in t for t in texts(draft, "plan", "test"))

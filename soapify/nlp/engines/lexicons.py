@@ -243,6 +243,13 @@ _GET_HELP = (
 #: the dosage forms a Persian prescription names ("قرص متوکاربامول", "شربت آزیترومایسین")
 FA_DOSAGE_FORM = r"(?:قرص|کپسول|شربت|آمپول|پماد|قطره|اسپری)"
 
+# Persian names of lab tests (a value after one is a result; a list of them after "می‌نویسم" is an order)
+_FA_LABS = (
+    r"(?:هموگلوبین|فریتین|تی[\u200c ]?اس[\u200c ]?اچ|TSH|T4|MCV|کراتینین|پتاسیم|سدیم|قند ناشتا|"
+    r"HbA1c|A1c|ای[\u200c ]?وان[\u200c ]?سی|کلسترول|تری[\u200c ]?گلیسی?رید|ال[\u200c ]?دی[\u200c ]?ال|LDL|HDL|پلاکت|"
+    r"اچ[\u200c ]?دی[\u200c ]?ال|ALT|AST|"
+    r"گلبول سفید|WBC|ESR|CRP|سی[\u200c ]?آر[\u200c ]?پی|ویتامین د)"
+)
 CUES: dict[str, re.Pattern[str]] = {
     k: re.compile(v, re.IGNORECASE)
     for k, v in {
@@ -268,10 +275,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"free t4|creatinine|potassium (?:is|was|of|level)|sodium (?:is|was|of|level)|ldl|hdl|triglycerides|platelets|"
         r"white (?:blood )?count|wbc|esr|crp|psa|e?gfr|mcv)|"
         # Persian lab values: "هموگلوبین‌تون ۹.۲ه"، "TSH شما ۸.۴ است"، "فریتین ۶ هست"
-        r"(?<![^\W\d_])(?:هموگلوبین|فریتین|تی[\u200c ]?اس[\u200c ]?اچ|TSH|T4|MCV|کراتینین|پتاسیم|سدیم|قند ناشتا|"
-        r"HbA1c|A1c|ای[\u200c ]?وان[\u200c ]?سی|کلسترول|تری[\u200c ]?گلیسی?رید|ال[\u200c ]?دی[\u200c ]?ال|LDL|HDL|پلاکت|"
-        r"اچ[\u200c ]?دی[\u200c ]?ال|ALT|AST|"
-        r"گلبول سفید|WBC|ESR|CRP|سی[\u200c ]?آر[\u200c ]?پی|ویتامین د)(?:[\w\u200c]*)(?:\s+\S+){0,3}?\s*[\d۰-۹]|"
+        r"(?<![^\W\d_])" + _FA_LABS + r"(?:[\w\u200c]*)(?:\s+\S+){0,3}?\s*[\d۰-۹]|"
         r"آزمایش|سونوگرافی|عکس|نتیجه",
         "plan": r"\b(?:i(?:'m| am) (?:also |just |then )?going to|i'll|i will|we(?:'re| are) (?:also |just )?going to|we'll|we will|let's|"
         r"i want (?:you|to)|i(?:'d| would) (?:also |just )?like (?:you|to)(?! know| ask| hear| understand)|prescribe|refer|order|schedule|"
@@ -336,7 +340,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:order(?:ing)?|get(?:ting)?|check(?:ing)?|draw(?:ing)?|repeat(?:ing)?|need|send) (?:you |him |her )?(?:a |an |some |your |the |her |his )?"
         r"(?:x-ray|mri|ct|ultrasound|labs?|blood ?work|echo\w*|ekg|ecg|troponin|d-dimer|chest x-ray|cbc|panel|test|"
         r"culture|a1c|urinalysis|mammogram)|آزمایش|سونوگرافی|"
-        r"عکس|رادیولوژی|ام[\u200c ]?آر[\u200c ]?آی|سی[\u200c ]?تی|نوار قلب|اکو",
+        r"عکس|رادیولوژی|ام[\u200c ]?آر[\u200c ]?آی|سی[\u200c ]?تی|نوار قلب|اکو|"
+        # the tests listed after "I'll write": "برای سه ماه دیگه می‌نویسم: قند ناشتا، A1c، چربی‌ها"
+        r"می[\u200c ]?نویسم\s*:\s*" + _FA_LABS,
         "referral": r"\brefer|specialist|physical therapy|physiotherapy|see (?:a|the) (?:cardiologist|neurologist|"
         r"specialist|surgeon|dermatologist)|ارجاع|متخصص|فیزیوتراپی|بفرستم|"
         # "یه معرفی‌نامه هم برای چشم‌پزشکی", "معرفی‌نامه برای روان‌شناس می‌دم", "معرفیتون می‌کنم به …"
