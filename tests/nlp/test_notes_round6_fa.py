@@ -396,3 +396,16 @@ def test_a_pressure_taken_after_standing_up_is_the_standing_pressure(engine):
 def test_labs_listed_after_ill_write_are_an_order(engine):
     draft = g(engine, "[doctor] قندتون بالاست.\n[doctor] برای ماه بعد می‌نویسم: TSH، کراتینین و پتاسیم.")
     assert any("کراتینین" in t for t in texts(draft, "plan", "test"))
+
+
+# ------------------------------------------------------------------ kept on as before
+
+
+def test_medicines_kept_as_before_are_continued_in_the_plan(engine):
+    draft = g(
+        engine,
+        "[doctor] فشارتون خوبه. لوزارتان و هیدروکلروتیازید مثل سابق.\n[doctor] سه ماه دیگه بیاید.",
+    )
+    plan = texts(draft, "plan", "medication")
+    assert "ادامه لوزارتان" in plan
+    assert not items(draft, "subjective", "medication")

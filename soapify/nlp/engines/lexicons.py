@@ -711,6 +711,8 @@ TOLD_DIAGNOSIS = re.compile(
     r"^\W*(?:خب،?\s*|پس،?\s*)?(?:این|اینم)\s",
     re.IGNORECASE,
 )
+# a medicine kept on as it was: "متفورمین و گلی‌کلازید مثل قبل", "بقیه‌ی داروها مثل سابق"
+FA_AS_BEFORE = re.compile(r"(?<![^\W\d_])مثل\s+(?:قبل|سابق)\W*$")
 # A doctor starting a medicine now (a new prescription is a plan, never a current medication).
 PRESCRIBE = re.compile(
     r"^\W*(?:(?:so|and|also|okay|ok|then|now|for now)\W+)*(?:start|begin|add)\s+(?!(?:feeling|to|having|getting|with the)\b)|"
@@ -723,7 +725,8 @@ PRESCRIBE = re.compile(
     r"\b(?:prescrib\w*|(?:you can |please )?keep (?:taking|using|giving)|continue (?:taking|using|on|with)|stay on|(?:i'm|i am|we're|we are) (?:going to|gonna) (?:start|put|give|send|try)|"
     r"(?:i|we)(?:'ll| will) (?:start|put|give|send|try|call in)|start (?:you|him|her) on|put (?:you|him|her) on|"
     r"(?:take|use|give (?:him|her))\b.*\b(?:times? a day|twice|every \d+ hours|daily))|"
-    r"تجویز|می‌?نویسم|بخورید|مصرف کنید|شروع کنید|ادامه دهید|ادامه بدید|"
+    r"تجویز|می‌?نویسم|بخورید|مصرف کنید|شروع کنید|ادامه دهید|ادامه بدید|" + FA_AS_BEFORE.pattern + r"|"
+    # "متفورمین و گلی‌کلازید مثل قبل", "بقیه‌ی داروها مثل سابق": kept on, an order of this visit
     # "بهتون آتورواستاتین ۲۰ میلی‌گرم میدم" (I'll give you …); not "بهتون توضیح میدم" (I'll explain)
     r"(?:بهتون|براتون|بهش|براش)\s+(?!(?:توضیح|خبر|اطلاع|جواب|نشون|قول|زنگ|اطمینان|حق)\b)(?:\S+\s+){1,6}?"
     r"(?:می[\u200c ]?دم|می[\u200c ]?دهم)(?![^\W\d_])|"

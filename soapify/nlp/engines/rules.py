@@ -895,6 +895,8 @@ class _Builder:
                     text = "قطع " + " ".join(x for x in (m.name, _FA_ROUTE_NAMES.get(m.route or "")) if x)
                 else:
                     text = "Stop " + text
+            elif self.lang == "fa" and plan_like and lx.FA_AS_BEFORE.search(s.text):
+                text = f"ادامه {text}"  # "متفورمین و گلی‌کلازید مثل قبل"
             elif self.lang == "fa" and plan_like:
                 text += self.dose_change(m)  # "متفورمین 1000 میلی‌گرم … (افزایش دوز از 500)"
             spans = [(m.start, m.end, s.segment_id)]
