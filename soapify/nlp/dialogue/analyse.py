@@ -34,7 +34,7 @@ _LATE_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _LEAD_NO = re.compile(
-    r"^\W*(?:no|nope|nah|not really|never|none|nothing|"
+    r"^\W*" + lx.FA_LEAD_IN + r"(?:no|nope|nah|not really|never|none|nothing|"
     r"i (?:do not|don't|do n't|have not|haven't|have n't|did not|didn't|did n't|am not|'m not|wasn't|was n't)\b|"
     r"i'm not\b|"
     r"نه|خیر|نخیر|ندارم|نداشتم|نه خیر)(?!\w)(?![\s,،.]+(?:ولی|اما|but)\b)"
@@ -45,7 +45,7 @@ _LEAD_NO = re.compile(
 # an exception that names what there is: "nothing other than my usual arthritis", "none except the knee"
 _EXCEPT = re.compile(lx.EXCEPTION, re.IGNORECASE)
 _LEAD_YES = re.compile(
-    r"^\W*(?:(?:uh|um|oh|well)[\s,]+)*(?:yes|yeah|yep|yup|uh-huh|mm-hmm|correct|right|"
+    r"^\W*" + lx.FA_LEAD_IN + r"(?:(?:uh|um|oh|well)[\s,]+)*(?:yes|yeah|yep|yup|uh-huh|mm-hmm|correct|right|"
     r"i (?:do|have|did)(?!\s*n't|\s+not\b|\s+never\b)|"
     r"sometimes(?=\s*(?:[,.!]|$))|a little|a bit|kind of|sort of|occasionally|definitely|absolutely|"
     r"بله|آره|آری|دارم|داشتم|بعضی وقتا|گاهی|کمی|یه کم|یک کم|یکم)(?!\w)",

@@ -159,7 +159,9 @@ def _not_the_patients(name: str, text: str, m: re.Match[str]) -> bool:
 
 
 # the posture a pressure was taken in: "خوابیده ۱۳۵ روی ۸۰، ایستاده ۱۱۰ روی ۷۰"
-_FA_POSITION = re.compile(r"(?<![^\W\d_])(خوابیده|درازکش|دراز کشیده|نشسته|ایستاده)(?![^\W\d_])")
+# (also "سه دقیقه بعد از ایستادن ۱۰۵ روی ۶۵": standing)
+_FA_POSITION = re.compile(r"(?<![^\W\d_])(خوابیده|درازکش|دراز کشیده|نشسته|ایستاده|ایستادن|سرپا)(?![^\W\d_])")
+_FA_POSTURE_NAME = {"ایستادن": "ایستاده", "سرپا": "ایستاده"}
 # a fasting glucose is a lab result, not a vital: "قند ناشتا ۱۶۵"
 _FA_FASTING = re.compile(r"ناشتا")
 # The position a pressure or a pulse was taken in, said before it in the sentence: "lying down it's 144
@@ -213,6 +215,7 @@ def extract_vitals(text: str, offset: int = 0, view: NumberView | None = None) -
             if vital.name in ("bp", "hr"):  # the posture said with it (Persian: since the reading before)
                 since = max((b for a, b in taken if b <= m.start()), default=0)
                 postures = _FA_POSITION.findall(nv.text, since, m.start(1)) if vital.name == "bp" else []
+                postures = [_FA_POSTURE_NAME.get(p, p) for p in postures]
                 vital.position = postures[-1] if postures else _position(nv.text, m.start(1))
             vital.start, vital.end = nv.span(m.start(), m.end())
             if vital.name == "weight" and (change := _WEIGHT_CHANGED_BY.match(nv.text, m.end())):
@@ -453,6 +456,9 @@ _FA_HEARD_DRUG = re.compile(
     # what the form is for, not its name: "قرص فشارتون", "قطره چشمی", "اسپری بینی", "قرص مسکن"
     r"(?!(?:فشار|قند|چربی|بینی|چشم|چشمی|گوش|گوشی|مسکن|خواب|سرفه|ضد|معده|اعصاب|تیروئید|آنتی|ویتامین|ادرار)"
     r"[\u0621-\u064A\u0671-\u06D3\u200c]*(?![^\W\d_]))"
+    # which tablet, not its name: "قرص جدید رو قطع کنید", "یه قرص اضافه می‌کنیم", "قرص نمونه", "قرص مامانتون"
+    r"(?!(?:جدید|جدیده|اضافه|قبلی|دیگه|دیگر|اولی|بعدی|نمونه|تازه|قدیمی|همون|همین|اون|این)(?![^\W\d_]))"
+    r"(?!" + lx.FA_RELATIVE.pattern + r")"
     r"([\u0621-\u064A\u0671-\u06D3][\u0621-\u064A\u0671-\u06D3\u200c]{3,})"
 )
 

@@ -32,6 +32,8 @@ BARE_YES = re.compile(
     r"(?:\s*[,.]\s*(?:i do|i have|sometimes|a little|a bit|دارم))?\s*[.!]?\s*$",
     re.IGNORECASE,
 )
+# a Persian lead-in before a yes or no: "راستش نه، …", "والا آره", "دکتر جان، نه"
+FA_LEAD_IN = r"(?:(?:راستش|والا|والله|خب|ببخشید|(?:آقای\s+|خانم\s+)?دکتر(?:\s+جان)?)[\s,،]+)*"
 FILLER_RE = re.compile(
     r"(?<![\w'])(?:um+|uh+|uhm|hmm+|mm-hmm|erm|you know|i mean|like,)(?![\w'])\s*,?\s*", re.IGNORECASE
 )
@@ -60,6 +62,7 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
     "Respiratory": (
         "shortness of breath", "cough", "wheezing", "trouble breathing", "difficulty breathing",
         "short of breath", "sleep apnea", "سرفه", "تنگی نفس", "نفس تنگی", "خس خس",
+        "نفسم تنگه", "نفسم تنگ", "نفسش تنگه", "نفسش تنگ", "نفس کم میارم", "نفسم بند میاد",
     ),
     "Gastrointestinal": (
         "diarrhoea", "nausea", "vomiting", "threw up", "throwing up", "thrown up", "throw up", "vomited", "nauseated", "nauseous", "diarrhea", "constipation", "abdominal pain", "stomach pain",
@@ -77,17 +80,20 @@ ROS_SYSTEMS: dict[str, tuple[str, ...]] = {
         "have to pee all the time", "blood in my urine", "pink on the tissue",
         "سوزش ادرار", "تکرر ادرار", "موقع ادرار می‌سوزه", "موقع ادرار کردن می‌سوزه", "درد پهلو",
         "موقع دستشویی سوزش", "موقع ادرار سوزش", "سوزش موقع ادرار", "سوزش موقع دستشویی",
+        "موقع دستشویی رفتن می‌سوزه", "موقع دستشویی می‌سوزه", "موقع دستشویی کردن می‌سوزه", "موقع جیش می‌سوزه",
+        "موقع جیش کردن می‌سوزه", "ادرارم می‌سوزه", "ادرار کردن می‌سوزه", "جیشم می‌سوزه",
     ),
     "Musculoskeletal": (
         "back pain", "joint pain", "knee pain", "muscle aches", "muscle pain", "neck pain",
         "shoulder pain", "hip pain", "stiffness", "کمردرد", "کمر درد", "درد مفاصل", "زانو درد", "گردن درد",
-        "سفتی گردن",
+        "سفتی گردن", "کمرم گرفت", "کمرم گرفته", "کمرش گرفته", "گردنم گرفت", "گردنم گرفته",
     ),
     "Neurological": (
         "headache", "headaches", "dizziness", "dizzy", "numbness", "tingling", "trouble speaking",
         "lightheaded", "lightheadedness", "seizure", "syncope", "passing out", "memory",
         "سردرد", "سر درد", "سرگیجه", "گیج میره", "گیج می‌ره", "گیج می‌رود", "بی‌حسی", "بی حسی", "گزگز", "تشنج",
-        "سوزن سوزن", "غش", "سنگینی سر", "سرم سنگینه", "سرم سنگین",
+        "سوزن سوزن", "سوزن‌سوزن", "غش", "سنگینی سر", "سرم سنگینه", "سرم سنگین", "چشمم سیاهی می‌ره", "چشمم سیاهی میره",
+        "چشمش سیاهی می‌ره", "چشمام سیاهی می‌ره", "سیاهی رفتن چشم",
     ),
     "Psychiatric": (
         "depression", "anxiety", "suicidal", "homicidal", "mood", "sleep", "insomnia", "anxious", "depressed",
@@ -111,13 +117,22 @@ FA_SYMPTOM_EN = {
     "خون بالا آوردم": "vomiting blood", "سوزش معده": "heartburn", "کاهش وزن": "weight loss",
     "استرس": "anxiety", "خوابم نمی‌بره": "insomnia", "خوابم نمیبره": "insomnia", "نفس تنگی": "shortness of breath",
     "موقع ادرار می‌سوزه": "painful urination", "موقع ادرار کردن می‌سوزه": "painful urination", "درد پهلو": "flank pain",
-    "سوزن سوزن": "tingling", "حمله پانیک": "panic attacks", "قرمزی چشم": "red eye", "ترشح چشم": "eye discharge",
+    "سوزن سوزن": "tingling", "سوزن‌سوزن": "tingling", "گزگز": "tingling", "بی‌حسی": "numbness", "بی حسی": "numbness", "حمله پانیک": "panic attacks", "قرمزی چشم": "red eye", "ترشح چشم": "eye discharge",
     "خارش چشم": "itchy eyes", "چشم درد": "eye pain", "چشمم قرمز": "red eye", "سوزش پشت جناغ": "heartburn",
     "سوزش سینه": "heartburn", "بالا آورد": "vomiting", "بالا آورده": "vomiting", "حساسیت به نور": "photophobia",
     "سفتی گردن": "neck stiffness", "سنگینی سر": "headache", "سرم سنگینه": "headache", "سرم سنگین": "headache",
     "غش": "syncope", "دوبینی": "double vision", "موقع دستشویی سوزش": "painful urination",
     "موقع ادرار سوزش": "painful urination", "سوزش موقع ادرار": "painful urination",
-    "سوزش موقع دستشویی": "painful urination",
+    "سوزش موقع دستشویی": "painful urination", "نفسم تنگه": "shortness of breath", "نفسم تنگ": "shortness of breath",
+    "نفسش تنگه": "shortness of breath", "نفسش تنگ": "shortness of breath", "نفس کم میارم": "shortness of breath",
+    "نفسم بند میاد": "shortness of breath", "کمرم گرفت": "back pain", "کمرم گرفته": "back pain",
+    "کمرش گرفته": "back pain", "گردنم گرفت": "neck pain", "گردنم گرفته": "neck pain",
+    "چشمم سیاهی می‌ره": "lightheadedness", "چشمم سیاهی میره": "lightheadedness",
+    "چشمش سیاهی می‌ره": "lightheadedness", "چشمام سیاهی می‌ره": "lightheadedness",
+    "سیاهی رفتن چشم": "lightheadedness", "موقع دستشویی رفتن می‌سوزه": "painful urination",
+    "موقع دستشویی می‌سوزه": "painful urination", "موقع دستشویی کردن می‌سوزه": "painful urination",
+    "موقع جیش می‌سوزه": "painful urination", "موقع جیش کردن می‌سوزه": "painful urination",
+    "ادرارم می‌سوزه": "painful urination", "ادرار کردن می‌سوزه": "painful urination", "جیشم می‌سوزه": "painful urination",
 }  # fmt: skip
 
 CANONICAL_EN = {
@@ -150,10 +165,19 @@ _FA_SYMPTOM_NAMES = {
     "خون بالا آوردن": "استفراغ خونی", "سر دل": "ناراحتی سر دل", "خسته": "خستگی", "گیج میره": "سرگیجه",
     "گیج می‌ره": "سرگیجه", "گیج می‌رود": "سرگیجه", "خوابم نمی‌بره": "بی‌خوابی", "خوابم نمیبره": "بی‌خوابی",
     "نفس تنگی": "تنگی نفس", "موقع ادرار می‌سوزه": "سوزش ادرار", "موقع ادرار کردن می‌سوزه": "سوزش ادرار",
-    "سوزن سوزن": "گزگز", "چشمم قرمز": "قرمزی چشم", "موقع دستشویی سوزش": "سوزش ادرار",
+    "سوزن سوزن": "گزگز", "سوزن‌سوزن": "گزگز", "چشمم قرمز": "قرمزی چشم", "موقع دستشویی سوزش": "سوزش ادرار",
     "موقع ادرار سوزش": "سوزش ادرار", "سوزش موقع ادرار": "سوزش ادرار", "سوزش موقع دستشویی": "سوزش ادرار", "بالا آورد": "استفراغ", "بالا آورده": "استفراغ",
     "سرم سنگینه": "سنگینی سر", "سرم سنگین": "سنگینی سر", "بالا میارم": "استفراغ", "بالا می‌آرم": "استفراغ",
     "بالا آوردم": "استفراغ", "بالا میاره": "استفراغ", "ورم لب و زبون": "ورم لب و زبان",
+    "نفسم تنگه": "تنگی نفس", "نفسم تنگ": "تنگی نفس", "نفسش تنگه": "تنگی نفس", "نفسش تنگ": "تنگی نفس",
+    "نفس کم میارم": "تنگی نفس", "نفسم بند میاد": "تنگی نفس", "کمرم گرفت": "کمردرد", "کمرم گرفته": "کمردرد",
+    "کمرش گرفته": "کمردرد", "گردنم گرفت": "گردن درد", "گردنم گرفته": "گردن درد",
+    "چشمم سیاهی می‌ره": "سیاهی رفتن چشم", "چشمم سیاهی میره": "سیاهی رفتن چشم",
+    "چشمش سیاهی می‌ره": "سیاهی رفتن چشم", "چشمام سیاهی می‌ره": "سیاهی رفتن چشم",
+    "موقع دستشویی رفتن می‌سوزه": "سوزش ادرار", "موقع دستشویی می‌سوزه": "سوزش ادرار",
+    "موقع دستشویی کردن می‌سوزه": "سوزش ادرار", "موقع جیش می‌سوزه": "سوزش ادرار",
+    "موقع جیش کردن می‌سوزه": "سوزش ادرار", "ادرارم می‌سوزه": "سوزش ادرار", "ادرار کردن می‌سوزه": "سوزش ادرار",
+    "جیشم می‌سوزه": "سوزش ادرار",
 }  # fmt: skip
 
 
@@ -219,6 +243,13 @@ _GET_HELP = (
 #: the dosage forms a Persian prescription names ("قرص متوکاربامول", "شربت آزیترومایسین")
 FA_DOSAGE_FORM = r"(?:قرص|کپسول|شربت|آمپول|پماد|قطره|اسپری)"
 
+# Persian names of lab tests (a value after one is a result; a list of them after "می‌نویسم" is an order)
+_FA_LABS = (
+    r"(?:هموگلوبین|فریتین|تی[\u200c ]?اس[\u200c ]?اچ|TSH|T4|MCV|کراتینین|پتاسیم|سدیم|قند ناشتا|"
+    r"HbA1c|A1c|ای[\u200c ]?وان[\u200c ]?سی|کلسترول|تری[\u200c ]?گلیسی?رید|ال[\u200c ]?دی[\u200c ]?ال|LDL|HDL|پلاکت|"
+    r"اچ[\u200c ]?دی[\u200c ]?ال|ALT|AST|"
+    r"گلبول سفید|WBC|ESR|CRP|سی[\u200c ]?آر[\u200c ]?پی|ویتامین د)"
+)
 CUES: dict[str, re.Pattern[str]] = {
     k: re.compile(v, re.IGNORECASE)
     for k, v in {
@@ -244,10 +275,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"free t4|creatinine|potassium (?:is|was|of|level)|sodium (?:is|was|of|level)|ldl|hdl|triglycerides|platelets|"
         r"white (?:blood )?count|wbc|esr|crp|psa|e?gfr|mcv)|"
         # Persian lab values: "هموگلوبین‌تون ۹.۲ه"، "TSH شما ۸.۴ است"، "فریتین ۶ هست"
-        r"(?<![^\W\d_])(?:هموگلوبین|فریتین|تی[\u200c ]?اس[\u200c ]?اچ|TSH|T4|MCV|کراتینین|پتاسیم|سدیم|قند ناشتا|"
-        r"HbA1c|A1c|ای[\u200c ]?وان[\u200c ]?سی|کلسترول|تری[\u200c ]?گلیسی?رید|ال[\u200c ]?دی[\u200c ]?ال|LDL|HDL|پلاکت|"
-        r"اچ[\u200c ]?دی[\u200c ]?ال|ALT|AST|"
-        r"گلبول سفید|WBC|ESR|CRP|سی[\u200c ]?آر[\u200c ]?پی|ویتامین د)(?:[\w\u200c]*)(?:\s+\S+){0,3}?\s*[\d۰-۹]|"
+        r"(?<![^\W\d_])" + _FA_LABS + r"(?:[\w\u200c]*)(?:\s+\S+){0,3}?\s*[\d۰-۹]|"
         r"آزمایش|سونوگرافی|عکس|نتیجه",
         "plan": r"\b(?:i(?:'m| am) (?:also |just |then )?going to|i'll|i will|we(?:'re| are) (?:also |just )?going to|we'll|we will|let's|"
         r"i want (?:you|to)|i(?:'d| would) (?:also |just )?like (?:you|to)(?! know| ask| hear| understand)|prescribe|refer|order|schedule|"
@@ -297,7 +325,8 @@ CUES: dict[str, re.Pattern[str]] = {
         "family_history": r"\b(?:(?:my|your) (?:mom|mother|dad|father|brother|sister|parents|family|"
         r"grand\w+|aunt|uncle)|family history|runs in (?:the|my|your) family)|خانواده|"
         r"(?<![^\W\d_])(?:پدر|مادر|برادر|خواهر|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی|مامان|بابا|داداش|آبجی)"
-        r"(?:م|ت|ش|تون|تان|شون|شان)?(?![^\W\d_])(?!\s+جان)",
+        # (not "… مادر." said to the patient: "آب زیاد نمی‌خورم مادر.", "مادر جان")
+        r"(?:(?:م|ت|ش|تون|تان|شون|شان)(?![^\W\d_])|(?![^\W\d_])(?!\s*(?:[.!]|$)))(?!\s+جان)",
         "social_history": r"\b(?:(?:non-?)?smok\w*|cigarette|alcohol|drink(?:s|ing)? (?:alcohol|beer|wine)|"
         r"beers?|wine|drugs|marijuana|exercise|work(?:ing)? as|married|live(?:s)? with|job|"
         r"hiking|walking)|سیگار|الکل|ورزش",
@@ -305,15 +334,20 @@ CUES: dict[str, re.Pattern[str]] = {
         r"in the past|years ago|medical (?:problems|conditions|history))|سابقه|جراحی|عمل|"
         r"لوله\S*\s+(?:رو\s+|را\s+)?بست",  # "لوله‌هامم بستم": a tubal ligation
         "medication": r"\b(?:i take|i(?:'m| am) (?:on|taking)|medications?|meds|pills?|mg|milligrams?|"
-        r"prescription)|دارو|قرص|میلی‌?گرم",
+        r"prescription)|(?<![^\W\d_])(?:دارو|قرص)|میلی‌?گرم",  # (not "خداروشکر")
         "test": r"\bcheck(?:ing)? (?:a |an |your |the |her |his )?(?:[a-z0-9]+ ){0,3}?(?:level|levels|function|panel|count)\b|"
         r"\b(?:bone density|dexa|colonoscopy) (?:scan|test)?|"
         r"\b(?:order(?:ing)?|get(?:ting)?|check(?:ing)?|draw(?:ing)?|repeat(?:ing)?|need|send) (?:you |him |her )?(?:a |an |some |your |the |her |his )?"
         r"(?:x-ray|mri|ct|ultrasound|labs?|blood ?work|echo\w*|ekg|ecg|troponin|d-dimer|chest x-ray|cbc|panel|test|"
         r"culture|a1c|urinalysis|mammogram)|آزمایش|سونوگرافی|"
-        r"عکس|رادیولوژی|ام[\u200c ]?آر[\u200c ]?آی|سی[\u200c ]?تی|نوار قلب|اکو",
+        r"عکس|رادیولوژی|ام[\u200c ]?آر[\u200c ]?آی|سی[\u200c ]?تی|نوار قلب|اکو|"
+        # the tests listed after "I'll write": "برای سه ماه دیگه می‌نویسم: قند ناشتا، A1c، چربی‌ها"
+        r"می[\u200c ]?نویسم\s*:\s*" + _FA_LABS,
         "referral": r"\brefer|specialist|physical therapy|physiotherapy|see (?:a|the) (?:cardiologist|neurologist|"
-        r"specialist|surgeon|dermatologist)|ارجاع|متخصص|فیزیوتراپی|بفرستم",
+        r"specialist|surgeon|dermatologist)|ارجاع|متخصص|فیزیوتراپی|بفرستم|"
+        # "یه معرفی‌نامه هم برای چشم‌پزشکی", "معرفی‌نامه برای روان‌شناس می‌دم", "معرفیتون می‌کنم به …"
+        r"معرفی[\u200c ]?نامه|معرفی(?:ت|تون)\s|(?:برای|به|پیش)\s+(?:یه\s+)?(?:روان[\u200c ]?شناس|روان[\u200c ]?پزشک|چشم[\u200c ]?پزشک|"
+        r"دندون[\u200c ]?پزشک|دندان[\u200c ]?پزشک|متخصص|جراح|مشاور|کاردیولوژیست)",
         "follow_up": r"\b(?:follow[- ]?up|come back|see you (?:back|again|in)|return (?:in|if)|re-?check (?:\w+ ){0,3}in\b|"
         r"check back|in (?:\w+ )?(?:days?|weeks?|months?) (?:time|to see)|" + _GET_HELP + r")|"
         r"مراجعه|پیگیری|برگرد|اورژانس|زایشگاه|"
@@ -334,10 +368,11 @@ FA_FINDING = re.compile(
     r"برآمده|مثبت|منفی|درد در لمس|پاک|سفت|سفتی|ادم|محدود|دردناک|اسپاسم|خشک|بزرگ|لرزش|حساسیت|ورم|پریده|"
     r"خرچ[\u200c ]?خرچ|زرد|زیاد|کم|مرطوب)(?:ه|ند|اند|[\u200c ]?ست)?(?![^\W\d_])|"
     # a sign looked for and not found: "ورم پا ندارید", "ندول لمس نمیشه", "تاول یا پوسته ریزی نیست"
-    r"(?<![^\W\d_])(?:ورم پا|ادم|لرزش|ندول|تاول|پوسته[\u200c ]?ریزی|توده|سوفل|زردی|کبودی)[\w\u200c]*"
+    r"(?<![^\W\d_])(?:ورم پا|ادم|لرزش|ندول|تاول|پوسته[\u200c ]?ریزی|توده|سوفل|زردی|کبودی|توکشیدگی|رتراکسیون|سیانوز)[\w\u200c]*"
     r"(?:\s+\S+){0,2}?\s+(?:ندارید|ندارین|نداره|ندارد|نیست|دیده نمی[\u200c ]?شه|لمس نمی[\u200c ]?شه)(?![^\W\d_])|"
-    # a sound heard: "سوفل خفیفی شنیده میشه", "خس خس سمع میشه"
-    r"(?<![^\W\d_])(?:سوفل|خس[\u200c ]?خس|رال|ویزینگ)[\w\u200c]*(?:\s+\S+){0,3}?\s+(?:شنیده|سمع)"
+    # a sound heard: "سوفل خفیفی شنیده میشه", "خس خس سمع میشه", "دو طرف خس‌خس بازدمی هست"
+    r"(?<![^\W\d_])(?:سوفل|خس[\u200c ]?خس|رال|ویزینگ)[\w\u200c]*(?:\s+\S+){0,3}?\s+"
+    r"(?:شنیده|سمع|هست|داره|دارد|دارید|داریم)(?![^\W\d_])"
 )
 FA_NOT_FINDING = re.compile(r"(?<![^\W\d_])(?:اگر|اگه|در صورت|نگه دار|بشویید|بشورید)")
 
@@ -383,13 +418,20 @@ _GREETING = re.compile(
     r"(?:i'm|i am|my name is) (?:dr\.?|doctor)(?: \w+)?|"
     rf"(?:hi|hello|hey|good (?:morning|afternoon|evening))(?:[\s,]+(?:{_TITLE}))?|"
     rf"{_FA_HELLO}(?:[\s,،]+(?:{_FA_TITLE}))?(?:[\s,،.!]+{_FA_HELLO})*(?:[\s,،.!]+بفرمایی[دن](?: بشینی[دن]| بنشینی[دن])?)?|"
-    r"خداحافظ|ممنون(?:م)?|مرسی|خوبم|حالتون چطوره|حال شما چطوره|شما چطورید|شما چطوری)\W*$|"
+    rf"(?:{_FA_HELLO}[\s,،.!]+(?:(?:آقای|خانم)\s+\S+[\s,،.!]+)?)?(?:شما\s+)?(?:چطورید|چطوری|خوبید|خوب هستید|خوبی)|"
+    r"خداحافظ|ممنون(?:م)?|مرسی|خوبم|حالتون چطوره|حال شما چطوره)\W*$|"
     # Persian thanks and blessings, with a greeting and a title around them: "سلام خانم دکتر، ممنون",
     # "دستتون درد نکنه خانم دکتر", "ممنون دکتر، خدا خیرتون بده", "شکر خدا، می‌گذرونیم"
-    rf"^\W*(?:(?:{_FA_HELLO}|چشم|باشه)[\s,،.!]+)?(?:(?:آقای|خانم)\s+)?(?:دکتر(?:\s+جان)?[\s,،.!]+)?"
+    rf"^\W*(?:(?:{_FA_HELLO}|چشم|باشه|خب|خوب)[\s,،.!]+)?(?:(?:آقای|خانم)\s+)?(?:دکتر(?:\s+جان)?[\s,،.!]+)?"
     r"(?:(?:(?:خیلی\s+)?(?:ممنون(?:م)?|مرسی|متشکرم)|سپاس|خسته نباشید|لطف کردید|لطف کردین|زحمت کشیدید|دست(?:تون| شما) درد نکنه|خدا خیرتون بده|خدا خیرت بده|"
     r"پسرم|دخترم|عزیزم|مادر جان|پدر جان|"
-    r"خدا حفظتون کنه|شکر خدا|خدا رو شکر|می[\u200c ]?گذرونیم|بد نیستم)(?:[\s,،.!]+(?:(?:آقای|خانم)\s+)?(?:دکتر(?:\s+جان)?)?)?[\s,،.!]*)+\W*$",
+    # goodbyes, regards and blessings: "خدافظ", "سلام برسونید، خدانگهدار", "قربون شما", "زیارت قبول",
+    # "ایشالا همیشه سلامت باشی", "ای بابا"
+    r"خداحافظ|خدافظ|خدا ?نگهدار|سلام (?:\S+\s+){0,2}?(?:برسونید|برسونین|برسانید)|قربون(?:ت| شما| شما برم|تون برم)|"
+    r"(?:زیارت(?:تون)?\s+)?قبول(?:\s+(?:باشه|حق))?|(?:ایشالا|ایشالله|انشالله|ان[\u200c ]?شاء[\u200c ]?الله)\s+(?:همیشه\s+)?(?:سلامت|سالم)\s+باشی(?:د|ن)?|"
+    r"ای بابا|ای وای|"
+    r"خدا حفظتون کنه|شکر خدا|خدا ?رو ?شکر|می[\u200c ]?گذرونیم|بد نیستم)"
+    r"(?:[\s,،.!]+(?:(?:آقای|خانم)\s+)?(?:دکتر(?:\s+جان)?|مادر|پدر|مادرجان|پدرجان)?)?[\s,،.!]*)+\W*$",
     re.IGNORECASE,
 )
 
@@ -457,6 +499,7 @@ DRUGS = frozenset(
     سرترالین فلوکستین آمی‌تریپتیلین نورتریپتیلین آلپرازولام ترامادول کدئین مورفین گاباپنتین دیکلوفناک
     پنی‌سیلین کوتریموکسازول فلوکونازول آسیکلوویر مفنامیک سفتریاکسون جنتامایسین کلرفنیرامین گایافنزین
     دکسترومتورفان هیوسین کوآموکسی‌کلاو مونته‌لوکاست بکلومتازون پردنیزون متیل‌پردنیزولون
+    سرتاید سیمبیکورت سالمترول فنازوپیریدین لوزارتان‌اچ
     """.split()
 )
 #: words in ``DRUGS`` that name a kind of medicine, not one to order ("خود مسکن زیاد سردرد رو بیشتر میکنه")
@@ -576,8 +619,19 @@ CHITCHAT = re.compile(
     r"examine|feel|have a look(?: at)?)(?: (?:your|you|his|her|the|that|this)(?: \w+){0,5})?(?: (?:real )?quick)?\W*$|"
     # the doctor inviting the story: "mrs. kowalski, tell me about the falls", "walk me through what happened"
     r"^\W*(?:(?:so|okay|ok|alright|now|and)\W+)*(?:(?:(?:mr|mrs|ms|miss)\.?\s+)?\w+,\s*)?(?:so,?\s+)?"
-    r"(?:tell me (?:about|more about|what happened)|walk me through)\b[^?]{0,40}$",
+    r"(?:tell me (?:about|more about|what happened)|walk me through)\b[^?]{0,40}$|"
+    # the doctor turning to the results, nothing read yet: "پس بریم سراغ آزمایش‌ها ببینیم …"
+    r"^\W*(?:(?:خب|پس|حالا)[\s،,]+)*(?:بریم|بیاید بریم|بیاین بریم)\s+سراغ\s|"
+    # a Persian social question: "عروسی پسرتون چطور گذشت؟", "دیشب بازی رو دیدید؟", "سفر خوش گذشت؟"
+    r"(?<![^\W\d_])(?:عروسی|سفر|مسافرت|زیارت|بازی|فوتبال|تعطیلات|مهمونی|مهمانی|جشن|تولد)\S*\s+(?:\S+\s+){0,2}?"
+    r"(?:چطور|چطوری|خوش گذشت|دیدید|دیدین|دیدی)(?![^\W\d_])",
     re.IGNORECASE,
+)
+# Persian small talk in a sentence (with no symptom in it): thanks for the time ("ممنون که حوصله کردید
+# گوش دادید"), traffic and being late ("ببخشید دیر شد، ترافیک بود"), the football ("بازی بعدی رو …")
+FA_SMALL_TALK = re.compile(
+    r"^\W*(?:خیلی\s+)?(?:ممنون(?:م)?|مرسی|متشکرم|دستتون درد نکنه)\s+(?:که|از\s+(?:اینکه|وقتی|وقتتون|لطفتون))\s|"
+    r"(?<![^\W\d_])(?:ترافیک|جای پارک|دیر (?:شد|کردم|کردیم|رسیدم|رسیدیم)|فوتبال|بازی (?:دیشب|بعدی|امشب))(?![^\W\d_])"
 )
 # a treated condition said to be out of control: "فشارتون کنترل نیست", "قندتون هنوز بالاست"
 FA_UNCONTROLLED = re.compile(
@@ -614,13 +668,24 @@ FA_RELATIVE = re.compile(
 )
 
 
+#: the speaker's own relative ("مامانم", "پسرم", "خانمم"): said by a companion, the patient
+FA_MY_RELATIVE = re.compile(
+    r"(?<![^\W\d_])(?:پدر|مادر|مامان|بابا|پسر|دختر|همسر|شوهر|خانم|نوه|برادر|خواهر|داداش|آبجی)م(?![^\W\d_])"
+)
+#: a recent time: a relative ill "last week" is a sick contact, not family history
+FA_RECENT = re.compile(
+    r"(?<![^\W\d_])(?:هفته[\u200c ]?(?:ی\s+)?(?:پیش|قبل|گذشته)|دیروز|پریروز|دیشب|این چند روز|چند روز پیش|روز پیش)(?![^\W\d_])"
+)
+
+
 def told_diagnosis(text: str) -> bool:
     """A statement telling the patient a diagnosis ("he has an ear infection", "عفونت ویروسی است"),
     not a relative's condition."""
     if FA_RELATIVE.search(text) or not DIAGNOSIS.search(text):
         return False
     # the spoken copula attached to the diagnosis at the end: "سنگ حالبه", "ریفلاکسه"
-    attached = any(re.match(r"[\u200c]?ه\W*$", text[m.end() :]) for m in DIAGNOSIS.finditer(text))
+    # (or before what brought it on: "یه حمله‌ی آسمه که سرماخوردگی راش انداخته")
+    attached = any(re.match(r"[\u200c]?ه(?:\W*$|\s+که\s)", text[m.end() :]) for m in DIAGNOSIS.finditer(text))
     return attached or bool(TOLD_DIAGNOSIS.search(text) or FA_UNCONTROLLED.search(text))
 
 
@@ -646,6 +711,8 @@ TOLD_DIAGNOSIS = re.compile(
     r"^\W*(?:خب،?\s*|پس،?\s*)?(?:این|اینم)\s",
     re.IGNORECASE,
 )
+# a medicine kept on as it was: "متفورمین و گلی‌کلازید مثل قبل", "بقیه‌ی داروها مثل سابق"
+FA_AS_BEFORE = re.compile(r"(?<![^\W\d_])مثل\s+(?:قبل|سابق)\W*$")
 # A doctor starting a medicine now (a new prescription is a plan, never a current medication).
 PRESCRIBE = re.compile(
     r"^\W*(?:(?:so|and|also|okay|ok|then|now|for now)\W+)*(?:start|begin|add)\s+(?!(?:feeling|to|having|getting|with the)\b)|"
@@ -658,7 +725,8 @@ PRESCRIBE = re.compile(
     r"\b(?:prescrib\w*|(?:you can |please )?keep (?:taking|using|giving)|continue (?:taking|using|on|with)|stay on|(?:i'm|i am|we're|we are) (?:going to|gonna) (?:start|put|give|send|try)|"
     r"(?:i|we)(?:'ll| will) (?:start|put|give|send|try|call in)|start (?:you|him|her) on|put (?:you|him|her) on|"
     r"(?:take|use|give (?:him|her))\b.*\b(?:times? a day|twice|every \d+ hours|daily))|"
-    r"تجویز|می‌?نویسم|بخورید|مصرف کنید|شروع کنید|ادامه دهید|ادامه بدید|"
+    r"تجویز|می‌?نویسم|بخورید|مصرف کنید|شروع کنید|ادامه دهید|ادامه بدید|" + FA_AS_BEFORE.pattern + r"|"
+    # "متفورمین و گلی‌کلازید مثل قبل", "بقیه‌ی داروها مثل سابق": kept on, an order of this visit
     # "بهتون آتورواستاتین ۲۰ میلی‌گرم میدم" (I'll give you …); not "بهتون توضیح میدم" (I'll explain)
     r"(?:بهتون|براتون|بهش|براش)\s+(?!(?:توضیح|خبر|اطلاع|جواب|نشون|قول|زنگ|اطمینان|حق)\b)(?:\S+\s+){1,6}?"
     r"(?:می[\u200c ]?دم|می[\u200c ]?دهم)(?![^\W\d_])|"
@@ -675,7 +743,7 @@ PRESCRIBE = re.compile(
 # The patient turning down what the doctor proposed.
 DECLINE = re.compile(
     r"^\W*(?:(?:no|nah|eh|hmm|um|uh|well|honestly|actually|to be honest|نه|خیر|دکتر|آقای دکتر|خانم دکتر|فعلا|فعلاً|"
-    r"من|راستش|والا|ببخشید|حالا)[\s,.،]+)*"
+    r"من|راستش|والا|ببخشید|حالا|ممنون|مرسی|نه ممنون|نه مرسی)[\s,.،]+)*"
     r"(?:i(?:'d| would) (?:really |just |much )?rather (?:not|wait|hold off|just (?:do|try|stick|keep|manage))|"
     r"not today|maybe (?:later|next time)|"
     r"i (?:don't|do n't|do not) (?:really )?(?:want|think i (?:want|need|can)|have (?:the )?time)|"
@@ -685,6 +753,9 @@ DECLINE = re.compile(
     r"i'll be (?:fine|okay|ok) (?:with|without)|let me (?:just )?try (?:\w+ ){1,4}first|"
     r"i'll (?:just )?(?:stick with|try|do) (?:\w+ ){0,4}(?:instead|first|at home|on my own)|"
     r"نمی[\u200c ]?خوام|نمی[\u200c ]?خواهم|فعلا نه|نه ممنون|وقت(?:ش)? (?:رو |را )?ندارم|"
+    # "انسولین نه، تو رو خدا", "نه دکتر، نمی‌شه", "همین یکی بسه"
+    r"[^\s.،,؟?]+(?:\s+[^\s.،,؟?]+)?\s+نه\s*(?:[،,.!]|$)|نمی[\u200c ]?شه\s*(?:[.،!]|$)|"
+    r"(?:همین|همون)(?:\s+\S+)?\s+(?:بسه|کافیه)\s*(?:[.،!]|$)|"
     # "سرم نمی‌خوام", "فیزیوتراپی نمی‌رم", "اون قرص رو نمی‌خورم"
     r"(?:[^\s.،]+\s+){1,3}(?:(?:رو|را)\s+)?(?:نمی[\u200c ]?خوا(?:م|هم)|نمی[\u200c ]?رم|نمی[\u200c ]?خورم|نمی[\u200c ]?زنم)"
     r"(?:\s+(?:بخورم|مصرف کنم|انجام بدم|بکنم|بزنم))?\s*(?:[.،!]|$))",

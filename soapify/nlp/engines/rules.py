@@ -312,8 +312,18 @@ _OWN_ACTION = re.compile(
 
 
 # a relative handing the patient a medicine: "خواهرم آلپرازولام داد", "مامانم از قرصای خودش بهم داد"
+# the medicine used by someone else, said after its name: "(مادرم) انسولین می‌زد", "(خواهرم) سرترالین می‌خوره"
+_FA_THEY_TOOK = re.compile(
+    r"\s*(?:\S+\s+){0,2}?می[\u200c ]?(?:زد|خورد|زنه|خوره|زدن|خوردن|زنن|خورن)(?![^\W\d_])"
+)
 _FA_GIVEN_BY_RELATIVE = re.compile(
-    lx.FA_RELATIVE.pattern + r"[^.،,؟?!]{0,40}?(?<![^\W\d_])(?:بهم\s+)?(?:داد|داده|دادن|دادند)(?![^\W\d_])"
+    lx.FA_RELATIVE.pattern
+    + r"[^.،,؟?!]{0,40}?(?<![^\W\d_])(?:بهم\s+)?(?:داد|داده|دادن|دادند)(?![^\W\d_])|"
+    # the patient taking a relative's medicine: "چند شب از قرصای مامانم خوردم"
+    + lx.FA_DOSAGE_FORM
+    + r"\S*\s+(?:\S+\s+)?"
+    + lx.FA_RELATIVE.pattern
+    + r"[^.؟?!]{0,20}?(?<![^\W\d_])(?:خوردم|زدم|مصرف کردم)(?![^\W\d_])"
 )
 
 
@@ -324,6 +334,8 @@ def _history_kind(text: str, kinds: tuple[str, ...]) -> str:
     kind = next((k for k in kinds if lx.CUES[k].search(text)), "hpi")
     if kind == "family_history" and (_OWN_ACTION.search(text) or _FA_GIVEN_BY_RELATIVE.search(text)):
         return "hpi"  # "خواهرم آلپرازولام داد، چند شب خوردم": the patient's own medicine, no family history
+    if kind == "family_history" and lx.FA_RECENT.search(text):
+        return "hpi"  # "پسرخاله‌ش هفته‌ی پیش همین‌جوری شد": a sick contact, not family history
     if kind == "past_history" and _RECENT.search(text):
         cues = {m.group(0).lower() for m in lx.CUES["past_history"].finditer(text)}
         if cues == {"i've had"}:
@@ -451,8 +463,15 @@ _TOLD_FINDING = re.compile(
 # "پس دیشب رفتید اورژانس", "دفعه قبل که مراجعه کردید"
 _RETURN_VISIT = re.compile(
     r"\b(?:see you (?:back|again) in|come back in \w+ (?:days?|weeks?|months?))\b|"
-    r"(?:روز|هفته|ماه)\s+(?:دیگه|دیگر|بعد)\s+(?:\S+\s+){0,5}?(?:بیا|بیاید|بیاین|ببینم|ببینمت|ببینمتون|ببینیم)(?![^\W\d_])",
+    r"(?:روز|هفته|ماه)\s+(?:دیگه|دیگر|بعد)\s+(?:\S+\s+){0,5}?(?:بیا|بیاید|بیاین|ببینم|ببینمت|ببینمتون|ببینیم)(?![^\W\d_])|"
+    # the answer to "when do we come back?" said without its verb: "یه هفته دیگه، با جواب آزمایش"
+    r"^\W*(?:\S+\s+){0,2}?(?:روز|هفته|ماه)\s+(?:دیگه|دیگر|بعد)\s*[،,]",
     re.IGNORECASE,
+)
+# a test named for later or not needed, with no value: "آنزیم‌های کبد رو تو آزمایش بعدی می‌بینیم",
+# "عکس الان چیزی رو عوض نمی‌کنه": a plan, not a result
+_FA_NO_RESULT_YET = re.compile(
+    r"(?<![^\W\d_])(?:بعدی|دیگه|دیگر|می[\u200c ]?بینیم|لازم نیست|نیازی نیست|عوض نمی[\u200c ]?کنه)(?![^\W\d_])"
 )
 _RECAP = re.compile(
     r"^\W*(?:(?:so|and|okay|ok)[\s,]+)*(?:you've been|you have been|you had|you were|you went|you've had|you did)\b|"
@@ -517,7 +536,9 @@ _EXAM_COMMAND = re.compile(
 # a Persian command during the exam, not advice for after the visit
 _FA_EXAM_COMMAND = re.compile(
     r"(?:رو|روی) تخت (?:دراز|بخواب|بشین)|نفس عمیق|دراز بکش|(?<![^\W\d_])آ بگ|دهن\S*\s+(?:رو\s+)?باز|"
-    r"دست\S*\s+(?:رو\s+|را\s+)?(?:بدید|بدین|فشار بدید)"
+    r"دست\S*\s+(?:رو\s+|را\s+)?(?:بدید|بدین|فشار بدید)|"
+    # "با دست نشون بدید", "پاشید بایستید", "به جلو خم شید"
+    r"(?<![^\W\d_])(?:(?:نشون|نشان)\s+(?:بدید|بدین|بدهید)|پاشید|پاشین|بایستید|وایسید|وایسین|خم\s+(?:بشید|شید))(?![^\W\d_])"
 )
 
 
@@ -544,6 +565,8 @@ def cue_label(s: Sentence) -> str | None:
             return "plan"  # "once the pain settles, start some gentle range of motion exercises"
         for label in ("exam", "plan", "result", "assessment"):
             if lx.CUES[label].search(t):
+                if label == "result" and _FA_NO_RESULT_YET.search(t) and not re.search(r"\d", t):
+                    return "plan"  # "آنزیم‌های کبد رو تو آزمایش بعدی می‌بینیم"
                 return label
         if any(lx.CUES[k].search(t) for k in ("follow_up", "referral")):
             return "plan"  # "شش هفته دیگه دوباره ببینمتون", "اگه ... فوری برید اورژانس"
@@ -672,6 +695,8 @@ class _Builder:
             return  # the medication item of the question it answers says it
         if self.lang == "fa" and lx.is_greeting(s.text):
             return  # "سلام آقای دکتر، ممنون، خسته نباشید", "سلام، بفرمایید بشینید"
+        if self.lang == "fa" and lx.FA_SMALL_TALK.search(s.text) and not lx.SYMPTOM_RE.search(s.text):
+            return  # "ببخشید دیر شد، ترافیک بود", "ممنون که وقت گذاشتید"
         if (
             self.lang == "fa"
             and not doctor
@@ -684,6 +709,14 @@ class _Builder:
             return  # "آمپول تو زانو چی؟ همسایمون زده خوب شده.": why the patient asks, no history of theirs
         if self.lang == "fa" and doctor and _FA_LET_ME_SEE.match(s.text):
             return  # "آفرین، بدید ببینم.", "بذارید ببینم.": the doctor about to look, nothing found yet
+        if (
+            self.lang == "fa"
+            and doctor
+            and _FA_EXAM_COMMAND.search(s.text)
+            and len(_WORDS.findall(s.text)) <= 6
+            and not lx.FA_FINDING.search(s.text)
+        ):
+            return  # "با دست نشون بدید.", "خب، پاشید بایستید...": a command during the exam, no advice
         came = _FA_CAME_WITH.search(s.text) if self.lang == "fa" and not doctor else None
         if came and (not came.start() or lx.is_greeting(s.text[: came.start()])):
             # "سلام دکتر جون، با دخترم اومدم.": who came with the patient, not a greeting quoted
@@ -836,6 +869,15 @@ class _Builder:
                 continue  # "and tamsulosin…" / "that's stan's"; "when she was two they gave her amoxicillin"
             if self.lang == "fa" and not doctor and _FA_GIVEN_BY_RELATIVE.search(s.text):
                 continue  # "خواهرم آلپرازولام داد، چند شب خوردم": not prescribed; the quote tells it
+            if self.lang == "fa" and not doctor and s.start in self.refusals:
+                continue  # "نه دکتر، انسولین نه": the plan item says it was declined
+            if (
+                self.lang == "fa"
+                and not doctor
+                and lx.FA_RELATIVE.search(s.text, 0, name_start)
+                and _FA_THEY_TOOK.match(s.text, name_end)
+            ):
+                continue  # "مادرم دیابت داشت، انسولین می‌زد": the relative's medicine (family history)
             text = m.display(self.lang)
             if given_here:
                 text += " (given in clinic)" if self.lang == "en" else " (در مطب تزریق/داده شد)"
@@ -853,6 +895,8 @@ class _Builder:
                     text = "قطع " + " ".join(x for x in (m.name, _FA_ROUTE_NAMES.get(m.route or "")) if x)
                 else:
                     text = "Stop " + text
+            elif self.lang == "fa" and plan_like and lx.FA_AS_BEFORE.search(s.text):
+                text = f"ادامه {text}"  # "متفورمین و گلی‌کلازید مثل قبل"
             elif self.lang == "fa" and plan_like:
                 text += self.dose_change(m)  # "متفورمین 1000 میلی‌گرم … (افزایش دوز از 500)"
             spans = [(m.start, m.end, s.segment_id)]
@@ -883,6 +927,8 @@ class _Builder:
                 or bool(_NO_LONGER.match(s.text, name_end))  # "i was on the fluticasone but i ran out'
             )
             extra = {"stopped": True} if stopped else {}
+            if self.lang == "fa" and negated and not stopped and refused is None and not plan_like:
+                text += " (مصرف نمی‌کند)"  # "آتورواستاتین رو می‌خورید؟" / "نه، قطعش کردم": not "داروها: آتورواستاتین"
             self.add(
                 "plan" if plan_like or stopped else "subjective", "medication",
                 (("Declined: " if self.lang == "en" else "نپذیرفت: ") + text) if refused is not None else text,
@@ -1067,6 +1113,16 @@ class _Builder:
             return
         if declined or len(_WORDS.findall(reply.text)) <= 4:
             self.refusals.add(reply.start)  # the reply is the plan item's evidence, not history
+        if declined and self.lang == "fa":
+            r = unit.answer[0]
+            for k in range(i + 1, r):  # "… بنویسم؟ دو سه روز بخورید سوزشش آروم می‌شه.": the offer's pitch
+                x = self.sents[k]
+                if x.speaker == s.speaker and _FA_TAKE_IT.search(x.text) and not extract_medications(x.text):
+                    self.refusals.add(x.start)
+            for x in self.sents[r + 1 :]:  # "نه، ممنون، اونو نمی‌خوام. همین یکی بسه.": the whole refusal
+                if x.turn != reply.turn or not lx.DECLINE.search(x.text):
+                    break
+                self.refusals.add(x.start)
         # "Yes, but I'm allergic to penicillin": the rest of the reply is still history
         kind = next(
             (k for k in ("test", "referral", "follow_up") if lx.CUES[k].search(s.text)), "instruction"
@@ -1134,6 +1190,9 @@ class _Builder:
             if j - i > 1 or _proposes(self.sents[j].text) or self.sents[j].question:
                 return None  # the doctor went on, or proposed something else: the reply is about that
             j += 1
+        asked = self.unit_of(j) if j < len(self.sents) else None
+        if asked is not None and asked.question != i and _OFFER.search(self.sents[asked.question].text):
+            return None  # "… استراحت بنویسم؟ نباید بار سنگین بلند کنید." / "نه، نمی‌شه": the offer is declined
         if j < len(self.sents) and lx.DECLINE.search(self.sents[j].text):
             self.refusals.add(self.sents[j].start)
             k = j + 1  # "نه دکتر، وقتش رو ندارم. فیزیوتراپی نمی‌رم.": the whole refusal is evidence
@@ -1200,12 +1259,24 @@ class _Builder:
         if not bare or not (first or later):
             return False
         polarity = unit.polarity if first else ("no" if lx.BARE_NO.match(s.text) else "yes")
-        for kind in ("allergy", "medication", "family_history", "social_history", "past_history"):
-            if lx.CUES[kind].search(q.text):
-                no = polarity == "no"
-                self.add("subjective", kind, self.answer_text(kind, q, s, no), spans, negated=no,
-                         confidence=0.7)  # fmt: skip
-                return True
+        stacked = [q]  # "حساسیت دارویی؟ بیماری دیگه؟" / "نه، هیچی.": a Persian no denies each question asked
+        k = unit.question
+        while self.lang == "fa" and polarity == "no" and k > 0 and unit.question - k < 2:
+            if self.sents[k - 1].speaker != SPEAKER_DOCTOR or not self.sents[k - 1].question:
+                break
+            k -= 1
+            stacked.insert(0, self.sents[k])
+        found = False
+        for asked_q in stacked:
+            for kind in ("allergy", "medication", "family_history", "social_history", "past_history"):
+                if lx.CUES[kind].search(asked_q.text):
+                    no = polarity == "no"
+                    self.add("subjective", kind, self.answer_text(kind, asked_q, s, no),
+                             [self.span(asked_q), self.span(s)], negated=no, confidence=0.7)  # fmt: skip
+                    found = True
+                    break
+        if found:
+            return True
         asked = self.asked_topic(q.text) if polarity in ("yes", "no") else None
         if asked:  # "any trouble controlling your bladder?" / "no": a denial the lexicon has no name for
             no = polarity == "no"
@@ -1308,7 +1379,10 @@ class _Builder:
     def patient_item(self, i: int, s: Sentence, conf: float, has_meds: bool = False, asked: str = "") -> None:
         """A patient's statement as history; an answer takes the kind of the question it answers
         ("Any allergies to medications?" / "Sulfa drugs give me a rash." is an allergy)."""
-        own = _history_kind(s.text, _PATIENT_KINDS)
+        text = s.text
+        if self.lang == "fa" and (self.companion(s) or self.caregiver):
+            text = lx.FA_MY_RELATIVE.sub("", text)  # "مامانم یه کم گوشش سنگینه": the patient, not a relative
+        own = _history_kind(text, _PATIENT_KINDS)
         from_question = (
             None
             if _OWN_ACCOUNT.search(s.text) or lx.PART_COMPLAINT.search(s.text)
@@ -1321,9 +1395,37 @@ class _Builder:
             if own in ("allergy", "family_history", "medication") or from_question is None
             else from_question
         )
+        if self.lang == "fa" and _FA_GIVEN_BY_RELATIVE.search(s.text):
+            kind = "hpi"  # "یه شب از قرص‌های بابام خوردم": told as said, whatever was asked
+        if (
+            self.lang == "fa"
+            and kind in ("allergy", "medication")
+            and own == "hpi"
+            and _FA_PAST_CARE.search(s.text)
+        ):
+            kind = "past_history"  # "واکسن‌هاش کامله", "تا حالا بستری نشده", "پارسال با یه آنتی‌بیوتیک خوب شد"
+        if (
+            self.lang == "fa"
+            and kind == "allergy"
+            and own == "hpi"
+            and (u := self.unit_of(i)) is not None
+            and _TAKING_Q.search(self.asked_text(u))
+            and extract_medications(s.text)
+        ):
+            kind = "medication"  # "غیر از استامینوفن دارویی دادید؟ به دارویی حساسیت داره؟" / "نه، فقط استامینوفن."
+        unit = self.unit_of(i) if asked else None
+        if (
+            self.lang == "fa"
+            and kind == "allergy"
+            and own == "hpi"
+            and unit is not None
+            and unit.answer[:1] != (i,)
+            and self.kind_of(i - 1) != "allergy"  # "ایبوپروفن. یه بار خوردم نفسم بدتر شد.": its reaction
+            and not (lx.SYMPTOM_RE.search(s.text) or extract_medications(s.text))
+        ):
+            kind = "hpi"  # "… آلپرازولام نیم. خوب خوابیدم.": a later sentence naming no allergen nor reaction
         if kind == "medication" and has_meds:
             return  # the structured medication item already covers this sentence
-        unit = self.unit_of(i) if asked else None
         led = self.led_history_answer(i, s, unit) or self.fragment_answer(i, s, unit)
         text = (
             self.qa_text(self.asked_text(unit) if unit is not None else asked, s)
@@ -1379,6 +1481,7 @@ class _Builder:
         # further in is part of what it says ("started the iron pills she had not taken in a year")
         short = len(_WORDS.findall(text)) <= 12
         negated = bool(_DENIAL.match(text)) or bool(terms and all(neg_terms) and short)
+        negated = negated or (kind == "allergy" and bool(_FA_NO_ALLERGY.search(text)))  # "حساسیت هم نداره"
         durations = extract_durations(number_view(text).text)  # "بیست و چهار هفته" is 24 weeks
         allergen = _allergen(text, denied=negated) if kind == "allergy" else None
         if kind == "allergy" and negated and _allergen(text, denied=False) is not None:
@@ -1388,6 +1491,7 @@ class _Builder:
         named_alone = (
             kind == "allergy" and allergen is None and not negated and not terms and 1 <= len(words) <= 3
         )
+        named_alone = named_alone and not _FA_VERB.search(text)  # "خوب خوابیدم" names no allergen
         if named_alone and not (lx.BARE_YES.match(text) or lx.CUES["allergy"].search(text)):
             named = re.sub(r"^(?:(?:just|only|maybe|um|uh|like|some)\s+)+", "", " ".join(words), flags=re.I)
             allergen = named.lower()  # "any allergies?" / "Sulfa. I get a rash.", "just seasonal stuff"
@@ -1685,6 +1789,20 @@ class _Builder:
                 spans.append(self.span(declined))
                 text = ("Declined: " if self.lang == "en" else "نپذیرفت: ") + text
             not_needed = self.lang == "fa" and bool(_FA_NOT_NEEDED.search(s.text))  # "عکس لازم نیست"
+            before = self.sents[i - 1] if i else None  # the patient's turn just before, its last question
+            asked = next(
+                (x for x in reversed(self.sents[:i]) if before and x.turn == before.turn and x.question), None
+            )
+            if (
+                not_needed
+                and asked is not None
+                and asked.speaker != SPEAKER_DOCTOR
+                and len(_WORDS.findall(s.text)) <= 6
+                and not _shared_words(_FA_NOT_NEEDED.sub(" ", asked.text), _FA_NOT_NEEDED.sub(" ", s.text))
+            ):
+                # "ام‌آرآی نمی‌خواد؟" / "نه، الان لازم نیست.": what is not needed is what was asked
+                text = f"در پاسخ به «{asked.text.strip()}»: {text}"
+                spans.insert(0, self.span(asked))
             self.add("plan", kind, text, spans, confidence=conf, uncertain=unc, interval=interval,
                      negated=declined is not None or not_needed)  # fmt: skip
 
@@ -1758,6 +1876,8 @@ class _Builder:
         ]
         if self.follow_up_of_a_condition() or self.results_follow_up() or self.own_readings_follow_up():
             return
+        if self.asked_since_when():
+            return
         # from the answer to "what brings you in"; if nothing after it, from the start of the visit
         for start in dict.fromkeys([chief_q[0] if chief_q else 0, 0]):
             if self.patient_complaint(start):
@@ -1823,8 +1943,15 @@ class _Builder:
         if self.lang != "fa":
             return False
         opening = next((i for i, s in enumerate(self.sents[:_OPENING_SENTENCES])
-                        if s.speaker == SPEAKER_DOCTOR and s.question), None)  # fmt: skip
-        if opening is None or not (m := _FA_RESULTS_Q.search(self.sents[opening].text)):
+                        if s.speaker == SPEAKER_DOCTOR and s.question
+                        and not (lx.CHITCHAT.search(s.text) or lx.is_greeting(s.text))), None)  # fmt: skip
+        if opening is None:
+            return False
+        q = self.sents[opening]
+        if not (m := _FA_RESULTS_Q.search(q.text)) and opening and self.sents[opening - 1].turn == q.turn:
+            q = self.sents[opening - 1]  # "بریم سراغ آزمایش‌ها. آوردید؟"
+            m = _FA_RESULTS_Q.search(q.text)
+        if m is None:
             return False
         replies = []
         for j in range(opening + 1, len(self.sents)):
@@ -1833,8 +1960,7 @@ class _Builder:
             replies.append(j)
         if not replies or any(x.sentence in replies and not x.negated for x in self.d.mentions):
             return False  # "بله آوردم. زانوم درد میکنه": the patient's own complaint
-        q = self.sents[opening]
-        self.add("subjective", "chief_complaint", f"پیگیری جواب {m.group(1)}",
+        self.add("subjective", "chief_complaint", f"پیگیری جواب {m.group(1) or m.group(2)}",
                  [(q.start + m.start(), q.start + m.end(), q.segment_id)], confidence=0.5)  # fmt: skip
         return True
 
@@ -1855,6 +1981,34 @@ class _Builder:
                 self.add("subjective", "chief_complaint", f"پیگیری {m.group(1)} خون", [(a, b, s.segment_id)],
                          confidence=0.5)  # fmt: skip
                 return True
+        return False
+
+    def asked_since_when(self) -> bool:
+        """A Persian visit the doctor opens by asking since when a complaint is there ("از کی سرگیجه
+        دارید؟" / "دو هفته‌ای می‌شه") has that complaint as its chief complaint, with the time told."""
+        if self.lang != "fa":
+            return False
+        for u in self.d.units:
+            q = self.sents[u.question]
+            if u.question >= _OPENING_SENTENCES or q.speaker != SPEAKER_DOCTOR:
+                return False
+            if lx.CHITCHAT.search(q.text) or lx.is_greeting(q.text):
+                continue  # "خوب هستید؟", "سفر خوش گذشت؟"
+            m = lx.SYMPTOM_RE.search(q.text)
+            if u.attribute != "duration" or u.polarity == "no" or m is None:
+                return False
+            for j in u.answer:
+                a = self.sents[j]
+                dur = extract_durations(normalize_digits(a.text)) or extract_durations(
+                    number_view(a.text).text
+                )
+                if dur:
+                    text = f"{lx.fa_symptom_name(m.group(0))} ({a.text[dur[0][0] : dur[0][1]]})"
+                    self.add("subjective", "chief_complaint", text,
+                             [(q.start + m.start(), q.start + m.end(), q.segment_id), self.span(a)],
+                             confidence=0.6, duration=dur[0][2], name=lx.canonical_symptom(m.group(0)))  # fmt: skip
+                    return True
+            return False
         return False
 
     def patient_complaint(self, start: int) -> bool:
@@ -1984,7 +2138,11 @@ _FA_NOT_SEEN = re.compile(
 # the patient's own readings brought: "فشارامو یادداشت کردم", "قندامو آوردم", "دفترچه فشارم"
 _FA_OWN_READINGS = re.compile(r"(?<![^\W\d_])(فشار|قند)(?:ا|ها|\u200cها)(?:مو|م)?(?![^\W\d_])")
 # the doctor opening with the results: "جواب آزمایشتون اومده؟", "جواب سونوتونو آوردید؟"
-_FA_RESULTS_Q = re.compile(r"جواب\s+(آزمایش|سونوگرافی|سونو|عکس|نوار قلب|ام[\u200c ]?آر[\u200c ]?آی)")
+_FA_RESULTS = r"(آزمایش|سونوگرافی|سونو|عکس|نوار قلب|ام[\u200c ]?آر[\u200c ]?آی)"
+# "جواب آزمایشتون اومده؟", "بریم سراغ آزمایش‌ها", "آزمایش‌هاتون رو آوردید؟"
+_FA_RESULTS_Q = re.compile(
+    rf"(?:جواب|سراغ)\s+{_FA_RESULTS}|{_FA_RESULTS}(?:\u200c?ها|ا)?(?:\u200c?(?:تون|ت))?\s+(?:رو\s+|را\s+)?(?:آوردید|آوردین|آوردی)"
+)
 # the patient's pregnancy and how far along it is
 _PREGNANCY = re.compile(
     r"\b(?:i'm|i am|she's|she is|we're)\s+(?:\w+[ -]){0,2}?(?:\d+|\w+) weeks?(?: pregnant| along)?\b|\bpregnant\b|"
@@ -2003,6 +2161,15 @@ _FOLLOWED_CONDITION = re.compile(
     re.IGNORECASE,
 )
 
+# Persian: no allergy said after its word ("حساسیت هم نداره", "حساسیت دارویی ندارم")
+_FA_NO_ALLERGY = re.compile(
+    r"(?:حساسیت|آلرژی)(?:\s+(?:دارویی|غذایی|به\s+\S+))?\s+(?:هم\s+)?"
+    r"(?:ندارم|نداره|ندارد|نداریم|ندارن|نداشته|نداشتم|نداشت)(?![^\W\d_])"
+)
+# a Persian verb ending a short answer: "خوب خوابیدم", "می‌خورم" (no name of anything)
+_FA_VERB = re.compile(r"(?:یدم|ردم|ادم|ستم|شدم|دیم)\W*$|(?<![^\W\d_])می[\u200c ]?\S")
+# care in the past said under an allergy or medicine question: vaccines, admissions, an episode cured
+_FA_PAST_CARE = re.compile(r"واکسن|بستری|(?<![^\W\d_])(?:خوب|بهتر|درمان)\s+شد(?![^\W\d_])")
 _DENIAL = re.compile(
     r"^\W*(?:(?:no|nope|nah)\b|never\b|none\b|nothing\b|not really\b|"
     r"i (?:don't|do n't|do not|have never|never|haven't|have not|did not|didn't|am not|'m not)\b(?! know)|"
@@ -2098,6 +2265,11 @@ def _only_medicines(s: Sentence, meds: list) -> bool:
     return len(_WORDS.findall(rest)) <= 1
 
 
+def _shared_words(a: str, b: str) -> bool:
+    """Whether two sentences share a word of three letters or more ("آنتی‌بیوتیک" in both)."""
+    return bool({w for w in _WORDS.findall(a) if len(w) > 2} & set(_WORDS.findall(b)))
+
+
 def _refusing(text: str, start: int, end: int) -> bool:
     return bool(_REFUSING_BEFORE.search(text, 0, start) or _REFUSING_AFTER.match(text[end:]))
 
@@ -2106,7 +2278,9 @@ def _refusing(text: str, start: int, end: int) -> bool:
 _OFFER = re.compile(
     r"\b(?:would you like|do you want (?:me to|to|a|an|the)|shall i|should i (?:refer|order|give|prescribe)|"
     r"can i (?:give|refer|order|prescribe|offer)|are you interested in|how about (?:a|an|we))\b|"
-    r"می[\u200c ]?خوای[^؟?]*(?:کنم|بدم|بنویسم)|می[\u200c ]?خواید[^؟?]*(?:کنم|بدم|بنویسم)|موافق(?:ی|ید)",
+    r"می[\u200c ]?خوای[^؟?]*(?:کنم|بدم|بنویسم)|می[\u200c ]?خواید[^؟?]*(?:کنم|بدم|بنویسم)|موافق(?:ی|ید)|"
+    # "یه قرص … هم بنویسم؟", "سه روز استراحت براتون بنویسم؟", "معرفیتون کنم؟"
+    r"(?<![^\W\d_])(?:بنویسم|بدم|بزنم|شروع کنیم|بفرستمتون|(?:معرفی|ارجاع)(?:تون|ت)?\s+(?:کنم|بدم))\W*$",
     re.IGNORECASE,
 )
 # what an offer can be about: a medicine, a test, a referral, a vaccine, a procedure
@@ -2114,9 +2288,11 @@ _OFFERED_THING = re.compile(
     r"\b(?:prescri\w*|antibiotics?|medicines?|medications?|pills?|shots?|vaccines?|injections?|tests?|x-?rays?|"
     r"scans?|mri|ct|ultrasound|blood ?work|labs?|referr\w*|refer|specialist|therapy|counsel\w*|program|"
     r"procedure|surgery|inhaler|patch)\b|دارو|قرص|آمپول|واکسن|آزمایش|عکس|سونوگرافی|ارجاع|معرفی|متخصص|"
-    r"مشاوره|فیزیوتراپی|ترک",
+    r"مشاوره|فیزیوتراپی|ترک|استراحت|استعلاجی|گواهی",
     re.IGNORECASE,
 )
+# the doctor telling how to take what is being offered, before the reply: "دو سه روز بخورید، زودتر آروم می‌شه"
+_FA_TAKE_IT = re.compile(r"(?<![^\W\d_])(?:بخورید|بخورین|مصرف کنید)(?![^\W\d_])")
 # A question asking what the patient thinks of the proposal just made (its reply answers the proposal)
 _TAG_QUESTION = re.compile(
     r"^\W*(?:(?:so|and|okay|ok),? )?(?:how (?:do|would) you feel about (?:that|it|this)|would you like (?:that|to do that|to try (?:that|it))|"
@@ -2343,14 +2519,19 @@ _TAKES = re.compile(
 )
 # The doctor accepting a refusal: "That's fine, we'll skip it.", "باشه، مشکلی نیست"
 _FA_ACCEPTS = re.compile(
-    r"^\W*(?:باشه|چشم|خب|اوکی|آهان)[\s،,]+(?:پس\s+)?(?:نمی[\u200c ]?خواد|لازم نیست|قبول|حله|متوجه شدم)\W*$"
+    r"^\W*(?:باشه|چشم|خب|اوکی|آهان)[\s،,]+(?:پس\s+)?(?:نمی[\u200c ]?خواد|لازم نیست|قبول|حله|متوجه شدم|"
+    r"امتحان می[\u200c ]?کنم|سعی(?:م)?(?:و|رو)? می[\u200c ]?کنم|هر ?چی (?:شما|خودتون) (?:بگید|بگین|صلاح بدونید))\W*$|"
+    # the same without "باشه": "سعی می‌کنم...", "ولی قول نمی‌دم"
+    r"^\W*(?:(?:ولی|اما)\s+)?(?:امتحان می[\u200c ]?کنم|سعی(?:م)?(?:و|رو)? می[\u200c ]?کنم|قول نمی[\u200c ]?دم)\W*$"
 )
 _ACCEPTS = re.compile(
     r"^\W*(?:(?:that's|that is) (?:fine|ok(?:ay)?|alright|all right|no problem)|no problem|ok(?:ay)?|sure|"
     r"absolutely|of course|i understand|باشه|مشکلی نیست|اشکالی نداره)\b",
     re.IGNORECASE,
 )
-_LED_ANSWER = re.compile(r"^\W*(?:yes|yeah|yep|no|nope|never|not really|آره|بله|نه|خیر)\b", re.IGNORECASE)
+_LED_ANSWER = re.compile(
+    r"^\W*" + lx.FA_LEAD_IN + r"(?:yes|yeah|yep|no|nope|never|not really|آره|بله|نه|خیر)\b", re.IGNORECASE
+)
 _CURRENT_USE = re.compile(
     r"\b(?:you(?:'re| are) (?:on|taking)|you take|you(?:'ve| have) been (?:on|taking)|(?:she|he)(?:'s| is) (?:on|taking)|"
     r"(?:she|he) takes|currently|still)\b|می[\u200c ]?خور(?:ید|ه|ن|ین)|مصرف می[\u200c ]?کن|استفاده می[\u200c ]?کن",
@@ -2388,7 +2569,8 @@ def _ordered(text: str, meds: list, lang: str) -> bool:
 
 # A question whether the patient takes a medicine ("are you still taking the lisinopril?")
 _TAKING_Q = re.compile(
-    r"^(?!.*side effects?)(?:.*\b(?:tak(?:e|ing)|using|still on|are you on)\b|.*(?:مصرف|می[\u200c ]?خورید))",
+    r"^(?!.*side effects?)(?:.*\b(?:tak(?:e|ing)|using|still on|are you on)\b|.*(?:مصرف|می[\u200c ]?خورید)|"
+    r".*دارو\S*\s+(?:\S+\s+)?(?:دادید|دادین|می[\u200c ]?دید|می[\u200c ]?دین|می[\u200c ]?خوره|خورده))",
     re.IGNORECASE,
 )
 # A doctor's sentence about the patient's history (dictation or recap), not an explanation in general
