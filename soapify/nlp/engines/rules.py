@@ -335,6 +335,62 @@ def _content(s: Sentence) -> bool:
     return len(_WORDS.findall(s.text)) >= 3 and not lx.is_pleasantry(s.text) and not _noise(s)
 
 
+def _clinical(text: str) -> bool:
+    """Whether a remark names anything a note may say: a symptom, a diagnosis, a medicine, a body part, a
+    number or another clinical word; "sorry about the wait" and "here's the plan" name none."""
+    words = _WORDS.findall(text.lower())
+    return bool(
+        lx.CLINICAL_WORD.search(text)
+        or lx.SYMPTOM_RE.search(text)
+        or lx.DIAGNOSIS.search(text)
+        or lx.BODY_PART_RE.search(text)
+        or any(lx.CUES[k].search(text) for k in ("exam", "result"))
+        or _EXAM_WORDS.search(text)
+        or lx.DRUG_SUFFIX.search(text)
+        or any(w in lx.DRUGS for w in words)
+        or re.search(r"\d", number_view(text).text)
+    )
+
+
+_EXAM_WORDS = re.compile(r"\b(?:" + "|".join(p.pattern for _, p in lx.EXAM_SYSTEMS) + r")\b", re.IGNORECASE)
+
+
+def _plan_content(text: str) -> bool:
+    """A dose, a schedule, an order or an instruction for after the visit ("twenty-five milligrams once a
+    day", "avoid the ibuprofen", "a blood test on thursday")."""
+    nv = number_view(text).text
+    return bool(
+        lx.DOSE_RE.search(nv)
+        or lx.FREQ_RE.search(nv)
+        or _instruction(text)
+        or lx.PLAN_VERB.search(text)
+        or lx.PRESCRIBE.search(text)
+        or any(lx.CUES[k].search(text) for k in ("test", "referral", "follow_up"))
+    )
+
+
+def _history_told(text: str) -> bool:
+    """A doctor's statement of the patient's history: dictation, a recap, age and sex, or a history cue
+    ("she denies fever", "so you've been ...", "your mother had ...")."""
+    return bool(
+        lx.HISTORY_VERB.search(text)
+        or _RECAP.search(text)
+        or lx.DEMOGRAPHIC.search(text)
+        or _TAKES.search(text)
+        or _PAST_OR_RECAP.search(text)
+        or _PRESCRIBED_BEFORE.search(text)
+        or any(lx.CUES[k].search(text) for k in _PATIENT_KINDS[:-1])
+    )
+
+
+# a medicine the patient takes, as the doctor says it ("she was taking ferrous sulfate 325 mg")
+_TAKES = re.compile(
+    r"\b(?:he|she|they|you|the patient)(?: was| is|'s| has been| have been|'ve been)? (?:taking|on)\b|"
+    r"\b(?:he|she|the patient) takes\b",
+    re.IGNORECASE,
+)
+
+
 _WORDS = re.compile(r"\w+")
 _ALLERGEN = re.compile(
     r"\ballergic to (?:an? |the |some )?(?P<en>[a-z][\w-]*(?: (?:drugs?|antibiotics?))?)|"
@@ -700,6 +756,8 @@ class _Builder:
         nv = number_view(s.text, s.start)
         if doctor and self.earlier_value(i, s, nv.text):
             return
+        if doctor and not s.question and self.lang == "en":
+            label = self.doctor_remark(s, label)
         reported = not doctor and not self.d.roles_inferred  # a patient's own reading is history
         vitals = [] if s.question or reported else extract_vitals(s.text, s.start, nv)
         home = [v for v in vitals if self.home_reading(s, v)] if self.lang == "fa" else []
@@ -977,7 +1035,54 @@ class _Builder:
             question = self.sents[unit.question].text if unit is not None else ""
             if self.lang == "fa" and meds and _only_medicines(s, meds):
                 return  # "آملودیپین پنج صبح یکی.": the medication item says it all
+            if self.lang == "en" and self.small_talk(i, s, unit):
+                return
             self.patient_item(i, s, conf, has_meds=bool(meds), asked=question)
+
+    @staticmethod
+    def doctor_remark(s: Sentence, label: str) -> str:
+        """Where a doctor's statement belongs by what it says, whatever its words sound like: the exam
+        narrated or a move asked for ("let me press on your ankles", "take a deep breath for me") finds
+        nothing; a remark with no clinical word is talk ("sorry about the wait", "here's the plan"); a
+        dose, an order or an instruction is plan, not history or a problem ("i'd start low, twenty-five
+        milligrams once a day", "keep fluids to about two liters a day")."""
+        text = s.text
+        short_command = _EXAM_COMMAND.search(text) and len(_WORDS.findall(text)) <= 8
+        if (
+            lx.EXAM_NARRATION.search(text)
+            or lx.ASKS_TO_TELL.match(text)
+            or (label != "plan" and short_command)
+        ):
+            return "other"
+        finding = label in ("exam", "result") and _NEGATIVE_FINDING.match(text)  # "no crusting yet"
+        if not (_clinical(text) or finding or _plan_content(text)):
+            return "other"
+        if label in ("hpi", "ros") and not _history_told(text) and _plan_content(text):
+            return "plan"
+        if label == "assessment" and not lx.told_diagnosis(text) and not lx.DIAGNOSIS.search(text):
+            return "plan" if _plan_content(text) else label
+        return label
+
+    def small_talk(self, i: int, s: Sentence, unit: Unit | None) -> bool:
+        """A patient's few words with nothing clinical in them, said in reply to what the doctor just
+        told, not to a question ("that's a big jump.", "she's going to be so mad, no long walks."). An
+        answer is left alone: whether the question was clinical is too loosely known ("does it ever
+        lock or catch?" / "once, getting out of the car it kind of caught.")."""
+        if _clinical(s.text) or self.answers_allergy_question(i):
+            return False
+        if unit is not None:
+            return False
+        j = i - 1
+        while j >= 0 and self.sents[j].turn == s.turn:
+            j -= 1  # "oh, wow. that's a big jump.": the doctor's words before the patient's turn
+        before = self.sents[j] if j >= 0 else None
+        return (
+            before is not None
+            and before.speaker == SPEAKER_DOCTOR
+            and not before.question
+            and not lx.PROMPT.search(before.text)
+            and len(_WORDS.findall(s.text)) <= 10
+        )
 
     def echoes(self, i: int, s: Sentence) -> bool:
         """Whether the patient's sentence says the doctor's words back: a check of what was meant that
