@@ -123,3 +123,67 @@ def test_the_story_asked_for_without_a_question_mark_stays(engine):
     history = texts(g(engine, CROUP), "subjective")
     assert any("barking cough" in t for t in history)
     assert any("every hour" in t for t in history)
+
+
+# ---------------------------------------------------------------- one line per medicine
+
+ALLERGIC_RHINITIS = """[doctor] what can i do for you?
+[patient] sneezing and an itchy nose every morning since the trees bloomed.
+[doctor] are you taking anything for it?
+[patient] the zyrtec sometimes.
+[doctor] okay. i'd like you to take cetirizine ten milligrams every night instead of now and then.
+[doctor] and i'll add fluticasone, two sprays in each nostril once a day.
+[doctor] so to recap: cetirizine ten milligrams every night and fluticasone once a day."""
+
+
+def test_a_medicine_said_twice_or_by_its_brand_is_one_plan_line(engine):
+    plan = items(g(engine, ALLERGIC_RHINITIS), "plan", "medication")
+    names = [it["name"] for it in plan]
+    assert names.count("cetirizine") == 1 and names.count("fluticasone") == 1, names
+    assert any(it["name"] == "cetirizine" and it.get("dose") for it in plan)
+
+
+def test_a_brand_and_its_generic_in_the_current_medicines_are_one_line(engine):
+    draft = g(
+        engine,
+        """[doctor] which medicines are you on?
+[patient] the coumadin, five milligrams every evening. and the warfarin clinic checks me monthly.
+[doctor] good.""",
+    )
+    current = [it["name"] for it in items(draft, "subjective", "medication")]
+    assert len([n for n in current if n in ("coumadin", "warfarin")]) == 1, current
+
+
+def test_two_doses_of_a_medicine_stay_two_lines(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] i've felt low and flat for two months.
+[doctor] i'll start escitalopram five milligrams once a day for the first week.
+[doctor] after that, take escitalopram ten milligrams once a day.""",
+    )
+    doses = [it.get("dose") for it in items(draft, "plan", "medication") if it["name"] == "escitalopram"]
+    assert len(doses) == 2
+
+
+def test_a_medicine_named_first_and_then_avoided_is_stopped(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] heartburn every night this month. i've been taking naproxen for my shoulder.
+[doctor] the naproxen, i want you to avoid that for now, it irritates the stomach lining.""",
+    )
+    plan = items(draft, "plan", "medication")
+    assert [it["text"] for it in plan if it["name"] == "naproxen"] == ["Stop naproxen"]
+
+
+def test_a_medicine_sentence_that_names_no_medicine_is_history(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] my ankles swell by the evening.
+[doctor] do you take the fluid pill every day?
+[patient] my husband fills the pill organizer, but i skip the fluid pill on church days.""",
+    )
+    assert not any("skip" in t for t in texts(draft, "subjective", "medication"))
+    assert any("skip" in t for t in texts(draft, "subjective", "hpi"))

@@ -446,7 +446,7 @@ DRUGS = frozenset(
     lorazepam ativan clonazepam diazepam zolpidem ambien quetiapine seroquel aripiprazole lithium
     lamotrigine levetiracetam keppra topiramate sumatriptan imitrex rizatriptan allopurinol colchicine
     tamsulosin flomax finasteride sildenafil vitamin iron calcium magnesium potassium folic melatonin
-    nitroglycerin digoxin amiodarone hydroxychloroquine methotrexate humira adalimumab
+    nitroglycerin digoxin amiodarone hydroxychloroquine methotrexate humira adalimumab entresto sacubitril lidocaine
     مسکن استامینوفن ایبوپروفن آسپرین سوماتریپتان آموکسی‌سیلین آموکسی سیلین آزیترومایسین متفورمین انسولین
     لوزارتان آملودیپین آتورواستاتین امپرازول پنتوپرازول پردنیزولون ناپروکسن ژلوفن سفیکسیم
     paracetamol salbutamol co-amoxiclav cefixime fexofenadine domperidone loperamide budesonide gliclazide
@@ -459,6 +459,35 @@ DRUGS = frozenset(
     دکسترومتورفان هیوسین کوآموکسی‌کلاو مونته‌لوکاست بکلومتازون پردنیزون متیل‌پردنیزولون
     """.split()
 )
+#: the generic name of a brand in ``DRUGS``: one medicine, however it is called ("the Jardiance" after
+#: "empagliflozin", "Motrin" after "ibuprofen")
+BRAND_GENERIC = {
+    "tylenol": "acetaminophen", "paracetamol": "acetaminophen", "calpol": "acetaminophen",
+    "advil": "ibuprofen", "motrin": "ibuprofen", "aleve": "naproxen", "lyrica": "pregabalin",
+    "flexeril": "cyclobenzaprine", "lasix": "furosemide", "lipitor": "atorvastatin", "crestor": "rosuvastatin",
+    "jardiance": "empagliflozin", "januvia": "sitagliptin", "farxiga": "dapagliflozin", "ozempic": "semaglutide",
+    "synthroid": "levothyroxine", "coumadin": "warfarin", "eliquis": "apixaban", "xarelto": "rivaroxaban",
+    "plavix": "clopidogrel", "prilosec": "omeprazole", "protonix": "pantoprazole", "nexium": "esomeprazole",
+    "pepcid": "famotidine", "zofran": "ondansetron", "medrol": "methylprednisolone", "ventolin": "albuterol",
+    "proair": "albuterol", "salbutamol": "albuterol", "flonase": "fluticasone", "singulair": "montelukast",
+    "zyrtec": "cetirizine", "claritin": "loratadine", "benadryl": "diphenhydramine", "zithromax": "azithromycin",
+    "keflex": "cephalexin", "macrobid": "nitrofurantoin", "pyridium": "phenazopyridine", "flagyl": "metronidazole",
+    "diflucan": "fluconazole", "valtrex": "valacyclovir", "zoloft": "sertraline", "prozac": "fluoxetine",
+    "lexapro": "escitalopram", "wellbutrin": "bupropion", "effexor": "venlafaxine", "cymbalta": "duloxetine",
+    "xanax": "alprazolam", "ativan": "lorazepam", "ambien": "zolpidem", "seroquel": "quetiapine",
+    "keppra": "levetiracetam", "imitrex": "sumatriptan", "flomax": "tamsulosin", "glucotrol": "glipizide",
+    "micronase": "glyburide", "actos": "pioglitazone", "zocor": "simvastatin", "norvasc": "amlodipine",
+    "coreg": "carvedilol", "glucophage": "metformin", "entresto": "sacubitril-valsartan",
+    "neurontin": "gabapentin", "tamiflu": "oseltamivir", "dramamine": "dimenhydrinate",
+}  # fmt: skip
+
+
+def generic_name(name: str) -> str:
+    """The generic name of a medicine named by its brand; other names as they are (lower case)."""
+    name = name.lower()
+    return BRAND_GENERIC.get(name, name)
+
+
 #: words in ``DRUGS`` that name a kind of medicine, not one to order ("خود مسکن زیاد سردرد رو بیشتر میکنه")
 DRUG_CLASS_WORDS = frozenset({"مسکن"})
 DRUG_SUFFIX = re.compile(

@@ -70,9 +70,28 @@ def _dosed(item: Item) -> bool:
 
 
 def _same_medicine(a: Item, b: Item) -> bool:
+    """The same medicine, by brand or generic name ("tylenol" and "acetaminophen")."""
+    return a["kind"] == b["kind"] == "medication" and lx.generic_name(a.get("name") or "") == lx.generic_name(
+        b.get("name") or ""
+    )
+
+
+# a medicine taken, its dose or its schedule: "she takes vitamin b12", "25 milligram tablets twice daily"
+_TAKEN_HOW = re.compile(rf"\btak(?:e|es|ing)\b|{lx.DOSE_RE.pattern}|{lx.FREQ_RE.pattern}", re.IGNORECASE)
+
+_MED_DETAILS = ("dose", "unit", "frequency", "duration", "route")
+
+
+def _says_no_more(a: Item, b: Item) -> bool:
+    """Whether medication item ``a`` says nothing ``b`` does not (same medicine, same stop or denial, and
+    every detail of ``a`` the same in ``b``): "metformin 1000 twice a day" after "metformin 1000 mg twice
+    a day"; not the second step of a taper ("25 mg for a week, then 50 mg")."""
     return (
-        a["kind"] == b["kind"] == "medication"
-        and (a.get("name") or "").lower() == (b.get("name") or "").lower()
+        _same_medicine(a, b)
+        and bool(a.get("stopped")) == bool(b.get("stopped"))
+        and a["negated"] == b["negated"]
+        and a["text"].startswith("Declined") == b["text"].startswith("Declined")
+        and all(a.get(k) in (None, "", b.get(k)) for k in _MED_DETAILS if k != "unit")
     )
 
 
@@ -229,7 +248,7 @@ _OWN_ACCOUNT = re.compile(
 
 # A medicine the doctor stops: "stop taking the ibuprofen", "ایبوپروفن رو دیگه نخورید".
 _STOP_BEFORE = re.compile(
-    r"\b(?:stop(?:ping)?(?: taking)?|discontinue|hold(?: off on)?|come off(?: of)?|no more|quit(?: taking)?|"
+    r"\b(?:stop(?:ping)?(?: taking)?|discontinue|hold(?: off on)?|come off(?: of)?|no more|quit(?: taking)?|avoid|"
     r"switch(?:ing)?(?: you)?(?: (?:from|off))?|"
     r"get off(?: of)?)\s+(?:the |your |all |taking )?(?:\w+\s+){0,1}$",
     re.IGNORECASE,
@@ -281,10 +300,19 @@ _NOT_A_STOP = re.compile(
 )
 
 
+# the medicine named first, then stopped: "the ibuprofen, i'd really like you to avoid that"
+_STOP_AFTER = re.compile(
+    r"\W*,[^.;]{0,40}?\b(?:avoid|stop(?: taking)?|quit|hold off on|come off(?: of)?|get off(?: of)?) (?:that|it|them)\b",
+    re.IGNORECASE,
+)
+
+
 def _stops(text: str, start: int, end: int) -> bool:
     """Whether the sentence stops the medicine at ``text[start:end]`` (now, unconditionally)."""
     a, b = clause_bounds(text, start)
     before = _STOP_BEFORE.search(text[a:start])
+    if before is None and _STOP_AFTER.match(text, end):
+        return not _NOT_A_STOP.search(text, start, end + 60)
     if before is None and not _FA_STOP_AFTER.match(text, end):
         return False
     if before is None and _WITH_BEFORE.search(text, a, start):
@@ -1428,6 +1456,12 @@ class _Builder:
         )
         if kind == "medication" and has_meds:
             return  # the structured medication item already covers this sentence
+        if kind == "medication" and not (
+            _DENIAL.match(s.text) or _TAKEN_HOW.search(number_view(s.text).text)
+        ):
+            # "now i'm on three" (pillows), "let me just try the pill first": no medicine named and none
+            # taken, no dose, no schedule; what it tells is history ("i take my iron pills twice a day" stays)
+            kind = "hpi"
         unit = self.unit_of(i) if asked else None
         led = self.led_history_answer(i, s, unit) or self.fragment_answer(i, s, unit)
         text = (
@@ -1822,6 +1856,17 @@ class _Builder:
             ):
                 section = subjective if any(x is it for x in subjective) else plan
                 section[:] = [x for x in section if x is not it]
+        for section in (subjective, plan):  # one line per medicine in a section: the one that says most
+            kept: list[Item] = []
+            for it in section:
+                if it["kind"] == "medication" and it.get("name"):
+                    same = next((x for x in kept if _says_no_more(it, x) or _says_no_more(x, it)), None)
+                    if same is not None:
+                        if _says_no_more(same, it) and not _says_no_more(it, same):
+                            kept[kept.index(same)] = it  # the later line says more: it stays, in place
+                        continue
+                kept.append(it)
+            section[:] = kept
 
     def problems(self) -> None:
         """Link assessment statements and plan items to the problem they are about (``problem``), and
