@@ -187,3 +187,21 @@ def test_a_medicine_sentence_that_names_no_medicine_is_history(engine):
     )
     assert not any("skip" in t for t in texts(draft, "subjective", "medication"))
     assert any("skip" in t for t in texts(draft, "subjective", "hpi"))
+
+
+# ---------------------------------------------------------------- a repeat of another line in fewer words
+
+
+def test_a_denial_another_denial_says_in_full_is_one_line(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] my heart flutters when i climb the stairs at work.
+[doctor] any fainting or blacking out?
+[patient] no.
+[doctor] any swelling in the ankles or calves?
+[patient] no, none.""",
+    )
+    ros = texts(draft, "subjective", "ros")
+    assert not any(t == "Denies swelling." for t in ros), ros
+    assert any("swelling" in t for t in ros)

@@ -877,3 +877,9 @@ PROMPT = re.compile(
     + r"|\bi (?:see|hear|understand|noticed?|know|read) (?:that )?(?:you|he|she|your|his|her)\b",
     re.IGNORECASE,
 )
+#: words that carry no content of an item's own: "denies chest pain or pressure" says chest, pain, pressure
+FUNCTION_WORDS = frozenset(
+    """a an the and or but of in on at to for with without from by as is are was were be been has have had do
+    does did no not any some this that these those it its he she they him her them his their you your i my me
+    we our denies reports there here so also just very little bit""".split()
+)

@@ -79,6 +79,9 @@ def _same_medicine(a: Item, b: Item) -> bool:
 # a medicine taken, its dose or its schedule: "she takes vitamin b12", "25 milligram tablets twice daily"
 _TAKEN_HOW = re.compile(rf"\btak(?:e|es|ing)\b|{lx.DOSE_RE.pattern}|{lx.FREQ_RE.pattern}", re.IGNORECASE)
 
+# the kinds whose lines may repeat one another in words (not medicines, allergies, vitals: their fields count)
+_REPEATABLE = frozenset({"hpi", "ros", "past_history", "social_history", "family_history", "exam", "result"})
+
 _MED_DETAILS = ("dose", "unit", "frequency", "duration", "route")
 
 
@@ -732,6 +735,8 @@ class _Builder:
             self.sentence(i, s)
         self.review_of_systems()
         self.reconcile_medications()
+        if self.lang == "en":
+            self.drop_repeats()
         self.problems()
         draft = empty_draft(self.lang)
         for section in SECTIONS:
@@ -1867,6 +1872,30 @@ class _Builder:
                         continue
                 kept.append(it)
             section[:] = kept
+
+    def drop_repeats(self) -> None:
+        """A history or exam line whose words another line of the same kind and polarity says all of is a
+        repeat: "Denies chest pain." beside "Denies chest pain or pressure.", "Denies diarrhea." beside
+        "Denies stomach upset, diarrhea."; the fuller line stays."""
+        for section in ("subjective", "objective"):
+            lines = self.items[section]
+            words = [
+                {w for w in _WORDS.findall(it["text"].lower()) if w not in lx.FUNCTION_WORDS} for it in lines
+            ]
+            keep = []
+            for n, it in enumerate(lines):
+                repeat = it["kind"] in _REPEATABLE and any(
+                    m != n
+                    and other["kind"] == it["kind"]
+                    and other["negated"] == it["negated"]
+                    and len(words[n]) >= (1 if it["kind"] == "ros" else 2)  # "he was on two." (pillows)
+                    and words[n] <= words[m]
+                    and (words[n] < words[m] or m < n)  # of two alike, the first stays
+                    for m, other in enumerate(lines)
+                )
+                if not repeat:
+                    keep.append(it)
+            lines[:] = keep
 
     def problems(self) -> None:
         """Link assessment statements and plan items to the problem they are about (``problem``), and
