@@ -205,3 +205,30 @@ def test_a_denial_another_denial_says_in_full_is_one_line(engine):
     ros = texts(draft, "subjective", "ros")
     assert not any(t == "Denies swelling." for t in ros), ros
     assert any("swelling" in t for t in ros)
+
+
+# ---------------------------------------------------------------- how to go on with the medicines already taken
+
+COLONOSCOPY_PREP = """[doctor] you're here before your colonoscopy on friday, right?
+[patient] yes, the screening one.
+[doctor] which medicines do you take?
+[patient] glipizide five milligrams in the morning and lisinopril ten milligrams a day.
+[doctor] okay. the day before the procedure, take only half the glipizide, because you'll be on clear liquids.
+[doctor] with the prep you can get a little dehydrated, so i want a blood test, a basic metabolic panel, tomorrow.
+[doctor] sorry it's been one of those weeks for you."""
+
+
+def test_an_instruction_about_a_medicine_already_taken_stays_an_instruction(engine):
+    draft = g(engine, COLONOSCOPY_PREP)
+    assert any("half the glipizide" in t for t in texts(draft, "plan", "instruction"))
+    assert not any("half the glipizide" in t for t in texts(draft, "subjective"))
+
+
+def test_a_test_asked_for_inside_an_explanation_is_plan(engine):
+    draft = g(engine, COLONOSCOPY_PREP)
+    assert not any("metabolic panel" in t for t in texts(draft, "subjective"))
+    assert any("metabolic panel" in t for t in texts(draft, "plan"))
+
+
+def test_one_of_those_weeks_is_no_number(engine):
+    assert not any("one of those" in t for t in everything(g(engine, COLONOSCOPY_PREP)))

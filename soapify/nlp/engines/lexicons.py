@@ -862,7 +862,8 @@ EXAM_NARRATION = re.compile(
 #: what a plan sentence tells the patient to do ("the patient should take that for a full week", "hold off
 #: on the pottery", "continue to ice it")
 PLAN_VERB = re.compile(
-    r"\b(?:take|use|apply|hold off|continue|stop|avoid|ice|elevate|rest|wear|cover|wash|give (?:it|them)|schedul\w*)\b",
+    r"\b(?:take|use|apply|hold off|continue|stop|avoid|ice|elevate|rest|wear|cover|wash|give (?:it|them)|schedul\w*|"
+    r"keep (?:fluids|it|the|your)|limit)\b",
     re.IGNORECASE,
 )
 #: a doctor asking for the patient's story without a question mark ("so tell me how you landed", "walk me
@@ -882,4 +883,17 @@ FUNCTION_WORDS = frozenset(
     """a an the and or but of in on at to for with without from by as is are was were be been has have had do
     does did no not any some this that these those it its he she they him her them his their you your i my me
     we our denies reports there here so also just very little bit""".split()
+)
+#: a test asked for in words of wanting or ordering ("so i want a blood test, a basic metabolic panel, on
+#: thursday", "i'd also like a cbc")
+TEST_ORDER = re.compile(
+    r"\b(?:want|like|need|order|get|do|check|repeat|draw)\b[^.;]{0,30}?\b(?:blood (?:test|work)|labs?|panel|cbc|"
+    r"x-?ray|mri|ct scan|ultrasound|echo\w*|ekg|ecg|urine test|a1c)\b",
+    re.IGNORECASE,
+)
+#: an order said as an imperative, perhaps after a lead-in ("the morning of surgery, take your levothyroxine")
+IMPERATIVE = re.compile(
+    r"^\W*(?:[^,.]{0,40},\s*)?(?:please )?(?:take|use|apply|stop|avoid|keep|hold off|continue|bring|drink|wear|"
+    r"restart)\b",
+    re.IGNORECASE,
 )

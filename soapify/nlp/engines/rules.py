@@ -379,8 +379,12 @@ def _clinical(text: str) -> bool:
         or _EXAM_WORDS.search(text)
         or lx.DRUG_SUFFIX.search(text)
         or any(w in lx.DRUGS for w in words)
-        or re.search(r"\d", number_view(text).text)
+        or _A_NUMBER.search(number_view(text).text)
     )
+
+
+# a number in a remark, not the "one" of "one of those mornings"
+_A_NUMBER = re.compile(r"\d(?<!\b1)(?!\d)|\d\d|\d[.,]\d")
 
 
 _EXAM_WORDS = re.compile(r"\b(?:" + "|".join(p.pattern for _, p in lx.EXAM_SYSTEMS) + r")\b", re.IGNORECASE)
@@ -395,6 +399,7 @@ def _plan_content(text: str) -> bool:
         or lx.FREQ_RE.search(nv)
         or _instruction(text)
         or lx.PLAN_VERB.search(text)
+        or lx.TEST_ORDER.search(text)
         or lx.PRESCRIBE.search(text)
         or any(lx.CUES[k].search(text) for k in ("test", "referral", "follow_up"))
     )
@@ -407,7 +412,7 @@ def _history_told(text: str) -> bool:
         lx.HISTORY_VERB.search(text)
         or _RECAP.search(text)
         or lx.DEMOGRAPHIC.search(text)
-        or _TAKES.search(text)
+        or _TAKEN_BY_PATIENT.search(text)
         or _PAST_OR_RECAP.search(text)
         or _PRESCRIBED_BEFORE.search(text)
         or any(lx.CUES[k].search(text) for k in _PATIENT_KINDS[:-1])
@@ -415,7 +420,7 @@ def _history_told(text: str) -> bool:
 
 
 # a medicine the patient takes, as the doctor says it ("she was taking ferrous sulfate 325 mg")
-_TAKES = re.compile(
+_TAKEN_BY_PATIENT = re.compile(
     r"\b(?:he|she|they|you|the patient)(?: was| is|'s| has been| have been|'ve been)? (?:taking|on)\b|"
     r"\b(?:he|she|the patient) takes\b",
     re.IGNORECASE,
@@ -1050,7 +1055,14 @@ class _Builder:
                 vitals and (label == "exam" or (label == "result" and len(_WORDS.findall(s.text)) <= 6))
             ):  # "bmi is 26": the vital item says it
                 self.doctor_item(
-                    i, s, label, conf, declined, has_meds=(bool(meds) or completed) and not taper
+                    i,
+                    s,
+                    label,
+                    conf,
+                    declined,
+                    has_meds=(bool(meds) or completed)
+                    and not taper
+                    and not (self.goes_on_with(s, meds) and not stops_any),
                 )
             elif self.lang == "fa" and vitals and label == "exam":
                 self.findings_beside_vitals(s, vitals)  # "فشار ۱۱۰ روی ۷۰، نبض ۸۴، شکم نرمه."
@@ -1090,11 +1102,31 @@ class _Builder:
         finding = label in ("exam", "result") and _NEGATIVE_FINDING.match(text)  # "no crusting yet"
         if not (_clinical(text) or finding or _plan_content(text)):
             return "other"
-        if label in ("hpi", "ros") and not _history_told(text) and _plan_content(text):
+        if label in ("hpi", "ros") and (
+            lx.IMPERATIVE.match(text) or (not _history_told(text) and _plan_content(text))
+        ):
             return "plan"
-        if label == "assessment" and not lx.told_diagnosis(text) and not lx.DIAGNOSIS.search(text):
-            return "plan" if _plan_content(text) else label
+        if label == "assessment" and not lx.told_diagnosis(text):
+            # a test or an order outright is plan though it names a condition ("you can get a little
+            # dehydrated, so i want a blood test"); weaker plan words only where no diagnosis is named
+            if lx.TEST_ORDER.search(text) or lx.IMPERATIVE.match(text):
+                return "plan"
+            if not lx.DIAGNOSIS.search(text) and _plan_content(text):
+                return "plan"
         return label
+
+    def goes_on_with(self, s: Sentence, meds: list) -> bool:
+        """Whether a plan sentence tells how to go on with medicines the patient already takes ("the
+        morning of surgery, take your levothyroxine and amlodipine with a sip of water", "keep taking the
+        aspirin, don't stop that"): an instruction the medication lines do not say. The list read back
+        ("i have furosemide forty milligrams once a day, ...") tells nothing to do."""
+        taken = {
+            lx.generic_name(it.get("name") or "")
+            for it in self.items["subjective"]
+            if it["kind"] == "medication"
+        }
+        told = lx.IMPERATIVE.match(s.text) or lx.PLAN_VERB.search(s.text)
+        return bool(meds and told) and all(lx.generic_name(m.name) in taken for m in meds)
 
     def small_talk(self, i: int, s: Sentence, unit: Unit | None) -> bool:
         """A patient's few words with nothing clinical in them, said in reply to what the doctor just
