@@ -232,3 +232,32 @@ def test_a_test_asked_for_inside_an_explanation_is_plan(engine):
 
 def test_one_of_those_weeks_is_no_number(engine):
     assert not any("one of those" in t for t in everything(g(engine, COLONOSCOPY_PREP)))
+
+
+# ---------------------------------------------------------------- an allergy's reaction is no symptom now
+
+
+def test_the_reaction_to_an_allergen_is_no_review_of_systems_finding(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] a cough with green phlegm for ten days.
+[doctor] any allergies to antibiotics?
+[patient] sulfa, my face swells up.
+[doctor] and the erythromycin, still stomach cramps with it?
+[patient] yes, bad cramps.""",
+    )
+    ros = texts(draft, "subjective", "ros")
+    assert not any("swelling" in t.lower() or "cramp" in t.lower() for t in ros), ros
+    assert "Reports cough." in ros
+
+
+def test_a_symptom_told_beside_no_allergies_is_still_reported(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] my knee.
+[doctor] any allergies?
+[patient] no allergies. but i've had a rash on my arm since monday.""",
+    )
+    assert any("rash" in t for t in texts(draft, "subjective", "ros"))

@@ -82,6 +82,8 @@ _TAKEN_HOW = re.compile(rf"\btak(?:e|es|ing)\b|{lx.DOSE_RE.pattern}|{lx.FREQ_RE.
 # the kinds whose lines may repeat one another in words (not medicines, allergies, vitals: their fields count)
 _REPEATABLE = frozenset({"hpi", "ros", "past_history", "social_history", "family_history", "exam", "result"})
 
+_NO_ALLERGY = re.compile(r"^\W*(?:no|none|nope|nothing)\b|\bno (?:known )?(?:drug )?allerg", re.IGNORECASE)
+
 _MED_DETAILS = ("dose", "unit", "frequency", "duration", "route")
 
 
@@ -1128,6 +1130,16 @@ class _Builder:
         told = lx.IMPERATIVE.match(s.text) or lx.PLAN_VERB.search(s.text)
         return bool(meds and told) and all(lx.generic_name(m.name) in taken for m in meds)
 
+    def allergy_talk(self, i: int) -> bool:
+        """Whether sentence ``i`` is about an allergy: the answer to an allergy question, or the question
+        itself ("and the allergy to codeine, still nausea?"): its symptoms are the reaction."""
+        s = self.sents[i]
+        if _NO_ALLERGY.search(s.text):
+            return False  # "no allergies, but i've had a rash since monday": the rash is news
+        if self.answers_allergy_question(i):
+            return True  # not any sentence filed as an allergy: "my allergies are acting up, runny nose"
+        return s.question and bool(lx.CUES["allergy"].search(s.text))
+
     def small_talk(self, i: int, s: Sentence, unit: Unit | None) -> bool:
         """A patient's few words with nothing clinical in them, said in reply to what the doctor just
         told, not to a question ("that's a big jump.", "she's going to be so mad, no long walks."). An
@@ -1662,6 +1674,8 @@ class _Builder:
                 continue  # the doctor's exam, plan or explanations are not the patient's history
             if m.source == "said" and lx.CHITCHAT.search(s.text):
                 continue
+            if self.lang == "en" and self.allergy_talk(m.sentence):
+                continue  # "still allergic to penicillin?" / "yeah, hives.": the allergy's reaction
             if m.source == "said" and _GENERAL.search(s.text) and not _FIRST_PERSON.search(s.text):
                 continue  # an explanation in general, whoever the transcript says spoke it
             key = (m.name, m.negated)
