@@ -1505,8 +1505,10 @@ class _Builder:
         )
         if kind == "medication" and has_meds:
             return  # the structured medication item already covers this sentence
-        if kind == "medication" and not (
-            _DENIAL.match(s.text) or _TAKEN_HOW.search(number_view(s.text).text)
+        if (
+            self.lang == "en"
+            and kind == "medication"
+            and not (_DENIAL.match(s.text) or _TAKEN_HOW.search(number_view(s.text).text))
         ):
             # "now i'm on three" (pillows), "let me just try the pill first": no medicine named and none
             # taken, no dose, no schedule; what it tells is history ("i take my iron pills twice a day" stays)
@@ -1907,7 +1909,8 @@ class _Builder:
             ):
                 section = subjective if any(x is it for x in subjective) else plan
                 section[:] = [x for x in section if x is not it]
-        for section in (subjective, plan):  # one line per medicine in a section: the one that says most
+        # one line per medicine in a section, the one that says most (English; Persian is reconciled as before)
+        for section in (subjective, plan) if self.lang == "en" else ():
             kept: list[Item] = []
             for it in section:
                 if it["kind"] == "medication" and it.get("name"):
