@@ -488,7 +488,7 @@ DRUGS = frozenset(
     lorazepam ativan clonazepam diazepam zolpidem ambien quetiapine seroquel aripiprazole lithium
     lamotrigine levetiracetam keppra topiramate sumatriptan imitrex rizatriptan allopurinol colchicine
     tamsulosin flomax finasteride sildenafil vitamin iron calcium magnesium potassium folic melatonin
-    nitroglycerin digoxin amiodarone hydroxychloroquine methotrexate humira adalimumab
+    nitroglycerin digoxin amiodarone hydroxychloroquine methotrexate humira adalimumab entresto sacubitril lidocaine
     مسکن استامینوفن ایبوپروفن آسپرین سوماتریپتان آموکسی‌سیلین آموکسی سیلین آزیترومایسین متفورمین انسولین
     لوزارتان آملودیپین آتورواستاتین امپرازول پنتوپرازول پردنیزولون ناپروکسن ژلوفن سفیکسیم
     paracetamol salbutamol co-amoxiclav cefixime fexofenadine domperidone loperamide budesonide gliclazide
@@ -502,6 +502,35 @@ DRUGS = frozenset(
     سرتاید سیمبیکورت سالمترول فنازوپیریدین لوزارتان‌اچ
     """.split()
 )
+#: the generic name of a brand in ``DRUGS``: one medicine, however it is called ("the Jardiance" after
+#: "empagliflozin", "Motrin" after "ibuprofen")
+BRAND_GENERIC = {
+    "tylenol": "acetaminophen", "paracetamol": "acetaminophen", "calpol": "acetaminophen",
+    "advil": "ibuprofen", "motrin": "ibuprofen", "aleve": "naproxen", "lyrica": "pregabalin",
+    "flexeril": "cyclobenzaprine", "lasix": "furosemide", "lipitor": "atorvastatin", "crestor": "rosuvastatin",
+    "jardiance": "empagliflozin", "januvia": "sitagliptin", "farxiga": "dapagliflozin", "ozempic": "semaglutide",
+    "synthroid": "levothyroxine", "coumadin": "warfarin", "eliquis": "apixaban", "xarelto": "rivaroxaban",
+    "plavix": "clopidogrel", "prilosec": "omeprazole", "protonix": "pantoprazole", "nexium": "esomeprazole",
+    "pepcid": "famotidine", "zofran": "ondansetron", "medrol": "methylprednisolone", "ventolin": "albuterol",
+    "proair": "albuterol", "salbutamol": "albuterol", "flonase": "fluticasone", "singulair": "montelukast",
+    "zyrtec": "cetirizine", "claritin": "loratadine", "benadryl": "diphenhydramine", "zithromax": "azithromycin",
+    "keflex": "cephalexin", "macrobid": "nitrofurantoin", "pyridium": "phenazopyridine", "flagyl": "metronidazole",
+    "diflucan": "fluconazole", "valtrex": "valacyclovir", "zoloft": "sertraline", "prozac": "fluoxetine",
+    "lexapro": "escitalopram", "wellbutrin": "bupropion", "effexor": "venlafaxine", "cymbalta": "duloxetine",
+    "xanax": "alprazolam", "ativan": "lorazepam", "ambien": "zolpidem", "seroquel": "quetiapine",
+    "keppra": "levetiracetam", "imitrex": "sumatriptan", "flomax": "tamsulosin", "glucotrol": "glipizide",
+    "micronase": "glyburide", "actos": "pioglitazone", "zocor": "simvastatin", "norvasc": "amlodipine",
+    "coreg": "carvedilol", "glucophage": "metformin", "entresto": "sacubitril-valsartan",
+    "neurontin": "gabapentin", "tamiflu": "oseltamivir", "dramamine": "dimenhydrinate",
+}  # fmt: skip
+
+
+def generic_name(name: str) -> str:
+    """The generic name of a medicine named by its brand; other names as they are (lower case)."""
+    name = name.lower()
+    return BRAND_GENERIC.get(name, name)
+
+
 #: words in ``DRUGS`` that name a kind of medicine, not one to order ("خود مسکن زیاد سردرد رو بیشتر میکنه")
 DRUG_CLASS_WORDS = frozenset({"مسکن"})
 DRUG_SUFFIX = re.compile(
@@ -833,7 +862,7 @@ def stated_reason(text: str) -> tuple[int, int, bool, str] | None:
             ):
                 continue
             if name == "hurt":
-                part = _BODY_PART_RE.search(what)
+                part = BODY_PART_RE.search(what)
                 if part is None:
                     continue
                 start, what = start + part.start(), what[: part.end()][part.start() :]
@@ -846,7 +875,7 @@ BODY_PART = (
     r"(?:left |right )?(?:head|neck|back|lower back|chest|shoulder|arm|elbow|wrist|hand|finger|thumb|hip|"
     r"leg|knee|ankle|foot|toe|stomach|abdomen|belly|ear|eye|throat|jaw|tooth|side|groin|pelvis)"
 )
-_BODY_PART_RE = re.compile(rf"\b{BODY_PART}\b", re.IGNORECASE)
+BODY_PART_RE = re.compile(rf"\b{BODY_PART}\b", re.IGNORECASE)
 PART_COMPLAINT = re.compile(
     rf"\bmy ({BODY_PART})(?:'s been|'s| (?:has been|is|was|keeps|started|just))? (?:(?:really|so|very|kind of|pretty) )?"
     r"(?:hurt(?:s|ing)?|sore|swollen|aching|killing me|bothering me)|"
@@ -859,3 +888,83 @@ PART_COMPLAINT = re.compile(
 )
 #: the usual Persian name of a body part's pain (سر → سردرد), else "درد <part>"
 FA_PART_PAIN = {"سر": "سردرد", "دل": "دل‌درد", "شکم": "دل‌درد"}
+
+
+# ------------------------------------------------------------------ clinical content of a remark
+#: one word of this, a symptom, a diagnosis, a medicine, a body part or a number makes a remark
+#: something a note may say; greetings, thanks, small talk and signposts name none of them ("sorry about
+#: the wait", "congratulations on the wedding", "here's the plan", "that's a big jump")
+CLINICAL_WORD = re.compile(
+    r"\b(?:blood|pressure|heart|lungs?|kidneys?|liver|thyroid|sugars?|glucose|insulin|weight|pounds|kilos?|"
+    r"pulses?|skin|rash|blisters?|swelling|swollen|puffy|tender\w*|fevers?|temperature|oxygen|breath\w*|"
+    r"cough\w*|urine|pee\w*|stools?|bowels?|bleed\w*|bruis\w*|wounds?|sores?|ulcers?|lumps?|nerves?|"
+    r"muscles?|joints?|bones?|spine|brain|vision|hearing|sleep\w*|mood|depress\w*|anxi\w*|stress|appetite|"
+    r"diet|salt|sodium|fluids?|water|alcohol|drink\w*|smok\w*|exercis\w*|x-?rays?|scans?|mri|ct|ultrasound|"
+    r"echo\w*|ekg|ecg|tests?|labs?|levels?|results?|exam\w*|infect\w*|virus|viral|bacteria\w*|antibiotics?|"
+    r"antivirals?|medicines?|medications?|meds|pills?|tablets?|doses?|milligrams?|mg|prescri\w*|pharmacy|"
+    r"surgery|surgeon|operation|procedure|vaccines?|vaccinat\w*|shots?|immuni\w*|therapy|counsel\w*|"
+    r"symptoms?|pain\w*|aches?|aching|sore|risk|stroke|attack|clots?|diabet\w*|cholesterol|a1c|ldl|"
+    r"pregnan\w*|contracepti\w*|stent|feet|legs?|walk\w*|stairs|falls?|fell|injur\w*|allerg\w*|"
+    r"cardiolog\w*|referral|specialist|emergency|911|hospital\w*|clinic|nurse|appointment|follow[- ]?up|"
+    r"daily|nightly|risks?|normal|abnormal|unremarkable|negative|positive|mild|moderate|severe|equal|reactive|"
+    r"alert|oriented|appropriate|fluent|deficits?|mass|lesions?|history|conditions?|diagnos\w*|clinical|surgical|"
+    r"medical|cardiac|workup|consult\w*|benign|malignant|sensory|motor|visual|optic|pupils?|eyes|extremit\w*|"
+    r"affect|speech|a?symptom\w*|egd|testing|reveal\w*|elevated|controlled|stable|contusion|abrasion|"
+    r"laceration|incision|scar|deformit\w*|hurt\w*|sting\w*|odou?r|vitals|treatment|food|eat\w*|ice|miralax|ent|dressing|bandage|crutch\w*|brace|splint|sling|cane|walker|"
+    # what a finding looks or feels like: "the edges are clean", "the skin is warm and dry"
+    r"clean|dry|intact|warm|cool|red|redness|pink|pale|soft|firm|smooth|regular|irregular|clear|dull|"
+    r"heal\w*|drain\w*|ooz\w*|crust\w*|moist|"
+    # how a complaint goes: "they've been getting worse", "it gets aggravated", "just a little uncomfortable"
+    r"worse|worsening|improv\w*|aggravat\w*|uncomfortable|discomfort|grinding|flare\w*|therap\w*|dietici\w*|"
+    # the endings of medical words: "hypotonia", "adenoma", "hysterectomy", "colonoscopy", "hematologist"
+    r"\w+(?:itis|osis|oma|emia|opia|pathy|ectomy|otomy|oscopy|ology|ologist|ia))\b",
+    re.IGNORECASE,
+)
+#: the doctor saying what he is about to do in the exam, or asking for a move ("let me press on your
+#: ankles", "i'm going to stress the ligaments", "take a deep breath for me..."): nothing found yet
+EXAM_NARRATION = re.compile(
+    r"^\W*(?:(?:okay|ok|so|now|alright|all right|and|good|great|then)\W+)*"
+    r"(?:let me|let's|i'm (?:just )?going to|i'm gonna|i'll|we'll|we're going to)\s+(?:just\s+|now\s+)?"
+    r"(?:look|listen|press|push|squeeze|feel|examine|take a (?:quick )?look|have a look|stress|rotate|tap|touch|"
+    r"get (?:the|your) \w+ up|go through)\b|"
+    r"\bfor me\W*$",
+    re.IGNORECASE,
+)
+#: what a plan sentence tells the patient to do ("the patient should take that for a full week", "hold off
+#: on the pottery", "continue to ice it")
+PLAN_VERB = re.compile(
+    r"\b(?:take|use|apply|hold off|continue|stop|avoid|ice|elevate|rest|wear|cover|wash|give (?:it|them)|schedul\w*|"
+    r"keep (?:fluids|it|the|your)|limit)\b",
+    re.IGNORECASE,
+)
+#: a doctor asking for the patient's story without a question mark ("so tell me how you landed", "walk me
+#: through what happened"): a question, no statement of the doctor's
+ASKS_TO_TELL = re.compile(
+    r"^\W*(?:(?:so|okay|ok|and|now|well|alright|all right)\W+)*(?:tell me|walk me through|describe)\b",
+    re.IGNORECASE,
+)
+#: a doctor's statement inviting the patient to tell ("i hear you've got a rash", "tell me how you landed")
+PROMPT = re.compile(
+    ASKS_TO_TELL.pattern
+    + r"|\bi (?:see|hear|understand|noticed?|know|read) (?:that )?(?:you|he|she|your|his|her)\b",
+    re.IGNORECASE,
+)
+#: words that carry no content of an item's own: "denies chest pain or pressure" says chest, pain, pressure
+FUNCTION_WORDS = frozenset(
+    """a an the and or but of in on at to for with without from by as is are was were be been has have had do
+    does did no not any some this that these those it its he she they him her them his their you your i my me
+    we our denies reports there here so also just very little bit""".split()
+)
+#: a test asked for in words of wanting or ordering ("so i want a blood test, a basic metabolic panel, on
+#: thursday", "i'd also like a cbc")
+TEST_ORDER = re.compile(
+    r"\b(?:want|like|need|order|get|do|check|repeat|draw)\b[^.;]{0,30}?\b(?:blood (?:test|work)|labs?|panel|cbc|"
+    r"x-?ray|mri|ct scan|ultrasound|echo\w*|ekg|ecg|urine test|a1c)\b",
+    re.IGNORECASE,
+)
+#: an order said as an imperative, perhaps after a lead-in ("the morning of surgery, take your levothyroxine")
+IMPERATIVE = re.compile(
+    r"^\W*(?:[^,.]{0,40},\s*)?(?:please )?(?:take|use|apply|stop|avoid|keep|hold off|continue|bring|drink|wear|"
+    r"restart)\b",
+    re.IGNORECASE,
+)

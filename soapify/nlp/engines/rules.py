@@ -70,9 +70,33 @@ def _dosed(item: Item) -> bool:
 
 
 def _same_medicine(a: Item, b: Item) -> bool:
+    """The same medicine, by brand or generic name ("tylenol" and "acetaminophen")."""
+    return a["kind"] == b["kind"] == "medication" and lx.generic_name(a.get("name") or "") == lx.generic_name(
+        b.get("name") or ""
+    )
+
+
+# a medicine taken, its dose or its schedule: "she takes vitamin b12", "25 milligram tablets twice daily"
+_TAKEN_HOW = re.compile(rf"\btak(?:e|es|ing)\b|{lx.DOSE_RE.pattern}|{lx.FREQ_RE.pattern}", re.IGNORECASE)
+
+# the kinds whose lines may repeat one another in words (not medicines, allergies, vitals: their fields count)
+_REPEATABLE = frozenset({"hpi", "ros", "past_history", "social_history", "family_history", "exam", "result"})
+
+_NO_ALLERGY = re.compile(r"^\W*(?:no|none|nope|nothing)\b|\bno (?:known )?(?:drug )?allerg", re.IGNORECASE)
+
+_MED_DETAILS = ("dose", "unit", "frequency", "duration", "route")
+
+
+def _says_no_more(a: Item, b: Item) -> bool:
+    """Whether medication item ``a`` says nothing ``b`` does not (same medicine, same stop or denial, and
+    every detail of ``a`` the same in ``b``): "metformin 1000 twice a day" after "metformin 1000 mg twice
+    a day"; not the second step of a taper ("25 mg for a week, then 50 mg")."""
     return (
-        a["kind"] == b["kind"] == "medication"
-        and (a.get("name") or "").lower() == (b.get("name") or "").lower()
+        _same_medicine(a, b)
+        and bool(a.get("stopped")) == bool(b.get("stopped"))
+        and a["negated"] == b["negated"]
+        and a["text"].startswith("Declined") == b["text"].startswith("Declined")
+        and all(a.get(k) in (None, "", b.get(k)) for k in _MED_DETAILS if k != "unit")
     )
 
 
@@ -229,7 +253,7 @@ _OWN_ACCOUNT = re.compile(
 
 # A medicine the doctor stops: "stop taking the ibuprofen", "ایبوپروفن رو دیگه نخورید".
 _STOP_BEFORE = re.compile(
-    r"\b(?:stop(?:ping)?(?: taking)?|discontinue|hold(?: off on)?|come off(?: of)?|no more|quit(?: taking)?|"
+    r"\b(?:stop(?:ping)?(?: taking)?|discontinue|hold(?: off on)?|come off(?: of)?|no more|quit(?: taking)?|avoid|"
     r"switch(?:ing)?(?: you)?(?: (?:from|off))?|"
     r"get off(?: of)?)\s+(?:the |your |all |taking )?(?:\w+\s+){0,1}$",
     re.IGNORECASE,
@@ -281,10 +305,19 @@ _NOT_A_STOP = re.compile(
 )
 
 
+# the medicine named first, then stopped: "the ibuprofen, i'd really like you to avoid that"
+_STOP_AFTER = re.compile(
+    r"\W*,[^.;]{0,40}?\b(?:avoid|stop(?: taking)?|quit|hold off on|come off(?: of)?|get off(?: of)?) (?:that|it|them)\b",
+    re.IGNORECASE,
+)
+
+
 def _stops(text: str, start: int, end: int) -> bool:
     """Whether the sentence stops the medicine at ``text[start:end]`` (now, unconditionally)."""
     a, b = clause_bounds(text, start)
     before = _STOP_BEFORE.search(text[a:start])
+    if before is None and _STOP_AFTER.match(text, end):
+        return not _NOT_A_STOP.search(text, start, end + 60)
     if before is None and not _FA_STOP_AFTER.match(text, end):
         return False
     if before is None and _WITH_BEFORE.search(text, a, start):
@@ -345,6 +378,67 @@ def _history_kind(text: str, kinds: tuple[str, ...]) -> str:
 
 def _content(s: Sentence) -> bool:
     return len(_WORDS.findall(s.text)) >= 3 and not lx.is_pleasantry(s.text) and not _noise(s)
+
+
+def _clinical(text: str) -> bool:
+    """Whether a remark names anything a note may say: a symptom, a diagnosis, a medicine, a body part, a
+    number or another clinical word; "sorry about the wait" and "here's the plan" name none."""
+    words = _WORDS.findall(text.lower())
+    return bool(
+        lx.CLINICAL_WORD.search(text)
+        or lx.SYMPTOM_RE.search(text)
+        or lx.DIAGNOSIS.search(text)
+        or lx.BODY_PART_RE.search(text)
+        or any(lx.CUES[k].search(text) for k in ("exam", "result"))
+        or _EXAM_WORDS.search(text)
+        or lx.DRUG_SUFFIX.search(text)
+        or any(w in lx.DRUGS for w in words)
+        or _A_NUMBER.search(number_view(text).text)
+    )
+
+
+# a number in a remark, not the "one" of "one of those mornings"
+_A_NUMBER = re.compile(r"\d(?<!\b1)(?!\d)|\d\d|\d[.,]\d")
+
+
+_EXAM_WORDS = re.compile(r"\b(?:" + "|".join(p.pattern for _, p in lx.EXAM_SYSTEMS) + r")\b", re.IGNORECASE)
+
+
+def _plan_content(text: str) -> bool:
+    """A dose, a schedule, an order or an instruction for after the visit ("twenty-five milligrams once a
+    day", "avoid the ibuprofen", "a blood test on thursday")."""
+    nv = number_view(text).text
+    return bool(
+        lx.DOSE_RE.search(nv)
+        or lx.FREQ_RE.search(nv)
+        or _instruction(text)
+        or lx.PLAN_VERB.search(text)
+        or lx.TEST_ORDER.search(text)
+        or lx.PRESCRIBE.search(text)
+        or any(lx.CUES[k].search(text) for k in ("test", "referral", "follow_up"))
+    )
+
+
+def _history_told(text: str) -> bool:
+    """A doctor's statement of the patient's history: dictation, a recap, age and sex, or a history cue
+    ("she denies fever", "so you've been ...", "your mother had ...")."""
+    return bool(
+        lx.HISTORY_VERB.search(text)
+        or _RECAP.search(text)
+        or lx.DEMOGRAPHIC.search(text)
+        or _TAKEN_BY_PATIENT.search(text)
+        or _PAST_OR_RECAP.search(text)
+        or _PRESCRIBED_BEFORE.search(text)
+        or any(lx.CUES[k].search(text) for k in _PATIENT_KINDS[:-1])
+    )
+
+
+# a medicine the patient takes, as the doctor says it ("she was taking ferrous sulfate 325 mg")
+_TAKEN_BY_PATIENT = re.compile(
+    r"\b(?:he|she|they|you|the patient)(?: was| is|'s| has been| have been|'ve been)? (?:taking|on)\b|"
+    r"\b(?:he|she|the patient) takes\b",
+    re.IGNORECASE,
+)
 
 
 _WORDS = re.compile(r"\w+")
@@ -671,6 +765,8 @@ class _Builder:
             self.sentence(i, s)
         self.review_of_systems()
         self.reconcile_medications()
+        if self.lang == "en":
+            self.drop_repeats()
         self.problems()
         draft = empty_draft(self.lang)
         for section in SECTIONS:
@@ -733,6 +829,8 @@ class _Builder:
         nv = number_view(s.text, s.start)
         if doctor and self.earlier_value(i, s, nv.text):
             return
+        if doctor and not s.question and self.lang == "en":
+            label = self.doctor_remark(s, label)
         reported = not doctor and not self.d.roles_inferred  # a patient's own reading is history
         vitals = [] if s.question or reported else extract_vitals(s.text, s.start, nv)
         home = [v for v in vitals if self.home_reading(s, v)] if self.lang == "fa" else []
@@ -1005,7 +1103,14 @@ class _Builder:
                 vitals and (label == "exam" or (label == "result" and len(_WORDS.findall(s.text)) <= 6))
             ):  # "bmi is 26": the vital item says it
                 self.doctor_item(
-                    i, s, label, conf, declined, has_meds=(bool(meds) or completed) and not taper
+                    i,
+                    s,
+                    label,
+                    conf,
+                    declined,
+                    has_meds=(bool(meds) or completed)
+                    and not taper
+                    and not (self.goes_on_with(s, meds) and not stops_any),
                 )
             elif self.lang == "fa" and vitals and label == "exam":
                 self.findings_beside_vitals(s, vitals)  # "فشار ۱۱۰ روی ۷۰، نبض ۸۴، شکم نرمه."
@@ -1023,7 +1128,84 @@ class _Builder:
             question = self.sents[unit.question].text if unit is not None else ""
             if self.lang == "fa" and meds and _only_medicines(s, meds):
                 return  # "آملودیپین پنج صبح یکی.": the medication item says it all
+            if self.lang == "en" and self.small_talk(i, s, unit):
+                return
             self.patient_item(i, s, conf, has_meds=bool(meds), asked=question)
+
+    @staticmethod
+    def doctor_remark(s: Sentence, label: str) -> str:
+        """Where a doctor's statement belongs by what it says, whatever its words sound like: the exam
+        narrated or a move asked for ("let me press on your ankles", "take a deep breath for me") finds
+        nothing; a remark with no clinical word is talk ("sorry about the wait", "here's the plan"); a
+        dose, an order or an instruction is plan, not history or a problem ("i'd start low, twenty-five
+        milligrams once a day", "keep fluids to about two liters a day")."""
+        text = s.text
+        short_command = _EXAM_COMMAND.search(text) and len(_WORDS.findall(text)) <= 8
+        if (
+            lx.EXAM_NARRATION.search(text)
+            or lx.ASKS_TO_TELL.match(text)
+            or (label != "plan" and short_command)
+        ):
+            return "other"
+        finding = label in ("exam", "result") and _NEGATIVE_FINDING.match(text)  # "no crusting yet"
+        if not (_clinical(text) or finding or _plan_content(text)):
+            return "other"
+        if label in ("hpi", "ros") and (
+            lx.IMPERATIVE.match(text) or (not _history_told(text) and _plan_content(text))
+        ):
+            return "plan"
+        if label == "assessment" and not lx.told_diagnosis(text):
+            # a test or an order outright is plan though it names a condition ("you can get a little
+            # dehydrated, so i want a blood test"); weaker plan words only where no diagnosis is named
+            if lx.TEST_ORDER.search(text) or lx.IMPERATIVE.match(text):
+                return "plan"
+            if not lx.DIAGNOSIS.search(text) and _plan_content(text):
+                return "plan"
+        return label
+
+    def goes_on_with(self, s: Sentence, meds: list) -> bool:
+        """Whether a plan sentence tells how to go on with medicines the patient already takes ("the
+        morning of surgery, take your levothyroxine and amlodipine with a sip of water", "keep taking the
+        aspirin, don't stop that"): an instruction the medication lines do not say. The list read back
+        ("i have furosemide forty milligrams once a day, ...") tells nothing to do."""
+        taken = {
+            lx.generic_name(it.get("name") or "")
+            for it in self.items["subjective"]
+            if it["kind"] == "medication"
+        }
+        told = lx.IMPERATIVE.match(s.text) or lx.PLAN_VERB.search(s.text)
+        return bool(meds and told) and all(lx.generic_name(m.name) in taken for m in meds)
+
+    def allergy_talk(self, i: int) -> bool:
+        """Whether sentence ``i`` is about an allergy: the answer to an allergy question, or the question
+        itself ("and the allergy to codeine, still nausea?"): its symptoms are the reaction."""
+        s = self.sents[i]
+        if _NO_ALLERGY.search(s.text):
+            return False  # "no allergies, but i've had a rash since monday": the rash is news
+        if self.answers_allergy_question(i):
+            return True  # not any sentence filed as an allergy: "my allergies are acting up, runny nose"
+        return s.question and bool(lx.CUES["allergy"].search(s.text))
+
+    def small_talk(self, i: int, s: Sentence, unit: Unit | None) -> bool:
+        """A patient's few words with nothing clinical in them, said in reply to what the doctor just
+        told, not to a question ("that's a big jump.", "she's going to be so mad, no long walks."). An
+        answer is left alone: whether the question was clinical is too loosely known ("does it ever
+        lock or catch?" / "once, getting out of the car it kind of caught.")."""
+        if _clinical(s.text) or self.answers_allergy_question(i):
+            return False
+        if unit is not None:
+            return False
+        j = i - 1
+        while j >= 0 and self.sents[j].turn == s.turn:
+            j -= 1  # "oh, wow. that's a big jump.": the doctor's words before the patient's turn
+        before = self.sents[j] if j >= 0 else None
+        return (
+            before is not None
+            and before.speaker == SPEAKER_DOCTOR
+            and not before.question
+            and not lx.PROMPT.search(before.text)
+            and len(_WORDS.findall(s.text)) <= 10
+        )
 
     def echoes(self, i: int, s: Sentence) -> bool:
         """Whether the patient's sentence says the doctor's words back: a check of what was meant that
@@ -1426,6 +1608,14 @@ class _Builder:
             kind = "hpi"  # "… آلپرازولام نیم. خوب خوابیدم.": a later sentence naming no allergen nor reaction
         if kind == "medication" and has_meds:
             return  # the structured medication item already covers this sentence
+        if (
+            self.lang == "en"
+            and kind == "medication"
+            and not (_DENIAL.match(s.text) or _TAKEN_HOW.search(number_view(s.text).text))
+        ):
+            # "now i'm on three" (pillows), "let me just try the pill first": no medicine named and none
+            # taken, no dose, no schedule; what it tells is history ("i take my iron pills twice a day" stays)
+            kind = "hpi"
         led = self.led_history_answer(i, s, unit) or self.fragment_answer(i, s, unit)
         text = (
             self.qa_text(self.asked_text(unit) if unit is not None else asked, s)
@@ -1590,6 +1780,8 @@ class _Builder:
                 continue  # the doctor's exam, plan or explanations are not the patient's history
             if m.source == "said" and lx.CHITCHAT.search(s.text):
                 continue
+            if self.lang == "en" and self.allergy_talk(m.sentence):
+                continue  # "still allergic to penicillin?" / "yeah, hives.": the allergy's reaction
             if m.source == "said" and _GENERAL.search(s.text) and not _FIRST_PERSON.search(s.text):
                 continue  # an explanation in general, whoever the transcript says spoke it
             key = (m.name, m.negated)
@@ -1835,6 +2027,42 @@ class _Builder:
             ):
                 section = subjective if any(x is it for x in subjective) else plan
                 section[:] = [x for x in section if x is not it]
+        # one line per medicine in a section, the one that says most (English; Persian is reconciled as before)
+        for section in (subjective, plan) if self.lang == "en" else ():
+            kept: list[Item] = []
+            for it in section:
+                if it["kind"] == "medication" and it.get("name"):
+                    same = next((x for x in kept if _says_no_more(it, x) or _says_no_more(x, it)), None)
+                    if same is not None:
+                        if _says_no_more(same, it) and not _says_no_more(it, same):
+                            kept[kept.index(same)] = it  # the later line says more: it stays, in place
+                        continue
+                kept.append(it)
+            section[:] = kept
+
+    def drop_repeats(self) -> None:
+        """A history or exam line whose words another line of the same kind and polarity says all of is a
+        repeat: "Denies chest pain." beside "Denies chest pain or pressure.", "Denies diarrhea." beside
+        "Denies stomach upset, diarrhea."; the fuller line stays."""
+        for section in ("subjective", "objective"):
+            lines = self.items[section]
+            words = [
+                {w for w in _WORDS.findall(it["text"].lower()) if w not in lx.FUNCTION_WORDS} for it in lines
+            ]
+            keep = []
+            for n, it in enumerate(lines):
+                repeat = it["kind"] in _REPEATABLE and any(
+                    m != n
+                    and other["kind"] == it["kind"]
+                    and other["negated"] == it["negated"]
+                    and len(words[n]) >= (1 if it["kind"] == "ros" else 2)  # "he was on two." (pillows)
+                    and words[n] <= words[m]
+                    and (words[n] < words[m] or m < n)  # of two alike, the first stays
+                    for m, other in enumerate(lines)
+                )
+                if not repeat:
+                    keep.append(it)
+            lines[:] = keep
 
     def problems(self) -> None:
         """Link assessment statements and plan items to the problem they are about (``problem``), and
