@@ -261,3 +261,16 @@ def test_a_symptom_told_beside_no_allergies_is_still_reported(engine):
 [patient] no allergies. but i've had a rash on my arm since monday.""",
     )
     assert any("rash" in t for t in texts(draft, "subjective", "ros"))
+
+
+def test_a_dose_named_in_an_explanation_orders_nothing():
+    from soapify.nlp.engines.rules import _Builder
+    from soapify.nlp.engines.text import Sentence
+
+    def doctor(text):
+        return Sentence(start=0, end=len(text), text=text, speaker="doctor", segment_id=None, turn=0)
+
+    said = doctor("that swelling is a well known side effect of nifedipine, especially at sixty milligrams.")
+    ordered = doctor("this is a side effect, so i'll lower the nifedipine to thirty milligrams.")
+    assert _Builder.doctor_remark(said, "assessment") == "assessment"
+    assert _Builder.doctor_remark(ordered, "assessment") == "plan"

@@ -404,19 +404,23 @@ _A_NUMBER = re.compile(r"\d(?<!\b1)(?!\d)|\d\d|\d[.,]\d")
 _EXAM_WORDS = re.compile(r"\b(?:" + "|".join(p.pattern for _, p in lx.EXAM_SYSTEMS) + r")\b", re.IGNORECASE)
 
 
-def _plan_content(text: str) -> bool:
-    """A dose, a schedule, an order or an instruction for after the visit ("twenty-five milligrams once a
-    day", "avoid the ibuprofen", "a blood test on thursday")."""
-    nv = number_view(text).text
+def _orders(text: str) -> bool:
+    """An order or an instruction for after the visit ("avoid the ibuprofen", "a blood test on thursday",
+    "i'll start you on ...")."""
     return bool(
-        lx.DOSE_RE.search(nv)
-        or lx.FREQ_RE.search(nv)
-        or _instruction(text)
+        _instruction(text)
         or lx.PLAN_VERB.search(text)
         or lx.TEST_ORDER.search(text)
         or lx.PRESCRIBE.search(text)
         or any(lx.CUES[k].search(text) for k in ("test", "referral", "follow_up"))
     )
+
+
+def _plan_content(text: str) -> bool:
+    """A dose, a schedule, an order or an instruction for after the visit ("twenty-five milligrams once a
+    day", "avoid the ibuprofen", "a blood test on thursday")."""
+    nv = number_view(text).text
+    return bool(lx.DOSE_RE.search(nv) or lx.FREQ_RE.search(nv) or _orders(text))
 
 
 def _history_told(text: str) -> bool:
@@ -1159,7 +1163,9 @@ class _Builder:
             # dehydrated, so i want a blood test"); weaker plan words only where no diagnosis is named
             if lx.TEST_ORDER.search(text) or lx.IMPERATIVE.match(text):
                 return "plan"
-            if not lx.DIAGNOSIS.search(text) and _plan_content(text):
+            # an order, not a dose alone: "the swelling is a common side effect of amlodipine, especially
+            # at ten milligrams" explains the problem and orders nothing
+            if not lx.DIAGNOSIS.search(text) and _orders(text):
                 return "plan"
         return label
 
