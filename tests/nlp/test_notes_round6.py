@@ -274,3 +274,16 @@ def test_a_dose_named_in_an_explanation_orders_nothing():
     ordered = doctor("this is a side effect, so i'll lower the nifedipine to thirty milligrams.")
     assert _Builder.doctor_remark(said, "assessment") == "assessment"
     assert _Builder.doctor_remark(ordered, "assessment") == "plan"
+
+
+RESOLVED = """[doctor] what brings you in?
+[patient] my knee has been swollen for a week. i also had a fever until last tuesday, and then it went away.
+[doctor] any numbness?
+[patient] i had numbness in my foot until yesterday, but i have a headache now."""
+
+
+def test_a_symptom_that_lasted_until_a_day_gone_by_is_reported_resolved(engine):
+    ros = texts(g(engine, RESOLVED), "subjective", "ros")
+    assert "Reports fever, resolved." in ros, ros
+    assert not any(t == "Reports fever." for t in ros), ros
+    assert "Reports headache." in ros, ros

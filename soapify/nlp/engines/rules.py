@@ -1806,7 +1806,12 @@ class _Builder:
                 continue
             word = lx.canonical_symptom(m.text) if self.lang == "en" else lx.fa_symptom_name(m.text)
             if self.lang == "en":
-                label = f"Denies {word}." if m.negated else f"Reports {word}."
+                if m.negated:
+                    label = f"Denies {word}."
+                elif m.source == "said" and _UNTIL_PAST.match(s.text, m.end - s.start):
+                    label = f"Reports {word}, resolved."  # "tingling in my toes until about sunday"
+                else:
+                    label = f"Reports {word}."
             else:
                 label = f"{word}: {'ندارد' if m.negated else 'دارد'}"
             spans = [(m.start, m.end, s.segment_id)]
@@ -2826,6 +2831,15 @@ _GENERAL = re.compile(
     re.IGNORECASE,
 )
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|myself)\b|(?:من|م\b)", re.IGNORECASE)
+# a symptom that lasted until a day now past: "i felt some tingling in my toes until about sunday
+# afternoon", "the fever lasted until yesterday"
+_UNTIL_PAST = re.compile(
+    r"[^.;!?]{0,60}?\b(?:until|till|up until) (?:about |around |maybe |like )?(?:yesterday|last \w+|"
+    r"this (?:morning|past \w+)|(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:a|one|two|three|a few|a couple of) "
+    r"(?:days?|weeks?) ago)\b",
+    re.IGNORECASE,
+)
+
 _HYPOTHETICAL = re.compile(
     r"(?<![\w'])(?:if|unless|in case|should you|watch for|wish|i hope|hoping)(?![\w'])|اگر|اگه", re.IGNORECASE
 )
