@@ -1117,7 +1117,7 @@ def segments(transcript: TranscriptView, *, language: str | None = None) -> list
                 sentences=(s.text,),
                 role=s.speaker or "other",
                 question=bool(s.question),
-                lead=before.text if asked_before else "",
+                lead=before.text if before is not None and asked_before else "",
             )
         )
     out.sort(key=lambda seg: seg.start)
