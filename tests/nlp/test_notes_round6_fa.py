@@ -409,3 +409,38 @@ def test_medicines_kept_as_before_are_continued_in_the_plan(engine):
     plan = texts(draft, "plan", "medication")
     assert "ادامه لوزارتان" in plan
     assert not items(draft, "subjective", "medication")
+
+
+# ------------------------------------------------------------------ the diagnosis said as a suspicion, a fit or a yes
+
+
+def _problems(text: str, engine) -> list[str]:
+    return texts(g(engine, text), "assessment", "problem")
+
+
+def test_a_diagnosis_said_as_what_the_picture_fits_is_the_assessment(engine):
+    problems = _problems(
+        "[doctor] از کی صورتتون درد می‌کنه؟\n[patient] یه هفته‌ست، پیشونیم سنگینه و آبریزش بینی دارم.\n"
+        "[doctor] خم که می‌شید بدتر می‌شه؟\n[patient] آره، خیلی.\n"
+        "[doctor] علائمتون بیشتر به سینوزیت می‌خوره. شستشوی بینی با سرم روزی دو بار.",
+        engine,
+    )
+    assert any("سینوزیت" in t for t in problems), problems
+
+
+def test_a_diagnosis_said_as_the_doctors_suspicion_is_the_assessment(engine):
+    problems = _problems(
+        "[doctor] درد از کجا شروع شد؟\n[patient] از پهلوی چپ، تیر می‌کشه می‌ره پایین.\n"
+        "[doctor] فکر می‌کنم سنگ کلیه باشه. سونوگرافی کلیه و آزمایش ادرار می‌نویسم.",
+        engine,
+    )
+    assert any("سنگ کلیه" in t for t in problems), problems
+
+
+def test_a_yes_that_names_the_diagnosis_is_the_assessment(engine):
+    problems = _problems(
+        "[doctor] پرده‌ی گوش چپ قرمز و برآمده‌ست.\n[patient] یعنی گوشش عفونت کرده دکتر؟\n"
+        "[doctor] بله، عفونت گوش میانی سمت چپ. شربت آموکسی‌سیلین روزی دو بار، ده روز.",
+        engine,
+    )
+    assert any("عفونت گوش" in t for t in problems), problems
