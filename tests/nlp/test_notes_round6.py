@@ -287,3 +287,15 @@ def test_a_symptom_that_lasted_until_a_day_gone_by_is_reported_resolved(engine):
     assert "Reports fever, resolved." in ros, ros
     assert not any(t == "Reports fever." for t in ros), ros
     assert "Reports headache." in ros, ros
+
+
+DEFERRED = """[patient] is there anything i can take every day so the attacks stop?
+[doctor] you'd qualify for a daily preventive. options would be something like verapamil, or nortriptyline at bedtime.
+[patient] um, can i hold off on the daily pill for now? i have a wedding to plan and i don't want to feel groggy.
+[doctor] that's fair. keep a diary and we'll talk again in two months."""
+
+
+def test_a_deferral_asked_for_declines_the_drugs_offered(engine):
+    plan = items(g(engine, DEFERRED), "plan", "medication")
+    assert plan, plan
+    assert all(it["text"].startswith("Declined: ") for it in plan), plan
