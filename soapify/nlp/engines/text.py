@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from soapify.core.transcript import TranscriptView
 
@@ -231,13 +232,13 @@ def fa_words_to_number(phrase: str) -> float | None:
     return float(sum(_FA_VALUE[p] for p in parts)) + decimal
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class NumberView:
     """A sentence with spoken numbers written as digits, mapped back to original offsets."""
 
     text: str  # normalised, lower-case
-    starts: list[int]
-    ends: list[int]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
 
     def span(self, a: int, b: int) -> tuple[int, int]:
         """Original (start, end) for normalised [a, b)."""
@@ -299,9 +300,11 @@ def _fa_spoken_value(m: re.Match[str], src: str) -> float | None:
     return fa_words_to_number(phrase)
 
 
+@lru_cache(maxsize=4096)
 def number_view(text: str, offset: int = 0) -> NumberView:
     """Lower-cased ``text`` with ASCII digits and spoken numbers (English and Persian) replaced by
-    digits."""
+    digits. Cached: the engines ask for the same sentence's view many times; a view is never changed
+    (frozen)."""
     src = normalize_digits(text).lower()
     found: list[tuple[int, int, float]] = []
     for m in _PHRASE.finditer(src):
@@ -330,7 +333,7 @@ def number_view(text: str, offset: int = 0) -> NumberView:
         out.append(src[j])
         starts.append(offset + j)
         ends.append(offset + j + 1)
-    return NumberView(text="".join(out), starts=starts, ends=ends)
+    return NumberView(text="".join(out), starts=tuple(starts), ends=tuple(ends))
 
 
 def fa_number(word: str) -> float | None:
