@@ -27,6 +27,14 @@ KEYWORDS_ONLY = {
 }
 
 
+@pytest.fixture(scope="module")
+def evaluator():
+    """The rules evaluator with the real MiniLM and artifacts, once per test module."""
+    from soapify.checklist.engines.rules import RulesEvaluator
+
+    return RulesEvaluator()
+
+
 @pytest.fixture(autouse=True)
 def _keywords_only_engine(settings):
     """API tests use the keyword rules (no model load); engine tests build their own evaluators."""

@@ -8,34 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from soapify.checklist.engines.rules import RulesEvaluator
-from soapify.checklist.engines.topics import pattern_hits, segment_patterns, segments
-from soapify.checklist.starter import catalog_by_key, item_spec
-from soapify.core.transcript import parse_dialogue
-
-
-@pytest.fixture(scope="module")
-def evaluator() -> RulesEvaluator:
-    return RulesEvaluator()
-
-
-def result(evaluator: RulesEvaluator, dialogue: str, key: str):
-    transcript = parse_dialogue(dialogue)
-    (r,) = evaluator.evaluate(transcript, [item_spec(catalog_by_key()[key])])
-    if r.anchor_positions:
-        a = r.anchor_positions[0]
-        assert transcript.text[a["start"] : a["end"]] == r.evidence_text
-    return r
-
-
-def status(evaluator: RulesEvaluator, dialogue: str, key: str) -> str:
-    return result(evaluator, dialogue, key).status
-
-
-def patterns(dialogue: str) -> set[str]:
-    transcript = parse_dialogue(dialogue)
-    return set().union(*(segment_patterns(seg) for seg in segments(transcript)))
-
+from soapify.checklist.engines.topics import pattern_hits
+from tests.checklist.evaluating import patterns, result, status
 
 # --- the chief complaint in the patient's opening words ---------------------------------------------
 

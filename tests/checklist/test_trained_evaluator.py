@@ -28,11 +28,6 @@ NO_MEDS_VISIT = """[doctor] what brings you in today ?
 [doctor] this looks like strep throat . i will prescribe penicillin for ten days ."""
 
 
-@pytest.fixture(scope="module")
-def evaluator() -> RulesEvaluator:
-    return RulesEvaluator()
-
-
 def evaluate(evaluator: RulesEvaluator, dialogue: str, *keys: str) -> dict:
     catalog = catalog_by_key()
     transcript = parse_dialogue(dialogue)

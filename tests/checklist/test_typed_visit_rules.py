@@ -19,11 +19,6 @@ from soapify.checklist.starter import catalog_by_key, item_spec
 from soapify.core.transcript import parse_dialogue
 
 
-@pytest.fixture(scope="module")
-def evaluator() -> RulesEvaluator:
-    return RulesEvaluator()
-
-
 def status(evaluator: RulesEvaluator, dialogue: str, key: str) -> tuple[str, str]:
     catalog = catalog_by_key()
     transcript = parse_dialogue(dialogue)

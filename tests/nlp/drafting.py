@@ -21,3 +21,7 @@ def persian_draft(engine: RulesEngine, text: str) -> dict:
 
 def items(draft: dict, section: str, kind: str | None = None) -> list[dict]:
     return [it for it in draft["sections"][section]["items"] if kind is None or it["kind"] == kind]
+
+
+def texts(draft: dict, section: str, kind: str | None = None) -> list[str]:
+    return [it["text"] for it in items(draft, section, kind)]

@@ -4,11 +4,7 @@ wording not taken from the visits the round read)."""
 from __future__ import annotations
 
 from tests.nlp.drafting import checked_draft as g
-from tests.nlp.drafting import items
-
-
-def texts(draft, section, kind=None):
-    return [it["text"] for it in items(draft, section, kind)]
+from tests.nlp.drafting import items, texts
 
 
 def everything(draft):

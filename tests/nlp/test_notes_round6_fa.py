@@ -3,13 +3,8 @@ unlike the visits the findings came from)."""
 
 from __future__ import annotations
 
-from tests.nlp.drafting import items
+from tests.nlp.drafting import items, texts
 from tests.nlp.drafting import persian_draft as g
-
-
-def texts(draft, section, kind=None) -> list[str]:
-    return [it["text"] for it in items(draft, section, kind)]
-
 
 # ------------------------------------------------------------------ small talk is no note content
 
