@@ -676,7 +676,8 @@ DIAGNOSIS = re.compile(
     r"thrombosis|infarction|angina|fibrillation|heart failure|stroke|dehydrat\w*|allergic reaction|urticaria|"
     r"hives|sprained|hyperemesis|strep(?: throat)?|mono(?:nucleosis)?|shingles|kidney stones?|uti|"
     r"urinary tract infection|gastroenteritis|croup|bppv|vertigo|hypotension|conjunctivitis|cellulitis|"
-    r"reflux|dysmenorrh?o?ea)\b|"
+    r"reflux|dysmenorrh?o?ea|menisc(?:us|al)|ligament (?:injury|tear|sprain)|contusion|whiplash|osteoporosis|"
+    r"hemorrhoids?|epilepsy|seizure disorder|gallstones?|arrhythmia)\b|"
     r"عفونت|ویروسی|باکتریایی|باکتریال|میکروبی|سرماخوردگی|آنفولانزا|آنفلوانزا|میگرن|سینوزیت|فشار خون بالا|دیابت|"
     r"آسم|رفلاکس|گاستروانتریت|شکستگی|پیچ[\u200c ]?خوردگی|التهاب|کم[\u200c ]?خونی|حساسیت فصلی|آلرژی|اگزما|"
     # the Persian names of "-itis" (English has \w+itis; in Persian many ordinary words end in -یت)
@@ -687,6 +688,10 @@ DIAGNOSIS = re.compile(
     r"پرکاری تیروئید|نقرس|کمردرد مکانیکی|سیاتیک|دیسک کمر|فتق دیسک|رادیکولوپاتی|انسدادی مزمن|سی[\u200c ]?او[\u200c ]?پی[\u200c ]?دی|"
     r"کم[\u200c ]?آبی|واکنش حساسیتی|واکنش آلرژیک|کهیر|ویار|تهوع بارداری|سنگ حالب|ریفلاکس|افت فشار|دیسمنوره|"
     r"سرگیجه وضعیتی|کروپ|سیاتیک|آرتروز|استئوآرتریت|استئوآرتروز|تهوع و استفراغ (?:دوران )?بارداری|"
+    # injuries: a torn ligament or meniscus, a strain, a sprain said colloquially, a bruise
+    r"منیسک|مینیسک|پارگی|(?:آسیب|کشیدگی)\s+(?:ی\s+)?(?:رباط|تاندون|عضل)|(?:رباط|تاندون)[\w\u200c]*\s+(?:[^\s.،,؟?]+\s+){0,3}?(?:آسیب|پاره)|"
+    r"کشیدگی (?:عضله|عضلانی|کمر|گردن)|رگ[\u200c ]?به[\u200c ]?رگ|کوفتگی|ضرب[\u200c ]?دیدگی|"
+    r"پوکی استخوان|هموروئید|بواسیر|صرع|سنگ کیسه[\u200c ]?(?:ی )?صفرا|آنفلوآنزا|آریتمی|نارسایی قلب|"
     + FA_UNCONTROLLED.pattern,
     re.IGNORECASE,
 )
@@ -723,7 +728,8 @@ _DIAGNOSIS_AHEAD = (
     r"flu|cold|virus|tear|disease|syndrome|disorder|neuropathy|diabetes|hypertension|asthma|copd|reflux|anemia|"
     r"ulcer|gout|depression|anxiety|concussion|embolism|thrombosis|angina|fibrillation|heart failure|hernia|"
     r"albuminuria|obesity|hyperlipidemia|dehydration|exacerbation|otitis media|strep|flare|shingles|uti|croup|"
-    r"bppv|vertigo|hypotension|reflux)\b)"
+    r"bppv|vertigo|hypotension|reflux|menisc\w+|ligament|contusion|whiplash|osteoporosis|epilepsy|gallstones?|"
+    r"arrhythmia)\b)"
 )
 TOLD_DIAGNOSIS = re.compile(
     r"\b(?:you|he|she|they)(?:'ve| have| has|'s)? (?:got |developed |probably (?:have|has) |likely (?:have|has) )?"
