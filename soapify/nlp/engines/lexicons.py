@@ -720,7 +720,18 @@ def told_diagnosis(text: str) -> bool:
     # the spoken copula attached to the diagnosis at the end: "سنگ حالبه", "ریفلاکسه"
     # (or before what brought it on: "یه حمله‌ی آسمه که سرماخوردگی راش انداخته")
     attached = any(re.match(r"[\u200c]?ه(?:\W*$|\s+که\s)", text[m.end() :]) for m in DIAGNOSIS.finditer(text))
-    return attached or bool(TOLD_DIAGNOSIS.search(text) or FA_UNCONTROLLED.search(text))
+    return attached or bool(TOLD_DIAGNOSIS.search(text) or FA_UNCONTROLLED.search(text) or suspects(text))
+
+
+def suspects(text: str) -> bool:
+    """The doctor's inference naming a condition, in English: "that's pretty typical for angina", "it
+    fits with moderate depression", "i'm suspecting an underactive thyroid, hypothyroidism", "what's
+    happening is your pressure drops when you stand, orthostatic hypotension"; not "it doesn't fit with
+    an infection". The reasons said before it (symptoms, a relative's history) make it no history."""
+    for m in SUSPECTED_DIAGNOSIS.finditer(text):
+        if not _NOT_BEFORE.search(text[max(0, m.start() - 14) : m.start()]):
+            return True
+    return False
 
 
 _DIAGNOSIS_AHEAD = (
@@ -729,7 +740,7 @@ _DIAGNOSIS_AHEAD = (
     r"ulcer|gout|depression|anxiety|concussion|embolism|thrombosis|angina|fibrillation|heart failure|hernia|"
     r"albuminuria|obesity|hyperlipidemia|dehydration|exacerbation|otitis media|strep|flare|shingles|uti|croup|"
     r"bppv|vertigo|hypotension|reflux|menisc\w+|ligament|contusion|whiplash|osteoporosis|epilepsy|gallstones?|"
-    r"arrhythmia)\b)"
+    r"arrhythmia|hypothyroidism|hyperthyroidism|(?:under|over)active thyroid|hashimoto's)\b)"
 )
 TOLD_DIAGNOSIS = re.compile(
     r"\b(?:you|he|she|they)(?:'ve| have| has|'s)? (?:got |developed |probably (?:have|has) |likely (?:have|has) )?"
@@ -752,6 +763,14 @@ TOLD_DIAGNOSIS = re.compile(
     r"^\W*(?:آره|بله)[\s,،]+[^.!?؟]{0,50}[.!]?\s*$",
     re.IGNORECASE,
 )
+SUSPECTED_DIAGNOSIS = re.compile(
+    r"\b(?:(?:fits?|fitting|consistent|in keeping) with|typical (?:for|of)|(?:i )?suspect(?:ing)?|"
+    r"(?:points?|pointing) (?:to|towards?)|suggests?|suggestive of|what's (?:happening|going on) is|"
+    r"my (?:working )?diagnosis is|i'd call (?:it|this))"
+    r"(?:\W+\w+(?:'\w+)?){0,10}?\W+" + _DIAGNOSIS_AHEAD,
+    re.IGNORECASE,
+)
+_NOT_BEFORE = re.compile(r"(?:\bnot|n't)(?:\s+(?:really|quite|very))?\s*$", re.IGNORECASE)
 # a medicine kept on as it was: "متفورمین و گلی‌کلازید مثل قبل", "بقیه‌ی داروها مثل سابق"
 FA_AS_BEFORE = re.compile(r"(?<![^\W\d_])مثل\s+(?:قبل|سابق)\W*$")
 # A doctor starting a medicine now (a new prescription is a plan, never a current medication).

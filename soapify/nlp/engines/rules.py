@@ -437,6 +437,18 @@ def _history_told(text: str) -> bool:
     )
 
 
+def _recounts(text: str) -> bool:
+    """A doctor's statement that recounts the patient's history in so many words: dictation ("she denies
+    fever"), a recap ("so you've been ..."), age and sex, or a medicine taken ("he's on metformin")."""
+    return bool(
+        lx.HISTORY_VERB.search(text)
+        or _RECAP.search(text)
+        or lx.DEMOGRAPHIC.search(text)
+        or _TAKEN_BY_PATIENT.search(text)
+        or _PRESCRIBED_BEFORE.search(text)
+    )
+
+
 # a medicine the patient takes, as the doctor says it ("she was taking ferrous sulfate 325 mg")
 _TAKEN_BY_PATIENT = re.compile(
     r"\b(?:he|she|they|you|the patient)(?: was| is|'s| has been| have been|'ve been)? (?:taking|on)\b|"
@@ -1074,6 +1086,22 @@ class _Builder:
             ):
                 label = "assessment"  # "he has an ear infection", "so this is an ankle sprain" after the exam
             if (
+                self.lang == "en"
+                and label in ("exam", "result", "hpi", "ros", "other")
+                and lx.suspects(s.text)
+            ):
+                # "the weight gain, the cold, your mother's history: i'm suspecting hypothyroidism": the
+                # history and findings named are the reasons for the inference, not a history or a result
+                label = "assessment"
+            if self.lang == "en" and label in ("hpi", "ros") and self.exam_begun(i) and not _recounts(s.text):
+                # once the doctor has examined, what the doctor says is findings, explanation or plan, not
+                # the patient's history: "your skin is dry, especially the elbows" goes on with the exam;
+                # "it takes four to six weeks to kick in", "alcohol is a depressant" explain
+                before = self.sents[i - 1]
+                label = (
+                    "exam" if self.final[i - 1] == "exam" and before.speaker == SPEAKER_DOCTOR else "other"
+                )
+            if (
                 self.lang == "fa"
                 and label == "assessment"
                 and i
@@ -1168,6 +1196,13 @@ class _Builder:
             if not lx.DIAGNOSIS.search(text) and _orders(text):
                 return "plan"
         return label
+
+    def exam_begun(self, i: int) -> bool:
+        """Whether the doctor has already told an exam finding before sentence i."""
+        return any(
+            label == "exam" and self.sents[j].speaker == SPEAKER_DOCTOR
+            for j, label in enumerate(self.final[:i])
+        )
 
     def goes_on_with(self, s: Sentence, meds: list) -> bool:
         """Whether a plan sentence tells how to go on with medicines the patient already takes ("the

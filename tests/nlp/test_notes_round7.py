@@ -1,0 +1,96 @@
+"""The rules engine on general mechanisms of the seventh English round (made-up dialogue, complaints and
+wording not taken from the visits the round read)."""
+
+from __future__ import annotations
+
+from tests.nlp.drafting import checked_draft as g
+from tests.nlp.drafting import texts
+
+
+def subjective(draft: dict) -> list[str]:
+    return texts(draft, "subjective")
+
+
+# ---------------------------------------------------------------- an inference naming a condition
+
+GOUT_SUSPECTED = """[doctor] what's bothering you today?
+[patient] my left ankle swelled up overnight, it's hot and i can't put a sock on.
+[doctor] any injury?
+[patient] no, nothing.
+[doctor] does anyone in the family have gout?
+[patient] my uncle had it, bad.
+[doctor] okay. the left ankle is red, warm and swollen, very tender to touch.
+[doctor] the sudden swelling overnight, the heat, the beer and your uncle's history, all of that points to a gout flare.
+[doctor] i'll start you on naproxen five hundred milligrams twice a day for a week."""
+
+
+def test_a_suspected_diagnosis_is_an_assessment_though_it_names_history(engine):
+    draft = g(engine, GOUT_SUSPECTED)
+    assert any("gout flare" in t for t in texts(draft, "assessment"))
+    assert not any("points to" in t for t in subjective(draft))
+    assert not any("points to" in t for t in texts(draft, "objective"))
+
+
+def test_fits_with_and_whats_happening_name_the_problem(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] i've been feeling wiped out and sad for about two months, ever since the layoff.
+[doctor] how's your sleep?
+[patient] i wake up at four and can't get back to sleep.
+[doctor] your questionnaire score is eighteen.
+[doctor] honestly it fits with a moderate depression.""",
+    )
+    assert any("moderate depression" in t for t in texts(draft, "assessment"))
+    assert not any("fits with" in t for t in subjective(draft))
+
+
+def test_an_inference_denied_is_no_diagnosis(engine):
+    from soapify.nlp.engines import lexicons as lx
+
+    assert lx.suspects("honestly that's typical for a migraine.")
+    assert not lx.suspects("this doesn't fit with an infection at all.")
+    assert not lx.suspects("it's not typical for angina.")
+
+
+# ---------------------------------------------------------------- the doctor's words after the exam
+
+ANEMIA = """[doctor] what's been going on?
+[patient] i get out of breath on the stairs, and i'm exhausted by noon.
+[doctor] how long?
+[patient] maybe three months.
+[doctor] any blood in the stool, black stools?
+[patient] no.
+[doctor] okay, let me have a look. your conjunctivae look pale. heart has a soft flow murmur.
+[doctor] your nail beds are pale too, and a little spoon shaped.
+[doctor] iron tablets usually take a couple of months to build your stores back up.
+[doctor] constipation is common with them, and the stools can turn dark, that's expected.
+[doctor] i'll order a blood count and ferritin today."""
+
+
+def test_explanations_after_the_exam_are_no_history(engine):
+    draft = g(engine, ANEMIA)
+    subj = " ".join(subjective(draft))
+    assert "couple of months" not in subj
+    assert "stools can turn dark" not in subj
+    assert "three months" in subj or any("stairs" in t for t in subjective(draft))
+
+
+def test_a_finding_said_on_in_the_exam_is_an_exam_finding(engine):
+    draft = g(engine, ANEMIA)
+    assert any("nail beds" in t for t in texts(draft, "objective", "exam"))
+    assert not any("nail beds" in t for t in subjective(draft))
+
+
+def test_a_recap_after_the_exam_stays_history(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] my knee has been aching for a month.
+[doctor] let me look. the right knee has a small effusion, no warmth.
+[doctor] so you've been taking ibuprofen twice a day for the knee.
+[patient] yes, four hundred.""",
+    )
+    assert any("ibuprofen" in t for t in subjective(draft)) or any(
+        it.get("name") == "ibuprofen" for it in draft["sections"]["subjective"]["items"]
+    )
