@@ -94,3 +94,70 @@ def test_a_recap_after_the_exam_stays_history(engine):
     assert any("ibuprofen" in t for t in subjective(draft)) or any(
         it.get("name") == "ibuprofen" for it in draft["sections"]["subjective"]["items"]
     )
+
+
+# ---------------------------------------------------------------- a proposal, its explanation, the reply
+
+
+def plan_meds(draft: dict) -> dict[str, str]:
+    return {
+        it.get("name") or "": it["text"]
+        for it in draft["sections"]["plan"]["items"]
+        if it["kind"] == "medication"
+    }
+
+
+def test_a_refusal_after_the_doctor_explains_the_proposal_is_declined(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] my migraines are coming every week now, and the sumatriptan only just helps.
+[doctor] i'd recommend a daily preventive, topiramate. it's taken at night. we go up slowly over a month. some people get tingling in the fingers.
+[patient] honestly i'd rather not take something every day.
+[doctor] that's fair, we'll keep a headache diary for now.""",
+    )
+    meds = plan_meds(draft)
+    assert meds.get("topiramate", "").startswith("Declined")
+
+
+def test_an_agreement_after_the_doctor_argues_again_is_no_refusal(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] my blood pressure readings at home are running high.
+[doctor] i'd like to start amlodipine five milligrams once a day.
+[patient] can we wait on that? i hate taking pills.
+[doctor] i understand. but these numbers are high enough to matter. what if we just try it for two months and recheck?
+[patient] alright, fine. i can do that.""",
+    )
+    meds = plan_meds(draft)
+    assert "amlodipine" in meds
+    assert not meds["amlodipine"].startswith("Declined")
+
+
+def test_an_accepted_refusal_stays_declined(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] my blood pressure readings at home are running high.
+[doctor] i'd like to start amlodipine five milligrams once a day.
+[patient] can we wait on that? i want to try cutting salt first.
+[doctor] that's reasonable, let's recheck in a month.
+[patient] okay, thanks.""",
+    )
+    assert plan_meds(draft).get("amlodipine", "").startswith("Declined")
+
+
+def test_the_medicine_a_reason_is_about_and_one_kept_in_reserve_are_not_ordered(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] my cholesterol letter said it's high again.
+[doctor] since the simvastatin gave you cramps, i'd like to try pravastatin twenty milligrams at night.
+[doctor] we'll keep ezetimibe in our back pocket if that isn't enough.
+[patient] okay.""",
+    )
+    meds = plan_meds(draft)
+    assert "pravastatin" in meds
+    assert "simvastatin" not in meds
+    assert "ezetimibe" not in meds

@@ -808,6 +808,7 @@ DECLINE = re.compile(
     r"not today|maybe (?:later|next time)|"
     r"i (?:don't|do n't|do not) (?:really )?(?:want|think i (?:want|need|can)|have (?:the )?time)|"
     r"i(?:'m| am) not (?:really )?(?:interested|ready|comfortable|sure i want)|"
+    r"i (?:don't|do not) think i(?:'m| am) (?:ready|up for)|"
     r"not (?:right )?now|i'll pass|no thanks|no thank you|let's (?:hold off|wait)|i(?:'d| would) like to (?:wait|hold off)|"
     # a deferral asked for or promised: "can i hold off on the daily one?", "let me think about it"
     r"(?:can|could) (?:i|we) (?:just )?(?:hold off|wait on|put (?:it|that) off|skip (?:it|that|the))|"

@@ -914,6 +914,8 @@ class _Builder:
             ]
         if doctor and meds:  # "i'd rather avoid colchicine", "we can talk about allopurinol": no order
             meds = [m for m in meds if not _NOT_ORDERED_BEFORE.search(s.text[: m.name_span[0] - s.start])]
+            # a medicine kept in reserve: "we'll start with the jardiance and keep ozempic in our back pocket"
+            meds = [m for m in meds if not _IN_RESERVE.match(s.text, m.name_span[1] - s.start)]
             # "سفالکسین براتون نمی‌نویسم", "آموکسی‌سیلین بهتون نمیدم": withheld, not ordered
             meds = [m for m in meds if not _FA_NOT_GIVEN.match(s.text, m.name_span[1] - s.start)]
             # "اگه بهتر نشد بهم بگید، اندانسترون می‌نویسم": a medicine kept for later, not ordered now
@@ -1410,13 +1412,21 @@ class _Builder:
             if j == i + 1 and _TAG_QUESTION.match(self.sents[j].text):
                 j += 1  # "i could start semaglutide. how do you feel about that?"
                 continue
-            if j - i > 1 or _proposes(self.sents[j].text) or self.sents[j].question:
+            explains = (
+                self.lang == "en"
+                and self.sents[j].turn == self.sents[i].turn
+                and j - i <= 6
+                and bool(lx.PRESCRIBE.search(self.sents[i].text) or _PROPOSAL.search(self.sents[i].text))
+            )
+            if (j - i > 1 and not explains) or _proposes(self.sents[j].text) or self.sents[j].question:
                 return None  # the doctor went on, or proposed something else: the reply is about that
-            j += 1
+            j += 1  # "it takes a few weeks to work. side effects can be ...": what it is, then the reply
         asked = self.unit_of(j) if j < len(self.sents) else None
         if asked is not None and asked.question != i and _OFFER.search(self.sents[asked.question].text):
             return None  # "… استراحت بنویسم؟ نباید بار سنگین بلند کنید." / "نه، نمی‌شه": the offer is declined
         if j < len(self.sents) and lx.DECLINE.search(self.sents[j].text):
+            if self.lang == "en" and self.persuaded(j):
+                return None  # "can we hold off?" / "how about a one month trial?" / "okay, i can try that."
             self.refusals.add(self.sents[j].start)
             k = j + 1  # "نه دکتر، وقتش رو ندارم. فیزیوتراپی نمی‌رم.": the whole refusal is evidence
             while k < len(self.sents) and self.sents[k].speaker == self.sents[j].speaker:
@@ -1428,6 +1438,27 @@ class _Builder:
                 k += 1
             return self.sents[j]
         return None
+
+    def persuaded(self, j: int) -> bool:
+        """Whether the patient's refusal in sentence ``j`` was withdrawn: the doctor's next turn argues for
+        the proposal again ("how about a one month trial?") and the patient's next turn agrees ("yeah,
+        okay, i can try that")."""
+        turns: list[list[Sentence]] = []
+        for x in self.sents[j + 1 :]:
+            if x.turn == self.sents[j].turn:
+                continue  # the rest of the refusal: "can we hold off on the statin? i hated the leg thing."
+            if not turns or x.turn != turns[-1][0].turn:
+                if len(turns) == 2:
+                    break
+                turns.append([])
+            turns[-1].append(x)
+        if len(turns) < 2 or turns[0][0].speaker != SPEAKER_DOCTOR or turns[1][0].speaker == SPEAKER_DOCTOR:
+            return False
+        argued = " ".join(x.text for x in turns[0])
+        reply = " ".join(x.text for x in turns[1])
+        return bool(
+            _ARGUES_AGAIN.search(argued) and _AGREES_AFTER_ALL.match(reply) and not lx.DECLINE.search(reply)
+        )
 
     def answer(self, i: int, s: Sentence, unit: Unit) -> bool:
         """An answer to a doctor's question, read together with the question; True when it is covered."""
@@ -1768,6 +1799,8 @@ class _Builder:
         for item in reversed(self.items["plan"]):
             if item["kind"] != "medication" or item.get("name") != med.name:
                 continue
+            if self.lang == "en" and item["negated"] and item["text"].startswith("Declined: "):
+                return True  # "i'd suggest topiramate. it's taken at night." / "i'd rather not": no order
             if item.get("dose") or item.get("frequency") or item.get("stopped") or item["negated"]:
                 return False
             for key in ("dose", "unit", "frequency", "duration"):
@@ -2464,9 +2497,15 @@ _NOT_TAKING = re.compile(
 _NOT_ORDERED_BEFORE = re.compile(
     r"\b(?:avoid(?:ing)?|stay away from|talk about|discuss(?:ing)?|consider(?:ing)?|think about|look into|"
     r"intoleran\w+ (?:to|of))\s+(?:\w+\s+){0,2}$|"
+    # the medicine a reason is about: "since the atorvastatin bothered your legs, i'd like to try ..."
+    r"\b(?:since|because|as) (?:the |your |that )?$|"
     # a drug kept for later: "if that isn't enough, let me know and we can add gabapentin"
     # ("if the pain is bad, you can use ibuprofen" is an instruction to the patient, still a medicine)
     r"^(?=.*\b(?:if|unless|in case)\b).*\b(?:we|i) (?:can|could|might|may) (?:also )?(?:add|try|start|switch to|use)\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_IN_RESERVE = re.compile(
+    r"\s+(?:in (?:our|your|the|my) back pocket|in reserve|for later|as (?:a |an |our )?(?:backup|back-up|fallback|plan b))\b",
     re.IGNORECASE,
 )
 _FA_NOT_GIVEN = re.compile(
@@ -2797,6 +2836,25 @@ _FA_ACCEPTS = re.compile(
     r"امتحان می[\u200c ]?کنم|سعی(?:م)?(?:و|رو)? می[\u200c ]?کنم|هر ?چی (?:شما|خودتون) (?:بگید|بگین|صلاح بدونید))\W*$|"
     # the same without "باشه": "سعی می‌کنم...", "ولی قول نمی‌دم"
     r"^\W*(?:(?:ولی|اما)\s+)?(?:امتحان می[\u200c ]?کنم|سعی(?:م)?(?:و|رو)? می[\u200c ]?کنم|قول نمی[\u200c ]?دم)\W*$"
+)
+# a proposal in so many words: "i'd suggest starting sertraline", "that's another option, semaglutide"
+_PROPOSAL = re.compile(
+    r"\b(?:i(?:'d| would) (?:suggest|recommend)|i recommend|i suggest|(?:another|one|an) option is|"
+    r"that's (?:another|an|one) option|we could (?:try|start|add|switch)|i(?:'d| would) like (?:you )?to (?:start|try|add))\b",
+    re.IGNORECASE,
+)
+# the doctor arguing for a declined proposal again: "how about a one month trial", "would you be willing to
+# just try it for a few weeks"
+_ARGUES_AGAIN = re.compile(
+    r"\b(?:how about|what about|what if we|would you (?:be willing|consider)|could (?:you|we) at least|"
+    r"(?:just|at least) (?:try|give it)|(?:a|one|two|three|four|six) (?:\w+ )?(?:week|month)s? trial|a trial of)\b",
+    re.IGNORECASE,
+)
+# the patient agreeing after all: "yeah, okay. i can try that.", "fine, a month then."
+_AGREES_AFTER_ALL = re.compile(
+    r"^\W*(?:(?:yes|yeah|yep|okay|ok|alright|all right|fine|sure|well)\b[\s,.!]*)*"
+    r"(?:(?:yes|yeah|yep|okay|ok|alright|all right|fine|sure)\b|i (?:can|could|will|'ll) (?:try|do)|i'll give it|let's (?:do|try))",
+    re.IGNORECASE,
 )
 _ACCEPTS = re.compile(
     r"^\W*(?:(?:that's|that is) (?:fine|ok(?:ay)?|alright|all right|no problem)|no problem|ok(?:ay)?|sure|"
