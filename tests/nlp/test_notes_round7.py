@@ -161,3 +161,56 @@ def test_the_medicine_a_reason_is_about_and_one_kept_in_reserve_are_not_ordered(
     assert "pravastatin" in meds
     assert "simvastatin" not in meds
     assert "ezetimibe" not in meds
+
+
+# ---------------------------------------------------------------- the chief complaint
+
+
+def chief(draft: dict) -> list[str]:
+    return texts(draft, "subjective", "chief_complaint")
+
+
+def test_a_complaint_said_rising_is_the_chief_complaint(engine):
+    draft = g(
+        engine,
+        """[doctor] hello there, what's going on with him?
+[other] he's had a sore throat since like, sunday? and he won't eat much.
+[doctor] any cough?
+[other] a little, at night.""",
+    )
+    assert chief(draft) and chief(draft)[0].lower().startswith("sore throat")
+
+
+def test_a_relatives_condition_is_not_the_chief_complaint(engine):
+    draft = g(
+        engine,
+        """[doctor] what can i do for you?
+[patient] i just haven't been myself lately.
+[doctor] anyone in the family with thyroid problems or depression?
+[patient] my sister has depression, she's on medication for it.
+[doctor] how's your sleep?
+[patient] i'm having headaches most mornings.""",
+    )
+    assert not any("depression" in c.lower() for c in chief(draft))
+
+
+def test_an_injury_told_as_what_was_done_to_a_part_is_the_chief_complaint(engine):
+    draft = g(
+        engine,
+        """[doctor] what happened?
+[patient] i jammed my thumb catching a football yesterday.
+[doctor] can you bend it?
+[patient] a bit, it's stiff.""",
+    )
+    assert chief(draft) and "thumb" in chief(draft)[0].lower()
+
+
+def test_pressure_in_the_chest_told_around_its_place_is_the_chief_complaint(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] when i mow the lawn i get a heaviness, sort of across my chest, and it eases when i sit.
+[doctor] how long has that been happening?
+[patient] about a month.""",
+    )
+    assert chief(draft) and "chest" in chief(draft)[0].lower()

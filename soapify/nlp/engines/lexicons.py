@@ -914,7 +914,11 @@ BODY_PART_RE = re.compile(rf"\b{BODY_PART}\b", re.IGNORECASE)
 PART_COMPLAINT = re.compile(
     rf"\bmy ({BODY_PART})(?:'s been|'s| (?:has been|is|was|keeps|started|just))? (?:(?:really|so|very|kind of|pretty) )?"
     r"(?:hurt(?:s|ing)?|sore|swollen|aching|killing me|bothering me)|"
-    rf"\b(?:pain|hurt|injur\w+|swelling) (?:in|on|to) my ({BODY_PART})|\b(?:hurt|injured|twisted|sprained|broke) my ({BODY_PART})|"
+    rf"\b(?:pain|hurt|injur\w+|swelling) (?:in|on|to) my ({BODY_PART})|"
+    rf"\b(?:hurt|injured|twisted|sprained|broke|rolled|jammed|tweaked|wrenched) my ({BODY_PART})|"
+    # "i got this tightness, right here in the middle of my chest", "a pressure in the front of my chest"
+    rf"\b(?:tightness|pressure|heaviness|squeezing|discomfort|ache|aching)\b[^.;?!]{{0,30}}?\b(?:in|on|across) "
+    rf"(?:the (?:middle|center|centre|front|left side|right side|top) of )?my ({BODY_PART})\b|"
     # "سرم درد می‌کنه", "زانوم خیلی درد داره", "زانوی راستم درد میکنه" (the side kept: "درد زانوی راست")
     r"\b((?:سر|کمر|شکم|دل|زانو|پا|دست|گلو|سینه|قفسه سینه|گوش|چشم|دندان|دندون|گردن|شانه|شونه|مچ)"
     r"(?:ی\s+(?:راست|چپ))?)(?:م|ش|تان|تون|ت)?"

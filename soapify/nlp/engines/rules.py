@@ -187,6 +187,23 @@ def _refuses(reply: str, drug: str, proposed: str) -> bool:
     return drug in named or any(re.search(rf"(?:{c})", drug) for c in classes)
 
 
+def _a_relatives(text: str) -> bool:
+    """Whether a sentence tells of a relative, not the speaker: "my mom had anxiety", "her brother had a
+    cold last week" (not "my wife says i snore", where the speaker's own complaint follows)."""
+    m = _RELATIVE_EN.search(text)
+    return bool(
+        m and not _SPEAKER_SUBJECT.search(text, m.end()) and not _SPEAKER_SUBJECT.search(text, 0, m.start())
+    )
+
+
+# the speaker as the subject: "i", "i'm", "i've", "me"
+_SPEAKER_SUBJECT = re.compile(r"\b(?:i|i'm|i've|i'd|me)\b(?! think\b)", re.IGNORECASE)
+# a question asked, not a statement said rising: "is it contagious?", "can i work?"
+_ASKS = re.compile(
+    r"^\W*(?:(?:so|and|but|um|uh|oh|okay|well)\W+)*(?:is|are|was|were|do|does|did|can|could|should|would|will|"
+    r"what|how|why|when|where|who|which|any|have|has)\b",
+    re.IGNORECASE,
+)
 _RELATIVE_EN = re.compile(
     r"\b(?:my|his|her|your) (?:mom|mother|dad|father|brother|sister|son|daughter|wife|husband|grand\w+|aunt|uncle)\b",
     re.IGNORECASE,
@@ -2334,6 +2351,18 @@ class _Builder:
                 continue  # "she had a cold last week, runny nose, it's mostly better now": not why they came
             if self.answers_allergy_question(i) or lx.CUES["allergy"].search(s.text):
                 continue  # "penicillin gives me a rash" is a reaction, not why the patient came
+            if self.lang == "en" and _a_relatives(s.text):
+                continue  # "my mom had anxiety, i think": a relative's condition, not why the patient came
+            if self.lang == "en" and s.question and i not in said and not _ASKS.match(s.text):
+                # "she's had a runny nose for like, five days?": a statement said rising, not a question
+                uptalk = [
+                    lx.canonical_symptom(m.group(0))
+                    for m in lx.SYMPTOM_RE.finditer(s.text)
+                    if not is_negated(s.text, m.start(), m.end())
+                ]
+                if uptalk:
+                    self.complaint(s, [], also=tuple(uptalk))
+                    return True
             part = None if s.question else lx.PART_COMPLAINT.search(s.text)
             pain = None
             if (
