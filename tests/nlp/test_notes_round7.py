@@ -214,3 +214,31 @@ def test_pressure_in_the_chest_told_around_its_place_is_the_chief_complaint(engi
 [patient] about a month.""",
     )
     assert chief(draft) and "chest" in chief(draft)[0].lower()
+
+
+# ---------------------------------------------------------------- what a treatment does is no problem
+
+PALPITATIONS = """[doctor] what brings you in?
+[patient] my heart keeps racing, it's been fluttering on and off for a week.
+[doctor] okay. the pulse is irregularly irregular at one ten.
+[doctor] the ecg shows atrial fibrillation.
+[doctor] i'm starting you on diltiazem one twenty milligrams once a day.
+[patient] okay.
+[doctor] you might feel a little lightheaded the first few days.
+[doctor] honestly it's one of the safest medicines for your rhythm."""
+
+
+def test_what_a_treatment_does_is_counselling_not_a_problem(engine):
+    draft = g(engine, PALPITATIONS)
+    problems = " ".join(texts(draft, "assessment"))
+    assert "safest medicines" not in problems
+    assert "lightheaded" not in problems
+    assert any("safest medicines" in t for t in texts(draft, "plan"))
+
+
+def test_a_cause_the_doctor_infers_stays_in_the_assessment(engine):
+    from soapify.nlp.engines.rules import _counsels
+
+    assert not _counsels("i think the cold air is probably what sets off the medicine problem.")
+    assert _counsels("you might notice a hoarse voice, so rinse your mouth after each use.")
+    assert not _counsels("this is asthma, you'll need the inhaler.")

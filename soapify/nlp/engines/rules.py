@@ -454,6 +454,33 @@ def _history_told(text: str) -> bool:
     )
 
 
+def _counsels(text: str) -> bool:
+    """A doctor's statement about a treatment, its effects or its choice that names no condition, no
+    finding and no number: "you might feel a bit tired the first week", "it's one of the most important
+    medicines for you", "no, macrobid doesn't affect yaz" (English)."""
+    if lx.DIAGNOSIS.search(text) or lx.told_diagnosis(text) or _A_NUMBER.search(number_view(text).text):
+        return False
+    if any(lx.CUES[k].search(text) for k in ("exam", "result")) or _CAUSE_TOLD.search(text):
+        return False  # "i think it's mostly the medicines adding up": the cause of the problem
+    words = _WORDS.findall(text.lower())
+    named = any(w in lx.DRUGS for w in words) or bool(lx.DRUG_SUFFIX.search(text))
+    return named or bool(_TREATMENT_TALK.search(text))
+
+
+# the doctor's inference of a cause: "i think it's mostly the medicines adding up", "probably from the
+# new blood pressure pill"
+_CAUSE_TOLD = re.compile(
+    r"\b(?:i think|i suspect|probably|likely|caus(?:e|ed|es|ing)|due to|adding up|to blame|explains?|from the)\b",
+    re.IGNORECASE,
+)
+# what a treatment is or does, told to the patient
+_TREATMENT_TALK = re.compile(
+    r"\b(?:side effects?|medicines?|medications?|pills?|tablets?|injections?|antibiotics?|treatment|"
+    r"you(?:'ll| will| might| may| could) (?:feel|get|notice|pee|see|need to))\b",
+    re.IGNORECASE,
+)
+
+
 def _recounts(text: str) -> bool:
     """A doctor's statement that recounts the patient's history in so many words: dictation ("she denies
     fever"), a recap ("so you've been ..."), age and sex, or a medicine taken ("he's on metformin")."""
@@ -1112,6 +1139,10 @@ class _Builder:
                 # "the weight gain, the cold, your mother's history: i'm suspecting hypothyroidism": the
                 # history and findings named are the reasons for the inference, not a history or a result
                 label = "assessment"
+            if self.lang == "en" and label in ("assessment", "result", "exam") and _counsels(s.text):
+                # "you'll pee a bit more, so drink water", "it's a weekly injection", "macrobid doesn't
+                # affect yaz": what a treatment does, told to the patient, is counselling, not a problem
+                label = "plan"
             if self.lang == "en" and label in ("hpi", "ros") and self.exam_begun(i) and not _recounts(s.text):
                 # once the doctor has examined, what the doctor says is findings, explanation or plan, not
                 # the patient's history: "your skin is dry, especially the elbows" goes on with the exam;
