@@ -242,3 +242,15 @@ def test_a_cause_the_doctor_infers_stays_in_the_assessment(engine):
     assert not _counsels("i think the cold air is probably what sets off the medicine problem.")
     assert _counsels("you might notice a hoarse voice, so rinse your mouth after each use.")
     assert not _counsels("this is asthma, you'll need the inhaler.")
+
+
+def test_history_said_back_to_the_patient_after_the_exam_stays_history(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] my knee has been aching for a month.
+[doctor] let me look. the right knee has a small effusion, no warmth.
+[doctor] and i know that you had a meniscus repair on that knee in college.
+[patient] yeah, back in two thousand ten.""",
+    )
+    assert any("meniscus repair" in t for t in subjective(draft))

@@ -490,7 +490,17 @@ def _recounts(text: str) -> bool:
         or lx.DEMOGRAPHIC.search(text)
         or _TAKEN_BY_PATIENT.search(text)
         or _PRESCRIBED_BEFORE.search(text)
+        or _TOLD_BACK.search(text)
     )
+
+
+# the patient's history said back to the patient: "i know that you had some early arthritis", "you said
+# you haven't been taking it", "so you also have some shortness of breath", "you've been able to tolerate"
+_TOLD_BACK = re.compile(
+    r"\b(?:i know (?:that )?you|you (?:said|mentioned|told me|had|were|was)|you(?:'ve| have) (?:been|had)|"
+    r"you(?:'re| are) (?:taking|doing)|so you (?:also )?(?:have|get)|endors\w+)\b",
+    re.IGNORECASE,
+)
 
 
 # a medicine the patient takes, as the doctor says it ("she was taking ferrous sulfate 325 mg")
