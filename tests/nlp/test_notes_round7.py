@@ -254,3 +254,24 @@ def test_history_said_back_to_the_patient_after_the_exam_stays_history(engine):
 [patient] yeah, back in two thousand ten.""",
     )
     assert any("meniscus repair" in t for t in subjective(draft))
+
+
+# ---------------------------------------------------------------- advice on a condition, a proposal
+
+
+def test_a_conditional_call_back_and_a_proposal_are_plan_not_problems(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] my eye has been red and goopy since yesterday.
+[doctor] the left eye is red with some crusting, vision is normal.
+[doctor] this is a bacterial conjunctivitis.
+[doctor] i'm prescribing erythromycin ointment four times a day for five days.
+[doctor] we could switch to drops later if the ointment blurs too much.
+[doctor] if the eye gets painful or light starts to bother you, just give us a call.""",
+    )
+    problems = " ".join(texts(draft, "assessment"))
+    assert "give us a call" not in problems
+    assert "switch to drops" not in problems
+    assert any("conjunctivitis" in t for t in texts(draft, "assessment"))
+    assert any("give us a call" in t for t in texts(draft, "plan"))

@@ -1255,6 +1255,12 @@ class _Builder:
             # at ten milligrams" explains the problem and orders nothing
             if not lx.DIAGNOSIS.search(text) and _orders(text):
                 return "plan"
+            # a proposal or a conditional call-back, in English: "we could switch you to that", "if you see
+            # pus coming out of the ear, just give us a call", "if the neck swells quickly, come in sooner"
+            if _PROPOSAL.search(text) or _CALL_BACK_IF.search(text):
+                return "plan"
+        if label == "result" and lx.IMPERATIVE.match(text):
+            return "plan"  # "stop it today, go to the lab on monday morning": an order, no result
         return label
 
     def exam_begun(self, i: int) -> bool:
@@ -2906,6 +2912,14 @@ _FA_ACCEPTS = re.compile(
     r"امتحان می[\u200c ]?کنم|سعی(?:م)?(?:و|رو)? می[\u200c ]?کنم|هر ?چی (?:شما|خودتون) (?:بگید|بگین|صلاح بدونید))\W*$|"
     # the same without "باشه": "سعی می‌کنم...", "ولی قول نمی‌دم"
     r"^\W*(?:(?:ولی|اما)\s+)?(?:امتحان می[\u200c ]?کنم|سعی(?:م)?(?:و|رو)? می[\u200c ]?کنم|قول نمی[\u200c ]?دم)\W*$"
+)
+# advice to call or come back on a condition: "if you see pus coming out of the ear, just give us a call",
+# "if the neck swells quickly, come in sooner", "if it keeps happening, let us know"
+_CALL_BACK_IF = re.compile(
+    r"\b(?:if|unless|in case)\b.*\b(?:give (?:us|me) a call|call (?:us|me|the (?:office|clinic)|911|nine one one)|"
+    r"let (?:us|me) know|come (?:back|in)(?: (?:sooner|earlier|right away|again))?|bring (?:him|her|them) (?:back|in)|"
+    r"go (?:straight )?to (?:the )?(?:er|emergency\w*|urgent care))\b",
+    re.IGNORECASE,
 )
 # a proposal in so many words: "i'd suggest starting sertraline", "that's another option, semaglutide"
 _PROPOSAL = re.compile(
