@@ -275,3 +275,50 @@ def test_a_conditional_call_back_and_a_proposal_are_plan_not_problems(engine):
     assert "switch to drops" not in problems
     assert any("conjunctivitis" in t for t in texts(draft, "assessment"))
     assert any("give us a call" in t for t in texts(draft, "plan"))
+
+
+# ---------------------------------------------------------------- a relative's illness is not the patient's
+
+BROTHER = """[doctor] what brings you in today?
+[patient] i'm here for my cholesterol results.
+[doctor] and your brother, the one with the kidney problems, how's he doing?
+[patient] not great. he's short of breath all the time and he's on warfarin now.
+[doctor] i'm sorry to hear that. your ldl came back at one sixty."""
+
+
+def test_what_a_relative_has_after_a_question_about_them_is_family_history(engine):
+    draft = g(engine, BROTHER)
+    assert not any(it.get("name") == "shortness of breath" for it in draft["sections"]["subjective"]["items"])
+    assert not any("short of breath" in t for t in texts(draft, "subjective", "hpi"))
+    assert not any(
+        it.get("name") == "warfarin"
+        for it in draft["sections"]["subjective"]["items"]
+        if it["kind"] == "medication"
+    )
+    assert any("short of breath" in t for t in texts(draft, "subjective", "family_history"))
+
+
+def test_a_parent_speaking_for_the_child_is_still_the_patients_history(engine):
+    draft = g(
+        engine,
+        """[doctor] hi there, what's going on with your son?
+[patient] i'm his mom. he's had a fever since last night and he's pulling at his ear.
+[doctor] any vomiting?
+[patient] no.""",
+    )
+    assert not texts(draft, "subjective", "family_history")
+
+
+def test_a_treatment_kept_for_a_result_is_no_medicine_taken_now(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] my calf is swollen and sore since the long drive.
+[doctor] your left calf is swollen and tender, two centimeters bigger than the right.
+[doctor] if the ultrasound shows a clot, the treatment is pretty simple, apixaban, same as your dad, one pill twice a day.""",
+    )
+    assert not any(
+        it.get("name") == "apixaban"
+        for it in draft["sections"]["subjective"]["items"]
+        if it["kind"] == "medication"
+    )

@@ -198,6 +198,12 @@ def _a_relatives(text: str) -> bool:
 
 # the speaker as the subject: "i", "i'm", "i've", "me"
 _SPEAKER_SUBJECT = re.compile(r"\b(?:i|i'm|i've|i'd|me)\b(?! think\b)", re.IGNORECASE)
+# a sentence that opens on a condition: "if the thyroid is low, ...", "and if it comes back, ..."
+_IF_FIRST = re.compile(r"^\W*(?:(?:and|so|now|but|okay)\W+)*(?:if|unless|in case)\b", re.IGNORECASE)
+# a third person as the subject: "she's tired all the time", "yeah, he had a stent put in"
+_THIRD_SUBJECT = re.compile(
+    r"^\W*(?:(?:yeah|yes|well|and|but|so|oh|um|uh|no)\W+)*(?:she|he|they)(?:'s|'d|'ve|'re)?\b", re.IGNORECASE
+)
 # a question asked, not a statement said rising: "is it contagious?", "can i work?"
 _ASKS = re.compile(
     r"^\W*(?:(?:so|and|but|um|uh|oh|okay|well)\W+)*(?:is|are|was|were|do|does|did|can|could|should|would|will|"
@@ -824,6 +830,28 @@ class _Builder:
             else lab_names_en(doctor_to_note(s.text, self.gender))
         )
 
+    def of_a_relative(self, i: int) -> bool:
+        """Whether the patient's sentence ``i`` tells of a relative, in English: no "i" in it, a "she",
+        "he" or "they" (or the relative) as its subject, and the relative named in the doctor's question
+        it answers or earlier in the patient's turn ("my brother had a stent last year. he's only fifty
+        five."). Not where a parent speaks for the child who is the patient, nor a companion's words."""
+        s = self.sents[i]
+        if (
+            self.lang != "en"
+            or self.caregiver
+            or s.speaker == SPEAKER_DOCTOR
+            or s.turn in self.companion_turns
+        ):
+            return False
+        if _SPEAKER_SUBJECT.search(s.text) or not (
+            _THIRD_SUBJECT.match(s.text) or _RELATIVE_EN.search(s.text)
+        ):
+            return False
+        unit = self.unit_of(i)
+        asked = [x.text for x in self.sents if unit is not None and x.turn == self.sents[unit.question].turn]
+        earlier = [x.text for x in self.sents[:i] if x.turn == s.turn]
+        return any(_RELATIVE_EN.search(t) for t in (*asked, *earlier))
+
     def unit_of(self, i: int) -> Unit | None:
         k = self.d.answer_of.get(i)
         return self.d.units[k] if k is not None else None
@@ -1035,6 +1063,10 @@ class _Builder:
                 continue  # "i'd rather not take lipitor" answers the proposal: the plan says declined
             past = self.taken_in_the_past(i, name_start) and not _NO_LONGER.match(s.text, name_end)
             later = [n.name_span[0] - s.start for n in meds if n.name_span[0] > m.name_span[0]]
+            if not doctor and self.of_a_relative(i):
+                continue  # "my mom has hashimoto's. she's on synthroid.": the mother's medicine
+            if self.lang == "en" and doctor and not plan_like and _IF_FIRST.match(s.text):
+                continue  # "if the thyroid is low, the treatment is levothyroxine": no medicine taken now
             if not plan_like and (past or self.someone_elses(i, name_end, min(later, default=None))):
                 continue  # "and tamsulosin…" / "that's stan's"; "when she was two they gave her amoxicillin"
             if self.lang == "fa" and not doctor and _FA_GIVEN_BY_RELATIVE.search(s.text):
@@ -1124,6 +1156,12 @@ class _Builder:
         ):
             return  # "Any questions?" / "No, I'm good."
         if s.start in self.read_answers or (unit is not None and self.home_readings(i, s, unit)):
+            return
+        if not doctor and self.of_a_relative(i):
+            # "and your sister, how's she doing?" / "she's tired all the time": the sister's, not the patient's
+            # ("did your daughter settle in at school?" / "she did, we moved her in": no history at all)
+            if _clinical(s.text):
+                self.history_item(s, "family_history", self.patient_text(s), conf)
             return
         if unit is not None and self.answer(i, s, unit):
             return
@@ -1918,6 +1956,8 @@ class _Builder:
                 continue  # the doctor's exam, plan or explanations are not the patient's history
             if m.source == "said" and lx.CHITCHAT.search(s.text):
                 continue
+            if m.source == "said" and self.of_a_relative(m.sentence):
+                continue  # "your sister, how's she doing?" / "she's tired all the time": not the patient's
             if self.lang == "en" and self.allergy_talk(m.sentence):
                 continue  # "still allergic to penicillin?" / "yeah, hives.": the allergy's reaction
             if m.source == "said" and _GENERAL.search(s.text) and not _FIRST_PERSON.search(s.text):
