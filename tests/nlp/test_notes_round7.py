@@ -322,3 +322,16 @@ def test_a_treatment_kept_for_a_result_is_no_medicine_taken_now(engine):
         for it in draft["sections"]["subjective"]["items"]
         if it["kind"] == "medication"
     )
+
+
+def test_tests_named_with_when_are_ordered_not_results(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in?
+[patient] i've been so thirsty and peeing all night for a month.
+[doctor] your weight is down six pounds since spring.
+[doctor] labs today, a fasting glucose, an a1c, b12 and kidney function.
+[doctor] your last a1c in march was six point one.""",
+    )
+    assert any("fasting glucose" in t for t in texts(draft, "plan", "test"))
+    assert not any("fasting glucose" in t for t in texts(draft, "objective"))

@@ -1299,6 +1299,8 @@ class _Builder:
                 return "plan"
         if label == "result" and lx.IMPERATIVE.match(text):
             return "plan"  # "stop it today, go to the lab on monday morning": an order, no result
+        if label == "result" and _TESTS_WHEN.search(text) and not _RESULT_TOLD.search(number_view(text).text):
+            return "plan"  # "blood work today, kidney function, electrolytes and an a1c": tests ordered
         return label
 
     def exam_begun(self, i: int) -> bool:
@@ -2154,6 +2156,8 @@ class _Builder:
             )
             if _RETURN_VISIT.search(s.text):
                 kind = "follow_up"  # "come back in two weeks with the ultrasound"
+            elif kind == "instruction" and _TESTS_WHEN.search(s.text):
+                kind = "test"  # "blood work today, kidney function, electrolytes"
             if kind == "instruction" and has_meds:
                 return  # the structured medication items carry this sentence
             interval = None
@@ -2952,6 +2956,18 @@ _FA_ACCEPTS = re.compile(
     r"امتحان می[\u200c ]?کنم|سعی(?:م)?(?:و|رو)? می[\u200c ]?کنم|هر ?چی (?:شما|خودتون) (?:بگید|بگین|صلاح بدونید))\W*$|"
     # the same without "باشه": "سعی می‌کنم...", "ولی قول نمی‌دم"
     r"^\W*(?:(?:ولی|اما)\s+)?(?:امتحان می[\u200c ]?کنم|سعی(?:م)?(?:و|رو)? می[\u200c ]?کنم|قول نمی[\u200c ]?دم)\W*$"
+)
+# tests named with when they are to be done: "blood work today, lipids, a1c", "labs before you leave"
+_TESTS_WHEN = re.compile(
+    r"\b(?:blood ?work|bloods|labs?|blood tests?|x-?rays?|imaging|scans?)\s+"
+    r"(?:today|this (?:morning|afternoon|week)|tomorrow|next week|before you (?:leave|go))\b",
+    re.IGNORECASE,
+)
+# a result told: a value, a verb of showing, or a reading of it
+_RESULT_TOLD = re.compile(
+    r"(?<!\w)\d|\b(?:shows?|showed|came back|come back|was|were|is|are|normal|abnormal|high|low|elevated|negative|"
+    r"positive|unremarkable)\b",
+    re.IGNORECASE,
 )
 # advice to call or come back on a condition: "if you see pus coming out of the ear, just give us a call",
 # "if the neck swells quickly, come in sooner", "if it keeps happening, let us know"
