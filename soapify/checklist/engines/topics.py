@@ -167,7 +167,11 @@ _RETURN = (
 _FA_RETURN = (
     r"(?:مراجعه|برگرد|برگردید|برگردین|بیا|بیاید|بیایید|بیارید|بیاورید|تماس|اورژانس|ببینم|ببینمت|ببینیمت)"
 )
-_CONDITION = r"(?:\b(?:if|unless|in case|should (?:he|she|it|you|the|they)|whenever)\b)"
+# a condition, also a list of signs to watch for: "things to watch for: fever, back pain, ..., call us"
+_CONDITION = (
+    r"(?:\b(?:if|unless|in case|should (?:he|she|it|you|the|they)|whenever|(?:watch|look) (?:out )?for|"
+    r"warning signs?)\b)"
+)
 _FA_CONDITION = r"(?:اگر|اگه|در صورت|درصورت|چنانچه|هر وقت|هروقت)"
 _INTERVAL = (
     r"(?:\b(?:in|after|within)\s+(?:a|an|one|two|three|four|five|six|seven|eight|ten|twelve|a few|a couple of|\d+)"
@@ -196,6 +200,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         # not logistics: "if you need a refill, call us"
         r"^(?!.*\b(?:refills?|pharmacy|appointments?|questions?|paperwork|forms?|insurance)\b)"
         rf".*(?:{_CONDITION}|{_FA_CONDITION}).*(?:\b(?:right away|immediately|at once|straight away|call (?:us|me|911)|"
+        # sooner than the visit planned: "if the neck swells quickly, come in sooner"
+        r"(?:come|get|be seen|call)\b.{0,20}\b(?:sooner|earlier)|"
         r"call nine[- ]one[- ]one|(?:an|the) ambulance|emergency|urgent care|tell the nurse)\b|فورا|فوراً|بلافاصله|"
         r"اورژانس|(?:سریع|زود)\s+(?:\S+\s+)?(?:بیا|مراجعه|بر|ببر))",
         re.IGNORECASE,

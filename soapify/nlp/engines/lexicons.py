@@ -720,7 +720,18 @@ def told_diagnosis(text: str) -> bool:
     # the spoken copula attached to the diagnosis at the end: "سنگ حالبه", "ریفلاکسه"
     # (or before what brought it on: "یه حمله‌ی آسمه که سرماخوردگی راش انداخته")
     attached = any(re.match(r"[\u200c]?ه(?:\W*$|\s+که\s)", text[m.end() :]) for m in DIAGNOSIS.finditer(text))
-    return attached or bool(TOLD_DIAGNOSIS.search(text) or FA_UNCONTROLLED.search(text))
+    return attached or bool(TOLD_DIAGNOSIS.search(text) or FA_UNCONTROLLED.search(text) or suspects(text))
+
+
+def suspects(text: str) -> bool:
+    """The doctor's inference naming a condition, in English: "that's pretty typical for angina", "it
+    fits with moderate depression", "i'm suspecting an underactive thyroid, hypothyroidism", "what's
+    happening is your pressure drops when you stand, orthostatic hypotension"; not "it doesn't fit with
+    an infection". The reasons said before it (symptoms, a relative's history) make it no history."""
+    for m in SUSPECTED_DIAGNOSIS.finditer(text):
+        if not _NOT_BEFORE.search(text[max(0, m.start() - 14) : m.start()]):
+            return True
+    return False
 
 
 _DIAGNOSIS_AHEAD = (
@@ -729,7 +740,7 @@ _DIAGNOSIS_AHEAD = (
     r"ulcer|gout|depression|anxiety|concussion|embolism|thrombosis|angina|fibrillation|heart failure|hernia|"
     r"albuminuria|obesity|hyperlipidemia|dehydration|exacerbation|otitis media|strep|flare|shingles|uti|croup|"
     r"bppv|vertigo|hypotension|reflux|menisc\w+|ligament|contusion|whiplash|osteoporosis|epilepsy|gallstones?|"
-    r"arrhythmia)\b)"
+    r"arrhythmia|hypothyroidism|hyperthyroidism|(?:under|over)active thyroid|hashimoto's)\b)"
 )
 TOLD_DIAGNOSIS = re.compile(
     r"\b(?:you|he|she|they)(?:'ve| have| has|'s)? (?:got |developed |probably (?:have|has) |likely (?:have|has) )?"
@@ -752,6 +763,14 @@ TOLD_DIAGNOSIS = re.compile(
     r"^\W*(?:آره|بله)[\s,،]+[^.!?؟]{0,50}[.!]?\s*$",
     re.IGNORECASE,
 )
+SUSPECTED_DIAGNOSIS = re.compile(
+    r"\b(?:(?:fits?|fitting|consistent|in keeping) with|typical (?:for|of)|(?:i )?suspect(?:ing)?|"
+    r"(?:points?|pointing) (?:to|towards?)|suggests?|suggestive of|what's (?:happening|going on) is|"
+    r"my (?:working )?diagnosis is|i'd call (?:it|this))"
+    r"(?:\W+\w+(?:'\w+)?){0,10}?\W+" + _DIAGNOSIS_AHEAD,
+    re.IGNORECASE,
+)
+_NOT_BEFORE = re.compile(r"(?:\bnot|n't)(?:\s+(?:really|quite|very))?\s*$", re.IGNORECASE)
 # a medicine kept on as it was: "متفورمین و گلی‌کلازید مثل قبل", "بقیه‌ی داروها مثل سابق"
 FA_AS_BEFORE = re.compile(r"(?<![^\W\d_])مثل\s+(?:قبل|سابق)\W*$")
 # A doctor starting a medicine now (a new prescription is a plan, never a current medication).
@@ -789,6 +808,7 @@ DECLINE = re.compile(
     r"not today|maybe (?:later|next time)|"
     r"i (?:don't|do n't|do not) (?:really )?(?:want|think i (?:want|need|can)|have (?:the )?time)|"
     r"i(?:'m| am) not (?:really )?(?:interested|ready|comfortable|sure i want)|"
+    r"i (?:don't|do not) think i(?:'m| am) (?:ready|up for)|"
     r"not (?:right )?now|i'll pass|no thanks|no thank you|let's (?:hold off|wait)|i(?:'d| would) like to (?:wait|hold off)|"
     # a deferral asked for or promised: "can i hold off on the daily one?", "let me think about it"
     r"(?:can|could) (?:i|we) (?:just )?(?:hold off|wait on|put (?:it|that) off|skip (?:it|that|the))|"
@@ -894,7 +914,11 @@ BODY_PART_RE = re.compile(rf"\b{BODY_PART}\b", re.IGNORECASE)
 PART_COMPLAINT = re.compile(
     rf"\bmy ({BODY_PART})(?:'s been|'s| (?:has been|is|was|keeps|started|just))? (?:(?:really|so|very|kind of|pretty) )?"
     r"(?:hurt(?:s|ing)?|sore|swollen|aching|killing me|bothering me)|"
-    rf"\b(?:pain|hurt|injur\w+|swelling) (?:in|on|to) my ({BODY_PART})|\b(?:hurt|injured|twisted|sprained|broke) my ({BODY_PART})|"
+    rf"\b(?:pain|hurt|injur\w+|swelling) (?:in|on|to) my ({BODY_PART})|"
+    rf"\b(?:hurt|injured|twisted|sprained|broke|rolled|jammed|tweaked|wrenched) my ({BODY_PART})|"
+    # "i got this tightness, right here in the middle of my chest", "a pressure in the front of my chest"
+    rf"\b(?:tightness|pressure|heaviness|squeezing|discomfort|ache|aching)\b[^.;?!]{{0,30}}?\b(?:in|on|across) "
+    rf"(?:the (?:middle|center|centre|front|left side|right side|top) of )?my ({BODY_PART})\b|"
     # "سرم درد می‌کنه", "زانوم خیلی درد داره", "زانوی راستم درد میکنه" (the side kept: "درد زانوی راست")
     r"\b((?:سر|کمر|شکم|دل|زانو|پا|دست|گلو|سینه|قفسه سینه|گوش|چشم|دندان|دندون|گردن|شانه|شونه|مچ)"
     r"(?:ی\s+(?:راست|چپ))?)(?:م|ش|تان|تون|ت)?"

@@ -187,6 +187,29 @@ def _refuses(reply: str, drug: str, proposed: str) -> bool:
     return drug in named or any(re.search(rf"(?:{c})", drug) for c in classes)
 
 
+def _a_relatives(text: str) -> bool:
+    """Whether a sentence tells of a relative, not the speaker: "my mom had anxiety", "her brother had a
+    cold last week" (not "my wife says i snore", where the speaker's own complaint follows)."""
+    m = _RELATIVE_EN.search(text)
+    return bool(
+        m and not _SPEAKER_SUBJECT.search(text, m.end()) and not _SPEAKER_SUBJECT.search(text, 0, m.start())
+    )
+
+
+# the speaker as the subject: "i", "i'm", "i've", "me"
+_SPEAKER_SUBJECT = re.compile(r"\b(?:i|i'm|i've|i'd|me)\b(?! think\b)", re.IGNORECASE)
+# a sentence that opens on a condition: "if the thyroid is low, ...", "and if it comes back, ..."
+_IF_FIRST = re.compile(r"^\W*(?:(?:and|so|now|but|okay)\W+)*(?:if|unless|in case)\b", re.IGNORECASE)
+# a third person as the subject: "she's tired all the time", "yeah, he had a stent put in"
+_THIRD_SUBJECT = re.compile(
+    r"^\W*(?:(?:yeah|yes|well|and|but|so|oh|um|uh|no)\W+)*(?:she|he|they)(?:'s|'d|'ve|'re)?\b", re.IGNORECASE
+)
+# a question asked, not a statement said rising: "is it contagious?", "can i work?"
+_ASKS = re.compile(
+    r"^\W*(?:(?:so|and|but|um|uh|oh|okay|well)\W+)*(?:is|are|was|were|do|does|did|can|could|should|would|will|"
+    r"what|how|why|when|where|who|which|any|have|has)\b",
+    re.IGNORECASE,
+)
 _RELATIVE_EN = re.compile(
     r"\b(?:my|his|her|your) (?:mom|mother|dad|father|brother|sister|son|daughter|wife|husband|grand\w+|aunt|uncle)\b",
     re.IGNORECASE,
@@ -435,6 +458,55 @@ def _history_told(text: str) -> bool:
         or _PRESCRIBED_BEFORE.search(text)
         or any(lx.CUES[k].search(text) for k in _PATIENT_KINDS[:-1])
     )
+
+
+def _counsels(text: str) -> bool:
+    """A doctor's statement about a treatment, its effects or its choice that names no condition, no
+    finding and no number: "you might feel a bit tired the first week", "it's one of the most important
+    medicines for you", "no, macrobid doesn't affect yaz" (English)."""
+    if lx.DIAGNOSIS.search(text) or lx.told_diagnosis(text) or _A_NUMBER.search(number_view(text).text):
+        return False
+    if any(lx.CUES[k].search(text) for k in ("exam", "result")) or _CAUSE_TOLD.search(text):
+        return False  # "i think it's mostly the medicines adding up": the cause of the problem
+    words = _WORDS.findall(text.lower())
+    named = any(w in lx.DRUGS for w in words) or bool(lx.DRUG_SUFFIX.search(text))
+    return named or bool(_TREATMENT_TALK.search(text))
+
+
+# the doctor's inference of a cause: "i think it's mostly the medicines adding up", "probably from the
+# new blood pressure pill"
+_CAUSE_TOLD = re.compile(
+    r"\b(?:i think|i suspect|probably|likely|caus(?:e|ed|es|ing)|due to|adding up|to blame|explains?|from the)\b",
+    re.IGNORECASE,
+)
+# what a treatment is or does, told to the patient
+_TREATMENT_TALK = re.compile(
+    r"\b(?:side effects?|medicines?|medications?|pills?|tablets?|injections?|antibiotics?|treatment|"
+    r"you(?:'ll| will| might| may| could) (?:feel|get|notice|pee|see|need to))\b",
+    re.IGNORECASE,
+)
+
+
+def _recounts(text: str) -> bool:
+    """A doctor's statement that recounts the patient's history in so many words: dictation ("she denies
+    fever"), a recap ("so you've been ..."), age and sex, or a medicine taken ("he's on metformin")."""
+    return bool(
+        lx.HISTORY_VERB.search(text)
+        or _RECAP.search(text)
+        or lx.DEMOGRAPHIC.search(text)
+        or _TAKEN_BY_PATIENT.search(text)
+        or _PRESCRIBED_BEFORE.search(text)
+        or _TOLD_BACK.search(text)
+    )
+
+
+# the patient's history said back to the patient: "i know that you had some early arthritis", "you said
+# you haven't been taking it", "so you also have some shortness of breath", "you've been able to tolerate"
+_TOLD_BACK = re.compile(
+    r"\b(?:i know (?:that )?you|you (?:said|mentioned|told me|had|were|was)|you(?:'ve| have) (?:been|had)|"
+    r"you(?:'re| are) (?:taking|doing)|so you (?:also )?(?:have|get)|endors\w+)\b",
+    re.IGNORECASE,
+)
 
 
 # a medicine the patient takes, as the doctor says it ("she was taking ferrous sulfate 325 mg")
@@ -758,6 +830,28 @@ class _Builder:
             else lab_names_en(doctor_to_note(s.text, self.gender))
         )
 
+    def of_a_relative(self, i: int) -> bool:
+        """Whether the patient's sentence ``i`` tells of a relative, in English: no "i" in it, a "she",
+        "he" or "they" (or the relative) as its subject, and the relative named in the doctor's question
+        it answers or earlier in the patient's turn ("my brother had a stent last year. he's only fifty
+        five."). Not where a parent speaks for the child who is the patient, nor a companion's words."""
+        s = self.sents[i]
+        if (
+            self.lang != "en"
+            or self.caregiver
+            or s.speaker == SPEAKER_DOCTOR
+            or s.turn in self.companion_turns
+        ):
+            return False
+        if _SPEAKER_SUBJECT.search(s.text) or not (
+            _THIRD_SUBJECT.match(s.text) or _RELATIVE_EN.search(s.text)
+        ):
+            return False
+        unit = self.unit_of(i)
+        asked = [x.text for x in self.sents if unit is not None and x.turn == self.sents[unit.question].turn]
+        earlier = [x.text for x in self.sents[:i] if x.turn == s.turn]
+        return any(_RELATIVE_EN.search(t) for t in (*asked, *earlier))
+
     def unit_of(self, i: int) -> Unit | None:
         k = self.d.answer_of.get(i)
         return self.d.units[k] if k is not None else None
@@ -902,6 +996,8 @@ class _Builder:
             ]
         if doctor and meds:  # "i'd rather avoid colchicine", "we can talk about allopurinol": no order
             meds = [m for m in meds if not _NOT_ORDERED_BEFORE.search(s.text[: m.name_span[0] - s.start])]
+            # a medicine kept in reserve: "we'll start with the jardiance and keep ozempic in our back pocket"
+            meds = [m for m in meds if not _IN_RESERVE.match(s.text, m.name_span[1] - s.start)]
             # "سفالکسین براتون نمی‌نویسم", "آموکسی‌سیلین بهتون نمیدم": withheld, not ordered
             meds = [m for m in meds if not _FA_NOT_GIVEN.match(s.text, m.name_span[1] - s.start)]
             # "اگه بهتر نشد بهم بگید، اندانسترون می‌نویسم": a medicine kept for later, not ordered now
@@ -967,6 +1063,10 @@ class _Builder:
                 continue  # "i'd rather not take lipitor" answers the proposal: the plan says declined
             past = self.taken_in_the_past(i, name_start) and not _NO_LONGER.match(s.text, name_end)
             later = [n.name_span[0] - s.start for n in meds if n.name_span[0] > m.name_span[0]]
+            if not doctor and self.of_a_relative(i):
+                continue  # "my mom has hashimoto's. she's on synthroid.": the mother's medicine
+            if self.lang == "en" and doctor and not plan_like and _IF_FIRST.match(s.text):
+                continue  # "if the thyroid is low, the treatment is levothyroxine": no medicine taken now
             if not plan_like and (past or self.someone_elses(i, name_end, min(later, default=None))):
                 continue  # "and tamsulosin…" / "that's stan's"; "when she was two they gave her amoxicillin"
             if self.lang == "fa" and not doctor and _FA_GIVEN_BY_RELATIVE.search(s.text):
@@ -1057,6 +1157,12 @@ class _Builder:
             return  # "Any questions?" / "No, I'm good."
         if s.start in self.read_answers or (unit is not None and self.home_readings(i, s, unit)):
             return
+        if not doctor and self.of_a_relative(i):
+            # "and your sister, how's she doing?" / "she's tired all the time": the sister's, not the patient's
+            # ("did your daughter settle in at school?" / "she did, we moved her in": no history at all)
+            if _clinical(s.text):
+                self.history_item(s, "family_history", self.patient_text(s), conf)
+            return
         if unit is not None and self.answer(i, s, unit):
             return
         if doctor:
@@ -1073,6 +1179,26 @@ class _Builder:
                 )
             ):
                 label = "assessment"  # "he has an ear infection", "so this is an ankle sprain" after the exam
+            if (
+                self.lang == "en"
+                and label in ("exam", "result", "hpi", "ros", "other")
+                and lx.suspects(s.text)
+            ):
+                # "the weight gain, the cold, your mother's history: i'm suspecting hypothyroidism": the
+                # history and findings named are the reasons for the inference, not a history or a result
+                label = "assessment"
+            if self.lang == "en" and label in ("assessment", "result", "exam") and _counsels(s.text):
+                # "you'll pee a bit more, so drink water", "it's a weekly injection", "macrobid doesn't
+                # affect yaz": what a treatment does, told to the patient, is counselling, not a problem
+                label = "plan"
+            if self.lang == "en" and label in ("hpi", "ros") and self.exam_begun(i) and not _recounts(s.text):
+                # once the doctor has examined, what the doctor says is findings, explanation or plan, not
+                # the patient's history: "your skin is dry, especially the elbows" goes on with the exam;
+                # "it takes four to six weeks to kick in", "alcohol is a depressant" explain
+                before = self.sents[i - 1]
+                label = (
+                    "exam" if self.final[i - 1] == "exam" and before.speaker == SPEAKER_DOCTOR else "other"
+                )
             if (
                 self.lang == "fa"
                 and label == "assessment"
@@ -1167,7 +1293,22 @@ class _Builder:
             # at ten milligrams" explains the problem and orders nothing
             if not lx.DIAGNOSIS.search(text) and _orders(text):
                 return "plan"
+            # a proposal or a conditional call-back, in English: "we could switch you to that", "if you see
+            # pus coming out of the ear, just give us a call", "if the neck swells quickly, come in sooner"
+            if _PROPOSAL.search(text) or _CALL_BACK_IF.search(text):
+                return "plan"
+        if label == "result" and lx.IMPERATIVE.match(text):
+            return "plan"  # "stop it today, go to the lab on monday morning": an order, no result
+        if label == "result" and _TESTS_WHEN.search(text) and not _RESULT_TOLD.search(number_view(text).text):
+            return "plan"  # "blood work today, kidney function, electrolytes and an a1c": tests ordered
         return label
+
+    def exam_begun(self, i: int) -> bool:
+        """Whether the doctor has already told an exam finding before sentence i."""
+        return any(
+            label == "exam" and self.sents[j].speaker == SPEAKER_DOCTOR
+            for j, label in enumerate(self.final[:i])
+        )
 
     def goes_on_with(self, s: Sentence, meds: list) -> bool:
         """Whether a plan sentence tells how to go on with medicines the patient already takes ("the
@@ -1375,13 +1516,21 @@ class _Builder:
             if j == i + 1 and _TAG_QUESTION.match(self.sents[j].text):
                 j += 1  # "i could start semaglutide. how do you feel about that?"
                 continue
-            if j - i > 1 or _proposes(self.sents[j].text) or self.sents[j].question:
+            explains = (
+                self.lang == "en"
+                and self.sents[j].turn == self.sents[i].turn
+                and j - i <= 6
+                and bool(lx.PRESCRIBE.search(self.sents[i].text) or _PROPOSAL.search(self.sents[i].text))
+            )
+            if (j - i > 1 and not explains) or _proposes(self.sents[j].text) or self.sents[j].question:
                 return None  # the doctor went on, or proposed something else: the reply is about that
-            j += 1
+            j += 1  # "it takes a few weeks to work. side effects can be ...": what it is, then the reply
         asked = self.unit_of(j) if j < len(self.sents) else None
         if asked is not None and asked.question != i and _OFFER.search(self.sents[asked.question].text):
             return None  # "… استراحت بنویسم؟ نباید بار سنگین بلند کنید." / "نه، نمی‌شه": the offer is declined
         if j < len(self.sents) and lx.DECLINE.search(self.sents[j].text):
+            if self.lang == "en" and self.persuaded(j):
+                return None  # "can we hold off?" / "how about a one month trial?" / "okay, i can try that."
             self.refusals.add(self.sents[j].start)
             k = j + 1  # "نه دکتر، وقتش رو ندارم. فیزیوتراپی نمی‌رم.": the whole refusal is evidence
             while k < len(self.sents) and self.sents[k].speaker == self.sents[j].speaker:
@@ -1393,6 +1542,27 @@ class _Builder:
                 k += 1
             return self.sents[j]
         return None
+
+    def persuaded(self, j: int) -> bool:
+        """Whether the patient's refusal in sentence ``j`` was withdrawn: the doctor's next turn argues for
+        the proposal again ("how about a one month trial?") and the patient's next turn agrees ("yeah,
+        okay, i can try that")."""
+        turns: list[list[Sentence]] = []
+        for x in self.sents[j + 1 :]:
+            if x.turn == self.sents[j].turn:
+                continue  # the rest of the refusal: "can we hold off on the statin? i hated the leg thing."
+            if not turns or x.turn != turns[-1][0].turn:
+                if len(turns) == 2:
+                    break
+                turns.append([])
+            turns[-1].append(x)
+        if len(turns) < 2 or turns[0][0].speaker != SPEAKER_DOCTOR or turns[1][0].speaker == SPEAKER_DOCTOR:
+            return False
+        argued = " ".join(x.text for x in turns[0])
+        reply = " ".join(x.text for x in turns[1])
+        return bool(
+            _ARGUES_AGAIN.search(argued) and _AGREES_AFTER_ALL.match(reply) and not lx.DECLINE.search(reply)
+        )
 
     def answer(self, i: int, s: Sentence, unit: Unit) -> bool:
         """An answer to a doctor's question, read together with the question; True when it is covered."""
@@ -1733,6 +1903,8 @@ class _Builder:
         for item in reversed(self.items["plan"]):
             if item["kind"] != "medication" or item.get("name") != med.name:
                 continue
+            if self.lang == "en" and item["negated"] and item["text"].startswith("Declined: "):
+                return True  # "i'd suggest topiramate. it's taken at night." / "i'd rather not": no order
             if item.get("dose") or item.get("frequency") or item.get("stopped") or item["negated"]:
                 return False
             for key in ("dose", "unit", "frequency", "duration"):
@@ -1786,6 +1958,8 @@ class _Builder:
                 continue  # the doctor's exam, plan or explanations are not the patient's history
             if m.source == "said" and lx.CHITCHAT.search(s.text):
                 continue
+            if m.source == "said" and self.of_a_relative(m.sentence):
+                continue  # "your sister, how's she doing?" / "she's tired all the time": not the patient's
             if self.lang == "en" and self.allergy_talk(m.sentence):
                 continue  # "still allergic to penicillin?" / "yeah, hives.": the allergy's reaction
             if m.source == "said" and _GENERAL.search(s.text) and not _FIRST_PERSON.search(s.text):
@@ -1982,6 +2156,8 @@ class _Builder:
             )
             if _RETURN_VISIT.search(s.text):
                 kind = "follow_up"  # "come back in two weeks with the ultrasound"
+            elif kind == "instruction" and _TESTS_WHEN.search(s.text):
+                kind = "test"  # "blood work today, kidney function, electrolytes"
             if kind == "instruction" and has_meds:
                 return  # the structured medication items carry this sentence
             interval = None
@@ -2266,6 +2442,18 @@ class _Builder:
                 continue  # "she had a cold last week, runny nose, it's mostly better now": not why they came
             if self.answers_allergy_question(i) or lx.CUES["allergy"].search(s.text):
                 continue  # "penicillin gives me a rash" is a reaction, not why the patient came
+            if self.lang == "en" and _a_relatives(s.text):
+                continue  # "my mom had anxiety, i think": a relative's condition, not why the patient came
+            if self.lang == "en" and s.question and i not in said and not _ASKS.match(s.text):
+                # "she's had a runny nose for like, five days?": a statement said rising, not a question
+                uptalk = [
+                    lx.canonical_symptom(m.group(0))
+                    for m in lx.SYMPTOM_RE.finditer(s.text)
+                    if not is_negated(s.text, m.start(), m.end())
+                ]
+                if uptalk:
+                    self.complaint(s, [], also=tuple(uptalk))
+                    return True
             part = None if s.question else lx.PART_COMPLAINT.search(s.text)
             pain = None
             if (
@@ -2429,9 +2617,15 @@ _NOT_TAKING = re.compile(
 _NOT_ORDERED_BEFORE = re.compile(
     r"\b(?:avoid(?:ing)?|stay away from|talk about|discuss(?:ing)?|consider(?:ing)?|think about|look into|"
     r"intoleran\w+ (?:to|of))\s+(?:\w+\s+){0,2}$|"
+    # the medicine a reason is about: "since the atorvastatin bothered your legs, i'd like to try ..."
+    r"\b(?:since|because|as) (?:the |your |that )?$|"
     # a drug kept for later: "if that isn't enough, let me know and we can add gabapentin"
     # ("if the pain is bad, you can use ibuprofen" is an instruction to the patient, still a medicine)
     r"^(?=.*\b(?:if|unless|in case)\b).*\b(?:we|i) (?:can|could|might|may) (?:also )?(?:add|try|start|switch to|use)\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_IN_RESERVE = re.compile(
+    r"\s+(?:in (?:our|your|the|my) back pocket|in reserve|for later|as (?:a |an |our )?(?:backup|back-up|fallback|plan b))\b",
     re.IGNORECASE,
 )
 _FA_NOT_GIVEN = re.compile(
@@ -2762,6 +2956,45 @@ _FA_ACCEPTS = re.compile(
     r"امتحان می[\u200c ]?کنم|سعی(?:م)?(?:و|رو)? می[\u200c ]?کنم|هر ?چی (?:شما|خودتون) (?:بگید|بگین|صلاح بدونید))\W*$|"
     # the same without "باشه": "سعی می‌کنم...", "ولی قول نمی‌دم"
     r"^\W*(?:(?:ولی|اما)\s+)?(?:امتحان می[\u200c ]?کنم|سعی(?:م)?(?:و|رو)? می[\u200c ]?کنم|قول نمی[\u200c ]?دم)\W*$"
+)
+# tests named with when they are to be done: "blood work today, lipids, a1c", "labs before you leave"
+_TESTS_WHEN = re.compile(
+    r"\b(?:blood ?work|bloods|labs?|blood tests?|x-?rays?|imaging|scans?)\s+"
+    r"(?:today|this (?:morning|afternoon|week)|tomorrow|next week|before you (?:leave|go))\b",
+    re.IGNORECASE,
+)
+# a result told: a value, a verb of showing, or a reading of it
+_RESULT_TOLD = re.compile(
+    r"(?<!\w)\d|\b(?:shows?|showed|came back|come back|was|were|is|are|normal|abnormal|high|low|elevated|negative|"
+    r"positive|unremarkable)\b",
+    re.IGNORECASE,
+)
+# advice to call or come back on a condition: "if you see pus coming out of the ear, just give us a call",
+# "if the neck swells quickly, come in sooner", "if it keeps happening, let us know"
+_CALL_BACK_IF = re.compile(
+    r"\b(?:if|unless|in case)\b.*\b(?:give (?:us|me) a call|call (?:us|me|the (?:office|clinic)|911|nine one one)|"
+    r"let (?:us|me) know|come (?:back|in)(?: (?:sooner|earlier|right away|again))?|bring (?:him|her|them) (?:back|in)|"
+    r"go (?:straight )?to (?:the )?(?:er|emergency\w*|urgent care))\b",
+    re.IGNORECASE,
+)
+# a proposal in so many words: "i'd suggest starting sertraline", "that's another option, semaglutide"
+_PROPOSAL = re.compile(
+    r"\b(?:i(?:'d| would) (?:suggest|recommend)|i recommend|i suggest|(?:another|one|an) option is|"
+    r"that's (?:another|an|one) option|we could (?:try|start|add|switch)|i(?:'d| would) like (?:you )?to (?:start|try|add))\b",
+    re.IGNORECASE,
+)
+# the doctor arguing for a declined proposal again: "how about a one month trial", "would you be willing to
+# just try it for a few weeks"
+_ARGUES_AGAIN = re.compile(
+    r"\b(?:how about|what about|what if we|would you (?:be willing|consider)|could (?:you|we) at least|"
+    r"(?:just|at least) (?:try|give it)|(?:a|one|two|three|four|six) (?:\w+ )?(?:week|month)s? trial|a trial of)\b",
+    re.IGNORECASE,
+)
+# the patient agreeing after all: "yeah, okay. i can try that.", "fine, a month then."
+_AGREES_AFTER_ALL = re.compile(
+    r"^\W*(?:(?:yes|yeah|yep|okay|ok|alright|all right|fine|sure|well)\b[\s,.!]*)*"
+    r"(?:(?:yes|yeah|yep|okay|ok|alright|all right|fine|sure)\b|i (?:can|could|will|'ll) (?:try|do)|i'll give it|let's (?:do|try))",
+    re.IGNORECASE,
 )
 _ACCEPTS = re.compile(
     r"^\W*(?:(?:that's|that is) (?:fine|ok(?:ay)?|alright|all right|no problem)|no problem|ok(?:ay)?|sure|"
