@@ -458,6 +458,8 @@ _FA_HEARD_DRUG = re.compile(
     r"[\u0621-\u064A\u0671-\u06D3\u200c]*(?![^\W\d_]))"
     # which tablet, not its name: "قرص جدید رو قطع کنید", "یه قرص اضافه می‌کنیم", "قرص نمونه", "قرص مامانتون"
     r"(?!(?:جدید|جدیده|اضافه|قبلی|دیگه|دیگر|اولی|بعدی|نمونه|تازه|قدیمی|همون|همین|اون|این)(?![^\W\d_]))"
+    # whether it is needed or works, not its name: "قطره لازم نیست", "قرص اثر نداره", "شربت نمی‌خواد"
+    r"(?!(?:لازم|نیاز|اثر|فایده|کافی|کافیه|چی|چیه|نمی[\u200c ]?خواد|نخواد|نداره|نیست|هست|خوبه|بده)(?![^\W\d_]))"
     r"(?!" + lx.FA_RELATIVE.pattern + r")"
     r"([\u0621-\u064A\u0671-\u06D3][\u0621-\u064A\u0671-\u06D3\u200c]{3,})"
 )
@@ -493,6 +495,10 @@ _FROM_TO_BARE = re.compile(
     r"^\s+(?:(?:رو|را|dose)\s+)?(?:از|from)\s+\d{1,4}(?:\.\d+)?\s+(?:به|کنیم|بکنیم|کنید|to|down to|up to)\s+(\d{1,4}(?:\.\d+)?)(?!\d)",
     re.IGNORECASE,
 )
+# a new dose said as what the medicine is made ("آتورواستاتین رو می‌کنیم چهل", "متوپرولول رو کنید بیست و پنج")
+_FA_MADE_TO = re.compile(
+    r"^\s+(?:رو|را)\s+(?:(?:هم|دیگه)\s+)?(?:می[\u200c ]?|ب)?کن(?:یم|ید|ین)\s+(\d{1,4}(?:\.\d+)?)(?![\d.])"
+)
 _FORM_BEFORE = re.compile(r"(?<![^\W\d_])(ژل|پماد|کرم|قطره|اسپری|gel|cream|ointment)\s+$", re.IGNORECASE)
 _VITAMIN_LETTER = re.compile(
     r"[ -](?:d3?|b ?12|b ?6|b1|c|e|k|a|د|ث|ب ?(?:۱۲|12|۶|6|دوازده|شش|شیش|یک))(?![^\W\d_])", re.IGNORECASE
@@ -514,7 +520,7 @@ _NAME_TAILS = {
 }
 # A bare number right after a drug name is its strength: "ایبوپروفن 400", "tylenol 500" (not "2 بار")
 _BARE_STRENGTH = re.compile(
-    r"^\s+(\d{2,4}(?:\.\d+)?)(?!\d|\.\d|\s*(?:(?:بار|روز(?!ی)|هفته|ماه|سال|ساعت|دقیقه|ثانیه|درصد|در صد)\w*|تا|عدد|"
+    r"^\s+(?:(?:xr|er|sr|cr|mr|la)\s+)?(\d{2,4}(?:\.\d+)?)(?!\d|\.\d|\s*(?:(?:بار|روز(?!ی)|هفته|ماه|سال|ساعت|دقیقه|ثانیه|درصد|در صد)\w*|تا|عدد|"
     r"دونه|قرص|٪|times?|days?|weeks?|months?|years?|hours?|minutes?|mins?|seconds?|percent|x|%|/|over|روی)(?!\w))",
     re.IGNORECASE,
 )
@@ -653,6 +659,9 @@ def extract_medications(
         elif changed := _FROM_TO_BARE.match(window):  # "فوروزماید رو از چهل کنیم بیست", "from 40 to 20"
             med.dose = changed.group(1)
             end = max(end, b + changed.end())
+        elif made := _FA_MADE_TO.match(window):  # "آتورواستاتین رو می‌کنیم چهل": the new dose
+            med.dose = made.group(1)
+            end = max(end, b + made.end())
         elif bare:  # "ایبوپروفن چهارصد": the strength without its unit (the unit is not guessed)
             med.dose = bare.group(1)
             end = max(end, b + bare.end())

@@ -280,7 +280,11 @@ _FA_WILL_ORDER = re.compile(
 # the doctor about to look at something: "بذارید ببینم", "آفرین، بدید ببینم", "بذارید یه نگاه بکنم"
 _FA_LET_ME_SEE = re.compile(
     r"^\W*(?:(?:آفرین|خب|خوب|باشه|بسیار خب|خیلی خب)[\s،,]+)?(?:بذارید|بذارین|بگذارید|بذار|بدید|بدین|بده)\s+"
-    r"(?:یه\s+)?(?:ببینم|نگاه کنم|نگاه بکنم|نگاهی بکنم|نگاهی بندازم)\W*$"
+    r"(?:یه\s+)?(?:ببینم|نگاه کنم|نگاه بکنم|نگاهی بکنم|نگاهی بندازم)\W*$|"
+    # what is about to be looked at, and a move asked for with it: "بذارید پاهاتون رو ببینم، جوراب رو
+    # دربیارید", "بذارید یکی یکی ببینیم", "بیا ببینم"
+    r"^\W*(?:(?:آفرین|خب|خوب|باشه|بسیار خب|خیلی خب)[\s،,]+)?(?:بذارید|بذارین|بگذارید|بذار|بیا|بیاید|بیاین)\s+"
+    r"(?:[^\s.،,؟?!]+\s+){0,3}?(?:ببینم|ببینیم|نگاه کنم|معاینه کنم)(?:[\s،,]+(?:[^.؟?!]*?(?:دربیارید|دربیارین|بزنید بالا|بالا بزنید|بشینید|بشینین|دراز بکشید)[^.؟?!]*))?\W*$"
 )
 # when a reading was taken outside the visit: the times of day of a log, or at home
 _FA_HOME_TIME = re.compile(
@@ -394,6 +398,22 @@ def _clinical(text: str) -> bool:
         or lx.DRUG_SUFFIX.search(text)
         or any(w in lx.DRUGS for w in words)
         or _A_NUMBER.search(number_view(text).text)
+    )
+
+
+def _fa_clinical(text: str) -> bool:
+    """Whether a Persian remark names anything a note may say: a symptom, a diagnosis, a medicine, a body
+    part or another clinical word, a number or a time ("وای چه شلوغه امروز", "خوبه، این بهتره",
+    "بفرمایید شیرینی عروسی" name none)."""
+    nv = number_view(text).text
+    return bool(
+        lx.FA_CLINICAL_WORD.search(text)
+        or lx.SYMPTOM_RE.search(text)
+        or lx.DIAGNOSIS.search(text)
+        or lx.PART_COMPLAINT.search(text)
+        or extract_medications(text)
+        or re.search(r"\d", nv)
+        or extract_durations(nv)
     )
 
 
@@ -638,6 +658,13 @@ _FA_EXAM_COMMAND = re.compile(
     # "با دست نشون بدید", "پاشید بایستید", "به جلو خم شید"
     r"(?<![^\W\d_])(?:(?:نشون|نشان)\s+(?:بدید|بدین|بدهید)|پاشید|پاشین|بایستید|وایسید|وایسین|خم\s+(?:بشید|شید))(?![^\W\d_])"
 )
+# a move asked for during the exam, in a short sentence (not advice: "اول لب تخت بشینید، چراغ روشن باشه")
+_FA_EXAM_MOVE = re.compile(
+    # clothes off or up, a joint bent or let go, a seat taken: "شلوار رو بزنید بالا", "جوراب رو دربیارید",
+    # "خم کنید تا هرجا میتونید", "حالا شل کنید", "بفرمایید اینجا بشینید"
+    r"(?<![^\W\d_])(?:(?:شلوار|آستین|لباس|پیراهن|جوراب|کفش)\S*\s+(?:رو\s+|را\s+)?(?:بزنید|بزنین|بدید|بدین|دربیارید|دربیارین|در بیارید)|"
+    r"(?:خم|صاف|شل)\s+(?:کنید|کنین|بکنید)|(?:بفرمایید\s+)?(?:اینجا\s+|رو صندلی\s+)?(?:بشینید|بشینین|بنشینید))(?![^\W\d_])"
+)
 
 
 def _instruction(text: str) -> bool:
@@ -812,8 +839,10 @@ class _Builder:
         if (
             self.lang == "fa"
             and doctor
-            and _FA_EXAM_COMMAND.search(s.text)
-            and len(_WORDS.findall(s.text)) <= 6
+            and (
+                (_FA_EXAM_COMMAND.search(s.text) and len(_WORDS.findall(s.text)) <= 6)
+                or (_FA_EXAM_MOVE.search(s.text) and len(_WORDS.findall(s.text)) <= 8)
+            )
             and not lx.FA_FINDING.search(s.text)
         ):
             return  # "با دست نشون بدید.", "خب، پاشید بایستید...": a command during the exam, no advice
@@ -1073,6 +1102,14 @@ class _Builder:
                 )
             ):
                 label = "assessment"  # "he has an ear infection", "so this is an ankle sprain" after the exam
+            elif (
+                self.lang == "fa"
+                and label in ("exam", "result", "hpi", "ros", "other", "social_history", "family_history")
+                and lx.suspected_diagnosis(s.text)
+            ):
+                label = (
+                    "assessment"  # "با این معاینه، خیلی احتمال داره رباط صلیبی پاره شده باشه": the impression
+                )
             if (
                 self.lang == "fa"
                 and label == "assessment"
@@ -1132,7 +1169,7 @@ class _Builder:
             question = self.sents[unit.question].text if unit is not None else ""
             if self.lang == "fa" and meds and _only_medicines(s, meds):
                 return  # "آملودیپین پنج صبح یکی.": the medication item says it all
-            if self.lang == "en" and self.small_talk(i, s, unit):
+            if self.small_talk(i, s, unit):
                 return
             self.patient_item(i, s, conf, has_meds=bool(meds), asked=question)
 
@@ -1197,7 +1234,10 @@ class _Builder:
         told, not to a question ("that's a big jump.", "she's going to be so mad, no long walks."). An
         answer is left alone: whether the question was clinical is too loosely known ("does it ever
         lock or catch?" / "once, getting out of the car it kind of caught.")."""
-        if _clinical(s.text) or self.answers_allergy_question(i):
+        if self.lang == "fa":
+            if _fa_clinical(s.text) or self.answers_allergy_question(i):
+                return False
+        elif _clinical(s.text) or self.answers_allergy_question(i):
             return False
         if unit is not None:
             return False
@@ -1570,6 +1610,9 @@ class _Builder:
         text = s.text
         if self.lang == "fa" and (self.companion(s) or self.caregiver):
             text = lx.FA_MY_RELATIVE.sub("", text)  # "مامانم یه کم گوشش سنگینه": the patient, not a relative
+            text = _FA_MUM_DAD.sub("", text)  # a daughter's "مامان یه کم کم‌شنواست": the patient
+        if self.lang == "fa":
+            text = _FA_VOCATIVE.sub("", text)  # "نه مادر، فقط چشمم سیاهی رفت": the doctor addressed
         own = _history_kind(text, _PATIENT_KINDS)
         from_question = (
             None
@@ -1585,6 +1628,20 @@ class _Builder:
         )
         if self.lang == "fa" and _FA_GIVEN_BY_RELATIVE.search(s.text):
             kind = "hpi"  # "یه شب از قرص‌های بابام خوردم": told as said, whatever was asked
+        if self.lang == "fa" and _FA_RELATIVE_SAYS.search(s.text) and not lx.SYMPTOM_RE.search(s.text):
+            return  # "مادرشوهرم می‌گه نده", "خواهرم هی می‌گه برو ام‌آر‌آی": a relative's advice, no history
+        if (
+            self.lang == "fa"
+            and kind == "family_history"
+            and not _DENIAL.match(s.text)
+            and not any(
+                lx.DIAGNOSIS.search(t) or lx.SYMPTOM_RE.search(t) or lx.FA_FAMILY_CONDITION.search(t)
+                for t in (text, asked if lx.CUES["family_history"].search(asked) else "")
+            )
+        ):
+            # "خانواده خوبن؟" / "قربان شما", "مامان جون، دکتر فقط نگاه می‌کنه", "مامانم یه روغن مالید":
+            # a relative named, or a question about the family answered, with no condition in it
+            kind = "hpi"
         if (
             self.lang == "fa"
             and kind in ("allergy", "medication")
@@ -2038,6 +2095,8 @@ class _Builder:
             ):
                 section = subjective if any(x is it for x in subjective) else plan
                 section[:] = [x for x in section if x is not it]
+        if self.lang == "fa":
+            self.earlier_dose_is_taken_now()
         # one line per medicine in a section, the one that says most (English; Persian is reconciled as before)
         for section in (subjective, plan) if self.lang == "en" else ():
             kept: list[Item] = []
@@ -2050,6 +2109,22 @@ class _Builder:
                         continue
                 kept.append(it)
             section[:] = kept
+
+    def earlier_dose_is_taken_now(self) -> None:
+        """Two Persian plan lines of one medicine at different doses: the later is the order ("متوپرولول رو
+        کنید بیست و پنج"), the earlier what was taken (the bag read out: "متوپرولول پنجاه، صبح و شب"), a
+        current medicine unless the history already lists it."""
+        plan, subjective = self.items["plan"], self.items["subjective"]
+        lines = [it for it in plan if it["kind"] == "medication" and it.get("name") and _dosed(it)
+                 and not (it["negated"] or it.get("stopped"))]  # fmt: skip
+        for it in lines:
+            later = [x for x in lines if x is not it and _same_medicine(it, x)
+                     and x["evidence"][0]["start"] > it["evidence"][0]["start"]]  # fmt: skip
+            if not later or all(x.get("dose") == it.get("dose") for x in later) or it.get("dose") is None:
+                continue
+            plan[:] = [x for x in plan if x is not it]
+            if not any(x["kind"] == "medication" and _same_medicine(it, x) for x in subjective):
+                subjective.append(it)
 
     def drop_repeats(self) -> None:
         """A history or exam line whose words another line of the same kind and polarity says all of is a
@@ -2116,6 +2191,8 @@ class _Builder:
         if self.follow_up_of_a_condition() or self.results_follow_up() or self.own_readings_follow_up():
             return
         if self.asked_since_when():
+            return
+        if self.fa_own_reason():
             return
         # from the answer to "what brings you in"; if nothing after it, from the start of the visit
         for start in dict.fromkeys([chief_q[0] if chief_q else 0, 0]):
@@ -2250,6 +2327,24 @@ class _Builder:
             return False
         return False
 
+    def fa_own_reason(self) -> bool:
+        """A Persian patient saying early on what they came for ("ولی من امروز به خاطر سردردام اومدم"):
+        the symptom named there, whatever small talk came first ("ای، خسته‌کننده")."""
+        if self.lang != "fa":
+            return False
+        for s in self.sents[: 2 * _OPENING_SENTENCES]:
+            if s.speaker == SPEAKER_DOCTOR or (m := _FA_OWN_REASON.search(s.text)) is None:
+                continue
+            terms = [
+                t for t in self.d.mentions
+                if t.sentence == self.sents.index(s) and not t.negated
+                and s.start + m.start("what") <= t.start < s.start + m.end("what")
+            ]  # fmt: skip
+            if terms:
+                self.complaint(s, terms)
+                return True
+        return False
+
     def patient_complaint(self, start: int) -> bool:
         """The patient's first complaint from sentence ``start`` on, in the order said: a symptom
         (not denied, not hypothetical) or a body part that hurts ("دلم خیلی درد می‌کنه" before a
@@ -2342,6 +2437,28 @@ _OWN_REASON = re.compile(
     r"\b(?:i'm|i am|i came|i've come|i have come)\s+(?:in\s+|here\s+)?(?:here\s+)?(?:for|about)\b|"
     r"(?:^|[,.]\s*)(?:just |only )?here (?:for|about)\b",  # "pretty good, doc. just here for my diabetes check"
     re.I,
+)
+
+#: a relative's advice or opinion reported ("شوهرم میگه قرص بخور", "مادرشوهرم می‌گه نده"): a relative, "says",
+#: then an imperative (a verb with ب- or ن-, or "برو")
+_FA_RELATIVE_SAYS = re.compile(
+    lx.FA_RELATIVE.pattern[: -len(r"(?![^\W\d_])")].replace(
+        "(?:پدر|", "(?:مادرشوهر|مادرزن|همسایه|خانم|پدر|", 1
+    )
+    + r"(?![^\W\d_])(?:\s+\S+){0,2}?\s+(?:هی\s+)?می[\u200c ]?گ(?:ه|ن|فت)(?![^\W\d_])"
+    r"(?:\s+\S+){0,3}?\s+(?:ب[^\W\d_]+(?:ید|ین)?|ن[^\W\d_]*(?:ده|خور|زن|کن|رو)|برو|کن|کنید|کنین)(?![^\W\d_])"
+)
+#: a companion's bare "مامان" or "بابا" ("مامان هفته پیش افتاد"): the patient the companion brought
+_FA_MUM_DAD = re.compile(r"(?<![^\W\d_])(?:مامان|بابا)(?:\s*(?:جان|جون))?(?![^\W\d_])")
+#: a kinship word said to the listener, with no possessive, before a pause or at the end: "نه مادر،",
+#: "بدون اون نمی‌تونم راه برم مادر", "باشه پسرم"
+_FA_VOCATIVE = re.compile(
+    r"(?<![^\W\d_])(?:مادر|پدر|مامان|بابا|پسرم|دخترم)(?:\s*(?:جان|جون))?(?=\s*[،,.!؟?]|\s*$)"
+)
+#: the patient's own reason for coming, in Persian: "به خاطر سردردام اومدم", "برای سرگیجه‌م اومدم"
+_FA_OWN_REASON = re.compile(
+    r"(?<![^\W\d_])(?:به خاطر|بخاطر|برای|بابت)\s+(?P<what>[^.!؟?،,]{2,40}?)\s+(?:اومدم|اومدیم|آمدم|آمدیم|اینجام|مزاحم شدم)"
+    r"(?![^\W\d_])"
 )
 
 #: what a patient's own stated reason must name: a symptom, a condition or the kind of visit
