@@ -226,6 +226,12 @@ _SCHEDULED = re.compile(
     rf"{_FA_INTERVAL}.*(?:مراجعه|برگرد|بیا|ببینم|ببینیم|ویزیت|تماس)|(?:مراجعه|برگرد|بیا|ببینم|ببینیم|ویزیت)\S*.*{_FA_INTERVAL}",
     re.IGNORECASE,
 )
+# a return after an event rather than an interval: «بعد از ام‌آر‌آی و ارتوپد، یه سر بیاید ببینم چی گفتن»,
+# «جواب آزمایش که اومد بیارید ببینم»
+_FA_EVENT_RETURN = re.compile(
+    r"(?:بعد از|پس از)\s+[^.؟?!]{2,50}?[،,]?\s*(?:یه\s+سر(?:ی)?\s+|دوباره\s+)?(?:بیاید|بیاین|بیایید|بیا|سر بزنید|سر بزنین)(?![^\W\d_])|"
+    r"(?<![^\W\d_])جواب\S*\s+(?:\S+\s+){0,3}?(?:که\s+)?(?:اومد|آمد|حاضر شد)\S*[،,]?\s*(?:بیارید|بیارین|بیاورید|بیاید|بیاین)(?![^\W\d_])"
+)
 
 
 def pattern_hits(text: str) -> set[str]:
@@ -253,6 +259,8 @@ def pattern_hits(text: str) -> set[str]:
             found.add("return_interval")
             if _SCHEDULED.search(text):
                 found.add("scheduled_return")
+    elif _FA_EVENT_RETURN.search(text) and not _CONDITION_WORD.search(text):
+        found |= {"return_interval", "scheduled_return"}
     return found
 
 
