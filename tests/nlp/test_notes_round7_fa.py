@@ -249,3 +249,75 @@ def test_a_remark_with_nothing_clinical_after_the_doctors_statement_is_no_histor
     said = " ".join(texts(draft, "subjective"))
     assert "هوای" not in said and "عالیه" not in said
     assert "کمر" in said and "بیدارم" in said
+
+
+# ------------------------------------------------------------------ the exam
+
+
+def test_the_answer_to_a_press_during_the_exam_is_an_exam_finding_not_history(engine):
+    draft = g(
+        engine,
+        "[doctor] از کی دلتون درد می‌کنه؟\n[patient] از دیروز.\n"
+        "[doctor] شکم نرمه. سمت راست پایین رو فشار میدم، درد داره؟\n[patient] نه، اونجا نه.\n"
+        "[doctor] اینجا بالای ناف چی، درد داره؟\n[patient] آره، همین‌جا.",
+    )
+    exam = items(draft, "objective", "exam")
+    assert any("فشار میدم" in it["text"] and it["negated"] for it in exam)
+    assert any("بالای ناف" in it["text"] and not it["negated"] for it in exam)
+    said = " ".join(texts(draft, "subjective"))
+    assert "اونجا نه" not in said and "همین‌جا" not in said
+
+
+def test_advice_said_among_the_findings_is_plan(engine):
+    draft = g(
+        engine,
+        "[doctor] پوست دستا خشکه، ترک داره. روزی چند بار کرم بزنید، با آب داغ نشورید، دستکش بپوشید.",
+    )
+    assert not any("کرم بزنید" in t for t in texts(draft, "objective"))
+    assert any("کرم بزنید" in t for t in texts(draft, "plan"))
+
+
+def test_the_exam_announced_in_one_word_is_no_finding(engine):
+    draft = g(engine, "[doctor] خب، معاینه.\n[doctor] گلو قرمزه، لوزه‌ها بزرگن.")
+    assert "معاینه." not in texts(draft, "objective")
+
+
+# ------------------------------------------------------------------ more of the history
+
+
+def test_a_part_that_feels_off_is_the_chief_complaint(engine):
+    draft = g(
+        engine,
+        "[doctor] چی شده؟\n[patient] والا چند روزه معده‌م یه جوری میشه، بعد غذا بدتره.\n"
+        "[doctor] چربی؟\n[patient] چربیم پارسال بالا بود.",
+    )
+    (cc,) = texts(draft, "subjective", "chief_complaint")
+    assert cc.startswith("ناراحتی معده")
+
+
+def test_a_verb_after_a_dosage_form_is_no_medicine(engine):
+    draft = g(engine, "[doctor] برای چربی باید قرص بخورید، رزوواستاتین ده، شب‌ها.")
+    names = [it.get("name") for it in items(draft, "plan", "medication")]
+    assert "بخورید" not in names
+
+
+def test_since_when_takes_its_time_from_the_first_sentence_of_the_answer(engine):
+    draft = g(
+        engine,
+        "[patient] شبا خواب ندارم.\n[doctor] از کی شروع شده؟\n"
+        "[patient] از بهار، از وقتی بازنشسته شدم. سی سال معلم بودم.",
+    )
+    assert not any("سی سال" in t and "(از کی" in t for t in texts(draft, "subjective", "hpi"))
+
+
+def test_a_medicine_the_patient_asks_about_or_refuses_is_not_taken(engine):
+    draft = g(
+        engine,
+        "[doctor] قندتون هنوز بالاست.\n[patient] انسولین که شروع نمی‌کنید؟ تو رو خدا انسولین نه.\n"
+        "[doctor] نه، فعلاً متفورمین رو بیشتر می‌کنیم.\n[patient] گلی‌بن‌کلامید هم می‌خورم.",
+    )
+    current = " ".join(texts(draft, "subjective", "medication"))
+    assert "انسولین" not in current
+    assert "متفورمین" not in current
+    assert any("متفورمین" in t for t in texts(draft, "plan", "medication"))
+    assert "گلی‌بن‌کلامید" in current

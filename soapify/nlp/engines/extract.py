@@ -453,6 +453,8 @@ _HEARD_DRUG = re.compile(
 _FA_HEARD_DRUG = re.compile(
     r"(?<![^\W\d_])" + lx.FA_DOSAGE_FORM + r"(?:های|ها)?\s+"
     r"(?!(?:هم|رو|را|و|که|برای|براش|براتون|برات|بهش|بهتون|بعد|قبل|روزی|هر|شب|صبح|یه|یک|دو|سه)(?![^\W\d_]))"
+    # a verb after the form, not a name: "باید قرص بخورید", "قرص نخورین", "شربت می‌خوره"
+    r"(?!(?:ب|ن)[\u0621-\u064A\u0671-\u06D3\u200c]*(?:ید|یم)(?![^\W\d_])|(?:می|نمی)[\u200c ]?[\u0621-\u064A\u0671-\u06D3])"
     # what the form is for, not its name: "قرص فشارتون", "قطره چشمی", "اسپری بینی", "قرص مسکن"
     r"(?!(?:فشار|قند|چربی|بینی|چشم|چشمی|گوش|گوشی|مسکن|خواب|سرفه|ضد|معده|اعصاب|تیروئید|آنتی|ویتامین|ادرار)"
     r"[\u0621-\u064A\u0671-\u06D3\u200c]*(?![^\W\d_]))"
@@ -495,6 +497,10 @@ _FROM_TO_BARE = re.compile(
     r"^\s+(?:(?:رو|را|dose)\s+)?(?:از|from)\s+\d{1,4}(?:\.\d+)?\s+(?:به|کنیم|بکنیم|کنید|to|down to|up to)\s+(\d{1,4}(?:\.\d+)?)(?!\d)",
     re.IGNORECASE,
 )
+# a Persian name's strength after its release form: "متفورمین XR هزار", "نیفدیپین اس‌آر بیست"
+_FA_RELEASE_STRENGTH = re.compile(
+    r"^\s+(?:xr|er|sr|cr|اکس[\u200c ]?آر|اس[\u200c ]?آر)\s+(\d{2,4}(?:\.\d+)?)(?![\d.])"
+)
 # a new dose said as what the medicine is made ("آتورواستاتین رو می‌کنیم چهل", "متوپرولول رو کنید بیست و پنج")
 _FA_MADE_TO = re.compile(
     r"^\s+(?:رو|را)\s+(?:(?:هم|دیگه)\s+)?(?:می[\u200c ]?|ب)?کن(?:یم|ید|ین)\s+(\d{1,4}(?:\.\d+)?)(?![\d.])"
@@ -520,7 +526,7 @@ _NAME_TAILS = {
 }
 # A bare number right after a drug name is its strength: "ایبوپروفن 400", "tylenol 500" (not "2 بار")
 _BARE_STRENGTH = re.compile(
-    r"^\s+(?:(?:xr|er|sr|cr|mr|la)\s+)?(\d{2,4}(?:\.\d+)?)(?!\d|\.\d|\s*(?:(?:بار|روز(?!ی)|هفته|ماه|سال|ساعت|دقیقه|ثانیه|درصد|در صد)\w*|تا|عدد|"
+    r"^\s+(\d{2,4}(?:\.\d+)?)(?!\d|\.\d|\s*(?:(?:بار|روز(?!ی)|هفته|ماه|سال|ساعت|دقیقه|ثانیه|درصد|در صد)\w*|تا|عدد|"
     r"دونه|قرص|٪|times?|days?|weeks?|months?|years?|hours?|minutes?|mins?|seconds?|percent|x|%|/|over|روی)(?!\w))",
     re.IGNORECASE,
 )
@@ -662,6 +668,9 @@ def extract_medications(
         elif made := _FA_MADE_TO.match(window):  # "آتورواستاتین رو می‌کنیم چهل": the new dose
             med.dose = made.group(1)
             end = max(end, b + made.end())
+        elif _PERSIAN.match(w) and (released := _FA_RELEASE_STRENGTH.match(window)):  # "متفورمین XR هزار"
+            med.dose = released.group(1)
+            end = max(end, b + released.end())
         elif bare:  # "ایبوپروفن چهارصد": the strength without its unit (the unit is not guessed)
             med.dose = bare.group(1)
             end = max(end, b + bare.end())

@@ -281,6 +281,8 @@ _FA_WILL_ORDER = re.compile(
 _FA_LET_ME_SEE = re.compile(
     r"^\W*(?:(?:آفرین|خب|خوب|باشه|بسیار خب|خیلی خب)[\s،,]+)?(?:بذارید|بذارین|بگذارید|بذار|بدید|بدین|بده)\s+"
     r"(?:یه\s+)?(?:ببینم|نگاه کنم|نگاه بکنم|نگاهی بکنم|نگاهی بندازم)\W*$|"
+    # the exam announced in one word: "خب، معاینه.", "معاینه کنیم."
+    r"^\W*(?:(?:خب|خوب|حالا|بسیار خب)[\s،,]+)?معاینه(?:\s+(?:کنیم|بکنیم|می[\u200c ]?کنم|کنم))?\W*$|"
     # what is about to be looked at, and a move asked for with it: "بذارید پاهاتون رو ببینم، جوراب رو
     # دربیارید", "بذارید یکی یکی ببینیم", "بیا ببینم"
     r"^\W*(?:(?:آفرین|خب|خوب|باشه|بسیار خب|خیلی خب)[\s،,]+)?(?:بذارید|بذارین|بگذارید|بذار|بیا|بیاید|بیاین)\s+"
@@ -658,6 +660,19 @@ _FA_EXAM_COMMAND = re.compile(
     # "با دست نشون بدید", "پاشید بایستید", "به جلو خم شید"
     r"(?<![^\W\d_])(?:(?:نشون|نشان)\s+(?:بدید|بدین|بدهید)|پاشید|پاشین|بایستید|وایسید|وایسین|خم\s+(?:بشید|شید))(?![^\W\d_])"
 )
+# the doctor pressing or tapping and asking whether it hurts, during the exam: "قفسه سینه رو فشار میدم، درد
+# داره؟", "پهلوها رو میزنم، درد داره؟", "اینجا درد داره؟" (with the exam under way)
+_FA_PROBE_MOVE = re.compile(
+    r"(?:فشار\s*(?:می[\u200c ]?دم|میدم|می[\u200c ]?دهم)|(?<![^\W\d_])(?:می[\u200c ]?زنم|میزنم)|"
+    r"لمس\s*(?:می[\u200c ]?کنم|میکنم))(?![^\W\d_])[^.؟?]*(?:درد|حساس)"
+)
+_FA_PROBE_HERE = re.compile(
+    r"(?<![^\W\d_])(?:اینجا|این\s*جا|اونجا)(?:\s+[^\s.؟?،,]+){0,3}?[،,]?\s+(?:درد|حساس)"
+)
+# a polite Persian command for after the visit: "نگاه کنید", "بزنید", "راه نرید", "نخورید"
+_FA_ADVICE_VERB = re.compile(
+    r"(?<![^\W\d_])(?<!می\u200c)(?<!می )(?:(?:ب|ن)[^\W\d_]{1,}(?:ید|ین)|(?:کنید|کنین|بکنید|نکنید|نکنین))(?![^\W\d_])"
+)
 # a move asked for during the exam, in a short sentence (not advice: "اول لب تخت بشینید، چراغ روشن باشه")
 _FA_EXAM_MOVE = re.compile(
     # clothes off or up, a joint bent or let go, a seat taken: "شلوار رو بزنید بالا", "جوراب رو دربیارید",
@@ -1005,6 +1020,16 @@ class _Builder:
             if (
                 self.lang == "fa"
                 and not doctor
+                and not plan_like
+                and (
+                    re.match(r"\s*(?:هم\s+)?نه(?![^\W\d_])", s.text[name_end:])
+                    or (s.question and not _FA_I_TAKE.search(s.text))
+                )
+            ):
+                continue  # "انسولین که نمی‌خواید بدید؟ توروخدا انسولین نه.", "سوماتریپتان گرونه؟": not taken
+            if (
+                self.lang == "fa"
+                and not doctor
                 and lx.FA_RELATIVE.search(s.text, 0, name_start)
                 and _FA_THEY_TOOK.match(s.text, name_end)
             ):
@@ -1110,6 +1135,13 @@ class _Builder:
                 label = (
                     "assessment"  # "با این معاینه، خیلی احتمال داره رباط صلیبی پاره شده باشه": the impression
                 )
+            if (
+                self.lang == "fa"
+                and label == "exam"
+                and len(_FA_ADVICE_VERB.findall(s.text)) >= 2
+                and not _FA_EXAM_COMMAND.search(s.text)
+            ):
+                label = "plan"  # "پاها رو هر شب نگاه کنید، کرم بزنید، پابرهنه راه نرید": advice, no finding
             if (
                 self.lang == "fa"
                 and label == "assessment"
@@ -1434,6 +1466,18 @@ class _Builder:
             return self.sents[j]
         return None
 
+    def exam_probe(self, q: int) -> bool:
+        """Whether the doctor's question ``q`` asks if a press or a tap hurts, during the exam ("قفسه سینه رو
+        فشار میدم، درد داره؟"; "اینجا درد داره؟" once the exam has begun)."""
+        s = self.sents[q]
+        if s.speaker != SPEAKER_DOCTOR:
+            return False
+        turn = [t for t in self.sents[max(0, q - 3) : q + 1] if t.turn == s.turn]
+        text = " ".join(t.text for t in turn)
+        if _FA_PROBE_MOVE.search(text):
+            return True
+        return bool(_FA_PROBE_HERE.search(text)) and "exam" in self.final[max(0, q - 6) : q]
+
     def answer(self, i: int, s: Sentence, unit: Unit) -> bool:
         """An answer to a doctor's question, read together with the question; True when it is covered."""
         q = self.sents[unit.question]
@@ -1445,6 +1489,18 @@ class _Builder:
         if self.lang == "fa" and unit.attribute in ("duration", "onset"):
             # "از کی شروع شده؟" / "چند ماهه، … هفته‌ای دو سه بار": a count is no answer to since when
             said = tuple(v for v in said if v.unit in _TIME_UNITS)
+            # a time in a later sentence of the answer is about something else: "از پاییز... یعنی از وقتی
+            # مغازه رو جمع کردم. … هفده سال مغازه داشتم."
+            if unit.answer and unit.answer[0] == i:
+                said = tuple(v for v in said if s.start <= v.start < s.end) or ()
+        if self.lang == "fa" and self.exam_probe(unit.question):
+            no = bool(lx.BARE_NO.match(s.text) or re.match(r"^\W*نه(?![^\W\d_])", s.text))
+            if first:
+                asked = " ".join(t.text.strip() for t in self.sents[max(0, unit.question - 1) : unit.question + 1]
+                                 if t.turn == q.turn and t.question)  # fmt: skip
+                self.add("objective", "exam", f"درد در معاینه ({asked}): {s.text.strip()}", spans,
+                         negated=no, confidence=0.6)  # fmt: skip
+            return True  # "پهلوها رو میزنم، درد داره؟" / "نه.": an exam finding, no history
         if first and unit.polarity == "value" and unit.topics and said:
             topic = unit.topics[0]
             values = ("، " if self.lang == "fa" else ", ").join(v.text for v in said)
@@ -1843,6 +1899,8 @@ class _Builder:
                 continue  # the doctor's exam, plan or explanations are not the patient's history
             if m.source == "said" and lx.CHITCHAT.search(s.text):
                 continue
+            if self.lang == "fa" and m.speaker == SPEAKER_DOCTOR and self.exam_probe(m.sentence):
+                continue  # "پهلوها رو میزنم، درد داره؟" / "نه.": the exam, not the review of systems
             if self.lang == "en" and self.allergy_talk(m.sentence):
                 continue  # "still allergic to penicillin?" / "yeah, hives.": the allergy's reaction
             if m.source == "said" and _GENERAL.search(s.text) and not _FIRST_PERSON.search(s.text):
@@ -2378,6 +2436,12 @@ class _Builder:
                 # "پسرم از دیشب تب داره، گوشش هم درد می‌کنه": fever and ear pain
                 self.complaint(s, said.get(i, []), also=(pain,) if pain else ())
                 return True
+            if self.lang == "fa" and not s.question and (vague := _FA_VAGUE_PART.search(s.text)):
+                part = vague.group(1).replace(" ", "")
+                self.complaint(
+                    s, [], what=f"ناراحتی {_FA_PART_NAME.get(part, vague.group(1))}"
+                )  # "سینه‌م یه جوری میشه"
+                return True
             if self.lang == "fa" and not s.question and (off := _FA_OFF_READING.search(s.text)):
                 self.complaint(s, [], what=f"{off.group(1)} خون {off.group(2)}")  # "قند خون بالا"
                 return True
@@ -2455,6 +2519,17 @@ _FA_MUM_DAD = re.compile(r"(?<![^\W\d_])(?:مامان|بابا)(?:\s*(?:جان|�
 _FA_VOCATIVE = re.compile(
     r"(?<![^\W\d_])(?:مادر|پدر|مامان|بابا|پسرم|دخترم)(?:\s*(?:جان|جون))?(?=\s*[،,.!؟?]|\s*$)"
 )
+#: the patient saying they take it: "قرص فشارمو بخورم؟" asks about one taken, "X می‌خورم"
+_FA_I_TAKE = re.compile(
+    r"(?:می[\u200c ]?خورم|میخورم|مصرف می[\u200c ]?کنم|می[\u200c ]?زنم|بخورم|ادامه بدم|قطع کنم)(?![^\W\d_])|"
+    r"(?<![^\W\d_])\S+(?:مو|مم|هام|امو)(?![^\W\d_])"
+)
+#: a body part said to feel "off", with no symptom word: "سینه‌م یه جوری میشه", "معده‌م ناراحته", "دلم اذیتم می‌کنه"
+_FA_VAGUE_PART = re.compile(
+    r"(?<![^\W\d_])((?:قفسه\s+)?سینه|شکم|دل|معده|کمر|گلو|گوش|چشم|زانو|سر|قلب)(?:[\u200c ]?(?:م|ام|ش|اش))(?![^\W\d_])"
+    r"(?:\s+(?:هم|یه کم|یکم|خیلی))*\s+(?:یه\s+(?:جوری|طوری|حالی)|ناراحت|اذیت|یه جور)"
+)
+_FA_PART_NAME = {"سینه": "قفسه سینه", "دل": "شکم", "قلب": "قفسه سینه"}
 #: the patient's own reason for coming, in Persian: "به خاطر سردردام اومدم", "برای سرگیجه‌م اومدم"
 _FA_OWN_REASON = re.compile(
     r"(?<![^\W\d_])(?:به خاطر|بخاطر|برای|بابت)\s+(?P<what>[^.!؟?،,]{2,40}?)\s+(?:اومدم|اومدیم|آمدم|آمدیم|اینجام|مزاحم شدم)"
