@@ -34,3 +34,12 @@ def test_the_doctors_colloquial_suspicion_states_the_diagnosis(evaluator):
     )
     r = result(evaluator, dialogue, "diagnosis_stated")
     assert r.status == "covered" and "سنگ کلیه" in r.evidence_text
+
+
+def test_watching_cartoons_is_no_occupation_and_water_intake_no_adherence(evaluator):
+    dialogue = (
+        "[doctor] بچه بی‌حاله؟\n[other] نه، وقتی تبش پایینه بازی می‌کنه، کارتون می‌بینه.\n"
+        "[doctor] آب چقدر می‌خوره؟\n[other] کم، روزی دو لیوان."
+    )
+    assert status(evaluator, dialogue, "social_occupation") == "missing"
+    assert status(evaluator, dialogue, "medication_adherence") == "missing"
