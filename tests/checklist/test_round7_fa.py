@@ -43,3 +43,14 @@ def test_watching_cartoons_is_no_occupation_and_water_intake_no_adherence(evalua
     )
     assert status(evaluator, dialogue, "social_occupation") == "missing"
     assert status(evaluator, dialogue, "medication_adherence") == "missing"
+
+
+def test_a_condition_ruled_out_is_no_diagnosis_stated(evaluator):
+    ruled_out = (
+        "[doctor] مچ دستتون چی شده؟\n[patient] دیروز از دوچرخه افتادم.\n"
+        "[doctor] یه کم ورم داره، ولی به نظرم شکستگی نیست."
+    )
+    assert status(evaluator, ruled_out, "diagnosis_stated") == "missing"
+    named = ruled_out + "\n[doctor] ممکنه ضرب‌دیدگی رباط باشه، با آتل خوب می‌شه."
+    r = result(evaluator, named, "diagnosis_stated")
+    assert r.status == "covered" and "ضرب‌دیدگی" in r.evidence_text

@@ -314,6 +314,7 @@ def segment_patterns(seg: Segment) -> set[str]:
         statement
         and (told_diagnosis(seg.text) or _this_is_a_condition(seg.text) or _assessed_condition(seg.text))
         and (not _exam_finding(seg.text) or HEDGED_ASSESSMENT.search(seg.text))
+        and not _only_ruled_out(seg.text)
     ):
         found.add("told_diagnosis")
     for text in doctor:
@@ -444,6 +445,19 @@ def _assessed_condition(text: str) -> bool:
         return True  # «یه حمله‌ی متوسط آسمه که سرماخوردگی راش انداخته»
     m = _NAMED_HAS.match(text)
     return m is not None and _condition_ahead(text, m.end())
+
+
+# a condition said not to be there: «به نظر شکستگی نیست», «عفونت نداره», «سنگ رد شد»
+_FA_RULED_OUT_AFTER = re.compile(
+    r"(?:\s+[^\s.،,؟?]+){0,2}?\s+(?:نیست|نیس|نداره|ندارید|نداری|ندارن|نشده|رد\s+(?:شد|میشه|می\u200cشه))(?![^\W\d_])"
+)
+
+
+def _only_ruled_out(text: str) -> bool:
+    """Whether every condition a Persian sentence names is said not to be there (a fracture ruled out is
+    no diagnosis stated)."""
+    named = list(DIAGNOSIS.finditer(text))
+    return is_persian(text) and bool(named) and all(_FA_RULED_OUT_AFTER.match(text, m.end()) for m in named)
 
 
 # the spoken copula on a condition's name mid-sentence: «آسمه که …», «گاستروانتریته، …»
