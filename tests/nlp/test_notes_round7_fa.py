@@ -321,3 +321,18 @@ def test_a_medicine_the_patient_asks_about_or_refuses_is_not_taken(engine):
     assert "متفورمین" not in current
     assert any("متفورمین" in t for t in texts(draft, "plan", "medication"))
     assert "گلی‌بن‌کلامید" in current
+
+
+def test_the_doctors_reasoning_naming_a_parent_among_the_risks_is_the_assessment(engine):
+    draft = g(
+        engine,
+        "[doctor] کسی تو خانواده مشکل قلبی داشته؟\n[patient] مادرم پنجاه سالگی سکته کرد.\n"
+        "[doctor] با این فشار بالا و سیگار و سابقه‌ی مادرتون، به احتمال زیاد قلبیه، یعنی آنژین.",
+    )
+    assert any("آنژین" in t for t in texts(draft, "assessment"))
+    fam = texts(draft, "subjective", "family_history")
+    assert any("مادرم" in t for t in fam) and not any("آنژین" in t for t in fam)
+
+
+def test_a_relatives_possible_condition_is_no_assessment():
+    assert not lx.suspected_diagnosis("پدرتون ممکنه سرطان داشته باشه.")

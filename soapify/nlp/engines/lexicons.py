@@ -779,7 +779,15 @@ def told_diagnosis(text: str) -> bool:
 def suspected_diagnosis(text: str) -> bool:
     """A Persian frame naming what the patient has or may have, with a diagnosis in it ("ممکنه آنژین
     ناپایدار باشه"): the doctor's impression even when the sentence also mentions the exam."""
-    return bool(DIAGNOSIS.search(text) and FA_SUSPECTED.search(text) and not FA_RELATIVE.search(text))
+    sus = FA_SUSPECTED.search(text)
+    if sus is None or not DIAGNOSIS.search(text, sus.start()):
+        return False
+    # a relative named only as a risk in an earlier clause: "با سابقه‌ی سیگار و پدرتون، به احتمال زیاد
+    # قلبیه، یعنی آنژین" (not "پدرتون ممکنه سرطان داشته باشه")
+    return all(
+        m.end() < sus.start() and re.search(r"[،,]", text[m.end() : sus.start()])
+        for m in FA_RELATIVE.finditer(text)
+    )
 
 
 _DIAGNOSIS_AHEAD = (
