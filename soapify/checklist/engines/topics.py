@@ -232,6 +232,12 @@ _SCHEDULED = re.compile(
     rf"{_FA_INTERVAL}.*(?:مراجعه|برگرد|بیا|ببینم|ببینیم|ویزیت|تماس)|(?:مراجعه|برگرد|بیا|ببینم|ببینیم|ویزیت)\S*.*{_FA_INTERVAL}",
     re.IGNORECASE,
 )
+# a return after an event rather than an interval: «بعد از ام‌آر‌آی و ارتوپد، یه سر بیاید ببینم چی گفتن»,
+# «جواب آزمایش که اومد بیارید ببینم»
+_FA_EVENT_RETURN = re.compile(
+    r"(?:بعد از|پس از)\s+[^.؟?!]{2,50}?[،,]?\s*(?:یه\s+سر(?:ی)?\s+|دوباره\s+)?(?:بیاید|بیاین|بیایید|بیا|سر بزنید|سر بزنین)(?![^\W\d_])|"
+    r"(?<![^\W\d_])جواب\S*\s+(?:\S+\s+){0,3}?(?:که\s+)?(?:اومد|آمد|حاضر شد)\S*[،,]?\s*(?:بیارید|بیارین|بیاورید|بیاید|بیاین)(?![^\W\d_])"
+)
 
 
 def pattern_hits(text: str) -> set[str]:
@@ -259,6 +265,8 @@ def pattern_hits(text: str) -> set[str]:
             found.add("return_interval")
             if _SCHEDULED.search(text):
                 found.add("scheduled_return")
+    elif _FA_EVENT_RETURN.search(text) and not _CONDITION_WORD.search(text):
+        found |= {"return_interval", "scheduled_return"}
     return found
 
 
@@ -312,6 +320,7 @@ def segment_patterns(seg: Segment) -> set[str]:
         statement
         and (told_diagnosis(seg.text) or _this_is_a_condition(seg.text) or _assessed_condition(seg.text))
         and (not _exam_finding(seg.text) or HEDGED_ASSESSMENT.search(seg.text))
+        and not _only_ruled_out(seg.text)
     ):
         found.add("told_diagnosis")
     for text in doctor:
@@ -442,6 +451,19 @@ def _assessed_condition(text: str) -> bool:
         return True  # «یه حمله‌ی متوسط آسمه که سرماخوردگی راش انداخته»
     m = _NAMED_HAS.match(text)
     return m is not None and _condition_ahead(text, m.end())
+
+
+# a condition said not to be there: «به نظر شکستگی نیست», «عفونت نداره», «سنگ رد شد»
+_FA_RULED_OUT_AFTER = re.compile(
+    r"(?:\s+[^\s.،,؟?]+){0,2}?\s+(?:نیست|نیس|نداره|ندارید|نداری|ندارن|نشده|رد\s+(?:شد|میشه|می\u200cشه))(?![^\W\d_])"
+)
+
+
+def _only_ruled_out(text: str) -> bool:
+    """Whether every condition a Persian sentence names is said not to be there (a fracture ruled out is
+    no diagnosis stated)."""
+    named = list(DIAGNOSIS.finditer(text))
+    return is_persian(text) and bool(named) and all(_FA_RULED_OUT_AFTER.match(text, m.end()) for m in named)
 
 
 # the spoken copula on a condition's name mid-sentence: «آسمه که …», «گاستروانتریته، …»

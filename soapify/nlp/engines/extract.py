@@ -453,11 +453,15 @@ _HEARD_DRUG = re.compile(
 _FA_HEARD_DRUG = re.compile(
     r"(?<![^\W\d_])" + lx.FA_DOSAGE_FORM + r"(?:های|ها)?\s+"
     r"(?!(?:هم|رو|را|و|که|برای|براش|براتون|برات|بهش|بهتون|بعد|قبل|روزی|هر|شب|صبح|یه|یک|دو|سه)(?![^\W\d_]))"
+    # a verb after the form, not a name: "باید قرص بخورید", "قرص نخورین", "شربت می‌خوره"
+    r"(?!(?:ب|ن)[\u0621-\u064A\u0671-\u06D3\u200c]*(?:ید|یم)(?![^\W\d_])|(?:می|نمی)[\u200c ]?[\u0621-\u064A\u0671-\u06D3])"
     # what the form is for, not its name: "قرص فشارتون", "قطره چشمی", "اسپری بینی", "قرص مسکن"
     r"(?!(?:فشار|قند|چربی|بینی|چشم|چشمی|گوش|گوشی|مسکن|خواب|سرفه|ضد|معده|اعصاب|تیروئید|آنتی|ویتامین|ادرار)"
     r"[\u0621-\u064A\u0671-\u06D3\u200c]*(?![^\W\d_]))"
     # which tablet, not its name: "قرص جدید رو قطع کنید", "یه قرص اضافه می‌کنیم", "قرص نمونه", "قرص مامانتون"
     r"(?!(?:جدید|جدیده|اضافه|قبلی|دیگه|دیگر|اولی|بعدی|نمونه|تازه|قدیمی|همون|همین|اون|این)(?![^\W\d_]))"
+    # whether it is needed or works, not its name: "قطره لازم نیست", "قرص اثر نداره", "شربت نمی‌خواد"
+    r"(?!(?:لازم|نیاز|اثر|فایده|کافی|کافیه|چی|چیه|نمی[\u200c ]?خواد|نخواد|نداره|نیست|هست|خوبه|بده)(?![^\W\d_]))"
     r"(?!" + lx.FA_RELATIVE.pattern + r")"
     r"([\u0621-\u064A\u0671-\u06D3][\u0621-\u064A\u0671-\u06D3\u200c]{3,})"
 )
@@ -492,6 +496,14 @@ _TO_BETWEEN = re.compile(
 _FROM_TO_BARE = re.compile(
     r"^\s+(?:(?:رو|را|dose)\s+)?(?:از|from)\s+\d{1,4}(?:\.\d+)?\s+(?:به|کنیم|بکنیم|کنید|to|down to|up to)\s+(\d{1,4}(?:\.\d+)?)(?!\d)",
     re.IGNORECASE,
+)
+# a Persian name's strength after its release form: "متفورمین XR هزار", "نیفدیپین اس‌آر بیست"
+_FA_RELEASE_STRENGTH = re.compile(
+    r"^\s+(?:xr|er|sr|cr|اکس[\u200c ]?آر|اس[\u200c ]?آر)\s+(\d{2,4}(?:\.\d+)?)(?![\d.])"
+)
+# a new dose said as what the medicine is made ("آتورواستاتین رو می‌کنیم چهل", "متوپرولول رو کنید بیست و پنج")
+_FA_MADE_TO = re.compile(
+    r"^\s+(?:رو|را)\s+(?:(?:هم|دیگه)\s+)?(?:می[\u200c ]?|ب)?کن(?:یم|ید|ین)\s+(\d{1,4}(?:\.\d+)?)(?![\d.])"
 )
 _FORM_BEFORE = re.compile(r"(?<![^\W\d_])(ژل|پماد|کرم|قطره|اسپری|gel|cream|ointment)\s+$", re.IGNORECASE)
 _VITAMIN_LETTER = re.compile(
@@ -653,6 +665,12 @@ def extract_medications(
         elif changed := _FROM_TO_BARE.match(window):  # "فوروزماید رو از چهل کنیم بیست", "from 40 to 20"
             med.dose = changed.group(1)
             end = max(end, b + changed.end())
+        elif made := _FA_MADE_TO.match(window):  # "آتورواستاتین رو می‌کنیم چهل": the new dose
+            med.dose = made.group(1)
+            end = max(end, b + made.end())
+        elif _PERSIAN.match(w) and (released := _FA_RELEASE_STRENGTH.match(window)):  # "متفورمین XR هزار"
+            med.dose = released.group(1)
+            end = max(end, b + released.end())
         elif bare:  # "ایبوپروفن چهارصد": the strength without its unit (the unit is not guessed)
             med.dose = bare.group(1)
             end = max(end, b + bare.end())

@@ -303,7 +303,13 @@ _FA_WILL_ORDER = re.compile(
 # the doctor about to look at something: "بذارید ببینم", "آفرین، بدید ببینم", "بذارید یه نگاه بکنم"
 _FA_LET_ME_SEE = re.compile(
     r"^\W*(?:(?:آفرین|خب|خوب|باشه|بسیار خب|خیلی خب)[\s،,]+)?(?:بذارید|بذارین|بگذارید|بذار|بدید|بدین|بده)\s+"
-    r"(?:یه\s+)?(?:ببینم|نگاه کنم|نگاه بکنم|نگاهی بکنم|نگاهی بندازم)\W*$"
+    r"(?:یه\s+)?(?:ببینم|نگاه کنم|نگاه بکنم|نگاهی بکنم|نگاهی بندازم)\W*$|"
+    # the exam announced in one word: "خب، معاینه.", "معاینه کنیم."
+    r"^\W*(?:(?:خب|خوب|حالا|بسیار خب)[\s،,]+)?معاینه(?:\s+(?:کنیم|بکنیم|می[\u200c ]?کنم|کنم))?\W*$|"
+    # what is about to be looked at, and a move asked for with it: "بذارید پاهاتون رو ببینم، جوراب رو
+    # دربیارید", "بذارید یکی یکی ببینیم", "بیا ببینم"
+    r"^\W*(?:(?:آفرین|خب|خوب|باشه|بسیار خب|خیلی خب)[\s،,]+)?(?:بذارید|بذارین|بگذارید|بذار|بیا|بیاید|بیاین)\s+"
+    r"(?:[^\s.،,؟?!]+\s+){0,3}?(?:ببینم|ببینیم|نگاه کنم|معاینه کنم)(?:[\s،,]+(?:[^.؟?!]*?(?:دربیارید|دربیارین|بزنید بالا|بالا بزنید|بشینید|بشینین|دراز بکشید)[^.؟?!]*))?\W*$"
 )
 # when a reading was taken outside the visit: the times of day of a log, or at home
 _FA_HOME_TIME = re.compile(
@@ -417,6 +423,22 @@ def _clinical(text: str) -> bool:
         or lx.DRUG_SUFFIX.search(text)
         or any(w in lx.DRUGS for w in words)
         or _A_NUMBER.search(number_view(text).text)
+    )
+
+
+def _fa_clinical(text: str) -> bool:
+    """Whether a Persian remark names anything a note may say: a symptom, a diagnosis, a medicine, a body
+    part or another clinical word, a number or a time ("وای چه شلوغه امروز", "خوبه، این بهتره",
+    "بفرمایید شیرینی عروسی" name none)."""
+    nv = number_view(text).text
+    return bool(
+        lx.FA_CLINICAL_WORD.search(text)
+        or lx.SYMPTOM_RE.search(text)
+        or lx.DIAGNOSIS.search(text)
+        or lx.PART_COMPLAINT.search(text)
+        or extract_medications(text)
+        or re.search(r"\d", nv)
+        or extract_durations(nv)
     )
 
 
@@ -710,6 +732,26 @@ _FA_EXAM_COMMAND = re.compile(
     # "با دست نشون بدید", "پاشید بایستید", "به جلو خم شید"
     r"(?<![^\W\d_])(?:(?:نشون|نشان)\s+(?:بدید|بدین|بدهید)|پاشید|پاشین|بایستید|وایسید|وایسین|خم\s+(?:بشید|شید))(?![^\W\d_])"
 )
+# the doctor pressing or tapping and asking whether it hurts, during the exam: "قفسه سینه رو فشار میدم، درد
+# داره؟", "پهلوها رو میزنم، درد داره؟", "اینجا درد داره؟" (with the exam under way)
+_FA_PROBE_MOVE = re.compile(
+    r"(?:فشار\s*(?:می[\u200c ]?دم|میدم|می[\u200c ]?دهم)|(?<![^\W\d_])(?:می[\u200c ]?زنم|میزنم)|"
+    r"لمس\s*(?:می[\u200c ]?کنم|میکنم))(?![^\W\d_])[^.؟?]*(?:درد|حساس)"
+)
+_FA_PROBE_HERE = re.compile(
+    r"(?<![^\W\d_])(?:اینجا|این\s*جا|اونجا)(?:\s+[^\s.؟?،,]+){0,3}?[،,]?\s+(?:درد|حساس)"
+)
+# a polite Persian command for after the visit: "نگاه کنید", "بزنید", "راه نرید", "نخورید"
+_FA_ADVICE_VERB = re.compile(
+    r"(?<![^\W\d_])(?<!می\u200c)(?<!می )(?:(?:ب|ن)[^\W\d_]{1,}(?:ید|ین)|(?:کنید|کنین|بکنید|نکنید|نکنین))(?![^\W\d_])"
+)
+# a move asked for during the exam, in a short sentence (not advice: "اول لب تخت بشینید، چراغ روشن باشه")
+_FA_EXAM_MOVE = re.compile(
+    # clothes off or up, a joint bent or let go, a seat taken: "شلوار رو بزنید بالا", "جوراب رو دربیارید",
+    # "خم کنید تا هرجا میتونید", "حالا شل کنید", "بفرمایید اینجا بشینید"
+    r"(?<![^\W\d_])(?:(?:شلوار|آستین|لباس|پیراهن|جوراب|کفش)\S*\s+(?:رو\s+|را\s+)?(?:بزنید|بزنین|بدید|بدین|دربیارید|دربیارین|در بیارید)|"
+    r"(?:خم|صاف|شل)\s+(?:کنید|کنین|بکنید)|(?:بفرمایید\s+)?(?:اینجا\s+|رو صندلی\s+)?(?:بشینید|بشینین|بنشینید))(?![^\W\d_])"
+)
 
 
 def _instruction(text: str) -> bool:
@@ -906,8 +948,10 @@ class _Builder:
         if (
             self.lang == "fa"
             and doctor
-            and _FA_EXAM_COMMAND.search(s.text)
-            and len(_WORDS.findall(s.text)) <= 6
+            and (
+                (_FA_EXAM_COMMAND.search(s.text) and len(_WORDS.findall(s.text)) <= 6)
+                or (_FA_EXAM_MOVE.search(s.text) and len(_WORDS.findall(s.text)) <= 8)
+            )
             and not lx.FA_FINDING.search(s.text)
         ):
             return  # "با دست نشون بدید.", "خب، پاشید بایستید...": a command during the exam, no advice
@@ -1076,6 +1120,16 @@ class _Builder:
             if (
                 self.lang == "fa"
                 and not doctor
+                and not plan_like
+                and (
+                    re.match(r"\s*(?:هم\s+)?نه(?![^\W\d_])", s.text[name_end:])
+                    or (s.question and not _FA_I_TAKE.search(s.text))
+                )
+            ):
+                continue  # "انسولین که نمی‌خواید بدید؟ توروخدا انسولین نه.", "سوماتریپتان گرونه؟": not taken
+            if (
+                self.lang == "fa"
+                and not doctor
                 and lx.FA_RELATIVE.search(s.text, 0, name_start)
                 and _FA_THEY_TOOK.match(s.text, name_end)
             ):
@@ -1179,6 +1233,21 @@ class _Builder:
                 )
             ):
                 label = "assessment"  # "he has an ear infection", "so this is an ankle sprain" after the exam
+            elif (
+                self.lang == "fa"
+                and label in ("exam", "result", "hpi", "ros", "other", "social_history", "family_history")
+                and lx.suspected_diagnosis(s.text)
+            ):
+                label = (
+                    "assessment"  # "با این معاینه، خیلی احتمال داره رباط صلیبی پاره شده باشه": the impression
+                )
+            if (
+                self.lang == "fa"
+                and label == "exam"
+                and len(_FA_ADVICE_VERB.findall(s.text)) >= 2
+                and not _FA_EXAM_COMMAND.search(s.text)
+            ):
+                label = "plan"  # "پاها رو هر شب نگاه کنید، کرم بزنید، پابرهنه راه نرید": advice, no finding
             if (
                 self.lang == "en"
                 and label in ("exam", "result", "hpi", "ros", "other")
@@ -1258,7 +1327,7 @@ class _Builder:
             question = self.sents[unit.question].text if unit is not None else ""
             if self.lang == "fa" and meds and _only_medicines(s, meds):
                 return  # "آملودیپین پنج صبح یکی.": the medication item says it all
-            if self.lang == "en" and self.small_talk(i, s, unit):
+            if self.small_talk(i, s, unit):
                 return
             self.patient_item(i, s, conf, has_meds=bool(meds), asked=question)
 
@@ -1338,7 +1407,10 @@ class _Builder:
         told, not to a question ("that's a big jump.", "she's going to be so mad, no long walks."). An
         answer is left alone: whether the question was clinical is too loosely known ("does it ever
         lock or catch?" / "once, getting out of the car it kind of caught.")."""
-        if _clinical(s.text) or self.answers_allergy_question(i):
+        if self.lang == "fa":
+            if _fa_clinical(s.text) or self.answers_allergy_question(i):
+                return False
+        elif _clinical(s.text) or self.answers_allergy_question(i):
             return False
         if unit is not None:
             return False
@@ -1564,6 +1636,18 @@ class _Builder:
             _ARGUES_AGAIN.search(argued) and _AGREES_AFTER_ALL.match(reply) and not lx.DECLINE.search(reply)
         )
 
+    def exam_probe(self, q: int) -> bool:
+        """Whether the doctor's question ``q`` asks if a press or a tap hurts, during the exam ("قفسه سینه رو
+        فشار میدم، درد داره؟"; "اینجا درد داره؟" once the exam has begun)."""
+        s = self.sents[q]
+        if s.speaker != SPEAKER_DOCTOR:
+            return False
+        turn = [t for t in self.sents[max(0, q - 3) : q + 1] if t.turn == s.turn]
+        text = " ".join(t.text for t in turn)
+        if _FA_PROBE_MOVE.search(text):
+            return True
+        return bool(_FA_PROBE_HERE.search(text)) and "exam" in self.final[max(0, q - 6) : q]
+
     def answer(self, i: int, s: Sentence, unit: Unit) -> bool:
         """An answer to a doctor's question, read together with the question; True when it is covered."""
         q = self.sents[unit.question]
@@ -1575,6 +1659,18 @@ class _Builder:
         if self.lang == "fa" and unit.attribute in ("duration", "onset"):
             # "از کی شروع شده؟" / "چند ماهه، … هفته‌ای دو سه بار": a count is no answer to since when
             said = tuple(v for v in said if v.unit in _TIME_UNITS)
+            # a time in a later sentence of the answer is about something else: "از پاییز... یعنی از وقتی
+            # مغازه رو جمع کردم. … هفده سال مغازه داشتم."
+            if unit.answer and unit.answer[0] == i:
+                said = tuple(v for v in said if s.start <= v.start < s.end) or ()
+        if self.lang == "fa" and self.exam_probe(unit.question):
+            no = bool(lx.BARE_NO.match(s.text) or re.match(r"^\W*نه(?![^\W\d_])", s.text))
+            if first:
+                asked = " ".join(t.text.strip() for t in self.sents[max(0, unit.question - 1) : unit.question + 1]
+                                 if t.turn == q.turn and t.question)  # fmt: skip
+                self.add("objective", "exam", f"درد در معاینه ({asked}): {s.text.strip()}", spans,
+                         negated=no, confidence=0.6)  # fmt: skip
+            return True  # "پهلوها رو میزنم، درد داره؟" / "نه.": an exam finding, no history
         if first and unit.polarity == "value" and unit.topics and said:
             topic = unit.topics[0]
             values = ("، " if self.lang == "fa" else ", ").join(v.text for v in said)
@@ -1740,6 +1836,9 @@ class _Builder:
         text = s.text
         if self.lang == "fa" and (self.companion(s) or self.caregiver):
             text = lx.FA_MY_RELATIVE.sub("", text)  # "مامانم یه کم گوشش سنگینه": the patient, not a relative
+            text = _FA_MUM_DAD.sub("", text)  # a daughter's "مامان یه کم کم‌شنواست": the patient
+        if self.lang == "fa":
+            text = _FA_VOCATIVE.sub("", text)  # "نه مادر، فقط چشمم سیاهی رفت": the doctor addressed
         own = _history_kind(text, _PATIENT_KINDS)
         from_question = (
             None
@@ -1755,6 +1854,20 @@ class _Builder:
         )
         if self.lang == "fa" and _FA_GIVEN_BY_RELATIVE.search(s.text):
             kind = "hpi"  # "یه شب از قرص‌های بابام خوردم": told as said, whatever was asked
+        if self.lang == "fa" and _FA_RELATIVE_SAYS.search(s.text) and not lx.SYMPTOM_RE.search(s.text):
+            return  # "مادرشوهرم می‌گه نده", "خواهرم هی می‌گه برو ام‌آر‌آی": a relative's advice, no history
+        if (
+            self.lang == "fa"
+            and kind == "family_history"
+            and not _DENIAL.match(s.text)
+            and not any(
+                lx.DIAGNOSIS.search(t) or lx.SYMPTOM_RE.search(t) or lx.FA_FAMILY_CONDITION.search(t)
+                for t in (text, asked if lx.CUES["family_history"].search(asked) else "")
+            )
+        ):
+            # "خانواده خوبن؟" / "قربان شما", "مامان جون، دکتر فقط نگاه می‌کنه", "مامانم یه روغن مالید":
+            # a relative named, or a question about the family answered, with no condition in it
+            kind = "hpi"
         if (
             self.lang == "fa"
             and kind in ("allergy", "medication")
@@ -1960,6 +2073,8 @@ class _Builder:
                 continue
             if m.source == "said" and self.of_a_relative(m.sentence):
                 continue  # "your sister, how's she doing?" / "she's tired all the time": not the patient's
+            if self.lang == "fa" and m.speaker == SPEAKER_DOCTOR and self.exam_probe(m.sentence):
+                continue  # "پهلوها رو میزنم، درد داره؟" / "نه.": the exam, not the review of systems
             if self.lang == "en" and self.allergy_talk(m.sentence):
                 continue  # "still allergic to penicillin?" / "yeah, hives.": the allergy's reaction
             if m.source == "said" and _GENERAL.search(s.text) and not _FIRST_PERSON.search(s.text):
@@ -2214,6 +2329,8 @@ class _Builder:
             ):
                 section = subjective if any(x is it for x in subjective) else plan
                 section[:] = [x for x in section if x is not it]
+        if self.lang == "fa":
+            self.earlier_dose_is_taken_now()
         # one line per medicine in a section, the one that says most (English; Persian is reconciled as before)
         for section in (subjective, plan) if self.lang == "en" else ():
             kept: list[Item] = []
@@ -2226,6 +2343,22 @@ class _Builder:
                         continue
                 kept.append(it)
             section[:] = kept
+
+    def earlier_dose_is_taken_now(self) -> None:
+        """Two Persian plan lines of one medicine at different doses: the later is the order ("متوپرولول رو
+        کنید بیست و پنج"), the earlier what was taken (the bag read out: "متوپرولول پنجاه، صبح و شب"), a
+        current medicine unless the history already lists it."""
+        plan, subjective = self.items["plan"], self.items["subjective"]
+        lines = [it for it in plan if it["kind"] == "medication" and it.get("name") and _dosed(it)
+                 and not (it["negated"] or it.get("stopped"))]  # fmt: skip
+        for it in lines:
+            later = [x for x in lines if x is not it and _same_medicine(it, x)
+                     and x["evidence"][0]["start"] > it["evidence"][0]["start"]]  # fmt: skip
+            if not later or all(x.get("dose") == it.get("dose") for x in later) or it.get("dose") is None:
+                continue
+            plan[:] = [x for x in plan if x is not it]
+            if not any(x["kind"] == "medication" and _same_medicine(it, x) for x in subjective):
+                subjective.append(it)
 
     def drop_repeats(self) -> None:
         """A history or exam line whose words another line of the same kind and polarity says all of is a
@@ -2292,6 +2425,8 @@ class _Builder:
         if self.follow_up_of_a_condition() or self.results_follow_up() or self.own_readings_follow_up():
             return
         if self.asked_since_when():
+            return
+        if self.fa_own_reason():
             return
         # from the answer to "what brings you in"; if nothing after it, from the start of the visit
         for start in dict.fromkeys([chief_q[0] if chief_q else 0, 0]):
@@ -2426,6 +2561,24 @@ class _Builder:
             return False
         return False
 
+    def fa_own_reason(self) -> bool:
+        """A Persian patient saying early on what they came for ("ولی من امروز به خاطر سردردام اومدم"):
+        the symptom named there, whatever small talk came first ("ای، خسته‌کننده")."""
+        if self.lang != "fa":
+            return False
+        for s in self.sents[: 2 * _OPENING_SENTENCES]:
+            if s.speaker == SPEAKER_DOCTOR or (m := _FA_OWN_REASON.search(s.text)) is None:
+                continue
+            terms = [
+                t for t in self.d.mentions
+                if t.sentence == self.sents.index(s) and not t.negated
+                and s.start + m.start("what") <= t.start < s.start + m.end("what")
+            ]  # fmt: skip
+            if terms:
+                self.complaint(s, terms)
+                return True
+        return False
+
     def patient_complaint(self, start: int) -> bool:
         """The patient's first complaint from sentence ``start`` on, in the order said: a symptom
         (not denied, not hypothetical) or a body part that hurts ("دلم خیلی درد می‌کنه" before a
@@ -2470,6 +2623,12 @@ class _Builder:
             if i in said or pain:
                 # "پسرم از دیشب تب داره، گوشش هم درد می‌کنه": fever and ear pain
                 self.complaint(s, said.get(i, []), also=(pain,) if pain else ())
+                return True
+            if self.lang == "fa" and not s.question and (vague := _FA_VAGUE_PART.search(s.text)):
+                part = vague.group(1).replace(" ", "")
+                self.complaint(
+                    s, [], what=f"ناراحتی {_FA_PART_NAME.get(part, vague.group(1))}"
+                )  # "سینه‌م یه جوری میشه"
                 return True
             if self.lang == "fa" and not s.question and (off := _FA_OFF_READING.search(s.text)):
                 self.complaint(s, [], what=f"{off.group(1)} خون {off.group(2)}")  # "قند خون بالا"
@@ -2530,6 +2689,39 @@ _OWN_REASON = re.compile(
     r"\b(?:i'm|i am|i came|i've come|i have come)\s+(?:in\s+|here\s+)?(?:here\s+)?(?:for|about)\b|"
     r"(?:^|[,.]\s*)(?:just |only )?here (?:for|about)\b",  # "pretty good, doc. just here for my diabetes check"
     re.I,
+)
+
+#: a relative's advice or opinion reported ("شوهرم میگه قرص بخور", "مادرشوهرم می‌گه نده"): a relative, "says",
+#: then an imperative (a verb with ب- or ن-, or "برو")
+_FA_RELATIVE_SAYS = re.compile(
+    lx.FA_RELATIVE.pattern[: -len(r"(?![^\W\d_])")].replace(
+        "(?:پدر|", "(?:مادرشوهر|مادرزن|همسایه|خانم|پدر|", 1
+    )
+    + r"(?![^\W\d_])(?:\s+\S+){0,2}?\s+(?:هی\s+)?می[\u200c ]?گ(?:ه|ن|فت)(?![^\W\d_])"
+    r"(?:\s+\S+){0,3}?\s+(?:ب[^\W\d_]+(?:ید|ین)?|ن[^\W\d_]*(?:ده|خور|زن|کن|رو)|برو|کن|کنید|کنین)(?![^\W\d_])"
+)
+#: a companion's bare "مامان" or "بابا" ("مامان هفته پیش افتاد"): the patient the companion brought
+_FA_MUM_DAD = re.compile(r"(?<![^\W\d_])(?:مامان|بابا)(?:\s*(?:جان|جون))?(?![^\W\d_])")
+#: a kinship word said to the listener, with no possessive, before a pause or at the end: "نه مادر،",
+#: "بدون اون نمی‌تونم راه برم مادر", "باشه پسرم"
+_FA_VOCATIVE = re.compile(
+    r"(?<![^\W\d_])(?:مادر|پدر|مامان|بابا|پسرم|دخترم)(?:\s*(?:جان|جون))?(?=\s*[،,.!؟?]|\s*$)"
+)
+#: the patient saying they take it: "قرص فشارمو بخورم؟" asks about one taken, "X می‌خورم"
+_FA_I_TAKE = re.compile(
+    r"(?:می[\u200c ]?خورم|میخورم|مصرف می[\u200c ]?کنم|می[\u200c ]?زنم|بخورم|ادامه بدم|قطع کنم)(?![^\W\d_])|"
+    r"(?<![^\W\d_])\S+(?:مو|مم|هام|امو)(?![^\W\d_])"
+)
+#: a body part said to feel "off", with no symptom word: "سینه‌م یه جوری میشه", "معده‌م ناراحته", "دلم اذیتم می‌کنه"
+_FA_VAGUE_PART = re.compile(
+    r"(?<![^\W\d_])((?:قفسه\s+)?سینه|شکم|دل|معده|کمر|گلو|گوش|چشم|زانو|سر|قلب)(?:[\u200c ]?(?:م|ام|ش|اش))(?![^\W\d_])"
+    r"(?:\s+(?:هم|یه کم|یکم|خیلی))*\s+(?:یه\s+(?:جوری|طوری|حالی)|ناراحت|اذیت|یه جور)"
+)
+_FA_PART_NAME = {"سینه": "قفسه سینه", "دل": "شکم", "قلب": "قفسه سینه"}
+#: the patient's own reason for coming, in Persian: "به خاطر سردردام اومدم", "برای سرگیجه‌م اومدم"
+_FA_OWN_REASON = re.compile(
+    r"(?<![^\W\d_])(?:به خاطر|بخاطر|برای|بابت)\s+(?P<what>[^.!؟?،,]{2,40}?)\s+(?:اومدم|اومدیم|آمدم|آمدیم|اینجام|مزاحم شدم)"
+    r"(?![^\W\d_])"
 )
 
 #: what a patient's own stated reason must name: a symptom, a condition or the kind of visit

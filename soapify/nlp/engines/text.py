@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from soapify.core.persian import ARABIC_TO_PERSIAN_LETTERS
 from soapify.core.transcript import TranscriptView
 
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫", "01234567890123456789.")
@@ -16,6 +17,16 @@ _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫", "012345678
 _SENT_END = re.compile(
     r"(?<=[.?!؟])(?<!\bDr\.)(?<!\bdr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)\s+|(?<=[.?!؟])$|\s*\n\s*"
 )
+
+
+#: Arabic letter forms typed on an Arabic keyboard ("گيج", "كسي") as the Persian letters the lexicons
+#: spell; one character for one, so offsets are unchanged
+_LETTERS = str.maketrans(ARABIC_TO_PERSIAN_LETTERS)
+
+
+def persian_letters(text: str) -> str:
+    """Arabic yeh, kaf and the like as their Persian letters, keeping the length."""
+    return text.translate(_LETTERS)
 
 
 def normalize_digits(text: str) -> str:
@@ -38,7 +49,7 @@ class Sentence:
 def split_sentences(transcript: TranscriptView) -> list[Sentence]:
     """Sentences within each turn, with their offsets in the transcript text."""
     out: list[Sentence] = []
-    text = transcript.text
+    text = persian_letters(transcript.text)  # the sentences match lexicons; spans index the original
     segments = transcript.segments or []
     if not segments and text:
         from soapify.core.transcript import SegmentSpan
