@@ -1264,10 +1264,8 @@ class _Builder:
                 # once the doctor has examined, what the doctor says is findings, explanation or plan, not
                 # the patient's history: "your skin is dry, especially the elbows" goes on with the exam;
                 # "it takes four to six weeks to kick in", "alcohol is a depressant" explain
-                before = self.sents[i - 1]
-                label = (
-                    "exam" if self.final[i - 1] == "exam" and before.speaker == SPEAKER_DOCTOR else "other"
-                )
+                prev = self.sents[i - 1]
+                label = "exam" if self.final[i - 1] == "exam" and prev.speaker == SPEAKER_DOCTOR else "other"
             if (
                 self.lang == "fa"
                 and label == "assessment"
@@ -1666,9 +1664,9 @@ class _Builder:
         if self.lang == "fa" and self.exam_probe(unit.question):
             no = bool(lx.BARE_NO.match(s.text) or re.match(r"^\W*نه(?![^\W\d_])", s.text))
             if first:
-                asked = " ".join(t.text.strip() for t in self.sents[max(0, unit.question - 1) : unit.question + 1]
+                probe = " ".join(t.text.strip() for t in self.sents[max(0, unit.question - 1) : unit.question + 1]
                                  if t.turn == q.turn and t.question)  # fmt: skip
-                self.add("objective", "exam", f"درد در معاینه ({asked}): {s.text.strip()}", spans,
+                self.add("objective", "exam", f"درد در معاینه ({probe}): {s.text.strip()}", spans,
                          negated=no, confidence=0.6)  # fmt: skip
             return True  # "پهلوها رو میزنم، درد داره؟" / "نه.": an exam finding, no history
         if first and unit.polarity == "value" and unit.topics and said:
@@ -2625,9 +2623,9 @@ class _Builder:
                 self.complaint(s, said.get(i, []), also=(pain,) if pain else ())
                 return True
             if self.lang == "fa" and not s.question and (vague := _FA_VAGUE_PART.search(s.text)):
-                part = vague.group(1).replace(" ", "")
+                where = vague.group(1).replace(" ", "")
                 self.complaint(
-                    s, [], what=f"ناراحتی {_FA_PART_NAME.get(part, vague.group(1))}"
+                    s, [], what=f"ناراحتی {_FA_PART_NAME.get(where, vague.group(1))}"
                 )  # "سینه‌م یه جوری میشه"
                 return True
             if self.lang == "fa" and not s.question and (off := _FA_OFF_READING.search(s.text)):
