@@ -3,8 +3,8 @@ wording not taken from the visits the round read)."""
 
 from __future__ import annotations
 
+from tests.nlp.drafting import checked_draft, items, texts
 from tests.nlp.drafting import checked_draft as g
-from tests.nlp.drafting import texts
 
 
 def subjective(draft: dict) -> list[str]:
@@ -335,3 +335,37 @@ def test_tests_named_with_when_are_ordered_not_results(engine):
     )
     assert any("fasting glucose" in t for t in texts(draft, "plan", "test"))
     assert not any("fasting glucose" in t for t in texts(draft, "objective"))
+
+
+# ------------------------------------------------------------------ safety-net advice after the exam is plan
+
+
+def test_safety_net_advice_after_the_exam_stays_in_the_plan(engine):
+    # found in the blind count: the rule that keeps the doctor's talk after the exam out of the history
+    # dropped conditional advice altogether
+    draft = checked_draft(
+        engine,
+        "[doctor] what's going on with your neck?\n[patient] it's been stiff since i slept on it wrong on friday.\n"
+        "[doctor] let me have a look. turn your head to the left. there's spasm in the right trapezius.\n"
+        "[doctor] it's a muscle strain.\n"
+        "[doctor] if the pain spreads down your arm, or your hand goes numb or weak, get seen the same day.\n",
+    )
+    plan = " ".join(texts(draft, "plan")).lower()
+    assert "numb or weak" in plan
+    assert not any("numb" in t.lower() for t in texts(draft, "subjective"))
+
+
+def test_a_condition_that_names_a_medicine_is_kept_with_the_medicine(engine):
+    draft = checked_draft(
+        engine,
+        "[doctor] any burning in your chest?\n[patient] yes, after dinner mostly, for a month.\n"
+        "[doctor] your belly is soft, a little tender at the top.\n"
+        "[doctor] this is reflux. pantoprazole forty milligrams once a day before breakfast for eight weeks.\n"
+        "[doctor] if you're vomiting blood or your stools turn black, even while on the pantoprazole, "
+        "go to the emergency department.\n",
+    )
+    plan = " ".join(texts(draft, "plan")).lower()
+    assert "stools turn black" in plan
+    assert any(
+        it["kind"] == "medication" and "pantoprazole" in it["text"].lower() for it in items(draft, "plan")
+    )

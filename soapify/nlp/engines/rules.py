@@ -509,6 +509,10 @@ _TREATMENT_TALK = re.compile(
 )
 
 
+#: a doctor's conditional instruction: "if it gets worse, ...", "should the rash spread, ..." (English)
+_CONTINGENCY = re.compile(r"^\W*(?:(?:and|but|so|also|okay|now)\W+)*(?:if|should|in case)\b", re.IGNORECASE)
+
+
 def _recounts(text: str) -> bool:
     """A doctor's statement that recounts the patient's history in so many words: dictation ("she denies
     fever"), a recap ("so you've been ..."), age and sex, or a medicine taken ("he's on metformin")."""
@@ -1265,7 +1269,14 @@ class _Builder:
                 # the patient's history: "your skin is dry, especially the elbows" goes on with the exam;
                 # "it takes four to six weeks to kick in", "alcohol is a depressant" explain
                 prev = self.sents[i - 1]
-                label = "exam" if self.final[i - 1] == "exam" and prev.speaker == SPEAKER_DOCTOR else "other"
+                if self.final[i - 1] == "exam" and prev.speaker == SPEAKER_DOCTOR:
+                    label = "exam"
+                elif _CONTINGENCY.match(s.text) or lx.CUES["follow_up"].search(s.text):
+                    label = (
+                        "plan"  # "if you get numbness in the groin ..., go in right away": safety-net advice
+                    )
+                else:
+                    label = "other"
             if (
                 self.lang == "fa"
                 and label == "assessment"
@@ -1307,7 +1318,10 @@ class _Builder:
                     declined,
                     has_meds=(bool(meds) or completed)
                     and not taper
-                    and not (self.goes_on_with(s, meds) and not stops_any),
+                    and not (self.goes_on_with(s, meds) and not stops_any)
+                    # "if you get black stools ... after four weeks on the omeprazole, i'd send you for a
+                    # scope": the medication items do not say the condition
+                    and not _CONTINGENCY.match(s.text),
                 )
             elif self.lang == "fa" and vitals and label == "exam":
                 self.findings_beside_vitals(s, vitals)  # "فشار ۱۱۰ روی ۷۰، نبض ۸۴، شکم نرمه."
