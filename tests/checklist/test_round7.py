@@ -44,3 +44,19 @@ def test_a_plain_scheduled_return_is_no_safety_net(evaluator):
     assert "urgent_return" not in patterns(
         "[doctor] let's see you in a week, and come in earlier in the morning to beat the traffic.\n[patient] sure."
     )
+
+
+# an onset told as a day or a time ago tells how long it has lasted (a clinician's count on held-out
+# visits: "i hurt it on saturday lifting boxes" left duration missing)
+def test_an_onset_told_as_a_day_covers_the_duration_too(evaluator):
+    visit = (
+        "[doctor] what happened to your shoulder?\n"
+        "[patient] i hurt it on thursday moving a sofa up the stairs.\n"
+    )
+    assert status(evaluator, visit, "onset") == "covered"
+    assert status(evaluator, visit, "duration") == "covered"
+
+
+def test_a_past_operation_date_is_no_duration(evaluator):
+    visit = "[doctor] any operations?\n[patient] i had my gallbladder out two years ago.\n"
+    assert status(evaluator, visit, "duration") == "missing"
