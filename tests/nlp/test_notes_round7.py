@@ -369,3 +369,30 @@ def test_a_condition_that_names_a_medicine_is_kept_with_the_medicine(engine):
     assert any(
         it["kind"] == "medication" and "pantoprazole" in it["text"].lower() for it in items(draft, "plan")
     )
+
+
+# ------------------------------------------------------------------ the patient's sex is not another person's
+
+
+def test_an_adult_talking_about_her_baby_is_not_he():
+    from soapify.nlp.engines.style import guess_gender
+
+    visit = (
+        "[doctor] how are you sleeping?\n[patient] badly. the baby wakes every two hours and he won't settle.\n"
+        "[patient] when he finally sleeps i lie there checking that he's breathing.\n"
+        "[doctor] and your appetite?\n[patient] i forget to eat. he keeps me busy all day.\n"
+    )
+    assert guess_gender(visit) is None
+    assert guess_gender("[doctor] good morning mrs. duarte, how is the knee?\n[patient] better.") == "female"
+
+
+def test_a_husband_talking_about_his_wife_is_not_she(engine):
+    draft = checked_draft(
+        engine,
+        "[doctor] what brings you in?\n[patient] my wife says i snore and stop breathing at night.\n"
+        "[patient] she says it's been going on for a year. she had to move to the couch.\n"
+        "[doctor] are you tired in the daytime?\n[patient] yes, i nod off at my desk.\n",
+    )
+    said = " ".join(texts(draft, "subjective")).lower()
+    assert "the patient snores" in said  # not "she snores": "she" is the wife
+    assert "she snores" not in said and "her wife" not in said

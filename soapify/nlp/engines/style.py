@@ -252,6 +252,13 @@ _THIRD_PERSON = re.compile(
 )
 
 
+# someone the patient may go on talking about in later sentences ("my baby ... he wakes up every hour")
+_OTHER_PERSON = re.compile(
+    r"\b(?:(?:my|our) (?:new )?(?:baby|son|daughter|husband|wife|boyfriend|girlfriend|partner)|the (?:new )?baby)\b",
+    re.IGNORECASE,
+)
+
+
 def guess_gender(text: str) -> str | None:
     """'female'/'male' from the visit: the stated demographics first, then the doctor's greeting by
     title (not when the visit is about a child), then pronoun counts outside sentences about someone
@@ -264,6 +271,10 @@ def guess_gender(text: str) -> str | None:
     greeted = _GREETED.search(text[:200])
     if greeted and not child:
         return "male" if greeted.group(1).lower() == "mr" else "female"
+    if not child and _OTHER_PERSON.search(text):
+        # an adult who talks about someone else (a new baby, a son, a boss): "he" and "she" go on
+        # meaning that person in later sentences, so their count tells nothing about the patient's sex
+        return None
     low = " ".join(x for x in re.split(r"(?<=[.?!\n])", text.lower()) if not _THIRD_PERSON.search(x))
     fem = len(re.findall(r"\b(?:female|woman|she|her|mrs|ms|miss|lady|girl)\b", low))
     male = len(re.findall(r"\b(?:male|man|he|his|him|mr|gentleman|guy|boy)\b", low))
