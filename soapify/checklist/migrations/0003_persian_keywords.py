@@ -14,6 +14,8 @@ from pathlib import Path
 
 from django.db import migrations
 
+from soapify.checklist.migrations._keywords import replace_unedited
+
 BEFORE = Path(__file__).with_name("0002_starter_content.json")
 
 KEYWORDS = {
@@ -133,16 +135,11 @@ KEYWORDS = {
 
 
 def update_keywords(apps, schema_editor):
-    Catalog = apps.get_model("checklist", "ChecklistCatalog")
     before = {
         item["key"]: item["keywords"]
         for item in json.loads(BEFORE.read_text(encoding="utf-8"))["catalog_items"]
     }
-    for key, keywords in KEYWORDS.items():
-        for row in Catalog.objects.filter(key=key, owner=None):
-            if row.keywords == before[key]:  # as 0002 wrote them, not edited since
-                row.keywords = keywords
-                row.save(update_fields=["keywords"])
+    replace_unedited(apps, KEYWORDS, before)  # as 0002 wrote them, not edited since
 
 
 class Migration(migrations.Migration):

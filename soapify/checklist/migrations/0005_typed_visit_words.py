@@ -18,6 +18,8 @@ import importlib
 
 from django.db import migrations
 
+from soapify.checklist.migrations._keywords import replace_unedited
+
 KEYWORDS = {
     "chief_complaint": {
         "any": [
@@ -385,13 +387,7 @@ def keywords_before() -> dict:
 
 
 def update_keywords(apps, schema_editor):
-    Catalog = apps.get_model("checklist", "ChecklistCatalog")
-    before = keywords_before()
-    for key, keywords in KEYWORDS.items():
-        for row in Catalog.objects.filter(key=key, owner=None):
-            if row.keywords == before[key]:  # as 0002-0004 wrote them, not edited since
-                row.keywords = keywords
-                row.save(update_fields=["keywords"])
+    replace_unedited(apps, KEYWORDS, keywords_before())  # as 0002-0004 wrote them, not edited since
 
 
 class Migration(migrations.Migration):

@@ -16,6 +16,8 @@ import importlib
 
 from django.db import migrations
 
+from soapify.checklist.migrations._keywords import replace_unedited
+
 KEYWORDS = {
     "ecg_troponin": {
         "any": [
@@ -43,13 +45,7 @@ def keywords_before() -> dict:
 
 
 def update_keywords(apps, schema_editor):
-    Catalog = apps.get_model("checklist", "ChecklistCatalog")
-    before = keywords_before()
-    for key, keywords in KEYWORDS.items():
-        for row in Catalog.objects.filter(key=key, owner=None):
-            if row.keywords == before[key]:  # as 0002-0005 wrote them, not edited since
-                row.keywords = keywords
-                row.save(update_fields=["keywords"])
+    replace_unedited(apps, KEYWORDS, keywords_before())  # as 0002-0005 wrote them, not edited since
 
 
 class Migration(migrations.Migration):

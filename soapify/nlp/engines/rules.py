@@ -198,8 +198,11 @@ def _a_relatives(text: str) -> bool:
 
 # the speaker as the subject: "i", "i'm", "i've", "me"
 _SPEAKER_SUBJECT = re.compile(r"\b(?:i|i'm|i've|i'd|me)\b(?! think\b)", re.IGNORECASE)
-# a sentence that opens on a condition: "if the thyroid is low, ...", "and if it comes back, ..."
-_IF_FIRST = re.compile(r"^\W*(?:(?:and|so|now|but|okay)\W+)*(?:if|unless|in case)\b", re.IGNORECASE)
+# a sentence that opens on a condition: "if the thyroid is low, ...", "and if it comes back, ...", "should
+# the rash spread, ..." (English)
+_IF_FIRST = re.compile(
+    r"^\W*(?:(?:and|but|so|also|okay|now)\W+)*(?:if|unless|should|in case)\b", re.IGNORECASE
+)
 # a third person as the subject: "she's tired all the time", "yeah, he had a stent put in"
 _THIRD_SUBJECT = re.compile(
     r"^\W*(?:(?:yeah|yes|well|and|but|so|oh|um|uh|no)\W+)*(?:she|he|they)(?:'s|'d|'ve|'re)?\b", re.IGNORECASE
@@ -507,10 +510,6 @@ _TREATMENT_TALK = re.compile(
     r"you(?:'ll| will| might| may| could) (?:feel|get|notice|pee|see|need to))\b",
     re.IGNORECASE,
 )
-
-
-#: a doctor's conditional instruction: "if it gets worse, ...", "should the rash spread, ..." (English)
-_CONTINGENCY = re.compile(r"^\W*(?:(?:and|but|so|also|okay|now)\W+)*(?:if|should|in case)\b", re.IGNORECASE)
 
 
 def _recounts(text: str) -> bool:
@@ -1271,7 +1270,7 @@ class _Builder:
                 prev = self.sents[i - 1]
                 if self.final[i - 1] == "exam" and prev.speaker == SPEAKER_DOCTOR:
                     label = "exam"
-                elif _CONTINGENCY.match(s.text) or lx.CUES["follow_up"].search(s.text):
+                elif _IF_FIRST.match(s.text) or lx.CUES["follow_up"].search(s.text):
                     label = (
                         "plan"  # "if you get numbness in the groin ..., go in right away": safety-net advice
                     )
@@ -1321,7 +1320,7 @@ class _Builder:
                     and not (self.goes_on_with(s, meds) and not stops_any)
                     # "if you get black stools ... after four weeks on the omeprazole, i'd send you for a
                     # scope": the medication items do not say the condition
-                    and not _CONTINGENCY.match(s.text),
+                    and not _IF_FIRST.match(s.text),
                 )
             elif self.lang == "fa" and vitals and label == "exam":
                 self.findings_beside_vitals(s, vitals)  # "فشار ۱۱۰ روی ۷۰، نبض ۸۴، شکم نرمه."
