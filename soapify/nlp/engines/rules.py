@@ -266,10 +266,23 @@ _QUESTION_KINDS = (
     (
         "social_history",
         re.compile(
-            r"\b(?:smok\w*|tobacco|cigarettes?|alcohol|drink|drugs|marijuana)\b|سیگار|الکل|قلیان", re.I
+            r"\b(?:smok\w*|tobacco|cigarettes?|alcohol|drink|drugs|marijuana)\b|سیگار|الکل|قلیان|قلیون|"
+            # Persian habits and what the patient does all day: "تریاک؟", "کارت چیه؟", "مهدکودک میره؟"
+            r"تریاک|مشروب|شغل|(?<![^\W\d_])کار(?:ت|تون|شون)\s+چیه|چه\s+کاره|مهد(?:[\u200c ]?کودک)?\s+می[\u200c ]?ره",
+            re.I,
         ),
     ),
-    ("past_history", re.compile(r"\bmedical (?:problems|conditions|history)\b|\bhistory of\b|سابقه", re.I)),
+    (
+        "past_history",
+        re.compile(
+            r"\bmedical (?:problems|conditions|history)\b|\bhistory of\b|سابقه|"
+            # Persian: "بیماری خاصی داری؟", "دیگه بیماری داری؟", "قبلاً مریضی داشته؟", "عمل جراحی داشتی؟"
+            r"(?<![^\W\d_])(?:بیماری|مریضی)(?:\s+(?:خاص|زمینه|دیگه|دیگه‌ای)\S*)?\s+(?:\S+\s+)?دار|"
+            r"(?:قبلاً|قبلا|تا حالا)\s+(?:\S+\s+){0,3}?(?:بیماری|مریضی|عمل|بستری|جراحی)|"
+            r"(?<![^\W\d_])(?:عمل\s+جراحی|جراحی)(?![^\W\d_])",
+            re.I,
+        ),
+    ),
 )
 _OWN_ACCOUNT = re.compile(
     r"\b(?:but|though|although|except|i've been having|i have been having|i'm having|right now|these days|"
@@ -739,7 +752,7 @@ _FA_EXAM_COMMAND = re.compile(
 # داره؟", "پهلوها رو میزنم، درد داره؟", "اینجا درد داره؟" (with the exam under way)
 _FA_PROBE_MOVE = re.compile(
     r"(?:فشار\s*(?:می[\u200c ]?دم|میدم|می[\u200c ]?دهم)|(?<![^\W\d_])(?:می[\u200c ]?زنم|میزنم)|"
-    r"لمس\s*(?:می[\u200c ]?کنم|میکنم))(?![^\W\d_])[^.؟?]*(?:درد|حساس)"
+    r"لمس\s*(?:می[\u200c ]?کنم|میکنم))(?![^\W\d_])(?:[^.؟?…]|\.\.\.|…)*(?:درد|حس)"
 )
 _FA_PROBE_HERE = re.compile(
     r"(?<![^\W\d_])(?:اینجا|این\s*جا|اونجا)(?:\s+[^\s.؟?،,]+){0,3}?[،,]?\s+(?:درد|حساس)"
@@ -755,6 +768,22 @@ _FA_EXAM_MOVE = re.compile(
     r"(?<![^\W\d_])(?:(?:شلوار|آستین|لباس|پیراهن|جوراب|کفش)\S*\s+(?:رو\s+|را\s+)?(?:بزنید|بزنین|بدید|بدین|دربیارید|دربیارین|در بیارید)|"
     r"(?:خم|صاف|شل)\s+(?:کنید|کنین|بکنید)|(?:بفرمایید\s+)?(?:اینجا\s+|رو صندلی\s+)?(?:بشینید|بشینین|بنشینید))(?![^\W\d_])"
 )
+
+
+# a test the doctor reads: "نوار قلبت …", "نوار ادراری که خانم پرستار گرفت، …", "جواب کشت …"
+_FA_TEST_WORD = re.compile(r"(?<![^\W\d_])(?:نوار|آزمایش|کشت|عکس|سونو|سونوگرافی|جواب)(?![^\W\d_])")
+# what a finding is not: the doctor's own move while examining ("پوست شکمشو میگیرم...", "بذار ببینم"),
+# a condition or a hedge ("اگه", "ممکنه", "باید"), an explanation ("این مال …", "یعنی …", "چون …")
+_FA_NOT_A_FINDING = re.compile(
+    r"(?<![^\W\d_])(?:می[\u200c ]?[^\W\d_]+?م|ببینم|بگیرم|بزنم|کنم|اگه|اگر|ممکنه|شاید|باید|بهتره)(?![^\W\d_])|"
+    r"^\W*(?:خب\W+)?(?:این|یعنی|چون|پس)(?![^\W\d_])|(?:\.\.\.|…)\s*$"
+)
+
+
+def _fa_found(text: str) -> bool:
+    """Whether a doctor's Persian sentence during the exam can be a finding: it names a part of the body
+    or a clinical word, is no move of the doctor's, no condition, hedge or explanation."""
+    return bool(lx.FA_CLINICAL_WORD.search(text)) and not _FA_NOT_A_FINDING.search(text)
 
 
 def _instruction(text: str) -> bool:
@@ -1244,6 +1273,10 @@ class _Builder:
                 label = (
                     "assessment"  # "با این معاینه، خیلی احتمال داره رباط صلیبی پاره شده باشه": the impression
                 )
+            if self.lang == "fa" and label == "other" and self.examining(i) and _fa_found(s.text):
+                # "بالای مثانه یه کم حساسه", "ریه‌ها پاکن", "نوار قلبت تغییر حادی نشون نمیده": what the doctor
+                # says of the body between the first finding and the impression is a finding or a result
+                label = "result" if _FA_TEST_WORD.search(s.text) else "exam"
             if (
                 self.lang == "fa"
                 and label == "exam"
@@ -1388,6 +1421,22 @@ class _Builder:
         return any(
             label == "exam" and self.sents[j].speaker == SPEAKER_DOCTOR
             for j, label in enumerate(self.final[:i])
+        )
+
+    def examining(self, i: int) -> bool:
+        """Whether sentence ``i`` falls in the exam: after the doctor's first finding or vital sign and
+        before the doctor's first impression or order after it."""
+        first = next(
+            (
+                j
+                for j, label in enumerate(self.final[:i])
+                if label == "exam" and self.sents[j].speaker == SPEAKER_DOCTOR
+            ),
+            None,
+        )
+        return first is not None and not any(
+            label == "assessment" or j in self.prescribed
+            for j, label in enumerate(self.final[first:i], start=first)
         )
 
     def goes_on_with(self, s: Sentence, meds: list) -> bool:
@@ -1677,9 +1726,12 @@ class _Builder:
         if self.lang == "fa" and self.exam_probe(unit.question):
             no = bool(lx.BARE_NO.match(s.text) or re.match(r"^\W*نه(?![^\W\d_])", s.text))
             if first:
+                # the move said just before the question belongs to it: "پهلوها رو میزنم... درد نداره؟"
                 probe = " ".join(t.text.strip() for t in self.sents[max(0, unit.question - 1) : unit.question + 1]
-                                 if t.turn == q.turn and t.question)  # fmt: skip
-                self.add("objective", "exam", f"درد در معاینه ({probe}): {s.text.strip()}", spans,
+                                 if t.turn == q.turn and (t.question or _FA_PROBE_MOVE.search(t.text + " درد")))  # fmt: skip
+                # a press that hurts, or a touch felt ("… حس میکنی؟")
+                what = "درد در معاینه" if re.search(r"درد|حساس", probe) else "معاینه"
+                self.add("objective", "exam", f"{what} ({probe}): {s.text.strip()}", spans,
                          negated=no, confidence=0.6)  # fmt: skip
             return True  # "پهلوها رو میزنم، درد داره؟" / "نه.": an exam finding, no history
         if first and unit.polarity == "value" and unit.topics and said:
@@ -1812,7 +1864,12 @@ class _Builder:
     def led_history_answer(self, i: int, s: Sentence, unit: Unit | None) -> bool:
         """ "Do you smoke?" / "Yes, a pack a day.": a short answer opening with yes or no to a history
         question, naming nothing of its own; it is history read with its question."""
-        if unit is None or not _LED_ANSWER.match(s.text) or len(_WORDS.findall(s.text)) > 10:
+        if unit is None or len(_WORDS.findall(s.text)) > 10:
+            return False
+        # Persian answers a habit or history question without a yes: "سیگار میکشی؟" / "گاهی.",
+        # "عمل جراحی داشتی؟" / "دو تا سزارین."
+        bare = self.lang == "fa" and len(_WORDS.findall(s.text)) <= 4 and not s.question
+        if not (_LED_ANSWER.match(s.text) or bare):
             return False
         q = self.sents[unit.question].text
         if unit.answer[:1] != (i,) or len(_WORDS.findall(q)) > 12:
@@ -1856,6 +1913,16 @@ class _Builder:
             if _OWN_ACCOUNT.search(s.text) or lx.PART_COMPLAINT.search(s.text)
             else next((k for k, cue in _QUESTION_KINDS if cue.search(asked)), None)
         )
+        if (
+            self.lang == "fa"
+            and from_question in ("social_history", "past_history")
+            and lx.SYMPTOM_RE.search(s.text)
+            and (u := self.unit_of(i)) is not None
+            and u.answer[:1] != (i,)
+        ):
+            # "مهدکودک میره؟" / "آره، هفته‌ای سه روز. مربیش گفت دو تا بچه‌ی دیگه هم اسهال داشتن.": a later
+            # sentence of the answer naming a symptom tells the illness, not the habit asked about
+            from_question = None
         # its own words win when they name an allergy, a relative or a medicine taken ("My father had a
         # heart attack", "I take ibuprofen"); weaker cues ("years ago", "drugs") yield to the question
         kind = (

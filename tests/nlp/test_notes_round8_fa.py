@@ -1,0 +1,103 @@
+"""The rules engine on the eighth round's Persian findings (made-up colloquial dialogue, worded unlike
+the visits the findings came from): what the doctor says of the body during the exam, the history
+question that decides an answer's kind, tenths said after digits."""
+
+from __future__ import annotations
+
+from soapify.nlp.engines.text import number_view
+from tests.nlp.drafting import items, texts
+from tests.nlp.drafting import persian_draft as g
+
+# ------------------------------------------------------------------ the exam
+
+
+def test_what_the_doctor_says_of_the_body_during_the_exam_is_a_finding(engine):
+    draft = g(
+        engine,
+        "[doctor] از کی سرفه می‌کنی؟\n[patient] یه هفته‌ست.\n"
+        "[doctor] فشارت ۱۲۰ روی ۸۰ئه.\n[doctor] حلقت یه کم قرمزه.\n"
+        "[doctor] ریه‌ها سمت چپ یه کم خشنن.\n[doctor] کبدش زیر دنده لمس نمیشه.\n"
+        "[doctor] نوار قلبت که گرفتیم ریتمش سینوسی نشون میده.\n"
+        "[doctor] این یه برونشیت حاده.",
+    )
+    exam = texts(draft, "objective", "exam")
+    assert any("ریه‌ها" in t for t in exam)
+    assert any("کبدش" in t for t in exam)
+    assert any("نوار قلبت" in t for t in texts(draft, "objective", "result"))
+
+
+def test_the_doctors_moves_hedges_and_talk_after_the_impression_are_no_finding(engine):
+    draft = g(
+        engine,
+        "[doctor] فشارت ۱۳۰ روی ۸۰ئه.\n[doctor] زانوتو خم میکنم...\n[doctor] ممکنه مفصلت آب آورده باشه.\n"
+        "[doctor] این آرتروز زانوئه.\n[doctor] زانوت باید استراحت کنه، ورزش سنگین نکن.\n"
+        "[doctor] زانو رو با یخ خنک نگه دار.",
+    )
+    exam = " ".join(texts(draft, "objective", "exam"))
+    assert "خم میکنم" not in exam
+    assert "آب آورده" not in exam
+    assert "یخ" not in exam
+
+
+def test_a_move_said_before_the_question_makes_the_answer_an_exam_finding(engine):
+    draft = g(
+        engine,
+        "[doctor] تبت ۳۸ه.\n[doctor] زیر دنده‌ها رو فشار میدم... درد نداره؟\n[patient] نه.\n"
+        "[doctor] با این سوزن ته پاتو میزنم، حس میکنی؟\n[patient] یه کم.",
+    )
+    exam = items(draft, "objective", "exam")
+    assert any("فشار میدم" in it["text"] and it["negated"] for it in exam)
+    assert any("سوزن" in it["text"] for it in exam)
+    assert not any(it["kind"] == "ros" and "درد" in it["text"] for it in items(draft, "subjective"))
+
+
+# ------------------------------------------------------------------ numbers
+
+
+def test_tenths_said_after_digits_are_read():
+    assert "38.4" in number_view("تبش ۳۸ و ۴ دهمه.").text
+    assert "9.5" in number_view("هموگلوبینش ۹ و ۵ دهم بود").text
+    assert "38.4" not in number_view("۳۸ و ۴ تا").text
+
+
+def test_a_temperature_with_tenths_after_digits_is_the_vital(engine):
+    draft = g(engine, "[doctor] خب، تبش الان ۳۸ و ۶ دهمه، نبضش ۱۱۰ تاست.")
+    temp = [it for it in items(draft, "objective", "vital") if it["name"] == "temperature"]
+    assert temp and temp[0]["value"] == 38.6
+
+
+# ------------------------------------------------------------------ the history question decides the kind
+
+
+def test_an_answer_to_a_disease_or_surgery_question_is_past_history(engine):
+    draft = g(
+        engine,
+        "[doctor] چه مشکلی دارین؟\n[patient] سرم درد میکنه.\n"
+        "[doctor] قبلاً بیماری خاصی داشتی؟\n[patient] دیابت دارم، پنج ساله.\n"
+        "[doctor] عمل جراحی چی؟\n[patient] کیسه صفرا.",
+    )
+    past = " ".join(texts(draft, "subjective", "past_history"))
+    assert "دیابت" in past
+    assert "کیسه صفرا" in past
+
+
+def test_a_bare_answer_to_a_habit_or_work_question_is_social_history(engine):
+    draft = g(
+        engine,
+        "[doctor] چه مشکلی دارین؟\n[patient] کمرم درد میکنه.\n"
+        "[doctor] قلیون چی؟\n[patient] هفته‌ای یه بار.\n"
+        "[doctor] کارت چیه؟\n[patient] راننده تاکسی‌ام.",
+    )
+    social = " ".join(texts(draft, "subjective", "social_history"))
+    assert "هفته‌ای یه بار" in social
+    assert "راننده" in social
+
+
+def test_a_symptom_told_later_in_the_answer_to_a_social_question_is_the_illness(engine):
+    draft = g(
+        engine,
+        "[doctor] بچه چی شده؟\n[patient] از دیشب استفراغ می‌کنه.\n"
+        "[doctor] مهدکودک میره؟\n[patient] آره، هر روز. دختر همسایه‌مون هم اسهال گرفته بود.",
+    )
+    assert not any("اسهال" in t for t in texts(draft, "subjective", "social_history"))
+    assert any("هر روز" in t for t in texts(draft, "subjective", "social_history"))
