@@ -101,3 +101,41 @@ def test_a_symptom_told_later_in_the_answer_to_a_social_question_is_the_illness(
     )
     assert not any("اسهال" in t for t in texts(draft, "subjective", "social_history"))
     assert any("هر روز" in t for t in texts(draft, "subjective", "social_history"))
+
+
+# ------------------------------------------------------------------ tests ordered, the plan said back
+
+
+def test_a_test_ordered_or_its_result_asked_for_is_plan_not_a_result(engine):
+    draft = g(
+        engine,
+        "[doctor] چی شده؟\n[patient] یه هفته‌ست سرفه می‌کنم.\n"
+        "[doctor] یه عکس ریه هم برو بگیر، جوابشو بیار.\n"
+        "[doctor] یه کشت خلط هم می‌نویسم.",
+    )
+    assert not texts(draft, "objective", "result")
+    plan = " ".join(texts(draft, "plan", "test"))
+    assert "عکس ریه" in plan
+    assert "کشت خلط" in plan
+
+
+def test_results_handed_over_to_look_at_are_no_order():
+    from soapify.nlp.engines.rules import _FA_ORDERS_IT
+
+    assert not _FA_ORDERS_IT.search("آزمایشاتو بده ببینم")
+    assert _FA_ORDERS_IT.search("یه آزمایش خون هم بده")
+
+
+def test_after_the_order_what_the_patient_says_without_a_symptom_is_no_history(engine):
+    draft = g(
+        engine,
+        "[doctor] چی شده؟\n[patient] سه روزه گوشم درد میکنه.\n"
+        "[doctor] پرده گوش قرمزه و برآمده.\n[doctor] عفونت گوش میانیه.\n"
+        "[doctor] آموکسی‌سیلین ۵۰۰ هر هشت ساعت، یه هفته.\n"
+        "[patient] یه برگه هم برای اداره بدید لطفاً.\n[patient] راستی از دیشب سرگیجه هم دارم.\n"
+        "[doctor] بگو ببینم آنتی‌بیوتیکو چطوری میخوری؟\n[patient] هر هشت ساعت یکی، تا یه هفته.",
+    )
+    said = " ".join(texts(draft, "subjective"))
+    assert "اداره" not in said
+    assert "هر هشت ساعت یکی" not in said
+    assert "سرگیجه" in said

@@ -772,12 +772,37 @@ _FA_EXAM_MOVE = re.compile(
 
 # a test the doctor reads: "نوار قلبت …", "نوار ادراری که خانم پرستار گرفت، …", "جواب کشت …"
 _FA_TEST_WORD = re.compile(r"(?<![^\W\d_])(?:نوار|آزمایش|کشت|عکس|سونو|سونوگرافی|جواب)(?![^\W\d_])")
+# the doctor checking the plan was understood: "متوجه شدی؟", "بگو ببینم چطوری می‌خوری؟", "تکرار کن ببینم"
+_FA_CHECK_BACK = re.compile(
+    r"متوجه\s+(?:شدی|شدید|شدین)|(?:بگو|بگید|بگین)\s+ببینم|تکرار\s+(?:کن|کنید|کنین)|"
+    r"(?:چه\s*جوری|چطوری|چطور)\s+(?:\S+\s+){0,2}?(?:می[\u200c ]?)?(?:خوری|خورید|خورین|دی|دید|زنی|زنید)(?![^\W\d_])"
+)
+# the doctor ordering a test or asking for its result to be brought: "… بده", "… بدید", "… میدم", "… می‌نویسم",
+# "… بیار"; not "بده ببینم" (hand it over to look at), and not a test already done ("گرفتیم", "دادی")
+_FA_ORDERS_IT = re.compile(
+    r"(?<![^\W\d_])(?:بده|بدید|بدین|بدهید|بیار|بیارید|بیارین|بیاری|بگیرید|بگیرین|"
+    r"می[\u200c ]?دم|می[\u200c ]?دهم|می[\u200c ]?نویسم|بنویسم)(?![^\W\d_])(?!\s+ببینم)"
+)
 # what a finding is not: the doctor's own move while examining ("پوست شکمشو میگیرم...", "بذار ببینم"),
 # a condition or a hedge ("اگه", "ممکنه", "باید"), an explanation ("این مال …", "یعنی …", "چون …")
 _FA_NOT_A_FINDING = re.compile(
     r"(?<![^\W\d_])(?:می[\u200c ]?[^\W\d_]+?م|ببینم|بگیرم|بزنم|کنم|اگه|اگر|ممکنه|شاید|باید|بهتره)(?![^\W\d_])|"
     r"^\W*(?:خب\W+)?(?:این|یعنی|چون|پس)(?![^\W\d_])|(?:\.\.\.|…)\s*$"
 )
+
+
+# clinical words that name an errand, not the body: pills, strips and tests to buy, sugar and pressure as the
+# thing the plan is about ("چقدر قرص شد", "نوار قند کجا ارزون‌تره", "آزمایش رو کجا بدم؟")
+_FA_ERRAND_WORD = re.compile(
+    r"(?:قرص|دارو|شربت|آمپول|سرم|قطره|پماد|کرم|اسپری|نوار|آزمایش|عکس|سونو|سونوگرافی|قند|فشار|کار|شغل|شیفت|"
+    r"آب|چای|قهوه|غذا|نمک|رژیم|ورزش|بیمارستان|اورژانس)"
+)
+
+
+def _fa_of_the_body(text: str) -> bool:
+    """Whether a Persian sentence names a part of the body, a bodily function or a symptom word (not only
+    a pill, a test or an errand)."""
+    return any(not _FA_ERRAND_WORD.match(m.group(0)) for m in lx.FA_CLINICAL_WORD.finditer(text))
 
 
 def _fa_found(text: str) -> bool:
@@ -807,6 +832,8 @@ def cue_label(s: Sentence) -> str | None:
             return "assessment"  # "this could be a pulmonary embolism"
         if _instruction(t):
             return "plan"  # "once the pain settles, start some gentle range of motion exercises"
+        if _FA_TEST_WORD.search(t) and _FA_ORDERS_IT.search(t):
+            return "plan"  # "یه آزمایش مدفوع هم بده", "کشت ادرار هم میدم", "جواب آزمایشتم بیار": ordered, no result
         for label in ("exam", "plan", "result", "assessment"):
             if lx.CUES[label].search(t):
                 if label == "result" and _FA_NO_RESULT_YET.search(t) and not re.search(r"\d", t):
@@ -961,6 +988,8 @@ class _Builder:
             return  # "cold out there today, huh." / "it is, i had to scrape my windshield.": small talk
         if s.start in self.told_how:
             return  # the medication item of the question it answers says it
+        if self.lang == "fa" and not doctor and self.checks_back(i):
+            return  # "بگو ببینم از فردا چطوری می‌خوری؟" / "صبح یکی، شب یکی.": the plan said back, no history
         if self.lang == "fa" and lx.is_greeting(s.text):
             return  # "سلام آقای دکتر، ممنون، خسته نباشید", "سلام، بفرمایید بشینید"
         if self.lang == "fa" and lx.FA_SMALL_TALK.search(s.text) and not lx.SYMPTOM_RE.search(s.text):
@@ -1251,6 +1280,18 @@ class _Builder:
             return
         if unit is not None and self.answer(i, s, unit):
             return
+        if (
+            not doctor
+            and self.lang == "fa"
+            and not meds
+            and not lx.SYMPTOM_RE.search(s.text)
+            and not _fa_of_the_body(s.text)
+            and _history_kind(s.text, _PATIENT_KINDS) in ("hpi", "medication")
+            and self.plan_told(i)
+        ):
+            # "چقدر قرص شد دکتر.", "مرسی، خیالم راحت شد.", "فقط یه نامه برای اداره می‌خوام": once the doctor
+            # has told the impression or ordered, what the patient says without a symptom is no history
+            return
         if doctor:
             if lx.DEMOGRAPHIC.search(s.text) and not lx.ASSISTANT.search(s.text):
                 label = "hpi"  # "martha is a 50-year-old female with ... who presents for ..."
@@ -1437,6 +1478,27 @@ class _Builder:
         return first is not None and not any(
             label == "assessment" or j in self.prescribed
             for j, label in enumerate(self.final[first:i], start=first)
+        )
+
+    def checks_back(self, i: int) -> bool:
+        """Whether sentence ``i`` answers the doctor checking that the plan was understood ("متوجه شدی؟",
+        "بگو ببینم چه جوری می‌خوری؟"), once the doctor has ordered or told the impression."""
+        unit = self.unit_of(i)
+        if unit is None or not self.plan_told(unit.question):
+            return False
+        return bool(_FA_CHECK_BACK.search(self.asked_text(unit)))
+
+    def plan_told(self, i: int) -> bool:
+        """Whether the doctor has ordered a medicine, or told the impression after examining, before
+        sentence ``i``."""
+        start = self.sents[i].start
+        ordered = any(
+            it["kind"] == "medication" and it["evidence"] and it["evidence"][0]["start"] < start
+            for it in self.items["plan"]
+        )
+        return ordered or any(
+            label == "assessment" and self.sents[j].speaker == SPEAKER_DOCTOR and self.exam_begun(j)
+            for j, label in enumerate(self.final[:i])
         )
 
     def goes_on_with(self, s: Sentence, meds: list) -> bool:
