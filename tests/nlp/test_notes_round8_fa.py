@@ -139,3 +139,33 @@ def test_after_the_order_what_the_patient_says_without_a_symptom_is_no_history(e
     assert "اداره" not in said
     assert "هر هشت ساعت یکی" not in said
     assert "سرگیجه" in said
+
+
+# ------------------------------------------------------------------ spelling of a symptom said with a verb
+
+
+def test_a_symptom_verb_typed_joined_or_with_an_intensifier_is_the_symptom(engine):
+    from soapify.nlp.engines import lexicons as lx
+
+    for said in ("موقع جیش میسوزه", "موقع جیش می سوزه", "موقع جیش یه کم می‌سوزه"):
+        m = lx.SYMPTOM_RE.search(said)
+        assert m is not None and lx.fa_symptom_name(m.group(0)) == "سوزش ادرار"
+    draft = g(engine, "[doctor] چه مشکلی دارین؟\n[patient] سلام. موقع جیش خیلی میسوزه، از دیروز.")
+    assert texts(draft, "subjective", "chief_complaint") == ["سوزش ادرار"]
+
+
+# ------------------------------------------------------------------ a past episode
+
+
+def test_a_medicine_others_gave_once_in_the_past_is_neither_taken_nor_why_the_patient_came(engine):
+    draft = g(
+        engine,
+        "[doctor] چی شده؟\n[patient] سلام.\n[doctor] بفرمایید.\n[patient] راستش یه مشکلی دارم.\n"
+        "[doctor] قبلاً هم همینو داشتی؟\n"
+        "[patient] آره، سال پیش. یه بار برام سفالکسین نوشتن، صورتم ورم کرد.\n"
+        "[doctor] پس سفالکسین رو هیچوقت نخور.",
+    )
+    assert not any(it["name"] == "سفالکسین" for it in items(draft, "subjective", "medication"))
+    assert not any(it["name"] == "سفالکسین" for it in items(draft, "plan", "medication"))
+    assert not any("ورم" in t for t in texts(draft, "subjective", "chief_complaint"))
+    assert not any(it["kind"] == "ros" and not it.get("negated") for it in items(draft, "subjective"))

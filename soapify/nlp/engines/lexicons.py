@@ -160,7 +160,7 @@ CANONICAL_EN = {
 
 def canonical_symptom(term: str) -> str:
     low = term.lower()
-    return CANONICAL_EN.get(low) or FA_SYMPTOM_EN.get(low) or low
+    return CANONICAL_EN.get(low) or FA_SYMPTOM_EN.get(low) or FA_SYMPTOM_EN.get(_fa_term_key(low)) or low
 
 
 # Persian symptoms said as a verb, named as a symptom in the note ("ترش می‌کنم" → "ترش کردن")
@@ -189,7 +189,7 @@ _FA_SYMPTOM_NAMES = {
 
 
 def fa_symptom_name(term: str) -> str:
-    return _FA_SYMPTOM_NAMES.get(term, term)
+    return _FA_SYMPTOM_NAMES.get(term) or _FA_SYMPTOM_NAMES.get(_fa_term_key(term), term)
 
 
 _SYMPTOM_TO_SYSTEM = {term: system for system, terms in ROS_SYSTEMS.items() for term in terms}
@@ -203,18 +203,44 @@ _FA_ENDING = (
 _FA_OTHER_WORDS = (
     r"(?!(?:لرزش|جوشش|تبت)(?![\w]))(?!خسته\s+(?:نباشید|نباشی|نباشین)|خسته\s+شدم\s+از|خسته[\u200c ]?کننده)"
 )
+# a Persian verb's "می" is typed joined, with a half-space or with a space ("میسوزه", "می‌سوزه", "می سوزه"),
+# and an intensifier may stand before it ("موقع دستشویی خیلی میسوزه"): a term said with a verb matches all
+_FA_INTENSIFIER = r"(?:خیلی|یه کم|یکم|کمی|بدجور|همش)"
+
+
+def _term_pattern(term: str) -> str:
+    pattern = re.escape(term)
+    if "می\u200c" in term:
+        pattern = re.sub(
+            r"(?:\\ )?می\u200c",
+            lambda m: (
+                (r"\s+(?:" + _FA_INTENSIFIER + r"\s+)?" if m.group(0).startswith("\\") else "")
+                + "می[\u200c ]?"
+            ),
+            pattern,
+        )
+    return pattern
+
+
+def _fa_term_key(term: str) -> str:
+    """The lexicon's spelling of a Persian term as said ("موقع دستشویی خیلی میسوزه" → "موقع دستشویی می‌سوزه")."""
+    key = re.sub(r"\s+" + _FA_INTENSIFIER + r"(?=\s)", "", term)
+    return re.sub(r"(?<![^\W\d_])می[\u200c ]?(?=[^\W\d_])", "می\u200c", key)
+
+
 SYMPTOM_RE = re.compile(
     r"(?<![\w])"
     + _FA_OTHER_WORDS
     + r"(?:"
-    + "|".join(re.escape(t) for t in sorted(_SYMPTOM_TO_SYSTEM, key=len, reverse=True))
+    + "|".join(_term_pattern(t) for t in sorted(_SYMPTOM_TO_SYSTEM, key=len, reverse=True))
     + rf")(?={_FA_ENDING}(?![\w]))",
     re.IGNORECASE,
 )
 
 
 def symptom_system(term: str) -> str:
-    return _SYMPTOM_TO_SYSTEM.get(term.lower(), "Constitutional")
+    low = term.lower()
+    return _SYMPTOM_TO_SYSTEM.get(low) or _SYMPTOM_TO_SYSTEM.get(_fa_term_key(low), "Constitutional")
 
 
 # ------------------------------------------------------------------ exam systems

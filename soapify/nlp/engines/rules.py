@@ -1105,6 +1105,8 @@ class _Builder:
             meds = [m for m in meds if not _IN_RESERVE.match(s.text, m.name_span[1] - s.start)]
             # "سفالکسین براتون نمی‌نویسم", "آموکسی‌سیلین بهتون نمیدم": withheld, not ordered
             meds = [m for m in meds if not _FA_NOT_GIVEN.match(s.text, m.name_span[1] - s.start)]
+            # "کوتریموکسازول رو هیچوقت دیگه نخور": a medicine to avoid for good, neither ordered nor stopped
+            meds = [m for m in meds if not _FA_NEVER.match(s.text, m.name_span[1] - s.start)]
             # "اگه بهتر نشد بهم بگید، اندانسترون می‌نویسم": a medicine kept for later, not ordered now
             meds = [
                 m
@@ -1681,10 +1683,23 @@ class _Builder:
         two. they gave her amoxicillin"): a past verb before the name, and a past time in the sentence
         or the one before it in the same turn."""
         s = self.sents[i]
+        if self.lang == "fa":
+            return s.speaker != SPEAKER_DOCTOR and self.fa_past_episode(i)
         if s.speaker == SPEAKER_DOCTOR or not _GIVEN_THEN.search(s.text, 0, name_start):
             return False
         before = self.sents[i - 1].text if i and self.sents[i - 1].turn == s.turn else ""
         return bool(_PAST_TIME.search(s.text) or _PAST_TIME.search(before))
+
+    def fa_past_episode(self, i: int) -> bool:
+        """Whether a Persian sentence tells what others gave or did once in the past ("آره پارسال دو بار.
+        یه بار بهم کوتریموکسازول دادن، کل بدنم کهیر زد."): a verb of others' giving, and a past time in the
+        sentence or the one before it in the same turn. Its medicine is not taken now, its symptom not
+        had now."""
+        s = self.sents[i]
+        if not _FA_GIVEN_THEN.search(s.text):
+            return False
+        before = self.sents[i - 1].text if i and self.sents[i - 1].turn == s.turn else ""
+        return bool(_FA_PAST_TIME.search(s.text) or _FA_PAST_TIME.search(before))
 
     def answers_allergy_question(self, i: int) -> bool:
         """ "Any allergies to medications?" / "Yes, penicillin gives me a rash.": the drug is an allergen."""
@@ -2213,6 +2228,8 @@ class _Builder:
                 continue
             if m.source == "said" and self.of_a_relative(m.sentence):
                 continue  # "your sister, how's she doing?" / "she's tired all the time": not the patient's
+            if self.lang == "fa" and m.source == "said" and self.fa_past_episode(m.sentence):
+                continue  # "پارسال … یه بار بهم کوتریموکسازول دادن، کل بدنم کهیر زد": not had now
             if self.lang == "fa" and m.speaker == SPEAKER_DOCTOR and self.exam_probe(m.sentence):
                 continue  # "پهلوها رو میزنم، درد داره؟" / "نه.": the exam, not the review of systems
             if self.lang == "en" and self.allergy_talk(m.sentence):
@@ -2735,6 +2752,8 @@ class _Builder:
                 continue  # "she had a cold last week, runny nose, it's mostly better now": not why they came
             if self.answers_allergy_question(i) or lx.CUES["allergy"].search(s.text):
                 continue  # "penicillin gives me a rash" is a reaction, not why the patient came
+            if self.lang == "fa" and self.fa_past_episode(i):
+                continue  # "پارسال بهم آموکسی‌سیلین دادن، کهیر زدم": a past reaction, not why they came
             if self.lang == "en" and _a_relatives(s.text):
                 continue  # "my mom had anxiety, i think": a relative's condition, not why the patient came
             if self.lang == "en" and s.question and i not in said and not _ASKS.match(s.text):
@@ -3263,6 +3282,14 @@ _GIVEN_THEN = re.compile(
     r"\b(?:(?:they|he|she|the doctor|we)\s+(?:gave|prescribed|put)|(?:i|he|she)\s+(?:was|were)\s+(?:on|given)|"
     r"(?:i|he|she)\s+took)\b",
     re.IGNORECASE,
+)
+_FA_NEVER = re.compile(r"\s*(?:(?:رو|را)\s+)?(?:هیچوقت|هیچ[\u200c ]?وقت|هرگز)(?![^\W\d_])")
+_FA_GIVEN_THEN = re.compile(
+    r"(?<![^\W\d_])(?:دادن|دادند|داده بودن|نوشتن|نوشتند|نوشته بودن|زدن|زده بودن|تزریق کردن)(?![^\W\d_])"
+)
+_FA_PAST_TIME = re.compile(
+    r"(?<![^\W\d_])(?:پارسال|پیارسال|سال\s+(?:پیش|قبل)|ماه\s+(?:پیش|قبل)|بچگی\S*|بچه\s+بودم|قبلاً|قبلا|"
+    r"اون\s+دفعه|دفعه[\u200cی ]*(?:ی\s+)?(?:قبل|پیش))(?![^\W\d_])"
 )
 _PAST_TIME = re.compile(
     r"\bwhen (?:i|he|she|they) (?:was|were)\b|\b(?:years?|months?) ago\b|\blast year\b|\bas a (?:kid|child|baby|teen\w*)\b",
