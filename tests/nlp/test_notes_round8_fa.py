@@ -169,3 +169,27 @@ def test_a_medicine_others_gave_once_in_the_past_is_neither_taken_nor_why_the_pa
     assert not any(it["name"] == "سفالکسین" for it in items(draft, "plan", "medication"))
     assert not any("ورم" in t for t in texts(draft, "subjective", "chief_complaint"))
     assert not any(it["kind"] == "ros" and not it.get("negated") for it in items(draft, "subjective"))
+
+
+# ------------------------------------------------------------------ advice after the order
+
+
+def test_informal_commands_after_the_impression_are_the_plan(engine):
+    draft = g(
+        engine,
+        "[doctor] چی شده؟\n[patient] دخترم از دیشب اسهال داره.\n"
+        "[doctor] شکمش نرمه.\n[doctor] این یه اسهال ویروسیه.\n"
+        "[doctor] سرم خوراکی رو کم‌کم بهش بده.\n[doctor] لبنیات فعلاً نده.",
+    )
+    plan = " ".join(texts(draft, "plan"))
+    assert "سرم خوراکی" in plan
+    assert "لبنیات" in plan
+
+
+def test_a_warning_that_names_the_mouth_not_opening_is_the_plan_not_an_exam_command(engine):
+    draft = g(
+        engine,
+        "[doctor] گلوت چرک داره.\n[doctor] عفونت لوزه‌ست.\n"
+        "[doctor] اگه دهنت باز نشد یا نفست بند اومد، فوری برو اورژانس.",
+    )
+    assert any("اورژانس" in t for t in texts(draft, "plan"))

@@ -772,6 +772,11 @@ _FA_EXAM_MOVE = re.compile(
 
 # a test the doctor reads: "نوار قلبت …", "نوار ادراری که خانم پرستار گرفت، …", "جواب کشت …"
 _FA_TEST_WORD = re.compile(r"(?<![^\W\d_])(?:نوار|آزمایش|کشت|عکس|سونو|سونوگرافی|جواب)(?![^\W\d_])")
+# an informal Persian command, the singular "you" ("بده", "نده", "بخور", "برو", "قطع نکن", "بشور")
+_FA_TOLD_TO = re.compile(
+    r"(?<![^\W\d_])(?:بده|نده|بخور|نخور|برو|نرو|بیا|نیا|بکن|نکن|بذار|نذار|بزن|نزن|بشور|بگیر|نگیر|بریز|بپوش|"
+    r"بمون|بخواب|بنوش|بمال|نمال|بخورونش|بدش|نگه\s+دار|نگه\s+ندار)(?![^\W\d_])"
+)
 # the doctor checking the plan was understood: "متوجه شدی؟", "بگو ببینم چطوری می‌خوری؟", "تکرار کن ببینم"
 _FA_CHECK_BACK = re.compile(
     r"متوجه\s+(?:شدی|شدید|شدین)|(?:بگو|بگید|بگین)\s+ببینم|تکرار\s+(?:کن|کنید|کنین)|"
@@ -820,8 +825,10 @@ def cue_label(s: Sentence) -> str | None:
     t = normalize_digits(s.text)
     doctor = s.speaker == SPEAKER_DOCTOR
     if doctor and not s.question:
-        if _FA_EXAM_COMMAND.search(t):
-            return None  # "رو تخت دراز بکشید", "نفس عمیق بکشید": said during the exam
+        if _FA_EXAM_COMMAND.search(t) and not _CONDITION.search(t):
+            return (
+                None  # "رو تخت دراز بکشید", "نفس عمیق بکشید": said during the exam (not "اگه دهنت باز نشد …")
+            )
         if _RETURN_VISIT.search(t):
             return "plan"  # "دو هفته دیگه بیا با سونوگرافی … ببینمت": a return visit, whatever it brings
         if lx.HISTORY_VERB.search(t) or _RECAP.search(t):
@@ -1316,6 +1323,18 @@ class _Builder:
                 label = (
                     "assessment"  # "با این معاینه، خیلی احتمال داره رباط صلیبی پاره شده باشه": the impression
                 )
+            if (
+                self.lang == "fa"
+                and label == "other"
+                and not s.question
+                and (_FA_ADVICE_VERB.search(s.text) or _FA_TOLD_TO.search(s.text))
+                and not _FA_EXAM_COMMAND.search(s.text)
+                and not _FA_EXAM_MOVE.search(s.text)
+                and self.plan_told(i)
+            ):
+                # "او‌آر‌اس رو یه‌جا نده، با قاشق بهش بده", "شیرتو حتماً بده، قطع نکن": once the doctor has told
+                # the impression or ordered, a sentence telling the patient what to do is the plan
+                label = "plan"
             if self.lang == "fa" and label == "other" and self.examining(i) and _fa_found(s.text):
                 # "بالای مثانه یه کم حساسه", "ریه‌ها پاکن", "نوار قلبت تغییر حادی نشون نمیده": what the doctor
                 # says of the body between the first finding and the impression is a finding or a result
