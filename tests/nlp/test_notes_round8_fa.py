@@ -193,3 +193,38 @@ def test_a_warning_that_names_the_mouth_not_opening_is_the_plan_not_an_exam_comm
         "[doctor] اگه دهنت باز نشد یا نفست بند اومد، فوری برو اورژانس.",
     )
     assert any("اورژانس" in t for t in texts(draft, "plan"))
+
+
+# ------------------------------------------------------------------ the reason for coming, medicines
+
+
+def test_came_for_a_known_condition_is_its_follow_up_not_a_later_symptom(engine):
+    draft = g(
+        engine,
+        "[doctor] سلام، بفرمایید.\n[patient] سلام. اومدم برای فشارم، دفترچه‌مم آوردم.\n"
+        "[doctor] خب، چه خبر؟\n[patient] این روزا سرم یه کم سنگینه.",
+    )
+    assert texts(draft, "subjective", "chief_complaint") == ["پیگیری فشار"]
+
+
+def test_a_medicine_named_as_the_questions_exception_is_not_denied(engine):
+    draft = g(
+        engine,
+        "[doctor] چی شده؟\n[patient] کمرم درد میکنه، از دیروز.\n"
+        "[doctor] الان به جز ایبوپروفن چیز دیگه‌ای مصرف می‌کنی؟\n[patient] نه، فقط گاهی یه قرص آهن میخورم.",
+    )
+    taken = [it for it in items(draft, "subjective", "medication") if it.get("name") == "ایبوپروفن"]
+    assert taken and not any(it.get("negated") for it in taken)
+
+
+def test_two_times_each_with_a_tablet_a_one_digit_strength_and_a_whole_course_are_read():
+    from soapify.nlp.engines.extract import extract_medications
+
+    (m,) = extract_medications("سفیکسیم ۴۰۰ برات می‌نویسم، صبح یکی شب یکی، هفت روز.", heard=True)
+    assert (m.dose, m.frequency, m.duration) == ("400", "صبح یکی شب یکی", "7 days")
+    (m,) = extract_medications("گلی‌بن‌کلامید ۵ میخورم، صبح و شب.")
+    assert m.dose == "5"
+    (m,) = extract_medications("سفالکسین ۵۰۰ هر شش ساعت، هفت روز کامل.", heard=True)
+    assert m.duration == "7 days"
+    (m,) = extract_medications("سفالکسین ۵۰۰ هر شش ساعت ۲ تا")
+    assert m.duration is None

@@ -547,6 +547,10 @@ _PERSIAN = re.compile(r"[\u0600-\u06FF]")
 _FA_SMALL_STRENGTH = re.compile(
     r"^\s+(یک|دو|سه|چهار|پنج|شش|شیش|هفت|هشت)(?=\s+(?:نصف|نیم|صبح|شب|ظهر|عصر|یکی)(?![^\W\d_]))"
 )
+# a one-digit strength right after the name, before the verb or a comma: "آملودیپین ۵ میخورم", "گلیبنکلامید ۵، صبح"
+_FA_SMALL_DIGIT = re.compile(
+    r"^\s+(\d(?:\.\d+)?)(?=\s*[،,]|\s+(?:می[\u200c ]?خور|بخور|مصرف|می[\u200c ]?ندازم|رو\s|را\s))"
+)
 # a strength said apart, between commas: "هیدروکلروتیازیده، بیست و پنج، صبحا"
 _FA_STRENGTH_APART = re.compile(r"^\s*[،,]\s*(\d{1,4}(?:\.\d+)?)(?=\s*(?:[،,.]|$))")
 # half a tablet after its strength: "آتنولول پنجاه نصف صبح" is 25
@@ -554,9 +558,12 @@ _FA_STRENGTH_APART = re.compile(r"^\s*[،,]\s*(\d{1,4}(?:\.\d+)?)(?=\s*(?:[،,.]
 _FA_HALF = re.compile(r"\s*(?:،\s*)?(?:نصف(?:\s+(?:قرص|دونه|عدد))?|نیم\s+(?:قرص|دونه|عدد))(?![^\W\d_])")
 # a time of day that is the whole schedule, said after the dose: "صبح یکی", "صبحا", "شب‌ها", "صبح و شب",
 # "بیست هم شبا میخورید؟"
+# (also after the order's verb, and as two times each with its tablet: "… ۱۰۰ برات می‌نویسم، صبح یکی شب یکی")
 _FA_TIME_OF_DAY = re.compile(
-    r"\s*(?:،\s*)?(?:هم\s+)?((?:صبح|شب|ظهر|عصر)(?:[\u200c ]?ها|ا)?(?:\s+و\s+(?:صبح|شب|ظهر|عصر))?"
-    r"(?:\s+(?:یکی|یه دونه|یک عدد|ناشتا|قبل از خواب))?)"
+    r"\s*(?:،\s*)?(?:(?:برات|براتون|بهت|بهتون)?\s*(?:می[\u200c ]?نویسم|می[\u200c ]?دم|می[\u200c ]?دهم)\s*[،,]\s*)?"
+    r"(?:هم\s+)?((?:صبح|شب|ظهر|عصر)(?:[\u200c ]?ها|ا)?(?:\s+و\s+(?:صبح|شب|ظهر|عصر))?"
+    r"(?:\s+(?:یکی|یه دونه|یک عدد|ناشتا|قبل از خواب))?"
+    r"(?:\s*[،,]?\s*(?:و\s+)?(?:صبح|شب|ظهر|عصر)(?:[\u200c ]?ها|ا)?\s+(?:یکی|یه دونه|یک عدد))?)"
     r"(?=\s*(?:[.،,;؟?]|$)|\s+(?:می[\u200c ]?خور|بخور|مصرف|بدید|بدین|بزن))"
 )
 # how it is taken with meals, said after the frequency: "روزی دو بار بعد غذا"
@@ -677,6 +684,9 @@ def extract_medications(
         elif small := _FA_SMALL_STRENGTH.match(window):  # "آملودیپین پنج صبح یکی"
             med.dose = str(FA_NUMBERS[small.group(1)])
             end = max(end, b + small.end())
+        elif _PERSIAN.match(w) and (digit := _FA_SMALL_DIGIT.match(window)):  # "آملودیپین ۵ میخورم"
+            med.dose = digit.group(1)
+            end = max(end, b + digit.end(1))
         elif _PERSIAN.match(w) and (apart := _FA_STRENGTH_APART.match(window)):  # "…یده، بیست و پنج، صبحا"
             med.dose = apart.group(1)
             end = max(end, b + apart.end())
@@ -739,7 +749,8 @@ def extract_medications(
         du = [d for d in extract_durations(window) if _MED_DURATION.match(window[d[0] : d[1]])
               or (_FA_MED_DURATION_BEFORE.search(window, max(0, d[0] - 12), d[0])
                   and not _FA_RANGE_BEFORE.search(window, 0, d[0]))
-              or (heard and re.match(r"\s*(?:[.،,;]|$)", window[d[1]:]) and window[:d[0]].rstrip().endswith(("،", ",")))]  # fmt: skip
+              # (the course said whole: "…، ده روز کامل.")
+              or (heard and re.match(r"\s*(?:کامل\s*)?(?:[.،,;]|$)", window[d[1]:]) and window[:d[0]].rstrip().endswith(("،", ",")))]  # fmt: skip
         if du:
             med.duration = du[0][2]
             end = max(end, b + du[0][1])

@@ -1249,7 +1249,11 @@ class _Builder:
                 refused is not None
                 if plan_like
                 else _refusing(s.text, name_start, name_end)
-                or (asked.polarity == "no" if asked else bool(_NOT_TAKING.search(s.text, 0, name_start)))
+                or (
+                    asked.polarity == "no" and not _EXCEPTED_BEFORE.search(s.text, 0, name_start)
+                    if asked
+                    else bool(_NOT_TAKING.search(s.text, 0, name_start))
+                )  # "غیر از استامینوفن چیز دیگه‌ای می‌خوری؟" / "نه": the no is about the others
                 or bool(_NO_LONGER.match(s.text, name_end))  # "i was on the fluticasone but i ran out'
             )
             extra = {"stopped": True} if stopped else {}
@@ -2753,6 +2757,14 @@ class _Builder:
             if terms:
                 self.complaint(s, terms)
                 return True
+        for s in self.sents[: 2 * _OPENING_SENTENCES]:
+            # "اومدم برای قندم، آزمایشامم آوردم", "برای فشارم اومدم": a known condition's check, no symptom
+            m = _FA_CAME_FOR.search(s.text) or _FA_OWN_REASON.search(s.text)
+            if s.speaker == SPEAKER_DOCTOR or m is None:
+                continue
+            if known := _FA_KNOWN_CONDITION.match(m.group("what").strip()):
+                self.complaint(s, [], what=f"پیگیری {known.group(1)}")
+                return True
         return False
 
     def patient_complaint(self, start: int) -> bool:
@@ -2902,6 +2914,15 @@ _FA_OWN_REASON = re.compile(
     r"(?![^\W\d_])"
 )
 
+# "اومدم برای قندم": the reason said after the verb
+_FA_CAME_FOR = re.compile(
+    r"(?<![^\W\d_])(?:اومدم|اومدیم|آمدم|آمدیم)\s+(?:به خاطر|بخاطر|برای|بابت)\s+(?P<what>[^.!؟?،,]{2,40}?)(?=[.!؟?،,]|$)"
+)
+# a condition followed up in clinic, with the speaker's possessive ("قندم", "فشار خونم", "تیروئیدم")
+_FA_KNOWN_CONDITION = re.compile(
+    r"^(قند(?: خون)?|فشار(?: خون)?|تیروئید|چربی(?: خون)?|کلسترول|دیابت|آسم|کم[\u200c ]?خونی)"
+    r"(?:\u200c?(?:ام|م|مون|ش|تون))?$"
+)
 #: what a patient's own stated reason must name: a symptom, a condition or the kind of visit
 _A_REASON = re.compile(
     lx.SYMPTOM_RE.pattern
@@ -3300,6 +3321,12 @@ _SOMEONE_ELSES = re.compile(
 _GIVEN_THEN = re.compile(
     r"\b(?:(?:they|he|she|the doctor|we)\s+(?:gave|prescribed|put)|(?:i|he|she)\s+(?:was|were)\s+(?:on|given)|"
     r"(?:i|he|she)\s+took)\b",
+    re.IGNORECASE,
+)
+# a medicine named as the exception of a question ("apart from the tylenol, anything else?", "غیر از
+# استامینوفن چیز دیگه‌ای می‌خوری؟"): taken, whatever the answer says of the rest
+_EXCEPTED_BEFORE = re.compile(
+    r"(?:" + lx.EXCEPTION + r"|غیر\s+از|به\s+جز|بجز|(?<![^\W\d_])جز|علاوه\s+بر)\s+(?:(?:the|your)\s+)?$",
     re.IGNORECASE,
 )
 _FA_NEVER = re.compile(r"\s*(?:(?:رو|را)\s+)?(?:هیچوقت|هیچ[\u200c ]?وقت|هرگز)(?![^\W\d_])")
