@@ -228,3 +228,46 @@ def test_two_times_each_with_a_tablet_a_one_digit_strength_and_a_whole_course_ar
     assert m.duration == "7 days"
     (m,) = extract_medications("سفالکسین ۵۰۰ هر شش ساعت ۲ تا")
     assert m.duration is None
+
+
+# ------------------------------------------------------------------ forms, conditions, a misheard question
+
+
+def test_a_route_word_after_the_form_is_no_drug_and_a_form_given_is_ordered(engine):
+    draft = g(
+        engine,
+        "[doctor] فشارت ۱۴۰ روی ۹۰ئه.\n[doctor] این آنژینه.\n"
+        "[doctor] یه قرص زیرزبونی نیتروگلیسرین هم میدم، موقع درد یکی بذار زیر زبونت.",
+    )
+    names = [it.get("name") for it in items(draft, "plan", "medication")]
+    assert "زیرزبونی" not in names
+    assert "نیتروگلیسرین" in names
+
+
+def test_a_condition_said_as_what_the_child_is_is_the_assessment(engine):
+    draft = g(
+        engine,
+        "[doctor] چی شده؟\n[patient] از دیروز اسهال داره.\n[doctor] دهنش خشکه.\n"
+        "[doctor] این یه اسهال ویروسیه.\n[doctor] یه کم هم کم‌آبه.",
+    )
+    assert any(it.get("name") == "کم‌آبی" for it in items(draft, "assessment", "problem"))
+
+
+def test_a_guess_that_names_no_condition_is_no_problem(engine):
+    draft = g(
+        engine,
+        "[doctor] چی شده؟\n[patient] از دیشب سرفه میکنه.\n[patient] داداشش هم سرفه داشت.\n"
+        "[doctor] احتمالاً از هم گرفتن.",
+    )
+    assert not any("گرفتن" in t for t in texts(draft, "assessment"))
+
+
+def test_an_answer_the_doctor_says_misheard_the_question_is_no_history(engine):
+    draft = g(
+        engine,
+        "[doctor] بچه چی شده؟\n[patient] تب داره.\n[doctor] چند وقتشه؟\n[patient] سه سالشه.\n"
+        "[doctor] نه، منظورم اینه تب از کی شروع شد؟\n[patient] از پریشب.",
+    )
+    said = " ".join(texts(draft, "subjective"))
+    assert "سه سال" not in said
+    assert "تب داره" in said

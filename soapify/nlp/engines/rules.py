@@ -777,6 +777,8 @@ _FA_TOLD_TO = re.compile(
     r"(?<![^\W\d_])(?:بده|نده|بخور|نخور|برو|نرو|بیا|نیا|بکن|نکن|بذار|نذار|بزن|نزن|بشور|بگیر|نگیر|بریز|بپوش|"
     r"بمون|بخواب|بنوش|بمال|نمال|بخورونش|بدش|نگه\s+دار|نگه\s+ندار)(?![^\W\d_])"
 )
+# the doctor saying the question was misunderstood: "نه، منظورم اینه …", "منظورم این بود که …", "نه، پرسیدم …"
+_FA_I_MEANT = re.compile(r"^\W*(?:نه\W+)?(?:منظورم|منظور من|پرسیدم)(?![^\W\d_])")
 # the doctor checking the plan was understood: "متوجه شدی؟", "بگو ببینم چطوری می‌خوری؟", "تکرار کن ببینم"
 _FA_CHECK_BACK = re.compile(
     r"متوجه\s+(?:شدی|شدید|شدین)|(?:بگو|بگید|بگین)\s+ببینم|تکرار\s+(?:کن|کنید|کنین)|"
@@ -1291,6 +1293,14 @@ class _Builder:
             if _clinical(s.text):
                 self.history_item(s, "family_history", self.patient_text(s), conf)
             return
+        if (
+            self.lang == "fa"
+            and not doctor
+            and unit is not None
+            and (after := self.after_answer(unit)) is not None
+            and _FA_I_MEANT.match(self.sents[after].text)
+        ):
+            return  # "چند وقتشه؟" / "یک سال و نیمشه." / "نه، منظورم اینه از کی مریض شده؟": the question misheard
         if unit is not None and self.answer(i, s, unit):
             return
         if (
@@ -1339,6 +1349,13 @@ class _Builder:
                 # "او‌آر‌اس رو یه‌جا نده، با قاشق بهش بده", "شیرتو حتماً بده، قطع نکن": once the doctor has told
                 # the impression or ordered, a sentence telling the patient what to do is the plan
                 label = "plan"
+            if (
+                self.lang == "fa"
+                and label == "assessment"
+                and not (lx.DIAGNOSIS.search(s.text) or lx.SYMPTOM_RE.search(s.text))
+                and not lx.FA_CLINICAL_WORD.search(s.text)
+            ):
+                label = "other"  # "احتمالاً از همدیگه گرفتن": a guess that names no condition is no problem
             if self.lang == "fa" and label == "other" and self.examining(i) and _fa_found(s.text):
                 # "بالای مثانه یه کم حساسه", "ریه‌ها پاکن", "نوار قلبت تغییر حادی نشون نمیده": what the doctor
                 # says of the body between the first finding and the impression is a finding or a result
@@ -1504,6 +1521,11 @@ class _Builder:
             label == "assessment" or j in self.prescribed
             for j, label in enumerate(self.final[first:i], start=first)
         )
+
+    def after_answer(self, unit: Unit) -> int | None:
+        """The doctor's sentence right after the answer of ``unit``, if the doctor speaks next."""
+        j = (unit.answer[-1] if unit.answer else unit.question) + 1
+        return j if j < len(self.sents) and self.sents[j].speaker == SPEAKER_DOCTOR else None
 
     def checks_back(self, i: int) -> bool:
         """Whether sentence ``i`` answers the doctor checking that the plan was understood ("متوجه شدی؟",
