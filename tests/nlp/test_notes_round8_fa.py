@@ -271,3 +271,13 @@ def test_an_answer_the_doctor_says_misheard_the_question_is_no_history(engine):
     said = " ".join(texts(draft, "subjective"))
     assert "سه سال" not in said
     assert "تب داره" in said
+
+
+def test_a_switch_said_in_the_first_person_orders_the_dosed_form_with_its_meal(engine):
+    draft = g(
+        engine,
+        "[doctor] داروهات چیه؟\n[patient] گاباپنتین ۵۰۰، صبح یکی شب یکی.\n"
+        "[doctor] گاباپنتین رو عوض میکنم به نوع آهسته‌رهش، گاباپنتین اکس‌آر ۵۰۰، دو تا با شام.",
+    )
+    ordered = [it for it in items(draft, "plan", "medication") if it.get("name") == "گاباپنتین"]
+    assert ordered and ordered[0]["dose"] == "500" and ordered[0]["frequency"] == "دو تا با شام"

@@ -501,7 +501,7 @@ _FROM_TO_BARE = re.compile(
 )
 # a Persian name's strength after its release form: "متفورمین XR هزار", "نیفدیپین اس‌آر بیست"
 _FA_RELEASE_STRENGTH = re.compile(
-    r"^\s+(?:xr|er|sr|cr|اکس[\u200c ]?آر|اس[\u200c ]?آر)\s+(\d{2,4}(?:\.\d+)?)(?![\d.])"
+    r"^\s+(?:xr|er|sr|cr|ای?کس[\u200c ]?آر|اس[\u200c ]?آر)\s+(\d{2,4}(?:\.\d+)?)(?![\d.])"
 )
 # a new dose said as what the medicine is made ("آتورواستاتین رو می‌کنیم چهل", "متوپرولول رو کنید بیست و پنج")
 _FA_MADE_TO = re.compile(
@@ -567,6 +567,11 @@ _FA_TIME_OF_DAY = re.compile(
     r"(?:\s+(?:یکی|یه دونه|یک عدد|ناشتا|قبل از خواب))?"
     r"(?:\s*[،,]?\s*(?:و\s+)?(?:صبح|شب|ظهر|عصر)(?:[\u200c ]?ها|ا)?\s+(?:یکی|یه دونه|یک عدد))?)"
     r"(?=\s*(?:[.،,;؟?]|$)|\s+(?:می[\u200c ]?خور|بخور|مصرف|بدید|بدین|بزن))"
+)
+# how many with which meal, as the whole schedule: "…، دو تا با شام", "یکی بعد از صبحانه"
+_FA_COUNT_WITH_MEAL = re.compile(
+    r"\s*(?:،\s*)?((?:یکی|یه دونه|یک عدد|(?:\d|دو|سه)\s*(?:تا|عدد|دونه))\s+"
+    r"(?:با|بعد(?:\s+از)?|قبل(?:\s+از)?|سر)\s+(?:شام|ناهار|نهار|صبحانه|صبحونه|غذا))(?![^\W\d_])"
 )
 # how it is taken with meals, said after the frequency: "روزی دو بار بعد غذا"
 _FA_WITH_MEALS = re.compile(r"\s*(?:،\s*)?((?:بعد|قبل)(?: از)? (?:غذا|صبحانه|ناهار|شام)|با غذا)(?![^\W\d_])")
@@ -727,6 +732,9 @@ def extract_medications(
         elif when := _FA_TIME_OF_DAY.match(low, end, stop):  # "آملودیپین پنج صبح یکی"
             med.frequency = _said(text, offset, nv, when.start(1), when.end(1))
             end = when.end()
+        elif _PERSIAN.search(w) and (meal := _FA_COUNT_WITH_MEAL.match(low, end, stop)):  # "…، دو تا با شام"
+            med.frequency = _said(text, offset, nv, meal.start(1), meal.end(1))
+            end = meal.end()
         else:
             prev_end = hits[i - 1][1] if i else 0
             before = low[max(0, a - 30, prev_end) : a]

@@ -880,7 +880,7 @@ PRESCRIBE = re.compile(
     r"می[\u200c ]?بر(?:م|یم) بالا|"
     # a new dose or form said as what it is made: "آتورواستاتین رو می‌کنیم چهل", "عوضش می‌کنیم به نوع آهسته‌رهش"
     r"(?:رو|را)\s+(?:(?:هم|دیگه)\s+)?(?:می[\u200c ]?|ب)?کن(?:یم|ید|ین)\s+(?:\d|یک|دو|سه|چهار|پنج|شش|شیش|هفت|هشت|نه|ده|بیست|سی|چهل|پنجاه|شصت|هفتاد|هشتاد|صد|دویست|پونصد|پانصد|هزار)|"
-    r"عوض(?:ش)?\s+(?:می[\u200c ]?)?کن(?:یم|ید|ین)\s+به|(?<![^\W\d_])از\s+\S+\s+(?:کنیم|بکنیم|کنید|بکنید)\s+\S+|"  # "از چهل کنیم بیست"
+    r"عوض(?:ش)?\s+(?:می[\u200c ]?)?کن(?:م|یم|ید|ین)\s+به|(?<![^\W\d_])از\s+\S+\s+(?:کنیم|بکنیم|کنید|بکنید)\s+\S+|"  # "از چهل کنیم بیست"
     r"\b(?:i'm|i am|we're|we are) (?:starting|putting|giving|prescribing|adding|switching)\b|"
     r"\b(?:prescrib\w*|(?:you can |please )?keep (?:taking|using|giving)|continue (?:taking|using|on|with)|stay on|(?:i'm|i am|we're|we are) (?:going to|gonna) (?:start|put|give|send|try)|"
     r"(?:i|we)(?:'ll| will) (?:start|put|give|send|try|call in)|start (?:you|him|her) on|put (?:you|him|her) on|"

@@ -1171,6 +1171,9 @@ class _Builder:
             first = named.setdefault(m.name, m)
             if first is not m and _stops(s.text, m.name_span[0] - s.start, m.name_span[1] - s.start):
                 named[m.name] = m
+            elif first is not m and prescribing and m.dose and not first.dose:
+                # "متفورمین رو عوض میکنم به نوع آهسته‌رهش، متفورمین ایکس‌آر ۵۰۰": the order is the one dosed
+                named[m.name] = m
         meds = _one_per_alias(s.text, s.start, [m for m in meds if named[m.name] is m])
         for m in meds:
             answers_a_proposal = i and self.sents[i - 1].speaker == SPEAKER_DOCTOR
