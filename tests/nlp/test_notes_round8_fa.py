@@ -1,6 +1,7 @@
 """The rules engine on the eighth round's Persian findings (made-up colloquial dialogue, worded unlike
 the visits the findings came from): what the doctor says of the body during the exam, the history
-question that decides an answer's kind, tenths said after digits."""
+question that decides an answer's kind, tenths said after digits, tests ordered and the plan said back,
+symptom verbs however typed, past episodes, commands after the order, schedules and switches."""
 
 from __future__ import annotations
 
