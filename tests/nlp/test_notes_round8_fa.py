@@ -282,3 +282,12 @@ def test_a_switch_said_in_the_first_person_orders_the_dosed_form_with_its_meal(e
     )
     ordered = [it for it in items(draft, "plan", "medication") if it.get("name") == "گاباپنتین"]
     assert ordered and ordered[0]["dose"] == "500" and ordered[0]["frequency"] == "دو تا با شام"
+
+
+def test_nothing_more_than_what_was_said_to_an_anything_else_question_is_no_history(engine):
+    draft = g(
+        engine,
+        "[doctor] چه دارویی میخوری؟\n[patient] متفورمین، روزی دو تا.\n"
+        "[doctor] داروی دیگه‌ای هم هست؟\n[patient] نه، فقط همین.",
+    )
+    assert not any("فقط همین" in t for t in texts(draft, "subjective"))

@@ -777,6 +777,12 @@ _FA_TOLD_TO = re.compile(
     r"(?<![^\W\d_])(?:بده|نده|بخور|نخور|برو|نرو|بیا|نیا|بکن|نکن|بذار|نذار|بزن|نزن|بشور|بگیر|نگیر|بریز|بپوش|"
     r"بمون|بخواب|بنوش|بمال|نمال|بخورونش|بدش|نگه\s+دار|نگه\s+ندار)(?![^\W\d_])"
 )
+# a question for anything more ("دیگه دارویی می‌خوری؟", "به داروی دیگه‌ای چی؟") and the answer that there is
+# nothing more than what was said ("نه، همون یکی.", "نه، فقط همون.", "همین.")
+_FA_OTHER_Q = re.compile(r"(?<![^\W\d_])(?:دیگه|دیگه‌ای|دیگری|دیگر|دیگری)(?![^\W\d_])")
+_FA_JUST_THAT = re.compile(
+    r"^\W*(?:نه|خیر)?\W*(?:فقط\s+)?(?:همون|همین|همینا|همونا)(?:\s+(?:یکی|یه دونه|دوتا|دو تا|ها))?\W*$"
+)
 # the doctor saying the question was misunderstood: "نه، منظورم اینه …", "منظورم این بود که …", "نه، پرسیدم …"
 _FA_I_MEANT = re.compile(r"^\W*(?:نه\W+)?(?:منظورم|منظور من|پرسیدم)(?![^\W\d_])")
 # the doctor checking the plan was understood: "متوجه شدی؟", "بگو ببینم چطوری می‌خوری؟", "تکرار کن ببینم"
@@ -1296,6 +1302,14 @@ class _Builder:
             if _clinical(s.text):
                 self.history_item(s, "family_history", self.patient_text(s), conf)
             return
+        if (
+            self.lang == "fa"
+            and not doctor
+            and unit is not None
+            and _FA_OTHER_Q.search(self.asked_text(unit))
+            and _FA_JUST_THAT.match(s.text)
+        ):
+            return  # "دیگه دارویی نمیخوری؟" / "نه، همون یکی.": nothing more than what was said
         if (
             self.lang == "fa"
             and not doctor
