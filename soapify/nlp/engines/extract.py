@@ -456,7 +456,9 @@ _FA_HEARD_DRUG = re.compile(
     # a verb after the form, not a name: "باید قرص بخورید", "قرص نخورین", "شربت می‌خوره"
     r"(?!(?:ب|ن)[\u0621-\u064A\u0671-\u06D3\u200c]*(?:ید|یم)(?![^\W\d_])|(?:می|نمی)[\u200c ]?[\u0621-\u064A\u0671-\u06D3])"
     # what the form is for, not its name: "قرص فشارتون", "قطره چشمی", "اسپری بینی", "قرص مسکن"
-    r"(?!(?:فشار|قند|چربی|بینی|چشم|چشمی|گوش|گوشی|مسکن|خواب|سرفه|ضد|معده|اعصاب|تیروئید|آنتی|ویتامین|ادرار)"
+    # (or how it is taken: "قرص زیرزبونی", "قرص جوشان", "کپسول آهسته‌رهش")
+    r"(?!(?:فشار|قند|چربی|بینی|چشم|چشمی|گوش|گوشی|مسکن|خواب|سرفه|ضد|معده|اعصاب|تیروئید|آنتی|ویتامین|ادرار|"
+    r"زیر|خوراکی|جوشان|جویدنی|آهسته|مکیدنی)"
     r"[\u0621-\u064A\u0671-\u06D3\u200c]*(?![^\W\d_]))"
     # which tablet, not its name: "قرص جدید رو قطع کنید", "یه قرص اضافه می‌کنیم", "قرص نمونه", "قرص مامانتون"
     r"(?!(?:جدید|جدیده|اضافه|قبلی|دیگه|دیگر|اولی|بعدی|نمونه|تازه|قدیمی|همون|همین|اون|این)(?![^\W\d_]))"
@@ -499,7 +501,7 @@ _FROM_TO_BARE = re.compile(
 )
 # a Persian name's strength after its release form: "متفورمین XR هزار", "نیفدیپین اس‌آر بیست"
 _FA_RELEASE_STRENGTH = re.compile(
-    r"^\s+(?:xr|er|sr|cr|اکس[\u200c ]?آر|اس[\u200c ]?آر)\s+(\d{2,4}(?:\.\d+)?)(?![\d.])"
+    r"^\s+(?:xr|er|sr|cr|ای?کس[\u200c ]?آر|اس[\u200c ]?آر)\s+(\d{2,4}(?:\.\d+)?)(?![\d.])"
 )
 # a new dose said as what the medicine is made ("آتورواستاتین رو می‌کنیم چهل", "متوپرولول رو کنید بیست و پنج")
 _FA_MADE_TO = re.compile(
@@ -547,6 +549,10 @@ _PERSIAN = re.compile(r"[\u0600-\u06FF]")
 _FA_SMALL_STRENGTH = re.compile(
     r"^\s+(یک|دو|سه|چهار|پنج|شش|شیش|هفت|هشت)(?=\s+(?:نصف|نیم|صبح|شب|ظهر|عصر|یکی)(?![^\W\d_]))"
 )
+# a one-digit strength right after the name, before the verb or a comma: "آملودیپین ۵ میخورم", "گلیبنکلامید ۵، صبح"
+_FA_SMALL_DIGIT = re.compile(
+    r"^\s+(\d(?:\.\d+)?)(?=\s*[،,]|\s+(?:می[\u200c ]?خور|بخور|مصرف|می[\u200c ]?ندازم|رو\s|را\s))"
+)
 # a strength said apart, between commas: "هیدروکلروتیازیده، بیست و پنج، صبحا"
 _FA_STRENGTH_APART = re.compile(r"^\s*[،,]\s*(\d{1,4}(?:\.\d+)?)(?=\s*(?:[،,.]|$))")
 # half a tablet after its strength: "آتنولول پنجاه نصف صبح" is 25
@@ -554,10 +560,18 @@ _FA_STRENGTH_APART = re.compile(r"^\s*[،,]\s*(\d{1,4}(?:\.\d+)?)(?=\s*(?:[،,.]
 _FA_HALF = re.compile(r"\s*(?:،\s*)?(?:نصف(?:\s+(?:قرص|دونه|عدد))?|نیم\s+(?:قرص|دونه|عدد))(?![^\W\d_])")
 # a time of day that is the whole schedule, said after the dose: "صبح یکی", "صبحا", "شب‌ها", "صبح و شب",
 # "بیست هم شبا میخورید؟"
+# (also after the order's verb, and as two times each with its tablet: "… ۱۰۰ برات می‌نویسم، صبح یکی شب یکی")
 _FA_TIME_OF_DAY = re.compile(
-    r"\s*(?:،\s*)?(?:هم\s+)?((?:صبح|شب|ظهر|عصر)(?:[\u200c ]?ها|ا)?(?:\s+و\s+(?:صبح|شب|ظهر|عصر))?"
-    r"(?:\s+(?:یکی|یه دونه|یک عدد|ناشتا|قبل از خواب))?)"
+    r"\s*(?:،\s*)?(?:(?:برات|براتون|بهت|بهتون)?\s*(?:می[\u200c ]?نویسم|می[\u200c ]?دم|می[\u200c ]?دهم)\s*[،,]\s*)?"
+    r"(?:هم\s+)?((?:صبح|شب|ظهر|عصر)(?:[\u200c ]?ها|ا)?(?:\s+و\s+(?:صبح|شب|ظهر|عصر))?"
+    r"(?:\s+(?:یکی|یه دونه|یک عدد|ناشتا|قبل از خواب))?"
+    r"(?:\s*[،,]?\s*(?:و\s+)?(?:صبح|شب|ظهر|عصر)(?:[\u200c ]?ها|ا)?\s+(?:یکی|یه دونه|یک عدد))?)"
     r"(?=\s*(?:[.،,;؟?]|$)|\s+(?:می[\u200c ]?خور|بخور|مصرف|بدید|بدین|بزن))"
+)
+# how many with which meal, as the whole schedule: "…، دو تا با شام", "یکی بعد از صبحانه"
+_FA_COUNT_WITH_MEAL = re.compile(
+    r"\s*(?:،\s*)?((?:یکی|یه دونه|یک عدد|(?:\d|دو|سه)\s*(?:تا|عدد|دونه))\s+"
+    r"(?:با|بعد(?:\s+از)?|قبل(?:\s+از)?|سر)\s+(?:شام|ناهار|نهار|صبحانه|صبحونه|غذا))(?![^\W\d_])"
 )
 # how it is taken with meals, said after the frequency: "روزی دو بار بعد غذا"
 _FA_WITH_MEALS = re.compile(r"\s*(?:،\s*)?((?:بعد|قبل)(?: از)? (?:غذا|صبحانه|ناهار|شام)|با غذا)(?![^\W\d_])")
@@ -677,6 +691,9 @@ def extract_medications(
         elif small := _FA_SMALL_STRENGTH.match(window):  # "آملودیپین پنج صبح یکی"
             med.dose = str(FA_NUMBERS[small.group(1)])
             end = max(end, b + small.end())
+        elif _PERSIAN.match(w) and (digit := _FA_SMALL_DIGIT.match(window)):  # "آملودیپین ۵ میخورم"
+            med.dose = digit.group(1)
+            end = max(end, b + digit.end(1))
         elif _PERSIAN.match(w) and (apart := _FA_STRENGTH_APART.match(window)):  # "…یده، بیست و پنج، صبحا"
             med.dose = apart.group(1)
             end = max(end, b + apart.end())
@@ -715,6 +732,9 @@ def extract_medications(
         elif when := _FA_TIME_OF_DAY.match(low, end, stop):  # "آملودیپین پنج صبح یکی"
             med.frequency = _said(text, offset, nv, when.start(1), when.end(1))
             end = when.end()
+        elif _PERSIAN.search(w) and (meal := _FA_COUNT_WITH_MEAL.match(low, end, stop)):  # "…، دو تا با شام"
+            med.frequency = _said(text, offset, nv, meal.start(1), meal.end(1))
+            end = meal.end()
         else:
             prev_end = hits[i - 1][1] if i else 0
             before = low[max(0, a - 30, prev_end) : a]
@@ -739,7 +759,8 @@ def extract_medications(
         du = [d for d in extract_durations(window) if _MED_DURATION.match(window[d[0] : d[1]])
               or (_FA_MED_DURATION_BEFORE.search(window, max(0, d[0] - 12), d[0])
                   and not _FA_RANGE_BEFORE.search(window, 0, d[0]))
-              or (heard and re.match(r"\s*(?:[.،,;]|$)", window[d[1]:]) and window[:d[0]].rstrip().endswith(("،", ",")))]  # fmt: skip
+              # (the course said whole: "…، ده روز کامل.")
+              or (heard and re.match(r"\s*(?:کامل\s*)?(?:[.،,;]|$)", window[d[1]:]) and window[:d[0]].rstrip().endswith(("،", ",")))]  # fmt: skip
         if du:
             med.duration = du[0][2]
             end = max(end, b + du[0][1])

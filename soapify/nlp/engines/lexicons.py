@@ -160,7 +160,7 @@ CANONICAL_EN = {
 
 def canonical_symptom(term: str) -> str:
     low = term.lower()
-    return CANONICAL_EN.get(low) or FA_SYMPTOM_EN.get(low) or low
+    return CANONICAL_EN.get(low) or FA_SYMPTOM_EN.get(low) or FA_SYMPTOM_EN.get(_fa_term_key(low)) or low
 
 
 # Persian symptoms said as a verb, named as a symptom in the note ("ترش می‌کنم" → "ترش کردن")
@@ -189,7 +189,7 @@ _FA_SYMPTOM_NAMES = {
 
 
 def fa_symptom_name(term: str) -> str:
-    return _FA_SYMPTOM_NAMES.get(term, term)
+    return _FA_SYMPTOM_NAMES.get(term) or _FA_SYMPTOM_NAMES.get(_fa_term_key(term), term)
 
 
 _SYMPTOM_TO_SYSTEM = {term: system for system, terms in ROS_SYSTEMS.items() for term in terms}
@@ -203,18 +203,44 @@ _FA_ENDING = (
 _FA_OTHER_WORDS = (
     r"(?!(?:لرزش|جوشش|تبت)(?![\w]))(?!خسته\s+(?:نباشید|نباشی|نباشین)|خسته\s+شدم\s+از|خسته[\u200c ]?کننده)"
 )
+# a Persian verb's "می" is typed joined, with a half-space or with a space ("میسوزه", "می‌سوزه", "می سوزه"),
+# and an intensifier may stand before it ("موقع دستشویی خیلی میسوزه"): a term said with a verb matches all
+_FA_INTENSIFIER = r"(?:خیلی|یه کم|یکم|کمی|بدجور|همش)"
+
+
+def _term_pattern(term: str) -> str:
+    pattern = re.escape(term)
+    if "می\u200c" in term:
+        pattern = re.sub(
+            r"(?:\\ )?می\u200c",
+            lambda m: (
+                (r"\s+(?:" + _FA_INTENSIFIER + r"\s+)?" if m.group(0).startswith("\\") else "")
+                + "می[\u200c ]?"
+            ),
+            pattern,
+        )
+    return pattern
+
+
+def _fa_term_key(term: str) -> str:
+    """The lexicon's spelling of a Persian term as said ("موقع دستشویی خیلی میسوزه" → "موقع دستشویی می‌سوزه")."""
+    key = re.sub(r"\s+" + _FA_INTENSIFIER + r"(?=\s)", "", term)
+    return re.sub(r"(?<![^\W\d_])می[\u200c ]?(?=[^\W\d_])", "می\u200c", key)
+
+
 SYMPTOM_RE = re.compile(
     r"(?<![\w])"
     + _FA_OTHER_WORDS
     + r"(?:"
-    + "|".join(re.escape(t) for t in sorted(_SYMPTOM_TO_SYSTEM, key=len, reverse=True))
+    + "|".join(_term_pattern(t) for t in sorted(_SYMPTOM_TO_SYSTEM, key=len, reverse=True))
     + rf")(?={_FA_ENDING}(?![\w]))",
     re.IGNORECASE,
 )
 
 
 def symptom_system(term: str) -> str:
-    return _SYMPTOM_TO_SYSTEM.get(term.lower(), "Constitutional")
+    low = term.lower()
+    return _SYMPTOM_TO_SYSTEM.get(low) or _SYMPTOM_TO_SYSTEM.get(_fa_term_key(low), "Constitutional")
 
 
 # ------------------------------------------------------------------ exam systems
@@ -349,7 +375,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:order(?:ing)?|get(?:ting)?|check(?:ing)?|draw(?:ing)?|repeat(?:ing)?|need|send) (?:you |him |her )?(?:a |an |some |your |the |her |his )?"
         r"(?:x-ray|mri|ct|ultrasound|labs?|blood ?work|echo\w*|ekg|ecg|troponin|d-dimer|chest x-ray|cbc|panel|test|"
         r"culture|a1c|urinalysis|mammogram)|آزمایش|سونوگرافی|"
-        r"عکس|رادیولوژی|ام[\u200c ]?آر[\u200c ]?آی|سی[\u200c ]?تی|نوار قلب|اکو|"
+        r"عکس|رادیولوژی|ام[\u200c ]?آر[\u200c ]?آی|سی[\u200c ]?تی|نوار قلب|اکو|(?<![^\W\d_])کشت(?![^\W\d_])|"
         # the tests listed after "I'll write": "برای سه ماه دیگه می‌نویسم: قند ناشتا، A1c، چربی‌ها"
         r"می[\u200c ]?نویسم\s*:\s*" + _FA_LABS,
         "referral": r"\brefer|specialist|physical therapy|physiotherapy|see (?:a|the) (?:cardiologist|neurologist|"
@@ -475,6 +501,7 @@ DEMOGRAPHIC = re.compile(
 DRUGS = frozenset(
     """
     contraceptive contraceptives microgynon yasmin yaz ضدبارداری ویتامین
+    nitroglycerin نیتروگلیسرین نیترو‌گلیسرین
     tiotropium spiriva salbutamol ventolin calpol dimenhydrinate dramamine ondansetron zofran co-amoxiclav
     augmentin pyridoxine doxylamine diclegis ferrous oxybutynin cefdinir cefuroxime methocarbamol zinc ors pedialyte multivitamin
     متوکاربامول نیتروفورانتوئین زینک گلی‌کلازید گلیکلازید مولتی‌ویتامین سفدینیر
@@ -704,7 +731,7 @@ DIAGNOSIS = re.compile(
     r"پنومونی|ذات[\u200c ]?الریه|آنژین|گلودرد چرکی|استرپتوکوکی|کووید|کرونا|چربی خون|کبد چرب|سنگ کلیه|"
     r"زخم معده|فتق|سرطان|تومور|سندرم|اختلال|افسردگی|اضطراب|بی[\u200c ]?خوابی|دررفتگی|کم[\u200c ]?کاری تیروئید|"
     r"پرکاری تیروئید|نقرس|کمردرد مکانیکی|سیاتیک|دیسک کمر|فتق دیسک|رادیکولوپاتی|انسدادی مزمن|سی[\u200c ]?او[\u200c ]?پی[\u200c ]?دی|"
-    r"کم[\u200c ]?آبی|واکنش حساسیتی|واکنش آلرژیک|کهیر|ویار|تهوع بارداری|سنگ حالب|ریفلاکس|افت فشار|دیسمنوره|"
+    r"کم[\u200c ]?آبی|کم[\u200c ]?آب(?=ه(?![^\W\d_]))|واکنش حساسیتی|واکنش آلرژیک|کهیر|ویار|تهوع بارداری|سنگ حالب|ریفلاکس|افت فشار|دیسمنوره|"
     r"سرگیجه وضعیتی|کروپ|سیاتیک|آرتروز|استئوآرتریت|استئوآرتروز|تهوع و استفراغ (?:دوران )?بارداری|"
     # injuries: a torn ligament or meniscus, a strain, a sprain said colloquially, a bruise
     r"منیسک|مینیسک|پارگی|(?:آسیب|کشیدگی)\s+(?:ی\s+)?(?:رباط|تاندون|عضل)|(?:رباط|تاندون)[\w\u200c]*\s+(?:[^\s.،,؟?]+\s+){0,3}?(?:آسیب|پاره)|"
@@ -853,7 +880,7 @@ PRESCRIBE = re.compile(
     r"می[\u200c ]?بر(?:م|یم) بالا|"
     # a new dose or form said as what it is made: "آتورواستاتین رو می‌کنیم چهل", "عوضش می‌کنیم به نوع آهسته‌رهش"
     r"(?:رو|را)\s+(?:(?:هم|دیگه)\s+)?(?:می[\u200c ]?|ب)?کن(?:یم|ید|ین)\s+(?:\d|یک|دو|سه|چهار|پنج|شش|شیش|هفت|هشت|نه|ده|بیست|سی|چهل|پنجاه|شصت|هفتاد|هشتاد|صد|دویست|پونصد|پانصد|هزار)|"
-    r"عوض(?:ش)?\s+(?:می[\u200c ]?)?کن(?:یم|ید|ین)\s+به|(?<![^\W\d_])از\s+\S+\s+(?:کنیم|بکنیم|کنید|بکنید)\s+\S+|"  # "از چهل کنیم بیست"
+    r"عوض(?:ش)?\s+(?:می[\u200c ]?)?کن(?:م|یم|ید|ین)\s+به|(?<![^\W\d_])از\s+\S+\s+(?:کنیم|بکنیم|کنید|بکنید)\s+\S+|"  # "از چهل کنیم بیست"
     r"\b(?:i'm|i am|we're|we are) (?:starting|putting|giving|prescribing|adding|switching)\b|"
     r"\b(?:prescrib\w*|(?:you can |please )?keep (?:taking|using|giving)|continue (?:taking|using|on|with)|stay on|(?:i'm|i am|we're|we are) (?:going to|gonna) (?:start|put|give|send|try)|"
     r"(?:i|we)(?:'ll| will) (?:start|put|give|send|try|call in)|start (?:you|him|her) on|put (?:you|him|her) on|"
@@ -863,6 +890,8 @@ PRESCRIBE = re.compile(
     # "بهتون آتورواستاتین ۲۰ میلی‌گرم میدم" (I'll give you …); not "بهتون توضیح میدم" (I'll explain)
     r"(?:بهتون|براتون|بهش|براش)\s+(?!(?:توضیح|خبر|اطلاع|جواب|نشون|قول|زنگ|اطمینان|حق)\b)(?:\S+\s+){1,6}?"
     r"(?:می[\u200c ]?دم|می[\u200c ]?دهم)(?![^\W\d_])|"
+    # a dosage form given: "یه اسپری زیرزبونی هم میدم", "شربت سرفه‌ی گیاهی میدم"
+    r"(?<![^\W\d_])(?:قرص|کپسول|شربت|اسپری|قطره|پماد|آمپول)\s+(?:\S+\s+){0,3}?(?:می[\u200c ]?دم|می[\u200c ]?دهم)(?![^\W\d_])|"
     r"(?:بخور|مصرف کن|بزن|بمال|بچکانید|بچکونید)(?![^\W\d_])|"
     # "هر شش ساعت در صورت نیاز بدید": how often, then "give" (not the exam's "نشون بدید")
     r"(?:هر\s+\S+\s+ساعت|روزی\s+\S+\s+بار|در صورت نیاز).*(?:بدید|بدهید|بدین)(?![^\W\d_])|"
@@ -1007,7 +1036,7 @@ FA_PART_PAIN = {"سر": "سردرد", "دل": "دل‌درد", "شکم": "دل�
 #: a Persian word a note may say something with: a body part, a symptom or a test word, a medicine word,
 #: a habit, a bodily function ("سینه‌م", "قرص", "آزمایش", "سیگار", "دستشویی", "پریود"); with a spoken ending
 FA_CLINICAL_WORD = re.compile(
-    r"(?<![^\W\d_])(?:سر|سینه|قفسه|شکم|دل|معده|کمر|زانو|زانوی|پا|پای|دست|گوش|چشم|گلو|گردن|پشت|قلب|ریه|کلیه|"
+    r"(?<![^\W\d_])(?:سر|سینه|قفسه|شکم|دل|معده|روده|مثانه|لوزه|غدد|غده|نبض|کمر|زانو|زانوی|پا|پای|دست|گوش|چشم|گلو|گردن|پشت|قلب|ریه|کلیه|"
     r"کبد|پوست|مچ|شونه|شانه|آرنج|انگشت|پهلو|دندون|دندان|لثه|بینی|دماغ|صورت|فک|ران|ساق|استخون|استخوان|مفصل|"
     r"عضله|رگ|خون|ادرار|دستشویی|جیش|مدفوع|اسهال|یبوست|پریود|قاعدگی|حامله|باردار|بارداری|زایمان|شیر|"
     r"درد|ورم|تب|سرفه|خلط|نفس|تنگی|تهوع|استفراغ|سوزش|خارش|لک|زخم|کبود|کبودی|بی[\u200c ]?حال|حال|خواب|اشتها|"

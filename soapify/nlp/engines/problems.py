@@ -133,10 +133,13 @@ def _mention(s: Sentence, i: int, lang: str, label: str) -> Problem | None:
     found = list(lx.DIAGNOSIS.finditer(text)) if lang == "fa" else []
     d = next((m for m in found if m.group(0) not in _FA_GENERIC), found[0] if found else None)
     if d:
-        return Problem(d.group(0), d.group(0), s.start + d.start(), s.start + d.end(), i)
+        name = _FA_CONDITION_OF.get(d.group(0).replace(" ", "\u200c"), d.group(0))
+        return Problem(name, d.group(0), s.start + d.start(), s.start + d.end(), i)
     return None
 
 
+#: a condition said as what the patient is ("کم‌آبه": is dehydrated) named as the condition
+_FA_CONDITION_OF = {"کم\u200cآب": "کم\u200cآبی"}
 _FA_GENERIC = frozenset({"عفونت", "التهاب", "اختلال", "سندرم", "ویروسی", "باکتریایی", "باکتریال", "میکروبی"})
 
 

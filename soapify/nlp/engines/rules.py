@@ -266,10 +266,23 @@ _QUESTION_KINDS = (
     (
         "social_history",
         re.compile(
-            r"\b(?:smok\w*|tobacco|cigarettes?|alcohol|drink|drugs|marijuana)\b|سیگار|الکل|قلیان", re.I
+            r"\b(?:smok\w*|tobacco|cigarettes?|alcohol|drink|drugs|marijuana)\b|سیگار|الکل|قلیان|قلیون|"
+            # Persian habits and what the patient does all day: "تریاک؟", "کارت چیه؟", "مهدکودک میره؟"
+            r"تریاک|مشروب|شغل|(?<![^\W\d_])کار(?:ت|تون|شون)\s+چیه|چه\s+کاره|مهد(?:[\u200c ]?کودک)?\s+می[\u200c ]?ره",
+            re.I,
         ),
     ),
-    ("past_history", re.compile(r"\bmedical (?:problems|conditions|history)\b|\bhistory of\b|سابقه", re.I)),
+    (
+        "past_history",
+        re.compile(
+            r"\bmedical (?:problems|conditions|history)\b|\bhistory of\b|سابقه|"
+            # Persian: "بیماری خاصی داری؟", "دیگه بیماری داری؟", "قبلاً مریضی داشته؟", "عمل جراحی داشتی؟"
+            r"(?<![^\W\d_])(?:بیماری|مریضی)(?:\s+(?:خاص|زمینه|دیگه|دیگه‌ای)\S*)?\s+(?:\S+\s+)?دار|"
+            r"(?:قبلاً|قبلا|تا حالا)\s+(?:\S+\s+){0,3}?(?:بیماری|مریضی|عمل|بستری|جراحی)|"
+            r"(?<![^\W\d_])(?:عمل\s+جراحی|جراحی)(?![^\W\d_])",
+            re.I,
+        ),
+    ),
 )
 _OWN_ACCOUNT = re.compile(
     r"\b(?:but|though|although|except|i've been having|i have been having|i'm having|right now|these days|"
@@ -739,7 +752,7 @@ _FA_EXAM_COMMAND = re.compile(
 # داره؟", "پهلوها رو میزنم، درد داره؟", "اینجا درد داره؟" (with the exam under way)
 _FA_PROBE_MOVE = re.compile(
     r"(?:فشار\s*(?:می[\u200c ]?دم|میدم|می[\u200c ]?دهم)|(?<![^\W\d_])(?:می[\u200c ]?زنم|میزنم)|"
-    r"لمس\s*(?:می[\u200c ]?کنم|میکنم))(?![^\W\d_])[^.؟?]*(?:درد|حساس)"
+    r"لمس\s*(?:می[\u200c ]?کنم|میکنم))(?![^\W\d_])(?:[^.؟?…]|\.\.\.|…)*(?:درد|حس)"
 )
 _FA_PROBE_HERE = re.compile(
     r"(?<![^\W\d_])(?:اینجا|این\s*جا|اونجا)(?:\s+[^\s.؟?،,]+){0,3}?[،,]?\s+(?:درد|حساس)"
@@ -757,6 +770,60 @@ _FA_EXAM_MOVE = re.compile(
 )
 
 
+# a test the doctor reads: "نوار قلبت …", "نوار ادراری که خانم پرستار گرفت، …", "جواب کشت …"
+_FA_TEST_WORD = re.compile(r"(?<![^\W\d_])(?:نوار|آزمایش|کشت|عکس|سونو|سونوگرافی|جواب)(?![^\W\d_])")
+# an informal Persian command, the singular "you" ("بده", "نده", "بخور", "برو", "قطع نکن", "بشور")
+_FA_TOLD_TO = re.compile(
+    r"(?<![^\W\d_])(?:بده|نده|بخور|نخور|برو|نرو|بیا|نیا|بکن|نکن|بذار|نذار|بزن|نزن|بشور|بگیر|نگیر|بریز|بپوش|"
+    r"بمون|بخواب|بنوش|بمال|نمال|بخورونش|بدش|نگه\s+دار|نگه\s+ندار)(?![^\W\d_])"
+)
+# a question for anything more ("دیگه دارویی می‌خوری؟", "به داروی دیگه‌ای چی؟") and the answer that there is
+# nothing more than what was said ("نه، همون یکی.", "نه، فقط همون.", "همین.")
+_FA_OTHER_Q = re.compile(r"(?<![^\W\d_])(?:دیگه|دیگه‌ای|دیگری|دیگر|دیگری)(?![^\W\d_])")
+_FA_JUST_THAT = re.compile(
+    r"^\W*(?:نه|خیر)?\W*(?:فقط\s+)?(?:همون|همین|همینا|همونا)(?:\s+(?:یکی|یه دونه|دوتا|دو تا|ها))?\W*$"
+)
+# the doctor saying the question was misunderstood: "نه، منظورم اینه …", "منظورم این بود که …", "نه، پرسیدم …"
+_FA_I_MEANT = re.compile(r"^\W*(?:نه\W+)?(?:منظورم|منظور من|پرسیدم)(?![^\W\d_])")
+# the doctor checking the plan was understood: "متوجه شدی؟", "بگو ببینم چطوری می‌خوری؟", "تکرار کن ببینم"
+_FA_CHECK_BACK = re.compile(
+    r"متوجه\s+(?:شدی|شدید|شدین)|(?:بگو|بگید|بگین)\s+ببینم|تکرار\s+(?:کن|کنید|کنین)|"
+    r"(?:چه\s*جوری|چطوری|چطور)\s+(?:\S+\s+){0,2}?(?:می[\u200c ]?)?(?:خوری|خورید|خورین|دی|دید|زنی|زنید)(?![^\W\d_])"
+)
+# the doctor ordering a test or asking for its result to be brought: "… بده", "… بدید", "… میدم", "… می‌نویسم",
+# "… بیار"; not "بده ببینم" (hand it over to look at), and not a test already done ("گرفتیم", "دادی")
+_FA_ORDERS_IT = re.compile(
+    r"(?<![^\W\d_])(?:بده|بدید|بدین|بدهید|بیار|بیارید|بیارین|بیاری|بگیرید|بگیرین|"
+    r"می[\u200c ]?دم|می[\u200c ]?دهم|می[\u200c ]?نویسم|بنویسم)(?![^\W\d_])(?!\s+ببینم)"
+)
+# what a finding is not: the doctor's own move while examining ("پوست شکمشو میگیرم...", "بذار ببینم"),
+# a condition or a hedge ("اگه", "ممکنه", "باید"), an explanation ("این مال …", "یعنی …", "چون …")
+_FA_NOT_A_FINDING = re.compile(
+    r"(?<![^\W\d_])(?:می[\u200c ]?[^\W\d_]+?م|ببینم|بگیرم|بزنم|کنم|اگه|اگر|ممکنه|شاید|باید|بهتره)(?![^\W\d_])|"
+    r"^\W*(?:خب\W+)?(?:این|یعنی|چون|پس)(?![^\W\d_])|(?:\.\.\.|…)\s*$"
+)
+
+
+# clinical words that name an errand, not the body: pills, strips and tests to buy, sugar and pressure as the
+# thing the plan is about ("چقدر قرص شد", "نوار قند کجا ارزون‌تره", "آزمایش رو کجا بدم؟")
+_FA_ERRAND_WORD = re.compile(
+    r"(?:قرص|دارو|شربت|آمپول|سرم|قطره|پماد|کرم|اسپری|نوار|آزمایش|عکس|سونو|سونوگرافی|قند|فشار|کار|شغل|شیفت|"
+    r"آب|چای|قهوه|غذا|نمک|رژیم|ورزش|بیمارستان|اورژانس)"
+)
+
+
+def _fa_of_the_body(text: str) -> bool:
+    """Whether a Persian sentence names a part of the body, a bodily function or a symptom word (not only
+    a pill, a test or an errand)."""
+    return any(not _FA_ERRAND_WORD.match(m.group(0)) for m in lx.FA_CLINICAL_WORD.finditer(text))
+
+
+def _fa_found(text: str) -> bool:
+    """Whether a doctor's Persian sentence during the exam can be a finding: it names a part of the body
+    or a clinical word, is no move of the doctor's, no condition, hedge or explanation."""
+    return bool(lx.FA_CLINICAL_WORD.search(text)) and not _FA_NOT_A_FINDING.search(text)
+
+
 def _instruction(text: str) -> bool:
     return bool(_INSTRUCTION.match(text)) and not _EXAM_COMMAND.search(text)
 
@@ -766,8 +833,10 @@ def cue_label(s: Sentence) -> str | None:
     t = normalize_digits(s.text)
     doctor = s.speaker == SPEAKER_DOCTOR
     if doctor and not s.question:
-        if _FA_EXAM_COMMAND.search(t):
-            return None  # "رو تخت دراز بکشید", "نفس عمیق بکشید": said during the exam
+        if _FA_EXAM_COMMAND.search(t) and not _CONDITION.search(t):
+            return (
+                None  # "رو تخت دراز بکشید", "نفس عمیق بکشید": said during the exam (not "اگه دهنت باز نشد …")
+            )
         if _RETURN_VISIT.search(t):
             return "plan"  # "دو هفته دیگه بیا با سونوگرافی … ببینمت": a return visit, whatever it brings
         if lx.HISTORY_VERB.search(t) or _RECAP.search(t):
@@ -778,6 +847,8 @@ def cue_label(s: Sentence) -> str | None:
             return "assessment"  # "this could be a pulmonary embolism"
         if _instruction(t):
             return "plan"  # "once the pain settles, start some gentle range of motion exercises"
+        if _FA_TEST_WORD.search(t) and _FA_ORDERS_IT.search(t):
+            return "plan"  # "یه آزمایش مدفوع هم بده", "کشت ادرار هم میدم", "جواب آزمایشتم بیار": ordered, no result
         for label in ("exam", "plan", "result", "assessment"):
             if lx.CUES[label].search(t):
                 if label == "result" and _FA_NO_RESULT_YET.search(t) and not re.search(r"\d", t):
@@ -932,6 +1003,8 @@ class _Builder:
             return  # "cold out there today, huh." / "it is, i had to scrape my windshield.": small talk
         if s.start in self.told_how:
             return  # the medication item of the question it answers says it
+        if self.lang == "fa" and not doctor and self.checks_back(i):
+            return  # "بگو ببینم از فردا چطوری می‌خوری؟" / "صبح یکی، شب یکی.": the plan said back, no history
         if self.lang == "fa" and lx.is_greeting(s.text):
             return  # "سلام آقای دکتر، ممنون، خسته نباشید", "سلام، بفرمایید بشینید"
         if self.lang == "fa" and lx.FA_SMALL_TALK.search(s.text) and not lx.SYMPTOM_RE.search(s.text):
@@ -1047,6 +1120,8 @@ class _Builder:
             meds = [m for m in meds if not _IN_RESERVE.match(s.text, m.name_span[1] - s.start)]
             # "سفالکسین براتون نمی‌نویسم", "آموکسی‌سیلین بهتون نمیدم": withheld, not ordered
             meds = [m for m in meds if not _FA_NOT_GIVEN.match(s.text, m.name_span[1] - s.start)]
+            # "کوتریموکسازول رو هیچوقت دیگه نخور": a medicine to avoid for good, neither ordered nor stopped
+            meds = [m for m in meds if not _FA_NEVER.match(s.text, m.name_span[1] - s.start)]
             # "اگه بهتر نشد بهم بگید، اندانسترون می‌نویسم": a medicine kept for later, not ordered now
             meds = [
                 m
@@ -1101,6 +1176,9 @@ class _Builder:
         for m in meds:
             first = named.setdefault(m.name, m)
             if first is not m and _stops(s.text, m.name_span[0] - s.start, m.name_span[1] - s.start):
+                named[m.name] = m
+            elif first is not m and prescribing and m.dose and not first.dose:
+                # "متفورمین رو عوض میکنم به نوع آهسته‌رهش، متفورمین ایکس‌آر ۵۰۰": the order is the one dosed
                 named[m.name] = m
         meds = _one_per_alias(s.text, s.start, [m for m in meds if named[m.name] is m])
         for m in meds:
@@ -1182,7 +1260,11 @@ class _Builder:
                 refused is not None
                 if plan_like
                 else _refusing(s.text, name_start, name_end)
-                or (asked.polarity == "no" if asked else bool(_NOT_TAKING.search(s.text, 0, name_start)))
+                or (
+                    asked.polarity == "no" and not _EXCEPTED_BEFORE.search(s.text, 0, name_start)
+                    if asked
+                    else bool(_NOT_TAKING.search(s.text, 0, name_start))
+                )  # "غیر از استامینوفن چیز دیگه‌ای می‌خوری؟" / "نه": the no is about the others
                 or bool(_NO_LONGER.match(s.text, name_end))  # "i was on the fluticasone but i ran out'
             )
             extra = {"stopped": True} if stopped else {}
@@ -1220,7 +1302,35 @@ class _Builder:
             if _clinical(s.text):
                 self.history_item(s, "family_history", self.patient_text(s), conf)
             return
+        if (
+            self.lang == "fa"
+            and not doctor
+            and unit is not None
+            and _FA_OTHER_Q.search(self.asked_text(unit))
+            and _FA_JUST_THAT.match(s.text)
+        ):
+            return  # "دیگه دارویی نمیخوری؟" / "نه، همون یکی.": nothing more than what was said
+        if (
+            self.lang == "fa"
+            and not doctor
+            and unit is not None
+            and (after := self.after_answer(unit)) is not None
+            and _FA_I_MEANT.match(self.sents[after].text)
+        ):
+            return  # "چند وقتشه؟" / "یک سال و نیمشه." / "نه، منظورم اینه از کی مریض شده؟": the question misheard
         if unit is not None and self.answer(i, s, unit):
+            return
+        if (
+            not doctor
+            and self.lang == "fa"
+            and not meds
+            and not lx.SYMPTOM_RE.search(s.text)
+            and not _fa_of_the_body(s.text)
+            and _history_kind(s.text, _PATIENT_KINDS) in ("hpi", "medication")
+            and self.plan_told(i)
+        ):
+            # "چقدر قرص شد دکتر.", "مرسی، خیالم راحت شد.", "فقط یه نامه برای اداره می‌خوام": once the doctor
+            # has told the impression or ordered, what the patient says without a symptom is no history
             return
         if doctor:
             if lx.DEMOGRAPHIC.search(s.text) and not lx.ASSISTANT.search(s.text):
@@ -1244,6 +1354,29 @@ class _Builder:
                 label = (
                     "assessment"  # "با این معاینه، خیلی احتمال داره رباط صلیبی پاره شده باشه": the impression
                 )
+            if (
+                self.lang == "fa"
+                and label == "other"
+                and not s.question
+                and (_FA_ADVICE_VERB.search(s.text) or _FA_TOLD_TO.search(s.text))
+                and not _FA_EXAM_COMMAND.search(s.text)
+                and not _FA_EXAM_MOVE.search(s.text)
+                and self.plan_told(i)
+            ):
+                # "او‌آر‌اس رو یه‌جا نده، با قاشق بهش بده", "شیرتو حتماً بده، قطع نکن": once the doctor has told
+                # the impression or ordered, a sentence telling the patient what to do is the plan
+                label = "plan"
+            if (
+                self.lang == "fa"
+                and label == "assessment"
+                and not (lx.DIAGNOSIS.search(s.text) or lx.SYMPTOM_RE.search(s.text))
+                and not lx.FA_CLINICAL_WORD.search(s.text)
+            ):
+                label = "other"  # "احتمالاً از همدیگه گرفتن": a guess that names no condition is no problem
+            if self.lang == "fa" and label == "other" and self.examining(i) and _fa_found(s.text):
+                # "بالای مثانه یه کم حساسه", "ریه‌ها پاکن", "نوار قلبت تغییر حادی نشون نمیده": what the doctor
+                # says of the body between the first finding and the impression is a finding or a result
+                label = "result" if _FA_TEST_WORD.search(s.text) else "exam"
             if (
                 self.lang == "fa"
                 and label == "exam"
@@ -1387,6 +1520,48 @@ class _Builder:
         """Whether the doctor has already told an exam finding before sentence i."""
         return any(
             label == "exam" and self.sents[j].speaker == SPEAKER_DOCTOR
+            for j, label in enumerate(self.final[:i])
+        )
+
+    def examining(self, i: int) -> bool:
+        """Whether sentence ``i`` falls in the exam: after the doctor's first finding or vital sign and
+        before the doctor's first impression or order after it."""
+        first = next(
+            (
+                j
+                for j, label in enumerate(self.final[:i])
+                if label == "exam" and self.sents[j].speaker == SPEAKER_DOCTOR
+            ),
+            None,
+        )
+        return first is not None and not any(
+            label == "assessment" or j in self.prescribed
+            for j, label in enumerate(self.final[first:i], start=first)
+        )
+
+    def after_answer(self, unit: Unit) -> int | None:
+        """The doctor's sentence right after the answer of ``unit``, if the doctor speaks next."""
+        j = (unit.answer[-1] if unit.answer else unit.question) + 1
+        return j if j < len(self.sents) and self.sents[j].speaker == SPEAKER_DOCTOR else None
+
+    def checks_back(self, i: int) -> bool:
+        """Whether sentence ``i`` answers the doctor checking that the plan was understood ("متوجه شدی؟",
+        "بگو ببینم چه جوری می‌خوری؟"), once the doctor has ordered or told the impression."""
+        unit = self.unit_of(i)
+        if unit is None or not self.plan_told(unit.question):
+            return False
+        return bool(_FA_CHECK_BACK.search(self.asked_text(unit)))
+
+    def plan_told(self, i: int) -> bool:
+        """Whether the doctor has ordered a medicine, or told the impression after examining, before
+        sentence ``i``."""
+        start = self.sents[i].start
+        ordered = any(
+            it["kind"] == "medication" and it["evidence"] and it["evidence"][0]["start"] < start
+            for it in self.items["plan"]
+        )
+        return ordered or any(
+            label == "assessment" and self.sents[j].speaker == SPEAKER_DOCTOR and self.exam_begun(j)
             for j, label in enumerate(self.final[:i])
         )
 
@@ -1570,10 +1745,23 @@ class _Builder:
         two. they gave her amoxicillin"): a past verb before the name, and a past time in the sentence
         or the one before it in the same turn."""
         s = self.sents[i]
+        if self.lang == "fa":
+            return s.speaker != SPEAKER_DOCTOR and self.fa_past_episode(i)
         if s.speaker == SPEAKER_DOCTOR or not _GIVEN_THEN.search(s.text, 0, name_start):
             return False
         before = self.sents[i - 1].text if i and self.sents[i - 1].turn == s.turn else ""
         return bool(_PAST_TIME.search(s.text) or _PAST_TIME.search(before))
+
+    def fa_past_episode(self, i: int) -> bool:
+        """Whether a Persian sentence tells what others gave or did once in the past ("آره پارسال دو بار.
+        یه بار بهم کوتریموکسازول دادن، کل بدنم کهیر زد."): a verb of others' giving, and a past time in the
+        sentence or the one before it in the same turn. Its medicine is not taken now, its symptom not
+        had now."""
+        s = self.sents[i]
+        if not _FA_GIVEN_THEN.search(s.text):
+            return False
+        before = self.sents[i - 1].text if i and self.sents[i - 1].turn == s.turn else ""
+        return bool(_FA_PAST_TIME.search(s.text) or _FA_PAST_TIME.search(before))
 
     def answers_allergy_question(self, i: int) -> bool:
         """ "Any allergies to medications?" / "Yes, penicillin gives me a rash.": the drug is an allergen."""
@@ -1677,9 +1865,12 @@ class _Builder:
         if self.lang == "fa" and self.exam_probe(unit.question):
             no = bool(lx.BARE_NO.match(s.text) or re.match(r"^\W*نه(?![^\W\d_])", s.text))
             if first:
+                # the move said just before the question belongs to it: "پهلوها رو میزنم... درد نداره؟"
                 probe = " ".join(t.text.strip() for t in self.sents[max(0, unit.question - 1) : unit.question + 1]
-                                 if t.turn == q.turn and t.question)  # fmt: skip
-                self.add("objective", "exam", f"درد در معاینه ({probe}): {s.text.strip()}", spans,
+                                 if t.turn == q.turn and (t.question or _FA_PROBE_MOVE.search(t.text + " درد")))  # fmt: skip
+                # a press that hurts, or a touch felt ("… حس میکنی؟")
+                what = "درد در معاینه" if re.search(r"درد|حساس", probe) else "معاینه"
+                self.add("objective", "exam", f"{what} ({probe}): {s.text.strip()}", spans,
                          negated=no, confidence=0.6)  # fmt: skip
             return True  # "پهلوها رو میزنم، درد داره؟" / "نه.": an exam finding, no history
         if first and unit.polarity == "value" and unit.topics and said:
@@ -1812,7 +2003,12 @@ class _Builder:
     def led_history_answer(self, i: int, s: Sentence, unit: Unit | None) -> bool:
         """ "Do you smoke?" / "Yes, a pack a day.": a short answer opening with yes or no to a history
         question, naming nothing of its own; it is history read with its question."""
-        if unit is None or not _LED_ANSWER.match(s.text) or len(_WORDS.findall(s.text)) > 10:
+        if unit is None or len(_WORDS.findall(s.text)) > 10:
+            return False
+        # Persian answers a habit or history question without a yes: "سیگار میکشی؟" / "گاهی.",
+        # "عمل جراحی داشتی؟" / "دو تا سزارین."
+        bare = self.lang == "fa" and len(_WORDS.findall(s.text)) <= 4 and not s.question
+        if not (_LED_ANSWER.match(s.text) or bare):
             return False
         q = self.sents[unit.question].text
         if unit.answer[:1] != (i,) or len(_WORDS.findall(q)) > 12:
@@ -1856,6 +2052,16 @@ class _Builder:
             if _OWN_ACCOUNT.search(s.text) or lx.PART_COMPLAINT.search(s.text)
             else next((k for k, cue in _QUESTION_KINDS if cue.search(asked)), None)
         )
+        if (
+            self.lang == "fa"
+            and from_question in ("social_history", "past_history")
+            and lx.SYMPTOM_RE.search(s.text)
+            and (u := self.unit_of(i)) is not None
+            and u.answer[:1] != (i,)
+        ):
+            # "مهدکودک میره؟" / "آره، هفته‌ای سه روز. مربیش گفت دو تا بچه‌ی دیگه هم اسهال داشتن.": a later
+            # sentence of the answer naming a symptom tells the illness, not the habit asked about
+            from_question = None
         # its own words win when they name an allergy, a relative or a medicine taken ("My father had a
         # heart attack", "I take ibuprofen"); weaker cues ("years ago", "drugs") yield to the question
         kind = (
@@ -2084,6 +2290,8 @@ class _Builder:
                 continue
             if m.source == "said" and self.of_a_relative(m.sentence):
                 continue  # "your sister, how's she doing?" / "she's tired all the time": not the patient's
+            if self.lang == "fa" and m.source == "said" and self.fa_past_episode(m.sentence):
+                continue  # "پارسال … یه بار بهم کوتریموکسازول دادن، کل بدنم کهیر زد": not had now
             if self.lang == "fa" and m.speaker == SPEAKER_DOCTOR and self.exam_probe(m.sentence):
                 continue  # "پهلوها رو میزنم، درد داره؟" / "نه.": the exam, not the review of systems
             if self.lang == "en" and self.allergy_talk(m.sentence):
@@ -2588,6 +2796,14 @@ class _Builder:
             if terms:
                 self.complaint(s, terms)
                 return True
+        for s in self.sents[: 2 * _OPENING_SENTENCES]:
+            # "اومدم برای قندم، آزمایشامم آوردم", "برای فشارم اومدم": a known condition's check, no symptom
+            m = _FA_CAME_FOR.search(s.text) or _FA_OWN_REASON.search(s.text)
+            if s.speaker == SPEAKER_DOCTOR or m is None:
+                continue
+            if known := _FA_KNOWN_CONDITION.match(m.group("what").strip()):
+                self.complaint(s, [], what=f"پیگیری {known.group(1)}")
+                return True
         return False
 
     def patient_complaint(self, start: int) -> bool:
@@ -2606,6 +2822,8 @@ class _Builder:
                 continue  # "she had a cold last week, runny nose, it's mostly better now": not why they came
             if self.answers_allergy_question(i) or lx.CUES["allergy"].search(s.text):
                 continue  # "penicillin gives me a rash" is a reaction, not why the patient came
+            if self.lang == "fa" and self.fa_past_episode(i):
+                continue  # "پارسال بهم آموکسی‌سیلین دادن، کهیر زدم": a past reaction, not why they came
             if self.lang == "en" and _a_relatives(s.text):
                 continue  # "my mom had anxiety, i think": a relative's condition, not why the patient came
             if self.lang == "en" and s.question and i not in said and not _ASKS.match(s.text):
@@ -2735,6 +2953,15 @@ _FA_OWN_REASON = re.compile(
     r"(?![^\W\d_])"
 )
 
+# "اومدم برای قندم": the reason said after the verb
+_FA_CAME_FOR = re.compile(
+    r"(?<![^\W\d_])(?:اومدم|اومدیم|آمدم|آمدیم)\s+(?:به خاطر|بخاطر|برای|بابت)\s+(?P<what>[^.!؟?،,]{2,40}?)(?=[.!؟?،,]|$)"
+)
+# a condition followed up in clinic, with the speaker's possessive ("قندم", "فشار خونم", "تیروئیدم")
+_FA_KNOWN_CONDITION = re.compile(
+    r"^(قند(?: خون)?|فشار(?: خون)?|تیروئید|چربی(?: خون)?|کلسترول|دیابت|آسم|کم[\u200c ]?خونی)"
+    r"(?:\u200c?(?:ام|م|مون|ش|تون))?$"
+)
 #: what a patient's own stated reason must name: a symptom, a condition or the kind of visit
 _A_REASON = re.compile(
     lx.SYMPTOM_RE.pattern
@@ -3134,6 +3361,20 @@ _GIVEN_THEN = re.compile(
     r"\b(?:(?:they|he|she|the doctor|we)\s+(?:gave|prescribed|put)|(?:i|he|she)\s+(?:was|were)\s+(?:on|given)|"
     r"(?:i|he|she)\s+took)\b",
     re.IGNORECASE,
+)
+# a medicine named as the exception of a question ("apart from the tylenol, anything else?", "غیر از
+# استامینوفن چیز دیگه‌ای می‌خوری؟"): taken, whatever the answer says of the rest
+_EXCEPTED_BEFORE = re.compile(
+    r"(?:" + lx.EXCEPTION + r"|غیر\s+از|به\s+جز|بجز|(?<![^\W\d_])جز|علاوه\s+بر)\s+(?:(?:the|your)\s+)?$",
+    re.IGNORECASE,
+)
+_FA_NEVER = re.compile(r"\s*(?:(?:رو|را)\s+)?(?:هیچوقت|هیچ[\u200c ]?وقت|هرگز)(?![^\W\d_])")
+_FA_GIVEN_THEN = re.compile(
+    r"(?<![^\W\d_])(?:دادن|دادند|داده بودن|نوشتن|نوشتند|نوشته بودن|زدن|زده بودن|تزریق کردن)(?![^\W\d_])"
+)
+_FA_PAST_TIME = re.compile(
+    r"(?<![^\W\d_])(?:پارسال|پیارسال|سال\s+(?:پیش|قبل)|ماه\s+(?:پیش|قبل)|بچگی\S*|بچه\s+بودم|قبلاً|قبلا|"
+    r"اون\s+دفعه|دفعه[\u200cی ]*(?:ی\s+)?(?:قبل|پیش))(?![^\W\d_])"
 )
 _PAST_TIME = re.compile(
     r"\bwhen (?:i|he|she|they) (?:was|were)\b|\b(?:years?|months?) ago\b|\blast year\b|\bas a (?:kid|child|baby|teen\w*)\b",

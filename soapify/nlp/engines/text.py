@@ -271,6 +271,8 @@ def _fmt(value: float) -> str:
 _FA_SPOKEN = re.compile(
     rf"(?<![\w\u200c]){_FA_PHRASE_BODY}(?P<tenths>\s+دهم)?(?=ه(?![^\W\d_])|(?![\w\u200c]))"
 )
+# digits said with their tenths in words: "۳۷ و ۸ دهم(ه)", "۹ و ۲ دهم" (after normalize_digits)
+_FA_DIGIT_TENTHS = re.compile(r"(?<![\d.])(\d{1,3})\s+و\s+(\d)\s+دهم(?=ه(?![^\W\d_])|(?![\w\u200c]))")
 _FA_UNIT_AFTER = re.compile(
     r"ه?\s*(?:میلی|گرم|درجه|روی|بر\s|سی[\u200c ]?سی|واحد|عدد|قرص|کپسول|پاف|قطره|بار|ساعت|روز|هفته|ماه|سال|کیلو)"
 )
@@ -324,6 +326,8 @@ def number_view(text: str, offset: int = 0) -> NumberView:
     for m in _FA_SPOKEN.finditer(src):
         if (value := _fa_spoken_value(m, src)) is not None:
             found.append((m.start(), m.end(), value))
+    for m in _FA_DIGIT_TENTHS.finditer(src):  # "۳۷ و ۸ دهمه" = 37.8
+        found.append((m.start(), m.end(), int(m.group(1)) + int(m.group(2)) / 10))
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
