@@ -24,7 +24,8 @@ _OTHER_HINT = re.compile(
 )
 _QUESTION_WORDS = re.compile(
     r"^(?:(?:okay|ok|alright|so|and|now|well|um|uh)[\s,]+)*(?:what|when|where|why|how|which|who|do you|did you|"
-    r"does|have you|has|are you|is (?:it|that|this|there|the|your)|was|were you|can you|could you|any\b|"
+    r"does|have you|has|are (?:you|they)|is (?:it|that|this|there|the|your|he|she)|was|were you|can you|could you|"
+    r"any(?:one|body)?\b|"
     r"anything|tell me)\b|^(?:آیا|چه|چرا|کی|کجا|چطور|چند)|(?:دارید|داری|دارین|کردید|کردین)\s*$",
     re.IGNORECASE,
 )

@@ -281,7 +281,10 @@ _OWN_ACCOUNT = re.compile(
 _STOP_BEFORE = re.compile(
     r"\b(?:stop(?:ping)?(?: taking)?|discontinue|hold(?: off on)?|come off(?: of)?|no more|quit(?: taking)?|avoid|"
     r"switch(?:ing)?(?: you)?(?: (?:from|off))?|"
-    r"get off(?: of)?)\s+(?:the |your |all |taking )?(?:\w+\s+){0,1}$",
+    r"get off(?: of)?|"
+    # "please don't restart the empagliflozin", "never go back on the naproxen": a medicine not to take again
+    r"(?:don't|do not|do n't|never) (?:re-?start|go back (?:on|to)|start (?:taking )?again))"
+    r"\s+(?:the |your |all |taking )?(?:\w+\s+){0,1}$",
     re.IGNORECASE,
 )
 _FA_STOP_AFTER = re.compile(
@@ -347,14 +350,35 @@ _STOP_AFTER = re.compile(
 def _stops(text: str, start: int, end: int) -> bool:
     """Whether the sentence stops the medicine at ``text[start:end]`` (now, unconditionally)."""
     a, b = clause_bounds(text, start)
-    before = _STOP_BEFORE.search(text[a:start])
+    before = _STOP_BEFORE.search(text, a, start)
     if before is None and _STOP_AFTER.match(text, end):
         return not _NOT_A_STOP.search(text, start, end + 60)
     if before is None and not _FA_STOP_AFTER.match(text, end):
         return False
     if before is None and _WITH_BEFORE.search(text, a, start):
         return False  # "لوراتادین رو دیگه با ستیریزین نخورید": the drug after "با" is not the one stopped
+    if before is not None:  # the stop's own "don't" ("don't restart the …") is no condition on it
+        return not (_NOT_A_STOP.search(text, a, before.start()) or _NOT_A_STOP.search(text, before.end(), b))
     return not _NOT_A_STOP.search(text, a, b)
+
+
+# a stop for a time: "hold the naproxen until the results are back", "stop the omeprazole for two weeks
+# before the test"
+_FOR_A_TIME = re.compile(
+    r"\b(?:until|till|before|for (?:the )?(?:next |first )?(?:\w+ ){0,2}(?:days?|weeks?|months?))\b", re.I
+)
+_NOT_A_HOLD = re.compile(r"\b(?:don't|do not|do n't|never|shouldn't|should not|not|once|if|when)\b", re.I)
+
+
+def _holds(text: str, start: int, end: int) -> bool:
+    """Whether the sentence stops the medicine at ``text[start:end]`` for a time ("hold the naproxen until i've
+    seen the results"): not taken meanwhile, so no order of it."""
+    a, b = clause_bounds(text, start)
+    before = _STOP_BEFORE.search(text, a, start)
+    if before is None or _NOT_A_HOLD.search(text, a, before.start()):
+        return False
+    after = text[end:b]
+    return bool(_FOR_A_TIME.search(after)) and not _NOT_A_HOLD.search(after)
 
 
 # A complaint of these days, however it is worded ("I've had a fever since yesterday"), is the
@@ -627,6 +651,31 @@ _CHECKS_MEANING = re.compile(
     re.IGNORECASE,
 )
 _CONFIRMED = re.compile(r"^\W*(?:yes|yeah|yep|right|exactly|correct|that's right|that's it)\b", re.IGNORECASE)
+# The doctor checking the plan was understood: "does that (all) make sense?", "is that clear?", "does that
+# plan sound okay?", "are you happy with that?", "got all that?"
+_UNDERSTOOD_Q = re.compile(
+    r"\b(?:make(?:s)? sense|is (?:that|this|it|everything) (?:all )?clear|(?:sound|sounds) (?:okay|ok|good|alright|"
+    r"all right|reasonable|like a plan)|(?:are you|you) (?:okay|happy|alright|comfortable) with (?:that|this|the plan)|"
+    r"got (?:all )?(?:that|it)|understand)\b",
+    re.IGNORECASE,
+)
+# the patient telling something of their own: "i have", "i've got", "i'm", "my …"
+_I_HAVE = re.compile(r"\b(?:i|i'm|i've|my|me)\b", re.IGNORECASE)
+# words that carry no content of their own, for comparing what two speakers said
+_FUNCTION_WORDS = frozenset(
+    "the and but for then that this those these with from into onto about till until yes yeah yep okay "
+    "right sure fine so not no now just also too very really well all any some one you your his her him "
+    "she he they them our are was were have has had been will would can could should shall may might must "
+    "what when where which who how why there here its it's that's i'm i've i'll you're don't can't won't "
+    "doctor doc then".split()
+)
+
+
+def _stem(word: str) -> str:
+    """A crude stem for comparing two speakers' words: "shows" / "show", "bloods" / "blood"."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
 _READS_BACK = re.compile(
     r"^\W*(?:(?:okay|ok|alright|all right|got it|so),? )+(?:stop|take|keep|start|drink|avoid|cut|use|call|come back)\b",
     re.IGNORECASE,
@@ -709,7 +758,7 @@ _INSTRUCTION = re.compile(
     r"^\W*(?:(?:so|and|also|okay|ok|yes|sure|then|now|for now|maybe|in the meantime|meanwhile|once [^,]{3,40},|"
     r"after [^,]{3,40},|until [^,]{3,40},|if [^,]{3,60},)\W*)*"
     r"(?:keep (?:taking|using|checking|doing|moving|drinking|an eye|track|the)|continue (?:to|taking|using|with)|"
-    r"start (?:some|doing|taking|using|with|on)|try (?:to (?:cut|avoid|limit|eat|drink|get|walk|lose|sleep|stay|keep)|"
+    r"start (?:some|doing|taking|using|with|on)|try (?:not to|to (?:cut|avoid|limit|eat|drink|get|walk|lose|sleep|stay|keep)|"
     r"cutting|avoiding|limiting)|cut (?:back|down|(?:the |your )?\w+ (?:back|down))|aim for|avoid|limit|"
     r"stay (?:off|away|hydrated|home|active)|take (?:breaks|a break|it easy)|"
     r"take (?:it|them|this|that|the \w+) (?:with|after|before) (?:food|meals?|water|breakfast|dinner)|"
@@ -969,6 +1018,8 @@ class _Builder:
             return  # "Second, the zolpidem.": what the next sentences are about, no statement of its own
         if not doctor and self.lang == "en" and self.echoes(i, s):
             return  # "so it's an infection." / "yes, …"; "okay, stop the water pill.": the doctor's words back
+        if not doctor and self.lang == "en" and self.reads_back_plan(i, s):
+            return  # "so, the antibiotic for ten days and the scan on monday": the plan said back, no history
         if doctor and self.lang == "en" and self.permission(i, s):
             return  # "can she go to daycare?" / "once she's fever free for 24 hours, yes."
         nv = number_view(s.text, s.start)
@@ -1040,6 +1091,21 @@ class _Builder:
                 m
                 for m in meds
                 if not _AS_A_CAUSE.search(s.text, *clause_bounds(s.text, m.name_span[0] - s.start))
+            ]
+        elif (
+            self.lang == "en"
+            and doctor
+            and not s.question
+            and not prescribing
+            and not lx.PLAN_VERB.search(s.text)
+        ):
+            # "ibuprofen can irritate the stomach", "the naproxen, the late meals … are all making it worse":
+            # the doctor naming a medicine as a cause orders nothing and tells no medicine taken now
+            meds = [
+                m
+                for m in meds
+                if not _AS_A_CAUSE.search(s.text, *clause_bounds(s.text, m.name_span[0] - s.start))
+                or _stops(s.text, m.name_span[0] - s.start, m.name_span[1] - s.start)
             ]
         if doctor and meds:  # "i'd rather avoid colchicine", "we can talk about allopurinol": no order
             meds = [m for m in meds if not _NOT_ORDERED_BEFORE.search(s.text[: m.name_span[0] - s.start])]
@@ -1145,6 +1211,9 @@ class _Builder:
             )
             refused = declined if declined is not None and _refuses(declined.text, m.name, proposed) else None
             stopped = doctor and not s.question and _stops(s.text, name_start, name_end)
+            held = self.lang == "en" and doctor and not s.question and not stopped
+            held = held and _holds(s.text, name_start, name_end)
+            stopped = stopped or held
             stops_any = stops_any or stopped
             taper = taper or (
                 stopped and bool(m.frequency or m.duration)
@@ -1153,7 +1222,7 @@ class _Builder:
                 if self.lang == "fa":  # "قطع دیکلوفناک خوراکی": the route said, when another form stays
                     text = "قطع " + " ".join(x for x in (m.name, _FA_ROUTE_NAMES.get(m.route or "")) if x)
                 else:
-                    text = "Stop " + text
+                    text = ("Hold " if held else "Stop ") + text
             elif self.lang == "fa" and plan_like and lx.FA_AS_BEFORE.search(s.text):
                 text = f"ادامه {text}"  # "متفورمین و گلی‌کلازید مثل قبل"
             elif self.lang == "fa" and plan_like:
@@ -1270,10 +1339,10 @@ class _Builder:
                 prev = self.sents[i - 1]
                 if self.final[i - 1] == "exam" and prev.speaker == SPEAKER_DOCTOR:
                     label = "exam"
-                elif _IF_FIRST.match(s.text) or lx.CUES["follow_up"].search(s.text):
-                    label = (
-                        "plan"  # "if you get numbness in the groin ..., go in right away": safety-net advice
-                    )
+                elif _IF_FIRST.match(s.text) or lx.CUES["follow_up"].search(s.text) or _instruction(s.text):
+                    # "if you get numbness in the groin ..., go in right away": safety-net advice; "try not
+                    # to eat late, smaller meals": advice said as an instruction
+                    label = "plan"
                 else:
                     label = "other"
             if (
@@ -1453,6 +1522,31 @@ class _Builder:
             and before.speaker == SPEAKER_DOCTOR
             and not before.question
         )
+
+    def reads_back_plan(self, i: int, s: Sentence) -> bool:
+        """Whether the patient's sentence, said once the doctor has begun the plan, says the plan back: the
+        answer to the doctor's check of understanding ("does that make sense?" / "yes, the cream twice a
+        day and back in a week"), or a short sentence whose words the doctor has all said since the exam
+        ("so no ibuprofen")."""
+        begun = [j for j in range(i) if self.final[j] == "plan" or j in self.prescribed]
+        if not begun or s.question:
+            return False
+        unit = self.unit_of(i)
+        if unit is not None and _UNDERSTOOD_Q.search(self.sents[unit.question].text):
+            # unless the patient tells a symptom of their own: "yes, but i still have the cough"
+            return not (lx.SYMPTOM_RE.search(s.text) and _I_HAVE.search(s.text))
+        words = {_stem(w) for w in _WORDS.findall(s.text.lower()) if len(w) > 2 and w not in _FUNCTION_WORDS}
+        if not words or len(_WORDS.findall(s.text)) > 12:
+            return False
+        exam = [j for j, label in enumerate(self.final[:i]) if label == "exam"]
+        since = min(exam[:1] + begun[:1])
+        said = {
+            _stem(w)
+            for j in range(since, i)
+            if self.sents[j].speaker == SPEAKER_DOCTOR and not self.sents[j].question  # told, not asked
+            for w in _WORDS.findall(self.sents[j].text.lower())
+        }
+        return len(words & said) >= 0.75 * len(words)
 
     def permission(self, i: int, s: Sentence) -> bool:
         """ "can she go to daycare?" / "once she's fever free for 24 hours, yes.": the doctor's answer
@@ -3227,7 +3321,7 @@ _PAST_OR_RECAP = re.compile(
 )
 _AS_A_CAUSE = re.compile(
     r"\b(?:side effects?|caus\w*|because of|due to|worse(?:ned)?|reaction|from the|adding (?:to|some)|"
-    r"contribut\w*|overuse|rebound)\b|عوارض|بدتر|باعث|به[\u200c ]?خاطر|بخاطر",
+    r"contribut\w*|overuse|rebound|irritat\w*|making (?:it|things|that) worse)\b|عوارض|بدتر|باعث|به[\u200c ]?خاطر|بخاطر",
     re.IGNORECASE,
 )
 
