@@ -151,3 +151,93 @@ def test_advice_said_as_an_instruction_after_the_exam_is_plan(engine):
     assert any("snack after nine" in t for t in plan)
     assert any("coffee after lunch" in t for t in plan)
     assert not any("snack" in t for t in texts(draft, "assessment"))
+
+
+# ---------------------------------------------------------------- what the doctor says after the diagnosis
+
+
+def test_an_impression_said_as_what_it_sounds_like_is_the_assessment(engine):
+    draft = g(
+        engine,
+        """[doctor] what's going on
+[patient] i get a throbbing on one side of my head with flashing zigzags before it, three times this month.
+[doctor] any weakness or numbness with it
+[patient] no.
+[doctor] your blood pressure is one eighteen over seventy six and the nerve exam is normal.
+[doctor] from what you tell me, this sounds a lot like migraine with aura.""",
+    )
+    assert any("migraine" in t for t in texts(draft, "assessment"))
+
+
+def test_sounds_like_and_looks_like_name_the_impression():
+    from soapify.nlp.engines import lexicons as lx
+
+    assert lx.suspects("the whole story sounds very much like gout.")
+    assert lx.suspects("that looks a lot like a migraine to me.")
+    assert not lx.suspects("that sounds like a plan.")
+    assert not lx.suspects("it sounds like you had a rough month.")
+
+
+CONJUNCTIVITIS = """[doctor] what's the matter with her
+[patient] her left eye has been red and sticky since yesterday, it was glued shut this morning.
+[doctor] any fever
+[patient] no, she's fine otherwise.
+[doctor] let me see. the left eye is pink with yellow crusting on the lashes, vision is fine.
+[doctor] she has conjunctivitis.
+[patient] does she need drops
+[doctor] most of these settle by themselves within a week, and drops only shorten it a little.
+[doctor] sometimes the other eye gets it too, so wash your hands after touching her face.
+[doctor] keeping the lashes clean is the best thing you can do for her."""
+
+
+def test_how_an_illness_goes_in_general_is_no_problem(engine):
+    draft = g(engine, CONJUNCTIVITIS)
+    assessment = texts(draft, "assessment")
+    assert any("conjunctivitis" in t for t in assessment)
+    assert not any("within a week" in t or "other eye" in t for t in assessment)
+    assert any(
+        "wash your hands" in t or "wash the patient's hands" in t or "other eye" in t
+        for t in texts(draft, "plan")
+    )
+
+
+def test_advice_said_as_the_best_thing_to_do_is_plan(engine):
+    draft = g(engine, CONJUNCTIVITIS)
+    assert not any("best thing" in t for t in texts(draft, "assessment"))
+    assert any("best thing" in t for t in texts(draft, "plan"))
+
+
+def test_a_test_read_out_and_a_test_sent_for_are_result_and_plan(engine):
+    draft = g(
+        engine,
+        """[doctor] how can i help
+[patient] i've had loose stools and cramps on and off for six weeks.
+[doctor] any blood in it
+[patient] no.
+[doctor] okay, your tummy is soft and not tender.
+[doctor] your blood count from the hospital in may was normal, so nothing to suggest you're losing blood.
+[doctor] i'm sending you for a stool sample to look for infection and inflammation.""",
+    )
+    assessment = texts(draft, "assessment")
+    assert not any("blood count" in t or "stool sample" in t for t in assessment)
+    assert any("blood count" in t for t in texts(draft, "objective"))
+    assert any("stool sample" in t for t in texts(draft, "plan"))
+
+
+def test_a_remark_on_how_such_illnesses_go_is_no_problem():
+    from soapify.nlp.engines.rules import SPEAKER_DOCTOR, _Builder
+    from soapify.nlp.engines.text import Sentence
+
+    def where(text: str) -> str:
+        return _Builder.doctor_remark(Sentence(0, len(text), text, SPEAKER_DOCTOR, None, 0), "assessment")
+
+    assert (
+        where("most of these settle by themselves within a week, and drops only shorten it a little.")
+        == "other"
+    )
+    assert where("sometimes the blister bursts and weeps for a day or two.") == "other"
+    assert (
+        where("sometimes the other eye gets it too, so wash your hands after touching her face.") != "other"
+    )
+    assert where("your chest x-ray last spring was normal, no sign of scarring.") == "result"
+    assert where("cutting out the late snacks would really help.") == "plan"

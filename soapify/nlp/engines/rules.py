@@ -651,6 +651,33 @@ _CHECKS_MEANING = re.compile(
     re.IGNORECASE,
 )
 _CONFIRMED = re.compile(r"^\W*(?:yes|yeah|yep|right|exactly|correct|that's right|that's it)\b", re.IGNORECASE)
+# A doctor's sentence about how such things go in general: "most of these clear up by themselves",
+# "some people get a bit queasy", "sometimes the eardrum bursts", "it usually comes after a cold"
+_AS_A_RULE = re.compile(
+    r"^\W*(?:(?:so|and|but|now|well|okay|ok|look|honestly|generally)\W+)*(?:"
+    r"(?:most|many|some|a lot) (?:of )?(?:these|them|those|people|cases|kids|children|patients|folks)|"
+    r"(?:most|many|some|a lot of) (?:\w+ )?(?:infections|cases|people|kids|children|patients)|"
+    r"sometimes (?:the|it|this|these|they|people|kids|children|a|an)|in most (?:cases|people|kids)|"
+    r"(?:it|this|these|they|that) (?:usually|often|normally|generally|typically|tends? to)|usually|typically)\b",
+    re.IGNORECASE,
+)
+# advice in a later clause: "…, so keep her nails short", "… and call us if it spreads"
+_THEN_ADVISED = re.compile(
+    r"\b(?:so|and|but|then)\W+(?:please\W+)?(?:keep|make sure|try|use|give|take|avoid|call|come|bring|watch|stop|"
+    r"don't|do not|let|ring|see|get)\b",
+    re.IGNORECASE,
+)
+# advice said as a judgement: "stopping is the single best thing you can do", "cutting down would really help"
+_ADVICE = re.compile(
+    r"\b(?:the (?:single )?(?:best|most important|biggest) thing (?:you|to)|(?:would|will|could) (?:really )?help)\b",
+    re.IGNORECASE,
+)
+# a test's reading told: "was normal", "came back fine", "is nine point one"
+_READING = re.compile(
+    r"\b(?:(?:is|was|were|are|came back|looks?|looked) (?:\w+ )?(?:normal|fine|good|okay|ok|high|low|raised|"
+    r"elevated|negative|positive|clear|abnormal)|\d)",
+    re.IGNORECASE,
+)
 # The doctor checking the plan was understood: "does that (all) make sense?", "is that clear?", "does that
 # plan sound okay?", "are you happy with that?", "got all that?"
 _UNDERSTOOD_Q = re.compile(
@@ -807,7 +834,7 @@ _FA_EXAM_MOVE = re.compile(
 
 
 def _instruction(text: str) -> bool:
-    return bool(_INSTRUCTION.match(text)) and not _EXAM_COMMAND.search(text)
+    return bool(_INSTRUCTION.match(text) or _ADVICE.search(text)) and not _EXAM_COMMAND.search(text)
 
 
 def cue_label(s: Sentence) -> str | None:
@@ -1438,6 +1465,15 @@ class _Builder:
             # dehydrated, so i want a blood test"); weaker plan words only where no diagnosis is named
             if lx.TEST_ORDER.search(text) or lx.IMPERATIVE.match(text):
                 return "plan"
+            if not lx.DIAGNOSIS.search(text):
+                if _AS_A_RULE.match(text) and not _orders(text) and not _THEN_ADVISED.search(text):
+                    # "most of these settle on their own in a few days", "sometimes the blister bursts":
+                    # how such illnesses go in general, an explanation, not a problem of the patient's
+                    return "other"
+                if _ADVICE.search(text):
+                    return "plan"  # "losing a few pounds is the best thing you can do for the knees"
+                if lx.CUES["result"].search(text) and _READING.search(text):
+                    return "result"  # "your blood count last month was normal, so no sign of anemia"
             # an order, not a dose alone: "the swelling is a common side effect of amlodipine, especially
             # at ten milligrams" explains the problem and orders nothing
             if not lx.DIAGNOSIS.search(text) and _orders(text):
