@@ -241,3 +241,41 @@ def test_a_remark_on_how_such_illnesses_go_is_no_problem():
     )
     assert where("your chest x-ray last spring was normal, no sign of scarring.") == "result"
     assert where("cutting out the late snacks would really help.") == "plan"
+
+
+# ---------------------------------------------------------------- the answer takes the kind of its question
+
+
+def test_answers_about_home_work_and_operations_are_social_and_past_history(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in today
+[patient] i've had a sore lower back for ten days since moving house.
+[doctor] what do you do for work
+[patient] i'm a postman, so lots of walking and a heavy bag.
+[doctor] who's at home with you
+[patient] my wife and our two teenagers.
+[doctor] does anyone smoke in the house
+[patient] my wife does, but only in the garden.
+[doctor] any operations in the past
+[patient] my gallbladder out in twenty nineteen.""",
+    )
+    social = texts(draft, "subjective", "social_history")
+    past = texts(draft, "subjective", "past_history")
+    hpi = texts(draft, "subjective", "hpi")
+    assert any("postman" in t for t in social)
+    assert any("two teenagers" in t for t in social)
+    assert any("only in the garden" in t for t in social)
+    assert any("gallbladder" in t for t in past)
+    assert not any(w in t for t in hpi for w in ("postman", "teenagers", "garden", "gallbladder"))
+
+
+def test_a_but_with_a_complaint_is_still_the_patients_own_account(engine):
+    draft = g(
+        engine,
+        """[doctor] what can i do for you
+[patient] my chest has been tight for a week.
+[doctor] do you smoke
+[patient] no, but i've been coughing every morning.""",
+    )
+    assert not any("coughing" in t for t in texts(draft, "subjective", "social_history"))

@@ -266,10 +266,21 @@ _QUESTION_KINDS = (
     (
         "social_history",
         re.compile(
-            r"\b(?:smok\w*|tobacco|cigarettes?|alcohol|drink|drugs|marijuana)\b|سیگار|الکل|قلیان", re.I
+            r"\b(?:smok\w*|tobacco|cigarettes?|alcohol|drink|drugs|marijuana)\b|سیگار|الکل|قلیان|"
+            # who the patient lives with and what they do: "who's at home?", "what do you do for work?"
+            r"\bwho(?:'s| is| else is)? (?:at home|in the house)\b|\blive (?:with|alone)\b|"
+            r"\bwhat do you do(?: for (?:work|a living)|\W*$)|\b(?:your|for) (?:work|job)\b|\boccupation\b",
+            re.I,
         ),
     ),
-    ("past_history", re.compile(r"\bmedical (?:problems|conditions|history)\b|\bhistory of\b|سابقه", re.I)),
+    (
+        "past_history",
+        re.compile(
+            r"\bmedical (?:problems|conditions|history)\b|\bhistory of\b|سابقه|"
+            r"\b(?:operations?|surger(?:y|ies))\b",  # "any operations?" / "appendix when i was a kid"
+            re.I,
+        ),
+    ),
 )
 _OWN_ACCOUNT = re.compile(
     r"\b(?:but|though|although|except|i've been having|i have been having|i'm having|right now|these days|"
@@ -1983,7 +1994,9 @@ class _Builder:
         own = _history_kind(text, _PATIENT_KINDS)
         from_question = (
             None
-            if _OWN_ACCOUNT.search(s.text) or lx.PART_COMPLAINT.search(s.text)
+            # "no, but i've been having chest pain"; not "my husband does, but always outside"
+            if (_OWN_ACCOUNT.search(s.text) and (self.lang != "en" or _clinical(s.text)))
+            or lx.PART_COMPLAINT.search(s.text)
             else next((k for k, cue in _QUESTION_KINDS if cue.search(asked)), None)
         )
         # its own words win when they name an allergy, a relative or a medicine taken ("My father had a
