@@ -279,3 +279,24 @@ def test_a_but_with_a_complaint_is_still_the_patients_own_account(engine):
 [patient] no, but i've been coughing every morning.""",
     )
     assert not any("coughing" in t for t in texts(draft, "subjective", "social_history"))
+
+
+# ---------------------------------------------------------------- medicines answered
+
+
+def test_an_answer_naming_only_medicines_is_no_history_line(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in
+[patient] my ankles have been swelling by the evening for a month.
+[doctor] what other tablets do you take
+[patient] losartan for my pressure and the water one, furosemide.
+[doctor] and are you still taking the metformin
+[patient] yes, the metformin, a thousand twice a day.""",
+    )
+    hpi = texts(draft, "subjective", "hpi")
+    names = {it.get("name") for it in items(draft, "subjective", "medication")}
+    assert {"losartan", "furosemide"} <= names
+    assert not any("losartan" in t.lower() for t in hpi)
+    # a dose the medication line does not read stays in its history line
+    assert any("a thousand" in t or "1000" in t for t in texts(draft, "subjective"))

@@ -2053,6 +2053,15 @@ class _Builder:
             return  # the structured medication item already covers this sentence
         if (
             self.lang == "en"
+            and has_meds
+            and (_TAKING_Q.search(asked) or _MEDICINES_Q.search(asked))
+            and _says_only_medicines(s.text)
+        ):
+            # "what else do you take?" / "the losartan, fifty once a day, for my pressure": the medication
+            # items say it (with the dose); no history line repeating them
+            return
+        if (
+            self.lang == "en"
             and kind == "medication"
             and not (_DENIAL.match(s.text) or _TAKEN_HOW.search(number_view(s.text).text))
         ):
@@ -3042,6 +3051,34 @@ def _only_medicines(s: Sentence, meds: list) -> bool:
     for m in sorted(meds, key=lambda m: m.start, reverse=True):
         rest = rest[: m.start - s.start] + " " + rest[m.end - s.start :]
     return len(_WORDS.findall(rest)) <= 1
+
+
+# the doctor asking what the patient takes: "any other medicines?", "anything else you take?"
+_MEDICINES_Q = re.compile(
+    r"\b(?:medicines?|medications?|meds|tablets?|pills?|prescriptions?)\b", re.IGNORECASE
+)
+# what may go with a medicine's name in an answer: its dose, schedule, what it is for
+_WITH_A_MEDICINE = re.compile(
+    r"\b(?:for (?:my|the|his|her|their|your) (?:\w+ ){0,1}\w+|(?:once|twice|three times) (?:a|per) day|"
+    r"(?:in the )?(?:morning|evening|night|bedtime)|a day|daily|milligrams?|mg|tablets?|pills?|one|two|"
+    r"the other one|that other one|at the moment|at night)\b",
+    re.IGNORECASE,
+)
+
+
+def _says_only_medicines(text: str) -> bool:
+    """Whether a patient's answer says nothing but medicines, their doses and what they are for ("ramipril
+    for the blood pressure and the cholesterol one, atorvastatin"), a word or two besides."""
+    meds = extract_medications(text)
+    if not meds or (re.search(r"\d\d", number_view(text).text) and not any(m.dose for m in meds)):
+        return False  # "the metformin, a thousand twice a day": a dose the medication item does not read
+    rest = text
+    for m in sorted(meds, key=lambda m: m.start, reverse=True):
+        rest = rest[: m.start] + " " + rest[m.end :]
+    rest = _WITH_A_MEDICINE.sub(" ", number_view(rest).text)
+    words = [w for w in _WORDS.findall(rest.lower()) if not w.isdigit() and w not in _FUNCTION_WORDS]
+    words = [w for w in words if w not in {"just", "only", "the", "and", "also", "thousand", "hundred"}]
+    return len(words) <= 2
 
 
 def _shared_words(a: str, b: str) -> bool:
