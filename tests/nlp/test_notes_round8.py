@@ -300,3 +300,31 @@ def test_an_answer_naming_only_medicines_is_no_history_line(engine):
     assert not any("losartan" in t.lower() for t in hpi)
     # a dose the medication line does not read stays in its history line
     assert any("a thousand" in t or "1000" in t for t in texts(draft, "subjective"))
+
+
+# ---------------------------------------------------------------- a prescription kept for later
+
+
+def test_a_prescription_to_start_only_if_needed_is_a_delayed_prescription(engine):
+    draft = g(
+        engine,
+        """[doctor] what's wrong with her
+[patient] she's had a sore throat and a temperature since saturday.
+[doctor] let me look. her tonsils are red and a bit swollen, no pus, and the glands are soft.
+[doctor] it's most likely a virus, so i'll write a prescription but only use it if she's still poorly on thursday.
+[doctor] it's penicillin v, two hundred and fifty milligrams four times a day for ten days.""",
+    )
+    pen = [it for it in items(draft, "plan", "medication") if "penicillin" in (it.get("name") or "")]
+    assert pen and all(it["text"].startswith("Delayed prescription") for it in pen)
+
+
+def test_a_prescription_started_today_is_no_delayed_prescription(engine):
+    draft = g(
+        engine,
+        """[doctor] what's wrong with her
+[patient] she's had a sore throat and a temperature since saturday.
+[doctor] let me look. her tonsils are red with white patches, and the glands are big and tender.
+[doctor] this is strep throat, so i'll start her on penicillin v, two hundred and fifty milligrams four times a day for ten days.""",
+    )
+    pen = [it for it in items(draft, "plan", "medication") if "penicillin" in (it.get("name") or "")]
+    assert pen and not any(it["text"].startswith("Delayed") for it in pen)

@@ -689,6 +689,15 @@ _READING = re.compile(
     r"elevated|negative|positive|clear|abnormal)|\d)",
     re.IGNORECASE,
 )
+# A prescription kept for later: "only start it if he's not getting better by friday", "a backup
+# prescription", "hold on to the prescription in case"
+_DELAYED = re.compile(
+    r"\b(?:only )?(?:start|use|take|fill|begin|give) (?:it|them|this|that|the \w+) (?:only )?if\b|"
+    r"\bonly (?:start|use|take|fill|begin|give) (?:it|them)\b|"
+    r"\b(?:delayed|back-?up|wait[- ]and[- ]see|just[- ]in[- ]case|safety[- ]net) (?:prescription|script)\b|"
+    r"\bhold on to (?:it|them|the prescription)\b",
+    re.IGNORECASE,
+)
 # The doctor checking the plan was understood: "does that (all) make sense?", "is that clear?", "does that
 # plan sound okay?", "are you happy with that?", "got all that?"
 _UNDERSTOOD_Q = re.compile(
@@ -1266,6 +1275,17 @@ class _Builder:
             elif self.lang == "fa" and plan_like:
                 text += self.dose_change(m)  # "متفورمین 1000 میلی‌گرم … (افزایش دوز از 500)"
             spans = [(m.start, m.end, s.segment_id)]
+            kept_for_later = (
+                self.delayed(i)
+                if self.lang == "en" and plan_like and not stopped and refused is None
+                else None
+            )
+            if kept_for_later is not None:
+                # "i'll give you a prescription, but only start it if he's no better by friday": a
+                # prescription to fill if needed, not a medicine started today
+                text = "Delayed prescription, to start only if needed: " + text
+                if kept_for_later is not s:
+                    spans.append(self.span(kept_for_later))
             if refused is not None:
                 spans.append(self.span(refused))
             if s.question and asked is not None and asked.polarity == "yes" and asked.answer:
@@ -1569,6 +1589,14 @@ class _Builder:
             and before.speaker == SPEAKER_DOCTOR
             and not before.question
         )
+
+    def delayed(self, i: int) -> Sentence | None:
+        """The doctor's sentence, this one or the doctor's sentence just before it, that keeps the
+        prescription for later ("only start it if she's not better by monday", "a backup prescription")."""
+        for j in (i, i - 1):
+            if j >= 0 and self.sents[j].speaker == SPEAKER_DOCTOR and _DELAYED.search(self.sents[j].text):
+                return self.sents[j]
+        return None
 
     def reads_back_plan(self, i: int, s: Sentence) -> bool:
         """Whether the patient's sentence, said once the doctor has begun the plan, says the plan back: the
