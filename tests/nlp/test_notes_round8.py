@@ -328,3 +328,35 @@ def test_a_prescription_started_today_is_no_delayed_prescription(engine):
     )
     pen = [it for it in items(draft, "plan", "medication") if "penicillin" in (it.get("name") or "")]
     assert pen and not any(it["text"].startswith("Delayed") for it in pen)
+
+
+# ---------------------------------------------------------------- when a complaint comes; "not that we know of"
+
+
+def test_an_activity_said_as_when_a_complaint_comes_is_history_not_social(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in
+[patient] my calves cramp up when i'm out walking the dog, after a few hundred yards.
+[doctor] does it happen at rest
+[patient] no, only when i walk.
+[doctor] do you exercise
+[patient] i go hiking most sundays.""",
+    )
+    social = texts(draft, "subjective", "social_history")
+    assert not any("calves" in t or "only when" in t for t in social)
+    assert any("calves" in t for t in texts(draft, "subjective", "hpi"))
+    assert any("hiking" in t for t in social)
+
+
+def test_not_that_we_know_of_to_an_allergy_question_is_no_known_allergies(engine):
+    draft = g(
+        engine,
+        """[doctor] what's the problem with him
+[patient] he's been pulling at his left ear and crying since last night.
+[doctor] is he allergic to any medicines
+[patient] not that we know of.""",
+    )
+    allergy = items(draft, "subjective", "allergy")
+    assert allergy and all(it["negated"] for it in allergy)
+    assert any(it["text"] == "No known allergies." for it in allergy)

@@ -22,6 +22,7 @@ UNCERTAIN_RE = re.compile(
 EXCEPTION = r"\b(?:other than|except|besides|apart from|aside from)\b"
 BARE_NO = re.compile(
     r"^\s*(?:no|nope|nah|not really|none|never|no,? (?:i|not|none|nothing|never)[^.?!]*|no(?:,?\s+(?:and\s+)?no)+|"
+    r"(?:no,? )?(?:not|none) that (?:i|we) know of|"
     r"نه|خیر|نه خیر|ندارم|نه،? ندارم|نه،? نداشتم|نداشتم|نه،? (?:اصلا|اصلاً|ابدا|ابداً|هیچ[\u200c ]?وقت|هیچی)|"
     # "نه، نمیکشم", "نه، نخوردم": no and the verb denied, nothing more
     r"نه،? (?:نمی[\u200c ]?\S{2,}|ن(?:کرد|خورد|کشید|داشت|رفت|دید|بود|زد)\S*))\s*[.!]?\s*$",

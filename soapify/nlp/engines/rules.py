@@ -698,6 +698,18 @@ _DELAYED = re.compile(
     r"\bhold on to (?:it|them|the prescription)\b",
     re.IGNORECASE,
 )
+# an activity told as when something comes on: "when i'm walking", "while i was running", "after i exercise"
+_ACTIVITY_WHEN = re.compile(
+    r"\b(?:when|while|whenever|after|if|once) (?:i'm |i am |i was |i've been |i |he's |she's |he is |she is )?"
+    r"(?:out )?(?:walking|walk|hiking|hike|exercising|exercise|running|run|jogging|jog)\b",
+    re.IGNORECASE,
+)
+# what else would make a sentence social history: tobacco, alcohol, drugs, work, home
+_SOCIAL_BESIDES = re.compile(
+    r"\b(?:smok\w*|cigarettes?|tobacco|vap\w+|alcohol|beers?|wine|drinks?|drugs|marijuana|work\w*|job|married|"
+    r"live[sd]? with|gym|hiking|exercise)\b",
+    re.IGNORECASE,
+)
 # The doctor checking the plan was understood: "does that (all) make sense?", "is that clear?", "does that
 # plan sound okay?", "are you happy with that?", "got all that?"
 _UNDERSTOOD_Q = re.compile(
@@ -1968,6 +1980,14 @@ class _Builder:
         self.add("subjective", kind, text, [self.span(q), self.span(a)], negated=True, confidence=0.6)
 
     def answer_text(self, kind: str, q: Sentence, a: Sentence, no: bool) -> str:
+        if (
+            self.lang == "en"
+            and no
+            and kind == "allergy"
+            and lx.BARE_NO.match(a.text)
+            and not re.search(r"\b(?:but|except|only|apart)\b", a.text, re.I)
+        ):
+            return "No known allergies."  # "is she allergic to anything?" / "not that we know of"
         if len(_WORDS.findall(a.text)) >= 4:  # "No, I have never smoked in my entire life."
             return self.patient_text(a)
         if self.lang == "fa":
@@ -2077,6 +2097,15 @@ class _Builder:
             and not (lx.SYMPTOM_RE.search(s.text) or extract_medications(s.text))
         ):
             kind = "hpi"  # "… آلپرازولام نیم. خوب خوابیدم.": a later sentence naming no allergen nor reaction
+        if (
+            self.lang == "en"
+            and kind == "social_history"
+            and _ACTIVITY_WHEN.search(text)
+            and not _SOCIAL_BESIDES.search(_ACTIVITY_WHEN.sub(" ", text))
+        ):
+            # "it comes on when i'm walking up the hill", "only when i'm walking": when a complaint comes,
+            # not what the patient does for exercise
+            kind = "hpi"
         if kind == "medication" and has_meds:
             return  # the structured medication item already covers this sentence
         if (
