@@ -360,3 +360,28 @@ def test_not_that_we_know_of_to_an_allergy_question_is_no_known_allergies(engine
     allergy = items(draft, "subjective", "allergy")
     assert allergy and all(it["negated"] for it in allergy)
     assert any(it["text"] == "No known allergies." for it in allergy)
+
+
+# ---------------------------------------------------------------- small talk
+
+
+def test_the_answer_to_a_social_question_is_no_history(engine):
+    draft = g(
+        engine,
+        """[doctor] good morning mr okafor, how was the cruise
+[patient] oh marvellous thank you, far too much food though, our fortieth anniversary.
+[doctor] wonderful. so what can i do for you today
+[patient] my right knee has been aching on the stairs for a month.""",
+    )
+    said = " ".join(subjective(draft)).lower()
+    assert "anniversary" not in said and "too much food" not in said
+    assert "knee" in said
+
+
+def test_a_complaint_in_the_answer_to_a_social_question_stays(engine):
+    draft = g(
+        engine,
+        """[doctor] hello again, how was your holiday
+[patient] lovely, but i came back with a cough that won't shift.""",
+    )
+    assert any("cough" in t.lower() for t in subjective(draft))

@@ -689,6 +689,16 @@ _READING = re.compile(
     r"elevated|negative|positive|clear|abnormal)|\d)",
     re.IGNORECASE,
 )
+# The doctor's social question: "how was your holiday?", "how are the grandkids?", "did you have a nice trip?"
+_SOCIAL_Q = re.compile(
+    r"\bhow (?:was|were|did) (?:your|the) (?:holidays?|vacation|trip|weekend|break|wedding|christmas|birthday|"
+    r"summer|party|cruise|honeymoon)\b|"
+    r"\bhow(?:'s| is| are) (?:the|your) (?:family|kids|grandkids|grandchildren|children|new job|garden|dog|"
+    r"new house|move)\b|"
+    r"\bdid you (?:have a (?:good|nice|lovely|great) |enjoy (?:the|your) )(?:\w+ )?(?:holidays?|vacation|trip|"
+    r"weekend|break|time|christmas|summer)\b",
+    re.IGNORECASE,
+)
 # A prescription kept for later: "only start it if he's not getting better by friday", "a backup
 # prescription", "hold on to the prescription in case"
 _DELAYED = re.compile(
@@ -1077,6 +1087,8 @@ class _Builder:
             return  # "Second, the zolpidem.": what the next sentences are about, no statement of its own
         if not doctor and self.lang == "en" and self.echoes(i, s):
             return  # "so it's an infection." / "yes, …"; "okay, stop the water pill.": the doctor's words back
+        if not doctor and self.lang == "en" and self.answers_social_question(i, s):
+            return  # "how was the trip?" / "wonderful, too much sun though, my son's graduation": small talk
         if not doctor and self.lang == "en" and self.reads_back_plan(i, s):
             return  # "so, the antibiotic for ten days and the scan on monday": the plan said back, no history
         if doctor and self.lang == "en" and self.permission(i, s):
@@ -1600,6 +1612,22 @@ class _Builder:
             and before is not None
             and before.speaker == SPEAKER_DOCTOR
             and not before.question
+        )
+
+    def answers_social_question(self, i: int, s: Sentence) -> bool:
+        """Whether the patient's sentence is in the answer to the doctor's social question ("how was your
+        holiday?", "how are the grandkids?") and names no symptom: small talk, no history."""
+        j = i - 1
+        while j >= 0 and self.sents[j].speaker != SPEAKER_DOCTOR:
+            j -= 1
+        if (
+            j < 0
+            or not _SOCIAL_Q.search(self.sents[j].text)
+            or self.sents[j].turn != self.sents[j + 1].turn - 1
+        ):
+            return False
+        return not (
+            lx.SYMPTOM_RE.search(s.text) or lx.PART_COMPLAINT.search(s.text) or lx.DIAGNOSIS.search(s.text)
         )
 
     def delayed(self, i: int) -> Sentence | None:
