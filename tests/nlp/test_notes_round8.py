@@ -385,3 +385,13 @@ def test_a_complaint_in_the_answer_to_a_social_question_stays(engine):
 [patient] lovely, but i came back with a cough that won't shift.""",
     )
     assert any("cough" in t.lower() for t in subjective(draft))
+
+
+def test_a_general_remark_that_weighs_the_patients_own_case_stays():
+    from soapify.nlp.engines.rules import SPEAKER_DOCTOR, _Builder
+    from soapify.nlp.engines.text import Sentence
+
+    text = "typically these headaches go on for weeks, not the single short episode you had."
+    assert (
+        _Builder.doctor_remark(Sentence(0, len(text), text, SPEAKER_DOCTOR, None, 0), "assessment") != "other"
+    )

@@ -672,6 +672,8 @@ _AS_A_RULE = re.compile(
     r"(?:it|this|these|they|that) (?:usually|often|normally|generally|typically|tends? to)|usually|typically)\b",
     re.IGNORECASE,
 )
+# the patient addressed: "you", "your"
+_TO_THE_PATIENT = re.compile(r"\b(?:you|your|you're|you've)\b", re.IGNORECASE)
 # advice in a later clause: "…, so keep her nails short", "… and call us if it spreads"
 _THEN_ADVISED = re.compile(
     r"\b(?:so|and|but|then)\W+(?:please\W+)?(?:keep|make sure|try|use|give|take|avoid|call|come|bring|watch|stop|"
@@ -1521,9 +1523,15 @@ class _Builder:
             if lx.TEST_ORDER.search(text) or lx.IMPERATIVE.match(text):
                 return "plan"
             if not lx.DIAGNOSIS.search(text):
-                if _AS_A_RULE.match(text) and not _orders(text) and not _THEN_ADVISED.search(text):
+                if (
+                    _AS_A_RULE.match(text)
+                    and not _orders(text)
+                    and not _THEN_ADVISED.search(text)
+                    and not _TO_THE_PATIENT.search(text)
+                ):
                     # "most of these settle on their own in a few days", "sometimes the blister bursts":
-                    # how such illnesses go in general, an explanation, not a problem of the patient's
+                    # how such illnesses go in general, an explanation, not a problem of the patient's (not
+                    # "typically these last longer than the one episode you had": the patient's case weighed)
                     return "other"
                 if _ADVICE.search(text):
                     return "plan"  # "losing a few pounds is the best thing you can do for the knees"
