@@ -24,7 +24,8 @@ _OTHER_HINT = re.compile(
 )
 _QUESTION_WORDS = re.compile(
     r"^(?:(?:okay|ok|alright|so|and|now|well|um|uh)[\s,]+)*(?:what|when|where|why|how|which|who|do you|did you|"
-    r"does|have you|has|are you|is (?:it|that|this|there|the|your)|was|were you|can you|could you|any\b|"
+    r"does|have you|has|are (?:you|they)|is (?:it|that|this|there|the|your|he|she)|was|were you|can you|could you|"
+    r"any(?:one|body)?\b|"
     r"anything|tell me)\b|^(?:آیا|چه|چرا|کی|کجا|چطور|چند)|(?:دارید|داری|دارین|کردید|کردین)\s*$",
     re.IGNORECASE,
 )
@@ -36,7 +37,7 @@ _LATE_QUESTION = re.compile(
 _LEAD_NO = re.compile(
     r"^\W*" + lx.FA_LEAD_IN + r"(?:no|nope|nah|not really|never|none|nothing|"
     r"i (?:do not|don't|do n't|have not|haven't|have n't|did not|didn't|did n't|am not|'m not|wasn't|was n't)\b|"
-    r"i'm not\b|"
+    r"i'm not\b|not that (?:i|we) (?:know|knows|can think)(?: of)?\b|none that (?:i|we) know of\b|"
     r"نه|خیر|نخیر|ندارم|نداشتم|نه خیر)(?!\w)(?![\s,،.]+(?:ولی|اما|but)\b)"
     r"(?![\s,،.]+" + lx.EXCEPTION + r")"  # "nothing other than my usual …" names what there is
     r"(?!\s+(?:زیاد|خیلی|چندان|اونقدر|آنقدر)(?!\w))",  # "نه زیاد" (not much) is a little, not a no

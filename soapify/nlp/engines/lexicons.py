@@ -22,6 +22,7 @@ UNCERTAIN_RE = re.compile(
 EXCEPTION = r"\b(?:other than|except|besides|apart from|aside from)\b"
 BARE_NO = re.compile(
     r"^\s*(?:no|nope|nah|not really|none|never|no,? (?:i|not|none|nothing|never)[^.?!]*|no(?:,?\s+(?:and\s+)?no)+|"
+    r"(?:no,? )?(?:not|none) that (?:i|we) know of|"
     r"نه|خیر|نه خیر|ندارم|نه،? ندارم|نه،? نداشتم|نداشتم|نه،? (?:اصلا|اصلاً|ابدا|ابداً|هیچ[\u200c ]?وقت|هیچی)|"
     # "نه، نمیکشم", "نه، نخوردم": no and the verb denied, nothing more
     r"نه،? (?:نمی[\u200c ]?\S{2,}|ن(?:کرد|خورد|کشید|داشت|رفت|دید|بود|زد)\S*))\s*[.!]?\s*$",
@@ -308,7 +309,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"phq-?\s?[29]|gad-?\s?7|(?:your |the )?(?:questionnaire |screening )?score (?:is|was|of)|scored|"
         r"urine dip|dip(?:stick)? (?:is|was|shows?|showed)|nitrites|leukocytes|peak flows?|ketones|ferritin|tsh|"
         r"free t4|creatinine|potassium (?:is|was|of|level)|sodium (?:is|was|of|level)|ldl|hdl|triglycerides|platelets|"
-        r"white (?:blood )?count|wbc|esr|crp|psa|e?gfr|mcv)|"
+        r"white (?:blood )?count|(?:full )?blood count|wbc|esr|crp|psa|e?gfr|mcv)|"
         # Persian lab values: "هموگلوبین‌تون ۹.۲ه"، "TSH شما ۸.۴ است"، "فریتین ۶ هست"
         r"(?<![^\W\d_])" + _FA_LABS + r"(?:[\w\u200c]*)(?:\s+\S+){0,3}?\s*[\d۰-۹]|"
         r"آزمایش|سونوگرافی|عکس|نتیجه",
@@ -863,7 +864,9 @@ TOLD_DIAGNOSIS = re.compile(
 SUSPECTED_DIAGNOSIS = re.compile(
     r"\b(?:(?:fits?|fitting|consistent|in keeping) with|typical (?:for|of)|(?:i )?suspect(?:ing)?|"
     r"(?:points?|pointing) (?:to|towards?)|suggests?|suggestive of|what's (?:happening|going on) is|"
-    r"my (?:working )?diagnosis is|i'd call (?:it|this))"
+    r"my (?:working )?diagnosis is|i'd call (?:it|this)|"
+    # "what you're describing sounds very much like angina", "this looks a lot like shingles"
+    r"(?:sounds|looks) (?:(?:very|so|an awful|a lot|a bit|exactly|just) )*(?:much )?like)"
     r"(?:\W+\w+(?:'\w+)?){0,10}?\W+" + _DIAGNOSIS_AHEAD,
     re.IGNORECASE,
 )
@@ -1116,8 +1119,9 @@ FUNCTION_WORDS = frozenset(
 #: a test asked for in words of wanting or ordering ("so i want a blood test, a basic metabolic panel, on
 #: thursday", "i'd also like a cbc")
 TEST_ORDER = re.compile(
-    r"\b(?:want|like|need|order|get|do|check|repeat|draw)\b[^.;]{0,30}?\b(?:blood (?:test|work)|labs?|panel|cbc|"
-    r"x-?ray|mri|ct scan|ultrasound|echo\w*|ekg|ecg|urine test|a1c)\b",
+    r"\b(?:want|like|need|order|get|do|check|repeat|draw|send(?:ing)? you)\b[^.;]{0,30}?\b(?:blood (?:test|work)|"
+    r"labs?|panel|cbc|x-?ray|mri|ct scan|ultrasound|echo\w*|ekg|ecg|urine test|a1c|stool (?:test|sample)|"
+    r"blood count)\b",
     re.IGNORECASE,
 )
 #: an order said as an imperative, perhaps after a lead-in ("the morning of surgery, take your levothyroxine")

@@ -268,7 +268,10 @@ _QUESTION_KINDS = (
         re.compile(
             r"\b(?:smok\w*|tobacco|cigarettes?|alcohol|drink|drugs|marijuana)\b|سیگار|الکل|قلیان|قلیون|"
             # Persian habits and what the patient does all day: "تریاک؟", "کارت چیه؟", "مهدکودک میره؟"
-            r"تریاک|مشروب|شغل|(?<![^\W\d_])کار(?:ت|تون|شون)\s+چیه|چه\s+کاره|مهد(?:[\u200c ]?کودک)?\s+می[\u200c ]?ره",
+            r"تریاک|مشروب|شغل|(?<![^\W\d_])کار(?:ت|تون|شون)\s+چیه|چه\s+کاره|مهد(?:[\u200c ]?کودک)?\s+می[\u200c ]?ره|"
+            # who the patient lives with and what they do: "who's at home?", "what do you do for work?"
+            r"\bwho(?:'s| is| else is)? (?:at home|in the house)\b|\blive (?:with|alone)\b|"
+            r"\bwhat do you do(?: for (?:work|a living)|\W*$)|\b(?:your|for) (?:work|job)\b|\boccupation\b",
             re.I,
         ),
     ),
@@ -279,7 +282,8 @@ _QUESTION_KINDS = (
             # Persian: "بیماری خاصی داری؟", "دیگه بیماری داری؟", "قبلاً مریضی داشته؟", "عمل جراحی داشتی؟"
             r"(?<![^\W\d_])(?:بیماری|مریضی)(?:\s+(?:خاص|زمینه|دیگه|دیگه‌ای)\S*)?\s+(?:\S+\s+)?دار|"
             r"(?:قبلاً|قبلا|تا حالا)\s+(?:\S+\s+){0,3}?(?:بیماری|مریضی|عمل|بستری|جراحی)|"
-            r"(?<![^\W\d_])(?:عمل\s+جراحی|جراحی)(?![^\W\d_])",
+            r"(?<![^\W\d_])(?:عمل\s+جراحی|جراحی)(?![^\W\d_])|"
+            r"\b(?:operations?|surger(?:y|ies))\b",  # "any operations?" / "appendix when i was a kid"
             re.I,
         ),
     ),
@@ -294,7 +298,10 @@ _OWN_ACCOUNT = re.compile(
 _STOP_BEFORE = re.compile(
     r"\b(?:stop(?:ping)?(?: taking)?|discontinue|hold(?: off on)?|come off(?: of)?|no more|quit(?: taking)?|avoid|"
     r"switch(?:ing)?(?: you)?(?: (?:from|off))?|"
-    r"get off(?: of)?)\s+(?:the |your |all |taking )?(?:\w+\s+){0,1}$",
+    r"get off(?: of)?|"
+    # "please don't restart the empagliflozin", "never go back on the naproxen": a medicine not to take again
+    r"(?:don't|do not|do n't|never) (?:re-?start|go back (?:on|to)|start (?:taking )?again))"
+    r"\s+(?:the |your |all |taking )?(?:\w+\s+){0,1}$",
     re.IGNORECASE,
 )
 _FA_STOP_AFTER = re.compile(
@@ -360,14 +367,35 @@ _STOP_AFTER = re.compile(
 def _stops(text: str, start: int, end: int) -> bool:
     """Whether the sentence stops the medicine at ``text[start:end]`` (now, unconditionally)."""
     a, b = clause_bounds(text, start)
-    before = _STOP_BEFORE.search(text[a:start])
+    before = _STOP_BEFORE.search(text, a, start)
     if before is None and _STOP_AFTER.match(text, end):
         return not _NOT_A_STOP.search(text, start, end + 60)
     if before is None and not _FA_STOP_AFTER.match(text, end):
         return False
     if before is None and _WITH_BEFORE.search(text, a, start):
         return False  # "لوراتادین رو دیگه با ستیریزین نخورید": the drug after "با" is not the one stopped
+    if before is not None:  # the stop's own "don't" ("don't restart the …") is no condition on it
+        return not (_NOT_A_STOP.search(text, a, before.start()) or _NOT_A_STOP.search(text, before.end(), b))
     return not _NOT_A_STOP.search(text, a, b)
+
+
+# a stop for a time: "hold the naproxen until the results are back", "stop the omeprazole for two weeks
+# before the test"
+_FOR_A_TIME = re.compile(
+    r"\b(?:until|till|before|for (?:the )?(?:next |first )?(?:\w+ ){0,2}(?:days?|weeks?|months?))\b", re.I
+)
+_NOT_A_HOLD = re.compile(r"\b(?:don't|do not|do n't|never|shouldn't|should not|not|once|if|when)\b", re.I)
+
+
+def _holds(text: str, start: int, end: int) -> bool:
+    """Whether the sentence stops the medicine at ``text[start:end]`` for a time ("hold the naproxen until i've
+    seen the results"): not taken meanwhile, so no order of it."""
+    a, b = clause_bounds(text, start)
+    before = _STOP_BEFORE.search(text, a, start)
+    if before is None or _NOT_A_HOLD.search(text, a, before.start()):
+        return False
+    after = text[end:b]
+    return bool(_FOR_A_TIME.search(after)) and not _NOT_A_HOLD.search(after)
 
 
 # A complaint of these days, however it is worded ("I've had a fever since yesterday"), is the
@@ -640,6 +668,91 @@ _CHECKS_MEANING = re.compile(
     re.IGNORECASE,
 )
 _CONFIRMED = re.compile(r"^\W*(?:yes|yeah|yep|right|exactly|correct|that's right|that's it)\b", re.IGNORECASE)
+# A doctor's sentence about how such things go in general: "most of these clear up by themselves",
+# "some people get a bit queasy", "sometimes the eardrum bursts", "it usually comes after a cold"
+_AS_A_RULE = re.compile(
+    r"^\W*(?:(?:so|and|but|now|well|okay|ok|look|honestly|generally)\W+)*(?:"
+    r"(?:most|many|some|a lot) (?:of )?(?:these|them|those|people|cases|kids|children|patients|folks)|"
+    r"(?:most|many|some|a lot of) (?:\w+ )?(?:infections|cases|people|kids|children|patients)|"
+    r"sometimes (?:the|it|this|these|they|people|kids|children|a|an)|in most (?:cases|people|kids)|"
+    r"(?:it|this|these|they|that) (?:usually|often|normally|generally|typically|tends? to)|usually|typically)\b",
+    re.IGNORECASE,
+)
+# the patient addressed: "you", "your"
+_TO_THE_PATIENT = re.compile(r"\b(?:you|your|you're|you've)\b", re.IGNORECASE)
+# advice in a later clause: "…, so keep her nails short", "… and call us if it spreads"
+_THEN_ADVISED = re.compile(
+    r"\b(?:so|and|but|then)\W+(?:please\W+)?(?:keep|make sure|try|use|give|take|avoid|call|come|bring|watch|stop|"
+    r"don't|do not|let|ring|see|get)\b",
+    re.IGNORECASE,
+)
+# advice said as a judgement: "stopping is the single best thing you can do", "cutting down would really help"
+_ADVICE = re.compile(
+    r"\b(?:the (?:single )?(?:best|most important|biggest) thing (?:you|to)|(?:would|will|could) (?:really )?help)\b",
+    re.IGNORECASE,
+)
+# a test's reading told: "was normal", "came back fine", "is nine point one"
+_READING = re.compile(
+    r"\b(?:(?:is|was|were|are|came back|looks?|looked) (?:\w+ )?(?:normal|fine|good|okay|ok|high|low|raised|"
+    r"elevated|negative|positive|clear|abnormal)|\d)",
+    re.IGNORECASE,
+)
+# The doctor's social question: "how was your holiday?", "how are the grandkids?", "did you have a nice trip?"
+_SOCIAL_Q = re.compile(
+    r"\bhow (?:was|were|did) (?:your|the) (?:holidays?|vacation|trip|weekend|break|wedding|christmas|birthday|"
+    r"summer|party|cruise|honeymoon)\b|"
+    r"\bhow(?:'s| is| are) (?:the|your) (?:family|kids|grandkids|grandchildren|children|new job|garden|dog|"
+    r"new house|move)\b|"
+    r"\bdid you (?:have a (?:good|nice|lovely|great) |enjoy (?:the|your) )(?:\w+ )?(?:holidays?|vacation|trip|"
+    r"weekend|break|time|christmas|summer)\b",
+    re.IGNORECASE,
+)
+# A prescription kept for later: "only start it if he's not getting better by friday", "a backup
+# prescription", "hold on to the prescription in case"
+_DELAYED = re.compile(
+    r"\b(?:only )?(?:start|use|take|fill|begin|give) (?:it|them|this|that|the \w+) (?:only )?if\b|"
+    r"\bonly (?:start|use|take|fill|begin|give) (?:it|them)\b|"
+    r"\b(?:delayed|back-?up|wait[- ]and[- ]see|just[- ]in[- ]case|safety[- ]net) (?:prescription|script)\b|"
+    r"\bhold on to (?:it|them|the prescription)\b",
+    re.IGNORECASE,
+)
+# an activity told as when something comes on: "when i'm walking", "while i was running", "after i exercise"
+_ACTIVITY_WHEN = re.compile(
+    r"\b(?:when|while|whenever|after|if|once) (?:i'm |i am |i was |i've been |i |he's |she's |he is |she is )?"
+    r"(?:out )?(?:walking|walk|hiking|hike|exercising|exercise|running|run|jogging|jog)\b",
+    re.IGNORECASE,
+)
+# what else would make a sentence social history: tobacco, alcohol, drugs, work, home
+_SOCIAL_BESIDES = re.compile(
+    r"\b(?:smok\w*|cigarettes?|tobacco|vap\w+|alcohol|beers?|wine|drinks?|drugs|marijuana|work\w*|job|married|"
+    r"live[sd]? with|gym|hiking|exercise)\b",
+    re.IGNORECASE,
+)
+# The doctor checking the plan was understood: "does that (all) make sense?", "is that clear?", "does that
+# plan sound okay?", "are you happy with that?", "got all that?"
+_UNDERSTOOD_Q = re.compile(
+    r"\b(?:make(?:s)? sense|is (?:that|this|it|everything) (?:all )?clear|(?:sound|sounds) (?:okay|ok|good|alright|"
+    r"all right|reasonable|like a plan)|(?:are you|you) (?:okay|happy|alright|comfortable) with (?:that|this|the plan)|"
+    r"got (?:all )?(?:that|it)|understand)\b",
+    re.IGNORECASE,
+)
+# the patient telling something of their own: "i have", "i've got", "i'm", "my …"
+_I_HAVE = re.compile(r"\b(?:i|i'm|i've|my|me)\b", re.IGNORECASE)
+# words that carry no content of their own, for comparing what two speakers said
+_FUNCTION_WORDS = frozenset(
+    "the and but for then that this those these with from into onto about till until yes yeah yep okay "
+    "right sure fine so not no now just also too very really well all any some one you your his her him "
+    "she he they them our are was were have has had been will would can could should shall may might must "
+    "what when where which who how why there here its it's that's i'm i've i'll you're don't can't won't "
+    "doctor doc then".split()
+)
+
+
+def _stem(word: str) -> str:
+    """A crude stem for comparing two speakers' words: "shows" / "show", "bloods" / "blood"."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
 _READS_BACK = re.compile(
     r"^\W*(?:(?:okay|ok|alright|all right|got it|so),? )+(?:stop|take|keep|start|drink|avoid|cut|use|call|come back)\b",
     re.IGNORECASE,
@@ -722,7 +835,7 @@ _INSTRUCTION = re.compile(
     r"^\W*(?:(?:so|and|also|okay|ok|yes|sure|then|now|for now|maybe|in the meantime|meanwhile|once [^,]{3,40},|"
     r"after [^,]{3,40},|until [^,]{3,40},|if [^,]{3,60},)\W*)*"
     r"(?:keep (?:taking|using|checking|doing|moving|drinking|an eye|track|the)|continue (?:to|taking|using|with)|"
-    r"start (?:some|doing|taking|using|with|on)|try (?:to (?:cut|avoid|limit|eat|drink|get|walk|lose|sleep|stay|keep)|"
+    r"start (?:some|doing|taking|using|with|on)|try (?:not to|to (?:cut|avoid|limit|eat|drink|get|walk|lose|sleep|stay|keep)|"
     r"cutting|avoiding|limiting)|cut (?:back|down|(?:the |your )?\w+ (?:back|down))|aim for|avoid|limit|"
     r"stay (?:off|away|hydrated|home|active)|take (?:breaks|a break|it easy)|"
     r"take (?:it|them|this|that|the \w+) (?:with|after|before) (?:food|meals?|water|breakfast|dinner)|"
@@ -825,7 +938,7 @@ def _fa_found(text: str) -> bool:
 
 
 def _instruction(text: str) -> bool:
-    return bool(_INSTRUCTION.match(text)) and not _EXAM_COMMAND.search(text)
+    return bool(_INSTRUCTION.match(text) or _ADVICE.search(text)) and not _EXAM_COMMAND.search(text)
 
 
 def cue_label(s: Sentence) -> str | None:
@@ -1042,6 +1155,10 @@ class _Builder:
             return  # "Second, the zolpidem.": what the next sentences are about, no statement of its own
         if not doctor and self.lang == "en" and self.echoes(i, s):
             return  # "so it's an infection." / "yes, …"; "okay, stop the water pill.": the doctor's words back
+        if not doctor and self.lang == "en" and self.answers_social_question(i, s):
+            return  # "how was the trip?" / "wonderful, too much sun though, my son's graduation": small talk
+        if not doctor and self.lang == "en" and self.reads_back_plan(i, s):
+            return  # "so, the antibiotic for ten days and the scan on monday": the plan said back, no history
         if doctor and self.lang == "en" and self.permission(i, s):
             return  # "can she go to daycare?" / "once she's fever free for 24 hours, yes."
         nv = number_view(s.text, s.start)
@@ -1113,6 +1230,21 @@ class _Builder:
                 m
                 for m in meds
                 if not _AS_A_CAUSE.search(s.text, *clause_bounds(s.text, m.name_span[0] - s.start))
+            ]
+        elif (
+            self.lang == "en"
+            and doctor
+            and not s.question
+            and not prescribing
+            and not lx.PLAN_VERB.search(s.text)
+        ):
+            # "ibuprofen can irritate the stomach", "the naproxen, the late meals … are all making it worse":
+            # the doctor naming a medicine as a cause orders nothing and tells no medicine taken now
+            meds = [
+                m
+                for m in meds
+                if not _AS_A_CAUSE.search(s.text, *clause_bounds(s.text, m.name_span[0] - s.start))
+                or _stops(s.text, m.name_span[0] - s.start, m.name_span[1] - s.start)
             ]
         if doctor and meds:  # "i'd rather avoid colchicine", "we can talk about allopurinol": no order
             meds = [m for m in meds if not _NOT_ORDERED_BEFORE.search(s.text[: m.name_span[0] - s.start])]
@@ -1223,6 +1355,9 @@ class _Builder:
             )
             refused = declined if declined is not None and _refuses(declined.text, m.name, proposed) else None
             stopped = doctor and not s.question and _stops(s.text, name_start, name_end)
+            held = self.lang == "en" and doctor and not s.question and not stopped
+            held = held and _holds(s.text, name_start, name_end)
+            stopped = stopped or held
             stops_any = stops_any or stopped
             taper = taper or (
                 stopped and bool(m.frequency or m.duration)
@@ -1231,12 +1366,23 @@ class _Builder:
                 if self.lang == "fa":  # "قطع دیکلوفناک خوراکی": the route said, when another form stays
                     text = "قطع " + " ".join(x for x in (m.name, _FA_ROUTE_NAMES.get(m.route or "")) if x)
                 else:
-                    text = "Stop " + text
+                    text = ("Hold " if held else "Stop ") + text
             elif self.lang == "fa" and plan_like and lx.FA_AS_BEFORE.search(s.text):
                 text = f"ادامه {text}"  # "متفورمین و گلی‌کلازید مثل قبل"
             elif self.lang == "fa" and plan_like:
                 text += self.dose_change(m)  # "متفورمین 1000 میلی‌گرم … (افزایش دوز از 500)"
             spans = [(m.start, m.end, s.segment_id)]
+            kept_for_later = (
+                self.delayed(i)
+                if self.lang == "en" and plan_like and not stopped and refused is None
+                else None
+            )
+            if kept_for_later is not None:
+                # "i'll give you a prescription, but only start it if he's no better by friday": a
+                # prescription to fill if needed, not a medicine started today
+                text = "Delayed prescription, to start only if needed: " + text
+                if kept_for_later is not s:
+                    spans.append(self.span(kept_for_later))
             if refused is not None:
                 spans.append(self.span(refused))
             if s.question and asked is not None and asked.polarity == "yes" and asked.answer:
@@ -1403,10 +1549,10 @@ class _Builder:
                 prev = self.sents[i - 1]
                 if self.final[i - 1] == "exam" and prev.speaker == SPEAKER_DOCTOR:
                     label = "exam"
-                elif _IF_FIRST.match(s.text) or lx.CUES["follow_up"].search(s.text):
-                    label = (
-                        "plan"  # "if you get numbness in the groin ..., go in right away": safety-net advice
-                    )
+                elif _IF_FIRST.match(s.text) or lx.CUES["follow_up"].search(s.text) or _instruction(s.text):
+                    # "if you get numbness in the groin ..., go in right away": safety-net advice; "try not
+                    # to eat late, smaller meals": advice said as an instruction
+                    label = "plan"
                 else:
                     label = "other"
             if (
@@ -1502,6 +1648,21 @@ class _Builder:
             # dehydrated, so i want a blood test"); weaker plan words only where no diagnosis is named
             if lx.TEST_ORDER.search(text) or lx.IMPERATIVE.match(text):
                 return "plan"
+            if not lx.DIAGNOSIS.search(text):
+                if (
+                    _AS_A_RULE.match(text)
+                    and not _orders(text)
+                    and not _THEN_ADVISED.search(text)
+                    and not _TO_THE_PATIENT.search(text)
+                ):
+                    # "most of these settle on their own in a few days", "sometimes the blister bursts":
+                    # how such illnesses go in general, an explanation, not a problem of the patient's (not
+                    # "typically these last longer than the one episode you had": the patient's case weighed)
+                    return "other"
+                if _ADVICE.search(text):
+                    return "plan"  # "losing a few pounds is the best thing you can do for the knees"
+                if lx.CUES["result"].search(text) and _READING.search(text):
+                    return "result"  # "your blood count last month was normal, so no sign of anemia"
             # an order, not a dose alone: "the swelling is a common side effect of amlodipine, especially
             # at ten milligrams" explains the problem and orders nothing
             if not lx.DIAGNOSIS.search(text) and _orders(text):
@@ -1628,6 +1789,55 @@ class _Builder:
             and before.speaker == SPEAKER_DOCTOR
             and not before.question
         )
+
+    def answers_social_question(self, i: int, s: Sentence) -> bool:
+        """Whether the patient's sentence is in the answer to the doctor's social question ("how was your
+        holiday?", "how are the grandkids?") and names no symptom: small talk, no history."""
+        j = i - 1
+        while j >= 0 and self.sents[j].speaker != SPEAKER_DOCTOR:
+            j -= 1
+        if (
+            j < 0
+            or not _SOCIAL_Q.search(self.sents[j].text)
+            or self.sents[j].turn != self.sents[j + 1].turn - 1
+        ):
+            return False
+        return not (
+            lx.SYMPTOM_RE.search(s.text) or lx.PART_COMPLAINT.search(s.text) or lx.DIAGNOSIS.search(s.text)
+        )
+
+    def delayed(self, i: int) -> Sentence | None:
+        """The doctor's sentence, this one or the doctor's sentence just before it, that keeps the
+        prescription for later ("only start it if she's not better by monday", "a backup prescription")."""
+        for j in (i, i - 1):
+            if j >= 0 and self.sents[j].speaker == SPEAKER_DOCTOR and _DELAYED.search(self.sents[j].text):
+                return self.sents[j]
+        return None
+
+    def reads_back_plan(self, i: int, s: Sentence) -> bool:
+        """Whether the patient's sentence, said once the doctor has begun the plan, says the plan back: the
+        answer to the doctor's check of understanding ("does that make sense?" / "yes, the cream twice a
+        day and back in a week"), or a short sentence whose words the doctor has all said since the exam
+        ("so no ibuprofen")."""
+        begun = [j for j in range(i) if self.final[j] == "plan" or j in self.prescribed]
+        if not begun or s.question:
+            return False
+        unit = self.unit_of(i)
+        if unit is not None and _UNDERSTOOD_Q.search(self.sents[unit.question].text):
+            # unless the patient tells a symptom of their own: "yes, but i still have the cough"
+            return not (lx.SYMPTOM_RE.search(s.text) and _I_HAVE.search(s.text))
+        words = {_stem(w) for w in _WORDS.findall(s.text.lower()) if len(w) > 2 and w not in _FUNCTION_WORDS}
+        if not words or len(_WORDS.findall(s.text)) > 12:
+            return False
+        exam = [j for j, label in enumerate(self.final[:i]) if label == "exam"]
+        since = min(exam[:1] + begun[:1])
+        said = {
+            _stem(w)
+            for j in range(since, i)
+            if self.sents[j].speaker == SPEAKER_DOCTOR and not self.sents[j].question  # told, not asked
+            for w in _WORDS.findall(self.sents[j].text.lower())
+        }
+        return len(words & said) >= 0.75 * len(words)
 
     def permission(self, i: int, s: Sentence) -> bool:
         """ "can she go to daycare?" / "once she's fever free for 24 hours, yes.": the doctor's answer
@@ -1990,6 +2200,14 @@ class _Builder:
         self.add("subjective", kind, text, [self.span(q), self.span(a)], negated=True, confidence=0.6)
 
     def answer_text(self, kind: str, q: Sentence, a: Sentence, no: bool) -> str:
+        if (
+            self.lang == "en"
+            and no
+            and kind == "allergy"
+            and lx.BARE_NO.match(a.text)
+            and not re.search(r"\b(?:but|except|only|apart)\b", a.text, re.I)
+        ):
+            return "No known allergies."  # "is she allergic to anything?" / "not that we know of"
         if len(_WORDS.findall(a.text)) >= 4:  # "No, I have never smoked in my entire life."
             return self.patient_text(a)
         if self.lang == "fa":
@@ -2049,7 +2267,9 @@ class _Builder:
         own = _history_kind(text, _PATIENT_KINDS)
         from_question = (
             None
-            if _OWN_ACCOUNT.search(s.text) or lx.PART_COMPLAINT.search(s.text)
+            # "no, but i've been having chest pain"; not "my husband does, but always outside"
+            if (_OWN_ACCOUNT.search(s.text) and (self.lang != "en" or _clinical(s.text)))
+            or lx.PART_COMPLAINT.search(s.text)
             else next((k for k, cue in _QUESTION_KINDS if cue.search(asked)), None)
         )
         if (
@@ -2112,8 +2332,26 @@ class _Builder:
             and not (lx.SYMPTOM_RE.search(s.text) or extract_medications(s.text))
         ):
             kind = "hpi"  # "… آلپرازولام نیم. خوب خوابیدم.": a later sentence naming no allergen nor reaction
+        if (
+            self.lang == "en"
+            and kind == "social_history"
+            and _ACTIVITY_WHEN.search(text)
+            and not _SOCIAL_BESIDES.search(_ACTIVITY_WHEN.sub(" ", text))
+        ):
+            # "it comes on when i'm walking up the hill", "only when i'm walking": when a complaint comes,
+            # not what the patient does for exercise
+            kind = "hpi"
         if kind == "medication" and has_meds:
             return  # the structured medication item already covers this sentence
+        if (
+            self.lang == "en"
+            and has_meds
+            and (_TAKING_Q.search(asked) or _MEDICINES_Q.search(asked))
+            and _says_only_medicines(s.text)
+        ):
+            # "what else do you take?" / "the losartan, fifty once a day, for my pressure": the medication
+            # items say it (with the dose); no history line repeating them
+            return
         if (
             self.lang == "en"
             and kind == "medication"
@@ -3128,6 +3366,34 @@ def _only_medicines(s: Sentence, meds: list) -> bool:
     return len(_WORDS.findall(rest)) <= 1
 
 
+# the doctor asking what the patient takes: "any other medicines?", "anything else you take?"
+_MEDICINES_Q = re.compile(
+    r"\b(?:medicines?|medications?|meds|tablets?|pills?|prescriptions?)\b", re.IGNORECASE
+)
+# what may go with a medicine's name in an answer: its dose, schedule, what it is for
+_WITH_A_MEDICINE = re.compile(
+    r"\b(?:for (?:my|the|his|her|their|your) (?:\w+ ){0,1}\w+|(?:once|twice|three times) (?:a|per) day|"
+    r"(?:in the )?(?:morning|evening|night|bedtime)|a day|daily|milligrams?|mg|tablets?|pills?|one|two|"
+    r"the other one|that other one|at the moment|at night)\b",
+    re.IGNORECASE,
+)
+
+
+def _says_only_medicines(text: str) -> bool:
+    """Whether a patient's answer says nothing but medicines, their doses and what they are for ("ramipril
+    for the blood pressure and the cholesterol one, atorvastatin"), a word or two besides."""
+    meds = extract_medications(text)
+    if not meds or (re.search(r"\d\d", number_view(text).text) and not any(m.dose for m in meds)):
+        return False  # "the metformin, a thousand twice a day": a dose the medication item does not read
+    rest = text
+    for m in sorted(meds, key=lambda m: m.start, reverse=True):
+        rest = rest[: m.start] + " " + rest[m.end :]
+    rest = _WITH_A_MEDICINE.sub(" ", number_view(rest).text)
+    words = [w for w in _WORDS.findall(rest.lower()) if not w.isdigit() and w not in _FUNCTION_WORDS]
+    words = [w for w in words if w not in {"just", "only", "the", "and", "also", "thousand", "hundred"}]
+    return len(words) <= 2
+
+
 def _shared_words(a: str, b: str) -> bool:
     """Whether two sentences share a word of three letters or more ("آنتی‌بیوتیک" in both)."""
     return bool({w for w in _WORDS.findall(a) if len(w) > 2} & set(_WORDS.findall(b)))
@@ -3468,7 +3734,7 @@ _PAST_OR_RECAP = re.compile(
 )
 _AS_A_CAUSE = re.compile(
     r"\b(?:side effects?|caus\w*|because of|due to|worse(?:ned)?|reaction|from the|adding (?:to|some)|"
-    r"contribut\w*|overuse|rebound)\b|عوارض|بدتر|باعث|به[\u200c ]?خاطر|بخاطر",
+    r"contribut\w*|overuse|rebound|irritat\w*|making (?:it|things|that) worse)\b|عوارض|بدتر|باعث|به[\u200c ]?خاطر|بخاطر",
     re.IGNORECASE,
 )
 
