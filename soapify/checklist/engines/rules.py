@@ -705,6 +705,8 @@ _FROM_QUESTION = frozenset(
         "adherence_check",
         "medicine_taken",
         "stated_severity",
+        "understanding_checked",
+        "breathless_asked",
     }
 )
 

@@ -240,13 +240,22 @@ _FA_EVENT_RETURN = re.compile(
 )
 
 
+# the patient's own reason in Persian, said in the first person: «اومدم برای قندم», «برای فشارم اومدم»; not
+# «برای چی اومدی؟» (the question) nor a companion («با مادرم اومدم»)
+_FA_CAME_FOR = re.compile(
+    r"(?<![^\W\d_])(?:اومدم|آمدم|اومدیم|آمدیم)\s+(?:که\s+)?برای\s+(?!(?:چی|چه|چرا|این(?:که)?)(?![^\W\d_]))\S{2,}|"
+    r"(?<![^\W\d_])برای\s+(?!(?:چی|چه|چرا)(?![^\W\d_]))[^\s،,.؛;?؟]{2,}(?:\s+[^\s،,.؛;?؟]+){0,2}?\s+"
+    r"(?:اومدم|آمدم|اومدیم|آمدیم|خدمت رسیدم)(?![^\W\d_])"
+)
+
+
 def pattern_hits(text: str) -> set[str]:
     """The ``PATTERNS`` a sentence shows. A courtesy ("call me if you need anything") is no
     conditional return; an interval inside the condition ("if the fever lasts 3 more days") is no
     scheduled return; ``scheduled_return`` is a return with an interval said with a verb of coming
     back or seeing again (a follow-up arranged)."""
     found: set[str] = set()
-    if stated_reason(text):  # "a 56-year-old man here with abnormal labs" (the notes engine's rule)
+    if stated_reason(text) or _FA_CAME_FOR.search(text):  # "a 56-year-old man here with abnormal labs"
         found.add("reason_for_visit")
     courtesy = bool(_COURTESY.search(text))
     cond = PATTERNS["conditional_return"].search(text)
@@ -319,7 +328,7 @@ def segment_patterns(seg: Segment) -> set[str]:
     if (
         statement
         and (told_diagnosis(seg.text) or _this_is_a_condition(seg.text) or _assessed_condition(seg.text))
-        and (not _exam_finding(seg.text) or HEDGED_ASSESSMENT.search(seg.text))
+        and (not _exam_finding(seg.text) or HEDGED_ASSESSMENT.search(seg.text) or _FA_JUDGED.search(seg.text))
         and not _only_ruled_out(seg.text)
     ):
         found.add("told_diagnosis")
@@ -340,8 +349,16 @@ def segment_patterns(seg: Segment) -> set[str]:
     found |= _history_patterns(seg, asked, patient)
     if seg.role == "doctor" and not seg.question:
         found |= _plan_patterns(seg.text)
-        if _RESULT_READ.search(seg.text) and not _IF.search(seg.text):
+        if (_RESULT_READ.search(seg.text) or _fa_result_read(seg.text)) and not _IF.search(seg.text):
             found.add("result_read")
+        if _weighs_a_cause(seg.text):
+            found.add("weighs_cause")
+    questions = f"{seg.lead} {asked}".strip() if asked else ""
+    if questions and not seg.question and seg.role != "doctor":
+        if _UNDERSTANDING_Q.search(questions):
+            found.add("understanding_checked")
+        if _BREATHLESS_Q.search(questions):
+            found.add("breathless_asked")
     return found
 
 
@@ -699,6 +716,10 @@ _RAISED = re.compile(
 # colloquial way: «نفسم تنگه», «سرم گیج می‌ره», «حالم خوب نیست»
 _FA_COMPLAINT = re.compile(
     r"(?<![^\W\d_])(?:نفس(?:م|ش|مون)\s+(?:\S+\s+)?(?:تنگ|بند|بالا نمیاد)|(?:سرم|سرش)\s+گیج|"
+    # an own body part that feels wrong: «سینه‌م یه جوری میشه», «وسط سینه‌م سنگین میشه», «قلبم تند میزنه»
+    r"(?:سینه|قفسه\s+سینه|شکم|معده|دل|سر|کمر|گلو|زانو|پا|پاها|دست|دستا|گوش|چشم|چشما|گردن|قلب|پهلو)\u200c?(?:م|ش)\s+"
+    r"(?:\S+\s+)?(?:سنگین|یه\s*جوری|یجوری|سفت|داغ|گز\s*گز|سوزن\s*سوزن|بی[\s\u200c]?حس|تند\s+می[\s\u200c]?زن|"
+    r"تیر\s+می[\s\u200c]?کش|می[\s\u200c]?سوز|میسوز|فشار)|"
     r"حال(?:م|ش)\s+(?:بده|خوب نیست|خوش نیست))|"
     r"(?<![^\W\d_])(?:درد|سوزش|خارش|ورم|تورم|تب|سرفه|اسهال|استفراغ|تهوع|سرگیجه|بی[\s\u200c]?حسی|ضعف|خونریزی|کهیر|"
     r"دل[\s\u200c]?درد|سردرد|گلودرد|کمردرد|گوش[\s\u200c]?درد|دندون[\s\u200c]?درد|تنگی نفس|لکه|زخم|جوش)[\w\u200c]*"
@@ -862,7 +883,7 @@ _DOSES_MISSED = re.compile(
 )
 # the patient's work told in Persian: «روزمزدم», «کار بانک هم خیلی فشار آورده», «سر کار تمرکز ندارم», «بازنشسته‌ام»
 _OCCUPATION_TOLD = re.compile(
-    r"(?<![^\W\d_])(?:سر کار|سرکار|روزمزد\S*|شغلم|کارم(?:و| رو)?|کار\s+(?:بانک|اداره|کارخونه|کارخانه|شرکت|مغازه|ساختمون|"
+    r"(?<![^\W\d_])(?:سر کار|سرکار|روزمزد\S*|شغلم|کارم(?:و| رو)?|درس\s+می[\s\u200c]?د(?:م|ه|ن)|کار\s+(?:بانک|اداره|کارخونه|کارخانه|شرکت|مغازه|ساختمون|"
     r"بیمارستان|مدرسه)|بازنشسته\S*|بیکار\S*|کارمند\S*|کارگر\S*|راننده\S*|معلم\S*|پرستار\S*|فروشنده\S*)(?![^\W\d_])",
 )
 # what makes it worse or better: asked ("is it worse at any particular time?", "با سرفه بدتر میشه؟") or told
@@ -939,7 +960,10 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
         found.add("self_harm_asked")
     if said and _DOSES_MISSED.search(said):
         found.add("doses_missed")
-    if said and _OCCUPATION_TOLD.search(said):
+    if said and (
+        _OCCUPATION_TOLD.search(said)
+        or (asked and not denied and _OCCUPATION_TOLD.search(asked) and seg.role != "doctor")
+    ):
         found.add("occupation_told")
     if said and _RELATIVE_ILL.search(said):
         found.add("relative_illness")
@@ -1070,6 +1094,100 @@ _LAB_NAME = re.compile(
 )
 
 
+# --- round 8 (Persian visits): results read, causes weighed, understanding checked, breathlessness asked ---
+
+#: a Persian diagnosis told with how sure the doctor is: «به احتمال زیاد … عفونت باکتریایی لوزه‌ست», «احتمالاً …»,
+#: «بیشتر به استرپتوکوک می‌خوره» (a condition named beside it is a judgement, even with a finding's word in it)
+_FA_JUDGED = re.compile(
+    r"(?<![^\W\d_])(?:به\s+احتمال\s+(?:زیاد|قوی|خیلی\s+زیاد)|احتمالا|احتمالاً|تشخیص(?:م|مون)?\s+(?:\S+\s+)?(?:اینه|اینست|این است)|"
+    r"به\s+\S+(?:\s+\S+)?\s+می[\s\u200c]?خوره)(?![^\W\d_])"
+)
+
+#: a Persian test (or what it measures) read with its result: «نوار ادراری که … گرفت، نیتریت مثبته»,
+#: «نوار قلبت الان تغییر حادی نشون نمیده», «آزمایش خونت نرماله»
+_FA_TEST = (
+    r"(?:آزمایش|تست|کشت|عکس|سونو|سونوگرافی|نوار\s+(?:قلب|ادرار)|ام[\s\u200c]?آر[\s\u200c]?آی|سی[\s\u200c]?تی|"
+    r"اسکن|نیتریت|گلبول|پروتئین|کراتینین|هموگلوبین|چربی|کلسترول|قند|تیروئید|تی[\s\u200c]?اس[\s\u200c]?اچ|"
+    r"آنزیم|تروپونین|جواب)"
+)
+_FA_RESULT_WORD = (
+    r"(?:مثبت|منفی|نرمال|طبیعی|غیرطبیعی|بالاست|بالاه|پایینه|زیاده|کمه|خوبه|خوب\s+بود|"
+    r"نشون\s*(?:می|نمی)[\s\u200c]?د\S*|نشان\s*(?:می|نمی)[\s\u200c]?د\S*|نشون\s+داد\S*|نشان\s+داد\S*|"
+    r"اومده\s+(?:\S+\s+)?(?:بالا|پایین)|شده\s+[0-9۰-۹])"
+)
+_FA_RESULT_READ = re.compile(
+    rf"(?<![^\W\d_]){_FA_TEST}[\w\u200c]*(?:\s+[^\s.؟?!]+){{0,7}}?\s+{_FA_RESULT_WORD}(?![^\W\d_])"
+)
+#: a result still to come or to see: «تا ببینیم …», «که ببینیم …», «جوابش که اومد»
+_FA_RESULT_AHEAD = re.compile(
+    r"(?<![^\W\d_])(?:ببینیم|ببینم|ببینن|بیار\S*|بیاید|بیاین|بفرست\S*|بنویسم|می[\s\u200c]?نویسم|که\s+اومد)(?![^\W\d_])"
+)
+
+
+def _fa_result_read(text: str) -> bool:
+    """Whether a doctor's Persian statement reads a test's result (not a test ordered or awaited)."""
+    return (
+        is_persian(text)
+        and bool(_FA_RESULT_READ.search(text))
+        and not _FA_RESULT_AHEAD.search(text)
+        and not _TEST_PLANNED.search(text)
+    )
+
+
+#: another cause weighed: "it could also be mono", «ویروسی هم می‌تونه باشه، مثل مونونوکلئوز», «شاید … باشه»
+_COULD_BE = re.compile(
+    r"\b(?:could|might|may) (?:also )?be\b|"
+    r"(?<![^\W\d_])(?:می[\s\u200c]?تونه|میتونه|ممکنه|ممکن\s+است|شاید)(?:\s+\S+){0,4}?\s+(?:باشه|باشد)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+#: other causes looked for by name: "other causes like a stone", «باید دنبال چیزای دیگه مثل سنگ بگردیم»
+_OTHER_CAUSES = re.compile(
+    r"\b(?:other|another|something else)\s+(?:\w+\s+)?(?:causes?|things?|conditions?|possibilit\w+|reasons?|diagnos\w+)"
+    r"\s+(?:like|such as|including)\b|"
+    r"(?<![^\W\d_])(?:چیز|علت|دلیل|مشکل|بیماری|تشخیص)(?:ای|های|ها|\u200cهای|\u200cها)?\s+(?:دیگه|دیگر)(?:ای)?"
+    r"(?:\s+\S+){0,2}?\s+(?:مثل|از جمله|مانند)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# a search or a ruling out: what makes "other things like …" a differential rather than advice
+_LOOK_FOR = re.compile(
+    r"\b(?:look(?:ing)? for|rule out|check for|think about|consider)\b|"
+    r"دنبال|بگرد|رد\s+کن|بررسی|چک\s+کن|فکر\s+کن",
+    re.IGNORECASE,
+)
+
+
+def _weighs_a_cause(text: str) -> bool:
+    """A doctor's statement weighing another cause: "could be" beside a condition's name, outside a conditional
+    ("if …"), or other causes named to look for (also in a conditional: «اگه … هنوز خون بود، باید دنبال چیزای
+    دیگه مثل سنگ بگردیم»)."""
+    if _OTHER_CAUSES.search(text) and (_LOOK_FOR.search(text) or names_condition(text)):
+        return True
+    return bool(_COULD_BE.search(text)) and names_condition(text) and not _IF.search(text)
+
+
+#: the doctor checking the patient has understood or has questions, or asking them to say the plan back:
+#: «متوجه شدی؟», «سؤالی ندارید؟», «بگو ببینم متفورمینو چه جوری میخوری؟», "any questions?", "does that make sense?",
+#: "can you tell me how you'll take it?"
+_UNDERSTANDING_Q = re.compile(
+    r"\bany (?:other |more |further )?questions\b|\bwhat questions\b|\b(?:does|did) (?:that|this|it|all that) make sense\b|"
+    r"\bdo you understand\b|\bis (?:that|this|everything) clear\b|"
+    r"\b(?:can|could) you (?:tell|show) me (?:back )?how\b|\btell me (?:back )?how you(?:'re going to|'ll| will)?\s+(?:take|use)\b|"
+    r"(?<![^\W\d_])(?:متوجه\s+شد(?:ی|ید|ین|یم)|فهمید(?:ی|ید|ین)|روشن\s+شد|واضح\s+(?:بود|شد|ه))(?![^\W\d_])|"
+    r"(?<![^\W\d_])(?:سوال|سؤال)[\w\u200c]*(?:\s+\S+){0,2}?\s+(?:داری|دارید|دارین|نداری|ندارید|ندارین|هست|نیست)(?![^\W\d_])|"
+    r"(?<![^\W\d_])(?:بگو|بگید|بگین|بگویید)\s+ببینم(?:\s+\S+){0,3}?\s+(?:چه\s*جوری|چجوری|چطوری|چطور|کی|چند\s+بار)(?![^\W\d_])|"
+    r"(?:برام|برای\s+من)\s+تکرار\s+کن",
+    re.IGNORECASE,
+)
+
+#: breathlessness asked about in the patient's words: «نفست تنگ نشده؟», «نفس‌تون بند میاد؟» (the catalog says
+#: «تنگی نفس»)
+_BREATHLESS_Q = re.compile(
+    r"(?<![^\W\d_])نفس(?:\u200c)?(?:ت|تون|تان|ش)?\s+(?:\S+\s+)?(?:تنگ|بند|کم\s+میاد|بالا\s+نمیاد)|"
+    r"\b(?:short(?:ness)? of breath|trouble breathing|hard to breathe|breathless)\b",
+    re.IGNORECASE,
+)
+
+
 @functools.lru_cache(maxsize=4096)
 def states_the_plan(text: str) -> bool:
     """Whether a doctor's sentence orders or asks for a test (and reads no result), starts, stops or changes
@@ -1117,6 +1235,12 @@ def segments(transcript: TranscriptView, *, language: str | None = None) -> list
             role = q.speaker or "doctor"
         before = sents[unit.question - 1] if unit.question > 0 else None
         lead = before.text if before is not None and before.speaker == q.speaker else ""
+        # several questions in one turn share its answer: «نفست تنگ نشده؟ صدات عوض نشده؟ آب دهنتو میتونی قورت بدی؟»
+        k = unit.question
+        while k > 0 and sents[k - 1].speaker == q.speaker and sents[k - 1].question:
+            k -= 1
+        if k < unit.question - 1:
+            lead = " ".join(sents[i].text for i in range(k, unit.question))
         out.append(
             Segment(
                 start=q.start,

@@ -1,0 +1,93 @@
+"""The checklist on the eighth round's Persian findings (made-up colloquial dialogue, never the visits' text):
+understanding checked in the second person singular or by a teach-back, several questions in one turn
+sharing their answer, a result read in Persian, another cause weighed, the patient's own reason and a body
+part that "feels heavy" as the complaint, and a judged diagnosis beside a finding's word."""
+
+from __future__ import annotations
+
+from soapify.checklist.engines.base import normalize_text
+from tests.checklist.evaluating import patterns, result, status
+
+
+def test_hamza_on_waw_is_normalised_like_the_catalog_spelling():
+    assert normalize_text("سؤال") == "سوال"
+    assert len(normalize_text("مسؤول")) == len("مسؤول")
+
+
+def test_understanding_checked_in_the_singular_and_by_teach_back(evaluator):
+    singular = (
+        "[doctor] قرص رو صبح و شب بخور.\n[doctor] فهمیدی چی گفتم؟ صبح و شب، باشه؟\n[patient] آره، صبح و شب."
+    )
+    assert "understanding_checked" in patterns(singular)
+    assert status(evaluator, singular, "understanding_confirmed") == "covered"
+    teach_back = (
+        "[doctor] اسپری رو روزی دو بار بزن.\n[doctor] حالا بگو ببینم اسپری رو چطوری میزنی؟\n"
+        "[patient] صبح یه پاف، شب یه پاف."
+    )
+    assert status(evaluator, teach_back, "understanding_confirmed") == "covered"
+    # "tell me, what happened?" opens a visit; it checks nothing
+    opening = "[doctor] بگو ببینم چی شده؟\n[patient] سرم درد میکنه."
+    assert status(evaluator, opening, "understanding_confirmed") == "missing"
+
+
+def test_a_question_after_the_patients_state_is_no_agreement(evaluator):
+    dialogue = "[doctor] اشتهات خوبه؟ خوابت چی؟\n[patient] آره خوبه."
+    assert status(evaluator, dialogue, "understanding_confirmed") == "missing"
+    agreed = "[doctor] هفته‌ی بعد دوباره بیا، خوبه؟\n[patient] باشه دکتر."
+    assert status(evaluator, agreed, "understanding_confirmed") == "covered"
+
+
+def test_breathlessness_asked_colloquially_among_other_questions_screens_red_flags(evaluator):
+    dialogue = "[doctor] نفست تنگ نمیشه؟ تب داری؟ سرت درد میکنه؟\n[patient] نه، هیچکدوم."
+    assert "breathless_asked" in patterns(dialogue)
+    assert status(evaluator, dialogue, "red_flags") == "covered"
+    # the patient's own breathlessness is a complaint, not a screen the doctor made
+    told = "[doctor] چی شده؟\n[patient] از دیروز سرفه میکنم."
+    assert "breathless_asked" not in patterns(told)
+
+
+def test_a_result_read_in_persian_is_reviewed_and_a_result_to_bring_is_not(evaluator):
+    read = "[doctor] آزمایش ادرارت رو دیدم، عفونت نشون نمیده، پروتئینش هم منفیه."
+    assert "result_read" in patterns(read)
+    assert status(evaluator, read, "results_reviewed") == "covered"
+    to_bring = "[doctor] پس‌فردا دوباره بیا، جواب آزمایشتم بیار."
+    assert status(evaluator, to_bring, "results_reviewed") == "missing"
+    ordered = "[doctor] یه آزمایش ادرار می‌نویسم ببینیم قندش بالاست یا نه."
+    assert "result_read" not in patterns(ordered)
+
+
+def test_another_cause_weighed_is_a_differential(evaluator):
+    could_be = "[doctor] بیشتر شبیه سرماخوردگیه. ولی آنفولانزا هم میتونه باشه."
+    assert status(evaluator, could_be, "differential") == "covered"
+    others = "[doctor] اگه بعد از درمان هنوز سرفه داشتی، باید دنبال علت‌های دیگه مثل آسم بگردیم."
+    assert status(evaluator, others, "differential") == "covered"
+    # a side effect that "could be" is no cause weighed, and "other things like sweets" is diet advice
+    side_effect = "[doctor] این قرص ممکنه یه کم دل‌پیچه بده، ولی خوب میشه."
+    assert status(evaluator, side_effect, "differential") == "missing"
+    advice = "[doctor] چیزای دیگه مثل شیرینی و نوشابه هم نخور."
+    assert "weighs_cause" not in patterns(advice)
+
+
+def test_the_patients_own_reason_and_a_heavy_chest_are_the_chief_complaint(evaluator):
+    reason = "[doctor] سلام، خوش اومدید.\n[patient] سلام دکتر. اومدم برای فشارم، داروهامم آوردم."
+    assert "reason_for_visit" in patterns(reason)
+    assert status(evaluator, reason, "chief_complaint") == "covered"
+    felt = "[doctor] سلام، بفرمایید.\n[patient] سلام. چند روزه شکمم یه جوری سفت میشه."
+    assert status(evaluator, felt, "chief_complaint") == "covered"
+    asked = "[doctor] برای چی اومدی؟\n[patient] سلام."
+    assert "reason_for_visit" not in patterns(asked)
+
+
+def test_a_judged_diagnosis_beside_a_findings_word_is_told(evaluator):
+    dialogue = "[doctor] گلوت رو ببینم.\n[doctor] به احتمال زیاد یه گلودرد چرکیه."
+    r = result(evaluator, dialogue, "diagnosis_stated")
+    assert r.status == "covered" and "چرکیه" in r.evidence_text
+    # the finding alone, unjudged, is the examination
+    assert "told_diagnosis" not in patterns("[doctor] گلو قرمزه، لوزه‌ها چرکی‌ان.")
+
+
+def test_a_job_asked_by_name_and_answered_yes_is_the_occupation(evaluator):
+    dialogue = "[doctor] معلمی؟\n[patient] آره، دبیرستان درس میدم."
+    assert "occupation_told" in patterns(dialogue)
+    assert status(evaluator, dialogue, "social_occupation") != "missing"
+    assert "occupation_told" not in patterns("[doctor] معلمی؟\n[patient] نه، خونه‌دارم.")
