@@ -91,3 +91,79 @@ def test_a_job_asked_by_name_and_answered_yes_is_the_occupation(evaluator):
     assert "occupation_told" in patterns(dialogue)
     assert status(evaluator, dialogue, "social_occupation") != "missing"
     assert "occupation_told" not in patterns("[doctor] معلمی؟\n[patient] نه، خونه‌دارم.")
+
+
+# --- what an item's meaning asks for in full (``parts`` of item_topics.json) ------------------------------
+
+
+def test_smoking_without_an_amount_is_partial_and_a_no_needs_none(evaluator):
+    some = "[doctor] سیگار میکشی؟\n[patient] بعضی وقتا، با دوستام."
+    r = result(evaluator, some, "smoking")
+    assert r.status == "partial" and "how much" in r.notes
+    amount = "[doctor] سیگار میکشی؟\n[patient] آره، روزی ده تا."
+    assert status(evaluator, amount, "smoking") == "covered"
+    never = "[doctor] سیگار میکشی؟\n[patient] نه."
+    assert status(evaluator, never, "smoking") == "covered"
+    assert status(evaluator, "[doctor] Do you smoke?\n[patient] I don't smoke.", "smoking") == "covered"
+
+
+def test_only_a_hookah_asked_is_partial_tobacco(evaluator):
+    dialogue = "[doctor] قلیون چی، میکشی؟\n[patient] نه."
+    assert "hookah_named" in patterns(dialogue)
+    r = result(evaluator, dialogue, "smoking")
+    assert r.status == "partial" and "cigarettes" in r.notes
+
+
+def test_work_without_home_is_partial_social_history(evaluator):
+    work = "[doctor] کارت چیه؟\n[patient] راننده‌ام، شیفت شب."
+    assert status(evaluator, work, "social_occupation") == "partial"
+    both = work + "\n[doctor] با کی زندگی میکنی؟\n[patient] با همسرم و دو تا بچه."
+    assert status(evaluator, both, "social_occupation") == "covered"
+
+
+def test_breathlessness_without_lying_flat_and_an_ecg_without_troponin_are_partial(evaluator):
+    exertion = (
+        "[doctor] چی شده؟\n[patient] موقع راه رفتن قفسه سینه‌م درد میگیره.\n"
+        "[doctor] تنگی نفس هم داری؟\n[patient] آره، سربالایی."
+    )
+    assert status(evaluator, exertion, "dyspnea_orthopnea") == "partial"
+    flat = exertion + "\n[doctor] شبا با چند تا بالش میخوابی؟\n[patient] یکی، صاف میخوابم."
+    assert status(evaluator, flat, "dyspnea_orthopnea") == "covered"
+    ecg = exertion + "\n[doctor] یه نوار قلب بگیریم."
+    assert status(evaluator, ecg, "ecg_troponin") == "partial"
+    both = ecg + "\n[doctor] آزمایش تروپونین هم می‌نویسم."
+    assert status(evaluator, both, "ecg_troponin") == "covered"
+
+
+def test_diet_without_activity_and_temperature_without_pulse_are_partial(evaluator):
+    diet = "[doctor] قندت چطوره؟ غذات چی؟\n[patient] قندم بالاست. شیرینی زیاد میخورم."
+    assert status(evaluator, diet, "diet_exercise_diabetes") == "partial"
+    active = diet + "\n[doctor] ورزش چی؟\n[patient] روزی نیم ساعت پیاده‌روی."
+    assert status(evaluator, active, "diet_exercise_diabetes") == "covered"
+    temperature = "[doctor] تبش الان سی و هشت و نیمه. وزنش چهارده کیلوئه."
+    assert status(evaluator, temperature, "vital_signs") == "partial"
+    vitals_reviewed = "[doctor] I reviewed your vitals and everything looks good."
+    assert status(evaluator, vitals_reviewed, "vital_signs") == "covered"
+
+
+def test_relief_asked_without_what_makes_it_worse_is_partial(evaluator):
+    relief = "[doctor] سرت درد میکنه؟ چیزی کمکت کرده؟\n[patient] استراحت کنم یه کم بهتر میشه."
+    r = result(evaluator, relief, "aggravating_relieving")
+    assert r.status == "partial" and "worse" in r.notes
+    worse = relief + "\n[doctor] چی بدترش میکنه؟\n[patient] نور زیاد."
+    assert status(evaluator, worse, "aggravating_relieving") == "covered"
+
+
+def test_a_visit_opened_with_chest_pain_gives_the_radiation_question_its_sense(evaluator):
+    dialogue = (
+        "[doctor] سلام، بفرمایید.\n[patient] سلام. چند روزه قفسه سینه‌م سنگینی میکنه.\n"
+        "[doctor] از کی؟\n[patient] سه روزه.\n[doctor] بدتر که میشه؟\n[patient] با راه رفتن.\n"
+        "[doctor] دردش به جایی پخش میشه؟ فک؟ کتف؟\n[patient] آره، تا کتف چپم میره."
+    )
+    assert status(evaluator, dialogue, "chest_pain_radiation") == "covered"
+    back_pain = (
+        "[doctor] سلام، بفرمایید.\n[patient] سلام. کمرم از دیروز درد میکنه.\n"
+        "[doctor] از کی؟\n[patient] از دیروز.\n[doctor] بدتر که میشه؟\n[patient] با خم شدن.\n"
+        "[doctor] دردش به جایی پخش میشه؟\n[patient] آره، تا پشت پام."
+    )
+    assert status(evaluator, back_pain, "chest_pain_radiation") == "missing"

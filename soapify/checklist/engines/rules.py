@@ -60,6 +60,7 @@ from soapify.checklist.engines.topics import (
     TopicProfile,
     classified_profile,
     item_contexts,
+    item_parts,
     load_classifier,
     names_condition,
     names_drug,
@@ -185,6 +186,7 @@ class RulesEvaluator:
             result = self._evaluate_item(transcript, norm, sentences, hits[i], item, comp, item_sims, lang)
             if context is not None:
                 result = self._with_topics(transcript, result, item, hits[i], voided[i], context, lang)
+                result = self._in_full(transcript, result, item, hits[i], context, norm, lang)
             else:
                 result.notes = _notes(result)
             if _outside_its_visit(item, norm) or not _evidence_in_context(result, item, sentences, norm):
@@ -434,6 +436,65 @@ class RulesEvaluator:
         result.notes = _notes(result)
         return result
 
+    def _in_full(
+        self,
+        transcript: TranscriptView,
+        result: ItemResult,
+        item: ItemSpec,
+        hits: list[Hit],
+        context: _TopicContext,
+        norm: str,
+        lang: str,
+    ) -> ItemResult:
+        """A "covered" item whose meaning asks for a part the visit left out is "partial" (the profile's
+        ``parts``): smoking asked with no amount ("occasionally"), work without home, breathlessness without
+        lying flat, an ECG without troponin. The notes name the part missing."""
+        parts = item_parts().get(item.key or "", ())
+        if result.status != "covered" or not parts:
+            return result
+        profile = self._profile(item)
+        own = set(profile.patterns) | set(profile.decisive)
+        anchors = [(a["start"], a["end"]) for a in result.anchor_positions]
+        region = [
+            j
+            for j, seg in enumerate(context.segments)
+            if any(seg.start < e and s < seg.end for s, e in anchors)
+            or (
+                (not profile.roles or seg.role in profile.roles)
+                and (any(seg.start <= h.start < seg.end for h in hits) or context.patterns[j] & own)
+            )
+        ]
+        everywhere = [
+            j
+            for j, seg in enumerate(context.segments)
+            if not (seg.role == "doctor" and not seg.question and _CONDITIONAL.search(seg.text))
+        ]
+        absent = []
+        for part in parts:
+            found = False
+            for j in everywhere if part.anywhere else region:
+                seg = context.segments[j]
+                if part.asked and seg.role == "doctor":
+                    continue
+                if (
+                    (part.terms is not None and part.terms.search(norm, seg.start, seg.end))
+                    or (part.regex is not None and part.regex.search(transcript.text, seg.start, seg.end))
+                    or context.patterns[j] & set(part.patterns)
+                    or (part.denied and seg.polarity == "no")
+                ):
+                    found = True
+                    break
+            if not found:
+                absent.append(part.name)
+        if not absent:
+            return result
+        result.status = "partial"
+        result.details = {**result.details, "reason": "covered only in part, not asked: " + ", ".join(absent)}
+        result.generated_question = render_question(item, lang)
+        result.confidence_score = min(result.confidence_score, 0.7)
+        result.notes = _notes(result)
+        return result
+
     # --- compilation and embeddings --------------------------------------------------------------
 
     def _compile(self, item: ItemSpec) -> CompiledItem:
@@ -625,12 +686,13 @@ def _in_context(hits: list[Hit], item: ItemSpec, sentences: list[Sentence], norm
         return hits
     if context.visit is not None and context.visit.search(norm) is None:
         return []
+    about_it = _opening_names(context, sentences, norm)
 
     def means_it(h: Hit) -> bool:
         sentence = sentences[h.sentence]
         if context.not_in_advice and _hypothetical(sentence):
             return False
-        if context.near is None:
+        if context.near is None or about_it:
             return True
         if context.terms is not None and not context.terms.fullmatch(norm, h.start, h.end):
             return True
@@ -645,6 +707,15 @@ def _in_context(hits: list[Hit], item: ItemSpec, sentences: list[Sentence], norm
 #: how many sentences before a keyword's own may hold the word that gives it its sense (the question it
 #: answers)
 _NEAR_SENTENCES = 2
+
+
+def _opening_names(context, sentences: list[Sentence], norm: str) -> bool:
+    """Whether the patient's first ``context.opening`` sentences name one of the item's ``near`` words: the
+    visit is about it («این چند وقته سینه‌م یه جوری میشه»), so "does the pain spread anywhere?" is about it."""
+    if not context.opening or context.near is None:
+        return False
+    own = [s for s in sentences if (s.speaker or "patient") != "doctor"][: context.opening]
+    return any(context.near.search(norm, s.start, s.end) for s in own)
 
 
 def _outside_its_visit(item: ItemSpec, norm: str) -> bool:
@@ -664,7 +735,7 @@ def _evidence_in_context(result: ItemResult, item: ItemSpec, sentences: list[Sen
     first = next((i for i, s in enumerate(sentences) if s.end > start), 0)
     if context.not_in_advice and all(_hypothetical(s) for s in sentences if s.start < end and s.end > start):
         return False
-    if context.near is None or context.terms is not None:
+    if context.near is None or context.terms is not None or _opening_names(context, sentences, norm):
         return True
     lo = sentences[max(0, first - _NEAR_SENTENCES)].start
     return context.near.search(norm, lo, end) is not None

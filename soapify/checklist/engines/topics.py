@@ -130,6 +130,50 @@ _WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True, slots=True)
+class ItemPart:
+    """One part of what an item asks for (``parts`` of ``item_topics.json``): tobacco *and how much*, work *and*
+    home, breathlessness *and* lying flat. Found in the segments that decided the item (with ``anywhere``, in
+    any segment of the visit but a doctor's conditional advice) by one of its ``terms`` (keyword syntax), its
+    ``regex``, its ``patterns``, or, with ``denied``, an answer "no" ("do you smoke?" / "never" needs no amount)."""
+
+    name: str
+    terms: re.Pattern | None = None
+    regex: re.Pattern | None = None
+    patterns: tuple[str, ...] = ()
+    denied: bool = False
+    anywhere: bool = False
+    asked: bool = False  # only a question's answer or the patient's own words hold it
+
+
+_item_parts: dict[str, tuple[ItemPart, ...]] | None = None
+
+
+def item_parts() -> dict[str, tuple[ItemPart, ...]]:
+    """What the starter items ask for in full (``parts`` of ``item_topics.json``), by item key."""
+    global _item_parts
+    with _lock:
+        if _item_parts is None:
+            raw = json.loads(ITEM_TOPICS.read_text(encoding="utf-8")).get("parts", {})
+            _item_parts = {key: _parts(list(v)) for key, v in raw.items()}
+        return _item_parts
+
+
+def _parts(raw: list[dict]) -> tuple[ItemPart, ...]:
+    return tuple(
+        ItemPart(
+            name=str(p["name"]),
+            terms=compile_group(list(p.get("terms", ()))),
+            regex=re.compile(p["regex"], re.IGNORECASE) if p.get("regex") else None,
+            patterns=tuple(p.get("patterns", ())),
+            denied=bool(p.get("denied", False)),
+            anywhere=bool(p.get("anywhere", False)),
+            asked=bool(p.get("asked", False)),
+        )
+        for p in raw
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class TopicProfile:
     sections: tuple[str, ...]
     needs_hint: bool = False  # the section alone is not enough: a keyword must be in the segment
@@ -347,6 +391,8 @@ def segment_patterns(seg: Segment) -> set[str]:
     if asked and _ADHERENCE_Q.search(asked):
         found.add("adherence_check")
     found |= _history_patterns(seg, asked, patient)
+    if _HOOKAH.search(seg.text):  # the colloquial «قلیون» the catalog (spelling «قلیان») does not list
+        found.add("hookah_named")
     if seg.role == "doctor" and not seg.question:
         found |= _plan_patterns(seg.text)
         if (_RESULT_READ.search(seg.text) or _fa_result_read(seg.text)) and not _IF.search(seg.text):
@@ -890,8 +936,11 @@ _OCCUPATION_TOLD = re.compile(
 # ("when I stand up the room goes gray", "وقتی از جام پا میشم چشمام سیاهی میره")
 _MODIFIER_Q = re.compile(
     r"\b(?:it|that|the pain|anything)\b[^?]*\bworse\b|\bmakes? (?:it|the pain|things) (?:better|worse)\b|"
-    r"\bbetter or worse\b|\btrigger\w*|"
-    r"(?<![^\W\d_])(?:بدتر|بهتر)(?:ش)?\s*(?:می|نمی)",
+    r"\bbetter or worse\b|\btrigger\w*|\b(?:what|anything|has anything|does anything|did anything) (?:\w+ )?help(?:s|ed)?\b|"
+    r"(?<![^\W\d_])(?:بدتر|بهتر)(?:ش)?\s*(?:می|نمی)|"
+    # «چیزی کمکت کرده؟», «چی بهت کمک می‌کنه؟», «با چی آروم میشه؟»
+    r"(?<![^\W\d_])کمک(?:ت|تون|ش)?\s+(?:\S+\s+)?(?:کرده|کرد|می[\s\u200c]?کن\S*|میکن\S*)|"
+    r"(?<![^\W\d_])(?:با\s+چی|چی)\s+(?:\S+\s+)?(?:آروم|بهتر|خوب)\s*(?:می|میشه|می[\s\u200c]?شه)",
     re.IGNORECASE,
 )
 _MODIFIER = re.compile(
@@ -1091,6 +1140,12 @@ _LAB_NAME = re.compile(
     r"white count|platelets?)\b|(?<![^\W\d_])(?:A1c|HbA1c|قند ناشتا|کراتینین|کلسترول|تری[\s\u200c]?گلیسرید|"
     r"هموگلوبین|پتاسیم|سدیم|پلاکت|گلبول)",
     re.IGNORECASE,
+)
+
+
+#: a hookah, said colloquially or in English: tobacco, though not cigarettes
+_HOOKAH = re.compile(
+    r"\b(?:hookah|shisha|water ?pipe)\b|(?<![^\W\d_])(?:قلیون|قلیان)[\w\u200c]*", re.IGNORECASE
 )
 
 
@@ -1382,6 +1437,9 @@ class ItemContext:
     terms: re.Pattern | None = None  # only these keywords need ``near`` (all of them when None)
     not_in_advice: bool = False  # a doctor's conditional advice is not the patient's history
     visit: re.Pattern | None = None  # the visit must name this (a diabetes item in a diabetes visit)
+    # when the patient's first ``opening`` sentences name a ``near`` word, the visit is about it and every keyword
+    # has its sense («سینه‌م سنگین میشه» … «درد جایی پخش میشه؟ دست چپ، فک، پشت؟»)
+    opening: int = 0
 
 
 _contexts: dict[str, ItemContext] | None = None
@@ -1403,6 +1461,7 @@ def item_contexts() -> dict[str, ItemContext]:
                     near=compile_group(list(contexts.get(key, {}).get("near", ()))),
                     terms=compile_group(list(contexts.get(key, {}).get("terms", ()))),
                     not_in_advice=bool(contexts.get(key, {}).get("not_in_advice", False)),
+                    opening=int(contexts.get(key, {}).get("opening", 0)),
                     visit=visit_of.get(key),
                 )
                 for key in set(contexts) | set(visit_of)
