@@ -39,11 +39,11 @@ def test_a_question_after_the_patients_state_is_no_agreement(evaluator):
 
 def test_breathlessness_asked_colloquially_among_other_questions_screens_red_flags(evaluator):
     dialogue = "[doctor] نفست تنگ نمیشه؟ تب داری؟ سرت درد میکنه؟\n[patient] نه، هیچکدوم."
-    assert "breathless_asked" in patterns(dialogue)
+    assert "warning_sign_asked" in patterns(dialogue)
     assert status(evaluator, dialogue, "red_flags") == "covered"
     # the patient's own breathlessness is a complaint, not a screen the doctor made
     told = "[doctor] چی شده؟\n[patient] از دیروز سرفه میکنم."
-    assert "breathless_asked" not in patterns(told)
+    assert "warning_sign_asked" not in patterns(told)
 
 
 def test_a_result_read_in_persian_is_reviewed_and_a_result_to_bring_is_not(evaluator):
@@ -167,3 +167,19 @@ def test_a_visit_opened_with_chest_pain_gives_the_radiation_question_its_sense(e
         "[doctor] دردش به جایی پخش میشه؟\n[patient] آره، تا پشت پام."
     )
     assert status(evaluator, back_pain, "chest_pain_radiation") == "missing"
+
+
+def test_more_everyday_forms_of_the_same_questions(evaluator):
+    assert status(evaluator, "[doctor] همه چی روشنه؟\n[patient] بله.", "understanding_confirmed") == "covered"
+    # "did you notice when it began?" checks no understanding
+    noticed = "[doctor] متوجه شدی کی شروع شد؟\n[patient] دیروز."
+    assert status(evaluator, noticed, "understanding_confirmed") == "missing"
+    assert status(evaluator, "[doctor] شبا عرق میکنی؟\n[patient] نه.", "red_flags") == "covered"
+    ruled_out = "[doctor] باید مطمئن شیم که سنگ کلیه نیست."
+    assert status(evaluator, ruled_out, "differential") == "covered"
+    troubles = "[doctor] خیلی اذیتت میکنه؟\n[patient] آره، شبا نمیتونم بخوابم."
+    assert status(evaluator, troubles, "severity") == "covered"
+    bothers = "[doctor] سلام، خوبید؟\n[patient] ممنون. دکتر کمرم خیلی اذیتم میکنه."
+    assert status(evaluator, bothers, "chief_complaint") == "covered"
+    homemaker = "[doctor] شغلت چیه؟\n[patient] خونه‌دارم، با شوهرم و دخترم زندگی میکنم."
+    assert status(evaluator, homemaker, "social_occupation") == "covered"

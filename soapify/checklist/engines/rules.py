@@ -777,7 +777,7 @@ _FROM_QUESTION = frozenset(
         "medicine_taken",
         "stated_severity",
         "understanding_checked",
-        "breathless_asked",
+        "warning_sign_asked",
     }
 )
 

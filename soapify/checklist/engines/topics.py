@@ -289,7 +289,10 @@ _FA_EVENT_RETURN = re.compile(
 _FA_CAME_FOR = re.compile(
     r"(?<![^\W\d_])(?:اومدم|آمدم|اومدیم|آمدیم)\s+(?:که\s+)?برای\s+(?!(?:چی|چه|چرا|این(?:که)?)(?![^\W\d_]))\S{2,}|"
     r"(?<![^\W\d_])برای\s+(?!(?:چی|چه|چرا)(?![^\W\d_]))[^\s،,.؛;?؟]{2,}(?:\s+[^\s،,.؛;?؟]+){0,2}?\s+"
-    r"(?:اومدم|آمدم|اومدیم|آمدیم|خدمت رسیدم)(?![^\W\d_])"
+    r"(?:اومدم|آمدم|اومدیم|آمدیم|خدمت رسیدم)(?![^\W\d_])|"
+    # «اومدم آزمایشامو نشون بدم», «اومدم نسخه‌مو تمدید کنم»
+    r"(?<![^\W\d_])(?:اومدم|آمدم|اومدیم|آمدیم)\s+(?:که\s+)?(?:\S+\s+){1,3}?(?:نشون\s+بدم|نشان\s+بدهم|تمدید\s+کنم|چک\s+کنم)"
+    r"(?![^\W\d_])"
 )
 
 
@@ -403,8 +406,8 @@ def segment_patterns(seg: Segment) -> set[str]:
     if questions and not seg.question and seg.role != "doctor":
         if _UNDERSTANDING_Q.search(questions):
             found.add("understanding_checked")
-        if _BREATHLESS_Q.search(questions):
-            found.add("breathless_asked")
+        if _WARNING_SIGN_Q.search(questions):
+            found.add("warning_sign_asked")
     return found
 
 
@@ -764,7 +767,7 @@ _FA_COMPLAINT = re.compile(
     r"(?<![^\W\d_])(?:نفس(?:م|ش|مون)\s+(?:\S+\s+)?(?:تنگ|بند|بالا نمیاد)|(?:سرم|سرش)\s+گیج|"
     # an own body part that feels wrong: «سینه‌م یه جوری میشه», «وسط سینه‌م سنگین میشه», «قلبم تند میزنه»
     r"(?:سینه|قفسه\s+سینه|شکم|معده|دل|سر|کمر|گلو|زانو|پا|پاها|دست|دستا|گوش|چشم|چشما|گردن|قلب|پهلو)\u200c?(?:م|ش)\s+"
-    r"(?:\S+\s+)?(?:سنگین|یه\s*جوری|یجوری|سفت|داغ|گز\s*گز|سوزن\s*سوزن|بی[\s\u200c]?حس|تند\s+می[\s\u200c]?زن|"
+    r"(?:\S+\s+)?(?:سنگین|یه\s*جوری|یجوری|سفت|داغ|اذیت|گز\s*گز|سوزن\s*سوزن|بی[\s\u200c]?حس|تند\s+می[\s\u200c]?زن|"
     r"تیر\s+می[\s\u200c]?کش|می[\s\u200c]?سوز|میسوز|فشار)|"
     r"حال(?:م|ش)\s+(?:بده|خوب نیست|خوش نیست))|"
     r"(?<![^\W\d_])(?:درد|سوزش|خارش|ورم|تورم|تب|سرفه|اسهال|استفراغ|تهوع|سرگیجه|بی[\s\u200c]?حسی|ضعف|خونریزی|کهیر|"
@@ -913,6 +916,14 @@ _DEGREE = re.compile(
     r"(?<![^\W\d_])خیلی\s+(?:شدید|زیاد|بد)(?![^\W\d_])",
     re.IGNORECASE,
 )
+# how bad it is, asked as how much it troubles or stops the patient: «خیلی اذیتت میکنه؟», «کارت رو مختل کرده؟»,
+# "how bad is it?", "does it stop you sleeping?"
+_IMPACT_Q = re.compile(
+    r"\bhow bad\b|\b(?:does|is) (?:it|the pain) (?:stop|keep|wake|affect|interfer\w*)\w*|"
+    r"(?<![^\W\d_])(?:اذیت(?:ت|تون|ش)\s+(?:\S+\s+)?(?:می[\s\u200c]?کن|میکن|کرده)|"
+    r"(?:مختل|مانع)\s+(?:\S+\s+)?(?:کرده|میشه|می[\s\u200c]?شه)|چقدر\s+شدید)",
+    re.IGNORECASE,
+)
 # the patient's own body part in Persian: «گلوم», «سرش», «دلم» (what the degree is about)
 _OWN_PART = re.compile(
     r"(?<![^\W\d_])(?:سر|کمر|شکم|دل|زانو|پا|دست|گلو|سینه|گوش|چشم|گردن|شونه|شانه|مچ|معده)(?:م|ش|تون|تان)(?![^\W\d_])"
@@ -1029,6 +1040,7 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
         found.add("past_illness")
     if said and (
         (asked and _SCALE_Q.search(asked) and _NUMBER.search(said))
+        or (asked and _IMPACT_Q.search(asked))
         or (
             _DEGREE.search(said)
             and (_stated_complaint(f"{asked} {said}") or _LOCATION.search(said) or _OWN_PART.search(said))
@@ -1161,17 +1173,20 @@ _FA_JUDGED = re.compile(
 #: a Persian test (or what it measures) read with its result: «نوار ادراری که … گرفت، نیتریت مثبته»,
 #: «نوار قلبت الان تغییر حادی نشون نمیده», «آزمایش خونت نرماله»
 _FA_TEST = (
-    r"(?:آزمایش|تست|کشت|عکس|سونو|سونوگرافی|نوار\s+(?:قلب|ادرار)|ام[\s\u200c]?آر[\s\u200c]?آی|سی[\s\u200c]?تی|"
+    # a named test, not an examination's manoeuvre («تست بالا آوردن پا منفیه» is the exam)
+    r"(?:آزمایش|تست\s+(?:سریع|استرپ|کرونا|بارداری|ادرار|قند|ورزش|خون|آنفولانزا)|کشت|عکس|سونو|سونوگرافی|نوار\s+(?:قلب|ادرار)|ام[\s\u200c]?آر[\s\u200c]?آی|سی[\s\u200c]?تی|"
     r"اسکن|نیتریت|گلبول|پروتئین|کراتینین|هموگلوبین|چربی|کلسترول|قند|تیروئید|تی[\s\u200c]?اس[\s\u200c]?اچ|"
     r"آنزیم|تروپونین|جواب)"
 )
 _FA_RESULT_WORD = (
-    r"(?:مثبت|منفی|نرمال|طبیعی|غیرطبیعی|بالاست|بالاه|پایینه|زیاده|کمه|خوبه|خوب\s+بود|"
+    r"(?:مثبت|منفی|نرمال|طبیعی|غیرطبیعی|بالاست|بالاه|پایینه|تمیز|پاکه|سالمه|"
     r"نشون\s*(?:می|نمی)[\s\u200c]?د\S*|نشان\s*(?:می|نمی)[\s\u200c]?د\S*|نشون\s+داد\S*|نشان\s+داد\S*|"
     r"اومده\s+(?:\S+\s+)?(?:بالا|پایین)|شده\s+[0-9۰-۹])"
 )
 _FA_RESULT_READ = re.compile(
-    rf"(?<![^\W\d_]){_FA_TEST}[\w\u200c]*(?:\s+[^\s.؟?!]+){{0,7}}?\s+{_FA_RESULT_WORD}(?![^\W\d_])"
+    # the spoken copula may follow: «مثبته», «نرماله», «طبیعی‌ان»
+    rf"(?<![^\W\d_]){_FA_TEST}[\w\u200c]*(?:\s+[^\s.؟?!]+){{0,7}}?\s+{_FA_RESULT_WORD}"
+    r"(?:\u200c?(?:ه|ن|ان|است|ست|ند))?(?![^\W\d_])"
 )
 #: a result still to come or to see: «تا ببینیم …», «که ببینیم …», «جوابش که اومد»
 _FA_RESULT_AHEAD = re.compile(
@@ -1211,13 +1226,22 @@ _LOOK_FOR = re.compile(
 )
 
 
+#: a condition to be excluded: "make sure it's not a clot", «باید مطمئن شیم که سنگ کلیه نیست», «رد کنیم»
+_RULE_OUT = re.compile(
+    r"\bmake sure (?:it's|it is|this is|that's|that it's) not\b|\brule (?:out|it out)\b|"
+    r"(?<![^\W\d_])(?:مطمئن\s+(?:ش(?:یم|ویم|م)|بشیم)|رد\s+(?:کن(?:یم|م)|بشه|شه))(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
+
 def _weighs_a_cause(text: str) -> bool:
     """A doctor's statement weighing another cause: "could be" beside a condition's name, outside a conditional
     ("if …"), or other causes named to look for (also in a conditional: «اگه … هنوز خون بود، باید دنبال چیزای
     دیگه مثل سنگ بگردیم»)."""
     if _OTHER_CAUSES.search(text) and (_LOOK_FOR.search(text) or names_condition(text)):
         return True
-    return bool(_COULD_BE.search(text)) and names_condition(text) and not _IF.search(text)
+    weighs = _COULD_BE.search(text) or _RULE_OUT.search(text)
+    return bool(weighs) and names_condition(text) and not _IF.search(text)
 
 
 #: the doctor checking the patient has understood or has questions, or asking them to say the plan back:
@@ -1227,17 +1251,20 @@ _UNDERSTANDING_Q = re.compile(
     r"\bany (?:other |more |further )?questions\b|\bwhat questions\b|\b(?:does|did) (?:that|this|it|all that) make sense\b|"
     r"\bdo you understand\b|\bis (?:that|this|everything) clear\b|"
     r"\b(?:can|could) you (?:tell|show) me (?:back )?how\b|\btell me (?:back )?how you(?:'re going to|'ll| will)?\s+(?:take|use)\b|"
-    r"(?<![^\W\d_])(?:متوجه\s+شد(?:ی|ید|ین|یم)|فهمید(?:ی|ید|ین)|روشن\s+شد|واضح\s+(?:بود|شد|ه))(?![^\W\d_])|"
+    # «متوجه شدی؟», «متوجه شدین چی گفتم؟»; not «متوجه شدی کی شروع شد؟» (did you notice when it began)
+    r"(?<![^\W\d_])(?:متوجه\s+شد(?:ی|ید|ین)|فهمید(?:ی|ید|ین))(?:\s+چی\s+گفتم)?\s*[؟?]|"
+    r"(?<![^\W\d_])(?:روشن\s+شد|روشنه|واضح\s+(?:بود|شد)|واضحه|بپرس(?:ی|ید|ین))(?![^\W\d_])|"
     r"(?<![^\W\d_])(?:سوال|سؤال)[\w\u200c]*(?:\s+\S+){0,2}?\s+(?:داری|دارید|دارین|نداری|ندارید|ندارین|هست|نیست)(?![^\W\d_])|"
     r"(?<![^\W\d_])(?:بگو|بگید|بگین|بگویید)\s+ببینم(?:\s+\S+){0,3}?\s+(?:چه\s*جوری|چجوری|چطوری|چطور|کی|چند\s+بار)(?![^\W\d_])|"
     r"(?:برام|برای\s+من)\s+تکرار\s+کن",
     re.IGNORECASE,
 )
 
-#: breathlessness asked about in the patient's words: «نفست تنگ نشده؟», «نفس‌تون بند میاد؟» (the catalog says
-#: «تنگی نفس»)
-_BREATHLESS_Q = re.compile(
+#: a warning sign asked about in everyday words: breathlessness «نفست تنگ نشده؟», «نفس‌تون بند میاد؟» (the catalog says
+#: «تنگی نفس»), night sweats «شبا عرق میکنی؟», fainting «از حال رفتی؟»
+_WARNING_SIGN_Q = re.compile(
     r"(?<![^\W\d_])نفس(?:\u200c)?(?:ت|تون|تان|ش)?\s+(?:\S+\s+)?(?:تنگ|بند|کم\s+میاد|بالا\s+نمیاد)|"
+    r"(?<![^\W\d_])شب(?:ا|ها|\u200cها)?\s+(?:\S+\s+)?عرق|(?<![^\W\d_])از\s+حال\s+رفت|"
     r"\b(?:short(?:ness)? of breath|trouble breathing|hard to breathe|breathless)\b",
     re.IGNORECASE,
 )
