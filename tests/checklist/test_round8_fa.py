@@ -183,3 +183,20 @@ def test_more_everyday_forms_of_the_same_questions(evaluator):
     assert status(evaluator, bothers, "chief_complaint") == "covered"
     homemaker = "[doctor] شغلت چیه؟\n[patient] خونه‌دارم، با شوهرم و دخترم زندگی میکنم."
     assert status(evaluator, homemaker, "social_occupation") == "covered"
+
+
+def test_a_childs_visit_in_its_own_words(evaluator):
+    signs = "[doctor] نفسش تند نمیشه؟ لب‌هاش کبود نمیشه؟\n[other] نه."
+    assert status(evaluator, signs, "red_flags") == "covered"
+    cough = "[doctor] سرفه‌ش چطوره؟\n[other] الان یه کم خلط داره."
+    assert status(evaluator, cough, "character") == "covered"
+    daycare = "[doctor] مهد میره؟\n[other] آره، صبحا."
+    assert status(evaluator, daycare, "social_occupation") == "covered"
+    # smoke at home is asked by who smokes, not how much
+    household = "[doctor] کسی تو خونه سیگار میکشه؟\n[other] باباش، تو بالکن."
+    assert status(evaluator, household, "smoking") == "covered"
+
+
+def test_a_headache_type_is_a_condition_weighed(evaluator):
+    dialogue = "[doctor] با این همه مسکن ممکنه سردرد ناشی از مصرف زیاد دارو هم باشه."
+    assert status(evaluator, dialogue, "differential") == "covered"

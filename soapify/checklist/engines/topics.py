@@ -471,6 +471,8 @@ def _this_is_a_condition(text: str) -> bool:
 _MORE_CONDITIONS = re.compile(
     r"\b(?:nerve damage|kidney damage|sprain\w*|strain\w*|torn \w+|(?:tension|cluster|rebound|medication[- ]overuse)"
     r"(?:[- ]type)? headaches?)\b|کشیدگی|رگ[\s\u200c]?به[\s\u200c]?رگ|"
+    # headache types: «سردرد تنشی», «سردرد خوشه‌ای», «سردرد ناشی از مصرف زیاد دارو»
+    r"سردرد\s+(?:تنشی|عصبی|خوشه[\s\u200c]?ای|میگرنی|ناشی\s+از\s+(?:\S+\s+){0,2}?(?:دارو|مسکن)\S*)|"
     r"ضرب[\s\u200c]?دیدگی",
     re.IGNORECASE,
 )
@@ -880,7 +882,9 @@ _QUALITY = re.compile(
     r"watery|crampy|pressure[- ]like)\b|"
     r"نبض\s*(?:می|نمی)?[\s\u200c]?زن|تیر\s*(?:می|نمی)?[\s\u200c]?کش|سیاهی\s*(?:می|نمی)?[\s\u200c]?ر|"
     r"(?:دور سرم|دور خودم|دور خودش|اتاق|همه چی)\s+(?:\S+\s+)?(?:می|نمی)[\s\u200c]?چرخ|آبکی|فشاری|سوزنی|کوبنده|"
-    r"ضربان[\s\u200c]?دار|مثل (?:چاقو|سوزن|کمربند|یه کمربند)",
+    r"ضربان[\s\u200c]?دار|مثل (?:چاقو|سوزن|کمربند|یه کمربند)|"
+    # a cough's kind: «سرفه‌ش خشکه», «خلط داره», «خلط زرد میاد»
+    r"(?<![^\W\d_])سرفه\S*\s+(?:\S+\s+)?خشک|(?<![^\W\d_])خلط\s+(?:\S+\s+)?(?:دار|داره|داشت|میاد|میده|می[\s\u200c]?کن)",
     re.IGNORECASE,
 )
 # how long ago it began, in the answer to "when did it start?": "about ten days ago", "since yesterday",
@@ -941,7 +945,7 @@ _DOSES_MISSED = re.compile(
 # the patient's work told in Persian: «روزمزدم», «کار بانک هم خیلی فشار آورده», «سر کار تمرکز ندارم», «بازنشسته‌ام»
 _OCCUPATION_TOLD = re.compile(
     r"(?<![^\W\d_])(?:سر کار|سرکار|روزمزد\S*|شغلم|کارم(?:و| رو)?|درس\s+می[\s\u200c]?د(?:م|ه|ن)|کار\s+(?:بانک|اداره|کارخونه|کارخانه|شرکت|مغازه|ساختمون|"
-    r"بیمارستان|مدرسه)|بازنشسته\S*|بیکار\S*|کارمند\S*|کارگر\S*|راننده\S*|معلم\S*|پرستار\S*|فروشنده\S*)(?![^\W\d_])",
+    r"بیمارستان|مدرسه)|بازنشسته\S*|بیکار\S*|کارمند\S*|مهد(?:\s*کودک)?|کارگر\S*|راننده\S*|معلم\S*|پرستار\S*|فروشنده\S*)(?![^\W\d_])",
 )
 # what makes it worse or better: asked ("is it worse at any particular time?", "با سرفه بدتر میشه؟") or told
 # ("when I stand up the room goes gray", "وقتی از جام پا میشم چشمام سیاهی میره")
@@ -1263,7 +1267,9 @@ _UNDERSTANDING_Q = re.compile(
 #: a warning sign asked about in everyday words: breathlessness «نفست تنگ نشده؟», «نفس‌تون بند میاد؟» (the catalog says
 #: «تنگی نفس»), night sweats «شبا عرق میکنی؟», fainting «از حال رفتی؟»
 _WARNING_SIGN_Q = re.compile(
-    r"(?<![^\W\d_])نفس(?:\u200c)?(?:ت|تون|تان|ش)?\s+(?:\S+\s+)?(?:تنگ|بند|کم\s+میاد|بالا\s+نمیاد)|"
+    r"(?<![^\W\d_])نفس(?:\u200c)?(?:ت|تون|تان|ش)?\s+(?:\S+\s+)?(?:تنگ|بند|تند|کم\s+میاد|بالا\s+نمیاد)|"
+    # a child's lips or fingers turning blue: «لب‌هاش کبود نمیشه؟»
+    r"(?<![^\W\d_])کبود\s*(?:نمی|می|شد|نشد)|"
     r"(?<![^\W\d_])شب(?:ا|ها|\u200cها)?\s+(?:\S+\s+)?عرق|(?<![^\W\d_])از\s+حال\s+رفت|"
     r"\b(?:short(?:ness)? of breath|trouble breathing|hard to breathe|breathless)\b",
     re.IGNORECASE,
