@@ -200,3 +200,30 @@ def test_a_childs_visit_in_its_own_words(evaluator):
 def test_a_headache_type_is_a_condition_weighed(evaluator):
     dialogue = "[doctor] با این همه مسکن ممکنه سردرد ناشی از مصرف زیاد دارو هم باشه."
     assert status(evaluator, dialogue, "differential") == "covered"
+
+
+def test_a_chest_pain_told_with_its_night_and_its_length(evaluator):
+    told = "[doctor] چی شده؟\n[patient] دیشب یهو قفسه سینه‌م تیر کشید، یه ربع طول کشید."
+    assert {"stated_onset", "stated_duration", "stated_location"} <= patterns(told)
+    assert status(evaluator, told, "onset") == "covered"
+    # an operation years ago is no onset
+    assert "stated_onset" not in patterns(
+        "[doctor] عمل داشتی؟\n[patient] دو روز پیش نه، پنج سال پیش عمل کردم."
+    )
+    spread = "[doctor] جایی هم میزد؟\n[patient] به بازوی چپم یه کم میزد."
+    assert "stated_location" in patterns(spread)
+
+
+def test_a_turns_first_question_and_a_colloquial_list_of_illnesses(evaluator):
+    effort = "[doctor] با فعالیت بیشتر میشه؟ مثلاً پله؟\n[patient] پله که میرم یه کم اذیت میشم."
+    assert "modifying_factor" in patterns(effort)
+    illnesses = "[doctor] فشار، قند، چربی داری؟\n[patient] فشار دارم."
+    assert status(evaluator, illnesses, "past_medical_history") == "covered"
+    # a parent's heart disease asked is family history, not the patient's past
+    parents = "[doctor] پدر مادرت بیماری قلبی داشتن؟\n[patient] پدرم سکته کرد."
+    assert "past_illness" not in patterns(parents)
+
+
+def test_an_antiplatelet_given_now_is_the_medication_plan(evaluator):
+    dialogue = "[doctor] الان یه آسپرین میجوی، کلوپیدوگرل هم میدیم."
+    assert status(evaluator, dialogue, "medication_plan") == "covered"

@@ -476,8 +476,10 @@ class RulesEvaluator:
                 seg = context.segments[j]
                 if part.asked and seg.role == "doctor":
                     continue
+                asked_before = normalize_text(seg.lead) if seg.lead and len(seg.sentences) > 1 else ""
                 if (
                     (part.terms is not None and part.terms.search(norm, seg.start, seg.end))
+                    or (part.terms is not None and asked_before and part.terms.search(asked_before))
                     or (part.regex is not None and part.regex.search(transcript.text, seg.start, seg.end))
                     or context.patterns[j] & set(part.patterns)
                     or (part.denied and seg.polarity == "no")

@@ -709,10 +709,14 @@ _NOT_A_COMPLAINT = re.compile(
 )
 
 
+# how long an episode lasts, told: «یه ربع طول کشید», «نیم ساعتی طول میکشه»
+_EPISODE_FA = re.compile(r"(?<![^\W\d_])(?:دقیقه|ساعت|ربع|ثانیه)\S*\s+(?:\S+\s+)?طول\s+(?:می[\s\u200c]?)?کش")
+
+
 def _stated_duration(text: str) -> bool:
     if _NOT_A_COMPLAINT.search(text) or _MEDICINE.search(text):
         return False
-    return bool(_DURATION_EN.search(text) or _DURATION_FA.search(text))
+    return bool(_DURATION_EN.search(text) or _DURATION_FA.search(text) or _EPISODE_FA.search(text))
 
 
 # English only: Persian says it with the onset item's own keywords ("از دیروز", "دو روز پیش")
@@ -733,9 +737,22 @@ _PAST_EVENT = re.compile(
 )
 
 
+# Persian: «دیشب موقع خواب یهو قفسه سینه‌م تیر کشید», «از دو روز پیش گلوم درد میکنه»; not an old operation or
+# a diagnosis years ago («پنج سال پیش عمل کردم»)
+_FA_ONSET_TIME = re.compile(
+    r"(?<![^\W\d_])(?:دیشب|دیروز|پریروز|امروز\s+صبح|امروز\s+ظهر|(?:[0-9۰-۹]+|یه|یک|دو|سه|چهار|پنج|شش|شیش|هفت|چند)\s*"
+    r"(?:روز|هفته|ساعت)\s+پیش|هفته\s+(?:پیش|قبل)|یهو|ناگهان\S*)(?![^\W\d_])"
+)
+_FA_PAST_EVENT = re.compile(r"(?<![^\W\d_])(?:عمل|جراحی|بستری|تشخیص|سزارین|زایمان|تصادف\s+کردم\s+سال)")
+
+
 def _stated_onset(text: str) -> bool:
     if _NOT_A_COMPLAINT.search(text) or _MEDICINE.search(text) or _PAST_EVENT.search(text):
         return False
+    if is_persian(text):
+        return bool(
+            _FA_ONSET_TIME.search(text) and _stated_complaint(text) and not _FA_PAST_EVENT.search(text)
+        )
     return bool(_ONSET_TIME.search(text) and _COMPLAINT.search(text))
 
 
@@ -770,7 +787,7 @@ _FA_COMPLAINT = re.compile(
     # an own body part that feels wrong: «سینه‌م یه جوری میشه», «وسط سینه‌م سنگین میشه», «قلبم تند میزنه»
     r"(?:سینه|قفسه\s+سینه|شکم|معده|دل|سر|کمر|گلو|زانو|پا|پاها|دست|دستا|گوش|چشم|چشما|گردن|قلب|پهلو)\u200c?(?:م|ش)\s+"
     r"(?:\S+\s+)?(?:سنگین|یه\s*جوری|یجوری|سفت|داغ|اذیت|گز\s*گز|سوزن\s*سوزن|بی[\s\u200c]?حس|تند\s+می[\s\u200c]?زن|"
-    r"تیر\s+می[\s\u200c]?کش|می[\s\u200c]?سوز|میسوز|فشار)|"
+    r"تیر\s+(?:می[\s\u200c]?)?کش|درد\s+(?:گرفت|کرد)|می[\s\u200c]?سوز|میسوز|سوخت|فشار)|"
     r"حال(?:م|ش)\s+(?:بده|خوب نیست|خوش نیست))|"
     r"(?<![^\W\d_])(?:درد|سوزش|خارش|ورم|تورم|تب|سرفه|اسهال|استفراغ|تهوع|سرگیجه|بی[\s\u200c]?حسی|ضعف|خونریزی|کهیر|"
     r"دل[\s\u200c]?درد|سردرد|گلودرد|کمردرد|گوش[\s\u200c]?درد|دندون[\s\u200c]?درد|تنگی نفس|لکه|زخم|جوش)[\w\u200c]*"
@@ -839,11 +856,14 @@ _PAST_ILLNESS_Q = re.compile(
     r"شده بودی\S*)|"
     r"(?<![^\W\d_])سابقه(?!\s+(?:خانوادگی|فامیلی))|"
     r"(?<![^\W\d_])(?:دیابت|فشار خون|مشکل (?:کلیه|قلب|کبد|تیروئید|ریه)|بیماری (?:قلبی|کلیوی|خاص|زمینه\S*)|آسم|سرطان|"
-    r"تیروئید)(?![^\W\d_])[^؟?]*[؟?]",
+    r"تیروئید)(?![^\W\d_])[^؟?]*[؟?]|"
+    # the colloquial list: «فشار، قند، چربی داری؟»
+    r"(?<![^\W\d_])(?:فشار|قند|چربی)(?![^\W\d_])[^؟?]{0,20}?(?:داری|دارید|دارین|نداری|ندارید|ندارین)\s*[؟?]",
     re.IGNORECASE,
 )
 _NOT_OWN_ILLNESS = re.compile(
-    r"\b(?:family|mother|father|mom|dad|parents|siblings|relatives|surger\w*|operations?)\b|خانواد|فامیل|عمل|جراحی",
+    r"\b(?:family|mother|father|mom|dad|parents|siblings|relatives|surger\w*|operations?)\b|خانواد|فامیل|عمل|جراحی|"
+    r"(?<![^\W\d_])(?:پدر|مادر|بابا|مامان|برادر|خواهر|داداش|آبجی|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی)",
     re.IGNORECASE,
 )
 # a stay in hospital told by the doctor: "you were in hospital last month for the heart rhythm"
@@ -872,7 +892,10 @@ _LOCATION = re.compile(
     rf"\b(?:my|her|his|the|your) (?:right|left|lower|upper|low|middle|mid|inner|outer) {_SITE}\b|"
     rf"\b(?:in|into|down|across|around|behind|over|at) (?:my|her|his|the|both) (?:\w+ ){{0,3}}?{_SITE}\b(?! of\b)|"
     r"(?<![^\W\d_])(?:زیر|بالای|پشت|جلوی|کنار|وسط|پایین|دور)\s+(?:دل|شکم|ناف|ران|سر|گوش|چشم|کمر|گردن|سینه|زانو|پا|"
-    r"دست|کتف|شونه|شانه|معده|مقعد)|(?<![^\W\d_])(?:سمت|طرف)\s+(?:راست|چپ)|(?<![^\W\d_])شقیقه",
+    r"دست|کتف|شونه|شانه|معده|مقعد)|(?<![^\W\d_])(?:سمت|طرف)\s+(?:راست|چپ)|(?<![^\W\d_])شقیقه|"
+    # «به بازوی چپم میزد», «قفسه سینه‌م تیر کشید»
+    r"(?<![^\W\d_])(?:بازو|دست|پا|زانو|شونه|شانه|کتف|گوش|چشم|پهلو|ران|مچ)(?:ی)?\s+(?:چپ|راست)|"
+    r"(?<![^\W\d_])(?:قفسه\s+)?سینه\u200c?(?:م|ش)\s+(?:\S+\s+)?(?:تیر|درد|سنگین|فشار|می[\s\u200c]?سوز)",
     re.IGNORECASE,
 )
 # what it is like, in the patient's words: "like a band", "lightheaded, no spinning", "نبض میزنه", "تیر میکشه"
@@ -952,7 +975,7 @@ _OCCUPATION_TOLD = re.compile(
 _MODIFIER_Q = re.compile(
     r"\b(?:it|that|the pain|anything)\b[^?]*\bworse\b|\bmakes? (?:it|the pain|things) (?:better|worse)\b|"
     r"\bbetter or worse\b|\btrigger\w*|\b(?:what|anything|has anything|does anything|did anything) (?:\w+ )?help(?:s|ed)?\b|"
-    r"(?<![^\W\d_])(?:بدتر|بهتر)(?:ش)?\s*(?:می|نمی)|"
+    r"(?<![^\W\d_])(?:بدتر|بهتر|بیشتر|کمتر)(?:ش)?\s*(?:می|نمی)|"
     # «چیزی کمکت کرده؟», «چی بهت کمک می‌کنه؟», «با چی آروم میشه؟»
     r"(?<![^\W\d_])کمک(?:ت|تون|ش)?\s+(?:\S+\s+)?(?:کرده|کرد|می[\s\u200c]?کن\S*|میکن\S*)|"
     r"(?<![^\W\d_])(?:با\s+چی|چی)\s+(?:\S+\s+)?(?:آروم|بهتر|خوب)\s*(?:می|میشه|می[\s\u200c]?شه)",
@@ -1052,7 +1075,10 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
     ):
         found.add("stated_severity")
     # a modifier told is told beside a "no" too ("no, it doesn't spin. it goes dark when I stand up")
-    if said and (_MODIFIER.search(said) or (not denied and asked and _MODIFIER_Q.search(asked))):
+    # the question may be earlier in the turn: «با فعالیت بیشتر میشه؟ مثلاً پله؟»
+    if said and (
+        _MODIFIER.search(said) or (not denied and asked and _MODIFIER_Q.search(f"{seg.lead} {asked}"))
+    ):
         found.add("modifying_factor")
     if said and not LAST_TIME.search(asked):
         if (seg.attribute == "onset" or _ONSET_Q.search(asked)) and _ELAPSED.search(said):
@@ -1125,7 +1151,7 @@ _DRUG_CHANGE = re.compile(
     r"\b(?:stop|start|increase|decrease|reduce|limit|switch|change|prescrib\w*|cut (?:down|back)|hold|add|double|"
     r"halve|taper|continue|give (?:you|her|him))\b|"
     r"(?<![^\W\d_])(?:قطع کن\S*|شروع (?:می|کن)\S*|می[\s\u200c]?نویسم|میکنیم|می[\s\u200c]?کنیم|کم کن\S*|"
-    r"اضافه می\S*|ادامه بد\S*|عوض می\S*)(?![^\W\d_])",
+    r"اضافه می\S*|ادامه بد\S*|عوض می\S*|می[\s\u200c]?د(?:م|یم)|بجو(?:ید|ین)?|می[\s\u200c]?جوی\S*|تجویز\s+می\S*)(?![^\W\d_])",
     re.IGNORECASE,
 )
 
