@@ -227,3 +227,21 @@ def test_a_turns_first_question_and_a_colloquial_list_of_illnesses(evaluator):
 def test_an_antiplatelet_given_now_is_the_medication_plan(evaluator):
     dialogue = "[doctor] الان یه آسپرین میجوی، کلوپیدوگرل هم میدیم."
     assert status(evaluator, dialogue, "medication_plan") == "covered"
+
+
+def test_the_diabetic_eye_and_kidney_checks_and_a_foot_exam_after_its_request(evaluator):
+    both = (
+        "[doctor] قندت چطوره؟\n[patient] بد نیست.\n[doctor] آخرین بار کی ته چشمت رو دیدن؟\n[patient] پارسال.\n"
+        "[doctor] کراتینینت طبیعیه."
+    )
+    assert status(evaluator, both, "eye_kidney_screening") == "covered"
+    eyes_only = (
+        "[doctor] قندت چطوره؟\n[patient] بد نیست.\n[doctor] آخرین بار کی ته چشمت رو دیدن؟\n[patient] پارسال."
+    )
+    r = result(evaluator, eyes_only, "eye_kidney_screening")
+    assert r.status == "partial" and "kidneys" in r.notes
+    feet = (
+        "[doctor] قندت چطوره؟\n[patient] بد نیست.\n[doctor] پاهات رو ببینم.\n"
+        "[doctor] زخم نداره، حس با نخ طبیعیه، نبض پاها خوبه."
+    )
+    assert status(evaluator, feet, "diabetic_foot") == "covered"

@@ -740,6 +740,11 @@ def _evidence_in_context(result: ItemResult, item: ItemSpec, sentences: list[Sen
     if context.near is None or context.terms is not None or _opening_names(context, sentences, norm):
         return True
     lo = sentences[max(0, first - _NEAR_SENTENCES)].start
+    # the next sentence of the same speaker too, as for a keyword ("let me see your feet. no ulcers, the
+    # monofilament is felt")
+    last = next((i for i in range(len(sentences) - 1, -1, -1) if sentences[i].start < end), first)
+    if last + 1 < len(sentences) and sentences[last + 1].speaker == sentences[last].speaker:
+        end = sentences[last + 1].end
     return context.near.search(norm, lo, end) is not None
 
 

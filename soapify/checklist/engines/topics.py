@@ -394,6 +394,8 @@ def segment_patterns(seg: Segment) -> set[str]:
     if asked and _ADHERENCE_Q.search(asked):
         found.add("adherence_check")
     found |= _history_patterns(seg, asked, patient)
+    if _EYE_KIDNEY.search(seg.text):
+        found.add("eye_kidney_checked")
     if _HOOKAH.search(seg.text):  # the colloquial «قلیون» the catalog (spelling «قلیان») does not list
         found.add("hookah_named")
     if seg.role == "doctor" and not seg.question:
@@ -1181,6 +1183,15 @@ _LAB_NAME = re.compile(
     r"\b(?:a1c|a one c|creatinine|egfr|ldl|hdl|cholesterol|triglycerides?|potassium|sodium|hemoglobin|tsh|"
     r"white count|platelets?)\b|(?<![^\W\d_])(?:A1c|HbA1c|قند ناشتا|کراتینین|کلسترول|تری[\s\u200c]?گلیسرید|"
     r"هموگلوبین|پتاسیم|سدیم|پلاکت|گلبول)",
+    re.IGNORECASE,
+)
+
+
+#: the diabetic eye and kidney checks in the words people use: «ته چشمتون رو معاینه کردن؟», «آلبومین ادرار»,
+#: «کراتینین», "dilated eye exam", "urine albumin", "creatinine"
+_EYE_KIDNEY = re.compile(
+    r"\b(?:dilated eye|fundus|fundoscop\w*|(?:urine )?albumin\w*|creatinine|egfr|acr)\b|"
+    r"(?<![^\W\d_])(?:ته\s*چشم\S*|آلبومین\S*|کراتینین\S*|عملکرد\s+کلیه\S*)",
     re.IGNORECASE,
 )
 
