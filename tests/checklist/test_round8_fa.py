@@ -245,3 +245,17 @@ def test_the_diabetic_eye_and_kidney_checks_and_a_foot_exam_after_its_request(ev
         "[doctor] زخم نداره، حس با نخ طبیعیه، نبض پاها خوبه."
     )
     assert status(evaluator, feet, "diabetic_foot") == "covered"
+
+
+def test_a_later_question_of_the_turn_still_holds_its_keyword(evaluator):
+    # «استرس» is in the turn's first question; the answer follows the second
+    dialogue = "[doctor] استرس زیاد داری این روزا؟ حالت چطوره؟\n[patient] آره، خیلی تحت فشارم."
+    r = result(evaluator, dialogue, "mood_screen")
+    assert r.status == "covered" and "استرس" in r.evidence_text
+
+
+def test_two_conditions_told_as_alternatives_are_a_differential(evaluator):
+    told = "[doctor] به احتمال زیاد گاستریته یا زخم معده‌ست."
+    assert status(evaluator, told, "differential") == "covered"
+    assert status(evaluator, "[doctor] باید هلیکوباکتر رو هم رد کنیم.", "differential") == "covered"
+    assert "weighs_cause" not in patterns("[doctor] چای یا قهوه کمتر بخور.")

@@ -921,7 +921,7 @@ def _asked(h: Hit, seg: Segment) -> bool:
     (not a statement between it and the answer); a statement with a tag ("you have an ear
     infection, okay?") is not asked."""
     unit = len(seg.sentences) > 1
-    if not (seg.question or (unit and h.start < seg.start + len(seg.sentences[0]))):
+    if not (seg.question or (unit and h.start < seg.asked_end)):
         return False
     question = seg.sentences[0]
     return not (_TAG_QUESTION.search(question) and len(question.split()) > 4)

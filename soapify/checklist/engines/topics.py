@@ -113,6 +113,8 @@ class Segment:
     # the questioner's sentence just before the question ("I have amlodipine and metformin." / "Is that right?"),
     # or, for a sentence on its own, the other speaker's question just before it ("when do I come back?")
     lead: str = ""
+    # where the answered question ends (a unit that also holds the turn's earlier questions starts before it)
+    asked_end: int = -1
 
     @property
     def says_something(self) -> bool:
@@ -471,8 +473,8 @@ def _this_is_a_condition(text: str) -> bool:
 # Conditions the notes engine's ``lexicons.DIAGNOSIS`` does not name yet (said the way it says the
 # others: "you have early nerve damage", "این یه کشیدگی عضلانی کمره").
 _MORE_CONDITIONS = re.compile(
-    r"\b(?:nerve damage|kidney damage|sprain\w*|strain\w*|torn \w+|(?:tension|cluster|rebound|medication[- ]overuse)"
-    r"(?:[- ]type)? headaches?)\b|کشیدگی|رگ[\s\u200c]?به[\s\u200c]?رگ|"
+    r"\b(?:nerve damage|kidney damage|h\.? ?pylori|helicobacter|sprain\w*|strain\w*|torn \w+|(?:tension|cluster|rebound|medication[- ]overuse)"
+    r"(?:[- ]type)? headaches?)\b|کشیدگی|رگ[\s\u200c]?به[\s\u200c]?رگ|هلیکوباکتر|"
     # headache types: «سردرد تنشی», «سردرد خوشه‌ای», «سردرد ناشی از مصرف زیاد دارو»
     r"سردرد\s+(?:تنشی|عصبی|خوشه[\s\u200c]?ای|میگرنی|ناشی\s+از\s+(?:\S+\s+){0,2}?(?:دارو|مسکن)\S*)|"
     r"ضرب[\s\u200c]?دیدگی",
@@ -1275,13 +1277,20 @@ _RULE_OUT = re.compile(
 )
 
 
+#: two conditions told as alternatives: "gastritis or an ulcer", «گاستریته یا زخم معده‌ست»
+_EITHER_CONDITION = re.compile(
+    rf"(?:{DIAGNOSIS.pattern})\S*\s+(?:or|versus|vs\.?|یا)\s+(?:(?:a|an|the|maybe|یه|شاید)\s+)?(?:{DIAGNOSIS.pattern})",
+    re.IGNORECASE,
+)
+
+
 def _weighs_a_cause(text: str) -> bool:
     """A doctor's statement weighing another cause: "could be" beside a condition's name, outside a conditional
     ("if …"), or other causes named to look for (also in a conditional: «اگه … هنوز خون بود، باید دنبال چیزای
     دیگه مثل سنگ بگردیم»)."""
     if _OTHER_CAUSES.search(text) and (_LOOK_FOR.search(text) or names_condition(text)):
         return True
-    weighs = _COULD_BE.search(text) or _RULE_OUT.search(text)
+    weighs = _COULD_BE.search(text) or _RULE_OUT.search(text) or _EITHER_CONDITION.search(text)
     return bool(weighs) and names_condition(text) and not _IF.search(text)
 
 
@@ -1362,13 +1371,17 @@ def segments(transcript: TranscriptView, *, language: str | None = None) -> list
         lead = before.text if before is not None and before.speaker == q.speaker else ""
         # several questions in one turn share its answer: «نفست تنگ نشده؟ صدات عوض نشده؟ آب دهنتو میتونی قورت بدی؟»
         k = unit.question
-        while k > 0 and sents[k - 1].speaker == q.speaker and sents[k - 1].question:
+        while k > 0 and sents[k - 1].speaker == q.speaker and sents[k - 1].question and k - 1 not in in_unit:
             k -= 1
         if k < unit.question - 1:
             lead = " ".join(sents[i].text for i in range(k, unit.question))
+        if answers and k < unit.question:
+            # the turn's earlier questions belong to the unit (its answer answers them all): its span starts
+            # at the first, so a keyword there is asked in the unit; the text classified stays the same
+            in_unit.update(range(k, unit.question))
         out.append(
             Segment(
-                start=q.start,
+                start=sents[k].start if answers else q.start,
                 end=answers[-1].end if answers else q.end,
                 evidence=evidence,
                 text=" ".join([q.text, *(a.text for a in answers)]),
@@ -1378,6 +1391,7 @@ def segments(transcript: TranscriptView, *, language: str | None = None) -> list
                 attribute=unit.attribute,
                 polarity=unit.polarity,
                 lead=lead,
+                asked_end=q.end,
             )
         )
     for i, s in enumerate(sents):
