@@ -259,3 +259,20 @@ def test_two_conditions_told_as_alternatives_are_a_differential(evaluator):
     assert status(evaluator, told, "differential") == "covered"
     assert status(evaluator, "[doctor] باید هلیکوباکتر رو هم رد کنیم.", "differential") == "covered"
     assert "weighs_cause" not in patterns("[doctor] چای یا قهوه کمتر بخور.")
+
+
+def test_the_plan_in_everyday_words(evaluator):
+    assert status(evaluator, "[doctor] هفته‌ی بعد یه سر بزن.", "follow_up") == "covered"
+    assert status(evaluator, "[doctor] جواب آزمایشا که اومد بیا.", "follow_up") == "covered"
+    urgent = "[doctor] اگه تب بالای سی و نه رفت، معطل نکن، بیمارستان."
+    assert status(evaluator, urgent, "safety_net") == "covered"
+    explained = "[doctor] این بیماری ویروسیه و خودش خوب میشه، آنتی‌بیوتیک لازم نداره."
+    assert status(evaluator, explained, "patient_education") == "covered"
+    assert status(evaluator, "[doctor] برو پیش چشم‌پزشک.", "referral") == "covered"
+    tablets = "[doctor] قرص سرماخوردگی بزرگسالان، هر هشت ساعت یکی."
+    assert status(evaluator, tablets, "medication_plan") == "covered"
+    skipped = "[doctor] قرصاتو جا نمیندازی؟\n[patient] نه."
+    assert status(evaluator, skipped, "medication_adherence") == "covered"
+    # a time ahead said by the patient is no return arranged
+    asked = "[patient] هفته‌ی بعد بیام؟"
+    assert status(evaluator, asked, "follow_up") == "missing"

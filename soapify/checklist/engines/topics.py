@@ -210,9 +210,7 @@ _RETURN = (
     r"\b(?:back|in|us|me|the (?:clinic|office|doctor|er|emergency\w*)|emergency\w*|urgent care|help|care|a doctor)\b"
     r"|\breturn\w*\b|\bfollow[- ]?up\b|\bcheck (?:in|back)\b|\brecheck\b|\bsee (?:you|him|her|them)\b)"
 )
-_FA_RETURN = (
-    r"(?:مراجعه|برگرد|برگردید|برگردین|بیا|بیاید|بیایید|بیارید|بیاورید|تماس|اورژانس|ببینم|ببینمت|ببینیمت)"
-)
+_FA_RETURN = r"(?:مراجعه|برگرد|برگردید|برگردین|بیا|بیاید|بیایید|بیارید|بیاورید|تماس|اورژانس|ببینم|ببینمت|ببینیمت|سر\s+بزن\S*)"
 # a condition, also a list of signs to watch for: "things to watch for: fever, back pain, ..., call us"
 _CONDITION = (
     r"(?:\b(?:if|unless|in case|should (?:he|she|it|you|the|they)|whenever|(?:watch|look) (?:out )?for|"
@@ -224,7 +222,11 @@ _INTERVAL = (
     r"(?:\s+(?:to|or)\s+\w+)?\s+(?:day|week|month|year)s?\b|\bnext (?:week|month|year|visit|time)\b"
     r"|\b(?:a|one|two|three|four|six)[- ](?:week|month)s?\b)"
 )
-_FA_INTERVAL = r"(?:[0-9۰-۹]+|یک|دو|سه|چهار|پنج|شش|شیش|هفت|هشت|ده|دوازده|پونزده|یه|چند)\s*(?:روز|هفته|ماه|سال)\s*(?:دیگر|دیگه|بعد)"
+_FA_INTERVAL = (
+    r"(?:(?:[0-9۰-۹]+|یک|دو|سه|چهار|پنج|شش|شیش|هفت|هشت|ده|دوازده|پونزده|یه|چند)\s*(?:روز|هفته|ماه|سال)\s*(?:دیگر|دیگه|بعد)|"
+    # «هفته‌ی بعد», «ماه آینده»
+    r"(?:هفته|ماه)(?:\u200c?ی)?\s+(?:بعد|آینده))"
+)
 
 _COURTESY = re.compile(
     r"\bif (?:you (?:need|have|want) (?:anything|any\w*|me|us|help)|there(?:'s| is) anything|anything (?:else )?comes up|"
@@ -249,7 +251,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         # sooner than the visit planned: "if the neck swells quickly, come in sooner"
         r"(?:come|get|be seen|call)\b.{0,20}\b(?:sooner|earlier)|"
         r"call nine[- ]one[- ]one|(?:an|the) ambulance|emergency|urgent care|tell the nurse)\b|فورا|فوراً|بلافاصله|"
-        r"اورژانس|(?:سریع|زود)\s+(?:\S+\s+)?(?:بیا|مراجعه|بر|ببر))",
+        r"اورژانس|بیمارستان|معطل\s+نکن\S*|(?:سریع|زود)\s+(?:\S+\s+)?(?:بیا|مراجعه|بر|ببر))",
         re.IGNORECASE,
     ),
     # a condition with a call or word to the clinic: "if the sugar drops below 70, eat some sugar and let me know",
@@ -275,14 +277,14 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 _SCHEDULED = re.compile(
     r"\b(?:see (?:you|him|her|them)(?: (?:back|again))?|come (?:back|in again|see (?:me|us))|coming back|"
     r"bring (?:him|her|them) back|follow[- ]?up|return (?:visit|appointment|in)|check back|recheck)\b|"
-    rf"{_FA_INTERVAL}.*(?:مراجعه|برگرد|بیا|ببینم|ببینیم|ویزیت|تماس)|(?:مراجعه|برگرد|بیا|ببینم|ببینیم|ویزیت)\S*.*{_FA_INTERVAL}",
+    rf"{_FA_INTERVAL}.*(?:مراجعه|برگرد|بیا|ببینم|ببینیم|ویزیت|تماس|سر\s+بزن)|(?:مراجعه|برگرد|بیا|ببینم|ببینیم|ویزیت)\S*.*{_FA_INTERVAL}",
     re.IGNORECASE,
 )
 # a return after an event rather than an interval: «بعد از ام‌آر‌آی و ارتوپد، یه سر بیاید ببینم چی گفتن»,
 # «جواب آزمایش که اومد بیارید ببینم»
 _FA_EVENT_RETURN = re.compile(
     r"(?:بعد از|پس از)\s+[^.؟?!]{2,50}?[،,]?\s*(?:یه\s+سر(?:ی)?\s+|دوباره\s+)?(?:بیاید|بیاین|بیایید|بیا|سر بزنید|سر بزنین)(?![^\W\d_])|"
-    r"(?<![^\W\d_])جواب\S*\s+(?:\S+\s+){0,3}?(?:که\s+)?(?:اومد|آمد|حاضر شد)\S*[،,]?\s*(?:بیارید|بیارین|بیاورید|بیاید|بیاین)(?![^\W\d_])"
+    r"(?<![^\W\d_])جواب\S*\s+(?:\S+\s+){0,3}?(?:که\s+)?(?:اومد|آمد|حاضر شد)\S*[،,]?\s*(?:بیارید|بیارین|بیاورید|بیاید|بیاین|بیار|بیا)(?![^\W\d_])"
 )
 
 
@@ -382,6 +384,8 @@ def segment_patterns(seg: Segment) -> set[str]:
     ):
         found.add("told_diagnosis")
     for text in doctor:
+        if _EXPLAINS.search(text) or (_FA_THAT_IS.search(text) and names_condition(text)):
+            found.add("explains_condition")
         if _exam_finding(text):
             found.add("exam_finding")
         if vital_kinds(text):
@@ -764,7 +768,9 @@ _ADHERENCE_Q = re.compile(
     r"\b(?:do|does|did|are|is|have|has)\s+(?:you|he|she|they)\s+(?:\w+\s+){0,2}?(?:take|taking|use|using)\b"
     r"[^?]*\b(?:every ?day|daily|regularly|each day|every (?:night|morning)|as (?:prescribed|directed)|"
     r"consistently|on a regular basis)\b(?! (?:medications?|medicines?|meds|supplements?|pills?|vitamins?)\b)|"
-    r"(?:مرتب|منظم|هر روز|سر وقت|سروقت|هنوز)\s+(?:\S+\s+)?(?:می[\s\u200c]?(?:خور|زن)|مصرف|استفاده)",
+    r"(?:مرتب|منظم|هر روز|سر وقت|سروقت|هنوز)\s+(?:\S+\s+)?(?:می[\s\u200c]?(?:خور|زن)|مصرف|استفاده)|"
+    # «قرصاتو جا نمیندازی؟», «یادت میره بخوری؟», «دوزی فراموش میشه؟»
+    r"(?<![^\W\d_])(?:جا\s+(?:نمی|می)[\s\u200c]?نداز|یادت\s+(?:می|نمی)[\s\u200c]?ره|فراموش\s+(?:می|نمی)[\s\u200c]?(?:کن|ش))",
     re.IGNORECASE,
 )
 
@@ -1165,6 +1171,9 @@ _DRUG_CHANGE = re.compile(
 _REFERRAL_MADE = re.compile(
     r"(?<![^\W\d_])معرفی[\s\u200c]?نامه|(?<![^\W\d_])معرفی(?:تون|ت|ش|شون)?\s+(?:\S+\s+)?می[\s\u200c]?کنم|"
     r"(?<![^\W\d_])ارجاع(?:تون|ت|ش)?\s+(?:\S+\s+)?می[\s\u200c]?د(?:م|یم)|"
+    # «برو پیش چشم‌پزشک», «باید یه متخصص قلب ببیندت»
+    r"(?<![^\W\d_])(?:برو|برید|برین|بری|ببرید|ببرش)\s+(?:پیش|به|نزد)\s+(?:یه\s+|یک\s+)?(?:متخصص|فوق[\s\u200c]?تخصص|[\w\u200c]*پزشک|"
+    r"جراح|روانپزشک|فیزیوتراپ|مشاور)|(?<![^\W\d_])(?:متخصص|فوق[\s\u200c]?تخصص)\s+(?:\S+\s+){0,2}?ببین(?:ه|د|دت|تت|تون)|"
     r"\b(?:i'll|i will|we'll|we will|(?:i'm|we're|i am|we are) (?:going to|gonna)) (?:\w+ )?(?:refer|put in a referral|"
     r"send (?:you|him|her|them) to (?:a|an|the) (?:specialist|\w+ologist|surgeon|clinic))\b",
     re.IGNORECASE,
@@ -1202,6 +1211,18 @@ _EYE_KIDNEY = re.compile(
 _HOOKAH = re.compile(
     r"\b(?:hookah|shisha|water ?pipe)\b|(?<![^\W\d_])(?:قلیون|قلیان)[\w\u200c]*", re.IGNORECASE
 )
+
+
+#: the condition explained to the patient: it gets better by itself, it is catching, antibiotics do not help it;
+#: «یعنی» with a condition («یعنی عفونت ویروسی معده و روده»)
+_EXPLAINS = re.compile(
+    r"\b(?:get|gets|getting) better on (?:its|it's) own\b|\bgo(?:es)? away on (?:its|it's) own\b|\bself[- ]limiting\b|"
+    r"\b(?:is|it's|are) (?:contagious|catching)\b|\bantibiotics (?:won't|will not|don't|do not) (?:help|work)\b|"
+    r"(?<![^\W\d_])(?:خود\s*به\s*خود|خودش\s+(?:\S+\s+)?خوب\s+می|مسری|واگیر|"
+    r"آنتی[\s\u200c]?بیوتیک\s+(?:\S+\s+)?(?:لازم\s+نداره|لازم\s+نیست|اثر\s+نداره|فایده\s+نداره|کمک\s+نمی))",
+    re.IGNORECASE,
+)
+_FA_THAT_IS = re.compile(r"(?<![^\W\d_])یعنی(?![^\W\d_])")
 
 
 # --- round 8 (Persian visits): results read, causes weighed, understanding checked, breathlessness asked ---
@@ -1343,7 +1364,8 @@ def _plan_patterns(text: str) -> set[str]:
         return found
     if _TEST_PLANNED.search(text) and not _RESULT_WORDS.search(text):
         found.add("test_planned")
-    if names_drug(text) and (_DRUG_CHANGE.search(text) or _FA_SCHEDULE.search(text)):
+    named = names_drug(text) or re.search(FA_DOSAGE_FORM, text)  # «قرص سرماخوردگی، هر هشت ساعت یکی»
+    if named and (_DRUG_CHANGE.search(text) or _FA_SCHEDULE.search(text)):
         found.add("drug_plan")
     if _REFERRAL_MADE.search(text):
         found.add("referral_made")
