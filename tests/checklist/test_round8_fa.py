@@ -276,3 +276,14 @@ def test_the_plan_in_everyday_words(evaluator):
     # a time ahead said by the patient is no return arranged
     asked = "[patient] هفته‌ی بعد بیام؟"
     assert status(evaluator, asked, "follow_up") == "missing"
+
+
+def test_a_doctors_finding_or_diagnosis_is_not_the_history_and_impact_is_severity(evaluator):
+    dialogue = (
+        "[doctor] سرفه‌ش از کیه؟\n[other] از دیروز.\n[doctor] تو ریه سمت راست کراکل میشنوم.\n"
+        "[doctor] احتمالاً یه ذات‌الریه‌ی خفیفه."
+    )
+    assert status(evaluator, dialogue, "severity") == "missing"
+    assert status(evaluator, dialogue, "location") == "missing"
+    impact = "[doctor] شبا چطوره؟\n[other] شبا خیلی سرفه میکنه، نمیذاره بخوابه."
+    assert status(evaluator, impact, "severity") == "covered"

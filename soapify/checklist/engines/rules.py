@@ -59,6 +59,7 @@ from soapify.checklist.engines.topics import (
     Segment,
     TopicProfile,
     classified_profile,
+    finding_or_assessment,
     item_contexts,
     item_parts,
     load_classifier,
@@ -216,6 +217,13 @@ class RulesEvaluator:
                 profile.not_in_advice
                 and (sentence.speaker or "") == "doctor"
                 and (_hypothetical(sentence) or states_the_plan(sentence.text))
+            ):
+                return True
+            if (
+                profile.not_in_findings
+                and (sentence.speaker or "") == "doctor"
+                and not sentence.text.rstrip().endswith(("?", "؟"))
+                and finding_or_assessment(sentence.text)
             ):
                 return True
             if profile.declined and _declined(norm, sentence, h):

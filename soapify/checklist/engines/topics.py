@@ -202,6 +202,8 @@ class TopicProfile:
     not_words: re.Pattern | None = None
     # keywords in a doctor's reading of a result ("three months ago it was 7.5") do not count
     not_in_results: bool = False
+    # keywords in a doctor's exam finding or told diagnosis do not count («ذات‌الریه‌ی خفیفه» is no symptom's severity)
+    not_in_findings: bool = False
     source: str = "map"  # "map" (item_topics.json) or "classified" (from the item's own text)
 
 
@@ -478,7 +480,7 @@ def _this_is_a_condition(text: str) -> bool:
 # others: "you have early nerve damage", "این یه کشیدگی عضلانی کمره").
 _MORE_CONDITIONS = re.compile(
     r"\b(?:nerve damage|kidney damage|h\.? ?pylori|helicobacter|sprain\w*|strain\w*|torn \w+|(?:tension|cluster|rebound|medication[- ]overuse)"
-    r"(?:[- ]type)? headaches?)\b|کشیدگی|رگ[\s\u200c]?به[\s\u200c]?رگ|هلیکوباکتر|"
+    r"(?:[- ]type)? headaches?)\b|کشیدگی|رگ[\s\u200c]?به[\s\u200c]?رگ|هلیکوباکتر|ذات[\s\u200c]?الریه|پنومونی|"
     # headache types: «سردرد تنشی», «سردرد خوشه‌ای», «سردرد ناشی از مصرف زیاد دارو»
     r"سردرد\s+(?:تنشی|عصبی|خوشه[\s\u200c]?ای|میگرنی|ناشی\s+از\s+(?:\S+\s+){0,2}?(?:دارو|مسکن)\S*)|"
     r"ضرب[\s\u200c]?دیدگی",
@@ -508,6 +510,17 @@ _CONTROL = re.compile(
     r"(?:نشده|شده|نیست|هست|است|ه|شدس|نمیشه)(?![^\W\d_])",
     re.IGNORECASE,
 )
+
+
+def finding_or_assessment(text: str) -> bool:
+    """Whether a doctor's statement is an exam finding or tells a diagnosis (not the patient's history)."""
+    return bool(
+        _exam_finding(text)
+        or told_diagnosis(text)
+        or _this_is_a_condition(text)
+        or _assessed_condition(text)
+        or (_FA_JUDGED.search(text) and names_condition(text))
+    )
 
 
 def _assessed_condition(text: str) -> bool:
@@ -961,6 +974,15 @@ _IMPACT_Q = re.compile(
     r"(?:مختل|مانع)\s+(?:\S+\s+)?(?:کرده|میشه|می[\s\u200c]?شه)|چقدر\s+شدید)",
     re.IGNORECASE,
 )
+# how much it stops the patient, told beside the complaint: «شبا سرفه میکنه، نمیذاره بخوابه», «از درد نمی‌تونم
+# بخوابم», "it keeps me up at night", "I can't walk on it"
+_IMPACT_TOLD = re.compile(
+    r"\b(?:keeps? (?:me|him|her) (?:up|awake)|wakes? (?:me|him|her) up|can't (?:sleep|walk|work|stand)|"
+    r"(?:missed|missing|off) work)\b|"
+    r"(?<![^\W\d_])(?:نمی[\s\u200c]?ذاره|نمیذاره|نمی[\s\u200c]?تونم|نمیتونم|نمی[\s\u200c]?تونه|نمیتونه)\s+(?:\S+\s+)?"
+    r"(?:بخواب|راه\s+بر|کار\s+کن|سر\s+کار|غذا\s+بخور)|از\s+(?:درد|سرفه)\S*\s+(?:\S+\s+)?بیدار",
+    re.IGNORECASE,
+)
 # the patient's own body part in Persian: «گلوم», «سرش», «دلم» (what the degree is about)
 _OWN_PART = re.compile(
     r"(?<![^\W\d_])(?:سر|کمر|شکم|دل|زانو|پا|دست|گلو|سینه|گوش|چشم|گردن|شونه|شانه|مچ|معده)(?:م|ش|تون|تان)(?![^\W\d_])"
@@ -1079,7 +1101,7 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
         (asked and _SCALE_Q.search(asked) and _NUMBER.search(said))
         or (asked and _IMPACT_Q.search(asked))
         or (
-            _DEGREE.search(said)
+            (_DEGREE.search(said) or _IMPACT_TOLD.search(said))
             and (_stated_complaint(f"{asked} {said}") or _LOCATION.search(said) or _OWN_PART.search(said))
         )
     ):
@@ -1529,6 +1551,7 @@ def starter_profiles() -> dict[str, TopicProfile]:
                     declined=bool(v.get("declined", False)),
                     not_words=compile_group(list(v.get("not_words", ()))),
                     not_in_results=bool(v.get("not_in_results", False)),
+                    not_in_findings=bool(v.get("not_in_findings", False)),
                 )
                 for key, v in raw.items()
             }
