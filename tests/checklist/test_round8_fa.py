@@ -90,7 +90,7 @@ def test_a_job_asked_by_name_and_answered_yes_is_the_occupation(evaluator):
     dialogue = "[doctor] معلمی؟\n[patient] آره، دبیرستان درس میدم."
     assert "occupation_told" in patterns(dialogue)
     assert status(evaluator, dialogue, "social_occupation") != "missing"
-    assert "occupation_told" not in patterns("[doctor] معلمی؟\n[patient] نه، خونه‌دارم.")
+    assert "occupation_told" not in patterns("[doctor] معلمی؟\n[patient] نه.")
 
 
 # --- what an item's meaning asks for in full (``parts`` of item_topics.json) ------------------------------
@@ -287,3 +287,13 @@ def test_a_doctors_finding_or_diagnosis_is_not_the_history_and_impact_is_severit
     assert status(evaluator, dialogue, "location") == "missing"
     impact = "[doctor] شبا چطوره؟\n[other] شبا خیلی سرفه میکنه، نمیذاره بخوابه."
     assert status(evaluator, impact, "severity") == "covered"
+
+
+def test_who_the_patient_lives_with_and_a_heavy_head(evaluator):
+    home = "[doctor] تنها زندگی میکنین؟\n[patient] با پسرم و عروسم زندگی میکنم، خونه‌دارم."
+    assert "home_told" in patterns(home)
+    assert status(evaluator, home, "social_occupation") == "covered"
+    home_only = "[doctor] تنها زندگی میکنین؟\n[patient] نه، با دخترم زندگی میکنم."
+    r = result(evaluator, home_only, "social_occupation")
+    assert r.status == "partial" and "work" in r.notes
+    assert "stated_quality" in patterns("[doctor] چی شده؟\n[patient] این چند وقته سرم سنگینه.")

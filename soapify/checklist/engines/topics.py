@@ -929,6 +929,8 @@ _QUALITY = re.compile(
     r"نبض\s*(?:می|نمی)?[\s\u200c]?زن|تیر\s*(?:می|نمی)?[\s\u200c]?کش|سیاهی\s*(?:می|نمی)?[\s\u200c]?ر|"
     r"(?:دور سرم|دور خودم|دور خودش|اتاق|همه چی)\s+(?:\S+\s+)?(?:می|نمی)[\s\u200c]?چرخ|آبکی|فشاری|سوزنی|کوبنده|"
     r"ضربان[\s\u200c]?دار|مثل (?:چاقو|سوزن|کمربند|یه کمربند)|"
+    # an own part that feels heavy or tight: «سرم سنگینه», «سینه‌م سفت میشه»
+    r"(?<![^\W\d_])(?:سر|سینه|شکم|دل|معده|پا|پاها|دست|گلو)\u200c?(?:م|ش)\s+(?:\S+\s+)?(?:سنگین|سفت|داغ|گز\s*گز)|"
     # a cough's kind: «سرفه‌ش خشکه», «خلط داره», «خلط زرد میاد»
     r"(?<![^\W\d_])سرفه\S*\s+(?:\S+\s+)?خشک|(?<![^\W\d_])خلط\s+(?:\S+\s+)?(?:دار|داره|داشت|میاد|میده|می[\s\u200c]?کن)",
     re.IGNORECASE,
@@ -1000,7 +1002,13 @@ _DOSES_MISSED = re.compile(
 # the patient's work told in Persian: «روزمزدم», «کار بانک هم خیلی فشار آورده», «سر کار تمرکز ندارم», «بازنشسته‌ام»
 _OCCUPATION_TOLD = re.compile(
     r"(?<![^\W\d_])(?:سر کار|سرکار|روزمزد\S*|شغلم|کارم(?:و| رو)?|درس\s+می[\s\u200c]?د(?:م|ه|ن)|کار\s+(?:بانک|اداره|کارخونه|کارخانه|شرکت|مغازه|ساختمون|"
-    r"بیمارستان|مدرسه)|بازنشسته\S*|بیکار\S*|کارمند\S*|مهد(?:\s*کودک)?|کارگر\S*|راننده\S*|معلم\S*|پرستار\S*|فروشنده\S*)(?![^\W\d_])",
+    r"بیمارستان|مدرسه)|بازنشسته\S*|بیکار\S*|کارمند\S*|مهد(?:\s*کودک)?|(?:خونه|خانه)[\s\u200c]?دار\S*|کارگر\S*|راننده\S*|معلم\S*|پرستار\S*|فروشنده\S*)(?![^\W\d_])",
+)
+# who the patient lives with, told: «با پسرم و عروسم زندگی میکنم», «تنها زندگی میکنم», "I live with my wife"
+_HOME_TOLD = re.compile(
+    r"\bi live (?:alone|by myself|with)\b|"
+    r"(?<![^\W\d_])(?:با\s+(?:\S+\s+){1,4}?زندگی\s+می[\s\u200c]?کن\S*|تنها\s+زندگی\s+می[\s\u200c]?کن\S*|تنهام|تنها\s+هستم)",
+    re.IGNORECASE,
 )
 # what makes it worse or better: asked ("is it worse at any particular time?", "با سرفه بدتر میشه؟") or told
 # ("when I stand up the room goes gray", "وقتی از جام پا میشم چشمام سیاهی میره")
@@ -1084,6 +1092,8 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
         or (asked and not denied and _OCCUPATION_TOLD.search(asked) and seg.role != "doctor")
     ):
         found.add("occupation_told")
+    if said and _HOME_TOLD.search(said):  # told beside a "no" too («نه، با دخترم زندگی میکنم»)
+        found.add("home_told")
     if said and _RELATIVE_ILL.search(said):
         found.add("relative_illness")
     if said and _medicine_taken(f"{seg.lead} {asked}".strip() if asked else "", said, denied):
