@@ -60,6 +60,7 @@ from soapify.checklist.engines.topics import (
     TopicProfile,
     classified_profile,
     item_contexts,
+    item_parts,
     load_classifier,
     names_condition,
     names_drug,
@@ -189,6 +190,8 @@ class RulesEvaluator:
                 result.notes = _notes(result)
             if _outside_its_visit(item, norm) or not _evidence_in_context(result, item, sentences, norm):
                 result = _not_discussed(result, item, lang)
+            elif context is not None and lang == "en" and result.status == "covered":
+                result = _without_a_part(result, item, context, norm)
             result.model = model
             results.append(result)
         return results
@@ -670,6 +673,46 @@ def _evidence_in_context(result: ItemResult, item: ItemSpec, sentences: list[Sen
     return context.near.search(norm, lo, end) is not None
 
 
+def _without_a_part(result: ItemResult, item: ItemSpec, context: _TopicContext, norm: str) -> ItemResult:
+    """A covered item whose definition asks for a part the visit never touches is partial ("Location and
+    radiation" told without whether it spreads, a smoker without how much, work without the home):
+    ``parts`` of ``item_topics.json``. A part with ``history`` is looked for in the patient's words and the
+    doctor's questions only (a plan's "go up to 0.5 mg" is no radiation), the others in the whole visit."""
+    parts = item_parts().get(item.key or "")
+    if not parts:
+        return result
+    evidence = normalize_text(result.evidence_text)
+    if is_persian(evidence):  # the parts' words are English
+        return result
+    at = result.anchor_positions[0]["start"] if result.anchor_positions else -1
+    here = next((j for j, seg in enumerate(context.segments) if seg.start <= at < seg.end), None)
+    for part in parts:
+        if part.when is not None and part.when.search(evidence) is None:
+            continue
+        if part.unless is not None and part.unless.search(evidence) is not None:
+            continue
+        if part.terms.search(evidence) is not None:  # the evidence itself tells it
+            continue
+        segs = context.segments
+        if part.reach:
+            if here is None:
+                continue
+            segs = segs[max(0, here - 1) : here + part.reach + 1]
+        if part.history:
+            segs = [seg for seg in segs if seg.role != "doctor" or seg.question or len(seg.sentences) > 1]
+        if part.history or part.reach:
+            found = any(part.terms.search(normalize_text(seg.text)) for seg in segs)
+        else:
+            found = part.terms.search(norm) is not None
+        if not found:
+            result.status = "partial"
+            result.details = {**result.details, "reason": f"covered in part; nothing on {part.name}"}
+            result.generated_question = render_question(item, "en")
+            result.notes = _notes(result)
+            return result
+    return result
+
+
 def _not_discussed(result: ItemResult, item: ItemSpec, lang: str) -> ItemResult:
     """The result of an item the visit does not concern (or of words of another sense): missing, whatever a
     similar sentence scored."""
@@ -705,6 +748,8 @@ _FROM_QUESTION = frozenset(
         "adherence_check",
         "medicine_taken",
         "stated_severity",
+        "warning_signs_asked",
+        "home_told",
     }
 )
 

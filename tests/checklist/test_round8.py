@@ -1,0 +1,180 @@
+"""What five new English visits showed (eighth round): exchanges a physician counts that the engine missed
+(safety-net advice sending to the ER, results read with a clause aside, a test "sent for", missed doses by
+their time of day, the effect on daily life, a "where?" question, warning signs asked in a child, who is at
+home, the course of the illness explained, another cause weighed), a result awaited read as reviewed, and
+items covered although their own definition asks for a part the visit never touched (``parts``).
+Short made-up dialogues, none from the visits; real MiniLM, real artifact."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.checklist.evaluating import patterns, result, status
+
+# --- safety net ------------------------------------------------------------------------------------------
+
+
+def test_go_straight_to_the_er_is_the_safety_net(evaluator):
+    visit = (
+        "[doctor] this is a chest infection, i'm giving you amoxicillin.\n"
+        "[doctor] if your breathing gets harder or you feel confused, go straight to the er.\n[patient] okay."
+    )
+    assert "urgent_return" in patterns(visit)
+    assert status(evaluator, visit, "safety_net") == "covered"
+
+
+def test_dont_wait_for_the_appointment_is_urgency_not_logistics():
+    assert "urgent_return" in patterns(
+        "[doctor] if you pass black stools, come in, don't wait for the appointment.\n[patient] right."
+    )
+    # a change of appointment stays logistics
+    assert "urgent_return" not in patterns(
+        "[doctor] if you need to move the appointment, call us right away.\n[patient] sure."
+    )
+
+
+# --- results and tests -----------------------------------------------------------------------------------
+
+
+def test_a_result_read_with_a_clause_aside_is_reviewed(evaluator):
+    visit = (
+        "[doctor] so how have you been?\n[patient] fine.\n"
+        "[doctor] your liver function, the tests from the spring, was normal, so that's good.\n[patient] great."
+    )
+    assert status(evaluator, visit, "results_reviewed") == "covered"
+
+
+def test_a_result_still_awaited_is_not_reviewed(evaluator):
+    visit = (
+        "[doctor] what brings you in?\n[patient] a cough for a week.\n"
+        "[doctor] i'd like a chest x ray today.\n"
+        "[doctor] come back on monday, the x ray should be back by then.\n[patient] okay."
+    )
+    assert status(evaluator, visit, "results_reviewed") == "missing"
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["so i'm sending you for a breath test for that bug.", "i want to test for coeliac disease as well."],
+)
+def test_a_test_sent_for_is_ordered(evaluator, said):
+    visit = f"[doctor] what brings you in?\n[patient] bloating for months.\n[doctor] {said}\n[patient] okay."
+    assert status(evaluator, visit, "tests_ordered") == "covered"
+
+
+# --- history told in other words -------------------------------------------------------------------------
+
+
+def test_taking_it_as_often_as_prescribed_is_an_adherence_question(evaluator):
+    visit = (
+        "[doctor] what do you take for your blood pressure?\n[patient] lisinopril.\n"
+        "[doctor] are you managing to take it once a day?\n[patient] mostly, i forget the morning one at weekends."
+    )
+    assert "adherence_check" in patterns(visit)
+    assert "doses_missed" in patterns(visit)
+    assert status(evaluator, visit, "medication_adherence") == "covered"
+
+
+def test_the_effect_on_daily_life_is_the_severity(evaluator):
+    asked = "[doctor] how has she been in herself?\n[patient] tired and grumpy, not herself at all."
+    told = "[doctor] tell me about the back.\n[patient] it's stiff, i've had three days off work with it."
+    assert status(evaluator, asked, "severity") == "covered"
+    assert status(evaluator, told, "severity") == "covered"
+
+
+def test_a_where_question_answered_is_the_location_and_radiation_is_its_other_part(evaluator):
+    site_only = "[doctor] show me where it hurts.\n[patient] here, under my ribs on this side."
+    spreading = (
+        "[doctor] show me where it hurts.\n[patient] here, under my ribs.\n"
+        "[doctor] does it go anywhere else?\n[patient] through to my back sometimes."
+    )
+    r = result(evaluator, site_only, "location")
+    assert r.status == "partial"
+    assert "whether it spreads" in r.notes
+    assert status(evaluator, spreading, "location") == "covered"
+
+
+def test_a_location_question_about_work_is_no_location():
+    assert "stated_location" not in patterns("[doctor] where do you work?\n[patient] at the warehouse.")
+
+
+def test_warning_signs_asked_in_a_child_are_the_red_flags(evaluator):
+    asked = "[doctor] is she very drowsy, any stiff neck, any trouble breathing?\n[patient] no, none of that."
+    advised = "[doctor] if she gets very drowsy or has a stiff neck, take her to the emergency department."
+    assert status(evaluator, asked, "red_flags") == "covered"
+    assert status(evaluator, advised, "red_flags") == "missing"
+
+
+def test_work_and_home_are_the_social_history_one_alone_is_partial(evaluator):
+    both = (
+        "[doctor] what's your job?\n[patient] i'm a plumber.\n"
+        "[doctor] and who's at home with you?\n[patient] my wife and our two boys."
+    )
+    work_only = "[doctor] what's your job?\n[patient] i'm a plumber, self employed."
+    home_only = "[doctor] who do you live with?\n[patient] just me and the cat."
+    assert status(evaluator, both, "social_occupation") == "covered"
+    r = result(evaluator, work_only, "social_occupation")
+    assert r.status == "partial"
+    assert "living situation" in r.notes
+    assert status(evaluator, home_only, "social_occupation") == "partial"
+
+
+def test_a_smoker_without_an_amount_is_partial(evaluator):
+    no_amount = "[doctor] do you smoke?\n[patient] yeah, i do."
+    amount = "[doctor] do you smoke?\n[patient] yeah, about ten a day."
+    never = "[doctor] do you smoke?\n[patient] no, never have."
+    r = result(evaluator, no_amount, "smoking")
+    assert r.status == "partial"
+    assert "how much" in r.notes
+    assert status(evaluator, amount, "smoking") == "covered"
+    assert status(evaluator, never, "smoking") == "covered"
+
+
+# --- the plan in other words -----------------------------------------------------------------------------
+
+
+def test_the_course_of_the_illness_explained_is_patient_education(evaluator):
+    visit = (
+        "[doctor] this is a viral cold.\n"
+        "[doctor] most of these settle on their own within ten days, and antibiotics don't help.\n[patient] okay."
+    )
+    assert "course_explained" in patterns(visit)
+    assert status(evaluator, visit, "patient_education") == "covered"
+
+
+def test_another_cause_weighed_is_the_differential(evaluator):
+    weighed = "[doctor] i think this is reflux. it might also be a gallstone, so we'll see.\n[patient] okay."
+    warned = "[doctor] if the pain moves to the right side, it could also be a gallstone, come back.\n[patient] okay."
+    assert status(evaluator, weighed, "differential") == "covered"
+    assert "other_cause_weighed" not in patterns(warned)
+
+
+# --- specialty items and their parts ---------------------------------------------------------------------
+
+DIABETES = "[doctor] so this is your diabetes check.\n[patient] yes.\n"
+
+
+def test_diet_without_activity_is_partial(evaluator):
+    diet = DIABETES + "[doctor] how is your diet?\n[patient] lots of bread and sweet tea."
+    both = diet + "\n[doctor] and exercise?\n[patient] i walk the dog every day."
+    r = result(evaluator, diet, "diet_exercise_diabetes")
+    assert r.status == "partial"
+    assert "physical activity" in r.notes
+    assert status(evaluator, both, "diet_exercise_diabetes") == "covered"
+
+
+def test_kidney_screening_without_the_eyes_is_partial(evaluator):
+    kidney = (
+        DIABETES + "[doctor] your kidney function is normal and no protein in the urine.\n[patient] good."
+    )
+    both = kidney + "\n[doctor] and your eye screening last month was clear.\n[patient] yes."
+    assert status(evaluator, kidney, "eye_kidney_screening") == "partial"
+    assert status(evaluator, both, "eye_kidney_screening") == "covered"
+
+
+def test_an_ecg_without_cardiac_markers_is_partial(evaluator):
+    chest = "[doctor] what brings you in?\n[patient] chest pain when i walk.\n"
+    ecg = chest + "[doctor] your ecg today is normal.\n[patient] good."
+    both = ecg + "\n[doctor] i'll also check a troponin, a blood test for heart strain.\n[patient] okay."
+    assert status(evaluator, ecg, "ecg_troponin") == "partial"
+    assert status(evaluator, both, "ecg_troponin") == "covered"
