@@ -178,3 +178,40 @@ def test_an_ecg_without_cardiac_markers_is_partial(evaluator):
     both = ecg + "\n[doctor] i'll also check a troponin, a blood test for heart strain.\n[patient] okay."
     assert status(evaluator, ecg, "ecg_troponin") == "partial"
     assert status(evaluator, both, "ecg_troponin") == "covered"
+
+
+# --- later in the round: the last disagreements ------------------------------------------------------------
+
+CHEST_VISIT = (
+    "[doctor] what's brought you in?\n[patient] i get a heavy feeling in my chest when i climb stairs.\n"
+    "[doctor] how long does it last?\n[patient] a few minutes, then it eases.\n"
+    "[doctor] what is it like?\n[patient] like a weight sitting there.\n"
+    "[doctor] where exactly?\n[patient] in the middle.\n"
+    "[doctor] does it go anywhere, your arm or your jaw?\n[patient] into my jaw now and then."
+)
+BACK_VISIT = (
+    "[doctor] what's brought you in?\n[patient] my lower back has been aching for a month.\n"
+    "[doctor] how long does it last?\n[patient] all day really.\n"
+    "[doctor] what is it like?\n[patient] dull.\n"
+    "[doctor] where exactly?\n[patient] just above my belt.\n"
+    "[doctor] does it go anywhere, down your leg?\n[patient] into my left leg sometimes."
+)
+
+
+def test_radiation_in_a_chest_pain_visit_is_about_the_chest_pain_however_far_from_the_word(evaluator):
+    assert status(evaluator, CHEST_VISIT, "chest_pain_radiation") == "covered"
+    assert status(evaluator, BACK_VISIT, "chest_pain_radiation") == "missing"
+
+
+def test_other_health_problems_asked_is_the_past_medical_history(evaluator):
+    visit = "[doctor] do you have any other health problems?\n[patient] high cholesterol, i'm on a statin."
+    assert "past_illness" in patterns(visit)
+    assert status(evaluator, visit, "past_medical_history") == "covered"
+
+
+def test_a_medicine_for_the_blood_pressure_is_no_vital_sign(evaluator):
+    visit = (
+        "[doctor] any other medicines?\n[patient] amlodipine for my blood pressure.\n"
+        "[doctor] any other health problems apart from the blood pressure?\n[patient] no."
+    )
+    assert status(evaluator, visit, "vital_signs") == "missing"

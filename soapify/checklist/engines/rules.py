@@ -629,6 +629,8 @@ def _in_context(hits: list[Hit], item: ItemSpec, sentences: list[Sentence], norm
     if context.visit is not None and context.visit.search(norm) is None:
         return []
 
+    complaint = _complaint_names(context.near, sentences, norm)
+
     def means_it(h: Hit) -> bool:
         sentence = sentences[h.sentence]
         if context.not_in_advice and _hypothetical(sentence):
@@ -637,6 +639,10 @@ def _in_context(hits: list[Hit], item: ItemSpec, sentences: list[Sentence], norm
             return True
         if context.terms is not None and not context.terms.fullmatch(norm, h.start, h.end):
             return True
+        if complaint and not _doctor_statement(sentence):
+            return (
+                True  # a chest-pain visit: "does it go anywhere, your arm, your jaw?" is about the chest pain
+            )
         lo = sentences[max(0, h.sentence - _NEAR_SENTENCES)].start
         after = sentences[h.sentence + 1] if h.sentence + 1 < len(sentences) else sentence
         hi = after.end if after.segment == sentence.segment else sentence.end
@@ -648,6 +654,23 @@ def _in_context(hits: list[Hit], item: ItemSpec, sentences: list[Sentence], norm
 #: how many sentences before a keyword's own may hold the word that gives it its sense (the question it
 #: answers)
 _NEAR_SENTENCES = 2
+#: the patient's opening sentences, where the visit's complaint is told ("a tightness in my chest when I walk")
+_COMPLAINT_SENTENCES = 3
+
+
+def _complaint_names(near: re.Pattern | None, sentences: list[Sentence], norm: str) -> bool:
+    """Whether the patient's opening sentences (the complaint of the visit) hold one of an item's ``near``
+    words: then the history's questions and answers are about it however far from the word they are
+    ("does it go anywhere else, your arm, your jaw?" / "down my left arm" in a chest-pain visit)."""
+    if near is None:
+        return False
+    opening = [s for s in sentences if (s.speaker or "") == "patient"][:_COMPLAINT_SENTENCES]
+    return any(near.search(norm, s.start, s.end) for s in opening)
+
+
+def _doctor_statement(sentence: Sentence) -> bool:
+    """A doctor's sentence that asks nothing (advice, a plan, a finding)."""
+    return (sentence.speaker or "") == "doctor" and not sentence.text.rstrip().endswith(("?", "؟"))
 
 
 def _outside_its_visit(item: ItemSpec, norm: str) -> bool:
@@ -668,6 +691,8 @@ def _evidence_in_context(result: ItemResult, item: ItemSpec, sentences: list[Sen
     if context.not_in_advice and all(_hypothetical(s) for s in sentences if s.start < end and s.end > start):
         return False
     if context.near is None or context.terms is not None:
+        return True
+    if _complaint_names(context.near, sentences, norm) and not _doctor_statement(sentences[first]):
         return True
     lo = sentences[max(0, first - _NEAR_SENTENCES)].start
     return context.near.search(norm, lo, end) is not None
