@@ -103,6 +103,9 @@ def test_warning_signs_asked_in_a_child_are_the_red_flags(evaluator):
     advised = "[doctor] if she gets very drowsy or has a stiff neck, take her to the emergency department."
     assert status(evaluator, asked, "red_flags") == "covered"
     assert status(evaluator, advised, "red_flags") == "missing"
+    assert "warning_signs_asked" not in patterns(
+        "[doctor] does the new brace fit?\n[patient] yes, it's fine."
+    )
 
 
 def test_work_and_home_are_the_social_history_one_alone_is_partial(evaluator):
@@ -147,6 +150,10 @@ def test_another_cause_weighed_is_the_differential(evaluator):
     warned = "[doctor] if the pain moves to the right side, it could also be a gallstone, come back.\n[patient] okay."
     assert status(evaluator, weighed, "differential") == "covered"
     assert "other_cause_weighed" not in patterns(warned)
+    # a general remark on triggers weighs no cause of this complaint
+    assert "other_cause_weighed" not in patterns(
+        "[doctor] stress can also be a trigger for migraine.\n[patient] yes."
+    )
 
 
 # --- specialty items and their parts ---------------------------------------------------------------------

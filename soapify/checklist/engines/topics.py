@@ -367,7 +367,7 @@ _COURSE_EXPLAINED = re.compile(
 # another cause weighed beside the working diagnosis: "it could also be an ulcer", "it might still be a viral
 # bronchitis", "less likely a clot", "I don't think it's your gallbladder"
 _OTHER_CAUSE = re.compile(
-    r"\b(?:could|might|may|can) (?:also|still|just|equally|possibly|even)(?: just)? be\b|\bless likely\b|"
+    r"\b(?:could|might|may) (?:also|still|just|equally|possibly|even)(?: just)? be\b|\bless likely\b|"
     r"\bother (?:causes?|possibilit\w+)\b|\brule (?:out|\w+ out)\b|\bruling out\b|\b(?:or|versus|vs) (?:maybe|possibly)\b",
     re.IGNORECASE,
 )
@@ -866,7 +866,7 @@ _HOME_TOLD = re.compile(
 _WARNING_SIGN_Q = re.compile(
     r"\b(?:floppy|hard to wake|difficult to wake|(?:very|really|unusually) (?:sleepy|drowsy)|drowsy|stiff neck|"
     r"neck stiffness|non[- ]?blanching|rash that doesn't fade|(?:trouble|difficulty|struggling|hard) (?:breathing|to breathe)|"
-    r"blue lips|lips (?:go|going|turn\w*) blue|fits?|seizures?|convuls\w*|confus\w*|muddled|slurred speech|"
+    r"blue lips|lips (?:go|going|turn\w*) blue|fits|having a fit|seizures?|convuls\w*|confus(?:ed|ion)|muddled|slurred speech|"
     r"facial droop|vision loss|loss of vision|coughing (?:up )?blood|vomiting blood)\b",
     re.IGNORECASE,
 )
