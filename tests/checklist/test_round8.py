@@ -222,3 +222,37 @@ def test_a_medicine_for_the_blood_pressure_is_no_vital_sign(evaluator):
         "[doctor] any other health problems apart from the blood pressure?\n[patient] no."
     )
     assert status(evaluator, visit, "vital_signs") == "missing"
+
+
+def test_a_plan_medicine_without_a_dose_is_partial(evaluator):
+    no_dose = "[doctor] this is a chest infection.\n[doctor] i'll give you some antibiotics to take.\n[patient] okay."
+    dose = (
+        "[doctor] this is a chest infection.\n"
+        "[doctor] i'll start you on amoxicillin, five hundred milligrams three times a day.\n[patient] okay."
+    )
+    stopped = "[doctor] your stomach is irritated.\n[doctor] stop the ibuprofen for now.\n[patient] okay."
+    # the patient's own list gives no dose to the plan
+    listed = (
+        "[doctor] what do you take?\n[patient] lisinopril ten milligrams a day.\n"
+        "[doctor] this is a chest infection.\n[doctor] i'll start you on amoxicillin.\n[patient] okay."
+    )
+    r = result(evaluator, no_dose, "medication_plan")
+    assert r.status == "partial"
+    assert "the dose" in r.notes
+    assert status(evaluator, dose, "medication_plan") == "covered"
+    assert status(evaluator, stopped, "medication_plan") == "covered"
+    assert status(evaluator, listed, "medication_plan") == "partial"
+
+
+@pytest.mark.parametrize(
+    ("visit", "key"),
+    [
+        ("[doctor] if the pain comes on at rest, ring nine nine nine.\n[patient] okay.", "safety_net"),
+        ("[doctor] your potassium, from the tests in may, looked fine.\n[patient] oh good.", "results_reviewed"),
+        ("[doctor] the nurse will take some bloods on your way out.\n[patient] fine.", "tests_ordered"),
+        ("[doctor] it's a virus. it should settle in a week or two.\n[patient] okay.", "patient_education"),
+        ("[doctor] where's the pain?\n[patient] just here, low down on the left.", "location"),
+    ],
+)
+def test_the_same_cues_in_other_words(evaluator, visit, key):
+    assert status(evaluator, visit, key) != "missing"

@@ -702,7 +702,9 @@ def _without_a_part(result: ItemResult, item: ItemSpec, context: _TopicContext, 
     """A covered item whose definition asks for a part the visit never touches is partial ("Location and
     radiation" told without whether it spreads, a smoker without how much, work without the home):
     ``parts`` of ``item_topics.json``. A part with ``history`` is looked for in the patient's words and the
-    doctor's questions only (a plan's "go up to 0.5 mg" is no radiation), the others in the whole visit."""
+    doctor's questions only (a plan's "go up to 0.5 mg" is no radiation), one with ``doctor`` in the doctor's
+    statements only (the plan's dose, not the patient's list), one with ``reach`` near the evidence, the
+    others in the whole visit."""
     parts = item_parts().get(item.key or "")
     if not parts:
         return result
@@ -725,7 +727,11 @@ def _without_a_part(result: ItemResult, item: ItemSpec, context: _TopicContext, 
             segs = segs[max(0, here - 1) : here + part.reach + 1]
         if part.history:
             segs = [seg for seg in segs if seg.role != "doctor" or seg.question or len(seg.sentences) > 1]
-        if part.history or part.reach:
+        if part.doctor:
+            segs = [
+                seg for seg in segs if seg.role == "doctor" and not seg.question and len(seg.sentences) == 1
+            ]
+        if part.history or part.reach or part.doctor:
             found = any(part.terms.search(normalize_text(seg.text)) for seg in segs)
         else:
             found = part.terms.search(norm) is not None

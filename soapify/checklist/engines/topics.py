@@ -206,7 +206,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         # "go straight to the er", "take her to a and e", "don't wait for us"
         r"(?:go|come|get|head|take \w+)(?: \w+)? (?:straight |right |directly )?(?:to|into) (?:the |a |an )?"
         r"(?:er|e\.r|a ?& ?e|a and e|hospital|casualty)|don'?t wait|do not wait|"
-        r"call nine[- ]one[- ]one|(?:an|the) ambulance|emergency|urgent care|tell the nurse)\b|فورا|فوراً|بلافاصله|"
+        r"call nine[- ]one[- ]one|(?:an|the) ambulance|emergency|urgent care|tell the nurse|"
+        r"(?:call|ring|phone|dial) (?:nine nine nine|999|one one one|111)|"
+        r"(?:ring|phone) (?:us|me|the (?:surgery|practice|clinic|ward)) (?:straight away|right away|urgently|immediately|the same day))\b|فورا|فوراً|بلافاصله|"
         r"اورژانس|(?:سریع|زود)\s+(?:\S+\s+)?(?:بیا|مراجعه|بر|ببر))",
         re.IGNORECASE,
     ),
@@ -214,8 +216,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     # "اگه خیلی اذیت کرد بهم زنگ بزنید"; safety-net advice (logistics and courtesies are not: see below)
     "conditional_contact": re.compile(
         r"^(?!.*\b(?:refills?|pharmacy|appointments?|questions?|paperwork|forms?|insurance)\b)"
-        rf".*(?:{_CONDITION}|{_FA_CONDITION}).*(?:\b(?:call (?:us|me|the (?:office|clinic))|let (?:me|us|the (?:office|"
-        r"clinic)) know|give (?:us|me) a call|get in touch)\b|خبر بد(?:ید|ین|ه|هید)|زنگ بزن(?:ید|ین)?|تماس بگیر(?:ید|ین))",
+        rf".*(?:{_CONDITION}|{_FA_CONDITION}).*(?:\b(?:(?:call|ring|phone) (?:us|me|the (?:office|clinic|surgery|practice))|"
+        r"let (?:me|us|the (?:office|clinic|surgery)) know|give (?:us|me) a (?:call|ring)|get in touch)\b|خبر بد(?:ید|ین|ه|هید)|زنگ بزن(?:ید|ین)?|تماس بگیر(?:ید|ین))",
         re.IGNORECASE,
     ),
     # "come back in two weeks", "see you next month", "دو هفته دیگر مراجعه کنید"
@@ -361,7 +363,11 @@ _COURSE_EXPLAINED = re.compile(
     r"\b(?:most|many) (?:of )?(?:these|them|cases|children|kids|people)\b[^.?!]{0,40}\b(?:clear|settle|get better|"
     r"improve|resolve|go away|heal)|\busually (?:clears?|settles?|gets? better|improves?|resolves?|goes away|heals?|lasts?)\b|"
     r"\b(?:it's|it is|this is|that's|that is) (?:not dangerous|nothing (?:serious|dangerous)|harmless|(?:very )?common)\b|"
-    r"\bantibiotics (?:only )?(?:make|makes|don't|won't|do not|will not|aren't|are not)\b",
+    r"\bantibiotics (?:only )?(?:make|makes|don't|won't|do not|will not|aren't|are not)\b|"
+    # "it should settle in a week or two", "this will clear up over the next few days"
+    r"\b(?:should|will|tends to|tend to) (?:usually |probably |normally )?(?:settle|clear|get better|improve|resolve|heal|"
+    r"go away|ease)\w*(?: up| down)?\b(?: \w+){0,2}? (?:in|within|over) (?:a|an|the|one|two|three|four|six|a few|\w+ or \w+)\b|"
+    r"\b(?:it's|it is|this is|that's) (?:caused by|due to|because of) (?:a |the )?\w+",
     re.IGNORECASE,
 )
 # another cause weighed beside the working diagnosis: "it could also be an ulcer", "it might still be a viral
@@ -845,7 +851,8 @@ _LOCATION = re.compile(
 # where it is, asked: "show me where", "where do you feel it?", "which side?"; not where one works or lives
 _LOCATION_Q = re.compile(
     r"^(?![^?]*\b(?:work|live|living|born|from|stay\w*|travel\w*|school|buy|get (?:it|them))\b)"
-    r"[^?]*\b(?:(?:show|tell) me where|point to (?:where|it)|where (?:is|does|do you feel|did you feel|exactly|abouts|"
+    r"[^?]*\b(?:(?:show|tell) me where|point to (?:where|it)|whereabouts|where's (?:the pain|it|that)|"
+    r"where (?:is|does|do you feel|did you feel|exactly|abouts|"
     r"is the pain|does it hurt)|which (?:side|part|ear|eye|knee|leg|arm|foot|hand))\b",
     re.IGNORECASE,
 )
@@ -853,7 +860,8 @@ _LOCATION_Q = re.compile(
 # daughter" (the social history's living situation)
 _HOME_Q = re.compile(
     r"\bwho(?:'s| is| else is| else)? (?:at home|in the house|living with you|lives with you)\b|\bwho do (?:you|they) live with\b|"
-    r"\b(?:live|living) (?:alone|on your own|by yourself)\b|\b(?:home|living) situation\b|\b(?:anyone|someone|help|support) "
+    r"\b(?:live|living) (?:alone|on your own|by yourself)\b|\b(?:home|living) situation\b|\bthings at home\b|"
+    r"\b(?:anyone|someone|help|support) "
     r"(?:at home|to help)\b|\bwho (?:looks after|takes care of|helps) (?:you|him|her)\b",
     re.IGNORECASE,
 )
@@ -1109,6 +1117,11 @@ _TEST_PLANNED = re.compile(
     r"\b(?:i'll|we'll|i will|we will|(?:i'm|we're|i am|we are) (?:going to|gonna)|let's|let me|i'd like to|"
     r"i want to|i would like to|we should|we need to)(?: \w+){0,2}? (?:send|check|recheck|order|draw|get|repeat|do|run)\b(?: \w+){0,5}? "
     rf"{_TEST_NAME}|"
+    # "the nurse will take some bloods", "i'll book you an ecg", "i'm going to request an ultrasound"
+    r"\b(?:the nurse|the lab|the phlebotomist|they)(?:'ll| will| can) (?:\w+ )?(?:take|do|draw|check|run)\b(?: \w+){0,3}? "
+    rf"{_TEST_NAME}|"
+    r"\b(?:i'll|we'll|i will|we will|(?:i'm|we're|i am|we are) (?:going to|gonna)|let me|let's) (?:\w+ )?(?:book|arrange|"
+    rf"organi[sz]e|request) (?:you )?(?:in )?(?:for )?(?:a|an|some|the)\b(?: \w+){{0,3}}? {_TEST_NAME}|"
     # "so i'm sending you for a stool test", "we're booking you in for an ultrasound", "i want to test for h pylori"
     r"\b(?:i'm|we're|i am|we are|i'll|we'll|i will|we will) (?:\w+ )?(?:sending|send|booking|book|arranging|arrange|referring|refer) "
     rf"(?:you|him|her|them) (?:\w+ )?for (?:a|an|some|the)\b(?: \w+){{0,3}}? {_TEST_NAME}|"
@@ -1125,12 +1138,13 @@ _TEST_PLANNED = re.compile(
 _RESULT_READ = re.compile(
     r"\b(?:dip(?:stick)?|urine(?: test)?|urinalysis|swab|culture|x[- ]?ray|scan|ct|mri|ultrasound|ecg|ekg|labs?|"
     r"blood (?:work|tests?|counts?)|bloodwork|bloods|a1c|hba1c|a one c|crp|(?:kidney|liver|thyroid|renal) (?:function|tests?)|"
+    r"cholesterol|potassium|sodium|ha?emoglobin|iron|ferritin|b12|vitamin d|tsh|psa|egfr|creatinine|echo(?:cardiogram)?|"
     r"(?:strep|flu|covid|pregnancy|urine|rapid|pcr|lab|stool) tests?)"
     # a few words between, also a clause told aside: "your blood count from the check up last month was normal",
     # "your hba1c, that's the three month average, is nine point one"
-    r"\b(?:,? [\w']+){0,7}?,? (?:shows?|showed|came back|is back|"
-    r"was|were|is|are) (?:\w+ ){0,2}?(?:positive|negative|normal|abnormal|elevated|high|low|clear|unremarkable|"
-    r"\d|one|two|three|four|five|six|seven|eight|nine|ten)",
+    r"\b(?:,? [\w']+){0,7}?,? (?:shows?|showed|came back|is back|looks?|looked|"
+    r"was|were|is|are) (?:\w+ ){0,2}?(?:positive|negative|normal|abnormal|elevated|raised|high|low|clear|unremarkable|"
+    r"fine|okay|borderline|\d|one|two|three|four|five|six|seven|eight|nine|ten)",
     re.IGNORECASE,
 )
 _RESULT_WORDS = re.compile(
@@ -1148,6 +1162,14 @@ _DRUG_CHANGE = re.compile(
 )
 
 
+# a medicine named by its kind, not its name: "i'll give you some antibiotics", "start a steroid cream", "a course of
+# antibiotics", "i'll prescribe an inhaler"
+_MED_CLASS = re.compile(
+    r"\b(?:antibiotics?|steroids?|(?:steroid|antifungal|antibiotic|barrier) (?:cream|ointment|tablets?)|painkillers?|"
+    r"pain (?:killers?|relief|medicine)|inhalers?|nasal spray|(?:eye|ear|nose) drops|antihistamines?|water tablets?|"
+    r"blood thinners?|anti[- ]?inflammatories|antacids?|laxatives?|nicotine (?:patches|replacement|gum))\b",
+    re.IGNORECASE,
+)
 # a referral written or arranged: «یه معرفی‌نامه برای چشم‌پزشکی», «معرفیتون می‌کنم به متخصص», «ارجاع می‌دم»,
 # "I'll refer you to", "I'm putting in a referral"
 _REFERRAL_MADE = re.compile(
@@ -1214,7 +1236,9 @@ def _plan_patterns(text: str) -> set[str]:
         return found
     if _TEST_PLANNED.search(text) and not _RESULT_WORDS.search(text):
         found.add("test_planned")
-    if names_drug(text) and (_DRUG_CHANGE.search(text) or _FA_SCHEDULE.search(text)):
+    if (names_drug(text) or _MED_CLASS.search(text)) and (
+        _DRUG_CHANGE.search(text) or _FA_SCHEDULE.search(text)
+    ):
         found.add("drug_plan")
     if _REFERRAL_MADE.search(text):
         found.add("referral_made")
@@ -1433,6 +1457,7 @@ class ItemPart:
     unless: re.Pattern | None = None  # and not when it holds one of these ("no, I never smoked")
     history: bool = False  # look only in the history (the patient's words and the doctor's questions)
     reach: int = 0  # when > 0, look only from the segment before the evidence to this many after it
+    doctor: bool = False  # look only in the doctor's statements (the plan's dose, not the patient's list)
 
 
 _parts: dict[str, tuple[ItemPart, ...]] | None = None
@@ -1453,6 +1478,7 @@ def item_parts() -> dict[str, tuple[ItemPart, ...]]:
                         unless=compile_group(list(part.get("unless", ()))),
                         history=bool(part.get("history", False)),
                         reach=int(part.get("reach", 0)),
+                        doctor=bool(part.get("doctor", False)),
                     )
                     for part in parts
                 )
