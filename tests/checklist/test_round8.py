@@ -248,7 +248,10 @@ def test_a_plan_medicine_without_a_dose_is_partial(evaluator):
     ("visit", "key"),
     [
         ("[doctor] if the pain comes on at rest, ring nine nine nine.\n[patient] okay.", "safety_net"),
-        ("[doctor] your potassium, from the tests in may, looked fine.\n[patient] oh good.", "results_reviewed"),
+        (
+            "[doctor] your potassium, from the tests in may, looked fine.\n[patient] oh good.",
+            "results_reviewed",
+        ),
         ("[doctor] the nurse will take some bloods on your way out.\n[patient] fine.", "tests_ordered"),
         ("[doctor] it's a virus. it should settle in a week or two.\n[patient] okay.", "patient_education"),
         ("[doctor] where's the pain?\n[patient] just here, low down on the left.", "location"),
