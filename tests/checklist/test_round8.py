@@ -259,3 +259,16 @@ def test_a_plan_medicine_without_a_dose_is_partial(evaluator):
 )
 def test_the_same_cues_in_other_words(evaluator, visit, key):
     assert status(evaluator, visit, key) != "missing"
+
+
+def test_a_radiation_question_typed_without_its_mark_and_answered_no_is_covered(evaluator):
+    visit = (
+        "[doctor] what's brought you in\n[patient] a heavy feeling in my chest when i climb stairs\n"
+        "[doctor] how long does it last\n[patient] a few minutes\n[doctor] what is it like\n[patient] like a weight\n"
+        "[doctor] does it go anywhere else, your arm or your jaw\n[patient] no, it stays put"
+    )
+    assert status(evaluator, visit, "chest_pain_radiation") == "covered"
+
+
+def test_where_a_thing_is_kept_is_no_location():
+    assert "stated_location" not in patterns("[doctor] where is your inhaler?\n[patient] in my bag.")

@@ -669,8 +669,21 @@ def _complaint_names(near: re.Pattern | None, sentences: list[Sentence], norm: s
 
 
 def _doctor_statement(sentence: Sentence) -> bool:
-    """A doctor's sentence that asks nothing (advice, a plan, a finding)."""
-    return (sentence.speaker or "") == "doctor" and not sentence.text.rstrip().endswith(("?", "؟"))
+    """A doctor's sentence that asks nothing (advice, a plan, a finding); a question is one with its mark or,
+    typed without it, one opening as a question does ("does it go anywhere else, your arm, your jaw")."""
+    text = sentence.text.strip()
+    return (
+        (sentence.speaker or "") == "doctor"
+        and not text.endswith(("?", "؟"))
+        and not (_OPENS_A_QUESTION.match(text) and not text.endswith((".", "!")))
+    )
+
+
+_OPENS_A_QUESTION = re.compile(
+    r"^(?:(?:okay|ok|alright|right|so|and|now|well|um|uh)[\s,]+)*(?:what|when|where|why|how|which|who|do|does|did|have|"
+    r"has|are|is|was|were|can|could|would|any|anything|tell me)\b",
+    re.IGNORECASE,
+)
 
 
 def _outside_its_visit(item: ItemSpec, norm: str) -> bool:

@@ -851,9 +851,11 @@ _LOCATION = re.compile(
 # where it is, asked: "show me where", "where do you feel it?", "which side?"; not where one works or lives
 _LOCATION_Q = re.compile(
     r"^(?![^?]*\b(?:work|live|living|born|from|stay\w*|travel\w*|school|buy|get (?:it|them))\b)"
-    r"[^?]*\b(?:(?:show|tell) me where|point to (?:where|it)|whereabouts|where's (?:the pain|it|that)|"
-    r"where (?:is|does|do you feel|did you feel|exactly|abouts|"
-    r"is the pain|does it hurt)|which (?:side|part|ear|eye|knee|leg|arm|foot|hand))\b",
+    r"[^?]*\b(?:(?:show|tell) me where|point to (?:where|it)|whereabouts|"
+    r"where(?:'s| is) (?:it|that|the (?:\w+ )?(?:pain|ache|rash|lump|swelling|soreness|tenderness|itch))|"
+    r"where (?:does|did) (?:it|that|the (?:\w+ )?pain)(?: \w+)?|where do you (?:feel|get) (?:it|the pain|that)|"
+    r"where exactly|"
+    r"which (?:side|part|ear|eye|knee|leg|arm|foot|hand))\b",
     re.IGNORECASE,
 )
 # who is at home, asked or told: "who's at home?", "who do you live with?", "do you live alone?", "i live with my
