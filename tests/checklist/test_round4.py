@@ -113,16 +113,18 @@ def test_family_history_told_in_passing_is_covered(evaluator):
 
 
 @pytest.mark.parametrize(
-    "said",
+    ("said", "expected"),
     [
-        "it hurts right in my left shoulder blade.",
-        "the pain goes down the back of my thigh.",
-        "بالای نافم درد می‌کنه.",
+        # told where, not whether it spreads: "Location and radiation" only in part (round 8)
+        ("it hurts right in my left shoulder blade.", "partial"),
+        ("the pain goes down the back of my thigh.", "covered"),
+        # the same in Persian (one parts mechanism for both languages since the merge)
+        ("بالای نافم درد می‌کنه.", "partial"),
     ],
 )
-def test_where_it_hurts_in_the_patients_words_is_the_location(evaluator, said):
+def test_where_it_hurts_in_the_patients_words_is_the_location(evaluator, said, expected):
     dialogue = f"[doctor] tell me about the pain.\n[patient] {said}"
-    assert status(evaluator, dialogue, "location") == "covered"
+    assert status(evaluator, dialogue, "location") == expected
 
 
 @pytest.mark.parametrize(

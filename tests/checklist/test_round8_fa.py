@@ -191,7 +191,9 @@ def test_a_childs_visit_in_its_own_words(evaluator):
     cough = "[doctor] سرفه‌ش چطوره؟\n[other] الان یه کم خلط داره."
     assert status(evaluator, cough, "character") == "covered"
     daycare = "[doctor] مهد میره؟\n[other] آره، صبحا."
-    assert status(evaluator, daycare, "social_occupation") == "covered"
+    # a child's daycare is its occupation, not who is at home: partial, as in English (test_round3)
+    r = result(evaluator, daycare, "social_occupation")
+    assert r.status == "partial" and "living situation" in r.notes
     # smoke at home is asked by who smokes, not how much
     household = "[doctor] کسی تو خونه سیگار میکشه؟\n[other] باباش، تو بالکن."
     assert status(evaluator, household, "smoking") == "covered"
@@ -226,7 +228,12 @@ def test_a_turns_first_question_and_a_colloquial_list_of_illnesses(evaluator):
 
 def test_an_antiplatelet_given_now_is_the_medication_plan(evaluator):
     dialogue = "[doctor] الان یه آسپرین میجوی، کلوپیدوگرل هم میدیم."
-    assert status(evaluator, dialogue, "medication_plan") == "covered"
+    # the plan, though without a dose (clopidogrel's loading dose untold): partial since the merge with round 8's
+    # English parts ("New, changed, continued or stopped medicines with dose")
+    r = result(evaluator, dialogue, "medication_plan")
+    assert r.status == "partial" and "the dose" in r.notes
+    dosed = "[doctor] الان یه آسپرین ۳۰۰ میلی‌گرم میجوی، کلوپیدوگرل ۶۰۰ هم میدیم."
+    assert status(evaluator, dosed, "medication_plan") == "covered"
 
 
 def test_the_diabetic_eye_and_kidney_checks_and_a_foot_exam_after_its_request(evaluator):

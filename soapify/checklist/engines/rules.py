@@ -56,6 +56,7 @@ from soapify.checklist.engines.keywords import (
 from soapify.checklist.engines.sentences import Sentence, evidence_span, is_uncertain, split_sentences
 from soapify.checklist.engines.topics import (
     LAST_TIME,
+    ItemContext,
     Segment,
     TopicProfile,
     classified_profile,
@@ -454,18 +455,20 @@ class RulesEvaluator:
         norm: str,
         lang: str,
     ) -> ItemResult:
-        """A "covered" item whose meaning asks for a part the visit left out is "partial" (the profile's
-        ``parts``): smoking asked with no amount ("occasionally"), work without home, breathlessness without
-        lying flat, an ECG without troponin. The notes name the part missing."""
+        """A "covered" item whose meaning asks for a part the visit left out is "partial" (``parts`` of
+        ``item_topics.json``, ``topics.ItemPart``): smoking with no amount ("occasionally"), work without home,
+        breathlessness without lying flat, an ECG without troponin, "Location and radiation" without whether it
+        spreads, a plan's medicine without its dose. The notes name the parts missing."""
         parts = item_parts().get(item.key or "", ())
         if result.status != "covered" or not parts:
             return result
         profile = self._profile(item)
         own = set(profile.patterns) | set(profile.decisive)
         anchors = [(a["start"], a["end"]) for a in result.anchor_positions]
+        segs = context.segments
         region = [
             j
-            for j, seg in enumerate(context.segments)
+            for j, seg in enumerate(segs)
             if any(seg.start < e and s < seg.end for s, e in anchors)
             or (
                 (not profile.roles or seg.role in profile.roles)
@@ -474,15 +477,36 @@ class RulesEvaluator:
         ]
         everywhere = [
             j
-            for j, seg in enumerate(context.segments)
+            for j, seg in enumerate(segs)
             if not (seg.role == "doctor" and not seg.question and _CONDITIONAL.search(seg.text))
         ]
+        at = anchors[0][0] if anchors else -1
+        here = next((j for j, seg in enumerate(segs) if seg.start <= at < seg.end), None)
+        evidence = normalize_text(result.evidence_text)
         absent = []
         for part in parts:
+            if part.when is not None and part.when.search(evidence) is None:
+                continue
+            if part.unless is not None and part.unless.search(evidence) is not None:
+                continue
+            if (part.terms is not None and part.terms.search(evidence)) or (
+                part.regex is not None and part.regex.search(result.evidence_text)
+            ):  # the evidence itself tells it
+                continue
+            if part.reach:  # the segment before the evidence's to ``reach`` after it
+                near = (
+                    range(max(0, here - 1), min(len(segs), here + part.reach + 1)) if here is not None else ()
+                )
+                scope = list(near)
+            else:
+                scope = everywhere if part.anywhere or part.doctor else region
             found = False
-            for j in everywhere if part.anywhere else region:
-                seg = context.segments[j]
-                if part.asked and seg.role == "doctor":
+            for j in scope:
+                seg = segs[j]
+                statement = seg.role == "doctor" and not seg.question
+                if (part.asked and statement) or (
+                    part.doctor and not (statement and len(seg.sentences) == 1)
+                ):
                     continue
                 asked_before = normalize_text(seg.lead) if seg.lead and len(seg.sentences) > 1 else ""
                 if (
@@ -499,7 +523,7 @@ class RulesEvaluator:
         if not absent:
             return result
         result.status = "partial"
-        result.details = {**result.details, "reason": "covered only in part, not asked: " + ", ".join(absent)}
+        result.details = {**result.details, "reason": "covered only in part, nothing on " + ", ".join(absent)}
         result.generated_question = render_question(item, lang)
         result.confidence_score = min(result.confidence_score, 0.7)
         result.notes = _notes(result)
@@ -702,9 +726,12 @@ def _in_context(hits: list[Hit], item: ItemSpec, sentences: list[Sentence], norm
         sentence = sentences[h.sentence]
         if context.not_in_advice and _hypothetical(sentence):
             return False
-        if context.near is None or about_it:
+        if context.near is None:
             return True
         if context.terms is not None and not context.terms.fullmatch(norm, h.start, h.end):
+            return True
+        # a chest-pain visit: "does it go anywhere, your arm, your jaw?" is about the chest pain
+        if about_it and not _doctor_statement(sentence):
             return True
         lo = sentences[max(0, h.sentence - _NEAR_SENTENCES)].start
         after = sentences[h.sentence + 1] if h.sentence + 1 < len(sentences) else sentence
@@ -719,9 +746,29 @@ def _in_context(hits: list[Hit], item: ItemSpec, sentences: list[Sentence], norm
 _NEAR_SENTENCES = 2
 
 
-def _opening_names(context, sentences: list[Sentence], norm: str) -> bool:
-    """Whether the patient's first ``context.opening`` sentences name one of the item's ``near`` words: the
-    visit is about it («این چند وقته سینه‌م یه جوری میشه»), so "does the pain spread anywhere?" is about it."""
+def _doctor_statement(sentence: Sentence) -> bool:
+    """A doctor's sentence that asks nothing (advice, a plan, a finding); a question is one with its mark or,
+    typed without it, one opening as a question does ("does it go anywhere else, your arm, your jaw")."""
+    text = sentence.text.strip()
+    return (
+        (sentence.speaker or "") == "doctor"
+        and not text.endswith(("?", "؟"))
+        and not (_OPENS_A_QUESTION.match(text) and not text.endswith((".", "!")))
+    )
+
+
+_OPENS_A_QUESTION = re.compile(
+    r"^(?:(?:okay|ok|alright|right|so|and|now|well|um|uh)[\s,]+)*(?:what|when|where|why|how|which|who|do|does|did|have|"
+    r"has|are|is|was|were|can|could|would|any|anything|tell me)\b",
+    re.IGNORECASE,
+)
+
+
+def _opening_names(context: ItemContext, sentences: list[Sentence], norm: str) -> bool:
+    """Whether the patient's first ``context.opening`` sentences (the visit's complaint) name one of the item's
+    ``near`` words: the visit is about it («این چند وقته سینه‌م یه جوری میشه», "a tightness in my chest when I
+    walk"), so the history's questions and answers are about it however far from the word they are ("does it
+    go anywhere else, your arm, your jaw?" / "down my left arm"); a doctor's statement still needs the word."""
     if not context.opening or context.near is None:
         return False
     own = [s for s in sentences if (s.speaker or "patient") != "doctor"][: context.opening]
@@ -745,7 +792,9 @@ def _evidence_in_context(result: ItemResult, item: ItemSpec, sentences: list[Sen
     first = next((i for i, s in enumerate(sentences) if s.end > start), 0)
     if context.not_in_advice and all(_hypothetical(s) for s in sentences if s.start < end and s.end > start):
         return False
-    if context.near is None or context.terms is not None or _opening_names(context, sentences, norm):
+    if context.near is None or context.terms is not None:
+        return True
+    if _opening_names(context, sentences, norm) and not _doctor_statement(sentences[first]):
         return True
     lo = sentences[max(0, first - _NEAR_SENTENCES)].start
     # the next sentence of the same speaker too, as for a keyword ("let me see your feet. no ulcers, the
@@ -793,6 +842,7 @@ _FROM_QUESTION = frozenset(
         "stated_severity",
         "understanding_checked",
         "warning_sign_asked",
+        "home_told",
     }
 )
 

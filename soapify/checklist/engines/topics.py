@@ -134,9 +134,15 @@ _WORD = re.compile(r"\w+")
 @dataclass(frozen=True, slots=True)
 class ItemPart:
     """One part of what an item asks for (``parts`` of ``item_topics.json``): tobacco *and how much*, work *and*
-    home, breathlessness *and* lying flat. Found in the segments that decided the item (with ``anywhere``, in
-    any segment of the visit but a doctor's conditional advice) by one of its ``terms`` (keyword syntax), its
-    ``regex``, its ``patterns``, or, with ``denied``, an answer "no" ("do you smoke?" / "never" needs no amount)."""
+    home, breathlessness *and* lying flat, a plan's medicine *and* its dose. Found by one of its ``terms``
+    (keyword syntax, English and Persian side by side), its ``regex``, its ``patterns``, or, with ``denied``, an
+    answer "no" ("do you smoke?" / "never" needs no amount); in the evidence itself or in the part's scope: the
+    segments that decided the item; with ``anywhere``, any segment of the visit but a doctor's conditional
+    advice; with ``reach``, the segment before the evidence's and ``reach`` after it; with ``doctor``, only the
+    doctor's statements (the plan's dose, not the patient's list). With ``asked``, a doctor's statement never
+    holds it (a leg examined is no orthopnoea asked, a plan's "go up to 0.5 mg" no radiation). ``when`` /
+    ``unless``: the part is asked for only when the evidence holds one of ``when`` and none of ``unless`` (how
+    much, of a patient who smokes)."""
 
     name: str
     terms: re.Pattern | None = None
@@ -144,7 +150,11 @@ class ItemPart:
     patterns: tuple[str, ...] = ()
     denied: bool = False
     anywhere: bool = False
-    asked: bool = False  # only a question's answer or the patient's own words hold it
+    reach: int = 0
+    doctor: bool = False
+    asked: bool = False
+    when: re.Pattern | None = None
+    unless: re.Pattern | None = None
 
 
 _item_parts: dict[str, tuple[ItemPart, ...]] | None = None
@@ -169,7 +179,11 @@ def _parts(raw: list[dict]) -> tuple[ItemPart, ...]:
             patterns=tuple(p.get("patterns", ())),
             denied=bool(p.get("denied", False)),
             anywhere=bool(p.get("anywhere", False)),
+            reach=int(p.get("reach", 0)),
+            doctor=bool(p.get("doctor", False)),
             asked=bool(p.get("asked", False)),
+            when=compile_group(list(p.get("when", ()))),
+            unless=compile_group(list(p.get("unless", ()))),
         )
         for p in raw
     )
@@ -247,12 +261,18 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     # the same with urgency: "if your sugar is above 300, call us", "… go to the emergency room right
     # away", "اگر … فوراً مراجعه کنید": safety-net advice whatever else the sentence is about
     "urgent_return": re.compile(
-        # not logistics: "if you need a refill, call us"
-        r"^(?!.*\b(?:refills?|pharmacy|appointments?|questions?|paperwork|forms?|insurance)\b)"
+        # not logistics: "if you need a refill, call us" ("don't wait for the appointment" is urgency, not logistics)
+        r"^(?!.*\b(?:refills?|pharmacy|(?<!wait for the )(?<!wait for your )(?<!wait for an )appointments?|questions?|"
+        r"paperwork|forms?|insurance)\b)"
         rf".*(?:{_CONDITION}|{_FA_CONDITION}).*(?:\b(?:right away|immediately|at once|straight away|call (?:us|me|911)|"
         # sooner than the visit planned: "if the neck swells quickly, come in sooner"
         r"(?:come|get|be seen|call)\b.{0,20}\b(?:sooner|earlier)|"
-        r"call nine[- ]one[- ]one|(?:an|the) ambulance|emergency|urgent care|tell the nurse)\b|فورا|فوراً|بلافاصله|"
+        # "go straight to the er", "take her to a and e", "don't wait for us"
+        r"(?:go|come|get|head|take \w+)(?: \w+)? (?:straight |right |directly )?(?:to|into) (?:the |a |an )?"
+        r"(?:er|e\.r|a ?& ?e|a and e|hospital|casualty)|don'?t wait|do not wait|"
+        r"call nine[- ]one[- ]one|(?:an|the) ambulance|emergency|urgent care|tell the nurse|"
+        r"(?:call|ring|phone|dial) (?:nine nine nine|999|one one one|111)|"
+        r"(?:ring|phone) (?:us|me|the (?:surgery|practice|clinic|ward)) (?:straight away|right away|urgently|immediately|the same day))\b|فورا|فوراً|بلافاصله|"
         r"اورژانس|بیمارستان|معطل\s+نکن\S*|(?:سریع|زود)\s+(?:\S+\s+)?(?:بیا|مراجعه|بر|ببر))",
         re.IGNORECASE,
     ),
@@ -260,8 +280,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     # "اگه خیلی اذیت کرد بهم زنگ بزنید"; safety-net advice (logistics and courtesies are not: see below)
     "conditional_contact": re.compile(
         r"^(?!.*\b(?:refills?|pharmacy|appointments?|questions?|paperwork|forms?|insurance)\b)"
-        rf".*(?:{_CONDITION}|{_FA_CONDITION}).*(?:\b(?:call (?:us|me|the (?:office|clinic))|let (?:me|us|the (?:office|"
-        r"clinic)) know|give (?:us|me) a call|get in touch)\b|خبر بد(?:ید|ین|ه|هید)|زنگ بزن(?:ید|ین)?|تماس بگیر(?:ید|ین))",
+        rf".*(?:{_CONDITION}|{_FA_CONDITION}).*(?:\b(?:(?:call|ring|phone) (?:us|me|the (?:office|clinic|surgery|practice))|"
+        r"let (?:me|us|the (?:office|clinic|surgery)) know|give (?:us|me) a (?:call|ring)|get in touch)\b|خبر بد(?:ید|ین|ه|هید)|زنگ بزن(?:ید|ین)?|تماس بگیر(?:ید|ین))",
         re.IGNORECASE,
     ),
     # "come back in two weeks", "see you next month", "دو هفته دیگر مراجعه کنید"
@@ -394,6 +414,10 @@ def segment_patterns(seg: Segment) -> set[str]:
             found.add("vital_reading")
         if _self_care_advice(text):
             found.add("self_care_advice")
+        if _COURSE_EXPLAINED.search(text) and not _CONDITION_WORD.search(text):
+            found.add("course_explained")
+        if _OTHER_CAUSE.search(text) and names_condition(text) and not _CONDITION_WORD.search(text):
+            found.add("other_cause_weighed")
     if any(_stated_duration(text) for text in patient):
         found.add("stated_duration")
     if any(_stated_onset(text) for text in patient):
@@ -419,6 +443,30 @@ def segment_patterns(seg: Segment) -> set[str]:
         if _WARNING_SIGN_Q.search(questions):
             found.add("warning_sign_asked")
     return found
+
+
+# the condition's course explained: "most of these clear up by themselves in two or three days", "it usually
+# settles on its own", "antibiotics only make a small difference", "that's not dangerous"
+_COURSE_EXPLAINED = re.compile(
+    r"\b(?:clear|settle|get better|gets better|improve|resolve|heal|go away|goes away|pass)\w*(?: up)?\b(?: \w+){0,3}? "
+    r"(?:by (?:it|them|him|her)sel(?:f|ves)|on (?:its|their|his|her) own|without (?:antibiotics|treatment|medicine))\b|"
+    r"\b(?:most|many) (?:of )?(?:these|them|cases|children|kids|people)\b[^.?!]{0,40}\b(?:clear|settle|get better|"
+    r"improve|resolve|go away|heal)|\busually (?:clears?|settles?|gets? better|improves?|resolves?|goes away|heals?|lasts?)\b|"
+    r"\b(?:it's|it is|this is|that's|that is) (?:not dangerous|nothing (?:serious|dangerous)|harmless|(?:very )?common)\b|"
+    r"\bantibiotics (?:only )?(?:make|makes|don't|won't|do not|will not|aren't|are not)\b|"
+    # "it should settle in a week or two", "this will clear up over the next few days"
+    r"\b(?:should|will|tends to|tend to) (?:usually |probably |normally )?(?:settle|clear|get better|improve|resolve|heal|"
+    r"go away|ease)\w*(?: up| down)?\b(?: \w+){0,2}? (?:in|within|over) (?:a|an|the|one|two|three|four|six|a few|\w+ or \w+)\b|"
+    r"\b(?:it's|it is|this is|that's) (?:caused by|due to|because of) (?:a |the )?\w+",
+    re.IGNORECASE,
+)
+# another cause weighed beside the working diagnosis: "it could also be an ulcer", "it might still be a viral
+# bronchitis", "less likely a clot", "I don't think it's your gallbladder"
+_OTHER_CAUSE = re.compile(
+    r"\b(?:could|might|may) (?:also|still|just|equally|possibly|even)(?: just)? be\b|\bless likely\b|"
+    r"\bother (?:causes?|possibilit\w+)\b|\brule (?:out|\w+ out)\b|\bruling out\b|\b(?:or|versus|vs) (?:maybe|possibly)\b",
+    re.IGNORECASE,
+)
 
 
 def visit_patterns(segs: list[Segment], found: list[set[str]]) -> None:
@@ -780,7 +828,11 @@ def _stated_onset(text: str) -> bool:
 _ADHERENCE_Q = re.compile(
     r"\b(?:do|does|did|are|is|have|has)\s+(?:you|he|she|they)\s+(?:\w+\s+){0,2}?(?:take|taking|use|using)\b"
     r"[^?]*\b(?:every ?day|daily|regularly|each day|every (?:night|morning)|as (?:prescribed|directed)|"
-    r"consistently|on a regular basis)\b(?! (?:medications?|medicines?|meds|supplements?|pills?|vitamins?)\b)|"
+    r"consistently|on a regular basis|(?:once|twice|three times|\w+ times) a day|as you should|"
+    r"(?:like|as) (?:you're|you are|he's|she's) (?:supposed|meant) to)\b"
+    r"(?! (?:medications?|medicines?|meds|supplements?|pills?|vitamins?)\b)|"
+    # "are you managing to take it twice a day?", "have you been able to use the inhaler?"
+    r"\b(?:managing|manage|able) to (?:take|use|remember)\b|"
     r"(?:مرتب|منظم|هر روز|سر وقت|سروقت|هنوز)\s+(?:\S+\s+)?(?:می[\s\u200c]?(?:خور|زن)|مصرف|استفاده)|"
     # «قرصاتو جا نمیندازی؟», «یادت میره بخوری؟», «دوزی فراموش میشه؟»
     r"(?<![^\W\d_])(?:جا\s+(?:نمی|می)[\s\u200c]?نداز|یادت\s+(?:می|نمی)[\s\u200c]?ره|فراموش\s+(?:می|نمی)[\s\u200c]?(?:کن|ش))",
@@ -873,6 +925,9 @@ _PAST_ILLNESS_Q = re.compile(
     r"\b(?:before|previously|in the past)\b|"
     r"\bhow many (?:of these|times|episodes)\b[^?]*\bhad\b|\bever been (?:diagnosed|told|hospitali[sz]ed|admitted)\b|"
     r"\b(?:any|a) (?:past |prior |previous )?history of\b|"
+    # "do you have any other health problems?", "any long-term medical conditions?"
+    r"\b(?:any|do you have|does (?:she|he) have|have you got)\b(?: \w+){0,3}? (?:health|medical) (?:problems?|conditions?|"
+    r"issues?)\b|\b(?:other|ongoing|long[- ]term) (?:health|medical) (?:problems?|conditions?|issues?)\b|"
     r"\b(?:any|do you have|does (?:she|he) have)\b[^?]*\b(?:diabetes|high blood pressure|hypertension|asthma|"
     r"(?:kidney|heart|liver|lung|thyroid) (?:problems?|disease|issues?)|ulcers?|cancer)\b|"
     r"(?<![^\W\d_])(?:قبلا|قبلاً|تا حالا|تاحالا)(?:\s+\S+){0,4}?\s+(?:داشتی\S*|شدی\S*|گرفتی\S*|بستری\S*|"
@@ -909,11 +964,15 @@ _RELATIVE_ILL = re.compile(
 # cheek", "a band across my forehead", "کمرم درد می‌کنه", "زیر دلم یه کم سنگینه"
 _SITE = (
     r"(?:back|ears?|eyes?|arms?|legs?|knees?|hips?|shoulders?|feet|foot|hands?|chest|belly|abdomen|stomach|head|"
-    r"forehead|temples?|butt(?: cheek)?|buttocks?|groin|flank|neck|toes?|fingers?|throat|thigh|calf|wrist|ankle|jaw|side)"
+    r"forehead|temples?|butt(?: cheek)?|buttocks?|groin|flank|neck|toes?|fingers?|throat|thigh|calf|wrist|ankle|jaw|side|"
+    r"ribs?|breastbone|sternum|tummy|belly button|navel|pelvis|heel|elbow|armpit|face|cheek|nose|teeth|tooth|scalp)"
 )
 _LOCATION = re.compile(
     rf"\b(?:my|her|his|the|your) (?:right|left|lower|upper|low|middle|mid|inner|outer) {_SITE}\b|"
-    rf"\b(?:in|into|down|across|around|behind|over|at) (?:my|her|his|the|both) (?:\w+ ){{0,3}}?{_SITE}\b(?! of\b)|"
+    rf"\b(?:in|into|down|across|around|behind|over|at|under|below|above|beneath|between|up to) (?:my|her|his|the|both) "
+    rf"(?:\w+ ){{0,3}}?{_SITE}\b(?! of\b)|"
+    # the side told after the part: "holding his ear, the right one"
+    rf"\b{_SITE}\b,? (?:the|on the) (?:right|left)(?: one| side)?\b|"
     r"(?<![^\W\d_])(?:زیر|بالای|پشت|جلوی|کنار|وسط|پایین|دور)\s+(?:دل|شکم|ناف|ران|سر|گوش|چشم|کمر|گردن|سینه|زانو|پا|"
     r"دست|کتف|شونه|شانه|معده|مقعد)|(?<![^\W\d_])(?:سمت|طرف)\s+(?:راست|چپ)|(?<![^\W\d_])شقیقه|"
     # «به بازوی چپم میزد», «قفسه سینه‌م تیر کشید»
@@ -921,6 +980,31 @@ _LOCATION = re.compile(
     r"(?<![^\W\d_])(?:قفسه\s+)?سینه\u200c?(?:م|ش)\s+(?:\S+\s+)?(?:تیر|درد|سنگین|فشار|می[\s\u200c]?سوز)",
     re.IGNORECASE,
 )
+# where it is, asked: "show me where", "where do you feel it?", "which side?"; not where one works or lives
+_LOCATION_Q = re.compile(
+    r"^(?![^?]*\b(?:work|live|living|born|from|stay\w*|travel\w*|school|buy|get (?:it|them))\b)"
+    r"[^?]*\b(?:(?:show|tell) me where|point to (?:where|it)|whereabouts|"
+    r"where(?:'s| is) (?:it|that|the (?:\w+ )?(?:pain|ache|rash|lump|swelling|soreness|tenderness|itch))|"
+    r"where (?:does|did) (?:it|that|the (?:\w+ )?pain)(?: \w+)?|where do you (?:feel|get) (?:it|the pain|that)|"
+    r"where exactly|"
+    r"which (?:side|part|ear|eye|knee|leg|arm|foot|hand))\b",
+    re.IGNORECASE,
+)
+# who is at home, asked or told: "who's at home?", "who do you live with?", "do you live alone?", "i live with my
+# daughter" (the social history's living situation)
+_HOME_Q = re.compile(
+    r"\bwho(?:'s| is| else is| else)? (?:at home|in the house|living with you|lives with you)\b|\bwho do (?:you|they) live with\b|"
+    r"\b(?:live|living) (?:alone|on your own|by yourself)\b|\b(?:home|living) situation\b|\bthings at home\b|"
+    r"\b(?:anyone|someone|help|support) "
+    r"(?:at home|to help)\b|\bwho (?:looks after|takes care of|helps) (?:you|him|her)\b",
+    re.IGNORECASE,
+)
+_HOME_TOLD = re.compile(
+    r"\b(?:i|we|he|she) (?:live|lives|am living|is living) (?:with|alone|on (?:my|his|her) own|by (?:my|him|her)sel(?:f|ves))\b",
+    re.IGNORECASE,
+)
+# warning signs asked about beyond the catalog's words: "is he floppy or very sleepy?", "any trouble breathing?",
+# "any stiff neck?", "any confusion?"
 # what it is like, in the patient's words: "like a band", "lightheaded, no spinning", "نبض میزنه", "تیر میکشه"
 _QUALITY = re.compile(
     r"\b(?:like a (?:band|vise|vice|knife|weight|belt|pressure)|band[- ]like|light[- ]?headed|woozy|"
@@ -969,9 +1053,13 @@ _DEGREE = re.compile(
     re.IGNORECASE,
 )
 # how bad it is, asked as how much it troubles or stops the patient: «خیلی اذیتت میکنه؟», «کارت رو مختل کرده؟»,
-# "how bad is it?", "does it stop you sleeping?"
+# "how bad is it?", "does it stop you sleeping?", "how's he been in himself?", "how is it affecting you?"
 _IMPACT_Q = re.compile(
     r"\bhow bad\b|\b(?:does|is) (?:it|the pain) (?:stop|keep|wake|affect|interfer\w*)\w*|"
+    r"\bhow(?:'s| is| has| have| are)? (?:he|she|you|they|it|the baby)(?: been)? in (?:himself|herself|yourself|themselves)\b|"
+    r"\bhow (?:is|has|are|does) (?:it|this|that|the \w+)(?: been)? affect\w*|"
+    r"\bstop(?:ping|ped|s)? (?:you|him|her|them) (?:from )?(?:doing|working|sleeping|going)\b|"
+    r"\b(?:affect\w*|interfer\w*) (?:with )?(?:your|his|her|their) (?:daily|day|life|work|sleep|activities)|"
     r"(?<![^\W\d_])(?:اذیت(?:ت|تون|ش)\s+(?:\S+\s+)?(?:می[\s\u200c]?کن|میکن|کرده)|"
     r"(?:مختل|مانع)\s+(?:\S+\s+)?(?:کرده|میشه|می[\s\u200c]?شه)|چقدر\s+شدید)",
     re.IGNORECASE,
@@ -985,6 +1073,17 @@ _IMPACT_TOLD = re.compile(
     r"(?:بخواب|راه\s+بر|کار\s+کن|سر\s+کار|غذا\s+بخور)|از\s+(?:درد|سرفه)\S*\s+(?:\S+\s+)?بیدار",
     re.IGNORECASE,
 )
+# how much the complaint stops daily life, told ("i've had two days off work", "he didn't go to nursery", "it's
+# woken me up twice"): the severity's effect
+_IMPACT = re.compile(
+    r"\b(?:days?|time|weeks?) off (?:work|school|college)\b|"
+    r"\b(?:didn't|couldn't|can't|cannot|did not|could not|haven't been able to|hasn't been able to|unable to) "
+    r"(?:go|get|make it) (?:in )?(?:to )?(?:work|school|nursery|daycare|day care|college|the office)\b|"
+    r"\b(?:missed|missing|off) (?:work|school|nursery|daycare|day care|college)\b|"
+    r"\b(?:woken|woke|wakes?|waking) (?:me|him|her|them) up\b|\bkeeps? (?:me|him|her|them) (?:up|awake)\b|"
+    r"\b(?:can't|couldn't|cannot) (?:sleep|work|walk|eat|concentrate)\b",
+    re.IGNORECASE,
+)
 # the patient's own body part in Persian: «گلوم», «سرش», «دلم» (what the degree is about)
 _OWN_PART = re.compile(
     r"(?<![^\W\d_])(?:سر|کمر|شکم|دل|زانو|پا|دست|گلو|سینه|گوش|چشم|گردن|شونه|شانه|مچ|معده)(?:م|ش|تون|تان)(?![^\W\d_])"
@@ -994,6 +1093,10 @@ _OWN_PART = re.compile(
 _DOSES_MISSED = re.compile(
     r"\b(?:skips?|skipped|skipping|miss(?:es|ed|ing)?|forgets?|forgot|forgetting)\b(?: \w+){0,3}? (?:the |my |his |her |a "
     r"|some )?(?:\w+ )?(?:pills?|medicines?|medications?|meds|doses?|tablets?|inhalers?|insulin|shots?|puffers?)\b|"
+    # one of the day's doses by its time: "the evening one i miss a lot", "I forget the morning one"
+    r"\b(?:morning|evening|night|nighttime|bedtime|lunchtime|afternoon) (?:one|dose|tablet|pill)s?\b(?: \w+){0,3}? "
+    r"(?:miss|forget|skip)\w*|\b(?:miss|forget|skip)\w*(?: \w+){0,2}? (?:the |my )?(?:morning|evening|night|nighttime|"
+    r"bedtime|lunchtime|afternoon) (?:one|dose|tablet|pill)s?\b|"
     r"\bran out of\b|"
     r"(?<![^\W\d_])(?:تموم شده|تمام شده|تموم شد)\S*(?:\s+\S+){0,3}?\s+(?:دیگه|دیگر)\s+(?:نگرفتم|نخریدم|نخوردم|نزدم)|"
     r"یادم\s+(?:می[\s\u200c]?ره|میره|رفت)\s+(?:\S+\s+)?(?:بخورم|بزنم)",
@@ -1077,7 +1180,11 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
     ):
         found.add("stated_complaint")
     # where and what it is like are told even beside a "no" ("no blood. it was watery", "not down the leg")
-    if said and (_LOCATION.search(said) or PART_COMPLAINT.search(said)):
+    if said and (
+        _LOCATION.search(said)
+        or PART_COMPLAINT.search(said)
+        or (asked and not denied and _LOCATION_Q.search(asked))
+    ):
         found.add("stated_location")
     if said and _QUALITY.search(said):
         found.add("stated_quality")
@@ -1092,7 +1199,7 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
         or (asked and not denied and _OCCUPATION_TOLD.search(asked) and seg.role != "doctor")
     ):
         found.add("occupation_told")
-    if said and _HOME_TOLD.search(said):  # told beside a "no" too («نه، با دخترم زندگی میکنم»)
+    if said and (_HOME_TOLD.search(said) or (asked and _HOME_Q.search(asked))):  # told beside a "no" too
         found.add("home_told")
     if said and _RELATIVE_ILL.search(said):
         found.add("relative_illness")
@@ -1116,6 +1223,8 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
         )
     ):
         found.add("stated_severity")
+    if said and not denied and _IMPACT.search(said):
+        found.add("stated_severity")  # its effect on daily life (the item's own definition)
     # a modifier told is told beside a "no" too ("no, it doesn't spin. it goes dark when I stand up")
     # the question may be earlier in the turn: «با فعالیت بیشتر میشه؟ مثلاً پله؟»
     if said and (
@@ -1160,13 +1269,23 @@ _IF = re.compile(
 # "آزمایش سدیم و پتاسیم و کراتینین می‌نویسم", "یه کشت ادرار هم … بدید"
 _TEST_NAME = (
     r"(?:cultures?|urine|blood (?:work|tests?|counts?)|bloodwork|kidney function|potassium|sodium|electrolytes|a1c|"
-    r"a one c|labs?|cholesterol|lipids?|thyroid|x-?rays?|scans?|ultrasound|ecg|ekg|swabs?|panel|levels?|tests?|mri|"
+    r"a one c|labs?|bloods|crp|cholesterol|lipids?|thyroid|x[- ]?rays?|scans?|ultrasound|ecg|ekg|swabs?|panel|levels?|tests?|mri|"
     r"ct|cbc)\b"
 )
 _TEST_PLANNED = re.compile(
     r"\b(?:i'll|we'll|i will|we will|(?:i'm|we're|i am|we are) (?:going to|gonna)|let's|let me|i'd like to|"
     r"i want to|i would like to|we should|we need to)(?: \w+){0,2}? (?:send|check|recheck|order|draw|get|repeat|do|run)\b(?: \w+){0,5}? "
     rf"{_TEST_NAME}|"
+    # "the nurse will take some bloods", "i'll book you an ecg", "i'm going to request an ultrasound"
+    r"\b(?:the nurse|the lab|the phlebotomist|they)(?:'ll| will| can) (?:\w+ )?(?:take|do|draw|check|run)\b(?: \w+){0,3}? "
+    rf"{_TEST_NAME}|"
+    r"\b(?:i'll|we'll|i will|we will|(?:i'm|we're|i am|we are) (?:going to|gonna)|let me|let's) (?:\w+ )?(?:book|arrange|"
+    rf"organi[sz]e|request) (?:you )?(?:in )?(?:for )?(?:a|an|some|the)\b(?: \w+){{0,3}}? {_TEST_NAME}|"
+    # "so i'm sending you for a stool test", "we're booking you in for an ultrasound", "i want to test for h pylori"
+    r"\b(?:i'm|we're|i am|we are|i'll|we'll|i will|we will) (?:\w+ )?(?:sending|send|booking|book|arranging|arrange|referring|refer) "
+    rf"(?:you|him|her|them) (?:\w+ )?for (?:a|an|some|the)\b(?: \w+){{0,3}}? {_TEST_NAME}|"
+    r"\b(?:i'll|we'll|i will|we will|(?:i'm|we're|i am|we are) (?:going to|gonna)|let's|i'd like to|i want to|"
+    r"i would like to|we should|we need to) (?:also )?test (?:you |him |her |them )?for\b|"
     # "I'd also like a CBC and a basic metabolic panel today"
     rf"\b(?:i'd|i would|we'd|we would|i want|we want) (?:also )?(?:like )?(?:a|an|some)\b(?: \w+){{0,3}}? {_TEST_NAME}|"
     r"(?<![^\W\d_])(?:آزمایش|کشت|تست|عکس|سونو\S*|نوار قلب|ام[\s\u200c]?آر[\s\u200c]?آی|سی[\s\u200c]?تی|HbA1c|A1c|"
@@ -1176,11 +1295,15 @@ _TEST_PLANNED = re.compile(
 )
 # a test's result read out: "the urine dip shows positive leukocytes", "your a1c came back at 8.4"
 _RESULT_READ = re.compile(
-    r"\b(?:dip(?:stick)?|urine(?: test)?|urinalysis|swab|culture|x-?ray|scan|ct|mri|ultrasound|ecg|ekg|labs?|"
-    r"blood (?:work|tests?|counts?)|bloodwork|a1c|a one c|(?:strep|flu|covid|pregnancy|urine|rapid|pcr|lab|stool) tests?)"
-    r"\b(?: \w+){0,2}? (?:shows?|showed|came back|is back|"
-    r"was|were|is|are) (?:\w+ ){0,2}?(?:positive|negative|normal|abnormal|elevated|high|low|clear|unremarkable|"
-    r"\d|one|two|three|four|five|six|seven|eight|nine|ten)",
+    r"\b(?:dip(?:stick)?|urine(?: test)?|urinalysis|swab|culture|x[- ]?ray|scan|ct|mri|ultrasound|ecg|ekg|labs?|"
+    r"blood (?:work|tests?|counts?)|bloodwork|bloods|a1c|hba1c|a one c|crp|(?:kidney|liver|thyroid|renal) (?:function|tests?)|"
+    r"cholesterol|potassium|sodium|ha?emoglobin|iron|ferritin|b12|vitamin d|tsh|psa|egfr|creatinine|echo(?:cardiogram)?|"
+    r"(?:strep|flu|covid|pregnancy|urine|rapid|pcr|lab|stool) tests?)"
+    # a few words between, also a clause told aside: "your blood count from the check up last month was normal",
+    # "your hba1c, that's the three month average, is nine point one"
+    r"\b(?:,? [\w']+){0,7}?,? (?:shows?|showed|came back|is back|looks?|looked|"
+    r"was|were|is|are) (?:\w+ ){0,2}?(?:positive|negative|normal|abnormal|elevated|raised|high|low|clear|unremarkable|"
+    r"fine|okay|borderline|\d|one|two|three|four|five|six|seven|eight|nine|ten)",
     re.IGNORECASE,
 )
 _RESULT_WORDS = re.compile(
@@ -1198,6 +1321,14 @@ _DRUG_CHANGE = re.compile(
 )
 
 
+# a medicine named by its kind, not its name: "i'll give you some antibiotics", "start a steroid cream", "a course of
+# antibiotics", "i'll prescribe an inhaler"
+_MED_CLASS = re.compile(
+    r"\b(?:antibiotics?|steroids?|(?:steroid|antifungal|antibiotic|barrier) (?:cream|ointment|tablets?)|painkillers?|"
+    r"pain (?:killers?|relief|medicine)|inhalers?|nasal spray|(?:eye|ear|nose) drops|antihistamines?|water tablets?|"
+    r"blood thinners?|anti[- ]?inflammatories|antacids?|laxatives?|nicotine (?:patches|replacement|gum))\b",
+    re.IGNORECASE,
+)
 # a referral written or arranged: «یه معرفی‌نامه برای چشم‌پزشکی», «معرفیتون می‌کنم به متخصص», «ارجاع می‌دم»,
 # "I'll refer you to", "I'm putting in a referral"
 _REFERRAL_MADE = re.compile(
@@ -1370,7 +1501,11 @@ _WARNING_SIGN_Q = re.compile(
     # a child's lips or fingers turning blue: «لب‌هاش کبود نمیشه؟»
     r"(?<![^\W\d_])کبود\s*(?:نمی|می|شد|نشد)|"
     r"(?<![^\W\d_])شب(?:ا|ها|\u200cها)?\s+(?:\S+\s+)?عرق|(?<![^\W\d_])از\s+حال\s+رفت|"
-    r"\b(?:short(?:ness)? of breath|trouble breathing|hard to breathe|breathless)\b",
+    r"\b(?:short(?:ness)? of breath|trouble breathing|hard to breathe|breathless)\b|"
+    r"\b(?:floppy|hard to wake|difficult to wake|(?:very|really|unusually) (?:sleepy|drowsy)|drowsy|stiff neck|"
+    r"neck stiffness|non[- ]?blanching|rash that doesn't fade|(?:trouble|difficulty|struggling|hard) (?:breathing|to breathe)|"
+    r"blue lips|lips (?:go|going|turn\w*) blue|fits|having a fit|seizures?|convuls\w*|confus(?:ed|ion)|muddled|slurred speech|"
+    r"facial droop|vision loss|loss of vision|coughing (?:up )?blood|vomiting blood)\b",
     re.IGNORECASE,
 )
 
@@ -1378,9 +1513,25 @@ _WARNING_SIGN_Q = re.compile(
 @functools.lru_cache(maxsize=4096)
 def states_the_plan(text: str) -> bool:
     """Whether a doctor's sentence orders or asks for a test (and reads no result), starts, stops or changes
-    a medicine ("continue metformin, start Jardiance ten milligrams"), or sets a time ahead ("bring the
-    results in a week", «یه هفته دیگه، با جواب آزمایش»)."""
-    return bool(_plan_patterns(text) & {"test_planned", "drug_plan"}) or bool(_AHEAD.search(text))
+    a medicine ("continue metformin, start Jardiance ten milligrams"), sets a time ahead ("bring the
+    results in a week", «یه هفته دیگه، با جواب آزمایش») or awaits a result ("the x ray should be back by
+    then")."""
+    return (
+        bool(_plan_patterns(text) & {"test_planned", "drug_plan"})
+        or bool(_AHEAD.search(text))
+        or bool(_AWAITED.search(text))
+    )
+
+
+# a result still to come: "the x ray should be back by then", "we're waiting on the bloods", "when the culture
+# comes back"; it is awaited, not reviewed
+_AWAITED = re.compile(
+    r"\b(?:should|will|would|'ll|might|may) be (?:back|ready|available)\b|"
+    r"\bwhen (?:the|your|his|her|it|they)\b(?: \w+){0,3}? (?:comes?|get|gets) back\b|"
+    r"\b(?:waiting|wait) (?:for|on) (?:the|your|his|her)\b(?: \w+){0,3}? (?:results?|x[- ]?rays?|bloods?|tests?|scans?|cultures?|"
+    r"reports?)\b|\bpending\b",
+    re.IGNORECASE,
+)
 
 
 _AHEAD = re.compile(rf"{_INTERVAL}|{_FA_INTERVAL}", re.IGNORECASE)
@@ -1396,7 +1547,8 @@ def _plan_patterns(text: str) -> set[str]:
         return found
     if _TEST_PLANNED.search(text) and not _RESULT_WORDS.search(text):
         found.add("test_planned")
-    named = names_drug(text) or re.search(FA_DOSAGE_FORM, text)  # «قرص سرماخوردگی، هر هشت ساعت یکی»
+    # a drug, a dosage form («قرص سرماخوردگی، هر هشت ساعت یکی») or a class ("a steroid cream") changed or scheduled
+    named = names_drug(text) or re.search(FA_DOSAGE_FORM, text) or _MED_CLASS.search(text)
     if named and (_DRUG_CHANGE.search(text) or _FA_SCHEDULE.search(text)):
         found.add("drug_plan")
     if _REFERRAL_MADE.search(text):
