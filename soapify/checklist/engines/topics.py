@@ -406,7 +406,9 @@ def segment_patterns(seg: Segment) -> set[str]:
     ):
         found.add("told_diagnosis")
     for text in doctor:
-        if _EXPLAINS.search(text) or (_FA_THAT_IS.search(text) and names_condition(text)):
+        if (_COURSE_EXPLAINED.search(text) and not _CONDITION_WORD.search(text)) or (
+            _FA_THAT_IS.search(text) and names_condition(text)
+        ):
             found.add("explains_condition")
         if _exam_finding(text):
             found.add("exam_finding")
@@ -414,10 +416,6 @@ def segment_patterns(seg: Segment) -> set[str]:
             found.add("vital_reading")
         if _self_care_advice(text):
             found.add("self_care_advice")
-        if _COURSE_EXPLAINED.search(text) and not _CONDITION_WORD.search(text):
-            found.add("course_explained")
-        if _OTHER_CAUSE.search(text) and names_condition(text) and not _CONDITION_WORD.search(text):
-            found.add("other_cause_weighed")
     if any(_stated_duration(text) for text in patient):
         found.add("stated_duration")
     if any(_stated_onset(text) for text in patient):
@@ -445,9 +443,14 @@ def segment_patterns(seg: Segment) -> set[str]:
     return found
 
 
-# the condition's course explained: "most of these clear up by themselves in two or three days", "it usually
-# settles on its own", "antibiotics only make a small difference", "that's not dangerous"
+# the condition explained to the patient, its course: "most of these clear up by themselves in two or three days",
+# "it usually settles on its own", "antibiotics only make a small difference", "that's not dangerous", "it's
+# contagious", «خودش خوب میشه», «مسری», «آنتی‌بیوتیک لازم نداره»; «یعنی» with a condition (_FA_THAT_IS)
 _COURSE_EXPLAINED = re.compile(
+    r"\b(?:get|gets|getting) better on (?:its|it's) own\b|\bgo(?:es)? away on (?:its|it's) own\b|\bself[- ]limiting\b|"
+    r"\b(?:is|it's|are) (?:contagious|catching)\b|\bantibiotics (?:won't|will not|don't|do not) (?:help|work)\b|"
+    r"(?<![^\W\d_])(?:خود\s*به\s*خود|خودش\s+(?:\S+\s+)?خوب\s+می|مسری|واگیر|"
+    r"آنتی[\s\u200c]?بیوتیک\s+(?:\S+\s+)?(?:لازم\s+نداره|لازم\s+نیست|اثر\s+نداره|فایده\s+نداره|کمک\s+نمی))|"
     r"\b(?:clear|settle|get better|gets better|improve|resolve|heal|go away|goes away|pass)\w*(?: up)?\b(?: \w+){0,3}? "
     r"(?:by (?:it|them|him|her)sel(?:f|ves)|on (?:its|their|his|her) own|without (?:antibiotics|treatment|medicine))\b|"
     r"\b(?:most|many) (?:of )?(?:these|them|cases|children|kids|people)\b[^.?!]{0,40}\b(?:clear|settle|get better|"
@@ -458,13 +461,6 @@ _COURSE_EXPLAINED = re.compile(
     r"\b(?:should|will|tends to|tend to) (?:usually |probably |normally )?(?:settle|clear|get better|improve|resolve|heal|"
     r"go away|ease)\w*(?: up| down)?\b(?: \w+){0,2}? (?:in|within|over) (?:a|an|the|one|two|three|four|six|a few|\w+ or \w+)\b|"
     r"\b(?:it's|it is|this is|that's) (?:caused by|due to|because of) (?:a |the )?\w+",
-    re.IGNORECASE,
-)
-# another cause weighed beside the working diagnosis: "it could also be an ulcer", "it might still be a viral
-# bronchitis", "less likely a clot", "I don't think it's your gallbladder"
-_OTHER_CAUSE = re.compile(
-    r"\b(?:could|might|may) (?:also|still|just|equally|possibly|even)(?: just)? be\b|\bless likely\b|"
-    r"\bother (?:causes?|possibilit\w+)\b|\brule (?:out|\w+ out)\b|\bruling out\b|\b(?:or|versus|vs) (?:maybe|possibly)\b",
     re.IGNORECASE,
 )
 
@@ -1376,15 +1372,6 @@ _HOOKAH = re.compile(
 )
 
 
-#: the condition explained to the patient: it gets better by itself, it is catching, antibiotics do not help it;
-#: «یعنی» with a condition («یعنی عفونت ویروسی معده و روده»)
-_EXPLAINS = re.compile(
-    r"\b(?:get|gets|getting) better on (?:its|it's) own\b|\bgo(?:es)? away on (?:its|it's) own\b|\bself[- ]limiting\b|"
-    r"\b(?:is|it's|are) (?:contagious|catching)\b|\bantibiotics (?:won't|will not|don't|do not) (?:help|work)\b|"
-    r"(?<![^\W\d_])(?:خود\s*به\s*خود|خودش\s+(?:\S+\s+)?خوب\s+می|مسری|واگیر|"
-    r"آنتی[\s\u200c]?بیوتیک\s+(?:\S+\s+)?(?:لازم\s+نداره|لازم\s+نیست|اثر\s+نداره|فایده\s+نداره|کمک\s+نمی))",
-    re.IGNORECASE,
-)
 _FA_THAT_IS = re.compile(r"(?<![^\W\d_])یعنی(?![^\W\d_])")
 
 
@@ -1433,7 +1420,9 @@ def _fa_result_read(text: str) -> bool:
 
 #: another cause weighed: "it could also be mono", «ویروسی هم می‌تونه باشه، مثل مونونوکلئوز», «شاید … باشه»
 _COULD_BE = re.compile(
-    r"\b(?:could|might|may) (?:also )?be\b|"
+    # "it could also be an ulcer", "it might still be a viral bronchitis", "less likely a clot"
+    r"\b(?:could|might|may) (?:(?:also|still|just|equally|possibly|even) )?(?:just )?be\b|\bless likely\b|"
+    r"\bother (?:causes?|possibilit\w+)\b|\brule (?:out|\w+ out)\b|\bruling out\b|\b(?:or|versus|vs) (?:maybe|possibly)\b|"
     r"(?<![^\W\d_])(?:می[\s\u200c]?تونه|میتونه|ممکنه|ممکن\s+است|شاید)(?:\s+\S+){0,4}?\s+(?:باشه|باشد)(?![^\W\d_])",
     re.IGNORECASE,
 )
