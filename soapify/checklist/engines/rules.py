@@ -485,8 +485,6 @@ class RulesEvaluator:
         evidence = normalize_text(result.evidence_text)
         absent = []
         for part in parts:
-            if part.when is not None and part.when.search(evidence) is None:
-                continue
             if part.unless is not None and part.unless.search(evidence) is not None:
                 continue
             if (part.terms is not None and part.terms.search(evidence)) or (

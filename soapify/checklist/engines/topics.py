@@ -140,9 +140,8 @@ class ItemPart:
     segments that decided the item; with ``anywhere``, any segment of the visit but a doctor's conditional
     advice; with ``reach``, the segment before the evidence's and ``reach`` after it; with ``doctor``, only the
     doctor's statements (the plan's dose, not the patient's list). With ``asked``, a doctor's statement never
-    holds it (a leg examined is no orthopnoea asked, a plan's "go up to 0.5 mg" no radiation). ``when`` /
-    ``unless``: the part is asked for only when the evidence holds one of ``when`` and none of ``unless`` (how
-    much, of a patient who smokes)."""
+    holds it (a leg examined is no orthopnoea asked, a plan's "go up to 0.5 mg" no radiation). ``unless``: the
+    part is not asked for when the evidence holds one of these (no dose of a medicine stopped)."""
 
     name: str
     terms: re.Pattern | None = None
@@ -153,7 +152,6 @@ class ItemPart:
     reach: int = 0
     doctor: bool = False
     asked: bool = False
-    when: re.Pattern | None = None
     unless: re.Pattern | None = None
 
 
@@ -182,7 +180,6 @@ def _parts(raw: list[dict]) -> tuple[ItemPart, ...]:
             reach=int(p.get("reach", 0)),
             doctor=bool(p.get("doctor", False)),
             asked=bool(p.get("asked", False)),
-            when=compile_group(list(p.get("when", ()))),
             unless=compile_group(list(p.get("unless", ()))),
         )
         for p in raw
