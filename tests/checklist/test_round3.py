@@ -216,8 +216,10 @@ def test_an_instruction_during_the_exam_is_neither_a_finding_nor_advice(said, fi
         ("[doctor] Do you feel you'd be better off dead?\n[patient] No.", "red_flags", "covered"),
         ("[doctor] Your PHQ-9 score is 17.\n[doctor] Have you been feeling down or hopeless?\n[patient] Most days, yes.", "mood_screen", "covered"),
         ("[doctor] Has anyone in your family had depression?\n[patient] My mother had it.", "mood_screen", "missing"),
-        ("[doctor] Does she go to daycare?\n[patient] Yes, five days a week.", "social_occupation", "covered"),
-        ("[patient] گلوم درد می‌کنه. موقع غذا خوردن بدتره.", "aggravating_relieving", "covered"),
+        # daycare is her occupation; the item also asks who is at home (round 8: partial without it)
+        ("[doctor] Does she go to daycare?\n[patient] Yes, five days a week.", "social_occupation", "partial"),
+        # what makes it worse, nothing that makes it better: the item in part (round 8, ``parts``)
+        ("[patient] گلوم درد می‌کنه. موقع غذا خوردن بدتره.", "aggravating_relieving", "partial"),
         ("[doctor] تست سریع استرپ هم گرفتیم، مثبت شد.", "results_reviewed", "covered"),
         ("[doctor] We'll repeat the A1c in three months.", "tests_ordered", "covered"),
         ("[doctor] Your blood work came back normal.", "tests_ordered", "missing"),

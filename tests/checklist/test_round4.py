@@ -113,16 +113,18 @@ def test_family_history_told_in_passing_is_covered(evaluator):
 
 
 @pytest.mark.parametrize(
-    "said",
+    ("said", "expected"),
     [
-        "it hurts right in my left shoulder blade.",
-        "the pain goes down the back of my thigh.",
-        "بالای نافم درد می‌کنه.",
+        # told where, not whether it spreads: "Location and radiation" only in part (round 8)
+        ("it hurts right in my left shoulder blade.", "partial"),
+        ("the pain goes down the back of my thigh.", "covered"),
+        # the same in Persian (one parts mechanism for both languages since the merge)
+        ("بالای نافم درد می‌کنه.", "partial"),
     ],
 )
-def test_where_it_hurts_in_the_patients_words_is_the_location(evaluator, said):
+def test_where_it_hurts_in_the_patients_words_is_the_location(evaluator, said, expected):
     dialogue = f"[doctor] tell me about the pain.\n[patient] {said}"
-    assert status(evaluator, dialogue, "location") == "covered"
+    assert status(evaluator, dialogue, "location") == expected
 
 
 @pytest.mark.parametrize(
@@ -163,7 +165,10 @@ def test_the_last_few_months_without_for_is_a_duration(evaluator):
     ],
 )
 def test_what_makes_it_worse_is_the_aggravating_factor(evaluator, dialogue):
-    assert status(evaluator, dialogue, "aggravating_relieving") == "covered"
+    # found, and only half of the item: nothing said about what makes it better (round 8, ``parts``)
+    assert status(evaluator, dialogue, "aggravating_relieving") == "partial"
+    relieved = dialogue + "\n[patient] resting helps a bit."
+    assert status(evaluator, relieved, "aggravating_relieving") == "covered"
 
 
 def test_feeling_better_is_no_aggravating_factor():

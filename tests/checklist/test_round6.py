@@ -57,13 +57,20 @@ def test_a_cardiology_item_needs_chest_pain_or_the_legs_beside_its_word(evaluato
             "chest_pain_radiation",
         ),
         (
-            "[doctor] any swelling in your ankles?\n[patient] yes, by the evening my socks leave a mark.",
+            "[doctor] short of breath on the stairs? any swelling in your ankles?\n"
+            "[patient] a little winded, and by the evening my socks leave a mark.",
             "dyspnea_orthopnea",
         ),
     ],
 )
 def test_a_cardiology_item_asked_about_the_chest_or_the_legs_is_covered(evaluator, dialogue, key):
     assert status(evaluator, dialogue, key) == "covered"
+
+
+def test_ankle_swelling_without_breathlessness_is_the_item_in_part(evaluator):
+    # "breathlessness and orthopnoea" with no breathing asked (round 8, ``parts``)
+    dialogue = "[doctor] any swelling in your ankles?\n[patient] yes, by the evening my socks leave a mark."
+    assert status(evaluator, dialogue, "dyspnea_orthopnea") == "partial"
 
 
 def test_chest_pain_in_the_doctors_warning_is_no_history_of_it(evaluator):
@@ -104,14 +111,18 @@ def test_a_diabetes_item_in_a_visit_that_never_names_diabetes_is_missing(evaluat
             "[doctor] قندتون افت هم می‌کنه؟ لرزش، عرق سرد؟\n[patient] یه بار عصر لرزش گرفتم، آبمیوه خوردم خوب شد.",
             "hypoglycemia",
         ),
-        (
-            "[doctor] with the metformin, how are your feet? any tingling?\n[patient] a bit of tingling in my toes at night.",
-            "diabetic_foot",
-        ),
     ],
 )
 def test_a_diabetes_item_in_a_diabetes_visit_is_still_covered(evaluator, dialogue, key):
     assert status(evaluator, dialogue, key) == "covered"
+
+
+def test_a_foot_symptom_in_a_diabetes_visit_is_the_foot_item_in_part(evaluator):
+    # the feet asked about, no pulses checked (round 8, ``parts``: sensation, ulcers and pulses)
+    dialogue = "[doctor] with the metformin, how are your feet? any tingling?\n[patient] a bit of tingling in my toes at night."
+    assert status(evaluator, dialogue, "diabetic_foot") == "partial"
+    pulses = dialogue + "\n[doctor] your foot pulses are good and the monofilament is normal."
+    assert status(evaluator, pulses, "diabetic_foot") == "covered"
 
 
 # --- how bad it is: a number on a scale, or a degree beside the complaint ---------------------------
@@ -197,7 +208,8 @@ def test_an_exam_or_the_doctors_counselling_is_no_adherence(evaluator, dialogue)
 )
 def test_work_told_in_persian_is_the_social_history(evaluator, answer):
     dialogue = f"[doctor] استراحت کنید چند روز.\n[patient] {answer}\n[doctor] باشه."
-    assert status(evaluator, dialogue, "social_occupation") == "covered"
+    # work without home or support is the item in part (round 8: the item asks for both)
+    assert status(evaluator, dialogue, "social_occupation") == "partial"
 
 
 @pytest.mark.parametrize(
@@ -218,7 +230,8 @@ def test_a_modifier_told_beside_a_no_is_covered(evaluator):
         "[patient] نه، نمی‌چرخه. وقتی بلند می‌شم یه لحظه سیاهی می‌ره."
     )
     r = result(evaluator, dialogue, "aggravating_relieving")
-    assert r.status == "covered"
+    # what makes it worse without what makes it better is the item in part (round 8)
+    assert r.status == "partial"
     assert "وقتی بلند می‌شم" in r.evidence_text
 
 

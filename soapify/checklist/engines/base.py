@@ -192,6 +192,7 @@ _CHAR_MAP = str.maketrans(
         "\u0629": "\u0647",  # teh marbuta -> heh
         "\u0623": "\u0627",  # alef with hamza above -> alef
         "\u0625": "\u0627",  # alef with hamza below -> alef
+        "\u0624": "\u0648",  # waw with hamza -> waw ("سؤال" as "سوال")
         "\u064b": " ",  # tanween (word-final: "فوراً", "احتمالاً") -> space, so "فورا" matches
         "\u064c": " ",
         "\u064d": " ",

@@ -56,10 +56,13 @@ from soapify.checklist.engines.keywords import (
 from soapify.checklist.engines.sentences import Sentence, evidence_span, is_uncertain, split_sentences
 from soapify.checklist.engines.topics import (
     LAST_TIME,
+    ItemContext,
     Segment,
     TopicProfile,
     classified_profile,
+    finding_or_assessment,
     item_contexts,
+    item_parts,
     load_classifier,
     names_condition,
     names_drug,
@@ -185,6 +188,7 @@ class RulesEvaluator:
             result = self._evaluate_item(transcript, norm, sentences, hits[i], item, comp, item_sims, lang)
             if context is not None:
                 result = self._with_topics(transcript, result, item, hits[i], voided[i], context, lang)
+                result = self._in_full(transcript, result, item, hits[i], context, norm, lang)
             else:
                 result.notes = _notes(result)
             if _outside_its_visit(item, norm) or not _evidence_in_context(result, item, sentences, norm):
@@ -214,6 +218,13 @@ class RulesEvaluator:
                 profile.not_in_advice
                 and (sentence.speaker or "") == "doctor"
                 and (_hypothetical(sentence) or states_the_plan(sentence.text))
+            ):
+                return True
+            if (
+                profile.not_in_findings
+                and (sentence.speaker or "") == "doctor"
+                and not sentence.text.rstrip().endswith(("?", "؟"))
+                and finding_or_assessment(sentence.text)
             ):
                 return True
             if profile.declined and _declined(norm, sentence, h):
@@ -434,6 +445,88 @@ class RulesEvaluator:
         result.notes = _notes(result)
         return result
 
+    def _in_full(
+        self,
+        transcript: TranscriptView,
+        result: ItemResult,
+        item: ItemSpec,
+        hits: list[Hit],
+        context: _TopicContext,
+        norm: str,
+        lang: str,
+    ) -> ItemResult:
+        """A "covered" item whose meaning asks for a part the visit left out is "partial" (``parts`` of
+        ``item_topics.json``, ``topics.ItemPart``): smoking with no amount ("occasionally"), work without home,
+        breathlessness without lying flat, an ECG without troponin, "Location and radiation" without whether it
+        spreads, a plan's medicine without its dose. The notes name the parts missing."""
+        parts = item_parts().get(item.key or "", ())
+        if result.status != "covered" or not parts:
+            return result
+        profile = self._profile(item)
+        own = set(profile.patterns) | set(profile.decisive)
+        anchors = [(a["start"], a["end"]) for a in result.anchor_positions]
+        segs = context.segments
+        region = [
+            j
+            for j, seg in enumerate(segs)
+            if any(seg.start < e and s < seg.end for s, e in anchors)
+            or (
+                (not profile.roles or seg.role in profile.roles)
+                and (any(seg.start <= h.start < seg.end for h in hits) or context.patterns[j] & own)
+            )
+        ]
+        everywhere = [
+            j
+            for j, seg in enumerate(segs)
+            if not (seg.role == "doctor" and not seg.question and _CONDITIONAL.search(seg.text))
+        ]
+        at = anchors[0][0] if anchors else -1
+        here = next((j for j, seg in enumerate(segs) if seg.start <= at < seg.end), None)
+        evidence = normalize_text(result.evidence_text)
+        absent = []
+        for part in parts:
+            if part.unless is not None and part.unless.search(evidence) is not None:
+                continue
+            if (part.terms is not None and part.terms.search(evidence)) or (
+                part.regex is not None and part.regex.search(result.evidence_text)
+            ):  # the evidence itself tells it
+                continue
+            if part.reach:  # the segment before the evidence's to ``reach`` after it
+                near = (
+                    range(max(0, here - 1), min(len(segs), here + part.reach + 1)) if here is not None else ()
+                )
+                scope = list(near)
+            else:
+                scope = everywhere if part.anywhere or part.doctor else region
+            found = False
+            for j in scope:
+                seg = segs[j]
+                statement = seg.role == "doctor" and not seg.question
+                if (part.asked and statement) or (
+                    part.doctor and not (statement and len(seg.sentences) == 1)
+                ):
+                    continue
+                asked_before = normalize_text(seg.lead) if seg.lead and len(seg.sentences) > 1 else ""
+                if (
+                    (part.terms is not None and part.terms.search(norm, seg.start, seg.end))
+                    or (part.terms is not None and asked_before and part.terms.search(asked_before))
+                    or (part.regex is not None and part.regex.search(transcript.text, seg.start, seg.end))
+                    or context.patterns[j] & set(part.patterns)
+                    or (part.denied and seg.polarity == "no")
+                ):
+                    found = True
+                    break
+            if not found:
+                absent.append(part.name)
+        if not absent:
+            return result
+        result.status = "partial"
+        result.details = {**result.details, "reason": "covered only in part, nothing on " + ", ".join(absent)}
+        result.generated_question = render_question(item, lang)
+        result.confidence_score = min(result.confidence_score, 0.7)
+        result.notes = _notes(result)
+        return result
+
     # --- compilation and embeddings --------------------------------------------------------------
 
     def _compile(self, item: ItemSpec) -> CompiledItem:
@@ -625,6 +718,7 @@ def _in_context(hits: list[Hit], item: ItemSpec, sentences: list[Sentence], norm
         return hits
     if context.visit is not None and context.visit.search(norm) is None:
         return []
+    about_it = _opening_names(context, sentences, norm)
 
     def means_it(h: Hit) -> bool:
         sentence = sentences[h.sentence]
@@ -633,6 +727,9 @@ def _in_context(hits: list[Hit], item: ItemSpec, sentences: list[Sentence], norm
         if context.near is None:
             return True
         if context.terms is not None and not context.terms.fullmatch(norm, h.start, h.end):
+            return True
+        # a chest-pain visit: "does it go anywhere, your arm, your jaw?" is about the chest pain
+        if about_it and not _doctor_statement(sentence):
             return True
         lo = sentences[max(0, h.sentence - _NEAR_SENTENCES)].start
         after = sentences[h.sentence + 1] if h.sentence + 1 < len(sentences) else sentence
@@ -645,6 +742,35 @@ def _in_context(hits: list[Hit], item: ItemSpec, sentences: list[Sentence], norm
 #: how many sentences before a keyword's own may hold the word that gives it its sense (the question it
 #: answers)
 _NEAR_SENTENCES = 2
+
+
+def _doctor_statement(sentence: Sentence) -> bool:
+    """A doctor's sentence that asks nothing (advice, a plan, a finding); a question is one with its mark or,
+    typed without it, one opening as a question does ("does it go anywhere else, your arm, your jaw")."""
+    text = sentence.text.strip()
+    return (
+        (sentence.speaker or "") == "doctor"
+        and not text.endswith(("?", "؟"))
+        and not (_OPENS_A_QUESTION.match(text) and not text.endswith((".", "!")))
+    )
+
+
+_OPENS_A_QUESTION = re.compile(
+    r"^(?:(?:okay|ok|alright|right|so|and|now|well|um|uh)[\s,]+)*(?:what|when|where|why|how|which|who|do|does|did|have|"
+    r"has|are|is|was|were|can|could|would|any|anything|tell me)\b",
+    re.IGNORECASE,
+)
+
+
+def _opening_names(context: ItemContext, sentences: list[Sentence], norm: str) -> bool:
+    """Whether the patient's first ``context.opening`` sentences (the visit's complaint) name one of the item's
+    ``near`` words: the visit is about it («این چند وقته سینه‌م یه جوری میشه», "a tightness in my chest when I
+    walk"), so the history's questions and answers are about it however far from the word they are ("does it
+    go anywhere else, your arm, your jaw?" / "down my left arm"); a doctor's statement still needs the word."""
+    if not context.opening or context.near is None:
+        return False
+    own = [s for s in sentences if (s.speaker or "patient") != "doctor"][: context.opening]
+    return any(context.near.search(norm, s.start, s.end) for s in own)
 
 
 def _outside_its_visit(item: ItemSpec, norm: str) -> bool:
@@ -666,7 +792,14 @@ def _evidence_in_context(result: ItemResult, item: ItemSpec, sentences: list[Sen
         return False
     if context.near is None or context.terms is not None:
         return True
+    if _opening_names(context, sentences, norm) and not _doctor_statement(sentences[first]):
+        return True
     lo = sentences[max(0, first - _NEAR_SENTENCES)].start
+    # the next sentence of the same speaker too, as for a keyword ("let me see your feet. no ulcers, the
+    # monofilament is felt")
+    last = next((i for i in range(len(sentences) - 1, -1, -1) if sentences[i].start < end), first)
+    if last + 1 < len(sentences) and sentences[last + 1].speaker == sentences[last].speaker:
+        end = sentences[last + 1].end
     return context.near.search(norm, lo, end) is not None
 
 
@@ -705,6 +838,9 @@ _FROM_QUESTION = frozenset(
         "adherence_check",
         "medicine_taken",
         "stated_severity",
+        "understanding_checked",
+        "warning_sign_asked",
+        "home_told",
     }
 )
 
@@ -841,7 +977,7 @@ def _asked(h: Hit, seg: Segment) -> bool:
     (not a statement between it and the answer); a statement with a tag ("you have an ear
     infection, okay?") is not asked."""
     unit = len(seg.sentences) > 1
-    if not (seg.question or (unit and h.start < seg.start + len(seg.sentences[0]))):
+    if not (seg.question or (unit and h.start < seg.asked_end)):
         return False
     question = seg.sentences[0]
     return not (_TAG_QUESTION.search(question) and len(question.split()) > 4)

@@ -113,6 +113,8 @@ class Segment:
     # the questioner's sentence just before the question ("I have amlodipine and metformin." / "Is that right?"),
     # or, for a sentence on its own, the other speaker's question just before it ("when do I come back?")
     lead: str = ""
+    # where the answered question ends (a unit that also holds the turn's earlier questions starts before it)
+    asked_end: int = -1
 
     @property
     def says_something(self) -> bool:
@@ -127,6 +129,61 @@ class Segment:
 
 
 _WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPart:
+    """One part of what an item asks for (``parts`` of ``item_topics.json``): tobacco *and how much*, work *and*
+    home, breathlessness *and* lying flat, a plan's medicine *and* its dose. Found by one of its ``terms``
+    (keyword syntax, English and Persian side by side), its ``regex``, its ``patterns``, or, with ``denied``, an
+    answer "no" ("do you smoke?" / "never" needs no amount); in the evidence itself or in the part's scope: the
+    segments that decided the item; with ``anywhere``, any segment of the visit but a doctor's conditional
+    advice; with ``reach``, the segment before the evidence's and ``reach`` after it; with ``doctor``, only the
+    doctor's statements (the plan's dose, not the patient's list). With ``asked``, a doctor's statement never
+    holds it (a leg examined is no orthopnoea asked, a plan's "go up to 0.5 mg" no radiation). ``unless``: the
+    part is not asked for when the evidence holds one of these (no dose of a medicine stopped)."""
+
+    name: str
+    terms: re.Pattern | None = None
+    regex: re.Pattern | None = None
+    patterns: tuple[str, ...] = ()
+    denied: bool = False
+    anywhere: bool = False
+    reach: int = 0
+    doctor: bool = False
+    asked: bool = False
+    unless: re.Pattern | None = None
+
+
+_item_parts: dict[str, tuple[ItemPart, ...]] | None = None
+
+
+def item_parts() -> dict[str, tuple[ItemPart, ...]]:
+    """What the starter items ask for in full (``parts`` of ``item_topics.json``), by item key."""
+    global _item_parts
+    with _lock:
+        if _item_parts is None:
+            raw = json.loads(ITEM_TOPICS.read_text(encoding="utf-8")).get("parts", {})
+            _item_parts = {key: _parts(list(v)) for key, v in raw.items()}
+        return _item_parts
+
+
+def _parts(raw: list[dict]) -> tuple[ItemPart, ...]:
+    return tuple(
+        ItemPart(
+            name=str(p["name"]),
+            terms=compile_group(list(p.get("terms", ()))),
+            regex=re.compile(p["regex"], re.IGNORECASE) if p.get("regex") else None,
+            patterns=tuple(p.get("patterns", ())),
+            denied=bool(p.get("denied", False)),
+            anywhere=bool(p.get("anywhere", False)),
+            reach=int(p.get("reach", 0)),
+            doctor=bool(p.get("doctor", False)),
+            asked=bool(p.get("asked", False)),
+            unless=compile_group(list(p.get("unless", ()))),
+        )
+        for p in raw
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +213,8 @@ class TopicProfile:
     not_words: re.Pattern | None = None
     # keywords in a doctor's reading of a result ("three months ago it was 7.5") do not count
     not_in_results: bool = False
+    # keywords in a doctor's exam finding or told diagnosis do not count («ذات‌الریه‌ی خفیفه» is no symptom's severity)
+    not_in_findings: bool = False
     source: str = "map"  # "map" (item_topics.json) or "classified" (from the item's own text)
 
 
@@ -164,9 +223,7 @@ _RETURN = (
     r"\b(?:back|in|us|me|the (?:clinic|office|doctor|er|emergency\w*)|emergency\w*|urgent care|help|care|a doctor)\b"
     r"|\breturn\w*\b|\bfollow[- ]?up\b|\bcheck (?:in|back)\b|\brecheck\b|\bsee (?:you|him|her|them)\b)"
 )
-_FA_RETURN = (
-    r"(?:مراجعه|برگرد|برگردید|برگردین|بیا|بیاید|بیایید|بیارید|بیاورید|تماس|اورژانس|ببینم|ببینمت|ببینیمت)"
-)
+_FA_RETURN = r"(?:مراجعه|برگرد|برگردید|برگردین|بیا|بیاید|بیایید|بیارید|بیاورید|تماس|اورژانس|ببینم|ببینمت|ببینیمت|سر\s+بزن\S*)"
 # a condition, also a list of signs to watch for: "things to watch for: fever, back pain, ..., call us"
 _CONDITION = (
     r"(?:\b(?:if|unless|in case|should (?:he|she|it|you|the|they)|whenever|(?:watch|look) (?:out )?for|"
@@ -178,7 +235,11 @@ _INTERVAL = (
     r"(?:\s+(?:to|or)\s+\w+)?\s+(?:day|week|month|year)s?\b|\bnext (?:week|month|year|visit|time)\b"
     r"|\b(?:a|one|two|three|four|six)[- ](?:week|month)s?\b)"
 )
-_FA_INTERVAL = r"(?:[0-9۰-۹]+|یک|دو|سه|چهار|پنج|شش|شیش|هفت|هشت|ده|دوازده|پونزده|یه|چند)\s*(?:روز|هفته|ماه|سال)\s*(?:دیگر|دیگه|بعد)"
+_FA_INTERVAL = (
+    r"(?:(?:[0-9۰-۹]+|یک|دو|سه|چهار|پنج|شش|شیش|هفت|هشت|ده|دوازده|پونزده|یه|چند)\s*(?:روز|هفته|ماه|سال)\s*(?:دیگر|دیگه|بعد)|"
+    # «هفته‌ی بعد», «ماه آینده»
+    r"(?:هفته|ماه)(?:\u200c?ی)?\s+(?:بعد|آینده))"
+)
 
 _COURTESY = re.compile(
     r"\bif (?:you (?:need|have|want) (?:anything|any\w*|me|us|help)|there(?:'s| is) anything|anything (?:else )?comes up|"
@@ -197,21 +258,27 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     # the same with urgency: "if your sugar is above 300, call us", "… go to the emergency room right
     # away", "اگر … فوراً مراجعه کنید": safety-net advice whatever else the sentence is about
     "urgent_return": re.compile(
-        # not logistics: "if you need a refill, call us"
-        r"^(?!.*\b(?:refills?|pharmacy|appointments?|questions?|paperwork|forms?|insurance)\b)"
+        # not logistics: "if you need a refill, call us" ("don't wait for the appointment" is urgency, not logistics)
+        r"^(?!.*\b(?:refills?|pharmacy|(?<!wait for the )(?<!wait for your )(?<!wait for an )appointments?|questions?|"
+        r"paperwork|forms?|insurance)\b)"
         rf".*(?:{_CONDITION}|{_FA_CONDITION}).*(?:\b(?:right away|immediately|at once|straight away|call (?:us|me|911)|"
         # sooner than the visit planned: "if the neck swells quickly, come in sooner"
         r"(?:come|get|be seen|call)\b.{0,20}\b(?:sooner|earlier)|"
-        r"call nine[- ]one[- ]one|(?:an|the) ambulance|emergency|urgent care|tell the nurse)\b|فورا|فوراً|بلافاصله|"
-        r"اورژانس|(?:سریع|زود)\s+(?:\S+\s+)?(?:بیا|مراجعه|بر|ببر))",
+        # "go straight to the er", "take her to a and e", "don't wait for us"
+        r"(?:go|come|get|head|take \w+)(?: \w+)? (?:straight |right |directly )?(?:to|into) (?:the |a |an )?"
+        r"(?:er|e\.r|a ?& ?e|a and e|hospital|casualty)|don'?t wait|do not wait|"
+        r"call nine[- ]one[- ]one|(?:an|the) ambulance|emergency|urgent care|tell the nurse|"
+        r"(?:call|ring|phone|dial) (?:nine nine nine|999|one one one|111)|"
+        r"(?:ring|phone) (?:us|me|the (?:surgery|practice|clinic|ward)) (?:straight away|right away|urgently|immediately|the same day))\b|فورا|فوراً|بلافاصله|"
+        r"اورژانس|بیمارستان|معطل\s+نکن\S*|(?:سریع|زود)\s+(?:\S+\s+)?(?:بیا|مراجعه|بر|ببر))",
         re.IGNORECASE,
     ),
     # a condition with a call or word to the clinic: "if the sugar drops below 70, eat some sugar and let me know",
     # "اگه خیلی اذیت کرد بهم زنگ بزنید"; safety-net advice (logistics and courtesies are not: see below)
     "conditional_contact": re.compile(
         r"^(?!.*\b(?:refills?|pharmacy|appointments?|questions?|paperwork|forms?|insurance)\b)"
-        rf".*(?:{_CONDITION}|{_FA_CONDITION}).*(?:\b(?:call (?:us|me|the (?:office|clinic))|let (?:me|us|the (?:office|"
-        r"clinic)) know|give (?:us|me) a call|get in touch)\b|خبر بد(?:ید|ین|ه|هید)|زنگ بزن(?:ید|ین)?|تماس بگیر(?:ید|ین))",
+        rf".*(?:{_CONDITION}|{_FA_CONDITION}).*(?:\b(?:(?:call|ring|phone) (?:us|me|the (?:office|clinic|surgery|practice))|"
+        r"let (?:me|us|the (?:office|clinic|surgery)) know|give (?:us|me) a (?:call|ring)|get in touch)\b|خبر بد(?:ید|ین|ه|هید)|زنگ بزن(?:ید|ین)?|تماس بگیر(?:ید|ین))",
         re.IGNORECASE,
     ),
     # "come back in two weeks", "see you next month", "دو هفته دیگر مراجعه کنید"
@@ -229,14 +296,26 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 _SCHEDULED = re.compile(
     r"\b(?:see (?:you|him|her|them)(?: (?:back|again))?|come (?:back|in again|see (?:me|us))|coming back|"
     r"bring (?:him|her|them) back|follow[- ]?up|return (?:visit|appointment|in)|check back|recheck)\b|"
-    rf"{_FA_INTERVAL}.*(?:مراجعه|برگرد|بیا|ببینم|ببینیم|ویزیت|تماس)|(?:مراجعه|برگرد|بیا|ببینم|ببینیم|ویزیت)\S*.*{_FA_INTERVAL}",
+    rf"{_FA_INTERVAL}.*(?:مراجعه|برگرد|بیا|ببینم|ببینیم|ویزیت|تماس|سر\s+بزن)|(?:مراجعه|برگرد|بیا|ببینم|ببینیم|ویزیت)\S*.*{_FA_INTERVAL}",
     re.IGNORECASE,
 )
 # a return after an event rather than an interval: «بعد از ام‌آر‌آی و ارتوپد، یه سر بیاید ببینم چی گفتن»,
 # «جواب آزمایش که اومد بیارید ببینم»
 _FA_EVENT_RETURN = re.compile(
     r"(?:بعد از|پس از)\s+[^.؟?!]{2,50}?[،,]?\s*(?:یه\s+سر(?:ی)?\s+|دوباره\s+)?(?:بیاید|بیاین|بیایید|بیا|سر بزنید|سر بزنین)(?![^\W\d_])|"
-    r"(?<![^\W\d_])جواب\S*\s+(?:\S+\s+){0,3}?(?:که\s+)?(?:اومد|آمد|حاضر شد)\S*[،,]?\s*(?:بیارید|بیارین|بیاورید|بیاید|بیاین)(?![^\W\d_])"
+    r"(?<![^\W\d_])جواب\S*\s+(?:\S+\s+){0,3}?(?:که\s+)?(?:اومد|آمد|حاضر شد)\S*[،,]?\s*(?:بیارید|بیارین|بیاورید|بیاید|بیاین|بیار|بیا)(?![^\W\d_])"
+)
+
+
+# the patient's own reason in Persian, said in the first person: «اومدم برای قندم», «برای فشارم اومدم»; not
+# «برای چی اومدی؟» (the question) nor a companion («با مادرم اومدم»)
+_FA_CAME_FOR = re.compile(
+    r"(?<![^\W\d_])(?:اومدم|آمدم|اومدیم|آمدیم)\s+(?:که\s+)?برای\s+(?!(?:چی|چه|چرا|این(?:که)?)(?![^\W\d_]))\S{2,}|"
+    r"(?<![^\W\d_])برای\s+(?!(?:چی|چه|چرا)(?![^\W\d_]))[^\s،,.؛;?؟]{2,}(?:\s+[^\s،,.؛;?؟]+){0,2}?\s+"
+    r"(?:اومدم|آمدم|اومدیم|آمدیم|خدمت رسیدم)(?![^\W\d_])|"
+    # «اومدم آزمایشامو نشون بدم», «اومدم نسخه‌مو تمدید کنم»
+    r"(?<![^\W\d_])(?:اومدم|آمدم|اومدیم|آمدیم)\s+(?:که\s+)?(?:\S+\s+){1,3}?(?:نشون\s+بدم|نشان\s+بدهم|تمدید\s+کنم|چک\s+کنم)"
+    r"(?![^\W\d_])"
 )
 
 
@@ -246,7 +325,7 @@ def pattern_hits(text: str) -> set[str]:
     scheduled return; ``scheduled_return`` is a return with an interval said with a verb of coming
     back or seeing again (a follow-up arranged)."""
     found: set[str] = set()
-    if stated_reason(text):  # "a 56-year-old man here with abnormal labs" (the notes engine's rule)
+    if stated_reason(text) or _FA_CAME_FOR.search(text):  # "a 56-year-old man here with abnormal labs"
         found.add("reason_for_visit")
     courtesy = bool(_COURTESY.search(text))
     cond = PATTERNS["conditional_return"].search(text)
@@ -319,11 +398,15 @@ def segment_patterns(seg: Segment) -> set[str]:
     if (
         statement
         and (told_diagnosis(seg.text) or _this_is_a_condition(seg.text) or _assessed_condition(seg.text))
-        and (not _exam_finding(seg.text) or HEDGED_ASSESSMENT.search(seg.text))
+        and (not _exam_finding(seg.text) or HEDGED_ASSESSMENT.search(seg.text) or _FA_JUDGED.search(seg.text))
         and not _only_ruled_out(seg.text)
     ):
         found.add("told_diagnosis")
     for text in doctor:
+        if (_COURSE_EXPLAINED.search(text) and not _CONDITION_WORD.search(text)) or (
+            _FA_THAT_IS.search(text) and names_condition(text)
+        ):
+            found.add("explains_condition")
         if _exam_finding(text):
             found.add("exam_finding")
         if vital_kinds(text):
@@ -338,11 +421,45 @@ def segment_patterns(seg: Segment) -> set[str]:
     if asked and _ADHERENCE_Q.search(asked):
         found.add("adherence_check")
     found |= _history_patterns(seg, asked, patient)
+    if _EYE_KIDNEY.search(seg.text):
+        found.add("eye_kidney_checked")
+    if _HOOKAH.search(seg.text):  # the colloquial «قلیون» the catalog (spelling «قلیان») does not list
+        found.add("hookah_named")
     if seg.role == "doctor" and not seg.question:
         found |= _plan_patterns(seg.text)
-        if _RESULT_READ.search(seg.text) and not _IF.search(seg.text):
+        if (_RESULT_READ.search(seg.text) or _fa_result_read(seg.text)) and not _IF.search(seg.text):
             found.add("result_read")
+        if _weighs_a_cause(seg.text):
+            found.add("weighs_cause")
+    questions = f"{seg.lead} {asked}".strip() if asked else ""
+    if questions and not seg.question and seg.role != "doctor":
+        if _UNDERSTANDING_Q.search(questions):
+            found.add("understanding_checked")
+        if _WARNING_SIGN_Q.search(questions):
+            found.add("warning_sign_asked")
     return found
+
+
+# the condition explained to the patient, its course: "most of these clear up by themselves in two or three days",
+# "it usually settles on its own", "antibiotics only make a small difference", "that's not dangerous", "it's
+# contagious", «خودش خوب میشه», «مسری», «آنتی‌بیوتیک لازم نداره»; «یعنی» with a condition (_FA_THAT_IS)
+_COURSE_EXPLAINED = re.compile(
+    r"\b(?:get|gets|getting) better on (?:its|it's) own\b|\bgo(?:es)? away on (?:its|it's) own\b|\bself[- ]limiting\b|"
+    r"\b(?:is|it's|are) (?:contagious|catching)\b|\bantibiotics (?:won't|will not|don't|do not) (?:help|work)\b|"
+    r"(?<![^\W\d_])(?:خود\s*به\s*خود|خودش\s+(?:\S+\s+)?خوب\s+می|مسری|واگیر|"
+    r"آنتی[\s\u200c]?بیوتیک\s+(?:\S+\s+)?(?:لازم\s+نداره|لازم\s+نیست|اثر\s+نداره|فایده\s+نداره|کمک\s+نمی))|"
+    r"\b(?:clear|settle|get better|gets better|improve|resolve|heal|go away|goes away|pass)\w*(?: up)?\b(?: \w+){0,3}? "
+    r"(?:by (?:it|them|him|her)sel(?:f|ves)|on (?:its|their|his|her) own|without (?:antibiotics|treatment|medicine))\b|"
+    r"\b(?:most|many) (?:of )?(?:these|them|cases|children|kids|people)\b[^.?!]{0,40}\b(?:clear|settle|get better|"
+    r"improve|resolve|go away|heal)|\busually (?:clears?|settles?|gets? better|improves?|resolves?|goes away|heals?|lasts?)\b|"
+    r"\b(?:it's|it is|this is|that's|that is) (?:not dangerous|nothing (?:serious|dangerous)|harmless|(?:very )?common)\b|"
+    r"\bantibiotics (?:only )?(?:make|makes|don't|won't|do not|will not|aren't|are not)\b|"
+    # "it should settle in a week or two", "this will clear up over the next few days"
+    r"\b(?:should|will|tends to|tend to) (?:usually |probably |normally )?(?:settle|clear|get better|improve|resolve|heal|"
+    r"go away|ease)\w*(?: up| down)?\b(?: \w+){0,2}? (?:in|within|over) (?:a|an|the|one|two|three|four|six|a few|\w+ or \w+)\b|"
+    r"\b(?:it's|it is|this is|that's) (?:caused by|due to|because of) (?:a |the )?\w+",
+    re.IGNORECASE,
+)
 
 
 def visit_patterns(segs: list[Segment], found: list[set[str]]) -> None:
@@ -403,8 +520,10 @@ def _this_is_a_condition(text: str) -> bool:
 # Conditions the notes engine's ``lexicons.DIAGNOSIS`` does not name yet (said the way it says the
 # others: "you have early nerve damage", "این یه کشیدگی عضلانی کمره").
 _MORE_CONDITIONS = re.compile(
-    r"\b(?:nerve damage|kidney damage|sprain\w*|strain\w*|torn \w+|(?:tension|cluster|rebound|medication[- ]overuse)"
-    r"(?:[- ]type)? headaches?)\b|کشیدگی|رگ[\s\u200c]?به[\s\u200c]?رگ|"
+    r"\b(?:nerve damage|kidney damage|h\.? ?pylori|helicobacter|sprain\w*|strain\w*|torn \w+|(?:tension|cluster|rebound|medication[- ]overuse)"
+    r"(?:[- ]type)? headaches?)\b|کشیدگی|رگ[\s\u200c]?به[\s\u200c]?رگ|هلیکوباکتر|ذات[\s\u200c]?الریه|پنومونی|"
+    # headache types: «سردرد تنشی», «سردرد خوشه‌ای», «سردرد ناشی از مصرف زیاد دارو»
+    r"سردرد\s+(?:تنشی|عصبی|خوشه[\s\u200c]?ای|میگرنی|ناشی\s+از\s+(?:\S+\s+){0,2}?(?:دارو|مسکن)\S*)|"
     r"ضرب[\s\u200c]?دیدگی",
     re.IGNORECASE,
 )
@@ -432,6 +551,17 @@ _CONTROL = re.compile(
     r"(?:نشده|شده|نیست|هست|است|ه|شدس|نمیشه)(?![^\W\d_])",
     re.IGNORECASE,
 )
+
+
+def finding_or_assessment(text: str) -> bool:
+    """Whether a doctor's statement is an exam finding or tells a diagnosis (not the patient's history)."""
+    return bool(
+        _exam_finding(text)
+        or told_diagnosis(text)
+        or _this_is_a_condition(text)
+        or _assessed_condition(text)
+        or (_FA_JUDGED.search(text) and names_condition(text))
+    )
 
 
 def _assessed_condition(text: str) -> bool:
@@ -641,10 +771,14 @@ _NOT_A_COMPLAINT = re.compile(
 )
 
 
+# how long an episode lasts, told: «یه ربع طول کشید», «نیم ساعتی طول میکشه»
+_EPISODE_FA = re.compile(r"(?<![^\W\d_])(?:دقیقه|ساعت|ربع|ثانیه)\S*\s+(?:\S+\s+)?طول\s+(?:می[\s\u200c]?)?کش")
+
+
 def _stated_duration(text: str) -> bool:
     if _NOT_A_COMPLAINT.search(text) or _MEDICINE.search(text):
         return False
-    return bool(_DURATION_EN.search(text) or _DURATION_FA.search(text))
+    return bool(_DURATION_EN.search(text) or _DURATION_FA.search(text) or _EPISODE_FA.search(text))
 
 
 # English only: Persian says it with the onset item's own keywords ("از دیروز", "دو روز پیش")
@@ -665,17 +799,36 @@ _PAST_EVENT = re.compile(
 )
 
 
+# Persian: «دیشب موقع خواب یهو قفسه سینه‌م تیر کشید», «از دو روز پیش گلوم درد میکنه»; not an old operation or
+# a diagnosis years ago («پنج سال پیش عمل کردم»)
+_FA_ONSET_TIME = re.compile(
+    r"(?<![^\W\d_])(?:دیشب|دیروز|پریروز|امروز\s+صبح|امروز\s+ظهر|(?:[0-9۰-۹]+|یه|یک|دو|سه|چهار|پنج|شش|شیش|هفت|چند)\s*"
+    r"(?:روز|هفته|ساعت)\s+پیش|هفته\s+(?:پیش|قبل)|یهو|ناگهان\S*)(?![^\W\d_])"
+)
+_FA_PAST_EVENT = re.compile(r"(?<![^\W\d_])(?:عمل|جراحی|بستری|تشخیص|سزارین|زایمان|تصادف\s+کردم\s+سال)")
+
+
 def _stated_onset(text: str) -> bool:
     if _NOT_A_COMPLAINT.search(text) or _MEDICINE.search(text) or _PAST_EVENT.search(text):
         return False
+    if is_persian(text):
+        return bool(
+            _FA_ONSET_TIME.search(text) and _stated_complaint(text) and not _FA_PAST_EVENT.search(text)
+        )
     return bool(_ONSET_TIME.search(text) and _COMPLAINT.search(text))
 
 
 _ADHERENCE_Q = re.compile(
     r"\b(?:do|does|did|are|is|have|has)\s+(?:you|he|she|they)\s+(?:\w+\s+){0,2}?(?:take|taking|use|using)\b"
     r"[^?]*\b(?:every ?day|daily|regularly|each day|every (?:night|morning)|as (?:prescribed|directed)|"
-    r"consistently|on a regular basis)\b(?! (?:medications?|medicines?|meds|supplements?|pills?|vitamins?)\b)|"
-    r"(?:مرتب|منظم|هر روز|سر وقت|سروقت|هنوز)\s+(?:\S+\s+)?(?:می[\s\u200c]?(?:خور|زن)|مصرف|استفاده)",
+    r"consistently|on a regular basis|(?:once|twice|three times|\w+ times) a day|as you should|"
+    r"(?:like|as) (?:you're|you are|he's|she's) (?:supposed|meant) to)\b"
+    r"(?! (?:medications?|medicines?|meds|supplements?|pills?|vitamins?)\b)|"
+    # "are you managing to take it twice a day?", "have you been able to use the inhaler?"
+    r"\b(?:managing|manage|able) to (?:take|use|remember)\b|"
+    r"(?:مرتب|منظم|هر روز|سر وقت|سروقت|هنوز)\s+(?:\S+\s+)?(?:می[\s\u200c]?(?:خور|زن)|مصرف|استفاده)|"
+    # «قرصاتو جا نمیندازی؟», «یادت میره بخوری؟», «دوزی فراموش میشه؟»
+    r"(?<![^\W\d_])(?:جا\s+(?:نمی|می)[\s\u200c]?نداز|یادت\s+(?:می|نمی)[\s\u200c]?ره|فراموش\s+(?:می|نمی)[\s\u200c]?(?:کن|ش))",
     re.IGNORECASE,
 )
 
@@ -699,6 +852,10 @@ _RAISED = re.compile(
 # colloquial way: «نفسم تنگه», «سرم گیج می‌ره», «حالم خوب نیست»
 _FA_COMPLAINT = re.compile(
     r"(?<![^\W\d_])(?:نفس(?:م|ش|مون)\s+(?:\S+\s+)?(?:تنگ|بند|بالا نمیاد)|(?:سرم|سرش)\s+گیج|"
+    # an own body part that feels wrong: «سینه‌م یه جوری میشه», «وسط سینه‌م سنگین میشه», «قلبم تند میزنه»
+    r"(?:سینه|قفسه\s+سینه|شکم|معده|دل|سر|کمر|گلو|زانو|پا|پاها|دست|دستا|گوش|چشم|چشما|گردن|قلب|پهلو)\u200c?(?:م|ش)\s+"
+    r"(?:\S+\s+)?(?:سنگین|یه\s*جوری|یجوری|سفت|داغ|اذیت|گز\s*گز|سوزن\s*سوزن|بی[\s\u200c]?حس|تند\s+می[\s\u200c]?زن|"
+    r"تیر\s+(?:می[\s\u200c]?)?کش|درد\s+(?:گرفت|کرد)|می[\s\u200c]?سوز|میسوز|سوخت|فشار)|"
     r"حال(?:م|ش)\s+(?:بده|خوب نیست|خوش نیست))|"
     r"(?<![^\W\d_])(?:درد|سوزش|خارش|ورم|تورم|تب|سرفه|اسهال|استفراغ|تهوع|سرگیجه|بی[\s\u200c]?حسی|ضعف|خونریزی|کهیر|"
     r"دل[\s\u200c]?درد|سردرد|گلودرد|کمردرد|گوش[\s\u200c]?درد|دندون[\s\u200c]?درد|تنگی نفس|لکه|زخم|جوش)[\w\u200c]*"
@@ -761,17 +918,23 @@ _PAST_ILLNESS_Q = re.compile(
     r"\b(?:before|previously|in the past)\b|"
     r"\bhow many (?:of these|times|episodes)\b[^?]*\bhad\b|\bever been (?:diagnosed|told|hospitali[sz]ed|admitted)\b|"
     r"\b(?:any|a) (?:past |prior |previous )?history of\b|"
+    # "do you have any other health problems?", "any long-term medical conditions?"
+    r"\b(?:any|do you have|does (?:she|he) have|have you got)\b(?: \w+){0,3}? (?:health|medical) (?:problems?|conditions?|"
+    r"issues?)\b|\b(?:other|ongoing|long[- ]term) (?:health|medical) (?:problems?|conditions?|issues?)\b|"
     r"\b(?:any|do you have|does (?:she|he) have)\b[^?]*\b(?:diabetes|high blood pressure|hypertension|asthma|"
     r"(?:kidney|heart|liver|lung|thyroid) (?:problems?|disease|issues?)|ulcers?|cancer)\b|"
     r"(?<![^\W\d_])(?:قبلا|قبلاً|تا حالا|تاحالا)(?:\s+\S+){0,4}?\s+(?:داشتی\S*|شدی\S*|گرفتی\S*|بستری\S*|"
     r"شده بودی\S*)|"
     r"(?<![^\W\d_])سابقه(?!\s+(?:خانوادگی|فامیلی))|"
     r"(?<![^\W\d_])(?:دیابت|فشار خون|مشکل (?:کلیه|قلب|کبد|تیروئید|ریه)|بیماری (?:قلبی|کلیوی|خاص|زمینه\S*)|آسم|سرطان|"
-    r"تیروئید)(?![^\W\d_])[^؟?]*[؟?]",
+    r"تیروئید)(?![^\W\d_])[^؟?]*[؟?]|"
+    # the colloquial list: «فشار، قند، چربی داری؟»
+    r"(?<![^\W\d_])(?:فشار|قند|چربی)(?![^\W\d_])[^؟?]{0,20}?(?:داری|دارید|دارین|نداری|ندارید|ندارین)\s*[؟?]",
     re.IGNORECASE,
 )
 _NOT_OWN_ILLNESS = re.compile(
-    r"\b(?:family|mother|father|mom|dad|parents|siblings|relatives|surger\w*|operations?)\b|خانواد|فامیل|عمل|جراحی",
+    r"\b(?:family|mother|father|mom|dad|parents|siblings|relatives|surger\w*|operations?)\b|خانواد|فامیل|عمل|جراحی|"
+    r"(?<![^\W\d_])(?:پدر|مادر|بابا|مامان|برادر|خواهر|داداش|آبجی|پدربزرگ|مادربزرگ|عمو|عمه|خاله|دایی)",
     re.IGNORECASE,
 )
 # a stay in hospital told by the doctor: "you were in hospital last month for the heart rhythm"
@@ -794,15 +957,47 @@ _RELATIVE_ILL = re.compile(
 # cheek", "a band across my forehead", "کمرم درد می‌کنه", "زیر دلم یه کم سنگینه"
 _SITE = (
     r"(?:back|ears?|eyes?|arms?|legs?|knees?|hips?|shoulders?|feet|foot|hands?|chest|belly|abdomen|stomach|head|"
-    r"forehead|temples?|butt(?: cheek)?|buttocks?|groin|flank|neck|toes?|fingers?|throat|thigh|calf|wrist|ankle|jaw|side)"
+    r"forehead|temples?|butt(?: cheek)?|buttocks?|groin|flank|neck|toes?|fingers?|throat|thigh|calf|wrist|ankle|jaw|side|"
+    r"ribs?|breastbone|sternum|tummy|belly button|navel|pelvis|heel|elbow|armpit|face|cheek|nose|teeth|tooth|scalp)"
 )
 _LOCATION = re.compile(
     rf"\b(?:my|her|his|the|your) (?:right|left|lower|upper|low|middle|mid|inner|outer) {_SITE}\b|"
-    rf"\b(?:in|into|down|across|around|behind|over|at) (?:my|her|his|the|both) (?:\w+ ){{0,3}}?{_SITE}\b(?! of\b)|"
+    rf"\b(?:in|into|down|across|around|behind|over|at|under|below|above|beneath|between|up to) (?:my|her|his|the|both) "
+    rf"(?:\w+ ){{0,3}}?{_SITE}\b(?! of\b)|"
+    # the side told after the part: "holding his ear, the right one"
+    rf"\b{_SITE}\b,? (?:the|on the) (?:right|left)(?: one| side)?\b|"
     r"(?<![^\W\d_])(?:زیر|بالای|پشت|جلوی|کنار|وسط|پایین|دور)\s+(?:دل|شکم|ناف|ران|سر|گوش|چشم|کمر|گردن|سینه|زانو|پا|"
-    r"دست|کتف|شونه|شانه|معده|مقعد)|(?<![^\W\d_])(?:سمت|طرف)\s+(?:راست|چپ)|(?<![^\W\d_])شقیقه",
+    r"دست|کتف|شونه|شانه|معده|مقعد)|(?<![^\W\d_])(?:سمت|طرف)\s+(?:راست|چپ)|(?<![^\W\d_])شقیقه|"
+    # «به بازوی چپم میزد», «قفسه سینه‌م تیر کشید»
+    r"(?<![^\W\d_])(?:بازو|دست|پا|زانو|شونه|شانه|کتف|گوش|چشم|پهلو|ران|مچ)(?:ی)?\s+(?:چپ|راست)|"
+    r"(?<![^\W\d_])(?:قفسه\s+)?سینه\u200c?(?:م|ش)\s+(?:\S+\s+)?(?:تیر|درد|سنگین|فشار|می[\s\u200c]?سوز)",
     re.IGNORECASE,
 )
+# where it is, asked: "show me where", "where do you feel it?", "which side?"; not where one works or lives
+_LOCATION_Q = re.compile(
+    r"^(?![^?]*\b(?:work|live|living|born|from|stay\w*|travel\w*|school|buy|get (?:it|them))\b)"
+    r"[^?]*\b(?:(?:show|tell) me where|point to (?:where|it)|whereabouts|"
+    r"where(?:'s| is) (?:it|that|the (?:\w+ )?(?:pain|ache|rash|lump|swelling|soreness|tenderness|itch))|"
+    r"where (?:does|did) (?:it|that|the (?:\w+ )?pain)(?: \w+)?|where do you (?:feel|get) (?:it|the pain|that)|"
+    r"where exactly|"
+    r"which (?:side|part|ear|eye|knee|leg|arm|foot|hand))\b",
+    re.IGNORECASE,
+)
+# who is at home, asked or told: "who's at home?", "who do you live with?", "do you live alone?", "i live with my
+# daughter" (the social history's living situation)
+_HOME_Q = re.compile(
+    r"\bwho(?:'s| is| else is| else)? (?:at home|in the house|living with you|lives with you)\b|\bwho do (?:you|they) live with\b|"
+    r"\b(?:live|living) (?:alone|on your own|by yourself)\b|\b(?:home|living) situation\b|\bthings at home\b|"
+    r"\b(?:anyone|someone|help|support) "
+    r"(?:at home|to help)\b|\bwho (?:looks after|takes care of|helps) (?:you|him|her)\b",
+    re.IGNORECASE,
+)
+_HOME_TOLD = re.compile(
+    r"\b(?:i|we|he|she) (?:live|lives|am living|is living) (?:with|alone|on (?:my|his|her) own|by (?:my|him|her)sel(?:f|ves))\b",
+    re.IGNORECASE,
+)
+# warning signs asked about beyond the catalog's words: "is he floppy or very sleepy?", "any trouble breathing?",
+# "any stiff neck?", "any confusion?"
 # what it is like, in the patient's words: "like a band", "lightheaded, no spinning", "نبض میزنه", "تیر میکشه"
 _QUALITY = re.compile(
     r"\b(?:like a (?:band|vise|vice|knife|weight|belt|pressure)|band[- ]like|light[- ]?headed|woozy|"
@@ -810,7 +1005,11 @@ _QUALITY = re.compile(
     r"watery|crampy|pressure[- ]like)\b|"
     r"نبض\s*(?:می|نمی)?[\s\u200c]?زن|تیر\s*(?:می|نمی)?[\s\u200c]?کش|سیاهی\s*(?:می|نمی)?[\s\u200c]?ر|"
     r"(?:دور سرم|دور خودم|دور خودش|اتاق|همه چی)\s+(?:\S+\s+)?(?:می|نمی)[\s\u200c]?چرخ|آبکی|فشاری|سوزنی|کوبنده|"
-    r"ضربان[\s\u200c]?دار|مثل (?:چاقو|سوزن|کمربند|یه کمربند)",
+    r"ضربان[\s\u200c]?دار|مثل (?:چاقو|سوزن|کمربند|یه کمربند)|"
+    # an own part that feels heavy or tight: «سرم سنگینه», «سینه‌م سفت میشه»
+    r"(?<![^\W\d_])(?:سر|سینه|شکم|دل|معده|پا|پاها|دست|گلو)\u200c?(?:م|ش)\s+(?:\S+\s+)?(?:سنگین|سفت|داغ|گز\s*گز)|"
+    # a cough's kind: «سرفه‌ش خشکه», «خلط داره», «خلط زرد میاد»
+    r"(?<![^\W\d_])سرفه\S*\s+(?:\S+\s+)?خشک|(?<![^\W\d_])خلط\s+(?:\S+\s+)?(?:دار|داره|داشت|میاد|میده|می[\s\u200c]?کن)",
     re.IGNORECASE,
 )
 # how long ago it began, in the answer to "when did it start?": "about ten days ago", "since yesterday",
@@ -846,6 +1045,38 @@ _DEGREE = re.compile(
     r"(?<![^\W\d_])خیلی\s+(?:شدید|زیاد|بد)(?![^\W\d_])",
     re.IGNORECASE,
 )
+# how bad it is, asked as how much it troubles or stops the patient: «خیلی اذیتت میکنه؟», «کارت رو مختل کرده؟»,
+# "how bad is it?", "does it stop you sleeping?", "how's he been in himself?", "how is it affecting you?"
+_IMPACT_Q = re.compile(
+    r"\bhow bad\b|\b(?:does|is) (?:it|the pain) (?:stop|keep|wake|affect|interfer\w*)\w*|"
+    r"\bhow(?:'s| is| has| have| are)? (?:he|she|you|they|it|the baby)(?: been)? in (?:himself|herself|yourself|themselves)\b|"
+    r"\bhow (?:is|has|are|does) (?:it|this|that|the \w+)(?: been)? affect\w*|"
+    r"\bstop(?:ping|ped|s)? (?:you|him|her|them) (?:from )?(?:doing|working|sleeping|going)\b|"
+    r"\b(?:affect\w*|interfer\w*) (?:with )?(?:your|his|her|their) (?:daily|day|life|work|sleep|activities)|"
+    r"(?<![^\W\d_])(?:اذیت(?:ت|تون|ش)\s+(?:\S+\s+)?(?:می[\s\u200c]?کن|میکن|کرده)|"
+    r"(?:مختل|مانع)\s+(?:\S+\s+)?(?:کرده|میشه|می[\s\u200c]?شه)|چقدر\s+شدید)",
+    re.IGNORECASE,
+)
+# how much it stops the patient, told beside the complaint: «شبا سرفه میکنه، نمیذاره بخوابه», «از درد نمی‌تونم
+# بخوابم», "it keeps me up at night", "I can't walk on it"
+_IMPACT_TOLD = re.compile(
+    r"\b(?:keeps? (?:me|him|her) (?:up|awake)|wakes? (?:me|him|her) up|can't (?:sleep|walk|work|stand)|"
+    r"(?:missed|missing|off) work)\b|"
+    r"(?<![^\W\d_])(?:نمی[\s\u200c]?ذاره|نمیذاره|نمی[\s\u200c]?تونم|نمیتونم|نمی[\s\u200c]?تونه|نمیتونه)\s+(?:\S+\s+)?"
+    r"(?:بخواب|راه\s+بر|کار\s+کن|سر\s+کار|غذا\s+بخور)|از\s+(?:درد|سرفه)\S*\s+(?:\S+\s+)?بیدار",
+    re.IGNORECASE,
+)
+# how much the complaint stops daily life, told ("i've had two days off work", "he didn't go to nursery", "it's
+# woken me up twice"): the severity's effect
+_IMPACT = re.compile(
+    r"\b(?:days?|time|weeks?) off (?:work|school|college)\b|"
+    r"\b(?:didn't|couldn't|can't|cannot|did not|could not|haven't been able to|hasn't been able to|unable to) "
+    r"(?:go|get|make it) (?:in )?(?:to )?(?:work|school|nursery|daycare|day care|college|the office)\b|"
+    r"\b(?:missed|missing|off) (?:work|school|nursery|daycare|day care|college)\b|"
+    r"\b(?:woken|woke|wakes?|waking) (?:me|him|her|them) up\b|\bkeeps? (?:me|him|her|them) (?:up|awake)\b|"
+    r"\b(?:can't|couldn't|cannot) (?:sleep|work|walk|eat|concentrate)\b",
+    re.IGNORECASE,
+)
 # the patient's own body part in Persian: «گلوم», «سرش», «دلم» (what the degree is about)
 _OWN_PART = re.compile(
     r"(?<![^\W\d_])(?:سر|کمر|شکم|دل|زانو|پا|دست|گلو|سینه|گوش|چشم|گردن|شونه|شانه|مچ|معده)(?:م|ش|تون|تان)(?![^\W\d_])"
@@ -855,6 +1086,10 @@ _OWN_PART = re.compile(
 _DOSES_MISSED = re.compile(
     r"\b(?:skips?|skipped|skipping|miss(?:es|ed|ing)?|forgets?|forgot|forgetting)\b(?: \w+){0,3}? (?:the |my |his |her |a "
     r"|some )?(?:\w+ )?(?:pills?|medicines?|medications?|meds|doses?|tablets?|inhalers?|insulin|shots?|puffers?)\b|"
+    # one of the day's doses by its time: "the evening one i miss a lot", "I forget the morning one"
+    r"\b(?:morning|evening|night|nighttime|bedtime|lunchtime|afternoon) (?:one|dose|tablet|pill)s?\b(?: \w+){0,3}? "
+    r"(?:miss|forget|skip)\w*|\b(?:miss|forget|skip)\w*(?: \w+){0,2}? (?:the |my )?(?:morning|evening|night|nighttime|"
+    r"bedtime|lunchtime|afternoon) (?:one|dose|tablet|pill)s?\b|"
     r"\bran out of\b|"
     r"(?<![^\W\d_])(?:تموم شده|تمام شده|تموم شد)\S*(?:\s+\S+){0,3}?\s+(?:دیگه|دیگر)\s+(?:نگرفتم|نخریدم|نخوردم|نزدم)|"
     r"یادم\s+(?:می[\s\u200c]?ره|میره|رفت)\s+(?:\S+\s+)?(?:بخورم|بزنم)",
@@ -862,15 +1097,24 @@ _DOSES_MISSED = re.compile(
 )
 # the patient's work told in Persian: «روزمزدم», «کار بانک هم خیلی فشار آورده», «سر کار تمرکز ندارم», «بازنشسته‌ام»
 _OCCUPATION_TOLD = re.compile(
-    r"(?<![^\W\d_])(?:سر کار|سرکار|روزمزد\S*|شغلم|کارم(?:و| رو)?|کار\s+(?:بانک|اداره|کارخونه|کارخانه|شرکت|مغازه|ساختمون|"
-    r"بیمارستان|مدرسه)|بازنشسته\S*|بیکار\S*|کارمند\S*|کارگر\S*|راننده\S*|معلم\S*|پرستار\S*|فروشنده\S*)(?![^\W\d_])",
+    r"(?<![^\W\d_])(?:سر کار|سرکار|روزمزد\S*|شغلم|کارم(?:و| رو)?|درس\s+می[\s\u200c]?د(?:م|ه|ن)|کار\s+(?:بانک|اداره|کارخونه|کارخانه|شرکت|مغازه|ساختمون|"
+    r"بیمارستان|مدرسه)|بازنشسته\S*|بیکار\S*|کارمند\S*|مهد(?:\s*کودک)?|(?:خونه|خانه)[\s\u200c]?دار\S*|کارگر\S*|راننده\S*|معلم\S*|پرستار\S*|فروشنده\S*)(?![^\W\d_])",
+)
+# who the patient lives with, told: «با پسرم و عروسم زندگی میکنم», «تنها زندگی میکنم», "I live with my wife"
+_HOME_TOLD = re.compile(
+    r"\bi live (?:alone|by myself|with)\b|"
+    r"(?<![^\W\d_])(?:با\s+(?:\S+\s+){1,4}?زندگی\s+می[\s\u200c]?کن\S*|تنها\s+زندگی\s+می[\s\u200c]?کن\S*|تنهام|تنها\s+هستم)",
+    re.IGNORECASE,
 )
 # what makes it worse or better: asked ("is it worse at any particular time?", "با سرفه بدتر میشه؟") or told
 # ("when I stand up the room goes gray", "وقتی از جام پا میشم چشمام سیاهی میره")
 _MODIFIER_Q = re.compile(
     r"\b(?:it|that|the pain|anything)\b[^?]*\bworse\b|\bmakes? (?:it|the pain|things) (?:better|worse)\b|"
-    r"\bbetter or worse\b|\btrigger\w*|"
-    r"(?<![^\W\d_])(?:بدتر|بهتر)(?:ش)?\s*(?:می|نمی)",
+    r"\bbetter or worse\b|\btrigger\w*|\b(?:what|anything|has anything|does anything|did anything) (?:\w+ )?help(?:s|ed)?\b|"
+    r"(?<![^\W\d_])(?:بدتر|بهتر|بیشتر|کمتر)(?:ش)?\s*(?:می|نمی)|"
+    # «چیزی کمکت کرده؟», «چی بهت کمک می‌کنه؟», «با چی آروم میشه؟»
+    r"(?<![^\W\d_])کمک(?:ت|تون|ش)?\s+(?:\S+\s+)?(?:کرده|کرد|می[\s\u200c]?کن\S*|میکن\S*)|"
+    r"(?<![^\W\d_])(?:با\s+چی|چی)\s+(?:\S+\s+)?(?:آروم|بهتر|خوب)\s*(?:می|میشه|می[\s\u200c]?شه)",
     re.IGNORECASE,
 )
 _MODIFIER = re.compile(
@@ -929,7 +1173,11 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
     ):
         found.add("stated_complaint")
     # where and what it is like are told even beside a "no" ("no blood. it was watery", "not down the leg")
-    if said and (_LOCATION.search(said) or PART_COMPLAINT.search(said)):
+    if said and (
+        _LOCATION.search(said)
+        or PART_COMPLAINT.search(said)
+        or (asked and not denied and _LOCATION_Q.search(asked))
+    ):
         found.add("stated_location")
     if said and _QUALITY.search(said):
         found.add("stated_quality")
@@ -939,8 +1187,13 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
         found.add("self_harm_asked")
     if said and _DOSES_MISSED.search(said):
         found.add("doses_missed")
-    if said and _OCCUPATION_TOLD.search(said):
+    if said and (
+        _OCCUPATION_TOLD.search(said)
+        or (asked and not denied and _OCCUPATION_TOLD.search(asked) and seg.role != "doctor")
+    ):
         found.add("occupation_told")
+    if said and (_HOME_TOLD.search(said) or (asked and _HOME_Q.search(asked))):  # told beside a "no" too
+        found.add("home_told")
     if said and _RELATIVE_ILL.search(said):
         found.add("relative_illness")
     if said and _medicine_taken(f"{seg.lead} {asked}".strip() if asked else "", said, denied):
@@ -956,14 +1209,20 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
         found.add("past_illness")
     if said and (
         (asked and _SCALE_Q.search(asked) and _NUMBER.search(said))
+        or (asked and _IMPACT_Q.search(asked))
         or (
-            _DEGREE.search(said)
+            (_DEGREE.search(said) or _IMPACT_TOLD.search(said))
             and (_stated_complaint(f"{asked} {said}") or _LOCATION.search(said) or _OWN_PART.search(said))
         )
     ):
         found.add("stated_severity")
+    if said and not denied and _IMPACT.search(said):
+        found.add("stated_severity")  # its effect on daily life (the item's own definition)
     # a modifier told is told beside a "no" too ("no, it doesn't spin. it goes dark when I stand up")
-    if said and (_MODIFIER.search(said) or (not denied and asked and _MODIFIER_Q.search(asked))):
+    # the question may be earlier in the turn: «با فعالیت بیشتر میشه؟ مثلاً پله؟»
+    if said and (
+        _MODIFIER.search(said) or (not denied and asked and _MODIFIER_Q.search(f"{seg.lead} {asked}"))
+    ):
         found.add("modifying_factor")
     if said and not LAST_TIME.search(asked):
         if (seg.attribute == "onset" or _ONSET_Q.search(asked)) and _ELAPSED.search(said):
@@ -1003,13 +1262,23 @@ _IF = re.compile(
 # "آزمایش سدیم و پتاسیم و کراتینین می‌نویسم", "یه کشت ادرار هم … بدید"
 _TEST_NAME = (
     r"(?:cultures?|urine|blood (?:work|tests?|counts?)|bloodwork|kidney function|potassium|sodium|electrolytes|a1c|"
-    r"a one c|labs?|cholesterol|lipids?|thyroid|x-?rays?|scans?|ultrasound|ecg|ekg|swabs?|panel|levels?|tests?|mri|"
+    r"a one c|labs?|bloods|crp|cholesterol|lipids?|thyroid|x[- ]?rays?|scans?|ultrasound|ecg|ekg|swabs?|panel|levels?|tests?|mri|"
     r"ct|cbc)\b"
 )
 _TEST_PLANNED = re.compile(
     r"\b(?:i'll|we'll|i will|we will|(?:i'm|we're|i am|we are) (?:going to|gonna)|let's|let me|i'd like to|"
     r"i want to|i would like to|we should|we need to)(?: \w+){0,2}? (?:send|check|recheck|order|draw|get|repeat|do|run)\b(?: \w+){0,5}? "
     rf"{_TEST_NAME}|"
+    # "the nurse will take some bloods", "i'll book you an ecg", "i'm going to request an ultrasound"
+    r"\b(?:the nurse|the lab|the phlebotomist|they)(?:'ll| will| can) (?:\w+ )?(?:take|do|draw|check|run)\b(?: \w+){0,3}? "
+    rf"{_TEST_NAME}|"
+    r"\b(?:i'll|we'll|i will|we will|(?:i'm|we're|i am|we are) (?:going to|gonna)|let me|let's) (?:\w+ )?(?:book|arrange|"
+    rf"organi[sz]e|request) (?:you )?(?:in )?(?:for )?(?:a|an|some|the)\b(?: \w+){{0,3}}? {_TEST_NAME}|"
+    # "so i'm sending you for a stool test", "we're booking you in for an ultrasound", "i want to test for h pylori"
+    r"\b(?:i'm|we're|i am|we are|i'll|we'll|i will|we will) (?:\w+ )?(?:sending|send|booking|book|arranging|arrange|referring|refer) "
+    rf"(?:you|him|her|them) (?:\w+ )?for (?:a|an|some|the)\b(?: \w+){{0,3}}? {_TEST_NAME}|"
+    r"\b(?:i'll|we'll|i will|we will|(?:i'm|we're|i am|we are) (?:going to|gonna)|let's|i'd like to|i want to|"
+    r"i would like to|we should|we need to) (?:also )?test (?:you |him |her |them )?for\b|"
     # "I'd also like a CBC and a basic metabolic panel today"
     rf"\b(?:i'd|i would|we'd|we would|i want|we want) (?:also )?(?:like )?(?:a|an|some)\b(?: \w+){{0,3}}? {_TEST_NAME}|"
     r"(?<![^\W\d_])(?:آزمایش|کشت|تست|عکس|سونو\S*|نوار قلب|ام[\s\u200c]?آر[\s\u200c]?آی|سی[\s\u200c]?تی|HbA1c|A1c|"
@@ -1019,11 +1288,15 @@ _TEST_PLANNED = re.compile(
 )
 # a test's result read out: "the urine dip shows positive leukocytes", "your a1c came back at 8.4"
 _RESULT_READ = re.compile(
-    r"\b(?:dip(?:stick)?|urine(?: test)?|urinalysis|swab|culture|x-?ray|scan|ct|mri|ultrasound|ecg|ekg|labs?|"
-    r"blood (?:work|tests?|counts?)|bloodwork|a1c|a one c|(?:strep|flu|covid|pregnancy|urine|rapid|pcr|lab|stool) tests?)"
-    r"\b(?: \w+){0,2}? (?:shows?|showed|came back|is back|"
-    r"was|were|is|are) (?:\w+ ){0,2}?(?:positive|negative|normal|abnormal|elevated|high|low|clear|unremarkable|"
-    r"\d|one|two|three|four|five|six|seven|eight|nine|ten)",
+    r"\b(?:dip(?:stick)?|urine(?: test)?|urinalysis|swab|culture|x[- ]?ray|scan|ct|mri|ultrasound|ecg|ekg|labs?|"
+    r"blood (?:work|tests?|counts?)|bloodwork|bloods|a1c|hba1c|a one c|crp|(?:kidney|liver|thyroid|renal) (?:function|tests?)|"
+    r"cholesterol|potassium|sodium|ha?emoglobin|iron|ferritin|b12|vitamin d|tsh|psa|egfr|creatinine|echo(?:cardiogram)?|"
+    r"(?:strep|flu|covid|pregnancy|urine|rapid|pcr|lab|stool) tests?)"
+    # a few words between, also a clause told aside: "your blood count from the check up last month was normal",
+    # "your hba1c, that's the three month average, is nine point one"
+    r"\b(?:,? [\w']+){0,7}?,? (?:shows?|showed|came back|is back|looks?|looked|"
+    r"was|were|is|are) (?:\w+ ){0,2}?(?:positive|negative|normal|abnormal|elevated|raised|high|low|clear|unremarkable|"
+    r"fine|okay|borderline|\d|one|two|three|four|five|six|seven|eight|nine|ten)",
     re.IGNORECASE,
 )
 _RESULT_WORDS = re.compile(
@@ -1036,16 +1309,27 @@ _DRUG_CHANGE = re.compile(
     r"\b(?:stop|start|increase|decrease|reduce|limit|switch|change|prescrib\w*|cut (?:down|back)|hold|add|double|"
     r"halve|taper|continue|give (?:you|her|him))\b|"
     r"(?<![^\W\d_])(?:قطع کن\S*|شروع (?:می|کن)\S*|می[\s\u200c]?نویسم|میکنیم|می[\s\u200c]?کنیم|کم کن\S*|"
-    r"اضافه می\S*|ادامه بد\S*|عوض می\S*)(?![^\W\d_])",
+    r"اضافه می\S*|ادامه بد\S*|عوض می\S*|می[\s\u200c]?د(?:م|یم)|بجو(?:ید|ین)?|می[\s\u200c]?جوی\S*|تجویز\s+می\S*)(?![^\W\d_])",
     re.IGNORECASE,
 )
 
 
+# a medicine named by its kind, not its name: "i'll give you some antibiotics", "start a steroid cream", "a course of
+# antibiotics", "i'll prescribe an inhaler"
+_MED_CLASS = re.compile(
+    r"\b(?:antibiotics?|steroids?|(?:steroid|antifungal|antibiotic|barrier) (?:cream|ointment|tablets?)|painkillers?|"
+    r"pain (?:killers?|relief|medicine)|inhalers?|nasal spray|(?:eye|ear|nose) drops|antihistamines?|water tablets?|"
+    r"blood thinners?|anti[- ]?inflammatories|antacids?|laxatives?|nicotine (?:patches|replacement|gum))\b",
+    re.IGNORECASE,
+)
 # a referral written or arranged: «یه معرفی‌نامه برای چشم‌پزشکی», «معرفیتون می‌کنم به متخصص», «ارجاع می‌دم»,
 # "I'll refer you to", "I'm putting in a referral"
 _REFERRAL_MADE = re.compile(
     r"(?<![^\W\d_])معرفی[\s\u200c]?نامه|(?<![^\W\d_])معرفی(?:تون|ت|ش|شون)?\s+(?:\S+\s+)?می[\s\u200c]?کنم|"
     r"(?<![^\W\d_])ارجاع(?:تون|ت|ش)?\s+(?:\S+\s+)?می[\s\u200c]?د(?:م|یم)|"
+    # «برو پیش چشم‌پزشک», «باید یه متخصص قلب ببیندت»
+    r"(?<![^\W\d_])(?:برو|برید|برین|بری|ببرید|ببرش)\s+(?:پیش|به|نزد)\s+(?:یه\s+|یک\s+)?(?:متخصص|فوق[\s\u200c]?تخصص|[\w\u200c]*پزشک|"
+    r"جراح|روانپزشک|فیزیوتراپ|مشاور)|(?<![^\W\d_])(?:متخصص|فوق[\s\u200c]?تخصص)\s+(?:\S+\s+){0,2}?ببین(?:ه|د|دت|تت|تون)|"
     r"\b(?:i'll|i will|we'll|we will|(?:i'm|we're|i am|we are) (?:going to|gonna)) (?:\w+ )?(?:refer|put in a referral|"
     r"send (?:you|him|her|them) to (?:a|an|the) (?:specialist|\w+ologist|surgeon|clinic))\b",
     re.IGNORECASE,
@@ -1070,12 +1354,170 @@ _LAB_NAME = re.compile(
 )
 
 
+#: the diabetic eye and kidney checks in the words people use: «ته چشمتون رو معاینه کردن؟», «آلبومین ادرار»,
+#: «کراتینین», "dilated eye exam", "urine albumin", "creatinine"
+_EYE_KIDNEY = re.compile(
+    r"\b(?:dilated eye|fundus|fundoscop\w*|(?:urine )?albumin\w*|creatinine|egfr|acr)\b|"
+    r"(?<![^\W\d_])(?:ته\s*چشم\S*|آلبومین\S*|کراتینین\S*|عملکرد\s+کلیه\S*)",
+    re.IGNORECASE,
+)
+
+
+#: a hookah, said colloquially or in English: tobacco, though not cigarettes
+_HOOKAH = re.compile(
+    r"\b(?:hookah|shisha|water ?pipe)\b|(?<![^\W\d_])(?:قلیون|قلیان)[\w\u200c]*", re.IGNORECASE
+)
+
+
+_FA_THAT_IS = re.compile(r"(?<![^\W\d_])یعنی(?![^\W\d_])")
+
+
+# --- round 8 (Persian visits): results read, causes weighed, understanding checked, breathlessness asked ---
+
+#: a Persian diagnosis told with how sure the doctor is: «به احتمال زیاد … عفونت باکتریایی لوزه‌ست», «احتمالاً …»,
+#: «بیشتر به استرپتوکوک می‌خوره» (a condition named beside it is a judgement, even with a finding's word in it)
+_FA_JUDGED = re.compile(
+    r"(?<![^\W\d_])(?:به\s+احتمال\s+(?:زیاد|قوی|خیلی\s+زیاد)|احتمالا|احتمالاً|تشخیص(?:م|مون)?\s+(?:\S+\s+)?(?:اینه|اینست|این است)|"
+    r"به\s+\S+(?:\s+\S+)?\s+می[\s\u200c]?خوره)(?![^\W\d_])"
+)
+
+#: a Persian test (or what it measures) read with its result: «نوار ادراری که … گرفت، نیتریت مثبته»,
+#: «نوار قلبت الان تغییر حادی نشون نمیده», «آزمایش خونت نرماله»
+_FA_TEST = (
+    # a named test, not an examination's manoeuvre («تست بالا آوردن پا منفیه» is the exam)
+    r"(?:آزمایش|تست\s+(?:سریع|استرپ|کرونا|بارداری|ادرار|قند|ورزش|خون|آنفولانزا)|کشت|عکس|سونو|سونوگرافی|نوار\s+(?:قلب|ادرار)|ام[\s\u200c]?آر[\s\u200c]?آی|سی[\s\u200c]?تی|"
+    r"اسکن|نیتریت|گلبول|پروتئین|کراتینین|هموگلوبین|چربی|کلسترول|قند|تیروئید|تی[\s\u200c]?اس[\s\u200c]?اچ|"
+    r"آنزیم|تروپونین|جواب)"
+)
+_FA_RESULT_WORD = (
+    r"(?:مثبت|منفی|نرمال|طبیعی|غیرطبیعی|بالاست|بالاه|پایینه|تمیز|پاکه|سالمه|"
+    r"نشون\s*(?:می|نمی)[\s\u200c]?د\S*|نشان\s*(?:می|نمی)[\s\u200c]?د\S*|نشون\s+داد\S*|نشان\s+داد\S*|"
+    r"اومده\s+(?:\S+\s+)?(?:بالا|پایین)|شده\s+[0-9۰-۹])"
+)
+_FA_RESULT_READ = re.compile(
+    # the spoken copula may follow: «مثبته», «نرماله», «طبیعی‌ان»
+    rf"(?<![^\W\d_]){_FA_TEST}[\w\u200c]*(?:\s+[^\s.؟?!]+){{0,7}}?\s+{_FA_RESULT_WORD}"
+    r"(?:\u200c?(?:ه|ن|ان|است|ست|ند))?(?![^\W\d_])"
+)
+#: a result still to come or to see: «تا ببینیم …», «که ببینیم …», «جوابش که اومد»
+_FA_RESULT_AHEAD = re.compile(
+    r"(?<![^\W\d_])(?:ببینیم|ببینم|ببینن|بیار\S*|بیاید|بیاین|بفرست\S*|بنویسم|می[\s\u200c]?نویسم|که\s+اومد)(?![^\W\d_])"
+)
+
+
+def _fa_result_read(text: str) -> bool:
+    """Whether a doctor's Persian statement reads a test's result (not a test ordered or awaited)."""
+    return (
+        is_persian(text)
+        and bool(_FA_RESULT_READ.search(text))
+        and not _FA_RESULT_AHEAD.search(text)
+        and not _TEST_PLANNED.search(text)
+    )
+
+
+#: another cause weighed: "it could also be mono", «ویروسی هم می‌تونه باشه، مثل مونونوکلئوز», «شاید … باشه»
+_COULD_BE = re.compile(
+    # "it could also be an ulcer", "it might still be a viral bronchitis", "less likely a clot"
+    r"\b(?:could|might|may) (?:(?:also|still|just|equally|possibly|even) )?(?:just )?be\b|\bless likely\b|"
+    r"\bother (?:causes?|possibilit\w+)\b|\brule (?:out|\w+ out)\b|\bruling out\b|\b(?:or|versus|vs) (?:maybe|possibly)\b|"
+    r"(?<![^\W\d_])(?:می[\s\u200c]?تونه|میتونه|ممکنه|ممکن\s+است|شاید)(?:\s+\S+){0,4}?\s+(?:باشه|باشد)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+#: other causes looked for by name: "other causes like a stone", «باید دنبال چیزای دیگه مثل سنگ بگردیم»
+_OTHER_CAUSES = re.compile(
+    r"\b(?:other|another|something else)\s+(?:\w+\s+)?(?:causes?|things?|conditions?|possibilit\w+|reasons?|diagnos\w+)"
+    r"\s+(?:like|such as|including)\b|"
+    r"(?<![^\W\d_])(?:چیز|علت|دلیل|مشکل|بیماری|تشخیص)(?:ای|های|ها|\u200cهای|\u200cها)?\s+(?:دیگه|دیگر)(?:ای)?"
+    r"(?:\s+\S+){0,2}?\s+(?:مثل|از جمله|مانند)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# a search or a ruling out: what makes "other things like …" a differential rather than advice
+_LOOK_FOR = re.compile(
+    r"\b(?:look(?:ing)? for|rule out|check for|think about|consider)\b|"
+    r"دنبال|بگرد|رد\s+کن|بررسی|چک\s+کن|فکر\s+کن",
+    re.IGNORECASE,
+)
+
+
+#: a condition to be excluded: "make sure it's not a clot", «باید مطمئن شیم که سنگ کلیه نیست», «رد کنیم»
+_RULE_OUT = re.compile(
+    r"\bmake sure (?:it's|it is|this is|that's|that it's) not\b|\brule (?:out|it out)\b|"
+    r"(?<![^\W\d_])(?:مطمئن\s+(?:ش(?:یم|ویم|م)|بشیم)|رد\s+(?:کن(?:یم|م)|بشه|شه))(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
+
+#: two conditions told as alternatives: "gastritis or an ulcer", «گاستریته یا زخم معده‌ست»
+_EITHER_CONDITION = re.compile(
+    rf"(?:{DIAGNOSIS.pattern})\S*\s+(?:or|versus|vs\.?|یا)\s+(?:(?:a|an|the|maybe|یه|شاید)\s+)?(?:{DIAGNOSIS.pattern})",
+    re.IGNORECASE,
+)
+
+
+def _weighs_a_cause(text: str) -> bool:
+    """A doctor's statement weighing another cause: "could be" beside a condition's name, outside a conditional
+    ("if …"), or other causes named to look for (also in a conditional: «اگه … هنوز خون بود، باید دنبال چیزای
+    دیگه مثل سنگ بگردیم»)."""
+    if _OTHER_CAUSES.search(text) and (_LOOK_FOR.search(text) or names_condition(text)):
+        return True
+    weighs = _COULD_BE.search(text) or _RULE_OUT.search(text) or _EITHER_CONDITION.search(text)
+    return bool(weighs) and names_condition(text) and not _IF.search(text)
+
+
+#: the doctor checking the patient has understood or has questions, or asking them to say the plan back:
+#: «متوجه شدی؟», «سؤالی ندارید؟», «بگو ببینم متفورمینو چه جوری میخوری؟», "any questions?", "does that make sense?",
+#: "can you tell me how you'll take it?"
+_UNDERSTANDING_Q = re.compile(
+    r"\bany (?:other |more |further )?questions\b|\bwhat questions\b|\b(?:does|did) (?:that|this|it|all that) make sense\b|"
+    r"\bdo you understand\b|\bis (?:that|this|everything) clear\b|"
+    r"\b(?:can|could) you (?:tell|show) me (?:back )?how\b|\btell me (?:back )?how you(?:'re going to|'ll| will)?\s+(?:take|use)\b|"
+    # «متوجه شدی؟», «متوجه شدین چی گفتم؟»; not «متوجه شدی کی شروع شد؟» (did you notice when it began)
+    r"(?<![^\W\d_])(?:متوجه\s+شد(?:ی|ید|ین)|فهمید(?:ی|ید|ین))(?:\s+چی\s+گفتم)?\s*[؟?]|"
+    r"(?<![^\W\d_])(?:روشن\s+شد|روشنه|واضح\s+(?:بود|شد)|واضحه|بپرس(?:ی|ید|ین))(?![^\W\d_])|"
+    r"(?<![^\W\d_])(?:سوال|سؤال)[\w\u200c]*(?:\s+\S+){0,2}?\s+(?:داری|دارید|دارین|نداری|ندارید|ندارین|هست|نیست)(?![^\W\d_])|"
+    r"(?<![^\W\d_])(?:بگو|بگید|بگین|بگویید)\s+ببینم(?:\s+\S+){0,3}?\s+(?:چه\s*جوری|چجوری|چطوری|چطور|کی|چند\s+بار)(?![^\W\d_])|"
+    r"(?:برام|برای\s+من)\s+تکرار\s+کن",
+    re.IGNORECASE,
+)
+
+#: a warning sign asked about in everyday words: breathlessness «نفست تنگ نشده؟», «نفس‌تون بند میاد؟» (the catalog says
+#: «تنگی نفس»), night sweats «شبا عرق میکنی؟», fainting «از حال رفتی؟»
+_WARNING_SIGN_Q = re.compile(
+    r"(?<![^\W\d_])نفس(?:\u200c)?(?:ت|تون|تان|ش)?\s+(?:\S+\s+)?(?:تنگ|بند|تند|کم\s+میاد|بالا\s+نمیاد)|"
+    # a child's lips or fingers turning blue: «لب‌هاش کبود نمیشه؟»
+    r"(?<![^\W\d_])کبود\s*(?:نمی|می|شد|نشد)|"
+    r"(?<![^\W\d_])شب(?:ا|ها|\u200cها)?\s+(?:\S+\s+)?عرق|(?<![^\W\d_])از\s+حال\s+رفت|"
+    r"\b(?:short(?:ness)? of breath|trouble breathing|hard to breathe|breathless)\b|"
+    r"\b(?:floppy|hard to wake|difficult to wake|(?:very|really|unusually) (?:sleepy|drowsy)|drowsy|stiff neck|"
+    r"neck stiffness|non[- ]?blanching|rash that doesn't fade|(?:trouble|difficulty|struggling|hard) (?:breathing|to breathe)|"
+    r"blue lips|lips (?:go|going|turn\w*) blue|fits|having a fit|seizures?|convuls\w*|confus(?:ed|ion)|muddled|slurred speech|"
+    r"facial droop|vision loss|loss of vision|coughing (?:up )?blood|vomiting blood)\b",
+    re.IGNORECASE,
+)
+
+
 @functools.lru_cache(maxsize=4096)
 def states_the_plan(text: str) -> bool:
     """Whether a doctor's sentence orders or asks for a test (and reads no result), starts, stops or changes
-    a medicine ("continue metformin, start Jardiance ten milligrams"), or sets a time ahead ("bring the
-    results in a week", «یه هفته دیگه، با جواب آزمایش»)."""
-    return bool(_plan_patterns(text) & {"test_planned", "drug_plan"}) or bool(_AHEAD.search(text))
+    a medicine ("continue metformin, start Jardiance ten milligrams"), sets a time ahead ("bring the
+    results in a week", «یه هفته دیگه، با جواب آزمایش») or awaits a result ("the x ray should be back by
+    then")."""
+    return (
+        bool(_plan_patterns(text) & {"test_planned", "drug_plan"})
+        or bool(_AHEAD.search(text))
+        or bool(_AWAITED.search(text))
+    )
+
+
+# a result still to come: "the x ray should be back by then", "we're waiting on the bloods", "when the culture
+# comes back"; it is awaited, not reviewed
+_AWAITED = re.compile(
+    r"\b(?:should|will|would|'ll|might|may) be (?:back|ready|available)\b|"
+    r"\bwhen (?:the|your|his|her|it|they)\b(?: \w+){0,3}? (?:comes?|get|gets) back\b|"
+    r"\b(?:waiting|wait) (?:for|on) (?:the|your|his|her)\b(?: \w+){0,3}? (?:results?|x[- ]?rays?|bloods?|tests?|scans?|cultures?|"
+    r"reports?)\b|\bpending\b",
+    re.IGNORECASE,
+)
 
 
 _AHEAD = re.compile(rf"{_INTERVAL}|{_FA_INTERVAL}", re.IGNORECASE)
@@ -1091,7 +1533,9 @@ def _plan_patterns(text: str) -> set[str]:
         return found
     if _TEST_PLANNED.search(text) and not _RESULT_WORDS.search(text):
         found.add("test_planned")
-    if names_drug(text) and (_DRUG_CHANGE.search(text) or _FA_SCHEDULE.search(text)):
+    # a drug, a dosage form («قرص سرماخوردگی، هر هشت ساعت یکی») or a class ("a steroid cream") changed or scheduled
+    named = names_drug(text) or re.search(FA_DOSAGE_FORM, text) or _MED_CLASS.search(text)
+    if named and (_DRUG_CHANGE.search(text) or _FA_SCHEDULE.search(text)):
         found.add("drug_plan")
     if _REFERRAL_MADE.search(text):
         found.add("referral_made")
@@ -1117,9 +1561,19 @@ def segments(transcript: TranscriptView, *, language: str | None = None) -> list
             role = q.speaker or "doctor"
         before = sents[unit.question - 1] if unit.question > 0 else None
         lead = before.text if before is not None and before.speaker == q.speaker else ""
+        # several questions in one turn share its answer: «نفست تنگ نشده؟ صدات عوض نشده؟ آب دهنتو میتونی قورت بدی؟»
+        k = unit.question
+        while k > 0 and sents[k - 1].speaker == q.speaker and sents[k - 1].question and k - 1 not in in_unit:
+            k -= 1
+        if k < unit.question - 1:
+            lead = " ".join(sents[i].text for i in range(k, unit.question))
+        if answers and k < unit.question:
+            # the turn's earlier questions belong to the unit (its answer answers them all): its span starts
+            # at the first, so a keyword there is asked in the unit; the text classified stays the same
+            in_unit.update(range(k, unit.question))
         out.append(
             Segment(
-                start=q.start,
+                start=sents[k].start if answers else q.start,
                 end=answers[-1].end if answers else q.end,
                 evidence=evidence,
                 text=" ".join([q.text, *(a.text for a in answers)]),
@@ -1129,6 +1583,7 @@ def segments(transcript: TranscriptView, *, language: str | None = None) -> list
                 attribute=unit.attribute,
                 polarity=unit.polarity,
                 lead=lead,
+                asked_end=q.end,
             )
         )
     for i, s in enumerate(sents):
@@ -1244,6 +1699,7 @@ def starter_profiles() -> dict[str, TopicProfile]:
                     declined=bool(v.get("declined", False)),
                     not_words=compile_group(list(v.get("not_words", ()))),
                     not_in_results=bool(v.get("not_in_results", False)),
+                    not_in_findings=bool(v.get("not_in_findings", False)),
                 )
                 for key, v in raw.items()
             }
@@ -1258,6 +1714,9 @@ class ItemContext:
     terms: re.Pattern | None = None  # only these keywords need ``near`` (all of them when None)
     not_in_advice: bool = False  # a doctor's conditional advice is not the patient's history
     visit: re.Pattern | None = None  # the visit must name this (a diabetes item in a diabetes visit)
+    # when the patient's first ``opening`` sentences name a ``near`` word, the visit is about it and every keyword
+    # has its sense («سینه‌م سنگین میشه» … «درد جایی پخش میشه؟ دست چپ، فک، پشت؟»)
+    opening: int = 0
 
 
 _contexts: dict[str, ItemContext] | None = None
@@ -1279,6 +1738,7 @@ def item_contexts() -> dict[str, ItemContext]:
                     near=compile_group(list(contexts.get(key, {}).get("near", ()))),
                     terms=compile_group(list(contexts.get(key, {}).get("terms", ()))),
                     not_in_advice=bool(contexts.get(key, {}).get("not_in_advice", False)),
+                    opening=int(contexts.get(key, {}).get("opening", 0)),
                     visit=visit_of.get(key),
                 )
                 for key in set(contexts) | set(visit_of)
