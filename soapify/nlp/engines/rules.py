@@ -1006,6 +1006,10 @@ class _Builder:
         self.denied_questions: set[int] = set()  # questions whose "no" is a denial item already
         self.lab_sentence = -1  # the last sentence whose lab values became result items
         self.told_how: set[int] = set()  # starts of answers telling how a medicine asked about is taken
+        # Persian: medicines the patient told as taken before and not now ("قبلاً سرترالین میخوردم",
+        # "… خودم قطعش کردم", "الانم میخوری؟" / "نه، یه هفته‌ست نمیخورم"); the last one the patient named
+        self.fa_not_now: dict[str, int] = {}
+        self.fa_last_named: tuple[int, str] | None = None
         # a parent speaks for the child who is the patient (the patient's own words; not a companion's
         # "دخترم" about a grown daughter who speaks for herself)
         self.caregiver = _caregiver(dialogue.sentences)
@@ -1283,6 +1287,8 @@ class _Builder:
                 for m in meds
                 if m.name.lower() not in allergens and not _ALLERGY_AFTER.match(s.text, m.end - s.start)
             ]
+        if self.lang == "fa" and not doctor and not s.question and not meds:
+            self.fa_stopped_it(i, s)
         declined = self.declined(i) if plan_like else None
         asked = self.answers_to(i) if s.question else None
         if (
@@ -1326,6 +1332,12 @@ class _Builder:
                 continue  # "if the thyroid is low, the treatment is levothyroxine": no medicine taken now
             if not plan_like and (past or self.someone_elses(i, name_end, min(later, default=None))):
                 continue  # "and tamsulosin…" / "that's stan's"; "when she was two they gave her amoxicillin"
+            if self.lang == "fa" and not doctor and not plan_like:
+                self.fa_last_named = (i, m.name)
+                ends = [name_end] + [x.end() for x in re.finditer(re.escape(m.name), s.text[name_end:])]
+                if any(self.fa_taken_before(i, s, e if k == 0 else name_end + e) for k, e in enumerate(ends)):
+                    self.fa_not_now.setdefault(m.name, i)
+                    continue  # "قبلاً سرترالین میخوردم", "دو سال پیش آهن خوردم": not a medicine taken now
             if self.lang == "fa" and not doctor and _FA_GIVEN_BY_RELATIVE.search(s.text):
                 continue  # "خواهرم آلپرازولام داد، چند شب خوردم": not prescribed; the quote tells it
             if self.lang == "fa" and not doctor and s.start in self.refusals:
@@ -2788,6 +2800,7 @@ class _Builder:
                 section[:] = [x for x in section if x is not it]
         if self.lang == "fa":
             self.earlier_dose_is_taken_now()
+            self.fa_not_taken_now()
         # one line per medicine in a section, the one that says most (English; Persian is reconciled as before)
         for section in (subjective, plan) if self.lang == "en" else ():
             kept: list[Item] = []
@@ -2800,6 +2813,47 @@ class _Builder:
                         continue
                 kept.append(it)
             section[:] = kept
+
+    def fa_taken_before(self, i: int, s: Sentence, name_end: int) -> bool:
+        """Whether the patient tells a medicine taken before and not now: a past habitual verb after its
+        name ("قبلاً سرترالین میخوردم", "کلونازپام مصرف میکردم"), or a simple past one ("آهن خوردم") with a
+        time months or years back in the sentence or the one before it in the same turn."""
+        if _FA_USED_TO.match(s.text, name_end):
+            return True
+        if not _FA_TOOK_ONCE.match(s.text, name_end):
+            return False
+        before = self.sents[i - 1].text if i and self.sents[i - 1].turn == s.turn else ""
+        return bool(_FA_PAST_TIME.search(s.text) or _FA_PAST_TIME.search(before))
+
+    def fa_stopped_it(self, i: int, s: Sentence) -> None:
+        """A patient's sentence naming no medicine that says it was stopped or is not taken ("سه ماه پیش
+        خودم قطعش کردم", "الانم میخوری؟" / "نه، یه هفته‌ست نمیخورم"): the medicine the patient named last,
+        a few sentences before, is not taken now."""
+        if self.fa_last_named is None or not _FA_I_STOPPED.search(s.text) or _FA_OTHERS.search(s.text):
+            return
+        j, name = self.fa_last_named
+        if i - j <= 4:
+            self.fa_not_now.setdefault(name, j)
+
+    def fa_not_taken_now(self) -> None:
+        """The history's lines of a medicine the patient told as taken before and not now (the patient's
+        own mentions and the doctor's later ones alike) become one line saying it is not taken."""
+        subjective = self.items["subjective"]
+        seen: set[str] = set()
+        kept: list[Item] = []
+        for it in subjective:
+            name = it.get("name")
+            if it["kind"] != "medication" or name not in self.fa_not_now or it.get("stopped"):
+                kept.append(it)
+                continue
+            if name in seen:
+                continue
+            seen.add(name)
+            it["negated"] = True
+            if not it["text"].endswith("(مصرف نمی‌کند)"):
+                it["text"] += " (مصرف نمی‌کند)"
+            kept.append(it)
+        subjective[:] = kept
 
     def earlier_dose_is_taken_now(self) -> None:
         """Two Persian plan lines of one medicine at different doses: the later is the order ("متوپرولول رو
@@ -3635,6 +3689,19 @@ _EXCEPTED_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _FA_NEVER = re.compile(r"\s*(?:(?:رو|را)\s+)?(?:هیچوقت|هیچ[\u200c ]?وقت|هرگز)(?![^\W\d_])")
+# a medicine the patient took before, said after its name: "(قبلاً سرترالین) میخوردم", "مصرف میکردم"
+_FA_USED_TO = re.compile(
+    r"\s*(?:رو\s+|را\s+)?(?:\S+\s+){0,2}?(?:می[\u200c ]?(?:خوردم|زدم|خوردیم)|مصرف\s*می[\u200c ]?کردم)(?![^\W\d_])"
+)
+# a simple past: "(دو سال پیش آهن) خوردم"; not taken now only with a time months or years back
+_FA_TOOK_ONCE = re.compile(r"\s*(?:رو\s+|را\s+)?(?:\S+\s+){0,2}?(?:خوردم|زدم|مصرف\s*کردم|گرفتم)(?![^\W\d_])")
+# the patient saying it was stopped or is not taken: "خودم قطعش کردم", "یه هفته‌ست نمیخورم", "ولش کردم"
+_FA_I_STOPPED = re.compile(
+    r"(?<![^\W\d_])(?:قطعش\s+کردم|قطع\s+کردم|ولش\s+کردم|کنارش\s+گذاشتم|کنار\s+گذاشتم|"
+    r"نمی[\u200c ]?(?:خورم|زنم)|مصرف\s+نمی[\u200c ]?کنم)(?![^\W\d_])"
+)
+# … about other medicines: "داروی دیگه‌ای نمیخورم", "چیزی مصرف نمی‌کنم"
+_FA_OTHERS = re.compile(r"(?<![^\W\d_])(?:دیگه[\u200c ]?ای|دیگری|چیزی|هیچی|هیچ)(?![^\W\d_])")
 _FA_GIVEN_THEN = re.compile(
     r"(?<![^\W\d_])(?:دادن|دادند|داده بودن|نوشتن|نوشتند|نوشته بودن|زدن|زده بودن|تزریق کردن)(?![^\W\d_])"
 )

@@ -1,0 +1,64 @@
+"""The rules engine on the ninth round's Persian findings (made-up colloquial dialogue, worded unlike
+the visits the findings came from): medicines taken before and not now."""
+
+from __future__ import annotations
+
+from tests.nlp.drafting import items
+from tests.nlp.drafting import persian_draft as g
+
+# ------------------------------------------------------------------ medicines not taken now
+
+
+def _current(draft: dict, name: str) -> list[dict]:
+    return [
+        it
+        for it in items(draft, "subjective", "medication")
+        if it.get("name") == name and not it["negated"] and not it.get("stopped")
+    ]
+
+
+def test_a_medicine_the_patient_used_to_take_is_not_current(engine):
+    draft = g(
+        engine,
+        "[doctor] الان دارو میخوری؟\n[patient] الان نه. پارسال فلوکستین میخوردم، دکتر اعصاب داده بود.\n"
+        "[doctor] چرا فلوکستین رو گذاشتی کنار؟\n[patient] حالم بهتر بود.",
+    )
+    assert not _current(draft, "فلوکستین")
+    assert len([it for it in items(draft, "subjective", "medication") if it.get("name") == "فلوکستین"]) <= 1
+
+
+def test_a_medicine_taken_once_years_back_is_not_current(engine):
+    draft = g(
+        engine,
+        "[doctor] مریضی خاصی داشتی؟\n[patient] سه سال پیش زخم معده داشتم، امپرازول خوردم خوب شد.",
+    )
+    assert not _current(draft, "امپرازول")
+
+
+def test_a_medicine_the_patient_says_is_stopped_a_sentence_later_is_not_current(engine):
+    draft = g(
+        engine,
+        "[doctor] برای خواب چیزی خوردی؟\n[patient] آره، یه مدت آلپرازولام میگرفتم.\n"
+        "[doctor] هنوزم میخوری؟\n[patient] نه، ده روزه نمیخورم.\n"
+        "[doctor] آلپرازولام رو یهو قطع کردی؟\n[patient] آره.",
+    )
+    assert not _current(draft, "آلپرازولام")
+    meds = [it for it in items(draft, "subjective", "medication") if it.get("name") == "آلپرازولام"]
+    assert len(meds) == 1 and meds[0]["negated"]
+
+
+def test_a_medicine_taken_now_stays_current(engine):
+    draft = g(
+        engine,
+        "[doctor] چه دارویی میخوری؟\n[patient] لووتیروکسین میخورم، صبح ناشتا.\n"
+        "[doctor] داروی دیگه‌ای چی؟\n[patient] نه، چیز دیگه‌ای نمیخورم.",
+    )
+    assert _current(draft, "لووتیروکسین")
+
+
+def test_a_medicine_taken_yesterday_stays_current(engine):
+    draft = g(
+        engine,
+        "[doctor] برای دردت چیزی خوردی؟\n[patient] دیشب یه ایبوپروفن خوردم، یه کم بهتر شد.",
+    )
+    assert _current(draft, "ایبوپروفن")
