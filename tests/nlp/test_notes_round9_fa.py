@@ -62,3 +62,28 @@ def test_a_medicine_taken_yesterday_stays_current(engine):
         "[doctor] برای دردت چیزی خوردی؟\n[patient] دیشب یه ایبوپروفن خوردم، یه کم بهتر شد.",
     )
     assert _current(draft, "ایبوپروفن")
+
+
+# ------------------------------------------------------------------ the chief complaint
+
+
+def _chief(draft: dict) -> list[str]:
+    return [it["text"] for it in items(draft, "subjective", "chief_complaint")]
+
+
+def test_the_heart_said_to_beat_fast_is_palpitations(engine):
+    draft = g(
+        engine,
+        "[doctor] بفرمایید، چی شده؟\n[patient] چند وقته شبا قلبم تند تند میزنه، بعدشم سرم گیج میره.\n"
+        "[doctor] از کی؟\n[patient] یه ماهی میشه.",
+    )
+    assert _chief(draft) and "تپش قلب" in _chief(draft)[0]
+
+
+def test_a_part_said_again_with_its_side_before_the_pain_is_the_chief_complaint(engine):
+    draft = g(
+        engine,
+        "[doctor] چی شده؟\n[patient] دستم، این دست چپم، خیلی درد میکنه. دیروز خوردم زمین.\n"
+        "[doctor] ورم هم کرده؟\n[patient] آره، عصر ورم کرد.",
+    )
+    assert _chief(draft) == ["درد دست چپ"]

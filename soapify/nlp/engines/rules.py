@@ -3128,7 +3128,8 @@ class _Builder:
                 if uptalk:
                     self.complaint(s, [], also=tuple(uptalk))
                     return True
-            part = None if s.question else lx.PART_COMPLAINT.search(s.text)
+            said_as = _FA_PART_RESTATED.sub(_fa_restated_part, s.text) if self.lang == "fa" else s.text
+            part = None if s.question else lx.PART_COMPLAINT.search(said_as)
             pain = None
             if (
                 i not in said
@@ -3140,6 +3141,8 @@ class _Builder:
                 return True
             if part:
                 where = next(g for g in part.groups() if g)
+                if self.lang == "fa":  # "دستی چپ" from "دستم، این دست چپم، …": the side follows with no ی
+                    where = re.sub(r"^(\S*[^\Wوا])ی(?=\s+(?:راست|چپ)$)", r"\1", where)
                 pain = f"{where} pain" if self.lang == "en" else lx.FA_PART_PAIN.get(where, f"درد {where}")
             if i in said or pain:
                 # "پسرم از دیشب تب داره، گوشش هم درد می‌کنه": fever and ear pain
@@ -3689,6 +3692,17 @@ _EXCEPTED_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _FA_NEVER = re.compile(r"\s*(?:(?:رو|را)\s+)?(?:هیچوقت|هیچ[\u200c ]?وقت|هرگز)(?![^\W\d_])")
+# a body part named, then said again with its side before the complaint: "زانوم، این زانوی راستم، خیلی درد
+# میکنه", "دستم، همین دست چپم، درد میکنه": read as "زانوی راستم خیلی درد میکنه"
+_FA_PART_RESTATED = re.compile(
+    r"(?<![^\W\d_])([^\W\d_]+?)(?:م|ش)\s*[،,]\s*(?:این\s+|همین\s+)?\1(?:ی|\u200cی)?\s+(راست|چپ)(م|ش)\s*[،,]?\s*"
+)
+
+
+def _fa_restated_part(m: re.Match) -> str:
+    return f"{m.group(1)}ی {m.group(2)}{m.group(3)} "
+
+
 # a medicine the patient took before, said after its name: "(قبلاً سرترالین) میخوردم", "مصرف میکردم"
 _FA_USED_TO = re.compile(
     r"\s*(?:رو\s+|را\s+)?(?:\S+\s+){0,2}?(?:می[\u200c ]?(?:خوردم|زدم|خوردیم)|مصرف\s*می[\u200c ]?کردم)(?![^\W\d_])"
