@@ -87,3 +87,39 @@ def test_a_part_said_again_with_its_side_before_the_pain_is_the_chief_complaint(
         "[doctor] ورم هم کرده؟\n[patient] آره، عصر ورم کرد.",
     )
     assert _chief(draft) == ["درد دست چپ"]
+
+
+# ------------------------------------------------------------------ dose changes and orders
+
+
+def test_a_new_dose_said_as_what_the_medicine_is_made_is_ordered(engine):
+    draft = g(
+        engine,
+        "[doctor] انسولینت چیه؟\n[patient] لانتوس، شبا.\n[doctor] قندت زیادی پایینه.\n"
+        "[doctor] خب، لانتوس رو از فردا شب میکنی ۱۸ واحد.",
+    )
+    plan = items(draft, "plan", "medication")
+    assert any(it.get("name") == "لانتوس" and it.get("dose") == "18" for it in plan)
+    assert not any(it.get("dose") == "18" for it in items(draft, "subjective", "medication"))
+
+
+def test_a_dose_lowered_and_said_at_two_times_of_day_is_twice_a_day(engine):
+    draft = g(
+        engine,
+        "[doctor] متفورمین چقدر میخوری؟\n[patient] هزار، صبح و شب.\n"
+        "[doctor] متفورمین رو به خاطر معده‌ت کم میکنم، ۲۵۰ صبح، ۲۵۰ شب.",
+    )
+    plan = [it for it in items(draft, "plan", "medication") if it.get("name") == "متفورمین"]
+    assert plan and plan[0].get("dose") == "250"
+    assert "صبح" in plan[0].get("frequency", "") and "شب" in plan[0].get("frequency", "")
+
+
+def test_the_doctor_explaining_a_medicine_just_ordered_lists_no_current_medicine(engine):
+    draft = g(
+        engine,
+        "[doctor] حال و حوصله‌ت چطوره؟\n[patient] خیلی دلم گرفته‌ست.\n"
+        "[doctor] یه قرص برات مینویسم، سرترالین. هم برای خلقت خوبه هم اضطرابت.\n[patient] اعتیاد نمیاره؟\n"
+        "[doctor] نه، سرترالین اعتیادآور نیست.",
+    )
+    assert any(it.get("name") == "سرترالین" for it in items(draft, "plan", "medication"))
+    assert not any(it.get("name") == "سرترالین" for it in items(draft, "subjective", "medication"))

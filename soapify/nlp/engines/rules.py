@@ -1197,6 +1197,15 @@ class _Builder:
             prescribing = plan_like = True
             meds = extract_medications(s.text, s.start, nv, heard=True)
         if (
+            self.lang == "fa"
+            and doctor
+            and not s.question
+            and not prescribing
+            and any(m.extra.get("made_to") for m in meds)
+        ):
+            # "لانتوس رو از امشب میکنی ۲۴ واحد", "متفورمین رو کم میکنم، ۵۰۰ صبح، ۵۰۰ شب": a new dose ordered
+            prescribing = plan_like = True
+        if (
             plan_like
             and not prescribing
             and sum(1 for m in meds if m.dose) >= 2
@@ -1359,6 +1368,16 @@ class _Builder:
                 and _FA_THEY_TOOK.match(s.text, name_end)
             ):
                 continue  # "مادرم دیابت داشت، انسولین می‌زد": the relative's medicine (family history)
+            if (
+                self.lang == "fa"
+                and doctor
+                and not plan_like
+                and any(
+                    it["kind"] == "medication" and it.get("name") == m.name and not it.get("stopped")
+                    for it in self.items["plan"]
+                )
+            ):
+                continue  # "ترازودون مثل دیازپام اعتیادآور نیست" after ordering it: the order, not a medicine taken
             text = m.display(self.lang)
             if given_here:
                 text += " (given in clinic)" if self.lang == "en" else " (در مطب تزریق/داده شد)"
