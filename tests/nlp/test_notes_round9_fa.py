@@ -3,7 +3,7 @@ the visits the findings came from): medicines taken before and not now."""
 
 from __future__ import annotations
 
-from tests.nlp.drafting import items
+from tests.nlp.drafting import items, texts
 from tests.nlp.drafting import persian_draft as g
 
 # ------------------------------------------------------------------ medicines not taken now
@@ -123,3 +123,46 @@ def test_the_doctor_explaining_a_medicine_just_ordered_lists_no_current_medicine
     )
     assert any(it.get("name") == "سرترالین" for it in items(draft, "plan", "medication"))
     assert not any(it.get("name") == "سرترالین" for it in items(draft, "subjective", "medication"))
+
+
+# ------------------------------------------------------------------ explanations, values, diagnoses, cutting down
+
+
+def test_what_a_result_means_and_how_the_body_works_are_no_findings(engine):
+    draft = g(
+        engine,
+        "[doctor] فشارتو بگیرم. ۱۲۰ روی ۸۰.\n"
+        "[doctor] آزمایشاتو آوردی؟ خب، قند ناشتات ۱۸۰ شده، دفعه‌ی قبل ۱۴۰ بود. برای تو زیادی بالاست، "
+        "یعنی قند بیشتر وقتا بالا بوده.\n"
+        "[doctor] وقتی وزن بالا میره، انسولین بدن کمتر اثر میکنه و قند بالا میمونه. اینم یه دلیل بالا رفتن قنده.\n"
+        "[patient] خطرناکه؟",
+    )
+    assert not texts(draft, "objective", "exam")
+    assert texts(draft, "objective", "result")
+
+
+def test_a_previous_value_said_with_a_decimal_point_is_not_split(engine):
+    draft = g(engine, "[doctor] آزمایشت رو دیدم. کراتینینت ۱.۴ شده، پارسال ۰.۹ بود.")
+    result = " ".join(texts(draft, "objective", "result"))
+    assert "۰.۹" in result or "0.9" in result
+    assert "۰، ۹" not in result
+
+
+def test_a_diagnosis_named_by_the_doctor_for_overused_painkillers_is_in_the_assessment(engine):
+    draft = g(
+        engine,
+        "[doctor] چند وقته سرت درد میکنه؟\n[patient] شش ماه. هر روز مسکن میخورم.\n"
+        "[doctor] معاینه‌ت طبیعیه.\n[doctor] این سردرد ناشی از مصرف زیاد مسکنه.",
+    )
+    assert any("مسکن" in it["text"] for it in items(draft, "assessment", "problem"))
+
+
+def test_a_medicine_to_take_less_of_is_a_reduction_with_its_limit(engine):
+    draft = g(
+        engine,
+        "[doctor] برای سردرد چی میخوری؟\n[patient] استامینوفن، تقریباً هر روز.\n[doctor] این سردرد تنشیه.\n"
+        "[doctor] استامینوفن رو تا میتونی کم کن، هفته‌ای سه روز بیشتر نه.",
+    )
+    plan = texts(draft, "plan", "medication")
+    assert any(t.startswith("کاهش مصرف استامینوفن") and "سه روز" in t for t in plan)
+    assert "استامینوفن" not in plan

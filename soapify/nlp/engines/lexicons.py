@@ -732,6 +732,9 @@ DIAGNOSIS = re.compile(
     r"reflux|dysmenorrh?o?ea|menisc(?:us|al)|ligament (?:injury|tear|sprain)|contusion|whiplash|osteoporosis|"
     r"hemorrhoids?|epilepsy|seizure disorder|gallstones?|arrhythmia)\b|"
     r"عفونت|ویروسی|باکتریایی|باکتریال|میکروبی|سرماخوردگی|آنفولانزا|آنفلوانزا|میگرن|سینوزیت|فشار خون بالا|دیابت|"
+    # medication-overuse headache, low sugar, weaker kidneys, said as the doctor names them
+    r"سردرد (?:ناشی از|به خاطر) (?:مصرف )?(?:زیاد |بیش از حد )?(?:مصرف )?(?:دارو|مسکن)(?:[^\W\d_]|\u200c)*|سردرد دارویی|"
+    r"افت قند|هیپوگلیسمی|نارسایی کلیه|بیماری (?:مزمن )?کلیه|"
     r"آسم|رفلاکس|گاستروانتریت|شکستگی|پیچ[\u200c ]?خوردگی|التهاب|کم[\u200c ]?خونی|حساسیت فصلی|آلرژی|اگزما|"
     # the Persian names of "-itis" (English has \w+itis; in Persian many ordinary words end in -یت)
     r"فارنژیت|لارنژیت|برونشیت|برونشیولیت|گاستریت|کولیت|آرتریت|اوتیت|تونسیلیت|درماتیت|هپاتیت|مننژیت|"

@@ -1206,6 +1206,13 @@ class _Builder:
             # "لانتوس رو از امشب میکنی ۲۴ واحد", "متفورمین رو کم میکنم، ۵۰۰ صبح، ۵۰۰ شب": a new dose ordered
             prescribing = plan_like = True
         if (
+            self.lang == "fa"
+            and doctor
+            and not s.question
+            and any(_FA_CUT_DOWN.match(s.text, m.name_span[1] - s.start) for m in meds)
+        ):
+            plan_like = True  # "استامینوفن رو تا میتونی کم کن": the plan cuts down a medicine taken
+        if (
             plan_like
             and not prescribing
             and sum(1 for m in meds if m.dose) >= 2
@@ -1288,6 +1295,7 @@ class _Builder:
                 or m.frequency
                 or m.duration
                 or _stops(s.text, m.name_span[0] - s.start, m.name_span[1] - s.start)
+                or _FA_CUT_DOWN.match(s.text, m.name_span[1] - s.start)
             ]
         if allergy and meds:  # "چون به پنی‌سیلین حساسیت داره، آزیترومایسین ... می‌نویسم": not the allergen
             allergens = {(m.group("en") or m.group("fa") or "").lower() for m in _ALLERGEN.finditer(s.text)}
@@ -1398,6 +1406,11 @@ class _Builder:
                     text = "قطع " + " ".join(x for x in (m.name, _FA_ROUTE_NAMES.get(m.route or "")) if x)
                 else:
                     text = ("Hold " if held else "Stop ") + text
+            elif self.lang == "fa" and plan_like and (cut := _FA_CUT_DOWN.match(s.text, name_end)):
+                # "ژلوفن رو تا میتونی کم کن، هفته‌ای دو روز بیشتر نه": less of a medicine taken, no new order
+                text = f"کاهش مصرف {m.name}"
+                if limit := _FA_AT_MOST_CLAUSE.match(s.text, cut.end()):
+                    text += f" ({limit.group(1).strip()})"
             elif self.lang == "fa" and plan_like and lx.FA_AS_BEFORE.search(s.text):
                 text = f"ادامه {text}"  # "متفورمین و گلی‌کلازید مثل قبل"
             elif self.lang == "fa" and plan_like:
@@ -1554,6 +1567,13 @@ class _Builder:
                 # "بالای مثانه یه کم حساسه", "ریه‌ها پاکن", "نوار قلبت تغییر حادی نشون نمیده": what the doctor
                 # says of the body between the first finding and the impression is a finding or a result
                 label = "result" if _FA_TEST_WORD.search(s.text) else "exam"
+            if self.lang == "fa" and label == "exam" and not s.question and _FA_EXPLAINS.search(s.text):
+                # "بدن آدرنالین ترشح میکنه، قلب تند میزنه", "وقتی کلیه ضعیف میشه، انسولین دیرتر دفع میشه": how
+                # the body works, told in general, is no finding; what a finding means ("یعنی …", "… یه دلیل
+                # افت قنده") is the doctor's reading of it, the assessment when it names something clinical
+                general = _FA_IN_GENERAL.search(s.text)
+                clinical = lx.DIAGNOSIS.search(s.text) or lx.SYMPTOM_RE.search(s.text)
+                label = "assessment" if clinical and not general else "other"
             if (
                 self.lang == "fa"
                 and label == "exam"
@@ -2809,7 +2829,7 @@ class _Builder:
         ]
         meds = [it for it in (*subjective, *plan) if it["kind"] == "medication" and it.get("name")]
         for it in meds:
-            if _dosed(it) or it["negated"] or it.get("stopped"):
+            if _dosed(it) or it["negated"] or it.get("stopped") or it["text"].startswith("کاهش مصرف "):
                 continue
             if any(
                 x is not it and _same_medicine(it, x) and _dosed(x) and not (x["negated"] or x.get("stopped"))
@@ -3390,7 +3410,8 @@ _REFUSING_BEFORE = re.compile(
 _REFUSING_AFTER = re.compile(r"^\s*(?:(?:رو|را)\s+)?نمی[\u200c ]?خوا(?:م|هم)")
 
 
-_CLAUSE_END = re.compile(r"[،,.;؛]")
+# (not a point or comma inside a number: "دفعه‌ی قبل ۷.۵ بود", "1,000")
+_CLAUSE_END = re.compile(r"[،;؛]|(?<!\d)[,.]|[,.](?!\d)")
 # who came with the patient: "با دخترم اومدم", "با همسرم آمدم"
 _FA_CAME_WITH = re.compile(
     r"(?<![^\W\d_])با\s+(?P<who>(?:دختر|پسر|همسر|شوهر|خانم|مادر|پدر|خواهر|برادر|عروس|داماد|نوه))(?:م|مون)?"
@@ -3711,6 +3732,25 @@ _EXCEPTED_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _FA_NEVER = re.compile(r"\s*(?:(?:رو|را)\s+)?(?:هیچوقت|هیچ[\u200c ]?وقت|هرگز)(?![^\W\d_])")
+# a medicine to take less of: "(ژلوفن) رو تا میتونی کم کن", "(مسکن) رو کمتر بخور", "(قرص خواب) رو کمش کنید"
+_FA_CUT_DOWN = re.compile(
+    r"\s*(?:رو|را)\s+(?:(?:هم|دیگه|تا\s+می[\u200c ]?تونی|تا\s+جایی\s+که\s+می[\u200c ]?تونی)\s+)*"
+    r"(?:کم(?:ش)?\s*(?:کن|کنید|کنین)|کمتر\s+(?:بخور|بخورید|بخورین|مصرف\s+کن|مصرف\s+کنید))(?![^\W\d_])"
+)
+# … with a limit said next: "، هفته‌ای دو روز بیشتر نه", "، روزی یکی بیشتر نخور"
+_FA_AT_MOST_CLAUSE = re.compile(r"\s*[،,]\s*([^.،,؟?!]{2,30}?\s+بیشتر\s+(?:نه|نخور|نخورید|نزن))(?![^\W\d_])")
+
+
+# the doctor explaining rather than finding: what a finding means, a reason, how the body works in general
+_FA_EXPLAINS = re.compile(
+    r"(?<![^\W\d_])(?:یعنی|دلیل|دلیلش|بدن)(?![^\W\d_])|^\W*وقتی\s+(?:[^\W\d_]+\s+){1,4}?(?:می[\u200c ]?شه|می[\u200c ]?کنه)"
+)
+# … told in general, not of this patient: "بدن آدرنالین ترشح میکنه", "وقتی کلیه ضعیف میشه، …"
+_FA_IN_GENERAL = re.compile(
+    r"^\W*(?:بدن(?![^\W\d_])|وقتی\s+(?:[^\W\d_]+\s+){1,4}?(?:می[\u200c ]?شه|می[\u200c ]?کنه))"
+)
+
+
 # a body part named, then said again with its side before the complaint: "زانوم، این زانوی راستم، خیلی درد
 # میکنه", "دستم، همین دست چپم، درد میکنه": read as "زانوی راستم خیلی درد میکنه"
 _FA_PART_RESTATED = re.compile(
