@@ -166,3 +166,13 @@ def test_a_medicine_to_take_less_of_is_a_reduction_with_its_limit(engine):
     plan = texts(draft, "plan", "medication")
     assert any(t.startswith("کاهش مصرف استامینوفن") and "سه روز" in t for t in plan)
     assert "استامینوفن" not in plan
+
+
+def test_a_no_answering_the_patients_question_denies_no_finding(engine):
+    draft = g(
+        engine,
+        "[doctor] عصب بینایی صافه.\n[patient] عکس لازم نیست دکتر؟ خواهرم گفت بگیر.\n"
+        "[doctor] نه، معاینه‌ت کاملاً طبیعیه، الان عکس لازم نیست.",
+    )
+    exam = [it for it in items(draft, "objective", "exam") if "معاینه‌ت" in it["text"]]
+    assert exam and not exam[0]["negated"]

@@ -2756,7 +2756,17 @@ class _Builder:
                     text = f"حساسیت به {allergen}"  # "تو پرونده‌تون حساسیت به پنی‌سیلین ثبت میکنم"
             self.history_item(s, kind, text, conf)
         elif label in ("exam", "result"):
-            negated = bool(_NEGATIVE_FINDING.match(s.text))  # "no murmurs", "there is no effusion"
+            said = s.text
+            prev = self.sents[i - 1] if i else None
+            asked = (
+                prev is not None
+                and prev.speaker != SPEAKER_DOCTOR
+                and any(x.question for x in self.sents[max(0, i - 4) : i] if x.turn == prev.turn)
+            )
+            if self.lang == "fa" and asked:
+                # "سی‌تی لازم نیست؟" / "نه، معاینه‌ت کاملاً طبیعیه …": the no answers the question, no finding denied
+                said = re.sub(r"^\W*نه\s*[،,]\s*", "", said)
+            negated = bool(_NEGATIVE_FINDING.match(said))  # "no murmurs", "there is no effusion"
             if (told := _TOLD_FINDING.match(s.text)) is not None:
                 negated = bool(told.group("no"))  # "you have no swelling in your ankles"
             if label == "result" and self.lang == "en":
