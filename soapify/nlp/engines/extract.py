@@ -504,8 +504,11 @@ _FA_RELEASE_STRENGTH = re.compile(
     r"^\s+(?:xr|er|sr|cr|ای?کس[\u200c ]?آر|اس[\u200c ]?آر)\s+(\d{2,4}(?:\.\d+)?)(?![\d.])"
 )
 # a new dose said as what the medicine is made ("آتورواستاتین رو می‌کنیم چهل", "متوپرولول رو کنید بیست و پنج")
+# (also with when or why before the verb, the verb of more or less, and the new dose after a comma: "لانتوس رو
+# از امشب میکنی ۲۴", "متفورمین رو هم به خاطر کلیه کم میکنم، ۵۰۰ صبح، ۵۰۰ شب")
 _FA_MADE_TO = re.compile(
-    r"^\s+(?:رو|را)\s+(?:(?:هم|دیگه)\s+)?(?:می[\u200c ]?|ب)?کن(?:یم|ید|ین)\s+(\d{1,4}(?:\.\d+)?)(?![\d.])"
+    r"^\s+(?:رو|را)\s+(?:(?:هم|دیگه)\s+)?(?:(?:از|به خاطر|بخاطر|برای)\s+[^\d،,.؟?!]{1,20}?\s+)?"
+    r"(?:(?:کم|زیاد|کمتر|بیشتر)\s+)?(?:می[\u200c ]?|ب)?کن(?:یم|ید|ین|ی|م)\s*[،,]?\s+(\d{1,4}(?:\.\d+)?)(?![\d.])"
 )
 _FORM_BEFORE = re.compile(r"(?<![^\W\d_])(ژل|پماد|کرم|قطره|اسپری|gel|cream|ointment)\s+$", re.IGNORECASE)
 _VITAMIN_LETTER = re.compile(
@@ -561,6 +564,8 @@ _FA_HALF = re.compile(r"\s*(?:،\s*)?(?:نصف(?:\s+(?:قرص|دونه|عدد))?
 # a time of day that is the whole schedule, said after the dose: "صبح یکی", "صبحا", "شب‌ها", "صبح و شب",
 # "بیست هم شبا میخورید؟"
 # (also after the order's verb, and as two times each with its tablet: "… ۱۰۰ برات می‌نویسم، صبح یکی شب یکی")
+# the same dose said again at another time of day: "(متفورمین ۵۰۰ صبح)، ۵۰۰ شب"
+_FA_DOSE_AGAIN = re.compile(r"\s*[،,]?\s*(?:و\s+)?(\d{1,4}(?:\.\d+)?)\s+(صبح|شب|ظهر|عصر)(?![^\W\d_])")
 _FA_TIME_OF_DAY = re.compile(
     r"\s*(?:،\s*)?(?:(?:برات|براتون|بهت|بهتون)?\s*(?:می[\u200c ]?نویسم|می[\u200c ]?دم|می[\u200c ]?دهم)\s*[،,]\s*)?"
     r"(?:هم\s+)?((?:صبح|شب|ظهر|عصر)(?:[\u200c ]?ها|ا)?(?:\s+و\s+(?:صبح|شب|ظهر|عصر))?"
@@ -681,6 +686,7 @@ def extract_medications(
             end = max(end, b + changed.end())
         elif made := _FA_MADE_TO.match(window):  # "آتورواستاتین رو می‌کنیم چهل": the new dose
             med.dose = made.group(1)
+            med.extra["made_to"] = True
             end = max(end, b + made.end())
         elif _PERSIAN.match(w) and (released := _FA_RELEASE_STRENGTH.match(window)):  # "متفورمین XR هزار"
             med.dose = released.group(1)
@@ -697,6 +703,8 @@ def extract_medications(
         elif _PERSIAN.match(w) and (apart := _FA_STRENGTH_APART.match(window)):  # "…یده، بیست و پنج، صبحا"
             med.dose = apart.group(1)
             end = max(end, b + apart.end())
+        if med.dose and _PERSIAN.match(w) and _FA_MADE_TO.match(window):
+            med.extra["made_to"] = True  # "لانتوس رو از امشب میکنی ۲۴ واحد": the dose with its unit
         if med.dose and (half := _FA_HALF.match(low, end, stop)):  # "آتنولول پنجاه نصف صبح": 25
             med.extra["tablet"] = med.dose
             med.dose = f"{float(med.dose) / 2:g}"
@@ -732,6 +740,9 @@ def extract_medications(
         elif when := _FA_TIME_OF_DAY.match(low, end, stop):  # "آملودیپین پنج صبح یکی"
             med.frequency = _said(text, offset, nv, when.start(1), when.end(1))
             end = when.end()
+            if med.dose and (again := _FA_DOSE_AGAIN.match(low, end, stop)) and again.group(1) == med.dose:
+                med.frequency += " و " + again.group(2)  # "۵۰۰ صبح، ۵۰۰ شب": the same dose twice a day
+                end = again.end()
         elif _PERSIAN.search(w) and (meal := _FA_COUNT_WITH_MEAL.match(low, end, stop)):  # "…، دو تا با شام"
             med.frequency = _said(text, offset, nv, meal.start(1), meal.end(1))
             end = meal.end()

@@ -1006,6 +1006,10 @@ class _Builder:
         self.denied_questions: set[int] = set()  # questions whose "no" is a denial item already
         self.lab_sentence = -1  # the last sentence whose lab values became result items
         self.told_how: set[int] = set()  # starts of answers telling how a medicine asked about is taken
+        # Persian: medicines the patient told as taken before and not now ("قبلاً سرترالین میخوردم",
+        # "… خودم قطعش کردم", "الانم میخوری؟" / "نه، یه هفته‌ست نمیخورم"); the last one the patient named
+        self.fa_not_now: dict[str, int] = {}
+        self.fa_last_named: tuple[int, str] | None = None
         # a parent speaks for the child who is the patient (the patient's own words; not a companion's
         # "دخترم" about a grown daughter who speaks for herself)
         self.caregiver = _caregiver(dialogue.sentences)
@@ -1193,6 +1197,22 @@ class _Builder:
             prescribing = plan_like = True
             meds = extract_medications(s.text, s.start, nv, heard=True)
         if (
+            self.lang == "fa"
+            and doctor
+            and not s.question
+            and not prescribing
+            and any(m.extra.get("made_to") for m in meds)
+        ):
+            # "لانتوس رو از امشب میکنی ۲۴ واحد", "متفورمین رو کم میکنم، ۵۰۰ صبح، ۵۰۰ شب": a new dose ordered
+            prescribing = plan_like = True
+        if (
+            self.lang == "fa"
+            and doctor
+            and not s.question
+            and any(_FA_CUT_DOWN.match(s.text, m.name_span[1] - s.start) for m in meds)
+        ):
+            plan_like = True  # "استامینوفن رو تا میتونی کم کن": the plan cuts down a medicine taken
+        if (
             plan_like
             and not prescribing
             and sum(1 for m in meds if m.dose) >= 2
@@ -1275,6 +1295,7 @@ class _Builder:
                 or m.frequency
                 or m.duration
                 or _stops(s.text, m.name_span[0] - s.start, m.name_span[1] - s.start)
+                or _FA_CUT_DOWN.match(s.text, m.name_span[1] - s.start)
             ]
         if allergy and meds:  # "چون به پنی‌سیلین حساسیت داره، آزیترومایسین ... می‌نویسم": not the allergen
             allergens = {(m.group("en") or m.group("fa") or "").lower() for m in _ALLERGEN.finditer(s.text)}
@@ -1283,6 +1304,8 @@ class _Builder:
                 for m in meds
                 if m.name.lower() not in allergens and not _ALLERGY_AFTER.match(s.text, m.end - s.start)
             ]
+        if self.lang == "fa" and not doctor and not s.question and not meds:
+            self.fa_stopped_it(i, s)
         declined = self.declined(i) if plan_like else None
         asked = self.answers_to(i) if s.question else None
         if (
@@ -1326,6 +1349,12 @@ class _Builder:
                 continue  # "if the thyroid is low, the treatment is levothyroxine": no medicine taken now
             if not plan_like and (past or self.someone_elses(i, name_end, min(later, default=None))):
                 continue  # "and tamsulosin…" / "that's stan's"; "when she was two they gave her amoxicillin"
+            if self.lang == "fa" and not doctor and not plan_like:
+                self.fa_last_named = (i, m.name)
+                ends = [name_end] + [x.end() for x in re.finditer(re.escape(m.name), s.text[name_end:])]
+                if any(self.fa_taken_before(i, s, e if k == 0 else name_end + e) for k, e in enumerate(ends)):
+                    self.fa_not_now.setdefault(m.name, i)
+                    continue  # "قبلاً سرترالین میخوردم", "دو سال پیش آهن خوردم": not a medicine taken now
             if self.lang == "fa" and not doctor and _FA_GIVEN_BY_RELATIVE.search(s.text):
                 continue  # "خواهرم آلپرازولام داد، چند شب خوردم": not prescribed; the quote tells it
             if self.lang == "fa" and not doctor and s.start in self.refusals:
@@ -1347,6 +1376,16 @@ class _Builder:
                 and _FA_THEY_TOOK.match(s.text, name_end)
             ):
                 continue  # "مادرم دیابت داشت، انسولین می‌زد": the relative's medicine (family history)
+            if (
+                self.lang == "fa"
+                and doctor
+                and not plan_like
+                and any(
+                    it["kind"] == "medication" and it.get("name") == m.name and not it.get("stopped")
+                    for it in self.items["plan"]
+                )
+            ):
+                continue  # "ترازودون مثل دیازپام اعتیادآور نیست" after ordering it: the order, not a medicine taken
             text = m.display(self.lang)
             if given_here:
                 text += " (given in clinic)" if self.lang == "en" else " (در مطب تزریق/داده شد)"
@@ -1367,6 +1406,11 @@ class _Builder:
                     text = "قطع " + " ".join(x for x in (m.name, _FA_ROUTE_NAMES.get(m.route or "")) if x)
                 else:
                     text = ("Hold " if held else "Stop ") + text
+            elif self.lang == "fa" and plan_like and (cut := _FA_CUT_DOWN.match(s.text, name_end)):
+                # "ژلوفن رو تا میتونی کم کن، هفته‌ای دو روز بیشتر نه": less of a medicine taken, no new order
+                text = f"کاهش مصرف {m.name}"
+                if limit := _FA_AT_MOST_CLAUSE.match(s.text, cut.end()):
+                    text += f" ({limit.group(1).strip()})"
             elif self.lang == "fa" and plan_like and lx.FA_AS_BEFORE.search(s.text):
                 text = f"ادامه {text}"  # "متفورمین و گلی‌کلازید مثل قبل"
             elif self.lang == "fa" and plan_like:
@@ -1523,6 +1567,13 @@ class _Builder:
                 # "بالای مثانه یه کم حساسه", "ریه‌ها پاکن", "نوار قلبت تغییر حادی نشون نمیده": what the doctor
                 # says of the body between the first finding and the impression is a finding or a result
                 label = "result" if _FA_TEST_WORD.search(s.text) else "exam"
+            if self.lang == "fa" and label == "exam" and not s.question and _FA_EXPLAINS.search(s.text):
+                # "بدن آدرنالین ترشح میکنه، قلب تند میزنه", "وقتی کلیه ضعیف میشه، انسولین دیرتر دفع میشه": how
+                # the body works, told in general, is no finding; what a finding means ("یعنی …", "… یه دلیل
+                # افت قنده") is the doctor's reading of it, the assessment when it names something clinical
+                general = _FA_IN_GENERAL.search(s.text)
+                clinical = lx.DIAGNOSIS.search(s.text) or lx.SYMPTOM_RE.search(s.text)
+                label = "assessment" if clinical and not general else "other"
             if (
                 self.lang == "fa"
                 and label == "exam"
@@ -2705,7 +2756,17 @@ class _Builder:
                     text = f"حساسیت به {allergen}"  # "تو پرونده‌تون حساسیت به پنی‌سیلین ثبت میکنم"
             self.history_item(s, kind, text, conf)
         elif label in ("exam", "result"):
-            negated = bool(_NEGATIVE_FINDING.match(s.text))  # "no murmurs", "there is no effusion"
+            said = s.text
+            prev = self.sents[i - 1] if i else None
+            asked = (
+                prev is not None
+                and prev.speaker != SPEAKER_DOCTOR
+                and any(x.question for x in self.sents[max(0, i - 4) : i] if x.turn == prev.turn)
+            )
+            if self.lang == "fa" and asked:
+                # "سی‌تی لازم نیست؟" / "نه، معاینه‌ت کاملاً طبیعیه …": the no answers the question, no finding denied
+                said = re.sub(r"^\W*نه\s*[،,]\s*", "", said)
+            negated = bool(_NEGATIVE_FINDING.match(said))  # "no murmurs", "there is no effusion"
             if (told := _TOLD_FINDING.match(s.text)) is not None:
                 negated = bool(told.group("no"))  # "you have no swelling in your ankles"
             if label == "result" and self.lang == "en":
@@ -2778,7 +2839,7 @@ class _Builder:
         ]
         meds = [it for it in (*subjective, *plan) if it["kind"] == "medication" and it.get("name")]
         for it in meds:
-            if _dosed(it) or it["negated"] or it.get("stopped"):
+            if _dosed(it) or it["negated"] or it.get("stopped") or it["text"].startswith("کاهش مصرف "):
                 continue
             if any(
                 x is not it and _same_medicine(it, x) and _dosed(x) and not (x["negated"] or x.get("stopped"))
@@ -2788,6 +2849,7 @@ class _Builder:
                 section[:] = [x for x in section if x is not it]
         if self.lang == "fa":
             self.earlier_dose_is_taken_now()
+            self.fa_not_taken_now()
         # one line per medicine in a section, the one that says most (English; Persian is reconciled as before)
         for section in (subjective, plan) if self.lang == "en" else ():
             kept: list[Item] = []
@@ -2800,6 +2862,47 @@ class _Builder:
                         continue
                 kept.append(it)
             section[:] = kept
+
+    def fa_taken_before(self, i: int, s: Sentence, name_end: int) -> bool:
+        """Whether the patient tells a medicine taken before and not now: a past habitual verb after its
+        name ("قبلاً سرترالین میخوردم", "کلونازپام مصرف میکردم"), or a simple past one ("آهن خوردم") with a
+        time months or years back in the sentence or the one before it in the same turn."""
+        if _FA_USED_TO.match(s.text, name_end):
+            return True
+        if not _FA_TOOK_ONCE.match(s.text, name_end):
+            return False
+        before = self.sents[i - 1].text if i and self.sents[i - 1].turn == s.turn else ""
+        return bool(_FA_PAST_TIME.search(s.text) or _FA_PAST_TIME.search(before))
+
+    def fa_stopped_it(self, i: int, s: Sentence) -> None:
+        """A patient's sentence naming no medicine that says it was stopped or is not taken ("سه ماه پیش
+        خودم قطعش کردم", "الانم میخوری؟" / "نه، یه هفته‌ست نمیخورم"): the medicine the patient named last,
+        a few sentences before, is not taken now."""
+        if self.fa_last_named is None or not _FA_I_STOPPED.search(s.text) or _FA_OTHERS.search(s.text):
+            return
+        j, name = self.fa_last_named
+        if i - j <= 4:
+            self.fa_not_now.setdefault(name, j)
+
+    def fa_not_taken_now(self) -> None:
+        """The history's lines of a medicine the patient told as taken before and not now (the patient's
+        own mentions and the doctor's later ones alike) become one line saying it is not taken."""
+        subjective = self.items["subjective"]
+        seen: set[str] = set()
+        kept: list[Item] = []
+        for it in subjective:
+            name = it.get("name")
+            if it["kind"] != "medication" or name not in self.fa_not_now or it.get("stopped"):
+                kept.append(it)
+                continue
+            if name in seen:
+                continue
+            seen.add(name)
+            it["negated"] = True
+            if not it["text"].endswith("(مصرف نمی‌کند)"):
+                it["text"] += " (مصرف نمی‌کند)"
+            kept.append(it)
+        subjective[:] = kept
 
     def earlier_dose_is_taken_now(self) -> None:
         """Two Persian plan lines of one medicine at different doses: the later is the order ("متوپرولول رو
@@ -3074,7 +3177,8 @@ class _Builder:
                 if uptalk:
                     self.complaint(s, [], also=tuple(uptalk))
                     return True
-            part = None if s.question else lx.PART_COMPLAINT.search(s.text)
+            said_as = _FA_PART_RESTATED.sub(_fa_restated_part, s.text) if self.lang == "fa" else s.text
+            part = None if s.question else lx.PART_COMPLAINT.search(said_as)
             pain = None
             if (
                 i not in said
@@ -3086,6 +3190,8 @@ class _Builder:
                 return True
             if part:
                 where = next(g for g in part.groups() if g)
+                if self.lang == "fa":  # "دستی چپ" from "دستم، این دست چپم، …": the side follows with no ی
+                    where = re.sub(r"^(\S*[^\Wوا])ی(?=\s+(?:راست|چپ)$)", r"\1", where)
                 pain = f"{where} pain" if self.lang == "en" else lx.FA_PART_PAIN.get(where, f"درد {where}")
             if i in said or pain:
                 # "پسرم از دیشب تب داره، گوشش هم درد می‌کنه": fever and ear pain
@@ -3314,7 +3420,8 @@ _REFUSING_BEFORE = re.compile(
 _REFUSING_AFTER = re.compile(r"^\s*(?:(?:رو|را)\s+)?نمی[\u200c ]?خوا(?:م|هم)")
 
 
-_CLAUSE_END = re.compile(r"[،,.;؛]")
+# (not a point or comma inside a number: "دفعه‌ی قبل ۷.۵ بود", "1,000")
+_CLAUSE_END = re.compile(r"[،;؛]|(?<!\d)[,.]|[,.](?!\d)")
 # who came with the patient: "با دخترم اومدم", "با همسرم آمدم"
 _FA_CAME_WITH = re.compile(
     r"(?<![^\W\d_])با\s+(?P<who>(?:دختر|پسر|همسر|شوهر|خانم|مادر|پدر|خواهر|برادر|عروس|داماد|نوه))(?:م|مون)?"
@@ -3635,6 +3742,49 @@ _EXCEPTED_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _FA_NEVER = re.compile(r"\s*(?:(?:رو|را)\s+)?(?:هیچوقت|هیچ[\u200c ]?وقت|هرگز)(?![^\W\d_])")
+# a medicine to take less of: "(ژلوفن) رو تا میتونی کم کن", "(مسکن) رو کمتر بخور", "(قرص خواب) رو کمش کنید"
+_FA_CUT_DOWN = re.compile(
+    r"\s*(?:رو|را)\s+(?:(?:هم|دیگه|تا\s+می[\u200c ]?تونی|تا\s+جایی\s+که\s+می[\u200c ]?تونی)\s+)*"
+    r"(?:کم(?:ش)?\s*(?:کن|کنید|کنین)|کمتر\s+(?:بخور|بخورید|بخورین|مصرف\s+کن|مصرف\s+کنید))(?![^\W\d_])"
+)
+# … with a limit said next: "، هفته‌ای دو روز بیشتر نه", "، روزی یکی بیشتر نخور"
+_FA_AT_MOST_CLAUSE = re.compile(r"\s*[،,]\s*([^.،,؟?!]{2,30}?\s+بیشتر\s+(?:نه|نخور|نخورید|نزن))(?![^\W\d_])")
+
+
+# the doctor explaining rather than finding: what a finding means, a reason, how the body works in general
+_FA_EXPLAINS = re.compile(
+    r"(?<![^\W\d_])(?:یعنی|دلیل|دلیلش|بدن)(?![^\W\d_])|^\W*وقتی\s+(?:[^\W\d_]+\s+){1,4}?(?:می[\u200c ]?شه|می[\u200c ]?کنه)"
+)
+# … told in general, not of this patient: "بدن آدرنالین ترشح میکنه", "وقتی کلیه ضعیف میشه، …"
+_FA_IN_GENERAL = re.compile(
+    r"^\W*(?:بدن(?![^\W\d_])|وقتی\s+(?:[^\W\d_]+\s+){1,4}?(?:می[\u200c ]?شه|می[\u200c ]?کنه))"
+)
+
+
+# a body part named, then said again with its side before the complaint: "زانوم، این زانوی راستم، خیلی درد
+# میکنه", "دستم، همین دست چپم، درد میکنه": read as "زانوی راستم خیلی درد میکنه"
+_FA_PART_RESTATED = re.compile(
+    r"(?<![^\W\d_])([^\W\d_]+?)(?:م|ش)\s*[،,]\s*(?:این\s+|همین\s+)?\1(?:ی|\u200cی)?\s+(راست|چپ)(م|ش)\s*[،,]?\s*"
+)
+
+
+def _fa_restated_part(m: re.Match) -> str:
+    return f"{m.group(1)}ی {m.group(2)}{m.group(3)} "
+
+
+# a medicine the patient took before, said after its name: "(قبلاً سرترالین) میخوردم", "مصرف میکردم"
+_FA_USED_TO = re.compile(
+    r"\s*(?:رو\s+|را\s+)?(?:\S+\s+){0,2}?(?:می[\u200c ]?(?:خوردم|زدم|خوردیم)|مصرف\s*می[\u200c ]?کردم)(?![^\W\d_])"
+)
+# a simple past: "(دو سال پیش آهن) خوردم"; not taken now only with a time months or years back
+_FA_TOOK_ONCE = re.compile(r"\s*(?:رو\s+|را\s+)?(?:\S+\s+){0,2}?(?:خوردم|زدم|مصرف\s*کردم|گرفتم)(?![^\W\d_])")
+# the patient saying it was stopped or is not taken: "خودم قطعش کردم", "یه هفته‌ست نمیخورم", "ولش کردم"
+_FA_I_STOPPED = re.compile(
+    r"(?<![^\W\d_])(?:قطعش\s+کردم|قطع\s+کردم|ولش\s+کردم|کنارش\s+گذاشتم|کنار\s+گذاشتم|"
+    r"نمی[\u200c ]?(?:خورم|زنم)|مصرف\s+نمی[\u200c ]?کنم)(?![^\W\d_])"
+)
+# … about other medicines: "داروی دیگه‌ای نمیخورم", "چیزی مصرف نمی‌کنم"
+_FA_OTHERS = re.compile(r"(?<![^\W\d_])(?:دیگه[\u200c ]?ای|دیگری|چیزی|هیچی|هیچ)(?![^\W\d_])")
 _FA_GIVEN_THEN = re.compile(
     r"(?<![^\W\d_])(?:دادن|دادند|داده بودن|نوشتن|نوشتند|نوشته بودن|زدن|زده بودن|تزریق کردن)(?![^\W\d_])"
 )
