@@ -53,7 +53,9 @@ _TOLD = re.compile(
     r"(?:looks like|sounds like|consistent with|diagnos(?:is|ed) (?:of|with|is)|you have|you've got|"
     r"(?:he|she|they) (?:has|have|'s got)|this is|most likely|suspect|my impression is|"
     r"could be|might be|worried about|concerned about|rule out|"
-    r"دچار|مبتلا به|تشخیص)\s+(?:an? |the |some |a case of )?([^,.;?!]{3,60})",
+    r"دچار|مبتلا به|تشخیص)\s+(?:an? |the |some |a case of )?"
+    # "it sounds like something called svt": the name after what introduces it
+    r"(?:(?:something|a thing|what's|what is|what we) (?:called|known as|call) )?([^,.;?!]{3,60})",
     re.IGNORECASE,
 )
 # a named condition: a diagnosis word, a symptom term, or a body-part problem ("knee pain")
