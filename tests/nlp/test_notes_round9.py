@@ -199,3 +199,26 @@ def test_never_to_a_lapse_question_does_not_deny_the_medicine(engine):
     )
     metformin = [it for it in meds(draft) if it.get("name") == "metformin"]
     assert metformin and not any(it["negated"] for it in metformin)
+
+
+# ---------------------------------------------------------------- the answer to a history question is history
+
+
+def test_answers_to_what_the_complaint_is_like_are_kept(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in
+[patient] my knee keeps giving me trouble
+[doctor] where is it
+[patient] round the front, under the cap
+[doctor] what does it feel like
+[patient] grinding, like gravel in there
+[doctor] how often
+[patient] maybe four or five times now
+[doctor] anyone in the family get joint trouble
+[patient] my gran had hers replaced""",
+    )
+    said = " ".join(texts(draft, "subjective")).lower()
+    for words in ("under the cap", "gravel in there", "four or five times"):
+        assert words in said
+    assert kind_of(draft, "gran had hers replaced") == "family_history"

@@ -1644,6 +1644,7 @@ class _Builder:
             or self.led_history_answer(i, s, unit)
             or _PREGNANCY.search(s.text)  # "i'm 22 weeks", "بیست و چهار هفته‌مه"
             or self.answers_allergy_question(i)  # "any allergies?" / "Sulfa."
+            or self.answers_history_question(i, s, unit)  # "where is it?" / "like a band round here"
         ):
             question = self.sents[unit.question].text if unit is not None else ""
             if self.lang == "fa" and meds and _only_medicines(s, meds):
@@ -1743,6 +1744,26 @@ class _Builder:
         if unit is None or not self.plan_told(unit.question):
             return False
         return bool(_FA_CHECK_BACK.search(self.asked_text(unit)))
+
+    def answers_history_question(self, i: int, s: Sentence, unit: Unit | None) -> bool:
+        """The patient's first sentence answering the doctor's history question, before the impression or
+        an order (English): what the complaint is like ("where is it?" / "like a band round here", "what
+        does it feel like?" / "tight, like something squeezing"), what makes it worse, or a question of a
+        history kind ("does anyone in the family get them?" / "my mum gets migraines"). The answer is
+        history even when it names no symptom of the lexicon."""
+        if self.lang != "en" or unit is None or s.speaker == SPEAKER_DOCTOR or s.question:
+            return False
+        if unit.answer[:1] != (i,) or unit.polarity in ("yes", "no", "none") or not _content(s):
+            return False
+        q = self.sents[unit.question].text
+        if lx.CHITCHAT.search(q) or _UNDERSTOOD_Q.search(q):
+            return False
+        asked = (
+            unit.attribute is not None
+            or _WORSE_BETTER_Q.search(q)
+            or any(cue.search(q) for _, cue in _QUESTION_KINDS)
+        )
+        return bool(asked) and not self.plan_told(i)
 
     def plan_told(self, i: int) -> bool:
         """Whether the doctor has ordered a medicine, or told the impression after examining, before
@@ -3687,6 +3708,12 @@ _FA_PAST_TIME = re.compile(
 _EVER_LAPSE = re.compile(
     r"\b(?:ever|any(?: doses?)?)\s+(?:miss\w*|forget\w*|skip\w*|doubl\w*|tak\w+ (?:extra|more|two)|run out)\b|"
     r"\bdoses? (?:missed|skipped|forgotten)\b",
+    re.IGNORECASE,
+)
+# the doctor asking what changes the complaint: "anything make it worse or better?", "what helps?"
+_WORSE_BETTER_Q = re.compile(
+    r"\b(?:make|makes|making) (?:it|them|things) (?:worse|better)\b|\bwhat (?:helps|brings (?:it|them) on)\b|"
+    r"\b(?:bring|brings|set|sets) (?:it|them) off\b|\btrigger",
     re.IGNORECASE,
 )
 # the doctor recalling a medicine taken before: "you used to be on X", "you were on X before"
