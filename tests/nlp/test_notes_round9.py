@@ -222,3 +222,15 @@ def test_answers_to_what_the_complaint_is_like_are_kept(engine):
     for words in ("under the cap", "gravel in there", "four or five times"):
         assert words in said
     assert kind_of(draft, "gran had hers replaced") == "family_history"
+
+
+def test_not_really_with_a_though_is_no_denial(engine):
+    draft = g(
+        engine,
+        """[doctor] what's the trouble
+[patient] i've had a sore ear for three days
+[doctor] does it spread anywhere, into your jaw or your teeth
+[patient] not really, my jaw's a bit tight from clenching though""",
+    )
+    blocked = [it for it in items(draft, "subjective") if "clenching" in it["text"].lower()]
+    assert blocked and not any(it["negated"] for it in blocked)

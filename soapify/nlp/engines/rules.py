@@ -3332,6 +3332,7 @@ _DENIAL = re.compile(
     r"i (?:don't|do n't|do not|have never|never|haven't|have not|did not|didn't|am not|'m not)\b(?! know)|"
     r"(?:he|she|the patient) (?:denies|does not|doesn't|has never|never)\b|نه|خیر|ندارم|هیچ)"
     r"(?![\s,،.]+(?:but|just|only|ولی|اما)(?![^\W\d_]))"  # "no, but it's a bit cloudy" says something
+    r"(?![^.?!]*\bthough\W*$)"  # "not really, my neck's a bit stiff though": what there is, after all
     r"(?![\s,،.]+" + lx.EXCEPTION + r")"  # "nothing other than my usual …" names what there is
     r"(?!\s+(?:زیاد|خیلی|چندان|اونقدر|آنقدر)(?![^\W\d_]))",  # "نه زیاد" (not much) says a little
     re.IGNORECASE,
