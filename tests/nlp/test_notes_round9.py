@@ -234,3 +234,15 @@ def test_not_really_with_a_though_is_no_denial(engine):
     )
     blocked = [it for it in items(draft, "subjective") if "clenching" in it["text"].lower()]
     assert blocked and not any(it["negated"] for it in blocked)
+
+
+def test_what_a_test_looks_at_is_no_problem(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in
+[patient] my hands shake and i feel hot all the time
+[doctor] your pulse is a bit fast
+[doctor] i want to check a few things. i'll arrange bloods for your thyroid and blood count
+[doctor] and cut back the coffee""",
+    )
+    assert not any(it.get("problem") == "thyroid" for it in items(draft, "assessment"))
