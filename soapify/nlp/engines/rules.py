@@ -1763,7 +1763,7 @@ class _Builder:
             or _WORSE_BETTER_Q.search(q)
             or any(cue.search(q) for _, cue in _QUESTION_KINDS)
         )
-        return bool(asked) and not self.plan_told(i)
+        return bool(asked) and not self.exam_begun(i) and not self.plan_told(i)
 
     def plan_told(self, i: int) -> bool:
         """Whether the doctor has ordered a medicine, or told the impression after examining, before
