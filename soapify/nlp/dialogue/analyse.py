@@ -24,7 +24,9 @@ _OTHER_HINT = re.compile(
 )
 _QUESTION_WORDS = re.compile(
     r"^(?:(?:okay|ok|alright|so|and|now|well|um|uh)[\s,]+)*(?:what|when|where|why|how|which|who|do you|did you|"
-    r"does|have you|has|are (?:you|they)|is (?:it|that|this|there|the|your|he|she)|was|were you|can you|could you|"
+    r"does|have you|has|are (?:you|they)|"
+    # "have your periods come back", "has his cough settled": a question though no "?" was typed
+    r"have (?:your|his|her|their) \w+(?: \w+)? (?:come|been|gone|got|started|stopped|changed|settled)\b|is (?:it|that|this|there|the|your|he|she)|was|were you|can you|could you|"
     r"any(?:one|body)?\b|"
     r"anything|tell me)\b|^(?:آیا|چه|چرا|کی|کجا|چطور|چند)|(?:دارید|داری|دارین|کردید|کردین)\s*$",
     re.IGNORECASE,
@@ -72,7 +74,15 @@ def _is_question(s: Sentence) -> bool:
     if re.search(r"[.!]\s*$", s.text):
         return False  # a sentence closed by a full stop is a statement
     text = s.text.strip()
-    return bool(_QUESTION_WORDS.search(text) or _LATE_QUESTION.match(text))
+    return bool(_QUESTION_WORDS.search(text) or _LATE_QUESTION.match(text) or _TAG.search(text))
+
+
+# a statement turned into a question by its tag: "you had a caesarean with her, is that right"
+_TAG = re.compile(
+    r",\s*(?:is that (?:right|correct|true)|isn't (?:it|that)|aren't you|don't you|didn't you|weren't you|"
+    r"haven't you|right|correct)\s*$",
+    re.IGNORECASE,
+)
 
 
 def _role_of_label(label: str) -> str | None:

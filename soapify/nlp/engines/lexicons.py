@@ -371,7 +371,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:(?:م|ت|ش|تون|تان|شون|شان)(?![^\W\d_])|(?![^\W\d_])(?!\s*(?:[.!]|$)))(?!\s+جان)",
         "social_history": r"\b(?:(?:non-?)?smok\w*|cigarette|alcohol|drink(?:s|ing)? (?:alcohol|beer|wine)|"
         r"beers?|wine|drugs|marijuana|exercise|work(?:ing)? as|married|live(?:s)? with|job|"
-        r"hiking|walking)|سیگار|الکل|ورزش",
+        r"hiking|walking|(?:on )?(?:maternity|paternity) leave|retired)|سیگار|الکل|ورزش",
         "past_history": r"\b(?:history of|diagnosed with|i've had|surgery|operation|hospitali[sz]ed|"
         r"in the past|years ago|medical (?:problems|conditions|history))|سابقه|جراحی|عمل|"
         r"لوله\S*\s+(?:رو\s+|را\s+)?بست",  # "لوله‌هامم بستم": a tubal ligation
@@ -390,7 +390,8 @@ CUES: dict[str, re.Pattern[str]] = {
         # "یه معرفی‌نامه هم برای چشم‌پزشکی", "معرفی‌نامه برای روان‌شناس می‌دم", "معرفیتون می‌کنم به …"
         r"معرفی[\u200c ]?نامه|معرفی(?:ت|تون)\s|(?:برای|به|پیش)\s+(?:یه\s+)?(?:روان[\u200c ]?شناس|روان[\u200c ]?پزشک|چشم[\u200c ]?پزشک|"
         r"دندون[\u200c ]?پزشک|دندان[\u200c ]?پزشک|متخصص|جراح|مشاور|کاردیولوژیست)",
-        "follow_up": r"\b(?:follow[- ]?up|come back|see you (?:back|again|in)|return (?:in|if)|re-?check (?:\w+ ){0,3}in\b|"
+        # (not a topic taken up later in the talk: "we'll come back to that")
+        "follow_up": r"\b(?:follow[- ]?up|come back(?! to (?:that|this|it|those|these)\b)|see you (?:back|again|in)|return (?:in|if)|re-?check (?:\w+ ){0,3}in\b|"
         r"check back|in (?:\w+ )?(?:days?|weeks?|months?) (?:time|to see)|" + _GET_HELP + r")|"
         r"مراجعه|پیگیری|برگرد|اورژانس|زایشگاه|"
         r"بیار(?:ید|ین)ش?|"
@@ -660,6 +661,9 @@ CHITCHAT = re.compile(
     # talk about the weather: "cold out there today, huh", "it's so hot outside"
     r"^\W*(?:(?:it's|it is|it was|so|pretty|really|very|sure)\W+)*(?:cold|hot|warm|chilly|freezing|nice|beautiful|"
     r"rainy|windy|snowy|icy|humid|lovely)(?: \w+)? (?:out there|outside)\b[^.?!]*[.!]?\s*$|"
+    # a topic put off for later in the talk: "okay, we'll come back to that", "i'll get back to this"
+    r"^\W*(?:(?:okay|ok|alright|right|so|good)\W+)*(?:we'll|we will|i'll|i will|let's) (?:come|get) back to "
+    r"(?:that|this|it)(?: (?:in a (?:bit|minute|moment)|later))?\W*$|"
     # an acknowledgement of what was just said: "okay, sulfa allergy, good to know", "that explains it"
     r"^[^.?!]{0,40}\bgood to know\W*$|^\W*(?:(?:oh|well|okay|ok|ha|right)\W+)*that explains (?:it|that|a lot)\W*$|"
     # a greeting about who came along: "hello mrs. kowalski, and you brought your daughter today"
@@ -730,7 +734,8 @@ DIAGNOSIS = re.compile(
     r"hives|sprained|hyperemesis|strep(?: throat)?|mono(?:nucleosis)?|shingles|kidney stones?|uti|"
     r"urinary tract infection|gastroenteritis|croup|bppv|vertigo|hypotension|conjunctivitis|cellulitis|"
     r"reflux|dysmenorrh?o?ea|menisc(?:us|al)|ligament (?:injury|tear|sprain)|contusion|whiplash|osteoporosis|"
-    r"hemorrhoids?|epilepsy|seizure disorder|gallstones?|arrhythmia)\b|"
+    r"hemorrhoids?|epilepsy|seizure disorder|gallstones?|arrhythmia|"
+    r"svt|supraventricular tachycardia|hypoglyc(?:a)?emia|anaemia|tension[- ]type headaches?|rebound headaches?)\b|"
     r"عفونت|ویروسی|باکتریایی|باکتریال|میکروبی|سرماخوردگی|آنفولانزا|آنفلوانزا|میگرن|سینوزیت|فشار خون بالا|دیابت|"
     # medication-overuse headache, low sugar, weaker kidneys, said as the doctor names them
     r"سردرد (?:ناشی از|به خاطر) (?:مصرف )?(?:زیاد |بیش از حد )?(?:مصرف )?(?:دارو|مسکن)(?:[^\W\d_]|\u200c)*|سردرد دارویی|"
@@ -848,7 +853,9 @@ _DIAGNOSIS_AHEAD = (
     r"ulcer|gout|depression|anxiety|concussion|embolism|thrombosis|angina|fibrillation|heart failure|hernia|"
     r"albuminuria|obesity|hyperlipidemia|dehydration|exacerbation|otitis media|strep|flare|shingles|uti|croup|"
     r"bppv|vertigo|hypotension|reflux|menisc\w+|ligament|contusion|whiplash|osteoporosis|epilepsy|gallstones?|"
-    r"arrhythmia|hypothyroidism|hyperthyroidism|(?:under|over)active thyroid|hashimoto's)\b)"
+    r"arrhythmia|hypothyroidism|hyperthyroidism|(?:under|over)active thyroid|hashimoto's|"
+    # a fast rhythm, low sugars, an anaemia spelt the British way, headaches from painkillers
+    r"svt|supraventricular tachycardia|hypoglyc(?:a)?emia|an(?:a)?emia|rebound headaches?|medication overuse)\b)"
 )
 TOLD_DIAGNOSIS = re.compile(
     r"\b(?:you|he|she|they)(?:'ve| have| has|'s)? (?:got |developed |probably (?:have|has) |likely (?:have|has) )?"
@@ -858,6 +865,10 @@ TOLD_DIAGNOSIS = re.compile(
     r" (?:probably |likely |most likely |definitely |just |a classic )?(?:an? |some |the )?(?:\w+[ -]){0,3}?"
     + _DIAGNOSIS_AHEAD
     + r"|\bwhat we call\b|"
+    # "the main one is postnatal depression", "the main thing is a pulled muscle"
+    r"\bthe main (?:one|thing|problem|issue) (?:here )?is (?:an? |the )?(?:\w+[ -]){0,3}?"
+    + _DIAGNOSIS_AHEAD
+    + "|"
     # Persian: "عفونت ویروسی است", "فشار خون بالا دارید، مرحله دو", "این کمردرد مکانیکیه", "دیابتتون کنترل نیست"
     r"(?:دچار|مبتلا به|به نظرم|به نظر من|تشخیص)|"
     r"(?<![^\W\d_])(?:است|هست|نیست|دارید|داری|دارد|داره|دارن|دارند|گرفتید|گرفتین|گرفتی)\s*(?:[.!،,]|$)|"

@@ -49,11 +49,19 @@ _HEADS = [
     # "for your migraines" (a diagnosis only: "for the pain" is not a problem heading)
     _FOR_HEAD := re.compile(rf"\bfor\s+{_DET}{_NAME}", re.IGNORECASE),
 ]
+# a test just before "for your X": "bloods for your thyroid", "a scan for your kidneys"
+_TESTED_FOR = re.compile(
+    r"\b(?:bloods?|blood tests?|blood work|tests?|scans?|x-?rays?|ultrasound|swabs?|samples?|levels?|monitor)"
+    r"(?:\s+(?:today|as well|too|also))?\W*$",
+    re.IGNORECASE,
+)
 _TOLD = re.compile(
     r"(?:looks like|sounds like|consistent with|diagnos(?:is|ed) (?:of|with|is)|you have|you've got|"
     r"(?:he|she|they) (?:has|have|'s got)|this is|most likely|suspect|my impression is|"
     r"could be|might be|worried about|concerned about|rule out|"
-    r"دچار|مبتلا به|تشخیص)\s+(?:an? |the |some |a case of )?([^,.;?!]{3,60})",
+    r"دچار|مبتلا به|تشخیص)\s+(?:an? |the |some |a case of )?"
+    # "it sounds like something called svt": the name after what introduces it
+    r"(?:(?:something|a thing|what's|what is|what we) (?:called|known as|call) )?([^,.;?!]{3,60})",
     re.IGNORECASE,
 )
 # a named condition: a diagnosis word, a symptom term, or a body-part problem ("knee pain")
@@ -115,6 +123,8 @@ def _mention(s: Sentence, i: int, lang: str, label: str) -> Problem | None:
                     r"(?:\w+ )?(?:pain|discomfort|symptoms?|shots?|vaccines?)", said, re.I
                 ):
                     continue  # "keep taking ibuprofen for the pain": a symptom treated, not a problem
+                if head is _FOR_HEAD and _TESTED_FOR.search(text, 0, m.start()):
+                    continue  # "bloods for your thyroid, salts and blood count": what a test looks at
                 a = s.start + m.start(1)
                 return Problem(normalise(said), said, a, a + len(said), i)
     if not assessment:

@@ -263,6 +263,8 @@ def _not_the_patients_now(text: str, pos: int, kind: str | None) -> bool:
 _QUESTION_KINDS = (
     ("allergy", lx.CUES["allergy"]),
     ("family_history", lx.CUES["family_history"]),
+    # "does anyone in the family get headaches" / "my mum gets migraines"
+    ("family_history", re.compile(r"\b(?:in|runs in|on either side of) (?:the|your) family\b", re.I)),
     (
         "social_history",
         re.compile(
@@ -279,11 +281,14 @@ _QUESTION_KINDS = (
         "past_history",
         re.compile(
             r"\bmedical (?:problems|conditions|history)\b|\bhistory of\b|سابقه|"
+            # "any other health problems", "any heart problems before", "problems in the past"
+            r"\b(?:health|medical) (?:problems?|issues|conditions?)\b|"
+            r"\b\w+ (?:problems?|issues|trouble) (?:before|in the past)\b|"
             # Persian: "بیماری خاصی داری؟", "دیگه بیماری داری؟", "قبلاً مریضی داشته؟", "عمل جراحی داشتی؟"
             r"(?<![^\W\d_])(?:بیماری|مریضی)(?:\s+(?:خاص|زمینه|دیگه|دیگه‌ای)\S*)?\s+(?:\S+\s+)?دار|"
             r"(?:قبلاً|قبلا|تا حالا)\s+(?:\S+\s+){0,3}?(?:بیماری|مریضی|عمل|بستری|جراحی)|"
             r"(?<![^\W\d_])(?:عمل\s+جراحی|جراحی)(?![^\W\d_])|"
-            r"\b(?:operations?|surger(?:y|ies))\b",  # "any operations?" / "appendix when i was a kid"
+            r"\b(?:operations?|surger(?:y|ies)|c(?:a)?esarean|c-section)\b",  # "any operations?" / "appendix when i was a kid"
             re.I,
         ),
     ),
@@ -733,7 +738,10 @@ _SOCIAL_BESIDES = re.compile(
 _UNDERSTOOD_Q = re.compile(
     r"\b(?:make(?:s)? sense|is (?:that|this|it|everything) (?:all )?clear|(?:sound|sounds) (?:okay|ok|good|alright|"
     r"all right|reasonable|like a plan)|(?:are you|you) (?:okay|happy|alright|comfortable) with (?:that|this|the plan)|"
-    r"got (?:all )?(?:that|it)|understand)\b",
+    r"got (?:all )?(?:that|it)|understand|"
+    # the patient's view of the plan: "how do you feel about all that?", "what do you think of that plan?"
+    r"how (?:do|does) (?:you|she|he) feel about (?:all )?(?:that|this|the plan)|"
+    r"what do you think (?:about|of) (?:all )?(?:that|this|the plan))\b",
     re.IGNORECASE,
 )
 # the patient telling something of their own: "i have", "i've got", "i'm", "my …"
@@ -935,6 +943,24 @@ def _fa_found(text: str) -> bool:
     """Whether a doctor's Persian sentence during the exam can be a finding: it names a part of the body
     or a clinical word, is no move of the doctor's, no condition, hedge or explanation."""
     return bool(lx.FA_CLINICAL_WORD.search(text)) and not _FA_NOT_A_FINDING.search(text)
+
+
+# An action said where the classifier hears an impression: a rule or command to the patient ("no driving
+# within an hour of a low", "don't lift anything heavy"), or what someone will do next ("the nurse will ring
+# you next week", "we'll do your feet next time"); never when a condition is named.
+_PLAN_ACT = re.compile(
+    r"^\W*(?:(?:and|so|okay|ok|also|now|then)\W+)*(?:no \w+ing\b|don't\b|do not\b|avoid\b|make sure\b|"
+    r"check (?:your|his|her|their)\b)|"
+    r"\b(?:will|'ll|is going to|are going to) (?:phone|call|ring|text|contact|write to|book|arrange|send|"
+    r"do (?:them|it|that|those|these)|check (?:them|it|that|those|these))\b|\bnext time\b",
+    re.IGNORECASE,
+)
+
+
+def _plan_act(text: str) -> bool:
+    return bool(_PLAN_ACT.search(text)) and not (
+        lx.DIAGNOSIS.search(text) or lx.CUES["assessment"].search(text)
+    )
 
 
 def _instruction(text: str) -> bool:
@@ -1347,6 +1373,8 @@ class _Builder:
                 continue  # "my mom has hashimoto's. she's on synthroid.": the mother's medicine
             if self.lang == "en" and doctor and not plan_like and _IF_FIRST.match(s.text):
                 continue  # "if the thyroid is low, the treatment is levothyroxine": no medicine taken now
+            if doctor and past and self.lang == "en":
+                continue  # "you used to be on gliclazide as well, is that right": no medicine now, no order
             if not plan_like and (past or self.someone_elses(i, name_end, min(later, default=None))):
                 continue  # "and tamsulosin…" / "that's stan's"; "when she was two they gave her amoxicillin"
             if self.lang == "fa" and not doctor and not plan_like:
@@ -1451,7 +1479,10 @@ class _Builder:
                 if plan_like
                 else _refusing(s.text, name_start, name_end)
                 or (
-                    asked.polarity == "no" and not _EXCEPTED_BEFORE.search(s.text, 0, name_start)
+                    asked.polarity == "no"
+                    and not _EXCEPTED_BEFORE.search(s.text, 0, name_start)
+                    # "are you taking the insulin every night, ever doubling up?" / "never": no lapse
+                    and not (self.lang == "en" and _EVER_LAPSE.search(s.text, name_end))
                     if asked
                     else bool(_NOT_TAKING.search(s.text, 0, name_start))
                 )  # "غیر از استامینوفن چیز دیگه‌ای می‌خوری؟" / "نه": the no is about the others
@@ -1664,6 +1695,7 @@ class _Builder:
             or self.led_history_answer(i, s, unit)
             or _PREGNANCY.search(s.text)  # "i'm 22 weeks", "بیست و چهار هفته‌مه"
             or self.answers_allergy_question(i)  # "any allergies?" / "Sulfa."
+            or self.answers_history_question(i, s, unit)  # "where is it?" / "like a band round here"
         ):
             question = self.sents[unit.question].text if unit is not None else ""
             if self.lang == "fa" and meds and _only_medicines(s, meds):
@@ -1763,6 +1795,26 @@ class _Builder:
         if unit is None or not self.plan_told(unit.question):
             return False
         return bool(_FA_CHECK_BACK.search(self.asked_text(unit)))
+
+    def answers_history_question(self, i: int, s: Sentence, unit: Unit | None) -> bool:
+        """The patient's first sentence answering the doctor's history question, before the impression or
+        an order (English): what the complaint is like ("where is it?" / "like a band round here", "what
+        does it feel like?" / "tight, like something squeezing"), what makes it worse, or a question of a
+        history kind ("does anyone in the family get them?" / "my mum gets migraines"). The answer is
+        history even when it names no symptom of the lexicon."""
+        if self.lang != "en" or unit is None or s.speaker == SPEAKER_DOCTOR or s.question:
+            return False
+        if unit.answer[:1] != (i,) or unit.polarity in ("yes", "no", "none") or not _content(s):
+            return False
+        q = self.sents[unit.question].text
+        if lx.CHITCHAT.search(q) or _UNDERSTOOD_Q.search(q):
+            return False
+        asked = (
+            unit.attribute is not None
+            or _WORSE_BETTER_Q.search(q)
+            or any(cue.search(q) for _, cue in _QUESTION_KINDS)
+        )
+        return bool(asked) and not self.exam_begun(i) and not self.plan_told(i)
 
     def plan_told(self, i: int) -> bool:
         """Whether the doctor has ordered a medicine, or told the impression after examining, before
@@ -2008,10 +2060,15 @@ class _Builder:
         s = self.sents[i]
         if self.lang == "fa":
             return s.speaker != SPEAKER_DOCTOR and self.fa_past_episode(i)
-        if s.speaker == SPEAKER_DOCTOR or not _GIVEN_THEN.search(s.text, 0, name_start):
+        if s.speaker == SPEAKER_DOCTOR:
+            # "you used to be on gliclazide as well, is that right": the doctor recalls a past medicine
+            return self.lang == "en" and bool(_USED_TO_BE_ON.search(s.text, 0, name_start))
+        if not _GIVEN_THEN.search(s.text, 0, name_start):
             return False
         before = self.sents[i - 1].text if i and self.sents[i - 1].turn == s.turn else ""
-        return bool(_PAST_TIME.search(s.text) or _PAST_TIME.search(before))
+        # "i was on sertraline for about a year, it helped": a course that ended, however long ago
+        course = bool(_COURSE_ENDED.search(s.text, name_start, name_start + 60))
+        return bool(_PAST_TIME.search(s.text) or _PAST_TIME.search(before) or course)
 
     def fa_past_episode(self, i: int) -> bool:
         """Whether a Persian sentence tells what others gave or did once in the past ("آره پارسال دو بار.
@@ -2310,6 +2367,8 @@ class _Builder:
         """A patient's statement as history; an answer takes the kind of the question it answers
         ("Any allergies to medications?" / "Sulfa drugs give me a rash." is an allergy)."""
         text = s.text
+        if self.lang == "en" and asked and _EXCEPT_Q.search(asked) and _NOTHING_MORE.match(s.text):
+            return  # "any other health problems apart from the asthma?" / "no, just that": nothing new
         if self.lang == "fa" and (self.companion(s) or self.caregiver):
             text = lx.FA_MY_RELATIVE.sub("", text)  # "مامانم یه کم گوشش سنگینه": the patient, not a relative
             text = _FA_MUM_DAD.sub("", text)  # a daughter's "مامان یه کم کم‌شنواست": the patient
@@ -2772,6 +2831,9 @@ class _Builder:
             if label == "result" and self.lang == "en":
                 text = digits_en(text)  # "HbA1c came back at 8.4"
             self.add("objective", label, text, spans, confidence=conf, uncertain=unc, negated=negated)
+        elif label == "assessment" and self.lang == "en" and _plan_act(s.text):
+            # "no driving within an hour of a low", "the nurse will ring you next week": an action, no problem
+            self.doctor_item(i, s, "plan", conf, declined, has_meds)
         elif label == "assessment":
             if self.lang == "en" and _WHAT_IT_COULD_MEAN.match(s.text):
                 return  # "that could mean it's going to your kidneys": an explanation, no problem
@@ -3376,6 +3438,7 @@ _DENIAL = re.compile(
     r"i (?:don't|do n't|do not|have never|never|haven't|have not|did not|didn't|am not|'m not)\b(?! know)|"
     r"(?:he|she|the patient) (?:denies|does not|doesn't|has never|never)\b|نه|خیر|ندارم|هیچ)"
     r"(?![\s,،.]+(?:but|just|only|ولی|اما)(?![^\W\d_]))"  # "no, but it's a bit cloudy" says something
+    r"(?![^.?!]*\bthough\W*$)"  # "not really, my neck's a bit stiff though": what there is, after all
     r"(?![\s,،.]+" + lx.EXCEPTION + r")"  # "nothing other than my usual …" names what there is
     r"(?!\s+(?:زیاد|خیلی|چندان|اونقدر|آنقدر)(?![^\W\d_]))",  # "نه زیاد" (not much) says a little
     re.IGNORECASE,
@@ -3792,6 +3855,30 @@ _FA_PAST_TIME = re.compile(
     r"(?<![^\W\d_])(?:پارسال|پیارسال|سال\s+(?:پیش|قبل)|ماه\s+(?:پیش|قبل)|بچگی\S*|بچه\s+بودم|قبلاً|قبلا|"
     r"اون\s+دفعه|دفعه[\u200cی ]*(?:ی\s+)?(?:قبل|پیش))(?![^\W\d_])"
 )
+# the second half of an adherence question, asking about a lapse: "…, ever missing it", "any doses missed"
+_EVER_LAPSE = re.compile(
+    r"\b(?:ever|any(?: doses?)?)\s+(?:miss\w*|forget\w*|skip\w*|doubl\w*|tak\w+ (?:extra|more|two)|run out)\b|"
+    r"\bdoses? (?:missed|skipped|forgotten)\b",
+    re.IGNORECASE,
+)
+# the doctor asking what changes the complaint: "anything make it worse or better?", "what helps?"
+_WORSE_BETTER_Q = re.compile(
+    r"\b(?:make|makes|making) (?:it|them|things) (?:worse|better)\b|\bwhat (?:helps|brings (?:it|them) on)\b|"
+    r"\b(?:bring|brings|set|sets) (?:it|them) off\b|\btrigger",
+    re.IGNORECASE,
+)
+# the doctor recalling a medicine taken before: "you used to be on X", "you were on X before"
+_USED_TO_BE_ON = re.compile(
+    r"\b(?:you|he|she|they) (?:used to (?:be on|take|have)|were on|was on)\b(?![^.?!]*\b(?:still|now)\b)",
+    re.IGNORECASE,
+)
+# how long a medicine was taken, said of the past ("i was on X for about a year", "for a while"): it ended
+_COURSE_ENDED = re.compile(
+    r"\s+(?:(?:tablets?|pills?)\s+)?for (?:about |around |maybe |roughly |nearly |almost )?"
+    r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a few|a couple of|several|\d+) "
+    r"(?:years?|months?|weeks?|while)\b|\s+for a (?:while|bit|time)\b",
+    re.IGNORECASE,
+)
 _PAST_TIME = re.compile(
     r"\bwhen (?:i|he|she|they) (?:was|were)\b|\b(?:years?|months?) ago\b|\blast year\b|\bas a (?:kid|child|baby|teen\w*)\b",
     re.IGNORECASE,
@@ -3859,6 +3946,16 @@ _AGREES_AFTER_ALL = re.compile(
 _ACCEPTS = re.compile(
     r"^\W*(?:(?:that's|that is) (?:fine|ok(?:ay)?|alright|all right|no problem)|no problem|ok(?:ay)?|sure|"
     r"absolutely|of course|i understand|باشه|مشکلی نیست|اشکالی نداره)\b",
+    re.IGNORECASE,
+)
+# "nothing more" to a question that names what is already known ("apart from the asthma", "besides the
+# metformin", "any others"): the answer adds nothing.
+_EXCEPT_Q = re.compile(
+    r"\b(?:apart from|other than|besides|except|aside from|any others?|anything else)\b", re.I
+)
+_NOTHING_MORE = re.compile(
+    r"^\W*(?:(?:no|nope|nah|nothing else|none)\W+)?(?:just|only) (?:that|those|these|this|the one|them|the (?:\w+ )?one)\W*$|"
+    r"^\W*(?:no|nope),? (?:nothing|none) (?:else|other)\W*$",
     re.IGNORECASE,
 )
 _LED_ANSWER = re.compile(
