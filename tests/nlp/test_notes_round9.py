@@ -246,3 +246,25 @@ def test_what_a_test_looks_at_is_no_problem(engine):
 [doctor] and cut back the coffee""",
     )
     assert not any(it.get("problem") == "thyroid" for it in items(draft, "assessment"))
+
+
+# the polarity spot-check (ACI-BENCH valid, D2N075): "did they prescribe you any medications in the er?" / "no"
+# was written "Takes no medications." - a narrower question's "no" says nothing of what the patient takes
+def test_a_no_to_a_narrower_medicine_question_is_no_statement_that_nothing_is_taken(engine):
+    narrow = texts(
+        g(
+            engine,
+            "[doctor] what brings you in?\n[patient] i had a fall on the ice last week.\n"
+            "[doctor] did they prescribe you any medications in the er?\n[patient] no.\n",
+        ),
+        "subjective",
+    )
+    assert "Takes no medications." not in narrow
+    general = texts(
+        g(
+            engine,
+            "[doctor] what brings you in?\n[patient] a cough.\n[doctor] do you take any medications?\n[patient] no.\n",
+        ),
+        "subjective",
+    )
+    assert "Takes no medications." in general

@@ -299,6 +299,15 @@ _OWN_ACCOUNT = re.compile(
     re.IGNORECASE,
 )
 
+# A medicine question narrower than "what do you take?": what was prescribed or given somewhere, taken
+# for one complaint, or tried ("did they prescribe you any medications in the er?" / "no" says nothing of
+# the medicines the patient takes)
+_NARROW_MED_Q = re.compile(
+    r"\b(?:prescrib\w*|gave|give you|given|er|emergency|hospital|urgent care|tried|try|for (?:it|this|that|the|your)|"
+    r"new|recently|started|over the counter)\b",
+    re.IGNORECASE,
+)
+
 # A medicine the doctor stops: "stop taking the ibuprofen", "ایبوپروفن رو دیگه نخورید".
 _STOP_BEFORE = re.compile(
     r"\b(?:stop(?:ping)?(?: taking)?|discontinue|hold(?: off on)?|come off(?: of)?|no more|quit(?: taking)?|avoid|"
@@ -2322,7 +2331,7 @@ class _Builder:
             return f"{q.text.strip()} {'خیر' if no else 'بله'}"
         if no and kind == "allergy":
             return "No known allergies."
-        if no and kind == "medication":
+        if no and kind == "medication" and not _NARROW_MED_Q.search(q.text):
             return "Takes no medications."
         return self.qa_text(q.text, a)  # 'Asked "Do you drink alcohol?": No, never.'
 
