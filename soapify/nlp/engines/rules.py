@@ -2873,19 +2873,21 @@ class _Builder:
                 text = ("Declined: " if self.lang == "en" else "نپذیرفت: ") + text
             not_needed = self.lang == "fa" and bool(_FA_NOT_NEEDED.search(s.text))  # "عکس لازم نیست"
             before = self.sents[i - 1] if i else None  # the patient's turn just before, its last question
-            asked = next(
+            their_question = next(
                 (x for x in reversed(self.sents[:i]) if before and x.turn == before.turn and x.question), None
             )
             if (
                 not_needed
-                and asked is not None
-                and asked.speaker != SPEAKER_DOCTOR
+                and their_question is not None
+                and their_question.speaker != SPEAKER_DOCTOR
                 and len(_WORDS.findall(s.text)) <= 6
-                and not _shared_words(_FA_NOT_NEEDED.sub(" ", asked.text), _FA_NOT_NEEDED.sub(" ", s.text))
+                and not _shared_words(
+                    _FA_NOT_NEEDED.sub(" ", their_question.text), _FA_NOT_NEEDED.sub(" ", s.text)
+                )
             ):
                 # "ام‌آرآی نمی‌خواد؟" / "نه، الان لازم نیست.": what is not needed is what was asked
-                text = f"در پاسخ به «{asked.text.strip()}»: {text}"
-                spans.insert(0, self.span(asked))
+                text = f"در پاسخ به «{their_question.text.strip()}»: {text}"
+                spans.insert(0, self.span(their_question))
             self.add("plan", kind, text, spans, confidence=conf, uncertain=unc, interval=interval,
                      negated=declined is not None or not_needed)  # fmt: skip
 
