@@ -155,6 +155,12 @@ class ItemPart:
     unless: re.Pattern | None = None
 
 
+@functools.cache
+def _item_topics_raw() -> dict:
+    """``data/item_topics.json``, parsed once for the loaders below (parts, profiles, contexts)."""
+    return json.loads(ITEM_TOPICS.read_text(encoding="utf-8"))
+
+
 _item_parts: dict[str, tuple[ItemPart, ...]] | None = None
 
 
@@ -163,7 +169,7 @@ def item_parts() -> dict[str, tuple[ItemPart, ...]]:
     global _item_parts
     with _lock:
         if _item_parts is None:
-            raw = json.loads(ITEM_TOPICS.read_text(encoding="utf-8")).get("parts", {})
+            raw = _item_topics_raw().get("parts", {})
             _item_parts = {key: _parts(list(v)) for key, v in raw.items()}
         return _item_parts
 
@@ -553,6 +559,7 @@ _CONTROL = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def finding_or_assessment(text: str) -> bool:
     """Whether a doctor's statement is an exam finding or tells a diagnosis (not the patient's history)."""
     return bool(
@@ -992,10 +999,6 @@ _HOME_Q = re.compile(
     r"(?:at home|to help)\b|\bwho (?:looks after|takes care of|helps) (?:you|him|her)\b",
     re.IGNORECASE,
 )
-_HOME_TOLD = re.compile(
-    r"\b(?:i|we|he|she) (?:live|lives|am living|is living) (?:with|alone|on (?:my|his|her) own|by (?:my|him|her)sel(?:f|ves))\b",
-    re.IGNORECASE,
-)
 # warning signs asked about beyond the catalog's words: "is he floppy or very sleepy?", "any trouble breathing?",
 # "any stiff neck?", "any confusion?"
 # what it is like, in the patient's words: "like a band", "lightheaded, no spinning", "نبض میزنه", "تیر میکشه"
@@ -1316,6 +1319,7 @@ _DRUG_CHANGE = re.compile(
 
 # a medicine named by its kind, not its name: "i'll give you some antibiotics", "start a steroid cream", "a course of
 # antibiotics", "i'll prescribe an inhaler"
+_FA_DOSAGE_FORM = re.compile(FA_DOSAGE_FORM)
 _MED_CLASS = re.compile(
     r"\b(?:antibiotics?|steroids?|(?:steroid|antifungal|antibiotic|barrier) (?:cream|ointment|tablets?)|painkillers?|"
     r"pain (?:killers?|relief|medicine)|inhalers?|nasal spray|(?:eye|ear|nose) drops|antihistamines?|water tablets?|"
@@ -1534,7 +1538,7 @@ def _plan_patterns(text: str) -> set[str]:
     if _TEST_PLANNED.search(text) and not _RESULT_WORDS.search(text):
         found.add("test_planned")
     # a drug, a dosage form («قرص سرماخوردگی، هر هشت ساعت یکی») or a class ("a steroid cream") changed or scheduled
-    named = names_drug(text) or re.search(FA_DOSAGE_FORM, text) or _MED_CLASS.search(text)
+    named = names_drug(text) or _FA_DOSAGE_FORM.search(text) or _MED_CLASS.search(text)
     if named and (_DRUG_CHANGE.search(text) or _FA_SCHEDULE.search(text)):
         found.add("drug_plan")
     if _REFERRAL_MADE.search(text):
@@ -1678,7 +1682,7 @@ def starter_profiles() -> dict[str, TopicProfile]:
     global _profiles
     with _lock:
         if _profiles is None:
-            raw = json.loads(ITEM_TOPICS.read_text(encoding="utf-8"))["items"]
+            raw = _item_topics_raw()["items"]
             _profiles = {
                 key: TopicProfile(
                     sections=tuple(v.get("sections", ())),
@@ -1727,7 +1731,7 @@ def item_contexts() -> dict[str, ItemContext]:
     global _contexts
     with _lock:
         if _contexts is None:
-            raw = json.loads(ITEM_TOPICS.read_text(encoding="utf-8"))
+            raw = _item_topics_raw()
             visit_of: dict[str, re.Pattern | None] = {}
             for kind in raw.get("visits", {}).values():
                 words = compile_group(list(kind["words"]))

@@ -1115,10 +1115,13 @@ class _Builder:
             _THIRD_SUBJECT.match(s.text) or _RELATIVE_EN.search(s.text)
         ):
             return False
+        if any(_RELATIVE_EN.search(x.text) for x in self.sents[:i] if x.turn == s.turn):
+            return True  # named earlier in the patient's turn
         unit = self.unit_of(i)
-        asked = [x.text for x in self.sents if unit is not None and x.turn == self.sents[unit.question].turn]
-        earlier = [x.text for x in self.sents[:i] if x.turn == s.turn]
-        return any(_RELATIVE_EN.search(t) for t in (*asked, *earlier))
+        if unit is None:
+            return False
+        asked_turn = self.sents[unit.question].turn  # or in the doctor's question it answers
+        return any(_RELATIVE_EN.search(x.text) for x in self.sents if x.turn == asked_turn)
 
     def unit_of(self, i: int) -> Unit | None:
         k = self.d.answer_of.get(i)
@@ -1769,24 +1772,20 @@ class _Builder:
             return "plan"  # "blood work today, kidney function, electrolytes and an a1c": tests ordered
         return label
 
+    def first_exam(self, i: int) -> int | None:
+        """The doctor's first exam finding or vital sign before sentence ``i``, if any."""
+        return next(
+            (j for j in range(i) if self.final[j] == "exam" and self.sents[j].speaker == SPEAKER_DOCTOR), None
+        )
+
     def exam_begun(self, i: int) -> bool:
         """Whether the doctor has already told an exam finding before sentence i."""
-        return any(
-            label == "exam" and self.sents[j].speaker == SPEAKER_DOCTOR
-            for j, label in enumerate(self.final[:i])
-        )
+        return self.first_exam(i) is not None
 
     def examining(self, i: int) -> bool:
         """Whether sentence ``i`` falls in the exam: after the doctor's first finding or vital sign and
         before the doctor's first impression or order after it."""
-        first = next(
-            (
-                j
-                for j, label in enumerate(self.final[:i])
-                if label == "exam" and self.sents[j].speaker == SPEAKER_DOCTOR
-            ),
-            None,
-        )
+        first = self.first_exam(i)
         return first is not None and not any(
             label == "assessment" or j in self.prescribed
             for j, label in enumerate(self.final[first:i], start=first)
@@ -1833,9 +1832,13 @@ class _Builder:
             it["kind"] == "medication" and it["evidence"] and it["evidence"][0]["start"] < start
             for it in self.items["plan"]
         )
-        return ordered or any(
-            label == "assessment" and self.sents[j].speaker == SPEAKER_DOCTOR and self.exam_begun(j)
-            for j, label in enumerate(self.final[:i])
+        first = self.first_exam(i)  # an impression told after it (one scan, not one per earlier sentence)
+        return ordered or (
+            first is not None
+            and any(
+                self.final[j] == "assessment" and self.sents[j].speaker == SPEAKER_DOCTOR
+                for j in range(first + 1, i)
+            )
         )
 
     def goes_on_with(self, s: Sentence, meds: list) -> bool:
@@ -3826,13 +3829,10 @@ _FA_AT_MOST_CLAUSE = re.compile(r"\s*[،,]\s*([^.،,؟?!]{2,30}?\s+بیشتر\s+
 
 
 # the doctor explaining rather than finding: what a finding means, a reason, how the body works in general
-_FA_EXPLAINS = re.compile(
-    r"(?<![^\W\d_])(?:یعنی|دلیل|دلیلش|بدن)(?![^\W\d_])|^\W*وقتی\s+(?:[^\W\d_]+\s+){1,4}?(?:می[\u200c ]?شه|می[\u200c ]?کنه)"
-)
+_FA_WHEN_IT = r"وقتی\s+(?:[^\W\d_]+\s+){1,4}?(?:می[\u200c ]?شه|می[\u200c ]?کنه)"  # "وقتی کلیه ضعیف میشه"
+_FA_EXPLAINS = re.compile(r"(?<![^\W\d_])(?:یعنی|دلیل|دلیلش|بدن)(?![^\W\d_])|^\W*" + _FA_WHEN_IT)
 # … told in general, not of this patient: "بدن آدرنالین ترشح میکنه", "وقتی کلیه ضعیف میشه، …"
-_FA_IN_GENERAL = re.compile(
-    r"^\W*(?:بدن(?![^\W\d_])|وقتی\s+(?:[^\W\d_]+\s+){1,4}?(?:می[\u200c ]?شه|می[\u200c ]?کنه))"
-)
+_FA_IN_GENERAL = re.compile(r"^\W*(?:بدن(?![^\W\d_])|" + _FA_WHEN_IT + ")")
 
 
 # a body part named, then said again with its side before the complaint: "زانوم، این زانوی راستم، خیلی درد
@@ -3961,9 +3961,7 @@ _ACCEPTS = re.compile(
 )
 # "nothing more" to a question that names what is already known ("apart from the asthma", "besides the
 # metformin", "any others"): the answer adds nothing.
-_EXCEPT_Q = re.compile(
-    r"\b(?:apart from|other than|besides|except|aside from|any others?|anything else)\b", re.I
-)
+_EXCEPT_Q = re.compile(lx.EXCEPTION + r"|\b(?:any others?|anything else)\b", re.I)
 _NOTHING_MORE = re.compile(
     r"^\W*(?:(?:no|nope|nah|nothing else|none)\W+)?(?:just|only) (?:that|those|these|this|the one|them|the (?:\w+ )?one)\W*$|"
     r"^\W*(?:no|nope),? (?:nothing|none) (?:else|other)\W*$",
