@@ -507,7 +507,7 @@ _FA_RELEASE_STRENGTH = re.compile(
 # (also with when or why before the verb, the verb of more or less, and the new dose after a comma: "لانتوس رو
 # از امشب میکنی ۲۴", "متفورمین رو هم به خاطر کلیه کم میکنم، ۵۰۰ صبح، ۵۰۰ شب")
 _FA_MADE_TO = re.compile(
-    r"^\s+(?:رو|را)\s+(?:(?:هم|دیگه)\s+)?(?:(?:از|به خاطر|بخاطر|برای)\s+[^\d،,.؟?!]{1,20}?\s+)?"
+    r"^(?:\s+(?:رو|را)|و)\s+(?:(?:هم|دیگه)\s+)?(?:(?:از|به خاطر|بخاطر|برای)\s+[^\d،,.؟?!]{1,20}?\s+)?"
     r"(?:(?:کم|زیاد|کمتر|بیشتر)\s+)?(?:می[\u200c ]?|ب)?کن(?:یم|ید|ین|ی|م)\s*[،,]?\s+(\d{1,4}(?:\.\d+)?)(?![\d.])"
 )
 _FORM_BEFORE = re.compile(r"(?<![^\W\d_])(ژل|پماد|کرم|قطره|اسپری|gel|cream|ointment)\s+$", re.IGNORECASE)
@@ -614,6 +614,9 @@ def extract_medications(
         if w not in lx.DRUGS and w[:-1] in lx.DRUGS and w.endswith("ه") and _PERSIAN.match(w):
             hits.append((m.start(), m.end(), w[:-1]))  # "این قرص هیدروکلروتیازیده": the name with "is"
             named_as_is.add(m.start())
+            continue
+        if w not in lx.DRUGS and w[:-1] in lx.DRUGS and w.endswith("و") and _PERSIAN.match(w):
+            hits.append((m.start(), m.end() - 1, w[:-1]))  # "لوزارتانو می‌کنیم صد": "رو" said as "و"
             continue
         if (w in lx.DRUGS or lx.DRUG_SUFFIX.fullmatch(w)) and w not in lx.DRUG_CLASS_WORDS:
             if w in {

@@ -319,10 +319,10 @@ _STOP_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _FA_STOP_AFTER = re.compile(
-    r"\s*(?:خوراکی\s+)?(?:(?:رو|را)\s+)?"
+    r"\s*(?:خوراکی\s+)?(?:(?:رو|را|(?<=\S)و)\s+)?"  # "آموکسی‌سیلینو قطع کنید": "رو" said as "و"
     r"(?:(?:دیگه|دیگر|کامل|کاملا|کاملاً|کلا|کلاً|فعلا|فعلاً|زیاد|خیلی|خودسرانه|سرخود|خودتون|با\s+\S+)\s+){0,2}"
     r"(?:نخورید|نخورین|نخور|مصرف نکنید|مصرف نکن|قطع کنید|قطع کن|"
-    r"کنار بذارید|کنار بگذارید)(?![^\W\d_])"
+    r"کنار بذارید|کنار بگذارید|دیگه\s+نمی[\u200c ]?(?:خورید|خورین|خوری))(?![^\W\d_])"
 )
 
 
@@ -436,6 +436,12 @@ _OWN_ACTION = re.compile(
 _FA_THEY_TOOK = re.compile(
     r"\s*(?:\S+\s+){0,2}?می[\u200c ]?(?:زد|خورد|زنه|خوره|زدن|خوردن|زنن|خورن)(?![^\W\d_])"
 )
+# whoever else a medicine can come from: a relative, a child or spouse, a housemate, friend or neighbour
+_FA_OTHER_PERSON = (
+    r"(?:"
+    + lx.FA_RELATIVE.pattern
+    + r"|(?<![^\W\d_])(?:پسر|دختر|بچه|زن|خانم|هم[\u200c ]?اتاقی|دوست|همسایه|همکار)(?:م|مون|هام)(?![^\W\d_]))"
+)
 _FA_GIVEN_BY_RELATIVE = re.compile(
     lx.FA_RELATIVE.pattern
     + r"[^.،,؟?!]{0,40}?(?<![^\W\d_])(?:بهم\s+)?(?:داد|داده|دادن|دادند)(?![^\W\d_])|"
@@ -443,7 +449,21 @@ _FA_GIVEN_BY_RELATIVE = re.compile(
     + lx.FA_DOSAGE_FORM
     + r"\S*\s+(?:\S+\s+)?"
     + lx.FA_RELATIVE.pattern
-    + r"[^.؟?!]{0,20}?(?<![^\W\d_])(?:خوردم|زدم|مصرف کردم)(?![^\W\d_])"
+    + r"[^.؟?!]{0,20}?(?<![^\W\d_])(?:خوردم|زدم|مصرف کردم)(?![^\W\d_])|"
+    # borrowed from someone else: "همکارم یه کپسول داشت", "از شوهرم گرفتم", "مال دفعه‌ی پیش دخترم بود",
+    # "(یه دونه هم) قرص قلب پدرم" (another's medicine, said with or without a verb)
+    + _FA_OTHER_PERSON
+    + r"\s+(?:یه\s+|یک\s+)?(?:دارو|"
+    + lx.FA_DOSAGE_FORM
+    + r")\S*\s+(?:\S+\s+)?داشت(?:ن|ند)?(?![^\W\d_])|"
+    + r"(?<![^\W\d_])از\s+"
+    + _FA_OTHER_PERSON
+    + r"\s+(?:قرض\s+)?گرفتم(?![^\W\d_])|(?<![^\W\d_])مال\s+(?:\S+\s+){0,3}?"
+    + _FA_OTHER_PERSON
+    + r"|(?<![^\W\d_])(?:دارو|"
+    + lx.FA_DOSAGE_FORM
+    + r")(?:ی|های|ها|ای)?\s+(?:[^\W\d_]+[\u200c]?ی\s+)?"
+    + _FA_OTHER_PERSON
 )
 
 
@@ -917,7 +937,7 @@ _FA_JUST_THAT = re.compile(
 _FA_I_MEANT = re.compile(r"^\W*(?:نه\W+)?(?:منظورم|منظور من|پرسیدم)(?![^\W\d_])")
 # the doctor checking the plan was understood: "متوجه شدی؟", "بگو ببینم چطوری می‌خوری؟", "تکرار کن ببینم"
 _FA_CHECK_BACK = re.compile(
-    r"متوجه\s+(?:شدی|شدید|شدین)|(?:بگو|بگید|بگین)\s+ببینم|تکرار\s+(?:کن|کنید|کنین)|"
+    r"متوجه\s+(?:شدی|شدید|شدین)|(?<![^\W\d_])فهمیدی[دن]?(?![^\W\d_])|(?:بگو|بگید|بگین)\s+ببینم|تکرار\s+(?:کن|کنید|کنین)|"
     r"(?:چه\s*جوری|چطوری|چطور)\s+(?:\S+\s+){0,2}?(?:می[\u200c ]?)?(?:خوری|خورید|خورین|دی|دید|زنی|زنید)(?![^\W\d_])"
 )
 # the doctor ordering a test or asking for its result to be brought: "… بده", "… بدید", "… میدم", "… می‌نویسم",
@@ -1199,7 +1219,7 @@ class _Builder:
             return  # "so it's an infection." / "yes, …"; "okay, stop the water pill.": the doctor's words back
         if not doctor and self.lang == "en" and self.answers_social_question(i, s):
             return  # "how was the trip?" / "wonderful, too much sun though, my son's graduation": small talk
-        if not doctor and self.lang == "en" and self.reads_back_plan(i, s):
+        if not doctor and self.reads_back_plan(i, s):
             return  # "so, the antibiotic for ten days and the scan on monday": the plan said back, no history
         if doctor and self.lang == "en" and self.permission(i, s):
             return  # "can she go to daycare?" / "once she's fever free for 24 hours, yes."
@@ -1230,7 +1250,10 @@ class _Builder:
         allergy = bool(lx.CUES["allergy"].search(s.text)) or self.answers_allergy_question(i)
         meds = extract_medications(s.text, s.start, nv, heard=plan_like) if prescribing or not allergy else []
         completed = False  # the sentence's "it" completed the medicine named just before
-        if doctor and not s.question and not prescribing and _ordered(s.text, meds, self.lang):
+        # once the plan has begun, a Persian medicine said with how to take it is ordered without its dose
+        # ("تامسولوسین، شبی یه دونه، تا دو هفته" after the first order or the impression)
+        begun = self.lang == "fa" and doctor and bool(self.prescribed or (meds and self.plan_told(i)))
+        if doctor and not s.question and not prescribing and _ordered(s.text, meds, self.lang, begun):
             # "پنتوپرازول چهل میلی‌گرم روزی یه دونه، هشت هفته": a dose with how to take it, no verb
             prescribing = plan_like = True
             meds = extract_medications(s.text, s.start, nv, heard=True)
@@ -1938,8 +1961,20 @@ class _Builder:
         if not begun or s.question:
             return False
         unit = self.unit_of(i)
-        if unit is not None and _UNDERSTOOD_Q.search(self.sents[unit.question].text):
+        if unit is None and self.lang == "fa":  # a later sentence of the turn that answers the check
+            k = i
+            while k and self.sents[k - 1].turn == s.turn:
+                k -= 1
+            unit = self.unit_of(k)
+        check = _UNDERSTOOD_Q if self.lang == "en" else _FA_CHECK_BACK
+        asked = self.sents[unit.question].text if unit is not None and self.lang == "en" else ""
+        if unit is not None and self.lang == "fa":  # "سوالی داری؟ برنامه رو یه بار بگو ببینم."
+            upto = unit.answer[0] if unit.answer else unit.question + 1
+            asked = " ".join([self.asked_text(unit), *(x.text for x in self.sents[unit.question + 1 : upto])])
+        if unit is not None and check.search(asked):
             # unless the patient tells a symptom of their own: "yes, but i still have the cough"
+            if self.lang == "fa":  # "آره، ولی هنوز سرم درد می‌کنه"; not "اگه تب کردم برم اورژانس"
+                return not (lx.SYMPTOM_RE.search(s.text) and not _HYPOTHETICAL.search(s.text))
             return not (lx.SYMPTOM_RE.search(s.text) and _I_HAVE.search(s.text))
         words = {_stem(w) for w in _WORDS.findall(s.text.lower()) if len(w) > 2 and w not in _FUNCTION_WORDS}
         if not words or len(_WORDS.findall(s.text)) > 12:
@@ -3447,6 +3482,11 @@ _FA_NO_ALLERGY = re.compile(
 _FA_VERB = re.compile(r"(?:یدم|ردم|ادم|ستم|شدم|دیم)\W*$|(?<![^\W\d_])می[\u200c ]?\S")
 # care in the past said under an allergy or medicine question: vaccines, admissions, an episode cured
 _FA_PAST_CARE = re.compile(r"واکسن|بستری|(?<![^\W\d_])(?:خوب|بهتر|درمان)\s+شد(?![^\W\d_])")
+# a Persian number, said alone: "نه، الان پنج" corrects the number just said, it denies nothing
+_FA_NUMBER = (
+    r"(?:[۰-۹]+|(?<![^\W\d_])(?:یک|یه|دو|سه|چهار|پنج|شش|شیش|هفت|هشت|ده|یازده|دوازده|پونزده|پانزده|بیست|سی|"
+    r"چهل|پنجاه|صد)(?![^\W\d_]))"
+)
 _DENIAL = re.compile(
     r"^\W*(?:(?:no|nope|nah)\b|never\b|none\b|nothing\b|not really\b|"
     r"i (?:don't|do n't|do not|have never|never|haven't|have not|did not|didn't|am not|'m not)\b(?! know)|"
@@ -3454,7 +3494,8 @@ _DENIAL = re.compile(
     r"(?![\s,،.]+(?:but|just|only|ولی|اما)(?![^\W\d_]))"  # "no, but it's a bit cloudy" says something
     r"(?![^.?!]*\bthough\W*$)"  # "not really, my neck's a bit stiff though": what there is, after all
     r"(?![\s,،.]+" + lx.EXCEPTION + r")"  # "nothing other than my usual …" names what there is
-    r"(?!\s+(?:زیاد|خیلی|چندان|اونقدر|آنقدر)(?![^\W\d_]))",  # "نه زیاد" (not much) says a little
+    r"(?!\s+(?:زیاد|خیلی|چندان|اونقدر|آنقدر)(?![^\W\d_]))"  # "نه زیاد" (not much) says a little
+    r"(?![\s,،.]+(?:[^\s.!?؟]+\s+){0,2}?" + _FA_NUMBER + r"(?:\s+[^\s.!?؟]+){0,2}\W*$)",  # "نه، الان پنج."
     re.IGNORECASE,
 )
 # "no metformin", "i stopped the lisinopril", "not taking my aspirin" (right before the drug's name)
@@ -3995,13 +4036,16 @@ _AS_A_CAUSE = re.compile(
 )
 
 
-def _ordered(text: str, meds: list, lang: str) -> bool:
-    """A doctor's verbless order: a medicine with its dose and how to take it (Persian), or with a
-    course in English ("amoxicillin 500 mg three times a day for 10 days"); never what is taken now."""
+def _ordered(text: str, meds: list, lang: str, begun: bool = False) -> bool:
+    """A doctor's verbless order: a medicine with its dose and how to take it (Persian; once the plan has
+    ``begun``, how to take it is enough), or with a course in English ("amoxicillin 500 mg three times a
+    day for 10 days"); never what is taken now."""
     if _CURRENT_USE.search(text) or _PAST_OR_RECAP.search(text):
         return False
     if lang == "fa":  # not "این قرص والسارتانه، هشتاد، شبا": what a medicine taken is
-        return any(m.dose and (m.frequency or m.duration) and not m.extra.get("named_as_is") for m in meds)
+        return any(
+            (m.dose or begun) and (m.frequency or m.duration) and not m.extra.get("named_as_is") for m in meds
+        )
     return any(m.dose and m.duration for m in meds)
 
 
