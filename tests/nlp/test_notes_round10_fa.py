@@ -168,3 +168,29 @@ def test_the_plan_said_back_when_asked_in_a_sentence_after_the_question(engine):
     )
     assert not _current(draft, "ناپروکسن")
     assert not any("کیسه آب گرم" in t for t in texts(draft, "subjective"))
+
+
+# ------------------------------------------------------------------ a cause the doctor thinks unlikely
+
+
+def test_a_cause_called_unlikely_is_no_problem_and_takes_no_plan(engine):
+    draft = g(
+        engine,
+        "[doctor] چی شده؟\n[patient] از دیروز سوزش ادرار دارم.\n"
+        "[doctor] به احتمال زیاد یه التهاب مثانه داری.\n"
+        "[doctor] چون خون تو ادرارت نیست، بعیده میکروبی باشه که آنتی‌بیوتیک لازم داشته باشه.\n"
+        "[doctor] آب زیاد بخور.",
+    )
+    problems = items(draft, "assessment", "problem")
+    unlikely = [p for p in problems if "بعیده" in p["text"]]
+    assert unlikely and all(p["negated"] for p in unlikely)
+    assert not any(p.get("problem") == "میکروبی" for p in items(draft, "plan"))
+
+
+def test_unlikely_beside_the_likely_cause_keeps_the_sentence_a_problem(engine):
+    draft = g(
+        engine,
+        "[doctor] چی شده؟\n[patient] از دیروز اسهال دارم.\n"
+        "[doctor] به احتمال زیاد گاستروانتریت ویروسیه، بعیده میکروبی باشه.\n[doctor] مایعات زیاد بخور.",
+    )
+    assert any(not p["negated"] for p in items(draft, "assessment", "problem"))

@@ -1699,6 +1699,18 @@ class _Builder:
                 self.add(
                     "assessment", "problem", self.doctor_text(s), [self.span(s)], confidence=0.6, negated=True
                 )
+            elif (
+                self.lang == "fa"
+                and label == "assessment"
+                and _FA_UNLIKELY.search(s.text)
+                and not _FA_LIKELY.search(s.text)
+            ):
+                # "بعیده میکروبی باشه", "احتمال آپاندیسیت کمه": a cause the doctor thinks unlikely is not the
+                # patient's problem, and the plan that follows is not its plan
+                self.add(
+                    "assessment", "problem", self.doctor_text(s), [self.span(s)], confidence=0.6, negated=True
+                )
+                label = "other"
             if home and not vitals and label in ("exam", "result"):
                 label = "other"  # "صبحا بیشتر ۱۵۰ روی ۹۵": the home readings say it
             self.final[i] = label
@@ -3558,6 +3570,15 @@ _FA_NOT_NEEDED = re.compile(
 # a condition the doctor rules out: "کم آبی نداره", "شکستگی نیست"
 _FA_RULED_OUT = re.compile(
     r"(?:" + lx.DIAGNOSIS.pattern + r")[\w\u200c]*\s+(?:نداره|ندارد|ندارید|نیست)(?![^\W\d_])", re.IGNORECASE
+)
+# a cause the doctor thinks unlikely: "بعیده میکروبی باشه", "بعید می‌دونم سنگ باشه", "احتمالش کمه"
+_FA_UNLIKELY = re.compile(
+    r"(?<![^\W\d_])(?:بعیده|بعید است|بعید می[\u200c ]?دونم|احتمال(?:ش)?(?:\s+\S+){0,4}?\s+(?:کمه|کم است|پایینه))"
+    r"(?![^\W\d_])"
+)
+# ... unless the same sentence says what is likely: "به احتمال زیاد ویروسیه، بعیده میکروبی باشه"
+_FA_LIKELY = re.compile(
+    r"به احتمال زیاد|احتمالاً|احتمالا(?![^\W\d_])|تشخیص|(?<![^\W\d_])(?:داری|دارید|داره)(?![^\W\d_])"
 )
 _TIME_UNITS = frozenset({"min", "h", "d", "wk", "mo", "a"})  # the units of ``quantities`` that tell a time
 # the patient's own reading out of range, the reason for a follow-up visit: "قندم این چند وقت بالا بوده"
