@@ -227,6 +227,13 @@ class RulesEvaluator:
                 and finding_or_assessment(sentence.text)
             ):
                 return True
+            if (
+                profile.not_in_patient_questions
+                and (sentence.speaker or "doctor") != "doctor"
+                and sentence.text.rstrip().endswith(("?", "؟"))
+                and is_persian(sentence.text)
+            ):
+                return True
             if profile.declined and _declined(norm, sentence, h):
                 return True
             if profile.not_words is not None and profile.not_words.fullmatch(norm, h.start, h.end):
@@ -328,7 +335,13 @@ class RulesEvaluator:
             states_it = (patterned and not profile.needs_hint or decisive) and not seg.question
             if profile.roles and seg.role not in profile.roles and not states_it:
                 continue
-            if not hinted and not states_it and any(seg.start <= v < seg.end for v in voided):
+            # (a pattern that only touches the item still does: «اگه چیزی شد تماس بگیرید» leaves a door open)
+            if (
+                not hinted
+                and not states_it
+                and not only_touched
+                and any(seg.start <= v < seg.end for v in voided)
+            ):
                 continue
             if not seg.says_something and not hinted:
                 continue

@@ -221,6 +221,8 @@ class TopicProfile:
     not_in_results: bool = False
     # keywords in a doctor's exam finding or told diagnosis do not count («ذات‌الریه‌ی خفیفه» is no symptom's severity)
     not_in_findings: bool = False
+    # keywords in the patient's own Persian question do not count («صافی چای خوبه؟» asks, it agrees to nothing)
+    not_in_patient_questions: bool = False
     source: str = "map"  # "map" (item_topics.json) or "classified" (from the item's own text)
 
 
@@ -247,13 +249,28 @@ _FA_INTERVAL = (
     r"(?:هفته|ماه)(?:\u200c?ی)?\s+(?:بعد|آینده))"
 )
 
+# a condition that names nothing to watch for: «اگه مشکلی بود», «اگر کاری داشتید», «اگه چیزی شد» (not when a sign
+# follows: «اگه چیزی شد یا تب کرد …»)
+_FA_VAGUE_CONDITION = (
+    r"(?<![^\W\d_])(?:اگر|اگه)\s+(?:هر\s+)?(?:مشکلی|کاری|سوالی|سؤالی|چیزی)\s+(?:\S+\s+)?"
+    r"(?:بود|داشتی\S*|داشتید|داشتین|شد|پیش\s+(?:اومد|آمد))(?![^\W\d_])(?!\s*(?:یا|و)\s)"
+)
+# a return asked for with no time: «یه سر دیگه هم بیا ببینمت», «دوباره بیاید ببینمتون», «بعداً یه سر بزن»; the
+# follow-up touched, not arranged
+_FA_UNTIMED_RETURN = re.compile(
+    r"(?<![^\W\d_])(?:یه\s+سر(?:ی)?\s+(?:دیگه\s+|دیگر\s+)?(?:هم\s+)?(?:بیا|بیاید|بیاین|بیایید|بزن|بزنید|بزنین)|"
+    r"(?:دوباره|بعدا|بعداً)\s+(?:هم\s+)?(?:بیا|بیاید|بیاین|بیایید)\s+ببینم|"
+    r"(?:بیا|بیاید|بیاین|بیایید)\s+ببینم(?:ت|تون|ش)(?![^\W\d_]))"
+)
+
 _COURTESY = re.compile(
     r"\bif (?:you (?:need|have|want) (?:anything|any\w*|me|us|help)|there(?:'s| is) anything|anything (?:else )?comes up|"
     r"(?:that|this|it) (?:works|suits|is (?:ok|okay|fine|alright))|you(?:'d| would)? (?:prefer|like|want))\b"
-    r"|اگر سوالی|اگه سوالی|اگر کاری",
+    r"|اگر سوالی|اگه سوالی|اگر کاری|" + _FA_VAGUE_CONDITION,
     re.IGNORECASE,
 )
 _CONDITION_WORD = re.compile(rf"{_CONDITION}|{_FA_CONDITION}", re.IGNORECASE)
+_FA_CONTACT = r"خبر بد(?:ید|ین|ه|هید)|زنگ بزن(?:ید|ین)?|تماس بگیر(?:ید|ین)?|" + _FA_RETURN
 
 # Structural hints: how advice is phrased, whatever the words of the catalog's keyword lists.
 PATTERNS: dict[str, re.Pattern[str]] = {
@@ -352,6 +369,10 @@ def pattern_hits(text: str) -> set[str]:
                 found.add("scheduled_return")
     elif _FA_EVENT_RETURN.search(text) and not _CONDITION_WORD.search(text):
         found |= {"return_interval", "scheduled_return"}
+    elif _FA_UNTIMED_RETURN.search(text) and not _CONDITION_WORD.search(text):
+        found.add("untimed_return")
+    if re.search(_FA_VAGUE_CONDITION, text) and re.search(_FA_CONTACT, text):
+        found.add("courtesy_contact")  # «اگه مشکلی بود زنگ بزنید»: a door left open, no warning sign named
     return found
 
 
@@ -424,7 +445,7 @@ def segment_patterns(seg: Segment) -> set[str]:
     if any(_stated_onset(text) for text in patient):
         found.add("stated_onset")
     asked = seg.sentences[0] if len(seg.sentences) > 1 or seg.question else ""
-    if asked and _ADHERENCE_Q.search(asked):
+    if asked and _ADHERENCE_Q.search(asked) and not _ANY_MEDICINE_FA.search(asked):
         found.add("adherence_check")
     found |= _history_patterns(seg, asked, patient)
     if _EYE_KIDNEY.search(seg.text):
@@ -481,6 +502,31 @@ def visit_patterns(segs: list[Segment], found: list[set[str]]) -> None:
         for k, f in zip(kinds, found, strict=True):
             if k and len(k) == most:
                 f.add("vital_readings")
+    # "did you use them?" right after the medicines were named («یه شیاف داد و یه قرص» / «استفاده کردید؟») asks
+    # whether what was given is taken, not which medicines
+    for i in range(1, len(segs)):
+        asked = segs[i].sentences[0] if len(segs[i].sentences) > 1 else ""
+        if asked and _FA_USED_Q.match(asked) and names_drug(segs[i - 1].text):
+            found[i].add("adherence_check")
+    # the plan said back by the patient and confirmed by the doctor («یه بار دیگه بگم درسته؟ …» / «آفرین، دقیقاً»)
+    for i in range(1, len(segs)):
+        if segs[i].role != "doctor" or not _FA_CONFIRMED.match(segs[i].text):
+            continue
+        first = i  # the patient's own statements just before (an answer to a question says nothing back)
+        while first > 0 and segs[first - 1].role != "doctor" and len(segs[first - 1].sentences) == 1:
+            first -= 1
+        said = " ".join(seg.text for seg in segs[first:i])
+        if said and (_FA_SAY_BACK.search(said) or _plan_items(said) >= 2):
+            for j in range(first, i + 1):
+                found[j].add("understanding_checked")
+    # a report at hand («جواب سونو رو دارید؟» / «آره، اینه», «آزمایشامم آوردم»): what the doctor reads out of it
+    # next is a result read, though it names no test («سنگ ۶ میلی‌متری توی حالب راست … کلیه‌ی چپ طبیعیه»)
+    for i, seg in enumerate(segs):
+        if seg.polarity == "no" or not _FA_RESULT_AT_HAND.search(seg.text):
+            continue
+        for j in range(i + 1, min(i + 4, len(segs))):
+            if segs[j].role == "doctor" and not segs[j].question and _reads_from_report(segs[j].text):
+                found[j].add("result_read")
 
 
 def _said_by(seg: Segment) -> tuple[str, ...]:
@@ -714,14 +760,17 @@ _FA_ADVICE = re.compile(
     r"(?:آب گرم|یخ|کمپرس\S*) (?:بذار|بگذار)(?:ید|ین)?|دراز نکش(?:ید|ین)?|حرکات (?:کششی|ورزشی)|نرمش کن(?:ید|ین)?|"
     # a list of advice in short: "خواب منظم، قهوه کمتر"
     r"(?:قهوه|چای|نمک|شکر|شیرینی|سیگار|نوشابه|چربی|فست[\s\u200c]?فود|صفحه[\s\u200c]?نمایش|گوشی)\s+(?:کمتر|ممنوع)|"
+    # the same list closing its clause with "little" or "no": «نمک کم، گوشت قرمز کمتر، نوشابه نه»
+    r"(?:قهوه|چای|چایی|نمک|شکر|قند|شیرینی|سیگار|نوشابه|چربی|گوشت(?:\s+قرمز)?|سرخ[\s\u200c]?کردنی|ترشی|"
+    r"فست[\s\u200c]?فود|غذای\s+بیرون|الکل|قلیون)\s+(?:کم|کمتر|ممنوع|نه)(?=\s*[،,.؛;!]|\s*$)|"
     r"(?:خواب|ورزش|غذا)\s+(?:منظم|کافی|سبک))"
     r"(?![\u0600-\u06FF])"
 )
 
 
-# how much to drink and how to get up: «روزی شیش هشت لیوان آب», «اول یه دقیقه لبه‌ی تخت بشینه، بعد پا شه»
+# how much to drink and how to get up: «روزی شیش هشت لیوان آب», «روزی دو لیتر آب», «اول یه دقیقه لبه‌ی تخت بشینه، بعد پا شه»
 _FA_HABIT_ADVICE = re.compile(
-    r"(?<![^\W\d_])(?:لیوان آب|(?:اول|قبلش)\s+(?:\S+\s+){0,4}?بشین(?:ه|ید|ین)?|آروم(?:\s+آروم)?\s+بلند ش\S*)"
+    r"(?<![^\W\d_])(?:لیوان آب|لیتر آب|(?:اول|قبلش)\s+(?:\S+\s+){0,4}?بشین(?:ه|ید|ین)?|آروم(?:\s+آروم)?\s+بلند ش\S*)"
     r"(?![^\W\d_])"
 )
 
@@ -839,6 +888,12 @@ _ADHERENCE_Q = re.compile(
     re.IGNORECASE,
 )
 
+#: "any (other) medicine regularly?" asks which medicines are taken, not whether they are taken as they should be:
+#: «داروی دیگه‌ای به‌طور مرتب مصرف می‌کنی؟», «دارویی مرتب می‌خورید؟», «چه داروهایی هر روز می‌خوری؟»
+_ANY_MEDICINE_FA = re.compile(
+    r"(?<![^\W\d_])(?:(?:دارو|قرص)(?:ی|های)?\s+(?:دیگه|دیگر)[\s\u200c]*ای|دارویی|قرصی|"
+    r"چه\s+(?:دارو|قرص)\S*|(?:دارو|قرص)(?:ی|های)?\s+(?:خاصی|خاص))(?![^\W\d_])"
+)
 
 # --- the history in the patient's words and the plan in the doctor's (thirteenth session) -------------
 
@@ -1123,7 +1178,10 @@ _MODIFIER_Q = re.compile(
 _MODIFIER = re.compile(
     r"\b(?:worse|better) (?:when|with|after|if|in the|at night|by the end)\b|"
     r"\bwhen (?:i|she|he) (?:stand|get up|sit up|bend|walk|lie down|eat|cough|climb|lift|move|exercise)\b|"
-    r"(?<![^\W\d_])وقتی (?:از جام|از جاش|پا می|بلند می|راه می|خم می|غذا می|سرفه می|دراز می)",
+    r"(?<![^\W\d_])وقتی (?:از جام|از جاش|پا می|بلند می|راه می|خم می|غذا می|سرفه می|دراز می)|"
+    # a time or circumstance that makes it worse or better: «شبا سرفه‌م بیشتره», «با غذا بدتر میشه»
+    r"(?<![^\W\d_])(?:شب|شبا|شبها|صبح|صبحا|عصر|عصرا|موقع|با|بعد\s+از|قبل\s+از)(?:\u200c?ها)?\s+(?:\S+\s+){0,3}?"
+    r"(?:(?:بیشتر|بدتر)(?:ه|\s+میشه|\s+می[\s\u200c]?شه)|(?:کمتر|بهتر)\s+(?:میشه|می[\s\u200c]?شه))(?![^\W\d_])",
     re.IGNORECASE,
 )
 # blood where it should not be, asked about: "any blood in the stool?", "خون تو ادرار دیدید؟", "تو مدفوعش خون
@@ -1142,6 +1200,12 @@ _OWN_PAST = re.compile(
     r"\b(?:never|ever) been (?:in (?:the )?hospital|hospitali[sz]ed|admitted)\b|\b(?:shots|vaccines?) (?:are )?up to date\b",
     re.IGNORECASE,
 )
+# an operation in the everyday Persian verb, said of the patient or asked of them («عمل کردم», «عمل شده»,
+# «عملی نداشتم», «عمل چیزی نکردید؟»); the catalog lists only «عمل کردید/شدید»
+_FA_OPERATION = re.compile(
+    r"(?<![^\W\d_])عمل(?:ی)?(?:\s+(?:چیزی|جراحی))?\s+(?:ن)?(?:کرد|شد|داشت)(?:م|ی|ید|ین|ه|ن|یم)(?![^\W\d_])"
+)
+_FA_NEEDED = re.compile(r"(?<![^\W\d_])(?:باید|لازم|نیاز|قراره)(?![^\W\d_])")
 # thoughts of self-harm or suicide, asked: "have you had thoughts of hurting yourself?", "better off dead",
 # «به آسیب زدن به خودتون فکر کردید؟», «فکر خودکشی داشتید؟», «کاش دیگه نباشید؟»
 _SELF_HARM_Q = re.compile(
@@ -1184,7 +1248,8 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
         found.add("stated_location")
     if said and _QUALITY.search(said):
         found.add("stated_quality")
-    if asked and said and _BLEEDING_Q.search(asked):
+    # also earlier in the turn: «ادرارتون؟ خون دیدید؟ سوزش؟» / «یه کم صورتی بود»
+    if asked and said and _BLEEDING_Q.search(f"{seg.lead} {asked}"):
         found.add("bleeding_asked")
     if asked and said and _SELF_HARM_Q.search(asked):
         found.add("self_harm_asked")
@@ -1199,6 +1264,10 @@ def _history_patterns(seg: Segment, asked: str, patient: list[str]) -> set[str]:
         found.add("home_told")
     if said and _RELATIVE_ILL.search(said):
         found.add("relative_illness")
+    # an operation told or asked and answered in the everyday verb: «بچه بودم آپاندیسمو عمل کردم», «عمل چیزی
+    # نکردید؟» / «نه، هیچ عملی نداشتم»; not one still needed («باید عمل کنی»)
+    if said and any(t and _FA_OPERATION.search(t) and not _FA_NEEDED.search(t) for t in (said, asked)):
+        found.add("operation_told")
     if said and _medicine_taken(f"{seg.lead} {asked}".strip() if asked else "", said, denied):
         found.add("medicine_taken")
     # the question may be the sentence before the one answered: «قبلاً هم این‌جوری شده بودید؟ به دارویی حساسیت دارید؟»
@@ -1409,6 +1478,47 @@ _FA_RESULT_AHEAD = re.compile(
 )
 
 
+#: a doctor's reply that confirms what was just said back: «آفرین، دقیقاً», «درسته، همینه», «عالی، خیلی خوب گفتید»
+_FA_CONFIRMED = re.compile(
+    r"\s*(?:آفرین|دقیقا|دقیقاً|دقیقًا|درسته|همینه|عالیه|عالی)(?:[\s،,.!]+(?:دقیقا|دقیقاً|دقیقًا|همینه|درسته|همین(?:ه)?)?|$)"
+)
+#: the patient offering to say the plan back: «یه بار دیگه بگم درسته؟», «درست فهمیدم؟», «تکرار کنم؟»
+_FA_SAY_BACK = re.compile(
+    r"(?<![^\W\d_])(?:بگم\s+(?:\S+\s+)?درسته|درست\s+فهمیدم|تکرار\s+کنم|بگم\s+ببینید)(?![^\W\d_])"
+)
+
+
+def _plan_items(text: str) -> int:
+    """How many medicines and tests a patient's turn names (a plan said back names several)."""
+    named = {w for w in _TOKEN.findall(text.lower()) if w in DRUGS}
+    named |= set(re.findall(_FA_TEST, text))
+    named |= {m.group() for m in _FA_DOSAGE_FORM.finditer(text)}
+    return len(named)
+
+
+#: a short question whether it was used or taken: «استفاده کردید؟», «خوردیش؟», «زدید؟»; not «چیزی خوردید؟»
+_FA_USED_Q = re.compile(
+    r"\s*(?:(?:اونا|اینا|اونو|اینو|هر\s+دو|همه\S*)(?:\s+رو)?\s+)?(?:(?:استفاده|مصرف)\s+(?:کرد|می[\s\u200c]?کن)\S*|"
+    r"(?:خورد|زد|گذاشت)(?:ی|ید|ین|یش|یدش|ینش))\s*[؟?]\s*$"
+)
+#: a test's report at hand, asked for or handed over: «جواب سونو رو دارید؟», «آزمایشامم آوردم», «عکسشو آوردید؟»
+_FA_RESULT_AT_HAND = re.compile(
+    r"(?<![^\W\d_])(?:جواب|نتیجه|آزمایش|سونو|سونوگرافی|عکس|نوار|گزارش)[\w\u200c]*\s+(?:\S+\s+){0,3}?"
+    r"(?:دارید|داری|دارین|آوردید|آوردی|آوردین|آوردم|آوردیم|همراهتونه|همراهته)(?![^\W\d_])"
+)
+#: what a doctor reads out of a report: a result word, a measure or a condition («… ۶ میلی‌متری …», «طبیعیه»)
+_FA_MEASURE = re.compile(r"[0-9۰-۹]|(?<![^\W\d_])میلی[\s\u200c]?(?:متر|گرم)")
+
+
+def _reads_from_report(text: str) -> bool:
+    return (
+        is_persian(text)
+        and bool(re.search(_FA_RESULT_WORD, text) or _FA_MEASURE.search(text) or names_condition(text))
+        and not _TEST_PLANNED.search(text)
+        and not _IF.search(text)
+    )
+
+
 def _fa_result_read(text: str) -> bool:
     """Whether a doctor's Persian statement reads a test's result (not a test ordered or awaited)."""
     return (
@@ -1419,12 +1529,15 @@ def _fa_result_read(text: str) -> bool:
     )
 
 
-#: another cause weighed: "it could also be mono", «ویروسی هم می‌تونه باشه، مثل مونونوکلئوز», «شاید … باشه»
+#: another cause weighed: "it could also be mono", «ویروسی هم می‌تونه باشه، مثل مونونوکلئوز», «شاید … باشه»,
+#: «بعیده … باشه»
 _COULD_BE = re.compile(
     # "it could also be an ulcer", "it might still be a viral bronchitis", "less likely a clot"
     r"\b(?:could|might|may) (?:(?:also|still|just|equally|possibly|even) )?(?:just )?be\b|\bless likely\b|"
     r"\bother (?:causes?|possibilit\w+)\b|\brule (?:out|\w+ out)\b|\bruling out\b|\b(?:or|versus|vs) (?:maybe|possibly)\b|"
-    r"(?<![^\W\d_])(?:می[\s\u200c]?تونه|میتونه|ممکنه|ممکن\s+است|شاید)(?:\s+\S+){0,4}?\s+(?:باشه|باشد)(?![^\W\d_])",
+    # «بعیده میکروبی باشه» (unlikely to be): a cause weighed and argued against is weighed too
+    r"(?<![^\W\d_])(?:می[\s\u200c]?تونه|میتونه|ممکنه|ممکن\s+است|شاید|بعیده|بعید\s+است)(?:\s+\S+){0,4}?\s+(?:باشه|باشد)"
+    r"(?![^\W\d_])",
     re.IGNORECASE,
 )
 #: other causes looked for by name: "other causes like a stone", «باید دنبال چیزای دیگه مثل سنگ بگردیم»
@@ -1704,6 +1817,7 @@ def starter_profiles() -> dict[str, TopicProfile]:
                     not_words=compile_group(list(v.get("not_words", ()))),
                     not_in_results=bool(v.get("not_in_results", False)),
                     not_in_findings=bool(v.get("not_in_findings", False)),
+                    not_in_patient_questions=bool(v.get("not_in_patient_questions", False)),
                 )
                 for key, v in raw.items()
             }
