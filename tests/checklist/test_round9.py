@@ -177,3 +177,9 @@ def test_an_itch_is_the_character(evaluator):
     visit = "[doctor] what's brought you in\n[patient] a rash on my ankles, it's really itchy."
     assert "stated_quality" in patterns(visit)
     assert status(evaluator, visit, "character") == "covered"
+
+
+def test_an_answer_to_a_question_about_oneself_stays_history(evaluator):
+    # some transcripts swap the labels: the "doctor" answers "do you drink?" about themselves
+    visit = "[patient] and do you drink at all\n[doctor] i don't drink, never have.\n[patient] good."
+    assert status(evaluator, visit, "alcohol") == "covered"

@@ -958,6 +958,11 @@ _ASKS = re.compile(
     r"will|would|what|how|why|when|where|which)\b",
     re.IGNORECASE,
 )
+#: a question about the listener's own history ("do you smoke?"): asked of a patient, whatever the labels say (some
+#: transcripts swap them); "do you think it's serious?" asks the doctor's opinion
+_ASKED_OF_THEM = re.compile(
+    r"\b(?:do|did|have|are|were) you\b(?! (?:think|mean|know|recommend|want|need)\b)", re.IGNORECASE
+)
 #: a patient wondering about the cause: "could it be an allergy?", "is it because of the new soap?"
 _WONDER = re.compile(
     r"\b(?:could|can|might|may|would) (?:it|this|that|they) (?:be|come from)\b|"
@@ -977,14 +982,17 @@ def _turn_start(sentences: list[Sentence], i: int) -> int:
 
 def _answers_their_question(sentences: list[Sentence], i: int) -> bool:
     """Whether sentence ``i`` is a doctor's statement in a turn that answers the other speaker's question (a
-    question anywhere in the turn just before)."""
+    question anywhere in the turn just before, not one about the listener's own history)."""
     sentence = sentences[i]
     if (sentence.speaker or "") != "doctor" or _ASKS.search(sentence.text):
         return False
     k = _turn_start(sentences, i) - 1
     if k < 0 or (sentences[k].speaker or "doctor") == "doctor":
         return False
-    return any(_ASKS.search(s.text) for s in sentences[_turn_start(sentences, k) : k + 1])
+    return any(
+        _ASKS.search(s.text) and not _ASKED_OF_THEM.search(s.text)
+        for s in sentences[_turn_start(sentences, k) : k + 1]
+    )
 
 
 def _wonders(sentence: Sentence) -> bool:
