@@ -59,6 +59,7 @@ from soapify.checklist.engines.topics import (
     ItemContext,
     Segment,
     TopicProfile,
+    asks_impact,
     classified_profile,
     finding_or_assessment,
     item_contexts,
@@ -214,10 +215,20 @@ class RulesEvaluator:
             sentence = sentences[h.sentence]
             if profile.history and _hypothetical(sentence):
                 return True
+            # the doctor answering the patient's question ("is it a strong one?" / "it's a moderate one") explains;
+            # the patient wondering about a cause ("could it be an allergy?") asks; neither is the history
+            if profile.history and (_answers_their_question(sentences, h.sentence) or _wonders(sentence)):
+                return True
+            if profile.not_as_impact and asks_impact(_question_of(sentences, h.sentence)):
+                return True
             if (
                 profile.not_in_advice
                 and (sentence.speaker or "") == "doctor"
-                and (_hypothetical(sentence) or states_the_plan(sentence.text))
+                and (
+                    _hypothetical(sentence)
+                    or states_the_plan(sentence.text)
+                    or _continues_the_plan(sentences, h.sentence)
+                )
             ):
                 return True
             if (
@@ -952,6 +963,76 @@ def _hypothetical(sentence: Sentence) -> bool:
         and not text.endswith(("?", "؟"))
         and bool(_CONDITIONAL.search(text) or _PLANNED.search(text))
     )
+
+
+#: a sentence that asks: a question mark, or a question's opening word where no mark was typed
+_ASKS = re.compile(
+    r"[?؟]\s*$|^\W*(?:(?:and|so|but|um|uh|oh|okay|ok|well)[\s,]+)*(?:is|are|was|were|do|does|did|can|could|should|"
+    r"will|would|what|how|why|when|where|which)\b",
+    re.IGNORECASE,
+)
+#: a question about the listener's own history ("do you smoke?"): asked of a patient, whatever the labels say (some
+#: transcripts swap them); "do you think it's serious?" asks the doctor's opinion
+_ASKED_OF_THEM = re.compile(
+    r"\b(?:do|did|have|are|were) you\b(?! (?:think|mean|know|recommend|want|need)\b)", re.IGNORECASE
+)
+#: a patient wondering about the cause: "could it be an allergy?", "is it because of the new soap?"
+_WONDER = re.compile(
+    r"\b(?:could|can|might|may|would) (?:it|this|that|they) (?:be|come from)\b|"
+    r"\bis (?:it|this|that) (?:because of|from|due to|caused by)\b",
+    re.IGNORECASE,
+)
+#: a sentence that only adds to the one before it: "and an ecg before you go"
+_AND_ALSO = re.compile(r"^\W*(?:and|also|plus|as well as)\b", re.IGNORECASE)
+
+
+def _turn_start(sentences: list[Sentence], i: int) -> int:
+    """The first sentence of the turn sentence ``i`` belongs to."""
+    while i > 0 and sentences[i - 1].segment == sentences[i].segment:
+        i -= 1
+    return i
+
+
+def _answers_their_question(sentences: list[Sentence], i: int) -> bool:
+    """Whether sentence ``i`` is a doctor's statement in a turn that answers the other speaker's question (a
+    question anywhere in the turn just before, not one about the listener's own history)."""
+    sentence = sentences[i]
+    if (sentence.speaker or "") != "doctor" or _ASKS.search(sentence.text):
+        return False
+    k = _turn_start(sentences, i) - 1
+    if k < 0 or (sentences[k].speaker or "doctor") == "doctor":
+        return False
+    return any(
+        _ASKS.search(s.text) and not _ASKED_OF_THEM.search(s.text)
+        for s in sentences[_turn_start(sentences, k) : k + 1]
+    )
+
+
+def _wonders(sentence: Sentence) -> bool:
+    """Whether an English sentence of the patient (or a carer) asks whether something is the cause."""
+    return (sentence.speaker or "") != "doctor" and bool(
+        _ASKS.search(sentence.text) and _WONDER.search(sentence.text)
+    )
+
+
+def _question_of(sentences: list[Sentence], i: int) -> str:
+    """The doctor's question sentence ``i`` is or answers (the last sentence of the turn before), or ""."""
+    sentence = sentences[i]
+    if (sentence.speaker or "") == "doctor":
+        return sentence.text if _ASKS.search(sentence.text) else ""
+    k = _turn_start(sentences, i) - 1
+    if k < 0 or (sentences[k].speaker or "") != "doctor" or not _ASKS.search(sentences[k].text):
+        return ""
+    return sentences[k].text
+
+
+def _continues_the_plan(sentences: list[Sentence], i: int) -> bool:
+    """Whether a doctor's sentence only adds to the plan the sentence before it in the turn announced ("i'll do bloods
+    today." / "and an ecg before you go.")."""
+    if i == 0 or sentences[i - 1].segment != sentences[i].segment or not _AND_ALSO.search(sentences[i].text):
+        return False
+    before = sentences[i - 1]
+    return _hypothetical(before) or states_the_plan(before.text)
 
 
 #: a "how much" question about something other than the complaint: weight, age, a habit, a medicine

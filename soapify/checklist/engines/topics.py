@@ -223,6 +223,9 @@ class TopicProfile:
     not_in_findings: bool = False
     # keywords in the patient's own Persian question do not count («صافی چای خوبه؟» asks, it agrees to nothing)
     not_in_patient_questions: bool = False
+    # keywords in a question of how much the complaint troubles the patient, and in its answer, do not count ("is it
+    # affecting your sleep?" / "sleep, yeah" is the complaint's severity, not a mood screen)
+    not_as_impact: bool = False
     source: str = "map"  # "map" (item_topics.json) or "classified" (from the item's own text)
 
 
@@ -492,7 +495,9 @@ _COURSE_EXPLAINED = re.compile(
 def visit_patterns(segs: list[Segment], found: list[set[str]]) -> None:
     """Patterns of the whole visit, added in place to ``found`` (one set per segment):
     ``vital_readings`` when the doctor reads at least two different vital signs with their values
-    (anywhere in the visit), on the segment(s) reading the most of them."""
+    (anywhere in the visit), on the segment(s) reading the most of them; ``exam_finding`` on what the
+    doctor says once the examination has begun (``_examined``)."""
+    _examined(segs, found)
     kinds = [
         vital_kinds(" ".join(_said_by(seg))) if "vital_reading" in f else set()
         for seg, f in zip(segs, found, strict=True)
@@ -527,6 +532,42 @@ def visit_patterns(segs: list[Segment], found: list[set[str]]) -> None:
         for j in range(i + 1, min(i + 4, len(segs))):
             if segs[j].role == "doctor" and not segs[j].question and _reads_from_report(segs[j].text):
                 found[j].add("result_read")
+
+
+# the doctor starting the examination: "let's have a look", "let me listen to your chest", "i'll examine you now"; not a
+# look at results or papers ("let me have a look at your bloods")
+_EXAM_START = re.compile(
+    r"\b(?:let me|let's|let us|i'll|i will|i'd like to|i want to|can i|could i|i'm going to|i am going to) (?:just |now )?"
+    r"(?:have a (?:quick )?|take a (?:quick )?)?(?:look|listen|feel|examine)\b"
+    r"(?! (?:at|through|over) (?:the|your|his|her|these|those) (?:\w+ )?(?:results?|bloods?|blood tests?|tests?|labs?|numbers|"
+    r"readings|x-?rays?|scans?|notes|records?|letters?|list|medications?|medicines|chart|diary|log|sugars?|screen|"
+    r"report|paperwork|forms?))",
+    re.IGNORECASE,
+)
+#: how far (segments) after the start of the examination its findings are looked for
+_EXAM_REACH = 8
+
+
+def _examined(segs: list[Segment], found: list[set[str]]) -> None:
+    """What the doctor states once the examination has begun is a finding, in whatever words ("so dry, red, slightly
+    scaly patches on the wrists", "no blisters, nothing weeping"): each doctor statement after an English
+    "let's have a look" (``_EXAM_START``), up to the next question asked by either speaker, that says something
+    and is no request, plan, advice or diagnosis."""
+    for i, seg in enumerate(segs):
+        if seg.role != "doctor" or seg.question or not _EXAM_START.search(seg.text):
+            continue
+        for j in range(i + 1, min(i + 1 + _EXAM_REACH, len(segs))):
+            after = segs[j]
+            if after.question or len(after.sentences) > 1:
+                break  # a question asked: the examination is over, or it never began
+            if after.role != "doctor" or not after.says_something:
+                continue
+            text = after.text
+            if _EXAM_REQUEST.search(text) or _EXAM_START.search(text) or states_the_plan(text):
+                continue
+            if _self_care_advice(text) or "told_diagnosis" in found[j]:
+                continue
+            found[j].add("exam_finding")
 
 
 def _said_by(seg: Segment) -> tuple[str, ...]:
@@ -741,7 +782,10 @@ _ADVICE = re.compile(
     r"(?:(?:don't|do not|do n't) )?give (?:him|her|them|the baby) (?:plenty|lots|small|frequent|extra|more|sips|"
     r"fluids|water|juice|soda|milk|food)|"
     # how to give a medicine, not which: "use the syringe, not a kitchen spoon", "finish the whole course"
-    r"use (?:the|a) (?:syringe|spacer|dosing cup)|finish (?:the |all the |his |her )?(?:whole |entire |full )?"
+    r"use (?:the|a) (?:syringe|spacer|dosing cup)|"
+    # one thing in place of another, an old habit back: "use it instead of soap", "go back to the old washing powder"
+    r"use (?:\w+ ){1,3}?(?:instead of|rather than)|(?:go|switch|change) back to (?:the|your) (?:old|usual|normal|previous)|"
+    r"finish (?:the |all the |his |her )?(?:whole |entire |full )?"
     r"(?:course|antibiotics?|bottle))\b|"
     # said as advice: "you should avoid …", "it's important to drink …", "I want you to rest"
     r"\b(?:you (?:should|need to|must|have to)(?: also| really| just)?|it(?:'s| is) (?:important|best|a good idea) to|"
@@ -978,7 +1022,10 @@ def names_drug(text: str) -> bool:
 _PAST_ILLNESS_Q = re.compile(
     r"\b(?:ha(?:ve|s)|did) (?:you|she|he|they) (?:ever )?(?:had|been (?:diagnosed|treated|told|admitted))\b[^?]*"
     r"\b(?:before|previously|in the past)\b|"
-    r"\bhow many (?:of these|times|episodes)\b[^?]*\bhad\b|\bever been (?:diagnosed|told|hospitali[sz]ed|admitted)\b|"
+    r"\bhow many (?:of these|times|episodes)\b[^?]*\bhad\b|"
+    # "has anything like this happened before?", "ever had anything like that in the past?"
+    r"\b(?:anything|something) like (?:this|that)\b[^?]*\b(?:before|previously|in the past)\b|"
+    r"\bever been (?:diagnosed|told|hospitali[sz]ed|admitted)\b|"
     r"\b(?:any|a) (?:past |prior |previous )?history of\b|"
     # "do you have any other health problems?", "any long-term medical conditions?"
     r"\b(?:any|do you have|does (?:she|he) have|have you got)\b(?: \w+){0,3}? (?:health|medical) (?:problems?|conditions?|"
@@ -1042,6 +1089,9 @@ _LOCATION_Q = re.compile(
     r"where(?:'s| is) (?:it|that|the (?:\w+ )?(?:pain|ache|rash|lump|swelling|soreness|tenderness|itch))|"
     r"where (?:does|did) (?:it|that|the (?:\w+ )?pain)(?: \w+)?|where do you (?:feel|get) (?:it|the pain|that)|"
     r"where exactly|"
+    # whether it spreads: "does it go up the leg at all?", "does it move anywhere?"
+    r"(?:does|did) (?:it|that|the (?:\w+ )?pain) (?:go|spread|move|travel|radiate|shoot)s? (?:up|down|into|to|anywhere|"
+    r"elsewhere|across|around|round|through)|"
     r"which (?:side|part|ear|eye|knee|leg|arm|foot|hand))\b",
     re.IGNORECASE,
 )
@@ -1060,7 +1110,7 @@ _HOME_Q = re.compile(
 _QUALITY = re.compile(
     r"\b(?:like a (?:band|vise|vice|knife|weight|belt|pressure)|band[- ]like|light[- ]?headed|woozy|"
     r"(?:room|everything) (?:is |kind of )?spin\w*|spinning|throbb\w*|pounding|pulsing|shooting|electric shocks?|"
-    r"watery|crampy|pressure[- ]like)\b|"
+    r"watery|crampy|pressure[- ]like|itchy|itching|stinging)\b|"
     r"نبض\s*(?:می|نمی)?[\s\u200c]?زن|تیر\s*(?:می|نمی)?[\s\u200c]?کش|سیاهی\s*(?:می|نمی)?[\s\u200c]?ر|"
     r"(?:دور سرم|دور خودم|دور خودش|اتاق|همه چی)\s+(?:\S+\s+)?(?:می|نمی)[\s\u200c]?چرخ|آبکی|فشاری|سوزنی|کوبنده|"
     r"ضربان[\s\u200c]?دار|مثل (?:چاقو|سوزن|کمربند|یه کمربند)|"
@@ -1115,6 +1165,13 @@ _IMPACT_Q = re.compile(
     r"(?:مختل|مانع)\s+(?:\S+\s+)?(?:کرده|میشه|می[\s\u200c]?شه)|چقدر\s+شدید)",
     re.IGNORECASE,
 )
+
+
+def asks_impact(text: str) -> bool:
+    """Whether a question asks how much the complaint troubles or stops the patient (``_IMPACT_Q``)."""
+    return bool(_IMPACT_Q.search(text))
+
+
 # how much it stops the patient, told beside the complaint: «شبا سرفه میکنه، نمیذاره بخوابه», «از درد نمی‌تونم
 # بخوابم», "it keeps me up at night", "I can't walk on it"
 _IMPACT_TOLD = re.compile(
@@ -1149,6 +1206,8 @@ _DOSES_MISSED = re.compile(
     r"(?:miss|forget|skip)\w*|\b(?:miss|forget|skip)\w*(?: \w+){0,2}? (?:the |my )?(?:morning|evening|night|nighttime|"
     r"bedtime|lunchtime|afternoon) (?:one|dose|tablet|pill)s?\b|"
     r"\bran out of\b|"
+    # stopped by the patient's own choice: "i stopped it in the spring, i felt fine", "she just stopped taking them"
+    r"\b(?:i|she|he|we) (?:just |then )?stopped (?:it|them|taking (?:it|them|the|my|her|his))\b|"
     r"(?<![^\W\d_])(?:تموم شده|تمام شده|تموم شد)\S*(?:\s+\S+){0,3}?\s+(?:دیگه|دیگر)\s+(?:نگرفتم|نخریدم|نخوردم|نزدم)|"
     r"یادم\s+(?:می[\s\u200c]?ره|میره|رفت)\s+(?:\S+\s+)?(?:بخورم|بزنم)",
     re.IGNORECASE,
@@ -1168,7 +1227,9 @@ _HOME_TOLD = re.compile(
 # ("when I stand up the room goes gray", "وقتی از جام پا میشم چشمام سیاهی میره")
 _MODIFIER_Q = re.compile(
     r"\b(?:it|that|the pain|anything)\b[^?]*\bworse\b|\bmakes? (?:it|the pain|things) (?:better|worse)\b|"
-    r"\bbetter or worse\b|\btrigger\w*|\b(?:what|anything|has anything|does anything|did anything) (?:\w+ )?help(?:s|ed)?\b|"
+    r"\bbetter or worse\b|\btrigger\w*|\bsets? (?:it|them|this|that|the \w+) off\b|\bbrings? (?:it|them|this|that) on\b|"
+    r"\bhow does (?:it|this|that|the \w+) (?:stop|settle|ease|go away|pass)\b|"
+    r"\b(?:what|anything|has anything|does anything|did anything) (?:\w+ )?help(?:s|ed)?\b|"
     r"(?<![^\W\d_])(?:بدتر|بهتر|بیشتر|کمتر)(?:ش)?\s*(?:می|نمی)|"
     # «چیزی کمکت کرده؟», «چی بهت کمک می‌کنه؟», «با چی آروم میشه؟»
     r"(?<![^\W\d_])کمک(?:ت|تون|ش)?\s+(?:\S+\s+)?(?:کرده|کرد|می[\s\u200c]?کن\S*|میکن\S*)|"
@@ -1544,13 +1605,21 @@ _COULD_BE = re.compile(
 _OTHER_CAUSES = re.compile(
     r"\b(?:other|another|something else)\s+(?:\w+\s+)?(?:causes?|things?|conditions?|possibilit\w+|reasons?|diagnos\w+)"
     r"\s+(?:like|such as|including)\b|"
+    # what the other cause is for: "the main other thing i think about with a hot joint is an infection", "there are
+    # other things that can cause falls too, a heart rhythm problem", "make sure we're not missing something else, like
+    # low iron"
+    r"\bother (?:\w+ )?(?:causes?|things?|conditions?|possibilit\w+|reasons?|diagnos\w+) (?:that )?(?:i|we|you|doctors) "
+    r"(?:think|worry|wonder) about\b|"
+    r"\bother (?:\w+ )?(?:causes?|things?|conditions?|reasons?) (?:that |which )?(?:can|could|might|may) (?:cause|explain|"
+    r"give|bring on|lead to)\b|"
+    r"\bnot missing (?:something|anything) (?:else|more serious)\b,? (?:like|such as)\b|"
     r"(?<![^\W\d_])(?:چیز|علت|دلیل|مشکل|بیماری|تشخیص)(?:ای|های|ها|\u200cهای|\u200cها)?\s+(?:دیگه|دیگر)(?:ای)?"
     r"(?:\s+\S+){0,2}?\s+(?:مثل|از جمله|مانند)(?![^\W\d_])",
     re.IGNORECASE,
 )
 # a search or a ruling out: what makes "other things like …" a differential rather than advice
 _LOOK_FOR = re.compile(
-    r"\b(?:look(?:ing)? for|rule out|check for|think about|consider)\b|"
+    r"\b(?:look(?:ing)? for|rule out|check for|think about|worry about|consider|(?:can|could|might|may) cause|not missing)\b|"
     r"دنبال|بگرد|رد\s+کن|بررسی|چک\s+کن|فکر\s+کن",
     re.IGNORECASE,
 )
@@ -1585,7 +1654,9 @@ def _weighs_a_cause(text: str) -> bool:
 #: «متوجه شدی؟», «سؤالی ندارید؟», «بگو ببینم متفورمینو چه جوری میخوری؟», "any questions?", "does that make sense?",
 #: "can you tell me how you'll take it?"
 _UNDERSTANDING_Q = re.compile(
-    r"\bany (?:other |more |further )?questions\b|\bwhat questions\b|\b(?:does|did) (?:that|this|it|all that) make sense\b|"
+    r"\bany (?:other |more |further )?questions\b|\bwhat questions\b|"
+    r"\b(?:does|did) (?:that|this|it|all that|this all|that all|all this|all of (?:that|this)) make sense\b|"
+    r"\b(?:anything|something) (?:else )?(?:you(?:'d| would)? (?:want|like|wanted) to|to) ask\b|"
     r"\bdo you understand\b|\bis (?:that|this|everything) clear\b|"
     r"\b(?:can|could) you (?:tell|show) me (?:back )?how\b|\btell me (?:back )?how you(?:'re going to|'ll| will)?\s+(?:take|use)\b|"
     # «متوجه شدی؟», «متوجه شدین چی گفتم؟»; not «متوجه شدی کی شروع شد؟» (did you notice when it began)
@@ -1818,6 +1889,7 @@ def starter_profiles() -> dict[str, TopicProfile]:
                     not_in_results=bool(v.get("not_in_results", False)),
                     not_in_findings=bool(v.get("not_in_findings", False)),
                     not_in_patient_questions=bool(v.get("not_in_patient_questions", False)),
+                    not_as_impact=bool(v.get("not_as_impact", False)),
                 )
                 for key, v in raw.items()
             }

@@ -23,7 +23,10 @@ _OTHER_HINT = re.compile(
     re.IGNORECASE,
 )
 _QUESTION_WORDS = re.compile(
-    r"^(?:(?:okay|ok|alright|so|and|now|well|um|uh)[\s,]+)*(?:what|when|where|why|how|which|who|do you|did you|"
+    r"^(?:(?:okay|ok|alright|so|and|now|well|um|uh)[\s,]+)*"
+    # "over how long", "for how long", "since when", "in which hand": a preposition before the question word
+    r"(?:(?:over|for|since|from|in|at|on|by|with|about|to) (?=(?:what|when|where|how|which|who)\b))?"
+    r"(?:what|when|where|why|how|which|who|do you|did you|"
     r"does|have you|has|are (?:you|they)|"
     # "have your periods come back", "has his cough settled": a question though no "?" was typed
     r"have (?:your|his|her|their) \w+(?: \w+)? (?:come|been|gone|got|started|stopped|changed|settled)\b|is (?:it|that|this|there|the|your|he|she)|was|were you|can you|could you|"
