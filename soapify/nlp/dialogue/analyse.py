@@ -57,7 +57,11 @@ _LEAD_YES = re.compile(
 _ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pat, re.IGNORECASE))
     for name, pat in (
-        ("severity", r"how (?:high|bad|severe|much|strong|intense)|scale of|out of (?:10|ten)|rate (?:it|the|your)|"
+        # (not how much of a medicine or a drink, nor how much it affects the day: "how much of that are you
+        # taking", "how much would you say", "how much is it affecting you")
+        ("severity", r"how (?:high|bad|severe|strong|intense)|scale of|out of (?:10|ten)|rate (?:it|the|your)|"
+         r"how much(?! of (?:that|it|them|those|this)\b| (?:are|do|did|would) you (?:take|taking|drink|drinking|"
+         r"use|using|smoke|smoking|say)\b| (?:is it|does it|has it) affect)|"
          r"worst|highest|چقدر|چند درجه|شدت"),
         ("duration", r"how long|since when|for how long|چند وقت|چند روز|از کی|چه مدت"),
         ("onset", r"when did|when was|what time|کی شروع"),
