@@ -233,3 +233,60 @@ def test_how_much_of_a_medicine_or_how_much_it_affects_the_day_is_no_severity(en
     )
     hpi = " ".join(texts(draft, "subjective", "hpi")).lower()
     assert "severity" not in hpi
+
+
+def test_how_much_it_affects_the_day_keeps_the_answer_as_history(engine):
+    draft = g(
+        engine,
+        """[doctor] what's been happening
+[patient] i'm exhausted all the time, for about three months
+[doctor] how much is it affecting you day to day
+[patient] i nap in the car at lunch most days""",
+    )
+    hpi = " ".join(texts(draft, "subjective", "hpi")).lower()
+    assert "in the car at lunch" in hpi
+    assert "severity" not in hpi
+
+
+# ---------------------------------------------------------------- the doctor's words kept in their place
+
+
+def test_the_doctor_reading_out_the_medicines_is_no_exam_finding(engine):
+    draft = g(
+        engine,
+        """[doctor] what brings you in today
+[patient] my knee has been swelling up for a fortnight
+[doctor] and what do you take regularly
+[patient] a water tablet and something for cholesterol
+[doctor] bendroflumethiazide, yes, i can see it on the list, two point five milligrams. and the simvastatin forty
+[doctor] let me look at the knee. it's swollen with some fluid at the front""",
+    )
+    objective = " ".join(texts(draft, "objective")).lower()
+    assert "bendroflumethiazide" not in objective
+    assert "simvastatin" not in objective
+    assert "fluid" in objective
+    assert "bendroflumethiazide" in " ".join(texts(draft, "subjective", "medication")).lower()
+
+
+def test_a_have_you_question_with_have_you_left_out_is_a_question(engine):
+    draft = g(
+        engine,
+        """[doctor] what's the matter
+[patient] i've had a cough for three weeks
+[doctor] lost any weight without trying
+[patient] no, my weight's steady""",
+    )
+    hpi = " ".join(texts(draft, "subjective")).lower()
+    assert "lost any weight without trying." not in hpi
+
+
+def test_a_medicine_for_allergies_is_no_allergy(engine):
+    draft = g(
+        engine,
+        """[doctor] so what's up
+[patient] my eyes are streaming and itchy every morning since april
+[doctor] tried anything
+[patient] i had a few of my daughter's hay fever tablets, the allergy ones from the chemist""",
+    )
+    assert texts(draft, "subjective", "allergy") == []
+    assert "hay fever" not in " ".join(texts(draft, "subjective", "medication")).lower()

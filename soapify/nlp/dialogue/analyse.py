@@ -28,6 +28,8 @@ _QUESTION_WORDS = re.compile(
     # "have your periods come back", "has his cough settled": a question though no "?" was typed
     r"have (?:your|his|her|their) \w+(?: \w+)? (?:come|been|gone|got|started|stopped|changed|settled)\b|is (?:it|that|this|there|the|your|he|she)|was|were you|can you|could you|"
     r"any(?:one|body)?\b|"
+    # "lost any weight without trying", "had any fevers": "have you" left out
+    r"(?:lost|had|noticed|seen|felt|gained|tried|taken) any\b|"
     r"anything|tell me)\b|^(?:آیا|چه|چرا|کی|کجا|چطور|چند)|(?:دارید|داری|دارین|کردید|کردین)\s*$",
     re.IGNORECASE,
 )

@@ -362,7 +362,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"consistent with|diagnos|most likely|you have (?:a|an)|my impression|suggestive of|"
         r"in terms of your|for your)|تشخیص|به نظر می‌?رسد|احتمالا",
         # not a tenderness ("حساسیت در لمس", "روی مثانه حساسیت هست") nor a sense ("حساسیت به نور")
-        "allergy": r"\ballerg|(?<!روی )(?<!یه کم )(?<!کمی )"
+        # (not a medicine for allergies: "the allergy one", "allergy tablets")
+        "allergy": r"\ballerg(?!y (?:ones?|tablets?|pills?|medicines?|medication|spray|drops|syrup|liquid)\b)|(?<!روی )(?<!یه کم )(?<!کمی )"
         r"حساسیت(?!\s+(?:زاویه|در لمس|به لمس|ناحیه|شکم|به\s+(?:نور|صدا|بو|لمس|سرما|گرما)(?![^\W\d_])))|آلرژی",
         "family_history": r"\b(?:(?:my|your) (?:mom|mother|dad|father|brother|sister|parents|family|"
         r"grand\w+|aunt|uncle)|family history|runs in (?:the|my|your) family)|خانواده|"

@@ -1729,6 +1729,17 @@ class _Builder:
                 )
             if home and not vitals and label in ("exam", "result"):
                 label = "other"  # "صبحا بیشتر ۱۵۰ روی ۹۵": the home readings say it
+            if (
+                self.lang == "en"
+                and label in ("exam", "result")
+                and meds
+                and not plan_like
+                and not vitals
+                and not self.exam_begun(i)
+            ):
+                label = (
+                    "other"  # "hydrochlorothiazide, yes, i see it here, 25 mg": the medication item says it
+                )
             if label in ("assessment", "exam", "result") and self.on_a_relative(i):
                 label = "other"  # "my dad's on blood thinners" / "that sounds like atrial fibrillation, common at his age"
             self.final[i] = label
@@ -4026,7 +4037,9 @@ _EVER_LAPSE = re.compile(
 # the doctor asking what changes the complaint: "anything make it worse or better?", "what helps?"
 _WORSE_BETTER_Q = re.compile(
     r"\b(?:make|makes|making) (?:it|them|things) (?:worse|better)\b|\bwhat (?:helps|brings (?:it|them) on)\b|"
-    r"\b(?:bring|brings|set|sets) (?:it|them) off\b|\btrigger",
+    r"\b(?:bring|brings|set|sets) (?:it|them) off\b|\btrigger|"
+    # how the complaint bears on the day: "how much is it affecting you day to day", "how's it affecting work"
+    r"\b(?:affect|affects|affecting|stopping you|stop you) ",
     re.IGNORECASE,
 )
 # the doctor recalling a medicine taken before: "you used to be on X", "you were on X before"
