@@ -156,7 +156,7 @@ def test_a_course_said_for_like_a_year_ended(engine):
         """[doctor] what brings you in
 [patient] i've been feeling really low since the spring
 [doctor] have you felt like this before
-[patient] years back. i was on citalopram for like two years, then i came off it""",
+[patient] years back. i was on citalopram for like two years""",
     )
     assert "citalopram" not in current_meds(draft)
 
