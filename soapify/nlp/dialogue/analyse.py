@@ -31,6 +31,8 @@ _QUESTION_WORDS = re.compile(
     # "have your periods come back", "has his cough settled": a question though no "?" was typed
     r"have (?:your|his|her|their) \w+(?: \w+)? (?:come|been|gone|got|started|stopped|changed|settled)\b|is (?:it|that|this|there|the|your|he|she)|was|were you|can you|could you|"
     r"any(?:one|body)?\b|"
+    # "lost any weight without trying", "had any fevers": "have you" left out
+    r"(?:lost|had|noticed|seen|felt|gained|tried|taken) any\b|"
     r"anything|tell me)\b|^(?:آیا|چه|چرا|کی|کجا|چطور|چند)|(?:دارید|داری|دارین|کردید|کردین)\s*$",
     re.IGNORECASE,
 )
@@ -60,7 +62,11 @@ _LEAD_YES = re.compile(
 _ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pat, re.IGNORECASE))
     for name, pat in (
-        ("severity", r"how (?:high|bad|severe|much|strong|intense)|scale of|out of (?:10|ten)|rate (?:it|the|your)|"
+        # (not how much of a medicine or a drink, nor how much it affects the day: "how much of that are you
+        # taking", "how much would you say", "how much is it affecting you")
+        ("severity", r"how (?:high|bad|severe|strong|intense)|scale of|out of (?:10|ten)|rate (?:it|the|your)|"
+         r"how much(?! of (?:that|it|them|those|this)\b| (?:are|do|did|would) you (?:take|taking|drink|drinking|"
+         r"use|using|smoke|smoking|say)\b| (?:is it|does it|has it) affect)|"
          r"worst|highest|چقدر|چند درجه|شدت"),
         ("duration", r"how long|since when|for how long|چند وقت|چند روز|از کی|چه مدت"),
         ("onset", r"when did|when was|what time|کی شروع"),

@@ -362,7 +362,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"consistent with|diagnos|most likely|you have (?:a|an)|my impression|suggestive of|"
         r"in terms of your|for your)|تشخیص|به نظر می‌?رسد|احتمالا",
         # not a tenderness ("حساسیت در لمس", "روی مثانه حساسیت هست") nor a sense ("حساسیت به نور")
-        "allergy": r"\ballerg|(?<!روی )(?<!یه کم )(?<!کمی )"
+        # (not a medicine for allergies: "the allergy one", "allergy tablets")
+        "allergy": r"\ballerg(?!y (?:ones?|tablets?|pills?|medicines?|medication|spray|drops|syrup|liquid)\b)|(?<!روی )(?<!یه کم )(?<!کمی )"
         r"حساسیت(?!\s+(?:زاویه|در لمس|به لمس|ناحیه|شکم|به\s+(?:نور|صدا|بو|لمس|سرما|گرما)(?![^\W\d_])))|آلرژی",
         "family_history": r"\b(?:(?:my|your) (?:mom|mother|dad|father|brother|sister|parents|family|"
         r"grand\w+|aunt|uncle)|family history|runs in (?:the|my|your) family)|خانواده|"
@@ -737,7 +738,7 @@ DIAGNOSIS = re.compile(
     r"urinary tract infection|gastroenteritis|croup|bppv|vertigo|hypotension|conjunctivitis|cellulitis|"
     r"reflux|dysmenorrh?o?ea|menisc(?:us|al)|ligament (?:injury|tear|sprain)|contusion|whiplash|osteoporosis|"
     r"hemorrhoids?|epilepsy|seizure disorder|gallstones?|arrhythmia|"
-    r"svt|supraventricular tachycardia|hypoglyc(?:a)?emia|anaemia|tension[- ]type headaches?|rebound headaches?)\b|"
+    r"svt|supraventricular tachycardia|panic (?:attacks?|disorder)|hypoglyc(?:a)?emia|anaemia|tension[- ]type headaches?|rebound headaches?)\b|"
     r"عفونت|ویروسی|باکتریایی|باکتریال|میکروبی|سرماخوردگی|آنفولانزا|آنفلوانزا|میگرن|سینوزیت|فشار خون بالا|دیابت|"
     # medication-overuse headache, low sugar, weaker kidneys, said as the doctor names them
     r"سردرد (?:ناشی از|به خاطر) (?:مصرف )?(?:زیاد |بیش از حد )?(?:مصرف )?(?:دارو|مسکن)(?:[^\W\d_]|\u200c)*|سردرد دارویی|"
@@ -857,16 +858,15 @@ _DIAGNOSIS_AHEAD = (
     r"bppv|vertigo|hypotension|reflux|menisc\w+|ligament|contusion|whiplash|osteoporosis|epilepsy|gallstones?|"
     r"arrhythmia|hypothyroidism|hyperthyroidism|(?:under|over)active thyroid|hashimoto's|"
     # a fast rhythm, low sugars, an anaemia spelt the British way, headaches from painkillers
-    r"svt|supraventricular tachycardia|hypoglyc(?:a)?emia|an(?:a)?emia|rebound headaches?|medication overuse)\b)"
+    r"svt|supraventricular tachycardia|panic (?:attacks?|disorder)|hypoglyc(?:a)?emia|an(?:a)?emia|rebound headaches?|medication overuse)\b)"
 )
 TOLD_DIAGNOSIS = re.compile(
     r"\b(?:you|he|she|they)(?:'ve| have| has|'s)? (?:got |developed |probably (?:have|has) |likely (?:have|has) )?"
     r"(?:an? |some |the )?(?:\w+[ -]){0,3}?" + _DIAGNOSIS_AHEAD + "|"
     # "so this is a lateral ankle sprain", "it looks like a viral infection", "what we call otitis media"
-    r"\b(?:this|it|that)(?:'s| is| looks like| sounds like| seems like| looks to be)"
-    r" (?:probably |likely |most likely |definitely |just |a classic )?(?:an? |some |the )?(?:\w+[ -]){0,3}?"
-    + _DIAGNOSIS_AHEAD
-    + r"|\bwhat we call\b|"
+    r"\b(?:this|it|that|these|those)(?:'s| is| are| looks like| sounds like| seems like| looks to be)"
+    r" (?:probably |likely |most likely |definitely |just |a classic )?(?:called |known as )?(?:an? |some |the )?"
+    r"(?:\w+[ -]){0,3}?" + _DIAGNOSIS_AHEAD + r"|\bwhat we call\b|"
     # "the main one is postnatal depression", "the main thing is a pulled muscle"
     r"\bthe main (?:one|thing|problem|issue) (?:here )?is (?:an? |the )?(?:\w+[ -]){0,3}?"
     + _DIAGNOSIS_AHEAD
@@ -1150,6 +1150,6 @@ TEST_ORDER = re.compile(
 #: an order said as an imperative, perhaps after a lead-in ("the morning of surgery, take your levothyroxine")
 IMPERATIVE = re.compile(
     r"^\W*(?:[^,.]{0,40},\s*)?(?:please )?(?:take|use|apply|stop|avoid|keep|hold off|continue|bring|drink|wear|"
-    r"restart)\b",
+    r"restart|book)\b",
     re.IGNORECASE,
 )

@@ -57,7 +57,10 @@ _TESTED_FOR = re.compile(
 )
 _TOLD = re.compile(
     r"(?:looks like|sounds like|consistent with|diagnos(?:is|ed) (?:of|with|is)|you have|you've got|"
-    r"(?:he|she|they) (?:has|have|'s got)|this is|most likely|suspect|my impression is|"
+    r"(?:he|she|they) (?:has|have|'s got)|(?:it's|it is|this is|that's) called|this is|these are|"
+    # "the most likely explanation is that these are panic attacks"
+    r"most likely(?: (?:explanation|cause|diagnosis) is)?(?: that)?(?: (?:these are|this is|it's|it is|you have))?|"
+    r"suspect|my impression is|"
     r"could be|might be|worried about|concerned about|rule out|"
     r"دچار|مبتلا به|تشخیص)\s+(?:an? |the |some |a case of )?"
     # "it sounds like something called svt": the name after what introduces it

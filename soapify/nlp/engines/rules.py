@@ -214,9 +214,12 @@ _ASKS = re.compile(
     re.IGNORECASE,
 )
 _RELATIVE_EN = re.compile(
-    r"\b(?:my|his|her|your) (?:mom|mother|dad|father|brother|sister|son|daughter|wife|husband|grand\w+|aunt|uncle)\b",
+    r"\b(?:my|his|her|your) (?:mom|mum|mother|dad|father|brother|sister|son|daughter|wife|husband|grand\w+|gran|nan|"
+    r"aunt|uncle|cousin|niece|nephew)\b",
     re.IGNORECASE,
 )
+_OF_THEM = re.compile(r"\b(?:he|she|they|him|his|her|their|them)(?:'s|'d|'re)?\b", re.IGNORECASE)
+_TO_YOU = re.compile(r"\b(?:you|your|you're|you've|yourself)\b", re.IGNORECASE)
 _DRUG_WORD = re.compile(r"\b(?:drugs?|medications?|medicines?)\b|دارو", re.IGNORECASE)
 
 
@@ -712,6 +715,31 @@ _AS_A_RULE = re.compile(
     r"(?:it|this|these|they|that) (?:usually|often|normally|generally|typically|tends? to)|usually|typically)\b",
     re.IGNORECASE,
 )
+# what something can do, in general: "taken every day at that dose it can irritate the stomach"
+_CAN_DO = re.compile(
+    r"\b(?:it|they|this|that|these|those|which)(?: \w+)? (?:can|could|may|might|will) (?:\w+ )?"
+    r"(?:cause|irritate|make|lead to|trigger|set off|push|raise|lower|damage|affect)\b",
+    re.IGNORECASE,
+)
+# advice opening a sentence: "for the caffeine, i'd cut the energy drinks", "some things that help during an
+# attack: slow breathing", "cutting down the alcohol, it makes sleep worse"
+_ADVISED = re.compile(
+    r"^\W*(?:(?:and|so|also|now|okay|but)\W+)*(?:for (?:the|your) [a-z ]{1,25},\s*)?"
+    r"(?:i'd (?:cut|avoid|stop|limit|try|keep|go easy|recommend|suggest|skip)|(?:some )?things that (?:can |will |might )?help|"
+    r"(?:cutting|cut) (?:down|back|out)|stopping|avoiding|giving up)\b",
+    re.IGNORECASE,
+)
+# a term defined: "uric acid is the stuff that forms crystals", "that's what gout is", "the tsh is the hormone
+# that …"
+_DEFINES = re.compile(
+    r"\bis (?:the|a|an) (?:stuff|thing|hormone|chemical|substance|protein|word|name|medical (?:name|term)) "
+    r"(?:that|which|for|from)\b|\bthat's what (?:\w+ ){0,2}(?:is|means|does)\b",
+    re.IGNORECASE,
+)
+# what an examining hand looks or feels for: "no lumps, the liver isn't enlarged"
+_FELT_FOR = re.compile(
+    r"\b(?:lumps?|masses|liver|spleen|lymph nodes|glands|enlarged|guarding)\b", re.IGNORECASE
+)
 # the patient addressed: "you", "your"
 _TO_THE_PATIENT = re.compile(r"\b(?:you|your|you're|you've)\b", re.IGNORECASE)
 # advice in a later clause: "…, so keep her nails short", "… and call us if it spreads"
@@ -1143,6 +1171,17 @@ class _Builder:
         asked_turn = self.sents[unit.question].turn  # or in the doctor's question it answers
         return any(_RELATIVE_EN.search(x.text) for x in self.sents if x.turn == asked_turn)
 
+    def on_a_relative(self, i: int) -> bool:
+        """Whether the doctor's sentence ``i`` (English) remarks on the relative the patient has just told
+        of: the patient's last sentence names a relative, and the doctor speaks of "he", "she" or "they",
+        not of "you" ("that sounds like atrial fibrillation, that's common at his age")."""
+        if self.lang != "en" or not _OF_THEM.search(self.sents[i].text) or _TO_YOU.search(self.sents[i].text):
+            return False
+        before = [j for j in range(max(0, i - 3), i) if self.sents[j].speaker != SPEAKER_DOCTOR]
+        return bool(before) and bool(
+            _RELATIVE_EN.search(self.sents[before[-1]].text) or self.of_a_relative(before[-1])
+        )
+
     def unit_of(self, i: int) -> Unit | None:
         k = self.d.answer_of.get(i)
         return self.d.units[k] if k is not None else None
@@ -1213,8 +1252,9 @@ class _Builder:
             self.add("subjective", "social_history", f"همراه بیمار: {came.group('who')}", [(a, b, s.segment_id)],
                      confidence=0.6)  # fmt: skip
             return
-        if doctor and _TOPIC_HEADING.match(s.text):
-            return  # "Second, the zolpidem.": what the next sentences are about, no statement of its own
+        if doctor and (_TOPIC_HEADING.match(s.text) or (self.lang == "en" and _ANNOUNCES.match(s.text))):
+            return  # "Second, the zolpidem.", "so, your results.": what the next sentences are about
+
         if not doctor and self.lang == "en" and self.echoes(i, s):
             return  # "so it's an infection." / "yes, …"; "okay, stop the water pill.": the doctor's words back
         if not doctor and self.lang == "en" and self.answers_social_question(i, s):
@@ -1410,6 +1450,10 @@ class _Builder:
                 continue  # "if the thyroid is low, the treatment is levothyroxine": no medicine taken now
             if doctor and past and self.lang == "en":
                 continue  # "you used to be on gliclazide as well, is that right": no medicine now, no order
+            if self.lang == "en" and not doctor and _MAY_I_TAKE.match(s.text):
+                continue  # "can i take propranolol though": the patient asks, no medicine taken now
+            if self.lang == "en" and not doctor and _BORROWED.search(s.text, 0, name_start):
+                continue  # "i took one of my flatmate's propranolol": someone else's, not prescribed or taken now
             if not plan_like and (past or self.someone_elses(i, name_end, min(later, default=None))):
                 continue  # "and tamsulosin…" / "that's stan's"; "when she was two they gave her amoxicillin"
             if self.lang == "fa" and not doctor and not plan_like:
@@ -1593,12 +1637,19 @@ class _Builder:
                 label = "hpi"  # "martha is a 50-year-old female with ... who presents for ..."
             if _TOLD_FINDING.match(s.text) and "exam" in self.final[max(0, i - 3) : i]:
                 label = "exam"  # "… no sores. you have decreased sensation to the monofilament …"
-            if lx.told_diagnosis(s.text) and (
-                label == "other"
-                or (
-                    label in ("exam", "result", "hpi", "ros")
-                    and not any(lx.CUES[c].search(s.text) for c in ("exam", "result", "past_history"))
-                    and not _HISTORY_TOLD.search(s.text)
+            explains = self.lang == "en" and bool(
+                _ADVISED.match(s.text) or (_DEFINES.search(s.text) and not _TO_THE_PATIENT.search(s.text))
+            )  # advice or a term defined names a condition, but tells none of the patient's
+            if (
+                lx.told_diagnosis(s.text)
+                and not explains
+                and (
+                    label == "other"
+                    or (
+                        label in ("exam", "result", "hpi", "ros")
+                        and not any(lx.CUES[c].search(s.text) for c in ("exam", "result", "past_history"))
+                        and not _HISTORY_TOLD.search(s.text)
+                    )
                 )
             ):
                 label = "assessment"  # "he has an ear infection", "so this is an ankle sprain" after the exam
@@ -1713,6 +1764,19 @@ class _Builder:
                 label = "other"
             if home and not vitals and label in ("exam", "result"):
                 label = "other"  # "صبحا بیشتر ۱۵۰ روی ۹۵": the home readings say it
+            if (
+                self.lang == "en"
+                and label in ("exam", "result")
+                and meds
+                and not plan_like
+                and not vitals
+                and not self.exam_begun(i)
+            ):
+                label = (
+                    "other"  # "hydrochlorothiazide, yes, i see it here, 25 mg": the medication item says it
+                )
+            if label in ("assessment", "exam", "result") and self.on_a_relative(i):
+                label = "other"  # "my dad's on blood thinners" / "that sounds like atrial fibrillation, common at his age"
             self.final[i] = label
             if label != "other" and not (
                 vitals and (label == "exam" or (label == "result" and len(_WORDS.findall(s.text)) <= 6))
@@ -1766,6 +1830,8 @@ class _Builder:
             or (label != "plan" and short_command)
         ):
             return "other"
+        if _ADVISED.match(text):
+            return "plan"  # "for the caffeine, i'd cut the energy drinks", "things that help during an attack: …"
         finding = label in ("exam", "result") and _NEGATIVE_FINDING.match(text)  # "no crusting yet"
         if not (_clinical(text) or finding or _plan_content(text)):
             return "other"
@@ -1773,6 +1839,19 @@ class _Builder:
             lx.IMPERATIVE.match(text) or (not _history_told(text) and _plan_content(text))
         ):
             return "plan"
+        if (
+            label in ("assessment", "result", "exam")
+            and _DEFINES.search(text)
+            and not _TO_THE_PATIENT.search(text)
+        ):
+            return "other"  # "uric acid is the stuff that forms crystals in the joint, that's what gout is"
+        if (
+            label == "assessment"
+            and _NEGATIVE_FINDING.match(text)
+            and (_EXAM_WORDS.search(text) or _FELT_FOR.search(text))
+            and not lx.told_diagnosis(text)
+        ):
+            return "exam"  # "no lumps, the liver isn't enlarged": a finding, no problem
         if label == "assessment" and not lx.told_diagnosis(text):
             # a test or an order outright is plan though it names a condition ("you can get a little
             # dehydrated, so i want a blood test"); weaker plan words only where no diagnosis is named
@@ -1780,7 +1859,7 @@ class _Builder:
                 return "plan"
             if not lx.DIAGNOSIS.search(text):
                 if (
-                    _AS_A_RULE.match(text)
+                    (_AS_A_RULE.match(text) or _CAN_DO.search(text))
                     and not _orders(text)
                     and not _THEN_ADVISED.search(text)
                     and not _TO_THE_PATIENT.search(text)
@@ -2910,8 +2989,12 @@ class _Builder:
             )
             if _RETURN_VISIT.search(s.text):
                 kind = "follow_up"  # "come back in two weeks with the ultrasound"
-            elif kind == "instruction" and _TESTS_WHEN.search(s.text):
-                kind = "test"  # "blood work today, kidney function, electrolytes"
+            elif kind == "instruction" and (
+                _TESTS_WHEN.search(s.text) or self.lang == "en" and _TEST_DONE.search(s.text)
+            ):
+                kind = (
+                    "test"  # "blood work today, kidney function, electrolytes", "i'll book a heart monitor"
+                )
             if kind == "instruction" and has_meds:
                 return  # the structured medication items carry this sentence
             interval = None
@@ -3103,7 +3186,9 @@ class _Builder:
             )
             return
         chief_q = [
-            i for i, s in enumerate(self.sents) if s.speaker == SPEAKER_DOCTOR and lx.CHIEF_Q.search(s.text)
+            i
+            for i, s in enumerate(self.sents)
+            if s.speaker == SPEAKER_DOCTOR and lx.CHIEF_Q.search(s.text) and not _TELL_ME_MORE.search(s.text)
         ]
         if self.follow_up_of_a_condition() or self.results_follow_up() or self.own_readings_follow_up():
             return
@@ -3316,6 +3401,15 @@ class _Builder:
                 if self.lang == "fa":  # "دستی چپ" from "دستم، این دست چپم، …": the side follows with no ی
                     where = re.sub(r"^(\S*[^\Wوا])ی(?=\s+(?:راست|چپ)$)", r"\1", where)
                 pain = f"{where} pain" if self.lang == "en" else lx.FA_PART_PAIN.get(where, f"درد {where}")
+            if (
+                self.lang == "en"
+                and i not in said
+                and not pain
+                and not s.question
+                and (what := _complaint_said(s.text))
+            ):
+                self.complaint(s, [], what=what)  # "my heart keeps racing", "she says i keep falling over"
+                return True
             if i in said or pain:
                 # "پسرم از دیشب تب داره، گوشش هم درد می‌کنه": fever and ear pain
                 self.complaint(s, said.get(i, []), also=(pain,) if pain else ())
@@ -3379,6 +3473,51 @@ def _doing_to_a_part(text: str) -> str | None:
         what = f"{what} {when}"
     return what
 
+
+#: a complaint said in everyday words with no symptom term: the heart said to race or pound is
+#: palpitations, falling again and again is falls, a named part that is "killing me" is its pain
+_COMPLAINTS_SAID = (
+    (
+        re.compile(
+            r"\bmy heart\b[^.;?!]{0,25}?\b(?:racing|races|raced|pounding|pounds|fluttering|flutters|skipping|"
+            r"thumping|beating (?:really |so |very )?(?:fast|hard))\b|\b(?:racing|pounding|fluttering) heart\b",
+            re.IGNORECASE,
+        ),
+        "palpitations",
+    ),
+    (
+        re.compile(
+            r"\b(?:keeps?|kept|been) falling(?: over| down)?\b|\bfalling over\b|"
+            r"\b(?:a few|a couple of|several|some|two|three|four|multiple|lots of) falls\b",
+            re.IGNORECASE,
+        ),
+        "falls",
+    ),
+    (
+        re.compile(
+            rf"\bmy ((?:big |little )?{lx.BODY_PART}),? (?:it's|it is|it has been|it's been) "
+            r"(?:really |just )?(?:killing me|agony|so sore|really sore|hurting)\b",
+            re.IGNORECASE,
+        ),
+        r"\1 pain",
+    ),
+)
+
+
+def _complaint_said(text: str) -> str | None:
+    """The complaint a sentence names in everyday words ("my heart keeps doing this racing thing" →
+    palpitations), or None."""
+    for rx, name in _COMPLAINTS_SAID:
+        if (m := rx.search(text)) and not is_negated(text, m.start(), m.end()):
+            return m.expand(name).lower()
+    return None
+
+
+#: "tell me about that one", "tell me about the others": more on what was already said, not the opening question
+_TELL_ME_MORE = re.compile(
+    r"\btell me (?:more )?about (?:that|it|this|those|these|them|the (?:other|first|last|next))\b",
+    re.IGNORECASE,
+)
 
 #: the patient stating the reason for the visit in the first person
 _OWN_REASON = re.compile(
@@ -3793,6 +3932,16 @@ _TOPIC_HEADING = re.compile(
     r"(?:about\s+|for\s+)?(?:the|your|his|her)\s+[\w-]+(?:\s+[\w-]+)?\W*$",
     re.IGNORECASE,
 )
+# the doctor announcing what comes, with nothing told yet: "your blood results are back", "i looked back at your
+# results", "so today is the thyroid check"
+_ANNOUNCES = re.compile(
+    r"^\W*(?:(?:so|and|okay|ok|right|now)\W+)*(?:(?:your|the|his|her) (?:\w+ )?(?:results?|bloods?|tests?|scans?) "
+    r"(?:are|is|have|has|came) (?:back|in)|i (?:looked|had a look|have looked|'ve looked) (?:back )?at "
+    r"(?:your|his|her|the) (?:\w+ )?(?:results?|bloods?|notes|records?)|today(?:'s| is) (?:the|your|his|her) "
+    r"(?:\w+ ){1,3}?(?:check|review|follow[- ]?up|appointment)|(?:so|okay|ok|right|now)\W+(?:the|your|his|her) "
+    r"(?:\w+ )?(?:results?|bloods?|tablets?|medicines?|medications?))\W*$",
+    re.IGNORECASE,
+)
 # "it" for a medicine just named ("we'll cut it to five milligrams"), Persian "اونو/اینو/همینو"
 _IT = re.compile(
     r"\b(?:it|that one|this one)\b|(?<![^\W\d_])(?:اونو|اینو|همینو|همون رو|اون رو)(?![^\W\d_])", re.IGNORECASE
@@ -3860,6 +4009,19 @@ def _more_of_the_order(text: str, meds: list) -> bool:
     return any(m.dose and (m.frequency or m.duration or _MORE.match(text)) for m in meds)
 
 
+# a medicine named as someone else's, just before its name: "one of my flatmate's propranolol", "some of my
+# wife's naproxen", "my son's antihistamine"
+_BORROWED = re.compile(
+    r"\b(?:my|his|her|their|your|a|the)\s+(?!(?:doctor|gp|dentist|nurse|pharmacist|specialist)'s)[a-z]+'s\s+"
+    r"(?:(?:old|spare|leftover|own|extra)\s+)?$",
+    re.IGNORECASE,
+)
+# the patient asking whether to take a medicine: "can i take propranolol though", "should i keep taking it"
+_MAY_I_TAKE = re.compile(
+    r"^\W*(?:(?:and|so|but|um|uh|okay|oh)\W+)*(?:(?:the|my) [^,]{1,30},\s*)?(?:can|could|should|may|shall) i "
+    r"(?:still |just |also )?(?:take|use|have|try|keep (?:taking|using)|go back on)\b",
+    re.IGNORECASE,
+)
 # a thing that belongs to someone else: "that's stan's", "this is actually your husband's?", "not mine"
 _SOMEONE_ELSES = re.compile(
     r"\b(?:(?:that|it|this|those|these)(?:'s| is| are)|they're|they are|(?:is|are) (?:this|that|it|these|those)"
@@ -3937,7 +4099,9 @@ _EVER_LAPSE = re.compile(
 # the doctor asking what changes the complaint: "anything make it worse or better?", "what helps?"
 _WORSE_BETTER_Q = re.compile(
     r"\b(?:make|makes|making) (?:it|them|things) (?:worse|better)\b|\bwhat (?:helps|brings (?:it|them) on)\b|"
-    r"\b(?:bring|brings|set|sets) (?:it|them) off\b|\btrigger",
+    r"\b(?:bring|brings|set|sets) (?:it|them) off\b|\btrigger|"
+    # how the complaint bears on the day: "how much is it affecting you day to day", "how's it affecting work"
+    r"\b(?:affect|affects|affecting|stopping you|stop you) ",
     re.IGNORECASE,
 )
 # the doctor recalling a medicine taken before: "you used to be on X", "you were on X before"
@@ -3947,7 +4111,7 @@ _USED_TO_BE_ON = re.compile(
 )
 # how long a medicine was taken, said of the past ("i was on X for about a year", "for a while"): it ended
 _COURSE_ENDED = re.compile(
-    r"\s+(?:(?:tablets?|pills?)\s+)?for (?:about |around |maybe |roughly |nearly |almost )?"
+    r"\s+(?:(?:tablets?|pills?)\s+)?for (?:about |around |maybe |roughly |nearly |almost |like )?"
     r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a few|a couple of|several|\d+) "
     r"(?:years?|months?|weeks?|while)\b|\s+for a (?:while|bit|time)\b",
     re.IGNORECASE,
@@ -3981,6 +4145,17 @@ _FA_ACCEPTS = re.compile(
 _TESTS_WHEN = re.compile(
     r"\b(?:blood ?work|bloods|labs?|blood tests?|x-?rays?|imaging|scans?)\s+"
     r"(?:today|this (?:morning|afternoon|week)|tomorrow|next week|before you (?:leave|go))\b",
+    re.IGNORECASE,
+)
+# a test the doctor will do, book or add, named by what it is or what it measures: "i'll do a stool test for
+# h pylori", "i'll book a heart monitor you wear for two days", "we'll repeat the tsh in six weeks", "i'll add
+# a ferritin to that", "i'd like to check your iron stores"
+_TEST_DONE = re.compile(
+    r"\b(?:do|book|arrange|order|organi[sz]e|add|repeat|check|request|get|take|send (?:off|you for))\b"
+    r"(?:\s+(?:you|him|her|them))?(?:\s+(?:a|an|the|some|your|his|her|their|another))?(?:\s+[a-z]+){0,2}?\s+"
+    r"(?:(?:blood|stool|urine|thyroid|sugar|liver|kidney|pregnancy|breath|hearing)\s+tests?|bloods|blood (?:work|count)|"
+    r"tsh|ferritin|b ?12|a1c|hba1c|ecg|ekg|x-?rays?|scans?|ultrasound|mri|monitor|holter|swabs?|cultures?|"
+    r"(?:iron )?stores|tracing)\b",
     re.IGNORECASE,
 )
 # a result told: a value, a verb of showing, or a reading of it
