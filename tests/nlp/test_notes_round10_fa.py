@@ -194,3 +194,22 @@ def test_unlikely_beside_the_likely_cause_keeps_the_sentence_a_problem(engine):
         "[doctor] به احتمال زیاد گاستروانتریت ویروسیه، بعیده میکروبی باشه.\n[doctor] مایعات زیاد بخور.",
     )
     assert any(not p["negated"] for p in items(draft, "assessment", "problem"))
+
+
+def test_tell_me_what_happened_opens_the_history_even_after_please_sit(engine):
+    draft = g(
+        engine,
+        "[doctor] سلام، بفرمایید بنشینید. خب بگید ببینم چی شده؟\n"
+        "[patient] یه جوشایی زده پشت گردنم، از پریروز، خیلی هم می‌خاره.\n"
+        "[doctor] تب هم داشتید؟\n[patient] نه.",
+    )
+    assert any("جوش" in t for t in texts(draft, "subjective"))
+
+
+def test_how_a_medicine_is_taken_asked_in_the_history_keeps_the_answer(engine):
+    draft = g(
+        engine,
+        "[doctor] سلام، بفرمایید بنشینید. چی شده؟\n[patient] معده‌م می‌سوزه.\n"
+        "[doctor] رانیتیدین رو چطوری می‌خورید؟ هر شب؟\n[patient] نه، فقط وقتی می‌سوزه، هفته‌ای یکی دو تا.",
+    )
+    assert any("هفته‌ای" in t for t in texts(draft, "subjective"))

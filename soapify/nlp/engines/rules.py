@@ -2062,7 +2062,13 @@ class _Builder:
         if unit is not None and self.lang == "fa":  # "سوالی داری؟ برنامه رو یه بار بگو ببینم."
             upto = unit.answer[0] if unit.answer else unit.question + 1
             asked = " ".join([self.asked_text(unit), *(x.text for x in self.sents[unit.question + 1 : upto])])
-        if unit is not None and check.search(asked):
+        if (
+            unit is not None
+            and check.search(asked)
+            # "خب بگید ببینم چی شده؟", "امپرازول رو چطوری می‌خورید؟": before the doctor has ordered or told the
+            # impression, "tell me" and "how do you take it" open the history; "بفرمایید بشینید" begins no plan
+            and (self.lang == "en" or self.plan_told(unit.question))
+        ):
             # unless the patient tells a symptom of their own: "yes, but i still have the cough"
             if self.lang == "fa":  # "آره، ولی هنوز سرم درد می‌کنه"; not "اگه تب کردم برم اورژانس"
                 return not (lx.SYMPTOM_RE.search(s.text) and not _HYPOTHETICAL.search(s.text))
