@@ -290,3 +290,23 @@ def test_a_medicine_for_allergies_is_no_allergy(engine):
     )
     assert texts(draft, "subjective", "allergy") == []
     assert "hay fever" not in " ".join(texts(draft, "subjective", "medication")).lower()
+
+
+# ---------------------------------------------------------------- a count of tablets before their strength
+
+
+def test_two_five_hundred_milligram_tablets_is_500_mg_not_700(engine):
+    from soapify.nlp.engines.text import digits_en, words_to_number
+
+    assert words_to_number("two five hundred") is None
+    assert words_to_number("twenty five hundred") == 2500
+    assert words_to_number("one hundred forty two") == 142
+    assert digits_en("two five hundred milligram tablets") == "two 500 milligram tablets"
+    assert digits_en("zero five percent") == "zero five percent"  # no scale word: left as said
+    draft = g(
+        engine,
+        "[doctor] what brings you in\n[patient] my shoulder aches\n"
+        "[doctor] take ibuprofen, two two hundred milligram tablets three times a day with food.",
+    )
+    (med,) = [it for it in items(draft, "plan") if it["kind"] == "medication"]
+    assert med["dose"] in ("200", 200, 200.0) and "ibuprofen" in med["text"].lower()

@@ -144,19 +144,21 @@ def _integer(words: list[str]) -> int | None:
         return None
     if any(w in SCALES for w in words):
         total, current = 0, 0
+        last = ""  # the kind of the word before: "" (start or a scale), "unit", "teen" or "ten"
         for w in words:
             if w in SCALES:
                 current = max(current, 1) * SCALES[w]
                 if SCALES[w] >= 1000:
                     total, current = total + current, 0
-            elif w in UNITS:
-                current += UNITS[w]
-            elif w in TEENS:
-                current += TEENS[w]
-            elif w in TENS:
-                current += TENS[w]
-            else:
+                last = ""
+                continue
+            kind = "unit" if w in UNITS else "teen" if w in TEENS else "ten" if w in TENS else None
+            # only a ten may come before a unit with no scale between ("forty two"): "two five hundred"
+            # is two numbers (two tablets of five hundred), not 700
+            if kind is None or (last and not (last == "ten" and kind == "unit")):
                 return None
+            current += {**UNITS, **TEENS, **TENS}[w]
+            last = kind
         return total + current
     chunks = _chunks(words)
     if not chunks:
@@ -182,15 +184,46 @@ def words_to_number(phrase: str) -> float | None:
     return None if val is None else float(val)
 
 
+def spoken_numbers(text: str) -> list[tuple[int, int, float]]:
+    """Where ``text`` says English numbers in words, and their values: each run of number words is one
+    number when it parses as one; a run with "hundred" or "thousand" that does not is split into the
+    longest parsing pieces from the left ("two five hundred milligram tablets" is 2 and 500, not 700)."""
+    found = []
+    for m in _PHRASE.finditer(text):
+        if (value := words_to_number(m.group(0))) is not None:
+            found.append((m.start(), m.end(), value))
+            continue
+        words = list(re.finditer(r"[^\s-]+", m.group(0)))
+        if not any(w.group(0).lower() in SCALES for w in words):
+            continue  # "zero five", "one two three": no count before a strength; left as said
+        i = 0
+        while i < len(words):
+            if (
+                words[i].group(0).lower() == "and"
+            ):  # "... four and one forty two": "and" joins, it is no number
+                i += 1
+                continue
+            for j in range(len(words), i, -1):
+                a, b = m.start() + words[i].start(), m.start() + words[j - 1].end()
+                if (value := words_to_number(text[a:b])) is not None:
+                    found.append((a, b, value))
+                    i = j
+                    break
+            else:
+                i += 1
+    return found
+
+
 def digits_en(text: str) -> str:
     """``text`` with its spoken English numbers of more than one word written as digits, the rest kept
     as said: "came back at eight point four" → "came back at 8.4" (a lone "one" is left alone)."""
 
-    def digits(m: re.Match[str]) -> str:
-        value = words_to_number(m.group(0)) if len(m.group(0).split()) > 1 else None
-        return m.group(0) if value is None else _fmt(value)
-
-    return _PHRASE.sub(digits, text)
+    out, pos = [], 0
+    for a, b, value in spoken_numbers(text):
+        if len(text[a:b].split()) > 1:
+            out += [text[pos:a], _fmt(value)]
+            pos = b
+    return "".join(out) + text[pos:]
 
 
 # ---------------------------------------------------------------- spoken numbers (Persian)
@@ -320,9 +353,7 @@ def number_view(text: str, offset: int = 0) -> NumberView:
     (frozen)."""
     src = normalize_digits(text).lower()
     found: list[tuple[int, int, float]] = []
-    for m in _PHRASE.finditer(src):
-        if (value := words_to_number(m.group(0))) is not None:
-            found.append((m.start(), m.end(), value))
+    found.extend(spoken_numbers(src))
     for m in _FA_SPOKEN.finditer(src):
         if (value := _fa_spoken_value(m, src)) is not None:
             found.append((m.start(), m.end(), value))
