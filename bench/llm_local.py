@@ -93,8 +93,8 @@ def start_server(server_python: str, model: Path, port: int, ctx: int, threads: 
     cmd = [server_python, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
            "--port", str(port), "--n_ctx", str(ctx), "--n_threads", str(threads)]  # fmt: skip
     # the server's own output goes to var/llm-server.log: a crash inside llama.cpp shows only there
-    log = (ROOT / "var" / "llm-server.log").open("wb")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    with (ROOT / "var" / "llm-server.log").open("wb") as log:  # the child keeps its own handle
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -274,6 +274,8 @@ _COURTESY = re.compile(
 )
 _CONDITION_WORD = re.compile(rf"{_CONDITION}|{_FA_CONDITION}", re.IGNORECASE)
 _FA_CONTACT = r"خبر بد(?:ید|ین|ه|هید)|زنگ بزن(?:ید|ین)?|تماس بگیر(?:ید|ین)?|" + _FA_RETURN
+_FA_VAGUE_CONDITION_RE = re.compile(_FA_VAGUE_CONDITION)  # the strings stay for the patterns they join
+_FA_CONTACT_RE = re.compile(_FA_CONTACT)
 
 # Structural hints: how advice is phrased, whatever the words of the catalog's keyword lists.
 PATTERNS: dict[str, re.Pattern[str]] = {
@@ -374,7 +376,7 @@ def pattern_hits(text: str) -> set[str]:
         found |= {"return_interval", "scheduled_return"}
     elif _FA_UNTIMED_RETURN.search(text) and not _CONDITION_WORD.search(text):
         found.add("untimed_return")
-    if re.search(_FA_VAGUE_CONDITION, text) and re.search(_FA_CONTACT, text):
+    if _FA_VAGUE_CONDITION_RE.search(text) and _FA_CONTACT_RE.search(text):
         found.add("courtesy_contact")  # «اگه مشکلی بود زنگ بزنید»: a door left open, no warning sign named
     return found
 
@@ -1528,6 +1530,8 @@ _FA_RESULT_WORD = (
     r"نشون\s*(?:می|نمی)[\s\u200c]?د\S*|نشان\s*(?:می|نمی)[\s\u200c]?د\S*|نشون\s+داد\S*|نشان\s+داد\S*|"
     r"اومده\s+(?:\S+\s+)?(?:بالا|پایین)|شده\s+[0-9۰-۹])"
 )
+_FA_TEST_RE = re.compile(_FA_TEST)
+_FA_RESULT_WORD_RE = re.compile(_FA_RESULT_WORD)
 _FA_RESULT_READ = re.compile(
     # the spoken copula may follow: «مثبته», «نرماله», «طبیعی‌ان»
     rf"(?<![^\W\d_]){_FA_TEST}[\w\u200c]*(?:\s+[^\s.؟?!]+){{0,7}}?\s+{_FA_RESULT_WORD}"
@@ -1552,7 +1556,7 @@ _FA_SAY_BACK = re.compile(
 def _plan_items(text: str) -> int:
     """How many medicines and tests a patient's turn names (a plan said back names several)."""
     named = {w for w in _TOKEN.findall(text.lower()) if w in DRUGS}
-    named |= set(re.findall(_FA_TEST, text))
+    named |= set(_FA_TEST_RE.findall(text))
     named |= {m.group() for m in _FA_DOSAGE_FORM.finditer(text)}
     return len(named)
 
@@ -1574,7 +1578,7 @@ _FA_MEASURE = re.compile(r"[0-9۰-۹]|(?<![^\W\d_])میلی[\s\u200c]?(?:متر|
 def _reads_from_report(text: str) -> bool:
     return (
         is_persian(text)
-        and bool(re.search(_FA_RESULT_WORD, text) or _FA_MEASURE.search(text) or names_condition(text))
+        and bool(_FA_RESULT_WORD_RE.search(text) or _FA_MEASURE.search(text) or names_condition(text))
         and not _TEST_PLANNED.search(text)
         and not _IF.search(text)
     )

@@ -1845,14 +1845,9 @@ class _Builder:
             and not _TO_THE_PATIENT.search(text)
         ):
             return "other"  # "uric acid is the stuff that forms crystals in the joint, that's what gout is"
-        if (
-            label == "assessment"
-            and _NEGATIVE_FINDING.match(text)
-            and (_EXAM_WORDS.search(text) or _FELT_FOR.search(text))
-            and not lx.told_diagnosis(text)
-        ):
-            return "exam"  # "no lumps, the liver isn't enlarged": a finding, no problem
         if label == "assessment" and not lx.told_diagnosis(text):
+            if _NEGATIVE_FINDING.match(text) and (_EXAM_WORDS.search(text) or _FELT_FOR.search(text)):
+                return "exam"  # "no lumps, the liver isn't enlarged": a finding, no problem
             # a test or an order outright is plan though it names a condition ("you can get a little
             # dehydrated, so i want a blood test"); weaker plan words only where no diagnosis is named
             if lx.TEST_ORDER.search(text) or lx.IMPERATIVE.match(text):

@@ -138,6 +138,14 @@ def _chunks(words: list[str]) -> list[tuple[int, int]] | None:
     return chunks
 
 
+# each number word below a hundred: its value and its kind
+_WORD_KIND: dict[str, tuple[int, str]] = {
+    **{w: (v, "unit") for w, v in UNITS.items()},
+    **{w: (v, "teen") for w, v in TEENS.items()},
+    **{w: (v, "ten") for w, v in TENS.items()},
+}
+
+
 def _integer(words: list[str]) -> int | None:
     words = [w for w in words if w not in {"and", "a"}]
     if not words:
@@ -152,12 +160,14 @@ def _integer(words: list[str]) -> int | None:
                     total, current = total + current, 0
                 last = ""
                 continue
-            kind = "unit" if w in UNITS else "teen" if w in TEENS else "ten" if w in TENS else None
+            if (word := _WORD_KIND.get(w)) is None:
+                return None
+            value, kind = word
             # only a ten may come before a unit with no scale between ("forty two"): "two five hundred"
             # is two numbers (two tablets of five hundred), not 700
-            if kind is None or (last and not (last == "ten" and kind == "unit")):
+            if last and not (last == "ten" and kind == "unit"):
                 return None
-            current += {**UNITS, **TEENS, **TENS}[w]
+            current += value
             last = kind
         return total + current
     chunks = _chunks(words)
